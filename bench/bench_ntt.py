@@ -1,0 +1,75 @@
+"""Benchmark the BabyBear NTT and coset LDE.
+
+Usage:  NUMBA_CACHE_DIR=.zkvm-cache/numba .venv/bin/python bench/bench_ntt.py [--repeats 3]
+        [--lde-width 64] [--log-n 20]
+
+Prints the best-of-N wall time (the machine is shared, so the minimum is the figure that
+reflects the code rather than the neighbours) of:
+  * a 2^log_n single-column forward NTT with 1 and with 2 numba threads;
+  * the batched forward NTT of the LDE width × 2^log_n (per column, per core);
+  * a coset LDE of width × 2^log_n with blowup 2 (log_blowup = 1).
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+
+import numba
+import numpy as np
+
+from zkvm.field.babybear import P
+from zkvm.poly.ntt import coset_lde, intt, ntt
+
+
+def best(fn, repeats):
+    ts = []
+    for _ in range(repeats):
+        t = time.perf_counter()
+        fn()
+        ts.append(time.perf_counter() - t)
+    return min(ts)
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--repeats", type=int, default=3)
+    ap.add_argument("--log-n", type=int, default=20)
+    ap.add_argument("--lde-width", type=int, default=64)
+    ap.add_argument("--log-blowup", type=int, default=1)
+    args = ap.parse_args()
+    rng = np.random.default_rng(1)
+    n = 1 << args.log_n
+    maxthreads = numba.config.NUMBA_NUM_THREADS
+
+    col = rng.integers(0, P, (n, 1), dtype=np.uint32)
+    # warm up (compilation, twiddle tables)
+    small = rng.integers(0, P, (1 << 14, 2), dtype=np.uint32)
+    ntt(small), intt(small), coset_lde(small, args.log_blowup), ntt(small[:, :1])
+    coset_lde(small[:, :1], args.log_blowup)
+    ntt(col), intt(col)
+
+    for th in sorted({1, min(2, maxthreads)}):
+        numba.set_num_threads(th)
+        t = best(lambda: ntt(col), args.repeats)
+        print(f"ntt   2^{args.log_n} x 1 column, {th} thread(s): {t * 1e3:8.1f} ms")
+        t = best(lambda: intt(col), args.repeats)
+        print(f"intt  2^{args.log_n} x 1 column, {th} thread(s): {t * 1e3:8.1f} ms")
+
+    numba.set_num_threads(maxthreads)
+    w = args.lde_width
+    mat = rng.integers(0, P, (n, w), dtype=np.uint32)
+    t = best(lambda: ntt(mat), args.repeats)
+    print(
+        f"ntt   2^{args.log_n} x {w} columns, {maxthreads} threads: {t:8.3f} s "
+        f"({t / w * maxthreads * 1e3:.1f} ms per column per core)"
+    )
+    t = best(lambda: coset_lde(mat, args.log_blowup), args.repeats)
+    print(
+        f"coset_lde 2^{args.log_n} x {w} columns, blowup 2^{args.log_blowup}, {maxthreads} threads: "
+        f"{t:8.3f} s ({t * maxthreads / w * 100:.2f} s per core per 100 columns)"
+    )
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,313 @@
+"""SHA-256 (FIPS 180-4) as batched numba kernels, plus hashlib-based scalar helpers.
+
+Digest representation: a digest is 8 ``uint32`` words ``H0..H7`` exactly as FIPS 180-4
+defines them (the digest *bytes* are these words big-endian).  Batches of digests are
+``(n, 8)`` uint32 arrays; :func:`digests_to_bytes` / :func:`digest_from_bytes` convert.
+
+Kernels (all parallel over the batch with ``numba.prange``, no Python loop per item):
+
+* :func:`sha256_many` — ``n`` messages of equal length ``L`` bytes, ``(n, L)`` uint8.
+  General reference kernel (used by the tests against hashlib).
+* :func:`hash_rows` — message ``i`` = ``prefix || le_bytes(mat[i, :])`` (one prefix byte,
+  then each uint32 of the row little-endian).  Optionally rows are read in bit-reversed
+  order (``row_order_bitrev=True``: output ``i`` hashes row ``bitrev(i)``), which the
+  PCS uses to put FRI-folded pairs next to each other without copying the matrix.
+* :func:`hash_pairs` — 2-to-1 compression ``prefix || left || right`` (65 bytes) of
+  digest arrays; used for Merkle nodes (prefix 1) and injections (prefix 2).
+
+The message schedule is built directly from the uint32 words (no byte buffer): with the
+one-byte prefix the message word ``t`` is ``(hi byte of x[t-1]) << 24 |
+byteswap24(x[t])`` -- see ``_row_word``.  Everything is checked against hashlib in
+``tests/hash``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+
+import numpy as np
+from numba import njit, prange
+
+__all__ = [
+    "sha256",
+    "sha256_many",
+    "hash_rows",
+    "hash_pairs",
+    "digests_to_bytes",
+    "digest_from_bytes",
+    "digests_from_bytes",
+    "IV",
+]
+
+_K = np.array(
+    [
+        0x428A2F98, 0x71374491, 0xB5C0FBCF, 0xE9B5DBA5, 0x3956C25B, 0x59F111F1, 0x923F82A4, 0xAB1C5ED5,
+        0xD807AA98, 0x12835B01, 0x243185BE, 0x550C7DC3, 0x72BE5D74, 0x80DEB1FE, 0x9BDC06A7, 0xC19BF174,
+        0xE49B69C1, 0xEFBE4786, 0x0FC19DC6, 0x240CA1CC, 0x2DE92C6F, 0x4A7484AA, 0x5CB0A9DC, 0x76F988DA,
+        0x983E5152, 0xA831C66D, 0xB00327C8, 0xBF597FC7, 0xC6E00BF3, 0xD5A79147, 0x06CA6351, 0x14292967,
+        0x27B70A85, 0x2E1B2138, 0x4D2C6DFC, 0x53380D13, 0x650A7354, 0x766A0ABB, 0x81C2C92E, 0x92722C85,
+        0xA2BFE8A1, 0xA81A664B, 0xC24B8B70, 0xC76C51A3, 0xD192E819, 0xD6990624, 0xF40E3585, 0x106AA070,
+        0x19A4C116, 0x1E376C08, 0x2748774C, 0x34B0BCB5, 0x391C0CB3, 0x4ED8AA4A, 0x5B9CCA4F, 0x682E6FF3,
+        0x748F82EE, 0x78A5636F, 0x84C87814, 0x8CC70208, 0x90BEFFFA, 0xA4506CEB, 0xBEF9A3F7, 0xC67178F2,
+    ],
+    dtype=np.uint32,
+)
+
+#: Initial hash value H^(0) (FIPS 180-4 §5.3.3).
+IV = np.array(
+    [0x6A09E667, 0xBB67AE85, 0x3C6EF372, 0xA54FF53A, 0x510E527F, 0x9B05688C, 0x1F83D9AB, 0x5BE0CD19],
+    dtype=np.uint32,
+)
+
+
+def sha256(data: bytes) -> bytes:
+    """Scalar SHA-256 (hashlib); what verifier-side code uses."""
+    return hashlib.sha256(data).digest()
+
+
+# ============================================================================ core
+
+
+@njit(cache=True, inline="always")
+def _rotr(x, n):
+    return ((x >> np.uint32(n)) | (x << np.uint32(32 - n))) & np.uint32(0xFFFFFFFF)
+
+
+@njit(cache=True)
+def _compress(state, w):
+    """One SHA-256 compression: ``state`` (8,) uint32 updated in place; ``w`` (64,)
+    uint32 whose first 16 entries hold the big-endian message block (overwritten with
+    the message schedule)."""
+    for t in range(16, 64):
+        x = w[t - 15]
+        s0 = _rotr(x, 7) ^ _rotr(x, 18) ^ (x >> np.uint32(3))
+        y = w[t - 2]
+        s1 = _rotr(y, 17) ^ _rotr(y, 19) ^ (y >> np.uint32(10))
+        w[t] = w[t - 16] + s0 + w[t - 7] + s1
+    a = state[0]
+    b = state[1]
+    c = state[2]
+    d = state[3]
+    e = state[4]
+    f = state[5]
+    g = state[6]
+    h = state[7]
+    for t in range(64):
+        S1 = _rotr(e, 6) ^ _rotr(e, 11) ^ _rotr(e, 25)
+        ch = (e & f) ^ (~e & g)
+        t1 = h + S1 + ch + _K[t] + w[t]
+        S0 = _rotr(a, 2) ^ _rotr(a, 13) ^ _rotr(a, 22)
+        maj = (a & b) ^ (a & c) ^ (b & c)
+        t2 = S0 + maj
+        h = g
+        g = f
+        f = e
+        e = d + t1
+        d = c
+        c = b
+        b = a
+        a = t1 + t2
+    state[0] += a
+    state[1] += b
+    state[2] += c
+    state[3] += d
+    state[4] += e
+    state[5] += f
+    state[6] += g
+    state[7] += h
+
+
+@njit(cache=True)
+def _padded_byte(msg, i, L):
+    """Byte ``i`` of the padded message (bytes ``msg[0:L]``, 0x80, zeros, 64-bit length)."""
+    if i < L:
+        return np.uint32(msg[i])
+    if i == L:
+        return np.uint32(0x80)
+    nblocks = (L + 9 + 63) // 64
+    total = nblocks * 64
+    if i >= total - 8:
+        shift = 8 * (total - 1 - i)
+        bitlen = np.uint64(L) * np.uint64(8)
+        return np.uint32((bitlen >> np.uint64(shift)) & np.uint64(0xFF))
+    return np.uint32(0)
+
+
+@njit(cache=True, parallel=True)
+def sha256_many(msgs):
+    """SHA-256 of each row of ``msgs`` ((n, L) uint8) → (n, 8) uint32 digest words."""
+    n, L = msgs.shape
+    nblocks = (L + 9 + 63) // 64
+    out = np.empty((n, 8), dtype=np.uint32)
+    for r in prange(n):
+        state = IV.copy()
+        w = np.empty(64, dtype=np.uint32)
+        msg = msgs[r]
+        for blk in range(nblocks):
+            for t in range(16):
+                base = blk * 64 + 4 * t
+                w[t] = (
+                    (_padded_byte(msg, base, L) << np.uint32(24))
+                    | (_padded_byte(msg, base + 1, L) << np.uint32(16))
+                    | (_padded_byte(msg, base + 2, L) << np.uint32(8))
+                    | _padded_byte(msg, base + 3, L)
+                )
+            _compress(state, w)
+        for k in range(8):
+            out[r, k] = state[k]
+    return out
+
+
+# ============================================================================ rows
+
+
+@njit(cache=True, inline="always")
+def _bswap24(x):
+    """Bytes 0,1,2 (little-endian order) of ``x`` as a big-endian 24-bit value."""
+    return ((x & np.uint32(0xFF)) << np.uint32(16)) | (x & np.uint32(0xFF00)) | ((x >> np.uint32(16)) & np.uint32(0xFF))
+
+
+@njit(cache=True, inline="always")
+def _row_word(row, w, prefix, t, total_words, bitlen):
+    """Message-schedule word ``t`` of the padded message ``prefix || le_bytes(row)``.
+
+    Message byte ``4t + k``: k = 0 is the top byte of ``row[t-1]`` (or the prefix when
+    t = 0), k = 1..3 are bytes 0..2 of ``row[t]``.  Word ``w`` (= after the last row
+    word) holds the last data byte and the 0x80 terminator; the last two words the
+    64-bit bit length (< 2^32 here).
+    """
+    if t < w:
+        if t == 0:
+            hi = prefix
+        else:
+            hi = row[t - 1] >> np.uint32(24)
+        return (hi << np.uint32(24)) | _bswap24(row[t])
+    if t == w:
+        if w == 0:
+            hi = prefix
+        else:
+            hi = row[w - 1] >> np.uint32(24)
+        return (hi << np.uint32(24)) | np.uint32(0x800000)
+    if t == total_words - 1:
+        return bitlen
+    return np.uint32(0)
+
+
+@njit(cache=True, inline="always")
+def _bitrev(i, log_n):
+    r = 0
+    for _ in range(log_n):
+        r = (r << 1) | (i & 1)
+        i >>= 1
+    return r
+
+
+@njit(cache=True, parallel=True)
+def _hash_rows_kernel(mat, prefix, bitrev_log):
+    n, w = mat.shape
+    L = 1 + 4 * w
+    nblocks = (L + 9 + 63) // 64
+    total_words = nblocks * 16
+    bitlen = np.uint32(8 * L)
+    pre = np.uint32(prefix)
+    out = np.empty((n, 8), dtype=np.uint32)
+    for i in prange(n):
+        src = i
+        if bitrev_log >= 0:
+            src = _bitrev(i, bitrev_log)
+        row = mat[src]
+        state = IV.copy()
+        ws = np.empty(64, dtype=np.uint32)
+        for blk in range(nblocks):
+            for t in range(16):
+                ws[t] = _row_word(row, w, pre, blk * 16 + t, total_words, bitlen)
+            _compress(state, ws)
+        for k in range(8):
+            out[i, k] = state[k]
+    return out
+
+
+def hash_rows(mat: np.ndarray, prefix: int = 0, row_order_bitrev: bool = False) -> np.ndarray:
+    """Digest ``i`` = SHA-256(``prefix`` byte || little-endian bytes of row ``i``).
+
+    ``mat``: (n, w) uint32 (made C-contiguous if needed).  With ``row_order_bitrev``
+    (n must be a power of two) digest ``i`` hashes row ``bitrev_{log n}(i)``.
+    Returns (n, 8) uint32.
+    """
+    m = np.ascontiguousarray(mat, dtype=np.uint32)
+    if m.ndim != 2:
+        raise ValueError(f"hash_rows expects a 2-D matrix, got shape {m.shape}")
+    if not 0 <= prefix < 256:
+        raise ValueError("prefix must be a byte")
+    log = -1
+    if row_order_bitrev:
+        n = m.shape[0]
+        if n & (n - 1) or n == 0:
+            raise ValueError("bit-reversed row order needs a power-of-two height")
+        log = n.bit_length() - 1
+    return _hash_rows_kernel(m, prefix, log)
+
+
+# ============================================================================ pairs
+
+
+@njit(cache=True, parallel=True)
+def _hash_pairs_kernel(left, right, prefix):
+    n = left.shape[0]
+    out = np.empty((n, 8), dtype=np.uint32)
+    pre = np.uint32(prefix)
+    for i in prange(n):
+        state = IV.copy()
+        ws = np.empty(64, dtype=np.uint32)
+        # 65-byte message prefix || L0..L7 || R0..R7 (each word big-endian); the
+        # one-byte prefix shifts every word by 8 bits: word t = low byte of d[t-1] << 24
+        # | d[t] >> 8, with d[-1] = prefix and d[16] = 0x80 000000 (terminator).
+        prev = pre
+        for t in range(16):
+            if t < 8:
+                d = left[i, t]
+            else:
+                d = right[i, t - 8]
+            ws[t] = ((prev & np.uint32(0xFF)) << np.uint32(24)) | (d >> np.uint32(8))
+            prev = d
+        _compress(state, ws)
+        ws[0] = ((prev & np.uint32(0xFF)) << np.uint32(24)) | np.uint32(0x800000)
+        for t in range(1, 15):
+            ws[t] = np.uint32(0)
+        ws[15] = np.uint32(65 * 8)
+        _compress(state, ws)
+        for k in range(8):
+            out[i, k] = state[k]
+    return out
+
+
+def hash_pairs(left: np.ndarray, right: np.ndarray, prefix: int) -> np.ndarray:
+    """Digest ``i`` = SHA-256(``prefix`` byte || bytes(left[i]) || bytes(right[i])),
+    for (n, 8) uint32 digest arrays.  Returns (n, 8) uint32."""
+    a = np.ascontiguousarray(left, dtype=np.uint32)
+    b = np.ascontiguousarray(right, dtype=np.uint32)
+    if a.shape != b.shape or a.ndim != 2 or a.shape[1] != 8:
+        raise ValueError(f"hash_pairs: bad shapes {a.shape}, {b.shape}")
+    return _hash_pairs_kernel(a, b, prefix)
+
+
+# ============================================================================ bytes
+
+
+def digests_to_bytes(d: np.ndarray) -> bytes:
+    """(n, 8) or (8,) uint32 digest words → concatenated 32-byte digests."""
+    return np.ascontiguousarray(d, dtype=np.uint32).astype(">u4").tobytes()
+
+
+def digests_from_bytes(b: bytes) -> np.ndarray:
+    """Concatenated 32-byte digests → (n, 8) uint32 words."""
+    if len(b) % 32:
+        raise ValueError("digest bytes must be a multiple of 32")
+    return np.frombuffer(b, dtype=">u4").astype(np.uint32).reshape(-1, 8)
+
+
+def digest_from_bytes(b: bytes) -> np.ndarray:
+    """One 32-byte digest → (8,) uint32 words."""
+    if len(b) != 32:
+        raise ValueError("a digest is 32 bytes")
+    return digests_from_bytes(b)[0]

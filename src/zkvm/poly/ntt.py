@@ -1,0 +1,735 @@
+"""Number-theoretic transforms over BabyBear, batched over the columns of a matrix.
+
+Conventions (docs/architecture.md §2): a matrix is ``(height, width)`` uint32; each
+*column* is one polynomial; rows are domain points (or coefficient indices).
+
+* ``H_n = <ω_n>`` with ``ω_n = two_adic_generator(log2 n)``; evaluations are in natural
+  order: row ``i`` ↔ point ``ω_n^i`` (for a coset ``s·H_n``: row ``i`` ↔ ``s·ω_n^i``).
+* Coefficient vectors: row ``i`` = coefficient of ``X^i``.
+
+Algorithms.  Forward transforms use an iterative radix-2 Cooley–Tukey *decimation in
+time* (DIT: bit-reversed input → natural output); inverse transforms use Gentleman–Sande
+*decimation in frequency* (DIF: natural input → bit-reversed output).  For the coset LDE
+the two meet in bit-reversed coefficient order, so no permutation is ever done there:
+
+1. DIF with ω_n^{-1}: natural evaluations → ``n·c[bitrev_n(k)]`` at slot ``k``;
+2. slot ``k`` is multiplied by ``n^{-1}·shift^{bitrev_n(k)}`` (precomputed table) —
+   this turns ``f(X)`` into ``f(shift·X)``;
+3. zero-padding to ``N = n·B`` in bit-reversed order puts coefficient ``j < n`` at slot
+   ``bitrev_N(j) = B·bitrev_n(j)`` and zeros elsewhere; the first ``log B`` DIT stages on
+   such a vector just copy each non-zero over its block of ``B`` slots, so we write that
+   result directly and start DIT at stage ``log B``;
+4. DIT with ω_N: natural-order evaluations of f on ``shift·H_N``.
+
+Kernels run column by column on a column-major copy (``(width, height)``, each column
+contiguous, cache blocked: all stages that fit a 4096-element block are done block by
+block), with ``prange`` over columns, or over butterflies inside a stage when there are
+fewer columns than threads.  Twiddles are precomputed per ``log_n`` (cached) and stored
+in Montgomery form ``w·2^32 mod p``, so a twiddle product is one Montgomery reduction
+(``mont(a, w·R) = a·w mod p``): all arithmetic is 32×32→64-bit, which LLVM vectorises.
+
+Correctness: every output is canonical (< p); tests compare against the O(n²)
+:func:`naive_dft` and direct polynomial evaluation.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import njit, prange, get_num_threads
+
+from ..field.babybear import (
+    DTYPE,
+    GENERATOR,
+    P,
+    TWO_ADICITY,
+    _coerce,
+    inv_scalar,
+    two_adic_generator,
+)
+from ..field.ext import Ext, _ext_inv_k, to_ext
+
+__all__ = [
+    "NttError",
+    "ntt",
+    "intt",
+    "coset_ntt",
+    "coset_intt",
+    "coset_lde",
+    "naive_dft",
+    "evaluate_poly",
+    "evaluate_ext_poly",
+    "barycentric_eval",
+    "bit_reverse_rows",
+    "log2_strict",
+]
+
+_P64 = np.uint64(P)
+_M32 = np.uint64(0xFFFFFFFF)
+_MU = np.uint64(0x77FFFFFF)  # −p^{-1} mod 2^32
+_S32 = np.uint64(32)
+_R = (1 << 32) % P  # Montgomery radix mod p
+
+#: stages with 2h ≤ _BLOCK are done block by block (cache blocking)
+_LOG_BLOCK = 12
+_BLOCK = 1 << _LOG_BLOCK
+#: butterflies per parallel work item when parallelising inside one column
+_LOG_CHUNK = 12
+
+
+class NttError(ValueError):
+    """Bad shape / size for a transform (height not a power of two, too large, …)."""
+
+
+def log2_strict(n: int) -> int:
+    """log2 of a power of two ``n >= 1``; raises :class:`NttError` otherwise."""
+    n = int(n)
+    if n < 1 or n & (n - 1):
+        raise NttError(f"size {n} is not a power of two")
+    return n.bit_length() - 1
+
+
+# ============================================================================ tables
+
+_TW_CACHE: dict = {}
+_SCALE_CACHE: dict = {}
+
+
+def _twiddles(log_n: int, inverse: bool) -> np.ndarray:
+    """Montgomery-form twiddles: ``tw[h + j] = ω_{2h}^{±j}·2^32 mod p`` for h = 2^s < n."""
+    key = (log_n, inverse)
+    t = _TW_CACHE.get(key)
+    if t is None:
+        n = 1 << log_n
+        t = np.zeros(max(n, 1), dtype=DTYPE)
+        if log_n > 0:
+            w = two_adic_generator(log_n)
+            if inverse:
+                w = inv_scalar(w)
+            # powers of ω_n for the last stage (h = n/2), then subsample for earlier stages
+            top = _powers_mont(w, n // 2)
+            h = n // 2
+            stride = 1
+            while h >= 1:
+                t[h : 2 * h] = top[::stride]
+                h //= 2
+                stride *= 2
+        t.setflags(write=False)
+        _TW_CACHE[key] = t
+    return t
+
+
+@njit(cache=True)
+def _powers_mont(w, m):
+    out = np.empty(m, dtype=np.uint32)
+    acc = np.uint64(_R)
+    ww = np.uint64(w)
+    for i in range(m):
+        out[i] = acc
+        acc = (acc * ww) % _P64
+    return out
+
+
+@njit(cache=True)
+def _bitrev_table(log_n):
+    n = 1 << log_n
+    rev = np.zeros(n, dtype=np.int64)
+    for i in range(1, n):
+        rev[i] = (rev[i >> 1] >> 1) | ((i & 1) << (log_n - 1))
+    return rev
+
+
+@njit(cache=True)
+def _scale_table_k(log_n, shift, n_inv):
+    """``scale[k] = n^{-1}·shift^{bitrev_n(k)}`` (Montgomery form)."""
+    n = 1 << log_n
+    pw = np.empty(n, dtype=np.uint64)
+    acc = np.uint64(n_inv)
+    s = np.uint64(shift)
+    for i in range(n):
+        pw[i] = acc
+        acc = (acc * s) % _P64
+    rev = _bitrev_table(log_n)
+    out = np.empty(n, dtype=np.uint32)
+    r = np.uint64(_R)
+    for k in range(n):
+        out[k] = (pw[rev[k]] * r) % _P64
+    return out
+
+
+def _scale_table(log_n: int, shift: int) -> np.ndarray:
+    key = (log_n, shift)
+    t = _SCALE_CACHE.get(key)
+    if t is None:
+        t = _scale_table_k(log_n, shift, inv_scalar(1 << log_n))
+        t.setflags(write=False)
+        if len(_SCALE_CACHE) > 64:
+            _SCALE_CACHE.clear()
+        _SCALE_CACHE[key] = t
+    return t
+
+
+# ============================================================================ butterflies
+
+
+@njit(cache=True, inline="always")
+def _mont(a, b):
+    """Montgomery product ``a·b·2^{-32} mod p`` for a, b < p (uint64) → canonical."""
+    t = a * b
+    m = ((t & _M32) * _MU) & _M32
+    u = (t + m * _P64) >> _S32
+    if u >= _P64:
+        u -= _P64
+    return u
+
+
+@njit(cache=True, inline="always")
+def _dit_range(a, tw, lo, hi, h):
+    """DIT butterflies for pairs (k+j, k+j+h), j in [lo, hi), within block k = 0 (a is a view)."""
+    for j in range(lo, hi):
+        u = np.uint64(a[j])
+        v = _mont(np.uint64(a[j + h]), np.uint64(tw[h + j]))
+        s = u + v
+        if s >= _P64:
+            s -= _P64
+        d = u + _P64 - v
+        if d >= _P64:
+            d -= _P64
+        a[j] = s
+        a[j + h] = d
+
+
+@njit(cache=True, inline="always")
+def _dif_range(a, tw, lo, hi, h):
+    for j in range(lo, hi):
+        u = np.uint64(a[j])
+        v = np.uint64(a[j + h])
+        s = u + v
+        if s >= _P64:
+            s -= _P64
+        a[j] = s
+        a[j + h] = _mont(u + _P64 - v, np.uint64(tw[h + j]))
+
+
+@njit(cache=True)
+def _dit_block(a, tw, log_start, log_end):
+    """DIT stages h = 2^log_start … 2^(log_end-1) on the whole of ``a`` (len = 2^log_end·k)."""
+    n = a.shape[0]
+    for s in range(log_start, log_end):
+        h = 1 << s
+        for k in range(0, n, 2 * h):
+            _dit_range(a[k : k + 2 * h], tw, 0, h, h)
+
+
+@njit(cache=True)
+def _dif_block(a, tw, log_start, log_end):
+    """DIF stages h = 2^(log_end-1) down to 2^log_start."""
+    n = a.shape[0]
+    for s in range(log_end - 1, log_start - 1, -1):
+        h = 1 << s
+        for k in range(0, n, 2 * h):
+            _dif_range(a[k : k + 2 * h], tw, 0, h, h)
+
+
+@njit(cache=True)
+def _dit_column(a, tw, log_start, log_n):
+    """Full DIT on one contiguous column from stage log_start, cache blocked."""
+    n = a.shape[0]
+    lb = min(_LOG_BLOCK, log_n)
+    if log_start < lb:
+        b = 1 << lb
+        for k in range(0, n, b):
+            _dit_block(a[k : k + b], tw, log_start, lb)
+    _dit_block(a, tw, max(lb, log_start), log_n)
+
+
+@njit(cache=True)
+def _dif_column(a, tw, log_n):
+    n = a.shape[0]
+    lb = min(_LOG_BLOCK, log_n)
+    _dif_block(a, tw, lb, log_n)
+    b = 1 << lb
+    for k in range(0, n, b):
+        _dif_block(a[k : k + b], tw, 0, lb)
+
+
+# --- one column, parallel inside each stage -------------------------------------------
+
+
+@njit(cache=True, parallel=True)
+def _dit_column_par(a, tw, log_start, log_n):
+    n = a.shape[0]
+    lb = min(_LOG_BLOCK, log_n)
+    b = 1 << lb
+    if log_start < lb:
+        for kb in prange(n // b):
+            _dit_block(a[kb * b : (kb + 1) * b], tw, log_start, lb)
+    ch = 1 << _LOG_CHUNK
+    for s in range(max(lb, log_start), log_n):
+        h = 1 << s
+        nchunks = (n // 2) // ch
+        for c in prange(nchunks):
+            t0 = c * ch
+            k = (t0 >> s) << (s + 1)
+            j0 = t0 & (h - 1)
+            _dit_range(a[k : k + 2 * h], tw, j0, j0 + ch, h)
+
+
+@njit(cache=True, parallel=True)
+def _dif_column_par(a, tw, log_n):
+    n = a.shape[0]
+    lb = min(_LOG_BLOCK, log_n)
+    b = 1 << lb
+    ch = 1 << _LOG_CHUNK
+    for s in range(log_n - 1, lb - 1, -1):
+        h = 1 << s
+        nchunks = (n // 2) // ch
+        for c in prange(nchunks):
+            t0 = c * ch
+            k = (t0 >> s) << (s + 1)
+            j0 = t0 & (h - 1)
+            _dif_range(a[k : k + 2 * h], tw, j0, j0 + ch, h)
+    for kb in prange(n // b):
+        _dif_block(a[kb * b : (kb + 1) * b], tw, 0, lb)
+
+
+# --- column-major batches ----------------------------------------------------------------
+
+
+@njit(cache=True, parallel=True)
+def _transpose(src, dst):
+    """dst[j, i] = src[i, j], cache-blocked, parallel over row tiles of src."""
+    r, c = src.shape
+    T = 64
+    nti = (r + T - 1) // T
+    for ti in prange(nti):
+        i0 = ti * T
+        i1 = min(r, i0 + T)
+        for j0 in range(0, c, T):
+            j1 = min(c, j0 + T)
+            for j in range(j0, j1):
+                for i in range(i0, i1):
+                    dst[j, i] = src[i, j]
+
+
+@njit(cache=True)
+def _bitrev_inplace(a, rev):
+    n = a.shape[0]
+    for i in range(n):
+        j = rev[i]
+        if i < j:
+            t = a[i]
+            a[i] = a[j]
+            a[j] = t
+
+
+@njit(cache=True, parallel=True)
+def _ntt_cols(cm, tw, rev, log_n):
+    """Forward NTT of every row of the column-major matrix cm (w, n), natural → natural."""
+    for c in prange(cm.shape[0]):
+        col = cm[c]
+        _bitrev_inplace(col, rev)
+        _dit_column(col, tw, 0, log_n)
+
+
+@njit(cache=True, parallel=True)
+def _intt_cols(cm, tw, rev, log_n, n_inv_mont):
+    for c in prange(cm.shape[0]):
+        col = cm[c]
+        _dif_column(col, tw, log_n)
+        _bitrev_inplace(col, rev)
+        for i in range(col.shape[0]):
+            col[i] = _mont(np.uint64(col[i]), n_inv_mont)
+
+
+@njit(cache=True)
+def _expand_scaled(col, out, scale, log_b):
+    """out[k·B + r] = mont(col[k], scale[k]) for r < B (see module doc, step 2–3)."""
+    B = 1 << log_b
+    for k in range(col.shape[0]):
+        v = _mont(np.uint64(col[k]), np.uint64(scale[k]))
+        for r in range(B):
+            out[k * B + r] = v
+
+
+@njit(cache=True, parallel=True)
+def _lde_cols(cm, out, tw_inv, tw_fwd, scale, log_n, log_b):
+    """cm (w, n) natural evaluations → out (w, n·B) natural evaluations on the coset."""
+    for c in prange(cm.shape[0]):
+        col = cm[c]
+        _dif_column(col, tw_inv, log_n)
+        _expand_scaled(col, out[c], scale, log_b)
+        _dit_column(out[c], tw_fwd, log_b, log_n + log_b)
+
+
+# ============================================================================ public API
+
+
+def _as_matrix(mat):
+    """→ (2-D uint32 array, was_1d)."""
+    a = np.asarray(_coerce(mat) if not (isinstance(mat, np.ndarray) and mat.dtype == DTYPE) else mat)
+    if a.ndim == 1:
+        return a.reshape(-1, 1), True
+    if a.ndim != 2:
+        raise NttError(f"expected a (height, width) matrix, got shape {a.shape}")
+    return a, False
+
+
+def _to_colmajor(a):
+    n, w = a.shape
+    cm = np.empty((w, n), dtype=DTYPE)
+    if w == 1:
+        cm[0] = a[:, 0]
+    else:
+        _transpose(np.ascontiguousarray(a), cm)
+    return cm
+
+
+def _from_colmajor(cm):
+    w, n = cm.shape
+    out = np.empty((n, w), dtype=DTYPE)
+    if w == 1:
+        out[:, 0] = cm[0]
+    else:
+        _transpose(cm, out)
+    return out
+
+
+def _check_log(log_n):
+    if log_n > TWO_ADICITY:
+        raise NttError(f"size 2^{log_n} exceeds the two-adicity 2^{TWO_ADICITY} of BabyBear")
+
+
+def ntt(mat) -> np.ndarray:
+    """Coefficients → evaluations over H_n, natural order, for every column.
+
+    ``mat`` is ``(n, w)`` (or ``(n,)``) uint32 with n a power of two; returns the same
+    shape: ``out[i, c] = Σ_j mat[j, c]·ω_n^{ij}``.
+    """
+    a, one = _as_matrix(mat)
+    n, w = a.shape
+    log_n = log2_strict(n)
+    _check_log(log_n)
+    cm = _to_colmajor(a)
+    tw = _twiddles(log_n, False)
+    rev = _bitrev_table(log_n)
+    if w < get_num_threads() and log_n > _LOG_BLOCK:
+        for c in range(w):
+            _bitrev_inplace(cm[c], rev)
+            _dit_column_par(cm[c], tw, 0, log_n)
+    else:
+        _ntt_cols(cm, tw, rev, log_n)
+    out = _from_colmajor(cm)
+    return out[:, 0] if one else out
+
+
+def intt(mat) -> np.ndarray:
+    """Evaluations over H_n (natural order) → coefficients, for every column (inverse of ntt)."""
+    a, one = _as_matrix(mat)
+    n, w = a.shape
+    log_n = log2_strict(n)
+    _check_log(log_n)
+    cm = _to_colmajor(a)
+    tw = _twiddles(log_n, True)
+    rev = _bitrev_table(log_n)
+    n_inv_mont = np.uint64(inv_scalar(n) * _R % P)
+    if w < get_num_threads() and log_n > _LOG_BLOCK:
+        for c in range(w):
+            _dif_column_par(cm[c], tw, log_n)
+            _bitrev_inplace(cm[c], rev)
+            cm[c] = _mul_scalar_mont(cm[c], n_inv_mont)
+    else:
+        _intt_cols(cm, tw, rev, log_n, n_inv_mont)
+    out = _from_colmajor(cm)
+    return out[:, 0] if one else out
+
+
+@njit(cache=True)
+def _mul_scalar_mont(v, s):
+    out = np.empty_like(v)
+    for i in range(v.shape[0]):
+        out[i] = _mont(np.uint64(v[i]), s)
+    return out
+
+
+def coset_lde(mat, log_blowup: int, shift: int = GENERATOR) -> np.ndarray:
+    """Low-degree extension: evaluations over H_n → evaluations over ``shift·H_{n·2^log_blowup}``.
+
+    Input ``(n, w)``, output ``(n·B, w)``, B = 2^log_blowup, natural order (row i ↔
+    ``shift·ω_{nB}^i``).  Column c of the output is the evaluation of the unique
+    polynomial of degree < n interpolating column c of the input.
+
+    Correctness: ``shift`` must be outside H_{nB} (e.g. the default GENERATOR) for the
+    coset to be disjoint from the trace domain; this is the caller's choice and is not
+    checked here (shift = 1 gives the plain LDE over H_{nB}).
+    """
+    a, one = _as_matrix(mat)
+    n, w = a.shape
+    log_n = log2_strict(n)
+    log_b = int(log_blowup)
+    if log_b < 0:
+        raise NttError("log_blowup must be >= 0")
+    _check_log(log_n + log_b)
+    shift = int(shift) % P
+    if shift == 0:
+        raise NttError("coset shift must be non-zero")
+    cm = _to_colmajor(a)
+    N = n << log_b
+    out_cm = np.empty((w, N), dtype=DTYPE)
+    tw_inv = _twiddles(log_n, True)
+    tw_fwd = _twiddles(log_n + log_b, False)
+    scale = _scale_table(log_n, shift)
+    if w < get_num_threads() and log_n + log_b > _LOG_BLOCK:
+        for c in range(w):
+            _dif_column_par(cm[c], tw_inv, log_n)
+            _expand_scaled(cm[c], out_cm[c], scale, log_b)
+            _dit_column_par(out_cm[c], tw_fwd, log_b, log_n + log_b)
+    else:
+        _lde_cols(cm, out_cm, tw_inv, tw_fwd, scale, log_n, log_b)
+    out = _from_colmajor(out_cm)
+    return out[:, 0] if one else out
+
+
+def coset_ntt(coeffs, shift: int, log_blowup: int = 0) -> np.ndarray:
+    """Coefficients (n, w) → evaluations over ``shift·H_{n·2^log_blowup}`` (natural order).
+
+    Equivalent to zero-padding the coefficients to n·B rows and evaluating
+    ``f(shift·ω^i)``.
+    """
+    a, one = _as_matrix(coeffs)
+    n = a.shape[0]
+    log_b = int(log_blowup)
+    N = n << log_b
+    log_N = log2_strict(N)
+    _check_log(log_N)
+    pw = _powers_plain(int(shift) % P, n)
+    scaled = _mul_rows(a, pw)
+    if log_b:
+        padded = np.zeros((N, a.shape[1]), dtype=DTYPE)
+        padded[:n] = scaled
+        scaled = padded
+    out = ntt(scaled)
+    return out[:, 0] if one else out
+
+
+def coset_intt(evals, shift: int) -> np.ndarray:
+    """Evaluations over ``shift·H_n`` (natural order) → coefficients (inverse of coset_ntt)."""
+    a, one = _as_matrix(evals)
+    n = a.shape[0]
+    c = intt(a)
+    pw = _powers_plain(inv_scalar(int(shift)), n)
+    out = _mul_rows(c, pw)
+    return out[:, 0] if one else out
+
+
+@njit(cache=True)
+def _powers_plain(x, n):
+    out = np.empty(n, dtype=np.uint32)
+    acc = np.uint64(1)
+    xx = np.uint64(x)
+    for i in range(n):
+        out[i] = acc
+        acc = (acc * xx) % _P64
+    return out
+
+
+@njit(cache=True, parallel=True)
+def _mul_rows_k(a, v, out):
+    for i in prange(a.shape[0]):
+        f = np.uint64(v[i])
+        for j in range(a.shape[1]):
+            out[i, j] = (np.uint64(a[i, j]) * f) % _P64
+
+
+def _mul_rows(a, v):
+    out = np.empty(a.shape, dtype=DTYPE)
+    _mul_rows_k(np.ascontiguousarray(a), v, out)
+    return out
+
+
+def bit_reverse_rows(mat) -> np.ndarray:
+    """Rows permuted by index bit reversal (height a power of two); returns a copy."""
+    a = np.asarray(mat)
+    log_n = log2_strict(a.shape[0])
+    return a[_bitrev_table(log_n)]
+
+
+# ============================================================================ references
+
+
+def naive_dft(mat, omega: int | None = None) -> np.ndarray:
+    """O(n²) reference: ``out[i, c] = Σ_j mat[j, c]·ω^{ij}`` with ω = ω_n by default.
+
+    Pure Python ints — for tests on small sizes only.
+    """
+    a = np.asarray(mat)
+    one = a.ndim == 1
+    if one:
+        a = a.reshape(-1, 1)
+    n, w = a.shape
+    if omega is None:
+        omega = two_adic_generator(log2_strict(n))
+    rows = [[int(v) for v in r] for r in a.tolist()]
+    out = np.zeros((n, w), dtype=DTYPE)
+    for i in range(n):
+        x = pow(omega, i, P)
+        for c in range(w):
+            acc = 0
+            for j in range(n - 1, -1, -1):
+                acc = (acc * x + rows[j][c]) % P
+            out[i, c] = acc
+    return out[:, 0] if one else out
+
+
+@njit(cache=True)
+def _horner_base(coeffs, x):
+    n, w = coeffs.shape
+    acc = np.zeros(w, dtype=np.uint64)
+    xx = np.uint64(x)
+    for i in range(n - 1, -1, -1):
+        for c in range(w):
+            acc[c] = (acc[c] * xx + np.uint64(coeffs[i, c])) % _P64
+    return acc.astype(np.uint32)
+
+
+def evaluate_poly(coeffs, x):
+    """Evaluate polynomial(s) with *base* coefficients at a base or extension point.
+
+    ``coeffs``: ``(n,)`` or ``(n, w)`` uint32 (row i = coefficient of X^i).
+    ``x``: int (base point) → int / ``(w,)`` uint32; :class:`Ext` → Ext / ``(w, 4)``.
+    """
+    a = np.asarray(coeffs)
+    one = a.ndim == 1
+    m = np.ascontiguousarray(_coerce(a.reshape(-1, 1) if one else a))
+    if isinstance(x, Ext):
+        # Horner in the extension with base coefficients: acc = acc·x + c.
+        res = _horner_ext(m.reshape(m.shape[0], m.shape[1], 1), np.ascontiguousarray(x.to_array()), True)
+        return Ext(tuple(int(v) for v in res[0])) if one else res
+    r = _horner_base(m, int(x) % P)
+    return int(r[0]) if one else r
+
+
+def evaluate_ext_poly(coeffs, x):
+    """Evaluate polynomial(s) with *extension* coefficients (``(n, 4)`` or ``(n, w, 4)``)
+    at ``x`` (int or :class:`Ext`); returns Ext or ``(w, 4)`` uint32."""
+    a = np.asarray(coeffs)
+    one = a.ndim == 2
+    m = a.reshape(a.shape[0], 1, 4) if one else a
+    if m.ndim != 3 or m.shape[2] != 4:
+        raise ValueError(f"expected (n, 4) or (n, w, 4) extension coefficients, got {a.shape}")
+    xe = x if isinstance(x, Ext) else Ext.from_base(int(x))
+    res = _horner_ext(np.ascontiguousarray(_coerce(m)), np.ascontiguousarray(xe.to_array()), False)
+    return Ext(tuple(int(v) for v in res[0])) if one else res
+
+
+@njit(cache=True)
+def _horner_ext(coeffs, x, base_coeffs):
+    from_base = base_coeffs
+    n, w = coeffs.shape[0], coeffs.shape[1]
+    out = np.zeros((w, 4), dtype=np.uint32)
+    x0, x1, x2, x3 = np.uint64(x[0]), np.uint64(x[1]), np.uint64(x[2]), np.uint64(x[3])
+    p = _P64
+    W = np.uint64(11)
+    for c in range(w):
+        a0 = np.uint64(0)
+        a1 = np.uint64(0)
+        a2 = np.uint64(0)
+        a3 = np.uint64(0)
+        for i in range(n - 1, -1, -1):
+            c0 = (a0 * x0) % p + W * (((a1 * x3) % p + (a2 * x2) % p + (a3 * x1) % p) % p)
+            c1 = (a0 * x1) % p + (a1 * x0) % p + W * (((a2 * x3) % p + (a3 * x2) % p) % p)
+            c2 = (a0 * x2) % p + (a1 * x1) % p + (a2 * x0) % p + W * ((a3 * x3) % p)
+            c3 = (a0 * x3) % p + (a1 * x2) % p + (a2 * x1) % p + (a3 * x0) % p
+            if from_base:
+                a0 = (c0 + np.uint64(coeffs[i, c, 0])) % p
+                a1 = c1 % p
+                a2 = c2 % p
+                a3 = c3 % p
+            else:
+                a0 = (c0 + np.uint64(coeffs[i, c, 0])) % p
+                a1 = (c1 + np.uint64(coeffs[i, c, 1])) % p
+                a2 = (c2 + np.uint64(coeffs[i, c, 2])) % p
+                a3 = (c3 + np.uint64(coeffs[i, c, 3])) % p
+        out[c, 0] = a0
+        out[c, 1] = a1
+        out[c, 2] = a2
+        out[c, 3] = a3
+    return out
+
+
+# ============================================================================ barycentric
+
+
+@njit(cache=True, parallel=True)
+def _weighted_col_sums(evals, d, nchunks):
+    """out[c] = Σ_i evals[i, c]·d[i] with base evals (n, w) and ext weights d (n, 4)."""
+    n, w = evals.shape
+    part = np.zeros((nchunks, w, 4), dtype=np.uint64)
+    step = (n + nchunks - 1) // nchunks
+    for t in prange(nchunks):
+        lo = t * step
+        hi = min(n, lo + step)
+        acc = part[t]
+        for i in range(lo, hi):
+            d0 = np.uint64(d[i, 0])
+            d1 = np.uint64(d[i, 1])
+            d2 = np.uint64(d[i, 2])
+            d3 = np.uint64(d[i, 3])
+            for c in range(w):
+                e = np.uint64(evals[i, c])
+                acc[c, 0] += (e * d0) % _P64
+                acc[c, 1] += (e * d1) % _P64
+                acc[c, 2] += (e * d2) % _P64
+                acc[c, 3] += (e * d3) % _P64
+            if (i - lo) & 0x3FFFFFF == 0x3FFFFFF:  # keep accumulators far from 2^64
+                for c in range(w):
+                    for k in range(4):
+                        acc[c, k] %= _P64
+    out = np.zeros((w, 4), dtype=np.uint32)
+    for c in range(w):
+        for k in range(4):
+            s = np.uint64(0)
+            for t in range(nchunks):
+                s = (s + part[t, c, k] % _P64) % _P64
+            out[c, k] = s
+    return out
+
+
+def barycentric_eval(evals, z, shift: int = 1):
+    """Evaluate, at an extension point ``z``, the polynomials (degree < n) given by their
+    evaluations ``evals`` ``(n, w)`` over ``shift·H_n`` (natural order).
+
+    Uses the barycentric formula for a coset of a multiplicative subgroup:
+    ``f(z) = (z^n − s^n)/(n·s^{n−1}) · Σ_i ω^i·f(s·ω^i)/(z − s·ω^i)``.
+    Returns ``(w, 4)`` uint32 (or an :class:`Ext` for a 1-D ``evals``).
+
+    Correctness: requires ``z ∉ shift·H_n`` (raises ``ZeroDivisionError`` otherwise); the
+    out-of-domain point sampled from the extension field lies there only with negligible
+    probability, and a verifier must not divide by zero silently.
+    """
+    a = np.asarray(evals)
+    one = a.ndim == 1
+    m = np.ascontiguousarray(_coerce(a.reshape(-1, 1) if one else a))
+    n = m.shape[0]
+    log_n = log2_strict(n)
+    zz = z if isinstance(z, Ext) else Ext.from_base(int(z))
+    s = int(shift) % P
+    omega = two_adic_generator(log_n)
+    pts = _powers_plain(omega, n)  # ω^i
+    spts = _powers_plain(omega, n)
+    spts = ((spts.astype(np.uint64) * np.uint64(s)) % _P64).astype(DTYPE)  # s·ω^i
+    den = np.zeros((n, 4), dtype=DTYPE)
+    zc = zz.coeffs
+    den[:, 0] = ((np.uint64(zc[0]) + _P64 - spts.astype(np.uint64)) % _P64).astype(DTYPE)
+    den[:, 1:] = np.array(zc[1:], dtype=DTYPE)
+    if not den.any(axis=1).all():
+        raise ZeroDivisionError("barycentric_eval: z lies in the evaluation domain")
+    dinv = _ext_inv_k(den)
+    # weights ω^i / (z − sω^i)
+    wts = ((dinv.astype(np.uint64) * pts.astype(np.uint64)[:, None]) % _P64).astype(DTYPE)
+    sums = _weighted_col_sums(m, wts, 16 if n >= 1 << 12 else 1)
+    factor = (zz ** n - pow(s, n, P)) * inv_scalar(n * pow(s, n - 1, P) % P)
+    fa = factor.to_array()
+    from ..field.ext import ext_mul
+
+    res = ext_mul(sums, fa)
+    return Ext(tuple(int(v) for v in res[0])) if one else res
