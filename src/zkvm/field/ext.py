@@ -277,14 +277,15 @@ Ext.X = Ext((0, 1, 0, 0))
 
 def ext_array(values: Iterable[Ext]) -> np.ndarray:
     """A sequence of :class:`Ext` (or ints) → ``(n, 4)`` uint32 array."""
-    rows = [(_coerce_scalar(v) or _bad(v)).coeffs for v in values]
+    rows = []
+    for v in values:
+        e = _coerce_scalar(v)
+        if e is None:
+            raise TypeError(f"not an extension element: {v!r}")
+        rows.append(e.coeffs)
     if not rows:
         return np.zeros((0, 4), dtype=DTYPE)
     return np.array(rows, dtype=DTYPE)
-
-
-def _bad(v):
-    raise TypeError(f"not an extension element: {v!r}")
 
 
 def ext_list(arr) -> list:

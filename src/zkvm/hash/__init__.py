@@ -1,1 +1,14 @@
-"""zkvm.hash."""
+"""zkvm.hash — SHA-256 (FIPS 180-4): batched numba kernels and hashlib helpers.
+
+See :mod:`zkvm.hash.sha256`.
+"""
+
+from .sha256 import (  # noqa: F401
+    digest_from_bytes,
+    digests_from_bytes,
+    digests_to_bytes,
+    hash_pairs,
+    hash_rows,
+    sha256,
+    sha256_many,
+)

@@ -37,6 +37,8 @@ __all__ = [
     "digest_from_bytes",
     "digests_from_bytes",
     "IV",
+    "bitrev_permutation",
+    "pow_search",
 ]
 
 _K = np.array(
@@ -68,53 +70,61 @@ def sha256(data: bytes) -> bytes:
 # ============================================================================ core
 
 
+_M32 = np.uint64(0xFFFFFFFF)
+
+
 @njit(cache=True, inline="always")
 def _rotr(x, n):
-    return ((x >> np.uint32(n)) | (x << np.uint32(32 - n))) & np.uint32(0xFFFFFFFF)
+    """32-bit rotate right of ``x`` (a uint64 holding a 32-bit value)."""
+    return ((x >> np.uint64(n)) | (x << np.uint64(32 - n))) & _M32
 
 
 @njit(cache=True)
 def _compress(state, w):
     """One SHA-256 compression: ``state`` (8,) uint32 updated in place; ``w`` (64,)
     uint32 whose first 16 entries hold the big-endian message block (overwritten with
-    the message schedule)."""
+    the message schedule).
+
+    numba widens uint32 arithmetic to 64 bits, so all locals are uint64 holding 32-bit
+    values and every sum is masked back to 32 bits before it is rotated or stored.
+    """
     for t in range(16, 64):
-        x = w[t - 15]
-        s0 = _rotr(x, 7) ^ _rotr(x, 18) ^ (x >> np.uint32(3))
-        y = w[t - 2]
-        s1 = _rotr(y, 17) ^ _rotr(y, 19) ^ (y >> np.uint32(10))
-        w[t] = w[t - 16] + s0 + w[t - 7] + s1
-    a = state[0]
-    b = state[1]
-    c = state[2]
-    d = state[3]
-    e = state[4]
-    f = state[5]
-    g = state[6]
-    h = state[7]
+        x = np.uint64(w[t - 15])
+        s0 = _rotr(x, 7) ^ _rotr(x, 18) ^ (x >> np.uint64(3))
+        y = np.uint64(w[t - 2])
+        s1 = _rotr(y, 17) ^ _rotr(y, 19) ^ (y >> np.uint64(10))
+        w[t] = np.uint32((np.uint64(w[t - 16]) + s0 + np.uint64(w[t - 7]) + s1) & _M32)
+    a = np.uint64(state[0])
+    b = np.uint64(state[1])
+    c = np.uint64(state[2])
+    d = np.uint64(state[3])
+    e = np.uint64(state[4])
+    f = np.uint64(state[5])
+    g = np.uint64(state[6])
+    h = np.uint64(state[7])
     for t in range(64):
         S1 = _rotr(e, 6) ^ _rotr(e, 11) ^ _rotr(e, 25)
-        ch = (e & f) ^ (~e & g)
-        t1 = h + S1 + ch + _K[t] + w[t]
+        ch = (e & f) ^ ((e ^ _M32) & g)
+        t1 = (h + S1 + ch + np.uint64(_K[t]) + np.uint64(w[t])) & _M32
         S0 = _rotr(a, 2) ^ _rotr(a, 13) ^ _rotr(a, 22)
         maj = (a & b) ^ (a & c) ^ (b & c)
         t2 = S0 + maj
         h = g
         g = f
         f = e
-        e = d + t1
+        e = (d + t1) & _M32
         d = c
         c = b
         b = a
-        a = t1 + t2
-    state[0] += a
-    state[1] += b
-    state[2] += c
-    state[3] += d
-    state[4] += e
-    state[5] += f
-    state[6] += g
-    state[7] += h
+        a = (t1 + t2) & _M32
+    state[0] = np.uint32((np.uint64(state[0]) + a) & _M32)
+    state[1] = np.uint32((np.uint64(state[1]) + b) & _M32)
+    state[2] = np.uint32((np.uint64(state[2]) + c) & _M32)
+    state[3] = np.uint32((np.uint64(state[3]) + d) & _M32)
+    state[4] = np.uint32((np.uint64(state[4]) + e) & _M32)
+    state[5] = np.uint32((np.uint64(state[5]) + f) & _M32)
+    state[6] = np.uint32((np.uint64(state[6]) + g) & _M32)
+    state[7] = np.uint32((np.uint64(state[7]) + h) & _M32)
 
 
 @njit(cache=True)
@@ -193,37 +203,63 @@ def _row_word(row, w, prefix, t, total_words, bitlen):
     return np.uint32(0)
 
 
-@njit(cache=True, inline="always")
-def _bitrev(i, log_n):
-    r = 0
-    for _ in range(log_n):
-        r = (r << 1) | (i & 1)
-        i >>= 1
+def bitrev_permutation(log_n: int) -> np.ndarray:
+    """``perm[i] = bitrev_{log_n}(i)`` as an int64 array of length ``2^log_n``."""
+    n = 1 << log_n
+    idx = np.arange(n, dtype=np.int64)
+    r = np.zeros(n, dtype=np.int64)
+    for b in range(log_n):  # loop over bits (≤ 27), vectorised over indices
+        r |= ((idx >> b) & 1) << (log_n - 1 - b)
     return r
 
 
-@njit(cache=True, parallel=True)
-def _hash_rows_kernel(mat, prefix, bitrev_log):
-    n, w = mat.shape
+@njit(cache=True)
+def _hash_rows_range(mat, prefix, order, out, lo, hi):
+    """Serial: digests of rows [lo, hi) (through ``order`` if non-empty) into ``out``."""
+    w = mat.shape[1]
     L = 1 + 4 * w
     nblocks = (L + 9 + 63) // 64
     total_words = nblocks * 16
     bitlen = np.uint32(8 * L)
     pre = np.uint32(prefix)
-    out = np.empty((n, 8), dtype=np.uint32)
-    for i in prange(n):
-        src = i
-        if bitrev_log >= 0:
-            src = _bitrev(i, bitrev_log)
-        row = mat[src]
-        state = IV.copy()
-        ws = np.empty(64, dtype=np.uint32)
+    state = np.empty(8, dtype=np.uint32)
+    ws = np.empty(64, dtype=np.uint32)
+    use_order = order.shape[0] > 0
+    for i in range(lo, hi):
+        if use_order:
+            row = mat[order[i]]
+        else:
+            row = mat[i]
+        for k in range(8):
+            state[k] = IV[k]
         for blk in range(nblocks):
             for t in range(16):
                 ws[t] = _row_word(row, w, pre, blk * 16 + t, total_words, bitlen)
             _compress(state, ws)
         for k in range(8):
             out[i, k] = state[k]
+
+
+@njit(cache=True, parallel=True)
+def _hash_rows_par(mat, prefix, order, out, nchunks):
+    n = mat.shape[0]
+    step = (n + nchunks - 1) // nchunks
+    for c in prange(nchunks):
+        _hash_rows_range(mat, prefix, order, out, c * step, min(n, (c + 1) * step))
+
+
+#: below this many items the kernels run serially (a parallel region costs a
+#: synchronisation, which is expensive on a loaded machine)
+_PAR_THRESHOLD = 2048
+
+
+def _hash_rows_kernel(mat, prefix, order):
+    n = mat.shape[0]
+    out = np.empty((n, 8), dtype=np.uint32)
+    if n < _PAR_THRESHOLD:
+        _hash_rows_range(mat, prefix, order, out, 0, n)
+    else:
+        _hash_rows_par(mat, prefix, order, out, 64)
     return out
 
 
@@ -239,26 +275,27 @@ def hash_rows(mat: np.ndarray, prefix: int = 0, row_order_bitrev: bool = False) 
         raise ValueError(f"hash_rows expects a 2-D matrix, got shape {m.shape}")
     if not 0 <= prefix < 256:
         raise ValueError("prefix must be a byte")
-    log = -1
+    order = np.zeros(0, dtype=np.int64)
     if row_order_bitrev:
         n = m.shape[0]
         if n & (n - 1) or n == 0:
             raise ValueError("bit-reversed row order needs a power-of-two height")
-        log = n.bit_length() - 1
-    return _hash_rows_kernel(m, prefix, log)
+        order = bitrev_permutation(n.bit_length() - 1)
+    return _hash_rows_kernel(m, prefix, order)
 
 
 # ============================================================================ pairs
 
 
-@njit(cache=True, parallel=True)
-def _hash_pairs_kernel(left, right, prefix):
-    n = left.shape[0]
-    out = np.empty((n, 8), dtype=np.uint32)
+@njit(cache=True)
+def _hash_pairs_range(left, right, prefix, out, lo, hi):
+    """Serial: compress pairs [lo, hi) into ``out``."""
     pre = np.uint32(prefix)
-    for i in prange(n):
-        state = IV.copy()
-        ws = np.empty(64, dtype=np.uint32)
+    state = np.empty(8, dtype=np.uint32)
+    ws = np.empty(64, dtype=np.uint32)
+    for i in range(lo, hi):
+        for k in range(8):
+            state[k] = IV[k]
         # 65-byte message prefix || L0..L7 || R0..R7 (each word big-endian); the
         # one-byte prefix shifts every word by 8 bits: word t = low byte of d[t-1] << 24
         # | d[t] >> 8, with d[-1] = prefix and d[16] = 0x80 000000 (terminator).
@@ -278,6 +315,23 @@ def _hash_pairs_kernel(left, right, prefix):
         _compress(state, ws)
         for k in range(8):
             out[i, k] = state[k]
+
+
+@njit(cache=True, parallel=True)
+def _hash_pairs_par(left, right, prefix, out, nchunks):
+    n = left.shape[0]
+    step = (n + nchunks - 1) // nchunks
+    for c in prange(nchunks):
+        _hash_pairs_range(left, right, prefix, out, c * step, min(n, (c + 1) * step))
+
+
+def _hash_pairs_kernel(left, right, prefix):
+    n = left.shape[0]
+    out = np.empty((n, 8), dtype=np.uint32)
+    if n < _PAR_THRESHOLD:
+        _hash_pairs_range(left, right, prefix, out, 0, n)
+    else:
+        _hash_pairs_par(left, right, prefix, out, 64)
     return out
 
 
@@ -311,3 +365,70 @@ def digest_from_bytes(b: bytes) -> np.ndarray:
     if len(b) != 32:
         raise ValueError("a digest is 32 bytes")
     return digests_from_bytes(b)[0]
+
+
+# ============================================================================ grinding
+
+
+@njit(cache=True, parallel=True)
+def _pow_search_kernel(prefix, bits, start, count):
+    """Smallest nonce in [start, start+count) whose SHA-256(prefix || u64le(nonce)) has
+    ``bits`` leading zero bits, or -1.  ``len(prefix) ≤ 47`` (one block); ``count`` a
+    multiple of 64 (64 independent stripes, each with its own buffers)."""
+    plen = prefix.shape[0]
+    L = plen + 8
+    stripes = 64
+    per = count // stripes
+    best = np.full(stripes, -1, dtype=np.int64)
+    for s in prange(stripes):
+        buf = np.zeros(64, dtype=np.uint8)
+        for k in range(plen):
+            buf[k] = prefix[k]
+        buf[L] = np.uint8(0x80)
+        bitlen = 8 * L
+        buf[62] = np.uint8((bitlen >> 8) & 0xFF)
+        buf[63] = np.uint8(bitlen & 0xFF)
+        w = np.empty(64, dtype=np.uint32)
+        state = np.empty(8, dtype=np.uint32)
+        for j in range(per):
+            nonce_i = start + s * per + j
+            nonce = np.uint64(nonce_i)
+            for k in range(8):
+                buf[plen + k] = np.uint8((nonce >> np.uint64(8 * k)) & np.uint64(0xFF))
+            for t in range(16):
+                w[t] = (
+                    (np.uint32(buf[4 * t]) << np.uint32(24))
+                    | (np.uint32(buf[4 * t + 1]) << np.uint32(16))
+                    | (np.uint32(buf[4 * t + 2]) << np.uint32(8))
+                    | np.uint32(buf[4 * t + 3])
+                )
+            for k in range(8):
+                state[k] = IV[k]
+            _compress(state, w)
+            if bits == 0 or (np.uint64(state[0]) >> np.uint64(32 - bits)) == 0:
+                best[s] = nonce_i
+                break
+    res = -1
+    for s in range(stripes):
+        if best[s] >= 0 and (res < 0 or best[s] < res):
+            res = best[s]
+    return res
+
+
+def pow_search(prefix: bytes, bits: int, max_nonce: int = 1 << 40) -> int:
+    """Smallest nonce ≥ 0 with ``SHA-256(prefix || u64le(nonce))`` starting with ``bits``
+    zero bits (1 ≤ bits ≤ 32, ``len(prefix) ≤ 47``).  Numba, parallel, chunked."""
+    if len(prefix) > 47:
+        raise ValueError("pow_search: prefix must fit in one block with the nonce")
+    if not 0 <= bits <= 32:
+        raise ValueError("pow_search: bits must be in [0, 32]")
+    p = np.frombuffer(bytes(prefix), dtype=np.uint8).copy()
+    start = 0
+    chunk = 1 << 14
+    while start < max_nonce:
+        r = _pow_search_kernel(p, bits, start, chunk)
+        if r >= 0:
+            return int(r)
+        start += chunk
+        chunk = min(chunk * 2, 1 << 20)
+    raise RuntimeError("pow_search: no nonce found")

@@ -1,16 +1,6 @@
-"""zkvm.poly — NTTs, coset low-degree extensions and polynomial evaluation helpers."""
+"""zkvm.poly — NTTs, coset low-degree extensions and polynomial evaluation helpers.
 
-from .ntt import (  # noqa: F401
-    NttError,
-    barycentric_eval,
-    bit_reverse_rows,
-    coset_intt,
-    coset_lde,
-    coset_ntt,
-    evaluate_ext_poly,
-    evaluate_poly,
-    intt,
-    log2_strict,
-    naive_dft,
-    ntt,
-)
+Import from the module: ``from zkvm.poly.ntt import ntt, intt, coset_lde``.  (The
+functions are deliberately not re-exported here, so that ``zkvm.poly.ntt`` always names
+the module rather than the function.)
+"""

@@ -183,51 +183,164 @@ def _mont(a, b):
 
 
 @njit(cache=True, inline="always")
-def _dit_range(a, tw, lo, hi, h):
-    """DIT butterflies for pairs (k+j, k+j+h), j in [lo, hi), within block k = 0 (a is a view)."""
-    for j in range(lo, hi):
-        u = np.uint64(a[j])
-        v = _mont(np.uint64(a[j + h]), np.uint64(tw[h + j]))
+def _dit_bf(lo, hi, t):
+    """DIT butterflies (lo[j], hi[j]) ← (lo[j] + t[j]·hi[j], lo[j] − t[j]·hi[j]), t Montgomery.
+
+    lo, hi, t are separate contiguous views of equal length: written this way LLVM
+    vectorises the loop (8–16 lanes); indexing one array with offsets does not.
+    """
+    for j in range(lo.shape[0]):
+        u = np.uint64(lo[j])
+        v = _mont(np.uint64(hi[j]), np.uint64(t[j]))
         s = u + v
         if s >= _P64:
             s -= _P64
         d = u + _P64 - v
         if d >= _P64:
             d -= _P64
-        a[j] = s
-        a[j + h] = d
+        lo[j] = s
+        hi[j] = d
 
 
 @njit(cache=True, inline="always")
-def _dif_range(a, tw, lo, hi, h):
-    for j in range(lo, hi):
-        u = np.uint64(a[j])
-        v = np.uint64(a[j + h])
+def _dif_bf(lo, hi, t):
+    """DIF butterflies (lo[j], hi[j]) ← (lo[j] + hi[j], (lo[j] − hi[j])·t[j])."""
+    for j in range(lo.shape[0]):
+        u = np.uint64(lo[j])
+        v = np.uint64(hi[j])
         s = u + v
         if s >= _P64:
             s -= _P64
-        a[j] = s
-        a[j + h] = _mont(u + _P64 - v, np.uint64(tw[h + j]))
+        lo[j] = s
+        hi[j] = _mont(u + _P64 - v, np.uint64(t[j]))
+
+
+@njit(cache=True, inline="always")
+def _addm(u, v):
+    s = u + v
+    if s >= _P64:
+        s -= _P64
+    return s
+
+
+@njit(cache=True, inline="always")
+def _subm(u, v):
+    d = u + _P64 - v
+    if d >= _P64:
+        d -= _P64
+    return d
+
+
+@njit(cache=True)
+def _dit_r8(a, tw, first):
+    """DIT stages first..2 (h = 2^first … 4) fused on each group of 8 elements.
+
+    Short inner loops (h < 8) do not vectorise; doing the three smallest stages in
+    registers costs one pass over memory instead of three.  Twiddle tw[h] = ω^0 = 1 is
+    skipped.  ``first`` is 0, 1 or 2.
+    """
+    w41 = np.uint64(tw[3])
+    w81 = np.uint64(tw[5])
+    w82 = np.uint64(tw[6])
+    w83 = np.uint64(tw[7])
+    for k in range(0, a.shape[0], 8):
+        x0 = np.uint64(a[k])
+        x1 = np.uint64(a[k + 1])
+        x2 = np.uint64(a[k + 2])
+        x3 = np.uint64(a[k + 3])
+        x4 = np.uint64(a[k + 4])
+        x5 = np.uint64(a[k + 5])
+        x6 = np.uint64(a[k + 6])
+        x7 = np.uint64(a[k + 7])
+        if first == 0:
+            x0, x1 = _addm(x0, x1), _subm(x0, x1)
+            x2, x3 = _addm(x2, x3), _subm(x2, x3)
+            x4, x5 = _addm(x4, x5), _subm(x4, x5)
+            x6, x7 = _addm(x6, x7), _subm(x6, x7)
+        if first <= 1:
+            t = _mont(x3, w41)
+            x1, x3 = _addm(x1, t), _subm(x1, t)
+            x0, x2 = _addm(x0, x2), _subm(x0, x2)
+            t = _mont(x7, w41)
+            x5, x7 = _addm(x5, t), _subm(x5, t)
+            x4, x6 = _addm(x4, x6), _subm(x4, x6)
+        x0, x4 = _addm(x0, x4), _subm(x0, x4)
+        t = _mont(x5, w81)
+        x1, x5 = _addm(x1, t), _subm(x1, t)
+        t = _mont(x6, w82)
+        x2, x6 = _addm(x2, t), _subm(x2, t)
+        t = _mont(x7, w83)
+        x3, x7 = _addm(x3, t), _subm(x3, t)
+        a[k] = x0
+        a[k + 1] = x1
+        a[k + 2] = x2
+        a[k + 3] = x3
+        a[k + 4] = x4
+        a[k + 5] = x5
+        a[k + 6] = x6
+        a[k + 7] = x7
+
+
+@njit(cache=True)
+def _dif_r8(a, tw):
+    """DIF stages 2, 1, 0 (h = 4, 2, 1) fused on each group of 8 elements."""
+    w41 = np.uint64(tw[3])
+    w81 = np.uint64(tw[5])
+    w82 = np.uint64(tw[6])
+    w83 = np.uint64(tw[7])
+    for k in range(0, a.shape[0], 8):
+        x0 = np.uint64(a[k])
+        x1 = np.uint64(a[k + 1])
+        x2 = np.uint64(a[k + 2])
+        x3 = np.uint64(a[k + 3])
+        x4 = np.uint64(a[k + 4])
+        x5 = np.uint64(a[k + 5])
+        x6 = np.uint64(a[k + 6])
+        x7 = np.uint64(a[k + 7])
+        x0, x4 = _addm(x0, x4), _subm(x0, x4)
+        x1, x5 = _addm(x1, x5), _mont(_subm(x1, x5), w81)
+        x2, x6 = _addm(x2, x6), _mont(_subm(x2, x6), w82)
+        x3, x7 = _addm(x3, x7), _mont(_subm(x3, x7), w83)
+        x0, x2 = _addm(x0, x2), _subm(x0, x2)
+        x1, x3 = _addm(x1, x3), _mont(_subm(x1, x3), w41)
+        x4, x6 = _addm(x4, x6), _subm(x4, x6)
+        x5, x7 = _addm(x5, x7), _mont(_subm(x5, x7), w41)
+        a[k] = _addm(x0, x1)
+        a[k + 1] = _subm(x0, x1)
+        a[k + 2] = _addm(x2, x3)
+        a[k + 3] = _subm(x2, x3)
+        a[k + 4] = _addm(x4, x5)
+        a[k + 5] = _subm(x4, x5)
+        a[k + 6] = _addm(x6, x7)
+        a[k + 7] = _subm(x6, x7)
 
 
 @njit(cache=True)
 def _dit_block(a, tw, log_start, log_end):
     """DIT stages h = 2^log_start … 2^(log_end-1) on the whole of ``a`` (len = 2^log_end·k)."""
     n = a.shape[0]
-    for s in range(log_start, log_end):
+    s0 = log_start
+    if log_start <= 2 and log_end >= 3:
+        _dit_r8(a, tw, log_start)
+        s0 = 3
+    for s in range(s0, log_end):
         h = 1 << s
         for k in range(0, n, 2 * h):
-            _dit_range(a[k : k + 2 * h], tw, 0, h, h)
+            _dit_bf(a[k : k + h], a[k + h : k + 2 * h], tw[h : 2 * h])
 
 
 @njit(cache=True)
 def _dif_block(a, tw, log_start, log_end):
     """DIF stages h = 2^(log_end-1) down to 2^log_start."""
     n = a.shape[0]
-    for s in range(log_end - 1, log_start - 1, -1):
+    fuse = log_start == 0 and log_end >= 3
+    s1 = 3 if fuse else log_start
+    for s in range(log_end - 1, s1 - 1, -1):
         h = 1 << s
         for k in range(0, n, 2 * h):
-            _dif_range(a[k : k + 2 * h], tw, 0, h, h)
+            _dif_bf(a[k : k + h], a[k + h : k + 2 * h], tw[h : 2 * h])
+    if fuse:
+        _dif_r8(a, tw)
 
 
 @njit(cache=True)
@@ -271,7 +384,7 @@ def _dit_column_par(a, tw, log_start, log_n):
             t0 = c * ch
             k = (t0 >> s) << (s + 1)
             j0 = t0 & (h - 1)
-            _dit_range(a[k : k + 2 * h], tw, j0, j0 + ch, h)
+            _dit_bf(a[k + j0 : k + j0 + ch], a[k + h + j0 : k + h + j0 + ch], tw[h + j0 : h + j0 + ch])
 
 
 @njit(cache=True, parallel=True)
@@ -287,7 +400,7 @@ def _dif_column_par(a, tw, log_n):
             t0 = c * ch
             k = (t0 >> s) << (s + 1)
             j0 = t0 & (h - 1)
-            _dif_range(a[k : k + 2 * h], tw, j0, j0 + ch, h)
+            _dif_bf(a[k + j0 : k + j0 + ch], a[k + h + j0 : k + h + j0 + ch], tw[h + j0 : h + j0 + ch])
     for kb in prange(n // b):
         _dif_block(a[kb * b : (kb + 1) * b], tw, 0, lb)
 
@@ -311,34 +424,32 @@ def _transpose(src, dst):
                     dst[j, i] = src[i, j]
 
 
-@njit(cache=True)
-def _bitrev_inplace(a, rev):
-    n = a.shape[0]
-    for i in range(n):
-        j = rev[i]
-        if i < j:
-            t = a[i]
-            a[i] = a[j]
-            a[j] = t
+@njit(cache=True, parallel=True)
+def _gather_colmajor(src, dst, rev):
+    """dst[j, i] = src[rev[i], j]: transpose to column-major fused with the bit-reversal
+    permutation.  Each source row is read whole (contiguous), each tile of 64 output
+    entries per column is written contiguously, so this costs about one transpose."""
+    n, w = src.shape
+    T = 64
+    for ti in prange((n + T - 1) // T):
+        i0 = ti * T
+        i1 = min(n, i0 + T)
+        for i in range(i0, i1):
+            r = rev[i]
+            for j in range(w):
+                dst[j, i] = src[r, j]
 
 
 @njit(cache=True, parallel=True)
-def _ntt_cols(cm, tw, rev, log_n):
-    """Forward NTT of every row of the column-major matrix cm (w, n), natural → natural."""
+def _dit_cols(cm, tw, log_n, scale_mont):
+    """DIT (bit-reversed → natural) on every row of cm (w, n); then × scale (Montgomery
+    form; pass R mod p for 1)."""
     for c in prange(cm.shape[0]):
         col = cm[c]
-        _bitrev_inplace(col, rev)
         _dit_column(col, tw, 0, log_n)
-
-
-@njit(cache=True, parallel=True)
-def _intt_cols(cm, tw, rev, log_n, n_inv_mont):
-    for c in prange(cm.shape[0]):
-        col = cm[c]
-        _dif_column(col, tw, log_n)
-        _bitrev_inplace(col, rev)
-        for i in range(col.shape[0]):
-            col[i] = _mont(np.uint64(col[i]), n_inv_mont)
+        if scale_mont != _R:
+            for i in range(col.shape[0]):
+                col[i] = _mont(np.uint64(col[i]), scale_mont)
 
 
 @njit(cache=True)
@@ -374,29 +485,46 @@ def _as_matrix(mat):
     return a, False
 
 
-def _to_colmajor(a):
-    n, w = a.shape
-    cm = np.empty((w, n), dtype=DTYPE)
-    if w == 1:
-        cm[0] = a[:, 0]
-    else:
-        _transpose(np.ascontiguousarray(a), cm)
-    return cm
+#: columns are transformed in chunks of about this many (bounds the temporaries to
+#: ~2 × chunk × height words and keeps the transposes writing whole cache lines)
+_COL_CHUNK = 16
 
 
-def _from_colmajor(cm):
-    w, n = cm.shape
-    out = np.empty((n, w), dtype=DTYPE)
-    if w == 1:
-        out[:, 0] = cm[0]
-    else:
-        _transpose(cm, out)
-    return out
+def _col_chunks(w: int):
+    """Split range(w) into ceil(w/_COL_CHUNK) nearly equal [c0, c1) chunks."""
+    k = max(1, -(-w // _COL_CHUNK))
+    bounds = [w * i // k for i in range(k + 1)]
+    return [(bounds[i], bounds[i + 1]) for i in range(k) if bounds[i] < bounds[i + 1]]
 
 
 def _check_log(log_n):
     if log_n > TWO_ADICITY:
         raise NttError(f"size 2^{log_n} exceeds the two-adicity 2^{TWO_ADICITY} of BabyBear")
+
+
+def _transform(mat, inverse: bool):
+    a, one = _as_matrix(mat)
+    n, w = a.shape
+    log_n = log2_strict(n)
+    _check_log(log_n)
+    tw = _twiddles(log_n, inverse)
+    rev = _bitrev_table(log_n)
+    scale = np.uint64(inv_scalar(n) * _R % P if inverse else _R)
+    src = np.ascontiguousarray(a)
+    out = np.empty((n, w), dtype=DTYPE)
+    par_inside = w < get_num_threads() and log_n > _LOG_BLOCK
+    for c0, c1 in _col_chunks(w):
+        cm = np.empty((c1 - c0, n), dtype=DTYPE)
+        _gather_colmajor(src[:, c0:c1], cm, rev)
+        if par_inside:
+            for c in range(c1 - c0):
+                _dit_column_par(cm[c], tw, 0, log_n)
+                if inverse:
+                    cm[c] = _mul_scalar_mont(cm[c], scale)
+        else:
+            _dit_cols(cm, tw, log_n, scale)
+        _transpose(cm, out[:, c0:c1])
+    return out[:, 0] if one else out
 
 
 def ntt(mat) -> np.ndarray:
@@ -405,42 +533,13 @@ def ntt(mat) -> np.ndarray:
     ``mat`` is ``(n, w)`` (or ``(n,)``) uint32 with n a power of two; returns the same
     shape: ``out[i, c] = Σ_j mat[j, c]·ω_n^{ij}``.
     """
-    a, one = _as_matrix(mat)
-    n, w = a.shape
-    log_n = log2_strict(n)
-    _check_log(log_n)
-    cm = _to_colmajor(a)
-    tw = _twiddles(log_n, False)
-    rev = _bitrev_table(log_n)
-    if w < get_num_threads() and log_n > _LOG_BLOCK:
-        for c in range(w):
-            _bitrev_inplace(cm[c], rev)
-            _dit_column_par(cm[c], tw, 0, log_n)
-    else:
-        _ntt_cols(cm, tw, rev, log_n)
-    out = _from_colmajor(cm)
-    return out[:, 0] if one else out
+    return _transform(mat, False)
 
 
 def intt(mat) -> np.ndarray:
-    """Evaluations over H_n (natural order) → coefficients, for every column (inverse of ntt)."""
-    a, one = _as_matrix(mat)
-    n, w = a.shape
-    log_n = log2_strict(n)
-    _check_log(log_n)
-    cm = _to_colmajor(a)
-    tw = _twiddles(log_n, True)
-    rev = _bitrev_table(log_n)
-    n_inv_mont = np.uint64(inv_scalar(n) * _R % P)
-    if w < get_num_threads() and log_n > _LOG_BLOCK:
-        for c in range(w):
-            _dif_column_par(cm[c], tw, log_n)
-            _bitrev_inplace(cm[c], rev)
-            cm[c] = _mul_scalar_mont(cm[c], n_inv_mont)
-    else:
-        _intt_cols(cm, tw, rev, log_n, n_inv_mont)
-    out = _from_colmajor(cm)
-    return out[:, 0] if one else out
+    """Evaluations over H_n (natural order) → coefficients, for every column (inverse of
+    ntt): ``out[j, c] = n^{-1}·Σ_i mat[i, c]·ω_n^{-ij}``."""
+    return _transform(mat, True)
 
 
 @njit(cache=True)
@@ -472,20 +571,27 @@ def coset_lde(mat, log_blowup: int, shift: int = GENERATOR) -> np.ndarray:
     shift = int(shift) % P
     if shift == 0:
         raise NttError("coset shift must be non-zero")
-    cm = _to_colmajor(a)
     N = n << log_b
-    out_cm = np.empty((w, N), dtype=DTYPE)
     tw_inv = _twiddles(log_n, True)
     tw_fwd = _twiddles(log_n + log_b, False)
     scale = _scale_table(log_n, shift)
+    src = np.ascontiguousarray(a)
+    out = np.empty((N, w), dtype=DTYPE)
     if w < get_num_threads() and log_n + log_b > _LOG_BLOCK:
+        col_out = np.empty(N, dtype=DTYPE)
         for c in range(w):
-            _dif_column_par(cm[c], tw_inv, log_n)
-            _expand_scaled(cm[c], out_cm[c], scale, log_b)
-            _dit_column_par(out_cm[c], tw_fwd, log_b, log_n + log_b)
+            col = np.ascontiguousarray(src[:, c])
+            _dif_column_par(col, tw_inv, log_n)
+            _expand_scaled(col, col_out, scale, log_b)
+            _dit_column_par(col_out, tw_fwd, log_b, log_n + log_b)
+            out[:, c] = col_out
     else:
-        _lde_cols(cm, out_cm, tw_inv, tw_fwd, scale, log_n, log_b)
-    out = _from_colmajor(out_cm)
+        for c0, c1 in _col_chunks(w):
+            cm = np.empty((c1 - c0, n), dtype=DTYPE)
+            _transpose(src[:, c0:c1], cm)
+            out_cm = np.empty((c1 - c0, N), dtype=DTYPE)
+            _lde_cols(cm, out_cm, tw_inv, tw_fwd, scale, log_n, log_b)
+            _transpose(out_cm, out[:, c0:c1])
     return out[:, 0] if one else out
 
 

@@ -41,50 +41,69 @@ MATCHES = np.array([ins.match for ins in INSTRUCTIONS], dtype=np.int64)
 FMTS = np.array([FMT_CODES[ins.fmt] for ins in INSTRUCTIONS], dtype=np.int64)
 
 
-def _sext(v, bits):
-    """Sign-extend the low ``bits`` bits of ``v``."""
-    m = 1 << (bits - 1)
-    return (v & ((1 << bits) - 1) ^ m) - m
-
-
 def fields(word, fmt):
-    """Return ``(rd, rs1, rs2, imm)`` of ``word`` read in format code ``fmt``."""
+    """Return ``(rd, rs1, rs2, imm)`` of ``word`` read in format code ``fmt``.
+
+    ``imm`` is sign-extended from its top bit (bit 11, 12, 20 or 31 of the assembled
+    immediate). Plain integer code only: also compiled by numba in :mod:`zkvm.riscv.fast`.
+    """
     rd = (word >> 7) & 31
     rs1 = (word >> 15) & 31
     rs2 = (word >> 20) & 31
+    raw = 0  # the immediate's bits, before sign extension
+    bits = 0  # width of the immediate; 0 = no sign extension
     if fmt == F_R or fmt == F_A:
-        return rd, rs1, rs2, 0
-    if fmt == F_LR:
-        return rd, rs1, 0, 0
-    if fmt == F_I:
-        return rd, rs1, 0, _sext(word >> 20, 12)
-    if fmt == F_SH:
-        return rd, rs1, 0, (word >> 20) & 31
-    if fmt == F_S:
-        return 0, rs1, rs2, _sext(((word >> 25) << 5) | ((word >> 7) & 31), 12)
-    if fmt == F_B:
-        imm = (
+        pass
+    elif fmt == F_LR:
+        rs2 = 0
+    elif fmt == F_I:
+        rs2 = 0
+        raw = word >> 20
+        bits = 12
+    elif fmt == F_SH:
+        rs2 = 0
+        raw = (word >> 20) & 31
+    elif fmt == F_S:
+        rd = 0
+        raw = ((word >> 25) << 5) | ((word >> 7) & 31)
+        bits = 12
+    elif fmt == F_B:
+        rd = 0
+        raw = (
             (((word >> 31) & 1) << 12)
             | (((word >> 7) & 1) << 11)
             | (((word >> 25) & 0x3F) << 5)
             | (((word >> 8) & 0xF) << 1)
         )
-        return 0, rs1, rs2, _sext(imm, 13)
-    if fmt == F_U:
-        return rd, 0, 0, _sext(word & 0xFFFFF000, 32)
-    if fmt == F_J:
-        imm = (
+        bits = 13
+    elif fmt == F_U:
+        rs1 = 0
+        rs2 = 0
+        raw = word & 0xFFFFF000
+        bits = 32
+    elif fmt == F_J:
+        rs1 = 0
+        rs2 = 0
+        raw = (
             (((word >> 31) & 1) << 20)
             | (((word >> 12) & 0xFF) << 12)
             | (((word >> 20) & 1) << 11)
             | (((word >> 21) & 0x3FF) << 1)
         )
-        return rd, 0, 0, _sext(imm, 21)
-    if fmt == F_SYS:
-        if word == 0x73:  # ecall reads a7 and a0
-            return 0, 17, 10, 0
-        return 0, 0, 0, 0
-    return 0, 0, 0, 0  # FENCE: no operands
+        bits = 21
+    elif fmt == F_SYS and word == 0x73:  # ecall reads a7 (number) and a0 (first argument)
+        rd = 0
+        rs1 = 17
+        rs2 = 10
+    else:  # ebreak, fence, fence.i: no operands
+        rd = 0
+        rs1 = 0
+        rs2 = 0
+    imm = raw
+    if bits > 0:
+        sign = 1 << (bits - 1)
+        imm = ((raw & ((1 << bits) - 1)) ^ sign) - sign
+    return rd, rs1, rs2, imm
 
 
 def lookup(word: int) -> int | None:

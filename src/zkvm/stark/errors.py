@@ -64,3 +64,38 @@ class TranscriptError(VerificationError):
 
 class ParamsError(ValueError):
     """Nonsensical STARK/FRI parameters (not a proof failure)."""
+
+
+# --------------------------------------------------------------------------------------
+# AIR-level verification errors (added by the AIR/prover/verifier layer).
+
+
+class StatementMismatchError(VerificationError):
+    """The proof was made for other parameters or another verifying key (digest in
+    the proof header differs)."""
+
+
+class PublicValuesError(VerificationError):
+    """The public values have the wrong count or a non-canonical entry."""
+
+
+class TraceHeightError(ShapeError):
+    """A table height in the proof is out of the allowed range, or differs from its
+    preprocessed height."""
+
+
+class LogUpOverflowError(VerificationError):
+    """The total bus multiplicity allowed by the claimed heights reaches p (a message
+    could be sent p times and cancel; checklist 13)."""
+
+
+class OutOfDomainPointError(VerificationError):
+    """No admissible out-of-domain point ζ could be sampled."""
+
+
+class ConstraintMismatchError(VerificationError):
+    """The constraints at ζ do not equal quotient(ζ)·Z_H(ζ) for some table."""
+
+
+class LogUpSumError(VerificationError):
+    """The claimed LogUp sums plus the public interactions do not add up to zero."""

@@ -1,0 +1,131 @@
+"""The host API: build a guest, run it (later: prove, verify).
+
+This is the layer the CLI and host programs call. It stays thin: each function composes
+the lower layers (``zkvm.toolchain``, ``zkvm.riscv``) and adds nothing but argument
+normalisation. Heavy modules are imported on first use so that ``zkvm build`` does not
+pay for numba.
+
+    from zkvm import api
+    api.build("examples/fibonacci", "fib.elf")
+    result = api.run("fib.elf", input=(1000).to_bytes(4, "little"))
+    result.exit_code, result.stdout, result.journal, result.cycles
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import TYPE_CHECKING, Iterable, Sequence
+
+from .toolchain import BuildResult
+from .toolchain import build as _toolchain_build
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .riscv import ExecutionResult, Program
+
+
+def build(
+    sources: str | os.PathLike | Sequence[str | os.PathLike],
+    output: str | os.PathLike,
+    *,
+    opt_level: str | int = "2",
+    defines: Iterable[str] = (),
+    compiler: str = "zig",
+) -> BuildResult:
+    """Build C ``sources`` (a directory or ``.c`` files) into the ELF ``output``.
+
+    Hermetic and reproducible (docs/toolchain.md). Raises ``zkvm.toolchain.BuildError``
+    or ``ToolchainError``.
+    """
+    return _toolchain_build(sources, output, opt_level=opt_level, extra_defines=defines, compiler=compiler)
+
+
+def read_elf(elf: bytes | str | os.PathLike) -> bytes:
+    """The ELF's bytes: ``elf`` itself if it is bytes, else the file it names."""
+    if isinstance(elf, (bytes, bytearray, memoryview)):
+        return bytes(elf)
+    return Path(elf).read_bytes()
+
+
+def load_program(elf: bytes | str | os.PathLike) -> "Program":
+    """Parse a guest ELF (bytes or path). Raises ``zkvm.riscv.ElfError`` if malformed."""
+    from .riscv import load_elf
+
+    return load_elf(read_elf(elf))
+
+
+def run(
+    elf: "bytes | str | os.PathLike | Program",
+    input: bytes = b"",
+    *,
+    max_cycles: int | None = None,
+    record: bool = False,
+) -> "ExecutionResult":
+    """Run a guest with private ``input`` until it exits.
+
+    ``elf`` is ELF bytes, a path, or an already loaded ``Program``. ``max_cycles=None``
+    uses the executor's default limit. Raises ``zkvm.riscv.ElfError`` for a malformed ELF
+    and a ``zkvm.riscv.GuestError`` subclass (with ``.pc``) when the guest faults or runs
+    out of cycles. A guest that exits with a non-zero code is *not* an error here: see
+    ``result.exit_code``.
+    """
+    from .riscv import DEFAULT_MAX_CYCLES, Program, execute
+
+    program = elf if isinstance(elf, Program) else load_program(elf)
+    limit = DEFAULT_MAX_CYCLES if max_cycles is None else max_cycles
+    return execute(program, input=bytes(input), max_cycles=limit, record=record)
+
+
+_LOAD_LIKE = {"lb", "lh", "lw", "lbu", "lhu", "jalr"}
+
+
+def format_instruction(word: int, pc: int) -> str:
+    """One instruction in assembler-like syntax (``x`` register names), or ``.word`` if
+    ``word`` is not an instruction the zkvm executes."""
+    from .riscv.decode import lookup
+    from .riscv.decode import decode as _decode
+    from .riscv.isa import INSTRUCTIONS
+
+    op = lookup(word)
+    if op is None:
+        return f".word 0x{word:08x}"
+    fmt = INSTRUCTIONS[op].fmt
+    d = _decode(word, pc)
+    n = d.name
+    if fmt == "R":
+        return f"{n} x{d.rd}, x{d.rs1}, x{d.rs2}"
+    if fmt == "I":
+        if n in _LOAD_LIKE:
+            return f"{n} x{d.rd}, {d.imm}(x{d.rs1})"
+        return f"{n} x{d.rd}, x{d.rs1}, {d.imm}"
+    if fmt == "SH":
+        return f"{n} x{d.rd}, x{d.rs1}, {d.imm}"
+    if fmt == "S":
+        return f"{n} x{d.rs2}, {d.imm}(x{d.rs1})"
+    if fmt == "B":
+        return f"{n} x{d.rs1}, x{d.rs2}, 0x{(pc + d.imm) & 0xFFFFFFFF:x}"
+    if fmt == "U":
+        return f"{n} x{d.rd}, 0x{(d.imm >> 12) & 0xFFFFF:x}"
+    if fmt == "J":
+        return f"{n} x{d.rd}, 0x{(pc + d.imm) & 0xFFFFFFFF:x}"
+    if fmt == "A":
+        return f"{n} x{d.rd}, x{d.rs2}, (x{d.rs1})"
+    if fmt == "LR":
+        return f"{n} x{d.rd}, (x{d.rs1})"
+    return n
+
+
+def disassemble(elf: "bytes | str | os.PathLike | Program") -> list[tuple[int, int, str]]:
+    """``(address, word, text)`` for every 32-bit word of the executable segments."""
+    from .riscv import Program
+
+    program = elf if isinstance(elf, Program) else load_program(elf)
+    out = []
+    for seg in program.segments:
+        if not seg.flags & 1:  # PF_X
+            continue
+        data = seg.data[: len(seg.data) & ~3]
+        for off in range(0, len(data), 4):
+            word = int.from_bytes(data[off : off + 4], "little")
+            out.append((seg.vaddr + off, word, format_instruction(word, seg.vaddr + off)))
+    return out

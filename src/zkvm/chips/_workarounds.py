@@ -1,0 +1,39 @@
+"""Temporary workarounds for bugs found in other layers (reported to the lead).
+
+Applied on import of :mod:`zkvm.chips.machine`, and only if a probe shows the bug is still
+there, so they disappear by themselves once the owning layer is fixed.
+
+1. ``zkvm.stark.evaluate.NumpyAlgebra.add/sub`` of an extension *scalar* (``ExtScalar``)
+   and a base-field ``int`` returned a bare ``(4,)`` array instead of an ``ExtScalar``;
+   the next operation then took it for a base vector of 4 rows, and the prover crashed
+   (shape mismatch) on any LogUp message with two constant entries, e.g. ``(op, x, 0, 0)``.
+   Prover-side only (the verifier uses ``ScalarAlgebra``); soundness is unaffected.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+
+def _apply():
+    from zkvm.stark import evaluate as ev
+
+    alg = ev.NumpyAlgebra()
+    s = ev.ExtScalar(np.array([1, 2, 3, 4], dtype=np.uint32))
+    if isinstance(alg.add(s, 5), ev.ExtScalar) and isinstance(alg.sub(5, s), ev.ExtScalar):
+        return
+    cls = ev.NumpyAlgebra
+    orig_add, orig_sub = cls.add, cls.sub
+
+    def _fix(self, a, b, orig):
+        r = orig(self, a, b)
+        ka, kb = self._kind(a), self._kind(b)
+        if {ka, kb} <= {0, 2} and not isinstance(r, ev.ExtScalar):
+            return ev.ExtScalar(r)
+        return r
+
+    cls.add = lambda self, a, b: _fix(self, a, b, orig_add)
+    cls.sub = lambda self, a, b: _fix(self, a, b, orig_sub)
+
+
+_apply()

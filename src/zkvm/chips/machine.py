@@ -1,0 +1,423 @@
+"""The RV32IM machine: every chip in one :class:`~zkvm.stark.system.StarkSystem`.
+
+Public API (used by :mod:`zkvm.api` and the CLI)::
+
+    from zkvm.chips.machine import prove, verify, Machine
+    receipt = prove(elf_bytes_or_program, input=b"", params=StarkParams.default())
+    exit_code, journal = verify(receipt, image_id)          # or receipt bytes
+
+Tables (in this order): ``program``, ``bytes``, ``memory_image`` (preprocessed, committed
+together at setup: their root is in the image ID), ``memory_boundary``, ``io``,
+``syscall`` and the instruction chips (``addsub``, ``bitwise``, ``lt``, ``shift``,
+``mul``, ``divrem``, ``lui_auipc``, ``branch``, ``jump``, ``loadstore``, ``atomic``) that
+are available (the list of chips is part of the image ID; a chip whose module is
+missing is left out, and proving an execution that needs it fails with
+:class:`UnprovableExecution` naming it).
+
+Statement
+---------
+Public values: ``[exit_code, journal_len, journal[0], …, journal[len−1]]`` (one byte per
+element; the length is fixed by the statement: the system is built for that length, so
+the verifying-key digest binds it, checklist 17).
+Public interactions (the verifier adds them to the LogUp sum):
+
+* EXEC send ``(entry, 1, 0)`` — the initial state; the only EXEC chain starts here and,
+  by balance, ends at the single exit row (a row that sends nothing);
+* JOURNAL receive ``(i, journal[i])`` for every ``i`` — the journal Io rows must send
+  exactly these bytes at exactly these positions.
+
+The system's name is ``"zkvm-rv32im/v1/" + image_id.hex()``, so the verifying-key digest
+that seeds the Fiat–Shamir transcript binds the image ID (entry pc, memory image,
+preprocessed commitment, chip list, params: checklist 16).
+"""
+
+from __future__ import annotations
+
+import importlib
+import time
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from zkvm.chips import _workarounds  # noqa: F401  (see that module)
+from zkvm.chips import buses
+from zkvm.chips import opcodes as opc
+from zkvm.chips.bytes import BytesAir
+from zkvm.chips.memory import MemoryBoundaryAir, MemoryImageAir, initial_words
+from zkvm.chips.program import ProgramAir, decode_program
+from zkvm.chips.syscall import IoAir, SyscallAir
+from zkvm.chips.tracegen import UnprovableExecution, build_witness
+from zkvm.field.babybear import P
+from zkvm.stark.air import Air
+from zkvm.stark.errors import VerificationError
+from zkvm.stark.params import StarkParams
+from zkvm.stark.system import ProvingKey, StarkSystem, VerifyingKey
+
+__all__ = ["Machine", "prove", "verify", "UnprovableExecution", "ImageIdMismatch",
+           "CHIP_MODULES", "available_chips"]
+
+#: Instruction chip -> module defining its Air (an ``Air`` subclass whose ``name`` is
+#: the chip name and which has a no-argument constructor).
+CHIP_MODULES = {
+    opc.CHIP_ADDSUB: "zkvm.chips.alu_addsub",
+    opc.CHIP_BITWISE: "zkvm.chips.alu_bitwise",
+    opc.CHIP_LT: "zkvm.chips.alu_lt",
+    opc.CHIP_SHIFT: "zkvm.chips.alu_shift",
+    opc.CHIP_MUL: "zkvm.chips.alu_mul",
+    opc.CHIP_DIVREM: "zkvm.chips.alu_divrem",
+    opc.CHIP_LUI_AUIPC: "zkvm.chips.lui_auipc",
+    opc.CHIP_BRANCH: "zkvm.chips.branch",
+    opc.CHIP_JUMP: "zkvm.chips.jump",
+    opc.CHIP_LOADSTORE: "zkvm.chips.loadstore",
+    opc.CHIP_ATOMIC: "zkvm.chips.atomic",
+}
+VERSION = 1
+
+
+class ImageIdMismatch(VerificationError):
+    """The receipt is for another program (or other parameters / circuits)."""
+
+
+def _find_air_class(chip: str):
+    try:
+        mod = importlib.import_module(CHIP_MODULES[chip])
+    except ImportError:
+        return None
+    for v in vars(mod).values():
+        if isinstance(v, type) and issubclass(v, Air) and v is not Air and \
+                getattr(v, "name", None) == chip:
+            return v
+    return None
+
+
+_CHIP_CLASSES: dict = {}
+
+
+def available_chips() -> dict:
+    """``{chip name: Air class}`` of the instruction chips whose module is importable."""
+    if not _CHIP_CLASSES:
+        for chip in CHIP_MODULES:
+            cls = _find_air_class(chip)
+            if cls is not None:
+                _CHIP_CLASSES[chip] = cls
+    return dict(_CHIP_CLASSES)
+
+
+def _load_program(elf_or_program):
+    from zkvm.riscv.layout import Program
+
+    if isinstance(elf_or_program, Program):
+        return elf_or_program, None
+    if isinstance(elf_or_program, (bytes, bytearray, memoryview)):
+        from zkvm.riscv.elf import load_elf
+
+        data = bytes(elf_or_program)
+        return load_elf(data), data
+    raise TypeError("expected ELF bytes or a zkvm.riscv Program")
+
+
+def _log2(h: int) -> int:
+    return h.bit_length() - 1
+
+
+@dataclass
+class VkFields:
+    """What a receipt carries about the verifying key (everything the image ID hashes)."""
+
+    params: StarkParams
+    entry: int
+    mem_root: bytes
+    opcodes_digest: bytes
+    chips: tuple
+    pre_root: bytes
+    program_log_height: int
+    image_log_height: int
+
+    def image_id(self) -> bytes:
+        from zkvm.image_id import compute_image_id
+
+        return compute_image_id(self.params.digest(), self.entry, self.mem_root,
+                                self.opcodes_digest, self.chips, self.pre_root,
+                                self.program_log_height, self.image_log_height)
+
+
+class Machine:
+    """All chips of one program (prover side) or of one verifying key (verifier side).
+
+    Build with :meth:`for_program` (commits the preprocessed tables; has ``image_id``)
+    or :meth:`for_vk` (verifier: placeholder preprocessed columns, the commitment comes
+    from the receipt).  ``system(journal_len)`` gives the StarkSystem for a journal
+    length.
+    """
+
+    def __init__(self, params: StarkParams, program_air: ProgramAir, image_air: MemoryImageAir,
+                 chips: tuple, entry: int, mem_root: bytes, program=None, elf_sha256=None):
+        self.params = params
+        self.program = program
+        self.entry = entry
+        self.mem_root = mem_root
+        self.elf_sha256 = elf_sha256
+        classes = available_chips()
+        missing = [c for c in chips if c not in classes]
+        if missing:
+            raise ImageIdMismatch(f"this zkvm build lacks the chips {missing} that the "
+                                  "receipt's circuits use")
+        self.chips = tuple(chips)
+        self.program_air = program_air
+        self.image_air = image_air
+        self.bytes_air = BytesAir()
+        self.boundary_air = MemoryBoundaryAir()
+        self.io_air = IoAir()
+        self.syscall_air = SyscallAir()
+        self.chip_airs = {c: classes[c]() for c in self.chips}
+        self.airs = [self.program_air, self.bytes_air, self.image_air, self.boundary_air,
+                     self.io_air, self.syscall_air, *self.chip_airs.values()]
+        for a in (self.program_air, self.bytes_air, self.image_air):
+            _cache_preprocessed(a)
+        self.pre_root = None
+        self.pre_data = None
+        self._systems: dict = {}
+
+    # ------------------------------------------------------------------ construction
+    @classmethod
+    def for_program(cls, elf_or_program, params: StarkParams | None = None,
+                    chips=None) -> "Machine":
+        """Prover side: decode the program, build and commit the preprocessed tables.
+
+        ``chips``: restrict the instruction chips (default: every available one; the
+        list is part of the image ID)."""
+        from zkvm.image_id import elf_sha256, memory_root
+        from zkvm.stark.pcs import FriPcs
+
+        params = StarkParams.default() if params is None else params
+        program, data = _load_program(elf_or_program)
+        if chips is None:
+            chips = tuple(c for c in CHIP_MODULES if c in available_chips())
+        chips = tuple(c for c in CHIP_MODULES if c in set(chips))
+        m = cls(params, ProgramAir(program), MemoryImageAir.from_program(program), chips,
+                program.entry, memory_root(program), program=program,
+                elf_sha256=None if data is None else elf_sha256(data))
+        pres = [a.generate_preprocessed() for a in (m.program_air, m.bytes_air, m.image_air)]
+        m.pre_root, m.pre_data = FriPcs(params).commit(pres)
+        return m
+
+    @classmethod
+    def for_vk(cls, f: VkFields) -> "Machine":
+        """Verifier side: the tables' shapes from ``f`` (no program needed)."""
+        m = cls(f.params, ProgramAir(height=1 << f.program_log_height),
+                MemoryImageAir(height=1 << f.image_log_height), f.chips, f.entry, f.mem_root)
+        m.pre_root = f.pre_root
+        return m
+
+    @property
+    def vk_fields(self) -> VkFields:
+        return VkFields(self.params, self.entry, self.mem_root, opc.digest(), self.chips,
+                        self.pre_root, _log2(self.program_air.height),
+                        _log2(self.image_air.height))
+
+    @property
+    def image_id(self) -> bytes:
+        return self.vk_fields.image_id()
+
+    # ------------------------------------------------------------------ the system
+    def system(self, journal_len: int) -> StarkSystem:
+        s = self._systems.get(journal_len)
+        if s is None:
+            entry = self.entry
+
+            def machine_public_interactions(pv):
+                out = [(buses.EXEC, [entry, 1, 0], 1)]
+                for i in range(journal_len):
+                    out.append((buses.JOURNAL, [i, pv[2 + i]], -1))
+                return out
+
+            s = StarkSystem(self.airs, self.params, num_public_values=2 + journal_len,
+                            public_interactions=machine_public_interactions,
+                            name=f"zkvm-rv32im/v{VERSION}/{self.image_id.hex()}")
+            self._systems[journal_len] = s
+        return s
+
+    def verifying_key(self, journal_len: int) -> VerifyingKey:
+        return VerifyingKey(self.system(journal_len), self.pre_root)
+
+    def proving_key(self, journal_len: int) -> ProvingKey:
+        if self.pre_data is None:
+            raise ValueError("a verifier-side Machine cannot prove")
+        return ProvingKey(self.verifying_key(journal_len), self.pre_data)
+
+    @staticmethod
+    def public_values(exit_code: int, journal: bytes) -> list[int]:
+        return [int(exit_code), len(journal), *journal]
+
+    # ------------------------------------------------------------------ witness
+    def execute(self, input: bytes = b"", max_cycles: int | None = None):
+        from zkvm.riscv.executor import DEFAULT_MAX_CYCLES, execute
+
+        return execute(self.program, input, max_cycles=max_cycles or DEFAULT_MAX_CYCLES,
+                       record=True)
+
+    def traces(self, result, timings: dict | None = None):
+        """``(witness, traces, public_values)`` for an ExecutionResult with events."""
+        tm = timings if timings is not None else {}
+        t0 = time.perf_counter()
+        w = build_witness(self.program_air, self.image_air.keys, self.image_air.values, result)
+        need = {str(c) for c in np.unique(w.chip_index)} - {opc.CHIP_SYSCALL}
+        missing = sorted(need - set(self.chip_airs))
+        if missing:
+            counts = {c: int(np.count_nonzero(w.chip_index == c)) for c in missing}
+            raise UnprovableExecution(f"the execution needs chips that are not available: "
+                                      f"{counts} (instructions per chip)")
+        tm["witness"] = time.perf_counter() - t0
+        t0 = time.perf_counter()
+        pv = self.public_values(w.exit_code, w.journal)
+        traces = {}
+        traces["program"] = self.program_air.generate_trace(w.rows.pc)
+        traces["memory_image"] = self.image_air.generate_trace()
+        b = w.boundary
+        traces["memory_boundary"] = self.boundary_air.generate_trace(
+            b["keys"], b["zero_init"], b["final"], b["final_ts"])
+        traces["io"] = self.io_air.generate_trace(w.io)
+        sel = w.chip_index == opc.CHIP_SYSCALL
+        traces["syscall"] = self.syscall_air.generate_trace(w.rows.select(sel))
+        for c, air in self.chip_airs.items():
+            traces[c] = air.generate_trace(w.rows.select(w.chip_index == c))
+        tm["traces"] = time.perf_counter() - t0
+        t0 = time.perf_counter()
+        system = self.system(len(w.journal))
+        traces["bytes"] = self._bytes_trace(system, traces, pv)
+        tm["bytes_mult"] = time.perf_counter() - t0
+        ordered = [traces[a.name] for a in self.airs]
+        return w, ordered, pv
+
+    def _bytes_trace(self, system, traces: dict, pv) -> np.ndarray:
+        """Multiplicities of the Bytes table: every BYTES message of every other table,
+        evaluated from its trace (so no chip has to report its lookups)."""
+        from zkvm.stark import symbolic as sym
+        from zkvm.stark.evaluate import NumpyAlgebra, broadcast_base, trace_leaf
+
+        alg = NumpyAlgebra()
+        msgs, mults = [], []
+        for t in system.tables:
+            if t.name == "bytes":
+                continue
+            its = [it for it in t.compiled.interactions if it.bus.id == buses.BYTES.id]
+            if not its:
+                continue
+            tr = traces[t.name]
+            n = tr.shape[0]
+            leaf = trace_leaf(tr, t.pre_trace, pv)
+            exprs = []
+            for it in its:
+                exprs.extend(it.values)
+                exprs.append(it.multiplicity)
+            vals = sym.evaluate(exprs, leaf, alg)
+            pos = 0
+            for it in its:
+                cols = [broadcast_base(v, n) for v in vals[pos:pos + 4]]
+                m = broadcast_base(vals[pos + 4], n)
+                pos += 5
+                if it.sign < 0:
+                    raise ValueError(f"{t.name}.{it.name}: only the Bytes table may receive "
+                                     "on BYTES")
+                keep = m != 0
+                msgs.append(np.stack(cols, axis=1)[keep])
+                mults.append(m[keep])
+        if msgs:
+            allm = np.concatenate(msgs)
+            allc = np.concatenate(mults)
+        else:
+            allm = np.zeros((0, 4), dtype=np.uint32)
+            allc = np.zeros(0, dtype=np.uint32)
+        try:
+            return BytesAir.generate_trace(allm, allc)
+        except ValueError as e:
+            raise ValueError(f"byte lookups: {e}") from None
+
+    # ------------------------------------------------------------------ prove / verify
+    def prove(self, input: bytes = b"", result=None, debug: bool = False,
+              timings: dict | None = None, max_cycles: int | None = None):
+        """Execute (unless ``result`` is given) and prove; returns a :class:`Receipt`."""
+        from zkvm.receipt import Receipt
+        from zkvm.stark import prover
+        from zkvm.stark.prover import Timings
+
+        tm = timings if timings is not None else {}
+        t0 = time.perf_counter()
+        if result is None:
+            result = self.execute(input, max_cycles)
+        tm["execute"] = time.perf_counter() - t0
+        w, traces, pv = self.traces(result, tm)
+        pk = self.proving_key(len(w.journal))
+        ptm = Timings()
+        t0 = time.perf_counter()
+        proof = prover.prove(pk, traces, pv, debug=debug, timings=ptm)
+        tm["prove"] = time.perf_counter() - t0
+        tm["prove_phases"] = dict(ptm)
+        tm["cycles"] = w.cycles
+        return Receipt(self.vk_fields, w.exit_code, w.journal, proof.to_bytes(),
+                       elf_sha256=self.elf_sha256 or b"\x00" * 32)
+
+
+def _cache_preprocessed(air):
+    """Make ``air.generate_preprocessed`` compute its (possibly large) trace once."""
+    if getattr(air, "_pre_cached", False):
+        return
+    orig = air.generate_preprocessed
+    box = []
+
+    def cached():
+        if not box:
+            box.append(orig())
+        return box[0]
+
+    air.generate_preprocessed = cached
+    air._pre_cached = True
+
+
+# ---------------------------------------------------------------------------- module API
+_MACHINES: dict = {}
+
+
+def prove(elf_or_program, input: bytes = b"", params: StarkParams | None = None,
+          debug: bool = False, timings: dict | None = None, max_cycles: int | None = None):
+    """Execute ``elf_or_program`` (ELF bytes or a ``zkvm.riscv`` Program) on the private
+    ``input`` and prove it.  Returns a :class:`zkvm.receipt.Receipt`.
+
+    Raises the executor's ``GuestError`` if the guest faults, :class:`UnprovableExecution`
+    if the run uses something the circuits do not support.
+    """
+    m = Machine.for_program(elf_or_program, params)
+    return m.prove(input, debug=debug, timings=timings, max_cycles=max_cycles)
+
+
+def verify(receipt, image_id: bytes) -> tuple[int, bytes]:
+    """Verify a receipt (a :class:`Receipt` or its bytes) against the expected
+    ``image_id`` (32 bytes).  Returns ``(exit_code, journal)``.
+
+    Raises (all subclasses of :class:`zkvm.stark.errors.VerificationError`):
+    :class:`zkvm.receipt.ReceiptFormatError` for a malformed receipt,
+    :class:`ImageIdMismatch` if the receipt is for another image, and the STARK
+    verifier's errors if the proof does not verify.
+    """
+    from zkvm.receipt import Receipt
+    from zkvm.stark import verifier
+
+    if not isinstance(receipt, Receipt):
+        receipt = Receipt.from_bytes(receipt)
+    if not isinstance(image_id, (bytes, bytearray)) or len(image_id) != 32:
+        raise ValueError("image_id must be 32 bytes")
+    got = receipt.vk.image_id()
+    if got != bytes(image_id):
+        raise ImageIdMismatch(f"receipt is for image {got.hex()}, expected {bytes(image_id).hex()}")
+    key = (got, len(receipt.journal))
+    m = _MACHINES.get(got)
+    if m is None:
+        m = Machine.for_vk(receipt.vk)
+        if len(_MACHINES) > 8:
+            _MACHINES.clear()
+        _MACHINES[got] = m
+    vk = m.verifying_key(len(receipt.journal))
+    pv = Machine.public_values(receipt.exit_code, receipt.journal)
+    verifier.verify(vk, receipt.proof, pv)
+    del key
+    return receipt.exit_code, bytes(receipt.journal)

@@ -1,0 +1,184 @@
+"""The ``zkvm`` command line: argument parsing, calls into :mod:`zkvm.api`, printing.
+
+Commands::
+
+    zkvm build <dir | file.c ...> [-o out.elf] [-O 2] [-D NAME=VALUE]
+    zkvm run prog.elf [--input FILE] [--journal FILE] [--max-cycles N]
+    zkvm disasm prog.elf [-n N]
+    zkvm --version
+
+Exit codes: 0 success; 1 the build failed or the guest exited with a non-zero code;
+2 bad usage, an unreadable/invalid ELF or a guest fault (illegal instruction, memory
+fault, cycle limit ...). Errors are one ``error: ...`` line on stderr, never a traceback.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import sys
+from pathlib import Path
+from typing import List, Optional
+
+import typer
+from rich.console import Console
+
+from . import __version__, api
+from .toolchain import OPT_LEVELS, ZIG_VERSION, BuildError, ToolchainError
+
+app = typer.Typer(
+    name="zkvm",
+    help="zkvm: a readable zero-knowledge virtual machine for RISC-V (RV32IM).",
+    add_completion=False,
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    rich_markup_mode=None,
+)
+
+EXIT_FAILED = 1  # build failed, or the guest exited with a non-zero code
+EXIT_ERROR = 2  # bad usage / bad ELF / guest fault
+JOURNAL_HEX_SHOWN = 64  # bytes of journal shown in hex before truncating
+
+
+def _out() -> Console:
+    return Console(highlight=False, soft_wrap=True)
+
+
+def _err() -> Console:
+    return Console(stderr=True, highlight=False, soft_wrap=True)
+
+
+def fail(message: str, code: int) -> "typer.Exit":
+    """Print ``error: message`` on stderr and return the Exit to raise."""
+    _err().print("error: " + message, markup=False, emoji=False)
+    return typer.Exit(code)
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"zkvm {__version__} (guest compiler: zig {ZIG_VERSION}, target riscv32-linux-musl)")
+        raise typer.Exit(0)
+
+
+@app.callback()
+def _root(
+    version: bool = typer.Option(
+        False, "--version", help="Show the version and exit.", callback=_version, is_eager=True
+    ),
+) -> None:
+    """zkvm: build, run (and later prove and verify) RISC-V guest programs."""
+
+
+@app.command()
+def build(
+    sources: List[Path] = typer.Argument(..., help="A guest directory (its *.c files) or .c files."),
+    output: Optional[Path] = typer.Option(None, "-o", "--output", help="ELF to write [default: <name>.elf]."),
+    opt_level: str = typer.Option("2", "-O", "--opt-level", help=f"Optimisation level: {', '.join(OPT_LEVELS)}."),
+    define: List[str] = typer.Option([], "-D", "--define", help="Preprocessor define NAME or NAME=VALUE."),
+) -> None:
+    """Build C sources into a static RV32IM ELF, hermetically and reproducibly."""
+    if output is None:
+        first = sources[0]
+        stem = first.resolve().name if first.is_dir() else first.stem
+        output = Path(f"{stem}.elf")
+    try:
+        result = api.build(sources, output, opt_level=opt_level, defines=define)
+    except (BuildError, ToolchainError) as e:
+        raise fail(str(e), EXIT_FAILED) from None
+    except ValueError as e:  # bad -O or -D
+        raise fail(str(e), EXIT_ERROR) from None
+    except OSError as e:  # unreadable source, unwritable output
+        raise fail(f"{e.strerror or e}: {e.filename or output}", EXIT_FAILED) from None
+    if result.warnings.strip():
+        sys.stderr.write(result.warnings)
+    out = _out()
+    out.print(f"built  {result.path}", markup=False)
+    out.print(f"size   {result.size} bytes", markup=False)
+    out.print(f"sha256 {result.sha256}", markup=False)
+
+
+def _guest_error_message(e: Exception) -> str:
+    text = re.sub(r" \(pc=0x[0-9a-fA-F]+\)$", "", str(e))
+    pc = getattr(e, "pc", None)
+    return f"{text} at pc 0x{pc:08x}" if isinstance(pc, int) else text
+
+
+@app.command()
+def run(
+    elf: Path = typer.Argument(..., help="Guest ELF file."),
+    input: Optional[Path] = typer.Option(None, "--input", "-i", help="File holding the private input."),
+    journal: Optional[Path] = typer.Option(None, "--journal", "-j", help="Write the journal (public output) here."),
+    max_cycles: Optional[int] = typer.Option(None, "--max-cycles", min=1, help="Cycle limit [default: executor's]."),
+) -> None:
+    """Run a guest ELF: print its stdout, then exit code, cycles and journal."""
+    from .riscv import ElfError, GuestError
+
+    try:
+        elf_bytes = api.read_elf(elf)
+    except OSError as e:
+        raise fail(f"cannot read ELF {elf}: {e.strerror or e}", EXIT_ERROR) from None
+    try:
+        private = input.read_bytes() if input is not None else b""
+    except OSError as e:
+        raise fail(f"cannot read input {input}: {e.strerror or e}", EXIT_ERROR) from None
+    try:
+        program = api.load_program(elf_bytes)
+    except ElfError as e:
+        raise fail(f"invalid ELF {elf}: {e}", EXIT_ERROR) from None
+    try:
+        result = api.run(program, private, max_cycles=max_cycles)
+    except GuestError as e:
+        raise fail(_guest_error_message(e), EXIT_ERROR) from None
+
+    if result.stdout:
+        typer.echo(result.stdout, nl=False)
+        sys.stdout.flush()
+    if result.stderr:
+        typer.echo(result.stderr, nl=False, err=True)
+    if journal is not None:
+        try:
+            journal.write_bytes(result.journal)
+        except OSError as e:
+            raise fail(f"cannot write journal {journal}: {e.strerror or e}", EXIT_ERROR) from None
+
+    j = result.journal
+    shown = j[:JOURNAL_HEX_SHOWN].hex() + ("..." if len(j) > JOURNAL_HEX_SHOWN else "") if j else "(empty)"
+    out = _out()
+    out.print("--- zkvm run ---", markup=False)
+    out.print(f"exit code      {result.exit_code}", markup=False)
+    out.print(f"cycles         {result.cycles}", markup=False)
+    out.print(f"journal        {len(j)} bytes", markup=False)
+    out.print(f"journal hex    {shown}", markup=False)
+    out.print(f"journal sha256 {hashlib.sha256(j).hexdigest()}", markup=False)
+    if journal is not None:
+        out.print(f"journal file   {journal}", markup=False)
+    if result.exit_code != 0:
+        raise fail(f"guest exited with code {result.exit_code}", EXIT_FAILED)
+
+
+@app.command()
+def disasm(
+    elf: Path = typer.Argument(..., help="Guest ELF file."),
+    limit: Optional[int] = typer.Option(None, "--limit", "-n", min=1, help="Show at most N instructions."),
+) -> None:
+    """Disassemble the executable segments of a guest ELF (as the zkvm decodes them)."""
+    from .riscv import ElfError
+
+    try:
+        rows = api.disassemble(api.read_elf(elf))
+    except OSError as e:
+        raise fail(f"cannot read ELF {elf}: {e.strerror or e}", EXIT_ERROR) from None
+    except ElfError as e:
+        raise fail(f"invalid ELF {elf}: {e}", EXIT_ERROR) from None
+    if limit is not None:
+        rows = rows[:limit]
+    typer.echo("\n".join(f"{addr:08x}:  {word:08x}  {text}" for addr, word, text in rows))
+
+
+def main() -> None:
+    """Console-script entry point (``zkvm``)."""
+    app()
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

@@ -1,0 +1,134 @@
+"""Mixed-matrix Merkle commitment (prover side), after Plonky3's MMCS design.
+
+One root commits a *list* of matrices of (possibly different) power-of-two heights.
+
+Construction (``L = log2`` of the largest height, ``H = SHA-256``)::
+
+    level 0 (2^L nodes):  leaf[i]  = H(0x00 || le_bytes(row i of every max-height matrix,
+                                                          concatenated in commit order))
+    level k (2^(L-k)):    node[i]  = H(0x01 || child[2i] || child[2i+1])
+                          if matrices of height 2^(L-k) exist:
+                          node[i]  = H(0x02 || node[i] || H(0x00 || le_bytes(their row i)))
+    root = the single node of level L.
+
+The three one-byte prefixes domain-separate leaves, inner nodes and injections
+(checklist 24): a leaf can never be reinterpreted as a node or vice versa.  The verifier
+(:mod:`zkvm.merkle.verify`) additionally fixes every row's exact length from the
+statement's ``dims``.
+
+Opening leaf index ``i`` (of the largest height) reveals row ``i >> (L − log2 h)`` of
+every matrix of height ``h`` plus the ``L`` sibling digests.
+
+Optionally (``bit_reversed_rows=True``) every matrix is read in bit-reversed row order:
+tree row ``j`` of a matrix of height ``2^l`` is its natural row ``bitrev_l(j)``.  The PCS
+uses this (see :mod:`zkvm.stark.pcs`) so FRI-folded points are adjacent, without storing
+a permuted copy.  ``open`` returns the rows in tree order (i.e. already permuted).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from zkvm.hash.sha256 import bitrev_permutation, digests_to_bytes, hash_pairs, hash_rows
+
+__all__ = ["MerkleTree", "LEAF_PREFIX", "NODE_PREFIX", "INJECT_PREFIX"]
+
+LEAF_PREFIX = 0x00
+NODE_PREFIX = 0x01
+INJECT_PREFIX = 0x02
+
+
+def _log2_exact(n: int, what: str) -> int:
+    if n <= 0 or n & (n - 1):
+        raise ValueError(f"{what}: height {n} is not a power of two")
+    return n.bit_length() - 1
+
+
+class MerkleTree:
+    """A committed list of ``(h_m, w_m)`` uint32 matrices (h_m powers of two, w_m ≥ 1).
+
+    Attributes:
+        matrices: the matrices as given (not copied; must not be modified afterwards).
+        log_heights: ``log2 h_m`` per matrix.
+        log_max_height: ``L``.
+        layers: ``layers[k]`` = (2^(L−k), 8) uint32 digests of level k (layers[L] = root).
+        root: the 32-byte root.
+    """
+
+    def __init__(self, matrices: list, bit_reversed_rows: bool = False):
+        if len(matrices) == 0:
+            raise ValueError("MerkleTree needs at least one matrix")
+        mats = []
+        for m in matrices:
+            a = np.asarray(m)
+            if a.ndim != 2 or a.dtype != np.uint32:
+                raise ValueError(f"MerkleTree: matrices must be 2-D uint32, got {a.dtype} {a.shape}")
+            if a.shape[1] < 1:
+                raise ValueError("MerkleTree: matrix width must be ≥ 1")
+            mats.append(a)
+        self.matrices = mats
+        self.bit_reversed_rows = bool(bit_reversed_rows)
+        self.log_heights = [_log2_exact(a.shape[0], "MerkleTree") for a in mats]
+        self.log_max_height = L = max(self.log_heights)
+        self.dims = [(lh, a.shape[1]) for lh, a in zip(self.log_heights, mats, strict=True)]
+
+        layers = []
+        cur = self._leaf_hashes(L)
+        layers.append(cur)
+        for k in range(1, L + 1):
+            pairs = cur.reshape(-1, 16)
+            cur = hash_pairs(pairs[:, :8], pairs[:, 8:], NODE_PREFIX)
+            if any(lh == L - k for lh in self.log_heights):
+                cur = hash_pairs(cur, self._leaf_hashes(L - k), INJECT_PREFIX)
+            layers.append(cur)
+        self.layers = layers
+        self.root = digests_to_bytes(layers[L][0])
+
+    def _group(self, log_h: int) -> np.ndarray:
+        """Concatenation (in commit order) of the matrices of height 2^log_h."""
+        group = [a for a, lh in zip(self.matrices, self.log_heights, strict=True) if lh == log_h]
+        if len(group) == 1:
+            return group[0]
+        return np.concatenate(group, axis=1)
+
+    def _leaf_hashes(self, log_h: int) -> np.ndarray:
+        return hash_rows(self._group(log_h), LEAF_PREFIX, row_order_bitrev=self.bit_reversed_rows)
+
+    # ------------------------------------------------------------------ opening
+    def row(self, m: int, j: int) -> np.ndarray:
+        """Tree row ``j`` of matrix ``m`` (natural row ``bitrev(j)`` if bit-reversed)."""
+        a = self.matrices[m]
+        if self.bit_reversed_rows:
+            lh = self.log_heights[m]
+            j = int(bitrev_permutation_scalar(j, lh))
+        return a[j]
+
+    def open(self, index: int) -> tuple[list[list[int]], list[bytes]]:
+        """Open leaf ``index`` ∈ [0, 2^L): returns ``(rows, path)``.
+
+        ``rows[m]`` (list of ints) is tree row ``index >> (L − log_h_m)`` of matrix ``m``;
+        ``path[k]`` is the sibling digest at level ``k`` (k = 0..L−1).
+        """
+        L = self.log_max_height
+        if not 0 <= index < (1 << L):
+            raise IndexError(f"Merkle open: index {index} out of range [0, {1 << L})")
+        rows = [self.row(m, index >> (L - lh)).tolist() for m, lh in enumerate(self.log_heights)]
+        path = []
+        i = index
+        for k in range(L):
+            path.append(digests_to_bytes(self.layers[k][i ^ 1]))
+            i >>= 1
+        return rows, path
+
+
+def bitrev_permutation_scalar(j: int, log_n: int) -> int:
+    """``bitrev_{log_n}(j)`` for one index."""
+    r = 0
+    for _ in range(log_n):
+        r = (r << 1) | (j & 1)
+        j >>= 1
+    return r
+
+
+# keep the vectorised helper importable from here as well
+bitrev_permutation = bitrev_permutation

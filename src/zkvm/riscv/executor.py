@@ -1,0 +1,159 @@
+"""``execute``: run a guest program to its exit and return what it produced.
+
+The fast interpreter (:mod:`zkvm.riscv.fast`) runs in a numba loop and returns here for
+every ``ecall`` (handled by :mod:`zkvm.riscv.syscalls`), for errors, and when the event
+buffer is full (it grows by doubling). ``engine="spec"`` runs the reference interpreter
+instead (slow; for tests).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from . import fast
+from .errors import (
+    CycleLimitExceeded,
+    IllegalInstruction,
+    MemoryFault,
+    MisalignedAccess,
+)
+from .events import Events, SyscallAccesses
+from .layout import Program
+from .machine import Machine
+from .spec import run_spec
+from .syscalls import handle_syscall
+
+#: Default cycle limit (executed instructions).
+DEFAULT_MAX_CYCLES = 1 << 30
+#: Rows per event chunk (36 MiB). Measured: 2**20 records at ~35 MHz, 2**25 at ~5 MHz
+#: (page-faulting one huge lazily mapped buffer is slow), 2**16 at ~20 MHz.
+_EVENT_CHUNK = 1 << 20
+
+
+@dataclass
+class ExecutionResult:
+    """What a guest run produced. ``events``/``syscall_accesses`` are None unless ``record``."""
+
+    exit_code: int
+    stdout: bytes
+    stderr: bytes
+    journal: bytes
+    cycles: int
+    events: Events | None
+    syscall_accesses: SyscallAccesses | None
+    registers: tuple[int, ...]  # x0..x31 at exit
+    pc: int  # pc of the exiting ecall
+    note: str | None = None  # e.g. "aborted" (musl abort())
+
+
+def execute(
+    program: Program,
+    input: bytes = b"",
+    max_cycles: int = DEFAULT_MAX_CYCLES,
+    record: bool = False,
+    engine: str = "fast",
+) -> ExecutionResult:
+    """Run ``program`` with private ``input`` until it exits.
+
+    Raises a :class:`~zkvm.riscv.errors.GuestError` subclass when the guest faults, hits an
+    illegal instruction or an unknown syscall, or runs ``max_cycles`` instructions without
+    exiting. ``cycles`` counts executed instructions, the final ``ecall`` included.
+    """
+    if not isinstance(max_cycles, int) or max_cycles < 1:
+        raise ValueError(f"max_cycles must be a positive int, got {max_cycles!r}")
+    m = Machine(program, bytes(input), record)
+    if engine == "spec":
+        rows = run_spec(m, max_cycles)
+        events = Events.from_rows(rows) if record else None
+    elif engine == "fast":
+        events = _run_fast(m, max_cycles)
+    else:
+        raise ValueError(f"unknown engine {engine!r} (use 'fast' or 'spec')")
+    return ExecutionResult(
+        exit_code=int(m.exit_code),
+        stdout=bytes(m.stdout),
+        stderr=bytes(m.stderr),
+        journal=bytes(m.journal),
+        cycles=m.cycles,
+        events=events,
+        syscall_accesses=SyscallAccesses.from_chunks(m.sys_chunks) if record else None,
+        registers=tuple(int(v) for v in m.regs[:32]),
+        pc=m.pc,
+        note=m.note,
+    )
+
+
+def _run_fast(m: Machine, max_cycles: int) -> Events | None:
+    code, base = fast.predecode(m.program)
+    st = np.zeros(fast.STATE_LEN, dtype=np.int64)
+    st[fast.S_PC] = m.pc
+    st[fast.S_RESERVATION] = -1
+    # Events go to chunks of shape (9, cap): one line per field, so the loop writes nine
+    # sequential streams. With one chunk the Events columns are views (no copy); otherwise a
+    # full chunk is kept, another started, and they are joined at the end.
+    chunks: list[tuple[np.ndarray, int]] = []
+    cap = min(max_cycles, _EVENT_CHUNK) if m.record else 1
+    ev = np.zeros((9, cap), dtype=np.uint32)
+    recorded = 0  # rows in finished chunks
+    while True:
+        cycles = int(st[fast.S_CYCLES])
+        if m.record:
+            if st[fast.S_NEV] == ev.shape[1]:
+                chunks.append((ev, ev.shape[1]))
+                recorded += ev.shape[1]
+                ev = np.zeros((9, max(1, min(_EVENT_CHUNK, max_cycles - recorded))), dtype=np.uint32)
+                st[fast.S_NEV] = 0
+            st[fast.S_STOP_AT] = min(max_cycles, cycles + ev.shape[1] - int(st[fast.S_NEV]))
+        else:
+            st[fast.S_STOP_AT] = max_cycles
+        status = fast.run(code, base, m.mem, m.mem16, m.mem32, m.perm, m.regs, st, ev, m.record)
+        pc = int(st[fast.S_PC])
+        m.pc, m.cycles = pc, int(st[fast.S_CYCLES])
+        if status == fast.ST_ECALL:
+            m.reservation = int(st[fast.S_RESERVATION])
+            a7, a0 = m.reg(17), m.reg(10)
+            handle_syscall(m, pc)
+            if m.record:
+                i = int(st[fast.S_NEV])
+                ev[:, i] = (pc, pc + 4, 0x73, a7, a0, m.reg(10), 0, 0, 0)
+                st[fast.S_NEV] = i + 1
+            m.cycles += 1
+            st[fast.S_CYCLES] = m.cycles
+            if m.exit_code is not None:
+                break
+            st[fast.S_PC] = m.pc = pc + 4
+            continue
+        if status == fast.ST_STOP:
+            if m.cycles >= max_cycles:
+                raise CycleLimitExceeded(max_cycles, pc)
+            continue  # event chunk full: start another and resume
+        _raise_fault(status, pc, int(st[fast.S_ERR_ADDR]), m)
+    if not m.record:
+        return None
+    chunks.append((ev, int(st[fast.S_NEV])))
+    if len(chunks) == 1:
+        cols = [ev[k, : chunks[0][1]] for k in range(9)]
+    else:
+        cols = [np.concatenate([c[k, :n] for c, n in chunks]) for k in range(9)]
+    return Events(*cols)
+
+
+def _raise_fault(status: int, pc: int, addr: int, m: Machine) -> None:
+    if status == fast.ST_FAULT_READ:
+        raise MemoryFault(f"read of unmapped or protected address 0x{addr:08x}", pc, addr, "read")
+    if status == fast.ST_FAULT_WRITE:
+        raise MemoryFault(f"write of unmapped or protected address 0x{addr:08x}", pc, addr, "write")
+    if status == fast.ST_FAULT_EXEC:
+        raise MemoryFault(f"execute at non-executable address 0x{pc:08x}", pc, pc, "execute")
+    if status == fast.ST_MISALIGNED_LOAD:
+        raise MisalignedAccess(f"misaligned read at 0x{addr:08x}", pc, addr, "read")
+    if status == fast.ST_MISALIGNED_STORE:
+        raise MisalignedAccess(f"misaligned write at 0x{addr:08x}", pc, addr, "write")
+    if status == fast.ST_MISALIGNED_JUMP:
+        raise MisalignedAccess(f"jump to misaligned address 0x{addr:08x}", pc, addr, "execute")
+    if status == fast.ST_EBREAK:
+        raise IllegalInstruction("ebreak: breakpoints are not supported", pc, 0x0010_0073)
+    word = int(m.mem32[pc >> 2])
+    raise IllegalInstruction(f"illegal instruction 0x{word:08x}", pc, word)

@@ -1,0 +1,154 @@
+"""Guest machine state shared by both interpreters and the syscall layer.
+
+Memory is one flat ``np.uint8`` array of 2**30 bytes allocated with ``np.zeros`` (the OS
+maps pages lazily, so untouched memory costs nothing), with ``uint16``/``uint32`` views
+for aligned accesses (the host must be little endian, like RISC-V). ``perm`` holds the
+R/W/X bits of each 4 KiB page. Registers are an ``int64`` array of 33 entries holding
+values in ``[0, 2**32)``; entry 32 is a scratch slot the fast interpreter writes instead of
+x0, so ``regs[0]`` is always 0.
+"""
+
+from __future__ import annotations
+
+import sys
+
+import numpy as np
+
+from .errors import MemoryFault, MisalignedAccess
+from .events import KIND_READ, KIND_WRITE
+from .layout import (
+    MEM_SIZE,
+    MMAP_START,
+    NUM_PAGES,
+    PAGE_SHIFT,
+    PERM_R,
+    PERM_W,
+    STACK_START,
+    STACK_TOP,
+    Program,
+    perm_of_flags,
+)
+
+if sys.byteorder != "little":  # pragma: no cover
+    raise ImportError("zkvm.riscv needs a little-endian host (guest memory is viewed as uint32)")
+
+_KIND_NAME = {PERM_R: "read", PERM_W: "write", 4: "execute"}
+
+
+class Machine:
+    """Registers, memory, permissions, program break, I/O streams and syscall records."""
+
+    def __init__(self, program: Program, input: bytes = b"", record: bool = False):
+        self.program = program
+        self.mem = np.zeros(MEM_SIZE, dtype=np.uint8)
+        self.mem16 = self.mem.view(np.uint16)
+        self.mem32 = self.mem.view(np.uint32)
+        self.perm = np.zeros(NUM_PAGES, dtype=np.uint8)
+        self.regs = np.zeros(33, dtype=np.int64)
+        for seg in program.segments:
+            self.mem[seg.vaddr : seg.vaddr + len(seg.data)] = np.frombuffer(seg.data, dtype=np.uint8)
+            p0, p1 = seg.vaddr >> PAGE_SHIFT, (seg.end + (1 << PAGE_SHIFT) - 1) >> PAGE_SHIFT
+            self.perm[p0:p1] |= perm_of_flags(seg.flags)
+        stack = program.initial_stack()
+        self.perm[STACK_START >> PAGE_SHIFT : STACK_TOP >> PAGE_SHIFT] = PERM_R | PERM_W
+        self.mem[stack.base : stack.base + len(stack.data)] = np.frombuffer(stack.data, dtype=np.uint8)
+        self.regs[2] = stack.sp
+        self.pc = program.entry
+        self.cycles = 0
+        self.reservation = -1  # address of the lr.w reservation, -1 = none
+        self.brk = program.brk_start
+        self.mmap_next = MMAP_START
+        self.input = bytes(input)
+        self.input_pos = 0
+        self.stdout = bytearray()
+        self.stderr = bytearray()
+        self.journal = bytearray()
+        self.exit_code: int | None = None
+        self.note: str | None = None
+        self.record = record
+        self.sys_chunks: list = []  # (cycle, addrs, before, after, kind)
+
+    # -- registers ----------------------------------------------------------------------
+    def reg(self, r: int) -> int:
+        return int(self.regs[r]) if r else 0
+
+    def set_reg(self, r: int, v: int) -> None:
+        if r:
+            self.regs[r] = v & 0xFFFF_FFFF
+
+    # -- checked access for the reference interpreter -------------------------------------
+    def check_access(self, addr: int, size: int, need: int, pc: int) -> None:
+        """Raise unless the aligned ``size``-byte access at ``addr`` is allowed (``need`` = PERM_*)."""
+        kind = _KIND_NAME[need]
+        if addr % size:
+            raise MisalignedAccess(f"misaligned {size}-byte {kind} at 0x{addr:08x}", pc, addr, kind)
+        if addr >= MEM_SIZE or not self.perm[addr >> PAGE_SHIFT] & need:
+            raise MemoryFault(f"{kind} of unmapped or protected address 0x{addr:08x}", pc, addr, kind)
+
+    def load(self, addr: int, size: int) -> int:
+        if size == 4:
+            return int(self.mem32[addr >> 2])
+        if size == 2:
+            return int(self.mem16[addr >> 1])
+        return int(self.mem[addr])
+
+    def store(self, addr: int, size: int, value: int) -> None:
+        if size == 4:
+            self.mem32[addr >> 2] = value & 0xFFFF_FFFF
+        elif size == 2:
+            self.mem16[addr >> 1] = value & 0xFFFF
+        else:
+            self.mem[addr] = value & 0xFF
+
+    # -- guest buffers for syscalls (checklist item 26) -----------------------------------
+    def check_buffer(self, addr: int, length: int, need: int, pc: int, what: str) -> None:
+        """Raise :class:`MemoryFault` unless every byte of ``[addr, addr+length)`` has ``need``.
+
+        Correctness: ``addr`` and ``length`` come from guest registers; the sum is checked
+        in unbounded Python ints, so there is no wrap-around.
+        """
+        kind = _KIND_NAME[need]
+        if length < 0 or addr < 0:
+            raise MemoryFault(f"{what}: bad buffer (address 0x{addr:x}, length {length})", pc, addr, kind)
+        if length == 0:
+            return
+        end = addr + length
+        if end > MEM_SIZE:
+            raise MemoryFault(
+                f"{what}: buffer [0x{addr:08x}, 0x{end:x}) is outside guest memory", pc, addr, kind
+            )
+        pages = self.perm[addr >> PAGE_SHIFT : ((end - 1) >> PAGE_SHIFT) + 1]
+        bad = np.flatnonzero((pages & need) == 0)
+        if len(bad):
+            a = max(addr, ((addr >> PAGE_SHIFT) + int(bad[0])) << PAGE_SHIFT)
+            raise MemoryFault(
+                f"{what}: buffer [0x{addr:08x}, 0x{end:08x}) is not {'writable' if need == PERM_W else 'readable'}"
+                f" at 0x{a:08x}",
+                pc,
+                a,
+                kind,
+            )
+
+    def read_buffer(self, addr: int, length: int, pc: int, what: str) -> bytes:
+        self.check_buffer(addr, length, PERM_R, pc, what)
+        if length == 0:
+            return b""
+        if self.record:
+            w0, w1 = addr >> 2, (addr + length + 3) >> 2
+            words = self.mem32[w0:w1].copy()
+            self.sys_chunks.append((self.cycles, np.arange(w0, w1, dtype=np.uint64) << 2, words, words, KIND_READ))
+        return self.mem[addr : addr + length].tobytes()
+
+    def write_buffer(self, addr: int, data: bytes, pc: int, what: str) -> None:
+        self.check_buffer(addr, len(data), PERM_W, pc, what)
+        if not data:
+            return
+        w0, w1 = addr >> 2, (addr + len(data) + 3) >> 2
+        before = self.mem32[w0:w1].copy() if self.record else None
+        self.mem[addr : addr + len(data)] = np.frombuffer(data, dtype=np.uint8)
+        if self.record:
+            after = self.mem32[w0:w1].copy()
+            self.sys_chunks.append((self.cycles, np.arange(w0, w1, dtype=np.uint64) << 2, before, after, KIND_WRITE))
+
+    def read_u32(self, addr: int, pc: int, what: str) -> int:
+        return int.from_bytes(self.read_buffer(addr, 4, pc, what), "little")

@@ -1,0 +1,184 @@
+"""FRI PCS verifier (imports no prover code; hashlib + pure-Python :class:`Ext`).
+
+Mirrors :func:`zkvm.stark.pcs_prover.open_` step by step (see :mod:`zkvm.stark.pcs`):
+shape header → points and claimed values absorbed → α → FRI (roots/β, final polynomial,
+PoW, queries) → per query: authenticate the input rows of every round, recompute the
+DEEP reduced openings ``RO_L`` at the query, and run the FRI consistency chain.
+
+Every list coming from the proof or the statement is length-checked exactly against the
+statement (checklist 22); failures raise the :mod:`zkvm.stark.errors` subclass naming
+the check: ``ShapeError`` (shape), ``MerkleError`` ("input round r" / "FRI layer j"),
+``FriError`` (folding / final polynomial), ``PowError``.
+"""
+
+from __future__ import annotations
+
+from zkvm.field.babybear import GENERATOR, P, TWO_ADICITY, pow_scalar
+from zkvm.field.ext import Ext
+from zkvm.merkle.verify import verify_opening
+
+from .errors import MerkleError, ProofFormatError, ShapeError
+from .fri import domain_point, verify_fri
+from .params import StarkParams
+from .pcs_types import BatchOpening, OpeningProof, QueryProof
+from .transcript import Transcript
+
+__all__ = ["verify"]
+
+
+def _shape_header(shapes) -> bytes:
+    import struct
+
+    out = [len(shapes)]
+    for mats in shapes:
+        out.append(len(mats))
+        for (log_n, w, k) in mats:
+            out.extend((log_n, w, k))
+    return struct.pack(f"<{len(out)}I", *out)
+
+
+def _in_lde_coset(z: Ext, log_size: int) -> bool:
+    """True iff z ∈ g·H_{2^log_size} (then x − z can vanish)."""
+    if not z.is_base():
+        return False
+    zz = z.coeffs[0] * pow_scalar(GENERATOR, P - 2) % P
+    return pow_scalar(zz, 1 << log_size) == 1
+
+
+def verify(params: StarkParams, rounds: list, proof: OpeningProof, transcript: Transcript) -> None:
+    """Verify a PCS opening proof.
+
+    ``rounds = [(root, [(log_height, width, [(point, claimed_values)])])]``; see
+    :meth:`zkvm.stark.pcs.FriPcs.verify`.  Returns ``None`` on success; raises a
+    :class:`~zkvm.stark.errors.VerificationError` subclass otherwise.
+    """
+    lb = params.log_blowup
+    if not isinstance(proof, OpeningProof):
+        raise ProofFormatError("PCS: proof is not an OpeningProof")
+    if not isinstance(rounds, (list, tuple)) or len(rounds) == 0:
+        raise ShapeError("PCS: need at least one round")
+
+    # ---- statement shapes
+    shapes, stmt = [], []
+    for r, rd in enumerate(rounds):
+        if not isinstance(rd, (list, tuple)) or len(rd) != 2:
+            raise ShapeError(f"PCS round {r}: expected (root, matrices)")
+        root, mats = rd
+        if not isinstance(root, (bytes, bytearray)) or len(root) != 32:
+            raise ShapeError(f"PCS round {r}: root must be 32 bytes")
+        if not isinstance(mats, (list, tuple)) or len(mats) == 0:
+            raise ShapeError(f"PCS round {r}: no matrices")
+        srow, mrow = [], []
+        for m, md in enumerate(mats):
+            if not isinstance(md, (list, tuple)) or len(md) != 3:
+                raise ShapeError(f"PCS round {r} matrix {m}: expected (log_height, width, openings)")
+            log_n, w, ops = md
+            if not isinstance(log_n, int) or not 0 <= log_n <= TWO_ADICITY - lb:
+                raise ShapeError(f"PCS round {r} matrix {m}: bad log_height {log_n!r}")
+            if not isinstance(w, int) or w < 1:
+                raise ShapeError(f"PCS round {r} matrix {m}: bad width {w!r}")
+            if not isinstance(ops, (list, tuple)) or len(ops) == 0:
+                raise ShapeError(f"PCS round {r} matrix {m}: no opening points")
+            L = log_n + lb
+            pts = []
+            for k, op in enumerate(ops):
+                if not isinstance(op, (list, tuple)) or len(op) != 2:
+                    raise ShapeError(f"PCS round {r} matrix {m} point {k}: expected (point, values)")
+                z, vals = op
+                if not isinstance(z, Ext):
+                    raise ShapeError(f"PCS round {r} matrix {m} point {k}: point must be Ext")
+                if len(vals) != w:
+                    raise ShapeError(f"PCS round {r} matrix {m} point {k}: {len(vals)} claimed "
+                                     f"values, expected {w}")
+                if any(not isinstance(v, Ext) for v in vals):
+                    raise ShapeError(f"PCS round {r} matrix {m} point {k}: values must be Ext")
+                if _in_lde_coset(z, L):
+                    raise ProofFormatError(f"PCS round {r} matrix {m}: opening point lies in the "
+                                           f"LDE coset")
+                pts.append((z, list(vals)))
+            srow.append((log_n, w, len(ops)))
+            mrow.append((L, w, pts))
+        shapes.append(srow)
+        stmt.append((bytes(root), mrow))
+
+    # ---- transcript: shape, points, values, then alpha
+    transcript.absorb_bytes("pcs_shape", _shape_header(shapes))
+    for _, mrow in stmt:
+        for (_, _, pts) in mrow:
+            for z, vals in pts:
+                transcript.absorb_ext("pcs_point", [z])
+                transcript.absorb_ext("pcs_values", vals)
+    alpha = transcript.sample_ext("pcs_alpha")
+
+    # ---- per (round, matrix): alpha powers (as int tuples), per point ys and offset
+    prepared = []
+    off = Ext.ONE
+    max_w = max(w for _, mrow in stmt for (_, w, _) in mrow)
+    apows = [Ext.ONE]
+    for _ in range(max_w - 1):
+        apows.append(apows[-1] * alpha)
+    acoef = [a.coeffs for a in apows]
+    for _, mrow in stmt:
+        prow = []
+        for (L, w, pts) in mrow:
+            terms = []
+            for z, vals in pts:
+                ys = Ext.ZERO
+                for a_c, y in zip(apows[:w], vals, strict=True):
+                    ys = ys + a_c * y
+                terms.append((z, ys, off))
+                off = off * (alpha ** w)
+            prow.append((L, w, terms))
+        prepared.append(prow)
+    sizes = {L for prow in prepared for (L, _, _) in prow}
+    L0 = max(sizes)
+
+    qps = proof.query_proofs
+    if len(qps) != params.num_queries:
+        raise ShapeError(f"PCS: {len(qps)} query proofs, expected {params.num_queries}")
+    for qp in qps:
+        if not isinstance(qp, QueryProof):
+            raise ProofFormatError("PCS: query proof has the wrong type")
+
+    def query_inputs(qi: int, q: int) -> dict:
+        qp = qps[qi]
+        if len(qp.input_openings) != len(stmt):
+            raise ShapeError(f"PCS query {qi}: {len(qp.input_openings)} input openings, "
+                             f"expected {len(stmt)}")
+        ro = {L: Ext.ZERO for L in sizes}
+        for r, ((root, _), prow, op) in enumerate(zip(stmt, prepared, qp.input_openings, strict=True)):
+            if not isinstance(op, BatchOpening):
+                raise ProofFormatError(f"PCS query {qi} round {r}: bad opening type")
+            dims = [(L, w) for (L, w, _) in prow]
+            Lr = max(L for L, _ in dims)
+            if len(op.rows) != len(dims):
+                raise ShapeError(f"PCS query {qi} round {r}: {len(op.rows)} rows, expected {len(dims)}")
+            for m, row in enumerate(op.rows):
+                if any(not isinstance(v, int) or not 0 <= v < P for v in row):
+                    raise ProofFormatError(f"PCS query {qi} round {r} matrix {m}: "
+                                           f"non-canonical field element")
+            try:
+                verify_opening(root, Lr, q >> (L0 - Lr), op.rows, dims, op.path)
+            except MerkleError as e:
+                raise MerkleError(f"input round {r}, query {qi}: {e}") from None
+            for (L, w, terms), row in zip(prow, op.rows, strict=True):
+                s0 = s1 = s2 = s3 = 0
+                for v, (c0, c1, c2, c3) in zip(row, acoef[:w], strict=True):
+                    s0 += v * c0
+                    s1 += v * c1
+                    s2 += v * c2
+                    s3 += v * c3
+                comb = Ext((s0 % P, s1 % P, s2 % P, s3 % P))
+                x = domain_point(L, q >> (L0 - L), GENERATOR)
+                acc = ro[L]
+                for z, ys, o in terms:
+                    acc = acc + o * (comb - ys) / (x - z)
+                ro[L] = acc
+        return ro
+
+    verify_fri(log_blowup=lb, log_final_poly_len=params.log_final_poly_len,
+               fri_log_arity=params.fri_log_arity, num_queries=params.num_queries,
+               pow_bits=params.pow_bits, input_log_sizes=sizes,
+               fri_commits=proof.fri_commits, final_poly=proof.final_poly,
+               pow_nonce=proof.pow_nonce, transcript=transcript, query_inputs=query_inputs,
+               fri_openings=[qp.fri_openings for qp in qps])

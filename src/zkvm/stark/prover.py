@@ -1,0 +1,177 @@
+"""The STARK prover (multi-table, LogUp, FRI PCS).
+
+``prove(key, traces, public_values, params=None, debug=True) -> Proof`` where ``key`` is a
+:class:`~zkvm.stark.system.ProvingKey` (or a :class:`StarkSystem`, set up on the fly).
+
+Protocol (the verifier, :mod:`zkvm.stark.verifier`, mirrors every step; checklist 18)
+----------------------------------------------------------------------------------------
+0. Transcript seeded with the verifying-key digest, then the public values (count and
+   every value), then the log2 heights of all tables.
+1. Commit all main traces in one PCS commitment; absorb the root.
+2. Sample the LogUp challenges α_L, β_L (extension field).
+3. Build each table's LogUp aux trace (helper columns + running sum); commit all aux
+   traces in one commitment; absorb the root and every table's claimed sum.
+4. Sample the constraint-combination challenge α.
+5. Compute each table's quotient (see :mod:`zkvm.stark.quotient`); commit all quotient
+   chunk matrices in one commitment; absorb the root.
+6. Sample the out-of-domain point ζ (resampled while ζ lies in a trace or LDE domain).
+7. PCS opening (absorbs all opened values, then batching challenge and FRI):
+   preprocessed/main/aux at ζ and ζ·ω_n, quotient chunks at ζ.
+
+Debug mode runs :func:`zkvm.stark.checker.check_traces` first and raises
+:class:`~zkvm.stark.checker.TraceCheckError` listing every failure; ``debug=False`` proves
+whatever it is given (used by negative tests).
+
+Zero-knowledge hook: all trace data goes through ``FriPcs.commit``/``open``; a hiding
+PCS (random trace extension + masking round, see :mod:`zkvm.stark.pcs`) can be swapped
+in without touching the AIRs or this protocol order.
+"""
+
+from __future__ import annotations
+
+import time
+from contextlib import contextmanager
+
+import numpy as np
+
+from zkvm.field.babybear import P, two_adic_generator
+from zkvm.field.ext import Ext
+from zkvm.stark.checker import TraceCheckError, check_traces
+from zkvm.stark.pcs import FriPcs
+from zkvm.stark.proof import Proof
+from zkvm.stark.quotient import ProvingError, compute_quotient, generate_aux_trace
+from zkvm.stark.system import ProvingKey, StarkSystem
+from zkvm.stark import protocol
+
+
+class Timings(dict):
+    """Seconds per prover phase (filled when ``prove(..., timings=Timings())``)."""
+
+    @contextmanager
+    def phase(self, name):
+        t0 = time.perf_counter()
+        try:
+            yield
+        finally:
+            self[name] = self.get(name, 0.0) + time.perf_counter() - t0
+
+
+def prove(key, traces, public_values, params=None, debug: bool = True,
+          timings: Timings | None = None) -> Proof:
+    """Prove that ``traces`` satisfy the system for ``public_values``.
+
+    Raises ``ValueError`` on malformed inputs (wrong count/shape/dtype of traces, wrong
+    number of public values, ``params`` different from the system's),
+    :class:`TraceCheckError` in debug mode if a constraint or a bus fails.
+    """
+    if isinstance(key, StarkSystem):
+        key, _ = key.setup()
+    if not isinstance(key, ProvingKey):
+        raise TypeError("key must be a ProvingKey or a StarkSystem")
+    system = key.system
+    vk = key.vk
+    if params is not None and params != system.params:
+        raise ValueError("params differ from the system's parameters")
+    params = system.params
+    tm = timings if timings is not None else Timings()
+    pv = [int(x) for x in public_values]
+    if len(pv) != system.num_public_values or any(not 0 <= x < P for x in pv):
+        raise ValueError(f"expected {system.num_public_values} canonical public values")
+    if len(traces) != len(system.tables):
+        raise ValueError(f"expected {len(system.tables)} traces, got {len(traces)}")
+    for t, tr in zip(system.tables, traces):
+        err = system.trace_shape_error(t, tr)
+        if err:
+            raise ValueError(err)
+    if debug:
+        with tm.phase("debug_check"):
+            rep = check_traces(system, traces, pv)
+        if not rep.ok:
+            raise TraceCheckError(rep)
+
+    pcs = FriPcs(params)
+    tables = system.tables
+    log_heights = [int(tr.shape[0]).bit_length() - 1 for tr in traces]
+    bound = protocol.multiplicity_bound(system, log_heights, pv)
+    if bound >= P:
+        raise ValueError(f"total bus multiplicity bound {bound} >= p: traces too tall")
+
+    # 0. transcript
+    tr_ = protocol.new_transcript(vk, pv, log_heights)
+
+    # 1. main commitment
+    with tm.phase("commit_main"):
+        main_root, main_data = pcs.commit([np.ascontiguousarray(t) for t in traces])
+    tr_.absorb_digest("main_root", main_root)
+
+    # 2. LogUp challenges
+    lu_alpha = tr_.sample_ext("logup_alpha")
+    lu_beta = tr_.sample_ext("logup_beta")
+
+    # 3. aux traces
+    pre_index = {t.index: j for j, t in enumerate(vk.pre_tables)}
+    aux_tables = [t for t in tables if t.layout.num_aux_ext]
+    claimed: dict[int, np.ndarray] = {}
+    aux_root, aux_data = None, None
+    if aux_tables:
+        aux_mats = []
+        with tm.phase("logup_trace"):
+            for t in aux_tables:
+                pre = t.pre_trace
+                mat, cs = generate_aux_trace(t, traces[t.index], pre, pv, lu_alpha, lu_beta)
+                aux_mats.append(mat)
+                claimed[t.index] = cs
+        with tm.phase("commit_aux"):
+            aux_root, aux_data = pcs.commit(aux_mats)
+        tr_.absorb_digest("aux_root", aux_root)
+    claimed_exts = [Ext(tuple(int(c) for c in claimed[t.index])) for t in aux_tables]
+    protocol.absorb_claimed_sums(tr_, claimed_exts)
+
+    # 4. constraint combination challenge
+    alpha = tr_.sample_ext("constraint_alpha")
+
+    # 5. quotient
+    q_mats = []
+    challenges = [lu_alpha.to_array(), lu_beta.to_array()]
+    aux_pos = {t.index: j for j, t in enumerate(aux_tables)}
+    with tm.phase("quotient"):
+        for t in tables:
+            main_lde = pcs.lde(main_data, t.index)
+            pre_lde = (pcs.lde(key.pre_data, pre_index[t.index])
+                       if t.index in pre_index else None)
+            aux_lde = (pcs.lde(aux_data, aux_pos[t.index]) if t.index in aux_pos else None)
+            cs = claimed.get(t.index)
+            q_mats.append(compute_quotient(t, log_heights[t.index], main_lde, pre_lde, aux_lde,
+                                           params.log_blowup, pv, challenges, cs, alpha))
+    with tm.phase("commit_quotient"):
+        q_root, q_data = pcs.commit(q_mats)
+    tr_.absorb_digest("quotient_root", q_root)
+
+    # 6. out-of-domain point
+    zeta = protocol.sample_zeta(tr_, max(log_heights), params.log_blowup)
+
+    # 7. openings
+    rounds = []
+    if vk.pre_tables:
+        rounds.append((key.pre_data, [_pts(zeta, log_heights[t.index]) for t in vk.pre_tables]))
+    rounds.append((main_data, [_pts(zeta, h) for h in log_heights]))
+    if aux_tables:
+        rounds.append((aux_data, [_pts(zeta, log_heights[t.index]) for t in aux_tables]))
+    rounds.append((q_data, [[zeta] for _ in tables]))
+    with tm.phase("open_fri"):
+        opened, opening = pcs.open(rounds, tr_)
+    return Proof(
+        params_digest=params.digest(),
+        vk_digest=vk.digest,
+        log_heights=log_heights,
+        main_root=main_root,
+        aux_root=aux_root,
+        quotient_root=q_root,
+        claimed_sums=claimed_exts,
+        opened=[[[list(v) for v in mat] for mat in rnd] for rnd in opened],
+        opening_proof=opening,
+    )
+
+
+def _pts(zeta: Ext, log_n: int) -> list:
+    return [zeta, zeta * Ext.from_base(two_adic_generator(log_n))]

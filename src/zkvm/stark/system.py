@@ -1,0 +1,304 @@
+"""A STARK system: the tables (AIRs), public values, parameters and keys.
+
+``StarkSystem(airs, params, num_public_values=…, public_interactions=…)`` compiles every
+AIR once (constraint degrees, names and bus widths are checked here, with
+:class:`~zkvm.stark.air.AirDefinitionError` naming the offending constraint), builds the
+LogUp layout of each table, and decides each table's quotient split.
+
+``setup()`` commits the preprocessed (fixed) traces and returns
+``(ProvingKey, VerifyingKey)``.  The verifying key's :attr:`VerifyingKey.digest` binds
+everything the verifier relies on -- parameters, public-value count, every table's name,
+widths, preprocessed height, every constraint and interaction (names and canonical
+expression encodings), the preprocessed commitment and the mutation marker -- and is the
+first thing absorbed into the Fiat-Shamir transcript (checklist 16).
+
+Mutation testing (test-only)
+----------------------------
+:meth:`StarkSystem.mutant` returns a copy of the system with some constraints switched
+off, for testing that each constraint is necessary.  It is only reachable from Python
+(no receipt, proof or CLI field selects it), and the mutant's verifying-key digest
+includes the list of disabled constraints, so a proof made by a mutant never verifies
+against the real system's key.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import struct
+from dataclasses import dataclass, field
+from typing import Callable, Sequence
+
+import numpy as np
+
+from zkvm.field.babybear import P, TWO_ADICITY
+from zkvm.stark import symbolic as sym
+from zkvm.stark.air import Air, AirDefinitionError, Bus, CompiledAir, Constraint
+from zkvm.stark.logup import LogUpLayout, build_layout
+from zkvm.stark.params import StarkParams
+
+#: Largest supported trace height (log2).  Also bounded by TWO_ADICITY − log_blowup.
+MAX_LOG_HEIGHT = 24
+#: Smallest trace height (log2): the row selectors need first ≠ last row.
+MIN_LOG_HEIGHT = 1
+
+_VK_TAG = b"zkvm/stark-vk/v1"
+
+
+@dataclass
+class TableInfo:
+    """Everything the prover and verifier need to know about one table."""
+
+    index: int
+    air: Air
+    compiled: CompiledAir
+    layout: LogUpLayout
+    air_constraints: list[Constraint]      # after mutation filtering
+    logup_constraints: list[Constraint]    # after mutation filtering
+    degree: int                            # max degree over all constraints (>= 2)
+    log_quotient_chunks: int               # quotient split into 2^k chunks of degree < n
+    pre_trace: np.ndarray | None = None
+    pre_log_height: int | None = None
+
+    @property
+    def name(self) -> str:
+        return self.air.name
+
+    @property
+    def main_width(self) -> int:
+        return self.air.columns.width
+
+    @property
+    def pre_width(self) -> int:
+        return self.air.preprocessed.width
+
+    @property
+    def aux_width(self) -> int:
+        return self.layout.aux_width
+
+    @property
+    def num_quotient_chunks(self) -> int:
+        return 1 << self.log_quotient_chunks
+
+    @property
+    def all_constraints(self) -> list[Constraint]:
+        return self.air_constraints + self.logup_constraints
+
+
+class StarkSystem:
+    """A list of AIRs proven together, with one shared public-value vector.
+
+    Args:
+        airs: the tables (unique names); order is the order of traces.
+        params: :class:`StarkParams` (every AIR's ``max_degree`` must be
+            ``<= params.max_constraint_degree``).
+        num_public_values: length of the public-value vector (default: the largest
+            ``num_public_values`` of the AIRs).  Fixed by the statement: the verifier
+            rejects public-value vectors of another length (checklist 17).
+        public_interactions: ``f(public_values) -> [(bus, values, multiplicity), …]``,
+            bus messages the verifier itself adds to the LogUp sum (positive
+            multiplicity = send); e.g. a journal of public bytes.
+        name: a label for the statement (absorbed into the vk digest).
+    """
+
+    def __init__(self, airs: Sequence[Air], params: StarkParams,
+                 num_public_values: int | None = None,
+                 public_interactions: Callable | None = None, name: str = "",
+                 _disabled: frozenset = frozenset()):
+        if not isinstance(params, StarkParams):
+            raise TypeError("params must be a StarkParams")
+        if not airs:
+            raise AirDefinitionError("a system needs at least one AIR")
+        self.params = params
+        self.airs = list(airs)
+        self.name = name
+        self.public_interactions = public_interactions
+        names = [a.name for a in self.airs]
+        if len(set(names)) != len(names):
+            raise AirDefinitionError(f"duplicate table names in {names}")
+        need = max(a.num_public_values for a in self.airs)
+        self.num_public_values = need if num_public_values is None else num_public_values
+        if self.num_public_values < need:
+            raise AirDefinitionError(
+                f"num_public_values={self.num_public_values} but an AIR reads {need}")
+        self.disabled = frozenset(_disabled)
+        known: set[str] = set()
+        buses: dict[int, Bus] = {}
+        self.tables: list[TableInfo] = []
+        for i, air in enumerate(self.airs):
+            if air.max_degree > params.max_constraint_degree:
+                raise AirDefinitionError(
+                    f"{air.name}: max_degree {air.max_degree} exceeds "
+                    f"params.max_constraint_degree {params.max_constraint_degree}")
+            if air.max_degree < 2:
+                raise AirDefinitionError(f"{air.name}: max_degree must be >= 2")
+            compiled = air.compile()
+            for it in compiled.interactions:
+                prev = buses.setdefault(it.bus.id, it.bus)
+                if prev != it.bus:
+                    raise AirDefinitionError(
+                        f"bus id {it.bus.id} used for both {prev} and {it.bus}")
+            layout = build_layout(air.name, compiled, air.max_degree)
+            all_names = [f"{air.name}.{c.name}" for c in compiled.constraints + layout.constraints]
+            known.update(all_names)
+            air_c = [c for c in compiled.constraints if f"{air.name}.{c.name}" not in self.disabled]
+            lu_c = [c for c in layout.constraints if f"{air.name}.{c.name}" not in self.disabled]
+            degree = max([c.degree for c in compiled.constraints + layout.constraints] + [2])
+            logq = max(0, (degree - 2).bit_length())  # 2^logq >= degree - 1
+            pre = None
+            pre_log = None
+            if air.preprocessed.width:
+                pre = air.generate_preprocessed()
+                if pre is None:
+                    raise AirDefinitionError(f"{air.name}: preprocessed columns but no trace")
+                pre = np.ascontiguousarray(pre, dtype=np.uint32)
+                h = pre.shape[0]
+                if pre.ndim != 2 or pre.shape[1] != air.preprocessed.width or h & (h - 1) or h < 2:
+                    raise AirDefinitionError(f"{air.name}: bad preprocessed trace shape {pre.shape}")
+                if (pre >= P).any():
+                    raise AirDefinitionError(f"{air.name}: preprocessed trace not canonical")
+                pre_log = h.bit_length() - 1
+            self.tables.append(TableInfo(i, air, compiled, layout, air_c, lu_c, degree, logq,
+                                         pre, pre_log))
+        unknown = self.disabled - known
+        if unknown:
+            raise AirDefinitionError(f"mutant: unknown constraints {sorted(unknown)}")
+        self._digest_body = self._encode()
+
+    # ------------------------------------------------------------------ helpers
+    def mutant(self, disabled) -> "StarkSystem":
+        """TEST-ONLY: a copy with the constraints ``"table.constraint"`` switched off.
+
+        Its verifying key differs from the real one (the disabled names are hashed into
+        the digest), so nothing it proves verifies against the real system.
+        """
+        return StarkSystem(self.airs, self.params, self.num_public_values,
+                           self.public_interactions, self.name,
+                           _disabled=frozenset(disabled) | self.disabled)
+
+    @property
+    def is_mutant(self) -> bool:
+        return bool(self.disabled)
+
+    def constraint_names(self) -> list[str]:
+        """All ``table.constraint`` names (AIR constraints and LogUp constraints)."""
+        return [f"{t.name}.{c.name}" for t in self.tables
+                for c in t.compiled.constraints + t.layout.constraints]
+
+    def max_log_height(self) -> int:
+        return min(MAX_LOG_HEIGHT, TWO_ADICITY - self.params.log_blowup)
+
+    def public_interactions_for(self, public_values) -> list:
+        """Evaluate the public-interaction hook (empty if none); values reduced mod p."""
+        if self.public_interactions is None:
+            return []
+        out = []
+        for bus, values, m in self.public_interactions(list(public_values)):
+            if not isinstance(bus, Bus) or len(values) != bus.width:
+                raise AirDefinitionError(f"public interaction on {bus!r} has wrong width")
+            out.append((bus, [int(v) % P for v in values], int(m) % P))
+        return out
+
+    def trace_shape_error(self, t: TableInfo, trace) -> str | None:
+        if not isinstance(trace, np.ndarray) or trace.dtype != np.uint32 or trace.ndim != 2:
+            return f"{t.name}: trace must be a 2-D uint32 array"
+        h, w = trace.shape
+        if w != t.main_width:
+            return f"{t.name}: trace width {w}, layout width {t.main_width}"
+        if h < (1 << MIN_LOG_HEIGHT) or h & (h - 1):
+            return f"{t.name}: height {h} is not a power of two >= {1 << MIN_LOG_HEIGHT}"
+        if h.bit_length() - 1 > self.max_log_height():
+            return f"{t.name}: height {h} exceeds 2^{self.max_log_height()}"
+        if t.pre_log_height is not None and h != (1 << t.pre_log_height):
+            return f"{t.name}: height {h} must equal the preprocessed height {1 << t.pre_log_height}"
+        if h and int(trace.max(initial=0)) >= P:
+            return f"{t.name}: trace has non-canonical entries (>= p)"
+        return None
+
+    def _encode(self) -> bytes:
+        """Canonical encoding of the statement (everything but the preprocessed root)."""
+        out = bytearray(_VK_TAG)
+
+        def put_bytes(b: bytes):
+            out.extend(struct.pack("<I", len(b)))
+            out.extend(b)
+
+        def put_u32(*xs):
+            for x in xs:
+                out.extend(struct.pack("<I", x))
+
+        put_bytes(self.params.to_bytes())
+        put_bytes(self.name.encode())
+        put_u32(self.num_public_values, len(self.tables))
+        for t in self.tables:
+            put_bytes(t.name.encode())
+            put_u32(t.main_width, t.pre_width, t.aux_width,
+                    0xFFFFFFFF if t.pre_log_height is None else t.pre_log_height,
+                    t.degree, t.log_quotient_chunks, len(t.layout.groups))
+            for g in t.layout.groups:
+                put_u32(len(g), *g)
+            cons = t.all_constraints
+            put_u32(len(t.air_constraints), len(cons))
+            for c in cons:
+                put_bytes(c.name.encode())
+            its = t.compiled.interactions
+            put_u32(len(its))
+            exprs = [c.expr for c in cons]
+            for it in its:
+                put_bytes(it.name.encode())
+                put_u32(it.bus.id, it.bus.width, 1 if it.sign > 0 else 0,
+                        0xFFFFFFFF if it.max_multiplicity is None else it.max_multiplicity)
+                exprs.extend(it.values)
+                exprs.append(it.multiplicity)
+            put_bytes(sym.encode(exprs))
+        put_u32(len(self.disabled))
+        for d in sorted(self.disabled):
+            put_bytes(d.encode())
+        hook = self.public_interactions
+        put_bytes(b"" if hook is None else
+                  f"{getattr(hook, '__module__', '')}.{getattr(hook, '__qualname__', '')}".encode())
+        return bytes(out)
+
+    # ------------------------------------------------------------------ setup
+    def setup(self) -> tuple["ProvingKey", "VerifyingKey"]:
+        """Commit the preprocessed traces; return the proving and verifying keys."""
+        from zkvm.stark.pcs import FriPcs  # prover-side PCS; imported lazily
+
+        pre_tables = [t for t in self.tables if t.pre_trace is not None]
+        pre_root, pre_data = None, None
+        if pre_tables:
+            pre_root, pre_data = FriPcs(self.params).commit([t.pre_trace for t in pre_tables])
+        vk = VerifyingKey(self, pre_root)
+        return ProvingKey(vk, pre_data), vk
+
+
+@dataclass
+class VerifyingKey:
+    """What the verifier needs: the system (constraints) and the preprocessed root."""
+
+    system: StarkSystem
+    pre_root: bytes | None
+    digest: bytes = field(init=False)
+
+    def __post_init__(self):
+        h = hashlib.sha256(self.system._digest_body)
+        h.update(b"\x00" if self.pre_root is None else b"\x01" + self.pre_root)
+        self.digest = h.digest()
+
+    @property
+    def params(self) -> StarkParams:
+        return self.system.params
+
+    @property
+    def pre_tables(self) -> list[TableInfo]:
+        return [t for t in self.system.tables if t.pre_trace is not None or
+                t.pre_log_height is not None]
+
+
+@dataclass
+class ProvingKey:
+    vk: VerifyingKey
+    pre_data: object  # PCS prover data of the preprocessed commitment (or None)
+
+    @property
+    def system(self) -> StarkSystem:
+        return self.vk.system

@@ -1,0 +1,212 @@
+"""The STARK verifier.  Does not import any prover module.
+
+``verify(vk, proof, public_values, params=None)`` returns ``None`` or raises a subclass
+of :class:`~zkvm.stark.errors.VerificationError` naming the failed step.  ``vk`` is a
+:class:`~zkvm.stark.system.VerifyingKey` (or a ``StarkSystem``, whose key is derived by
+running its ``setup``); ``proof`` is a :class:`~zkvm.stark.proof.Proof` or its bytes.
+
+The steps below mirror :mod:`zkvm.stark.prover` one for one (checklist 18).
+"""
+
+from __future__ import annotations
+
+from zkvm.field.babybear import P, two_adic_generator
+from zkvm.field.ext import Ext
+from zkvm.stark import protocol
+from zkvm.stark import symbolic as sym
+from zkvm.stark.errors import (ConstraintMismatchError, LogUpOverflowError, LogUpSumError,
+                               OutOfDomainPointError, ProofFormatError, PublicValuesError,
+                               ShapeError, StatementMismatchError, TraceHeightError,
+                               VerificationError)
+from zkvm.stark.logup import public_fingerprint
+def pcs_verify(*a, **k):
+    from zkvm.stark.pcs_verifier import verify
+    return verify(*a, **k)
+from zkvm.stark.proof import Proof
+from zkvm.stark.system import MIN_LOG_HEIGHT, StarkSystem, VerifyingKey
+
+_XPOW = [Ext.ONE, Ext.X, Ext.X * Ext.X, Ext.X * Ext.X * Ext.X]
+
+
+def verify(vk, proof, public_values, params=None) -> None:
+    """Verify ``proof`` for ``public_values`` against ``vk`` (see module docstring)."""
+    if isinstance(vk, StarkSystem):
+        _, vk = vk.setup()
+    if not isinstance(vk, VerifyingKey):
+        raise TypeError("vk must be a VerifyingKey or a StarkSystem")
+    system = vk.system
+    if params is not None and params != system.params:
+        raise StatementMismatchError("params differ from the verifying key's parameters")
+    params = system.params
+    tables = system.tables
+
+    # Step 1: parse (canonical encoding, checklist 20).
+    if not isinstance(proof, Proof):
+        proof = Proof.from_bytes(proof)
+
+    # Step 2: the proof is for this statement.
+    if proof.params_digest != params.digest():
+        raise StatementMismatchError("step 2: proof made with other STARK parameters")
+    if proof.vk_digest != vk.digest:
+        raise StatementMismatchError("step 2: proof made for another verifying key")
+
+    # Step 3: public values: exact count, canonical (checklist 17).
+    pv = list(public_values)
+    if len(pv) != system.num_public_values:
+        raise PublicValuesError(
+            f"step 3: expected {system.num_public_values} public values, got {len(pv)}")
+    for x in pv:
+        if not isinstance(x, int) or isinstance(x, bool) or not 0 <= x < P:
+            raise PublicValuesError(f"step 3: public value {x!r} is not a field element")
+
+    # Step 4: heights (checklist 13, 22).
+    hs = proof.log_heights
+    if len(hs) != len(tables):
+        raise ShapeError(f"step 4: {len(hs)} heights for {len(tables)} tables")
+    max_log = system.max_log_height()
+    for t, h in zip(tables, hs):
+        if not MIN_LOG_HEIGHT <= h <= max_log:
+            raise TraceHeightError(f"step 4: {t.name}: log height {h} outside "
+                                   f"[{MIN_LOG_HEIGHT}, {max_log}]")
+        if t.pre_log_height is not None and h != t.pre_log_height:
+            raise TraceHeightError(f"step 4: {t.name}: log height {h} differs from the "
+                                   f"preprocessed height {t.pre_log_height}")
+    if protocol.multiplicity_bound(system, hs, pv) >= P:
+        raise LogUpOverflowError("step 4: total bus multiplicity could reach p")
+
+    # Step 5: transcript seed, main commitment, LogUp challenges.
+    tr = protocol.new_transcript(vk, pv, hs)
+    tr.absorb_digest("main_root", proof.main_root)
+    lu_alpha = tr.sample_ext("logup_alpha")
+    lu_beta = tr.sample_ext("logup_beta")
+
+    # Step 6: aux commitment and claimed sums.
+    aux_tables = [t for t in tables if t.layout.num_aux_ext]
+    if (proof.aux_root is None) != (not aux_tables):
+        raise ShapeError("step 6: aux commitment present/absent mismatch")
+    if len(proof.claimed_sums) != len(aux_tables):
+        raise ShapeError(f"step 6: {len(proof.claimed_sums)} claimed sums for "
+                         f"{len(aux_tables)} tables with interactions")
+    if aux_tables:
+        tr.absorb_digest("aux_root", proof.aux_root)
+    protocol.absorb_claimed_sums(tr, proof.claimed_sums)
+
+    # Step 7: constraint-combination challenge, quotient commitment, ζ.
+    alpha = tr.sample_ext("constraint_alpha")
+    tr.absorb_digest("quotient_root", proof.quotient_root)
+    try:
+        zeta = protocol.sample_zeta(tr, max(hs), params.log_blowup)
+    except protocol.ZetaError:
+        raise OutOfDomainPointError("step 7: no admissible ζ") from None
+
+    # Step 8: shapes of the opened values (checklist 22).
+    pre_tables = vk.pre_tables
+    expected = []  # (root, [(table, log_h, width, num_points)])
+    if pre_tables:
+        expected.append(("preprocessed", vk.pre_root,
+                         [(t, hs[t.index], t.pre_width, 2) for t in pre_tables]))
+    expected.append(("main", proof.main_root, [(t, hs[t.index], t.main_width, 2) for t in tables]))
+    if aux_tables:
+        expected.append(("aux", proof.aux_root,
+                         [(t, hs[t.index], t.aux_width, 2) for t in aux_tables]))
+    expected.append(("quotient", proof.quotient_root,
+                     [(t, hs[t.index], 4 * t.num_quotient_chunks, 1) for t in tables]))
+    if len(proof.opened) != len(expected):
+        raise ShapeError(f"step 8: {len(proof.opened)} opened rounds, expected {len(expected)}")
+    for (rname, _, mats), got in zip(expected, proof.opened, strict=True):
+        if len(got) != len(mats):
+            raise ShapeError(f"step 8: round {rname}: {len(got)} matrices, expected {len(mats)}")
+        for (t, _, w, npts), g in zip(mats, got, strict=True):
+            if len(g) != npts or any(len(v) != w for v in g):
+                raise ShapeError(f"step 8: round {rname}, table {t.name}: wrong opening shape")
+
+    # Step 9: constraints at ζ equal quotient(ζ)·Z_H(ζ), per table.
+    opened = {name: dict(zip([m[0].index for m in mats], got, strict=True))
+              for (name, _, mats), got in zip(expected, proof.opened, strict=True)}
+    claimed = {t.index: s for t, s in zip(aux_tables, proof.claimed_sums, strict=True)}
+    for t in tables:
+        _check_table(t, hs[t.index], zeta, alpha, [lu_alpha, lu_beta], pv,
+                     opened["main"][t.index],
+                     opened.get("preprocessed", {}).get(t.index),
+                     opened.get("aux", {}).get(t.index),
+                     opened["quotient"][t.index][0], claimed.get(t.index))
+
+    # Step 10: LogUp global sum (checklist 15).
+    total = Ext.ZERO
+    for s in proof.claimed_sums:
+        total = total + s
+    for bus, values, m in system.public_interactions_for(pv):
+        den = lu_alpha - public_fingerprint(bus.id, values, lu_beta)
+        if den.is_zero():
+            raise LogUpSumError("step 10: public interaction denominator is zero")
+        total = total + Ext.from_base(m) / den
+    if not total.is_zero():
+        raise LogUpSumError("step 10: bus sums do not balance (claimed sums + public "
+                            "interactions != 0)")
+
+    # Step 11: PCS opening proof (absorbs the opened values, then FRI).
+    rounds = []
+    for (rname, root, mats), got in zip(expected, proof.opened, strict=True):
+        entries = []
+        for (t, log_h, w, npts), vals in zip(mats, got, strict=True):
+            pts = [zeta] if npts == 1 else [zeta, zeta * Ext.from_base(two_adic_generator(log_h))]
+            entries.append((log_h, w, list(zip(pts, vals, strict=True))))
+        rounds.append((root, entries))
+    pcs_verify(params, rounds, proof.opening_proof, tr)
+
+
+def _ext_cols(vals: list, k: int) -> list:
+    """Combine base-column openings ``4i..4i+3`` into extension values."""
+    out = []
+    for i in range(k):
+        acc = Ext.ZERO
+        for c in range(4):
+            acc = acc + vals[4 * i + c] * _XPOW[c]
+        out.append(acc)
+    return out
+
+
+def _check_table(t, log_n, zeta, alpha, challenges, pv, main, pre, aux, quot, claimed):
+    n = 1 << log_n
+    main_l, main_n = main
+    pre_l, pre_n = pre if pre is not None else ([], [])
+    k = t.layout.num_aux_ext
+    aux_l, aux_n = (_ext_cols(aux[0], k), _ext_cols(aux[1], k)) if aux is not None else ([], [])
+    zh = zeta ** n - Ext.ONE
+    w_inv = Ext.from_base(pow(two_adic_generator(log_n), P - 2, P))
+    n_inv = Ext.from_base(pow(n, P - 2, P))
+    first = zh * n_inv / (zeta - Ext.ONE)
+    last = w_inv * zh * n_inv / (zeta - w_inv)
+    sel = {"is_first_row": first, "is_last_row": last, "is_transition": Ext.ONE - last}
+    srcs = {"main": main_l, "main_next": main_n, "pre": pre_l, "pre_next": pre_n,
+            "aux": aux_l, "aux_next": aux_n}
+
+    def leaf(node):
+        kind, i = node.value
+        if kind in srcs:
+            return srcs[kind][i]
+        if kind in sel:
+            return sel[kind]
+        if kind == "public":
+            return pv[i]
+        if kind == "challenge":
+            return challenges[i]
+        if kind == "claimed_sum":
+            return claimed
+        raise VerificationError(f"unknown leaf {kind}")  # pragma: no cover
+
+    cons = t.all_constraints
+    vals = sym.evaluate([c.expr for c in cons], leaf, sym.ScalarAlgebra())
+    acc = Ext.ZERO
+    for v in reversed(vals):  # Σ α^i C_i by Horner
+        acc = acc * alpha + (Ext.from_base(v) if isinstance(v, int) else v)
+    chunks = _ext_cols(quot, t.num_quotient_chunks)
+    q = Ext.ZERO
+    zn = zeta ** n
+    zpow = Ext.ONE
+    for c in chunks:
+        q = q + zpow * c
+        zpow = zpow * zn
+    if acc != q * zh:
+        raise ConstraintMismatchError(
+            f"step 9: table {t.name}: constraints at ζ do not match the quotient")

@@ -1,0 +1,186 @@
+"""Atomic chip in isolation: lr.w/sc.w (with the executor's reservation semantics) and the
+nine amo*.w; honest traces pass every constraint and BYTES lookup and access the right
+word; targeted corruptions are caught.  End to end: test_atomic_e2e.py.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+sys.path.insert(0, str(Path(__file__).parent))
+import c3_support as S  # noqa: E402
+
+from zkvm.chips import buses  # noqa: E402
+from zkvm.chips.atomic import AtomicAir  # noqa: E402
+from zkvm.field.babybear import P  # noqa: E402
+from zkvm.riscv.asm import encode, li  # noqa: E402
+
+AMOS = ("amoswap.w", "amoadd.w", "amoxor.w", "amoand.w", "amoor.w", "amomin.w", "amomax.w",
+        "amominu.w", "amomaxu.w")
+VALUES = [0, 1, 0x7F, 0x80, 0xFF, 0x7FFFFFFF, 0x80000000, 0xFFFFFFFF, 0x12345678, 0x92345678,
+          0x12345677]
+
+
+def atomic_program():
+    w = [encode("addi", rd="t0", rs1="sp", imm=-64), encode("addi", rd="t2", rs1="sp", imm=-128)]
+    w += li("t1", 0xCAFEBABE)
+    # success, then failure (reservation consumed)
+    w += [encode("lr.w", rd="a0", rs1="t0"), encode("sc.w", rd="a1", rs1="t0", rs2="t1"),
+          encode("sc.w", rd="a1", rs1="t0", rs2="t1")]
+    # reservation moved to another address: failure
+    w += [encode("lr.w", rd="a0", rs1="t0"), encode("lr.w", rd="a0", rs1="t2"),
+          encode("sc.w", rd="a1", rs1="t0", rs2="t1")]
+    # AMOs and plain stores do not clear the reservation: success (rd = x0)
+    w += [encode("lr.w", rd="a0", rs1="t0"), encode("amoadd.w", rd="a2", rs1="t0", rs2="t1"),
+          encode("sw", rs1="t0", rs2="t1", imm=0), encode("sc.w", rd=0, rs1="t0", rs2="t1")]
+    # sc.w failing with rd = x0; lr.w into x0; sc.w with rd = rs1
+    w += [encode("sc.w", rd=0, rs1="t0", rs2="t1"), encode("lr.w", rd=0, rs1="t2")]
+    w += [encode("addi", rd="t3", rs1="t2", imm=0), encode("sc.w", rd="t3", rs1="t3", rs2="t1")]
+    # every AMO on pairs of values
+    for op in AMOS:
+        for old in VALUES:
+            for v in (old, 0, 0x80000000, 0xFFFFFFFF, 0x12345678, 0x7FFFFFFF):
+                w += li("a4", old) + li("a5", v)
+                w += [encode("sw", rs1="t0", rs2="a4", imm=0),
+                      encode(op, rd="a6", rs1="t0", rs2="a5"),
+                      encode("lw", rd="a7", rs1="t0", imm=0)]
+        # rd = rs1 and rd = x0 and rs1 = rs2 (the address itself as the operand)
+        w += [encode("addi", rd="t4", rs1="t0", imm=0), encode(op, rd="t4", rs1="t4", rs2="t1"),
+              encode(op, rd=0, rs1="t0", rs2="t1"), encode(op, rd="a6", rs1="t0", rs2="t0")]
+    return w
+
+
+@pytest.fixture(scope="module")
+def at_rows():
+    _, rows = S.run_words(atomic_program())
+    return S.chip_rows(AtomicAir(), rows)
+
+
+def test_atomic_honest(at_rows):
+    air = AtomicAir()
+    trace = S.assert_honest(air, at_rows)
+    S.check_results(air, trace, at_rows)
+    n = at_rows.n
+    v = air.columns.view(trace)
+    sc = S.find_rows(air, at_rows, "sc.w")
+    ok = [int(v.ok[i]) for i in sc]
+    assert ok == [1, 0, 0, 1, 0, 1], ok  # the program's expected reservation outcomes
+    msgs = {name: (vals, m) for name, vals, m in S.messages(air, trace, buses.MEMORY)}
+    send, _ = msgs["mem_send"]
+    recv, _ = msgs["mem_recv"]
+    limbs = lambda x: np.stack([(x.astype(np.int64) >> (8 * k)) & 0xFF for k in range(4)], 1)  # noqa
+    assert np.array_equal(recv[:n, 0], at_rows.mem_addr)
+    assert np.array_equal(recv[:n, 1:5], limbs(at_rows.mem_before))
+    assert np.array_equal(send[:n, 1:5], limbs(at_rows.mem_after))
+
+
+def _rows_of(air, rows, op):
+    return S.find_rows(air, rows, op)
+
+
+def test_sc_wrong_outcome_rejected(at_rows):
+    """Claim success for a failing sc.w (or failure for a succeeding one), with rd and the
+    memory value made consistent with the claim."""
+    air = AtomicAir()
+    trace = air.generate_trace(at_rows)
+    for i in _rows_of(air, at_rows, "sc.w"):
+        ok = int(trace[i, S.col(air, "ok")])
+        bad = S.mutate(trace, i, S.col(air, "ok"), 1 - ok)
+        bad[i, S.col(air, "rd_val", 0)] = ok  # rd = 1 - new ok
+        for k in range(4):
+            src = "rs2_val" if ok == 0 else "mem_prev"
+            bad[i, S.col(air, "mem_new", k)] = trace[i, S.col(air, src, k)]
+        bad[i, S.col(air, "res_inv")] = 0
+        f = S.assert_rejected(air, bad, [i])[i]
+        assert ("ok_match" in f) if ok == 0 else ("fail_mismatch" in f), f
+
+
+def test_reservation_chain_tampering_rejected(at_rows):
+    """Forge the reservation a failing sc.w sees (res_in := its address): the chain from
+    the previous row breaks."""
+    air = AtomicAir()
+    trace = air.generate_trace(at_rows)
+    fails = [i for i in _rows_of(air, at_rows, "sc.w") if trace[i, S.col(air, "ok")] == 0]
+    for i in fails:
+        a = int(at_rows.rs1_val[i])
+        bad = S.mutate(trace, i, S.col(air, "res_in"), a)
+        bad[i, S.col(air, "ok")] = 1
+        bad[i, S.col(air, "res_inv")] = 0
+        bad[i, S.col(air, "rd_val", 0)] = 0
+        for k in range(4):
+            bad[i, S.col(air, "mem_new", k)] = trace[i, S.col(air, "rs2_val", k)]
+        f = S.assert_rejected(air, bad)
+        assert any("res_chain" in f.get(r, []) or "res_initial" in f.get(r, [])
+                   for r in (i - 1, i)), f
+
+
+def test_atomic_rows_out_of_order_rejected(at_rows):
+    """Swapping two rows (e.g. an sc.w before its lr.w) breaks the time order check."""
+    air = AtomicAir()
+    trace = air.generate_trace(at_rows)
+    bad = trace.copy()
+    bad[[1, 2]] = bad[[2, 1]]
+    f = S.assert_rejected(air, bad)
+    assert any("ts_order" in r or "bytes:ts_order_lo" in r for rs in f.values() for r in rs), f
+
+
+def test_amo_wrong_new_value_rejected(at_rows):
+    air = AtomicAir()
+    trace = air.generate_trace(at_rows)
+    for op in AMOS:
+        for i in _rows_of(air, at_rows, op)[:12]:
+            for k in (0, 3):
+                bad = S.mutate(trace, i, S.col(air, "mem_new", k),
+                               int(trace[i, S.col(air, "mem_new", k)]) ^ 0x10)
+                S.assert_rejected(air, bad, [i])
+
+
+def test_amo_wrong_old_value_in_rd_rejected(at_rows):
+    air = AtomicAir()
+    trace = air.generate_trace(at_rows)
+    for op in AMOS + ("lr.w",):
+        i = _rows_of(air, at_rows, op)[0]
+        bad = S.mutate(trace, i, S.col(air, "rd_val", 1), int(trace[i, S.col(air, "rd_val", 1)]) + 1)
+        assert "rd1_old" in S.assert_rejected(air, bad, [i])[i]
+
+
+def test_amominmax_flipped_keep_rejected(at_rows):
+    air = AtomicAir()
+    trace = air.generate_trace(at_rows)
+    for op in ("amomin.w", "amomax.w", "amominu.w", "amomaxu.w"):
+        for i in _rows_of(air, at_rows, op):
+            if at_rows.rs2_val[i] == at_rows.mem_before[i]:
+                continue
+            keep = int(trace[i, S.col(air, "keep")])
+            bad = S.mutate(trace, i, S.col(air, "keep"), 1 - keep)
+            for k in range(4):
+                src = "mem_prev" if keep == 0 else "rs2_val"
+                bad[i, S.col(air, "mem_new", k)] = trace[i, S.col(air, src, k)]
+            assert "keep" in S.assert_rejected(air, bad, [i])[i]
+
+
+@pytest.mark.parametrize("addr,reason", [(0x3FFF_FF02, "bytes:key.off"),
+                                         (0x8000, "bytes:key.ge_64k"),
+                                         (0x4000_0000, "bytes:key.top")])
+def test_atomic_bad_address_rejected(at_rows, addr, reason):
+    air = AtomicAir()
+    trace = air.generate_trace(at_rows)
+    i = _rows_of(air, at_rows, "amoswap.w")[0]
+    bad = trace.copy()
+    for k in range(4):
+        bad[i, S.col(air, "rs1_val", k)] = (addr >> (8 * k)) & 0xFF
+    f = S.assert_rejected(air, bad, [i])[i]
+    assert reason in f, f
+
+
+def test_atomic_padding_is_inert(at_rows):
+    air = AtomicAir()
+    trace = air.generate_trace(at_rows)
+    n = at_rows.n
+    assert trace.shape[0] > n
+    bad = S.mutate(trace, n, S.col(air, "ok"), 1)
+    assert "ok_only_sc" in S.assert_rejected(air, bad, [n])[n]

@@ -1,0 +1,135 @@
+"""Tests for zkvm.poly.ntt."""
+
+import numpy as np
+import pytest
+
+from zkvm.field.babybear import GENERATOR, P, two_adic_generator
+from zkvm.field.ext import Ext
+from zkvm.poly import ntt as N
+
+rng = np.random.default_rng(42)
+
+
+def rand(n, w):
+    return rng.integers(0, P, (n, w), dtype=np.uint32)
+
+
+def direct_eval(coeffs_col, x):
+    acc = 0
+    for c in reversed([int(v) for v in coeffs_col]):
+        acc = (acc * x + c) % P
+    return acc
+
+
+@pytest.mark.parametrize("log_n", [0, 1, 2, 3, 5, 7])
+@pytest.mark.parametrize("w", [1, 2, 5])
+def test_ntt_matches_naive_dft(log_n, w):
+    a = rand(1 << log_n, w)
+    f = N.ntt(a)
+    assert f.dtype == np.uint32 and f.shape == a.shape
+    assert (f == N.naive_dft(a)).all()
+    assert (N.intt(f) == a).all()
+
+
+@pytest.mark.parametrize("log_n,w", [(13, 1), (13, 3), (14, 2), (15, 1)])
+def test_roundtrip_and_blocked_paths(log_n, w):
+    """Sizes above the cache block (2^12) exercise the blocked and in-stage-parallel kernels."""
+    a = rand(1 << log_n, w)
+    f = N.ntt(a)
+    assert (N.intt(f) == a).all()
+    # spot-check a few evaluations directly: f[i] = A(ω^i) where A has coefficients a
+    om = two_adic_generator(log_n)
+    for i in (0, 1, 777, (1 << log_n) - 1):
+        for c in range(w):
+            assert int(f[i, c]) == direct_eval(a[:, c], pow(om, i, P))
+
+
+def test_1d_input_and_errors():
+    a = rand(8, 1)[:, 0]
+    assert (N.ntt(a) == N.ntt(a.reshape(-1, 1))[:, 0]).all()
+    with pytest.raises(N.NttError):
+        N.ntt(rand(6, 1))
+    with pytest.raises(N.NttError):
+        N.ntt(np.zeros((2, 2, 2), dtype=np.uint32))
+    with pytest.raises(N.NttError):
+        N.coset_lde(rand(4, 1), -1)
+    with pytest.raises(N.NttError):
+        N.coset_lde(rand(4, 1), 1, shift=0)
+
+
+@pytest.mark.parametrize("log_n,w,log_b,shift", [
+    (0, 1, 1, GENERATOR), (1, 2, 1, GENERATOR), (3, 3, 2, GENERATOR), (4, 2, 1, 1),
+    (5, 1, 3, 7), (13, 2, 1, GENERATOR), (13, 1, 2, GENERATOR),
+])
+def test_coset_lde_matches_direct_evaluation(log_n, w, log_b, shift):
+    n = 1 << log_n
+    evals = rand(n, w)
+    coeffs = N.intt(evals)
+    lde = N.coset_lde(evals, log_b, shift=shift)
+    assert lde.shape == (n << log_b, w)
+    om = two_adic_generator(log_n + log_b)
+    rows = range(n << log_b) if n <= 64 else (0, 1, 2, 12345 % (n << log_b), (n << log_b) - 1)
+    for i in rows:
+        x = shift * pow(om, i, P) % P
+        for c in range(w):
+            assert int(lde[i, c]) == direct_eval(coeffs[:, c], x)
+    # the LDE restricted to every 2^log_b-th row with shift 1 is the input itself
+    if shift == 1:
+        assert (lde[:: 1 << log_b] == evals).all()
+    assert (N.coset_ntt(coeffs, shift, log_b) == lde).all()
+
+
+def test_coset_intt_roundtrip():
+    c = rand(32, 3)
+    e = N.coset_ntt(c, 5)
+    assert (N.coset_intt(e, 5) == c).all()
+
+
+def test_evaluate_poly_base_and_ext():
+    c = rand(10, 2)
+    assert N.evaluate_poly(c[:, 0], 3) == direct_eval(c[:, 0], 3)
+    assert N.evaluate_poly(c, 3).tolist() == [direct_eval(c[:, j], 3) for j in range(2)]
+    z = Ext(5, 6, 7, 8)
+    ref = sum((z**i * int(v) for i, v in enumerate(c[:, 1])), Ext.ZERO)
+    assert N.evaluate_poly(c[:, 1], z) == ref
+    assert Ext(tuple(N.evaluate_poly(c, z)[1])) == ref
+    ce = rng.integers(0, P, (9, 4), dtype=np.uint32)
+    ref2 = sum((z**i * Ext(tuple(r)) for i, r in enumerate(ce.tolist())), Ext.ZERO)
+    assert N.evaluate_ext_poly(ce, z) == ref2
+    assert Ext(tuple(N.evaluate_ext_poly(ce.reshape(9, 1, 4), z)[0])) == ref2
+
+
+@pytest.mark.parametrize("log_n,shift", [(0, 1), (3, 1), (4, GENERATOR), (13, GENERATOR)])
+def test_barycentric_eval(log_n, shift):
+    n = 1 << log_n
+    coeffs = rand(n, 2)
+    evals = N.coset_ntt(coeffs, shift)
+    z = Ext(11, 22, 33, 44)
+    got = N.barycentric_eval(evals, z, shift)
+    for c in range(2):
+        assert Ext(tuple(got[c])) == N.evaluate_poly(coeffs[:, c], z)
+    with pytest.raises(ZeroDivisionError):
+        N.barycentric_eval(evals, Ext(shift), shift)  # z = shift·ω^0 is in the domain
+
+
+def test_bit_reverse_rows():
+    a = np.arange(8, dtype=np.uint32).reshape(8, 1)
+    assert N.bit_reverse_rows(a)[:, 0].tolist() == [0, 4, 2, 6, 1, 5, 3, 7]
+
+
+def test_many_columns_chunked():
+    """Widths above the 16-column chunk: every chunk boundary must line up."""
+    a = rand(16, 37)
+    assert (N.ntt(a) == N.naive_dft(a)).all()
+    assert (N.intt(N.ntt(a)) == a).all()
+    lde = N.coset_lde(a, 1)
+    for c in (0, 15, 16, 17, 36):
+        assert (lde[:, c] == N.coset_lde(a[:, c], 1)).all()
+    assert N.ntt(np.zeros((8, 0), dtype=np.uint32)).shape == (8, 0)
+
+
+def test_non_contiguous_and_non_uint32_input():
+    a = rand(32, 6)
+    view = a[:, ::2]  # non-contiguous
+    assert (N.ntt(view) == N.ntt(np.ascontiguousarray(view))).all()
+    assert (N.ntt(a.astype(np.int64)) == N.ntt(a)).all()

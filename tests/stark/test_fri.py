@@ -1,0 +1,190 @@
+"""FRI: folding kernels vs reference, schedule, completeness and soundness checks."""
+
+import numpy as np
+import pytest
+
+from zkvm.field.babybear import GENERATOR, P
+from zkvm.field.ext import Ext
+from zkvm.hash.sha256 import bitrev_permutation
+from zkvm.poly.ntt import coset_ntt
+from zkvm.stark.errors import FriError, MerkleError, PowError, ShapeError
+from zkvm.stark.fri import fold_row, fri_schedule, verify_fri
+from zkvm.stark.fri_prover import answer_query, commit_phase, fold_vector, fold_vector_naive
+from zkvm.stark.transcript import Transcript
+
+LB = 2
+
+
+def low_degree(rng, log_size, log_blowup=LB, shift=GENERATOR):
+    """Bit-reversed evaluations over shift·H_{2^log_size} of a random extension
+    polynomial of degree < 2^(log_size − log_blowup)."""
+    d = 1 << (log_size - log_blowup)
+    coeffs = rng.integers(0, P, (d, 4), dtype=np.uint32)
+    ev = coset_ntt(coeffs, shift, log_blowup)
+    return np.ascontiguousarray(ev[bitrev_permutation(log_size)])
+
+
+def rand_vec(rng, log_size):
+    return rng.integers(0, P, (1 << log_size, 4), dtype=np.uint32)
+
+
+def prove_verify(inputs, *, arity=1, lfp=0, nq=8, pow_bits=2, strict=True, tamper=None):
+    kw = dict(log_blowup=LB, log_final_poly_len=lfp, fri_log_arity=arity, num_queries=nq,
+              pow_bits=pow_bits)
+    tp = Transcript(b"fri-test")
+    data = commit_phase(inputs, transcript=tp, strict=strict, **kw)
+    L0 = max(inputs)
+    openings = [answer_query(data, q, L0) for q in data.queries]
+    commits, final_poly, nonce = list(data.commits), list(data.final_poly), data.pow_nonce
+    if tamper:
+        commits, final_poly, nonce, openings = tamper(commits, final_poly, nonce, openings)
+
+    def query_inputs(qi, q):
+        return {L: Ext(tuple(int(t) for t in v[q >> (L0 - L)])) for L, v in inputs.items()}
+
+    tv = Transcript(b"fri-test")
+    verify_fri(input_log_sizes=list(inputs), fri_commits=commits, final_poly=final_poly,
+               pow_nonce=nonce, transcript=tv, query_inputs=query_inputs,
+               fri_openings=openings, **kw)
+    assert tv.state == tp.state
+
+
+def test_fold_fast_vs_naive():
+    rng = np.random.default_rng(1)
+    beta = Ext(5, 6, 7, 8)
+    for L in (1, 2, 5, 8):
+        v = rand_vec(rng, L)
+        for shift in (GENERATOR, GENERATOR**4 % P):
+            assert (fold_vector(v, beta, L, shift) == fold_vector_naive(v, beta, L, shift)).all()
+
+
+def test_fold_row_matches_vector_fold():
+    rng = np.random.default_rng(2)
+    beta = Ext(1, 2, 3, 4)
+    L = 6
+    v = rand_vec(rng, L)
+    for a in (1, 2, 3):
+        f, s, b = v, GENERATOR, beta
+        for i in range(a):
+            f = fold_vector(f, b, L - i, s)
+            s = s * s % P
+            b = b * b
+        k = 1 << a
+        for row in range(0, 1 << (L - a), 3):
+            vals = [Ext(tuple(int(t) for t in v[k * row + j])) for j in range(k)]
+            assert fold_row(vals, row, L, GENERATOR, beta, a) == Ext(tuple(int(t) for t in f[row]))
+
+
+def test_fold_preserves_low_degree():
+    rng = np.random.default_rng(3)
+    v = low_degree(rng, 7)
+    f = fold_vector(v, Ext(9, 8, 7, 6), 7, GENERATOR)
+    # folded vector is over g^2·H_64, degree < 16: re-evaluating from 16 coefficients matches
+    from zkvm.poly.ntt import coset_intt
+    nat = f[bitrev_permutation(6)]
+    c = coset_intt(nat, GENERATOR**2 % P)
+    assert not c[16:].any()
+
+
+def test_schedule():
+    assert fri_schedule([10], 2, 0, 1) == ([1] * 8, 0)
+    assert fri_schedule([10], 2, 3, 1) == ([1] * 5, 3)
+    assert fri_schedule([10], 2, 0, 3) == ([3, 3, 2], 0)
+    # every input size is hit exactly, even with a large arity
+    arities, _ = fri_schedule([10, 9, 5], 2, 0, 3)
+    sizes, cur = [], 10
+    for a in arities:
+        cur -= a
+        sizes.append(cur)
+    assert 9 in sizes and 5 in sizes and cur == 2
+    # final length shrinks to fit the smallest input
+    assert fri_schedule([10, 3], 2, 4, 1)[1] == 1
+
+
+@pytest.mark.parametrize("arity", [1, 2, 3])
+@pytest.mark.parametrize("lfp", [0, 2])
+def test_accepts_low_degree(arity, lfp):
+    rng = np.random.default_rng(arity * 10 + lfp)
+    inputs = {9: low_degree(rng, 9), 8: low_degree(rng, 8), 5: low_degree(rng, 5)}
+    prove_verify(inputs, arity=arity, lfp=lfp)
+
+
+def test_single_input_no_rounds():
+    rng = np.random.default_rng(4)
+    prove_verify({3: low_degree(rng, 3)}, lfp=1)
+
+
+def test_honest_prover_refuses_high_degree():
+    rng = np.random.default_rng(5)
+    with pytest.raises(ValueError):
+        prove_verify({8: rand_vec(rng, 8)})
+
+
+@pytest.mark.parametrize("arity", [1, 2])
+def test_rejects_random_function(arity):
+    rng = np.random.default_rng(6)
+    with pytest.raises(FriError):
+        prove_verify({8: rand_vec(rng, 8)}, arity=arity, strict=False)
+
+
+def test_rejects_random_small_input():
+    rng = np.random.default_rng(7)
+    with pytest.raises(FriError):
+        prove_verify({9: low_degree(rng, 9), 7: rand_vec(rng, 7)}, strict=False)
+
+
+def test_rejects_cancelling_rollin():
+    """Checklist 21: f = p(X) + H(X²) with H of too high degree, and the smaller input
+    g = −H.  With roll-in coefficient 1 the first fold would give p_e + βp_o + H − H,
+    low degree, and the attack would pass.  With coefficient β² it must fail."""
+    rng = np.random.default_rng(8)
+    L0 = 8
+    p_vec = low_degree(rng, L0)
+    # H: a random function on the size-2^(L0−1) folded domain g²·H (i.e. high degree);
+    # in bit-reversed order H(x²) for positions 2i, 2i+1 equals H_vec[i].
+    h_vec = rand_vec(rng, L0 - 1)
+    f = (p_vec.astype(np.int64) + np.repeat(h_vec, 2, axis=0)) % P
+    g = (-h_vec.astype(np.int64)) % P
+    inputs = {L0: f.astype(np.uint32), L0 - 1: g.astype(np.uint32)}
+    with pytest.raises(FriError):
+        prove_verify(inputs, strict=False, nq=16)
+
+
+def _tamper_layer_value(c, fp, n, ops):
+    ops[0][1].rows[0][0] = (ops[0][1].rows[0][0] + 1) % P
+    return c, fp, n, ops
+
+
+def test_rejects_tampered_layer_value():
+    rng = np.random.default_rng(9)
+    with pytest.raises(MerkleError):
+        prove_verify({8: low_degree(rng, 8)}, tamper=_tamper_layer_value)
+
+
+def test_rejects_tampered_final_poly_and_lengths():
+    rng = np.random.default_rng(10)
+    inputs = {8: low_degree(rng, 8)}
+
+    def bump(c, fp, n, ops):
+        fp[0] = ((fp[0][0] + 1) % P,) + tuple(fp[0][1:])
+        return c, fp, n, ops
+
+    with pytest.raises((FriError, PowError, MerkleError)):
+        prove_verify(inputs, lfp=2, tamper=bump)
+    with pytest.raises(FriError):
+        prove_verify(inputs, lfp=2, tamper=lambda c, fp, n, o: (c, fp + [(0, 0, 0, 0)], n, o))
+    with pytest.raises(FriError):
+        prove_verify(inputs, lfp=2, tamper=lambda c, fp, n, o: (c, fp[:-1], n, o))
+    with pytest.raises(ShapeError):
+        prove_verify(inputs, tamper=lambda c, fp, n, o: (c[:-1], fp, n, o))
+    with pytest.raises(ShapeError):
+        prove_verify(inputs, tamper=lambda c, fp, n, o: (c, fp, n, o[:-1]))
+    with pytest.raises(ShapeError):
+        prove_verify(inputs, tamper=lambda c, fp, n, o: (c, fp, n, [x[:-1] for x in o]))
+
+
+def test_rejects_bad_pow_nonce():
+    rng = np.random.default_rng(11)
+    inputs = {8: low_degree(rng, 8)}
+    with pytest.raises(PowError):
+        prove_verify(inputs, pow_bits=12, tamper=lambda c, fp, n, o: (c, fp, n + 1, o))

@@ -1,0 +1,257 @@
+"""FRI PCS: commit → open → verify round trips, and rejection of every kind of tampering."""
+
+import copy
+
+import numpy as np
+import pytest
+
+from zkvm.field.babybear import GENERATOR, P, two_adic_generator
+from zkvm.field.ext import Ext
+from zkvm.poly.ntt import evaluate_poly, intt
+from zkvm.stark.errors import (
+    FriError,
+    MerkleError,
+    PowError,
+    ProofFormatError,
+    ShapeError,
+    VerificationError,
+)
+from zkvm.stark.params import StarkParams
+from zkvm.stark.pcs import FriPcs
+from zkvm.stark.pcs_types import OpeningProof
+from zkvm.stark.transcript import Transcript
+
+
+def params(**kw):
+    base = dict(log_blowup=2, num_queries=6, pow_bits=4, fri_log_arity=1,
+                log_final_poly_len=0, is_testing=True)
+    base.update(kw)
+    return StarkParams(**base)
+
+
+def setup(p, seed=0):
+    rng = np.random.default_rng(seed)
+    A = rng.integers(0, P, (64, 3), dtype=np.uint32)
+    B = rng.integers(0, P, (16, 2), dtype=np.uint32)
+    C = rng.integers(0, P, (32, 5), dtype=np.uint32)
+    D = rng.integers(0, P, (2, 1), dtype=np.uint32)
+    pcs = FriPcs(p)
+    r1, d1 = pcs.commit([A, B])
+    r2, d2 = pcs.commit([C, D])
+    t = Transcript(b"pcs-test")
+    t.absorb_digest("c1", r1)
+    t.absorb_digest("c2", r2)
+    z = t.sample_ext("zeta")
+    w6 = two_adic_generator(6)
+    opened, proof = pcs.open([(d1, [[z, z * w6], [z]]), (d2, [[z], [z * 3]])], t)
+    rounds = [(r1, [(6, 3, [(z, opened[0][0][0]), (z * w6, opened[0][0][1])]),
+                    (4, 2, [(z, opened[0][1][0])])]),
+              (r2, [(5, 5, [(z, opened[1][0][0])]), (1, 1, [(z * 3, opened[1][1][0])])])]
+    return dict(pcs=pcs, mats=[A, B, C, D], data=(d1, d2), z=z, opened=opened, proof=proof,
+                rounds=rounds, prover_state=t.state)
+
+
+def verify(s, rounds=None, proof=None):
+    t = Transcript(b"pcs-test")
+    t.absorb_digest("c1", s["rounds"][0][0])
+    t.absorb_digest("c2", s["rounds"][1][0])
+    t.sample_ext("zeta")
+    s["pcs"].verify(rounds if rounds is not None else s["rounds"],
+                    proof if proof is not None else s["proof"], t)
+    return t
+
+
+@pytest.fixture(scope="module")
+def honest():
+    return setup(params())
+
+
+@pytest.mark.parametrize("kw", [dict(), dict(fri_log_arity=2), dict(fri_log_arity=3, log_final_poly_len=1),
+                                dict(log_blowup=1, max_constraint_degree=2), dict(log_final_poly_len=3)])
+def test_round_trip(kw):
+    s = setup(params(**kw), seed=1)
+    t = verify(s)
+    assert t.state == s["prover_state"]  # prover and verifier transcripts agree
+    # serialisation round trip
+    p2 = OpeningProof.from_bytes(s["proof"].to_bytes())
+    verify(s, proof=p2)
+
+
+def test_opened_values_correct(honest):
+    z = honest["z"]
+    w6 = two_adic_generator(6)
+    A, B, C, D = honest["mats"]
+    for mat, got, pt in [(A, honest["opened"][0][0][0], z), (A, honest["opened"][0][0][1], z * w6),
+                         (B, honest["opened"][0][1][0], z), (D, honest["opened"][1][1][0], z * 3)]:
+        coeffs = intt(mat)
+        for c in range(mat.shape[1]):
+            assert evaluate_poly(coeffs[:, c], pt) == got[c]
+
+
+def test_lde_natural_order(honest):
+    pcs, (d1, _) = honest["pcs"], honest["data"]
+    A = honest["mats"][0]
+    lde = pcs.lde(d1, 0)
+    assert lde.shape == (256, 3)
+    coeffs = intt(A)
+    w = two_adic_generator(8)
+    for j in (0, 1, 77, 255):
+        x = GENERATOR * pow(w, j, P) % P
+        assert evaluate_poly(coeffs[:, 1], x) == int(lde[j, 1])
+
+
+def _claimed(rounds, r, m, k, c, delta):
+    rounds = copy.deepcopy(rounds)
+    z, vals = rounds[r][1][m][2][k]
+    vals = list(vals)
+    vals[c] = vals[c] + delta
+    rounds[r][1][m][2][k] = (z, vals)
+    return rounds
+
+
+@pytest.mark.parametrize("where", [(0, 0, 0, 0), (0, 0, 1, 2), (0, 1, 0, 1), (1, 0, 0, 4), (1, 1, 0, 0)])
+def test_rejects_wrong_opened_value(honest, where):
+    # changing a claimed value after the fact changes the transcript: rejected somewhere
+    with pytest.raises(VerificationError):
+        verify(honest, rounds=_claimed(honest["rounds"], *where, Ext(1)))
+
+
+@pytest.mark.parametrize("mat", [0, 1, 3])
+def test_cheating_prover_wrong_value_rejected_by_deep_check(monkeypatch, mat):
+    """A prover that lies about one opened value and runs the whole protocol
+    consistently (transcript, Merkle trees, PoW) is caught by the DEEP quotient having a
+    pole: FRI rejects."""
+    import functools
+
+    import zkvm.stark.pcs_prover as pp
+    from zkvm.poly.ntt import barycentric_eval as real
+
+    target = {"n": 0}
+    order = {0: 0, 1: 2, 3: 4}[mat]  # index of the barycentric call for that matrix
+
+    def lying(evals, z, shift=1):
+        out = real(evals, z, shift)
+        if target["n"] == order:
+            out = out.copy()
+            out[0, 0] = (int(out[0, 0]) + 1) % P
+        target["n"] += 1
+        return out
+
+    monkeypatch.setattr(pp, "barycentric_eval", lying)
+    monkeypatch.setattr(pp, "commit_phase", functools.partial(pp.commit_phase, strict=False))
+    s = setup(params(num_queries=8, pow_bits=2), seed=5)
+    with pytest.raises(FriError):
+        verify(s)
+
+
+def test_rejects_wrong_commitment(honest):
+    rounds = copy.deepcopy(honest["rounds"])
+    rounds[1] = (bytes(32), rounds[1][1])
+    with pytest.raises(VerificationError):
+        verify(honest, rounds=rounds)
+    # same transcript, only the PCS statement's root differs: the input Merkle check fails
+    t = Transcript(b"pcs-test")
+    t.absorb_digest("c1", honest["rounds"][0][0])
+    t.absorb_digest("c2", honest["rounds"][1][0])
+    t.sample_ext("zeta")
+    with pytest.raises(MerkleError, match="input round 1"):
+        honest["pcs"].verify(rounds, honest["proof"], t)
+
+
+def test_rejects_tampered_input_row(honest):
+    proof = copy.deepcopy(honest["proof"])
+    row = proof.query_proofs[2].input_openings[0].rows[1]
+    row[0] = (row[0] + 1) % P
+    with pytest.raises(MerkleError, match="input round 0"):
+        verify(honest, proof=proof)
+
+
+def test_rejects_tampered_fri_layer(honest):
+    proof = copy.deepcopy(honest["proof"])
+    row = proof.query_proofs[0].fri_openings[3].rows[0]
+    row[1] = (row[1] + 1) % P
+    with pytest.raises(MerkleError, match="FRI layer 3"):
+        verify(honest, proof=proof)
+    proof = copy.deepcopy(honest["proof"])
+    proof.fri_commits[2] = bytes(32)
+    with pytest.raises(VerificationError):
+        verify(honest, proof=proof)
+
+
+def test_rejects_tampered_final_poly(honest):
+    proof = copy.deepcopy(honest["proof"])
+    c = proof.final_poly[0]
+    proof.final_poly[0] = ((c[0] + 1) % P,) + tuple(c[1:])
+    with pytest.raises(VerificationError):
+        verify(honest, proof=proof)
+    proof = copy.deepcopy(honest["proof"])
+    proof.final_poly.append((0, 0, 0, 0))
+    with pytest.raises(FriError, match="final polynomial"):
+        verify(honest, proof=proof)
+
+
+def test_rejects_bad_pow_nonce():
+    s = setup(params(pow_bits=12), seed=3)
+    proof = copy.deepcopy(s["proof"])
+    proof.pow_nonce += 1
+    with pytest.raises(PowError):
+        verify(s, proof=proof)
+
+
+def test_rejects_shape_mismatches(honest):
+    proof = copy.deepcopy(honest["proof"])
+    proof.query_proofs.pop()
+    with pytest.raises(ShapeError):
+        verify(honest, proof=proof)
+    proof = copy.deepcopy(honest["proof"])
+    proof.query_proofs[0].input_openings.pop()
+    with pytest.raises(ShapeError):
+        verify(honest, proof=proof)
+    rounds = copy.deepcopy(honest["rounds"])
+    z, vals = rounds[0][1][0][2][0]
+    rounds[0][1][0][2][0] = (z, vals[:-1])
+    with pytest.raises(ShapeError):
+        verify(honest, rounds=rounds)
+    rounds = copy.deepcopy(honest["rounds"])
+    rounds[0][1].pop()  # drop a matrix from the statement
+    with pytest.raises(VerificationError):
+        verify(honest, rounds=rounds)
+    rounds = copy.deepcopy(honest["rounds"])
+    rounds[0][1][0] = (6, 3, [])
+    with pytest.raises(ShapeError):
+        verify(honest, rounds=rounds)
+
+
+def test_rejects_point_in_lde_domain(honest):
+    rounds = copy.deepcopy(honest["rounds"])
+    L = 4 + 2
+    x = Ext(GENERATOR * two_adic_generator(L) % P)
+    rounds[0][1][1] = (4, 2, [(x, rounds[0][1][1][2][0][1])])
+    with pytest.raises(ProofFormatError):
+        verify(honest, rounds=rounds)
+
+
+def test_proof_bytes_parsing(honest):
+    b = honest["proof"].to_bytes()
+    with pytest.raises(ProofFormatError):
+        OpeningProof.from_bytes(b + b"\x00")
+    with pytest.raises(ProofFormatError):
+        OpeningProof.from_bytes(b[:-1])
+    # a non-canonical field element in the final polynomial (offset: 4 + 32·k + 4)
+    k = len(honest["proof"].fri_commits)
+    off = 4 + 32 * k + 4
+    bad = b[:off] + (P).to_bytes(4, "little") + b[off + 4:]
+    with pytest.raises(ProofFormatError):
+        OpeningProof.from_bytes(bad)
+    with pytest.raises(ProofFormatError):
+        OpeningProof.from_bytes(b"\xff\xff\xff\xff")
+
+
+def test_commit_rejects_bad_matrices():
+    pcs = FriPcs(params())
+    with pytest.raises(ValueError):
+        pcs.commit([np.zeros((3, 2), dtype=np.uint32)])
+    with pytest.raises(ValueError):
+        pcs.commit([np.full((4, 2), P, dtype=np.uint32)])
+    with pytest.raises(ValueError):
+        pcs.commit([])
