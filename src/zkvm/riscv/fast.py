@@ -22,7 +22,7 @@ from numba import njit
 
 from . import decode as _dec
 from .isa import OP, OP_ILLEGAL, OP_NOEXEC
-from .layout import MEM_SIZE, PAGE_SHIFT, PAGE_SIZE, PERM_X, Program
+from .layout import MEM_SIZE, PAGE_SHIFT, PAGE_SIZE, Program
 
 # ---- status codes returned by run() ---------------------------------------------------
 ST_ECALL = 0  # stopped at an ecall (not executed; pc points at it)

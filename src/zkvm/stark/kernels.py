@@ -109,11 +109,11 @@ def generate_source(exprs: list) -> str:
             elif kind == "public":
                 lines.append(f"{ind}v{i} = pub[{k}]")
             elif kind == "is_first_row":
-                lines.append(f"{ind}v{i} = np.uint64(first[r])")
+                lines.append(f"{ind}v{i} = np.uint64(first[q])")
             elif kind == "is_last_row":
-                lines.append(f"{ind}v{i} = np.uint64(last[r])")
+                lines.append(f"{ind}v{i} = np.uint64(last[q])")
             elif kind == "is_transition":
-                lines.append(f"{ind}v{i} = np.uint64(trans[r])")
+                lines.append(f"{ind}v{i} = np.uint64(trans[q])")
             elif kind in ("aux", "aux_next"):
                 row = "rn" if kind == "aux_next" else "r"
                 for c in range(4):
