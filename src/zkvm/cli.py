@@ -22,6 +22,7 @@ from typing import List, Optional
 
 import typer
 from rich.console import Console
+from rich.text import Text
 
 from . import __version__, api
 from .toolchain import OPT_LEVELS, ZIG_VERSION, BuildError, ToolchainError
@@ -41,16 +42,17 @@ JOURNAL_HEX_SHOWN = 64  # bytes of journal shown in hex before truncating
 
 
 def _out() -> Console:
-    return Console(highlight=False, soft_wrap=True)
+    # No markup, emoji codes or highlighting: paths and guest data are printed verbatim.
+    return Console(highlight=False, soft_wrap=True, markup=False, emoji=False)
 
 
 def _err() -> Console:
-    return Console(stderr=True, highlight=False, soft_wrap=True)
+    return Console(stderr=True, highlight=False, soft_wrap=True, markup=False, emoji=False)
 
 
 def fail(message: str, code: int) -> "typer.Exit":
-    """Print ``error: message`` on stderr and return the Exit to raise."""
-    _err().print("error: " + message, markup=False, emoji=False)
+    """Print ``error: message`` on stderr (red on a terminal); return the Exit to raise."""
+    _err().print(Text("error: ", style="bold red") + Text(message))
     return typer.Exit(code)
 
 
@@ -92,9 +94,9 @@ def build(
     if result.warnings.strip():
         sys.stderr.write(result.warnings)
     out = _out()
-    out.print(f"built  {result.path}", markup=False)
-    out.print(f"size   {result.size} bytes", markup=False)
-    out.print(f"sha256 {result.sha256}", markup=False)
+    out.print(f"built  {result.path}")
+    out.print(f"size   {result.size} bytes")
+    out.print(f"sha256 {result.sha256}")
 
 
 def _guest_error_message(e: Exception) -> str:
@@ -144,14 +146,14 @@ def run(
     j = result.journal
     shown = j[:JOURNAL_HEX_SHOWN].hex() + ("..." if len(j) > JOURNAL_HEX_SHOWN else "") if j else "(empty)"
     out = _out()
-    out.print("--- zkvm run ---", markup=False)
-    out.print(f"exit code      {result.exit_code}", markup=False)
-    out.print(f"cycles         {result.cycles}", markup=False)
-    out.print(f"journal        {len(j)} bytes", markup=False)
-    out.print(f"journal hex    {shown}", markup=False)
-    out.print(f"journal sha256 {hashlib.sha256(j).hexdigest()}", markup=False)
+    out.print("--- zkvm run ---")
+    out.print(f"exit code      {result.exit_code}")
+    out.print(f"cycles         {result.cycles}")
+    out.print(f"journal        {len(j)} bytes")
+    out.print(f"journal hex    {shown}")
+    out.print(f"journal sha256 {hashlib.sha256(j).hexdigest()}")
     if journal is not None:
-        out.print(f"journal file   {journal}", markup=False)
+        out.print(f"journal file   {journal}")
     if result.exit_code != 0:
         raise fail(f"guest exited with code {result.exit_code}", EXIT_FAILED)
 

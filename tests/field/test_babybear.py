@@ -138,3 +138,11 @@ def test_powers_lincomb_dot_sum():
     assert bb.sum_(m, axis=0).tolist() == [int(v) % P for v in m.astype(object).sum(axis=0)]
     with pytest.raises(ValueError):
         bb.lincomb(m, c[:4])
+
+
+def test_lincomb_worst_case_no_overflow():
+    """All entries p−1: exercises the delayed-reduction bound (p + 4p² < 2^64)."""
+    for k in (1, 3, 4, 5, 8, 9, 17):
+        m = np.full((3, k), P - 1, dtype=np.uint32)
+        c = np.full(k, P - 1, dtype=np.uint32)
+        assert bb.lincomb(m, c).tolist() == [k % P] * 3  # (−1)(−1)·k

@@ -158,3 +158,14 @@ def test_from_base_columns_roundtrip_powers_lincomb():
     ref = [sum((c * int(mat[r, j]) for j, c in enumerate(coeffs)), Ext.ZERO) for r in range(4)]
     assert E.ext_list(E.ext_lincomb(mat, coeffs)) == ref
     assert E.ext_list(E.ext_lincomb(mat, E.ext_array(coeffs))) == ref
+
+
+def test_ext_worst_case_no_overflow():
+    """All coefficients p−1 (= −1): exercises the delayed-reduction bounds."""
+    m1 = Ext(P - 1, P - 1, P - 1, P - 1)
+    a = E.ext_array([m1] * 3)
+    assert E.ext_list(E.ext_mul(a, a)) == [m1 * m1] * 3
+    for k in (1, 4, 5, 9):
+        mat = np.full((2, k), P - 1, dtype=np.uint32)
+        got = E.ext_list(E.ext_lincomb(mat, [m1] * k))
+        assert got == [m1 * (P - 1) * k] * 2

@@ -133,3 +133,9 @@ def test_non_contiguous_and_non_uint32_input():
     view = a[:, ::2]  # non-contiguous
     assert (N.ntt(view) == N.ntt(np.ascontiguousarray(view))).all()
     assert (N.ntt(a.astype(np.int64)) == N.ntt(a)).all()
+
+
+def test_barycentric_worst_case_values():
+    evals = np.full((16, 3), P - 1, dtype=np.uint32)  # the constant polynomial −1
+    got = N.barycentric_eval(evals, Ext(P - 1, P - 1, P - 1, P - 2))
+    assert all(Ext(tuple(r)) == P - 1 for r in got)

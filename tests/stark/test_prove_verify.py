@@ -263,3 +263,33 @@ def test_verifier_does_not_import_prover():
             "print(bad); sys.exit(1 if bad else 0)")
     r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert r.returncode == 0, r.stdout + r.stderr
+
+
+def test_preprocessed_height_enforced(bus_proof):
+    vk, proof, data = bus_proof
+    p2 = Proof.from_bytes(data)
+    p2.log_heights = [7, 3, 4]  # bytes table is fixed at 2^8 rows
+    with pytest.raises(TraceHeightError, match="preprocessed"):
+        verify(vk, p2, [])
+
+
+def test_other_params_rejected(fib):
+    s, pk, vk, t, pv, proof, data = fib
+    other = StarkSystem([FibAir()], StarkParams(log_blowup=2, num_queries=9, pow_bits=1,
+                                                is_testing=True))
+    with pytest.raises(StatementMismatchError):
+        verify(other, data, pv)
+    with pytest.raises(StatementMismatchError):
+        verify(vk, data, pv, params=StarkParams.default())
+
+
+def test_zeta_admissibility():
+    from zkvm.field.babybear import GENERATOR, two_adic_generator
+    from zkvm.field.ext import Ext
+    from zkvm.stark.protocol import zeta_admissible
+
+    w = two_adic_generator(5)
+    assert not zeta_admissible(Ext.from_base(pow(w, 3, P)), 5, 2)       # in H_n
+    w_lde = two_adic_generator(7)
+    assert not zeta_admissible(Ext.from_base(GENERATOR * pow(w_lde, 9, P) % P), 5, 2)  # LDE
+    assert zeta_admissible(Ext(1, 2, 3, 4), 5, 2)

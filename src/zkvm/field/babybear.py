@@ -351,7 +351,10 @@ def _lincomb_kernel(mat, coeffs):
     for i in prange(n):
         acc = np.uint64(0)
         for j in range(k):
-            acc += (np.uint64(mat[i, j]) * np.uint64(coeffs[j])) % _P64
+            # delayed reduction: < p + 4·p^2 < 2^64 between reductions
+            acc += np.uint64(mat[i, j]) * np.uint64(coeffs[j])
+            if (j & 3) == 3:
+                acc %= _P64
         out[i] = acc % _P64
     return out
 
@@ -361,8 +364,8 @@ def lincomb(mat, coeffs) -> np.ndarray:
 
     ``mat`` is ``(n, k)`` uint32, ``coeffs`` is a length-``k`` sequence/array of base
     elements; returns ``(n,)`` uint32.  (For extension-field coefficients see
-    :func:`zkvm.field.ext.ext_lincomb`.)  Each product is reduced before accumulating, so
-    the uint64 accumulator cannot overflow for k < 2^32.
+    :func:`zkvm.field.ext.ext_lincomb`.)  The uint64 accumulator is reduced every 4
+    products (p + 4p^2 < 2^64), so it never wraps.
     """
     m = np.ascontiguousarray(_coerce(mat))
     c = np.ascontiguousarray(_coerce(np.asarray(coeffs) if not isinstance(coeffs, np.ndarray) else coeffs))

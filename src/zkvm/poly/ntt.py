@@ -7,10 +7,12 @@ Conventions (docs/architecture.md §2): a matrix is ``(height, width)`` uint32; 
   order: row ``i`` ↔ point ``ω_n^i`` (for a coset ``s·H_n``: row ``i`` ↔ ``s·ω_n^i``).
 * Coefficient vectors: row ``i`` = coefficient of ``X^i``.
 
-Algorithms.  Forward transforms use an iterative radix-2 Cooley–Tukey *decimation in
-time* (DIT: bit-reversed input → natural output); inverse transforms use Gentleman–Sande
-*decimation in frequency* (DIF: natural input → bit-reversed output).  For the coset LDE
-the two meet in bit-reversed coefficient order, so no permutation is ever done there:
+Algorithms.  ``ntt``/``intt`` gather the input rows in bit-reversed order (fused into
+the transpose to column-major, see below) and run an iterative radix-2 Cooley–Tukey
+*decimation in time* (DIT: bit-reversed input → natural output) with ω_n resp. ω_n^{-1}
+(then × n^{-1}).  The coset LDE uses Gentleman–Sande *decimation in frequency* (DIF:
+natural input → bit-reversed output) for the inverse transform and DIT for the forward
+one; the two meet in bit-reversed coefficient order, so no permutation is done there:
 
 1. DIF with ω_n^{-1}: natural evaluations → ``n·c[bitrev_n(k)]`` at slot ``k``;
 2. slot ``k`` is multiplied by ``n^{-1}·shift^{bitrev_n(k)}`` (precomputed table) —
@@ -21,12 +23,15 @@ the two meet in bit-reversed coefficient order, so no permutation is ever done t
    result directly and start DIT at stage ``log B``;
 4. DIT with ω_N: natural-order evaluations of f on ``shift·H_N``.
 
-Kernels run column by column on a column-major copy (``(width, height)``, each column
-contiguous, cache blocked: all stages that fit a 4096-element block are done block by
-block), with ``prange`` over columns, or over butterflies inside a stage when there are
-fewer columns than threads.  Twiddles are precomputed per ``log_n`` (cached) and stored
-in Montgomery form ``w·2^32 mod p``, so a twiddle product is one Montgomery reduction
-(``mont(a, w·R) = a·w mod p``): all arithmetic is 32×32→64-bit, which LLVM vectorises.
+Kernels run column by column on column-major copies of chunks of ~16 columns (each
+column contiguous; the transposes in and out write whole cache lines), with ``prange``
+over columns, or over butterflies inside a stage when there are fewer columns than
+threads.  Within a column the work is cache blocked (all stages with 2h ≤ 4096 are done
+block by block), the three smallest stages are fused in registers (radix-8), and the
+butterfly loops are written on separate contiguous views so that LLVM vectorises them.
+Twiddles are precomputed per ``log_n`` (cached) in Montgomery form ``w·2^32 mod p``, so
+a twiddle product is one Montgomery reduction (``mont(a, w·R) = a·w mod p``) using only
+32×32→64-bit multiplies, which vectorise (AVX2/AVX-512).
 
 Correctness: every output is canonical (< p); tests compare against the O(n²)
 :func:`naive_dft` and direct polynomial evaluation.
@@ -46,7 +51,7 @@ from ..field.babybear import (
     inv_scalar,
     two_adic_generator,
 )
-from ..field.ext import Ext, _ext_inv_k, to_ext
+from ..field.ext import Ext, _emul, _ext_inv_k
 
 __all__ = [
     "NttError",
@@ -173,7 +178,12 @@ def _scale_table(log_n: int, shift: int) -> np.ndarray:
 
 @njit(cache=True, inline="always")
 def _mont(a, b):
-    """Montgomery product ``a·b·2^{-32} mod p`` for a, b < p (uint64) → canonical."""
+    """Montgomery product ``a·b·2^{-32} mod p`` → canonical, for a < 2p, b < p (uint64).
+
+    t = a·b < 2p^2; m = −t·p^{-1} mod 2^32 makes t + m·p ≡ 0 mod 2^32 (and < 2^64), so
+    u = (t + m·p)/2^32 ≡ a·b·2^{-32} (mod p) and u < 2p^2/2^32 + p < 2p: one conditional
+    subtraction gives the canonical value.
+    """
     t = a * b
     m = ((t & _M32) * _MU) & _M32
     u = (t + m * _P64) >> _S32
@@ -462,14 +472,31 @@ def _expand_scaled(col, out, scale, log_b):
             out[k * B + r] = v
 
 
+@njit(cache=True)
+def _expand_dit_column(col, out, scale, tw, log_b, log_N):
+    """_expand_scaled followed by DIT from stage log_b, with the expansion fused into the
+    cache-blocked phase (each 4096-slot block is expanded and transformed while hot)."""
+    lb = min(_LOG_BLOCK, log_N)
+    if lb <= log_b:
+        _expand_scaled(col, out, scale, log_b)
+        _dit_block(out, tw, log_b, log_N)
+        return
+    b = 1 << lb
+    kin = b >> log_b  # input slots per block
+    for k in range(0, out.shape[0], b):
+        i0 = k >> log_b
+        _expand_scaled(col[i0 : i0 + kin], out[k : k + b], scale[i0 : i0 + kin], log_b)
+        _dit_block(out[k : k + b], tw, log_b, lb)
+    _dit_block(out, tw, lb, log_N)
+
+
 @njit(cache=True, parallel=True)
 def _lde_cols(cm, out, tw_inv, tw_fwd, scale, log_n, log_b):
     """cm (w, n) natural evaluations → out (w, n·B) natural evaluations on the coset."""
     for c in prange(cm.shape[0]):
         col = cm[c]
         _dif_column(col, tw_inv, log_n)
-        _expand_scaled(col, out[c], scale, log_b)
-        _dit_column(out[c], tw_fwd, log_b, log_n + log_b)
+        _expand_dit_column(col, out[c], scale, tw_fwd, log_b, log_n + log_b)
 
 
 # ============================================================================ public API
@@ -734,17 +761,13 @@ def _horner_ext(coeffs, x, base_coeffs):
     out = np.zeros((w, 4), dtype=np.uint32)
     x0, x1, x2, x3 = np.uint64(x[0]), np.uint64(x[1]), np.uint64(x[2]), np.uint64(x[3])
     p = _P64
-    W = np.uint64(11)
     for c in range(w):
         a0 = np.uint64(0)
         a1 = np.uint64(0)
         a2 = np.uint64(0)
         a3 = np.uint64(0)
         for i in range(n - 1, -1, -1):
-            c0 = (a0 * x0) % p + W * (((a1 * x3) % p + (a2 * x2) % p + (a3 * x1) % p) % p)
-            c1 = (a0 * x1) % p + (a1 * x0) % p + W * (((a2 * x3) % p + (a3 * x2) % p) % p)
-            c2 = (a0 * x2) % p + (a1 * x1) % p + (a2 * x0) % p + W * ((a3 * x3) % p)
-            c3 = (a0 * x3) % p + (a1 * x2) % p + (a2 * x1) % p + (a3 * x0) % p
+            c0, c1, c2, c3 = _emul(a0, a1, a2, a3, x0, x1, x2, x3)
             if from_base:
                 a0 = (c0 + np.uint64(coeffs[i, c, 0])) % p
                 a1 = c1 % p
@@ -782,11 +805,11 @@ def _weighted_col_sums(evals, d, nchunks):
             d3 = np.uint64(d[i, 3])
             for c in range(w):
                 e = np.uint64(evals[i, c])
-                acc[c, 0] += (e * d0) % _P64
-                acc[c, 1] += (e * d1) % _P64
-                acc[c, 2] += (e * d2) % _P64
-                acc[c, 3] += (e * d3) % _P64
-            if (i - lo) & 0x3FFFFFF == 0x3FFFFFF:  # keep accumulators far from 2^64
+                acc[c, 0] += e * d0
+                acc[c, 1] += e * d1
+                acc[c, 2] += e * d2
+                acc[c, 3] += e * d3
+            if ((i - lo) & 3) == 3:  # delayed reduction: < p + 4p^2 < 2^64
                 for c in range(w):
                     for k in range(4):
                         acc[c, k] %= _P64

@@ -19,9 +19,7 @@ from zkvm.stark.errors import (ConstraintMismatchError, LogUpOverflowError, LogU
                                ShapeError, StatementMismatchError, TraceHeightError,
                                VerificationError)
 from zkvm.stark.logup import public_fingerprint
-def pcs_verify(*a, **k):
-    from zkvm.stark.pcs_verifier import verify
-    return verify(*a, **k)
+from zkvm.stark.pcs_verifier import verify as pcs_verify
 from zkvm.stark.proof import Proof
 from zkvm.stark.system import MIN_LOG_HEIGHT, StarkSystem, VerifyingKey
 

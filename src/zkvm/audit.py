@@ -1,0 +1,762 @@
+"""Miscompilation audit: build a guest with two compilers at every optimisation level,
+run every build on every input, and flag any disagreement (docs/compiler-trust.md).
+
+A proof shows that *the ELF* ran correctly; it says nothing about whether the ELF means
+what the source says. A compiler that mis-optimises ``f(x) = 4 - x`` into ``f(x) = 4``
+gets the wrong semantics proved, and since the input is private nobody can notice from
+outside. The audit is differential testing: independent compilers (clang/LLVM + musl via
+the pinned zig route, GCC + picolibc via :mod:`zkvm.toolchain.gcc`) and optimisation
+levels must agree on the public behaviour -- exit code, stdout and journal -- of the
+guest on every input tried. Disagreement means a compiler bug or undefined behaviour in
+the guest; either must be fixed before a proof of that guest means anything.
+
+It is testing, not proof: agreement on the inputs tried says nothing about other inputs.
+
+Public API::
+
+    specs = default_specs()                       # zig and gcc x -O0 -O1 -O2 -O3 -Os
+    report = audit("examples/fibonacci", [InputCase("input.bin", data)], specs)
+    print(format_report(report)); report.ok
+
+    csmith_check(program_dir, specs)              # one generated program, executor + qemu
+
+``audit_command`` is the ``zkvm audit`` command (typer signature). Execution goes through
+an ``executor`` callable (default :func:`run_executor`), so tests can substitute a
+deliberately broken executor and check that the executor-vs-qemu comparison catches it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import random
+import shutil
+import signal
+import subprocess
+import tempfile
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable, Iterable, List, Optional, Sequence
+
+COMPILERS = ("zig", "gcc")
+"""Compiler routes: ``zig`` = the pinned default (clang/LLVM + musl), ``gcc`` = GCC 12 +
+picolibc (:mod:`zkvm.toolchain.gcc`)."""
+LEVELS = ("0", "1", "2", "3", "s")
+AUDIT_MAX_CYCLES = 200_000_000
+"""Default cycle limit per run (a run that hits it is reported as ``timeout``)."""
+QEMU = "qemu-riscv32"
+
+# ---------------------------------------------------------------------------------------
+# Proving-time estimate: ONE constant, measured by a bench script.
+# ---------------------------------------------------------------------------------------
+PROVER_CYCLES_PER_SECOND: float | None = None
+"""Guest cycles the prover proves per second (end to end, default parameters), as
+printed by ``bench/bench_prove.py``. This is the single place to update when that figure
+is measured (or re-measured on new hardware); ``None`` means "not measured yet" and every
+proving-time estimate prints as ``n/a``. Overridable per run with the environment variable
+``ZKVM_PROVER_CYCLES_PER_SECOND`` or ``zkvm audit --prover-cycles-per-second``."""
+
+
+def prover_cycles_per_second(override: float | None = None) -> float | None:
+    """The cycles/s figure in force: ``override``, else the environment variable
+    ``ZKVM_PROVER_CYCLES_PER_SECOND``, else :data:`PROVER_CYCLES_PER_SECOND`."""
+    if override is not None:
+        return float(override)
+    env = os.environ.get("ZKVM_PROVER_CYCLES_PER_SECOND")
+    if env:
+        try:
+            value = float(env)
+        except ValueError:
+            raise ValueError(f"ZKVM_PROVER_CYCLES_PER_SECOND={env!r} is not a number") from None
+        if value > 0:
+            return value
+    return PROVER_CYCLES_PER_SECOND
+
+
+def estimate_proving_seconds(cycles: int, cycles_per_second: float | None = None) -> float | None:
+    """Estimated proving time of a run of ``cycles`` cycles: ``cycles / rate`` with the
+    rate from :func:`prover_cycles_per_second`; ``None`` when no rate is known.
+
+    A linear model: it ignores the fixed cost per proof and the padding of traces to
+    powers of two, so it is a guide for comparing builds, not a promise."""
+    rate = prover_cycles_per_second(cycles_per_second)
+    if rate is None or rate <= 0:
+        return None
+    return cycles / rate
+
+
+def format_seconds(s: float | None) -> str:
+    if s is None:
+        return "n/a"
+    if s < 1:
+        return f"{s * 1000:.0f} ms"
+    if s < 120:
+        return f"{s:.1f} s"
+    return f"{s / 60:.1f} min"
+
+
+class AuditError(RuntimeError):
+    """The audit could not run at all (no input, nothing built, bad option)."""
+
+
+# ---------------------------------------------------------------------------------------
+# Builds
+# ---------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class BuildSpec:
+    """One compiler route at one optimisation level."""
+
+    compiler: str
+    level: str
+
+    @property
+    def name(self) -> str:
+        return f"{self.compiler} -O{self.level}"
+
+
+def default_specs(compilers: Sequence[str] = COMPILERS, levels: Sequence[str] = LEVELS) -> list[BuildSpec]:
+    from .toolchain import normalize_opt_level
+
+    out = []
+    for c in compilers:
+        if c not in COMPILERS:
+            raise AuditError(f"unknown compiler {c!r}; available: {', '.join(COMPILERS)}")
+        for lv in levels:
+            out.append(BuildSpec(c, normalize_opt_level(lv)))
+    return out
+
+
+@dataclass
+class Build:
+    """The result of building one spec: the ELF (or the error), and which earlier build
+    produced byte-identical output (``same_as``), if any."""
+
+    spec: BuildSpec
+    elf_path: Path | None = None
+    sha256: str | None = None
+    size: int | None = None
+    error: str | None = None
+    same_as: str | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.elf_path is not None
+
+
+def _build_one(spec: BuildSpec, sources, out_dir: Path, defines: Sequence[str], cache_dir: Path | None) -> Build:
+    from .toolchain import BuildError, ToolchainError
+
+    try:
+        if spec.compiler == "zig":
+            from .toolchain import build, cached_build
+
+            if cache_dir is not None:
+                path = cached_build(sources, cache_dir, name="audit-zig", opt_level=spec.level, extra_defines=defines)
+            else:
+                path = build(sources, out_dir / f"zig-O{spec.level}.elf", spec.level, defines).path
+        else:
+            from .toolchain.gcc import build_gcc, cached_build_gcc
+
+            if cache_dir is not None:
+                path = cached_build_gcc(sources, cache_dir, name="audit", opt_level=spec.level, extra_defines=defines)
+            else:
+                path = build_gcc(sources, out_dir / f"gcc-O{spec.level}.elf", spec.level, defines).path
+    except (BuildError, ToolchainError, ValueError, OSError) as e:
+        first = str(e).strip().splitlines()
+        return Build(spec, error=" / ".join(first[:3]) if first else type(e).__name__)
+    data = Path(path).read_bytes()
+    return Build(spec, elf_path=Path(path), sha256=hashlib.sha256(data).hexdigest(), size=len(data))
+
+
+def build_all(
+    sources,
+    specs: Sequence[BuildSpec],
+    out_dir: str | os.PathLike,
+    defines: Sequence[str] = (),
+    cache_dir: str | os.PathLike | None = None,
+    jobs: int = 2,
+) -> list[Build]:
+    """Build ``sources`` for every spec (``jobs`` compilers at a time). A failing build is
+    returned with ``error`` set, never raised. Builds with byte-identical ELFs get
+    ``same_as`` = the name of the first one (zig maps -O1/-O2/-O3 to one mode)."""
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    cache = Path(cache_dir) if cache_dir is not None else None
+    if cache is not None:
+        cache.mkdir(parents=True, exist_ok=True)
+    with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
+        builds = list(pool.map(lambda s: _build_one(s, sources, out_dir, list(defines), cache), specs))
+    first_of: dict[str, str] = {}
+    for b in builds:
+        if b.ok:
+            if b.sha256 in first_of:
+                b.same_as = first_of[b.sha256]
+            else:
+                first_of[b.sha256] = b.spec.name
+    return builds
+
+
+# ---------------------------------------------------------------------------------------
+# Running
+# ---------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """The public behaviour of one run.
+
+    ``kind``: ``"exit"`` (normal exit: ``exit_code``, ``stdout``, ``journal`` are what is
+    compared), ``"fault"`` (the guest was stopped: memory fault, illegal instruction,
+    signal; ``detail`` says which), ``"timeout"`` (cycle or time limit), ``"error"`` (the
+    ELF could not be loaded or run at all). ``cycles`` is informational (0 under qemu).
+    """
+
+    kind: str
+    exit_code: int | None = None
+    stdout: bytes = b""
+    journal: bytes = b""
+    detail: str = ""
+    cycles: int = 0
+
+    def key(self) -> tuple:
+        """What must be equal for two builds to agree."""
+        if self.kind == "exit":
+            return ("exit", self.exit_code, self.stdout, self.journal)
+        if self.kind == "fault":
+            return ("fault", self.detail.split(":")[0])
+        return (self.kind,)
+
+    def coarse_key(self) -> tuple:
+        """For executor vs qemu: any fault equals any fault (the executor names a fault
+        class, qemu a signal)."""
+        if self.kind == "fault":
+            return ("fault",)
+        return self.key()
+
+    def summary(self) -> str:
+        if self.kind == "exit":
+            j = self.journal.hex()
+            j = (j[:16] + "..") if len(j) > 18 else (j or "-")
+            out = self.stdout[:40].decode("utf-8", "replace").replace("\n", "\\n")
+            if len(self.stdout) > 40:
+                out += ".."
+            return f"exit {self.exit_code}, journal {j}, stdout {out!r}"
+        if self.kind == "fault":
+            return f"fault ({self.detail})"
+        return self.kind + (f" ({self.detail})" if self.detail else "")
+
+
+Executor = Callable[[bytes, bytes, int], Outcome]
+
+
+def run_executor(elf: bytes, data: bytes, max_cycles: int = AUDIT_MAX_CYCLES) -> Outcome:
+    """Run ``elf`` in the zkvm executor on private input ``data``."""
+    from .riscv import CycleLimitExceeded, ElfError, GuestError, execute, load_elf
+
+    try:
+        program = load_elf(elf)
+    except ElfError as e:
+        return Outcome("error", detail=f"ELF rejected: {e}")
+    try:
+        r = execute(program, input=data, max_cycles=max_cycles)
+    except CycleLimitExceeded:
+        return Outcome("timeout", detail=f"{max_cycles} cycles", cycles=max_cycles)
+    except GuestError as e:
+        return Outcome("fault", detail=f"{type(e).__name__}: {e}")
+    return Outcome("exit", r.exit_code, r.stdout, r.journal, cycles=r.cycles)
+
+
+def qemu_path() -> str | None:
+    return shutil.which(QEMU)
+
+
+def run_qemu(elf_path: str | os.PathLike, data: bytes, timeout_s: float = 30.0) -> Outcome:
+    """Run the ELF under user-mode ``qemu-riscv32``: input on stdin, journal from fd 3.
+
+    A guest killed by SIGABRT maps to exit code 134 (what the executor gives for musl's
+    ``abort()``); other signals are faults."""
+    qemu = qemu_path()
+    if qemu is None:
+        return Outcome("error", detail=f"{QEMU} not installed")
+    with tempfile.TemporaryDirectory(prefix="zkvm-qemu-") as d:
+        jpath = Path(d) / "journal"
+        ipath = Path(d) / "input"
+        ipath.write_bytes(data)
+        with open(ipath, "rb") as fin:
+            # The journal is fd 3 in the child: a tiny shell wrapper opens it there.
+            cmd = ["/bin/sh", "-c", 'exec "$0" "$1" 3>"$2"', qemu, str(elf_path), str(jpath)]
+            try:
+                proc = subprocess.run(cmd, stdin=fin, capture_output=True, timeout=timeout_s)
+            except subprocess.TimeoutExpired:
+                return Outcome("timeout", detail=f"qemu > {timeout_s:g} s")
+        journal = jpath.read_bytes()
+    rc = proc.returncode
+    if rc < 0:
+        sig = -rc
+        if sig == signal.SIGABRT:
+            return Outcome("exit", 128 + sig, proc.stdout, journal)
+        try:
+            name = signal.Signals(sig).name
+        except ValueError:
+            name = f"signal {sig}"
+        return Outcome("fault", detail=f"{name}: killed by signal {sig}")
+    return Outcome("exit", rc & 0xFF, proc.stdout, journal)
+
+
+# ---------------------------------------------------------------------------------------
+# The audit
+# ---------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class InputCase:
+    name: str
+    data: bytes
+
+
+def random_inputs(n: int, size: int, seed: int = 0) -> list[InputCase]:
+    """``n`` random inputs of ``size`` bytes, reproducible from ``seed``."""
+    rng = random.Random(seed)
+    return [InputCase(f"random#{i} (seed {seed})", rng.randbytes(size)) for i in range(n)]
+
+
+@dataclass
+class Disagreement:
+    """On input ``input_name`` the runs split into ``groups`` (build names, outcome);
+    ``kind`` is ``"build-vs-build"`` (compiler bug or UB) or ``"executor-vs-qemu"``
+    (the zkvm executor and qemu ran the same ELF differently: a zkvm bug)."""
+
+    kind: str
+    input_name: str
+    groups: list[tuple[list[str], Outcome]]
+
+    def describe(self) -> str:
+        lines = [f"{self.kind} on input {self.input_name!r}:"]
+        for names, o in self.groups:
+            lines.append(f"  {', '.join(names)}: {o.summary()}")
+        return "\n".join(lines)
+
+
+@dataclass
+class AuditReport:
+    builds: list[Build]
+    inputs: list[InputCase]
+    results: dict[tuple[str, str], Outcome] = field(default_factory=dict)  # (build, input) -> outcome
+    qemu_results: dict[tuple[str, str], Outcome] = field(default_factory=dict)
+    disagreements: list[Disagreement] = field(default_factory=list)
+    cycles_per_second: float | None = None
+
+    @property
+    def ok(self) -> bool:
+        return not self.disagreements
+
+    def differing(self, input_name: str) -> set[str]:
+        """Builds whose outcome on ``input_name`` is not the majority outcome."""
+        out: set[str] = set()
+        for d in self.disagreements:
+            if d.input_name == input_name and d.kind == "build-vs-build":
+                for names, _ in d.groups[1:]:
+                    out.update(names)
+            if d.input_name == input_name and d.kind == "executor-vs-qemu":
+                out.update(d.groups[0][0])
+        return out
+
+
+def _group(outcomes: dict[str, Outcome], key) -> list[tuple[list[str], Outcome]]:
+    groups: dict[tuple, tuple[list[str], Outcome]] = {}
+    for name, o in outcomes.items():
+        groups.setdefault(key(o), ([], o))[0].append(name)
+    # Majority first (ties: the group of the earliest build).
+    return sorted(groups.values(), key=lambda g: -len(g[0]))
+
+
+def compare_builds(outcomes: dict[str, Outcome], input_name: str) -> Disagreement | None:
+    """A build-vs-build disagreement if the outcomes (in build order) are not all equal."""
+    groups = _group(outcomes, Outcome.key)
+    if len(groups) <= 1:
+        return None
+    return Disagreement("build-vs-build", input_name, groups)
+
+
+def compare_executor_qemu(build_name: str, ex: Outcome, qe: Outcome, input_name: str) -> Disagreement | None:
+    """An executor-vs-qemu disagreement for one ELF; inconclusive (None) when either side
+    timed out or could not run."""
+    if ex.kind in ("timeout", "error") or qe.kind in ("timeout", "error"):
+        return None
+    if ex.coarse_key() == qe.coarse_key():
+        return None
+    return Disagreement(
+        "executor-vs-qemu", input_name, [([f"{build_name} (zkvm executor)"], ex), ([f"{build_name} (qemu)"], qe)]
+    )
+
+
+def audit(
+    sources,
+    inputs: Sequence[InputCase],
+    specs: Sequence[BuildSpec] | None = None,
+    *,
+    defines: Sequence[str] = (),
+    max_cycles: int = AUDIT_MAX_CYCLES,
+    qemu: bool = False,
+    qemu_timeout_s: float = 30.0,
+    cache_dir: str | os.PathLike | None = None,
+    work_dir: str | os.PathLike | None = None,
+    jobs: int = 2,
+    executor: Executor = run_executor,
+    cycles_per_second: float | None = None,
+) -> AuditReport:
+    """Build ``sources`` for every spec, run every build on every input and compare.
+
+    Byte-identical ELFs are run once. ``qemu=True`` also runs every distinct ELF under
+    qemu-riscv32 and reports executor-vs-qemu differences. Raises AuditError when there
+    is no input or no build succeeded.
+    """
+    if not inputs:
+        raise AuditError("no inputs: give --input FILE, --inputs DIR or --random N")
+    specs = list(specs) if specs is not None else default_specs()
+    own_tmp = None
+    if work_dir is None:
+        own_tmp = tempfile.mkdtemp(prefix="zkvm-audit-")
+        work_dir = own_tmp
+    try:
+        builds = build_all(sources, specs, work_dir, defines, cache_dir, jobs)
+        ok = [b for b in builds if b.ok]
+        if not ok:
+            raise AuditError("no build succeeded:\n" + "\n".join(f"  {b.spec.name}: {b.error}" for b in builds))
+        report = AuditReport(builds, list(inputs), cycles_per_second=prover_cycles_per_second(cycles_per_second))
+        by_sha: dict[str, Build] = {}
+        for b in ok:
+            by_sha.setdefault(b.sha256, b)
+        for case in inputs:
+            per_sha = {sha: executor(b.elf_path.read_bytes(), case.data, max_cycles) for sha, b in by_sha.items()}
+            for b in ok:
+                report.results[(b.spec.name, case.name)] = per_sha[b.sha256]
+            d = compare_builds({b.spec.name: per_sha[b.sha256] for b in ok}, case.name)
+            if d is not None:
+                report.disagreements.append(d)
+            if qemu:
+                for sha, b in by_sha.items():
+                    qe = run_qemu(b.elf_path, case.data, qemu_timeout_s)
+                    for bb in ok:
+                        if bb.sha256 == sha:
+                            report.qemu_results[(bb.spec.name, case.name)] = qe
+                    dq = compare_executor_qemu(b.spec.name, per_sha[sha], qe, case.name)
+                    if dq is not None:
+                        report.disagreements.append(dq)
+        return report
+    finally:
+        if own_tmp is not None:
+            shutil.rmtree(own_tmp, ignore_errors=True)
+
+
+def _cell(o: Outcome | None, differs: bool) -> str:
+    if o is None:
+        return "-"
+    if o.kind == "exit":
+        return f"{'DIFFERS' if differs else 'agree'} {o.cycles:,}"
+    tag = {"fault": "FAULT", "timeout": "TIMEOUT", "error": "ERROR"}[o.kind]
+    return f"{'DIFFERS' if differs else 'agree'} {tag}"
+
+
+def format_report(report: AuditReport) -> str:
+    """The table (build x input -> agree / DIFFERS and cycles, ELF size, estimated
+    proving time of the longest input) followed by the verdict."""
+    inputs = report.inputs
+    differing = {c.name: report.differing(c.name) for c in inputs}
+    headers = ["build", "ELF bytes", *[f"in{i + 1}" for i in range(len(inputs))], "est. prove (max)"]
+    rows = []
+    for b in report.builds:
+        name = b.spec.name
+        if not b.ok:
+            rows.append([name, "-", *["build failed"] * len(inputs), "-"])
+            continue
+        cells, worst = [], 0
+        for c in inputs:
+            o = report.results.get((name, c.name))
+            cells.append(_cell(o, name in differing[c.name]))
+            if o is not None and o.kind == "exit":
+                worst = max(worst, o.cycles)
+        size = f"{b.size:,}" + (f" (= {b.same_as})" if b.same_as else "")
+        est = format_seconds(estimate_proving_seconds(worst, report.cycles_per_second)) if worst else "-"
+        rows.append([name, size, *cells, est])
+    widths = [max(len(str(r[i])) for r in [headers, *rows]) for i in range(len(headers))]
+    fmt = lambda r: "  ".join(str(x).ljust(w) for x, w in zip(r, widths)).rstrip()
+    lines = [fmt(headers), fmt(["-" * w for w in widths]), *map(fmt, rows), ""]
+    for i, c in enumerate(inputs):
+        lines.append(f"in{i + 1} = {c.name} ({len(c.data)} bytes)")
+    rate = report.cycles_per_second
+    lines.append(
+        "est. prove = cycles / "
+        + (f"{rate:,.0f} cycles/s (zkvm.audit.PROVER_CYCLES_PER_SECOND, bench/bench_prove.py)" if rate
+           else "prover cycles/s (not measured yet: set zkvm.audit.PROVER_CYCLES_PER_SECOND from bench/bench_prove.py)")
+    )
+    failed = [b for b in report.builds if not b.ok]
+    for b in failed:
+        lines.append(f"build failed: {b.spec.name}: {b.error}")
+    lines.append("")
+    if report.ok:
+        n = sum(1 for b in report.builds if b.ok)
+        lines.append(f"OK: all {n} builds agree on all {len(inputs)} inputs (exit code, stdout, journal).")
+    else:
+        first = report.disagreements[0]
+        kinds = sorted({d.kind for d in report.disagreements})
+        lines.append(f"DISAGREEMENT ({', '.join(kinds)}); first disagreeing input: {first.input_name!r}")
+        lines.append(first.describe())
+        if len(report.disagreements) > 1:
+            lines.append(f"(and {len(report.disagreements) - 1} more disagreement(s))")
+        lines.append(
+            "build-vs-build: a compiler bug or undefined behaviour in the guest; "
+            "executor-vs-qemu: a zkvm executor bug. See docs/compiler-trust.md."
+        )
+    return "\n".join(lines)
+
+
+# ---------------------------------------------------------------------------------------
+# csmith: generated programs
+# ---------------------------------------------------------------------------------------
+
+CSMITH = "csmith"
+CSMITH_OPTIONS = (
+    "--no-argc",  # main(void): the zkvm passes argv = ["guest"] anyway
+    "--no-bitfields",
+    "--no-packed-struct",  # packed structs give misaligned accesses (rejected by the zkvm)
+    "--no-volatiles",
+    "--no-volatile-pointers",
+    "--no-float",
+    "--no-builtins",
+    "--quiet",
+    "--concise",
+    "--max-funcs", "6",
+    "--max-block-depth", "3",
+    "--max-array-len-per-dim", "6",
+)
+"""csmith options: freestanding-friendly (no argv, no packed structs or bit-fields, no
+volatiles, no floats) and small, so that 2 compilers x 5 levels build in seconds."""
+
+
+def csmith_runtime_header() -> Path:
+    """Our replacement for csmith's runtime header (``tools/csmith/csmith.h``)."""
+    here = Path(__file__).resolve()
+    for root in (here.parents[2], Path.cwd()):
+        p = root / "tools" / "csmith" / "csmith.h"
+        if p.is_file():
+            return p
+    raise AuditError("tools/csmith/csmith.h not found (run from a zkvm source checkout)")
+
+
+def generate_csmith(seed: int, out_dir: str | os.PathLike, options: Sequence[str] = CSMITH_OPTIONS) -> Path:
+    """Generate program ``seed`` into ``out_dir/prog.c`` with ``csmith.h`` beside it
+    (a guest directory ``zkvm build``/``zkvm audit`` accept). Returns ``out_dir``."""
+    exe = shutil.which(CSMITH)
+    if exe is None:
+        raise AuditError("csmith is not installed (`apt-get install csmith`)")
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    proc = subprocess.run(
+        [exe, "--seed", str(seed), *options, "-o", str(out / "prog.c")], capture_output=True, text=True, timeout=120
+    )
+    if proc.returncode != 0:
+        raise AuditError(f"csmith --seed {seed} failed: {proc.stderr.strip()}")
+    shutil.copyfile(csmith_runtime_header(), out / "csmith.h")
+    return out
+
+
+@dataclass
+class CsmithResult:
+    """Verdict on one generated program.
+
+    ``verdict``: ``"agree"``; ``"executor-vs-qemu"`` (a zkvm bug: the same ELF ran
+    differently); ``"build-vs-build"`` (a compiler bug or UB csmith failed to exclude);
+    ``"timeout"`` (nothing finished: inconclusive); ``"build-failed"`` (no build, or only
+    one compiler built it)."""
+
+    seed: int | None
+    verdict: str
+    report: AuditReport | None
+    message: str = ""
+
+    def describe(self) -> str:
+        head = f"seed {self.seed}: {self.verdict}"
+        if self.message:
+            head += f" -- {self.message}"
+        if self.report is not None and self.report.disagreements:
+            head += "\n" + "\n".join(d.describe() for d in self.report.disagreements[:4])
+        return head
+
+
+def csmith_check(
+    program_dir: str | os.PathLike,
+    specs: Sequence[BuildSpec] | None = None,
+    *,
+    seed: int | None = None,
+    max_cycles: int = 50_000_000,
+    qemu_timeout_s: float = 30.0,
+    cache_dir: str | os.PathLike | None = None,
+    jobs: int = 2,
+    executor: Executor = run_executor,
+) -> CsmithResult:
+    """Build one csmith program with every spec, run each distinct ELF in ``executor`` and
+    under qemu (empty input), and classify. Executor-vs-qemu takes precedence over
+    build-vs-build: a zkvm bug makes the build comparison meaningless."""
+    try:
+        report = audit(
+            program_dir, [InputCase("(none)", b"")], specs, max_cycles=max_cycles, qemu=True,
+            qemu_timeout_s=qemu_timeout_s, cache_dir=cache_dir, jobs=jobs, executor=executor,
+        )
+    except AuditError as e:
+        return CsmithResult(seed, "build-failed", None, str(e).splitlines()[0])
+    built = {b.spec.compiler for b in report.builds if b.ok}
+    kinds = {d.kind for d in report.disagreements}
+    if "executor-vs-qemu" in kinds:
+        return CsmithResult(seed, "executor-vs-qemu", report, "the zkvm executor and qemu disagree on the same ELF")
+    if "build-vs-build" in kinds:
+        finished = {o.key() for o in report.results.values() if o.kind != "timeout"}
+        if len(finished) <= 1:
+            return CsmithResult(seed, "timeout", report, "some builds hit the cycle limit; raise --max-cycles")
+        return CsmithResult(seed, "build-vs-build", report, "builds disagree: compiler bug or undefined behaviour")
+    outs = list(report.results.values())
+    if outs and all(o.kind == "timeout" for o in outs):
+        return CsmithResult(seed, "timeout", report, "every build hit the cycle limit")
+    if len(built) < 2:
+        return CsmithResult(seed, "build-failed", report, f"only {', '.join(sorted(built))} built it")
+    return CsmithResult(seed, "agree", report)
+
+
+# ---------------------------------------------------------------------------------------
+# CLI: `zkvm audit`
+# ---------------------------------------------------------------------------------------
+
+
+def _collect_inputs(inputs_dir: Path | None, input_files: Sequence[Path]) -> list[InputCase]:
+    cases = []
+    if inputs_dir is not None:
+        if not inputs_dir.is_dir():
+            raise AuditError(f"--inputs: not a directory: {inputs_dir}")
+        for p in sorted(inputs_dir.iterdir(), key=lambda q: q.name.encode()):
+            if p.is_file():
+                cases.append(InputCase(p.name, p.read_bytes()))
+    for p in input_files:
+        try:
+            cases.append(InputCase(str(p), Path(p).read_bytes()))
+        except OSError as e:
+            raise AuditError(f"cannot read input {p}: {e.strerror or e}") from None
+    return cases
+
+
+def audit_command(
+    sources: List[Path],
+    inputs: Optional[Path] = None,
+    input: Optional[List[Path]] = None,
+    random_count: int = 0,
+    input_size: Optional[int] = None,
+    seed: int = 0,
+    compilers: str = ",".join(COMPILERS),
+    levels: str = ",".join(LEVELS),
+    define: Optional[List[str]] = None,
+    max_cycles: int = AUDIT_MAX_CYCLES,
+    qemu: bool = False,
+    jobs: int = 2,
+    prover_cycles_per_second: Optional[float] = None,
+    cache_dir: Optional[Path] = None,
+) -> None:
+    """Build the guest with every compiler x optimisation level, run every build on every
+    input, and fail if any two disagree (exit code, stdout, journal).
+
+    Exit codes: 0 all builds agree; 1 a disagreement (the report names the builds and the
+    first input); 2 bad usage or nothing could be built.
+    """
+    import typer
+
+    def fail(msg: str, code: int):
+        typer.echo("error: " + msg, err=True)
+        return typer.Exit(code)
+
+    try:
+        cases = _collect_inputs(inputs, list(input or []))
+        if random_count:
+            size = input_size if input_size is not None else (len(cases[0].data) if cases else None)
+            if size is None:
+                raise AuditError("--random needs --input-size (or an --input whose size is used)")
+            cases += random_inputs(random_count, size, seed)
+        specs = default_specs([c.strip() for c in compilers.split(",") if c.strip()],
+                              [lv.strip() for lv in levels.split(",") if lv.strip()])
+        if qemu and qemu_path() is None:
+            raise AuditError(f"--qemu: {QEMU} is not installed")
+        report = audit(
+            sources, cases, specs, defines=list(define or []), max_cycles=max_cycles, qemu=qemu, jobs=jobs,
+            cycles_per_second=prover_cycles_per_second, cache_dir=cache_dir,
+        )
+    except (AuditError, ValueError) as e:
+        raise fail(str(e), 2) from None
+    typer.echo(format_report(report))
+    if not report.ok:
+        raise typer.Exit(1)
+
+
+def _typer_signature():
+    """Attach typer parameter metadata to :func:`audit_command` (kept apart so the engine
+    above does not import typer)."""
+    import inspect
+
+    import typer
+
+    params = {
+        "sources": typer.Argument(..., help="Guest directory (its *.c files) or .c files."),
+        "inputs": typer.Option(None, "--inputs", help="Directory: every file in it is one private input."),
+        "input": typer.Option(None, "--input", "-i", help="A file holding one private input (repeatable)."),
+        "random_count": typer.Option(0, "--random", min=0, help="Also run N random inputs."),
+        "input_size": typer.Option(None, "--input-size", min=0,
+                                   help="Size of random inputs [default: size of the first input]."),
+        "seed": typer.Option(0, "--seed", help="Seed of the random inputs."),
+        "compilers": typer.Option(",".join(COMPILERS), "--compilers", help="Comma-separated: zig,gcc."),
+        "levels": typer.Option(",".join(LEVELS), "--levels", help="Comma-separated optimisation levels."),
+        "define": typer.Option(None, "-D", "--define", help="Preprocessor define NAME or NAME=VALUE."),
+        "max_cycles": typer.Option(AUDIT_MAX_CYCLES, "--max-cycles", min=1, help="Cycle limit per run."),
+        "qemu": typer.Option(False, "--qemu", help="Also run every ELF under qemu-riscv32 and compare."),
+        "jobs": typer.Option(2, "--jobs", "-j", min=1, help="Parallel compilations."),
+        "prover_cycles_per_second": typer.Option(
+            None, "--prover-cycles-per-second", help="Override the prover speed used for estimates."),
+        "cache_dir": typer.Option(None, "--cache-dir", help="Keep and reuse builds here (keyed by a digest of "
+                                  "compiler, flags and sources) [default: build afresh in a temp dir]."),
+    }
+    sig = inspect.signature(audit_command)
+    new = [p.replace(default=params[p.name]) for p in sig.parameters.values()]
+    audit_command.__signature__ = sig.replace(parameters=new)
+
+
+try:  # typer is a dependency of the CLI; the engine works without it
+    _typer_signature()
+except ImportError:  # pragma: no cover
+    pass
+
+
+__all__ = [
+    "AUDIT_MAX_CYCLES",
+    "COMPILERS",
+    "LEVELS",
+    "PROVER_CYCLES_PER_SECOND",
+    "AuditError",
+    "AuditReport",
+    "Build",
+    "BuildSpec",
+    "CsmithResult",
+    "Disagreement",
+    "InputCase",
+    "Outcome",
+    "audit",
+    "audit_command",
+    "build_all",
+    "compare_builds",
+    "compare_executor_qemu",
+    "csmith_check",
+    "default_specs",
+    "estimate_proving_seconds",
+    "format_report",
+    "generate_csmith",
+    "prover_cycles_per_second",
+    "run_executor",
+    "run_qemu",
+]
