@@ -31,13 +31,52 @@ def build(
     opt_level: str | int = "2",
     defines: Iterable[str] = (),
     compiler: str = "zig",
+    manifest: bool | str | os.PathLike = True,
+    image_id_params: str | None = "default",
 ) -> BuildResult:
     """Build C ``sources`` (a directory or ``.c`` files) into the ELF ``output``.
 
-    Hermetic and reproducible (docs/toolchain.md). Raises ``zkvm.toolchain.BuildError``
-    or ``ToolchainError``.
+    Hermetic and reproducible (docs/toolchain.md). Unless ``manifest`` is False, also
+    writes the build manifest (docs/reproducible-builds.md) to ``manifest`` if it is a
+    path, else next to the ELF (``app.elf`` -> ``app.manifest.json``, see
+    :func:`manifest_path`), with the image ID for the parameter preset
+    ``image_id_params`` (None: no image ID, faster). Raises
+    ``zkvm.toolchain.BuildError`` or ``ToolchainError``.
     """
-    return _toolchain_build(sources, output, opt_level=opt_level, extra_defines=defines, compiler=compiler)
+    result = _toolchain_build(sources, output, opt_level=opt_level, extra_defines=defines, compiler=compiler)
+    if manifest is not False:
+        from .manifest import make_manifest, manifest_path_for, write_manifest
+
+        target = manifest_path_for(result.path) if manifest is True else Path(manifest)
+        write_manifest(make_manifest(result, image_id_params), target)
+    return result
+
+
+def manifest_path(elf: str | os.PathLike) -> Path:
+    """Where ``build`` writes the manifest of the ELF ``elf``."""
+    from .manifest import manifest_path_for
+
+    return manifest_path_for(elf)
+
+
+def verify_build(manifest: str | os.PathLike | dict, source: str | os.PathLike | None = None,
+                 *, check_image_id: bool = True):
+    """Rebuild what a build manifest describes from the sources in ``source`` (default:
+    the manifest's directory) in a fresh temporary directory and compare toolchain,
+    flags, every source file, the ELF (by segment and section) and the image ID.
+    Returns a ``zkvm.manifest.VerifyResult`` (``.match``, ``.differences``,
+    ``.report()``); raises ``zkvm.manifest.ManifestError`` for a malformed manifest."""
+    from .manifest import verify_build as _verify_build
+
+    return _verify_build(manifest, source, check_image_id=check_image_id)
+
+
+def image_id(elf: bytes | str | os.PathLike, params: str = "default") -> bytes:
+    """The 32-byte image ID of a guest ELF (bytes or path) for a STARK parameter preset
+    (``"default"``, ``"high"`` or ``"testing"``; the image ID includes the parameters)."""
+    from .manifest import compute_image_id
+
+    return bytes.fromhex(compute_image_id(read_elf(elf), params))
 
 
 def read_elf(elf: bytes | str | os.PathLike) -> bytes:

@@ -2,12 +2,14 @@
 
 Commands::
 
-    zkvm build <dir | file.c ...> [-o out.elf] [-O 2] [-D NAME=VALUE]
+    zkvm build <dir | file.c ...> [-o out.elf] [-O 2] [-D NAME=VALUE] [--no-image-id]
+    zkvm verify-build app.manifest.json [--source DIR]
     zkvm run prog.elf [--input FILE] [--journal FILE] [--max-cycles N]
     zkvm disasm prog.elf [-n N]
     zkvm --version
 
-Exit codes: 0 success; 1 the build failed or the guest exited with a non-zero code;
+Exit codes: 0 success (verify-build: MATCH); 1 the build failed, the guest exited with a
+non-zero code, or verify-build found a MISMATCH;
 2 bad usage, an unreadable/invalid ELF or a guest fault (illegal instruction, memory
 fault, cycle limit ...). Errors are one ``error: ...`` line on stderr, never a traceback.
 """
@@ -77,14 +79,22 @@ def build(
     output: Optional[Path] = typer.Option(None, "-o", "--output", help="ELF to write [default: <name>.elf]."),
     opt_level: str = typer.Option("2", "-O", "--opt-level", help=f"Optimisation level: {', '.join(OPT_LEVELS)}."),
     define: List[str] = typer.Option([], "-D", "--define", help="Preprocessor define NAME or NAME=VALUE."),
+    manifest: bool = typer.Option(True, "--manifest/--no-manifest",
+                                  help="Write the build manifest next to the ELF (<name>.manifest.json)."),
+    image_id: bool = typer.Option(True, "--image-id/--no-image-id",
+                                  help="Compute the image ID for the manifest (loads the circuits)."),
+    params: str = typer.Option("default", "--params",
+                               help="STARK parameter preset the image ID is for: default, high, testing."),
 ) -> None:
-    """Build C sources into a static RV32IM ELF, hermetically and reproducibly."""
+    """Build C sources into a static RV32IM ELF, hermetically and reproducibly, and
+    write its build manifest (docs/reproducible-builds.md)."""
     if output is None:
         first = sources[0]
         stem = first.resolve().name if first.is_dir() else first.stem
         output = Path(f"{stem}.elf")
     try:
-        result = api.build(sources, output, opt_level=opt_level, defines=define)
+        result = api.build(sources, output, opt_level=opt_level, defines=define, manifest=manifest,
+                           image_id_params=params if image_id else None)
     except (BuildError, ToolchainError) as e:
         raise fail(str(e), EXIT_FAILED) from None
     except ValueError as e:  # bad -O or -D
@@ -97,6 +107,39 @@ def build(
     out.print(f"built  {result.path}")
     out.print(f"size   {result.size} bytes")
     out.print(f"sha256 {result.sha256}")
+    if manifest:
+        import json
+
+        mpath = api.manifest_path(result.path)
+        m = json.loads(mpath.read_text(encoding="utf-8"))
+        if m.get("image_id"):
+            out.print(f"image  {m['image_id']} (params {m['image_id_params']})")
+        elif m.get("image_id_error"):
+            _err().print(Text(f"warning: no image ID in the manifest: {m['image_id_error']}"))
+        out.print(f"manifest {mpath}")
+
+
+@app.command("verify-build")
+def verify_build(
+    manifest: Path = typer.Argument(..., help="The build manifest (<name>.manifest.json)."),
+    source: Optional[Path] = typer.Option(None, "--source", "-s",
+                                          help="Directory holding the sources [default: the manifest's]."),
+    image_id: bool = typer.Option(True, "--image-id/--no-image-id", help="Also recompute the image ID."),
+) -> None:
+    """Rebuild from source in a fresh temporary directory and compare with a manifest:
+    prints MATCH, or MISMATCH and what differs (toolchain, flags, source files, ELF
+    sections/segments, image ID)."""
+    from .manifest import ManifestError
+
+    try:
+        res = api.verify_build(manifest, source, check_image_id=image_id)
+    except ManifestError as e:
+        raise fail(str(e), EXIT_ERROR) from None
+    except OSError as e:
+        raise fail(f"{e.strerror or e}: {e.filename or source}", EXIT_ERROR) from None
+    _out().print(res.report())
+    if not res.match:
+        raise typer.Exit(EXIT_FAILED)
 
 
 def _guest_error_message(e: Exception) -> str:

@@ -23,8 +23,9 @@ from zkvm.stark.transcript import Transcript
 
 
 def params(**kw):
+    # the classic (non-hiding) PCS; zk mode is covered by test_round_trip and test_zk_*.py
     base = dict(log_blowup=2, num_queries=6, pow_bits=4, fri_log_arity=1,
-                log_final_poly_len=0, is_testing=True)
+                log_final_poly_len=0, is_testing=True, zk=False)
     base.update(kw)
     return StarkParams(**base)
 
@@ -67,7 +68,8 @@ def honest():
 
 
 @pytest.mark.parametrize("kw", [dict(), dict(fri_log_arity=2), dict(fri_log_arity=3, log_final_poly_len=1),
-                                dict(log_blowup=1, max_constraint_degree=2), dict(log_final_poly_len=3)])
+                                dict(log_blowup=1, max_constraint_degree=2), dict(log_final_poly_len=3),
+                                dict(zk=True), dict(zk=True, fri_log_arity=3)])
 def test_round_trip(kw):
     s = setup(params(**kw), seed=1)
     t = verify(s)

@@ -122,9 +122,14 @@ def test_presets_security():
     assert StarkParams.default().security_bits() >= 100
     assert StarkParams.high().query_security_bits() >= 128
     assert StarkParams.high().security_bits() == EXT_FIELD_BITS == 123
-    t = StarkParams.testing()
+    t = StarkParams.testing(zk=False)
     assert t.is_testing and t.security_bits() == t.num_queries * t.log_blowup + t.pow_bits < 40
+    assert StarkParams.testing().security_bits() < 40
     assert not StarkParams.default().is_testing
+    # zk mode costs a fraction of a bit per query (FRI rate (1 + 2^-6)/B); presets compensate
+    for zk in (False, True):
+        assert StarkParams.default(zk=zk).security_bits() >= 100
+        assert StarkParams.default(zk=zk).zk is zk
 
 
 def test_params_digest_distinguishes():
@@ -133,6 +138,8 @@ def test_params_digest_distinguishes():
     a = StarkParams.testing()
     b = StarkParams(**{**a.__dict__, "is_testing": False})
     assert a.digest() != b.digest()
+    c = StarkParams(**{**a.__dict__, "zk": not a.zk})
+    assert a.digest() != c.digest()
     assert len(a.digest()) == 32
 
 

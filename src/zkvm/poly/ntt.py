@@ -77,8 +77,8 @@ _R = (1 << 32) % P  # Montgomery radix mod p
 #: stages with 2h ≤ _BLOCK are done block by block (cache blocking)
 _LOG_BLOCK = 12
 _BLOCK = 1 << _LOG_BLOCK
-#: butterflies per parallel work item when parallelising inside one column
-_LOG_CHUNK = 12
+#: residues per work item of the high (h ≥ _BLOCK) stages, see _dit_high
+_HIGH_R = 128
 
 
 class NttError(ValueError):
@@ -354,6 +354,41 @@ def _dif_block(a, tw, log_start, log_end):
 
 
 @njit(cache=True)
+def _dit_high(a, tw, log_lo, log_hi, r0):
+    """DIT stages log_lo ≤ s < log_hi (h = 2^s ≥ 2^_LOG_BLOCK), restricted to the indices
+    i with (i mod 2^_LOG_BLOCK) in [r0, r0 + _HIGH_R).
+
+    Those stages only combine indices that agree mod h ≥ 2^_LOG_BLOCK, so the residue
+    classes are independent work items; one work item touches n/2^_LOG_BLOCK contiguous
+    segments of _HIGH_R words (256 KiB for n = 2^21), which stays in L2 across all of its
+    stages instead of streaming the whole column once per stage.
+    """
+    n = a.shape[0]
+    L = 1 << _LOG_BLOCK
+    R = _HIGH_R
+    for s in range(log_lo, log_hi):
+        h = 1 << s
+        for k in range(0, n, 2 * h):
+            for q in range(0, h, L):
+                o = k + q + r0
+                _dit_bf(a[o : o + R], a[o + h : o + h + R], tw[h + q + r0 : h + q + r0 + R])
+
+
+@njit(cache=True)
+def _dif_high(a, tw, log_lo, log_hi, r0):
+    """DIF counterpart of :func:`_dit_high` (stages log_hi − 1 down to log_lo)."""
+    n = a.shape[0]
+    L = 1 << _LOG_BLOCK
+    R = _HIGH_R
+    for s in range(log_hi - 1, log_lo - 1, -1):
+        h = 1 << s
+        for k in range(0, n, 2 * h):
+            for q in range(0, h, L):
+                o = k + q + r0
+                _dif_bf(a[o : o + R], a[o + h : o + h + R], tw[h + q + r0 : h + q + r0 + R])
+
+
+@njit(cache=True)
 def _dit_column(a, tw, log_start, log_n):
     """Full DIT on one contiguous column from stage log_start, cache blocked."""
     n = a.shape[0]
@@ -362,20 +397,24 @@ def _dit_column(a, tw, log_start, log_n):
         b = 1 << lb
         for k in range(0, n, b):
             _dit_block(a[k : k + b], tw, log_start, lb)
-    _dit_block(a, tw, max(lb, log_start), log_n)
+    if log_n > lb:
+        for r0 in range(0, 1 << lb, _HIGH_R):
+            _dit_high(a, tw, max(lb, log_start), log_n, r0)
 
 
 @njit(cache=True)
 def _dif_column(a, tw, log_n):
     n = a.shape[0]
     lb = min(_LOG_BLOCK, log_n)
-    _dif_block(a, tw, lb, log_n)
+    if log_n > lb:
+        for r0 in range(0, 1 << lb, _HIGH_R):
+            _dif_high(a, tw, lb, log_n, r0)
     b = 1 << lb
     for k in range(0, n, b):
         _dif_block(a[k : k + b], tw, 0, lb)
 
 
-# --- one column, parallel inside each stage -------------------------------------------
+# --- one column, parallel inside: two parallel phases (low blocks, high residues) -------
 
 
 @njit(cache=True, parallel=True)
@@ -386,15 +425,9 @@ def _dit_column_par(a, tw, log_start, log_n):
     if log_start < lb:
         for kb in prange(n // b):
             _dit_block(a[kb * b : (kb + 1) * b], tw, log_start, lb)
-    ch = 1 << _LOG_CHUNK
-    for s in range(max(lb, log_start), log_n):
-        h = 1 << s
-        nchunks = (n // 2) // ch
-        for c in prange(nchunks):
-            t0 = c * ch
-            k = (t0 >> s) << (s + 1)
-            j0 = t0 & (h - 1)
-            _dit_bf(a[k + j0 : k + j0 + ch], a[k + h + j0 : k + h + j0 + ch], tw[h + j0 : h + j0 + ch])
+    if log_n > lb:
+        for t in prange((1 << lb) // _HIGH_R):
+            _dit_high(a, tw, max(lb, log_start), log_n, t * _HIGH_R)
 
 
 @njit(cache=True, parallel=True)
@@ -402,15 +435,9 @@ def _dif_column_par(a, tw, log_n):
     n = a.shape[0]
     lb = min(_LOG_BLOCK, log_n)
     b = 1 << lb
-    ch = 1 << _LOG_CHUNK
-    for s in range(log_n - 1, lb - 1, -1):
-        h = 1 << s
-        nchunks = (n // 2) // ch
-        for c in prange(nchunks):
-            t0 = c * ch
-            k = (t0 >> s) << (s + 1)
-            j0 = t0 & (h - 1)
-            _dif_bf(a[k + j0 : k + j0 + ch], a[k + h + j0 : k + h + j0 + ch], tw[h + j0 : h + j0 + ch])
+    if log_n > lb:
+        for t in prange((1 << lb) // _HIGH_R):
+            _dif_high(a, tw, lb, log_n, t * _HIGH_R)
     for kb in prange(n // b):
         _dif_block(a[kb * b : (kb + 1) * b], tw, 0, lb)
 
@@ -451,6 +478,28 @@ def _gather_colmajor(src, dst, rev):
 
 
 @njit(cache=True, parallel=True)
+def _bitrev_tiled(src, dst, log_n):
+    """dst[bitrev(i)] = src[i] for one column, log_n >= 8, cache-line friendly.
+
+    Write i = a·2^(log_n−4) + b·16 + c (a, c < 16).  Then
+    bitrev(i) = rev4(c)·2^(log_n−4) + rev_mid(b)·16 + rev4(a), so for a fixed b the 16×16
+    tile reads 16 whole 64-byte lines and writes 16 whole lines (a plain gather touches a
+    fresh line per element).
+    """
+    mid = log_n - 8
+    S = 1 << (log_n - 4)
+    rev4 = _bitrev_table(4)
+    revm = _bitrev_table(mid)
+    for b in prange(1 << mid):
+        ob = revm[b] * 16
+        for a in range(16):
+            sb = a * S + b * 16
+            ra = rev4[a]
+            for c in range(16):
+                dst[rev4[c] * S + ob + ra] = src[sb + c]
+
+
+@njit(cache=True, parallel=True)
 def _dit_cols(cm, tw, log_n, scale_mont):
     """DIT (bit-reversed → natural) on every row of cm (w, n); then × scale (Montgomery
     form; pass R mod p for 1)."""
@@ -460,6 +509,14 @@ def _dit_cols(cm, tw, log_n, scale_mont):
         if scale_mont != _R:
             for i in range(col.shape[0]):
                 col[i] = _mont(np.uint64(col[i]), scale_mont)
+
+
+def _tr(src, dst):
+    """dst = src.T (dst preallocated); a plain copy when one side is a single row/column."""
+    if src.shape[0] == 1 or src.shape[1] == 1:
+        dst[...] = src.reshape(dst.shape)
+    else:
+        _transpose(src, dst)
 
 
 @njit(cache=True)
@@ -487,7 +544,9 @@ def _expand_dit_column(col, out, scale, tw, log_b, log_N):
         i0 = k >> log_b
         _expand_scaled(col[i0 : i0 + kin], out[k : k + b], scale[i0 : i0 + kin], log_b)
         _dit_block(out[k : k + b], tw, log_b, lb)
-    _dit_block(out, tw, lb, log_N)
+    if log_N > lb:
+        for r0 in range(0, b, _HIGH_R):
+            _dit_high(out, tw, max(lb, log_b), log_N, r0)
 
 
 @njit(cache=True, parallel=True)
@@ -542,7 +601,13 @@ def _transform(mat, inverse: bool):
     par_inside = w < get_num_threads() and log_n > _LOG_BLOCK
     for c0, c1 in _col_chunks(w):
         cm = np.empty((c1 - c0, n), dtype=DTYPE)
-        _gather_colmajor(src[:, c0:c1], cm, rev)
+        if c1 - c0 >= 8 or log_n < 8:
+            _gather_colmajor(src[:, c0:c1], cm, rev)
+        else:  # narrow rows: transpose, then a tiled bit reversal per column
+            tmp = np.empty((c1 - c0, n), dtype=DTYPE)
+            _tr(src[:, c0:c1], tmp)
+            for c in range(c1 - c0):
+                _bitrev_tiled(tmp[c], cm[c], log_n)
         if par_inside:
             for c in range(c1 - c0):
                 _dit_column_par(cm[c], tw, 0, log_n)
@@ -550,7 +615,7 @@ def _transform(mat, inverse: bool):
                     cm[c] = _mul_scalar_mont(cm[c], scale)
         else:
             _dit_cols(cm, tw, log_n, scale)
-        _transpose(cm, out[:, c0:c1])
+        _tr(cm, out[:, c0:c1])
     return out[:, 0] if one else out
 
 
@@ -615,10 +680,10 @@ def coset_lde(mat, log_blowup: int, shift: int = GENERATOR) -> np.ndarray:
     else:
         for c0, c1 in _col_chunks(w):
             cm = np.empty((c1 - c0, n), dtype=DTYPE)
-            _transpose(src[:, c0:c1], cm)
+            _tr(src[:, c0:c1], cm)
             out_cm = np.empty((c1 - c0, N), dtype=DTYPE)
             _lde_cols(cm, out_cm, tw_inv, tw_fwd, scale, log_n, log_b)
-            _transpose(out_cm, out[:, c0:c1])
+            _tr(out_cm, out[:, c0:c1])
     return out[:, 0] if one else out
 
 

@@ -170,7 +170,7 @@ def verify_fri(*, log_blowup: int, log_final_poly_len: int, fri_log_arity: int,
                fri_commits: list, final_poly: list, pow_nonce: int,
                transcript: Transcript,
                query_inputs: Callable[[int, int], dict],
-               fri_openings: list) -> None:
+               fri_openings: list, final_extra: int = 0) -> None:
     """Verify the FRI part of an opening proof.
 
     Args:
@@ -181,6 +181,9 @@ def verify_fri(*, log_blowup: int, log_final_poly_len: int, fri_log_arity: int,
             query's position ``q >> (L0 − L)`` for every input size (the PCS computes
             them from its authenticated Merkle openings; it must raise on failure).
         fri_openings: per query, a list of one :class:`BatchOpening` per round.
+        final_extra: the final polynomial has exactly ``2^log_final_len + final_extra``
+            coefficients (1 in zk mode).  Correctness: with ``F`` final coefficients the
+            FRI code chain is ``RS[F·2^j]``, so this number *is* the tested degree bound.
 
     Transcript: absorbs the roots / samples β per round, absorbs the final polynomial,
     checks the PoW, samples the query indices -- exactly as the prover did.
@@ -198,9 +201,10 @@ def verify_fri(*, log_blowup: int, log_final_poly_len: int, fri_log_arity: int,
         transcript.absorb_digest("fri_commit", bytes(root))
         betas.append(transcript.sample_ext("fri_beta"))
     # final polynomial: exact length, canonical, absorbed before PoW and queries
-    if len(final_poly) != (1 << log_final_len):
+    n_final = (1 << log_final_len) + final_extra
+    if len(final_poly) != n_final:
         raise FriError(f"final polynomial has {len(final_poly)} coefficients, expected "
-                       f"exactly {1 << log_final_len}")
+                       f"exactly {n_final}")
     fp = []
     for c in final_poly:
         if len(c) != 4 or any(not isinstance(v, int) or not 0 <= v < P for v in c):

@@ -128,9 +128,12 @@ class FriProverData:
 
 def commit_phase(inputs: dict, *, log_blowup: int, log_final_poly_len: int, fri_log_arity: int,
                  num_queries: int, pow_bits: int, transcript: Transcript,
-                 strict: bool = True) -> FriProverData:
+                 strict: bool = True, final_extra: int = 0) -> FriProverData:
     """Run the FRI commit phase on ``inputs = {L: (2^L, 4) uint32 bit-reversed vector}``,
     then PoW and query sampling (see :mod:`zkvm.stark.fri`).
+
+    The final polynomial has ``2^log_final_len + final_extra`` coefficients (zk mode
+    uses ``final_extra = 1``, see :meth:`zkvm.stark.params.StarkParams.fri_final_shape`).
 
     Raises ``ValueError`` if the folded result is not of low degree (which means the
     inputs were not low-degree: a prover bug, e.g. a wrong opened value).  Tests that
@@ -163,7 +166,9 @@ def commit_phase(inputs: dict, *, log_blowup: int, log_final_poly_len: int, fri_
     # final polynomial: interpolate the last vector over shift·H_{2^cur}
     nat = v[bitrev_permutation(cur)]
     coeffs = coset_intt(nat, shift)  # (2^cur, 4): ext coefficient-wise (linear)
-    n_final = 1 << log_final_len
+    n_final = (1 << log_final_len) + final_extra
+    if n_final > coeffs.shape[0]:
+        raise ValueError("FRI: final polynomial longer than its domain")
     if strict and np.any(coeffs[n_final:]):
         raise ValueError("FRI: folded polynomial is not of low degree (inconsistent openings?)")
     final_poly = [tuple(int(t) for t in row) for row in coeffs[:n_final]]

@@ -69,7 +69,11 @@ __all__ = ["StarkParams", "EXT_FIELD_BITS"]
 #: ⌊log2(p^4)⌋ for BabyBear's quartic extension: the cap on conjectured security.
 EXT_FIELD_BITS: int = int(math.floor(4 * math.log2(P)))
 
-_ENCODING_TAG = b"zkvm/stark-params/v1"
+_ENCODING_TAG = b"zkvm/stark-params/v2"
+
+#: Zero-knowledge mode: smallest log2 of the FRI final polynomial's "power-of-two part"
+#: (the final polynomial has ``2^lf + 1`` coefficients, see :meth:`StarkParams.fri_final_shape`).
+ZK_MIN_LOG_FINAL: int = 6
 
 
 @dataclass(frozen=True)
@@ -88,6 +92,9 @@ class StarkParams:
             ≤ (d − 1)·n, fits in the LDE domain.
         is_testing: True only for the low-security :meth:`testing` preset; part of the
             encoding.  (Named ``is_testing`` because ``testing`` is the preset.)
+        zk: zero-knowledge (hiding) mode, on by default; part of the encoding, so a
+            proof's parameter digest says which mode produced it.  See
+            docs/zero-knowledge.md and :mod:`zkvm.stark.zk`.
 
     Raises :class:`ParamsError` on any out-of-range or ill-typed field.
     """
@@ -99,6 +106,7 @@ class StarkParams:
     log_final_poly_len: int = 0
     max_constraint_degree: int = 3
     is_testing: bool = False
+    zk: bool = True
 
     def __post_init__(self) -> None:
         def check_int(name: str, lo: int, hi: int) -> None:
@@ -116,11 +124,50 @@ class StarkParams:
         check_int("max_constraint_degree", 2, (1 << self.log_blowup) + 1)
         if not isinstance(self.is_testing, bool):
             raise ParamsError(f"StarkParams.is_testing must be a bool, got {self.is_testing!r}")
+        if not isinstance(self.zk, bool):
+            raise ParamsError(f"StarkParams.zk must be a bool, got {self.zk!r}")
+
+    # ------------------------------------------------------------------ zero knowledge
+    def zk_mask_len(self) -> int:
+        """Number ``k`` of random coefficients of each masking polynomial (0 without zk).
+
+        A committed witness polynomial ``f`` (degree < n) is replaced by
+        ``f + Z_H·r`` with ``deg r < k``.  The verifier sees it at ζ and ζ·ω (extension
+        points: 4 base-field linear functionals each) and, through the FRI queries, at
+        ``num_queries`` LDE points ``x`` plus, implicitly through the quotient value
+        ``Q(x)``, at ``x·ω``: at most ``8 + 2·num_queries`` functionals, so
+        ``k = 8 + 2·num_queries`` random coefficients make them uniform and independent
+        (docs/zero-knowledge.md, "masking degrees").
+        """
+        return 8 + 2 * self.num_queries if self.zk else 0
+
+    def fri_final_shape(self) -> tuple[int, int]:
+        """``(lf, extra)``: FRI folds down to a final polynomial of ``2^lf + extra``
+        coefficients (at most; the PCS lowers ``lf`` if an input is smaller).
+
+        Without zk: ``(log_final_poly_len, 0)``.  With zk: ``(max(log_final_poly_len,
+        ZK_MIN_LOG_FINAL), 1)``: the masked polynomials have degree slightly above a power
+        of two (``n + k``), and FRI's code chain ``RS[F·2^j]`` with ``F = 2^lf + 1`` tests
+        degree ``< (1 + 2^-lf)·n`` on the top input instead of ``< 2n``, i.e. rate
+        ``(1 + 2^-lf)/B`` instead of ``2/B`` (see :meth:`query_security_bits`).
+        """
+        if not self.zk:
+            return self.log_final_poly_len, 0
+        return max(self.log_final_poly_len, ZK_MIN_LOG_FINAL), 1
 
     # ------------------------------------------------------------------ security
     def query_security_bits(self) -> int:
-        """Conjectured bits from the query phase alone: ``num_queries·log_blowup + pow_bits``."""
-        return self.num_queries * self.log_blowup + self.pow_bits
+        """Conjectured bits from the query phase alone: ``num_queries·log_blowup + pow_bits``.
+
+        With zk the FRI rate is ``ρ = (1 + 2^-lf)/B`` (see :meth:`fri_final_shape`), so
+        each query gives ``log2(1/ρ) = log_blowup − log2(1 + 2^-lf)`` bits; the result
+        is rounded down.
+        """
+        if not self.zk:
+            return self.num_queries * self.log_blowup + self.pow_bits
+        lf, _ = self.fri_final_shape()
+        per_query = self.log_blowup - math.log2(1 + 2.0 ** -lf)
+        return int(math.floor(self.num_queries * per_query)) + self.pow_bits
 
     def security_bits(self) -> int:
         """Conjectured (ethSTARK-style) security: ``min(query bits, EXT_FIELD_BITS)``.
@@ -132,10 +179,10 @@ class StarkParams:
     # ------------------------------------------------------------------ encoding
     def to_bytes(self) -> bytes:
         """Canonical encoding: a fixed tag, then every field as a little-endian u32
-        in declaration order (``is_testing`` as 0/1).  Injective by construction
-        (fixed length, fixed order)."""
+        in declaration order (``is_testing`` and ``zk`` as 0/1).  Injective by
+        construction (fixed length, fixed order)."""
         return _ENCODING_TAG + struct.pack(
-            "<7I",
+            "<8I",
             self.log_blowup,
             self.num_queries,
             self.pow_bits,
@@ -143,6 +190,7 @@ class StarkParams:
             self.log_final_poly_len,
             self.max_constraint_degree,
             1 if self.is_testing else 0,
+            1 if self.zk else 0,
         )
 
     def digest(self) -> bytes:
@@ -151,19 +199,21 @@ class StarkParams:
 
     # ------------------------------------------------------------------ presets
     @classmethod
-    def default(cls) -> "StarkParams":
-        """≥ 100 conjectured bits: log_blowup 2, 42 queries, 16 PoW bits (= 100)."""
-        return cls(log_blowup=2, num_queries=42, pow_bits=16, fri_log_arity=1,
-                   log_final_poly_len=0, max_constraint_degree=3)
+    def default(cls, zk: bool = True) -> "StarkParams":
+        """≥ 100 conjectured bits: log_blowup 2, 16 PoW bits and 42 queries without zk
+        (= 100), 43 with zk (rate (1 + 2^-6)/4: ⌊43·1.9777⌋ + 16 = 101)."""
+        return cls(log_blowup=2, num_queries=43 if zk else 42, pow_bits=16, fri_log_arity=1,
+                   log_final_poly_len=0, max_constraint_degree=3, zk=zk)
 
     @classmethod
-    def high(cls) -> "StarkParams":
-        """130 query bits (log_blowup 3, 38 queries, 16 PoW); reported 123 (field cap)."""
+    def high(cls, zk: bool = True) -> "StarkParams":
+        """130 query bits (log_blowup 3, 38 queries, 16 PoW; 129 with zk); reported 123
+        (field cap)."""
         return cls(log_blowup=3, num_queries=38, pow_bits=16, fri_log_arity=1,
-                   log_final_poly_len=0, max_constraint_degree=3)
+                   log_final_poly_len=0, max_constraint_degree=3, zk=zk)
 
     @classmethod
-    def testing(cls) -> "StarkParams":
-        """Fast, insecure (17 bits): tests only; flagged by ``is_testing=True``."""
+    def testing(cls, zk: bool = True) -> "StarkParams":
+        """Fast, insecure (17 bits, 16 with zk): tests only; flagged by ``is_testing=True``."""
         return cls(log_blowup=2, num_queries=8, pow_bits=1, fri_log_arity=1,
-                   log_final_poly_len=0, max_constraint_degree=3, is_testing=True)
+                   log_final_poly_len=0, max_constraint_degree=3, is_testing=True, zk=zk)

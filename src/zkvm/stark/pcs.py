@@ -61,14 +61,31 @@ Opening (``open``)
 5. For each query index answer with a Merkle opening of every input commitment and of
    every FRI layer.
 
-Zero-knowledge hook
--------------------
-This PCS is not hiding.  The planned extension point is the batch in step 2: a hiding
-variant commits, in an extra round, a random masking matrix (random polynomials of the
-LDE's max degree, or randomised trace extensions with extra random rows before the LDE)
-and includes it in the α-batch like any other opened matrix, and salts Merkle leaves.
-Nothing in the reduced-opening / FRI code assumes the inputs are non-random, so adding
-such a round needs no protocol change here beyond committing it.
+Zero-knowledge (hiding) mode
+----------------------------
+Used when ``params.zk`` (see docs/zero-knowledge.md for the argument):
+
+* ``commit(evals, hiding=True)`` replaces every column polynomial ``f`` (degree < n) by
+  ``f + Z_H·r``, ``Z_H = X^n − 1``, ``r`` fresh random with ``params.zk_mask_len()``
+  coefficients (same values on ``H_n``, so the AIR sees the same trace), and adds a
+  *salt* matrix of ``SALT_WIDTH`` random field elements per leaf to the Merkle tree, so
+  sibling digests in authentication paths reveal nothing about unopened rows.
+  ``commit_coeffs`` commits polynomials given by their coefficients (the randomised
+  quotient chunks, whose degree exceeds n), optionally salted.
+* ``extra_log`` (per matrix, default 0) enlarges a matrix's LDE to ``n·B·2^e`` rows: the
+  masked polynomials of short tables have ``n + k > n`` coefficients and need room.
+  The verifier receives ``e`` in the statement (4th entry of a matrix description).
+* ``open`` commits, in an extra round, a random polynomial ``R`` (one extension column)
+  with as many coefficients as FRI's degree bound for the largest input, absorbs its
+  root, opens it at the first opening point and includes it in the α-batch like any
+  other matrix.  The DEEP quotient of ``R`` is uniform, so every FRI layer word is a
+  uniformly random low-degree polynomial apart from the values the verifier computes
+  itself from the (masked) input openings.
+* FRI's final polynomial has ``2^lf + 1`` coefficients (``params.fri_final_shape()``),
+  which fixes the tested degree of a top input at ``(1 + 2^-lf)·N/B``.
+
+Non-hiding commitments (``hiding=False``, the default; the preprocessed commitment
+always) are exactly the classic ones.
 """
 
 from __future__ import annotations
@@ -87,20 +104,34 @@ from .transcript import Transcript
 __all__ = ["FriPcs", "ProverData", "OpeningProof", "QueryProof", "BatchOpening"]
 
 
+#: Random field elements appended to every leaf of a hiding commitment (8 × 30 bits).
+SALT_WIDTH = 8
+
+
 @dataclass
 class ProverData:
-    """Prover-side state of one ``commit`` call.
+    """Prover-side state of one ``commit`` / ``commit_coeffs`` call.
 
-    evals:      the committed matrices as given, ``(n_m, w_m)`` over ``H_{n_m}``.
-    ldes:       their coset LDEs ``(n_m·B, w_m)`` over ``g·H_{n_m·B}``, natural order.
-    tree:       the mixed-height Merkle tree over ``ldes`` (bit-reversed row order).
+    evals:      the committed matrices as given, ``(n_m, w_m)`` over ``H_{n_m}``
+                (``None`` entries for coefficient commitments).
+    ldes:       their coset LDEs ``(n_m·B·2^e_m, w_m)`` over ``g·H_{…}``, natural order.
+    tree:       the mixed-height Merkle tree over ``ldes`` (+ the salt matrix if
+                ``salted``), bit-reversed row order.
     log_blowup: ``log2 B`` used.
+    coeffs:     per matrix the committed polynomial's coefficients ``(D_m, w_m)`` (masked
+                in hiding mode), or ``None`` when the matrix is opened from ``evals``.
+    log_ns:     ``log2 n_m`` (the trace heights); ``extra_logs``: ``e_m``.
+    salted:     True if the tree's last matrix is a salt matrix (hiding commitment).
     """
 
     evals: list
     ldes: list
     tree: MerkleTree
     log_blowup: int
+    coeffs: list | None = None
+    log_ns: list | None = None
+    extra_logs: list | None = None
+    salted: bool = False
 
     @property
     def root(self) -> bytes:
@@ -109,11 +140,17 @@ class ProverData:
     @property
     def log_heights(self) -> list[int]:
         """``log2 n_m`` of each committed matrix (trace heights, not LDE heights)."""
+        if self.log_ns is not None:
+            return list(self.log_ns)
         return [int(e.shape[0]).bit_length() - 1 for e in self.evals]
 
     @property
     def widths(self) -> list[int]:
-        return [int(e.shape[1]) for e in self.evals]
+        return [int(e.shape[1]) for e in self.ldes]
+
+    @property
+    def extra_log_list(self) -> list[int]:
+        return list(self.extra_logs) if self.extra_logs is not None else [0] * len(self.ldes)
 
 
 class FriPcs:
@@ -123,21 +160,37 @@ class FriPcs:
         self.params = params
 
     # ------------------------------------------------------------------ commit
-    def commit(self, evals: list) -> tuple[bytes, ProverData]:
+    def commit(self, evals: list, hiding: bool = False,
+               extra_log: list | None = None) -> tuple[bytes, ProverData]:
         """Commit to a list of ``(n_m, w_m)`` uint32 matrices of evaluations over
         ``H_{n_m}`` (natural order; n_m powers of two ≥ 1, w_m ≥ 1, canonical entries).
+
+        ``hiding``: mask every column with ``Z_H·r`` (fresh OS randomness) and salt the
+        leaves (see "Zero-knowledge"); requires ``params.zk``.  ``extra_log``: per matrix
+        ``e_m ≥ 0``, the LDE has ``n_m·B·2^e_m`` rows (default all 0).
 
         Returns ``(root, data)``; ``root`` is the 32-byte Merkle root of the LDEs.
         Raises ``ValueError`` on a malformed input matrix (prover bug).
         """
         from .pcs_prover import commit as _commit
 
-        return _commit(self.params, evals)
+        return _commit(self.params, evals, hiding=hiding, extra_log=extra_log)
+
+    def commit_coeffs(self, coeffs: list, log_heights: list, extra_log: list | None = None,
+                      salt: bool = False) -> tuple[bytes, ProverData]:
+        """Commit to polynomials given by coefficients: ``coeffs[m]`` is ``(D_m, w_m)``
+        uint32 (row i = coefficient of X^i), described to the verifier as a matrix of
+        height ``2^log_heights[m]`` with LDE ``2^(log_heights[m] + log_blowup +
+        extra_log[m])`` rows (``D_m`` must not exceed it).  ``salt`` adds the salt
+        matrix.  Used for the zk quotient chunks (already randomised by the caller)."""
+        from .pcs_prover import commit_coeffs as _cc
+
+        return _cc(self.params, coeffs, log_heights, extra_log=extra_log, salt=salt)
 
     def lde(self, data: ProverData, i: int) -> np.ndarray:
-        """The LDE of matrix ``i`` over ``g·H_{n_i·B}`` in **natural** order
-        (row ``j`` ↔ point ``GENERATOR·ω_{n_i·B}^j``), shape ``(n_i·B, w_i)`` uint32.
-        The returned array is the committed one: do not modify it."""
+        """The LDE of matrix ``i`` over ``g·H_{N_i}`` (``N_i = n_i·B·2^e_i``) in
+        **natural** order (row ``j`` ↔ point ``GENERATOR·ω_{N_i}^j``), shape ``(N_i, w_i)``
+        uint32.  The returned array is the committed one: do not modify it."""
         return data.ldes[i]
 
     # ------------------------------------------------------------------ open
@@ -167,7 +220,9 @@ class FriPcs:
 
         ``rounds = [(root, [(log_height, width, [(point, claimed_values)])])]`` with
         ``log_height = log2 n_m`` (the trace height, *not* the LDE height) and
-        ``claimed_values`` a list of ``width`` :class:`Ext`.  Raises a subclass of
+        ``claimed_values`` a list of ``width`` :class:`Ext`.  Optional extensions: a
+        matrix description may have a 4th entry ``e_m`` (LDE ``n_m·B·2^e_m`` rows) and a
+        round a 3rd entry ``salted`` (bool: the commitment has a salt matrix).  Raises a subclass of
         :class:`~zkvm.stark.errors.VerificationError` naming the failing check.
         """
         from .pcs_verifier import verify as _verify

@@ -8,6 +8,7 @@ rounds and queries.
 
 from __future__ import annotations
 
+import os
 import struct
 
 import numpy as np
@@ -16,15 +17,16 @@ from zkvm.field.babybear import GENERATOR, P, TWO_ADICITY, powers, two_adic_gene
 from zkvm.field.ext import Ext, ext_inv, ext_lincomb, ext_mul, ext_powers, ext_sub
 from zkvm.hash.sha256 import bitrev_permutation
 from zkvm.merkle import MerkleTree
-from zkvm.poly.ntt import barycentric_eval, coset_lde
+from zkvm.poly.ntt import barycentric_eval, coset_lde, intt, ntt
 
 from .fri_prover import _axpy_ext_kernel, answer_query, commit_phase
 from .params import StarkParams
-from .pcs import ProverData
+from .pcs import SALT_WIDTH, ProverData
 from .pcs_types import BatchOpening, OpeningProof, QueryProof
 from .transcript import Transcript
+from .zk import lde_extra_log
 
-__all__ = ["commit", "open_", "shape_header"]
+__all__ = ["commit", "commit_coeffs", "open_", "shape_header", "random_field", "mask_coeffs"]
 
 
 def _log2(n: int) -> int:
@@ -33,36 +35,168 @@ def _log2(n: int) -> int:
     return n.bit_length() - 1
 
 
-def commit(params: StarkParams, evals: list) -> tuple[bytes, ProverData]:
+def random_field(shape) -> np.ndarray:
+    """Uniform field elements in ``[0, p)`` of the given shape from the OS CSPRNG
+    (``os.urandom``; 31-bit draws, rejection of values ≥ p: no modulo bias).
+
+    Correctness (zero knowledge): every mask, salt and masking polynomial comes from here;
+    a predictable source would let a verifier strip the masks."""
+    shape = tuple(int(x) for x in (shape if isinstance(shape, (tuple, list)) else (shape,)))
+    need = int(np.prod(shape, dtype=np.int64))
+    out = np.empty(0, dtype=np.uint32)
+    while out.size < need:
+        draw = need - out.size
+        draw += draw // 8 + 16
+        v = np.frombuffer(os.urandom(4 * draw), dtype=np.uint32) & np.uint32(0x7FFFFFFF)
+        out = np.concatenate([out, v[v < P]])
+    return np.ascontiguousarray(out[:need].reshape(shape))
+
+
+def mask_coeffs(coeffs: np.ndarray, log_n: int, k: int) -> np.ndarray:
+    """Coefficients of ``f + Z_H·r`` (``Z_H = X^n − 1``, ``r`` random with ``k``
+    coefficients per column) from those of ``f`` (``(n, w)``): an ``(n + k, w)`` matrix.
+    ``f + Z_H·r`` equals ``f`` on ``H_n``."""
+    n = 1 << log_n
+    w = coeffs.shape[1]
+    r = random_field((k, w)).astype(np.int64)
+    out = np.zeros((n + k, w), dtype=np.int64)
+    out[:n] = coeffs
+    out[:k] = (out[:k] - r) % P
+    out[n:n + k] = (out[n:n + k] + r) % P
+    return out.astype(np.uint32)
+
+
+def _coeff_lde(coeffs: np.ndarray, log_N: int) -> np.ndarray:
+    """Evaluations over ``g·H_{2^log_N}`` (natural order) of the polynomials with the
+    given ``(D, w)`` coefficients, ``D ≤ 2^log_N``."""
+    D, w = coeffs.shape
+    N = 1 << log_N
+    if D > N:
+        raise ValueError(f"PCS commit: {D} coefficients do not fit an LDE of {N} rows")
+    pw = powers(GENERATOR, D).astype(np.uint64)
+    padded = np.zeros((N, w), dtype=np.uint32)
+    padded[:D] = (coeffs.astype(np.uint64) * pw[:, None]) % P
+    return ntt(padded)
+
+
+def _extra_logs(params: StarkParams, log_ns: list, extra_log) -> list:
+    if extra_log is None:
+        return [lde_extra_log(params, ln) for ln in log_ns]
+    if len(extra_log) != len(log_ns):
+        raise ValueError("PCS commit: extra_log must have one entry per matrix")
+    out = [int(e) for e in extra_log]
+    if any(e < 0 for e in out):
+        raise ValueError("PCS commit: extra_log entries must be >= 0")
+    return out
+
+
+def _tree(ldes: list, salt: bool):
+    mats = list(ldes)
+    if salt:
+        n_max = max(a.shape[0] for a in ldes)
+        mats.append(random_field((n_max, SALT_WIDTH)))
+    return MerkleTree(mats, bit_reversed_rows=True)
+
+
+def commit(params: StarkParams, evals: list, hiding: bool = False,
+           extra_log=None) -> tuple[bytes, ProverData]:
     """See :meth:`zkvm.stark.pcs.FriPcs.commit`."""
     if not isinstance(evals, (list, tuple)) or len(evals) == 0:
         raise ValueError("PCS commit: need a non-empty list of matrices")
-    mats, ldes = [], []
+    if hiding and not params.zk:
+        raise ValueError("PCS commit: hiding commitments need params.zk")
+    mats, log_ns = [], []
     for i, e in enumerate(evals):
         a = np.asarray(e)
         if a.ndim != 2 or a.dtype != np.uint32 or a.shape[1] < 1:
             raise ValueError(f"PCS commit: matrix {i} must be 2-D uint32 with ≥ 1 column, "
                              f"got {a.dtype} {a.shape}")
-        log_n = _log2(a.shape[0])
-        if log_n + params.log_blowup > TWO_ADICITY:
-            raise ValueError(f"PCS commit: matrix {i} too tall for the two-adic domain")
+        log_ns.append(_log2(a.shape[0]))
         if a.size and int(a.max()) >= P:
             raise ValueError(f"PCS commit: matrix {i} has non-canonical entries")
         mats.append(a)
-        ldes.append(coset_lde(a, params.log_blowup, GENERATOR))
-    tree = MerkleTree(ldes, bit_reversed_rows=True)
-    return tree.root, ProverData(mats, ldes, tree, params.log_blowup)
+    extras = _extra_logs(params, log_ns, extra_log)
+    ldes, coeffs = [], []
+    k = params.zk_mask_len()
+    for i, (a, log_n, e) in enumerate(zip(mats, log_ns, extras, strict=True)):
+        log_N = log_n + params.log_blowup + e
+        if log_N > TWO_ADICITY:
+            raise ValueError(f"PCS commit: matrix {i} too tall for the two-adic domain")
+        if not hiding and e == 0:
+            ldes.append(coset_lde(a, params.log_blowup, GENERATOR))
+            coeffs.append(None)
+            continue
+        c = intt(a)
+        if hiding:
+            c = mask_coeffs(c, log_n, k)
+        ldes.append(_coeff_lde(c, log_N))
+        coeffs.append(c)
+    tree = _tree(ldes, hiding)
+    return tree.root, ProverData(mats, ldes, tree, params.log_blowup, coeffs, log_ns, extras,
+                                 hiding)
 
 
-def shape_header(shapes: list) -> bytes:
-    """Canonical bytes of the opening shape ``[[(log_n, width, num_points)]]`` per round,
-    absorbed before any point/value so the encoding of what follows is unambiguous."""
+def commit_coeffs(params: StarkParams, coeffs: list, log_heights: list, extra_log=None,
+                  salt: bool = False) -> tuple[bytes, ProverData]:
+    """See :meth:`zkvm.stark.pcs.FriPcs.commit_coeffs`."""
+    if not isinstance(coeffs, (list, tuple)) or len(coeffs) == 0 or \
+            len(coeffs) != len(log_heights):
+        raise ValueError("PCS commit_coeffs: need one log height per coefficient matrix")
+    log_ns = [int(x) for x in log_heights]
+    extras = _extra_logs(params, log_ns, extra_log)
+    mats, ldes = [], []
+    for i, (c, log_n, e) in enumerate(zip(coeffs, log_ns, extras, strict=True)):
+        a = np.ascontiguousarray(np.asarray(c))
+        if a.ndim != 2 or a.dtype != np.uint32 or a.shape[1] < 1 or a.shape[0] < 1:
+            raise ValueError(f"PCS commit_coeffs: matrix {i} must be 2-D uint32")
+        if int(a.max()) >= P:
+            raise ValueError(f"PCS commit_coeffs: matrix {i} has non-canonical entries")
+        log_N = log_n + params.log_blowup + e
+        if log_n < 0 or log_N > TWO_ADICITY:
+            raise ValueError(f"PCS commit_coeffs: matrix {i}: bad height 2^{log_n}")
+        mats.append(a)
+        ldes.append(_coeff_lde(a, log_N))
+    tree = _tree(ldes, salt)
+    return tree.root, ProverData([None] * len(mats), ldes, tree, params.log_blowup, mats,
+                                 log_ns, extras, salt)
+
+
+def _eval_at(data: ProverData, m: int, z: Ext, cache: dict) -> np.ndarray:
+    """Matrix ``m``'s column polynomials at ``z``: ``(w, 4)``."""
+    if data.coeffs is None or data.coeffs[m] is None:
+        return barycentric_eval(data.evals[m], z)
+    key = (id(data), m)
+    if key not in cache:
+        cache[key] = np.ascontiguousarray(data.coeffs[m].T)
+    ct = cache[key]
+    return ext_lincomb(ct, ext_powers(z, ct.shape[1]))
+
+
+def shape_header(shapes: list, salted: list | None = None) -> bytes:
+    """Canonical bytes of the opening shape ``[[(log_n, width, num_points, extra_log)]]``
+    per round (plus each round's salted flag), absorbed before any point/value so the
+    encoding of what follows is unambiguous."""
+    salted = salted if salted is not None else [False] * len(shapes)
     out = [len(shapes)]
-    for mats in shapes:
-        out.append(len(mats))
-        for (log_n, w, k) in mats:
-            out.extend((log_n, w, k))
+    for mats, sl in zip(shapes, salted, strict=True):
+        out.extend((len(mats), 1 if sl else 0))
+        for (log_n, w, k, e) in mats:
+            out.extend((log_n, w, k, e))
     return struct.pack(f"<{len(out)}I", *out)
+
+
+def mask_round(params: StarkParams, rounds: list):
+    """zk: commit the random DEEP-batch masking polynomial ``R`` (one extension column =
+    4 base columns) with as many coefficients as FRI's tested degree for the largest
+    LDE, ``F·2^(L0 − L_f)``.  Returns ``(root, data)``."""
+    lb = params.log_blowup
+    sizes = [ln + lb + e for data, _ in rounds
+             for ln, e in zip(data.log_heights, data.extra_log_list, strict=True)]
+    L0, Lmin = max(sizes), min(sizes)
+    lf, extra = params.fri_final_shape()
+    lf = min(lf, Lmin - lb)
+    D = ((1 << lf) + extra) << (L0 - lf - lb)
+    return commit_coeffs(params, [random_field((D, 4))], [L0 - lb], extra_log=[0])
 
 
 def open_(params: StarkParams, rounds: list, transcript: Transcript):
@@ -77,7 +211,7 @@ def open_(params: StarkParams, rounds: list, transcript: Transcript):
         data, pts = rd
         if not isinstance(data, ProverData) or data.log_blowup != lb:
             raise ValueError(f"PCS open: round {r} has no ProverData for this log_blowup")
-        if len(pts) != len(data.evals):
+        if len(pts) != len(data.ldes):
             raise ValueError(f"PCS open: round {r} has {len(pts)} point lists for "
                              f"{len(data.evals)} matrices")
         row = []
@@ -87,19 +221,28 @@ def open_(params: StarkParams, rounds: list, transcript: Transcript):
             for z in zs:
                 if not isinstance(z, Ext):
                     raise ValueError("PCS open: points must be Ext")
-            row.append((data.log_heights[m], data.widths[m], len(zs)))
+            row.append((data.log_heights[m], data.widths[m], len(zs), data.extra_log_list[m]))
         shapes.append(row)
-    transcript.absorb_bytes("pcs_shape", shape_header(shapes))
+    rounds = list(rounds)
+    mask_root = None
+    if params.zk:
+        mask_root, mask_data = mask_round(params, rounds)
+        transcript.absorb_digest("pcs_mask_root", mask_root)
+        z0 = rounds[0][1][0][0]
+        rounds.append((mask_data, [[z0]]))
+        shapes.append([(mask_data.log_heights[0], 4, 1, 0)])
+    transcript.absorb_bytes("pcs_shape", shape_header(shapes, [d.salted for d, _ in rounds]))
 
     # 1. evaluate at the points, absorb points and values, then sample alpha
     opened = []
+    ct_cache: dict = {}
     for data, pts in rounds:
         per_mat = []
         for m, zs in enumerate(pts):
             per_pt = []
             for z in zs:
                 try:
-                    vals = barycentric_eval(data.evals[m], z)
+                    vals = _eval_at(data, m, z, ct_cache)
                 except ZeroDivisionError:
                     raise ValueError("PCS open: point lies in the trace domain H_n") from None
                 vals_e = [Ext(tuple(int(t) for t in v)) for v in vals]
@@ -147,9 +290,10 @@ def open_(params: StarkParams, rounds: list, transcript: Transcript):
     L0 = max(inputs)
 
     # 3. FRI
-    fri = commit_phase(inputs, log_blowup=lb, log_final_poly_len=params.log_final_poly_len,
+    lf, final_extra = params.fri_final_shape()
+    fri = commit_phase(inputs, log_blowup=lb, log_final_poly_len=lf,
                        fri_log_arity=params.fri_log_arity, num_queries=params.num_queries,
-                       pow_bits=params.pow_bits, transcript=transcript)
+                       pow_bits=params.pow_bits, transcript=transcript, final_extra=final_extra)
 
     # 4. answer queries
     qps = []
@@ -161,4 +305,8 @@ def open_(params: StarkParams, rounds: list, transcript: Transcript):
             inp.append(BatchOpening(rows, path))
         qps.append(QueryProof(inp, answer_query(fri, q, L0)))
     proof = OpeningProof(fri.commits, fri.final_poly, fri.pow_nonce, qps)
+    if mask_root is not None:
+        proof.mask_root = mask_root
+        proof.mask_values = [v.coeffs for v in opened[-1][0][0]]
+        opened = opened[:-1]
     return opened, proof

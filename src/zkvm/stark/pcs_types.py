@@ -75,12 +75,19 @@ class OpeningProof:
                   log_height)``.
     pow_nonce:    the grinding nonce (u64).
     query_proofs: one :class:`QueryProof` per query (exactly ``params.num_queries``).
+    mask_root:    zk mode only (else None): Merkle root of the random masking polynomial
+                  ``R`` (one extension column = 4 base columns) added to the DEEP batch;
+                  its Merkle openings are the last ``input_openings`` of every query.
+    mask_values:  zk mode only (else None): ``R``'s 4 base columns at the first opening
+                  point, as :data:`ExtTuple` (exactly 4).
     """
 
     fri_commits: list[bytes]
     final_poly: list[tuple]
     pow_nonce: int
     query_proofs: list[QueryProof] = field(default_factory=list)
+    mask_root: bytes | None = None
+    mask_values: list[tuple] | None = None
 
     # ------------------------------------------------------------------ encoding
     def to_bytes(self) -> bytes:
@@ -120,6 +127,18 @@ class OpeningProof:
             out.extend(u32(len(q.fri_openings)))
             for o in q.fri_openings:
                 put_opening(o)
+        if (self.mask_root is None) != (self.mask_values is None):
+            raise ProofFormatError("mask_root and mask_values must be both set or both None")
+        if self.mask_root is None:
+            out.append(0)
+        else:
+            out.append(1)
+            put_digests([self.mask_root])
+            out.extend(u32(len(self.mask_values)))
+            for c in self.mask_values:
+                if len(c) != 4:
+                    raise ProofFormatError("mask value must have 4 ints")
+                out.extend(struct.pack("<4I", *c))
         return bytes(out)
 
     @classmethod
@@ -140,8 +159,18 @@ class OpeningProof:
             nf = r.length()
             fris = [r.opening() for _ in range(nf)]
             qps.append(QueryProof(inputs, fris))
+        flag = r.take(1)[0]
+        mask_root = mask_values = None
+        if flag == 1:
+            roots = r.digests()
+            if len(roots) != 1:
+                raise ProofFormatError("opening proof: expected exactly one mask root")
+            mask_root = roots[0]
+            mask_values = [tuple(r.field_ints(4)) for _ in range(r.length())]
+        elif flag != 0:
+            raise ProofFormatError(f"opening proof: mask flag must be 0 or 1, got {flag}")
         r.finish()
-        return cls(fri_commits, final_poly, nonce, qps)
+        return cls(fri_commits, final_poly, nonce, qps, mask_root, mask_values)
 
 
 class _Reader:

@@ -22,18 +22,23 @@ from .fri import domain_point, verify_fri
 from .params import StarkParams
 from .pcs_types import BatchOpening, OpeningProof, QueryProof
 from .transcript import Transcript
+from .zk import lde_extra_log
+
+#: Salt matrix width of hiding commitments (must equal ``zkvm.stark.pcs.SALT_WIDTH``; the
+#: verifier does not import the prover-side module).
+SALT_WIDTH = 8
 
 __all__ = ["verify"]
 
 
-def _shape_header(shapes) -> bytes:
+def _shape_header(shapes, salted) -> bytes:
     import struct
 
     out = [len(shapes)]
-    for mats in shapes:
-        out.append(len(mats))
-        for (log_n, w, k) in mats:
-            out.extend((log_n, w, k))
+    for mats, sl in zip(shapes, salted, strict=True):
+        out.extend((len(mats), 1 if sl else 0))
+        for (log_n, w, k, e) in mats:
+            out.extend((log_n, w, k, e))
     return struct.pack(f"<{len(out)}I", *out)
 
 
@@ -58,28 +63,58 @@ def verify(params: StarkParams, rounds: list, proof: OpeningProof, transcript: T
     if not isinstance(rounds, (list, tuple)) or len(rounds) == 0:
         raise ShapeError("PCS: need at least one round")
 
+    # ---- zk: the masking round R (committed by the prover, described by the proof)
+    rounds = list(rounds)
+    if params.zk:
+        if proof.mask_root is None or proof.mask_values is None:
+            raise ShapeError("PCS: zk proof without a masking polynomial")
+        if not isinstance(proof.mask_root, (bytes, bytearray)) or len(proof.mask_root) != 32:
+            raise ShapeError("PCS: mask root must be 32 bytes")
+        if len(proof.mask_values) != 4:
+            raise ShapeError(f"PCS: {len(proof.mask_values)} mask values, expected 4")
+        mvals = []
+        for c in proof.mask_values:
+            if len(c) != 4 or any(not isinstance(v, int) or not 0 <= v < P for v in c):
+                raise ProofFormatError("PCS: mask value is not 4 canonical field elements")
+            mvals.append(Ext(tuple(c)))
+    elif proof.mask_root is not None or proof.mask_values is not None:
+        raise ShapeError("PCS: masking polynomial in a non-zk proof")
+
     # ---- statement shapes
-    shapes, stmt = [], []
+    shapes, stmt, salted = [], [], []
     for r, rd in enumerate(rounds):
-        if not isinstance(rd, (list, tuple)) or len(rd) != 2:
-            raise ShapeError(f"PCS round {r}: expected (root, matrices)")
-        root, mats = rd
+        if not isinstance(rd, (list, tuple)) or len(rd) not in (2, 3):
+            raise ShapeError(f"PCS round {r}: expected (root, matrices[, salted])")
+        root, mats = rd[0], rd[1]
+        sl = bool(rd[2]) if len(rd) == 3 else False
+        if sl and not params.zk:
+            raise ShapeError(f"PCS round {r}: salted commitment without zk")
         if not isinstance(root, (bytes, bytearray)) or len(root) != 32:
             raise ShapeError(f"PCS round {r}: root must be 32 bytes")
         if not isinstance(mats, (list, tuple)) or len(mats) == 0:
             raise ShapeError(f"PCS round {r}: no matrices")
         srow, mrow = [], []
         for m, md in enumerate(mats):
-            if not isinstance(md, (list, tuple)) or len(md) != 3:
-                raise ShapeError(f"PCS round {r} matrix {m}: expected (log_height, width, openings)")
-            log_n, w, ops = md
+            if not isinstance(md, (list, tuple)) or len(md) not in (3, 4):
+                raise ShapeError(f"PCS round {r} matrix {m}: expected (log_height, width, openings"
+                                 f"[, extra_log])")
+            log_n, w, ops = md[:3]
             if not isinstance(log_n, int) or not 0 <= log_n <= TWO_ADICITY - lb:
                 raise ShapeError(f"PCS round {r} matrix {m}: bad log_height {log_n!r}")
+            if len(md) == 4:
+                e = md[3]
+            else:
+                try:
+                    e = lde_extra_log(params, log_n)
+                except ValueError:
+                    raise ShapeError(f"PCS round {r} matrix {m}: height too large") from None
+            if not isinstance(e, int) or e < 0 or log_n + lb + e > TWO_ADICITY:
+                raise ShapeError(f"PCS round {r} matrix {m}: bad extra_log {e!r}")
             if not isinstance(w, int) or w < 1:
                 raise ShapeError(f"PCS round {r} matrix {m}: bad width {w!r}")
             if not isinstance(ops, (list, tuple)) or len(ops) == 0:
                 raise ShapeError(f"PCS round {r} matrix {m}: no opening points")
-            L = log_n + lb
+            L = log_n + lb + e
             pts = []
             for k, op in enumerate(ops):
                 if not isinstance(op, (list, tuple)) or len(op) != 2:
@@ -96,13 +131,23 @@ def verify(params: StarkParams, rounds: list, proof: OpeningProof, transcript: T
                     raise ProofFormatError(f"PCS round {r} matrix {m}: opening point lies in the "
                                            f"LDE coset")
                 pts.append((z, list(vals)))
-            srow.append((log_n, w, len(ops)))
+            srow.append((log_n, w, len(ops), e))
             mrow.append((L, w, pts))
         shapes.append(srow)
         stmt.append((bytes(root), mrow))
+        salted.append(sl)
+
+    if params.zk:
+        # the prover's R: 4 base columns, LDE of the largest size, opened at the first point
+        L0 = max(L for _, mrow in stmt for (L, _, _) in mrow)
+        z0 = stmt[0][1][0][2][0][0]
+        shapes.append([(L0 - lb, 4, 1, 0)])
+        stmt.append((bytes(proof.mask_root), [(L0, 4, [(z0, mvals)])]))
+        salted.append(False)
+        transcript.absorb_digest("pcs_mask_root", bytes(proof.mask_root))
 
     # ---- transcript: shape, points, values, then alpha
-    transcript.absorb_bytes("pcs_shape", _shape_header(shapes))
+    transcript.absorb_bytes("pcs_shape", _shape_header(shapes, salted))
     for _, mrow in stmt:
         for (_, _, pts) in mrow:
             for z, vals in pts:
@@ -146,11 +191,14 @@ def verify(params: StarkParams, rounds: list, proof: OpeningProof, transcript: T
             raise ShapeError(f"PCS query {qi}: {len(qp.input_openings)} input openings, "
                              f"expected {len(stmt)}")
         ro = {L: Ext.ZERO for L in sizes}
-        for r, ((root, _), prow, op) in enumerate(zip(stmt, prepared, qp.input_openings, strict=True)):
+        for r, ((root, _), prow, op, sl) in enumerate(zip(stmt, prepared, qp.input_openings,
+                                                           salted, strict=True)):
             if not isinstance(op, BatchOpening):
                 raise ProofFormatError(f"PCS query {qi} round {r}: bad opening type")
             dims = [(L, w) for (L, w, _) in prow]
             Lr = max(L for L, _ in dims)
+            if sl:
+                dims.append((Lr, SALT_WIDTH))
             if len(op.rows) != len(dims):
                 raise ShapeError(f"PCS query {qi} round {r}: {len(op.rows)} rows, expected {len(dims)}")
             for m, row in enumerate(op.rows):
@@ -161,7 +209,7 @@ def verify(params: StarkParams, rounds: list, proof: OpeningProof, transcript: T
                 verify_opening(root, Lr, q >> (L0 - Lr), op.rows, dims, op.path)
             except MerkleError as e:
                 raise MerkleError(f"input round {r}, query {qi}: {e}") from None
-            for (L, w, terms), row in zip(prow, op.rows, strict=True):
+            for (L, w, terms), row in zip(prow, op.rows[:len(prow)], strict=True):
                 s0 = s1 = s2 = s3 = 0
                 for v, (c0, c1, c2, c3) in zip(row, acoef[:w], strict=True):
                     s0 += v * c0
@@ -176,7 +224,8 @@ def verify(params: StarkParams, rounds: list, proof: OpeningProof, transcript: T
                 ro[L] = acc
         return ro
 
-    verify_fri(log_blowup=lb, log_final_poly_len=params.log_final_poly_len,
+    lf, final_extra = params.fri_final_shape()
+    verify_fri(log_blowup=lb, log_final_poly_len=lf, final_extra=final_extra,
                fri_log_arity=params.fri_log_arity, num_queries=params.num_queries,
                pow_bits=params.pow_bits, input_log_sizes=sizes,
                fri_commits=proof.fri_commits, final_poly=proof.final_poly,

@@ -2,7 +2,8 @@
 
 Layout (all integers little-endian; every list is preceded by its u32 length)::
 
-    header      magic b"ZKVMSTRK", version u32, params digest (32), vk digest (32)
+    header      magic b"ZKVMSTRK", version u32, zk flag u8 (0/1), params digest (32),
+                vk digest (32)
     heights     list of u32 log2 trace heights, one per table
     commits     main root (32), aux flag u8 (0/1) [+ aux root (32)], quotient root (32)
     sums        list of claimed LogUp sums, each an extension element (4 × u32)
@@ -30,7 +31,7 @@ from zkvm.stark.errors import ProofFormatError
 from zkvm.stark.pcs_types import OpeningProof
 
 MAGIC = b"ZKVMSTRK"
-VERSION = 1
+VERSION = 2
 _MAX_LIST = 1 << 20
 
 
@@ -41,6 +42,10 @@ class Proof:
     ``opened[r][m][k]``: the values (one Ext per column) of matrix ``m`` of PCS round
     ``r`` at opening point ``k``; rounds are, in order, preprocessed (if the system has
     preprocessed tables), main, aux (if any table has interactions), quotient.
+
+    ``zk``: True if the proof was made in zero-knowledge mode (``params.zk``).  The
+    parameter digest binds the mode too; the verifier checks both agree with its
+    parameters and reports the mode (:class:`zkvm.stark.verifier.VerifyResult`).
     """
 
     params_digest: bytes
@@ -53,6 +58,7 @@ class Proof:
     opened: list
     opening_proof: OpeningProof
     version: int = VERSION
+    zk: bool = False
 
     # ------------------------------------------------------------------ encoding
     def _sections(self) -> list[tuple[str, bytes]]:
@@ -61,7 +67,8 @@ class Proof:
         def ext(e: Ext) -> bytes:
             return struct.pack("<4I", *e.coeffs)
 
-        header = MAGIC + u32(self.version) + _digest(self.params_digest) + _digest(self.vk_digest)
+        header = (MAGIC + u32(self.version) + (b"\x01" if self.zk else b"\x00")
+                  + _digest(self.params_digest) + _digest(self.vk_digest))
         heights = u32(len(self.log_heights)) + b"".join(u32(h) for h in self.log_heights)
         commits = _digest(self.main_root)
         commits += b"\x00" if self.aux_root is None else b"\x01" + _digest(self.aux_root)
@@ -110,6 +117,9 @@ class Proof:
         version = r.u32()
         if version != VERSION:
             raise ProofFormatError(f"unsupported proof version {version} (expected {VERSION})")
+        zk_flag = r.take(1)[0]
+        if zk_flag not in (0, 1):
+            raise ProofFormatError(f"zk flag must be 0 or 1, got {zk_flag}")
         params_digest = r.take(32)
         vk_digest = r.take(32)
         nh = r.length(4)
@@ -136,7 +146,7 @@ class Proof:
         r.finish()
         opening = OpeningProof.from_bytes(pcs_bytes)
         return cls(params_digest, vk_digest, log_heights, main_root, aux_root, quotient_root,
-                   sums, opened, opening, version)
+                   sums, opened, opening, version, zk=bool(zk_flag))
 
 
 def _digest(d) -> bytes:

@@ -22,9 +22,12 @@ Debug mode runs :func:`zkvm.stark.checker.check_traces` first and raises
 :class:`~zkvm.stark.checker.TraceCheckError` listing every failure; ``debug=False`` proves
 whatever it is given (used by negative tests).
 
-Zero-knowledge hook: all trace data goes through ``FriPcs.commit``/``open``; a hiding
-PCS (random trace extension + masking round, see :mod:`zkvm.stark.pcs`) can be swapped
-in without touching the AIRs or this protocol order.
+Zero knowledge (``params.zk``, the default; docs/zero-knowledge.md): the main and aux
+commitments are hiding (``FriPcs.commit(..., hiding=True)``: every column ``f + Z_H·r``,
+salted leaves), the quotient is computed from the masked traces on a larger coset and
+committed as randomised coefficient chunks (:func:`zkvm.stark.quotient.zk_quotient_chunks`,
+salted), and the PCS adds a random masking polynomial to the DEEP/FRI batch.  All
+randomness comes from ``os.urandom``; the protocol order above is unchanged.
 """
 
 from __future__ import annotations
@@ -39,9 +42,11 @@ from zkvm.field.ext import Ext
 from zkvm.stark.checker import TraceCheckError, check_traces
 from zkvm.stark.pcs import FriPcs
 from zkvm.stark.proof import Proof
-from zkvm.stark.quotient import ProvingError, compute_quotient, generate_aux_trace
+from zkvm.stark.quotient import (ProvingError, compute_quotient, generate_aux_trace,
+                                 zk_quotient_chunks)
 from zkvm.stark.system import ProvingKey, StarkSystem
 from zkvm.stark import protocol
+from zkvm.stark.zk import table_layout
 
 
 class Timings(dict):
@@ -101,7 +106,8 @@ def prove(key, traces, public_values, params=None, debug: bool = True,
 
     # 1. main commitment
     with tm.phase("commit_main"):
-        main_root, main_data = pcs.commit([np.ascontiguousarray(t) for t in traces])
+        main_root, main_data = pcs.commit([np.ascontiguousarray(t) for t in traces],
+                                          hiding=params.zk)
     tr_.absorb_digest("main_root", main_root)
 
     # 2. LogUp challenges
@@ -122,7 +128,7 @@ def prove(key, traces, public_values, params=None, debug: bool = True,
                 aux_mats.append(mat)
                 claimed[t.index] = cs
         with tm.phase("commit_aux"):
-            aux_root, aux_data = pcs.commit(aux_mats)
+            aux_root, aux_data = pcs.commit(aux_mats, hiding=params.zk)
         tr_.absorb_digest("aux_root", aux_root)
     claimed_exts = [Ext(tuple(int(c) for c in claimed[t.index])) for t in aux_tables]
     protocol.absorb_claimed_sums(tr_, claimed_exts)
@@ -134,6 +140,8 @@ def prove(key, traces, public_values, params=None, debug: bool = True,
     q_mats = []
     challenges = [lu_alpha.to_array(), lu_beta.to_array()]
     aux_pos = {t.index: j for j, t in enumerate(aux_tables)}
+    layouts = [table_layout(params, log_heights[t.index], t.degree, t.log_quotient_chunks)
+               for t in tables]
     with tm.phase("quotient"):
         for t in tables:
             main_lde = pcs.lde(main_data, t.index)
@@ -141,10 +149,18 @@ def prove(key, traces, public_values, params=None, debug: bool = True,
                        if t.index in pre_index else None)
             aux_lde = (pcs.lde(aux_data, aux_pos[t.index]) if t.index in aux_pos else None)
             cs = claimed.get(t.index)
-            q_mats.append(compute_quotient(t, log_heights[t.index], main_lde, pre_lde, aux_lde,
-                                           params.log_blowup, pv, challenges, cs, alpha))
+            lay = layouts[t.index]
+            q = compute_quotient(t, log_heights[t.index], main_lde, pre_lde, aux_lde,
+                                 params.log_blowup, pv, challenges, cs, alpha, layout=lay)
+            if lay.coeff_chunks:
+                q = zk_quotient_chunks(q, lay, params.zk_mask_len())
+            q_mats.append(q)
     with tm.phase("commit_quotient"):
-        q_root, q_data = pcs.commit(q_mats)
+        if params.zk:
+            q_root, q_data = pcs.commit_coeffs(q_mats, [lay.log_chunk for lay in layouts],
+                                               salt=True)
+        else:
+            q_root, q_data = pcs.commit(q_mats)
     tr_.absorb_digest("quotient_root", q_root)
 
     # 6. out-of-domain point
@@ -170,6 +186,7 @@ def prove(key, traces, public_values, params=None, debug: bool = True,
         claimed_sums=claimed_exts,
         opened=[[[list(v) for v in mat] for mat in rnd] for rnd in opened],
         opening_proof=opening,
+        zk=params.zk,
     )
 
 

@@ -28,12 +28,14 @@ Evaluation is vectorised: the constraint DAG is evaluated with
 the chunk through numba ufuncs), base constraints are combined with one
 ``ext_lincomb`` call per chunk, extension (LogUp) constraints with ``ext_mul``.
 
-Zero-knowledge hook
+Zero-knowledge mode
 -------------------
-Nothing here depends on the trace being the raw witness: a hiding variant would extend
-each committed matrix with random rows/columns *inside the PCS* (randomised LDE) and add
-a random masking polynomial to the quotient round; the AIRs, the constraint evaluation
-on ``D`` and the verifier's identity at ζ are unchanged.
+With ``params.zk`` the committed traces are ``f + Z_H·r`` (``n + k`` coefficients, see
+:mod:`zkvm.stark.zk`): the AIR sees the same values on ``H_n`` but the quotient has up to
+``C_Q = (d − 1)·n + d·(k − 1) + 1`` coefficients, so it is evaluated on a larger coset
+``g·H_{n·2^log_qdomain}`` (still a strided subset of the LDE coset) and returned as
+coefficients; :func:`zk_quotient_chunks` cuts it into chunks of ``c`` coefficients and
+randomises them (``Q_j' = Q_j + X^c·s_j − s_{j−1}``, which leaves ``Σ_j X^{jc} Q_j'`` = ``Q``).
 """
 
 from __future__ import annotations
@@ -134,8 +136,13 @@ def selectors_on_coset(log_n: int, log_q: int):
 
 
 def compute_quotient(table, log_n: int, main_lde, pre_lde, aux_lde, log_blowup: int,
-                     public, challenges, claimed_sum, alpha, method: str | None = None):
+                     public, challenges, claimed_sum, alpha, method: str | None = None,
+                     layout=None):
     """Quotient chunks of one table as an ``(n, 4·2^k)`` matrix of evaluations over H_n.
+
+    ``layout``: a :class:`zkvm.stark.zk.TableLayout`; when it says ``coeff_chunks`` (zk
+    mode) the quotient is evaluated on ``g·H_{n·2^log_qdomain}`` and its coefficients
+    ``(n·2^log_qdomain, 4)`` are returned instead (see :func:`zk_quotient_chunks`).
 
     ``*_lde``: the PCS LDE matrices over ``g·H_{n·B}`` (natural order) or None;
     ``challenges``: [(4,) LogUp α, (4,) β]; ``claimed_sum``: (4,) or None;
@@ -146,12 +153,14 @@ def compute_quotient(table, log_n: int, main_lde, pre_lde, aux_lde, log_blowup: 
     method = method or os.environ.get("ZKVM_QUOTIENT", "numba")
     if method not in ("numba", "numpy"):
         raise ValueError(f"unknown quotient method {method!r}")
-    log_q = table.log_quotient_chunks
+    coeff_out = layout is not None and layout.coeff_chunks
+    log_q = table.log_quotient_chunks if layout is None else layout.log_qdomain
     n = 1 << log_n
     N = n << log_q
-    stride = 1 << (log_blowup - log_q)
-    if log_blowup < log_q:  # pragma: no cover - excluded by params validation
-        raise ProvingError("blowup too small for the constraint degree")
+    rows = main_lde.shape[0]
+    if rows < N or rows % N:  # pragma: no cover - excluded by params validation / layout
+        raise ProvingError("LDE too small for the quotient domain")
+    stride = rows // N
     _, zh_inv, first, last, trans = selectors_on_coset(log_n, log_q)
     cons = table.all_constraints
     base_idx = [i for i, c in enumerate(cons) if not c.expr.is_ext]
@@ -175,7 +184,7 @@ def compute_quotient(table, log_n: int, main_lde, pre_lde, aux_lde, log_blowup: 
               else np.asarray(claimed_sum, dtype=np.uint64)),
              apows.astype(np.uint64), first, last, trans, zh_inv.astype(np.uint64),
              shift, shift - 1, stride, out, rows=N)
-        return _split_chunks(out, n, log_q)
+        return nttmod.coset_intt(out, GENERATOR) if coeff_out else _split_chunks(out, n, log_q)
     # numpy path: column-major views of the quotient-domain rows
     main_q = np.ascontiguousarray(main_lde[::stride].T)
     pre_q = None if pre_lde is None else np.ascontiguousarray(pre_lde[::stride].T)
@@ -236,7 +245,35 @@ def compute_quotient(table, log_n: int, main_lde, pre_lde, aux_lde, log_blowup: 
         # divide by Z_H: value depends on the row index mod 2^log_q
         zi = np.tile(zh_inv, m >> log_q) if m >= shift else zh_inv[np.arange(s, e) % shift]
         out[s:e] = fx.ext_mul_base(acc, zi)
-    return _split_chunks(out, n, log_q)
+    return nttmod.coset_intt(out, GENERATOR) if coeff_out else _split_chunks(out, n, log_q)
+
+
+def zk_quotient_chunks(coeffs: np.ndarray, layout, k: int) -> np.ndarray:
+    """Randomised quotient chunks (zk mode) as one ``(c + k, 4·m)`` coefficient matrix.
+
+    ``coeffs``: the quotient's coefficients ``(M, 4)`` (extension-valued, as returned by
+    :func:`compute_quotient` with a zk layout); ``c = 2^layout.log_chunk``,
+    ``m = layout.num_chunks``.  Chunk ``j`` is ``Q_j' = Q_j + X^c·s_j − s_{j−1}`` with
+    ``Q_j`` the coefficients ``[j·c, (j+1)·c)`` and fresh random extension polynomials
+    ``s_0..s_{m−2}`` of ``k`` coefficients (``s_{−1} = s_{m−1} = 0``), so
+    ``Σ_j X^{jc} Q_j' = Σ_j X^{jc} Q_j = Q`` and the verifier's identity at ζ is
+    unchanged, while each chunk's openings are uniformly random (docs/zero-knowledge.md).
+    Coefficients at index ``≥ m·c`` are dropped: they are zero for an honest quotient
+    (a cheating prover's proof then fails the check at ζ)."""
+    from zkvm.stark.pcs_prover import random_field
+
+    c = 1 << layout.log_chunk
+    m = layout.num_chunks
+    q = np.zeros((m * c, 4), dtype=np.int64)
+    take = min(m * c, coeffs.shape[0])
+    q[:take] = coeffs[:take]
+    out = np.zeros((c + k, m, 4), dtype=np.int64)
+    out[:c] = q.reshape(m, c, 4).transpose(1, 0, 2)
+    for j in range(m - 1):
+        s = random_field((k, 4)).astype(np.int64)
+        out[c:c + k, j] = (out[c:c + k, j] + s) % P
+        out[:k, j + 1] = (out[:k, j + 1] - s) % P
+    return np.ascontiguousarray(out.reshape(c + k, 4 * m).astype(np.uint32))
 
 
 def _split_chunks(out, n, log_q):

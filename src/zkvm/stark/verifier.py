@@ -1,6 +1,7 @@
 """The STARK verifier.  Does not import any prover module.
 
-``verify(vk, proof, public_values, params=None)`` returns ``None`` or raises a subclass
+``verify(vk, proof, public_values, params=None)`` returns a :class:`VerifyResult`
+(``.zk``: whether the proof was zero-knowledge, ``.security_bits``) or raises a subclass
 of :class:`~zkvm.stark.errors.VerificationError` naming the failed step.  ``vk`` is a
 :class:`~zkvm.stark.system.VerifyingKey` (or a ``StarkSystem``, whose key is derived by
 running its ``setup``); ``proof`` is a :class:`~zkvm.stark.proof.Proof` or its bytes.
@@ -22,11 +23,26 @@ from zkvm.stark.logup import public_fingerprint
 from zkvm.stark.pcs_verifier import verify as pcs_verify
 from zkvm.stark.proof import Proof
 from zkvm.stark.system import MIN_LOG_HEIGHT, StarkSystem, VerifyingKey
+from zkvm.stark.zk import table_layout
 
 _XPOW = [Ext.ONE, Ext.X, Ext.X * Ext.X, Ext.X * Ext.X * Ext.X]
 
 
-def verify(vk, proof, public_values, params=None) -> None:
+class VerifyResult:
+    """What a successful verification reports: ``zk`` (the proof was made in
+    zero-knowledge mode) and ``security_bits`` (the parameters' conjectured level)."""
+
+    __slots__ = ("zk", "security_bits")
+
+    def __init__(self, zk: bool, security_bits: int):
+        self.zk = zk
+        self.security_bits = security_bits
+
+    def __repr__(self) -> str:
+        return f"VerifyResult(zk={self.zk}, security_bits={self.security_bits})"
+
+
+def verify(vk, proof, public_values, params=None) -> VerifyResult:
     """Verify ``proof`` for ``public_values`` against ``vk`` (see module docstring)."""
     if isinstance(vk, StarkSystem):
         _, vk = vk.setup()
@@ -47,6 +63,9 @@ def verify(vk, proof, public_values, params=None) -> None:
         raise StatementMismatchError("step 2: proof made with other STARK parameters")
     if proof.vk_digest != vk.digest:
         raise StatementMismatchError("step 2: proof made for another verifying key")
+    if proof.zk is not params.zk:
+        raise StatementMismatchError(f"step 2: proof zk flag {proof.zk} differs from the "
+                                     f"parameters (zk={params.zk})")
 
     # Step 3: public values: exact count, canonical (checklist 17).
     pv = list(public_values)
@@ -71,6 +90,11 @@ def verify(vk, proof, public_values, params=None) -> None:
                                    f"preprocessed height {t.pre_log_height}")
     if protocol.multiplicity_bound(system, hs, pv) >= P:
         raise LogUpOverflowError("step 4: total bus multiplicity could reach p")
+    try:
+        layouts = [table_layout(params, h, t.degree, t.log_quotient_chunks)
+                   for t, h in zip(tables, hs, strict=True)]
+    except ValueError as e:
+        raise TraceHeightError(f"step 4: {e}") from None
 
     # Step 5: transcript seed, main commitment, LogUp challenges.
     tr = protocol.new_transcript(vk, pv, hs)
@@ -107,8 +131,10 @@ def verify(vk, proof, public_values, params=None) -> None:
     if aux_tables:
         expected.append(("aux", proof.aux_root,
                          [(t, hs[t.index], t.aux_width, 2) for t in aux_tables]))
+    # quotient chunks: matrices of height 2^log_chunk (= n without zk)
     expected.append(("quotient", proof.quotient_root,
-                     [(t, hs[t.index], 4 * t.num_quotient_chunks, 1) for t in tables]))
+                     [(t, layouts[t.index].log_chunk, 4 * layouts[t.index].num_chunks, 1)
+                      for t in tables]))
     if len(proof.opened) != len(expected):
         raise ShapeError(f"step 8: {len(proof.opened)} opened rounds, expected {len(expected)}")
     for (rname, _, mats), got in zip(expected, proof.opened, strict=True):
@@ -127,7 +153,7 @@ def verify(vk, proof, public_values, params=None) -> None:
                      opened["main"][t.index],
                      opened.get("preprocessed", {}).get(t.index),
                      opened.get("aux", {}).get(t.index),
-                     opened["quotient"][t.index][0], claimed.get(t.index))
+                     opened["quotient"][t.index][0], claimed.get(t.index), layouts[t.index])
 
     # Step 10: LogUp global sum (checklist 15).
     total = Ext.ZERO
@@ -142,15 +168,17 @@ def verify(vk, proof, public_values, params=None) -> None:
         raise LogUpSumError("step 10: bus sums do not balance (claimed sums + public "
                             "interactions != 0)")
 
-    # Step 11: PCS opening proof (absorbs the opened values, then FRI).
+    # Step 11: PCS opening proof (absorbs the opened values, then FRI).  In zk mode the
+    # witness commitments (main, aux, quotient) are salted; the preprocessed one is not.
     rounds = []
     for (rname, root, mats), got in zip(expected, proof.opened, strict=True):
         entries = []
         for (t, log_h, w, npts), vals in zip(mats, got, strict=True):
             pts = [zeta] if npts == 1 else [zeta, zeta * Ext.from_base(two_adic_generator(log_h))]
             entries.append((log_h, w, list(zip(pts, vals, strict=True))))
-        rounds.append((root, entries))
+        rounds.append((root, entries, params.zk and rname != "preprocessed"))
     pcs_verify(params, rounds, proof.opening_proof, tr)
+    return VerifyResult(params.zk, params.security_bits())
 
 
 def _ext_cols(vals: list, k: int) -> list:
@@ -164,7 +192,7 @@ def _ext_cols(vals: list, k: int) -> list:
     return out
 
 
-def _check_table(t, log_n, zeta, alpha, challenges, pv, main, pre, aux, quot, claimed):
+def _check_table(t, log_n, zeta, alpha, challenges, pv, main, pre, aux, quot, claimed, layout):
     n = 1 << log_n
     main_l, main_n = main
     pre_l, pre_n = pre if pre is not None else ([], [])
@@ -198,9 +226,9 @@ def _check_table(t, log_n, zeta, alpha, challenges, pv, main, pre, aux, quot, cl
     acc = Ext.ZERO
     for v in reversed(vals):  # Σ α^i C_i by Horner
         acc = acc * alpha + (Ext.from_base(v) if isinstance(v, int) else v)
-    chunks = _ext_cols(quot, t.num_quotient_chunks)
+    chunks = _ext_cols(quot, layout.num_chunks)
     q = Ext.ZERO
-    zn = zeta ** n
+    zn = zeta ** (1 << layout.log_chunk)  # Q = Σ_j X^{j·c} Q_j
     zpow = Ext.ONE
     for c in chunks:
         q = q + zpow * c

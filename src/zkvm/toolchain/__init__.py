@@ -2,10 +2,12 @@
 
 Public API: ``build``, ``cached_build``, ``source_digest``, ``BuildResult``,
 ``BuildError``, ``ToolchainError``, ``sdk_include_dir``, ``check_compiler``,
-``ZIG_VERSION``, ``OPT_LEVELS``, ``COMPILERS``.
+``ZIG_VERSION``, ``OPT_LEVELS``, ``COMPILERS``, ``compiler_fingerprint`` (the
+installed compiler's identity, for build manifests), ``CANONICAL_ROOT``.
 """
 
 from .build import (
+    CANONICAL_ROOT,
     COMPILERS,
     OPT_LEVELS,
     ZIG_VERSION,
@@ -16,6 +18,7 @@ from .build import (
     cached_build,
     check_compiler,
     check_hermetic,
+    compiler_fingerprint,
     compiler_flags,
     normalize_opt_level,
     sdk_include_dir,
@@ -23,6 +26,7 @@ from .build import (
 )
 
 __all__ = [
+    "CANONICAL_ROOT",
     "COMPILERS",
     "OPT_LEVELS",
     "ZIG_VERSION",
@@ -33,6 +37,7 @@ __all__ = [
     "cached_build",
     "check_compiler",
     "check_hermetic",
+    "compiler_fingerprint",
     "compiler_flags",
     "normalize_opt_level",
     "sdk_include_dir",

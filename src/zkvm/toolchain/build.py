@@ -19,9 +19,12 @@ How (docs/toolchain.md has the full rules):
 * Sealed environment: the child gets only a fixed ``PATH``, the zig cache directories,
   ``SOURCE_DATE_EPOCH=0``, ``TZ=UTC``, ``LC_ALL=C`` and ``umask 022``; sources are passed
   in byte-wise sorted order.
+* Isolated compiler process: ``python -I -m ziglang`` (no ``PYTHON*`` variables, no
+  user site directory, the working directory not on ``sys.path``).
 * Deterministic output: no debug info (``-g0``), symbols and debug sections of the
   prebuilt musl stripped (``-s``), no build ID (``-Wl,--build-id=none``). After the
-  build the ELF is checked not to contain the temp directory's path.
+  build the ELF is checked not to contain the temp directory's path, the zig
+  installation's path or zig's cache path (:func:`check_hermetic`).
 """
 
 from __future__ import annotations
@@ -44,9 +47,11 @@ ZIG_VERSION = "0.17.0"
 TARGET = "riscv32-linux-musl"
 CPU = "generic_rv32+m+a"
 OPT_LEVELS = ("0", "1", "2", "3", "s", "z")
-COMPILERS = ("zig",)
-"""Compiler routes. A GCC + picolibc route (``riscv64-unknown-elf-gcc -march=rv32im``)
-is planned; it will be a second entry here with its own flag list."""
+COMPILERS = ("zig", "gcc")
+"""Compiler routes. ``"zig"`` is the pinned default whose ELFs (and image IDs) are
+published; ``"gcc"`` (GCC + picolibc, :mod:`zkvm.toolchain.gcc`) is the independent
+second route used to cross-check it. It is not pinned (it is the Debian package that is
+installed)."""
 
 CANONICAL_ROOT = "/zkvm-guest"
 """The path the sealed build directory is mapped to in anything the compiler records."""
@@ -73,13 +78,26 @@ class BuildError(RuntimeError):
 
 @dataclass(frozen=True)
 class BuildResult:
-    """What a build produced. ``sha256`` is the hex digest of the ELF bytes."""
+    """What a build produced. ``sha256`` is the hex digest of the ELF bytes.
+
+    The fields after ``warnings`` describe the build's identity for the build manifest
+    (:mod:`zkvm.manifest`): ``inputs`` are ``(canonical name, sha256 hex)`` of every file
+    the compiler could see, in the order they were copied into the sealed directory
+    (``include/<sdk header>``, then ``src/<header>``, then ``src/<file>.c``); ``flags``
+    is :func:`compiler_flags` with the canonical root written out.
+    """
 
     path: Path
     size: int
     sha256: str
     command: tuple[str, ...]  # the compiler command line (canonical paths)
     warnings: str  # compiler stderr of a successful build ("" when clean)
+    compiler: str = "zig"
+    compiler_version: str = ""
+    opt_level: str = ""
+    defines: tuple[str, ...] = ()
+    flags: tuple[str, ...] = ()
+    inputs: tuple[tuple[str, str], ...] = ()
 
 
 def sdk_include_dir() -> Path:
@@ -218,6 +236,30 @@ def _sealed_env(root: Path) -> dict[str, str]:
     }
 
 
+def ziglang_dir() -> Path | None:
+    """Directory of the installed ``ziglang`` package (holds the ``zig`` binary and its
+    bundled libc sources), or None if it is not installed."""
+    try:
+        dist = importlib.metadata.distribution("ziglang")
+    except importlib.metadata.PackageNotFoundError:
+        return None
+    return Path(str(dist.locate_file("ziglang")))
+
+
+def _sorted_files(paths: Iterable[Path]) -> list[Path]:
+    return sorted(paths, key=lambda q: q.name.encode())  # byte order, not the host locale
+
+
+def _host_paths(tmp: Path) -> list[str]:
+    """Host paths that must never appear in an ELF: the sealed temp directory, the zig
+    installation (its bundled musl sources) and zig's global cache."""
+    out = [str(tmp), str(zig_global_cache_dir())]
+    z = ziglang_dir()
+    if z is not None:
+        out.append(str(z))
+    return out
+
+
 def check_hermetic(elf: bytes, forbidden: Iterable[str]) -> None:
     """Raise BuildError if any of the ``forbidden`` strings (host paths) occurs in ``elf``.
 
@@ -241,30 +283,44 @@ def build(
     ``sources``: a directory (its ``*.c`` files, sorted) or a list of ``.c`` files.
     ``opt_level``: one of ``OPT_LEVELS`` (``"2"``, ``"O2"`` and ``2`` all work).
     ``extra_defines``: ``"NAME"``, ``"NAME=VALUE"`` or ``(name, value)`` items.
-    ``compiler``: only ``"zig"`` today (see ``COMPILERS``).
+    ``compiler``: ``"zig"`` (the pinned default) or ``"gcc"`` (GCC + picolibc,
+    :mod:`zkvm.toolchain.gcc`; see ``COMPILERS``).
 
     Raises BuildError (bad sources, compiler diagnostics in ``.stderr``) or
     ToolchainError (wrong or missing compiler).
     """
     if compiler not in COMPILERS:
         raise ValueError(f"unknown compiler {compiler!r}; available: {', '.join(COMPILERS)}")
-    check_compiler()
-    flags = compiler_flags(opt_level, extra_defines)
+    if compiler == "gcc":
+        return _build_gcc(sources, output, opt_level, extra_defines)
+    version = check_compiler()
+    level = normalize_opt_level(opt_level)
+    defines = tuple(x[2:] for x in _normalize_defines(extra_defines))
+    flags = compiler_flags(level, defines)
     c_files, headers = collect_sources(sources)
     output = Path(output)
 
     tmp = Path(tempfile.mkdtemp(prefix="zkvm-build-"))
+    inputs: list[tuple[str, str]] = []
     try:
         root = tmp / "zkvm-guest"
         (root / "src").mkdir(parents=True)
         (root / "include").mkdir()
-        for h in sorted(sdk_include_dir().glob("*.h"), key=lambda q: q.name.encode()):
-            (root / "include" / h.name).write_bytes(h.read_bytes())
+
+        def put(name: str, data: bytes) -> None:
+            # Correctness: the manifest's hashes are of exactly the bytes the compiler
+            # reads (not of the host files, which could change in between).
+            (root / name).write_bytes(data)
+            inputs.append((name, hashlib.sha256(data).hexdigest()))
+
+        for h in _sorted_files(sdk_include_dir().glob("*.h")):
+            put(f"include/{h.name}", h.read_bytes())
         for f in [*headers, *c_files]:
-            (root / "src" / f.name).write_bytes(f.read_bytes())
+            put(f"src/{f.name}", f.read_bytes())
         real_flags = [x.replace("@ROOT@", str(root)) for x in flags]
         srcs = [f"src/{f.name}" for f in c_files]
-        cmd = [sys.executable, "-m", "ziglang", "cc", *real_flags, "-o", "out.elf", *srcs]
+        # -I: isolated Python (no PYTHON* variables, no user site, cwd not on sys.path).
+        cmd = [sys.executable, "-I", "-m", "ziglang", "cc", *real_flags, "-o", "out.elf", *srcs]
         try:
             proc = subprocess.run(
                 cmd,
@@ -281,12 +337,12 @@ def build(
         if proc.returncode != 0 or not (root / "out.elf").is_file():
             raise BuildError(f"compilation failed (exit code {proc.returncode}):\n{stderr.rstrip()}", stderr)
         elf = (root / "out.elf").read_bytes()
-        check_hermetic(elf, [str(tmp)])
+        check_hermetic(elf, _host_paths(tmp))
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
 
     output.parent.mkdir(parents=True, exist_ok=True)
-    part = output.with_name(output.name + ".part")
+    part = output.with_name(f"{output.name}.{os.getpid()}.part")
     part.write_bytes(elf)
     os.chmod(part, 0o755)
     os.replace(part, output)
@@ -298,7 +354,100 @@ def build(
         sha256=hashlib.sha256(elf).hexdigest(),
         command=tuple(shown),
         warnings=stderr,
+        compiler="zig",
+        compiler_version=version,
+        opt_level=level,
+        defines=defines,
+        flags=tuple(x.replace("@ROOT@", CANONICAL_ROOT) for x in flags),
+        inputs=tuple(inputs),
     )
+
+
+def _build_gcc(sources, output, opt_level, extra_defines) -> BuildResult:
+    """The GCC + picolibc route (:func:`zkvm.toolchain.gcc.build_gcc`), with the
+    manifest fields filled in. Its ``inputs`` are hashed from the host files after the
+    build (the GCC route is a cross-check, not the published one)."""
+    import dataclasses
+
+    from .gcc import build_gcc, check_gcc, gcc_flags, runtime_dir, RUNTIME_SOURCES, LINKER_SCRIPT
+
+    level = normalize_opt_level(opt_level)
+    defines = tuple(x[2:] for x in _normalize_defines(extra_defines))
+    result = build_gcc(sources, output, level, defines)
+    c_files, headers = collect_sources(sources)
+    inputs = [(f"include/{h.name}", _sha256_file(h)) for h in _sorted_files(sdk_include_dir().glob("*.h"))]
+    inputs += [(f"rt/{n}", _sha256_file(runtime_dir() / n)) for n in (*RUNTIME_SOURCES, LINKER_SCRIPT)]
+    inputs += [(f"src/{f.name}", _sha256_file(f)) for f in [*headers, *c_files]]
+    return dataclasses.replace(
+        result,
+        compiler="gcc",
+        compiler_version=check_gcc(),
+        opt_level=level,
+        defines=defines,
+        flags=tuple(x.replace("@ROOT@", CANONICAL_ROOT) for x in gcc_flags(level, defines)),
+        inputs=tuple(inputs),
+    )
+
+
+def _sha256_file(path: Path) -> str:
+    return hashlib.sha256(Path(path).read_bytes()).hexdigest()
+
+
+_FINGERPRINTS: dict = {}
+
+
+def compiler_fingerprint(compiler: str = "zig") -> dict:
+    """Identity of the installed compiler, for the build manifest.
+
+    For ``"zig"``: ``{"name", "package": "ziglang", "version", "package_sha256",
+    "binary_sha256", "host"}``. ``package_sha256`` hashes the sorted ``path,hash`` lines
+    of the wheel's RECORD for every file of the ``ziglang`` package (so it covers the zig
+    binary, its bundled libc sources and headers); ``binary_sha256`` is the hash of the
+    ``zig`` executable as installed. Both differ between platforms (each platform has its
+    own wheel) while the ELFs they build do not, so they are recorded for diagnosis, not
+    compared as part of the build's identity. The result is cached per process (keyed by
+    the binary's size and mtime).
+    """
+    import platform
+
+    host = f"{sys.platform}-{platform.machine()}"
+    if compiler == "gcc":
+        from .gcc import _picolibc_fingerprint, check_gcc, gcc_path
+
+        return {"name": "gcc", "package": "gcc-riscv64-unknown-elf", "version": check_gcc(),
+                "binary_sha256": _sha256_file(Path(gcc_path())),
+                "picolibc_sha256": _picolibc_fingerprint(), "host": host}
+    if compiler != "zig":
+        raise ValueError(f"unknown compiler {compiler!r}; available: {', '.join(COMPILERS)}")
+    version = check_compiler()
+    zdir = ziglang_dir()
+    zig = zdir / "zig" if zdir is not None else None
+    if zig is None or not zig.is_file():
+        raise ToolchainError(f"the ziglang package has no zig executable (looked at {zig})")
+    st = zig.stat()
+    key = (str(zig), st.st_size, st.st_mtime_ns)
+    fp = _FINGERPRINTS.get(key)
+    if fp is None:
+        dist = importlib.metadata.distribution("ziglang")
+        lines = sorted(
+            f"{f.as_posix()},{f.hash.mode}={f.hash.value}"
+            for f in (dist.files or [])
+            if f.hash is not None and f.as_posix().startswith("ziglang/")
+        )
+        h = hashlib.sha256()
+        with open(zig, "rb") as fh:
+            for block in iter(lambda: fh.read(1 << 20), b""):
+                h.update(block)
+        fp = {
+            "name": "zig",
+            "package": "ziglang",
+            "version": version,
+            "package_sha256": hashlib.sha256("\n".join(lines).encode()).hexdigest(),
+            "binary_sha256": h.hexdigest(),
+            "host": host,
+        }
+        _FINGERPRINTS[key] = fp
+    return dict(fp)
 
 
 def source_digest(
