@@ -40,8 +40,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--keep", type=Path, default=Path("csmith-failures"), help="where disagreeing programs go")
     ap.add_argument("--compilers", default=",".join(A.COMPILERS))
     ap.add_argument("--levels", default=",".join(A.LEVELS))
-    ap.add_argument("--max-cycles", type=int, default=50_000_000)
-    ap.add_argument("--qemu-timeout", type=float, default=30.0)
+    ap.add_argument("--max-cycles", type=int, default=10_000_000)
+    ap.add_argument("--qemu-timeout", type=float, default=10.0)
     ap.add_argument("--jobs", "-j", type=int, default=2)
     args = ap.parse_args(argv)
 

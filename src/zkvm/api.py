@@ -43,6 +43,11 @@ def build(
     ``image_id_params`` (None: no image ID, faster). Raises
     ``zkvm.toolchain.BuildError`` or ``ToolchainError``.
     """
+    if manifest is not False and image_id_params is not None:
+        from .manifest import PARAMS_PRESETS
+
+        if image_id_params not in PARAMS_PRESETS:
+            raise ValueError(f"unknown parameter preset {image_id_params!r}; use one of {', '.join(PARAMS_PRESETS)}")
     result = _toolchain_build(sources, output, opt_level=opt_level, extra_defines=defines, compiler=compiler)
     if manifest is not False:
         from .manifest import make_manifest, manifest_path_for, write_manifest

@@ -220,6 +220,16 @@ def disasm(
     typer.echo("\n".join(f"{addr:08x}:  {word:08x}  {text}" for addr, word, text in rows))
 
 
+def _register_audit() -> None:
+    """``zkvm audit``: build with every compiler x optimisation level and compare runs."""
+    from .audit import audit_command
+
+    app.command("audit")(audit_command)
+
+
+_register_audit()
+
+
 def main() -> None:
     """Console-script entry point (``zkvm``)."""
     app()

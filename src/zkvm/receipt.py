@@ -118,7 +118,7 @@ class Receipt:
             chips.append(name)
         pre_root = r.take(32, "preprocessed root")
         ph, ih = struct.unpack("<BB", r.take(2, "log heights"))
-        if not (3 <= ph <= 27 and 3 <= ih <= 27):
+        if not (3 <= ph <= 24 and 3 <= ih <= 24):
             raise ReceiptFormatError("log heights out of range")
         elf = r.take(32, "elf sha256")
         (code,) = struct.unpack("<B", r.take(1, "exit code"))

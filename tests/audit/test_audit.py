@@ -133,3 +133,9 @@ def test_audit_command_exit_codes(tmp_path, audit_cache, monkeypatch):
     assert "random#1" in ok.output and "OK: all 2 builds agree on all 3 inputs" in ok.output
     usage = runner.invoke(app, ["audit-command", str(GUESTS / "clean"), "--levels", "2"])
     assert usage.exit_code == 2 and "no inputs" in usage.output
+
+
+def test_timeouts_are_called_out(audit_cache):
+    report = A.audit(GUESTS / "clean", [InputCase("x", b"abc")], specs("gcc -O2"), cache_dir=audit_cache, max_cycles=500)
+    assert report.results[("gcc -O2", "x")].kind == "timeout"
+    assert "hit the cycle limit (x)" in A.format_report(report)

@@ -175,7 +175,11 @@ def _prog(op, a, b=0, imm=None):
 
 
 def _first(rows):
-    return 0
+    """The row of the attacked instruction: the only one writing x7 (the ``li`` and exit
+    sequences write other registers)."""
+    hits = np.flatnonzero(rows.rd == 7)
+    assert len(hits) == 1
+    return int(hits[0])
 
 
 def _word(limbs):

@@ -222,3 +222,16 @@ def test_build_result_records_the_exact_inputs(tmp_path):
     assert r.compiler == "zig" and r.compiler_version == "0.17.0" and r.opt_level == "2"
     assert "-I" in r.command[:3]  # isolated python for the compiler process
     assert all("@ROOT@" not in f for f in r.flags) and "-ffile-prefix-map=/zkvm-guest=/zkvm-guest" in r.flags
+
+
+def test_no_debug_info_symbols_or_build_id(example_elfs):
+    """Nothing host- or time-dependent can hide in the ELF: no debug sections, no symbol
+    tables, no build-ID note (and the loaded segments hold only code and data)."""
+    from zkvm.manifest import elf_layout
+
+    for name, path in example_elfs.items():
+        lay = elf_layout(path.read_bytes())
+        names = {s["name"] for s in lay["sections"]}
+        assert not any(n.startswith((".debug", ".zdebug")) for n in names), (name, names)
+        assert not names & {".symtab", ".strtab", ".note.gnu.build-id"}, (name, names)
+        assert not any(s["type"] == "PT_NOTE" for s in lay["segments"]), name

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import math
 
+import numba
 import numpy as np
 import pytest
 
@@ -70,8 +71,14 @@ def _params(zk: bool) -> StarkParams:
 
 @pytest.fixture
 def fixed_challenges(monkeypatch):
-    """TEST-ONLY: challenges independent of everything absorbed."""
+    """TEST-ONLY: challenges independent of everything absorbed.  (Also runs numba's
+    parallel kernels on one thread: these proofs are tiny and on a loaded machine the
+    thread start-up dominates, ~30x.)"""
     monkeypatch.setattr(Transcript, "absorb_bytes", lambda self, label, data: None)
+    threads = numba.get_num_threads()
+    numba.set_num_threads(1)
+    yield
+    numba.set_num_threads(threads)
 
 
 def _features(proof) -> dict[str, list[int]]:
@@ -151,7 +158,7 @@ def _distinguish(params, count):
 
 
 def test_opened_values_uniform_and_witness_independent(fixed_challenges):
-    pu_a, pu_b, p_ab, groups = _distinguish(_params(zk=True), count=20)
+    pu_a, pu_b, p_ab, groups = _distinguish(_params(zk=True), count=40)
     # every group the verifier sees is covered: trace/aux/quotient openings, LDE rows, FRI
     assert {"main@0", "main@1", "aux@0", "aux@1", "quotient@0", "main_lde_row",
             "aux_lde_row", "quotient_lde_row", "fri_layer0", "fri_final"} <= set(groups)

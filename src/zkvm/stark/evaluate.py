@@ -64,8 +64,10 @@ class NumpyAlgebra(Algebra):
             if ka == 0 and kb == 0:
                 return (a + b) % P
             return bb.add(a, b)
-        if ka == 2 and kb == 2:
-            return ExtScalar(fx.ext_add(a.arr, b.arr))
+        if ka in (0, 2) and kb in (0, 2):
+            # extension scalar with a base/extension scalar: the result is a scalar,
+            # never a bare (4,) array (which the next operation would read as 4 rows)
+            return ExtScalar(fx.ext_add(self._ext(a), self._ext(b)))
         return fx.ext_add(self._ext(a), self._ext(b))
 
     def sub(self, a, b):
@@ -74,8 +76,10 @@ class NumpyAlgebra(Algebra):
             if ka == 0 and kb == 0:
                 return (a - b) % P
             return bb.sub(a, b)
-        if ka == 2 and kb == 2:
-            return ExtScalar(fx.ext_sub(a.arr, b.arr))
+        if ka in (0, 2) and kb in (0, 2):
+            # extension scalar with a base/extension scalar: the result is a scalar,
+            # never a bare (4,) array (which the next operation would read as 4 rows)
+            return ExtScalar(fx.ext_sub(self._ext(a), self._ext(b)))
         return fx.ext_sub(self._ext(a), self._ext(b))
 
     def mul(self, a, b):

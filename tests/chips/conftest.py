@@ -1,0 +1,20 @@
+"""Shared fixtures of the chips tests: small asm programs and a cached Machine per program."""
+
+from __future__ import annotations
+
+import os
+import sys
+
+import pytest
+
+os.environ.setdefault("NUMBA_CACHE_DIR", os.path.join(os.path.dirname(__file__), "..", "..",
+                                                      ".zkvm-cache", "numba"))
+# numba's SSA pass recurses once per basic block of the generated quotient kernels
+sys.setrecursionlimit(max(sys.getrecursionlimit(), 200000))
+
+
+@pytest.fixture(scope="session")
+def testing_params():
+    from zkvm.stark.params import StarkParams
+
+    return StarkParams.testing()
