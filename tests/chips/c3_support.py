@@ -171,3 +171,122 @@ def mutate(trace, row, c, value):
 
 def find_rows(air, rows, op, pred=lambda i: True):
     return [i for i in range(rows.n) if op_of(air, rows, i) == op and pred(i)]
+
+
+# ---------------------------------------------------------------------------------------
+# end to end: whole-machine proofs and the malicious-prover harness
+
+def e2e_params():
+    return StarkParams.testing()
+
+
+def machine_for(words):
+    from zkvm.chips.machine import Machine
+
+    return Machine.for_program(Program.from_words(list(words) + exit_program(0)), e2e_params())
+
+
+def prove_and_verify(words):
+    """Execute, prove with the debug checker on, verify; returns the Machine."""
+    from zkvm.chips.machine import verify
+
+    m = machine_for(words)
+    receipt = m.prove(debug=True)
+    assert verify(receipt, m.image_id) == (0, b"")
+    return m
+
+
+def patch_events(res, fn):
+    """A copy of ExecutionResult ``res`` whose events are ``fn(rows)`` (``rows``: an
+    ``(n, 9)`` int64 array in ``EVENT_COLUMNS`` order; ``fn`` may edit, delete or insert
+    rows).  Used to build the *consistent* rest of a forged execution."""
+    import dataclasses
+
+    from zkvm.riscv.events import EVENT_COLUMNS, Events
+
+    ev = res.events
+    rows = np.stack([getattr(ev, c).astype(np.int64) for c in EVENT_COLUMNS], axis=1)
+    rows = np.asarray(fn(rows), dtype=np.int64) & M32
+    new = Events.from_rows(rows.astype(np.uint32))
+    return dataclasses.replace(res, events=new, cycles=len(new))
+
+
+EV = {c: i for i, c in enumerate(("pc", "next_pc", "insn", "rs1_val", "rs2_val", "rd_val",
+                                  "mem_addr", "mem_before", "mem_after"))}
+
+
+def event_row(rows, pc):
+    """Index of the (first) event at ``pc``."""
+    return int(np.flatnonzero(rows[:, EV["pc"]] == pc)[0])
+
+
+def bytes_trace_for_valid_lookups(system, traces, pv):
+    """Byte-table multiplicities a cheating prover would commit: every lookup that is a
+    table row is counted; the others cannot be matched and stay unbalanced."""
+    from zkvm.chips.bytes import BytesAir
+
+    msgs, mults = [], []
+    for t, tr in zip(system.tables, traces):
+        if t.name == "bytes":
+            continue
+        n = tr.shape[0]
+        leaf = trace_leaf(tr, t.pre_trace, pv)
+        for it in t.compiled.interactions:
+            if it.bus.id != buses.BYTES.id:
+                continue
+            ev = sym.evaluate(list(it.values) + [it.multiplicity], leaf, NumpyAlgebra())
+            ev = [broadcast_base(x, n) for x in ev]
+            keep = (ev[4] != 0) & bytes_valid(*ev[:4])
+            msgs.append(np.stack(ev[:4], axis=1)[keep])
+            mults.append(ev[4][keep])
+    return BytesAir.generate_trace(np.concatenate(msgs), np.concatenate(mults))
+
+
+def attack(m, res, chip, forge, expect_constraints=(), expect_bytes=False):
+    """Malicious prover: traces of ``res`` (possibly patched events, so the rest of the
+    machine is consistent with the forgery), then ``forge(air, view, rows)`` edits the
+    chip's trace; Bytes multiplicities are recomputed for every lookup that is a table
+    row.  Checks that exactly the expected constraints fail (and, when no lookup is
+    invalid, that a mutant system without them accepts: the forgery is otherwise complete),
+    then proves with the checker off and asserts that the verifier rejects."""
+    import pytest
+
+    from zkvm.stark import prover, verifier
+    from zkvm.stark.errors import VerificationError
+
+    from zkvm.chips.bytes import BytesAir
+
+    # the forged events may already produce invalid lookups: the machine's honest Bytes
+    # multiplicity pass would refuse them, the cheater recomputes them below anyway
+    m._bytes_trace = lambda system, traces, pv: np.zeros(
+        (1 << 16, len(BytesAir.columns.names)), dtype=np.uint32)
+    w, traces, pv = m.traces(res)
+    system = m.system(len(w.journal))
+    names = [a.name for a in m.airs]
+    ci = names.index(chip)
+    air = m.airs[ci]
+    rows = w.rows.select(w.chip_index == chip)
+    t = traces[ci].copy()
+    forge(air, air.columns.view(t), rows)
+    t %= P
+    traces[ci] = t
+    traces[names.index("bytes")] = bytes_trace_for_valid_lookups(system, traces, pv)
+    rep = check_traces(system, traces, pv)
+    failing = {f"{f.table}.{f.constraint}" for f in rep.constraint_failures}
+    assert failing == {f"{chip}.{c}" for c in expect_constraints}, str(rep)
+    if expect_bytes:
+        assert rep.bus_imbalances and all(b.bus == buses.BYTES.name for b in rep.bus_imbalances), \
+            str(rep)
+    else:
+        assert not rep.bus_imbalances, str(rep)
+        mutant = system.mutant({f"{chip}.{c}" for c in expect_constraints})
+        assert check_traces(mutant, traces, pv).ok
+    pk = m.proving_key(len(w.journal))
+    proof = prover.prove(pk, traces, pv, debug=False)
+    with pytest.raises(VerificationError):
+        verifier.verify(m.verifying_key(len(w.journal)), proof, pv)
+
+
+def set_word(arr_row, value):
+    """Write the 4 byte limbs of ``value`` into a 4-wide row slice."""
+    arr_row[:] = [(int(value) >> (8 * k)) & 0xFF for k in range(4)]

@@ -16,9 +16,9 @@ import numpy as np
 import pytest
 
 from stark_airs import FibAir, ReceiverAir, SenderAir
-from zkvm.field.babybear import GENERATOR, P
+from zkvm.field.babybear import GENERATOR, P, two_adic_generator
 from zkvm.field.ext import Ext
-from zkvm.poly.ntt import intt, ntt
+from zkvm.poly.ntt import evaluate_poly, intt, ntt
 from zkvm.stark.errors import (ConstraintMismatchError, FriError, MerkleError,
                                ShapeError, StatementMismatchError, VerificationError)
 from zkvm.stark.params import StarkParams
@@ -151,13 +151,24 @@ def test_hiding_commit_agrees_with_trace_on_h():
     r2, d2 = pcs.commit([A], hiding=True)
     assert r1 != r2  # fresh masks and salts
     k = PARAMS.zk_mask_len()
-    c = d1.coeffs[0].astype(np.int64)
-    assert c.shape == (16 + k, 3)
+    r = d1.masks[0].astype(np.int64)
+    assert r.shape == (k, 3) and r.any()
+    c = np.zeros((16 + k, 3), dtype=np.int64)  # f + (X^16 − 1)·r
+    c[:16] = intt(A)
+    c[:k] -= r
+    c[16:] += r
+    c %= P
     folded = np.zeros((16, 3), dtype=np.int64)
-    for i in range(c.shape[0]):  # reduce mod X^16 − 1
+    for i in range(c.shape[0]):  # reduce mod X^16 − 1: back to the trace on H
         folded[i % 16] += c[i]
     assert np.array_equal(ntt((folded % P).astype(np.uint32)), A)
-    assert not np.array_equal(c[:16] % P, intt(A).astype(np.int64))  # but it is masked
+    lde = d1.ldes[0]
+    N = lde.shape[0]
+    w = two_adic_generator(N.bit_length() - 1)
+    for j in (0, 1, 5, N - 1):  # the committed LDE is the masked polynomial's
+        x = GENERATOR * pow(w, j, P) % P
+        for col in range(3):
+            assert evaluate_poly(c[:, col].astype(np.uint32), x) == int(lde[j, col])
     e = lde_extra_log(PARAMS, 4)
     assert d1.ldes[0].shape[0] == 16 << (PARAMS.log_blowup + e)
     with pytest.raises(ValueError):

@@ -8,7 +8,7 @@ instead (slow; for tests).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -22,6 +22,7 @@ from .errors import (
 from .events import Events, SyscallAccesses
 from .layout import Program
 from .machine import Machine
+from .precompiles import PrecompileEvents, log_of
 from .spec import run_spec
 from .syscalls import handle_syscall
 
@@ -46,6 +47,11 @@ class ExecutionResult:
     registers: tuple[int, ...]  # x0..x31 at exit
     pc: int  # pc of the exiting ecall
     note: str | None = None  # e.g. "aborted" (musl abort())
+    #: precompile calls per name (e.g. ``{"sha256_compress": 16}``), counted apart from
+    #: ``cycles`` (each call's ecall is one cycle there); empty if none were made.
+    precompile_calls: dict = field(default_factory=dict)
+    #: per-call records (words read/written) when ``record``, else None.
+    precompile_events: PrecompileEvents | None = None
 
 
 def execute(
@@ -82,6 +88,8 @@ def execute(
         registers=tuple(int(v) for v in m.regs[:32]),
         pc=m.pc,
         note=m.note,
+        precompile_calls=log_of(m).calls(),
+        precompile_events=log_of(m).events() if record else None,
     )
 
 

@@ -17,6 +17,7 @@ from __future__ import annotations
 from .errors import GuestError, MemoryFault, UnknownSyscall
 from .layout import MMAP_END, MMAP_START, PAGE_SHIFT, PAGE_SIZE, PERM_R, PERM_W, PROGRAM_END, page_ceil
 from .machine import Machine
+from .precompiles import PRECOMPILE_RANGE, handle_precompile
 
 # Numbers (asm-generic, as used by riscv32 Linux).
 SYS_IOCTL = 29
@@ -40,9 +41,6 @@ SYS_MREMAP = 216
 SYS_MMAP2 = 222
 SYS_MPROTECT = 226
 SYS_MADVISE = 233
-
-#: Reserved for zkvm precompiles (not implemented yet).
-PRECOMPILE_RANGE = range(0x5A00, 0x5B00)
 
 EBADF = 9
 ENOMEM = 12
@@ -228,6 +226,8 @@ def handle_syscall(m: Machine, pc: int) -> None:
         return m.set_reg(10, _neg(ENOMEM))  # musl's realloc falls back to malloc+copy
     if num == SYS_MADVISE:
         return m.set_reg(10, 0)
+    if num in PRECOMPILE_RANGE:
+        return handle_precompile(m, num, pc)
     raise UnknownSyscall(num, pc)
 
 

@@ -122,6 +122,8 @@ class ProverData:
                 in hiding mode), or ``None`` when the matrix is opened from ``evals``.
     log_ns:     ``log2 n_m`` (the trace heights); ``extra_logs``: ``e_m``.
     salted:     True if the tree's last matrix is a salt matrix (hiding commitment).
+    masks:      hiding ``commit`` only: per matrix the ``(k, w)`` coefficients of ``r``;
+                the committed polynomial is ``f + Z_H·r`` with ``f`` given by ``evals``.
     """
 
     evals: list
@@ -132,6 +134,7 @@ class ProverData:
     log_ns: list | None = None
     extra_logs: list | None = None
     salted: bool = False
+    masks: list | None = None
 
     @property
     def root(self) -> bytes:

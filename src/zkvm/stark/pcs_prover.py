@@ -14,7 +14,7 @@ import struct
 import numpy as np
 
 from zkvm.field.babybear import GENERATOR, P, TWO_ADICITY, powers, two_adic_generator
-from zkvm.field.ext import Ext, ext_inv, ext_lincomb, ext_mul, ext_powers, ext_sub
+from zkvm.field.ext import Ext, ext_add, ext_inv, ext_lincomb, ext_mul, ext_powers, ext_sub
 from zkvm.hash.sha256 import bitrev_permutation
 from zkvm.merkle import MerkleTree
 from zkvm.poly.ntt import barycentric_eval, coset_lde, intt, ntt
@@ -56,9 +56,13 @@ def mask_coeffs(coeffs: np.ndarray, log_n: int, k: int) -> np.ndarray:
     """Coefficients of ``f + Z_H·r`` (``Z_H = X^n − 1``, ``r`` random with ``k``
     coefficients per column) from those of ``f`` (``(n, w)``): an ``(n + k, w)`` matrix.
     ``f + Z_H·r`` equals ``f`` on ``H_n``."""
+    return _apply_mask(coeffs, log_n, random_field((k, coeffs.shape[1])))
+
+
+def _apply_mask(coeffs: np.ndarray, log_n: int, r: np.ndarray) -> np.ndarray:
     n = 1 << log_n
-    w = coeffs.shape[1]
-    r = random_field((k, w)).astype(np.int64)
+    k, w = r.shape
+    r = r.astype(np.int64)
     out = np.zeros((n + k, w), dtype=np.int64)
     out[:n] = coeffs
     out[:k] = (out[:k] - r) % P
@@ -116,24 +120,26 @@ def commit(params: StarkParams, evals: list, hiding: bool = False,
             raise ValueError(f"PCS commit: matrix {i} has non-canonical entries")
         mats.append(a)
     extras = _extra_logs(params, log_ns, extra_log)
-    ldes, coeffs = [], []
+    ldes, coeffs, masks = [], [], []
     k = params.zk_mask_len()
     for i, (a, log_n, e) in enumerate(zip(mats, log_ns, extras, strict=True)):
         log_N = log_n + params.log_blowup + e
         if log_N > TWO_ADICITY:
             raise ValueError(f"PCS commit: matrix {i} too tall for the two-adic domain")
-        if not hiding and e == 0:
-            ldes.append(coset_lde(a, params.log_blowup, GENERATOR))
+        if not hiding:
+            ldes.append(coset_lde(a, params.log_blowup + e, GENERATOR))
             coeffs.append(None)
+            masks.append(None)
             continue
-        c = intt(a)
-        if hiding:
-            c = mask_coeffs(c, log_n, k)
+        # f' = f + Z_H·r from the coefficients (n + k of them), then one size-N NTT
+        r = random_field((k, a.shape[1]))
+        c = _apply_mask(intt(a), log_n, r)
         ldes.append(_coeff_lde(c, log_N))
         coeffs.append(c)
+        masks.append(r)
     tree = _tree(ldes, hiding)
     return tree.root, ProverData(mats, ldes, tree, params.log_blowup, coeffs, log_ns, extras,
-                                 hiding)
+                                 hiding, masks)
 
 
 def commit_coeffs(params: StarkParams, coeffs: list, log_heights: list, extra_log=None,
@@ -164,7 +170,15 @@ def commit_coeffs(params: StarkParams, coeffs: list, log_heights: list, extra_lo
 def _eval_at(data: ProverData, m: int, z: Ext, cache: dict) -> np.ndarray:
     """Matrix ``m``'s column polynomials at ``z``: ``(w, 4)``."""
     if data.coeffs is None or data.coeffs[m] is None:
-        return barycentric_eval(data.evals[m], z)
+        vals = barycentric_eval(data.evals[m], z)
+        r = data.masks[m] if data.masks is not None else None
+        if r is None:
+            return vals
+        # + Z_H(z)·r(z), Z_H = X^n − 1
+        n = data.evals[m].shape[0]
+        zh = (z ** n - Ext.ONE).to_array()
+        rz = ext_lincomb(np.ascontiguousarray(r.T), ext_powers(z, r.shape[0]))
+        return ext_add(vals, ext_mul(rz, np.broadcast_to(zh, rz.shape).copy()))
     key = (id(data), m)
     if key not in cache:
         cache[key] = np.ascontiguousarray(data.coeffs[m].T)

@@ -159,6 +159,298 @@ static inline void zkvm_commit_u32(uint32_t value)
     zkvm_commit(b, 4);
 }
 
+/* ----------------------------------------------------------------------------------
+ * Precompiles (docs/abi.md, "Precompiles"): hash permutations the zkvm executes and
+ * proves with dedicated circuits instead of thousands of RV32IM instructions.
+ *
+ *   0x5A00 SHA256_COMPRESS  a0 = uint32_t state[8] (in/out), a1 = 64-byte block;
+ *                           both 4-byte aligned
+ *   0x5A01 KECCAK_F1600     a0 = uint64_t state[25] (in/out, 200 bytes); 4-byte aligned
+ *
+ * Both return 0 in a0. Under Linux/qemu-riscv32 the numbers are unknown (-ENOSYS); the
+ * wrappers below then compute the same function in plain C, so the same ELF still runs
+ * there. Define ZKVM_NO_PRECOMPILES before including zkvm.h to always use the plain C
+ * code (for comparisons: same results, every round proved as RV32IM instructions).
+ *
+ * Names: zkvm_sha256.h (plain C SHA-256) already owns zkvm_sha256_compress() and
+ * zkvm_sha256(), so the precompile-backed SHA-256 functions here are zkvm_sha256_accel*;
+ * a guest may include both headers.
+ * ---------------------------------------------------------------------------------- */
+#define ZKVM_SYS_SHA256_COMPRESS 0x5A00
+#define ZKVM_SYS_KECCAK_F1600 0x5A01
+
+static inline uint32_t zkvm__rotr32(uint32_t x, unsigned n)
+{
+    return (x >> n) | (x << ((32u - n) & 31u));
+}
+
+/* Plain C SHA-256 compression (FIPS 180-4 6.2.2); the precompile's fallback. */
+static inline void zkvm__sha256_compress_sw(uint32_t state[8], const uint8_t block[64])
+{
+    static const uint32_t k[64] = {
+        0x428a2f98u, 0x71374491u, 0xb5c0fbcfu, 0xe9b5dba5u, 0x3956c25bu, 0x59f111f1u, 0x923f82a4u, 0xab1c5ed5u,
+        0xd807aa98u, 0x12835b01u, 0x243185beu, 0x550c7dc3u, 0x72be5d74u, 0x80deb1feu, 0x9bdc06a7u, 0xc19bf174u,
+        0xe49b69c1u, 0xefbe4786u, 0x0fc19dc6u, 0x240ca1ccu, 0x2de92c6fu, 0x4a7484aau, 0x5cb0a9dcu, 0x76f988dau,
+        0x983e5152u, 0xa831c66du, 0xb00327c8u, 0xbf597fc7u, 0xc6e00bf3u, 0xd5a79147u, 0x06ca6351u, 0x14292967u,
+        0x27b70a85u, 0x2e1b2138u, 0x4d2c6dfcu, 0x53380d13u, 0x650a7354u, 0x766a0abbu, 0x81c2c92eu, 0x92722c85u,
+        0xa2bfe8a1u, 0xa81a664bu, 0xc24b8b70u, 0xc76c51a3u, 0xd192e819u, 0xd6990624u, 0xf40e3585u, 0x106aa070u,
+        0x19a4c116u, 0x1e376c08u, 0x2748774cu, 0x34b0bcb5u, 0x391c0cb3u, 0x4ed8aa4au, 0x5b9cca4fu, 0x682e6ff3u,
+        0x748f82eeu, 0x78a5636fu, 0x84c87814u, 0x8cc70208u, 0x90befffau, 0xa4506cebu, 0xbef9a3f7u, 0xc67178f2u,
+    };
+    uint32_t w[64];
+    for (int t = 0; t < 16; t++) {
+        w[t] = ((uint32_t)block[4 * t] << 24) | ((uint32_t)block[4 * t + 1] << 16) |
+               ((uint32_t)block[4 * t + 2] << 8) | (uint32_t)block[4 * t + 3];
+    }
+    for (int t = 16; t < 64; t++) {
+        uint32_t s0 = zkvm__rotr32(w[t - 15], 7) ^ zkvm__rotr32(w[t - 15], 18) ^ (w[t - 15] >> 3);
+        uint32_t s1 = zkvm__rotr32(w[t - 2], 17) ^ zkvm__rotr32(w[t - 2], 19) ^ (w[t - 2] >> 10);
+        w[t] = w[t - 16] + s0 + w[t - 7] + s1;
+    }
+    uint32_t a = state[0], b = state[1], c = state[2], d = state[3];
+    uint32_t e = state[4], f = state[5], g = state[6], h = state[7];
+    for (int t = 0; t < 64; t++) {
+        uint32_t t1 = h + (zkvm__rotr32(e, 6) ^ zkvm__rotr32(e, 11) ^ zkvm__rotr32(e, 25)) +
+                      ((e & f) ^ (~e & g)) + k[t] + w[t];
+        uint32_t t2 = (zkvm__rotr32(a, 2) ^ zkvm__rotr32(a, 13) ^ zkvm__rotr32(a, 22)) +
+                      ((a & b) ^ (a & c) ^ (b & c));
+        h = g;
+        g = f;
+        f = e;
+        e = d + t1;
+        d = c;
+        c = b;
+        b = a;
+        a = t1 + t2;
+    }
+    state[0] += a;
+    state[1] += b;
+    state[2] += c;
+    state[3] += d;
+    state[4] += e;
+    state[5] += f;
+    state[6] += g;
+    state[7] += h;
+}
+
+static inline uint64_t zkvm__rotl64(uint64_t x, unsigned n)
+{
+    return n ? (x << n) | (x >> (64u - n)) : x;
+}
+
+/* Plain C Keccak-f[1600] (FIPS 202, 24 rounds), lane (x, y) at st[x + 5y]. */
+static inline void zkvm__keccakf_sw(uint64_t st[25])
+{
+    static const uint64_t rc[24] = {
+        0x0000000000000001ull, 0x0000000000008082ull, 0x800000000000808aull, 0x8000000080008000ull,
+        0x000000000000808bull, 0x0000000080000001ull, 0x8000000080008081ull, 0x8000000000008009ull,
+        0x000000000000008aull, 0x0000000000000088ull, 0x0000000080008009ull, 0x000000008000000aull,
+        0x000000008000808bull, 0x800000000000008bull, 0x8000000000008089ull, 0x8000000000008003ull,
+        0x8000000000008002ull, 0x8000000000000080ull, 0x000000000000800aull, 0x800000008000000aull,
+        0x8000000080008081ull, 0x8000000000008080ull, 0x0000000080000001ull, 0x8000000080008008ull,
+    };
+    static const unsigned char rho[25] = {0,  1,  62, 28, 27, 36, 44, 6,  55, 20, 3,  10, 43,
+                                          25, 39, 41, 45, 15, 21, 8,  18, 2,  61, 56, 14};
+    uint64_t b[25], c[5];
+    for (int r = 0; r < 24; r++) {
+        for (int x = 0; x < 5; x++) {
+            c[x] = st[x] ^ st[x + 5] ^ st[x + 10] ^ st[x + 15] ^ st[x + 20];
+        }
+        for (int x = 0; x < 5; x++) {
+            uint64_t d = c[(x + 4) % 5] ^ zkvm__rotl64(c[(x + 1) % 5], 1);
+            for (int y = 0; y < 25; y += 5) {
+                st[x + y] ^= d;
+            }
+        }
+        for (int x = 0; x < 5; x++) {
+            for (int y = 0; y < 5; y++) {
+                b[y + 5 * ((2 * x + 3 * y) % 5)] = zkvm__rotl64(st[x + 5 * y], rho[x + 5 * y]);
+            }
+        }
+        for (int y = 0; y < 25; y += 5) {
+            for (int x = 0; x < 5; x++) {
+                st[x + y] = b[x + y] ^ (~b[(x + 1) % 5 + y] & b[(x + 2) % 5 + y]);
+            }
+        }
+        st[0] ^= rc[r];
+    }
+}
+
+/* SHA-256 compression of one 64-byte block into `state` (H0..H7 as native uint32_t).
+ * Uses the SHA256_COMPRESS precompile (one ecall); `block` may have any alignment. */
+static inline void zkvm_sha256_accel_compress(uint32_t state[8], const uint8_t block[64])
+{
+#ifdef ZKVM_NO_PRECOMPILES
+    zkvm__sha256_compress_sw(state, block);
+#else
+    uint32_t aligned[16];
+    const uint8_t *blk = block;
+    if (((uintptr_t)block & 3u) != 0) {
+        __builtin_memcpy(aligned, block, 64);
+        blk = (const uint8_t *)aligned;
+    }
+    if (zkvm_syscall3(ZKVM_SYS_SHA256_COMPRESS, (long)state, (long)blk, 0) != 0) {
+        zkvm__sha256_compress_sw(state, blk); /* not under the zkvm (-ENOSYS) */
+    }
+#endif
+}
+
+/* The Keccak-f[1600] permutation of 25 little-endian lanes (KECCAK_F1600 precompile). */
+static inline void zkvm_keccakf(uint64_t state[25])
+{
+#ifdef ZKVM_NO_PRECOMPILES
+    zkvm__keccakf_sw(state);
+#else
+    if (zkvm_syscall3(ZKVM_SYS_KECCAK_F1600, (long)state, 0, 0) != 0) {
+        zkvm__keccakf_sw(state); /* not under the zkvm (-ENOSYS) */
+    }
+#endif
+}
+
+/* Streaming SHA-256 on the precompile: init, update (any number of times), final. */
+typedef struct {
+    uint32_t state[8];
+    uint32_t block[16]; /* 64 bytes, word aligned for the precompile */
+    uint64_t length;    /* bytes so far */
+    size_t used;        /* bytes buffered in `block` (0..63) */
+} zkvm_sha256_accel_ctx;
+
+static inline void zkvm_sha256_accel_init(zkvm_sha256_accel_ctx *c)
+{
+    static const uint32_t iv[8] = {0x6a09e667u, 0xbb67ae85u, 0x3c6ef372u, 0xa54ff53au,
+                                   0x510e527fu, 0x9b05688cu, 0x1f83d9abu, 0x5be0cd19u};
+    for (int i = 0; i < 8; i++) {
+        c->state[i] = iv[i];
+    }
+    c->length = 0;
+    c->used = 0;
+}
+
+static inline void zkvm_sha256_accel_update(zkvm_sha256_accel_ctx *c, const void *data, size_t len)
+{
+    const uint8_t *p = (const uint8_t *)data;
+    uint8_t *blk = (uint8_t *)c->block;
+    c->length += len;
+    while (len > 0) {
+        if (c->used == 0 && len >= 64) { /* whole blocks straight from the input */
+            zkvm_sha256_accel_compress(c->state, p);
+            p += 64;
+            len -= 64;
+            continue;
+        }
+        size_t take = 64 - c->used;
+        if (take > len) {
+            take = len;
+        }
+        __builtin_memcpy(blk + c->used, p, take);
+        c->used += take;
+        p += take;
+        len -= take;
+        if (c->used == 64) {
+            zkvm_sha256_accel_compress(c->state, blk);
+            c->used = 0;
+        }
+    }
+}
+
+/* Pad (0x80, zeros, 64-bit big-endian bit length) and write the 32-byte digest. */
+static inline void zkvm_sha256_accel_final(zkvm_sha256_accel_ctx *c, uint8_t out[32])
+{
+    uint8_t *blk = (uint8_t *)c->block;
+    uint64_t bits = c->length * 8u;
+    blk[c->used++] = 0x80;
+    if (c->used > 56) {
+        __builtin_memset(blk + c->used, 0, 64 - c->used);
+        zkvm_sha256_accel_compress(c->state, blk);
+        c->used = 0;
+    }
+    __builtin_memset(blk + c->used, 0, 56 - c->used);
+    for (int i = 0; i < 8; i++) {
+        blk[56 + i] = (uint8_t)(bits >> (56 - 8 * i));
+    }
+    zkvm_sha256_accel_compress(c->state, blk);
+    for (int i = 0; i < 8; i++) {
+        out[4 * i] = (uint8_t)(c->state[i] >> 24);
+        out[4 * i + 1] = (uint8_t)(c->state[i] >> 16);
+        out[4 * i + 2] = (uint8_t)(c->state[i] >> 8);
+        out[4 * i + 3] = (uint8_t)c->state[i];
+    }
+}
+
+/* SHA-256 of `len` bytes at `data` into `out` (32 bytes), on the precompile. */
+static inline void zkvm_sha256_accel(const void *data, size_t len, uint8_t out[32])
+{
+    zkvm_sha256_accel_ctx c;
+    zkvm_sha256_accel_init(&c);
+    zkvm_sha256_accel_update(&c, data, len);
+    zkvm_sha256_accel_final(&c, out);
+}
+
+/* Streaming Keccak-256 as used by Ethereum (rate 136 bytes, padding 0x01 ... 0x80; NOT
+ * the SHA3-256 padding 0x06), on the KECCAK_F1600 precompile. */
+typedef struct {
+    uint64_t state[25];
+    size_t used; /* bytes absorbed into the current block (0..135) */
+} zkvm_keccak256_ctx;
+
+#define ZKVM_KECCAK256_RATE 136
+
+static inline void zkvm_keccak256_init(zkvm_keccak256_ctx *c)
+{
+    __builtin_memset(c->state, 0, sizeof c->state);
+    c->used = 0;
+}
+
+static inline void zkvm__keccak_xor_byte(zkvm_keccak256_ctx *c, size_t i, uint8_t v)
+{
+    c->state[i / 8] ^= (uint64_t)v << (8 * (i % 8));
+}
+
+static inline void zkvm_keccak256_update(zkvm_keccak256_ctx *c, const void *data, size_t len)
+{
+    const uint8_t *p = (const uint8_t *)data;
+    while (len > 0) {
+        if (c->used == 0 && len >= ZKVM_KECCAK256_RATE) { /* whole blocks, lane at a time */
+            for (int i = 0; i < ZKVM_KECCAK256_RATE / 8; i++) {
+                uint64_t lane = 0;
+                for (int j = 7; j >= 0; j--) {
+                    lane = (lane << 8) | p[8 * i + j];
+                }
+                c->state[i] ^= lane;
+            }
+            zkvm_keccakf(c->state);
+            p += ZKVM_KECCAK256_RATE;
+            len -= ZKVM_KECCAK256_RATE;
+            continue;
+        }
+        zkvm__keccak_xor_byte(c, c->used++, *p++);
+        len--;
+        if (c->used == ZKVM_KECCAK256_RATE) {
+            zkvm_keccakf(c->state);
+            c->used = 0;
+        }
+    }
+}
+
+static inline void zkvm_keccak256_final(zkvm_keccak256_ctx *c, uint8_t out[32])
+{
+    zkvm__keccak_xor_byte(c, c->used, 0x01);
+    zkvm__keccak_xor_byte(c, ZKVM_KECCAK256_RATE - 1, 0x80);
+    zkvm_keccakf(c->state);
+    for (int i = 0; i < 32; i++) {
+        out[i] = (uint8_t)(c->state[i / 8] >> (8 * (i % 8)));
+    }
+}
+
+/* Keccak-256 (Ethereum) of `len` bytes at `data` into `out` (32 bytes). */
+static inline void zkvm_keccak256(const void *data, size_t len, uint8_t out[32])
+{
+    zkvm_keccak256_ctx c;
+    zkvm_keccak256_init(&c);
+    zkvm_keccak256_update(&c, data, len);
+    zkvm_keccak256_final(&c, out);
+}
+
 #ifdef __cplusplus
 }
 #endif
