@@ -284,3 +284,37 @@ def test_exit_relabelled_as_env_syscall(echo):
     v.s_getpid[last] = 1
     rep = check(m, tr, pv)
     assert any(f.constraint == "a7_number" for f in rep.constraint_failures)
+
+
+def test_register_written_twice(echo):
+    """A second copy of a register-writing row (same time) cannot be inserted."""
+    m, w, traces, pv = echo
+    tr, a = mutated(traces, tix(m, "addsub"))
+    v = m.chip_airs["addsub"].columns.view(a)
+    n = int(v.is_real.sum())
+    assert n < a.shape[0]
+    a[n] = a[0]  # row 0 writes a1
+    v.rd_val[n, 0] ^= 1
+    rep = check(m, tr, pv)
+    assert any(b.bus == "exec" for b in rep.bus_imbalances)
+    assert any(b.bus == "memory" for b in rep.bus_imbalances)
+
+
+def test_forged_previous_register_value(arith):
+    m, w, traces, pv = arith
+    tr, a = mutated(traces, tix(m, "addsub"))
+    v = m.chip_airs["addsub"].columns.view(a)
+    v.rd_prev[3, 0] ^= 1
+    rep = check(m, tr, pv)
+    assert any(b.bus == "memory" for b in rep.bus_imbalances)
+
+
+def test_io_chain_cannot_stop_early(echo):
+    """Dropping the last input byte's Io row leaves the IO chain open."""
+    m, w, traces, pv = echo
+    tr, io = mutated(traces, tix(m, "io"))
+    v = m.io_air.columns.view(io)
+    last_input = int(np.flatnonzero((v.is_journal == 0) & (v.is_real == 1))[-1])
+    io[last_input:-1] = io[last_input + 1:].copy()
+    rep = check(m, tr, pv)
+    assert any(b.bus == "io" for b in rep.bus_imbalances)

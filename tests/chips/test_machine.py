@@ -163,3 +163,29 @@ def test_padding_row_sending_rejected(echo_m):
     pv = [pv[0], pv[1] + 1, *pv[2:], int(v.new[pad].sum())]  # claim one more byte
     with pytest.raises(VerificationError):
         verify(forge(echo_m, traces, pv), echo_m.image_id)
+
+
+# ------------------------------------------------------------------ a real guest
+def test_zig_fibonacci_guest_end_to_end(testing_params, tmp_path):
+    """examples/fibonacci (C, musl, printf) built with the pinned zig toolchain."""
+    import os
+    import struct
+
+    from zkvm.chips.machine import CHIP_MODULES, available_chips
+
+    if set(available_chips()) != set(CHIP_MODULES):
+        pytest.skip("not every instruction chip is available yet")
+    src = os.path.join(os.path.dirname(__file__), "..", "..", "examples", "fibonacci", "main.c")
+    if not os.path.exists(src):
+        pytest.skip("examples/fibonacci is missing")
+    try:
+        from zkvm.toolchain.build import build
+        build(src, tmp_path / "fib.elf")
+    except Exception as e:  # toolchain not installed in this environment
+        pytest.skip(f"cannot build the guest: {e}")
+    elf = (tmp_path / "fib.elf").read_bytes()
+    m = Machine.for_program(elf, testing_params)
+    r = m.prove(struct.pack("<I", 10))
+    assert verify(r.to_bytes(), m.image_id) == (0, struct.pack("<I", 55))
+    from zkvm.image_id import elf_sha256
+    assert r.elf_sha256 == elf_sha256(elf)

@@ -216,8 +216,12 @@ def test_call_without_ecall_rejected(calls3):
     assert rep.bus_imbalances
 
 
-def test_prove_verify_and_tampered_trace_fails(calls3, testing_params):
+def test_prove_verify_and_tampered_trace_fails(calls3, testing_params, monkeypatch):
     from zkvm.stark import prover, verifier
+
+    # the numpy quotient path: compiling this wide table's numba kernel takes minutes and
+    # several GB, too much for a unit test (the kernel path is covered by the machine)
+    monkeypatch.setenv("ZKVM_QUOTIENT", "numpy")
 
     pk, vk = calls3.system.setup()
     proof = prover.prove(pk, calls3.traces(), [0], debug=False)
@@ -229,3 +233,29 @@ def test_prove_verify_and_tampered_trace_fails(calls3, testing_params):
     bad = prover.prove(pk, calls3.traces(mut), [0], debug=False)
     with pytest.raises(Exception):
         verifier.verify(vk, bad, [0])
+
+
+def test_machine_hook_traces_match_harness(calls3):
+    from zkvm.chips.precompiles import check_provable, precompile_airs, precompile_traces
+
+    airs = precompile_airs()
+    assert [a.name for a in airs] == ["sha256", "sha256_round"]
+    h = calls3
+    cyc_to_ts = dict(zip(h.calls.cycle.astype(np.int64).tolist(), h.ts.tolist()))
+
+    class Ev:
+        sha256 = h.calls
+        keccak = type("E", (), {"__len__": lambda self: 0})()
+
+    prev = np.concatenate([np.concatenate([h.blk_pts, h.st_pts], axis=1).ravel()])
+    out = precompile_traces(airs, Ev, lambda c: np.array([cyc_to_ts[int(x)] for x in c]), prev)
+    ref = h.traces()
+    assert np.array_equal(out["sha256"], ref[0])
+    assert np.array_equal(out["sha256_round"], ref[1])
+
+    class EvK:
+        sha256 = h.calls
+        keccak = [0]
+
+    with pytest.raises(ValueError, match="KECCAK"):
+        check_provable(EvK)

@@ -75,4 +75,4 @@ def test_rows_extreme_values():
     a[::3] = 0
     f = N.ntt(a)
     assert (f == N.naive_dft(a)).all() and int(f.max()) < P
-    assert (N.coset_lde(a, 2)[::4] == N.coset_lde(a, 2, shift=GENERATOR)[::4]).all()
+    assert (N.coset_lde(a, 2, shift=1)[::4] == a).all()

@@ -8,9 +8,16 @@ there, so they disappear by themselves once the owning layer is fixed.
    the next operation then took it for a base vector of 4 rows, and the prover crashed
    (shape mismatch) on any LogUp message with two constant entries, e.g. ``(op, x, 0, 0)``.
    Prover-side only (the verifier uses ``ScalarAlgebra``); soundness is unaffected.
+2. numba's SSA pass recurses once per basic block of a generated quotient kernel
+   (:mod:`zkvm.stark.kernels`); the kernels of the wide chips exceed Python's default
+   recursion limit of 1000 (``RecursionError`` while compiling).  :func:`ensure_recursion_limit`
+   raises the limit before proving (Python 3.11 frames of pure-Python recursion do not
+   use the C stack, so this is safe).
 """
 
 from __future__ import annotations
+
+import sys
 
 import numpy as np
 
@@ -34,6 +41,11 @@ def _apply():
 
     cls.add = lambda self, a, b: _fix(self, a, b, orig_add)
     cls.sub = lambda self, a, b: _fix(self, a, b, orig_sub)
+
+
+def ensure_recursion_limit(n: int = 200000) -> None:
+    if sys.getrecursionlimit() < n:
+        sys.setrecursionlimit(n)
 
 
 _apply()

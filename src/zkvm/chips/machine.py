@@ -342,6 +342,7 @@ class Machine:
         from zkvm.stark.prover import Timings
 
         tm = timings if timings is not None else {}
+        _workarounds.ensure_recursion_limit()
         t0 = time.perf_counter()
         if result is None:
             result = self.execute(input, max_cycles)

@@ -86,3 +86,38 @@ def split_prev_ts(events, prev_ts):
     sha = prev_ts[: 24 * n].reshape(n, 24)
     kec = prev_ts[24 * n : 24 * n + 50 * m].reshape(m, 50)
     return sha[:, :16], sha[:, 16:], kec
+
+
+# ---------------------------------------------------------------------------- machine hook
+def precompile_airs() -> list:
+    """The precompile tables to append to the machine's AIR list (order fixed; the names
+    are part of the chip list / image ID): ``sha256``, ``sha256_round``.  (The Keccak-f
+    chip is not written yet: a KECCAK_F1600 call is unprovable, see
+    :func:`check_provable`.)"""
+    from zkvm.chips.precompile_sha256 import Sha256Air, Sha256RoundAir
+
+    return [Sha256Air(), Sha256RoundAir()]
+
+
+def check_provable(events) -> None:
+    """Raise ``ValueError`` naming the first precompile the circuits cannot prove yet."""
+    if events is not None and len(events.keccak):
+        raise ValueError("KECCAK_F1600 precompile calls are not provable yet (no Keccak chip)")
+
+
+def precompile_traces(airs, events, ts_of_cycle, prev_ts) -> dict:
+    """``{table name: trace}`` for the tables of :func:`precompile_airs`.
+
+    ``events``: ``ExecutionResult.precompile_events``; ``ts_of_cycle``: as for
+    :func:`memory_accesses`; ``prev_ts``: the ``prev_ts`` of the accesses returned by
+    :func:`memory_accesses` (same order), from the global memory history."""
+    from zkvm.chips.precompile_sha256 import Sha256RoundAir
+
+    check_provable(events)
+    blk, st, _ = split_prev_ts(events, prev_ts)
+    s = events.sha256
+    ts = np.asarray(ts_of_cycle(s.cycle.astype(np.int64)), dtype=np.int64) if len(s) else \
+        np.zeros(0, dtype=np.int64)
+    by = {a.name: a for a in airs}
+    return {"sha256": by["sha256"].generate_trace(s, ts, blk, st),
+            "sha256_round": Sha256RoundAir.generate_trace(len(s))}

@@ -127,6 +127,76 @@ def _compress(state, w):
     state[7] = np.uint32((np.uint64(state[7]) + h) & _M32)
 
 
+# ---------------------------------------------------------------------------- lanes
+#
+# The batch kernels hash LANES messages at once, "SIMD across messages": every value of
+# the FIPS 180-4 computation (schedule word W_t, working variables a..h) is an array of
+# LANES uint32, one per message, and each step is a loop over the lanes.  Those loops have
+# no dependencies between iterations, so LLVM turns each into a few vector instructions
+# (16 × 32-bit lanes fill one AVX-512 register; AVX2 machines use two).  A one-message
+# kernel is a long dependency chain of scalar 32-bit operations and runs ~2.5× slower.
+#
+# The working variables are not shifted each round (h←g, g←f, …): they live in the rows
+# of ``st`` (8, LANES) and round t reads variable r (a = 0 … h = 7) from row (r − t) mod 8;
+# only the new e (written over d's row) and the new a (over h's row, which is dead) are
+# stored.  After 64 rounds (a multiple of 8) the rows are back in a..h order.
+
+#: messages hashed together by the batch kernels (one AVX-512 register of uint32)
+LANES = 16
+
+
+@njit(cache=True, inline="always")
+def _rotr32(x, n):
+    """32-bit rotate right of the uint32 ``x`` (LLVM emits one rotate instruction)."""
+    return np.uint32((x >> np.uint32(n)) | np.uint32(x << np.uint32(32 - n)))
+
+
+@njit(cache=True, inline="always")
+def _compress_lanes(st, W, save, k):
+    """SHA-256 compression of LANES messages: ``st`` (8, LANES) chaining values updated in
+    place; ``W`` (64, LANES) whose rows 0..15 hold the big-endian message block words
+    (rows 16..63 are overwritten with the message schedule); ``save`` (8, LANES) scratch;
+    ``k`` the 64 round constants.  Same arithmetic as :func:`_compress`, per lane.
+    """
+    for t in range(16, 64):
+        x = W[t - 15]
+        y = W[t - 2]
+        w16 = W[t - 16]
+        w7 = W[t - 7]
+        wt = W[t]
+        for l in range(LANES):
+            sig0 = _rotr32(x[l], 7) ^ _rotr32(x[l], 18) ^ np.uint32(x[l] >> np.uint32(3))
+            sig1 = _rotr32(y[l], 17) ^ _rotr32(y[l], 19) ^ np.uint32(y[l] >> np.uint32(10))
+            wt[l] = np.uint32(w16[l] + sig0 + w7[l] + sig1)
+    for r in range(8):
+        for l in range(LANES):
+            save[r, l] = st[r, l]
+    for t in range(64):
+        A = st[(0 - t) & 7]
+        B = st[(1 - t) & 7]
+        C = st[(2 - t) & 7]
+        D = st[(3 - t) & 7]
+        E = st[(4 - t) & 7]
+        F = st[(5 - t) & 7]
+        G = st[(6 - t) & 7]
+        H = st[(7 - t) & 7]
+        kt = k[t]
+        wt = W[t]
+        for l in range(LANES):
+            a = A[l]
+            e = E[l]
+            S1 = _rotr32(e, 6) ^ _rotr32(e, 11) ^ _rotr32(e, 25)
+            ch = np.uint32((e & F[l]) ^ (~e & G[l]))
+            t1 = np.uint32(H[l] + S1 + ch + kt + wt[l])
+            S0 = _rotr32(a, 2) ^ _rotr32(a, 13) ^ _rotr32(a, 22)
+            maj = np.uint32((a & B[l]) ^ (a & C[l]) ^ (B[l] & C[l]))
+            D[l] = np.uint32(D[l] + t1)  # new e
+            H[l] = np.uint32(t1 + S0 + maj)  # new a
+    for r in range(8):
+        for l in range(LANES):
+            st[r, l] = np.uint32(st[r, l] + save[r, l])
+
+
 @njit(cache=True)
 def _padded_byte(msg, i, L):
     """Byte ``i`` of the padded message (bytes ``msg[0:L]``, 0x80, zeros, 64-bit length)."""
@@ -215,29 +285,46 @@ def bitrev_permutation(log_n: int) -> np.ndarray:
 
 @njit(cache=True)
 def _hash_rows_range(mat, prefix, order, out, lo, hi):
-    """Serial: digests of rows [lo, hi) (through ``order`` if non-empty) into ``out``."""
+    """Serial: digests of rows [lo, hi) (through ``order`` if non-empty) into ``out``,
+    LANES rows at a time (the last group repeats its last row in the unused lanes and
+    does not store them)."""
     w = mat.shape[1]
     L = 1 + 4 * w
     nblocks = (L + 9 + 63) // 64
     total_words = nblocks * 16
     bitlen = np.uint32(8 * L)
     pre = np.uint32(prefix)
-    state = np.empty(8, dtype=np.uint32)
-    ws = np.empty(64, dtype=np.uint32)
+    st = np.empty((8, LANES), dtype=np.uint32)
+    save = np.empty((8, LANES), dtype=np.uint32)
+    W = np.empty((64, LANES), dtype=np.uint32)
+    rows = np.empty(LANES, dtype=np.int64)
+    k = _K.copy()
     use_order = order.shape[0] > 0
-    for i in range(lo, hi):
-        if use_order:
-            row = mat[order[i]]
-        else:
-            row = mat[i]
-        for k in range(8):
-            state[k] = IV[k]
+    for g in range(lo, hi, LANES):
+        for l in range(LANES):
+            i = min(g + l, hi - 1)
+            rows[l] = order[i] if use_order else i
+        for r in range(8):
+            for l in range(LANES):
+                st[r, l] = IV[r]
         for blk in range(nblocks):
-            for t in range(16):
-                ws[t] = _row_word(row, w, pre, blk * 16 + t, total_words, bitlen)
-            _compress(state, ws)
-        for k in range(8):
-            out[i, k] = state[k]
+            for j in range(16):
+                # message word t (see _row_word; the branch is the same for every lane)
+                t = blk * 16 + j
+                Wj = W[j]
+                if t <= w:
+                    for l in range(LANES):
+                        hb = pre if t == 0 else np.uint32(mat[rows[l], t - 1] >> np.uint32(24))
+                        lo3 = _bswap24(mat[rows[l], t]) if t < w else np.uint32(0x800000)
+                        Wj[l] = np.uint32((hb << np.uint32(24)) | lo3)
+                else:
+                    v = bitlen if t == total_words - 1 else np.uint32(0)
+                    for l in range(LANES):
+                        Wj[l] = v
+            _compress_lanes(st, W, save, k)
+        for l in range(min(LANES, hi - g)):
+            for r in range(8):
+                out[g + l, r] = st[r, l]
 
 
 @njit(cache=True, parallel=True)
@@ -289,32 +376,48 @@ def hash_rows(mat: np.ndarray, prefix: int = 0, row_order_bitrev: bool = False) 
 
 @njit(cache=True)
 def _hash_pairs_range(left, right, prefix, out, lo, hi):
-    """Serial: compress pairs [lo, hi) into ``out``."""
+    """Serial: compress pairs [lo, hi) into ``out``, LANES pairs at a time.
+
+    The 65-byte message is prefix || L0..L7 || R0..R7 (each word big-endian); the
+    one-byte prefix shifts every word by 8 bits: word t = (low byte of d[t-1]) << 24 |
+    d[t] >> 8, with d[-1] = prefix.  Block 2 is (low byte of R7) << 24 | 0x800000 (the
+    terminator), zeros, and the bit length 65·8.
+    """
     pre = np.uint32(prefix)
-    state = np.empty(8, dtype=np.uint32)
-    ws = np.empty(64, dtype=np.uint32)
-    for i in range(lo, hi):
-        for k in range(8):
-            state[k] = IV[k]
-        # 65-byte message prefix || L0..L7 || R0..R7 (each word big-endian); the
-        # one-byte prefix shifts every word by 8 bits: word t = low byte of d[t-1] << 24
-        # | d[t] >> 8, with d[-1] = prefix and d[16] = 0x80 000000 (terminator).
-        prev = pre
+    st = np.empty((8, LANES), dtype=np.uint32)
+    save = np.empty((8, LANES), dtype=np.uint32)
+    W = np.empty((64, LANES), dtype=np.uint32)
+    idx = np.empty(LANES, dtype=np.int64)
+    k = _K.copy()
+    for g in range(lo, hi, LANES):
+        for l in range(LANES):
+            idx[l] = min(g + l, hi - 1)
+        for r in range(8):
+            for l in range(LANES):
+                st[r, l] = IV[r]
         for t in range(16):
-            if t < 8:
-                d = left[i, t]
-            else:
-                d = right[i, t - 8]
-            ws[t] = ((prev & np.uint32(0xFF)) << np.uint32(24)) | (d >> np.uint32(8))
-            prev = d
-        _compress(state, ws)
-        ws[0] = ((prev & np.uint32(0xFF)) << np.uint32(24)) | np.uint32(0x800000)
+            Wt = W[t]
+            for l in range(LANES):
+                i = idx[l]
+                d = left[i, t] if t < 8 else right[i, t - 8]
+                if t == 0:
+                    prev = pre
+                elif t <= 8:
+                    prev = left[i, t - 1]
+                else:
+                    prev = right[i, t - 9]
+                Wt[l] = ((prev & np.uint32(0xFF)) << np.uint32(24)) | (d >> np.uint32(8))
+        _compress_lanes(st, W, save, k)
+        W0 = W[0]
+        for l in range(LANES):
+            W0[l] = ((right[idx[l], 7] & np.uint32(0xFF)) << np.uint32(24)) | np.uint32(0x800000)
         for t in range(1, 15):
-            ws[t] = np.uint32(0)
-        ws[15] = np.uint32(65 * 8)
-        _compress(state, ws)
-        for k in range(8):
-            out[i, k] = state[k]
+            W[t, :] = np.uint32(0)
+        W[15, :] = np.uint32(65 * 8)
+        _compress_lanes(st, W, save, k)
+        for l in range(min(LANES, hi - g)):
+            for r in range(8):
+                out[g + l, r] = st[r, l]
 
 
 @njit(cache=True, parallel=True)

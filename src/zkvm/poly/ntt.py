@@ -51,7 +51,7 @@ from ..field.babybear import (
     inv_scalar,
     two_adic_generator,
 )
-from ..field.ext import Ext, _emul, _ext_inv_k
+from ..field.ext import Ext, _emul, _ext_inv_flat
 
 __all__ = [
     "NttError",
@@ -1192,7 +1192,7 @@ def barycentric_eval(evals, z, shift: int = 1):
     den[:, 1:] = np.array(zc[1:], dtype=DTYPE)
     if not den.any(axis=1).all():
         raise ZeroDivisionError("barycentric_eval: z lies in the evaluation domain")
-    dinv = _ext_inv_k(den)
+    dinv = _ext_inv_flat(den)
     # weights ω^i / (z − sω^i)
     wts = ((dinv.astype(np.uint64) * pts.astype(np.uint64)[:, None]) % _P64).astype(DTYPE)
     sums = _weighted_col_sums(m, wts, 16 if n >= 1 << 12 else 1)
