@@ -7,7 +7,9 @@ Prints the best-of-N wall time (the machine is shared, so the minimum is the fig
 reflects the code rather than the neighbours) of:
   * a 2^log_n single-column forward NTT with 1 and with 2 numba threads;
   * the batched forward NTT of the LDE width × 2^log_n (per column, per core);
-  * a coset LDE of width × 2^log_n with blowup 2 (log_blowup = 1).
+  * a coset LDE of width × 2^log_n with blowup 2 (log_blowup = 1);
+  * ``ext_inv`` of 2^log_n extension elements (batch inverse, parallel chunks).
+Each line gives wall and process CPU time (all threads), best of N.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ import numba
 import numpy as np
 
 from zkvm.field.babybear import P
+from zkvm.field.ext import ext_inv
 from zkvm.poly.ntt import coset_lde, intt, ntt
 
 
@@ -74,6 +77,10 @@ def main():
         f"coset_lde 2^{args.log_n} x {w} columns, blowup 2^{args.log_blowup}, {maxthreads} threads: "
         f"wall {t:6.3f} s, cpu {c:6.3f} s ({c / w * 100:.2f} cpu-s per 100 columns)"
     )
+    e = rng.integers(1, P, (n, 4), dtype=np.uint32)
+    ext_inv(e[:1024])
+    t, c = best(lambda: ext_inv(e), args.repeats)
+    print(f"ext_inv 2^{args.log_n} elements, {maxthreads} threads: wall {t * 1e3:7.1f} ms, cpu {c * 1e3:7.1f} ms")
 
 
 if __name__ == "__main__":

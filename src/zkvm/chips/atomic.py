@@ -128,7 +128,7 @@ class AtomicAir(Air):
         # new memory value
         f_mm = f["amomin.w"] + f["amomax.w"] + f["amominu.w"] + f["amomaxu.w"]
         sg = f["amomin.w"] + f["amomax.w"]
-        s_ne, lt = eval_compare(b, o, v, sg, is_real, "cmp")
+        _, lt = eval_compare(b, o, v, sg, is_real, "cmp")
         b.assert_eq(loc.keep, (f["amomin.w"] + f["amominu.w"]) * lt
                     + (f["amomax.w"] + f["amomaxu.w"]) * (1 - lt), "keep")
         cin = 0

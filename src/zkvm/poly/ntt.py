@@ -511,6 +511,21 @@ def _dit_cols(cm, tw, log_n, scale_mont):
                 col[i] = _mont(np.uint64(col[i]), scale_mont)
 
 
+@njit(cache=True)
+def _scale_inplace(col, scale_mont):
+    """col[i] ← col[i]·scale (Montgomery-form scalar)."""
+    for i in range(col.shape[0]):
+        col[i] = _mont(np.uint64(col[i]), scale_mont)
+
+
+@njit(cache=True)
+def _dit_col_scaled(col, tw, log_n, scale_mont):
+    """Serial DIT on one contiguous column, then × scale unless scale is R (i.e. 1)."""
+    _dit_column(col, tw, 0, log_n)
+    if scale_mont != _R:
+        _scale_inplace(col, scale_mont)
+
+
 def _tr(src, dst):
     """dst = src.T (dst preallocated); a plain copy when one side is a single row/column."""
     if src.shape[0] == 1 or src.shape[1] == 1:
@@ -572,7 +587,9 @@ def _lde_cols(cm, out, tw_inv, tw_fwd, scale, log_n, log_b):
 
 
 #: target bytes of a cache block of rows (L2 is 1 MiB per core on the project machine)
-_ROW_BLOCK_BYTES = 1 << 19
+_ROW_BLOCK_BYTES = 1 << 20
+#: target bytes touched by one high-stage work item (n/b segments of R rows)
+_ROW_ITEM_BYTES = 1 << 22
 #: the row-major path is used for widths ≥ this (narrower rows do not fill a vector)
 _ROW_MIN_WIDTH = 8
 
@@ -684,8 +701,8 @@ def _row_block_log(log_n: int, w: int) -> int:
 
 def _row_items_log(log_n: int, lb: int, w: int) -> int:
     """log2 of the residues per high-stage work item: n/2^lb segments of 2^log_r rows
-    ≈ _ROW_BLOCK_BYTES in all (at least one row per segment, at most 2^lb)."""
-    seg = (_ROW_BLOCK_BYTES // (4 * max(w, 1))) >> (log_n - lb)
+    ≈ _ROW_ITEM_BYTES in all (at least one row per segment, at most 2^lb)."""
+    seg = (_ROW_ITEM_BYTES // (4 * max(w, 1))) >> (log_n - lb)
     return min(max(0, seg.bit_length() - 1), lb)
 
 
@@ -867,8 +884,20 @@ def _transform(mat, inverse: bool):
         out = _transform_rows(np.ascontiguousarray(a), log_n, inverse)
         return out[:, 0] if one else out
     tw = _twiddles(log_n, inverse)
-    rev = _bitrev_table(log_n)
     scale = np.uint64(inv_scalar(n) * _R % P if inverse else _R)
+    if w == 1 and log_n >= 8:
+        # one column: bit-reverse straight from the input into the output, transform in place
+        out = np.empty((n, 1), dtype=DTYPE)
+        col = out[:, 0]
+        _bitrev_tiled(np.ascontiguousarray(a[:, 0]), col, log_n)
+        if log_n > _LOG_BLOCK and get_num_threads() > 1:
+            _dit_column_par(col, tw, 0, log_n)
+            if inverse:
+                _scale_inplace(col, scale)
+        else:
+            _dit_col_scaled(col, tw, log_n, scale)
+        return out[:, 0] if one else out
+    rev = _bitrev_table(log_n)
     src = np.ascontiguousarray(a)
     out = np.empty((n, w), dtype=DTYPE)
     par_inside = w < get_num_threads() and log_n > _LOG_BLOCK
