@@ -122,10 +122,9 @@ def _bytes_trace_for_valid_lookups(system, traces, pv):
     return BytesAir.generate_trace(np.concatenate(msgs), np.concatenate(mults))
 
 
-def _attack(words, chip, pick, forge, expect_constraints=(), expect_bytes=False):
-    """Run ``words``, forge row ``pick(rows)`` of ``chip`` with ``forge(air, view, r, rows)``,
-    make the rest consistent, check the expected failures, prove with the checker off and
-    assert that the verifier rejects."""
+def _forged_traces(words, chip, pick, forge):
+    """Honest traces of ``words`` with row ``pick(rows)`` of ``chip`` forged by
+    ``forge(air, view, r, rows)`` and the rest of the machine made consistent."""
     m = Machine.for_program(Program.from_words(list(words) + exit_program(0)), PARAMS)
     res = m.execute()
     w, traces, pv = m.traces(res)
@@ -149,21 +148,18 @@ def _attack(words, chip, pick, forge, expect_constraints=(), expect_bytes=False)
     bv.final[krow] = v.rd_val[r]
     traces[bi] = bt
     traces[names.index("bytes")] = _bytes_trace_for_valid_lookups(system, traces, pv)
+    return m, system, traces, pv
 
-    rep = check_traces(system, traces, pv)
-    failing = {f"{f.table}.{f.constraint}" for f in rep.constraint_failures}
-    assert failing == {f"{chip}.{c}" for c in expect_constraints}, failing
-    if expect_bytes:
-        assert rep.bus_imbalances and all(b.bus == buses.BYTES.name for b in rep.bus_imbalances)
-    else:
-        assert not rep.bus_imbalances, str(rep)
-        # without the expected constraints the forgery would be a valid witness
-        mutant = system.mutant({f"{chip}.{c}" for c in expect_constraints})
-        assert check_traces(mutant, traces, pv).ok
-    pk = m.proving_key(len(w.journal))
-    proof = prover.prove(pk, traces, pv, debug=False)
-    with pytest.raises(VerificationError):
-        verifier.verify(m.verifying_key(len(w.journal)), proof, pv)
+
+ATTACKS: dict = {}
+
+
+def attack(expect_constraints=(), expect_bytes=False):
+    """Register ``f() -> (words, chip, forge)`` as a named attack."""
+    def deco(f):
+        ATTACKS[f.__name__] = (f, tuple(expect_constraints), expect_bytes)
+        return f
+    return deco
 
 
 def _prog(op, a, b=0, imm=None):
@@ -186,65 +182,70 @@ def _word(limbs):
     return sum(int(x) << (8 * k) for k, x in enumerate(limbs))
 
 
-def test_malicious_add_wrong_result_limb():
+@attack(["limb0_sum"])
+def add_wrong_result_limb():
     def forge(air, v, r, rows):
         v.rd_val[r, 0] ^= 1
-    _attack(_prog("add", 0x12345678, 0x11111111), "addsub", _first, forge, ["limb0_sum"])
+    return _prog("add", 0x12345678, 0x11111111), "addsub", forge
 
 
-def test_malicious_addi_non_canonical_limb():
+@attack(expect_bytes=True)
+def addi_non_canonical_limb():
     """0xFF + 1 = 0x100 written as limbs [256, 0, 0, 0] with carry0 = 0: the limb sums
     hold, the byte range check of rd does not."""
     def forge(air, v, r, rows):
         v.rd_val[r] = [256, 0, 0, 0]
         v.carry[r] = [0, 0, 0, 0]
-    _attack(_prog("addi", 0xFF, imm=1), "addsub", _first, forge, expect_bytes=True)
+    return _prog("addi", 0xFF, imm=1), "addsub", forge
 
 
-def test_malicious_sub_carry_flipped():
+@attack(["limb0_sum", "limb1_sum"])
+def sub_carry_flipped():
     def forge(air, v, r, rows):
         v.carry[r, 0] = 1 - v.carry[r, 0]
-    _attack(_prog("sub", 5, 3), "addsub", _first, forge, ["carry0_bool", "limb0_sum", "limb1_sum"]
-            if False else ["limb0_sum", "limb1_sum"])
+    return _prog("sub", 5, 3), "addsub", forge
 
 
-def test_malicious_xor_wrong_result_limb():
+@attack(expect_bytes=True)
+def xor_wrong_result_limb():
     def forge(air, v, r, rows):
         v.rd_val[r, 2] ^= 0x40
-    _attack(_prog("xor", 0x12345678, 0x0F0F0F0F), "bitwise", _first, forge, expect_bytes=True)
+    return _prog("xor", 0x12345678, 0x0F0F0F0F), "bitwise", forge
 
 
-def test_malicious_sltu_marker_below_first_difference():
+@attack(["limb2_equal_above"])
+def sltu_marker_below_first_difference():
     """0x12355678 < 0x12345679 is false (limb 2 decides); marking limb 0 says true."""
     def forge(air, v, r, rows):
         v.e[r] = [1, 0, 0, 0]
         v.inv[r] = pow((0x78 - 0x79) % P, P - 2, P)
         v.ltu[r] = 1
         v.rd_val[r, 0] = 1
-    _attack(_prog("sltu", 0x12355678, 0x12345679), "lt", _first, forge, ["limb2_equal_above"])
+    return _prog("sltu", 0x12355678, 0x12345679), "lt", forge
 
 
-def test_malicious_slt_result_flipped():
+@attack(["result"])
+def slt_result_flipped():
     def forge(air, v, r, rows):
         v.rd_val[r, 0] = 1 - v.rd_val[r, 0]
-    _attack(_prog("slt", INT_MIN, 1), "lt", _first, forge, ["result"])
+    return _prog("slt", INT_MIN, 1), "lt", forge
 
 
-def test_malicious_sra_without_sign_fill():
-    """sra 0xDEADBEEF by 9 computed as srl: fill = 0, everything else consistent."""
+@attack(["fill"])
+def sra_without_sign_fill():
+    """sra 0xDEADBEEF by 73 (= 9 mod 32) computed as srl: fill = 0, all else consistent."""
     def forge(air, v, r, rows):
-        a = _word(v.rs1_val[r])
-        res = a >> 9
+        res = _word(v.rs1_val[r]) >> 9
         v.fill[r] = 0
         hi = [int(x) for x in v.hi[r]]
         lo = [int(x) for x in v.lo[r]]
-        u = [hi[k] + (lo[k + 1] if k < 3 else 0) for k in range(4)]
-        v.u[r] = u
+        v.u[r] = [hi[k] + (lo[k + 1] if k < 3 else 0) for k in range(4)]
         v.rd_val[r] = [(res >> (8 * k)) & 0xFF for k in range(4)]
-    _attack(li(6, 9 + 64) + _prog("sra", 0xDEADBEEF, 9 + 64), "shift", _first, forge, ["fill"])
+    return _prog("sra", 0xDEADBEEF, 9 + 64), "shift", forge
 
 
-def test_malicious_mulh_as_unsigned():
+@attack(["ea", "eb"])
+def mulh_as_unsigned():
     def forge(air, v, r, rows):
         A = extended_limbs(np.array([_word(v.rs1_val[r])]), np.array([0]))
         B = extended_limbs(np.array([_word(v.rs2_val[r])]), np.array([0]))
@@ -253,57 +254,87 @@ def test_malicious_mulh_as_unsigned():
         v.prod[r] = prod[0]
         v.carry[r] = carry[0]
         v.rd_val[r] = prod[0, 4:]
-    _attack(_prog("mulh", M32, INT_MIN), "mul", _first, forge, ["ea", "eb"])
+    return _prog("mulh", M32, INT_MIN), "mul", forge
 
 
 def _div_forge(q, rem, zf=None, ovf=None):
     def forge(air, v, r, rows):
-        sub = rows.select(np.array([r]))
-        # a one-row view of row r of the chip trace
-        import numpy as _np
-        one = _np.zeros((1, air.columns.width), dtype=_np.uint32)
+        one = np.zeros((1, air.columns.width), dtype=np.uint32)
         vv = air.columns.view(one)
         for name in air.columns.names:
             getattr(vv, name)[...] = getattr(v, name)[r:r + 1]
         z = int(v.zf[r]) if zf is None else zf
         o = int(v.ovf[r]) if ovf is None else ovf
-        divrem_fill_core(vv, sub, _np.array([q]), _np.array([rem]), _np.array([z]), _np.array([o]))
+        divrem_fill_core(vv, rows.select(np.array([r])), np.array([q]), np.array([rem]),
+                         np.array([z]), np.array([o]))
         for name in air.columns.names:
             getattr(v, name)[r:r + 1] = getattr(vv, name)
     return forge
 
 
-def test_malicious_divu_remainder_equals_dividend():
+@attack(["rem_lt3"])
+def remu_remainder_equals_dividend():
     """q = 0, r = a satisfies b*q + r = a for any b; |r| < |b| rejects it."""
-    _attack(_prog("remu", 0x12345678, 7), "divrem", _first, _div_forge(0, 0x12345678),
-            ["rem_lt3"])
+    return _prog("remu", 0x12345678, 7), "divrem", _div_forge(0, 0x12345678)
 
 
-def test_malicious_rem_remainder_with_wrong_sign():
+@attack(["rem_lt3"])
+def rem_remainder_with_wrong_sign():
     """-7 rem 2: the floor-division pair q = -4, r = 1 (instead of -3, -1)."""
-    _attack(_prog("rem", 0xFFFFFFF9, 2), "divrem", _first, _div_forge((-4) & M32, 1),
-            ["rem_lt3"])
+    return _prog("rem", 0xFFFFFFF9, 2), "divrem", _div_forge((-4) & M32, 1)
 
 
-def test_malicious_divu_quotient_aliased_mod_2_32():
+@attack(["identity4"])
+def divu_quotient_aliased_mod_2_32():
     """2 / 2 with q = 1 + 2^31: b*q + r = 2 + 2^32 agrees with a mod 2^32 only."""
-    _attack(_prog("divu", 2, 2), "divrem", _first, _div_forge(1 + (1 << 31), 0),
-            ["identity4"])
+    return _prog("divu", 2, 2), "divrem", _div_forge(1 + (1 << 31), 0)
 
 
-def test_malicious_divu_by_zero_wrong_quotient():
-    _attack(_prog("divu", 0x12345678, 0), "divrem", _first, _div_forge(0, 0x12345678),
-            ["zf_q0", "zf_q1", "zf_q2", "zf_q3"])
+@attack(["zf_q0", "zf_q1", "zf_q2", "zf_q3"])
+def divu_by_zero_wrong_quotient():
+    return _prog("divu", 0x12345678, 0), "divrem", _div_forge(0, 0x12345678)
 
 
-def test_malicious_div_overflow_flag_on_ordinary_row():
+@attack(["ovf_a0", "ovf_a3", "ovf_b0", "ovf_b1", "ovf_b2", "ovf_b3"])
+def div_overflow_flag_on_ordinary_row():
     """ovf = 1 switches off the high half of the identity, which would admit the
     mod-2^32 aliased quotient of 2 / 2."""
-    _attack(_prog("div", 2, 2), "divrem", _first, _div_forge(1 + (1 << 31), 0, ovf=1),
-            ["ovf_a1" if False else "ovf_a3", "ovf_b0", "ovf_b1", "ovf_b2", "ovf_b3", "ovf_a0"]
-            if False else ["ovf_a3", "ovf_b0", "ovf_b1", "ovf_b2", "ovf_b3"])
+    return _prog("div", 2, 2), "divrem", _div_forge(1 + (1 << 31), 0, ovf=1)
 
 
-def test_malicious_div_int_min_by_minus_one_without_overflow_flag():
-    _attack(_prog("div", INT_MIN, M32), "divrem", _first, _div_forge(INT_MIN, 0, ovf=0),
-            ["identity4", "identity5", "identity6", "identity7"])
+@attack(["identity4", "identity5", "identity6", "identity7"])
+def div_int_min_by_minus_one_without_overflow_flag():
+    return _prog("div", INT_MIN, M32), "divrem", _div_forge(INT_MIN, 0, ovf=0)
+
+
+@pytest.mark.parametrize("name", sorted(ATTACKS))
+def test_malicious_trace_fails_exactly_the_targeted_check(name):
+    """The forged witness is consistent with the whole machine except for the targeted
+    constraint(s) (a mutant system without them accepts it) or byte lookup."""
+    f, expect, expect_bytes = ATTACKS[name]
+    words, chip, forge = f()
+    m, system, traces, pv = _forged_traces(words, chip, _first, forge)
+    rep = check_traces(system, traces, pv)
+    failing = {f"{x.table}.{x.constraint}" for x in rep.constraint_failures}
+    assert failing == {f"{chip}.{c}" for c in expect}, failing
+    if expect_bytes:
+        assert rep.bus_imbalances and all(b.bus == buses.BYTES.name for b in rep.bus_imbalances)
+    else:
+        assert not rep.bus_imbalances, str(rep)
+        mutant = system.mutant({f"{chip}.{c}" for c in expect})
+        assert check_traces(mutant, traces, pv).ok
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", sorted(ATTACKS))
+def test_malicious_proof_rejected(name):
+    """Prove the forged traces with the debug checker off: the verifier rejects."""
+    f, _, _ = ATTACKS[name]
+    words, chip, forge = f()
+    m, system, traces, pv = _forged_traces(words, chip, _first, forge)
+    jl = system.num_public_values - 2
+    proof = prover.prove(m.proving_key(jl), traces, pv, debug=False)
+    with pytest.raises(VerificationError):
+        verifier.verify(m.verifying_key(jl), proof, pv)
+
+

@@ -184,3 +184,13 @@ def test_ext_inv_parallel_chunks_match_serial():
     assert (got == E._ext_inv_k(a)).all()
     one = E.ext_mul(a, got)
     assert (one[:, 0] == 1).all() and not one[:, 1:].any()
+
+
+def test_ext_inv_edge_values_vs_scalar():
+    """Delayed-reduction bounds of the batch inverse: extreme coefficients (p − 1), base
+    elements (n1 = 0), pure powers of X, and more elements than interleaved chains."""
+    vals = [(1, 0, 0, 0), (P - 1, 0, 0, 0), (0, 1, 0, 0), (0, 0, P - 1, 0), (0, 0, 0, 1),
+            (P - 1, P - 1, P - 1, P - 1), (0, P - 1, 0, P - 1), (P - 1, 0, P - 1, 0),
+            (2, 3, 5, 7), (P - 2, 1, P - 3, 2), (5, 0, 0, 0)]
+    elems = [Ext(v) for v in vals]
+    assert E.ext_list(E.ext_inv(E.ext_array(elems))) == [x.inverse() for x in elems]

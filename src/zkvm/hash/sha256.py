@@ -24,9 +24,14 @@ byteswap24(x[t])`` -- see ``_row_word``.  Everything is checked against hashlib 
 from __future__ import annotations
 
 import hashlib
+import os
 
 import numpy as np
-from numba import njit, prange
+from llvmlite import ir
+from numba import config as _numba_config
+from numba import njit, prange, types
+from numba.core import cgutils
+from numba.extending import intrinsic
 
 __all__ = [
     "sha256",
@@ -158,40 +163,43 @@ def _compress_lanes(st, W, save, k):
     (rows 16..63 are overwritten with the message schedule); ``save`` (8, LANES) scratch;
     ``k`` the 64 round constants.  Same arithmetic as :func:`_compress`, per lane.
     """
+    # flat views indexed with offsets (row r of W / st is [r·LANES, (r+1)·LANES))
+    w = W.reshape(-1)
+    s = st.reshape(-1)
     for t in range(16, 64):
-        x = W[t - 15]
-        y = W[t - 2]
-        w16 = W[t - 16]
-        w7 = W[t - 7]
-        wt = W[t]
+        o = t * LANES
         for l in range(LANES):
-            sig0 = _rotr32(x[l], 7) ^ _rotr32(x[l], 18) ^ np.uint32(x[l] >> np.uint32(3))
-            sig1 = _rotr32(y[l], 17) ^ _rotr32(y[l], 19) ^ np.uint32(y[l] >> np.uint32(10))
-            wt[l] = np.uint32(w16[l] + sig0 + w7[l] + sig1)
+            x = w[o - 15 * LANES + l]
+            y = w[o - 2 * LANES + l]
+            sig0 = _rotr32(x, 7) ^ _rotr32(x, 18) ^ np.uint32(x >> np.uint32(3))
+            sig1 = _rotr32(y, 17) ^ _rotr32(y, 19) ^ np.uint32(y >> np.uint32(10))
+            w[o + l] = np.uint32(w[o - 16 * LANES + l] + sig0 + w[o - 7 * LANES + l] + sig1)
     for r in range(8):
         for l in range(LANES):
             save[r, l] = st[r, l]
     for t in range(64):
-        A = st[(0 - t) & 7]
-        B = st[(1 - t) & 7]
-        C = st[(2 - t) & 7]
-        D = st[(3 - t) & 7]
-        E = st[(4 - t) & 7]
-        F = st[(5 - t) & 7]
-        G = st[(6 - t) & 7]
-        H = st[(7 - t) & 7]
+        oa = ((0 - t) & 7) * LANES
+        ob = ((1 - t) & 7) * LANES
+        oc = ((2 - t) & 7) * LANES
+        od = ((3 - t) & 7) * LANES
+        oe = ((4 - t) & 7) * LANES
+        of = ((5 - t) & 7) * LANES
+        og = ((6 - t) & 7) * LANES
+        oh = ((7 - t) & 7) * LANES
         kt = k[t]
-        wt = W[t]
+        ow = t * LANES
         for l in range(LANES):
-            a = A[l]
-            e = E[l]
+            a = s[oa + l]
+            b = s[ob + l]
+            c = s[oc + l]
+            e = s[oe + l]
             S1 = _rotr32(e, 6) ^ _rotr32(e, 11) ^ _rotr32(e, 25)
-            ch = np.uint32((e & F[l]) ^ (~e & G[l]))
-            t1 = np.uint32(H[l] + S1 + ch + kt + wt[l])
+            ch = np.uint32((e & s[of + l]) ^ (~e & s[og + l]))
+            t1 = np.uint32(s[oh + l] + S1 + ch + kt + w[ow + l])
             S0 = _rotr32(a, 2) ^ _rotr32(a, 13) ^ _rotr32(a, 22)
-            maj = np.uint32((a & B[l]) ^ (a & C[l]) ^ (B[l] & C[l]))
-            D[l] = np.uint32(D[l] + t1)  # new e
-            H[l] = np.uint32(t1 + S0 + maj)  # new a
+            maj = np.uint32((a & b) ^ (a & c) ^ (b & c))
+            s[od + l] = np.uint32(s[od + l] + t1)  # new e
+            s[oh + l] = np.uint32(t1 + S0 + maj)  # new a
     for r in range(8):
         for l in range(LANES):
             st[r, l] = np.uint32(st[r, l] + save[r, l])
@@ -343,7 +351,12 @@ _PAR_THRESHOLD = 2048
 def _hash_rows_kernel(mat, prefix, order):
     n = mat.shape[0]
     out = np.empty((n, 8), dtype=np.uint32)
-    if n < _PAR_THRESHOLD:
+    if HAVE_SHA_NI:
+        if n < _PAR_THRESHOLD:
+            _hash_rows_range_ni(mat, prefix, order, out, 0, n)
+        else:
+            _hash_rows_par_ni(mat, prefix, order, out, 64)
+    elif n < _PAR_THRESHOLD:
         _hash_rows_range(mat, prefix, order, out, 0, n)
     else:
         _hash_rows_par(mat, prefix, order, out, 64)
@@ -431,7 +444,12 @@ def _hash_pairs_par(left, right, prefix, out, nchunks):
 def _hash_pairs_kernel(left, right, prefix):
     n = left.shape[0]
     out = np.empty((n, 8), dtype=np.uint32)
-    if n < _PAR_THRESHOLD:
+    if HAVE_SHA_NI:
+        if n < _PAR_THRESHOLD:
+            _hash_pairs_range_ni(left, right, prefix, out, 0, n)
+        else:
+            _hash_pairs_par_ni(left, right, prefix, out, 64)
+    elif n < _PAR_THRESHOLD:
         _hash_pairs_range(left, right, prefix, out, 0, n)
     else:
         _hash_pairs_par(left, right, prefix, out, 64)
@@ -441,11 +459,228 @@ def _hash_pairs_kernel(left, right, prefix):
 def hash_pairs(left: np.ndarray, right: np.ndarray, prefix: int) -> np.ndarray:
     """Digest ``i`` = SHA-256(``prefix`` byte || bytes(left[i]) || bytes(right[i])),
     for (n, 8) uint32 digest arrays.  Returns (n, 8) uint32."""
-    a = np.ascontiguousarray(left, dtype=np.uint32)
-    b = np.ascontiguousarray(right, dtype=np.uint32)
+    # strided views (e.g. the even/odd rows of a Merkle layer) are hashed in place
+    a = np.asarray(left, dtype=np.uint32)
+    b = np.asarray(right, dtype=np.uint32)
     if a.shape != b.shape or a.ndim != 2 or a.shape[1] != 8:
         raise ValueError(f"hash_pairs: bad shapes {a.shape}, {b.shape}")
     return _hash_pairs_kernel(a, b, prefix)
+
+
+# ============================================================================ SHA-NI
+#
+# x86 CPUs with the SHA extensions (Intel since Ice Lake / Goldmont, AMD since Zen) have
+# instructions for the SHA-256 round function and message schedule:
+#
+# * ``sha256rnds2(cdgh, abef, wk)`` — two rounds: the state is split in two 4-word
+#   registers ABEF = (F, E, B, A) and CDGH = (H, G, D, C) (element 0 first); ``wk`` holds
+#   W_t + K_t and W_{t+1} + K_{t+1} in elements 0, 1.  It returns the new ABEF; the new
+#   CDGH is the old ABEF (after two rounds C, D, G, H are the previous A, B, E, F).
+# * ``sha256msg1(x, y)`` / ``sha256msg2(x, y)`` — the σ0 and σ1 halves of the schedule:
+#   W[t..t+3] = msg2(msg1(W[t−16..t−13], W[t−12..t−9]) + W[t−7..t−4], W[t−4..t−1]).
+#
+# numba cannot name these instructions, so :func:`_sha_block_ni` is a numba *intrinsic*
+# that emits the LLVM IR for one 64-byte block of NI_LANES independent messages (the four
+# dependency chains are interleaved so the CPU overlaps their latencies).  It is only
+# compiled, and only called, when LLVM reports the ``sha`` feature for the host CPU
+# (:data:`HAVE_SHA_NI`); otherwise the portable LANES kernels above are used.  Both compute
+# FIPS 180-4 SHA-256 exactly; the tests compare both against hashlib on every path.
+# Set ``ZKVM_SHA_NI=0`` to force the portable kernels.
+
+#: messages per SHA-NI block call (independent chains interleaved)
+NI_LANES = 4
+
+#: position of H_r (r = 0..7 for a..h) in a lane's SHA-NI state row [F,E,B,A,H,G,D,C]
+_NI_POS = np.array([3, 2, 7, 6, 1, 0, 5, 4], dtype=np.int64)
+
+
+def _detect_sha_ni() -> bool:
+    if os.environ.get("ZKVM_SHA_NI", "1") == "0":
+        return False
+    if _numba_config.CPU_NAME not in (None, "host"):  # cross-compiling for another CPU
+        return False
+    try:
+        import llvmlite.binding as llb
+
+        return bool(llb.get_host_cpu_features().get("sha", False))
+    except Exception:  # pragma: no cover - no feature query: stay portable
+        return False
+
+
+#: True when the SHA-NI kernels are used (host CPU has the SHA extensions)
+HAVE_SHA_NI = _detect_sha_ni()
+
+
+@intrinsic
+def _sha_block_ni(typingctx, state, words, l0, w0):
+    """One compression for messages (lanes) l0 … l0+NI_LANES−1 with SHA-NI, in place.
+
+    ``state``: (nl, 8) uint32 C array, lane row in SHA-NI order [F,E,B,A,H,G,D,C] (see
+    _NI_POS); ``words``: (nl, m) uint32 C array of big-endian message words; the block is
+    ``words[l, w0 : w0+16]``.  Computes state += rounds(state, block) (FIPS 180-4 §6.2.2).
+    """
+    ok = all(
+        isinstance(x, types.Array) and x.dtype == types.uint32 and x.layout == "C" and x.ndim == 2
+        for x in (state, words)
+    )
+    if not ok or not isinstance(l0, types.Integer) or not isinstance(w0, types.Integer):
+        return None
+    sig = types.void(state, words, l0, w0)
+    kk = [int(x) for x in _K]
+
+    def codegen(context, builder, signature, args):
+        i32 = ir.IntType(32)
+        i64 = ir.IntType(64)
+        vt = ir.VectorType(i32, 4)
+
+        def decl(name, nargs):
+            return cgutils.get_or_insert_function(builder.module, ir.FunctionType(vt, [vt] * nargs), name)
+
+        rnds2 = decl("llvm.x86.sha256rnds2", 3)
+        msg1 = decl("llvm.x86.sha256msg1", 2)
+        msg2 = decl("llvm.x86.sha256msg2", 2)
+        sary = context.make_array(signature.args[0])(context, builder, args[0])
+        wary = context.make_array(signature.args[1])(context, builder, args[1])
+        # row strides in words (C layout: the stride of axis 0 in bytes / 4)
+        s_row = builder.udiv(builder.extract_value(sary.strides, 0), ir.Constant(i64, 4))
+        w_row = builder.udiv(builder.extract_value(wary.strides, 0), ir.Constant(i64, 4))
+
+        def i64v(v):
+            return builder.sext(v, i64) if v.type.width < 64 else v
+
+        l0v, w0v = i64v(args[2]), i64v(args[3])
+
+        def vec_ptr(base, off):
+            return builder.bitcast(builder.gep(base, [off]), vt.as_pointer())
+
+        def const_vec(vals):
+            return ir.Constant(vt, [ir.Constant(i32, v) for v in vals])
+
+        take_23 = const_vec([2, 3, 4, 4])   # (x2, x3, 0, 0): the second pair of W+K
+        align_1 = const_vec([1, 2, 3, 4])   # (x1, x2, x3, y0): W[t−7..t−4] from two vectors
+        zero = ir.Constant(vt, None)
+        A, C, A0, C0, M, sofs = [], [], [], [], [], []
+        for j in range(NI_LANES):
+            lane = builder.add(l0v, ir.Constant(i64, j))
+            so = builder.mul(lane, s_row)
+            sofs.append(so)
+            a = builder.load(vec_ptr(sary.data, so), align=4)
+            c = builder.load(vec_ptr(sary.data, builder.add(so, ir.Constant(i64, 4))), align=4)
+            A.append(a)
+            C.append(c)
+            A0.append(a)
+            C0.append(c)
+            wo = builder.add(builder.mul(lane, w_row), w0v)
+            M.append([builder.load(vec_ptr(wary.data, builder.add(wo, ir.Constant(i64, 4 * q))), align=4)
+                      for q in range(4)])
+        for q in range(16):  # rounds 4q … 4q+3
+            if q >= 4:
+                for j in range(NI_LANES):
+                    m = M[j]
+                    t = builder.call(msg1, [m[q - 4], m[q - 3]])
+                    t = builder.add(t, builder.shuffle_vector(m[q - 2], m[q - 1], align_1))
+                    m.append(builder.call(msg2, [t, m[q - 1]]))
+            kv = const_vec(kk[4 * q : 4 * q + 4])
+            for j in range(NI_LANES):
+                wk = builder.add(M[j][q], kv)
+                C[j] = builder.call(rnds2, [C[j], A[j], wk])
+                A[j] = builder.call(rnds2, [A[j], C[j], builder.shuffle_vector(wk, zero, take_23)])
+        for j in range(NI_LANES):
+            builder.store(builder.add(A[j], A0[j]), vec_ptr(sary.data, sofs[j]), align=4)
+            builder.store(builder.add(C[j], C0[j]),
+                          vec_ptr(sary.data, builder.add(sofs[j], ir.Constant(i64, 4))), align=4)
+        return context.get_dummy_value()
+
+    return sig, codegen
+
+
+@njit(cache=True)
+def _hash_rows_range_ni(mat, prefix, order, out, lo, hi):
+    """SHA-NI version of :func:`_hash_rows_range` (same digests).
+
+    Each message is first written as big-endian words (see _row_word) into its row of
+    ``WB``; the words between the terminator and the length stay zero from the allocation.
+    With an ``order`` the rows are read in natural order and digest of row i is *stored*
+    at ``out[order[i]]``: that equals "digest i hashes row order[i]" because ``order`` is
+    the bit-reversal permutation, an involution (hash_rows only passes that one).  Reading
+    rows sequentially instead of in bit-reversed order avoids a cache and TLB miss per row.
+    """
+    w = mat.shape[1]
+    L = 1 + 4 * w
+    nblocks = (L + 9 + 63) // 64
+    total_words = nblocks * 16
+    bitlen = np.uint32(8 * L)
+    pre = np.uint32(prefix)
+    st = np.empty((LANES, 8), dtype=np.uint32)
+    WB = np.zeros((LANES, total_words), dtype=np.uint32)
+    pos = _NI_POS.copy()
+    use_order = order.shape[0] > 0
+    for g in range(lo, hi, LANES):
+        for l in range(LANES):
+            row = mat[min(g + l, hi - 1)]
+            wb = WB[l]
+            hb = pre
+            if w > 0:
+                wb[0] = (pre << np.uint32(24)) | _bswap24(row[0])
+                for t in range(1, w):
+                    wb[t] = ((row[t - 1] >> np.uint32(24)) << np.uint32(24)) | _bswap24(row[t])
+                hb = row[w - 1] >> np.uint32(24)
+            wb[w] = (hb << np.uint32(24)) | np.uint32(0x800000)
+            wb[total_words - 1] = bitlen
+            for r in range(8):
+                st[l, pos[r]] = IV[r]
+        for blk in range(nblocks):
+            for l0 in range(0, LANES, NI_LANES):
+                _sha_block_ni(st, WB, l0, blk * 16)
+        for l in range(min(LANES, hi - g)):
+            o = order[g + l] if use_order else g + l
+            for r in range(8):
+                out[o, r] = st[l, pos[r]]
+
+
+@njit(cache=True, parallel=True)
+def _hash_rows_par_ni(mat, prefix, order, out, nchunks):
+    n = mat.shape[0]
+    step = (n + nchunks - 1) // nchunks
+    for c in prange(nchunks):
+        _hash_rows_range_ni(mat, prefix, order, out, c * step, min(n, (c + 1) * step))
+
+
+@njit(cache=True)
+def _hash_pairs_range_ni(left, right, prefix, out, lo, hi):
+    """SHA-NI version of :func:`_hash_pairs_range` (same digests): the two blocks of each
+    65-byte message are written as 32 big-endian words, then compressed."""
+    pre = np.uint32(prefix)
+    st = np.empty((LANES, 8), dtype=np.uint32)
+    WB = np.zeros((LANES, 32), dtype=np.uint32)
+    pos = _NI_POS.copy()
+    for g in range(lo, hi, LANES):
+        for l in range(LANES):
+            i = min(g + l, hi - 1)
+            wb = WB[l]
+            prev = pre
+            for t in range(16):
+                d = left[i, t] if t < 8 else right[i, t - 8]
+                wb[t] = ((prev & np.uint32(0xFF)) << np.uint32(24)) | (d >> np.uint32(8))
+                prev = d
+            wb[16] = ((prev & np.uint32(0xFF)) << np.uint32(24)) | np.uint32(0x800000)
+            wb[31] = np.uint32(65 * 8)  # words 17..30 stay zero
+            for r in range(8):
+                st[l, pos[r]] = IV[r]
+        for blk in range(2):
+            for l0 in range(0, LANES, NI_LANES):
+                _sha_block_ni(st, WB, l0, blk * 16)
+        for l in range(min(LANES, hi - g)):
+            for r in range(8):
+                out[g + l, r] = st[l, pos[r]]
+
+
+@njit(cache=True, parallel=True)
+def _hash_pairs_par_ni(left, right, prefix, out, nchunks):
+    n = left.shape[0]
+    step = (n + nchunks - 1) // nchunks
+    for c in prange(nchunks):
+        _hash_pairs_range_ni(left, right, prefix, out, c * step, min(n, (c + 1) * step))
 
 
 # ============================================================================ bytes

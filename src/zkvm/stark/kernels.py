@@ -1,243 +1,748 @@
-"""Prover side: compile a table's constraint DAG into a numba kernel.
+"""Prover side: evaluate a table's alpha-combined constraints with ONE compiled interpreter.
 
-The numpy evaluator (one pass over memory per DAG node, plus an allocation) is simple but
-memory-bound; for wide chips the quotient is dominated by it.  Here the whole
-alpha-combined constraint polynomial of a table is turned into straight-line Python
-source -- one local variable per DAG node (base nodes one ``uint64``, extension nodes
-four) -- inside a loop over the quotient-domain rows, and compiled with
-``@njit(cache=True, nogil=True)``; :func:`run_kernel` splits the rows over threads.
-All intermediates stay in registers.
+The quotient needs, at every point ``q`` of the quotient domain,
+``out[q] = zh_inv[q & qmask] · Σ_i apow[i] · C_i(q)`` (see :mod:`zkvm.stark.quotient`).
+Instead of compiling every table's constraint DAG into its own kernel (minutes of numba
+compile time and GBs of memory for the wide RISC-V chips), the DAG is translated here, in
+Python and in time linear in its size, into a small *bytecode* program, and a single
+generic numba kernel (:func:`_bytecode_kernel`, ``@njit(cache=True, nogil=True)``,
+compiled once for every AIR) interprets it.
 
-The generated source is written to a file named after the SHA-256 of the source (in
-``$ZKVM_KERNEL_DIR``, else ``$NUMBA_CACHE_DIR/../kernels``, else
-``~/.cache/zkvm/kernels``) and imported from there, so numba's on-disk cache works across
-processes: the (seconds-long, for big chips) compilation happens once per constraint
-set.  The file is written atomically (temp file + rename), so concurrent processes are
-safe.
+Program
+-------
+* Nodes that do not depend on the row (constants, public values, challenges, the claimed
+  sum, and everything computed only from those -- e.g. the powers of the LogUp ``β``)
+  are *uniform*: they are evaluated once per call in Python (exact
+  :class:`~zkvm.stark.symbolic.ScalarAlgebra` arithmetic) and enter the program as
+  immediate constants, base (``kb[k]``) or extension (``ke[k]``, 4 coefficients).
+  ``ke[0..K)`` holds ``apow`` (``α^i`` of constraint ``i``).
+* Every other node is one instruction ``(op, dst, a, b, k)`` (int32), in
+  :func:`~zkvm.stark.symbolic.topo_order`.  Operands are *slots*: rows of a scratch
+  matrix ``S`` of shape ``(num_slots, block)`` (uint64); a base value occupies one row, an
+  extension value four consecutive rows (coefficients of ``1, X, X², X³``).  Each
+  instruction runs over a block of ``block`` consecutive quotient-domain rows, so the
+  dispatch cost is amortised and the working set stays in L1/L2.
+* Slots are recycled: a slot is freed after the last instruction that reads it (linear
+  scan over the instruction order), so the scratch size is the maximum number of
+  simultaneously live values, not the DAG size.  Base and extension slots have separate
+  free lists (an extension slot is never split).
+* Constraint ``i`` with root ``r`` contributes an ``ACC`` instruction right after ``r``
+  is computed: ``acc += r · ke[i]``.  Roots that are uniform contribute a constant that
+  is folded into the accumulator's initial value ``acc0``.
+* Leaves are loaded with ``LOAD_*`` instructions at their first use: ``main``/``pre``/
+  ``aux`` are the row-major PCS LDE matrices over ``g·H_{nB}``; quotient point ``q`` is
+  LDE row ``q·stride``, its "next" point LDE row ``((q + shift) mod N)·stride``; the
+  extension column ``k`` of ``aux`` is base columns ``4k..4k+3``; selectors are the
+  ``first``/``last``/``trans`` vectors on the quotient domain.
 
-Arithmetic (all ``uint64``, canonical operands < p < 2^31): ``a + b`` and ``a + p − b``
-are < 2^32 and reduced by one conditional subtraction; products ``a·b < 2^62`` are reduced
-with ``%`` (LLVM turns division by the constant p into multiply-shift).  Extension
-products in F_p[X]/(X^4 − 11) reduce each partial product before summing so that no sum
-exceeds 2^64.  Correctness: the kernel must agree exactly with
-:class:`zkvm.stark.evaluate.NumpyAlgebra` -- tests compare the two on random inputs.
+Arithmetic (``uint64``, canonical operands ``< p < 2^31``): sums and differences are
+``< 2^32`` and reduced by one conditional subtraction; products ``< 2^62`` by ``%``
+(a constant divisor, which LLVM turns into a multiply-shift); the extension product in
+``F_p[X]/(X^4 − 11)`` sums at most four unreduced products (``4·(p−1)^2 < 2^64``)
+before reducing.  Correctness: every instruction computes the canonical residue of the
+same field operation as :class:`zkvm.stark.evaluate.NumpyAlgebra`, so the result agrees
+with it exactly (tests compare the two on random inputs and random DAGs); an error here
+makes honest proofs fail to verify, never a false statement verify (the verifier
+recomputes the constraints at ζ independently).
 """
 
 from __future__ import annotations
 
-import hashlib
-import importlib.util
-import os
-import sys
-import tempfile
+import threading
 
-from zkvm.field.babybear import P
-from zkvm.stark import symbolic as sym
-
-_HEADER = '''# Generated by zkvm.stark.kernels -- do not edit.
 import numpy as np
 from numba import njit
 
-P = np.uint64({P})
+from zkvm.field.babybear import P as _P_INT
+from zkvm.field.ext import Ext
+from zkvm.stark import symbolic as sym
+
+P = np.uint64(_P_INT)
 W = np.uint64(11)
 
+#: rows of the quotient domain evaluated together by one pass over the program
+DEFAULT_BLOCK = 256
+#: below this many quotient-domain rows the kernel runs on the calling thread only
+SERIAL_ROWS = 1 << 14
+#: rows per thread when splitting larger domains
+ROWS_PER_THREAD = 1 << 13
 
-@njit(cache=True, inline="always", nogil=True)
+# --- opcodes ---------------------------------------------------------------------
+# loads: dst, a = column / selector, b = 1 for the next row
+OP_LOAD_MAIN = 0
+OP_LOAD_PRE = 1
+OP_LOAD_AUX = 2        # extension dst, a = extension column
+OP_LOAD_SEL = 3        # a: 0 first, 1 last, 2 transition
+# base (dst base)
+OP_B_ADD = 4           # a + b
+OP_B_SUB = 5           # a - b
+OP_B_MUL = 6           # a * b
+OP_B_ADDK = 7          # a + kb[k]
+OP_B_RSUBK = 8         # kb[k] - a
+OP_B_MULK = 9          # a * kb[k]
+# extension (dst extension); E = extension slot, B = base slot, K = ke[k]
+OP_E_ADD_EE = 10
+OP_E_ADD_EB = 11       # a (E) + b (B)
+OP_E_ADDK_E = 12       # a (E) + K
+OP_E_ADDK_B = 13       # a (B) + K
+OP_E_SUB_EE = 14
+OP_E_SUB_EB = 15       # a (E) - b (B)
+OP_E_SUB_BE = 16       # a (B) - b (E)
+OP_E_RSUBK_E = 17      # K - a (E)
+OP_E_RSUBK_B = 18      # K - a (B)
+OP_E_MUL_EE = 19
+OP_E_MUL_EB = 20       # a (E) * b (B)
+OP_E_MULK_E = 21       # a (E) * K
+OP_E_MULK_B = 22       # a (B) * K
+# accumulate: acc (extension slot dst) += a · ke[k]
+OP_ACC_B = 23
+OP_ACC_E = 24
+
+OP_NAMES = {v: k[3:] for k, v in globals().items() if k.startswith("OP_") and
+            isinstance(v, int)}
+
+_COLUMN_LOADS = {"main": (OP_LOAD_MAIN, 0), "main_next": (OP_LOAD_MAIN, 1),
+                 "pre": (OP_LOAD_PRE, 0), "pre_next": (OP_LOAD_PRE, 1),
+                 "aux": (OP_LOAD_AUX, 0), "aux_next": (OP_LOAD_AUX, 1)}
+_SELECTORS = {"is_first_row": 0, "is_last_row": 1, "is_transition": 2}
+_UNIFORM_LEAVES = {"public", "challenge", "claimed_sum"}
+
+
+class BytecodeError(ValueError):
+    """The constraint DAG cannot be translated (an unknown node kind)."""
+
+
+# --- the compiled program ------------------------------------------------------------
+
+
+class Program:
+    """A table's constraints as bytecode (see the module docstring).
+
+    Attributes: ``code`` ``(n, 5)`` int32 instructions; ``num_slots`` scratch rows;
+    ``acc`` the accumulator's first scratch row; ``num_constraints`` K;
+    ``uniform`` the uniform non-constant nodes in topological order (evaluated per call);
+    ``kb_spec``/``ke_spec`` ``(node or None, negate)`` per immediate constant
+    (``None`` = 0); ``const_roots`` ``(constraint index, node)`` of uniform constraints.
+    """
+
+    __slots__ = ("code", "num_slots", "acc", "num_constraints", "uniform", "kb_spec",
+                 "ke_spec", "const_roots", "_roots")
+
+    def constants(self, public, challenges, claimed_sum, apow: np.ndarray):
+        """``(kb, ke, acc0)`` for one call: the immediate constants of the program and the
+        accumulator's initial value ``Σ_{uniform C_i} apow[i]·C_i``."""
+        vals = _eval_uniform(self.uniform, public, challenges, claimed_sum)
+        kb = np.zeros(max(1, len(self.kb_spec)), dtype=np.uint64)
+        for j, (node, negate) in enumerate(self.kb_spec):
+            v = 0 if node is None else _base_value(node, vals)
+            kb[j] = (-v) % _P_INT if negate else v
+        K = self.num_constraints
+        ke = np.zeros((K + len(self.ke_spec), 4), dtype=np.uint64)
+        ke[:K] = apow
+        for j, (node, negate) in enumerate(self.ke_spec):
+            c = (0, 0, 0, 0) if node is None else _ext_value(node, vals)
+            ke[K + j] = [(-x) % _P_INT for x in c] if negate else c
+        acc0 = Ext(0)
+        for i, node in self.const_roots:
+            acc0 = acc0 + Ext(tuple(int(x) for x in apow[i])) * Ext(_ext_value(node, vals))
+        return kb, ke, np.array(acc0.coeffs, dtype=np.uint64)
+
+
+def _node_value(node, vals):
+    if node.op == "const":
+        return node.value
+    return vals[id(node)]
+
+
+def _base_value(node, vals) -> int:
+    v = _node_value(node, vals)
+    if not isinstance(v, int):  # pragma: no cover - a base node has a base value
+        raise BytecodeError("base constant evaluated to an extension value")
+    return v % _P_INT
+
+
+def _ext_value(node, vals) -> tuple:
+    v = _node_value(node, vals)
+    if isinstance(v, int):
+        return (v % _P_INT, 0, 0, 0)
+    return tuple(int(x) for x in v.coeffs)
+
+
+def _eval_uniform(nodes, public, challenges, claimed_sum) -> dict:
+    """Values (int or Ext) of the uniform nodes, by ``id``; iterative (topo order)."""
+    alg = sym.ScalarAlgebra()
+    vals: dict[int, object] = {}
+    get = vals.__getitem__
+    for n in nodes:
+        op = n.op
+        if op == "var":
+            kind, i = n.value
+            if kind == "public":
+                v = int(public[i]) % _P_INT
+            elif kind == "challenge":
+                v = Ext(tuple(int(x) for x in challenges[i]))
+            else:  # claimed_sum
+                v = Ext(0) if claimed_sum is None else Ext(tuple(int(x) for x in claimed_sum))
+        else:
+            xs = [a.value if a.op == "const" else get(id(a)) for a in n.args]
+            v = getattr(alg, op)(*xs)
+        vals[id(n)] = v
+    return vals
+
+
+def compile_program(exprs: list) -> Program:
+    """Translate the constraint roots ``exprs`` into a :class:`Program` (linear time, no
+    recursion; see the module docstring)."""
+    order = sym.topo_order(exprs)
+    uniform_ids: set[int] = set()
+    uniform: list = []
+    for n in order:
+        if n.op == "const":
+            uniform_ids.add(id(n))
+        elif n.op == "var":
+            if n.value[0] in _UNIFORM_LEAVES:
+                uniform_ids.add(id(n))
+                uniform.append(n)
+        elif all(id(a) in uniform_ids for a in n.args):
+            uniform_ids.add(id(n))
+            uniform.append(n)
+    roots_of: dict[int, list[int]] = {}
+    const_roots = []
+    for i, e in enumerate(exprs):
+        if id(e) in uniform_ids:
+            if not (e.op == "const" and e.value == 0):
+                const_roots.append((i, e))
+        else:
+            roots_of.setdefault(id(e), []).append(i)
+
+    kb_spec: list = []
+    ke_spec: list = []
+    kb_idx: dict = {}
+    ke_idx: dict = {}
+    K = len(exprs)
+
+    def kb(node, negate=False) -> int:
+        key = (None if node is None else id(node), negate)
+        if key not in kb_idx:
+            kb_idx[key] = len(kb_spec)
+            kb_spec.append((node, negate))
+        return kb_idx[key]
+
+    def ke(node, negate=False) -> int:
+        key = (None if node is None else id(node), negate)
+        if key not in ke_idx:
+            ke_idx[key] = len(ke_spec)
+            ke_spec.append((node, negate))
+        return K + ke_idx[key]
+
+    # pass 1: abstract instructions (op, dst node or None, [operand nodes], a_imm, b_imm, k)
+    instrs: list = []
+    ACC = object()  # marker: dst is the accumulator
+    for n in order:
+        nid = id(n)
+        if nid in uniform_ids:
+            continue
+        op = n.op
+        if op == "var":
+            kind, idx = n.value
+            if kind in _COLUMN_LOADS:
+                code, nxt = _COLUMN_LOADS[kind]
+                instrs.append((code, n, (), idx, nxt, 0))
+            elif kind in _SELECTORS:
+                instrs.append((OP_LOAD_SEL, n, (), _SELECTORS[kind], 0, 0))
+            else:  # pragma: no cover - construction prevents this
+                raise BytecodeError(f"unknown leaf {kind!r}")
+        else:
+            instrs.append(_arith(n, uniform_ids, kb, ke))
+        for i in roots_of.get(nid, ()):
+            instrs.append((OP_ACC_E if n.is_ext else OP_ACC_B, ACC, (n,), 0, 0, i))
+
+    # pass 2: liveness (last instruction reading each node)
+    last: dict[int, int] = {}
+    for t, ins in enumerate(instrs):
+        for a in ins[2]:
+            last[id(a)] = t
+    # pass 3: slot allocation.  Base slots and extension slots are numbered separately
+    # (``("b", i)`` -> scratch row i, ``("e", j)`` -> rows n_base + 4j .. +3, placed
+    # after all base rows once their count is known); the accumulator comes last.
+    slot: dict[int, tuple] = {}
+    free = {"b": [], "e": []}
+    count = {"b": 0, "e": 0}
+    rows: list = []  # per instruction: (opc, dst handle, a, b, k)
+    for t, ins in enumerate(instrs):
+        opc, dst, operands, a_imm, b_imm, k = ins
+        srcs = [slot[id(a)] for a in operands]
+        for a in operands:
+            if last[id(a)] == t and id(a) in slot:
+                h = slot.pop(id(a))
+                free[h[0]].append(h)
+        if dst is ACC:
+            d = ("acc", 0)
+        else:
+            kind = "e" if dst.is_ext else "b"
+            if free[kind]:
+                d = free[kind].pop()
+            else:
+                d = (kind, count[kind])
+                count[kind] += 1
+            slot[id(dst)] = d
+        if opc in (OP_LOAD_MAIN, OP_LOAD_PRE, OP_LOAD_AUX, OP_LOAD_SEL):
+            rows.append((opc, d, a_imm, b_imm, 0))
+        else:
+            rows.append((opc, d, srcs[0], srcs[1] if len(srcs) > 1 else ("imm", 0), k))
+    n_base = count["b"]
+    acc = n_base + 4 * count["e"]
+
+    def row(h) -> int:
+        kind, i = h
+        if kind == "b":
+            return i
+        if kind == "e":
+            return n_base + 4 * i
+        if kind == "acc":
+            return acc
+        return i  # an immediate
+
+    code = np.zeros((len(rows), 5), dtype=np.int32)
+    for t, (opc, d, a, b, k) in enumerate(rows):
+        code[t, 0] = opc
+        code[t, 1] = row(d)
+        code[t, 2] = a if isinstance(a, int) else row(a)
+        code[t, 3] = b if isinstance(b, int) else row(b)
+        code[t, 4] = k
+    prog = Program()
+    prog.code = code
+    prog.num_slots = acc + 4
+    prog.acc = acc
+    prog.num_constraints = K
+    prog.uniform = uniform
+    prog.kb_spec = kb_spec
+    prog.ke_spec = ke_spec
+    prog.const_roots = const_roots
+    prog._roots = list(exprs)  # keeps the nodes (and so their ids) alive
+    return prog
+
+
+def _arith(n, uniform_ids, kb, ke):
+    """The abstract instruction of a non-uniform arithmetic node ``n``."""
+    op = n.op
+    args = n.args
+
+    def cls(x):  # operand class: 'C' uniform, 'E' extension slot, 'B' base slot
+        if id(x) in uniform_ids:
+            return "C"
+        return "E" if x.is_ext else "B"
+
+    if op == "neg":
+        a = args[0]
+        if n.is_ext:
+            return (OP_E_RSUBK_E, n, (a,), 0, 0, ke(None))
+        return (OP_B_RSUBK, n, (a,), 0, 0, kb(None))
+    x, y = args
+    cx, cy = cls(x), cls(y)
+    if not n.is_ext:
+        if cx == "B" and cy == "B":
+            code = {"add": OP_B_ADD, "sub": OP_B_SUB, "mul": OP_B_MUL}[op]
+            return (code, n, (x, y), 0, 0, 0)
+        if op == "add":
+            v, c = (x, y) if cx == "B" else (y, x)
+            return (OP_B_ADDK, n, (v,), 0, 0, kb(c))
+        if op == "mul":
+            v, c = (x, y) if cx == "B" else (y, x)
+            return (OP_B_MULK, n, (v,), 0, 0, kb(c))
+        if cx == "B":  # x - c = x + (-c)
+            return (OP_B_ADDK, n, (x,), 0, 0, kb(y, True))
+        return (OP_B_RSUBK, n, (y,), 0, 0, kb(x))
+    pair = cx + cy
+    if op in ("add", "mul"):
+        if pair in ("BE", "CE", "CB"):
+            x, y, cx, cy = y, x, cy, cx
+            pair = cx + cy
+        if pair == "EE":
+            return (OP_E_ADD_EE if op == "add" else OP_E_MUL_EE, n, (x, y), 0, 0, 0)
+        if pair == "EB":
+            return (OP_E_ADD_EB if op == "add" else OP_E_MUL_EB, n, (x, y), 0, 0, 0)
+        if pair == "EC":
+            return (OP_E_ADDK_E if op == "add" else OP_E_MULK_E, n, (x,), 0, 0, ke(y))
+        if pair == "BC":
+            return (OP_E_ADDK_B if op == "add" else OP_E_MULK_B, n, (x,), 0, 0, ke(y))
+        raise BytecodeError(f"unexpected operand classes {pair}")  # pragma: no cover
+    # sub
+    if pair == "EE":
+        return (OP_E_SUB_EE, n, (x, y), 0, 0, 0)
+    if pair == "EB":
+        return (OP_E_SUB_EB, n, (x, y), 0, 0, 0)
+    if pair == "BE":
+        return (OP_E_SUB_BE, n, (x, y), 0, 0, 0)
+    if pair == "EC":
+        return (OP_E_ADDK_E, n, (x,), 0, 0, ke(y, True))
+    if pair == "BC":
+        return (OP_E_ADDK_B, n, (x,), 0, 0, ke(y, True))
+    if pair == "CE":
+        return (OP_E_RSUBK_E, n, (y,), 0, 0, ke(x))
+    if pair == "CB":
+        return (OP_E_RSUBK_B, n, (y,), 0, 0, ke(x))
+    raise BytecodeError(f"unexpected operand classes {pair}")  # pragma: no cover
+
+
+# --- program cache ---------------------------------------------------------------------
+
+_PROGRAMS: dict[tuple, Program] = {}
+_PROGRAMS_LOCK = threading.Lock()
+
+
+def load_program(exprs: list) -> Program:
+    """The (memoised) :class:`Program` of the constraint roots ``exprs``.  The cache key
+    is the tuple of the roots' ids; the program keeps the roots alive, so an id cannot be
+    reused by another node while its entry exists."""
+    key = tuple(id(e) for e in exprs)
+    prog = _PROGRAMS.get(key)
+    if prog is None:
+        prog = compile_program(exprs)
+        with _PROGRAMS_LOCK:
+            _PROGRAMS[key] = prog
+    return prog
+
+
+# --- the interpreter -------------------------------------------------------------------
+
+
+@njit(cache=True, nogil=True)
+def _bytecode_kernel(code, kb, ke, acc0, main, pre, aux, first, last, trans, zh_inv,
+                     shift, qmask, stride, num_slots, acc, block, out, r0, r1):
+    """``out[q] = zh_inv[q & qmask] · (acc0 + Σ ACC terms)`` for ``r0 <= q < r1``."""
+    N = out.shape[0]
+    S = np.empty((num_slots, block), dtype=np.uint64)
+    n_ins = code.shape[0]
+    for q0 in range(r0, r1, block):
+        m = min(block, r1 - q0)
+        for c in range(4):
+            row = S[acc + c]
+            v = acc0[c]
+            for j in range(m):
+                row[j] = v
+        for t in range(n_ins):
+            op = code[t, 0]
+            d = code[t, 1]
+            a = code[t, 2]
+            b = code[t, 3]
+            k = code[t, 4]
+            if op <= OP_LOAD_SEL:
+                if op == OP_LOAD_SEL:
+                    src = first if a == 0 else (last if a == 1 else trans)
+                    dst = S[d]
+                    for j in range(m):
+                        dst[j] = src[q0 + j]
+                    continue
+                qs = q0
+                if b:
+                    qs += shift
+                    if qs >= N:
+                        qs -= N
+                if op == OP_LOAD_MAIN:
+                    dst = S[d]
+                    q = qs
+                    for j in range(m):
+                        dst[j] = main[q * stride, a]
+                        q += 1
+                        if q == N:
+                            q = 0
+                elif op == OP_LOAD_PRE:
+                    dst = S[d]
+                    q = qs
+                    for j in range(m):
+                        dst[j] = pre[q * stride, a]
+                        q += 1
+                        if q == N:
+                            q = 0
+                else:
+                    d0 = S[d]
+                    d1 = S[d + 1]
+                    d2 = S[d + 2]
+                    d3 = S[d + 3]
+                    c0 = 4 * a
+                    q = qs
+                    for j in range(m):
+                        r = q * stride
+                        d0[j] = aux[r, c0]
+                        d1[j] = aux[r, c0 + 1]
+                        d2[j] = aux[r, c0 + 2]
+                        d3[j] = aux[r, c0 + 3]
+                        q += 1
+                        if q == N:
+                            q = 0
+            elif op <= OP_B_MULK:
+                x = S[a]
+                z = S[d]
+                if op == OP_B_ADD:
+                    y = S[b]
+                    for j in range(m):
+                        s = x[j] + y[j]
+                        z[j] = s - P if s >= P else s
+                elif op == OP_B_SUB:
+                    y = S[b]
+                    for j in range(m):
+                        s = x[j] + P - y[j]
+                        z[j] = s - P if s >= P else s
+                elif op == OP_B_MUL:
+                    y = S[b]
+                    for j in range(m):
+                        z[j] = (x[j] * y[j]) % P
+                elif op == OP_B_ADDK:
+                    kv = kb[k]
+                    for j in range(m):
+                        s = x[j] + kv
+                        z[j] = s - P if s >= P else s
+                elif op == OP_B_RSUBK:
+                    kv = kb[k] + P
+                    for j in range(m):
+                        s = kv - x[j]
+                        z[j] = s - P if s >= P else s
+                else:  # OP_B_MULK
+                    kv = kb[k]
+                    for j in range(m):
+                        z[j] = (x[j] * kv) % P
+            elif op <= OP_E_MULK_B:
+                _ext_op(op, S, d, a, b, ke[k], m)
+            else:  # accumulate into the extension slot d
+                z0 = S[d]
+                z1 = S[d + 1]
+                z2 = S[d + 2]
+                z3 = S[d + 3]
+                k0 = ke[k, 0]
+                k1 = ke[k, 1]
+                k2 = ke[k, 2]
+                k3 = ke[k, 3]
+                if op == OP_ACC_B:
+                    x = S[a]
+                    for j in range(m):
+                        v = x[j]
+                        z0[j] = (z0[j] + v * k0) % P
+                        z1[j] = (z1[j] + v * k1) % P
+                        z2[j] = (z2[j] + v * k2) % P
+                        z3[j] = (z3[j] + v * k3) % P
+                else:
+                    x0 = S[a]
+                    x1 = S[a + 1]
+                    x2 = S[a + 2]
+                    x3 = S[a + 3]
+                    for j in range(m):
+                        e0, e1, e2, e3 = _emul(x0[j], x1[j], x2[j], x3[j], k0, k1, k2, k3)
+                        s = z0[j] + e0
+                        z0[j] = s - P if s >= P else s
+                        s = z1[j] + e1
+                        z1[j] = s - P if s >= P else s
+                        s = z2[j] + e2
+                        z2[j] = s - P if s >= P else s
+                        s = z3[j] + e3
+                        z3[j] = s - P if s >= P else s
+        z0 = S[acc]
+        z1 = S[acc + 1]
+        z2 = S[acc + 2]
+        z3 = S[acc + 3]
+        for j in range(m):
+            q = q0 + j
+            zi = zh_inv[q & qmask]
+            out[q, 0] = np.uint32((z0[j] * zi) % P)
+            out[q, 1] = np.uint32((z1[j] * zi) % P)
+            out[q, 2] = np.uint32((z2[j] * zi) % P)
+            out[q, 3] = np.uint32((z3[j] * zi) % P)
+
+
+@njit(cache=True, nogil=True, inline="always")
 def _emul(a0, a1, a2, a3, b0, b1, b2, b3):
-    c0 = (a0 * b0 + W * ((a1 * b3) % P + (a2 * b2) % P + (a3 * b1) % P)) % P
-    c1 = ((a0 * b1) % P + (a1 * b0) % P + W * ((a2 * b3) % P + (a3 * b2) % P)) % P
-    c2 = ((a0 * b2) % P + (a1 * b1) % P + (a2 * b0) % P + W * ((a3 * b3) % P)) % P
-    c3 = ((a0 * b3) % P + (a1 * b2) % P + (a2 * b1) % P + (a3 * b0) % P) % P
+    """Product in F_p[X]/(X^4 − 11); at most four unreduced products are summed
+    (4·(p−1)^2 < 2^64)."""
+    c0 = (a0 * b0 + W * ((a1 * b3 + a2 * b2 + a3 * b1) % P)) % P
+    c1 = (a0 * b1 + a1 * b0 + W * ((a2 * b3 + a3 * b2) % P)) % P
+    c2 = (a0 * b2 + a1 * b1 + a2 * b0 + W * ((a3 * b3) % P)) % P
+    c3 = (a0 * b3 + a1 * b2 + a2 * b1 + a3 * b0) % P
     return c0, c1, c2, c3
 
-'''
 
-
-def kernel_dir() -> str:
-    d = os.environ.get("ZKVM_KERNEL_DIR")
-    if not d:
-        nc = os.environ.get("NUMBA_CACHE_DIR")
-        d = (os.path.join(os.path.dirname(os.path.abspath(nc)), "kernels") if nc
-             else os.path.join(os.path.expanduser("~"), ".cache", "zkvm", "kernels"))
-    os.makedirs(d, exist_ok=True)
-    return d
-
-
-def generate_source(exprs: list) -> str:
-    """Source of ``quotient_kernel(main, pre, aux, pub, ch, cs, apow, first, last, trans,
-    zh_inv, shift, qmask, stride, out, r0, r1)`` computing ``out[q] = zh_inv[q & qmask]
-    · Σ_i apow[i] · exprs[i](point q)`` for quotient-domain points ``r0 <= q < r1``.
-    ``main``/``pre``/``aux`` are the row-major PCS LDE matrices over ``g·H_{nB}``; point
-    ``q`` is LDE row ``q·stride`` and its "next" point is row ``((q + shift) mod N)·stride``
-    (no transposed copies are made).  ``aux`` is the base matrix, extension column ``k``
-    at base columns ``4k..4k+3``.  The kernel releases the GIL (``nogil``), and :func:`run_kernel` splits the
-    rows over a thread pool: compiling with ``parallel=True`` instead costs ~5x more
-    compile time for the same speed."""
-    order = sym.topo_order(exprs)
-    num = {id(n): i for i, n in enumerate(order)}
-    consts: dict[int, str] = {}
-    lines: list[str] = []
-
-    def cname(v: int) -> str:
-        if v not in consts:
-            consts[v] = f"K{len(consts)}"
-        return consts[v]
-
-    def b(n) -> str:  # base value name of node n
-        if n.op == "const":
-            return cname(n.value)
-        return f"v{num[id(n)]}"
-
-    def e(n) -> list[str]:  # 4 coefficient names of node n (promoting base nodes)
-        if n.is_ext:
-            i = num[id(n)]
-            return [f"v{i}_{c}" for c in range(4)]
-        return [b(n), "Z", "Z", "Z"]
-
-    ind = " " * 8
-    for n in order:
-        i = num[id(n)]
-        op = n.op
-        if op == "const":
-            cname(n.value)
-            continue
-        if op == "var":
-            kind, k = n.value
-            if kind in ("main", "main_next", "pre", "pre_next"):
-                arr = "main" if kind.startswith("main") else "pre"
-                row = "rn" if kind.endswith("_next") else "r"
-                lines.append(f"{ind}v{i} = np.uint64({arr}[{row}, {k}])")
-            elif kind == "public":
-                lines.append(f"{ind}v{i} = pub[{k}]")
-            elif kind == "is_first_row":
-                lines.append(f"{ind}v{i} = np.uint64(first[q])")
-            elif kind == "is_last_row":
-                lines.append(f"{ind}v{i} = np.uint64(last[q])")
-            elif kind == "is_transition":
-                lines.append(f"{ind}v{i} = np.uint64(trans[q])")
-            elif kind in ("aux", "aux_next"):
-                row = "rn" if kind == "aux_next" else "r"
-                for c in range(4):
-                    lines.append(f"{ind}v{i}_{c} = np.uint64(aux[{row}, {4 * k + c}])")
-            elif kind == "challenge":
-                for c in range(4):
-                    lines.append(f"{ind}v{i}_{c} = ch[{k}, {c}]")
-            elif kind == "claimed_sum":
-                for c in range(4):
-                    lines.append(f"{ind}v{i}_{c} = cs[{c}]")
-            else:  # pragma: no cover
-                raise ValueError(kind)
-            continue
-        a = n.args[0]
-        if not n.is_ext:
-            if op == "add":
-                lines.append(f"{ind}v{i} = {b(a)} + {b(n.args[1])}")
-                lines.append(f"{ind}v{i} = v{i} - P if v{i} >= P else v{i}")
-            elif op == "sub":
-                lines.append(f"{ind}v{i} = {b(a)} + P - {b(n.args[1])}")
-                lines.append(f"{ind}v{i} = v{i} - P if v{i} >= P else v{i}")
-            elif op == "mul":
-                lines.append(f"{ind}v{i} = ({b(a)} * {b(n.args[1])}) % P")
-            elif op == "neg":
-                lines.append(f"{ind}v{i} = (P - {b(a)}) % P")
-            continue
-        if op == "neg":
-            for c, x in enumerate(e(a)):
-                lines.append(f"{ind}v{i}_{c} = (P - {x}) % P")
-            continue
-        bb_ = n.args[1]
-        if op in ("add", "sub"):
-            for c, (x, y) in enumerate(zip(e(a), e(bb_))):
-                expr = f"{x} + {y}" if op == "add" else f"{x} + P - {y}"
-                lines.append(f"{ind}v{i}_{c} = {expr}")
-                lines.append(f"{ind}v{i}_{c} = v{i}_{c} - P if v{i}_{c} >= P else v{i}_{c}")
-            continue
-        # mul
-        if a.is_ext and bb_.is_ext:
-            xs, ys = e(a), e(bb_)
-            lines.append(f"{ind}v{i}_0, v{i}_1, v{i}_2, v{i}_3 = _emul({', '.join(xs + ys)})")
+@njit(cache=True, nogil=True)
+def _ext_op(op, S, d, a, b, kv, m):
+    """The extension instructions (dst rows ``d..d+3``) over ``m`` block rows."""
+    z0 = S[d]
+    z1 = S[d + 1]
+    z2 = S[d + 2]
+    z3 = S[d + 3]
+    k0 = kv[0]
+    k1 = kv[1]
+    k2 = kv[2]
+    k3 = kv[3]
+    if op == OP_E_ADD_EE or op == OP_E_SUB_EE or op == OP_E_MUL_EE:
+        x0 = S[a]
+        x1 = S[a + 1]
+        x2 = S[a + 2]
+        x3 = S[a + 3]
+        y0 = S[b]
+        y1 = S[b + 1]
+        y2 = S[b + 2]
+        y3 = S[b + 3]
+        if op == OP_E_MUL_EE:
+            for j in range(m):
+                c0, c1, c2, c3 = _emul(x0[j], x1[j], x2[j], x3[j], y0[j], y1[j], y2[j], y3[j])
+                z0[j] = c0
+                z1[j] = c1
+                z2[j] = c2
+                z3[j] = c3
+        elif op == OP_E_ADD_EE:
+            for j in range(m):
+                s0 = x0[j] + y0[j]
+                s1 = x1[j] + y1[j]
+                s2 = x2[j] + y2[j]
+                s3 = x3[j] + y3[j]
+                z0[j] = s0 - P if s0 >= P else s0
+                z1[j] = s1 - P if s1 >= P else s1
+                z2[j] = s2 - P if s2 >= P else s2
+                z3[j] = s3 - P if s3 >= P else s3
         else:
-            ext_side, base_side = (a, bb_) if a.is_ext else (bb_, a)
-            s = b(base_side)
-            for c, x in enumerate(e(ext_side)):
-                lines.append(f"{ind}v{i}_{c} = ({x} * {s}) % P")
-    # accumulate Σ apow[i] · C_i
-    acc = ["a0", "a1", "a2", "a3"]
-    lines.append(f"{ind}a0 = Z; a1 = Z; a2 = Z; a3 = Z")
-    for j, ex in enumerate(exprs):
-        if ex.op == "const" and ex.value == 0:
-            continue
-        if ex.is_ext:
-            ys = e(ex)
-            lines.append(f"{ind}t0, t1, t2, t3 = _emul(apow[{j}, 0], apow[{j}, 1], apow[{j}, 2], "
-                         f"apow[{j}, 3], {', '.join(ys)})")
-            for c in range(4):
-                lines.append(f"{ind}{acc[c]} = ({acc[c]} + t{c}) % P")
+            for j in range(m):
+                s0 = x0[j] + P - y0[j]
+                s1 = x1[j] + P - y1[j]
+                s2 = x2[j] + P - y2[j]
+                s3 = x3[j] + P - y3[j]
+                z0[j] = s0 - P if s0 >= P else s0
+                z1[j] = s1 - P if s1 >= P else s1
+                z2[j] = s2 - P if s2 >= P else s2
+                z3[j] = s3 - P if s3 >= P else s3
+    elif op == OP_E_ADD_EB or op == OP_E_SUB_EB or op == OP_E_MUL_EB:
+        x0 = S[a]
+        x1 = S[a + 1]
+        x2 = S[a + 2]
+        x3 = S[a + 3]
+        y = S[b]
+        if op == OP_E_MUL_EB:
+            for j in range(m):
+                v = y[j]
+                c0 = (x0[j] * v) % P
+                c1 = (x1[j] * v) % P
+                c2 = (x2[j] * v) % P
+                c3 = (x3[j] * v) % P
+                z0[j] = c0
+                z1[j] = c1
+                z2[j] = c2
+                z3[j] = c3
         else:
-            x = b(ex)
-            for c in range(4):
-                lines.append(f"{ind}{acc[c]} = ({acc[c]} + (apow[{j}, {c}] * {x}) % P) % P")
-    lines.append(f"{ind}zi = zh_inv[q & qmask]")
-    for c in range(4):
-        lines.append(f"{ind}out[q, {c}] = np.uint32(({acc[c]} * zi) % P)")
-    src = [_HEADER.format(P=P)]
-    src.append("Z = np.uint64(0)")
-    for v, name in consts.items():
-        src.append(f"{name} = np.uint64({v})")
-    src.append("")
-    src.append("")
-    src.append("@njit(cache=True, nogil=True)")
-    src.append("def quotient_kernel(main, pre, aux, pub, ch, cs, apow, first, last, trans, "
-               "zh_inv, shift, qmask, stride, out, r0, r1):")
-    src.append("    N = out.shape[0]")
-    src.append("    for q in range(r0, r1):")
-    src.append("        qn = q + shift")
-    src.append("        if qn >= N:")
-    src.append("            qn -= N")
-    src.append("        r = q * stride")
-    src.append("        rn = qn * stride")
-    src.extend(lines)
-    src.append("")
-    return "\n".join(src)
+            for j in range(m):
+                s = x0[j] + y[j] if op == OP_E_ADD_EB else x0[j] + P - y[j]
+                c1 = x1[j]
+                c2 = x2[j]
+                c3 = x3[j]
+                z0[j] = s - P if s >= P else s
+                z1[j] = c1
+                z2[j] = c2
+                z3[j] = c3
+    elif op == OP_E_SUB_BE:
+        x = S[a]
+        y0 = S[b]
+        y1 = S[b + 1]
+        y2 = S[b + 2]
+        y3 = S[b + 3]
+        for j in range(m):
+            s = x[j] + P - y0[j]
+            c1 = (P - y1[j]) % P
+            c2 = (P - y2[j]) % P
+            c3 = (P - y3[j]) % P
+            z0[j] = s - P if s >= P else s
+            z1[j] = c1
+            z2[j] = c2
+            z3[j] = c3
+    elif op == OP_E_ADDK_E or op == OP_E_RSUBK_E or op == OP_E_MULK_E:
+        x0 = S[a]
+        x1 = S[a + 1]
+        x2 = S[a + 2]
+        x3 = S[a + 3]
+        if op == OP_E_MULK_E:
+            for j in range(m):
+                c0, c1, c2, c3 = _emul(x0[j], x1[j], x2[j], x3[j], k0, k1, k2, k3)
+                z0[j] = c0
+                z1[j] = c1
+                z2[j] = c2
+                z3[j] = c3
+        elif op == OP_E_ADDK_E:
+            for j in range(m):
+                s0 = x0[j] + k0
+                s1 = x1[j] + k1
+                s2 = x2[j] + k2
+                s3 = x3[j] + k3
+                z0[j] = s0 - P if s0 >= P else s0
+                z1[j] = s1 - P if s1 >= P else s1
+                z2[j] = s2 - P if s2 >= P else s2
+                z3[j] = s3 - P if s3 >= P else s3
+        else:
+            for j in range(m):
+                s0 = k0 + P - x0[j]
+                s1 = k1 + P - x1[j]
+                s2 = k2 + P - x2[j]
+                s3 = k3 + P - x3[j]
+                z0[j] = s0 - P if s0 >= P else s0
+                z1[j] = s1 - P if s1 >= P else s1
+                z2[j] = s2 - P if s2 >= P else s2
+                z3[j] = s3 - P if s3 >= P else s3
+    else:  # base slot a with the constant K
+        x = S[a]
+        if op == OP_E_MULK_B:
+            for j in range(m):
+                v = x[j]
+                z0[j] = (v * k0) % P
+                z1[j] = (v * k1) % P
+                z2[j] = (v * k2) % P
+                z3[j] = (v * k3) % P
+        elif op == OP_E_ADDK_B:
+            for j in range(m):
+                s = x[j] + k0
+                z0[j] = s - P if s >= P else s
+                z1[j] = k1
+                z2[j] = k2
+                z3[j] = k3
+        else:  # OP_E_RSUBK_B
+            for j in range(m):
+                s = k0 + P - x[j]
+                z0[j] = s - P if s >= P else s
+                z1[j] = k1
+                z2[j] = k2
+                z3[j] = k3
 
 
-_LOADED: dict[str, object] = {}
+def evaluate_quotient(exprs: list, main, pre, aux, public, challenges, claimed_sum,
+                      apow: np.ndarray, first, last, trans, zh_inv, shift: int, stride: int,
+                      out: np.ndarray, block: int = DEFAULT_BLOCK,
+                      threads: int | None = None) -> None:
+    """Fill ``out`` (``(N, 4)`` uint32) with ``zh_inv[q & (shift−1)] · Σ_i apow[i]·exprs[i](q)``
+    over the quotient domain (the argument conventions of the module docstring);
+    ``threads``: None = automatic (one thread below :data:`SERIAL_ROWS` rows)."""
+    prog = load_program(exprs)
+    kb, ke, acc0 = prog.constants(public, challenges, claimed_sum, apow)
+    N = out.shape[0]
+    main = np.ascontiguousarray(main)
+    pre = np.zeros((1, 1), dtype=np.uint32) if pre is None else np.ascontiguousarray(pre)
+    aux = np.zeros((1, 4), dtype=np.uint32) if aux is None else np.ascontiguousarray(aux)
+    args = (prog.code, kb, ke, acc0, main, pre, aux,
+            np.ascontiguousarray(first, dtype=np.uint32),
+            np.ascontiguousarray(last, dtype=np.uint32),
+            np.ascontiguousarray(trans, dtype=np.uint32),
+            np.ascontiguousarray(zh_inv, dtype=np.uint64), int(shift), int(shift) - 1,
+            int(stride), prog.num_slots, prog.acc, int(block), out)
+    run_kernel(_bytecode_kernel, *args, rows=N, threads=threads)
 
 
-def load_kernel(exprs: list):
-    """The compiled kernel for ``exprs`` (generated, written and imported once)."""
-    src = generate_source(exprs)
-    h = hashlib.sha256(src.encode()).hexdigest()[:32]
-    fn = _LOADED.get(h)
-    if fn is not None:
-        return fn
-    d = kernel_dir()
-    path = os.path.join(d, f"zkq_{h}.py")
-    if not os.path.exists(path):
-        fd, tmp = tempfile.mkstemp(dir=d, suffix=".tmp")
-        with os.fdopen(fd, "w") as f:
-            f.write(src)
-        os.replace(tmp, path)
-    name = f"zkvm_stark_kernel_{h}"
-    spec = importlib.util.spec_from_file_location(name, path)
-    mod = importlib.util.module_from_spec(spec)
-    sys.modules[name] = mod
-    spec.loader.exec_module(mod)
-    fn = mod.quotient_kernel
-    _LOADED[h] = fn
-    return fn
-
-
-def run_kernel(kern, *args, rows: int):
-    """Run ``kern(*args, r0, r1)`` over ``[0, rows)`` split across threads."""
-    from concurrent.futures import ThreadPoolExecutor
-
+def run_kernel(kern, *args, rows: int, threads: int | None = None):
+    """Run ``kern(*args, r0, r1)`` over ``[0, rows)``, split across a thread pool for
+    large ``rows`` (the kernel releases the GIL); small domains run on the calling
+    thread (thread start-up dominated tiny proofs on a loaded machine)."""
     import numba
 
-    threads = max(1, min(numba.config.NUMBA_NUM_THREADS, rows // 4096))
+    if threads is None:
+        threads = 1 if rows < SERIAL_ROWS else \
+            max(1, min(numba.config.NUMBA_NUM_THREADS, rows // ROWS_PER_THREAD))
+    threads = max(1, min(int(threads), rows))
     if threads == 1:
         kern(*args, 0, rows)
         return
+    from concurrent.futures import ThreadPoolExecutor
+
     step = -(-rows // threads)
     with ThreadPoolExecutor(threads) as ex:
         futs = [ex.submit(kern, *args, s, min(rows, s + step)) for s in range(0, rows, step)]

@@ -23,10 +23,12 @@ coefficients are cut into ``2^k`` chunks ``Q_j`` of ``n`` coefficients,
 ``Q(x) = Σ_j x^{jn} Q_j(x)``, and each chunk is committed as its evaluations over
 ``H_n`` -- 4 base columns per chunk (coefficients of 1, X, X², X³).
 
-Evaluation is vectorised: the constraint DAG is evaluated with
+Evaluation: by default the constraint DAG is compiled to bytecode and interpreted over
+blocks of rows of ``D`` by one generic numba kernel (:mod:`zkvm.stark.kernels`, compiled
+once for every AIR).  The reference ``method="numpy"`` evaluates it with
 :class:`~zkvm.stark.evaluate.NumpyAlgebra` on row-chunks of ``D`` (each node one pass over
-the chunk through numba ufuncs), base constraints are combined with one
-``ext_lincomb`` call per chunk, extension (LogUp) constraints with ``ext_mul``.
+the chunk through numba ufuncs), base constraints combined with one ``ext_lincomb`` call
+per chunk, extension (LogUp) constraints with ``ext_mul``.
 
 Zero-knowledge mode
 -------------------
@@ -146,12 +148,14 @@ def compute_quotient(table, log_n: int, main_lde, pre_lde, aux_lde, log_blowup: 
 
     ``*_lde``: the PCS LDE matrices over ``g·H_{n·B}`` (natural order) or None;
     ``challenges``: [(4,) LogUp α, (4,) β]; ``claimed_sum``: (4,) or None;
-    ``alpha``: the constraint-combination challenge (Ext).  ``method``: ``"numba"``
-    (compiled kernel, :mod:`zkvm.stark.kernels`; the default) or ``"numpy"``
-    (the DAG evaluated node by node); ``$ZKVM_QUOTIENT`` overrides the default.
+    ``alpha``: the constraint-combination challenge (Ext).  ``method``: ``"bytecode"``
+    (the default: the DAG compiled to bytecode and run by one generic numba interpreter,
+    :mod:`zkvm.stark.kernels`; ``"numba"`` is accepted as an alias) or ``"numpy"`` (the
+    DAG evaluated node by node, the reference); ``$ZKVM_QUOTIENT`` overrides the default.
+    Both give identical outputs.
     """
-    method = method or os.environ.get("ZKVM_QUOTIENT", "numba")
-    if method not in ("numba", "numpy"):
+    method = method or os.environ.get("ZKVM_QUOTIENT") or "bytecode"
+    if method not in ("bytecode", "numba", "numpy"):
         raise ValueError(f"unknown quotient method {method!r}")
     coeff_out = layout is not None and layout.coeff_chunks
     log_q = table.log_quotient_chunks if layout is None else layout.log_qdomain
@@ -171,19 +175,11 @@ def compute_quotient(table, log_n: int, main_lde, pre_lde, aux_lde, log_blowup: 
     alg = NumpyAlgebra()
     shift = 1 << log_q
     out = np.empty((N, 4), dtype=np.uint32)
-    if method == "numba":
-        from zkvm.stark.kernels import load_kernel, run_kernel
+    if method != "numpy":
+        from zkvm.stark.kernels import evaluate_quotient
 
-        kern = load_kernel(exprs)
-        run_kernel(kern, np.ascontiguousarray(main_lde),
-             np.zeros((1, 1), dtype=np.uint32) if pre_lde is None else np.ascontiguousarray(pre_lde),
-             np.zeros((1, 4), dtype=np.uint32) if aux_lde is None else np.ascontiguousarray(aux_lde),
-             np.array([int(x) for x in public] + [0], dtype=np.uint64),
-             np.ascontiguousarray(np.stack(challenges).astype(np.uint64)),
-             (np.zeros(4, dtype=np.uint64) if claimed_sum is None
-              else np.asarray(claimed_sum, dtype=np.uint64)),
-             apows.astype(np.uint64), first, last, trans, zh_inv.astype(np.uint64),
-             shift, shift - 1, stride, out, rows=N)
+        evaluate_quotient(exprs, main_lde, pre_lde, aux_lde, public, challenges, claimed_sum,
+                          apows, first, last, trans, zh_inv, shift, stride, out)
         return nttmod.coset_intt(out, GENERATOR) if coeff_out else _split_chunks(out, n, log_q)
     # numpy path: column-major views of the quotient-domain rows
     main_q = np.ascontiguousarray(main_lde[::stride].T)
