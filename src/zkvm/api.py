@@ -1,4 +1,4 @@
-"""The host API: build a guest, run it (later: prove, verify).
+"""The host API: build a guest, run it, prove it, verify a receipt.
 
 This is the layer the CLI and host programs call. It stays thin: each function composes
 the lower layers (``zkvm.toolchain``, ``zkvm.riscv``) and adds nothing but argument
@@ -9,6 +9,8 @@ pay for numba.
     api.build("examples/fibonacci", "fib.elf")
     result = api.run("fib.elf", input=(1000).to_bytes(4, "little"))
     result.exit_code, result.stdout, result.journal, result.cycles
+    receipt = api.prove("fib.elf", input=(1000).to_bytes(4, "little"))
+    exit_code, journal = api.verify(receipt, api.image_id("fib.elf"))
 """
 
 from __future__ import annotations
@@ -21,7 +23,9 @@ from .toolchain import BuildResult
 from .toolchain import build as _toolchain_build
 
 if TYPE_CHECKING:  # pragma: no cover
+    from .receipt import Receipt
     from .riscv import ExecutionResult, Program
+    from .stark.params import StarkParams
 
 
 def build(
@@ -173,3 +177,103 @@ def disassemble(elf: "bytes | str | os.PathLike | Program") -> list[tuple[int, i
             word = int.from_bytes(data[off : off + 4], "little")
             out.append((seg.vaddr + off, word, format_instruction(word, seg.vaddr + off)))
     return out
+
+
+# ---------------------------------------------------------------------------------------
+# proving and verifying (the circuits live in zkvm.chips; imported lazily: they load numba)
+
+
+def stark_params(params: "str | StarkParams | None" = "default", *, zk: bool | None = None) -> "StarkParams":
+    """A :class:`zkvm.stark.params.StarkParams` from a preset name (``"default"``,
+    ``"high"``, ``"testing"``) or an instance; ``zk=False`` turns masking off (benchmarks
+    only: a non-ZK receipt reveals trace values at the opened points)."""
+    from .stark.params import StarkParams
+
+    if params is None:
+        params = "default"
+    if isinstance(params, StarkParams):
+        if zk is None or zk == params.zk:
+            return params
+        import dataclasses
+
+        return dataclasses.replace(params, zk=zk)
+    presets = {"default": StarkParams.default, "high": StarkParams.high, "testing": StarkParams.testing}
+    if params not in presets:
+        raise ValueError(f"unknown parameter preset {params!r} (choose from {', '.join(presets)})")
+    return presets[params]() if zk is None else presets[params](zk=zk)
+
+
+def prove(
+    elf: "bytes | str | os.PathLike | Program",
+    input: bytes = b"",
+    *,
+    params: "str | StarkParams | None" = "default",
+    zk: bool | None = None,
+    max_cycles: int | None = None,
+    timings: dict | None = None,
+) -> "Receipt":
+    """Execute the guest on the private ``input`` and prove the execution.
+
+    Returns a :class:`zkvm.receipt.Receipt` (``receipt.to_bytes()`` is the file format).
+    ``timings`` (a dict, optional) receives the per-phase wall times in seconds.
+    Raises ``zkvm.riscv.ElfError`` / ``GuestError`` as :func:`run` does, and
+    ``zkvm.chips.tracegen.UnprovableExecution`` when the run uses something the circuits
+    do not support (e.g. more cycles than one proof holds).
+    """
+    from .chips.machine import prove as _prove
+    from .riscv import Program
+
+    program = elf if isinstance(elf, Program) else load_program(elf)
+    return _prove(program, bytes(input), params=stark_params(params, zk=zk),
+                  timings=timings, max_cycles=max_cycles)
+
+
+def load_receipt(receipt: "Receipt | bytes | str | os.PathLike") -> "Receipt":
+    """A Receipt from an object, its bytes or a file path (``ReceiptFormatError`` if
+    malformed; ``OSError`` if the file cannot be read)."""
+    from .receipt import Receipt
+
+    if isinstance(receipt, Receipt):
+        return receipt
+    if isinstance(receipt, (bytes, bytearray, memoryview)):
+        return Receipt.from_bytes(bytes(receipt))
+    return Receipt.from_bytes(Path(receipt).read_bytes())
+
+
+def verify(receipt: "Receipt | bytes | str | os.PathLike", image_id: "bytes | str") -> tuple[int, bytes]:
+    """Verify a receipt against the expected image ID (32 bytes or 64 hex digits).
+
+    Returns ``(exit_code, journal)``. Raises a subclass of
+    ``zkvm.stark.errors.VerificationError`` naming the failed check (a malformed receipt,
+    another program's image ID, or a proof that does not verify).
+    """
+    from .chips.machine import verify as _verify
+    from .image_id import parse_image_id
+
+    iid = parse_image_id(image_id) if isinstance(image_id, str) else bytes(image_id)
+    return _verify(load_receipt(receipt), iid)
+
+
+def execute_only(
+    elf: "bytes | str | os.PathLike | Program",
+    input: bytes = b"",
+    *,
+    params: "str | StarkParams | None" = "default",
+    max_cycles: int | None = None,
+) -> dict:
+    """Dry run of :func:`prove`: execute and build every table's trace, without proving.
+
+    Returns ``{"cycles", "exit_code", "journal", "tables": {name: height}, "cells"}`` so a
+    user can see what a proof would cost. Raises what :func:`prove` raises.
+    """
+    from .chips.machine import Machine
+    from .riscv import Program
+
+    program = elf if isinstance(elf, Program) else load_program(elf)
+    m = Machine.for_program(program, stark_params(params))
+    result = m.execute(bytes(input), max_cycles)
+    w, traces, _pv = m.traces(result)
+    tables = {air.name: int(t.shape[0]) for air, t in zip(m.airs, traces)}
+    cells = int(sum(t.shape[0] * t.shape[1] for t in traces))
+    return {"cycles": int(result.cycles), "exit_code": int(w.exit_code), "journal": bytes(w.journal),
+            "tables": tables, "cells": cells}

@@ -220,6 +220,156 @@ def disasm(
     typer.echo("\n".join(f"{addr:08x}:  {word:08x}  {text}" for addr, word, text in rows))
 
 
+PARAMS_HELP = "STARK parameter preset: default (>= 100 bits), high, testing (fast, insecure)."
+
+
+def _params(preset: str, zk: bool = True):
+    try:
+        return api.stark_params(preset, zk=None if zk else False)
+    except ValueError as e:
+        raise fail(str(e), EXIT_ERROR) from None
+
+
+def _load_guest(elf: Path, input: Optional[Path]):
+    """(program, private input bytes) or a clean CLI error."""
+    from .riscv import ElfError
+
+    try:
+        elf_bytes = api.read_elf(elf)
+    except OSError as e:
+        raise fail(f"cannot read ELF {elf}: {e.strerror or e}", EXIT_ERROR) from None
+    try:
+        private = input.read_bytes() if input is not None else b""
+    except OSError as e:
+        raise fail(f"cannot read input {input}: {e.strerror or e}", EXIT_ERROR) from None
+    try:
+        return elf_bytes, api.load_program(elf_bytes), private
+    except ElfError as e:
+        raise fail(f"invalid ELF {elf}: {e}", EXIT_ERROR) from None
+
+
+@app.command("image-id")
+def image_id_cmd(
+    elf: Path = typer.Argument(..., help="Guest ELF file."),
+    params: str = typer.Option("default", "--params", help=PARAMS_HELP),
+) -> None:
+    """Print the image ID (verifying key digest) of a guest ELF, and the ELF's sha256.
+
+    The image ID depends only on the loaded bytes, the entry point, the circuits and the
+    parameters -- not on symbols or debug info."""
+    from .image_id import image_id as compute
+
+    elf_bytes, program, _ = _load_guest(elf, None)
+    iid = compute(program, _params(params))
+    out = _out()
+    out.print(f"image id    {iid.hex()}")
+    out.print(f"elf sha256  {hashlib.sha256(elf_bytes).hexdigest()}")
+    out.print(f"params      {params}")
+
+
+@app.command()
+def prove(
+    elf: Path = typer.Argument(..., help="Guest ELF file."),
+    input: Optional[Path] = typer.Option(None, "--input", "-i", help="File holding the private input."),
+    output: Path = typer.Option(Path("receipt.bin"), "--output", "-o", help="Where to write the receipt."),
+    params: str = typer.Option("default", "--params", help=PARAMS_HELP),
+    no_zk: bool = typer.Option(False, "--no-zk", help="Turn masking off (benchmarks only: leaks trace values)."),
+    max_cycles: Optional[int] = typer.Option(None, "--max-cycles", min=1, help="Cycle limit [default: executor's]."),
+    execute_only: bool = typer.Option(False, "--execute-only", help="Dry run: cycles and table sizes, no proof."),
+) -> None:
+    """Execute a guest on a private input and write a receipt (proof + public outputs)."""
+    import time
+
+    from rich.status import Status
+
+    from .chips.tracegen import UnprovableExecution
+    from .riscv import GuestError
+
+    elf_bytes, program, private = _load_guest(elf, input)
+    p = _params(params, zk=not no_zk)
+    out = _out()
+    timings: dict = {}
+    t0 = time.perf_counter()
+    try:
+        with Status("executing and proving..." if not execute_only else "executing...",
+                    console=_err(), spinner="dots"):
+            if execute_only:
+                info = api.execute_only(program, private, params=p, max_cycles=max_cycles)
+            else:
+                receipt = api.prove(program, private, params=p, max_cycles=max_cycles, timings=timings)
+    except GuestError as e:
+        raise fail(_guest_error_message(e), EXIT_ERROR) from None
+    except UnprovableExecution as e:
+        raise fail(f"cannot prove this execution: {e}", EXIT_ERROR) from None
+    total = time.perf_counter() - t0
+    if execute_only:
+        out.print("--- zkvm prove --execute-only ---")
+        out.print(f"cycles         {info['cycles']}")
+        out.print(f"exit code      {info['exit_code']}")
+        out.print(f"journal        {len(info['journal'])} bytes")
+        out.print(f"trace cells    {info['cells']}")
+        for name, h in info["tables"].items():
+            out.print(f"  {name:<16} {h:>9} rows")
+        return
+    data = receipt.to_bytes()
+    try:
+        output.write_bytes(data)
+    except OSError as e:
+        raise fail(f"cannot write receipt {output}: {e.strerror or e}", EXIT_ERROR) from None
+    cycles = timings.get("cycles", 0)
+    out.print("--- zkvm prove ---")
+    out.print(f"receipt        {output} ({len(data)} bytes)")
+    out.print(f"image id       {receipt.image_id.hex()}")
+    out.print(f"exit code      {receipt.exit_code}")
+    out.print(f"journal        {len(receipt.journal)} bytes")
+    out.print(f"cycles         {cycles}")
+    out.print(f"zero-knowledge {'yes' if p.zk else 'NO (--no-zk)'}")
+    out.print(f"security       {p.security_bits()} bits (conjectured)")
+    out.print(f"total time     {total:.2f} s ({cycles / total:.0f} cycles/s)" if total > 0 else "")
+    for phase in ("execute", "witness", "traces", "bytes_mult", "prove"):
+        if phase in timings:
+            out.print(f"  {phase:<14} {timings[phase]:8.2f} s")
+    for phase, sec in (timings.get("prove_phases") or {}).items():
+        out.print(f"    {phase:<12} {sec:8.2f} s")
+
+
+@app.command()
+def verify(
+    receipt: Path = typer.Argument(..., help="Receipt file written by `zkvm prove`."),
+    image_id: str = typer.Option(..., "--image-id", help="Expected image ID (64 hex digits; see `zkvm image-id`)."),
+    journal: Optional[Path] = typer.Option(None, "--journal", "-j", help="Write the verified journal here."),
+) -> None:
+    """Verify a receipt against an image ID; print the exit code and the journal."""
+    from .image_id import parse_image_id
+    from .stark.errors import VerificationError
+
+    try:
+        iid = parse_image_id(image_id)
+    except ValueError as e:
+        raise fail(f"bad --image-id: {e}", EXIT_ERROR) from None
+    try:
+        data = receipt.read_bytes()
+    except OSError as e:
+        raise fail(f"cannot read receipt {receipt}: {e.strerror or e}", EXIT_ERROR) from None
+    try:
+        exit_code, j = api.verify(data, iid)
+    except VerificationError as e:
+        raise fail(f"receipt rejected: {type(e).__name__}: {e}", EXIT_FAILED) from None
+    if journal is not None:
+        try:
+            journal.write_bytes(j)
+        except OSError as e:
+            raise fail(f"cannot write journal {journal}: {e.strerror or e}", EXIT_ERROR) from None
+    shown = j[:JOURNAL_HEX_SHOWN].hex() + ("..." if len(j) > JOURNAL_HEX_SHOWN else "") if j else "(empty)"
+    out = _out()
+    out.print("--- zkvm verify: OK ---")
+    out.print(f"image id       {iid.hex()}")
+    out.print(f"exit code      {exit_code}")
+    out.print(f"journal        {len(j)} bytes")
+    out.print(f"journal hex    {shown}")
+    out.print(f"journal sha256 {hashlib.sha256(j).hexdigest()}")
+
+
 def _register_audit() -> None:
     """``zkvm audit``: build with every compiler x optimisation level and compare runs."""
     from .audit import audit_command

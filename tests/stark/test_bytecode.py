@@ -173,13 +173,15 @@ def test_uniform_constraints_and_no_instruction_for_them():
 
 
 def test_deep_chain_no_recursion_and_slot_reuse():
-    """A 20000-deep chain compiles under a small recursion limit and uses O(1) slots."""
+    """A 20000-deep chain compiles under a small recursion limit and uses O(1) slots
+    (instructions follow the depth-first topological order of the roots, so ``x_i`` is
+    freed once ``x_{i+1}`` and ``e_i`` are computed)."""
     x = sym.var("main", 0)
     e = sym.var("aux", 0)
     for i in range(10000):
         x = x * sym.var("main_next", i % 3) + (i + 1)
         e = e * x - sym.var("challenge", i % 2)
-    exprs = [x, e]
+    exprs = [e, x]
     old = sys.getrecursionlimit()
     sys.setrecursionlimit(200)
     try:
