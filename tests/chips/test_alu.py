@@ -315,6 +315,20 @@ def test_addsub_non_byte_limb_with_compensating_carry(addsub):
     assert any("rd_val" in x for x in f[r])
 
 
+def test_addsub_fractional_carries(addsub):
+    """5 + 3 = 7?  With carries 1/256, 1/2^16, 1/2^24, 1/2^32 (field elements) every limb
+    sum holds and every rd limb is a byte; only the carry booleanity stops it."""
+    air, rows, trace = addsub
+    r = find_row(air, rows, lambda o, a, b, i, rd: o == "add" and a == 0x7F and b == 1)
+    t = trace.copy()
+    t[r, col(air, "rd_val", 0)] = 0x7F
+    for k in range(4):
+        t[r, col(air, "rd_val", k)] = 0x7F if k == 0 else 0
+        t[r, col(air, "carry", k)] = pow(256 ** (k + 1), P - 2, P)
+    f = assert_rejected(air, t, [r])
+    assert sorted(f[r]) == ["carry0_bool", "carry1_bool", "carry2_bool", "carry3_bool"]
+
+
 def test_addsub_flag_flipped_add_as_sub(addsub):
     air, rows, trace = addsub
     r = find_row(air, rows, lambda o, a, b, i, rd: o == "add" and a == 0xFF and b == 0x7F)

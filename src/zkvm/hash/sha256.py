@@ -4,7 +4,9 @@ Digest representation: a digest is 8 ``uint32`` words ``H0..H7`` exactly as FIPS
 defines them (the digest *bytes* are these words big-endian).  Batches of digests are
 ``(n, 8)`` uint32 arrays; :func:`digests_to_bytes` / :func:`digest_from_bytes` convert.
 
-Kernels (all parallel over the batch with ``numba.prange``, no Python loop per item):
+Kernels (all parallel over the batch with ``numba.prange``, no Python loop per item;
+``hash_rows`` and ``hash_pairs`` hash 16 messages at a time, with the CPU's SHA
+instructions where available -- see the "lanes" and "SHA-NI" sections):
 
 * :func:`sha256_many` — ``n`` messages of equal length ``L`` bytes, ``(n, L)`` uint8.
   General reference kernel (used by the tests against hashlib).
@@ -486,6 +488,11 @@ def hash_pairs(left: np.ndarray, right: np.ndarray, prefix: int) -> np.ndarray:
 # (:data:`HAVE_SHA_NI`); otherwise the portable LANES kernels above are used.  Both compute
 # FIPS 180-4 SHA-256 exactly; the tests compare both against hashlib on every path.
 # Set ``ZKVM_SHA_NI=0`` to force the portable kernels.
+#
+# Correctness: these kernels only produce the prover's commitments; the verifier recomputes
+# every hash it checks with hashlib, so a wrong digest here cannot make a false statement
+# verify -- it would make honest proofs fail.  The commitment bytes must still equal FIPS
+# SHA-256 exactly (the tests compare every kernel family with hashlib and sha256_many).
 
 #: messages per SHA-NI block call (independent chains interleaved)
 NI_LANES = 4

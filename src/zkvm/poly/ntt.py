@@ -23,7 +23,12 @@ one; the two meet in bit-reversed coefficient order, so no permutation is done t
    result directly and start DIT at stage ``log B``;
 4. DIT with ω_N: natural-order evaluations of f on ``shift·H_N``.
 
-Kernels run column by column on column-major copies of chunks of ~16 columns (each
+Layouts.  Matrices with at least ``_ROW_MIN_WIDTH`` (8) columns are transformed in their
+row-major layout: a butterfly combines two whole rows with one scalar twiddle, vectorised
+across the width (see the "row-major kernels" section; no transposes).  Narrower
+matrices and single columns use the column kernels described next.
+
+Column kernels run column by column on column-major copies of chunks of ~16 columns (each
 column contiguous; the transposes in and out write whole cache lines), with ``prange``
 over columns, or over butterflies inside a stage when there are fewer columns than
 threads.  Within a column the work is cache blocked (all stages with 2h ≤ 4096 are done
