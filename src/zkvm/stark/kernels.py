@@ -701,7 +701,7 @@ def _ext_op(op, S, d, a, b, kv, m):
             for j in range(m):
                 s = k0 + P - x[j]
                 z0[j] = s - P if s >= P else s
-                z1[j] = k1
+                z1[j] = k2
                 z2[j] = k2
                 z3[j] = k3
 
