@@ -266,3 +266,28 @@ def test_unknown_method_rejected():
     with pytest.raises(ValueError, match="unknown quotient method"):
         compute_quotient(t, 2, np.zeros((16, 2), np.uint32), None, None, 2, [0, 0, 0],
                          [np.zeros(4, np.uint32)] * 2, None, Ext(1), method="jit")
+
+
+def test_too_small_inputs_rejected():
+    """The kernel does no bounds checks, so undersized inputs are refused up front."""
+    rng = np.random.default_rng(4)
+    exprs = [sym.var("main", 2) * sym.var("aux_next", 1)]
+    inp = _Inputs(rng, N=16, stride=2, shift=2, w_main=3, w_pre=0, k_aux=2, n_pub=0)
+    apow = _apow(rng, 1)
+    assert np.array_equal(inp.bytecode(exprs, apow), inp.reference(exprs, apow))
+    full_main, full_aux = inp.main, inp.aux
+    inp.main = full_main[:, :2]
+    with pytest.raises(ValueError, match="main matrix"):
+        inp.bytecode(exprs, apow)
+    inp.main = full_main[:20]
+    with pytest.raises(ValueError, match="main matrix"):
+        inp.bytecode(exprs, apow)
+    inp.main, inp.aux = full_main, full_aux[:, :7]
+    with pytest.raises(ValueError, match="aux matrix"):
+        inp.bytecode(exprs, apow)
+    inp.aux = full_aux
+    with pytest.raises(ValueError, match="bad block"):
+        inp.bytecode(exprs, apow, block=0)
+    inp.sel[0] = inp.sel[0][:5]
+    with pytest.raises(ValueError, match="selector"):
+        inp.bytecode(exprs, apow)

@@ -319,18 +319,9 @@ def _hash_rows_range(mat, prefix, order, out, lo, hi):
                 st[r, l] = IV[r]
         for blk in range(nblocks):
             for j in range(16):
-                # message word t (see _row_word; the branch is the same for every lane)
-                t = blk * 16 + j
                 Wj = W[j]
-                if t <= w:
-                    for l in range(LANES):
-                        hb = pre if t == 0 else np.uint32(mat[rows[l], t - 1] >> np.uint32(24))
-                        lo3 = _bswap24(mat[rows[l], t]) if t < w else np.uint32(0x800000)
-                        Wj[l] = np.uint32((hb << np.uint32(24)) | lo3)
-                else:
-                    v = bitlen if t == total_words - 1 else np.uint32(0)
-                    for l in range(LANES):
-                        Wj[l] = v
+                for l in range(LANES):
+                    Wj[l] = _row_word(mat[rows[l]], w, pre, blk * 16 + j, total_words, bitlen)
             _compress_lanes(st, W, save, k)
         for l in range(min(LANES, hi - g)):
             for r in range(8):

@@ -65,6 +65,7 @@ __all__ = [
     "coset_ntt",
     "coset_intt",
     "coset_lde",
+    "coset_eval_coeffs",
     "naive_dft",
     "evaluate_poly",
     "evaluate_ext_poly",
@@ -712,27 +713,42 @@ def _row_items_log(log_n: int, lb: int, w: int) -> int:
 
 
 @njit(cache=True)
-def _gather_dit_block(src, a, rev, kb, b, tw, lb, scale_mont):
-    """Rows [kb·b, (kb+1)·b) of ``a`` ← ``src`` rows in bit-reversed order (× scale,
-    Montgomery form, R mod p for 1), then the DIT stages h < b on that block."""
+def _gather_dit_block(src, a, rev, kb, b, tw, lb, scale_mont, row_scale):
+    """Rows [kb·b, (kb+1)·b) of ``a`` ← ``src`` rows in bit-reversed order, each × a
+    Montgomery-form factor, then the DIT stages h < b on that block.
+
+    The factor is ``row_scale[j]`` for source row j when ``row_scale`` is non-empty, else
+    the scalar ``scale_mont`` (R mod p for 1).  ``src`` may have fewer rows than ``a``
+    (D ≤ n): source rows j ≥ D are zero (zero-padded coefficients)."""
     w = src.shape[1]
+    D = src.shape[0]
+    per_row = row_scale.shape[0] > 0
     for i in range(kb * b, (kb + 1) * b):
-        s = src[rev[i]]
+        j = rev[i]
         d = a[i]
-        if scale_mont == _R:
-            for j in range(w):
-                d[j] = s[j]
+        if j >= D:
+            for c in range(w):
+                d[c] = 0
+            continue
+        s = src[j]
+        if per_row:
+            f = np.uint64(row_scale[j])
+            for c in range(w):
+                d[c] = _mont(np.uint64(s[c]), f)
+        elif scale_mont == _R:
+            for c in range(w):
+                d[c] = s[c]
         else:
-            for j in range(w):
-                d[j] = _mont(np.uint64(s[j]), scale_mont)
+            for c in range(w):
+                d[c] = _mont(np.uint64(s[c]), scale_mont)
     _dit_rows_block(a[kb * b : (kb + 1) * b], tw, 0, lb)
 
 
 @njit(cache=True, parallel=True)
-def _transform_rows_par(src, a, rev, tw, log_n, lb, log_r, scale_mont):
+def _transform_rows_par(src, a, rev, tw, log_n, lb, log_r, scale_mont, row_scale):
     b = 1 << lb
     for kb in prange((1 << log_n) // b):
-        _gather_dit_block(src, a, rev, kb, b, tw, lb, scale_mont)
+        _gather_dit_block(src, a, rev, kb, b, tw, lb, scale_mont, row_scale)
     if log_n > lb:
         R = 1 << log_r
         for t in prange(b // R):
@@ -740,10 +756,10 @@ def _transform_rows_par(src, a, rev, tw, log_n, lb, log_r, scale_mont):
 
 
 @njit(cache=True)
-def _transform_rows_ser(src, a, rev, tw, log_n, lb, log_r, scale_mont):
+def _transform_rows_ser(src, a, rev, tw, log_n, lb, log_r, scale_mont, row_scale):
     b = 1 << lb
     for kb in range((1 << log_n) // b):
-        _gather_dit_block(src, a, rev, kb, b, tw, lb, scale_mont)
+        _gather_dit_block(src, a, rev, kb, b, tw, lb, scale_mont, row_scale)
     if log_n > lb:
         R = 1 << log_r
         for t in range(b // R):
@@ -817,17 +833,21 @@ def _lde_rows_ser(src, work, out, tw_inv, tw_fwd, scale, log_n, log_b, lbi, log_
 _ROW_PAR_MIN = 1 << 16
 
 
-def _transform_rows(src, log_n: int, inverse: bool):
-    """Row-major ntt/intt of a C-contiguous (n, w) matrix → new (n, w) matrix."""
-    n, w = src.shape
+def _transform_rows(src, log_n: int, inverse: bool, row_scale=None):
+    """Row-major ntt/intt of a C-contiguous (D, w) matrix, D ≤ n = 2^log_n (zero-padded to
+    n rows) → new (n, w) matrix.  ``row_scale`` (optional, Montgomery form, length D):
+    source row j is multiplied by it first."""
+    n = 1 << log_n
+    w = src.shape[1]
     tw = _twiddles(log_n, inverse)
     rev = _bitrev_table(log_n)
     scale = np.uint64(inv_scalar(n) * _R % P if inverse else _R)
+    rs = np.zeros(0, dtype=DTYPE) if row_scale is None else row_scale
     lb = _row_block_log(log_n, w)
     log_r = _row_items_log(log_n, lb, w)
     out = np.empty((n, w), dtype=DTYPE)
     k = _transform_rows_par if n * w >= _ROW_PAR_MIN else _transform_rows_ser
-    k(src, out, rev, tw, log_n, lb, log_r, scale)
+    k(src, out, rev, tw, log_n, lb, log_r, scale, rs)
     return out
 
 
@@ -1025,6 +1045,36 @@ def coset_intt(evals, shift: int) -> np.ndarray:
     c = intt(a)
     pw = _powers_plain(inv_scalar(int(shift)), n)
     out = _mul_rows(c, pw)
+    return out[:, 0] if one else out
+
+
+def coset_eval_coeffs(coeffs, log_n_out: int, shift: int = GENERATOR) -> np.ndarray:
+    """Evaluations over ``shift·H_N`` (N = 2^log_n_out, natural order) of the polynomials
+    whose coefficients are the columns of ``coeffs`` ``(D, w)``, for any ``D ≤ N``.
+
+    ``out[i, c] = Σ_{j<D} coeffs[j, c]·(shift·ω_N^i)^j`` — the same as zero-padding the
+    coefficients to N rows and calling ``coset_ntt(padded, shift)``, without building the
+    padded copy: the scaling by ``shift^j`` and the zero padding are fused into the
+    bit-reversal gather of the transform.  Used for committing masked (degree ≥ n)
+    polynomials, whose coefficient count D is not a power of two.
+    """
+    a, one = _as_matrix(coeffs)
+    D, w = a.shape
+    log_N = int(log_n_out)
+    if log_N < 0:
+        raise NttError("log_n_out must be >= 0")
+    _check_log(log_N)
+    N = 1 << log_N
+    if D > N:
+        raise NttError(f"{D} coefficients do not fit an evaluation domain of {N} points")
+    s = int(shift) % P
+    if w >= _ROW_MIN_WIDTH:
+        row_scale = _powers_mont(s, D)  # shift^j·R mod p (Montgomery form)
+        out = _transform_rows(np.ascontiguousarray(a), log_N, False, row_scale)
+    else:
+        padded = np.zeros((N, w), dtype=DTYPE)
+        padded[:D] = _mul_rows(a, _powers_plain(s, D))
+        out = ntt(padded)
     return out[:, 0] if one else out
 
 

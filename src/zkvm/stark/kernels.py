@@ -122,11 +122,13 @@ class Program:
     ``acc`` the accumulator's first scratch row; ``num_constraints`` K;
     ``uniform`` the uniform non-constant nodes in topological order (evaluated per call);
     ``kb_spec``/``ke_spec`` ``(node or None, negate)`` per immediate constant
-    (``None`` = 0); ``const_roots`` ``(constraint index, node)`` of uniform constraints.
+    (``None`` = 0); ``const_roots`` ``(constraint index, node)`` of uniform constraints;
+    ``widths`` the base-column counts the program reads of ``main``/``pre``/``aux``
+    (checked before running: the kernel does no bounds checks).
     """
 
     __slots__ = ("code", "num_slots", "acc", "num_constraints", "uniform", "kb_spec",
-                 "ke_spec", "const_roots", "_roots")
+                 "ke_spec", "const_roots", "widths", "_roots")
 
     def constants(self, public, challenges, claimed_sum, apow: np.ndarray):
         """``(kb, ke, acc0)`` for one call: the immediate constants of the program and the
@@ -310,8 +312,15 @@ def compile_program(exprs: list) -> Program:
         code[t, 2] = a if isinstance(a, int) else row(a)
         code[t, 3] = b if isinstance(b, int) else row(b)
         code[t, 4] = k
+    widths = [0, 0, 0]
+    for opc, _, col, _, _ in rows:
+        if opc in (OP_LOAD_MAIN, OP_LOAD_PRE):
+            widths[opc - OP_LOAD_MAIN] = max(widths[opc - OP_LOAD_MAIN], col + 1)
+        elif opc == OP_LOAD_AUX:
+            widths[2] = max(widths[2], 4 * col + 4)
     prog = Program()
     prog.code = code
+    prog.widths = tuple(widths)
     prog.num_slots = acc + 4
     prog.acc = acc
     prog.num_constraints = K
@@ -701,7 +710,7 @@ def _ext_op(op, S, d, a, b, kv, m):
             for j in range(m):
                 s = k0 + P - x[j]
                 z0[j] = s - P if s >= P else s
-                z1[j] = k2
+                z1[j] = k1
                 z2[j] = k2
                 z3[j] = k3
 
@@ -716,9 +725,25 @@ def evaluate_quotient(exprs: list, main, pre, aux, public, challenges, claimed_s
     prog = load_program(exprs)
     kb, ke, acc0 = prog.constants(public, challenges, claimed_sum, apow)
     N = out.shape[0]
-    main = np.ascontiguousarray(main)
-    pre = np.zeros((1, 1), dtype=np.uint32) if pre is None else np.ascontiguousarray(pre)
-    aux = np.zeros((1, 4), dtype=np.uint32) if aux is None else np.ascontiguousarray(aux)
+    # one numba specialisation for every call: uint32 C-contiguous matrices (no copy for
+    # the PCS's LDE matrices, which already are)
+    main = np.ascontiguousarray(main, dtype=np.uint32)
+    pre = (np.zeros((1, 1), dtype=np.uint32) if pre is None
+           else np.ascontiguousarray(pre, dtype=np.uint32))
+    aux = (np.zeros((1, 4), dtype=np.uint32) if aux is None
+           else np.ascontiguousarray(aux, dtype=np.uint32))
+    # Safety: the kernel indexes without bounds checks (nogil, no Python objects)
+    if out.dtype != np.uint32 or out.ndim != 2 or out.shape[1] != 4 or not \
+            out.flags.c_contiguous:
+        raise ValueError("out must be a C-contiguous (N, 4) uint32 array")
+    if block < 1 or shift < 1 or shift & (shift - 1) or N % shift or stride < 1:
+        raise ValueError(f"bad block/shift/stride ({block}, {shift}, {stride})")
+    if len(first) < N or len(last) < N or len(trans) < N or len(zh_inv) < shift:
+        raise ValueError("selector vectors shorter than the quotient domain")
+    for name, mat, w in zip(("main", "pre", "aux"), (main, pre, aux), prog.widths):
+        if w and (mat.ndim != 2 or mat.shape[0] < N * stride or mat.shape[1] < w):
+            raise ValueError(f"{name} matrix {mat.shape} too small: the constraints read "
+                             f"{w} columns of {N * stride} rows")
     args = (prog.code, kb, ke, acc0, main, pre, aux,
             np.ascontiguousarray(first, dtype=np.uint32),
             np.ascontiguousarray(last, dtype=np.uint32),
