@@ -8,7 +8,9 @@ reflects the code rather than the neighbours) of:
   * a 2^log_n single-column forward NTT with 1 and with 2 numba threads;
   * the batched forward NTT of the LDE width × 2^log_n (per column, per core);
   * a coset LDE of width × 2^log_n with blowup 2 (log_blowup = 1);
-  * ``ext_inv`` of 2^log_n extension elements (batch inverse, parallel chunks).
+  * ``ext_inv`` of 2^log_n extension elements (batch inverse, parallel chunks);
+  * ``coset_eval_coeffs`` of (2^log_n + 4) × width coefficients (a zk-masked trace) onto
+    2^(log_n + 1) points, against the numpy "pad, scale by shift^j, ntt" formulation.
 Each line gives wall and process CPU time (all threads), best of N.
 """
 
@@ -22,7 +24,7 @@ import numpy as np
 
 from zkvm.field.babybear import P
 from zkvm.field.ext import ext_inv
-from zkvm.poly.ntt import coset_lde, intt, ntt
+from zkvm.poly.ntt import coset_eval_coeffs, coset_lde, intt, ntt
 
 
 def best(fn, repeats):
@@ -77,6 +79,22 @@ def main():
         f"coset_lde 2^{args.log_n} x {w} columns, blowup 2^{args.log_blowup}, {maxthreads} threads: "
         f"wall {t:6.3f} s, cpu {c:6.3f} s ({c / w * 100:.2f} cpu-s per 100 columns)"
     )
+    from zkvm.field.babybear import GENERATOR, powers
+
+    coeffs = rng.integers(0, P, (n + 4, w), dtype=np.uint32)
+    big = 2 * n
+
+    def numpy_version():
+        padded = np.zeros((big, w), dtype=np.uint32)
+        pw = powers(GENERATOR, n + 4).astype(np.uint64)
+        padded[: n + 4] = (coeffs.astype(np.uint64) * pw[:, None]) % P
+        return ntt(padded)
+
+    coset_eval_coeffs(coeffs[:64], 8)
+    t, c = best(numpy_version, args.repeats)
+    t2, c2 = best(lambda: coset_eval_coeffs(coeffs, args.log_n + 1), args.repeats)
+    print(f"coeffs (2^{args.log_n}+4) x {w} -> 2^{args.log_n + 1} points: numpy pad + ntt wall {t:6.3f} s, "
+          f"cpu {c:6.3f} s; coset_eval_coeffs wall {t2:6.3f} s, cpu {c2:6.3f} s")
     e = rng.integers(1, P, (n, 4), dtype=np.uint32)
     ext_inv(e[:1024])
     t, c = best(lambda: ext_inv(e), args.repeats)

@@ -66,7 +66,6 @@ def prove_chip(kib: int):
     from zkvm.stark.params import StarkParams
 
     sys.path.insert(0, str(REPO / "tests" / "chips"))
-    os.environ["ZKVM_QUOTIENT"] = os.environ.get("ZKVM_QUOTIENT", "numpy")
     from test_precompile_sha256 import Harness  # noqa: E402
 
     from zkvm.riscv import execute, load_elf

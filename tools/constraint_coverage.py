@@ -202,8 +202,9 @@ def _credit(system, traces, pv, name) -> SuiteCase:
     return case
 
 
-def harvest_suite(log=print) -> list[SuiteCase]:
-    """Run the forgeries of the chips' malicious-prover suites (checker level only)."""
+def harvest_suite(log=print, only_alu: bool = False) -> list[SuiteCase]:
+    """Run the forgeries of the chips' malicious-prover suites (checker level only).
+    ``only_alu``: just ``test_alu_e2e.ATTACKS`` (fast, for CI)."""
     sys.path.insert(0, os.path.join(ROOT, "tests", "chips"))
     cases: list[SuiteCase] = []
     try:
@@ -220,6 +221,9 @@ def harvest_suite(log=print) -> list[SuiteCase]:
                 cases.append(_credit(system, traces, pv, f"test_alu_e2e::{name}"))
             except Exception as e:  # a broken case is reported, not fatal
                 log(f"suite: {name}: {type(e).__name__}: {e}")
+    if only_alu:
+        return cases
+    cases += _harvest_core(log)
     try:
         import c3_support as S
     except Exception as e:  # pragma: no cover
@@ -270,6 +274,63 @@ def harvest_suite(log=print) -> list[SuiteCase]:
     return cases
 
 
+def _harvest_core(log):
+    """``tests/chips/test_core.py``: its corruptions call ``check(m, traces, pv)``; record
+    them by wrapping ``check`` and call every test that takes the module's fixtures."""
+    import inspect
+
+    try:
+        import test_core as C
+        from core_programs import CHIPS, arith_words, echo_words
+    except Exception as e:  # pragma: no cover
+        log(f"suite: cannot import test_core: {e}")
+        return []
+    from zkvm.chips.machine import Machine
+    from zkvm.riscv.layout import Program
+
+    def fixture(words, inp):
+        m = Machine.for_program(Program.from_words(words), PARAMS, chips=CHIPS)
+        w, traces, pv = m.traces(m.execute(inp))
+        return m, w, traces, pv
+
+    fx = {"testing_params": PARAMS}
+    recorded = []
+    orig = C.check
+
+    def rec(m, traces, pv, journal_len=None):
+        jl = len(pv) - 2 if journal_len is None else journal_len
+        recorded.append((m.system(jl), [t.copy() for t in traces], list(pv)))
+        return orig(m, traces, pv, journal_len)
+
+    C.check = rec
+    cases = []
+    try:
+        for fname in sorted(dir(C)):
+            f = getattr(C, fname)
+            if not fname.startswith("test_") or not callable(f):
+                continue
+            params = list(inspect.signature(f).parameters)
+            if not params or not set(params) <= {"echo", "arith", "testing_params"}:
+                continue
+            if "echo" in params and "echo" not in fx:
+                fx["echo"] = fixture(echo_words(), b"hello world")
+            if "arith" in params and "arith" not in fx:
+                fx["arith"] = fixture(arith_words(), b"")
+            recorded.clear()
+            try:
+                f(*[fx[p] for p in params])
+            except Exception as e:
+                log(f"suite: test_core::{fname}: {type(e).__name__}: {e}")
+                continue
+            for system, traces, pv in recorded:
+                if len(pv) != system.num_public_values:
+                    continue  # a forged public-value vector: not a trace attack
+                cases.append(_credit(system, traces, pv, f"test_core::{fname}"))
+    finally:
+        C.check = orig
+    return cases
+
+
 # ---------------------------------------------------------------------------------------
 # the run
 
@@ -312,7 +373,9 @@ def workspaces_for(table, wss):
     return real + other
 
 
-def run(targets, wss, suite_cases, budget, max_ws=2, seed=0, log=print, keep=False):
+def run(targets, wss, suite_cases, budget, max_ws=2, seed=0, log=print, keep=0, sink=None):
+    """Suite credit first, then the search; ``keep``: keep the forged traces of the first
+    ``keep`` attacks found on real rows (for :func:`prove_sample`)."""
     by_suite = {}
     for c in suite_cases:
         for n in c.shown:
@@ -324,16 +387,21 @@ def run(targets, wss, suite_cases, budget, max_ws=2, seed=0, log=print, keep=Fal
             row.shown, row.by = True, "suite: " + by_suite[tg.full_name]
         else:
             t0 = time.monotonic()
-            for ws in workspaces_for(tg.table, wss)[:max_ws]:
-                r = mu.search_attack(ws, tg, budget_s=budget, seed=seed, keep_traces=keep)
+            for k, ws in enumerate(workspaces_for(tg.table, wss)[:max_ws]):
+                kept = sum(1 for x in rows if getattr(x, "traces", None))
+                r = mu.search_attack(ws, tg, budget_s=budget if k == 0 else budget / 2,
+                                     seed=seed,
+                                     keep_traces=kept < keep)
                 if r.found:
                     row.shown, row.by, row.inert_only = True, "search: " + r.how, r.inert_only
                     row.changed = r.changed
-                    if keep:
+                    if r.traces is not None and not r.inert_only:
                         row.traces = (ws, r.traces)
                     break
             row.seconds = time.monotonic() - t0
         rows.append(row)
+        if sink is not None:
+            sink({k: v for k, v in row.__dict__.items() if k != "traces"})
         log(f"[{i + 1}/{len(targets)}] {tg.full_name}: "
             f"{'shown' if row.shown else 'NOT SHOWN'}"
             f"{' (padding rows only)' if row.inert_only else ''} {row.by[:90]}")
@@ -438,7 +506,14 @@ def main(argv=None):
     suite = [] if a.no_suite else harvest_suite(log)
     for c in suite:
         log(f"suite: {c.name}: fails {c.failing} -> shows {c.shown or '-'}")
-    rows = run(targets, wss, suite, a.budget, seed=a.seed, log=log, keep=bool(a.prove))
+    sink = None
+    if a.out:
+        part = open(a.out + ".partial.jsonl", "w")
+
+        def sink(d):
+            part.write(json.dumps(d, default=str) + "\n")
+            part.flush()
+    rows = run(targets, wss, suite, a.budget, seed=a.seed, log=log, keep=a.prove, sink=sink)
     if a.prove:
         for r in rows:
             if getattr(r, "traces", None):

@@ -21,10 +21,6 @@ AMOS = ("amoswap.w", "amoadd.w", "amoxor.w", "amoand.w", "amoor.w", "amomin.w", 
         "amominu.w", "amomaxu.w")
 
 
-@pytest.fixture(autouse=True)
-def _numpy_quotient(monkeypatch):
-    monkeypatch.setenv("ZKVM_QUOTIENT", "numpy")
-
 
 def test_prove_verify_atomic_instructions():
     w = [encode("addi", rd="t0", rs1="sp", imm=-64)] + li("t1", 0x80000001)

@@ -28,11 +28,6 @@ from zkvm.riscv.layout import PROGRAM_START  # noqa: E402
 NOP = encode("addi", rd=0, rs1=0, imm=0)
 
 
-@pytest.fixture(autouse=True)
-def _numpy_quotient(monkeypatch):
-    # tiny traces: evaluating the quotient with numpy avoids compiling large kernels
-    monkeypatch.setenv("ZKVM_QUOTIENT", "numpy")
-
 
 def control_program():
     w = []

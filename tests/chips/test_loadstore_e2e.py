@@ -20,10 +20,6 @@ from zkvm.riscv.layout import PROGRAM_START  # noqa: E402
 np = S.np
 
 
-@pytest.fixture(autouse=True)
-def _numpy_quotient(monkeypatch):
-    monkeypatch.setenv("ZKVM_QUOTIENT", "numpy")
-
 
 def test_prove_verify_loadstore_instructions():
     w = li("t0", 0x80FF7F01) + [encode("sw", rs1="sp", rs2="t0", imm=-16)]

@@ -219,9 +219,6 @@ def test_call_without_ecall_rejected(calls3):
 def test_prove_verify_and_tampered_trace_fails(calls3, testing_params, monkeypatch):
     from zkvm.stark import prover, verifier
 
-    # the numpy quotient path: compiling this wide table's numba kernel takes minutes and
-    # several GB, too much for a unit test (the kernel path is covered by the machine)
-    monkeypatch.setenv("ZKVM_QUOTIENT", "numpy")
 
     pk, vk = calls3.system.setup()
     proof = prover.prove(pk, calls3.traces(), [0], debug=False)

@@ -96,3 +96,37 @@ def test_single_column_path_matches_row_path(log_n, threads):
             assert (fn(a[:, 0]) == ref).all()
     finally:
         numba.set_num_threads(old)
+
+
+@pytest.mark.parametrize("D,w,log_N,shift", [
+    (1, 8, 0, GENERATOR), (5, 8, 3, GENERATOR), (8, 9, 3, 1), (13, 16, 6, 7),
+    (1 << 10, 8, 12, GENERATOR), ((1 << 10) + 4, 12, 12, GENERATOR), (37, 3, 7, GENERATOR),
+    (64, 1, 6, 5), (0, 8, 4, GENERATOR),
+])
+def test_coset_eval_coeffs(D, w, log_N, shift):
+    """Evaluations of zero-padded coefficients (any D ≤ N) over shift·H_N: same as the
+    explicit padding + coset_ntt, and as direct evaluation at a few points."""
+    from zkvm.field.babybear import two_adic_generator
+
+    c = rand(D, w)
+    n_out = 1 << log_N
+    got = N.coset_eval_coeffs(c, log_N, shift)
+    assert got.shape == (n_out, w) and got.dtype == np.uint32
+    padded = np.zeros((n_out, w), dtype=np.uint32)
+    padded[:D] = c
+    assert (got == N.coset_ntt(padded, shift)).all()
+    om = two_adic_generator(log_N)
+    for i in sorted({0, n_out // 2, n_out - 1}):
+        x = shift * pow(om, i, P) % P
+        for col in range(w):
+            acc = 0
+            for v in reversed([int(t) for t in c[:, col]]):
+                acc = (acc * x + v) % P
+            assert int(got[i, col]) == acc
+
+
+def test_coset_eval_coeffs_errors():
+    with pytest.raises(N.NttError):
+        N.coset_eval_coeffs(rand(9, 8), 3)
+    with pytest.raises(N.NttError):
+        N.coset_eval_coeffs(rand(4, 8), -1)

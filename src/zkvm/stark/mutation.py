@@ -953,11 +953,22 @@ def search_attack(ws: Workspace, target: Target, budget_s: float = 4.0, seed: in
     t0 = time.monotonic()
     weak = mutant(ws.system, [target.full_name])
     rng = random.Random(seed)
-    s = _Search(ws, target, weak, rng, t0 + budget_s)
     if rows is None:
         rows = sample_rows(ws, target.table, rng=rng)
-    hit = s.run(rows)
-    res = AttackResult(target, hit is not None, tries=s.tries, seconds=time.monotonic() - t0)
+    # real rows first (an attack there changes what the table proves), padding rows after
+    real = [r for r in rows if not ws.row_inert(target.table, ws.traces, r)]
+    inert = [r for r in rows if r not in real]
+    tries = 0
+    hit = None
+    for part, share in ((real, 0.7), (inert, 1.0)):
+        if not part:
+            continue
+        s = _Search(ws, target, weak, rng, t0 + budget_s * share)
+        hit = s.run(part)
+        tries += s.tries
+        if hit is not None:
+            break
+    res = AttackResult(target, hit is not None, tries=tries, seconds=time.monotonic() - t0)
     if hit is not None:
         desc, changed, traces = hit
         cols = ws.system.tables[ws.tindex[target.table]].air.columns

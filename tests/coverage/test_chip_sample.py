@@ -1,0 +1,92 @@
+"""CI sample of the constraint-coverage run on the real RV32IM chips.
+
+A fixed, seeded sample of chip constraints (and byte-lookup interactions) across tables
+must each be shown load-bearing by the targeted witness mutation of
+``zkvm.stark.mutation`` on the honest traces of ``tools/constraint_coverage.py``'s small
+programs; the full run is ``python tools/constraint_coverage.py`` (docs/soundness.md).
+One attack is also *proven*: the mutant's verifier accepts the proof, the real verifier
+rejects it -- so the checker oracle is faithful to the proof system.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+import constraint_coverage as cc
+from zkvm.stark import mutation as mu
+from zkvm.stark.checker import check_traces
+
+#: Chosen with random.Random(2024).sample over the constraints shown load-bearing *on real
+#: rows* by the full run (docs/soundness.md), a few per program, plus two lookups.
+SAMPLE = {
+    "alu": ["addsub.limb0_sum", "addsub.carry3_bool", "addsub.adapter.padding_suffix",
+            "lt.result", "lt.marked_limbs_differ", "bitwise.adapter.rd_ts",
+            "memory_boundary.key_increasing", "memory_boundary.fts_split",
+            "interaction:addsub.adapter.rd_val23"],
+    "control": ["branch.taken", "jump.link", "lui_auipc.adapter.rs1_ts"],
+    "loadstore": ["loadstore.align_word", "loadstore.store2"],
+    "atomic": ["atomic.keep"],
+    "syscall": ["syscall.exit_code", "interaction:io.byte_u8"],
+}
+
+_WS: dict = {}
+
+
+def workspace(prog):
+    if prog not in _WS:
+        _WS[prog] = cc.build_workspace(prog)
+    return _WS[prog]
+
+
+def _target(spec):
+    kind = "constraint"
+    if spec.startswith("interaction:"):
+        kind, spec = "interaction", spec.split(":", 1)[1]
+    table, name = spec.split(".", 1)
+    return mu.Target(table, name, kind)
+
+
+CASES = [(p, s) for p, specs in SAMPLE.items() for s in specs]
+
+
+@pytest.mark.parametrize("prog,spec", CASES, ids=[s for _, s in CASES])
+def test_sampled_constraint_is_load_bearing(prog, spec):
+    m, ws = workspace(prog)
+    tg = _target(spec)
+    names = (mu.constraint_names(ws.system) if tg.kind == "constraint"
+             else mu.interaction_names(ws.system))
+    assert tg.name in names[tg.table], f"{spec} no longer exists (renamed? update SAMPLE)"
+    r = mu.search_attack(ws, tg, budget_s=8, keep_traces=True)
+    assert r.found, f"{spec}: no attack found"
+    # with every constraint on, the attack is rejected
+    assert not check_traces(ws.system, ws.complete(ws.system, r.traces), ws.pv).ok
+    assert check_traces(mu.mutant(ws.system, [tg.full_name]), r.traces, ws.pv).ok
+
+
+def test_attack_proof_accepted_by_mutant_verifier_rejected_by_real_one(monkeypatch):
+    from zkvm.stark import prover, verifier
+    from zkvm.stark.errors import VerificationError
+    from zkvm.stark.system import ProvingKey, VerifyingKey
+
+    monkeypatch.setenv("ZKVM_QUOTIENT", "numpy")
+    m, ws = workspace("alu")
+    tg = mu.Target("addsub", "limb0_sum")
+    r = mu.search_attack(ws, tg, budget_s=8, keep_traces=True)
+    assert r.found and not r.inert_only
+    weak = mu.mutant(ws.system, [tg.full_name])
+    pk = ProvingKey(VerifyingKey(weak, m.pre_root), m.pre_data)
+    proof = prover.prove(pk, r.traces, ws.pv, debug=False)
+    verifier.verify(pk.vk, proof, ws.pv)
+    with pytest.raises(VerificationError):
+        verifier.verify(m.verifying_key(len(ws.pv) - 2), proof, ws.pv)
+
+
+def test_all_suite_attacks_rejected_with_every_constraint_on():
+    """The ALU malicious-prover suite (harvested as the coverage tool does): every forged
+    witness fails the full checker, and the single-constraint ones are credited."""
+    cases = [c for c in cc.harvest_suite(log=lambda s: None, only_alu=True)]
+    assert len(cases) >= 10
+    for c in cases:
+        assert c.failing, f"{c.name} is accepted by the full system"
+    shown = {n for c in cases for n in c.shown}
+    assert {"addsub.limb0_sum", "divrem.rem_lt3", "lt.result"} <= shown
