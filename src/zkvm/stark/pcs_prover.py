@@ -17,7 +17,7 @@ from zkvm.field.babybear import GENERATOR, P, TWO_ADICITY, powers, two_adic_gene
 from zkvm.field.ext import Ext, ext_add, ext_inv, ext_lincomb, ext_mul, ext_powers, ext_sub
 from zkvm.hash.sha256 import bitrev_permutation
 from zkvm.merkle import MerkleTree
-from zkvm.poly.ntt import barycentric_eval, coset_lde, intt, ntt
+from zkvm.poly.ntt import barycentric_eval, coset_eval_coeffs, coset_lde, intt
 
 from .fri_prover import _axpy_ext_kernel, answer_query, commit_phase
 from .params import StarkParams
@@ -77,10 +77,7 @@ def _coeff_lde(coeffs: np.ndarray, log_N: int) -> np.ndarray:
     N = 1 << log_N
     if D > N:
         raise ValueError(f"PCS commit: {D} coefficients do not fit an LDE of {N} rows")
-    pw = powers(GENERATOR, D).astype(np.uint64)
-    padded = np.zeros((N, w), dtype=np.uint32)
-    padded[:D] = (coeffs.astype(np.uint64) * pw[:, None]) % P
-    return ntt(padded)
+    return coset_eval_coeffs(coeffs, log_N, GENERATOR)
 
 
 def _extra_logs(params: StarkParams, log_ns: list, extra_log) -> list:
