@@ -28,7 +28,7 @@ def fib_words(iters: int):
 
     e = asm.encode
     body = [e("add", "a2", "a0", "a1"), e("addi", "a0", "a1", imm=0), e("addi", "a1", "a2", imm=0),
-            e("addi", "t0", "t0", imm=-1), e("bne", "t0", 0, imm=-16)]
+            e("addi", "t0", "t0", imm=-1), e("bne", 0, "t0", 0, imm=-16)]
     return [*asm.li("a0", 0), *asm.li("a1", 1), *asm.li("t0", iters), *body,
             *asm.exit_program("a0")]
 
