@@ -27,7 +27,6 @@ import time
 from pathlib import Path
 
 os.environ.setdefault("NUMBA_CACHE_DIR", str(Path(__file__).resolve().parents[1] / ".zkvm-cache" / "numba"))
-sys.setrecursionlimit(max(sys.getrecursionlimit(), 200000))
 
 REPO = Path(__file__).resolve().parents[1]
 

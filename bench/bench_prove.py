@@ -15,10 +15,8 @@ from __future__ import annotations
 import argparse
 import os
 import resource
-import sys
 import time
 
-sys.setrecursionlimit(200000)
 os.environ.setdefault("NUMBA_CACHE_DIR", os.path.join(os.path.dirname(__file__), "..",
                                                       ".zkvm-cache", "numba"))
 

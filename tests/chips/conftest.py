@@ -10,8 +10,6 @@ import pytest
 os.environ.setdefault("NUMBA_CACHE_DIR", os.path.join(os.path.dirname(__file__), "..", "..",
                                                       ".zkvm-cache", "numba"))
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))  # core_programs
-# numba's SSA pass recurses once per basic block of the generated quotient kernels
-sys.setrecursionlimit(max(sys.getrecursionlimit(), 200000))
 
 
 @pytest.fixture(scope="session")

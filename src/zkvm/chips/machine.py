@@ -35,19 +35,17 @@ from __future__ import annotations
 
 import importlib
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 
-from zkvm.chips import _workarounds  # noqa: F401  (see that module)
 from zkvm.chips import buses
 from zkvm.chips import opcodes as opc
 from zkvm.chips.bytes import BytesAir
-from zkvm.chips.memory import MemoryBoundaryAir, MemoryImageAir, initial_words
-from zkvm.chips.program import ProgramAir, decode_program
+from zkvm.chips.memory import MemoryBoundaryAir, MemoryImageAir
+from zkvm.chips.program import ProgramAir
 from zkvm.chips.syscall import IoAir, SyscallAir
 from zkvm.chips.tracegen import UnprovableExecution, build_witness
-from zkvm.field.babybear import P
 from zkvm.stark.air import Air
 from zkvm.stark.errors import VerificationError
 from zkvm.stark.params import StarkParams
@@ -342,7 +340,6 @@ class Machine:
         from zkvm.stark.prover import Timings
 
         tm = timings if timings is not None else {}
-        _workarounds.ensure_recursion_limit()
         t0 = time.perf_counter()
         if result is None:
             result = self.execute(input, max_cycles)
