@@ -6,7 +6,7 @@ traces, byte multiplicities, STARK prover phases), peak RSS, receipt size, verif
     NUMBA_CACHE_DIR=.zkvm-cache/numba .venv/bin/python bench/bench_prove.py [--max-log 16]
         [--params default|testing]
 
-The first run compiles the quotient kernels (minutes); numbers below are from a warm
+The first run compiles the numba kernels (about a minute); numbers are from a warm
 cache (run twice).
 """
 

@@ -8,7 +8,7 @@ cd "$ROOT"
 "$ROOT/scripts/setup.sh" --test-deps
 export NUMBA_CACHE_DIR="$ROOT/.zkvm-cache/numba"
 
-args=(-q)
+args=(-q --durations=25)
 if .venv/bin/python -c 'import xdist' 2>/dev/null && (( $(nproc) >= 2 )); then
     args+=(-n 2)
 fi
