@@ -506,11 +506,10 @@ def main(argv=None):
     suite = [] if a.no_suite else harvest_suite(log)
     for c in suite:
         log(f"suite: {c.name}: fails {c.failing} -> shows {c.shown or '-'}")
-    sink = None
-    if a.out:
-        part = open(a.out + ".partial.jsonl", "w")
+    part = open(a.out + ".partial.jsonl", "w") if a.out else None
 
-        def sink(d):
+    def sink(d):
+        if part is not None:
             part.write(json.dumps(d, default=str) + "\n")
             part.flush()
     rows = run(targets, wss, suite, a.budget, seed=a.seed, log=log, keep=a.prove, sink=sink)

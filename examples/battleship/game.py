@@ -48,18 +48,12 @@ AGREED_SOURCES = ("battleship.h", "board.c", "main.c")
 def zk_prove(elf: bytes, private_input: bytes, params: str = "testing") -> bytes:
     """Prove one run of ``elf`` on ``private_input``; the receipt's bytes.
 
-    Uses ``zkvm.api.prove`` (the host API), or the machine's ``prove`` where the API
-    does not have it yet. ``params``: a preset name (``zkvm.manifest.PARAMS_PRESETS``).
+    Uses ``zkvm.api.prove`` (the host API). ``params``: a preset name
+    (``zkvm.manifest.PARAMS_PRESETS``).
     """
     from zkvm import api
-    from zkvm.manifest import stark_params
 
-    p = stark_params(params)
-    fn = getattr(api, "prove", None)
-    if fn is None:
-        from zkvm.chips.machine import prove as fn
-    receipt = fn(elf, private_input, params=p)
-    return receipt if isinstance(receipt, (bytes, bytearray)) else receipt.to_bytes()
+    return api.prove(elf, private_input, params=params).to_bytes()
 
 
 def random_fleet(rng: random.Random) -> list[Ship]:

@@ -187,6 +187,7 @@ def stark_params(params: "str | StarkParams | None" = "default", *, zk: bool | N
     """A :class:`zkvm.stark.params.StarkParams` from a preset name (``"default"``,
     ``"high"``, ``"testing"``) or an instance; ``zk=False`` turns masking off (benchmarks
     only: a non-ZK receipt reveals trace values at the opened points)."""
+    from .manifest import PARAMS_PRESETS
     from .stark.params import StarkParams
 
     if params is None:
@@ -197,10 +198,10 @@ def stark_params(params: "str | StarkParams | None" = "default", *, zk: bool | N
         import dataclasses
 
         return dataclasses.replace(params, zk=zk)
-    presets = {"default": StarkParams.default, "high": StarkParams.high, "testing": StarkParams.testing}
-    if params not in presets:
-        raise ValueError(f"unknown parameter preset {params!r} (choose from {', '.join(presets)})")
-    return presets[params]() if zk is None else presets[params](zk=zk)
+    if params not in PARAMS_PRESETS:
+        raise ValueError(f"unknown parameter preset {params!r}; use one of {', '.join(PARAMS_PRESETS)}")
+    preset = getattr(StarkParams, params)
+    return preset() if zk is None else preset(zk=zk)
 
 
 def prove(
@@ -211,11 +212,19 @@ def prove(
     zk: bool | None = None,
     max_cycles: int | None = None,
     timings: dict | None = None,
+    pad_cycles: int | None = None,
+    pad_to: dict | None = None,
 ) -> "Receipt":
     """Execute the guest on the private ``input`` and prove the execution.
 
     Returns a :class:`zkvm.receipt.Receipt` (``receipt.to_bytes()`` is the file format).
     ``timings`` (a dict, optional) receives the per-phase wall times in seconds.
+    ``pad_cycles=N`` hides the execution's length: every table is padded to a height that
+    depends only on ``N`` and the program (``zkvm.chips.padding``), so every execution
+    with ``cycles + input/journal bytes ≤ N`` gives a receipt of the same shape; one that
+    does not fit raises ``zkvm.chips.padding.PadCyclesExceeded`` (an
+    ``UnprovableExecution``). ``pad_to={table: height}`` overrides the heights of named
+    witness tables (powers of two; tighter bounds from profiling the guest).
     Raises ``zkvm.riscv.ElfError`` / ``GuestError`` as :func:`run` does, and
     ``zkvm.chips.tracegen.UnprovableExecution`` when the run uses something the circuits
     do not support (e.g. more cycles than one proof holds).
@@ -225,7 +234,8 @@ def prove(
 
     program = elf if isinstance(elf, Program) else load_program(elf)
     return _prove(program, bytes(input), params=stark_params(params, zk=zk),
-                  timings=timings, max_cycles=max_cycles)
+                  timings=timings, max_cycles=max_cycles, pad_cycles=pad_cycles,
+                  pad_to=pad_to)
 
 
 def load_receipt(receipt: "Receipt | bytes | str | os.PathLike") -> "Receipt":
@@ -260,8 +270,11 @@ def execute_only(
     *,
     params: "str | StarkParams | None" = "default",
     max_cycles: int | None = None,
+    pad_cycles: int | None = None,
+    pad_to: dict | None = None,
 ) -> dict:
-    """Dry run of :func:`prove`: execute and build every table's trace, without proving.
+    """Dry run of :func:`prove`: execute and build every table's trace, without proving
+    (``pad_cycles``, ``pad_to`` as in :func:`prove`: the heights are then the padded ones).
 
     Returns ``{"cycles", "exit_code", "journal", "tables": {name: height}, "cells"}`` so a
     user can see what a proof would cost. Raises what :func:`prove` raises.
@@ -272,7 +285,7 @@ def execute_only(
     program = elf if isinstance(elf, Program) else load_program(elf)
     m = Machine.for_program(program, stark_params(params))
     result = m.execute(bytes(input), max_cycles)
-    w, traces, _pv = m.traces(result)
+    w, traces, _pv = m.traces(result, pad_cycles=pad_cycles, pad_to=pad_to)
     tables = {air.name: int(t.shape[0]) for air, t in zip(m.airs, traces)}
     cells = int(sum(t.shape[0] * t.shape[1] for t in traces))
     return {"cycles": int(result.cycles), "exit_code": int(w.exit_code), "journal": bytes(w.journal),

@@ -230,6 +230,22 @@ def _params(preset: str, zk: bool = True):
         raise fail(str(e), EXIT_ERROR) from None
 
 
+def _pad_tables(specs, pad_cycles):
+    """``--pad-table TABLE=ROWS`` options as ``{table: rows}`` (None if none), or a clean
+    CLI error."""
+    if not specs:
+        return None
+    if pad_cycles is None:
+        raise fail("--pad-table needs --pad-cycles", EXIT_ERROR)
+    out = {}
+    for spec in specs:
+        name, sep, rows = spec.partition("=")
+        if not sep or not name or not rows.strip().isdigit():
+            raise fail(f"--pad-table expects TABLE=ROWS, got {spec!r}", EXIT_ERROR)
+        out[name.strip()] = int(rows)
+    return out
+
+
 def _load_guest(elf: Path, input: Optional[Path]):
     """(program, private input bytes) or a clean CLI error."""
     from .riscv import ElfError
@@ -276,6 +292,12 @@ def prove(
     no_zk: bool = typer.Option(False, "--no-zk", help="Turn masking off (benchmarks only: leaks trace values)."),
     max_cycles: Optional[int] = typer.Option(None, "--max-cycles", min=1, help="Cycle limit [default: executor's]."),
     execute_only: bool = typer.Option(False, "--execute-only", help="Dry run: cycles and table sizes, no proof."),
+    pad_cycles: Optional[int] = typer.Option(
+        None, "--pad-cycles", min=1, max=1 << 22,
+        help="Hide the execution length: pad every table to heights fixed by N (fits cycles + I/O bytes <= N)."),
+    pad_table: Optional[List[str]] = typer.Option(
+        None, "--pad-table", metavar="TABLE=ROWS",
+        help="With --pad-cycles: a tighter fixed height (power of two) for one table; repeatable."),
 ) -> None:
     """Execute a guest on a private input and write a receipt (proof + public outputs)."""
     import time
@@ -287,6 +309,7 @@ def prove(
 
     elf_bytes, program, private = _load_guest(elf, input)
     p = _params(params, zk=not no_zk)
+    pad_to = _pad_tables(pad_table, pad_cycles)
     out = _out()
     timings: dict = {}
     t0 = time.perf_counter()
@@ -294,13 +317,19 @@ def prove(
         with Status("executing and proving..." if not execute_only else "executing...",
                     console=_err(), spinner="dots"):
             if execute_only:
-                info = api.execute_only(program, private, params=p, max_cycles=max_cycles)
+                info = api.execute_only(program, private, params=p, max_cycles=max_cycles,
+                                        pad_cycles=pad_cycles, pad_to=pad_to)
             else:
-                receipt = api.prove(program, private, params=p, max_cycles=max_cycles, timings=timings)
+                receipt = api.prove(program, private, params=p, max_cycles=max_cycles, timings=timings,
+                                    pad_cycles=pad_cycles, pad_to=pad_to)
     except GuestError as e:
         raise fail(_guest_error_message(e), EXIT_ERROR) from None
     except UnprovableExecution as e:
         raise fail(f"cannot prove this execution: {e}", EXIT_ERROR) from None
+    except ValueError as e:
+        if pad_to:  # a bad --pad-table (unknown or preprocessed table, bad height)
+            raise fail(f"--pad-table: {e}", EXIT_ERROR) from None
+        raise
     total = time.perf_counter() - t0
     if execute_only:
         out.print("--- zkvm prove --execute-only ---")

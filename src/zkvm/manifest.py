@@ -90,11 +90,9 @@ def manifest_path_for(elf_path: str | os.PathLike) -> Path:
 
 def stark_params(preset: str):
     """The ``StarkParams`` of a named preset (``PARAMS_PRESETS``)."""
-    from .stark.params import StarkParams
+    from .api import stark_params as resolve
 
-    if preset not in PARAMS_PRESETS:
-        raise ValueError(f"unknown parameter preset {preset!r}; use one of {', '.join(PARAMS_PRESETS)}")
-    return getattr(StarkParams, preset)()
+    return resolve(preset)
 
 
 def compute_image_id(elf: bytes, preset: str = "default") -> str:

@@ -12,7 +12,9 @@ together at setup: their root is in the image ID), ``memory_boundary``, ``io``,
 ``mul``, ``divrem``, ``lui_auipc``, ``branch``, ``jump``, ``loadstore``, ``atomic``) that
 are available (the list of chips is part of the image ID; a chip whose module is
 missing is left out, and proving an execution that needs it fails with
-:class:`UnprovableExecution` naming it).
+:class:`UnprovableExecution` naming it), then the precompile tables
+(``precompiles.precompile_airs()``: ``sha256``, ``sha256_round``; always present, fixed
+by the machine version like ``io``/``syscall``, and bound by the verifying-key digest).
 
 Statement
 ---------
@@ -43,6 +45,7 @@ from zkvm.chips import buses
 from zkvm.chips import opcodes as opc
 from zkvm.chips.bytes import BytesAir
 from zkvm.chips.memory import MemoryBoundaryAir, MemoryImageAir
+from zkvm.chips.precompiles import precompile_airs, precompile_traces
 from zkvm.chips.program import ProgramAir
 from zkvm.chips.syscall import IoAir, SyscallAir
 from zkvm.chips.tracegen import UnprovableExecution, build_witness
@@ -168,9 +171,11 @@ class Machine:
         self.io_air = IoAir()
         self.syscall_air = SyscallAir()
         self.chip_airs = {c: classes[c]() for c in self.chips}
+        self.precompile_airs = precompile_airs()
         self.airs = [self.program_air, self.bytes_air, self.image_air, self.boundary_air,
-                     self.io_air, self.syscall_air, *self.chip_airs.values()]
-        for a in (self.program_air, self.bytes_air, self.image_air):
+                     self.io_air, self.syscall_air, *self.chip_airs.values(),
+                     *self.precompile_airs]
+        for a in self.pre_airs:
             _cache_preprocessed(a)
         self.pre_root = None
         self.pre_data = None
@@ -195,7 +200,7 @@ class Machine:
         m = cls(params, ProgramAir(program), MemoryImageAir.from_program(program), chips,
                 program.entry, memory_root(program), program=program,
                 elf_sha256=None if data is None else elf_sha256(data))
-        pres = [a.generate_preprocessed() for a in (m.program_air, m.bytes_air, m.image_air)]
+        pres = [a.generate_preprocessed() for a in m.pre_airs]
         m.pre_root, m.pre_data = FriPcs(params).commit(pres)
         return m
 
@@ -216,6 +221,13 @@ class Machine:
     @property
     def image_id(self) -> bytes:
         return self.vk_fields.image_id()
+
+    @property
+    def pre_airs(self) -> list:
+        """The tables with preprocessed columns, in table order (their columns are
+        committed together at setup, in this order: ``program``, ``bytes``,
+        ``memory_image``, ``sha256_round``)."""
+        return [a for a in self.airs if a.preprocessed.width > 0]
 
     # ------------------------------------------------------------------ the system
     def system(self, journal_len: int) -> StarkSystem:
@@ -254,8 +266,14 @@ class Machine:
         return execute(self.program, input, max_cycles=max_cycles or DEFAULT_MAX_CYCLES,
                        record=True)
 
-    def traces(self, result, timings: dict | None = None):
-        """``(witness, traces, public_values)`` for an ExecutionResult with events."""
+    def traces(self, result, timings: dict | None = None, pad_cycles: int | None = None,
+               pad_to: dict | None = None):
+        """``(witness, traces, public_values)`` for an ExecutionResult with events.
+
+        ``pad_cycles``: pad every witness table to the height fixed by
+        :func:`zkvm.chips.padding.pad_targets` (length hiding; ``pad_to`` overrides
+        named tables' heights); raises :class:`~zkvm.chips.padding.PadCyclesExceeded` if
+        the execution does not fit."""
         tm = timings if timings is not None else {}
         t0 = time.perf_counter()
         w = build_witness(self.program_air, self.image_air.keys, self.image_air.values, result)
@@ -279,6 +297,16 @@ class Machine:
         traces["syscall"] = self.syscall_air.generate_trace(w.rows.select(sel))
         for c, air in self.chip_airs.items():
             traces[c] = air.generate_trace(w.rows.select(w.chip_index == c))
+        traces.update(precompile_traces(self.precompile_airs, w.precompile_events,
+                                        lambda cyc: w.ts[cyc], w.precompile_prev_ts))
+        if pad_to and pad_cycles is None:
+            raise ValueError("pad_to needs pad_cycles")
+        if pad_cycles is not None:
+            from zkvm.chips.padding import check_fit, pad_targets, pad_traces
+
+            check_fit(pad_cycles, int(w.cycles), len(w.io["ts"]))
+            pad_traces(traces, pad_targets(pad_cycles, self.airs, len(self.image_air.keys),
+                                               pad_to))
         tm["traces"] = time.perf_counter() - t0
         t0 = time.perf_counter()
         system = self.system(len(w.journal))
@@ -333,8 +361,12 @@ class Machine:
 
     # ------------------------------------------------------------------ prove / verify
     def prove(self, input: bytes = b"", result=None, debug: bool = False,
-              timings: dict | None = None, max_cycles: int | None = None):
-        """Execute (unless ``result`` is given) and prove; returns a :class:`Receipt`."""
+              timings: dict | None = None, max_cycles: int | None = None,
+              pad_cycles: int | None = None, pad_to: dict | None = None):
+        """Execute (unless ``result`` is given) and prove; returns a :class:`Receipt`.
+
+        ``pad_cycles``: see :meth:`traces` (every witness table padded to a height that
+        depends only on it and the program)."""
         from zkvm.receipt import Receipt
         from zkvm.stark import prover
         from zkvm.stark.prover import Timings
@@ -344,7 +376,7 @@ class Machine:
         if result is None:
             result = self.execute(input, max_cycles)
         tm["execute"] = time.perf_counter() - t0
-        w, traces, pv = self.traces(result, tm)
+        w, traces, pv = self.traces(result, tm, pad_cycles=pad_cycles, pad_to=pad_to)
         pk = self.proving_key(len(w.journal))
         ptm = Timings()
         t0 = time.perf_counter()
@@ -377,15 +409,18 @@ _MACHINES: dict = {}
 
 
 def prove(elf_or_program, input: bytes = b"", params: StarkParams | None = None,
-          debug: bool = False, timings: dict | None = None, max_cycles: int | None = None):
+          debug: bool = False, timings: dict | None = None, max_cycles: int | None = None,
+          pad_cycles: int | None = None, pad_to: dict | None = None):
     """Execute ``elf_or_program`` (ELF bytes or a ``zkvm.riscv`` Program) on the private
-    ``input`` and prove it.  Returns a :class:`zkvm.receipt.Receipt`.
+    ``input`` and prove it.  Returns a :class:`zkvm.receipt.Receipt`.  ``pad_cycles``:
+    length hiding (:mod:`zkvm.chips.padding`).
 
     Raises the executor's ``GuestError`` if the guest faults, :class:`UnprovableExecution`
     if the run uses something the circuits do not support.
     """
     m = Machine.for_program(elf_or_program, params)
-    return m.prove(input, debug=debug, timings=timings, max_cycles=max_cycles)
+    return m.prove(input, debug=debug, timings=timings, max_cycles=max_cycles,
+                   pad_cycles=pad_cycles, pad_to=pad_to)
 
 
 def verify(receipt, image_id: bytes) -> tuple[int, bytes]:

@@ -20,7 +20,19 @@ rs2 = 10 (a0)``), using two EXEC time steps for its register accesses:
   syscalls: no memory effect in the proof, ``a0`` is a host-provided (range-checked)
   witness;
 * IO chain: send IO ``(t+2, a1, n, jpos)`` and receive ``(t+2+n, a1+n, 0, jpos')``
-  (``a1 < 2^30`` is range-checked: top limb < 64).
+  (``a1 < 2^30`` is range-checked: top limb < 64);
+* precompiles (docs/circuits.md §11.1) ``sha256_compress`` (0x5A00) and
+  ``keccak_f1600`` (0x5A01): ``n = 0``, EXEC advances by ``2 + S`` (``S`` = 6 / 13: the
+  steps ``t+2 … t+1+S`` whose memory times belong to the precompile table), ``a0 := 0``
+  (pinned), and the row sends PRECOMPILE ``(number, t, a0 limbs, a1 limbs)`` (a0 as read
+  at ``4t+1``, a1 as read at ``4(t+1)``), received by the first row of the call in the
+  precompile's table.
+
+Correctness (precompiles): the return value is pinned to 0 -- a free a0 would let a
+prover both claim the precompile's memory effect and make the SDK run its plain-C
+fallback (it falls back when ``a0 ≠ 0``).  The PRECOMPILE message binds the number, the
+time (hence the reserved memory times) and the pointers, so the table cannot run a call
+that the program did not make, nor skip one (the bus would not balance).
 
 Io row (one per byte): receives IO ``(ts, addr, rem, jpos)``, sends
 ``(ts+1, addr+1, rem−1, jpos + is_journal)``; ``addr = 4w + off`` (``off`` one-hot,
@@ -45,6 +57,7 @@ import numpy as np
 from zkvm.chips import adapter as ad
 from zkvm.chips import buses
 from zkvm.chips.opcodes import CHIP_SYSCALL
+from zkvm.chips.precompiles import PRECOMPILE, STEPS, SYS_KECCAK_F1600, SYS_SHA256_COMPRESS
 from zkvm.stark.air import Air, Columns
 
 # syscall numbers (asm-generic riscv32, as in zkvm.riscv.syscalls)
@@ -65,9 +78,19 @@ SYSCALLS = {
     "tgkill": 131, "rt_sigaction": 134, "rt_sigprocmask": 135, "getpid": 172,
     "gettid": 178, "brk": 214, "munmap": 215, "mremap": 216, "mmap2": 222,
     "mprotect": 226, "madvise": 233,
+    "sha256_compress": 0x5A00, "keccak_f1600": 0x5A01,
 }  # fmt: skip
 SYS_FLAGS = tuple(SYSCALLS)
 HALT_FLAGS = ("exit", "exit_group")
+#: precompile flags -> EXEC steps they reserve after the row's own two (precompiles.STEPS)
+PRECOMPILE_FLAGS = {"sha256_compress": 6, "keccak_f1600": 13}
+
+
+if STEPS != {SYS_SHA256_COMPRESS: PRECOMPILE_FLAGS["sha256_compress"],
+             SYS_KECCAK_F1600: PRECOMPILE_FLAGS["keccak_f1600"]} or \
+        SYSCALLS["sha256_compress"] != SYS_SHA256_COMPRESS or \
+        SYSCALLS["keccak_f1600"] != SYS_KECCAK_F1600:
+    raise ImportError("syscall.PRECOMPILE_FLAGS disagrees with precompiles.STEPS")
 
 
 def sys_flag(name: str) -> str:
@@ -103,7 +126,14 @@ class SyscallAir(Air):
         halt = f["exit"] + f["exit_group"]
         io = f["read"] + f["write_j"]
         n = loc.n
-        ad.eval_adapter(b, self.OPS, ts_step=2 + n, exec_send_mult=r - halt,
+        pre = 0
+        pre_steps = 0
+        pre_num = 0
+        for k, st in PRECOMPILE_FLAGS.items():
+            pre = pre + f[k]
+            pre_steps = pre_steps + st * f[k]
+            pre_num = pre_num + SYSCALLS[k] * f[k]
+        ad.eval_adapter(b, self.OPS, ts_step=2 + n + pre_steps, exec_send_mult=r - halt,
                         next_jpos=loc.jpos + f["write_j"] * n, range_check_rd=False,
                         write_rd=False)
         b.assert_zero(r * (loc.rs1 - 17), "rs1_is_a7")
@@ -164,6 +194,11 @@ class SyscallAir(Air):
         b.assert_zero(f["write_j"] * loc.a2_val[3], "write_j_a2_3")
         for i in range(4):
             b.assert_zero(f["write_j"] * (loc.ret[i] - loc.a2_val[i]), f"write_j_ret{i}")
+        # precompiles: a0 := 0 (pinned), hand-off on PRECOMPILE
+        for i in range(4):
+            b.assert_zero(pre * loc.ret[i], f"precompile_ret{i}")
+        b.send(PRECOMPILE, [pre_num, loc.ts, *a0, *loc.a1_val], multiplicity=pre,
+               name="precompile")
         # IO chain
         buses.range_bits(b, loc.a1_val[3], 6, io, "a1_top")
         a1 = ad.word(loc.a1_val)

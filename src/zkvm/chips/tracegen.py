@@ -5,10 +5,12 @@ preprocessed tables and computes, with numpy only (no Python loop over rows):
 
 * the opcode and operands of each executed instruction (from the Program table);
 * EXEC times: ``ts`` starts at 1 and advances by 1 per instruction, by ``2 + n`` for an
-  ``ecall`` that moves ``n`` bytes (read / journal write), and the journal position;
+  ``ecall`` that moves ``n`` bytes (read / journal write), by ``2 + S`` for a precompile
+  ecall (``S`` = precompiles.STEPS), and the journal position;
 * every memory access ``(key, time, expected previous value, value after)``: register
   reads/writes in slots 0/1/3 (and the ecall's second step), the data access of
-  loads/stores/atomics in slot 2, one access per byte moved by a syscall; sorted by
+  loads/stores/atomics in slot 2, one access per byte moved by a syscall, the word
+  accesses of each precompile call (precompiles.memory_accesses); sorted by
   ``(key, time)`` with ``np.lexsort`` to get each access's ``prev_ts``/previous value,
   each key's final value and time;
 * the per-chip row selections (:class:`zkvm.chips.adapter.ExecRows`), the Io rows and
@@ -29,7 +31,8 @@ from zkvm.chips import buses
 from zkvm.chips.adapter import ExecRows
 from zkvm.chips.opcodes import (CHIP_ATOMIC, CHIP_LOADSTORE, CHIP_SYSCALL, BY_ID, chip_of_id,
                                 op_id)
-from zkvm.chips.syscall import HALT_FLAGS, SYS_FLAGS, SYSCALLS
+from zkvm.chips import precompiles
+from zkvm.chips.syscall import HALT_FLAGS, PRECOMPILE_FLAGS, SYS_FLAGS, SYSCALLS
 
 
 class UnprovableExecution(ValueError):
@@ -48,6 +51,9 @@ class Witness:
     exit_code: int
     journal: bytes
     cycles: int
+    ts: np.ndarray = None          # EXEC time of each executed instruction
+    precompile_events: object = None   # ExecutionResult.precompile_events
+    precompile_prev_ts: np.ndarray = None  # prev_ts of precompiles.memory_accesses(...)
 
 
 _KIND_INDEX = {k: i for i, k in enumerate(SYS_FLAGS)}
@@ -81,6 +87,12 @@ def classify_syscalls(a7: np.ndarray, a0: np.ndarray) -> np.ndarray:
         else:
             why = f"syscall {num} is not supported by the prover"
         raise UnprovableExecution(why)
+    kec = np.flatnonzero(kind == _KIND_INDEX["keccak_f1600"])
+    if len(kec):
+        raise UnprovableExecution(
+            f"the execution makes {len(kec)} KECCAK_F1600 precompile call(s) (syscall "
+            "0x5a01); the prover has no Keccak-f chip yet -- build the guest with "
+            "-DZKVM_NO_PRECOMPILES to use the plain C Keccak")
     return kind
 
 
@@ -187,8 +199,11 @@ def build_witness(program_air, image_keys, image_vals, result) -> Witness:
     if (nio >= 1 << 16).any():
         raise UnprovableExecution("a read or journal write of 2^16 bytes or more in one "
                                   "syscall is not supported by the prover (split it)")
+    pre_steps = np.zeros(len(e_idx), dtype=np.int64)
+    for k, st in PRECOMPILE_FLAGS.items():
+        pre_steps[kind == _KIND_INDEX[k]] = st
     steps = np.ones(n, dtype=np.int64)
-    steps[e_idx] = 2 + nio
+    steps[e_idx] = 2 + nio + pre_steps
     ts = 1 + np.concatenate([[0], np.cumsum(steps)[:-1]])
     if ts[-1] >= 1 << buses.EXEC_TS_BITS:
         raise UnprovableExecution(f"execution too long to prove in one segment "
@@ -280,9 +295,23 @@ def build_witness(program_air, image_keys, image_vals, result) -> Witness:
         ref = np.frombuffer(bytes(result.journal), dtype=np.uint8)[b_jpos[b_journal]]
         if not np.array_equal(jb, ref):
             raise ValueError("journal bytes do not match memory (executor/tracegen mismatch)")
+    # precompile word accesses at the memory times the syscall row reserved (§11.1)
+    pev = result.precompile_events
+    if pev is None:
+        raise ValueError("execute(..., record=True) is needed to prove (precompile events)")
+    n_sha = int(np.count_nonzero(kind == _KIND_INDEX["sha256_compress"]))
+    if len(pev.sha256) != n_sha or len(pev.keccak):
+        raise ValueError("precompile events do not match the precompile ecalls "
+                         "(executor/tracegen mismatch)")
+    if n_sha and not np.array_equal(np.sort(pev.sha256.cycle.astype(np.int64)),
+                                    e_idx[kind == _KIND_INDEX["sha256_compress"]]):
+        raise ValueError("precompile event cycles do not match the ecalls "
+                         "(executor/tracegen mismatch)")
+    pk, pt, pb, pa = precompiles.memory_accesses(pev, lambda cyc: ts[cyc])
     mparts = [
         (mkeys, 4 * ts[mem_rows] + 2, ev.mem_before[mem_rows], ev.mem_after[mem_rows]),
         (b_key, 4 * b_ts + 2, b_exp, b_aft),
+        (pk, pt, pb, pa),
     ]
     mk = np.concatenate([p[0] for p in mparts]).astype(np.int64)
     mt = np.concatenate([p[1] for p in mparts]).astype(np.int64)
@@ -295,10 +324,12 @@ def build_witness(program_air, image_keys, image_vals, result) -> Witness:
         mk, mt, mexp, ones, maft, ones, image_keys[~is_reg], image_vals[~is_reg], "memory")
     prev_ts[mem_rows, 2] = mpts[: len(mem_rows)]
     nm = len(mem_rows)
+    nb = nm + tot
     io = {"ts": b_ts.astype(np.uint32), "addr": b_addr.astype(np.uint32),
           "rem": b_rem.astype(np.uint32), "jpos": b_jpos.astype(np.uint32),
-          "is_journal": b_journal.astype(np.uint32), "prev": mprev[nm:].astype(np.uint32),
-          "new": mafter[nm:].astype(np.uint32), "prev_ts": mpts[nm:].astype(np.uint32)}
+          "is_journal": b_journal.astype(np.uint32), "prev": mprev[nm:nb].astype(np.uint32),
+          "new": mafter[nm:nb].astype(np.uint32), "prev_ts": mpts[nm:nb].astype(np.uint32)}
+    pre_prev_ts = mpts[nb:]
 
     # --- boundary ----------------------------------------------------------------------
     fk = np.concatenate([rk_final, mk_final])
@@ -334,7 +365,8 @@ def build_witness(program_air, image_keys, image_vals, result) -> Witness:
     ex["kind"][e_idx] = kind
     ex["ret"][e_idx] = ret
     rows.extra = ex
-    return Witness(rows, chips, io, boundary, int(result.exit_code), bytes(result.journal), n)
+    return Witness(rows, chips, io, boundary, int(result.exit_code), bytes(result.journal), n,
+                   ts=ts, precompile_events=pev, precompile_prev_ts=pre_prev_ts)
 
 
 def unsupported_chip_rows(chips: np.ndarray, available: set) -> dict:

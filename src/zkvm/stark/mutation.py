@@ -72,7 +72,7 @@ from zkvm.field.babybear import P
 from zkvm.stark import symbolic as sym
 from zkvm.stark.air import AirDefinitionError, CompiledAir
 from zkvm.stark.checker import check_traces
-from zkvm.stark.evaluate import NumpyAlgebra, broadcast_base, trace_leaf
+from zkvm.stark.evaluate import NumpyAlgebra, broadcast_base
 from zkvm.stark.system import StarkSystem
 
 __all__ = ["constraint_names", "interaction_names", "mutant", "Workspace", "Target",
@@ -773,7 +773,6 @@ class _Search:
         already re-matched by construction (skipped).
         """
         matched = set() if matched is None else matched
-        tix = self.ws.ix[self.ws.system.tables[ti].name]
         old = self._messages(ti, old_trace, rows)
         new = self._messages(ti, traces[ti], rows)
         removed: dict = {}
