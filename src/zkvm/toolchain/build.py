@@ -236,6 +236,33 @@ def _sealed_env(root: Path) -> dict[str, str]:
     }
 
 
+def run_sealed(cmd: list[str], root: Path, env: dict[str, str], what: str,
+               timeout_s: int) -> tuple[bytes, str]:
+    """Run a compiler command in the canonical build tree ``root`` (cwd) with the sealed
+    environment ``env``, umask 022 and no stdin; return ``(bytes of root/out.elf, the
+    compiler's output)`` -- the output holds its warnings, with canonical paths.
+
+    Raises :class:`BuildError` with the compiler's output (host paths replaced by
+    ``CANONICAL_ROOT``) if it fails, produces no ELF, or runs past ``timeout_s``.
+    Shared by every compiler route so they are sealed the same way."""
+    try:
+        proc = subprocess.run(
+            cmd,
+            cwd=root,
+            env=env,
+            umask=0o022,
+            stdin=subprocess.DEVNULL,
+            capture_output=True,
+            timeout=timeout_s,
+        )
+    except subprocess.TimeoutExpired:
+        raise BuildError(f"{what} did not finish within {timeout_s} s") from None
+    stderr = proc.stderr.decode("utf-8", "replace").replace(str(root), CANONICAL_ROOT)
+    if proc.returncode != 0 or not (root / "out.elf").is_file():
+        raise BuildError(f"compilation failed (exit code {proc.returncode}):\n{stderr.rstrip()}", stderr)
+    return (root / "out.elf").read_bytes(), stderr
+
+
 def ziglang_dir() -> Path | None:
     """Directory of the installed ``ziglang`` package (holds the ``zig`` binary and its
     bundled libc sources), or None if it is not installed."""
@@ -321,22 +348,7 @@ def build(
         srcs = [f"src/{f.name}" for f in c_files]
         # -I: isolated Python (no PYTHON* variables, no user site, cwd not on sys.path).
         cmd = [sys.executable, "-I", "-m", "ziglang", "cc", *real_flags, "-o", "out.elf", *srcs]
-        try:
-            proc = subprocess.run(
-                cmd,
-                cwd=root,
-                env=_sealed_env(root),
-                umask=0o022,
-                stdin=subprocess.DEVNULL,
-                capture_output=True,
-                timeout=BUILD_TIMEOUT_S,
-            )
-        except subprocess.TimeoutExpired:
-            raise BuildError(f"the compiler did not finish within {BUILD_TIMEOUT_S} s") from None
-        stderr = proc.stderr.decode("utf-8", "replace").replace(str(root), CANONICAL_ROOT)
-        if proc.returncode != 0 or not (root / "out.elf").is_file():
-            raise BuildError(f"compilation failed (exit code {proc.returncode}):\n{stderr.rstrip()}", stderr)
-        elf = (root / "out.elf").read_bytes()
+        elf, stderr = run_sealed(cmd, root, _sealed_env(root), "the compiler", BUILD_TIMEOUT_S)
         check_hermetic(elf, _host_paths(tmp))
     finally:
         shutil.rmtree(tmp, ignore_errors=True)

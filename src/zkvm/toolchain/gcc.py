@@ -43,13 +43,13 @@ from typing import Iterable, Sequence
 
 from .build import (
     CANONICAL_ROOT,
-    BuildError,
     BuildResult,
     ToolchainError,
     _normalize_defines,
     check_hermetic,
     collect_sources,
     normalize_opt_level,
+    run_sealed,
     sdk_include_dir,
 )
 
@@ -183,22 +183,7 @@ def build_gcc(
         real_flags = [x.replace("@ROOT@", str(root)) for x in flags]
         srcs = [f"rt/{n}" for n in RUNTIME_SOURCES] + [f"src/{f.name}" for f in c_files]
         cmd = [path, *real_flags, "-o", "out.elf", *srcs]
-        try:
-            proc = subprocess.run(
-                cmd,
-                cwd=root,
-                env=_sealed_env(root),
-                umask=0o022,
-                stdin=subprocess.DEVNULL,
-                capture_output=True,
-                timeout=BUILD_TIMEOUT_S,
-            )
-        except subprocess.TimeoutExpired:
-            raise BuildError(f"{GCC} did not finish within {BUILD_TIMEOUT_S} s") from None
-        stderr = proc.stderr.decode("utf-8", "replace").replace(str(root), CANONICAL_ROOT)
-        if proc.returncode != 0 or not (root / "out.elf").is_file():
-            raise BuildError(f"compilation failed (exit code {proc.returncode}):\n{stderr.rstrip()}", stderr)
-        elf = (root / "out.elf").read_bytes()
+        elf, stderr = run_sealed(cmd, root, _sealed_env(root), GCC, BUILD_TIMEOUT_S)
         check_hermetic(elf, [str(tmp)])
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
