@@ -156,20 +156,9 @@ def run(
     max_cycles: Optional[int] = typer.Option(None, "--max-cycles", min=1, help="Cycle limit [default: executor's]."),
 ) -> None:
     """Run a guest ELF: print its stdout, then exit code, cycles and journal."""
-    from .riscv import ElfError, GuestError
+    from .riscv import GuestError
 
-    try:
-        elf_bytes = api.read_elf(elf)
-    except OSError as e:
-        raise fail(f"cannot read ELF {elf}: {e.strerror or e}", EXIT_ERROR) from None
-    try:
-        private = input.read_bytes() if input is not None else b""
-    except OSError as e:
-        raise fail(f"cannot read input {input}: {e.strerror or e}", EXIT_ERROR) from None
-    try:
-        program = api.load_program(elf_bytes)
-    except ElfError as e:
-        raise fail(f"invalid ELF {elf}: {e}", EXIT_ERROR) from None
+    _, program, private = _load_guest(elf, input)
     try:
         result = api.run(program, private, max_cycles=max_cycles)
     except GuestError as e:
