@@ -30,6 +30,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "zkvm_sha256.h"
+
 #ifdef __cplusplus
 extern "C" {
 #endif
@@ -179,58 +181,11 @@ static inline void zkvm_commit_u32(uint32_t value)
 #define ZKVM_SYS_SHA256_COMPRESS 0x5A00
 #define ZKVM_SYS_KECCAK_F1600 0x5A01
 
-static inline uint32_t zkvm__rotr32(uint32_t x, unsigned n)
-{
-    return (x >> n) | (x << ((32u - n) & 31u));
-}
-
-/* Plain C SHA-256 compression (FIPS 180-4 6.2.2); the precompile's fallback. */
+/* Plain C SHA-256 compression (FIPS 180-4 6.2.2), the precompile's fallback: the SDK's
+ * zkvm_sha256.h already has one; reuse it rather than keep a second copy. */
 static inline void zkvm__sha256_compress_sw(uint32_t state[8], const uint8_t block[64])
 {
-    static const uint32_t k[64] = {
-        0x428a2f98u, 0x71374491u, 0xb5c0fbcfu, 0xe9b5dba5u, 0x3956c25bu, 0x59f111f1u, 0x923f82a4u, 0xab1c5ed5u,
-        0xd807aa98u, 0x12835b01u, 0x243185beu, 0x550c7dc3u, 0x72be5d74u, 0x80deb1feu, 0x9bdc06a7u, 0xc19bf174u,
-        0xe49b69c1u, 0xefbe4786u, 0x0fc19dc6u, 0x240ca1ccu, 0x2de92c6fu, 0x4a7484aau, 0x5cb0a9dcu, 0x76f988dau,
-        0x983e5152u, 0xa831c66du, 0xb00327c8u, 0xbf597fc7u, 0xc6e00bf3u, 0xd5a79147u, 0x06ca6351u, 0x14292967u,
-        0x27b70a85u, 0x2e1b2138u, 0x4d2c6dfcu, 0x53380d13u, 0x650a7354u, 0x766a0abbu, 0x81c2c92eu, 0x92722c85u,
-        0xa2bfe8a1u, 0xa81a664bu, 0xc24b8b70u, 0xc76c51a3u, 0xd192e819u, 0xd6990624u, 0xf40e3585u, 0x106aa070u,
-        0x19a4c116u, 0x1e376c08u, 0x2748774cu, 0x34b0bcb5u, 0x391c0cb3u, 0x4ed8aa4au, 0x5b9cca4fu, 0x682e6ff3u,
-        0x748f82eeu, 0x78a5636fu, 0x84c87814u, 0x8cc70208u, 0x90befffau, 0xa4506cebu, 0xbef9a3f7u, 0xc67178f2u,
-    };
-    uint32_t w[64];
-    for (int t = 0; t < 16; t++) {
-        w[t] = ((uint32_t)block[4 * t] << 24) | ((uint32_t)block[4 * t + 1] << 16) |
-               ((uint32_t)block[4 * t + 2] << 8) | (uint32_t)block[4 * t + 3];
-    }
-    for (int t = 16; t < 64; t++) {
-        uint32_t s0 = zkvm__rotr32(w[t - 15], 7) ^ zkvm__rotr32(w[t - 15], 18) ^ (w[t - 15] >> 3);
-        uint32_t s1 = zkvm__rotr32(w[t - 2], 17) ^ zkvm__rotr32(w[t - 2], 19) ^ (w[t - 2] >> 10);
-        w[t] = w[t - 16] + s0 + w[t - 7] + s1;
-    }
-    uint32_t a = state[0], b = state[1], c = state[2], d = state[3];
-    uint32_t e = state[4], f = state[5], g = state[6], h = state[7];
-    for (int t = 0; t < 64; t++) {
-        uint32_t t1 = h + (zkvm__rotr32(e, 6) ^ zkvm__rotr32(e, 11) ^ zkvm__rotr32(e, 25)) +
-                      ((e & f) ^ (~e & g)) + k[t] + w[t];
-        uint32_t t2 = (zkvm__rotr32(a, 2) ^ zkvm__rotr32(a, 13) ^ zkvm__rotr32(a, 22)) +
-                      ((a & b) ^ (a & c) ^ (b & c));
-        h = g;
-        g = f;
-        f = e;
-        e = d + t1;
-        d = c;
-        c = b;
-        b = a;
-        a = t1 + t2;
-    }
-    state[0] += a;
-    state[1] += b;
-    state[2] += c;
-    state[3] += d;
-    state[4] += e;
-    state[5] += f;
-    state[6] += g;
-    state[7] += h;
+    zkvm_sha256_compress(state, block);
 }
 
 static inline uint64_t zkvm__rotl64(uint64_t x, unsigned n)
