@@ -469,23 +469,48 @@ def source_digest(
 ) -> str:
     """A hex digest of everything that determines the ELF: compiler version, flags, SDK
     headers, source names and contents. Equal digests mean equal ELFs."""
+    c_files, headers = collect_sources(sources)
+    return inputs_digest([f"zig {ZIG_VERSION}".encode()], compiler_flags(opt_level, extra_defines),
+                         [(b"sdk", sdk_headers()), (b"h", headers), (b"c", c_files)])
+
+
+def sdk_headers() -> list[Path]:
+    """The SDK's headers in canonical (byte-sorted name) order."""
+    return sorted(sdk_include_dir().glob("*.h"), key=lambda q: q.name.encode())
+
+
+def inputs_digest(header: Sequence[bytes], flags: Iterable[str],
+                  groups: Sequence[tuple[bytes, Sequence[Path]]]) -> str:
+    """SHA-256 (hex) of a build's inputs, each part length-prefixed: the ``header`` parts
+    (compiler identity), every flag, then per group its tag and each file's name and
+    bytes. Shared by every compiler route's cache key."""
     h = hashlib.sha256()
 
     def put(b: bytes) -> None:
         h.update(len(b).to_bytes(8, "little"))
         h.update(b)
 
-    put(f"zig {ZIG_VERSION}".encode())
-    for flag in compiler_flags(opt_level, extra_defines):
+    for part in header:
+        put(part)
+    for flag in flags:
         put(flag.encode())
-    c_files, headers = collect_sources(sources)
-    for tag, files in ((b"sdk", sorted(sdk_include_dir().glob("*.h"), key=lambda q: q.name.encode())),
-                       (b"h", headers), (b"c", c_files)):
+    for tag, files in groups:
         put(tag)
         for f in files:
             put(f.name.encode())
             put(f.read_bytes())
     return h.hexdigest()
+
+
+def cached_elf(cache_dir: str | os.PathLike, stem: str, make) -> Path:
+    """``cache_dir/<stem>.elf``, calling ``make(tmp_path)`` to build it if it is missing.
+    The file appears atomically (temp name + rename), so processes may share the cache."""
+    path = Path(cache_dir) / f"{stem}.elf"
+    if not path.is_file():
+        tmp_out = Path(cache_dir) / f".{stem}-{os.getpid()}.elf"
+        make(tmp_out)
+        os.replace(tmp_out, path)
+    return path
 
 
 def cached_build(
@@ -501,9 +526,5 @@ def cached_build(
     """
     defines = list(extra_defines)
     digest = source_digest(sources, opt_level, defines)
-    path = Path(cache_dir) / f"{name}-{digest[:16]}.elf"
-    if not path.is_file():
-        tmp_out = Path(cache_dir) / f".{name}-{digest[:16]}-{os.getpid()}.elf"
-        build(sources, tmp_out, opt_level, defines)
-        os.replace(tmp_out, path)
-    return path
+    return cached_elf(cache_dir, f"{name}-{digest[:16]}",
+                      lambda out: build(sources, out, opt_level, defines))

@@ -48,8 +48,11 @@ from .build import (
     _normalize_defines,
     check_hermetic,
     collect_sources,
+    cached_elf,
+    inputs_digest,
     normalize_opt_level,
     run_sealed,
+    sdk_headers,
     sdk_include_dir,
 )
 
@@ -210,25 +213,11 @@ def gcc_source_digest(
 ) -> str:
     """A hex digest of everything that determines the GCC-route ELF: compiler version,
     picolibc's library, flags, runtime, SDK headers, source names and contents."""
-    h = hashlib.sha256()
-
-    def put(b: bytes) -> None:
-        h.update(len(b).to_bytes(8, "little"))
-        h.update(b)
-
-    put(f"gcc {check_gcc()}".encode())
-    put(_picolibc_fingerprint().encode())
-    for flag in gcc_flags(opt_level, extra_defines):
-        put(flag.encode())
     c_files, headers = collect_sources(sources)
     rt = [runtime_dir() / n for n in (*RUNTIME_SOURCES, LINKER_SCRIPT)]
-    sdk = sorted(sdk_include_dir().glob("*.h"), key=lambda q: q.name.encode())
-    for tag, files in ((b"rt", rt), (b"sdk", sdk), (b"h", headers), (b"c", c_files)):
-        put(tag)
-        for f in files:
-            put(f.name.encode())
-            put(f.read_bytes())
-    return h.hexdigest()
+    return inputs_digest([f"gcc {check_gcc()}".encode(), _picolibc_fingerprint().encode()],
+                         gcc_flags(opt_level, extra_defines),
+                         [(b"rt", rt), (b"sdk", sdk_headers()), (b"h", headers), (b"c", c_files)])
 
 
 def cached_build_gcc(
@@ -242,12 +231,8 @@ def cached_build_gcc(
     (atomically, so several processes may share the cache)."""
     defines = list(extra_defines)
     digest = gcc_source_digest(sources, opt_level, defines)
-    path = Path(cache_dir) / f"{name}-gcc-{digest[:16]}.elf"
-    if not path.is_file():
-        tmp_out = Path(cache_dir) / f".{name}-gcc-{digest[:16]}-{os.getpid()}.elf"
-        build_gcc(sources, tmp_out, opt_level, defines)
-        os.replace(tmp_out, path)
-    return path
+    return cached_elf(cache_dir, f"{name}-gcc-{digest[:16]}",
+                      lambda out: build_gcc(sources, out, opt_level, defines))
 
 
 __all__ = [
