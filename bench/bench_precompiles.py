@@ -1,9 +1,10 @@
-"""Precompile benchmarks: cycles with and without the SHA-256 / Keccak precompiles, and the
-cost of proving the SHA-256 precompile table.
+"""Precompile benchmarks: cycles with and without the SHA-256 / Keccak precompiles, the
+cost of proving the SHA-256 precompile table, and Keccak-256 proofs.
 
     python bench/bench_precompiles.py                 # cycles + sha256 chip proof, 1 KiB
     python bench/bench_precompiles.py --prove-kib 64  # also prove the 64 KiB chip table
     python bench/bench_precompiles.py --machine       # also prove the plain-C 1 KiB guest
+    python bench/bench_precompiles.py --keccak [--params testing]  # only the Keccak figures
 
 Figures printed:
 * RV32IM cycles of examples/sha256-precompile and examples/keccak256, built with and
@@ -13,7 +14,10 @@ Figures printed:
   ecall hand-off as public interactions, tests/chips/test_precompile_sha256.py's harness):
   rows, main cells, proving time (numpy quotient path) and proof size;
 * with ``--machine``: the full RV32IM machine proof of the plain-C guest (C1's machine),
-  for comparison. The precompile variant cannot be proven end to end until the Syscall
+  for comparison;
+* Keccak: machine proofs of an asm guest making 0, 1 and 8 KECCAK_F1600 calls (the
+  ``keccak`` table's marginal cost), and examples/keccak256 on 1 KiB with and without
+  the precompile (cycles, proving time, receipt size). The precompile variant cannot be proven end to end until the Syscall
   chip dispatches to the PRECOMPILE bus (docs/circuits.md §11.1).
 """
 
@@ -100,16 +104,74 @@ def prove_machine_plain():
           f"{time.perf_counter() - t0:.1f} s, receipt {len(rec.to_bytes()) / 1024:.0f} KiB")
 
 
+def prove_keccak_1kib(params_name: str = "default"):
+    """examples/keccak256 on 1 KiB, with and without the precompile: cycles, proving
+    time of the whole machine proof, receipt size (and the keccak table's shape)."""
+    from zkvm.chips.machine import Machine
+    from zkvm.stark.params import StarkParams
+
+    params = StarkParams.testing() if params_name == "testing" else StarkParams.default()
+    data = random.Random(1).randbytes(1024)
+    print(f"| Keccak-256 of 1 KiB ({params_name} params) | cycles | keccak_f1600 calls "
+          "| keccak rows | prove (s) | receipt (KiB) |")
+    print("|---|---|---|---|---|---|")
+    for plain in (False, True):
+        m = Machine.for_program(elf("keccak256", plain).read_bytes(), params)
+        r = m.execute(data)
+        tm = {}
+        t0 = time.perf_counter()
+        rec = m.prove(result=r, timings=tm)
+        dt = time.perf_counter() - t0
+        calls = r.precompile_calls.get("keccak_f1600", 0)
+        name = "plain C (-DZKVM_NO_PRECOMPILES)" if plain else "precompile"
+        print(f"| {name} | {r.cycles:,} | {calls} | {24 * calls} | {dt:.1f} "
+              f"| {len(rec.to_bytes()) / 1024:.0f} |")
+
+
+def prove_keccak_calls(ncalls=(1, 8), params_name: str = "testing"):
+    """Machine proof of an asm guest making ``n`` KECCAK_F1600 calls (the keccak table
+    dominates): proving time per n, to isolate the chip's cost."""
+    from zkvm.chips.machine import Machine
+    from zkvm.chips.precompiles import SYS_KECCAK_F1600
+    from zkvm.riscv.asm import encode, li
+    from zkvm.riscv.testing import SCRATCH, program
+    from zkvm.stark.params import StarkParams
+
+    params = StarkParams.testing() if params_name == "testing" else StarkParams.default()
+    for n in (0, *ncalls):
+        words = []
+        for _ in range(n):
+            words += li(10, SCRATCH) + li(17, SYS_KECCAK_F1600) + [encode("ecall")]
+        m = Machine.for_program(program(words, 0), params)
+        r = m.execute()
+        m.prove(result=r)  # warm-up (numba, caches)
+        tm = {}
+        t0 = time.perf_counter()
+        rec = m.prove(result=r, timings=tm)
+        dt = time.perf_counter() - t0
+        print(f"asm guest, {n} keccak_f1600 call(s) ({params_name} params): machine proof "
+              f"{dt:.2f} s (cycles {r.cycles}), receipt {len(rec.to_bytes()) / 1024:.0f} KiB")
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--prove-kib", type=int, action="append", default=None)
     ap.add_argument("--machine", action="store_true")
+    ap.add_argument("--keccak", action="store_true",
+                    help="only the Keccak figures (1 KiB with/without precompile, 0/1/8 calls)")
+    ap.add_argument("--params", default="default", choices=("default", "testing"))
     a = ap.parse_args()
+    if a.keccak:
+        prove_keccak_calls(params_name=a.params)
+        prove_keccak_1kib(a.params)
+        return
     cycles_table()
     for kib in a.prove_kib or [1]:
         prove_chip(kib)
     if a.machine:
         prove_machine_plain()
+    prove_keccak_calls(params_name=a.params)
+    prove_keccak_1kib(a.params)
 
 
 if __name__ == "__main__":

@@ -238,16 +238,47 @@ def prove(
                   pad_to=pad_to)
 
 
-def load_receipt(receipt: "Receipt | bytes | str | os.PathLike") -> "Receipt":
-    """A Receipt from an object, its bytes or a file path (``ReceiptFormatError`` if
-    malformed; ``OSError`` if the file cannot be read)."""
-    from .receipt import Receipt
+def prove_segments(
+    elf: "bytes | str | os.PathLike",
+    input: bytes = b"",
+    *,
+    params: "str | StarkParams | None" = "default",
+    zk: bool | None = None,
+    segment_po2: int | None = None,
+    workers: int = 1,
+    dask_address: str | None = None,
+    client=None,
+    progress=None,
+    max_cycles: int | None = None,
+) -> "CompositeReceipt":
+    """Prove a run of any length as segments of at most ``2^segment_po2`` EXEC steps
+    (default ``zkvm.continuation.DEFAULT_SEGMENT_PO2``), proven independently on
+    ``workers`` local processes or on the Dask cluster at ``dask_address`` (docs/
+    continuations.md, docs/distributed.md).  Returns a
+    :class:`zkvm.receipt.CompositeReceipt`; :func:`verify` accepts it.
 
-    if isinstance(receipt, Receipt):
+    ``progress(done, total, label)`` is called after each proven segment.  Raises what
+    :func:`prove` raises, ``ValueError`` for a bad ``segment_po2``/``workers`` and
+    ``zkvm.distributed.ProvingFailed`` if a segment job fails on every retry.
+    """
+    from .continuation import DEFAULT_SEGMENT_PO2, prove_segments as _prove_segments
+
+    return _prove_segments(read_elf(elf), bytes(input), stark_params(params, zk=zk),
+                           segment_po2=DEFAULT_SEGMENT_PO2 if segment_po2 is None else segment_po2,
+                           workers=workers, dask_address=dask_address, client=client,
+                           progress=progress, max_cycles=max_cycles)
+
+
+def load_receipt(receipt: "Receipt | CompositeReceipt | bytes | str | os.PathLike"):
+    """A Receipt or CompositeReceipt from an object, its bytes or a file path
+    (``ReceiptFormatError`` if malformed; ``OSError`` if the file cannot be read)."""
+    from .receipt import CompositeReceipt, Receipt, load_any
+
+    if isinstance(receipt, (Receipt, CompositeReceipt)):
         return receipt
     if isinstance(receipt, (bytes, bytearray, memoryview)):
-        return Receipt.from_bytes(bytes(receipt))
-    return Receipt.from_bytes(Path(receipt).read_bytes())
+        return load_any(bytes(receipt))
+    return load_any(Path(receipt).read_bytes())
 
 
 def verify(receipt: "Receipt | bytes | str | os.PathLike", image_id: "bytes | str") -> tuple[int, bytes]:
@@ -257,11 +288,15 @@ def verify(receipt: "Receipt | bytes | str | os.PathLike", image_id: "bytes | st
     ``zkvm.stark.errors.VerificationError`` naming the failed check (a malformed receipt,
     another program's image ID, or a proof that does not verify).
     """
-    from .chips.machine import verify as _verify
+    from .chips.machine import verify as _verify, verify_composite
     from .image_id import parse_image_id
+    from .receipt import CompositeReceipt
 
     iid = parse_image_id(image_id) if isinstance(image_id, str) else bytes(image_id)
-    return _verify(load_receipt(receipt), iid)
+    r = load_receipt(receipt)
+    if isinstance(r, CompositeReceipt):
+        return verify_composite(r, iid)
+    return _verify(r, iid)
 
 
 def execute_only(

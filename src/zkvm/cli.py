@@ -287,6 +287,14 @@ def prove(
     pad_table: Optional[List[str]] = typer.Option(
         None, "--pad-table", metavar="TABLE=ROWS",
         help="With --pad-cycles: a tighter fixed height (power of two) for one table; repeatable."),
+    segment_po2: Optional[int] = typer.Option(
+        None, "--segment-po2", metavar="K",
+        help="Continuations: split the run into segments of at most 2^K EXEC steps "
+             "(10..21; default 20 when --workers/--dask is given) and write a composite receipt."),
+    workers: int = typer.Option(1, "--workers", help="Prove segments on N local processes."),
+    dask: Optional[str] = typer.Option(
+        None, "--dask", metavar="SCHEDULER_ADDRESS",
+        help="Prove segments on a Dask cluster (e.g. tcp://10.0.0.5:8786; see docs/distributed.md)."),
 ) -> None:
     """Execute a guest on a private input and write a receipt (proof + public outputs)."""
     import time
@@ -298,6 +306,12 @@ def prove(
 
     elf_bytes, program, private = _load_guest(elf, input)
     p = _params(params, zk=not no_zk)
+    if segment_po2 is not None or dask is not None or workers != 1:
+        if pad_cycles is not None or pad_table or execute_only:
+            raise fail("--segment-po2/--workers/--dask cannot be combined with --pad-cycles, "
+                       "--pad-table or --execute-only", EXIT_ERROR)
+        return _prove_segments(elf_bytes, private, p, output, segment_po2, workers, dask,
+                               max_cycles)
     pad_to = _pad_tables(pad_table, pad_cycles)
     out = _out()
     timings: dict = {}
@@ -349,6 +363,59 @@ def prove(
             out.print(f"  {phase:<14} {timings[phase]:8.2f} s")
     for phase, sec in (timings.get("prove_phases") or {}).items():
         out.print(f"    {phase:<12} {sec:8.2f} s")
+
+
+def _prove_segments(elf_bytes, private, p, output, segment_po2, workers, dask, max_cycles):
+    """``zkvm prove`` with continuations: a composite receipt (docs/continuations.md)."""
+    import time
+
+    from .chips.tracegen import UnprovableExecution
+    from .continuation import DEFAULT_SEGMENT_PO2, check_segment_po2
+    from .distributed import ProvingFailed, rich_progress
+    from .riscv import GuestError
+
+    po2 = DEFAULT_SEGMENT_PO2 if segment_po2 is None else segment_po2
+    try:
+        check_segment_po2(po2)
+        if workers < 1:
+            raise ValueError(f"--workers must be >= 1, got {workers}")
+        if dask is not None and workers != 1:
+            raise ValueError("--workers and --dask cannot be combined (the Dask cluster's "
+                             "workers prove the segments)")
+    except ValueError as e:
+        raise fail(str(e), EXIT_ERROR) from None
+    t0 = time.perf_counter()
+    try:
+        with rich_progress("proving segments", console=_err()) as progress:
+            receipt = api.prove_segments(elf_bytes, private, params=p, segment_po2=po2,
+                                         workers=workers, dask_address=dask,
+                                         progress=progress, max_cycles=max_cycles)
+    except GuestError as e:
+        raise fail(_guest_error_message(e), EXIT_ERROR) from None
+    except UnprovableExecution as e:
+        raise fail(f"cannot prove this execution: {e}", EXIT_ERROR) from None
+    except ProvingFailed as e:
+        cause = e.__cause__
+        if isinstance(cause, UnprovableExecution):
+            raise fail(f"cannot prove this execution: {cause}", EXIT_ERROR) from None
+        raise fail(f"distributed proving failed: {e}", EXIT_ERROR) from None
+    total = time.perf_counter() - t0
+    data = receipt.to_bytes()
+    try:
+        output.write_bytes(data)
+    except OSError as e:
+        raise fail(f"cannot write receipt {output}: {e.strerror or e}", EXIT_ERROR) from None
+    out = _out()
+    out.print("--- zkvm prove (segments) ---")
+    out.print(f"receipt        {output} ({len(data)} bytes, composite)")
+    out.print(f"image id       {receipt.image_id.hex()}")
+    out.print(f"exit code      {receipt.exit_code}")
+    out.print(f"journal        {len(receipt.journal)} bytes")
+    out.print(f"segments       {len(receipt.segments)} of at most 2^{po2} steps")
+    out.print(f"workers        {('dask ' + dask) if dask else workers}")
+    out.print(f"zero-knowledge {'yes' if p.zk else 'NO (--no-zk)'}")
+    out.print(f"security       {p.security_bits()} bits (conjectured)")
+    out.print(f"total time     {total:.2f} s")
 
 
 @app.command()

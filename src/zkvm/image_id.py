@@ -1,16 +1,17 @@
 """Image IDs: the 32-byte identity of a guest program as the verifier sees it.
 
-``image_id = SHA-256( "zkvm/image-id/v1" ‖ params digest ‖ entry (u32 LE)
+``image_id = SHA-256( "zkvm/image-id/v2" ‖ params digest ‖ entry (u32 LE)
                       ‖ memory_root ‖ opcode-table digest ‖ chip list
                       ‖ preprocessed commitment ‖ log heights of Program/MemoryImage )``
 
 (every field fixed-length or length-prefixed, so the encoding is injective;
 docs/circuits.md §7).
 
-* ``memory_root`` (:func:`memory_root`): Merkle root over the 4 KiB pages of the initial
-  memory image that hold a non-zero byte (ELF segments and the initial stack) and one
-  leaf for the initial registers.  It identifies the program independently of the
-  circuits (two builds with the same bytes get the same root).
+* ``memory_root`` (:func:`memory_root`): root of the continuation memory tree
+  (:mod:`zkvm.memtree`) of the initial image (ELF segments, the initial stack, the
+  initial registers).  It identifies the program's memory independently of the
+  circuits (two builds with the same bytes get the same root), and composite receipts
+  start from it.
 * the preprocessed commitment (the Program, MemoryImage and Bytes tables, committed
   together by the STARK setup) binds exactly what the circuits use; the receipt carries
   it and the verifier recomputes the image ID from it before anything else, so a receipt
@@ -25,9 +26,7 @@ from __future__ import annotations
 import hashlib
 import struct
 
-PAGE = 4096
-_TAG = b"zkvm/image-id/v1"
-_REG_PAGE = 0xFFFF_FFFF
+_TAG = b"zkvm/image-id/v2"
 
 
 def _h(*parts: bytes) -> bytes:
@@ -38,39 +37,18 @@ def _h(*parts: bytes) -> bytes:
 
 
 def memory_root(program) -> bytes:
-    """Merkle root of the initial image of a ``zkvm.riscv`` Program (module docstring).
+    """Root of the memory tree (:mod:`zkvm.memtree`, docs/continuations.md §2) of the
+    initial state of a ``zkvm.riscv`` Program: every non-zero initial RAM word (ELF
+    segments, the initial stack) and register (``sp``), salt page 0.
 
-    Leaves, sorted by page index: ``SHA256(0x00 ‖ page_index u32 ‖ 4096 bytes)`` for every
-    page with a non-zero byte, then ``SHA256(0x00 ‖ 0xFFFFFFFF ‖ x0..x31 as u32 LE)``.
-    Nodes ``SHA256(0x01 ‖ left ‖ right)``; a level of odd length is padded with
-    ``SHA256(0x02)``.
-    """
-    pages: dict[int, bytearray] = {}
-    for base, data in program.initial_memory():
-        data = bytes(data)
-        a = base
-        i = 0
-        while i < len(data):
-            pg = a // PAGE
-            o = a % PAGE
-            take = min(PAGE - o, len(data) - i)
-            chunk = data[i:i + take]
-            if any(chunk):
-                buf = pages.setdefault(pg, bytearray(PAGE))
-                buf[o:o + take] = chunk
-            a += take
-            i += take
-    leaves = [_h(b"\x00", struct.pack("<I", pg), bytes(pages[pg])) for pg in sorted(pages)]
-    regs = [0] * 32
-    regs[2] = program.initial_stack().sp
-    leaves.append(_h(b"\x00", struct.pack("<I", _REG_PAGE), struct.pack("<32I", *regs)))
-    level = leaves
-    pad = _h(b"\x02")
-    while len(level) > 1:
-        if len(level) % 2:
-            level = level + [pad]
-        level = [_h(b"\x01", level[i], level[i + 1]) for i in range(0, len(level), 2)]
-    return level[0]
+    A composite receipt's first segment must start from this root, so the image ID binds
+    the memory a continuation starts from (the monolithic machine binds the same words
+    through its preprocessed ``memory_image`` table)."""
+    from zkvm.chips.memory import initial_words
+    from zkvm.memtree import MemTree
+
+    keys, vals = initial_words(program)
+    return MemTree.from_words(keys, vals).root_bytes()
 
 
 def compute_image_id(params_digest: bytes, entry: int, mem_root: bytes, opcodes_digest: bytes,

@@ -5,7 +5,8 @@ Layout (all integers little endian; every variable-length field length-prefixed)
     magic         8 bytes  b"ZKVMRCPT"
     version       u16      1
     -- verifying-key fields (everything the image ID hashes) --
-    params        7 × u32  StarkParams fields in declaration order (is_testing as 0/1)
+    params        7 × u32  StarkParams fields in declaration order, the last one a flag
+                           word: bit 0 ``is_testing``, bit 1 ``zk``
     entry         u32
     mem_root      32 bytes
     opcodes       32 bytes digest of zkvm.chips.opcodes
@@ -33,7 +34,7 @@ from dataclasses import dataclass, field
 from zkvm.stark.errors import ProofFormatError
 
 MAGIC = b"ZKVMRCPT"
-VERSION = 1
+VERSION = 2
 MAX_JOURNAL = 1 << 24
 MAX_PROOF = 1 << 31
 
@@ -59,21 +60,9 @@ class Receipt:
 
     # ------------------------------------------------------------------ encoding
     def to_bytes(self) -> bytes:
-        v = self.vk
-        p = v.params
         out = bytearray(MAGIC)
         out += struct.pack("<H", VERSION)
-        out += struct.pack("<7I", p.log_blowup, p.num_queries, p.pow_bits, p.fri_log_arity,
-                           p.log_final_poly_len, p.max_constraint_degree,
-                           1 if p.is_testing else 0)
-        out += struct.pack("<I", v.entry)
-        out += v.mem_root + v.opcodes_digest
-        out += struct.pack("<B", len(v.chips))
-        for c in v.chips:
-            cb = c.encode("ascii")
-            out += struct.pack("<B", len(cb)) + cb
-        out += v.pre_root
-        out += struct.pack("<BB", v.program_log_height, v.image_log_height)
+        out += encode_vk(self.vk)
         out += self.elf_sha256
         out += struct.pack("<B", self.exit_code)
         out += struct.pack("<I", len(self.journal)) + bytes(self.journal)
@@ -82,10 +71,6 @@ class Receipt:
 
     @classmethod
     def from_bytes(cls, data) -> "Receipt":
-        from zkvm.chips.machine import VkFields
-        from zkvm.stark.errors import ParamsError
-        from zkvm.stark.params import StarkParams
-
         if not isinstance(data, (bytes, bytearray, memoryview)):
             raise ReceiptFormatError("a receipt is bytes")
         r = _Reader(bytes(data))
@@ -94,32 +79,7 @@ class Receipt:
         (ver,) = struct.unpack("<H", r.take(2, "version"))
         if ver != VERSION:
             raise ReceiptFormatError(f"unsupported receipt version {ver} (this zkvm reads {VERSION})")
-        f = struct.unpack("<7I", r.take(28, "params"))
-        if f[6] not in (0, 1):
-            raise ReceiptFormatError("params: is_testing must be 0 or 1")
-        try:
-            params = StarkParams(*f[:6], is_testing=bool(f[6]))
-        except ParamsError as e:
-            raise ReceiptFormatError(f"params: {e}") from None
-        (entry,) = struct.unpack("<I", r.take(4, "entry"))
-        mem_root = r.take(32, "memory root")
-        opd = r.take(32, "opcode digest")
-        (nc,) = struct.unpack("<B", r.take(1, "chip count"))
-        chips = []
-        for i in range(nc):
-            (ln,) = struct.unpack("<B", r.take(1, "chip name length"))
-            raw = r.take(ln, "chip name")
-            try:
-                name = raw.decode("ascii")
-            except UnicodeDecodeError:
-                raise ReceiptFormatError(f"chip {i}: name is not ASCII") from None
-            if not name.isidentifier():
-                raise ReceiptFormatError(f"chip {i}: bad name {name!r}")
-            chips.append(name)
-        pre_root = r.take(32, "preprocessed root")
-        ph, ih = struct.unpack("<BB", r.take(2, "log heights"))
-        if not (3 <= ph <= 24 and 3 <= ih <= 24):
-            raise ReceiptFormatError("log heights out of range")
+        vk = decode_vk(r)
         elf = r.take(32, "elf sha256")
         (code,) = struct.unpack("<B", r.take(1, "exit code"))
         (jl,) = struct.unpack("<I", r.take(4, "journal length"))
@@ -130,12 +90,187 @@ class Receipt:
         proof = r.take(pl, "proof")
         if r.pos != len(r.b):
             raise ReceiptFormatError(f"{len(r.b) - r.pos} trailing bytes after the proof")
-        vk = VkFields(params, entry, mem_root, opd, tuple(chips), pre_root, ph, ih)
         return cls(vk, code, journal, proof, elf)
 
     def size_breakdown(self) -> dict:
         return {"total": len(self.to_bytes()), "proof": len(self.proof),
                 "journal": len(self.journal)}
+
+
+# ---------------------------------------------------------------------------- composite
+COMPOSITE_MAGIC = b"ZKVMCRCT"
+COMPOSITE_VERSION = 1
+MAX_SEGMENTS = 1 << 16
+
+
+@dataclass
+class SegmentRecord:
+    """One segment of a :class:`CompositeReceipt` (docs/continuations.md §1, §5).
+
+    ``end_pc``/``end_ts`` are 0 for the last segment (it ends at its exit row).  The
+    segment's index, ``is_last`` and ``jpos_start`` are not stored: the verifier derives
+    them from the segment's position, so a reordered, dropped or duplicated segment is
+    checked against the statement it was *not* proven for.  ``exit_code`` is not
+    encoded (the receipt's exit code belongs to the last segment)."""
+
+    start_pc: int
+    end_pc: int
+    end_ts: int
+    root_in: bytes
+    root_out: bytes
+    journal_len: int
+    proof: bytes
+    exit_code: int = 0
+    #: the segment's journal bytes (prover side; in a receipt they are the slice of the
+    #: receipt's journal, decoded as such)
+    journal: bytes = b""
+
+    def encode(self) -> bytes:
+        return (struct.pack("<III", self.start_pc, self.end_pc, self.end_ts) + self.root_in
+                + self.root_out + struct.pack("<II", self.journal_len, len(self.proof))
+                + bytes(self.proof))
+
+    @classmethod
+    def decode(cls, r: "_Reader", i: int) -> "SegmentRecord":
+        start_pc, end_pc, end_ts = struct.unpack("<III", r.take(12, f"segment {i} header"))
+        root_in = r.take(32, f"segment {i} root_in")
+        root_out = r.take(32, f"segment {i} root_out")
+        jl, pl = struct.unpack("<II", r.take(8, f"segment {i} lengths"))
+        if jl > MAX_JOURNAL:
+            raise ReceiptFormatError(f"segment {i}: journal length {jl} exceeds {MAX_JOURNAL}")
+        proof = r.take(pl, f"segment {i} proof")
+        return cls(start_pc, end_pc, end_ts, root_in, root_out, jl, proof)
+
+
+@dataclass
+class CompositeReceipt:
+    """A run proven as segments (continuations).  Layout::
+
+        magic "ZKVMCRCT", u16 version, verifying-key fields (as in Receipt), elf_sha256,
+        u8 exit_code, u32 journal length + journal, u32 segment count, then per segment
+        u32 start_pc, u32 end_pc, u32 end_ts, root_in (32), root_out (32),
+        u32 journal slice length, u32 proof length + proof.
+
+    Canonical like :class:`Receipt`."""
+
+    vk: object
+    exit_code: int
+    journal: bytes
+    segments: list
+    elf_sha256: bytes = field(default=b"\x00" * 32)
+
+    @property
+    def image_id(self) -> bytes:
+        return self.vk.image_id()
+
+    def to_bytes(self) -> bytes:
+        out = bytearray(COMPOSITE_MAGIC)
+        out += struct.pack("<H", COMPOSITE_VERSION)
+        out += encode_vk(self.vk)
+        out += self.elf_sha256
+        out += struct.pack("<B", self.exit_code)
+        out += struct.pack("<I", len(self.journal)) + bytes(self.journal)
+        out += struct.pack("<I", len(self.segments))
+        for sg in self.segments:
+            out += sg.encode()
+        return bytes(out)
+
+    @classmethod
+    def from_bytes(cls, data) -> "CompositeReceipt":
+        if not isinstance(data, (bytes, bytearray, memoryview)):
+            raise ReceiptFormatError("a receipt is bytes")
+        r = _Reader(bytes(data))
+        if r.take(len(COMPOSITE_MAGIC), "magic") != COMPOSITE_MAGIC:
+            raise ReceiptFormatError("not a zkvm composite receipt (bad magic)")
+        (ver,) = struct.unpack("<H", r.take(2, "version"))
+        if ver != COMPOSITE_VERSION:
+            raise ReceiptFormatError(f"unsupported composite receipt version {ver} "
+                                     f"(this zkvm reads {COMPOSITE_VERSION})")
+        vk = decode_vk(r)
+        elf = r.take(32, "elf sha256")
+        (code,) = struct.unpack("<B", r.take(1, "exit code"))
+        (jl,) = struct.unpack("<I", r.take(4, "journal length"))
+        if jl > MAX_JOURNAL:
+            raise ReceiptFormatError(f"journal length {jl} exceeds {MAX_JOURNAL}")
+        journal = r.take(jl, "journal")
+        (n,) = struct.unpack("<I", r.take(4, "segment count"))
+        if not 1 <= n <= MAX_SEGMENTS:
+            raise ReceiptFormatError(f"segment count {n} not in [1, {MAX_SEGMENTS}]")
+        segs = [SegmentRecord.decode(r, i) for i in range(n)]
+        if r.pos != len(r.b):
+            raise ReceiptFormatError(f"{len(r.b) - r.pos} trailing bytes after the last segment")
+        pos = 0
+        for sg in segs:
+            sg.journal = journal[pos:pos + sg.journal_len]
+            pos += sg.journal_len
+        if segs:
+            segs[-1].exit_code = code
+        return cls(vk, code, journal, segs, elf)
+
+    def size_breakdown(self) -> dict:
+        return {"total": len(self.to_bytes()), "segments": len(self.segments),
+                "proofs": sum(len(s.proof) for s in self.segments),
+                "journal": len(self.journal)}
+
+
+def load_any(data):
+    """A :class:`Receipt` or :class:`CompositeReceipt` from bytes (by magic)."""
+    if isinstance(data, (bytes, bytearray, memoryview)) and bytes(data[:8]) == COMPOSITE_MAGIC:
+        return CompositeReceipt.from_bytes(data)
+    return Receipt.from_bytes(data)
+
+
+def encode_vk(v) -> bytes:
+    """The verifying-key fields (everything the image ID hashes), as laid out above."""
+    p = v.params
+    out = bytearray()
+    out += struct.pack("<7I", p.log_blowup, p.num_queries, p.pow_bits, p.fri_log_arity,
+                       p.log_final_poly_len, p.max_constraint_degree,
+                       (1 if p.is_testing else 0) | (2 if p.zk else 0))
+    out += struct.pack("<I", v.entry)
+    out += v.mem_root + v.opcodes_digest
+    out += struct.pack("<B", len(v.chips))
+    for c in v.chips:
+        cb = c.encode("ascii")
+        out += struct.pack("<B", len(cb)) + cb
+    out += v.pre_root
+    out += struct.pack("<BB", v.program_log_height, v.image_log_height)
+    return bytes(out)
+
+
+def decode_vk(r: "_Reader"):
+    """Inverse of :func:`encode_vk` (``ReceiptFormatError`` naming the bad field)."""
+    from zkvm.chips.machine import VkFields
+    from zkvm.stark.errors import ParamsError
+    from zkvm.stark.params import StarkParams
+
+    f = struct.unpack("<7I", r.take(28, "params"))
+    if f[6] not in (0, 1, 2, 3):
+        raise ReceiptFormatError("params: the flags field must be 0..3 (bit 0 testing, bit 1 zk)")
+    try:
+        params = StarkParams(*f[:6], is_testing=bool(f[6] & 1), zk=bool(f[6] & 2))
+    except ParamsError as e:
+        raise ReceiptFormatError(f"params: {e}") from None
+    (entry,) = struct.unpack("<I", r.take(4, "entry"))
+    mem_root = r.take(32, "memory root")
+    opd = r.take(32, "opcode digest")
+    (nc,) = struct.unpack("<B", r.take(1, "chip count"))
+    chips = []
+    for i in range(nc):
+        (ln,) = struct.unpack("<B", r.take(1, "chip name length"))
+        raw = r.take(ln, "chip name")
+        try:
+            name = raw.decode("ascii")
+        except UnicodeDecodeError:
+            raise ReceiptFormatError(f"chip {i}: name is not ASCII") from None
+        if not name.isidentifier():
+            raise ReceiptFormatError(f"chip {i}: bad name {name!r}")
+        chips.append(name)
+    pre_root = r.take(32, "preprocessed root")
+    ph, ih = struct.unpack("<BB", r.take(2, "log heights"))
+    if not (3 <= ph <= 24 and 3 <= ih <= 24):
+        raise ReceiptFormatError("log heights out of range")
+    return VkFields(params, entry, mem_root, opd, tuple(chips), pre_root, ph, ih)
 
 
 class _Reader:
@@ -152,12 +287,13 @@ class _Reader:
         return out
 
 
-def load(path) -> Receipt:
-    """Read a receipt file (``ReceiptFormatError`` if malformed)."""
+def load(path):
+    """Read a receipt file: a :class:`Receipt` or a :class:`CompositeReceipt`
+    (``ReceiptFormatError`` if malformed)."""
     with open(path, "rb") as fh:
-        return Receipt.from_bytes(fh.read())
+        return load_any(fh.read())
 
 
-def save(receipt: Receipt, path) -> None:
+def save(receipt, path) -> None:
     with open(path, "wb") as fh:
         fh.write(receipt.to_bytes())

@@ -189,3 +189,28 @@ def test_zig_fibonacci_guest_end_to_end(testing_params, tmp_path):
     assert verify(r.to_bytes(), m.image_id) == (0, struct.pack("<I", 55))
     from zkvm.image_id import elf_sha256
     assert r.elf_sha256 == elf_sha256(elf)
+
+
+def test_no_zk_receipt_roundtrips_and_verifies(testing_params):
+    """The receipt records the zk flag (bit 1 of the params flags): a --no-zk receipt
+    decodes to the same parameters, so its image ID and proof check out."""
+    from dataclasses import replace
+
+    params = replace(testing_params, zk=False)
+    m = Machine.for_program(Program.from_words(arith_words()), params, chips=CHIPS)
+    r = m.prove()
+    back = Receipt.from_bytes(r.to_bytes())
+    assert back.vk.params.zk is False and back.vk.params == params
+    assert verify(back, m.image_id) == (194, b"")
+    zk_m = Machine.for_program(Program.from_words(arith_words()), testing_params, chips=CHIPS)
+    assert zk_m.image_id != m.image_id
+    with pytest.raises(ImageIdMismatch):
+        verify(back, zk_m.image_id)
+
+
+def test_receipt_rejects_unknown_param_flags(echo_receipt):
+    b = bytearray(echo_receipt.to_bytes())
+    off = 8 + 2 + 6 * 4  # magic, version, six u32 params
+    b[off] = 4
+    with pytest.raises(ReceiptFormatError, match="flags"):
+        Receipt.from_bytes(bytes(b))

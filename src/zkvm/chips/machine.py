@@ -180,6 +180,7 @@ class Machine:
         self.pre_root = None
         self.pre_data = None
         self._systems: dict = {}
+        self._segment_airs = None
 
     # ------------------------------------------------------------------ construction
     @classmethod
@@ -247,6 +248,62 @@ class Machine:
             self._systems[journal_len] = s
         return s
 
+    # ------------------------------------------------------------------ segments
+    @property
+    def segment_airs(self) -> list:
+        """The tables of the segment system (docs/continuations.md §1): the machine's,
+        with ``memory_boundary`` replaced by the paging tables and ``memory_image`` kept
+        for its preprocessed columns only (it sends nothing), so the preprocessed
+        commitment, and with it the image ID, is the monolithic machine's."""
+        if self._segment_airs is None:
+            from zkvm.chips.mem_merkle import MemNodeAir, MemPageAir
+            from zkvm.chips.precompile_sha256 import Sha256HashAir
+
+            img = SilentMemoryImageAir(self.image_air)
+            self._segment_airs = [self.program_air, self.bytes_air, img, self.io_air,
+                                  self.syscall_air, *self.chip_airs.values(),
+                                  *self.precompile_airs, MemPageAir(), MemNodeAir(),
+                                  Sha256HashAir()]
+            pre_names = [a.name for a in self._segment_airs if a.preprocessed.width > 0]
+            if pre_names != [a.name for a in self.pre_airs]:
+                raise RuntimeError("segment system: preprocessed tables differ (a bug)")
+        return self._segment_airs
+
+    def segment_system(self, journal_len: int) -> StarkSystem:
+        """The StarkSystem proving one segment that writes ``journal_len`` journal bytes.
+
+        Public values: :func:`segment_public_values`; public interactions: EXEC start
+        ``(start_pc, 1, jpos_start)``, EXEC end ``(end_pc, end_ts, jpos_start + jlen)``
+        with multiplicity ``1 − is_last``, the journal bytes at ``jpos_start + i`` and the
+        memory root pair ``NODE(24, 0, root_in, root_out)``."""
+        key = ("segment", journal_len)
+        s = self._systems.get(key)
+        if s is None:
+            from zkvm.chips.mem_merkle import DEPTH, NODE
+
+            jl = journal_len
+            o = 2 + jl  # start of the segment fields
+
+            def segment_public_interactions(pv):
+                is_last, _index, start_pc, end_pc, end_ts, jpos0 = pv[o:o + 6]
+                roots = pv[o + 6:o + 38]
+                out = [(buses.EXEC, [start_pc, 1, jpos0], 1),
+                       (buses.EXEC, [end_pc, end_ts, jpos0 + jl], -(1 - is_last))]
+                for i in range(jl):
+                    out.append((buses.JOURNAL, [jpos0 + i, pv[2 + i]], -1))
+                out.append((NODE, [DEPTH, 0, *roots], -1))
+                return out
+
+            s = StarkSystem(self.segment_airs, self.params,
+                            num_public_values=o + SEGMENT_FIELDS,
+                            public_interactions=segment_public_interactions,
+                            name=f"zkvm-rv32im-segment/v{VERSION}/{self.image_id.hex()}")
+            self._systems[key] = s
+        return s
+
+    def segment_verifying_key(self, journal_len: int) -> VerifyingKey:
+        return VerifyingKey(self.segment_system(journal_len), self.pre_root)
+
     def verifying_key(self, journal_len: int) -> VerifyingKey:
         return VerifyingKey(self.system(journal_len), self.pre_root)
 
@@ -277,28 +334,14 @@ class Machine:
         tm = timings if timings is not None else {}
         t0 = time.perf_counter()
         w = build_witness(self.program_air, self.image_air.keys, self.image_air.values, result)
-        need = {str(c) for c in np.unique(w.chip_index)} - {opc.CHIP_SYSCALL}
-        missing = sorted(need - set(self.chip_airs))
-        if missing:
-            counts = {c: int(np.count_nonzero(w.chip_index == c)) for c in missing}
-            raise UnprovableExecution(f"the execution needs chips that are not available: "
-                                      f"{counts} (instructions per chip)")
+        self._check_chips(w)
         tm["witness"] = time.perf_counter() - t0
         t0 = time.perf_counter()
         pv = self.public_values(w.exit_code, w.journal)
-        traces = {}
-        traces["program"] = self.program_air.generate_trace(w.rows.pc)
-        traces["memory_image"] = self.image_air.generate_trace()
+        traces = self._table_traces(w)
         b = w.boundary
         traces["memory_boundary"] = self.boundary_air.generate_trace(
             b["keys"], b["zero_init"], b["final"], b["final_ts"])
-        traces["io"] = self.io_air.generate_trace(w.io)
-        sel = w.chip_index == opc.CHIP_SYSCALL
-        traces["syscall"] = self.syscall_air.generate_trace(w.rows.select(sel))
-        for c, air in self.chip_airs.items():
-            traces[c] = air.generate_trace(w.rows.select(w.chip_index == c))
-        traces.update(precompile_traces(self.precompile_airs, w.precompile_events,
-                                        lambda cyc: w.ts[cyc], w.precompile_prev_ts))
         if pad_to and pad_cycles is None:
             raise ValueError("pad_to needs pad_cycles")
         if pad_cycles is not None:
@@ -314,6 +357,58 @@ class Machine:
         tm["bytes_mult"] = time.perf_counter() - t0
         ordered = [traces[a.name] for a in self.airs]
         return w, ordered, pv
+
+    def _check_chips(self, w) -> None:
+        need = {str(c) for c in np.unique(w.chip_index)} - {opc.CHIP_SYSCALL}
+        missing = sorted(need - set(self.chip_airs))
+        if missing:
+            counts = {c: int(np.count_nonzero(w.chip_index == c)) for c in missing}
+            raise UnprovableExecution(f"the execution needs chips that are not available: "
+                                      f"{counts} (instructions per chip)")
+
+    def _table_traces(self, w) -> dict:
+        """Traces of the tables common to the monolithic and the segment systems (all but
+        ``bytes`` and the memory boundary / paging tables)."""
+        traces = {}
+        traces["program"] = self.program_air.generate_trace(w.rows.pc)
+        traces["memory_image"] = self.image_air.generate_trace()
+        traces["io"] = self.io_air.generate_trace(w.io)
+        sel = w.chip_index == opc.CHIP_SYSCALL
+        traces["syscall"] = self.syscall_air.generate_trace(w.rows.select(sel))
+        for c, air in self.chip_airs.items():
+            traces[c] = air.generate_trace(w.rows.select(w.chip_index == c))
+        traces.update(precompile_traces(self.precompile_airs, w.precompile_events,
+                                        lambda cyc: w.ts[cyc], w.precompile_prev_ts))
+        return traces
+
+    def segment_traces(self, result, entry_words, entry, salt_out, jpos_start: int,
+                       halts: bool, timings: dict | None = None):
+        """``(witness, ordered traces, paging witness)`` of one segment.
+
+        ``result``: the segment's recorded execution (:func:`zkvm.riscv.segments.run_segment`);
+        ``entry_words``: ``(keys, values)`` of every non-zero word at entry;
+        ``entry``: the :class:`zkvm.memtree.MemTree` of that memory (its salt is the
+        previous segment's exit salt); ``salt_out``: 16 random words for the exit
+        tree's salt page."""
+        from zkvm.chips.mem_merkle import paging_witness
+        from zkvm.chips.precompile_sha256 import Sha256RoundAir
+
+        tm = timings if timings is not None else {}
+        t0 = time.perf_counter()
+        keys, vals = entry_words
+        w = build_witness(self.program_air, keys, vals, result, start_jpos=jpos_start,
+                          halts=halts)
+        self._check_chips(w)
+        tm["witness"] = time.perf_counter() - t0
+        t0 = time.perf_counter()
+        traces = self._table_traces(w)
+        t = w.touched
+        paging = paging_witness(entry, t["keys"], t["final"], t["final_ts"], salt_out)
+        traces.update(paging.traces)
+        n_sha = len(w.precompile_events.sha256)
+        traces["sha256_round"] = Sha256RoundAir.generate_trace(n_sha + paging.hash_calls)
+        tm["traces"] = time.perf_counter() - t0
+        return w, traces, paging
 
     def _bytes_trace(self, system, traces: dict, pv) -> np.ndarray:
         """Multiplicities of the Bytes table: every BYTES message of every other table,
@@ -387,6 +482,111 @@ class Machine:
         return Receipt(self.vk_fields, w.exit_code, w.journal, proof.to_bytes(),
                        elf_sha256=self.elf_sha256 or b"\x00" * 32)
 
+    def prove_segment(self, start, salt_in: bytes, salt_out: bytes, debug: bool = False,
+                      timings: dict | None = None):
+        """Re-execute the segment described by ``start`` (a
+        :class:`zkvm.riscv.segments.SegmentStart`) and prove it.  Returns a
+        :class:`zkvm.receipt.SegmentRecord`.
+
+        ``salt_in``: the salt of the entry memory tree (64 zero bytes for segment 0, as
+        in the image's memory root; else the previous segment's ``salt_out``);
+        ``salt_out``: 64 fresh random bytes (docs/continuations.md §2)."""
+        from zkvm.memtree import MemTree
+        from zkvm.receipt import SegmentRecord
+        from zkvm.riscv.segments import run_segment
+        from zkvm.stark import prover
+        from zkvm.stark.prover import Timings
+
+        tm = timings if timings is not None else {}
+        t0 = time.perf_counter()
+        result = run_segment(self.program, start, record=True)
+        tm["execute"] = time.perf_counter() - t0
+        if result.events is None or not len(result.events) or \
+                int(result.events.pc[0]) != start.pc:
+            raise UnprovableExecution(f"segment {start.index}: re-execution does not start "
+                                      f"at pc 0x{start.pc:08x}")
+        t0 = time.perf_counter()
+        keys, vals = start.memory_words()
+        entry = MemTree.from_words(keys, vals, salt=salt_words(salt_in))
+        tm["entry_tree"] = time.perf_counter() - t0
+        w, traces, paging = self.segment_traces(result, (keys, vals), entry, salt_words(salt_out),
+                                                start.journal_len, start.halts, tm)
+        if start.halts:
+            end_pc = end_ts = 0
+        else:
+            end_pc, end_ts, _ = w.end_state
+        root_in, root_out = entry.root_bytes(), paging.exit_tree.root_bytes()
+        exit_code = w.exit_code if start.halts else 0
+        pv = segment_public_values(exit_code, w.journal, start.halts, start.index, start.pc,
+                                   end_pc, end_ts, start.journal_len, root_in, root_out)
+        system = self.segment_system(len(w.journal))
+        t0 = time.perf_counter()
+        traces["bytes"] = self._bytes_trace(system, traces, pv)
+        ordered = [traces[a.name] for a in self.segment_airs]
+        tm["bytes_mult"] = time.perf_counter() - t0
+        if self.pre_data is None:
+            raise ValueError("a verifier-side Machine cannot prove")
+        pk = ProvingKey(self.segment_verifying_key(len(w.journal)), self.pre_data)
+        ptm = Timings()
+        t0 = time.perf_counter()
+        proof = prover.prove(pk, ordered, pv, debug=debug, timings=ptm)
+        tm["prove"] = time.perf_counter() - t0
+        tm["prove_phases"] = dict(ptm)
+        tm["cycles"] = w.cycles
+        tm["hash_calls"] = paging.hash_calls
+        tm["pages"] = int(paging.traces["mem_page"].shape[0])
+        return SegmentRecord(start_pc=start.pc, end_pc=end_pc, end_ts=end_ts, root_in=root_in,
+                             root_out=root_out, journal_len=len(w.journal),
+                             proof=proof.to_bytes(), exit_code=exit_code,
+                             journal=bytes(w.journal))
+
+
+#: public values of a segment after ``[exit_code, jlen, journal…]``: is_last, index,
+#: start_pc, end_pc, end_ts, jpos_start, root_in (16 halves), root_out (16 halves)
+SEGMENT_FIELDS = 6 + 32
+
+
+def segment_public_values(exit_code: int, journal: bytes, is_last: bool, index: int,
+                          start_pc: int, end_pc: int, end_ts: int, jpos_start: int,
+                          root_in: bytes, root_out: bytes) -> list[int]:
+    """The public-value vector of a segment (docs/continuations.md §1); roots are 32-byte
+    digests (8 big-endian words), given to the circuit as 16-bit halves."""
+    return [int(exit_code), len(journal), *journal, int(bool(is_last)), int(index),
+            int(start_pc), int(end_pc), int(end_ts), int(jpos_start),
+            *halves_of_bytes(root_in), *halves_of_bytes(root_out)]
+
+
+def halves_of_bytes(digest: bytes) -> list[int]:
+    """A 32-byte digest (8 big-endian u32 words) as 16 field elements (lo, hi) per word."""
+    import struct
+
+    if len(digest) != 32:
+        raise ValueError("a digest is 32 bytes")
+    out = []
+    for w in struct.unpack(">8I", digest):
+        out += [w & 0xFFFF, w >> 16]
+    return out
+
+
+class SilentMemoryImageAir(MemoryImageAir):
+    """``memory_image`` in the segment system: the same preprocessed columns (hence the
+    same preprocessed commitment and image ID) but no MEMORY sends -- a segment's memory
+    comes from the paging tables, checked against the memory root."""
+
+    def __init__(self, image: MemoryImageAir):
+        super().__init__(image.keys, image.values, height=image.height)
+        self.generate_preprocessed = image.generate_preprocessed
+
+    def eval(self, b):
+        b.assert_eq(b.local.m, b.preprocessed_local.is_real, "m_is_real")
+
+
+def salt_words(salt: bytes) -> np.ndarray:
+    """64 salt bytes as the salt page's 16 u32 words (little endian)."""
+    if not isinstance(salt, (bytes, bytearray)) or len(salt) != 64:
+        raise ValueError("a salt is 64 bytes")
+    return np.frombuffer(bytes(salt), dtype="<u4").astype(np.uint32)
+
 
 def _cache_preprocessed(air):
     """Make ``air.generate_preprocessed`` compute its (possibly large) trace once."""
@@ -453,4 +653,89 @@ def verify(receipt, image_id: bytes) -> tuple[int, bytes]:
     pv = Machine.public_values(receipt.exit_code, receipt.journal)
     verifier.verify(vk, receipt.proof, pv)
     del key
+    return receipt.exit_code, bytes(receipt.journal)
+
+
+class SegmentChainError(VerificationError):
+    """The segments of a composite receipt do not form one run of the program (a link,
+    index, journal or halting check failed); the message names the broken link."""
+
+
+def verify_composite(receipt, image_id: bytes) -> tuple[int, bytes]:
+    """Verify a :class:`zkvm.receipt.CompositeReceipt` (or its bytes) against
+    ``image_id``.  Returns ``(exit_code, journal)``.
+
+    Protocol (docs/continuations.md §5), in order:
+
+    1. parse (``ReceiptFormatError``), recompute the image ID from the verifying-key
+       fields and compare (``ImageIdMismatch``);
+    2. the segment journal slices add up to the journal; every pc is a canonical field
+       element; non-last segments end at an EXEC time ``< 2^22``; the last one has
+       ``end_pc = end_ts = 0``;
+    3. the chain: segment 0 starts at the entry pc with ``root_in`` = the image's memory
+       root; segment ``i+1`` starts at segment ``i``'s ``end_pc`` with ``root_in`` = its
+       ``root_out`` (``SegmentChainError`` naming the link);
+    4. every segment's STARK proof, against public values whose index, ``is_last`` and
+       journal position come from the segment's place in the list (so a reordered,
+       dropped, duplicated or spliced segment fails here if it passed step 3).
+    """
+    from zkvm.field.babybear import P
+    from zkvm.receipt import CompositeReceipt
+    from zkvm.stark import verifier
+
+    if not isinstance(receipt, CompositeReceipt):
+        receipt = CompositeReceipt.from_bytes(receipt)
+    if not isinstance(image_id, (bytes, bytearray)) or len(image_id) != 32:
+        raise ValueError("image_id must be 32 bytes")
+    # 1. image ID
+    got = receipt.vk.image_id()
+    if got != bytes(image_id):
+        raise ImageIdMismatch(f"receipt is for image {got.hex()}, expected {bytes(image_id).hex()}")
+    segs = receipt.segments
+    n = len(segs)
+    # 2. shapes
+    if sum(s.journal_len for s in segs) != len(receipt.journal):
+        raise SegmentChainError("the segments' journal slices do not add up to the journal")
+    for i, s in enumerate(segs):
+        if s.start_pc >= P or s.end_pc >= P:
+            raise SegmentChainError(f"segment {i}: pc is not a canonical field element")
+        if i < n - 1 and not 1 <= s.end_ts < 1 << buses.EXEC_TS_BITS:
+            raise SegmentChainError(f"segment {i}: end time {s.end_ts} not in [1, 2^22)")
+        if i == n - 1 and (s.end_pc or s.end_ts):
+            raise SegmentChainError(f"segment {i} is the last one but has an end state "
+                                    "(the run would continue: a segment is missing)")
+    # 3. the chain
+    m = _MACHINES.get(got)
+    if m is None:
+        m = Machine.for_vk(receipt.vk)
+        if len(_MACHINES) > 8:
+            _MACHINES.clear()
+        _MACHINES[got] = m
+    if segs[0].start_pc != receipt.vk.entry:
+        raise SegmentChainError(f"segment 0 starts at pc 0x{segs[0].start_pc:08x}, not at "
+                                f"the entry 0x{receipt.vk.entry:08x}")
+    if segs[0].root_in != receipt.vk.mem_root:
+        raise SegmentChainError("segment 0 does not start from the image's memory root")
+    for i in range(1, n):
+        a, b = segs[i - 1], segs[i]
+        if b.start_pc != a.end_pc:
+            raise SegmentChainError(f"segment {i} starts at pc 0x{b.start_pc:08x} but segment "
+                                    f"{i - 1} ended at pc 0x{a.end_pc:08x}")
+        if b.root_in != a.root_out:
+            raise SegmentChainError(f"segment {i}'s entry memory root is not segment {i - 1}'s "
+                                    "exit memory root")
+    # 4. the proofs
+    jpos = 0
+    for i, s in enumerate(segs):
+        last = i == n - 1
+        journal = receipt.journal[jpos:jpos + s.journal_len]
+        pv = segment_public_values(receipt.exit_code if last else 0, journal, last, i,
+                                   s.start_pc, s.end_pc, s.end_ts, jpos, s.root_in, s.root_out)
+        vk = m.segment_verifying_key(s.journal_len)
+        try:
+            verifier.verify(vk, s.proof, pv)
+        except VerificationError as e:
+            e.args = (f"segment {i} of {n}: {e}",)
+            raise
+        jpos += s.journal_len
     return receipt.exit_code, bytes(receipt.journal)

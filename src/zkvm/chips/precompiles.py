@@ -30,8 +30,9 @@ SYS_KECCAK_F1600 = 0x5A01
 PRECOMPILE = Bus(id=16, name="precompile", width=10)
 #: the SHA-256 round-constant lookup (precompile_sha256.Sha256RoundAir)
 SHA256_ROUND = Bus(id=17, name="sha256_round", width=15)
-#: the Keccak round-constant lookup (precompile_keccak)
-KECCAK_ROUND = Bus(id=18, name="keccak_round", width=4)
+#: the Keccak round lookup (precompile_keccak.KeccakRoundAir):
+#: ``(rnd, rc0..rc6, f_first, f_last, f_mem, f_mem4, sel0..sel12)``
+KECCAK_ROUND = Bus(id=18, name="keccak_round", width=25)
 
 #: EXEC steps reserved by each precompile after the syscall row's own two steps:
 #: SHA-256 does 16 block reads + 8 state read/writes = 24 memory times (6 steps);
@@ -91,18 +92,19 @@ def split_prev_ts(events, prev_ts):
 # ---------------------------------------------------------------------------- machine hook
 def precompile_airs() -> list:
     """The precompile tables to append to the machine's AIR list (order fixed; the names
-    are part of the chip list / image ID): ``sha256``, ``sha256_round``.  (The Keccak-f
-    chip is not written yet: a KECCAK_F1600 call is unprovable, see
-    :func:`check_provable`.)"""
+    are part of the chip list / image ID): ``sha256``, ``sha256_round``, ``keccak``,
+    ``keccak_round``."""
+    from zkvm.chips.precompile_keccak import KeccakAir, KeccakRoundAir
     from zkvm.chips.precompile_sha256 import Sha256Air, Sha256RoundAir
 
-    return [Sha256Air(), Sha256RoundAir()]
+    return [Sha256Air(), Sha256RoundAir(), KeccakAir(), KeccakRoundAir()]
 
 
 def check_provable(events) -> None:
-    """Raise ``ValueError`` naming the first precompile the circuits cannot prove yet."""
-    if events is not None and len(events.keccak):
-        raise ValueError("KECCAK_F1600 precompile calls are not provable yet (no Keccak chip)")
+    """Raise ``ValueError`` naming the first precompile the circuits cannot prove (none:
+    SHA256_COMPRESS and KECCAK_F1600 both have chips; kept as the hook for future
+    precompiles)."""
+    return None
 
 
 def precompile_traces(airs, events, ts_of_cycle, prev_ts) -> dict:
@@ -110,14 +112,32 @@ def precompile_traces(airs, events, ts_of_cycle, prev_ts) -> dict:
 
     ``events``: ``ExecutionResult.precompile_events``; ``ts_of_cycle``: as for
     :func:`memory_accesses`; ``prev_ts``: the ``prev_ts`` of the accesses returned by
-    :func:`memory_accesses` (same order), from the global memory history."""
+    :func:`memory_accesses` (same order), from the global memory history.  The Keccak
+    calls need ``events.keccak.a1`` (the a1 value of each call's ecall, attached by
+    tracegen: the PRECOMPILE message carries it)."""
+    from zkvm.chips.precompile_keccak import KeccakRoundAir
     from zkvm.chips.precompile_sha256 import Sha256RoundAir
 
     check_provable(events)
-    blk, st, _ = split_prev_ts(events, prev_ts)
-    s = events.sha256
-    ts = np.asarray(ts_of_cycle(s.cycle.astype(np.int64)), dtype=np.int64) if len(s) else \
-        np.zeros(0, dtype=np.int64)
+    blk, st, kpt = split_prev_ts(events, prev_ts)
+
+    def ts_of(calls):
+        if not len(calls):
+            return np.zeros(0, dtype=np.int64)
+        return np.asarray(ts_of_cycle(calls.cycle.astype(np.int64)), dtype=np.int64)
+
+    s, k = events.sha256, events.keccak
     by = {a.name: a for a in airs}
-    return {"sha256": by["sha256"].generate_trace(s, ts, blk, st),
-            "sha256_round": Sha256RoundAir.generate_trace(len(s))}
+    out = {"sha256": by["sha256"].generate_trace(s, ts_of(s), blk, st),
+           "sha256_round": Sha256RoundAir.generate_trace(len(s))}
+    if "keccak" in by:
+        kt = by["keccak"].generate_trace(k, ts_of(k), kpt)
+        if len(k):
+            a1 = getattr(k, "a1", None)
+            if a1 is None or len(a1) != len(k):
+                raise ValueError("keccak calls lack the a1 values of their ecalls "
+                                 "(tracegen attaches them)")
+            by["keccak"].set_a1(kt, a1)
+        out["keccak"] = kt
+        out["keccak_round"] = KeccakRoundAir.generate_trace(len(k))
+    return out

@@ -54,6 +54,12 @@ class Witness:
     ts: np.ndarray = None          # EXEC time of each executed instruction
     precompile_events: object = None   # ExecutionResult.precompile_events
     precompile_prev_ts: np.ndarray = None  # prev_ts of precompiles.memory_accesses(...)
+    #: every key the execution accessed, sorted, with its final value and last access
+    #: time: ``{"keys", "final", "final_ts"}`` (the paging tables of a segment use it)
+    touched: dict = None
+    #: the EXEC state after the last instruction: ``(pc, ts, jpos)`` (segments that do
+    #: not halt end their EXEC chain there)
+    end_state: tuple = None
 
 
 _KIND_INDEX = {k: i for i, k in enumerate(SYS_FLAGS)}
@@ -87,12 +93,6 @@ def classify_syscalls(a7: np.ndarray, a0: np.ndarray) -> np.ndarray:
         else:
             why = f"syscall {num} is not supported by the prover"
         raise UnprovableExecution(why)
-    kec = np.flatnonzero(kind == _KIND_INDEX["keccak_f1600"])
-    if len(kec):
-        raise UnprovableExecution(
-            f"the execution makes {len(kec)} KECCAK_F1600 precompile call(s) (syscall "
-            "0x5a01); the prover has no Keccak-f chip yet -- build the guest with "
-            "-DZKVM_NO_PRECOMPILES to use the plain C Keccak")
     return kind
 
 
@@ -161,9 +161,15 @@ def _compose(before, after, word_key, lo, hi):
     return out
 
 
-def build_witness(program_air, image_keys, image_vals, result) -> Witness:
+def build_witness(program_air, image_keys, image_vals, result, *, start_jpos: int = 0,
+                  halts: bool = True) -> Witness:
     """Compute the witness of ``result`` (an ``ExecutionResult`` with events) for the
-    program table ``program_air`` and the initial image ``(image_keys, image_vals)``."""
+    program table ``program_air`` and the initial image ``(image_keys, image_vals)``.
+
+    Segments (docs/continuations.md): ``image_keys/image_vals`` are then the memory at
+    segment entry, ``start_jpos`` the journal position at entry (the journal of
+    ``result`` holds only this segment's bytes), and ``halts=False`` for a segment that
+    does not end with exit (it must then contain no exit at all)."""
     ev = result.events
     if ev is None or result.syscall_accesses is None:
         raise ValueError("execute(..., record=True) is needed to prove")
@@ -189,10 +195,13 @@ def build_witness(program_air, image_keys, image_vals, result) -> Witness:
     ret = ev.rd_val[e_idx].astype(np.int64)
     kind = classify_syscalls(a7, a0)
     halt = np.isin(kind, [_KIND_INDEX[h] for h in HALT_FLAGS])
-    if not len(e_idx) or e_idx[-1] != n - 1 or not halt[-1]:
-        raise UnprovableExecution("the execution does not end with exit/exit_group")
-    if halt[:-1].any():
-        raise UnprovableExecution("exit before the end of the execution (executor bug)")
+    if halts:
+        if not len(e_idx) or e_idx[-1] != n - 1 or not halt[-1]:
+            raise UnprovableExecution("the execution does not end with exit/exit_group")
+        if halt[:-1].any():
+            raise UnprovableExecution("exit before the end of the execution (executor bug)")
+    elif halt.any():
+        raise UnprovableExecution("a segment that is not the last one exits (split bug)")
     is_read = kind == _KIND_INDEX["read"]
     is_wj = kind == _KIND_INDEX["write_j"]
     nio = np.where(is_read | is_wj, ret, 0)
@@ -205,13 +214,14 @@ def build_witness(program_air, image_keys, image_vals, result) -> Witness:
     steps = np.ones(n, dtype=np.int64)
     steps[e_idx] = 2 + nio + pre_steps
     ts = 1 + np.concatenate([[0], np.cumsum(steps)[:-1]])
-    if ts[-1] >= 1 << buses.EXEC_TS_BITS:
+    end_ts = int(ts[-1] + steps[-1])
+    if ts[-1] >= 1 << buses.EXEC_TS_BITS or (not halts and end_ts >= 1 << buses.EXEC_TS_BITS):
         raise UnprovableExecution(f"execution too long to prove in one segment "
                                   f"(EXEC time {int(ts[-1])} >= 2^{buses.EXEC_TS_BITS})")
     jinc = np.zeros(n, dtype=np.int64)
     jinc[e_idx[is_wj]] = nio[is_wj]
-    jpos = np.concatenate([[0], np.cumsum(jinc)[:-1]])
-    if int(jpos[-1] + jinc[-1]) != len(result.journal):
+    jpos = int(start_jpos) + np.concatenate([[0], np.cumsum(jinc)[:-1]])
+    if int(jpos[-1] + jinc[-1]) - int(start_jpos) != len(result.journal):
         raise UnprovableExecution("journal length does not match the journal writes")
 
     # --- register accesses ----------------------------------------------------------
@@ -292,7 +302,8 @@ def build_witness(program_air, image_keys, image_vals, result) -> Witness:
     b_aft = np.where(b_journal, w_before, _compose(w_before, w_after, b_key, s_a1, b_addr + 1))
     if b_journal.any():
         jb = (w_before[b_journal] >> (8 * (b_addr[b_journal] & 3))) & 0xFF
-        ref = np.frombuffer(bytes(result.journal), dtype=np.uint8)[b_jpos[b_journal]]
+        ref = np.frombuffer(bytes(result.journal), dtype=np.uint8)[
+            b_jpos[b_journal] - int(start_jpos)]
         if not np.array_equal(jb, ref):
             raise ValueError("journal bytes do not match memory (executor/tracegen mismatch)")
     # precompile word accesses at the memory times the syscall row reserved (§11.1)
@@ -300,9 +311,15 @@ def build_witness(program_air, image_keys, image_vals, result) -> Witness:
     if pev is None:
         raise ValueError("execute(..., record=True) is needed to prove (precompile events)")
     n_sha = int(np.count_nonzero(kind == _KIND_INDEX["sha256_compress"]))
-    if len(pev.sha256) != n_sha or len(pev.keccak):
+    is_kec = kind == _KIND_INDEX["keccak_f1600"]
+    if len(pev.sha256) != n_sha or len(pev.keccak) != int(np.count_nonzero(is_kec)):
         raise ValueError("precompile events do not match the precompile ecalls "
                          "(executor/tracegen mismatch)")
+    if len(pev.keccak):
+        if not np.array_equal(pev.keccak.cycle.astype(np.int64), e_idx[is_kec]):
+            raise ValueError("keccak event cycles do not match the ecalls "
+                             "(executor/tracegen mismatch)")
+        pev.keccak.a1 = a1[is_kec]  # the PRECOMPILE message carries a1 (precompile_keccak)
     if n_sha and not np.array_equal(np.sort(pev.sha256.cycle.astype(np.int64)),
                                     e_idx[kind == _KIND_INDEX["sha256_compress"]]):
         raise ValueError("precompile event cycles do not match the ecalls "
@@ -365,8 +382,11 @@ def build_witness(program_air, image_keys, image_vals, result) -> Witness:
     ex["kind"][e_idx] = kind
     ex["ret"][e_idx] = ret
     rows.extra = ex
-    return Witness(rows, chips, io, boundary, int(result.exit_code), bytes(result.journal), n,
-                   ts=ts, precompile_events=pev, precompile_prev_ts=pre_prev_ts)
+    touched = {"keys": fk, "final": fv, "final_ts": ft}
+    end_state = (int(ev.next_pc[-1]), end_ts, int(jpos[-1] + jinc[-1]))
+    return Witness(rows, chips, io, boundary, int(result.exit_code or 0), bytes(result.journal),
+                   n, ts=ts, precompile_events=pev, precompile_prev_ts=pre_prev_ts,
+                   touched=touched, end_state=end_state)
 
 
 def unsupported_chip_rows(chips: np.ndarray, available: set) -> dict:

@@ -93,11 +93,18 @@ def execute(
     )
 
 
-def _run_fast(m: Machine, max_cycles: int) -> Events | None:
+def _run_fast(m: Machine, max_cycles: int, stop_at_limit: bool = False) -> Events | None:
+    """Run ``m`` from its current state (pc, cycles, reservation) with the fast interpreter.
+
+    Stops at the guest's exit. Reaching ``max_cycles`` raises :class:`CycleLimitExceeded`,
+    unless ``stop_at_limit``: then the run just ends there (continuation segments,
+    :func:`zkvm.riscv.segments.run_segment`), with ``m.pc`` the next instruction's pc.
+    """
     code, base = fast.predecode(m.program)
     st = np.zeros(fast.STATE_LEN, dtype=np.int64)
     st[fast.S_PC] = m.pc
-    st[fast.S_RESERVATION] = -1
+    st[fast.S_CYCLES] = m.cycles
+    st[fast.S_RESERVATION] = m.reservation
     # Events go to chunks of shape (9, cap): one line per field, so the loop writes nine
     # sequential streams. With one chunk the Events columns are views (no copy); otherwise a
     # full chunk is kept, another started, and they are joined at the end.
@@ -132,12 +139,17 @@ def _run_fast(m: Machine, max_cycles: int) -> Events | None:
             if m.exit_code is not None:
                 break
             st[fast.S_PC] = m.pc = pc + 4
+            if stop_at_limit and m.cycles >= max_cycles:
+                break
             continue
         if status == fast.ST_STOP:
             if m.cycles >= max_cycles:
+                if stop_at_limit:
+                    break
                 raise CycleLimitExceeded(max_cycles, pc)
             continue  # event chunk full: start another and resume
         _raise_fault(status, pc, int(st[fast.S_ERR_ADDR]), m)
+    m.reservation = int(st[fast.S_RESERVATION])
     if not m.record:
         return None
     chunks.append((ev, int(st[fast.S_NEV])))

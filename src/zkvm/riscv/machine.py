@@ -38,21 +38,25 @@ _KIND_NAME = {PERM_R: "read", PERM_W: "write", 4: "execute"}
 class Machine:
     """Registers, memory, permissions, program break, I/O streams and syscall records."""
 
-    def __init__(self, program: Program, input: bytes = b"", record: bool = False):
+    def __init__(self, program: Program, input: bytes = b"", record: bool = False, load_image: bool = True):
+        """The initial state of ``program`` (``load_image=False``: all-zero memory,
+        permissions and registers, for a caller that restores a snapshot, see
+        :mod:`zkvm.riscv.segments`)."""
         self.program = program
         self.mem = np.zeros(MEM_SIZE, dtype=np.uint8)
         self.mem16 = self.mem.view(np.uint16)
         self.mem32 = self.mem.view(np.uint32)
         self.perm = np.zeros(NUM_PAGES, dtype=np.uint8)
         self.regs = np.zeros(33, dtype=np.int64)
-        for seg in program.segments:
-            self.mem[seg.vaddr : seg.vaddr + len(seg.data)] = np.frombuffer(seg.data, dtype=np.uint8)
-            p0, p1 = seg.vaddr >> PAGE_SHIFT, (seg.end + (1 << PAGE_SHIFT) - 1) >> PAGE_SHIFT
-            self.perm[p0:p1] |= perm_of_flags(seg.flags)
-        stack = program.initial_stack()
-        self.perm[STACK_START >> PAGE_SHIFT : STACK_TOP >> PAGE_SHIFT] = PERM_R | PERM_W
-        self.mem[stack.base : stack.base + len(stack.data)] = np.frombuffer(stack.data, dtype=np.uint8)
-        self.regs[2] = stack.sp
+        if load_image:
+            for seg in program.segments:
+                self.mem[seg.vaddr : seg.vaddr + len(seg.data)] = np.frombuffer(seg.data, dtype=np.uint8)
+                p0, p1 = seg.vaddr >> PAGE_SHIFT, (seg.end + (1 << PAGE_SHIFT) - 1) >> PAGE_SHIFT
+                self.perm[p0:p1] |= perm_of_flags(seg.flags)
+            stack = program.initial_stack()
+            self.perm[STACK_START >> PAGE_SHIFT : STACK_TOP >> PAGE_SHIFT] = PERM_R | PERM_W
+            self.mem[stack.base : stack.base + len(stack.data)] = np.frombuffer(stack.data, dtype=np.uint8)
+            self.regs[2] = stack.sp
         self.pc = program.entry
         self.cycles = 0
         self.reservation = -1  # address of the lr.w reservation, -1 = none

@@ -1,0 +1,332 @@
+"""The memory Merkle tree of continuations (docs/continuations.md §2).
+
+Every segment of a continued run starts from a memory **root** and ends at another; this
+module computes those roots (and every node the paging circuits need) outside the
+circuit.  Pure numpy + :mod:`zkvm.hash.sha256` (no chips / stark imports).
+
+Layout
+------
+* **Slots.** Memory key ``k`` (the circuit's key: a register number ``0..31``, or a RAM
+  byte address ``4w`` with ``2^16 ≤ 4w < 2^30``) lives in slot ``s = k`` (registers) or
+  ``s = k >> 2`` (RAM).  A **page** is 16 consecutive slots: page ``P = s >> 4``, word
+  ``j = s & 15``.  Pages 0 and 1 hold the registers, page 2 is the **salt page** (no key
+  maps to it), RAM pages are ``1024 ≤ P < 2^24``.
+* **Compression.** ``C(block)``: one SHA-256 compression (FIPS 180-4) of the 16-word
+  ``block`` from the initial value ``IV``; no padding, the u32 words are the message
+  words ``W_0..W_15`` as stored (a memory word's numeric value, not its bytes).
+* **Tree.** Leaf (level 0) of page ``P`` = ``C(word_0 … word_15)``; node
+  ``(l, i) = C(node(l−1, 2i)[0..8] ‖ node(l−1, 2i+1)[0..8])``; depth :data:`DEPTH` = 24,
+  root = node ``(24, 0)``.  Empty subtrees have the default digests
+  ``Z_0 = C(0^16)``, ``Z_{l+1} = C(Z_l ‖ Z_l)`` (:data:`ZERO_DIGESTS`).
+* **Digest in the field:** 16 halves ``(lo, hi)`` per word, word order
+  (:func:`halves`); as bytes: the 8 words big-endian, like a SHA-256 digest.
+
+Representation: per level a sorted ``int64`` array of the indices of the nodes stored
+explicitly (every ancestor of a stored page) and their ``(n, 8)`` uint32 digests; any
+other node is the level's default.  Building and updating compress every stored node of
+a level in one numba batch (:func:`compress_blocks`), so a tree of ~50 000 words costs a
+few tens of thousands of compressions, no Python loop per node.
+
+Correctness: the tree is a pure function of the page contents: a stored page whose words
+are all zero has digest ``Z_0`` exactly like an absent page, so "stored" vs "absent" never
+changes a root.  The paging circuits (``zkvm.chips.mem_merkle``) rebuild these digests
+with the ``sha256_hash`` table; this module is only the prover's (and the composite
+verifier's image-root) reference computation.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import njit, prange
+
+from zkvm.hash.sha256 import IV, _compress
+
+__all__ = ["DEPTH", "SALT_PAGE", "PAGE_WORDS", "NUM_REGISTERS", "RAM_PAGE_MIN", "ZERO_DIGESTS",
+           "MemTreeError", "slot_of_key", "key_of_slot", "page_of_key", "compress_blocks",
+           "MemTree", "halves", "root_from_halves"]
+
+DEPTH = 24
+SALT_PAGE = 2
+PAGE_WORDS = 16
+NUM_REGISTERS = 32
+#: first RAM page: byte address 2^16 / 64 bytes per page
+RAM_PAGE_MIN = 1024
+_M32 = 0xFFFFFFFF
+
+
+class MemTreeError(ValueError):
+    """A key, value, salt or digest given to the memory tree is malformed."""
+
+
+# ------------------------------------------------------------------------ slots / keys
+def slot_of_key(keys) -> np.ndarray:
+    """Slot of each memory key (int64): ``k`` for registers (``k < 32``), ``k >> 2`` for
+    RAM keys (which must be multiples of 4 in ``[2^16, 2^30)``); ``MemTreeError``
+    otherwise."""
+    k = np.asarray(keys, dtype=np.int64).reshape(-1)
+    reg = k < NUM_REGISTERS
+    bad = (k < 0) | (~reg & ((k & 3) != 0)) | (~reg & ((k < (1 << 16)) | (k >= (1 << 30))))
+    if bad.any():
+        raise MemTreeError(f"memory key {int(k[np.argmax(bad)])} is neither a register "
+                           "(0..31) nor a word-aligned RAM address in [2^16, 2^30)")
+    return np.where(reg, k, k >> 2)
+
+
+def key_of_slot(slots) -> np.ndarray:
+    """Inverse of :func:`slot_of_key` (int64); slots of the salt page or of the unused
+    range ``48 ≤ s < 2^14`` have no key (``MemTreeError``)."""
+    s = np.asarray(slots, dtype=np.int64).reshape(-1)
+    bad = (s < 0) | ((s >= NUM_REGISTERS) & (s < RAM_PAGE_MIN * PAGE_WORDS)) | \
+        (s >= (1 << (DEPTH + 4)))
+    if bad.any():
+        raise MemTreeError(f"slot {int(s[np.argmax(bad)])} holds no memory key")
+    return np.where(s < NUM_REGISTERS, s, s << 2)
+
+
+def page_of_key(keys) -> np.ndarray:
+    """Page index of each key (int64)."""
+    return slot_of_key(keys) >> 4
+
+
+# ------------------------------------------------------------------------ compression
+@njit(cache=True, parallel=True)
+def _compress_blocks(blocks, out):
+    n = blocks.shape[0]
+    for i in prange(n):
+        st = np.empty(8, dtype=np.uint32)
+        for k in range(8):
+            st[k] = IV[k]
+        w = np.empty(64, dtype=np.uint32)
+        for k in range(16):
+            w[k] = blocks[i, k]
+        _compress(st, w)
+        for k in range(8):
+            out[i, k] = st[k]
+
+
+def compress_blocks(blocks) -> np.ndarray:
+    """``C(block)`` for each row of ``blocks`` ``(n, 16)`` uint32 -> ``(n, 8)`` uint32:
+    one SHA-256 compression from the IV, the row's words as message words W_0..W_15."""
+    b = np.ascontiguousarray(blocks, dtype=np.uint32)
+    if b.ndim != 2 or b.shape[1] != 16:
+        raise MemTreeError(f"compress_blocks: blocks must be (n, 16), got {b.shape}")
+    out = np.empty((b.shape[0], 8), dtype=np.uint32)
+    if b.shape[0]:
+        _compress_blocks(b, out)
+    return out
+
+
+def _zero_digests() -> np.ndarray:
+    z = np.zeros((DEPTH + 1, 8), dtype=np.uint32)
+    z[0] = compress_blocks(np.zeros((1, 16), dtype=np.uint32))[0]
+    for lvl in range(1, DEPTH + 1):
+        z[lvl] = compress_blocks(np.concatenate([z[lvl - 1], z[lvl - 1]])[None, :])[0]
+    return z
+
+
+#: ``ZERO_DIGESTS[l]`` = digest of an empty subtree at level ``l`` (``Z_l``).
+ZERO_DIGESTS = _zero_digests()
+ZERO_DIGESTS.setflags(write=False)
+
+
+# ------------------------------------------------------------------------ digests <-> field
+def halves(digest) -> list[int]:
+    """The 16 field elements of a digest: ``(lo, hi)`` 16-bit halves of each word, in word
+    order (``digest``: 8 u32 words, or 32 bytes big-endian)."""
+    if isinstance(digest, (bytes, bytearray)):
+        if len(digest) != 32:
+            raise MemTreeError("a digest is 32 bytes")
+        words = [int.from_bytes(digest[4 * i:4 * i + 4], "big") for i in range(8)]
+    else:
+        words = [int(x) for x in np.asarray(digest).reshape(-1)]
+        if len(words) != 8 or any(not 0 <= x <= _M32 for x in words):
+            raise MemTreeError("a digest is 8 u32 words")
+    out = []
+    for x in words:
+        out += [x & 0xFFFF, x >> 16]
+    return out
+
+
+def root_from_halves(h16) -> bytes:
+    """Inverse of :func:`halves`: 16 halves (each ``< 2^16``) -> the 32 digest bytes."""
+    h = [int(x) for x in h16]
+    if len(h) != 16 or any(not 0 <= x < 1 << 16 for x in h):
+        raise MemTreeError("a digest in the field is 16 halves, each < 2^16")
+    return b"".join((h[2 * i] | (h[2 * i + 1] << 16)).to_bytes(4, "big") for i in range(8))
+
+
+def _digest_bytes(d) -> bytes:
+    return b"".join(int(x).to_bytes(4, "big") for x in np.asarray(d).reshape(8))
+
+
+# ------------------------------------------------------------------------ the tree
+def _check_salt(salt) -> np.ndarray:
+    if salt is None:
+        return np.zeros(PAGE_WORDS, dtype=np.uint32)
+    s = np.asarray(salt).reshape(-1)
+    if s.shape != (PAGE_WORDS,) or (s.astype(np.int64) < 0).any() or \
+            (s.astype(np.int64) > _M32).any():
+        raise MemTreeError("salt must be 16 u32 words")
+    return s.astype(np.uint32)
+
+
+def _words_by_page(keys, values):
+    """``(pages, word_index, values)`` of a list of (key, value) (keys unique)."""
+    k = np.asarray(keys, dtype=np.int64).reshape(-1)
+    v = np.asarray(values).reshape(-1)
+    if k.shape != v.shape:
+        raise MemTreeError("keys and values must have the same length")
+    vv = v.astype(np.int64)
+    if vv.size and (vv.min() < 0 or vv.max() > _M32):
+        raise MemTreeError("memory values must be u32")
+    if np.unique(k).size != k.size:
+        raise MemTreeError("memory keys must be unique")
+    s = slot_of_key(k)
+    return s >> 4, s & 15, vv.astype(np.uint32)
+
+
+class MemTree:
+    """The memory tree (module docstring).  Immutable: :meth:`updated` returns a new tree.
+
+    Internals: ``_pages`` sorted int64 page indices with ``_words`` ``(n, 16)`` uint32
+    (the salt page always stored), ``_idx[l]`` / ``_dig[l]`` the stored nodes of level
+    ``l`` (``_idx[0] == _pages``).
+    """
+
+    __slots__ = ("_pages", "_words", "_idx", "_dig")
+
+    def __init__(self, pages, words, idx, dig):
+        self._pages, self._words, self._idx, self._dig = pages, words, idx, dig
+
+    # --- construction ---------------------------------------------------------------
+    @classmethod
+    def from_words(cls, keys, values, salt=None) -> "MemTree":
+        """The tree of the memory holding ``values[i]`` at ``keys[i]`` (circuit memory
+        keys, unique; zero values allowed) and every other word zero, salt page
+        ``salt`` (16 u32, ``None`` = zeros)."""
+        pg, wj, vals = _words_by_page(keys, values)
+        pages = np.union1d(pg, [SALT_PAGE]).astype(np.int64)
+        words = np.zeros((len(pages), PAGE_WORDS), dtype=np.uint32)
+        words[np.searchsorted(pages, pg), wj] = vals
+        words[np.searchsorted(pages, SALT_PAGE)] = _check_salt(salt)
+        return cls._build(pages, words)
+
+    @classmethod
+    def _build(cls, pages, words) -> "MemTree":
+        idx = [pages]
+        dig = [compress_blocks(words)]
+        for lvl in range(1, DEPTH + 1):
+            child_idx, child_dig = idx[-1], dig[-1]
+            par = np.unique(child_idx >> 1)
+            idx.append(par)
+            dig.append(cls._parents(lvl, par, child_idx, child_dig))
+        return cls(pages, words, idx, dig)
+
+    @staticmethod
+    def _lookup(lvl, idx, dig, want) -> np.ndarray:
+        """Digests of nodes ``want`` at level ``lvl`` given that level's stored nodes."""
+        want = np.asarray(want, dtype=np.int64)
+        out = np.empty((len(want), 8), dtype=np.uint32)
+        out[:] = ZERO_DIGESTS[lvl]
+        if len(idx) and len(want):
+            pos = np.minimum(np.searchsorted(idx, want), len(idx) - 1)
+            hit = idx[pos] == want
+            out[hit] = dig[pos[hit]]
+        return out
+
+    @classmethod
+    def _parents(cls, lvl, par, child_idx, child_dig) -> np.ndarray:
+        left = cls._lookup(lvl - 1, child_idx, child_dig, 2 * par)
+        right = cls._lookup(lvl - 1, child_idx, child_dig, 2 * par + 1)
+        return compress_blocks(np.concatenate([left, right], axis=1))
+
+    def updated(self, keys, values, salt=None) -> "MemTree":
+        """A new tree with the words at ``keys`` replaced by ``values`` (zero allowed:
+        the word becomes zero) and, if ``salt`` is given, the salt page replaced.
+        Only the changed pages and their ancestors are recompressed."""
+        pg, wj, vals = _words_by_page(keys, values)
+        chg = np.unique(pg)
+        if salt is not None:
+            chg = np.union1d(chg, [SALT_PAGE])
+        pages = np.union1d(self._pages, chg).astype(np.int64)
+        words = np.zeros((len(pages), PAGE_WORDS), dtype=np.uint32)
+        words[np.searchsorted(pages, self._pages)] = self._words
+        words[np.searchsorted(pages, pg), wj] = vals
+        if salt is not None:
+            words[np.searchsorted(pages, SALT_PAGE)] = _check_salt(salt)
+        idx, dig = [pages], []
+        # level 0: keep the old leaves, recompress the changed pages
+        d0 = np.empty((len(pages), 8), dtype=np.uint32)
+        d0[np.searchsorted(pages, self._idx[0])] = self._dig[0]
+        cpos = np.searchsorted(pages, chg)
+        d0[cpos] = compress_blocks(words[cpos])
+        dig.append(d0)
+        for lvl in range(1, DEPTH + 1):
+            chg = np.unique(chg >> 1)
+            par = np.union1d(self._idx[lvl], chg).astype(np.int64)
+            d = np.empty((len(par), 8), dtype=np.uint32)
+            d[np.searchsorted(par, self._idx[lvl])] = self._dig[lvl]
+            d[np.searchsorted(par, chg)] = self._parents(lvl, chg, idx[-1], dig[-1])
+            idx.append(par)
+            dig.append(d)
+        return MemTree(pages, words, idx, dig)
+
+    # --- queries ----------------------------------------------------------------------
+    def root(self) -> np.ndarray:
+        """The root digest (8,) uint32 (node (24, 0))."""
+        return self.node(DEPTH, 0)
+
+    def root_bytes(self) -> bytes:
+        """The root as 32 bytes (the 8 words big-endian)."""
+        return _digest_bytes(self.root())
+
+    def root_halves(self) -> list[int]:
+        """The root as 16 field elements (:func:`halves`)."""
+        return halves(self.root())
+
+    @property
+    def salt(self) -> np.ndarray:
+        """The salt page's 16 words."""
+        return self.page_words(SALT_PAGE)
+
+    @property
+    def pages(self) -> np.ndarray:
+        """Sorted indices of the explicitly stored pages (int64 copy)."""
+        return self._pages.copy()
+
+    def page_words(self, page: int) -> np.ndarray:
+        """The 16 words (uint32) of page ``page`` (zeros for a page never written)."""
+        return self.pages_words(np.array([page]))[0]
+
+    def pages_words(self, pages) -> np.ndarray:
+        """Vectorised :meth:`page_words`: ``(len(pages), 16)`` uint32."""
+        want = np.asarray(pages, dtype=np.int64).reshape(-1)
+        out = np.zeros((len(want), PAGE_WORDS), dtype=np.uint32)
+        if len(want):
+            pos = np.minimum(np.searchsorted(self._pages, want), len(self._pages) - 1)
+            hit = self._pages[pos] == want
+            out[hit] = self._words[pos[hit]]
+        return out
+
+    def node(self, level: int, index: int) -> np.ndarray:
+        """Digest (8,) uint32 of node ``(level, index)`` (the default for an empty
+        subtree); ``MemTreeError`` outside ``0 ≤ level ≤ 24``, ``0 ≤ index < 2^(24−level)``."""
+        return self.nodes(level, np.array([index]))[0]
+
+    def nodes(self, level: int, indices) -> np.ndarray:
+        """Vectorised :meth:`node`: ``(len(indices), 8)`` uint32."""
+        level = int(level)
+        ind = np.asarray(indices, dtype=np.int64).reshape(-1)
+        if not 0 <= level <= DEPTH:
+            raise MemTreeError(f"tree level {level} outside 0..{DEPTH}")
+        if ind.size and (ind.min() < 0 or ind.max() >= 1 << (DEPTH - level)):
+            raise MemTreeError(f"node index outside 0..2^{DEPTH - level} at level {level}")
+        return self._lookup(level, self._idx[level], self._dig[level], ind)
+
+    def word(self, key: int) -> int:
+        """The u32 value stored at memory key ``key``."""
+        s = int(slot_of_key([key])[0])
+        return int(self.page_words(s >> 4)[s & 15])
+
+    def __repr__(self):
+        return f"MemTree(root={self.root_bytes().hex()}, pages={len(self._pages)})"

@@ -1,0 +1,55 @@
+"""``zkvm prove --segment-po2`` writes a composite receipt that ``zkvm verify`` accepts,
+with the same exit code and journal as the monolithic run; bad options are refused."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from zkvm.cli import app
+from zkvm.receipt import CompositeReceipt
+
+REPO = Path(__file__).resolve().parents[2]
+runner = CliRunner()
+
+
+@pytest.fixture(scope="module")
+def fib_elf():
+    from zkvm.toolchain import cached_build
+
+    return cached_build(REPO / "examples" / "fibonacci", REPO / ".zkvm-cache" / "elf",
+                        name="fibonacci")
+
+
+def test_prove_segments_and_verify(fib_elf, tmp_path):
+    from zkvm import api
+
+    out = tmp_path / "r.bin"
+    inp = REPO / "examples" / "fibonacci" / "input.bin"
+    r = runner.invoke(app, ["prove", str(fib_elf), "-i", str(inp), "--params", "testing",
+                            "--segment-po2", "12", "-o", str(out)])
+    assert r.exit_code == 0, r.output
+    assert "segments" in r.output
+    rec = CompositeReceipt.from_bytes(out.read_bytes())
+    assert len(rec.segments) >= 2
+    iid = api.image_id(fib_elf, params="testing").hex()
+    v = runner.invoke(app, ["verify", str(out), "--image-id", iid])
+    assert v.exit_code == 0, v.output
+    run = api.run(fib_elf, inp.read_bytes())
+    assert rec.exit_code == run.exit_code and rec.journal == run.journal
+
+
+@pytest.mark.parametrize("args,msg", [
+    (["--segment-po2", "5"], "segment_po2 must be an integer in"),
+    (["--segment-po2", "30"], "segment_po2 must be an integer in"),
+    (["--workers", "0"], "--workers must be >= 1"),
+    (["--segment-po2", "12", "--pad-cycles", "100000"], "cannot be combined"),
+    (["--workers", "2", "--dask", "tcp://127.0.0.1:1"], "cannot be combined"),
+])
+def test_bad_segment_options(fib_elf, tmp_path, args, msg):
+    r = runner.invoke(app, ["prove", str(fib_elf), "--params", "testing", "-o",
+                            str(tmp_path / "r.bin"), *args])
+    assert r.exit_code != 0
+    assert msg in r.output
