@@ -5,6 +5,7 @@ cost of proving the SHA-256 precompile table, and Keccak-256 proofs.
     python bench/bench_precompiles.py --prove-kib 64  # also prove the 64 KiB chip table
     python bench/bench_precompiles.py --machine       # also prove the plain-C 1 KiB guest
     python bench/bench_precompiles.py --keccak [--params testing]  # only the Keccak figures
+    python bench/bench_precompiles.py --sha-segments 64  # SHA-256 64 KiB, both proven (continuations)
 
 Figures printed:
 * RV32IM cycles of examples/sha256-precompile and examples/keccak256, built with and
@@ -153,14 +154,48 @@ def prove_keccak_calls(ncalls=(1, 8), params_name: str = "testing"):
               f"{dt:.2f} s (cycles {r.cycles}), receipt {len(rec.to_bytes()) / 1024:.0f} KiB")
 
 
+def prove_sha_segments(kib: int, params_name: str = "default", segment_po2: int = 20):
+    """SHA-256 of ``kib`` KiB, plain C vs precompile, both proven end to end with
+    continuations (one process, segments of 2^segment_po2 steps) and verified."""
+    from zkvm import api, continuation
+    from zkvm.chips.machine import verify_composite
+
+    data = random.Random(kib).randbytes(kib * 1024)
+    params = api.stark_params(params_name)
+    res = {}
+    for plain in (False, True):
+        e = Path(elf("sha256-precompile", plain)).read_bytes()
+        run = api.run(e, data, max_cycles=1 << 28)
+        t0 = time.perf_counter()
+        rec = continuation.prove_segments(e, data, params, segment_po2=segment_po2)
+        dt = time.perf_counter() - t0
+        blob = rec.to_bytes()
+        t1 = time.perf_counter()
+        iid = api.image_id(e, params=params_name)
+        assert verify_composite(blob, iid)[1] == run.journal
+        tv = time.perf_counter() - t1
+        res[plain] = (run.cycles, dict(run.precompile_calls), len(rec.segments), dt, len(blob), tv)
+        print(f"sha256 {kib} KiB {'plain C   ' if plain else 'precompile'}: {run.cycles} cycles, "
+              f"calls {dict(run.precompile_calls)}, {len(rec.segments)} segment(s), prove "
+              f"{dt:.1f} s, receipt {len(blob) / 1024:.0f} KiB, verify {tv:.2f} s "
+              f"(load {os.getloadavg()[0]:.1f})", flush=True)
+    print(f"speed-up of proving with the precompile: {res[True][3] / res[False][3]:.1f}x")
+
+
 def main():
     ap = argparse.ArgumentParser()
+    ap.add_argument("--sha-segments", type=int, metavar="KIB", default=None,
+                    help="only: SHA-256 of KIB KiB, plain C vs precompile, proven with "
+                         "continuations")
     ap.add_argument("--prove-kib", type=int, action="append", default=None)
     ap.add_argument("--machine", action="store_true")
     ap.add_argument("--keccak", action="store_true",
                     help="only the Keccak figures (1 KiB with/without precompile, 0/1/8 calls)")
     ap.add_argument("--params", default="default", choices=("default", "testing"))
     a = ap.parse_args()
+    if a.sha_segments:
+        prove_sha_segments(a.sha_segments, a.params)
+        return
     if a.keccak:
         prove_keccak_calls(params_name=a.params)
         prove_keccak_1kib(a.params)

@@ -3,12 +3,14 @@
 Usage: python bench/bench_zk.py [--runs R] [log_rows ...]   (default: 14 16, 3 runs)
 
 Same AIR as bench_stark.py (65 main columns, degree-3 constraints, 4 LogUp
-interactions).  Compares ``StarkParams.default(zk=True)`` (43 queries, hiding
-commitments, randomised quotient chunks, DEEP masking polynomial, final FRI polynomial
-of 65 coefficients) with ``StarkParams.default(zk=False)`` (42 queries; both ≥ 100
-conjectured bits), and also the classic mode at 43 queries to separate the cost of the
-extra query.  Proofs of the two modes are interleaved and the best of ``R`` runs is
-reported (CPU time as well as wall time: the machine is shared).
+interactions; one table, so no claimed-sum blinding ring).  Compares
+``StarkParams.default(zk=True)`` (43 queries, hiding salted commitments, randomised
+quotient chunks evaluated on the split domain, DEEP masking polynomial in the quotient
+commitment, final FRI polynomial of 65 coefficients) with
+``StarkParams.default(zk=False)`` (42 queries; both ≥ 100 conjectured bits), and also the
+classic mode at 43 queries to separate the cost of the extra query.  Proofs of the modes
+are interleaved and the best of ``R`` runs is reported (CPU time as well as wall time:
+the machine is shared; the load average is printed with each size).
 """
 
 from __future__ import annotations
@@ -57,7 +59,9 @@ def main(logs, runs):
                 else:
                     best[name] = (best[name][0], min(cpu, best[name][1]), len(data),
                                   best[name][3])
-        print(f"\n2^{log_n} rows x {trace.shape[1]} cols (best of {runs}):")
+        load = " ".join(f"{x:.2f}" for x in os.getloadavg())
+        print(f"\n2^{log_n} rows x {trace.shape[1]} cols (best of {runs}; load average "
+              f"after the runs: {load}):")
         base = best["no-zk (42 q)"]
         for name, (wall, cpu, size, tm) in best.items():
             print(f"  {name:14s} prove {wall:6.2f} s wall ({100 * (wall / base[0] - 1):+5.1f} %), "

@@ -12,6 +12,17 @@ traces that the weakened system accepts and the real one rejects
 2. **search**: targeted witness mutation with repairs on the honest traces of the small
    programs below (:func:`zkvm.stark.mutation.search_attack`).
 
+The precompile and paging tables (``keccak``, ``mem_page``, ``mem_node``,
+``sha256_hash``) have their own workspaces -- the ``keccak`` program (two calls) and the
+standalone ``paging`` system of ``tests/chips/test_mem_merkle.py`` -- and their own
+forgeries, credited like suite cases: the Keccak *fault forgeries* (:class:`KFault`: one
+θ/χ value changed, the rest of the call recomputed, the output words re-matched in the
+memory chains) and the paging digest forgeries (:func:`harvest_paging`: the test module's
+forgeries, an untouched sibling's out digest, the key columns and kind of an access-free
+page, every digest re-derived).  ``--family-sample K`` searches only K members of each
+family of >= 20 constraints (same name up to digits); ``--keccak-members N`` builds N
+fault forgeries per family (0: all, ~20 min).
+
 Usage::
 
     python tools/constraint_coverage.py                      # full run, table to stdout
@@ -19,6 +30,8 @@ Usage::
     python tools/constraint_coverage.py --sample 15 --seed 1 # a seeded sample
     python tools/constraint_coverage.py --tables addsub,lt --no-suite
     python tools/constraint_coverage.py --prove 3            # + proof-level check of 3 attacks
+    python tools/constraint_coverage.py --tables keccak,mem_page,mem_node,sha256_hash \
+        --budget 1.5 --family-sample 3 --keccak-members 20   # the new tables, ~10 min
 
 ``--prove K``: for K found attacks, prove the forged traces with the debug checker off
 against the *mutant* system and check that the mutant's verifier accepts while the real
@@ -33,6 +46,7 @@ import argparse
 import json
 import os
 import random
+import re
 import sys
 import time
 from dataclasses import dataclass, field
@@ -332,6 +346,424 @@ def _harvest_core(log):
 
 
 # ---------------------------------------------------------------------------------------
+# tables added with the precompiles and continuations: keccak, mem_page, mem_node,
+# sha256_hash (docs/soundness.md §2.2 item 7 and §2.2.M)
+
+
+def prog_keccak():
+    """Two KECCAK_F1600 calls on random states at SCRATCH and SCRATCH + 0x400 (a1 = 0x1234
+    and 0); nothing reads the outputs afterwards, so every output word's next MEMORY record
+    is the memory boundary's ``final`` (plain columns, re-matched by cross-table repair)."""
+    from zkvm.chips.precompiles import SYS_KECCAK_F1600
+    from zkvm.riscv.testing import SCRATCH
+
+    rng = random.Random(11)
+    words = []
+    for p, a1 in ((SCRATCH, 0x1234), (SCRATCH + 0x400, 0)):
+        words += li(28, p)
+        for i in range(50):
+            words += li(29, rng.getrandbits(32)) + [encode("sw", rs1=28, rs2=29, imm=4 * i)]
+        words += li(10, p) + li(11, a1) + li(17, SYS_KECCAK_F1600) + [encode("ecall")]
+    return words
+
+
+PROGRAMS["keccak"] = prog_keccak
+#: workspaces that are not a machine program (built by their own function)
+SPECIAL = {}
+
+
+def _tests_chips():
+    p = os.path.join(ROOT, "tests", "chips")
+    if p not in sys.path:
+        sys.path.insert(0, p)
+
+
+def build_paging_workspace():
+    """``(scenario, Workspace)`` of the standalone paging system of
+    ``tests/chips/test_mem_merkle.py`` (``mem_page``, ``mem_node``, ``sha256_hash``,
+    ``sha256_round``, ``bytes`` and the test-only ``mem_user`` access table; public
+    ``NODE(24, 0, root_in, root_out)``): two register pages, the salt page, RAM pages 1024
+    (accessed), 1025 and 1027 (touched without an access; 1027 is a right child whose
+    left sibling 1026 is untouched, so some node rows have ``has_l = 0``), 7 accesses."""
+    _tests_chips()
+    import test_mem_merkle as T
+    from zkvm import memtree as mt
+    from zkvm.chips.mem_merkle import paging_witness
+
+    sc = T.Scenario(PARAMS)
+    last = dict(zip(sc.keys, sc.fts))
+    keys = sorted(sc.keys + [sc.RAM + 3 * 64 + 4])
+    sc.keys, sc.vals = keys, [sc.final_mem.get(k, sc.entry_words.get(k, 0)) for k in keys]
+    sc.fts = [last.get(k, 0) for k in keys]
+    sc.pw = paging_witness(sc.entry, sc.keys, sc.vals, sc.fts, sc.salt_out)
+    sc.pv = mt.halves(sc.pw.root_in) + mt.halves(sc.pw.root_out)
+    return sc, mu.Workspace(sc.system, sc.finish(sc.trace_dict()), sc.pv, label="paging")
+
+
+SPECIAL["paging"] = build_paging_workspace
+#: tables whose targets come from a SPECIAL workspace's system rather than the machine's
+SPECIAL_TABLES = {"mem_page": "paging", "mem_node": "paging", "sha256_hash": "paging"}
+
+
+def _credit_one(ws, traces, pv, name, weak_cache=None) -> SuiteCase:
+    """As :func:`_credit`, without building a second Workspace (the keccak table's 3351
+    row functions make that slow): lookup multiplicities are completed by ``ws``
+    (:meth:`~zkvm.stark.mutation.Workspace.complete`), the full checker must fail exactly one constraint with every bus
+    balanced (or exactly one byte-lookup interaction), and the mutant without it must
+    accept."""
+    case = SuiteCase(name)
+    system = ws.system
+    done = ws.complete(system, traces)
+    rep = check_traces(system, done, pv)
+    cons = sorted({f"{f.table}.{f.constraint}" for f in rep.constraint_failures})
+    buses_bad = sorted({b.bus for b in rep.bus_imbalances})
+    case.failing = cons + [f"bus:{b}" for b in buses_bad]
+    cand = None
+    if len(cons) == 1 and not buses_bad:
+        cand = cons[0]
+    elif not cons and buses_bad == [LOOKUP_BUS_NAME]:
+        src = _lookup_sources(rep)
+        if len(src) == 1:
+            cand = src.pop()
+    if cand is not None:
+        cache = weak_cache if weak_cache is not None else {}
+        weak = cache.get(cand)
+        if weak is None:
+            weak = cache[cand] = mu.mutant(system, [cand])
+        if check_traces(weak, ws.complete(weak, traces), pv).ok:
+            case.shown.append(cand)
+    return case
+
+
+# --- keccak: one state bit changed, the rest of the call recomputed -----------------------
+
+_M64 = (1 << 64) - 1
+
+
+def _rotl(x, k):
+    k %= 64
+    return ((x << k) | (x >> (64 - k))) & _M64 if k else x
+
+
+@dataclass(frozen=True)
+class KFault:
+    """One fault in a Keccak call; the rest of the call is recomputed from it, so that
+    (by the θ/χ algebra) exactly the constraint ``target`` fails:
+
+    * ``c`` (x, z, rnd): column parity bit C[x][z] flipped → ``parity{x}_{z}``;
+    * ``cp`` (x, z, rnd): C'[x][z] flipped, D from it → ``cp{x}_{z}``;
+    * ``acomp`` (limb, rnd): θ reads the round input with a limb bit flipped, the ``a``
+      column keeps the true input → ``a{i}_{k}``;
+    * ``app`` (limb of lanes 1..24, rnd): a χ output limb bit flipped → ``chi{i}_{k}``;
+    * ``chi0`` (z, rnd): a χ output bit of lane 0 flipped → ``chi0_{z}``;
+    * ``next`` (limb, rnd ≥ 1): the next round's input ≠ this round's output →
+      ``next_a{limb}``;
+    * ``init`` (limb): round 0's input ≠ ``pre`` → ``init{limb}``;
+    * ``out`` (limb): ``post`` (and the written word) ≠ round 23's output → ``out{limb}``;
+    * ``cpost`` (limb): the written word (``post`` of rows 0..12) ≠ the computed output
+      (``post`` of rows 13..23) → ``const_post{limb}``;
+    * ``cpre`` (limb, word on mem row ≥ 1): the permutation runs on ``pre`` of rows before
+      the word's memory row, which differs from the word read → ``const_pre{limb}``;
+    * ``memin`` (limb): the permutation (and ``pre`` on every row) starts from a state
+      that differs from the word read from memory → ``mem_in{slot}_{half}``;
+    * ``memout`` (limb): the word written differs from ``post`` → ``mem_out{slot}_{half}``.
+    """
+
+    kind: str
+    a: int = 0          # x, limb index or z
+    z: int = 0
+    rnd: int = 23
+
+    @property
+    def target(self):
+        k, a, z = self.kind, self.a, self.z
+        if k in ("memin", "memout"):
+            lane, limb = a // 4, a % 4
+            slot = 2 * (lane % 2) + limb // 2
+            return f"mem_{k[3:]}{slot}_{limb % 2}"
+        return {"c": f"parity{a}_{z}", "cp": f"cp{a}_{z}",
+                "acomp": f"a{a // 4}_{a % 4}", "app": f"chi{a // 4}_{a % 4}",
+                "chi0": f"chi0_{a}", "next": f"next_a{a}", "init": f"init{a}",
+                "out": f"out{a}", "cpost": f"const_post{a}", "cpre": f"const_pre{a}"}[k]
+
+
+def _keccak_call(S, f: KFault | None):
+    """Rows of one call from input lanes ``S`` with fault ``f``:
+    ``([(a, C, CP, Ap, App)] * 24, output lanes)`` (python ints)."""
+    from zkvm.chips.precompile_keccak import RC, RHO
+
+    rows = []
+    A = list(S)
+    kind = f.kind if f else ""
+    bitmask = (1 << (16 * (f.a % 4))) if f else 0
+    for rnd in range(24):
+        if (kind == "init" and rnd == 0) or (kind == "next" and rnd == f.rnd):
+            A[f.a // 4] ^= bitmask
+        acol = list(A)
+        At = list(A)
+        if kind == "acomp" and rnd == f.rnd:
+            At[f.a // 4] ^= bitmask
+        C = [At[x] ^ At[x + 5] ^ At[x + 10] ^ At[x + 15] ^ At[x + 20] for x in range(5)]
+        if kind == "c" and rnd == f.rnd:
+            C[f.a] ^= 1 << f.z
+        CP = [C[x] ^ C[(x - 1) % 5] ^ _rotl(C[(x + 1) % 5], 1) for x in range(5)]
+        if kind == "cp" and rnd == f.rnd:
+            CP[f.a] ^= 1 << f.z
+        D = [C[x] ^ CP[x] for x in range(5)]
+        Ap = [At[i] ^ D[i % 5] for i in range(25)]
+        B = [0] * 25
+        for x in range(5):
+            for y in range(5):
+                B[y + 5 * ((2 * x + 3 * y) % 5)] = _rotl(Ap[x + 5 * y], RHO[x + 5 * y])
+        App = [(B[i] ^ (~B[(i % 5 + 1) % 5 + 5 * (i // 5)] & B[(i % 5 + 2) % 5 + 5 * (i // 5)]))
+               & _M64 for i in range(25)]
+        if kind == "app" and rnd == f.rnd:
+            App[f.a // 4] ^= bitmask
+        if kind == "chi0" and rnd == f.rnd:
+            App[0] ^= 1 << f.a
+        rows.append((acol, C, CP, Ap, App))
+        A = list(App)
+        A[0] ^= RC[rnd]
+    return rows, A
+
+
+def _limbs(lanes):
+    return [(x >> (16 * k)) & 0xFFFF for x in lanes for k in range(4)]
+
+
+def _bits(lanes):
+    return [(x >> z) & 1 for x in lanes for z in range(64)]
+
+
+def keccak_forgery(ws, f: KFault | None, call: int = 0) -> list | None:
+    """Traces of ``ws`` with call ``call`` of the keccak table rebuilt under fault ``f``
+    (None: the honest call, a self-test) and the changed output words re-matched in the
+    memory chains (cross-table repair of :mod:`zkvm.stark.mutation`). None if the repair
+    fails."""
+    ti = ws.tindex["keccak"]
+    cols = ws.system.tables[ti].air.columns
+    t = ws.traces[ti].copy()
+    v = cols.view(t)
+    base = 24 * call
+    pre = [int(x) for x in v.pre[base]]
+    S = [sum(pre[4 * i + k] << (16 * k) for k in range(4)) for i in range(25)]
+    if f is not None and f.kind in ("cpre", "memin"):
+        S[f.a // 4] ^= 1 << (16 * (f.a % 4))
+    rows, out = _keccak_call(S, f)
+    post = _limbs(out)
+    for rnd, (acol, C, CP, Ap, App) in enumerate(rows):
+        r = base + rnd
+        v.a[r] = _limbs(acol)
+        v.c[r] = _bits(C)
+        v.cp[r] = _bits(CP)
+        v.ap[r] = _bits(Ap)
+        v.app[r] = _limbs(App[1:])
+        v.chi0[r] = _bits(App[:1])
+        p = list(post)
+        if f is not None and (f.kind == "out" or (f.kind == "cpost" and rnd < 13)):
+            p[f.a] ^= 1
+        v.post[r] = p
+        if f is not None and f.kind == "cpre" and rnd < (f.a // 4) // 2:
+            v.pre[r] = _limbs(S)   # the permutation's input; rows from the word's mem row on: true
+        if f is not None and f.kind == "memin":
+            v.pre[r] = _limbs(S)   # every row: mp (the memory word read) stays the true one
+        if f is not None and f.kind == "memout" and rnd < 13:
+            p = list(p)
+            p[f.a] ^= 1            # only the written bytes; post stays the computed output
+        if rnd < 13:
+            for j in range(4):
+                word = 4 * rnd + j
+                if word >= 50:
+                    continue
+                lane, h = word // 2, word % 2
+                for tt in range(2):
+                    limb = p[4 * lane + 2 * h + tt]
+                    v.mn[r, 4 * j + 2 * tt] = limb & 0xFF
+                    v.mn[r, 4 * j + 2 * tt + 1] = limb >> 8
+    if f is None:
+        return None if not np.array_equal(t, ws.traces[ti]) else list(ws.traces)
+    rows_changed = sorted(set(np.flatnonzero(np.any(t != ws.traces[ti], axis=1)).tolist()))
+    traces = list(ws.traces)
+    traces[ti] = t % mu.P
+    srch = mu._Search(ws, mu.Target("keccak", f.target), ws.system, random.Random(0),
+                      time.monotonic() + 60)
+    return srch._cross_repair(traces, ti, ws.traces[ti], rows_changed)
+
+
+def keccak_faults(members: int, seed: int = 0) -> list:
+    """Faults to try: ``members`` per family (seeded), or every member when ``members`` is
+    0.  Faults sit in the last round where they can (fewest output words change)."""
+    fams = {
+        "c": [KFault("c", x, z) for x in range(5) for z in range(64)],
+        "cp": [KFault("cp", x, z) for x in range(5) for z in range(64)],
+        "acomp": [KFault("acomp", i) for i in range(100)],
+        "app": [KFault("app", i) for i in range(4, 100)],
+        "chi0": [KFault("chi0", z) for z in range(64)],
+        "next": [KFault("next", i) for i in range(100)],
+        "init": [KFault("init", i, rnd=0) for i in range(100)],
+        "out": [KFault("out", i) for i in range(100)],
+        "cpost": [KFault("cpost", i) for i in range(100)],
+        "cpre": [KFault("cpre", i) for i in range(8, 100)],
+        # one limb per (slot, half) constraint: lanes 0, 1 cover slots 0..3
+        "memin": [KFault("memin", i) for i in range(8)],
+        "memout": [KFault("memout", i) for i in range(8)],
+    }
+    rng = random.Random(seed)
+    out = []
+    for _k, fs in fams.items():
+        out += fs if not members else sorted(rng.sample(fs, min(members, len(fs))),
+                                             key=fs.index)
+    return out
+
+
+def harvest_keccak(ws, members: int, seed: int = 0, log=print) -> list[SuiteCase]:
+    """The Keccak fault forgeries (:class:`KFault`) as suite cases."""
+    if keccak_forgery(ws, None) is None:
+        raise RuntimeError("keccak forgery: the honest call is not reproduced (layout changed)")
+    cache: dict = {}
+    cases = []
+    for f in keccak_faults(members, seed):
+        traces = keccak_forgery(ws, f)
+        name = f"keccak-fault:{f.kind}({f.a},{f.z})@rnd{f.rnd}"
+        if traces is None:
+            log(f"{name}: memory re-match failed")
+            continue
+        c = _credit_one(ws, traces, ws.pv, name, cache)
+        if c.shown and c.shown != [f"keccak.{f.target}"]:
+            log(f"{name}: expected {f.target}, credited {c.shown}")
+        cases.append(c)
+    return cases
+
+
+# --- paging: the forgeries of tests/chips/test_mem_merkle.py + digest-level seeds --------
+
+
+def paging_sibling_forgery(sc, side: str, k: int):
+    """``(traces, pv)``: half ``k`` of the *out* digest of an untouched ``side`` ("l"/"r")
+    sibling changed, every digest re-derived and ``root_out`` the new root (memory the
+    segment never accessed rewritten); None if no node row has such a sibling."""
+    _tests_chips()
+    import test_mem_merkle as T
+    from zkvm.chips.mem_merkle import MemNodeAir
+
+    tr = sc.trace_dict()
+    u = MemNodeAir.columns.view(tr["mem_node"])
+    has = u.has_l if side == "l" else u.has_r
+    rows = np.flatnonzero((u.is_real == 1) & (has == 0))
+    if not len(rows):
+        return None
+    i = int(rows[k % len(rows)])
+    getattr(u, side + "_out")[i, k] ^= 1
+    roots = T.rehash(tr)
+    pv = sc.pv[:16] + roots[16:]
+    return sc.finish(tr, sc.system, pv), pv
+
+
+def paging_page_forgery(sc, col: str, delta: int):
+    """``(traces, pv)``: column ``col`` of the row of RAM page 1025 (touched, never
+    accessed: its 16 init/final MEMORY records cancel on the row) moved by ``delta``."""
+    _tests_chips()
+    import test_mem_merkle as T
+
+    tr = sc.trace_dict()
+    i, vp = T._page_row(tr, 1025)
+    getattr(vp, col)[i] = int(getattr(vp, col)[i]) + delta
+    return sc.finish(tr, sc.system, sc.pv), sc.pv
+
+
+def paging_salt_relabel_forgery(sc):
+    """``(traces, pv)``: the row of RAM page 1025 (touched, never accessed) relabelled as
+    a salt row (``is_ram = 0``, ``is_salt = 1``, key columns 0: no MEMORY traffic) and its
+    exit word 0 rewritten, digests and ``root_out`` re-derived -- memory the segment never
+    accessed changed, stopped only by ``salt_page`` (``P = 2`` on the salt row)."""
+    _tests_chips()
+    import test_mem_merkle as T
+
+    tr = sc.trace_dict()
+    i, vp = T._page_row(tr, 1025)
+    vp.is_ram[i], vp.is_salt[i], vp.kbase[i], vp.kstep[i] = 0, 1, 0, 0
+    vp.p_lo[i], vp.p_hi[i] = 0, 0
+    vp.v_out[i, 0] ^= 1
+    roots = T.rehash(tr)
+    pv = sc.pv[:16] + roots[16:]
+    return sc.finish(tr, sc.system, pv), pv
+
+
+def harvest_paging(sc_ws, ws, log=print) -> list[SuiteCase]:
+    """Forgeries on the paging scenario, each with every digest re-derived
+    (``test_mem_merkle.rehash``):
+
+    * the module's tests, on its own scenario (their ``Scenario.check`` / ``_shows``
+      calls are recorded);
+    * for every digest half ``k`` and side: an untouched sibling's *out* digest half
+      changed (memory the segment never accessed rewritten), ``root_out`` re-derived
+      → ``mem_node.l_keep{k}`` / ``r_keep{k}``;
+    * on the RAM page touched without an access (page 1025: its init and final records
+      cancel on its own row): ``kbase``, ``kstep``, ``p_lo`` moved (the records move
+      with them and still cancel) → ``kbase`` / ``kstep`` / ``ram_page``.
+    """
+    _tests_chips()
+    import test_mem_merkle as T
+
+    cache: dict = {}
+    cases = []
+    recorded = []
+    sc = T.Scenario(PARAMS)
+
+    def rec_check(tr, pv=None, system=None):
+        pv = pv or sc.pv
+        recorded.append((sc.finish(tr, sc.system, pv), list(pv)))
+        return orig_check(tr, pv, system)
+
+    def rec_shows(sc_, tr, names, pv=None):
+        pv = pv or sc.pv
+        recorded.append((sc.finish(tr, mu.mutant(sc.system, names), pv), list(pv)))
+        return orig_shows(sc_, tr, names, pv)
+
+    orig_check, orig_shows = sc.check, T._shows
+    sc.check, T._shows = rec_check, rec_shows
+    try:
+        for fname in sorted(dir(T)):
+            fn = getattr(T, fname)
+            if not fname.startswith("test_") or not callable(fn):
+                continue
+            import inspect
+            if list(inspect.signature(fn).parameters) != ["sc"]:
+                continue
+            recorded.clear()
+            try:
+                fn(sc)
+            except Exception as e:
+                log(f"suite: test_mem_merkle::{fname}: {type(e).__name__}: {e}")
+                continue
+            for traces, pv in recorded:
+                if pv == sc.pv and all(np.array_equal(a, b) for a, b in
+                                       zip(traces, sc.finish(sc.trace_dict()))):
+                    continue  # an honest check
+                cases.append(_credit_one(ws, traces, pv, f"test_mem_merkle::{fname}",
+                                         cache))
+    finally:
+        sc.check, T._shows = orig_check, orig_shows
+
+    sc = sc_ws
+    for side in ("l", "r"):
+        for k in range(16):
+            got = paging_sibling_forgery(sc, side, k)
+            if got is not None:
+                cases.append(_credit_one(ws, got[0], got[1],
+                                         f"paging:{side}_out[{k}] of an untouched sibling",
+                                         cache))
+    for col, delta in (("kbase", 4), ("kstep", 1), ("p_lo", 1)):
+        tr, pv = paging_page_forgery(sc, col, delta)
+        cases.append(_credit_one(ws, tr, pv,
+                                 f"paging: {col} of an access-free RAM page + {delta}", cache))
+    tr, pv = paging_salt_relabel_forgery(sc)
+    cases.append(_credit_one(ws, tr, pv, "paging: access-free RAM page relabelled as salt "
+                             "and rewritten", cache))
+    return cases
+
+
+# ---------------------------------------------------------------------------------------
 # the run
 
 
@@ -366,6 +798,8 @@ def workspaces_for(table, wss):
     """Workspaces where ``table`` has real (non-inert) rows first, then the others."""
     real, other = [], []
     for ws in wss:
+        if table not in ws.tindex:
+            continue
         tr = ws.traces[ws.tindex[table]]
         (real if not ws.row_inert(table, ws.traces, 0) or
          any(not ws.row_inert(table, ws.traces, r) for r in range(min(4, tr.shape[0])))
@@ -373,9 +807,11 @@ def workspaces_for(table, wss):
     return real + other
 
 
-def run(targets, wss, suite_cases, budget, max_ws=2, seed=0, log=print, keep=0, sink=None):
+def run(targets, wss, suite_cases, budget, max_ws=2, seed=0, log=print, keep=0, sink=None,
+        skip=frozenset()):
     """Suite credit first, then the search; ``keep``: keep the forged traces of the first
-    ``keep`` attacks found on real rows (for :func:`prove_sample`)."""
+    ``keep`` attacks found on real rows (for :func:`prove_sample`); ``skip``: full names
+    not searched (members of a large family left out of the sample, reported "not tried")."""
     by_suite = {}
     for c in suite_cases:
         for n in c.shown:
@@ -385,6 +821,8 @@ def run(targets, wss, suite_cases, budget, max_ws=2, seed=0, log=print, keep=0, 
         row = Row(tg.full_name, tg.kind)
         if tg.full_name in by_suite:
             row.shown, row.by = True, "suite: " + by_suite[tg.full_name]
+        elif tg.full_name in skip:
+            row.by = "not tried (family sample)"
         else:
             t0 = time.monotonic()
             for k, ws in enumerate(workspaces_for(tg.table, wss)[:max_ws]):
@@ -402,6 +840,8 @@ def run(targets, wss, suite_cases, budget, max_ws=2, seed=0, log=print, keep=0, 
         rows.append(row)
         if sink is not None:
             sink({k: v for k, v in row.__dict__.items() if k != "traces"})
+        if row.by.startswith("not tried"):
+            continue
         log(f"[{i + 1}/{len(targets)}] {tg.full_name}: "
             f"{'shown' if row.shown else 'NOT SHOWN'}"
             f"{' (padding rows only)' if row.inert_only else ''} {row.by[:90]}")
@@ -413,7 +853,8 @@ def summarize(rows, systems_tables):
     for r in rows:
         table = r.target.split(".")[0]
         d = per.setdefault(table, {"constraints": 0, "c_shown": 0, "c_inert": 0,
-                                   "lookups": 0, "l_shown": 0, "not_shown": []})
+                                   "lookups": 0, "l_shown": 0, "not_shown": [],
+                                   "not_tried": 0})
         if r.kind == "constraint":
             d["constraints"] += 1
             d["c_shown"] += r.shown
@@ -423,8 +864,40 @@ def summarize(rows, systems_tables):
             d["l_shown"] += r.shown
         if not r.shown:
             d["not_shown"].append(r.target.split(".", 1)[1])
+            d["not_tried"] += r.by.startswith("not tried")
     order = [t for t in systems_tables if t in per]
     return {t: per[t] for t in order}
+
+
+def family_of(name: str) -> str:
+    """``"parity3_17"`` → ``"parity*_*"``: constraints generated by one loop."""
+    return re.sub(r"\d+", "*", name)
+
+
+def compress_names(names, min_family: int = 4) -> list[str]:
+    """Names, with every family of ≥ ``min_family`` members written ``family (n)``."""
+    fam: dict = {}
+    for n in names:
+        fam.setdefault(family_of(n), []).append(n)
+    out = []
+    for f, ms in fam.items():
+        out += [f"{f} ({len(ms)})"] if len(ms) >= min_family else ms
+    return out
+
+
+def family_sample(targets, k: int, big: int = 20, seed: int = 0) -> set:
+    """Full names of the targets *left out* when every family (same table, kind and
+    :func:`family_of`) of at least ``big`` members is cut to a seeded sample of ``k``."""
+    fams: dict = {}
+    for tg in targets:
+        fams.setdefault((tg.table, tg.kind, family_of(tg.name)), []).append(tg.full_name)
+    rng = random.Random(seed)
+    out = set()
+    for ms in fams.values():
+        if len(ms) >= big and k:
+            keep = set(rng.sample(ms, min(k, len(ms))))
+            out |= {m for m in ms if m not in keep}
+    return out
 
 
 def markdown(summary, cmd, seconds):
@@ -437,7 +910,9 @@ def markdown(summary, cmd, seconds):
            "lookup interactions | shown | not shown |",
            "|---|---|---|---|---|---|---|"]
     for t, d in summary.items():
-        ns = ", ".join(f"`{x}`" for x in d["not_shown"]) or "—"
+        ns = ", ".join(f"`{x}`" for x in compress_names(d["not_shown"])) or "—"
+        if d.get("not_tried"):
+            ns += f" ({d['not_tried']} of these not searched: family sample)"
         out.append(f"| {t} | {d['constraints']} | {d['c_shown']} | {d['c_inert']} | "
                    f"{d['lookups']} | {d['l_shown']} | {ns} |")
     out.append(f"| **total** | {tc} | {ts} | {sum(d['c_inert'] for d in summary.values())} | "
@@ -484,42 +959,87 @@ def main(argv=None):
     ap.add_argument("--no-suite", action="store_true", help="skip the malicious-prover suites")
     ap.add_argument("--no-interactions", action="store_true", help="constraints only")
     ap.add_argument("--prove", type=int, default=0, help="prove K found attacks (slow)")
+    ap.add_argument("--family-sample", type=int, default=0,
+                    help="search only K members of each family of >= 20 constraints "
+                         "(keccak, sha256_hash); 0: all")
+    ap.add_argument("--keccak-members", type=int, default=20,
+                    help="Keccak fault forgeries per family (0: every member)")
     ap.add_argument("--out", default="", help="write the results as JSON")
     ap.add_argument("--md", default="", help="write the summary table as markdown")
     a = ap.parse_args(argv)
     t0 = time.monotonic()
     log = lambda s: print(s, flush=True)  # noqa: E731
-    progs = [p for p in (a.programs.split(",") if a.programs else PROGRAMS)]
-    machines, wss = {}, []
+    tables = set(a.tables.split(",")) if a.tables else None
+    new_tables = set(SPECIAL_TABLES) | {"keccak", "keccak_round"}
+    if a.programs:
+        progs = a.programs.split(",")
+    elif tables is None:
+        progs = [*PROGRAMS, *SPECIAL]
+    else:
+        progs = sorted({SPECIAL_TABLES[t] for t in tables if t in SPECIAL_TABLES})
+        if tables & {"keccak", "keccak_round"}:
+            progs.append("keccak")
+        if tables - new_tables:
+            progs += [p for p in PROGRAMS if p != "keccak"]
+    wss, specials = [], {}
     for p in progs:
-        m, ws = build_workspace(p)
-        ws.machine = m
-        machines[p] = m
+        if p in SPECIAL:
+            obj, ws = SPECIAL[p]()
+            ws.machine = None
+            specials[p] = (obj, ws)
+        else:
+            m, ws = build_workspace(p)
+            ws.machine = m
         wss.append(ws)
     log(f"built {len(wss)} workspaces in {time.monotonic() - t0:.1f} s")
-    tables = set(a.tables.split(",")) if a.tables else None
-    targets = targets_of(wss[0].system, tables, not a.no_interactions)
+    targets, seen, order = [], set(), []
+    for ws in wss:
+        for tb in ws.system.tables:
+            if tb.name in seen:
+                continue
+            seen.add(tb.name)
+            order.append(tb.name)
+            targets += targets_of(ws.system, {tb.name} if tables is None or tb.name in tables
+                                  else {"-none-"}, not a.no_interactions)
     if a.sample:
-        targets = sorted(random.Random(a.seed).sample(targets, min(a.sample, len(targets))),
-                         key=lambda t: targets_of(wss[0].system, tables,
-                                                  not a.no_interactions).index(t))
-    suite = [] if a.no_suite else harvest_suite(log)
+        keep = set(random.Random(a.seed).sample(range(len(targets)), min(a.sample, len(targets))))
+        targets = [tg for i, tg in enumerate(targets) if i in keep]
+    suite = []
+    if not a.no_suite:
+        if tables is None or tables - new_tables:
+            suite += harvest_suite(log)
+        kws = next((ws for ws in wss if ws.label == "keccak"), None)
+        if kws is not None and (tables is None or "keccak" in tables):
+            t1 = time.monotonic()
+            suite += harvest_keccak(kws, a.keccak_members, a.seed, log)
+            log(f"keccak fault forgeries: {time.monotonic() - t1:.0f} s")
+        if "paging" in specials:
+            t1 = time.monotonic()
+            suite += harvest_paging(*specials["paging"], log=log)
+            log(f"paging forgeries: {time.monotonic() - t1:.0f} s")
     for c in suite:
         log(f"suite: {c.name}: fails {c.failing} -> shows {c.shown or '-'}")
+    credited = {n for c in suite for n in c.shown}
+    skip = (family_sample([tg for tg in targets if tg.full_name not in credited],
+                          a.family_sample, seed=a.seed) if a.family_sample else set())
     part = open(a.out + ".partial.jsonl", "w") if a.out else None
 
     def sink(d):
         if part is not None:
             part.write(json.dumps(d, default=str) + "\n")
             part.flush()
-    rows = run(targets, wss, suite, a.budget, seed=a.seed, log=log, keep=a.prove, sink=sink)
+    rows = run(targets, wss, suite, a.budget, seed=a.seed, log=log, keep=a.prove, sink=sink,
+               skip=skip)
     if a.prove:
         for r in rows:
             if getattr(r, "traces", None):
                 ws, tr = r.traces
+                if ws.machine is None:  # a standalone system (paging): no machine key
+                    r.traces = None
+                    continue
                 r.traces = ((ws, ws.machine), tr)
         prove_sample(rows, a.prove, log)
-    summary = summarize(rows, [t.name for t in wss[0].system.tables])
+    summary = summarize(rows, order)
     cmd = "python tools/constraint_coverage.py " + " ".join(argv if argv is not None
                                                            else sys.argv[1:])
     md = markdown(summary, cmd.strip(), time.monotonic() - t0)

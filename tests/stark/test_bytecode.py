@@ -213,7 +213,7 @@ def _quotients(table, log_n, rng, pv, params, zk=False):
     from zkvm.stark.zk import table_layout
 
     n = 1 << log_n
-    tr = _rand(rng, (n, table.main_width))
+    tr = _rand(rng, (n, table.committed_width))
     pre = table.pre_trace
     if pre is not None and pre.shape[0] != n:
         pytest.skip("fixed-height preprocessed table")

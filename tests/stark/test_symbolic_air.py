@@ -170,7 +170,7 @@ def test_numba_kernel_matches_numpy_evaluator():
     pv = [3, 4, 5]
     for t in s.tables:
         n = 16 if t.pre_trace is None else t.pre_trace.shape[0]
-        tr = rng.integers(0, P, size=(n, t.main_width), dtype=np.uint64).astype(np.uint32)
+        tr = rng.integers(0, P, size=(n, t.committed_width), dtype=np.uint64).astype(np.uint32)
         pre = t.pre_trace
         aux, cs = (generate_aux_trace(t, tr, pre, pv, a, b_) if t.layout.num_aux_ext
                    else (None, None))

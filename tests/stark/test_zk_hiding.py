@@ -87,8 +87,8 @@ def _features(proof) -> dict[str, list[int]]:
     names = ["main", "aux", "quotient"]
     for name, rnd in zip(names, proof.opened, strict=True):
         for mat in rnd:
-            for k, pt in enumerate(mat):
-                groups[f"{name}@{k}"] = [c for e in pt for c in e.coeffs]
+            for k, pt in enumerate(mat):  # every matrix of the round (quotient: + R)
+                groups.setdefault(f"{name}@{k}", []).extend(c for e in pt for c in e.coeffs)
     op = proof.opening_proof
     q0 = op.query_proofs[0]
     for r, name in enumerate(["main", "aux", "quotient"]):

@@ -10,6 +10,7 @@ also run the classic mode (``zk=False``).
 from __future__ import annotations
 
 import copy
+import math
 
 import numba
 import numpy as np
@@ -62,7 +63,41 @@ def test_zk_round_trip_reports_mode(bus_proof):
     res = verify(vk, proof.to_bytes(), [])
     assert res.zk is True and res.security_bits == PARAMS.security_bits()
     assert proof.zk and Proof.from_bytes(proof.to_bytes()).zk
-    assert proof.opening_proof.mask_root is not None
+    # the DEEP masking polynomial R: 4 trailing columns of the host's quotient matrix
+    assert proof.opening_proof.mask_root is None
+    host = _host(s, proof)
+    assert host is not None and len(proof.opened[-1]) == len(s.tables)
+    lay = _layout(s, proof, host)
+    assert len(proof.opened[-1][host][0]) == 4 * lay.num_chunks + 4
+
+
+def _layout(s, proof, i):
+    t = s.tables[i]
+    return table_layout(PARAMS, proof.log_heights[i], t.degree, t.log_quotient_chunks)
+
+
+def _host(s, proof):
+    from zkvm.stark.zk import mask_host
+
+    lays = [_layout(s, proof, i) for i in range(len(s.tables))]
+    return mask_host(PARAMS, proof.log_heights, lays)
+
+
+def test_separate_mask_matrix_fallback(monkeypatch):
+    """Without a host table R is the quotient commitment's separate last matrix."""
+    from zkvm.stark import prover as prover_mod
+    from zkvm.stark import verifier as verifier_mod
+
+    monkeypatch.setattr(prover_mod, "mask_host", lambda *a: None)
+    monkeypatch.setattr(verifier_mod, "mask_host", lambda *a: None)
+    s = StarkSystem([SenderAir(), ReceiverAir()], PARAMS)
+    pk, vk = s.setup()
+    xs = [3, 5, 3, 9]
+    proof = prove(pk, [SenderAir.generate_trace(xs, 16), ReceiverAir.generate_trace(xs, 4)], [])
+    assert len(proof.opened[-1]) == len(s.tables) + 1 and len(proof.opened[-1][-1][0]) == 4
+    verify(vk, proof, [])
+    del proof.opened[-1][-1]
+    _rejects(vk, proof, ShapeError)
 
 
 @pytest.mark.parametrize("zk", [False, True])
@@ -95,32 +130,42 @@ def test_mode_mismatch_rejected(bus_proof):
     _rejects(vk, bytes(data), StatementMismatchError)
 
 
-def test_masking_round_required_and_bound(bus_proof):
+def test_masking_polynomial_required_and_bound(bus_proof):
+    """R (in the quotient commitment) must be opened, its value is bound by the transcript
+    and the Merkle/FRI checks, and no separate PCS mask round is allowed."""
     s, pk, vk, traces, proof = bus_proof
+    host = _host(s, proof)
     p = copy.deepcopy(proof)
-    p.opening_proof.mask_root = None
-    p.opening_proof.mask_values = None
+    del p.opened[-1][host][0][-4:]  # drop R's opening
     _rejects(vk, p, ShapeError)
     p = copy.deepcopy(proof)
-    v = list(p.opening_proof.mask_values[0])
-    v[0] = (v[0] + 1) % P
-    p.opening_proof.mask_values[0] = tuple(v)
+    v = p.opened[-1][host][0]
+    v[-1] = Ext(((v[-1].coeffs[0] + 1) % P,) + v[-1].coeffs[1:])
     _rejects(vk, p)
     p = copy.deepcopy(proof)
     p.opening_proof.mask_root = bytes(32)
-    _rejects(vk, p)
+    p.opening_proof.mask_values = [(0, 0, 0, 0)] * 4
+    _rejects(vk, p, ShapeError)
+    p = copy.deepcopy(proof)  # the quotient tree (with R) is authenticated
+    row = p.opening_proof.query_proofs[0].input_openings[-1].rows[host]
+    c = 4 * _layout(s, proof, host).num_chunks  # R's first column in the host's row
+    row[c] = (row[c] + 1) % P
+    _rejects(vk, p, MerkleError)
 
 
 def test_salt_is_authenticated(bus_proof):
+    """The salt columns ride at the end of the first largest matrix's opened row: they
+    are authenticated by the Merkle path and must be present."""
     s, pk, vk, traces, proof = bus_proof
     p = copy.deepcopy(proof)
     rows = p.opening_proof.query_proofs[0].input_openings[0].rows  # main round
-    assert len(rows[-1]) == SALT_WIDTH
-    rows[-1][0] = (rows[-1][0] + 1) % P
+    w0 = s.tables[0].committed_width
+    assert len(rows[0]) == w0 + SALT_WIDTH
+    rows[0][-1] = (rows[0][-1] + 1) % P
     _rejects(vk, p, MerkleError)
     p = copy.deepcopy(proof)
-    del p.opening_proof.query_proofs[0].input_openings[0].rows[-1]  # drop the salt row
-    _rejects(vk, p, ShapeError)
+    del p.opening_proof.query_proofs[0].input_openings[0].rows[0][-SALT_WIDTH:]
+    _rejects(vk, p, MerkleError)  # wrong row length
 
 
 def test_final_polynomial_length_exact(bus_proof):
@@ -207,3 +252,95 @@ def test_layout_covers_masked_degrees():
             assert ((1 << lf) + extra) << (lay.log_chunk + ce - lf) >= (1 << lay.log_chunk) + k
             if log_n >= 13:
                 assert e == 0  # no LDE growth for tall tables
+
+
+def test_split_domain_quotient_matches_full_domain(monkeypatch):
+    """zk: the quotient computed on the classic domain plus a small extra coset
+    (quotient._split_domain) has exactly the coefficients of the full-domain evaluation
+    (tables of 256 rows with preprocessed, LogUp and blinding columns), and verifies."""
+    from stark_airs import ByteTableAir, U16Air
+    from zkvm.stark import prover as prover_mod
+    from zkvm.stark import quotient as qmod
+
+    orig = qmod.compute_quotient
+    used = []
+
+    def both(*args, **kw):
+        split = orig(*args, **kw)
+        full = orig(*args, **{**kw, "split": False})
+        cq = kw["layout"].quotient_coeffs
+        used.append(split.shape[0] < full.shape[0])
+        assert np.array_equal(split[:cq], full[:cq])
+        assert not split[cq:].any() and not full[cq:].any()
+        return split
+
+    monkeypatch.setattr(prover_mod, "compute_quotient", both)
+    ws = [int(x) for x in np.random.default_rng(4).integers(0, 1 << 16, 200)]
+    lo_hi = [w & 255 for w in ws] + [w >> 8 for w in ws]
+    fib, pv = FibAir.generate_trace(256)
+    s = StarkSystem([ByteTableAir(), U16Air(), FibAir()], PARAMS)
+    pk, vk = s.setup()
+    proof = prove(pk, [ByteTableAir.generate_trace(lo_hi), U16Air.generate_trace(ws, 256),
+                       fib], pv)
+    assert all(used) and len(used) == 3
+    verify(vk, proof, pv)
+
+
+def test_pcs_own_mask_round():
+    """The PCS used on its own (no caller-committed mask) still adds and checks its own
+    masking round in zk mode; a caller that says the mask is in its rounds gets no
+    separate mask, and a proof carrying one is then refused."""
+    from zkvm.stark.transcript import Transcript
+
+    pcs = FriPcs(PARAMS)
+    a = np.random.default_rng(5).integers(0, P, (16, 3), dtype=np.uint32)
+    root, data = pcs.commit([a], hiding=True)
+    z = Ext((5, 6, 7, 8))
+
+    def tr():
+        t = Transcript(b"test/pcs-mask")
+        t.absorb_digest("root", root)
+        return t
+
+    opened, proof = pcs.open([(data, [[z]])], tr())
+    assert proof.mask_root is not None
+    stmt = [(root, [(4, 3, [(z, opened[0][0][0])])], True)]
+    pcs.verify(stmt, proof, tr())
+    with pytest.raises(ShapeError):
+        pcs.verify(stmt, proof, tr(), mask_in_rounds=True)
+    _, proof2 = pcs.open([(data, [[z]])], tr(), mask_in_rounds=True)
+    assert proof2.mask_root is None
+    with pytest.raises(ShapeError):
+        pcs.verify(stmt, proof2, tr())
+
+
+def test_random_salt_is_canonical_and_fresh():
+    from zkvm.stark.pcs_prover import random_salt
+
+    a, b = random_salt(1000, SALT_WIDTH), random_salt(1000, SALT_WIDTH)
+    assert a.shape == (1000, SALT_WIDTH) and a.dtype == np.uint32
+    assert int(a.max()) < P and not np.array_equal(a, b)
+    # roughly uniform on [0, p): mean within 5 sigma
+    u = a.astype(np.float64).ravel() / P
+    assert abs(u.mean() - 0.5) < 5 * math.sqrt(1 / 12 / u.size)
+
+
+def test_last_quotient_chunk_fits_fri_capacity():
+    """The layout lets the last chunk take C_Q − (m−1)·c coefficients, within FRI's
+    capacity for its matrix; tall degree-3 tables keep 2 chunks from 2^15 rows on."""
+    from zkvm.stark.zk import chunk_capacity, quotient_coeff_count
+
+    for params in (StarkParams.default(), StarkParams.testing(), StarkParams.high()):
+        k = params.zk_mask_len()
+        for log_n in range(1, 21):
+            for d in (2, 3):
+                lay = table_layout(params, log_n, d, 1)
+                c = 1 << lay.log_chunk
+                cq = quotient_coeff_count(log_n, d, k)
+                assert lay.quotient_coeffs == cq
+                cap = chunk_capacity(params, lay.log_chunk)
+                assert cq - (lay.num_chunks - 1) * c <= cap
+                assert lay.num_chunks == 1 or cq - (lay.num_chunks - 2) * c > cap  # minimal
+                assert c + k <= cap
+    d = StarkParams.default()
+    assert [table_layout(d, ln, 3, 1).num_chunks for ln in (15, 16, 20)] == [2, 2, 2]

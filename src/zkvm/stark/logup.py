@@ -34,6 +34,13 @@ and absorbed into the transcript before the constraint-combination challenge
 (checklist 18); the verifier checks ``Σ_tables claimed_sum + Σ_public s·m/(α − φ) = 0``
 (checklist 15; tables without interactions have no aux columns and contribute 0).
 
+Claimed-sum blinding (zk)
+-------------------------
+In zk mode a table's interaction list (``TableInfo.interactions``) ends with two engine
+interactions on the reserved bus ``zk_blind`` that make the claimed sums uniform
+(:func:`zkvm.stark.zk.blind_interactions`, docs/zero-knowledge.md); they are grouped and
+constrained here like any other interaction.
+
 Multiplicity overflow (checklist 13)
 ------------------------------------
 The sum is over F_p, so a message sent ``p`` times cancels.  Each interaction declares
@@ -119,9 +126,14 @@ def aux_ext_expr(i: int, nxt: bool = False) -> sym.Expr:
     return sym.var("aux_next" if nxt else "aux", i)
 
 
-def build_layout(table: str, compiled: CompiledAir, max_degree: int) -> LogUpLayout:
-    """Group the interactions and build the LogUp constraints (names ``logup.*``)."""
-    its = compiled.interactions
+def build_layout(table: str, compiled: CompiledAir, max_degree: int,
+                 extra: tuple = ()) -> LogUpLayout:
+    """Group the interactions and build the LogUp constraints (names ``logup.*``).
+
+    ``extra``: engine interactions appended after the AIR's own (the zk blinding
+    interactions, :func:`zkvm.stark.zk.blind_interactions`); grouping runs over
+    ``compiled.interactions + extra`` in that order (``TableInfo.interactions``)."""
+    its = list(compiled.interactions) + list(extra)
     if not its:
         return LogUpLayout([], [])
     groups: list[list[int]] = []

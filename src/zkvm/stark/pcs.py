@@ -67,9 +67,11 @@ Used when ``params.zk`` (see docs/zero-knowledge.md for the argument):
 
 * ``commit(evals, hiding=True)`` replaces every column polynomial ``f`` (degree < n) by
   ``f + Z_H·r``, ``Z_H = X^n − 1``, ``r`` fresh random with ``params.zk_mask_len()``
-  coefficients (same values on ``H_n``, so the AIR sees the same trace), and adds a
-  *salt* matrix of ``SALT_WIDTH`` random field elements per leaf to the Merkle tree, so
-  sibling digests in authentication paths reveal nothing about unopened rows.
+  coefficients (same values on ``H_n``, so the AIR sees the same trace), and *salts* every
+  leaf: the first matrix of the largest LDE gets ``SALT_WIDTH`` trailing columns, the LDE
+  of uniformly random polynomials (random coefficients appended before the transform), so
+  sibling digests in authentication paths reveal nothing about unopened rows.  The
+  salt values of a leaf are opened with its row (the verifier strips them).
   ``commit_coeffs`` commits polynomials given by their coefficients (the randomised
   quotient chunks, whose degree exceeds n), optionally salted.
 * ``extra_log`` (per matrix, default 0) enlarges a matrix's LDE to ``n·B·2^e`` rows: the
@@ -115,13 +117,15 @@ class ProverData:
     evals:      the committed matrices as given, ``(n_m, w_m)`` over ``H_{n_m}``
                 (``None`` entries for coefficient commitments).
     ldes:       their coset LDEs ``(n_m·B·2^e_m, w_m)`` over ``g·H_{…}``, natural order.
-    tree:       the mixed-height Merkle tree over ``ldes`` (+ the salt matrix if
-                ``salted``), bit-reversed row order.
+    tree:       the mixed-height Merkle tree over ``ldes`` (salt columns included),
+                bit-reversed row order.
     log_blowup: ``log2 B`` used.
     coeffs:     per matrix the committed polynomial's coefficients ``(D_m, w_m)`` (masked
                 in hiding mode), or ``None`` when the matrix is opened from ``evals``.
     log_ns:     ``log2 n_m`` (the trace heights); ``extra_logs``: ``e_m``.
-    salted:     True if the tree's last matrix is a salt matrix (hiding commitment).
+    salted:     True for a hiding commitment: matrix ``salt_matrix`` (the first of the
+                largest LDE) has ``SALT_WIDTH`` extra trailing salt columns in ``ldes``
+                and in the tree (not part of ``widths``, never batched or opened at ζ).
     masks:      hiding ``commit`` only: per matrix the ``(k, w)`` coefficients of ``r``;
                 the committed polynomial is ``f + Z_H·r`` with ``f`` given by ``evals``.
     """
@@ -135,6 +139,7 @@ class ProverData:
     extra_logs: list | None = None
     salted: bool = False
     masks: list | None = None
+    salt_matrix: int | None = None
 
     @property
     def root(self) -> bytes:
@@ -149,7 +154,9 @@ class ProverData:
 
     @property
     def widths(self) -> list[int]:
-        return [int(e.shape[1]) for e in self.ldes]
+        """Committed column counts (without the salt columns)."""
+        return [int(e.shape[1]) - (SALT_WIDTH if m == self.salt_matrix else 0)
+                for m, e in enumerate(self.ldes)]
 
     @property
     def extra_log_list(self) -> list[int]:
@@ -193,11 +200,14 @@ class FriPcs:
     def lde(self, data: ProverData, i: int) -> np.ndarray:
         """The LDE of matrix ``i`` over ``g·H_{N_i}`` (``N_i = n_i·B·2^e_i``) in
         **natural** order (row ``j`` ↔ point ``GENERATOR·ω_{N_i}^j``), shape ``(N_i, w_i)``
-        uint32.  The returned array is the committed one: do not modify it."""
+        uint32 -- plus ``SALT_WIDTH`` trailing salt columns for the salt-carrying matrix of
+        a hiding commitment (``data.salt_matrix``).  The returned array is the committed
+        one: do not modify it."""
         return data.ldes[i]
 
     # ------------------------------------------------------------------ open
-    def open(self, rounds: list, transcript: Transcript) -> tuple[list, OpeningProof]:
+    def open(self, rounds: list, transcript: Transcript,
+             mask_in_rounds: bool = False) -> tuple[list, OpeningProof]:
         """Open committed matrices at out-of-domain points.
 
         ``rounds = [(ProverData, points_per_matrix)]`` where ``points_per_matrix[m]`` is a
@@ -212,13 +222,21 @@ class FriPcs:
         opened values, samples α, runs the FRI commit phase (layer roots absorbed, β
         sampled per round), absorbs the final polynomial, grinds PoW, samples the
         queries.
+
+        zk: the DEEP/FRI batch needs a random masking polynomial ``R``.  By default the
+        PCS commits it itself (a separate tree, ``proof.mask_root``); with
+        ``mask_in_rounds=True`` the caller has already committed it as a matrix of one
+        of ``rounds`` (opened at a point like any other matrix; the STARK prover puts it
+        in the quotient commitment, :func:`zkvm.stark.zk.mask_poly_shape`), and the proof
+        has no separate mask.
         """
         from .pcs_prover import open_ as _open
 
-        return _open(self.params, rounds, transcript)
+        return _open(self.params, rounds, transcript, mask_in_rounds=mask_in_rounds)
 
     # ------------------------------------------------------------------ verify
-    def verify(self, rounds: list, proof: OpeningProof, transcript: Transcript) -> None:
+    def verify(self, rounds: list, proof: OpeningProof, transcript: Transcript,
+               mask_in_rounds: bool = False) -> None:
         """Verify an opening proof; see :func:`zkvm.stark.pcs_verifier.verify`.
 
         ``rounds = [(root, [(log_height, width, [(point, claimed_values)])])]`` with
@@ -230,4 +248,4 @@ class FriPcs:
         """
         from .pcs_verifier import verify as _verify
 
-        _verify(self.params, rounds, proof, transcript)
+        _verify(self.params, rounds, proof, transcript, mask_in_rounds=mask_in_rounds)

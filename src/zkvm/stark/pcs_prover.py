@@ -52,6 +52,36 @@ def random_field(shape) -> np.ndarray:
     return np.ascontiguousarray(out[:need].reshape(shape))
 
 
+def random_salt(rows: int, width: int) -> np.ndarray:
+    """Uniform field elements ``(rows, width)`` for the salt columns of a hiding
+    commitment, from SHA-256 in counter mode keyed by 32 fresh bytes of ``os.urandom``
+    (``SHA256(0x00 ‖ key ‖ i)``: eight 32-bit words per counter ``i``; low 31 bits,
+    rejection of values ≥ p).
+
+    Correctness (zero knowledge): salts only need unpredictability (they hide the leaf
+    hashes of unopened rows); a keyed PRF is as good as the OS generator there and
+    several times faster than drawing megabytes from ``os.urandom``.  Masks and the DEEP
+    masking polynomial use :func:`random_field` (the OS generator directly)."""
+    from zkvm.hash.sha256 import hash_rows
+
+    need = rows * width
+    key = np.frombuffer(os.urandom(32), dtype=np.uint32)
+    out = np.empty(0, dtype=np.uint32)
+    ctr0 = 0
+    while out.size < need:
+        blocks = -(-(need - out.size) // 8)
+        blocks += blocks // 8 + 2  # rejection rate 1/16
+        src = np.empty((blocks, 10), dtype=np.uint32)
+        src[:, :8] = key
+        ctr = np.arange(ctr0, ctr0 + blocks, dtype=np.uint64)
+        ctr0 += blocks
+        src[:, 8] = (ctr & 0xFFFFFFFF).astype(np.uint32)
+        src[:, 9] = (ctr >> 32).astype(np.uint32)
+        v = hash_rows(src).reshape(-1) & np.uint32(0x7FFFFFFF)
+        out = np.concatenate([out, v[v < P]])
+    return np.ascontiguousarray(out[:need].reshape(rows, width))
+
+
 def mask_coeffs(coeffs: np.ndarray, log_n: int, k: int) -> np.ndarray:
     """Coefficients of ``f + Z_H·r`` (``Z_H = X^n − 1``, ``r`` random with ``k``
     coefficients per column) from those of ``f`` (``(n, w)``): an ``(n + k, w)`` matrix.
@@ -59,15 +89,25 @@ def mask_coeffs(coeffs: np.ndarray, log_n: int, k: int) -> np.ndarray:
     return _apply_mask(coeffs, log_n, random_field((k, coeffs.shape[1])))
 
 
-def _apply_mask(coeffs: np.ndarray, log_n: int, r: np.ndarray) -> np.ndarray:
+def _apply_mask(coeffs: np.ndarray, log_n: int, r: np.ndarray,
+                salt_cols: int = 0) -> np.ndarray:
+    """``f + Z_H·r`` as ``(n + k, w [+ salt_cols])`` coefficients; ``salt_cols`` extra
+    columns of uniformly random coefficients (:func:`_salt_columns`)."""
     n = 1 << log_n
     k, w = r.shape
-    r = r.astype(np.int64)
-    out = np.zeros((n + k, w), dtype=np.int64)
-    out[:n] = coeffs
-    out[:k] = (out[:k] - r) % P
-    out[n:n + k] = (out[n:n + k] + r) % P
-    return out.astype(np.uint32)
+    out = np.empty((n + k, w + salt_cols), dtype=np.uint32)
+    if salt_cols:
+        out[:, w:] = random_salt(n + k, salt_cols)
+    out[:n, :w] = coeffs
+    out[n:, :w] = 0
+    body = out[:, :w]
+    rr = r.astype(np.int64)
+    lo = min(k, n)
+    body[:lo] = (body[:lo].astype(np.int64) - rr[:lo]) % P   # − r (low coefficients)
+    if k > n:  # tiny tables: r overlaps X^n·r
+        body[n:k] = (body[n:k].astype(np.int64) - rr[n:]) % P
+    body[n:] = (body[n:].astype(np.int64) + rr) % P         # + X^n·r
+    return out
 
 
 def _coeff_lde(coeffs: np.ndarray, log_N: int) -> np.ndarray:
@@ -91,12 +131,27 @@ def _extra_logs(params: StarkParams, log_ns: list, extra_log) -> list:
     return out
 
 
-def _tree(ldes: list, salt: bool):
-    mats = list(ldes)
-    if salt:
-        n_max = max(a.shape[0] for a in ldes)
-        mats.append(random_field((n_max, SALT_WIDTH)))
-    return MerkleTree(mats, bit_reversed_rows=True)
+def _salt_index(log_Ns: list) -> int:
+    """The matrix that carries a salted commitment's ``SALT_WIDTH`` salt columns: the
+    first one of the largest LDE (its rows are the tree's leaves)."""
+    return log_Ns.index(max(log_Ns))
+
+
+def _salt_columns(a: np.ndarray) -> np.ndarray:
+    """``a`` (coefficients ``(D, w)``) with ``SALT_WIDTH`` columns of uniformly random
+    coefficients appended: their LDE is the salt of every leaf.
+
+    Correctness (zero knowledge): the salt of leaf ``x`` is ``s(x)`` for random
+    polynomials ``s`` of ``D`` coefficients; the verifier learns ``s`` at the ``q < D``
+    opened leaves only, so at any unopened leaf the salt is uniform given its view
+    (``8·31`` bits), exactly what hides that leaf's digest.  Folding the salt into the
+    transform avoids a separate salt matrix (and the tree's concatenation of it with
+    the LDE, a full copy of the largest matrix)."""
+    D, w = a.shape
+    out = np.empty((D, w + SALT_WIDTH), dtype=np.uint32)
+    out[:, :w] = a
+    out[:, w:] = random_salt(D, SALT_WIDTH)
+    return out
 
 
 def commit(params: StarkParams, evals: list, hiding: bool = False,
@@ -119,6 +174,8 @@ def commit(params: StarkParams, evals: list, hiding: bool = False,
     extras = _extra_logs(params, log_ns, extra_log)
     ldes, coeffs, masks = [], [], []
     k = params.zk_mask_len()
+    star = _salt_index([ln + e for ln, e in zip(log_ns, extras, strict=True)]) if hiding \
+        else None
     for i, (a, log_n, e) in enumerate(zip(mats, log_ns, extras, strict=True)):
         log_N = log_n + params.log_blowup + e
         if log_N > TWO_ADICITY:
@@ -130,13 +187,13 @@ def commit(params: StarkParams, evals: list, hiding: bool = False,
             continue
         # f' = f + Z_H·r from the coefficients (n + k of them), then one size-N NTT
         r = random_field((k, a.shape[1]))
-        c = _apply_mask(intt(a), log_n, r)
+        c = _apply_mask(intt(a), log_n, r, SALT_WIDTH if i == star else 0)
         ldes.append(_coeff_lde(c, log_N))
-        coeffs.append(c)
+        coeffs.append(c[:, :a.shape[1]])
         masks.append(r)
-    tree = _tree(ldes, hiding)
+    tree = MerkleTree(ldes, bit_reversed_rows=True)
     return tree.root, ProverData(mats, ldes, tree, params.log_blowup, coeffs, log_ns, extras,
-                                 hiding, masks)
+                                 hiding, masks, star)
 
 
 def commit_coeffs(params: StarkParams, coeffs: list, log_heights: list, extra_log=None,
@@ -148,6 +205,8 @@ def commit_coeffs(params: StarkParams, coeffs: list, log_heights: list, extra_lo
     log_ns = [int(x) for x in log_heights]
     extras = _extra_logs(params, log_ns, extra_log)
     mats, ldes = [], []
+    star = _salt_index([ln + e for ln, e in zip(log_ns, extras, strict=True)]) if salt \
+        else None
     for i, (c, log_n, e) in enumerate(zip(coeffs, log_ns, extras, strict=True)):
         a = np.ascontiguousarray(np.asarray(c))
         if a.ndim != 2 or a.dtype != np.uint32 or a.shape[1] < 1 or a.shape[0] < 1:
@@ -158,15 +217,18 @@ def commit_coeffs(params: StarkParams, coeffs: list, log_heights: list, extra_lo
         if log_n < 0 or log_N > TWO_ADICITY:
             raise ValueError(f"PCS commit_coeffs: matrix {i}: bad height 2^{log_n}")
         mats.append(a)
-        ldes.append(_coeff_lde(a, log_N))
-    tree = _tree(ldes, salt)
+        ldes.append(_coeff_lde(_salt_columns(a) if i == star else a, log_N))
+    tree = MerkleTree(ldes, bit_reversed_rows=True)
     return tree.root, ProverData([None] * len(mats), ldes, tree, params.log_blowup, mats,
-                                 log_ns, extras, salt)
+                                 log_ns, extras, salt, None, star)
 
 
 def _eval_at(data: ProverData, m: int, z: Ext, cache: dict) -> np.ndarray:
-    """Matrix ``m``'s column polynomials at ``z``: ``(w, 4)``."""
-    if data.coeffs is None or data.coeffs[m] is None:
+    """Matrix ``m``'s column polynomials at ``z``: ``(w, 4)``.  Matrices committed from
+    evaluations (``commit``) are interpolated barycentrically from ``evals`` (plus
+    ``Z_H(z)·r(z)`` for a masked one: no transpose of the large coefficient matrix);
+    coefficient commitments are evaluated from their coefficients."""
+    if data.evals[m] is not None:
         vals = barycentric_eval(data.evals[m], z)
         r = data.masks[m] if data.masks is not None else None
         if r is None:
@@ -210,7 +272,8 @@ def mask_round(params: StarkParams, rounds: list):
     return commit_coeffs(params, [random_field((D, 4))], [L0 - lb], extra_log=[0])
 
 
-def open_(params: StarkParams, rounds: list, transcript: Transcript):
+def open_(params: StarkParams, rounds: list, transcript: Transcript,
+          mask_in_rounds: bool = False):
     """See :meth:`zkvm.stark.pcs.FriPcs.open`."""
     lb = params.log_blowup
     if not isinstance(rounds, (list, tuple)) or len(rounds) == 0:
@@ -236,7 +299,7 @@ def open_(params: StarkParams, rounds: list, transcript: Transcript):
         shapes.append(row)
     rounds = list(rounds)
     mask_root = None
-    if params.zk:
+    if params.zk and not mask_in_rounds:
         mask_root, mask_data = mask_round(params, rounds)
         transcript.absorb_digest("pcs_mask_root", mask_root)
         z0 = rounds[0][1][0][0]
@@ -274,9 +337,14 @@ def open_(params: StarkParams, rounds: list, transcript: Transcript):
             lde = data.ldes[m]
             N = lde.shape[0]
             L = _log2(N)
-            w = lde.shape[1]
+            w = data.widths[m]  # without the salt columns
             apows = ext_powers(alpha, w)  # (w, 4): α^0..α^(w-1)
-            comb = ext_lincomb(lde, apows)  # (N, 4): Σ_c α^c f_c(x)
+            if lde.shape[1] > w:  # the salt columns are not batched
+                apows_all = np.zeros((lde.shape[1], 4), dtype=np.uint32)
+                apows_all[:w] = apows
+            else:
+                apows_all = apows
+            comb = ext_lincomb(lde, apows_all)  # (N, 4): Σ_c α^c f_c(x)
             alpha_list = [Ext(tuple(int(t) for t in a)) for a in apows]
             acc = ro.setdefault(L, np.zeros((N, 4), dtype=np.uint32))
             if L not in xs_cache:

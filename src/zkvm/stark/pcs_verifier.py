@@ -24,8 +24,8 @@ from .pcs_types import BatchOpening, OpeningProof, QueryProof
 from .transcript import Transcript
 from .zk import lde_extra_log
 
-#: Salt matrix width of hiding commitments (must equal ``zkvm.stark.pcs.SALT_WIDTH``; the
-#: verifier does not import the prover-side module).
+#: Salt columns of a hiding commitment, trailing the first matrix of its largest LDE (must
+#: equal ``zkvm.stark.pcs.SALT_WIDTH``; the verifier does not import the prover-side module).
 SALT_WIDTH = 8
 
 __all__ = ["verify"]
@@ -50,12 +50,16 @@ def _in_lde_coset(z: Ext, log_size: int) -> bool:
     return pow_scalar(zz, 1 << log_size) == 1
 
 
-def verify(params: StarkParams, rounds: list, proof: OpeningProof, transcript: Transcript) -> None:
+def verify(params: StarkParams, rounds: list, proof: OpeningProof, transcript: Transcript,
+           mask_in_rounds: bool = False) -> None:
     """Verify a PCS opening proof.
 
     ``rounds = [(root, [(log_height, width, [(point, claimed_values)])])]``; see
     :meth:`zkvm.stark.pcs.FriPcs.verify`.  Returns ``None`` on success; raises a
     :class:`~zkvm.stark.errors.VerificationError` subclass otherwise.
+
+    ``mask_in_rounds`` (zk): the DEEP masking polynomial is one of the ``rounds``' matrices
+    (the caller's statement says which); the proof must then carry no separate mask.
     """
     lb = params.log_blowup
     if not isinstance(proof, OpeningProof):
@@ -65,7 +69,8 @@ def verify(params: StarkParams, rounds: list, proof: OpeningProof, transcript: T
 
     # ---- zk: the masking round R (committed by the prover, described by the proof)
     rounds = list(rounds)
-    if params.zk:
+    own_mask = params.zk and not mask_in_rounds
+    if own_mask:
         if proof.mask_root is None or proof.mask_values is None:
             raise ShapeError("PCS: zk proof without a masking polynomial")
         if not isinstance(proof.mask_root, (bytes, bytearray)) or len(proof.mask_root) != 32:
@@ -78,7 +83,8 @@ def verify(params: StarkParams, rounds: list, proof: OpeningProof, transcript: T
                 raise ProofFormatError("PCS: mask value is not 4 canonical field elements")
             mvals.append(Ext(tuple(c)))
     elif proof.mask_root is not None or proof.mask_values is not None:
-        raise ShapeError("PCS: masking polynomial in a non-zk proof")
+        raise ShapeError("PCS: unexpected separate masking polynomial (non-zk proof, or "
+                         "the mask is committed in a round)")
 
     # ---- statement shapes
     shapes, stmt, salted = [], [], []
@@ -137,7 +143,7 @@ def verify(params: StarkParams, rounds: list, proof: OpeningProof, transcript: T
         stmt.append((bytes(root), mrow))
         salted.append(sl)
 
-    if params.zk:
+    if own_mask:
         # the prover's R: 4 base columns, LDE of the largest size, opened at the first point
         L0 = max(L for _, mrow in stmt for (L, _, _) in mrow)
         z0 = stmt[0][1][0][2][0][0]
@@ -197,8 +203,9 @@ def verify(params: StarkParams, rounds: list, proof: OpeningProof, transcript: T
                 raise ProofFormatError(f"PCS query {qi} round {r}: bad opening type")
             dims = [(L, w) for (L, w, _) in prow]
             Lr = max(L for L, _ in dims)
-            if sl:
-                dims.append((Lr, SALT_WIDTH))
+            if sl:  # the first matrix of the largest LDE carries the salt columns
+                star = [L for L, _ in dims].index(Lr)
+                dims[star] = (Lr, dims[star][1] + SALT_WIDTH)
             if len(op.rows) != len(dims):
                 raise ShapeError(f"PCS query {qi} round {r}: {len(op.rows)} rows, expected {len(dims)}")
             for m, row in enumerate(op.rows):
@@ -209,9 +216,9 @@ def verify(params: StarkParams, rounds: list, proof: OpeningProof, transcript: T
                 verify_opening(root, Lr, q >> (L0 - Lr), op.rows, dims, op.path)
             except MerkleError as e:
                 raise MerkleError(f"input round {r}, query {qi}: {e}") from None
-            for (L, w, terms), row in zip(prow, op.rows[:len(prow)], strict=True):
+            for (L, w, terms), row in zip(prow, op.rows, strict=True):
                 s0 = s1 = s2 = s3 = 0
-                for v, (c0, c1, c2, c3) in zip(row, acoef[:w], strict=True):
+                for v, (c0, c1, c2, c3) in zip(row[:w], acoef[:w], strict=True):
                     s0 += v * c0
                     s1 += v * c1
                     s2 += v * c2

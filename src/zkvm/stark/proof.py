@@ -31,7 +31,11 @@ from zkvm.stark.errors import ProofFormatError
 from zkvm.stark.pcs_types import OpeningProof
 
 MAGIC = b"ZKVMSTRK"
-VERSION = 2
+#: 3: zk proofs carry the DEEP masking polynomial in the quotient round (trailing
+#: columns of one table's chunk matrix; no separate PCS mask), a possibly longer last
+#: quotient chunk, blinded claimed sums, and salt values at the end of the first largest
+#: matrix's opened row (docs/zero-knowledge.md, "Formats").  Version 2 is refused.
+VERSION = 3
 _MAX_LIST = 1 << 20
 
 

@@ -16,7 +16,9 @@ Protocol (the verifier, :mod:`zkvm.stark.verifier`, mirrors every step; checklis
    chunk matrices in one commitment; absorb the root.
 6. Sample the out-of-domain point ζ (resampled while ζ lies in a trace or LDE domain).
 7. PCS opening (absorbs all opened values, then batching challenge and FRI):
-   preprocessed/main/aux at ζ and ζ·ω_n, quotient chunks at ζ.
+   preprocessed/main/aux at ζ and ζ·ω_n, quotient chunks at ζ (zk: and the DEEP masking
+   polynomial R, committed in the quotient commitment: 4 trailing columns of the
+   :func:`~zkvm.stark.zk.mask_host` table's chunk matrix, else a last matrix).
 
 Debug mode runs :func:`zkvm.stark.checker.check_traces` first and raises
 :class:`~zkvm.stark.checker.TraceCheckError` listing every failure; ``debug=False`` proves
@@ -24,10 +26,14 @@ whatever it is given (used by negative tests).
 
 Zero knowledge (``params.zk``, the default; docs/zero-knowledge.md): the main and aux
 commitments are hiding (``FriPcs.commit(..., hiding=True)``: every column ``f + Z_H·r``,
-salted leaves), the quotient is computed from the masked traces on a larger coset and
-committed as randomised coefficient chunks (:func:`zkvm.stark.quotient.zk_quotient_chunks`,
-salted), and the PCS adds a random masking polynomial to the DEEP/FRI batch.  All
-randomness comes from ``os.urandom``; the protocol order above is unchanged.
+salted leaves), the quotient is computed from the masked traces (on the classic domain
+plus a few extra points, :func:`zkvm.stark.quotient._split_domain`) and committed as
+randomised coefficient chunks (:func:`zkvm.stark.quotient.zk_quotient_chunks`,
+salted), and the PCS adds a random masking polynomial to the DEEP/FRI batch.  The
+LogUp claimed sums of the tables in ``system.blind_ring`` are blinded by engine-owned
+main columns (:func:`blind_columns`) appended to the AIR's trace before step 1.  All
+randomness comes from ``os.urandom`` (salts: a SHA-256 PRF keyed by it); the protocol
+order above is unchanged.
 """
 
 from __future__ import annotations
@@ -46,7 +52,8 @@ from zkvm.stark.quotient import (ProvingError, compute_quotient, generate_aux_tr
                                  zk_quotient_chunks)
 from zkvm.stark.system import ProvingKey, StarkSystem
 from zkvm.stark import protocol
-from zkvm.stark.zk import table_layout
+from zkvm.stark.pcs_prover import random_field
+from zkvm.stark.zk import lde_extra_log, mask_host, mask_poly_shape, table_layout
 
 
 class Timings(dict):
@@ -97,6 +104,12 @@ def prove(key, traces, public_values, params=None, debug: bool = True,
     pcs = FriPcs(params)
     tables = system.tables
     log_heights = [int(tr.shape[0]).bit_length() - 1 for tr in traces]
+    # zk: append the engine's claimed-sum blinding columns (committed with the main trace,
+    # before the LogUp challenges; docs/zero-knowledge.md)
+    if system.blind_ring:
+        blind = blind_columns(system, log_heights)
+        traces = [np.concatenate([tr, blind[t.index]], axis=1) if t.index in blind else tr
+                  for t, tr in zip(tables, traces, strict=True)]
     bound = protocol.multiplicity_bound(system, log_heights, pv)
     if bound >= P:
         raise ValueError(f"total bus multiplicity bound {bound} >= p: traces too tall")
@@ -157,8 +170,22 @@ def prove(key, traces, public_values, params=None, debug: bool = True,
             q_mats.append(q)
     with tm.phase("commit_quotient"):
         if params.zk:
-            q_root, q_data = pcs.commit_coeffs(q_mats, [lay.log_chunk for lay in layouts],
-                                               salt=True)
+            # + the DEEP/FRI masking polynomial R: 4 trailing columns of the host table's
+            # chunk matrix, else a separate last matrix (zk.mask_poly_shape / mask_host)
+            log_r, d_r = mask_poly_shape(params, log_heights, layouts)
+            r_poly = random_field((d_r, 4))
+            host = mask_host(params, log_heights, layouts)
+            heights = [lay.log_chunk for lay in layouts]
+            extras = [lde_extra_log(params, lay.log_chunk) for lay in layouts]
+            if host is None:
+                q_mats, heights, extras = q_mats + [r_poly], heights + [log_r], extras + [0]
+            else:
+                qm = q_mats[host]
+                both = np.zeros((max(qm.shape[0], d_r), qm.shape[1] + 4), dtype=np.uint32)
+                both[:qm.shape[0], :qm.shape[1]] = qm
+                both[:d_r, qm.shape[1]:] = r_poly
+                q_mats[host] = both
+            q_root, q_data = pcs.commit_coeffs(q_mats, heights, extra_log=extras, salt=True)
         else:
             q_root, q_data = pcs.commit(q_mats)
     tr_.absorb_digest("quotient_root", q_root)
@@ -173,9 +200,9 @@ def prove(key, traces, public_values, params=None, debug: bool = True,
     rounds.append((main_data, [_pts(zeta, h) for h in log_heights]))
     if aux_tables:
         rounds.append((aux_data, [_pts(zeta, log_heights[t.index]) for t in aux_tables]))
-    rounds.append((q_data, [[zeta] for _ in tables]))
+    rounds.append((q_data, [[zeta] for _ in range(len(q_data.ldes))]))
     with tm.phase("open_fri"):
-        opened, opening = pcs.open(rounds, tr_)
+        opened, opening = pcs.open(rounds, tr_, mask_in_rounds=params.zk)
     return Proof(
         params_digest=params.digest(),
         vk_digest=vk.digest,
@@ -188,6 +215,30 @@ def prove(key, traces, public_values, params=None, debug: bool = True,
         opening_proof=opening,
         zk=params.zk,
     )
+
+
+def blind_columns(system: StarkSystem, log_heights: list) -> dict:
+    """The zk blinding columns of every blinded table: ``{table index: (n, BLIND_WIDTH)}``.
+
+    Table ``t = system.blind_ring[j]`` holds its own fresh random message ``m_j``
+    (uniform in ``F_p^4``) on row 0, which it sends, and the previous ring table's
+    ``m_{j−1}`` on row ``n − 1``, which it receives (:func:`zkvm.stark.zk.
+    blind_interactions`); all other rows are zero.  The messages are fresh for every
+    proof (``os.urandom``).
+
+    Correctness (zero knowledge): each claimed sum becomes ``true_t + u_j − u_{j−1}``
+    with ``u_j = 1/(α − φ(m_j))`` uniform; the ring makes the ``u`` telescope, so an
+    inconsistent ring (a receive that matches no send) fails the global LogUp check."""
+    ring = system.blind_ring
+    msgs = random_field((len(ring), 4))
+    out = {}
+    for j, ti in enumerate(ring):
+        n = 1 << log_heights[ti]
+        cols = np.zeros((n, 4), dtype=np.uint32)
+        cols[0] = msgs[j]
+        cols[n - 1] = msgs[j - 1]
+        out[ti] = cols
+    return out
 
 
 def _pts(zeta: Ext, log_n: int) -> list:

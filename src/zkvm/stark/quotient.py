@@ -34,10 +34,12 @@ Zero-knowledge mode
 -------------------
 With ``params.zk`` the committed traces are ``f + Z_H·r`` (``n + k`` coefficients, see
 :mod:`zkvm.stark.zk`): the AIR sees the same values on ``H_n`` but the quotient has up to
-``C_Q = (d − 1)·n + d·(k − 1) + 1`` coefficients, so it is evaluated on a larger coset
-``g·H_{n·2^log_qdomain}`` (still a strided subset of the LDE coset) and returned as
-coefficients; :func:`zk_quotient_chunks` cuts it into chunks of ``c`` coefficients and
-randomises them (``Q_j' = Q_j + X^c·s_j − s_{j−1}``, which leaves ``Σ_j X^{jc} Q_j'`` = ``Q``).
+``C_Q = (d − 1)·n + d·(k − 1) + 1`` coefficients.  It is evaluated on the classic domain
+plus a few extra LDE points (:func:`_split_domain`) -- or, for short tables, on the larger
+coset ``g·H_{n·2^log_qdomain}`` (a strided subset of the LDE coset) -- and returned as
+coefficients; :func:`zk_quotient_chunks` cuts it into chunks of ``c`` coefficients (the
+last one longer, up to FRI's capacity) and randomises them (``Q_j' = Q_j + X^c·s_j −
+s_{j−1}``, which leaves ``Σ_j X^{jc} Q_j'`` = ``Q``).
 """
 
 from __future__ import annotations
@@ -45,6 +47,7 @@ from __future__ import annotations
 import os
 
 import numpy as np
+from numba import njit
 
 from zkvm.field import babybear as bb
 from zkvm.field import ext as fx
@@ -55,6 +58,7 @@ from zkvm.stark.evaluate import ExtScalar, NumpyAlgebra, broadcast_base, broadca
 from zkvm.stark.logup import denominator_expr
 
 CHUNK_ROWS = 1 << 15
+_P64 = np.uint64(P)
 
 
 class ProvingError(RuntimeError):
@@ -69,35 +73,59 @@ class ProvingError(RuntimeError):
 def generate_aux_trace(table, main: np.ndarray, pre, public, alpha, beta):
     """LogUp helper and running-sum columns of one table.
 
+    ``main`` is the *committed* main trace (with the blinding columns of a blinded
+    table, :attr:`TableInfo.committed_width`).
+
     Returns ``(aux_base, claimed_sum)``: ``aux_base`` is ``(n, 4·(G+1))`` uint32 (extension
     columns as 4 base columns each), ``claimed_sum`` a (4,) uint32 array (= last row of
     the running sum).  All rows at once: the denominators ``α − φ_k`` of all interactions
     are inverted together with one batch inversion.
     """
     layout = table.layout
-    its = table.compiled.interactions
+    its = table.interactions  # AIR interactions, then the zk blinding ones
     n = main.shape[0]
     alg = NumpyAlgebra()
     ch = [alpha.to_array(), beta.to_array()]
     leaf = trace_leaf(main, pre, public, challenges=ch)
     dens = [denominator_expr(it) for it in its]
     mults = [it.multiplicity for it in its]
-    vals = sym.evaluate(dens + mults, leaf, alg)
-    den = np.stack([broadcast_ext(v, n) for v in vals[:len(its)]])  # (K, n, 4)
+    K = len(its)
+    # Only rows with a non-zero multiplicity contribute: evaluate and invert those
+    # denominators only (padding rows; the zk blinding interaction's two rows).
+    # Correctness: on a row where m_k = 0 the helper constraint holds for
+    # h = Σ_{l: m_l ≠ 0} s_l m_l / d_l whatever d_k is.
+    ms = [broadcast_base(v, n) for v in sym.evaluate(mults, leaf, alg)]
+    nzs = [np.flatnonzero(m) for m in ms]
+    dense = [k for k in range(K) if 2 * len(nzs[k]) > n]
+    dsel: list = [None] * K
+    for k, v in zip(dense, sym.evaluate([dens[k] for k in dense], leaf, alg)):
+        dsel[k] = broadcast_ext(v, n)[nzs[k]]
+    for k in range(K):
+        if dsel[k] is None and not len(nzs[k]):
+            dsel[k] = np.zeros((0, 4), dtype=np.uint32)
+        elif dsel[k] is None:  # sparse: evaluate on the contributing rows only
+            rows = nzs[k]
+            v = sym.evaluate([dens[k]], _rows_leaf(main, pre, public, ch, rows, n), alg)[0]
+            dsel[k] = broadcast_ext(v, len(rows))
     try:
-        inv = fx.ext_inv(den.reshape(-1, 4)).reshape(den.shape)
+        flat = fx.ext_inv(np.concatenate(dsel).reshape(-1, 4)) if sum(map(len, nzs)) else \
+            np.zeros((0, 4), dtype=np.uint32)
     except ZeroDivisionError:
         raise ProvingError(f"{table.name}: a LogUp denominator α − φ is zero; "
                            "resample by changing the statement") from None
+    offs = np.cumsum([0] + [len(z) for z in nzs])
     g_count = len(layout.groups)
     aux = np.zeros((n, g_count + 1, 4), dtype=np.uint32)
     for g, idx in enumerate(layout.groups):
         acc = np.zeros((n, 4), dtype=np.uint32)
         for k in idx:
-            m = broadcast_base(vals[len(its) + k], n)
+            nz = nzs[k]
+            if not len(nz):
+                continue
+            m = ms[k][nz]
             if its[k].sign < 0:
                 m = bb.neg(m)
-            acc = fx.ext_add(acc, fx.ext_mul_base(inv[k], m))
+            acc[nz] = fx.ext_add(acc[nz], fx.ext_mul_base(flat[offs[k]:offs[k + 1]], m))
         aux[:, g, :] = acc
     rowsum = aux[:, :g_count, :].astype(np.uint64).sum(axis=1) % P  # (n, 4)
     # prefix sums: values < 2^31, n <= 2^24 -> partial sums < 2^55, no overflow
@@ -105,6 +133,37 @@ def generate_aux_trace(table, main: np.ndarray, pre, public, alpha, beta):
     aux[:, g_count, :] = running.astype(np.uint32)
     claimed = aux[-1, g_count, :].copy()
     return fx.ext_to_base_columns(aux), claimed
+
+
+def _rows_leaf(main, pre, public, challenges, rows: np.ndarray, n: int):
+    """Leaf resolver like :func:`~zkvm.stark.evaluate.trace_leaf` restricted to the trace
+    rows ``rows`` (``main_next`` of row ``i`` is row ``(i + 1) mod n``), for the
+    denominators of sparse interactions (no aux, no claimed sum)."""
+    nxt = (rows + 1) % n
+
+    def leaf(node):
+        kind, i = node.value
+        if kind == "main":
+            return main[rows, i]
+        if kind == "main_next":
+            return main[nxt, i]
+        if kind == "pre":
+            return pre[rows, i]
+        if kind == "pre_next":
+            return pre[nxt, i]
+        if kind == "public":
+            return int(public[i])
+        if kind == "is_first_row":
+            return (rows == 0).astype(np.uint32)
+        if kind == "is_last_row":
+            return (rows == n - 1).astype(np.uint32)
+        if kind == "is_transition":
+            return (rows != n - 1).astype(np.uint32)
+        if kind == "challenge":
+            return ExtScalar(challenges[i])
+        raise ProvingError(f"unknown leaf {kind} in a LogUp denominator")  # pragma: no cover
+
+    return leaf
 
 
 # ---------------------------------------------------------------------------------
@@ -139,7 +198,7 @@ def selectors_on_coset(log_n: int, log_q: int):
 
 def compute_quotient(table, log_n: int, main_lde, pre_lde, aux_lde, log_blowup: int,
                      public, challenges, claimed_sum, alpha, method: str | None = None,
-                     layout=None):
+                     layout=None, split: bool = True):
     """Quotient chunks of one table as an ``(n, 4·2^k)`` matrix of evaluations over H_n.
 
     ``layout``: a :class:`zkvm.stark.zk.TableLayout`; when it says ``coeff_chunks`` (zk
@@ -153,11 +212,26 @@ def compute_quotient(table, log_n: int, main_lde, pre_lde, aux_lde, log_blowup: 
     :mod:`zkvm.stark.kernels`; ``"numba"`` is accepted as an alias) or ``"numpy"`` (the
     DAG evaluated node by node, the reference); ``$ZKVM_QUOTIENT`` overrides the default.
     Both give identical outputs.
+
+    ``split`` (zk mode): when ``C_Q`` exceeds the classic domain ``n·2^log_quotient_chunks``
+    by at most ``n`` and the LDE is larger than that domain, the quotient is evaluated on
+    the classic domain plus ``M ≥ excess`` extra LDE points (:func:`_split_domain`)
+    instead of on ``g·H_{n·2^log_qdomain}``: about half the constraint evaluations of a
+    tall degree-3 table.  Same coefficients either way (``split=False`` forces the full
+    domain; tests compare the two).
     """
     method = method or os.environ.get("ZKVM_QUOTIENT") or "bytecode"
     if method not in ("bytecode", "numba", "numpy"):
         raise ValueError(f"unknown quotient method {method!r}")
     coeff_out = layout is not None and layout.coeff_chunks
+    if coeff_out and split and method != "numpy" and layout.quotient_coeffs:
+        n = 1 << log_n
+        n_std = n << table.log_quotient_chunks
+        excess = layout.quotient_coeffs - n_std
+        rows = main_lde.shape[0]
+        if 0 < excess <= n and rows % n_std == 0 and rows > n_std:
+            return _split_domain(table, log_n, main_lde, pre_lde, aux_lde, public,
+                                 challenges, claimed_sum, alpha, excess)
     log_q = table.log_quotient_chunks if layout is None else layout.log_qdomain
     n = 1 << log_n
     N = n << log_q
@@ -244,32 +318,131 @@ def compute_quotient(table, log_n: int, main_lde, pre_lde, aux_lde, log_blowup: 
     return nttmod.coset_intt(out, GENERATOR) if coeff_out else _split_chunks(out, n, log_q)
 
 
+@njit(cache=True)
+def _fold(coef, M, hm):
+    """Residues of the column polynomials ``coef`` ``(D, w)`` modulo ``X^M − hm``:
+    ``out[s] = Σ_b coef[b·M + s]·hm^b`` (``(M, w)`` uint32)."""
+    D, w = coef.shape
+    out = np.zeros((M, w), dtype=np.uint64)
+    pw = np.uint64(1)
+    for blk in range(0, D, M):
+        for s in range(min(M, D - blk)):
+            for c in range(w):
+                out[s, c] = (out[s, c] + np.uint64(coef[blk + s, c]) * pw) % _P64
+        pw = pw * np.uint64(hm) % _P64
+    return out.astype(np.uint32)
+
+
+def _split_domain(table, log_n, main_lde, pre_lde, aux_lde, public, challenges,
+                  claimed_sum, alpha, excess):
+    """Quotient coefficients from the classic domain plus ``M`` extra LDE points.
+
+    Math: let ``N = n·2^log_quotient_chunks`` and ``D = g·H_N`` (the classic quotient
+    domain: LDE rows ``0, s, 2s, …`` with ``s = N_lde / N ≥ 2``), ``V = X^N − g^N``
+    (vanishes on ``D``), ``deg Q < N + excess`` with ``excess ≤ M = 2^⌈log2 excess⌉ ≤ n``.
+    Write ``Q = R + V·Q_hi`` with ``deg R < N``, ``deg Q_hi < M``.
+
+    1. ``R`` is the interpolant of ``Q`` on ``D``: evaluate the constraints there (the
+       usual kernel) and coset-iNTT.
+    2. ``E = h·H_M`` with ``h = g·ω_{N_lde}``: the LDE rows ``1 + i·N_lde/M``, whose
+       "next" points ``x·ω_n`` are the rows ``+ N_lde/n``; both are gathered from the
+       committed LDEs (no recomputation).  The constraints there give
+       ``Q(x) = C(x)/Z_H(x)`` and ``Q_hi(x) = (Q(x) − R(x))/V(x)``; ``M`` values
+       determine ``Q_hi`` (size-``M`` coset iNTT).
+
+    Correctness: on ``E``, ``x^n = (g·ω_{N_lde})^n ≠ 1`` (the LDE coset misses ``H_n``)
+    and ``x^N = g^N·ω_s ≠ g^N`` (``ω_s`` a primitive ``s``-th root of unity, ``s ≥ 2``),
+    both constant because ``M | n``; so ``Z_H`` and ``V`` are non-zero constants there.
+    For an honest prover ``Q`` is a polynomial with fewer than ``N + excess``
+    coefficients and the result equals the full-domain interpolation (tested); for a
+    cheating one the verifier rejects either way.
+    """
+    from zkvm.stark.kernels import evaluate_quotient
+
+    n = 1 << log_n
+    log_q = table.log_quotient_chunks
+    N = n << log_q
+    rows = main_lde.shape[0]
+    log_m = max(0, (excess - 1).bit_length())
+    M = 1 << log_m
+    stride = rows // N
+    cons = table.all_constraints
+    exprs = [c.expr for c in cons]
+    apows = fx.ext_powers(alpha.to_array(), len(cons))
+    # 1. classic domain
+    _, zh_inv, first, last, trans = selectors_on_coset(log_n, log_q)
+    out = np.empty((N, 4), dtype=np.uint32)
+    evaluate_quotient(exprs, main_lde, pre_lde, aux_lde, public, challenges, claimed_sum,
+                      apows, first, last, trans, zh_inv, 1 << log_q, stride, out)
+    R = nttmod.coset_intt(out, GENERATOR)  # (N, 4)
+    # 2. extra points: rows [0, M) are x_i (LDE row 1 + i·rows/M), rows [M, 2M) x_i·ω_n
+    idx = 1 + np.arange(M, dtype=np.int64) * (rows // M)
+    idx = np.concatenate([idx, (idx + rows // n) % rows])
+    mats = [None if m is None else np.ascontiguousarray(m[idx])
+            for m in (main_lde, pre_lde, aux_lde)]
+    w_lde = bb.two_adic_generator(rows.bit_length() - 1)
+    h = GENERATOR * w_lde % P
+    x = bb.powers(bb.two_adic_generator(log_m) if log_m else 1, M, h)
+    zh = (bb.pow_scalar(h, n) - 1) % P  # Z_H(x) on E
+    w_n = bb.two_adic_generator(log_n)
+    w_inv = bb.inv_scalar(w_n)
+    base = zh * bb.inv_scalar(n) % P
+    sel_first = np.zeros(2 * M, dtype=np.uint32)
+    sel_last = np.zeros(2 * M, dtype=np.uint32)
+    sel_first[:M] = bb.mul(bb.batch_inverse(bb.sub(x, 1)), base)
+    sel_last[:M] = bb.mul(bb.batch_inverse(bb.sub(x, w_inv)), base * w_inv % P)
+    sel_trans = bb.sub(1, sel_last)
+    zh_inv_e = np.full(M, bb.inv_scalar(zh), dtype=np.uint32)
+    out_e = np.empty((2 * M, 4), dtype=np.uint32)
+    evaluate_quotient(exprs, mats[0], mats[1], mats[2], public, challenges, claimed_sum,
+                      apows, sel_first, sel_last, sel_trans, zh_inv_e, M, 1, out_e,
+                      threads=1)
+    r_e = nttmod.coset_eval_coeffs(_fold(np.ascontiguousarray(R), M, bb.pow_scalar(h, M)),
+                                   log_m, h)
+    gN = bb.pow_scalar(GENERATOR, N)
+    v_inv = bb.inv_scalar((bb.pow_scalar(h, N) - gN) % P)
+    q_hi = nttmod.coset_intt(fx.ext_mul_base(fx.ext_sub(out_e[:M], r_e),
+                                             np.full(M, v_inv, dtype=np.uint32)), h)
+    Q = np.zeros((N + M, 4), dtype=np.int64)
+    Q[:N] = R
+    Q[:M] = (Q[:M] - np.int64(gN) * q_hi.astype(np.int64)) % P
+    Q[N:] = q_hi
+    return Q.astype(np.uint32)
+
+
 def zk_quotient_chunks(coeffs: np.ndarray, layout, k: int) -> np.ndarray:
-    """Randomised quotient chunks (zk mode) as one ``(c + k, 4·m)`` coefficient matrix.
+    """Randomised quotient chunks (zk mode) as one ``(rows, 4·m)`` coefficient matrix.
 
     ``coeffs``: the quotient's coefficients ``(M, 4)`` (extension-valued, as returned by
     :func:`compute_quotient` with a zk layout); ``c = 2^layout.log_chunk``,
-    ``m = layout.num_chunks``.  Chunk ``j`` is ``Q_j' = Q_j + X^c·s_j − s_{j−1}`` with
-    ``Q_j`` the coefficients ``[j·c, (j+1)·c)`` and fresh random extension polynomials
-    ``s_0..s_{m−2}`` of ``k`` coefficients (``s_{−1} = s_{m−1} = 0``), so
-    ``Σ_j X^{jc} Q_j' = Σ_j X^{jc} Q_j = Q`` and the verifier's identity at ζ is
-    unchanged, while each chunk's openings are uniformly random (docs/zero-knowledge.md).
-    Coefficients at index ``≥ m·c`` are dropped: they are zero for an honest quotient
-    (a cheating prover's proof then fails the check at ζ)."""
+    ``m = layout.num_chunks``.  Chunk ``j < m − 1`` is ``Q_j' = Q_j + X^c·s_j − s_{j−1}``
+    with ``Q_j`` the coefficients ``[j·c, (j+1)·c)``; the last chunk takes all remaining
+    coefficients ``[(m−1)·c, M)`` (it may be longer than ``c``, up to the layout's chunk
+    capacity) minus ``s_{m−2}``.  ``s_0..s_{m−2}`` are fresh random extension
+    polynomials of ``k`` coefficients (``s_{−1} = 0``), so ``Σ_j X^{jc} Q_j' = Q`` and the
+    verifier's identity at ζ is unchanged, while each chunk's openings are uniformly
+    random (docs/zero-knowledge.md).  ``coeffs`` is first cut to ``layout.quotient_coeffs
+    = C_Q`` rows (the rest is zero for an honest quotient; dropping it makes a cheating
+    prover fail the identity at ζ).  ``rows = max(c + k, C_Q − (m−1)·c, k)`` (zero
+    padded), at most the layout's chunk capacity, so FRI accepts every chunk."""
     from zkvm.stark.pcs_prover import random_field
 
     c = 1 << layout.log_chunk
     m = layout.num_chunks
-    q = np.zeros((m * c, 4), dtype=np.int64)
-    take = min(m * c, coeffs.shape[0])
-    q[:take] = coeffs[:take]
-    out = np.zeros((c + k, m, 4), dtype=np.int64)
-    out[:c] = q.reshape(m, c, 4).transpose(1, 0, 2)
+    if layout.quotient_coeffs:  # beyond C_Q an honest quotient is zero: drop
+        coeffs = coeffs[:layout.quotient_coeffs]
+    M = coeffs.shape[0]
+    tail = max(0, M - (m - 1) * c)
+    rows = max(c + k if m > 1 else 0, tail, k, 1)
+    out = np.zeros((rows, m, 4), dtype=np.int64)
+    for j in range(m - 1):
+        out[:c, j] = coeffs[j * c:(j + 1) * c]
+    out[:tail, m - 1] = coeffs[(m - 1) * c:]
     for j in range(m - 1):
         s = random_field((k, 4)).astype(np.int64)
         out[c:c + k, j] = (out[c:c + k, j] + s) % P
         out[:k, j + 1] = (out[:k, j + 1] - s) % P
-    return np.ascontiguousarray(out.reshape(c + k, 4 * m).astype(np.uint32))
+    return np.ascontiguousarray(out.reshape(rows, 4 * m).astype(np.uint32))
 
 
 def _split_chunks(out, n, log_q):

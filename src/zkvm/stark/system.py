@@ -5,6 +5,12 @@ AIR once (constraint degrees, names and bus widths are checked here, with
 :class:`~zkvm.stark.air.AirDefinitionError` naming the offending constraint), builds the
 LogUp layout of each table, and decides each table's quotient split.
 
+In zk mode the tables with interactions (when there are at least two) get the engine's
+LogUp claimed-sum blinding (:func:`zkvm.stark.zk.blind_ring`): 4 engine columns appended
+to the committed main trace (:attr:`TableInfo.committed_width`) and two interactions on
+the reserved ``zk_blind`` bus (:attr:`TableInfo.interactions`); the AIR's own column
+layout, ``main_width`` and ``compiled.interactions`` are unchanged.
+
 ``setup()`` commits the preprocessed (fixed) traces and returns
 ``(ProvingKey, VerifyingKey)``.  The verifying key's :attr:`VerifyingKey.digest` binds
 everything the verifier relies on -- parameters, public-value count, every table's name,
@@ -35,13 +41,14 @@ from zkvm.stark import symbolic as sym
 from zkvm.stark.air import Air, AirDefinitionError, Bus, CompiledAir, Constraint
 from zkvm.stark.logup import LogUpLayout, build_layout
 from zkvm.stark.params import StarkParams
+from zkvm.stark.zk import BLIND_BUS, BLIND_WIDTH, blind_interactions, blind_ring
 
 #: Largest supported trace height (log2).  Also bounded by TWO_ADICITY − log_blowup.
 MAX_LOG_HEIGHT = 24
 #: Smallest trace height (log2): the row selectors need first ≠ last row.
 MIN_LOG_HEIGHT = 1
 
-_VK_TAG = b"zkvm/stark-vk/v1"
+_VK_TAG = b"zkvm/stark-vk/v2"
 
 
 @dataclass
@@ -58,6 +65,10 @@ class TableInfo:
     log_quotient_chunks: int               # quotient split into 2^k chunks of degree < n
     pre_trace: np.ndarray | None = None
     pre_log_height: int | None = None
+    #: zk claimed-sum blinding: position of this table in the blinding ring (None: not
+    #: blinded).  A blinded table's committed main trace has BLIND_WIDTH more columns.
+    blind_pos: int | None = None
+    blind_its: list = field(default_factory=list)
 
     @property
     def name(self) -> str:
@@ -65,7 +76,20 @@ class TableInfo:
 
     @property
     def main_width(self) -> int:
+        """Width of the trace the AIR defines (what callers pass to ``prove``)."""
         return self.air.columns.width
+
+    @property
+    def committed_width(self) -> int:
+        """Width of the committed main trace: the AIR's columns, then (blinded tables
+        only) the engine's BLIND_WIDTH blinding columns."""
+        return self.main_width + (BLIND_WIDTH if self.blind_pos is not None else 0)
+
+    @property
+    def interactions(self) -> list:
+        """The AIR's interactions followed by the engine's blinding interactions (the
+        list the LogUp layout, the aux trace and the verifier use)."""
+        return list(self.compiled.interactions) + list(self.blind_its)
 
     @property
     def pre_width(self) -> int:
@@ -124,6 +148,10 @@ class StarkSystem:
         known: set[str] = set()
         buses: dict[int, Bus] = {}
         self.tables: list[TableInfo] = []
+        compiled_all = [air.compile() for air in self.airs]
+        ring = blind_ring(params, [len(c.interactions) for c in compiled_all])
+        #: tables whose claimed sums are blinded, in ring order (docs/zero-knowledge.md)
+        self.blind_ring = ring
         for i, air in enumerate(self.airs):
             if air.max_degree > params.max_constraint_degree:
                 raise AirDefinitionError(
@@ -131,13 +159,19 @@ class StarkSystem:
                     f"params.max_constraint_degree {params.max_constraint_degree}")
             if air.max_degree < 2:
                 raise AirDefinitionError(f"{air.name}: max_degree must be >= 2")
-            compiled = air.compile()
+            compiled = compiled_all[i]
             for it in compiled.interactions:
+                if it.bus.id == BLIND_BUS.id:
+                    raise AirDefinitionError(
+                        f"{air.name}.{it.name}: bus id {BLIND_BUS.id} is reserved for the "
+                        f"engine's zk blinding bus")
                 prev = buses.setdefault(it.bus.id, it.bus)
                 if prev != it.bus:
                     raise AirDefinitionError(
                         f"bus id {it.bus.id} used for both {prev} and {it.bus}")
-            layout = build_layout(air.name, compiled, air.max_degree)
+            blind_pos = ring.index(i) if i in ring else None
+            blind_its = [] if blind_pos is None else blind_interactions(air.columns.width)
+            layout = build_layout(air.name, compiled, air.max_degree, tuple(blind_its))
             all_names = [f"{air.name}.{c.name}" for c in compiled.constraints + layout.constraints]
             known.update(all_names)
             air_c = [c for c in compiled.constraints if f"{air.name}.{c.name}" not in self.disabled]
@@ -158,7 +192,7 @@ class StarkSystem:
                     raise AirDefinitionError(f"{air.name}: preprocessed trace not canonical")
                 pre_log = h.bit_length() - 1
             self.tables.append(TableInfo(i, air, compiled, layout, air_c, lu_c, degree, logq,
-                                         pre, pre_log))
+                                         pre, pre_log, blind_pos, blind_its))
         unknown = self.disabled - known
         if unknown:
             raise AirDefinitionError(f"mutant: unknown constraints {sorted(unknown)}")
@@ -231,16 +265,17 @@ class StarkSystem:
         put_u32(self.num_public_values, len(self.tables))
         for t in self.tables:
             put_bytes(t.name.encode())
-            put_u32(t.main_width, t.pre_width, t.aux_width,
+            put_u32(t.committed_width, t.pre_width, t.aux_width,
                     0xFFFFFFFF if t.pre_log_height is None else t.pre_log_height,
-                    t.degree, t.log_quotient_chunks, len(t.layout.groups))
+                    t.degree, t.log_quotient_chunks, len(t.layout.groups),
+                    0xFFFFFFFF if t.blind_pos is None else t.blind_pos)
             for g in t.layout.groups:
                 put_u32(len(g), *g)
             cons = t.all_constraints
             put_u32(len(t.air_constraints), len(cons))
             for c in cons:
                 put_bytes(c.name.encode())
-            its = t.compiled.interactions
+            its = t.interactions  # AIR + engine blinding interactions
             put_u32(len(its))
             exprs = [c.expr for c in cons]
             for it in its:

@@ -23,7 +23,7 @@ from zkvm.stark.logup import public_fingerprint
 from zkvm.stark.pcs_verifier import verify as pcs_verify
 from zkvm.stark.proof import Proof
 from zkvm.stark.system import MIN_LOG_HEIGHT, StarkSystem, VerifyingKey
-from zkvm.stark.zk import table_layout
+from zkvm.stark.zk import mask_host, mask_poly_shape, table_layout
 
 _XPOW = [Ext.ONE, Ext.X, Ext.X * Ext.X, Ext.X * Ext.X * Ext.X]
 
@@ -127,14 +127,22 @@ def verify(vk, proof, public_values, params=None) -> VerifyResult:
     if pre_tables:
         expected.append(("preprocessed", vk.pre_root,
                          [(t, hs[t.index], t.pre_width, 2) for t in pre_tables]))
-    expected.append(("main", proof.main_root, [(t, hs[t.index], t.main_width, 2) for t in tables]))
+    expected.append(("main", proof.main_root,
+                     [(t, hs[t.index], t.committed_width, 2) for t in tables]))
     if aux_tables:
         expected.append(("aux", proof.aux_root,
                          [(t, hs[t.index], t.aux_width, 2) for t in aux_tables]))
     # quotient chunks: matrices of height 2^log_chunk (= n without zk)
-    expected.append(("quotient", proof.quotient_root,
-                     [(t, layouts[t.index].log_chunk, 4 * layouts[t.index].num_chunks, 1)
-                      for t in tables]))
+    # zk: + the DEEP/FRI masking polynomial R (4 base columns, opened at ζ), trailing
+    # columns of the host table's chunk matrix or a separate last matrix
+    host = mask_host(params, hs, layouts)
+    q_mats = [(t, layouts[t.index].log_chunk,
+               4 * layouts[t.index].num_chunks + (4 if t.index == host else 0), 1)
+              for t in tables]
+    if params.zk and host is None:
+        log_r, _ = mask_poly_shape(params, hs, layouts)
+        q_mats.append((None, log_r, 4, 1))
+    expected.append(("quotient", proof.quotient_root, q_mats))
     if len(proof.opened) != len(expected):
         raise ShapeError(f"step 8: {len(proof.opened)} opened rounds, expected {len(expected)}")
     for (rname, _, mats), got in zip(expected, proof.opened, strict=True):
@@ -142,10 +150,11 @@ def verify(vk, proof, public_values, params=None) -> VerifyResult:
             raise ShapeError(f"step 8: round {rname}: {len(got)} matrices, expected {len(mats)}")
         for (t, _, w, npts), g in zip(mats, got, strict=True):
             if len(g) != npts or any(len(v) != w for v in g):
-                raise ShapeError(f"step 8: round {rname}, table {t.name}: wrong opening shape")
+                what = "masking polynomial" if t is None else f"table {t.name}"
+                raise ShapeError(f"step 8: round {rname}, {what}: wrong opening shape")
 
     # Step 9: constraints at ζ equal quotient(ζ)·Z_H(ζ), per table.
-    opened = {name: dict(zip([m[0].index for m in mats], got, strict=True))
+    opened = {name: {m[0].index: g for m, g in zip(mats, got, strict=True) if m[0] is not None}
               for (name, _, mats), got in zip(expected, proof.opened, strict=True)}
     claimed = {t.index: s for t, s in zip(aux_tables, proof.claimed_sums, strict=True)}
     for t in tables:
@@ -169,15 +178,17 @@ def verify(vk, proof, public_values, params=None) -> VerifyResult:
                             "interactions != 0)")
 
     # Step 11: PCS opening proof (absorbs the opened values, then FRI).  In zk mode the
-    # witness commitments (main, aux, quotient) are salted; the preprocessed one is not.
+    # witness commitments (main, aux, quotient) are salted; the preprocessed one is not;
+    # the DEEP masking polynomial is in the quotient commitment (zk.mask_host).
     rounds = []
     for (rname, root, mats), got in zip(expected, proof.opened, strict=True):
         entries = []
         for (t, log_h, w, npts), vals in zip(mats, got, strict=True):
             pts = [zeta] if npts == 1 else [zeta, zeta * Ext.from_base(two_adic_generator(log_h))]
-            entries.append((log_h, w, list(zip(pts, vals, strict=True))))
+            entry = (log_h, w, list(zip(pts, vals, strict=True)))
+            entries.append(entry if t is not None else entry + (0,))  # R: no LDE growth
         rounds.append((root, entries, params.zk and rname != "preprocessed"))
-    pcs_verify(params, rounds, proof.opening_proof, tr)
+    pcs_verify(params, rounds, proof.opening_proof, tr, mask_in_rounds=params.zk)
     return VerifyResult(params.zk, params.security_bits())
 
 

@@ -8,9 +8,10 @@ used.  The protocol and the argument are in docs/zero-knowledge.md; in short:
   with ``r`` random of ``k = params.zk_mask_len()`` coefficients: ``n + k`` coefficients;
 * the quotient ``Q = C(f')/Z_H`` of the masked traces has at most
   ``C_Q = (d − 1)·n + d·(k − 1) + 1`` coefficients (``d`` the table's constraint degree);
-  it is cut into ``m = ⌈C_Q / n⌉`` chunks of ``n`` coefficients, randomised by the
+  it is cut into ``m`` chunks of ``n`` coefficients, the last one taking the remainder
+  (up to FRI's capacity ``≈ n·(1 + 2^-lf)``, :func:`chunk_capacity`), randomised by the
   "chunks summing to zero" trick (``Q_j' = Q_j + X^n s_j − s_{j−1}``), so every committed
-  quotient chunk also has at most ``n + k`` coefficients;
+  quotient chunk has at most ``n + k`` coefficients, the last at most the capacity;
 * FRI tests every input of LDE log-size ``L`` against degree ``F·2^(L − L_f)`` with
   ``F = 2^lf + 1`` (:meth:`StarkParams.fri_final_shape`) and ``L_f = lf + log_blowup``.
 
@@ -25,6 +26,11 @@ classic layout: ``e = 0``, ``2^log_quotient_chunks`` chunks.
 ``e`` depends only on ``(params, log n)``, so every commitment of a table (preprocessed,
 main, aux, quotient) gets the same LDE size without the PCS knowing about tables: the
 PCS applies :func:`lde_extra_log` by default.
+
+Also here (statement-level, shared by both sides): the DEEP masking polynomial's shape
+(:func:`mask_poly_shape`, :func:`mask_host`; it is committed in the quotient commitment)
+and the LogUp claimed-sum blinding ring (:func:`blind_ring`, :func:`blind_interactions`;
+docs/zero-knowledge.md, "Blinding the claimed sums").
 """
 
 from __future__ import annotations
@@ -32,10 +38,55 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from zkvm.field.babybear import TWO_ADICITY
+from zkvm.stark import symbolic as sym
+from zkvm.stark.air import Bus, Interaction
 
 from .params import StarkParams
 
-__all__ = ["TableLayout", "table_layout", "quotient_coeff_count", "lde_extra_log"]
+__all__ = ["TableLayout", "table_layout", "quotient_coeff_count", "lde_extra_log",
+           "chunk_capacity", "mask_poly_shape", "mask_host",
+           "BLIND_BUS", "BLIND_WIDTH", "blind_ring", "blind_interactions"]
+
+# ---------------------------------------------------------------------------------
+# LogUp claimed-sum blinding (docs/zero-knowledge.md, "Blinding the claimed sums")
+
+#: The engine's bus for claimed-sum blinding; reserved (an AIR may not use this id).
+BLIND_BUS = Bus(id=0xFFFF, name="zk_blind", width=4)
+#: Engine-owned main columns appended to a blinded table's trace (the message ``m``).
+BLIND_WIDTH = 4
+
+
+def blind_ring(params: StarkParams, interaction_counts: list) -> list:
+    """Indices of the tables whose LogUp claimed sums are blinded, in ring order.
+
+    ``interaction_counts[i]``: number of AIR interactions of table ``i``.  Only tables
+    with interactions have a claimed sum; with fewer than two of them there is nothing
+    to blind (a lone claimed sum equals minus the public interactions' sum, which the
+    verifier computes itself), so the ring is empty.  Empty without zk.  A function of
+    the statement only, so prover and verifier agree.
+    """
+    if not params.zk:
+        return []
+    ring = [i for i, c in enumerate(interaction_counts) if c]
+    return ring if len(ring) >= 2 else []
+
+
+def blind_interactions(air_width: int) -> list:
+    """The engine interaction of a blinded table whose AIR has ``air_width`` main
+    columns: the blind message ``m`` lives in main columns ``air_width..air_width+3`` and
+    goes on the bus with multiplicity ``is_first_row − is_last_row``: the table **sends**
+    row 0 (its own ``m_j``) and **receives** row ``n − 1`` (the previous ring table's
+    ``m_{j−1}``).  Other rows are zero and do not interact.  One interaction (one
+    denominator) instead of a send and a receive: it often fits in the AIR's last LogUp
+    helper group, and costs the quotient one fingerprint per row.
+
+    Correctness: the messages carry the reserved bus id (constant term of the
+    fingerprint), so they can only cancel each other, never an AIR message; their
+    multiplicities are therefore left out of the overflow bound (``max_multiplicity``
+    None).  The columns are in the *main* trace, committed before α, β are drawn."""
+    vals = tuple(sym.var("main", air_width + j) for j in range(BLIND_WIDTH))
+    mult = sym.var("is_first_row", 0) - sym.var("is_last_row", 0)
+    return [Interaction("zk.blind", BLIND_BUS, vals, mult, +1, None)]
 
 
 @dataclass(frozen=True)
@@ -51,6 +102,8 @@ class TableLayout:
                   4 chunks (a quotient of ``C_Q`` coefficients, ``c ≥ C_Q / 4``).
     coeff_chunks: True in zk mode: chunks are committed from coefficients (degree may
                   exceed n); False: chunks are evaluations over ``H_n`` (degree < n).
+    quotient_coeffs: zk mode: ``C_Q``, the coefficient count of an honest quotient (the
+                  prover drops any coefficient beyond it); 0 without zk.
     """
 
     extra_log: int
@@ -58,6 +111,7 @@ class TableLayout:
     num_chunks: int
     coeff_chunks: bool
     log_chunk: int
+    quotient_coeffs: int = 0
 
 
 def _ceil_log2(x: int) -> int:
@@ -93,14 +147,69 @@ def lde_extra_log(params: StarkParams, log_n: int) -> int:
     return e
 
 
+def chunk_capacity(params: StarkParams, log_chunk: int) -> int:
+    """Largest coefficient count FRI accepts for a quotient chunk committed as a matrix of
+    height ``2^log_chunk``: ``F·2^(log_chunk + e − lf)`` with ``e = lde_extra_log(params,
+    log_chunk)`` (zk mode only)."""
+    lf, extra = params.fri_final_shape()
+    e = lde_extra_log(params, log_chunk)
+    return ((1 << lf) + extra) << (log_chunk + e - lf)
+
+
 def table_layout(params: StarkParams, log_n: int, degree: int,
                  log_quotient_chunks: int) -> TableLayout:
     """The layout of a table (see the module docstring).  ``degree`` and
     ``log_quotient_chunks`` are the table's (``TableInfo.degree`` / ``.log_quotient_chunks``).
+
+    zk chunk count: chunks ``0..m−2`` hold ``c`` coefficients of ``Q`` (plus ``k`` mask
+    coefficients, within FRI's capacity by condition (c)); the last chunk holds the
+    remaining ``C_Q − (m−1)·c`` coefficients, which may exceed ``c`` up to the chunk
+    capacity :func:`chunk_capacity` (``≈ c·(1 + 2^-lf)``).  So ``m`` is the smallest
+    count with ``C_Q − (m−1)·c ≤ capacity``: for tall degree-3 tables ``m = 2`` (as
+    without zk) although ``C_Q = 2n + 3(k − 1) + 1 > 2n``.
     """
     if not params.zk:
         return TableLayout(0, log_quotient_chunks, 1 << log_quotient_chunks, False, log_n)
     cq = quotient_coeff_count(log_n, degree, params.zk_mask_len())
     log_qd = max(0, _ceil_log2(cq) - log_n)
     lc = max(log_n, _ceil_log2(cq) - 2)
-    return TableLayout(lde_extra_log(params, log_n), log_qd, -(-cq >> lc), True, lc)
+    c = 1 << lc
+    cap = chunk_capacity(params, lc)
+    m = 1 + max(0, -(-(cq - cap) // c))
+    return TableLayout(lde_extra_log(params, log_n), log_qd, m, True, lc, cq)
+
+
+def mask_poly_shape(params: StarkParams, log_heights: list, layouts: list) -> tuple[int, int]:
+    """``(log_height, D)`` of the DEEP/FRI masking polynomial ``R`` of a STARK proof (zk).
+
+    ``R`` is one extension column with ``D = F·2^(L0 − lb − lf)`` random coefficients,
+    FRI's degree bound for the largest LDE ``2^L0`` among all committed matrices (traces
+    of height ``2^log_h`` with ``e = layout.extra_log``, quotient chunks of height
+    ``2^log_chunk``), as a matrix of height ``2^(L0 − lb)`` with no extra LDE growth.
+    The STARK prover commits it inside the quotient commitment (:func:`mask_host`): one
+    tree and one Merkle path per query less than a separate mask round."""
+    lb = params.log_blowup
+    logs = []
+    for h, lay in zip(log_heights, layouts, strict=True):
+        logs.append(h + lb + lay.extra_log)
+        logs.append(lay.log_chunk + lb + lde_extra_log(params, lay.log_chunk))
+    L0, Lmin = max(logs), min(logs)
+    lf, extra = params.fri_final_shape()
+    lf = min(lf, Lmin - lb)
+    return L0 - lb, ((1 << lf) + extra) << (L0 - lb - lf)
+
+
+def mask_host(params: StarkParams, log_heights: list, layouts: list) -> int | None:
+    """The table whose quotient-chunk matrix also carries the DEEP masking polynomial
+    ``R`` as 4 extra trailing columns: the first table whose chunk LDE is the largest
+    committed LDE ``2^L0`` (then ``R``'s ``D = F·2^(L0 − lb − lf)`` coefficients are exactly
+    that matrix's FRI capacity).  One matrix instead of two of the same height saves the
+    Merkle tree's concatenation of them (a copy of both) and a transform call.  ``None``
+    (zk off, or no chunk matrix at ``L0``): ``R`` is a separate last matrix."""
+    if not params.zk:
+        return None
+    log_r, _ = mask_poly_shape(params, log_heights, layouts)
+    for i, lay in enumerate(layouts):
+        if lay.log_chunk + lde_extra_log(params, lay.log_chunk) == log_r:
+            return i
+    return None
