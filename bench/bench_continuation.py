@@ -27,7 +27,7 @@ def walker_words(cycles: int):
     from zkvm.riscv import asm
 
     e = asm.encode
-    outer = max(1, cycles // (7 * INNER + 5))
+    outer = cycles // (7 * INNER + 4) + 8  # at least 2^log-cycles
     inner = [e("lw", "t0", "s1", imm=0), e("add", "s2", "s2", "t0"), e("addi", "s2", "s2", imm=7),
              e("sw", rs1="s1", rs2="s2", imm=0), e("addi", "s1", "s1", imm=4),
              e("addi", "s4", "s4", imm=-1)]
@@ -39,7 +39,7 @@ def walker_words(cycles: int):
             *asm.exit_program("a0")]
 
 
-CHIPS = ("addsub", "bitwise", "branch", "loadstore")
+CHIPS = ("addsub", "bitwise", "branch", "loadstore", "lui_auipc")
 
 
 def main():

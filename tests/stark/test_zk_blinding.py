@@ -131,8 +131,8 @@ def test_inconsistent_ring_is_rejected(monkeypatch, one_thread):
     pk, vk = s.setup()
     honest = prover_mod.blind_columns
 
-    def broken(system, log_heights):
-        cols = honest(system, log_heights)
+    def broken(system, log_heights, ring=None):
+        cols = honest(system, log_heights, ring)
         t = system.blind_ring[1]
         cols[t][-1, 0] = (int(cols[t][-1, 0]) + 1) % P  # receives m' = m_0 + (1, 0, 0, 0)
         return cols

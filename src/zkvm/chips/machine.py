@@ -338,7 +338,7 @@ class Machine:
         tm["witness"] = time.perf_counter() - t0
         t0 = time.perf_counter()
         pv = self.public_values(w.exit_code, w.journal)
-        traces = self._table_traces(w)
+        traces = self._table_traces(w, allow_empty=pad_cycles is None)
         b = w.boundary
         traces["memory_boundary"] = self.boundary_air.generate_trace(
             b["keys"], b["zero_init"], b["final"], b["final_ts"])
@@ -366,19 +366,38 @@ class Machine:
             raise UnprovableExecution(f"the execution needs chips that are not available: "
                                       f"{counts} (instructions per chip)")
 
-    def _table_traces(self, w) -> dict:
+    def _table_traces(self, w, allow_empty: bool = True) -> dict:
         """Traces of the tables common to the monolithic and the segment systems (all but
-        ``bytes`` and the memory boundary / paging tables)."""
+        ``bytes`` and the memory boundary / paging tables).
+
+        ``allow_empty``: a ``may_be_empty`` table (instruction chips, ``io``, ``sha256``,
+        ``keccak``) with no real row gets a 0-row trace and is left out of the proof
+        (:attr:`zkvm.stark.air.Air.may_be_empty`).  False with ``pad_cycles`` (length
+        hiding: which tables are present must not depend on the execution)."""
         traces = {}
+        real: dict[str, int] = {}
         traces["program"] = self.program_air.generate_trace(w.rows.pc)
         traces["memory_image"] = self.image_air.generate_trace()
         traces["io"] = self.io_air.generate_trace(w.io)
+        real["io"] = len(w.io["ts"])
         sel = w.chip_index == opc.CHIP_SYSCALL
         traces["syscall"] = self.syscall_air.generate_trace(w.rows.select(sel))
         for c, air in self.chip_airs.items():
-            traces[c] = air.generate_trace(w.rows.select(w.chip_index == c))
+            sel = w.chip_index == c
+            real[c] = int(np.count_nonzero(sel))
+            traces[c] = air.generate_trace(w.rows.select(sel))
         traces.update(precompile_traces(self.precompile_airs, w.precompile_events,
                                         lambda cyc: w.ts[cyc], w.precompile_prev_ts))
+        pev = w.precompile_events
+        real["sha256"] = len(pev.sha256)
+        real["keccak"] = len(pev.keccak)
+        if allow_empty:
+            airs = {a.name: a for a in [self.io_air, *self.chip_airs.values(),
+                                        *self.precompile_airs]}
+            for name, count in real.items():
+                air = airs.get(name)
+                if count == 0 and air is not None and air.may_be_empty and name in traces:
+                    traces[name] = np.zeros((0, air.columns.width), dtype=np.uint32)
         return traces
 
     def segment_traces(self, result, entry_words, entry, salt_out, jpos_start: int,

@@ -404,7 +404,20 @@ class Air:
     * ``num_public_values`` -- how many entries of the system's public-value vector
       ``eval`` may read (``b.public[i]``);
     * ``max_degree`` -- bound on every constraint's degree (checked at compile time),
-      including the LogUp constraints generated for this table's interactions.
+      including the LogUp constraints generated for this table's interactions;
+    * ``may_be_empty`` -- the prover may give this table a trace of 0 rows (shape
+      ``(0, width)``): the table is then left out of the proof entirely (no commitment,
+      no quotient, no opening, claimed sum 0).  Opt-in; part of the statement (the
+      verifying-key digest binds it), so a proof cannot switch it on.  Tables with
+      preprocessed columns may not set it.
+
+      Correctness: an empty table contributes no rows, hence no bus messages.  That is
+      sound iff the table could always have been replaced by a table whose rows are all
+      padding -- i.e. the all-padding trace (every real/selector column 0) satisfies the
+      table's constraints and sends nothing (every interaction multiplicity is
+      ``is_real × …``, soundness checklist 1).  Then an empty table proves exactly the
+      statements the all-padding table of the minimum height proves, and nothing more.
+      Check it with :func:`zkvm.stark.checker.check_all_padding` before setting the flag.
     """
 
     name: str = ""
@@ -412,6 +425,7 @@ class Air:
     preprocessed: Columns = Columns()
     num_public_values: int = 0
     max_degree: int = 3
+    may_be_empty: bool = False
 
     def eval(self, b: ConstraintBuilder) -> None:  # pragma: no cover - interface
         raise NotImplementedError

@@ -100,6 +100,8 @@ def check_traces(system, traces, public_values, max_failures_per_constraint: int
             rep.shape_errors.append(err)
             continue
         n = trace.shape[0]
+        if n == 0:
+            continue  # an empty (may_be_empty) table: no rows, no constraints, no messages
         leaf = trace_leaf(trace, t.pre_trace, pv)
         cons = t.air_constraints
         if cons:
@@ -153,4 +155,56 @@ def check_traces(system, traces, public_values, max_failures_per_constraint: int
             sources = tuple((parts[src[o]][3], parts[src[o]][4], int(rows[o])) for o in occ)
             rep.bus_imbalances.append(BusImbalance(
                 bus.name, tuple(int(x) for x in uniq[u]), int(net[u]), sources))
+    return rep
+
+
+def check_all_padding(air, padding: np.ndarray | None = None, log_height: int | None = None,
+                      public_values=None) -> CheckReport:
+    """Check that ``air`` may be declared ``may_be_empty`` (soundness argument of
+    :attr:`zkvm.stark.air.Air.may_be_empty`).
+
+    Builds the all-padding trace of the minimum height ``2^log_height`` (default
+    ``MIN_LOG_HEIGHT``; every row equal to ``padding``, a ``(width,)`` row, default all
+    zeros) and reports (a) every AIR constraint that fails on it and (b) every interaction
+    whose multiplicity is non-zero on some row (as a :class:`BusImbalance` whose
+    ``values`` are the message of the first such row).  ``report.ok`` means: an empty
+    table proves exactly what the all-padding table proves -- nothing.
+
+    ``public_values``: the values the AIR may read (default zeros).  Tables with
+    preprocessed columns cannot be empty and are reported as a shape error.
+    """
+    from zkvm.stark.system import MIN_LOG_HEIGHT
+
+    rep = CheckReport()
+    if air.preprocessed.width:
+        rep.shape_errors.append(f"{air.name}: has preprocessed columns; cannot be empty")
+        return rep
+    compiled = air.compile()
+    n = 1 << (MIN_LOG_HEIGHT if log_height is None else log_height)
+    w = air.columns.width
+    row = np.zeros(w, dtype=np.uint32) if padding is None else np.asarray(padding, np.uint32)
+    if row.shape != (w,):
+        rep.shape_errors.append(f"{air.name}: padding row has shape {row.shape}, not ({w},)")
+        return rep
+    trace = np.ascontiguousarray(np.broadcast_to(row, (n, w)))
+    pv = [0] * air.num_public_values if public_values is None else [
+        int(x) % P for x in public_values]
+    leaf = trace_leaf(trace, None, pv)
+    alg = NumpyAlgebra()
+    cons = compiled.constraints
+    if cons:
+        vals = sym.evaluate([c.expr for c in cons], leaf, alg)
+        for c, v in zip(cons, vals):
+            bad = np.flatnonzero(broadcast_base(v, n))
+            if len(bad):
+                rep.constraint_failures.append(ConstraintFailure(air.name, int(bad[0]), c.name))
+    for it in compiled.interactions:
+        vals = sym.evaluate(list(it.values) + [it.multiplicity], leaf, alg)
+        m = broadcast_base(vals[-1], n)
+        bad = np.flatnonzero(m)
+        if len(bad):
+            r = int(bad[0])
+            msg = tuple(int(broadcast_base(v, n)[r]) for v in vals[:-1])
+            rep.bus_imbalances.append(BusImbalance(it.bus.name, msg, int(m[r]),
+                                                   ((air.name, it.name, r),)))
     return rep

@@ -172,15 +172,15 @@ def trace_leaf(main: np.ndarray, pre: np.ndarray | None, public, aux_ext=None,
             return int(public[i])
         if kind == "is_first_row":
             v = np.zeros(n, dtype=np.uint32)
-            v[0] = 1
+            v[:1] = 1  # slices: an empty (0-row) trace gives empty selectors
             return v
         if kind == "is_last_row":
             v = np.zeros(n, dtype=np.uint32)
-            v[-1] = 1
+            v[-1:] = 1
             return v
         if kind == "is_transition":
             v = np.ones(n, dtype=np.uint32)
-            v[-1] = 0
+            v[-1:] = 0
             return v
         if kind == "aux":
             return np.ascontiguousarray(aux_ext[:, i, :])

@@ -4,7 +4,9 @@ Layout (all integers little-endian; every list is preceded by its u32 length)::
 
     header      magic b"ZKVMSTRK", version u32, zk flag u8 (0/1), params digest (32),
                 vk digest (32)
-    heights     list of u32 log2 trace heights, one per table
+    heights     list of u32 log2 trace heights, one per table (0xFFFFFFFF =
+                ``system.EMPTY_LOG_HEIGHT``: the table is empty and absent from
+                every later section)
     commits     main root (32), aux flag u8 (0/1) [+ aux root (32)], quotient root (32)
     sums        list of claimed LogUp sums, each an extension element (4 × u32)
     openings    list (rounds) of list (matrices) of list (points) of list (columns) of
@@ -34,8 +36,10 @@ MAGIC = b"ZKVMSTRK"
 #: 3: zk proofs carry the DEEP masking polynomial in the quotient round (trailing
 #: columns of one table's chunk matrix; no separate PCS mask), a possibly longer last
 #: quotient chunk, blinded claimed sums, and salt values at the end of the first largest
-#: matrix's opened row (docs/zero-knowledge.md, "Formats").  Version 2 is refused.
-VERSION = 3
+#: matrix's opened row (docs/zero-knowledge.md, "Formats").
+#: 4: empty tables (``Air.may_be_empty``): log height ``EMPTY_LOG_HEIGHT``, absent from
+#: the commitments, claimed sums and openings.  Versions 2 and 3 are refused.
+VERSION = 4
 _MAX_LIST = 1 << 20
 
 

@@ -25,7 +25,8 @@ class ZetaError(Exception):
 
 def new_transcript(vk, public_values, log_heights) -> Transcript:
     """Seed: vk digest (checklist 16), public values with their count (checklist 17),
-    the per-table log heights."""
+    the per-table log heights (an empty table's sentinel ``EMPTY_LOG_HEIGHT`` included,
+    so which tables are empty is bound before any commitment)."""
     t = Transcript(DOMAIN_TAG)
     t.absorb_bytes("vk_digest", vk.digest)
     t.absorb_bytes("num_public_values", struct.pack("<I", len(public_values)))
@@ -68,6 +69,8 @@ def sample_zeta(t: Transcript, max_log_height: int, log_blowup: int) -> Ext:
 
 def multiplicity_bound(system, log_heights, public_values) -> int:
     """See :func:`zkvm.stark.logup.multiplicity_bound`."""
-    heights = [1 << h for h in log_heights]
+    from zkvm.stark.system import row_count
+
+    heights = [row_count(h) for h in log_heights]
     pub = [m for _, _, m in system.public_interactions_for(public_values)]
     return _bound(heights, [t.compiled.interactions for t in system.tables], pub)

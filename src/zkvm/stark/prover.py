@@ -6,7 +6,9 @@
 Protocol (the verifier, :mod:`zkvm.stark.verifier`, mirrors every step; checklist 18)
 ----------------------------------------------------------------------------------------
 0. Transcript seeded with the verifying-key digest, then the public values (count and
-   every value), then the log2 heights of all tables.
+   every value), then the log2 heights of all tables (``EMPTY_LOG_HEIGHT`` for an empty
+   table: a ``may_be_empty`` table given a trace of 0 rows, which takes no part in any
+   later step -- no commitment, quotient, opening or claimed sum).
 1. Commit all main traces in one PCS commitment; absorb the root.
 2. Sample the LogUp challenges α_L, β_L (extension field).
 3. Build each table's LogUp aux trace (helper columns + running sum); commit all aux
@@ -50,10 +52,11 @@ from zkvm.stark.pcs import FriPcs
 from zkvm.stark.proof import Proof
 from zkvm.stark.quotient import (ProvingError, compute_quotient, generate_aux_trace,
                                  zk_quotient_chunks)
-from zkvm.stark.system import ProvingKey, StarkSystem
+from zkvm.stark.system import EMPTY_LOG_HEIGHT, ProvingKey, StarkSystem, is_empty_height
 from zkvm.stark import protocol
 from zkvm.stark.pcs_prover import random_field
-from zkvm.stark.zk import lde_extra_log, mask_host, mask_poly_shape, table_layout
+from zkvm.stark.zk import (lde_extra_log, mask_host, mask_poly_shape, proof_blind_ring,
+                           table_layout)
 
 
 class Timings(dict):
@@ -103,11 +106,18 @@ def prove(key, traces, public_values, params=None, debug: bool = True,
 
     pcs = FriPcs(params)
     tables = system.tables
-    log_heights = [int(tr.shape[0]).bit_length() - 1 for tr in traces]
+    # empty tables (0 rows, may_be_empty only; checked by trace_shape_error above) are
+    # absent from every commitment, the quotient, the openings and the LogUp sum
+    log_heights = [EMPTY_LOG_HEIGHT if tr.shape[0] == 0 else int(tr.shape[0]).bit_length() - 1
+                   for tr in traces]
+    live = [t for t in tables if not is_empty_height(log_heights[t.index])]
+    if not live:
+        raise ValueError("every table is empty: nothing to prove")
     # zk: append the engine's claimed-sum blinding columns (committed with the main trace,
     # before the LogUp challenges; docs/zero-knowledge.md)
-    if system.blind_ring:
-        blind = blind_columns(system, log_heights)
+    ring = proof_blind_ring(system.blind_ring, log_heights, EMPTY_LOG_HEIGHT)
+    if ring:
+        blind = blind_columns(system, log_heights, ring)
         traces = [np.concatenate([tr, blind[t.index]], axis=1) if t.index in blind else tr
                   for t, tr in zip(tables, traces, strict=True)]
     bound = protocol.multiplicity_bound(system, log_heights, pv)
@@ -117,11 +127,12 @@ def prove(key, traces, public_values, params=None, debug: bool = True,
     # 0. transcript
     tr_ = protocol.new_transcript(vk, pv, log_heights)
 
-    # 1. main commitment
+    # 1. main commitment (non-empty tables, in table order)
     with tm.phase("commit_main"):
-        main_root, main_data = pcs.commit([np.ascontiguousarray(t) for t in traces],
+        main_root, main_data = pcs.commit([np.ascontiguousarray(traces[t.index]) for t in live],
                                           hiding=params.zk)
     tr_.absorb_digest("main_root", main_root)
+    main_pos = {t.index: j for j, t in enumerate(live)}
 
     # 2. LogUp challenges
     lu_alpha = tr_.sample_ext("logup_alpha")
@@ -129,7 +140,7 @@ def prove(key, traces, public_values, params=None, debug: bool = True,
 
     # 3. aux traces
     pre_index = {t.index: j for j, t in enumerate(vk.pre_tables)}
-    aux_tables = [t for t in tables if t.layout.num_aux_ext]
+    aux_tables = [t for t in live if t.layout.num_aux_ext]
     claimed: dict[int, np.ndarray] = {}
     aux_root, aux_data = None, None
     if aux_tables:
@@ -149,20 +160,20 @@ def prove(key, traces, public_values, params=None, debug: bool = True,
     # 4. constraint combination challenge
     alpha = tr_.sample_ext("constraint_alpha")
 
-    # 5. quotient
+    # 5. quotient (non-empty tables only)
     q_mats = []
     challenges = [lu_alpha.to_array(), lu_beta.to_array()]
     aux_pos = {t.index: j for j, t in enumerate(aux_tables)}
+    live_hs = [log_heights[t.index] for t in live]
     layouts = [table_layout(params, log_heights[t.index], t.degree, t.log_quotient_chunks)
-               for t in tables]
+               for t in live]
     with tm.phase("quotient"):
-        for t in tables:
-            main_lde = pcs.lde(main_data, t.index)
+        for t, lay in zip(live, layouts, strict=True):
+            main_lde = pcs.lde(main_data, main_pos[t.index])
             pre_lde = (pcs.lde(key.pre_data, pre_index[t.index])
                        if t.index in pre_index else None)
             aux_lde = (pcs.lde(aux_data, aux_pos[t.index]) if t.index in aux_pos else None)
             cs = claimed.get(t.index)
-            lay = layouts[t.index]
             q = compute_quotient(t, log_heights[t.index], main_lde, pre_lde, aux_lde,
                                  params.log_blowup, pv, challenges, cs, alpha, layout=lay)
             if lay.coeff_chunks:
@@ -171,10 +182,11 @@ def prove(key, traces, public_values, params=None, debug: bool = True,
     with tm.phase("commit_quotient"):
         if params.zk:
             # + the DEEP/FRI masking polynomial R: 4 trailing columns of the host table's
-            # chunk matrix, else a separate last matrix (zk.mask_poly_shape / mask_host)
-            log_r, d_r = mask_poly_shape(params, log_heights, layouts)
+            # chunk matrix, else a separate last matrix (zk.mask_poly_shape / mask_host;
+            # host is a position among the non-empty tables)
+            log_r, d_r = mask_poly_shape(params, live_hs, layouts)
             r_poly = random_field((d_r, 4))
-            host = mask_host(params, log_heights, layouts)
+            host = mask_host(params, live_hs, layouts)
             heights = [lay.log_chunk for lay in layouts]
             extras = [lde_extra_log(params, lay.log_chunk) for lay in layouts]
             if host is None:
@@ -191,13 +203,13 @@ def prove(key, traces, public_values, params=None, debug: bool = True,
     tr_.absorb_digest("quotient_root", q_root)
 
     # 6. out-of-domain point
-    zeta = protocol.sample_zeta(tr_, max(log_heights), params.log_blowup)
+    zeta = protocol.sample_zeta(tr_, max(live_hs), params.log_blowup)
 
     # 7. openings
     rounds = []
     if vk.pre_tables:
         rounds.append((key.pre_data, [_pts(zeta, log_heights[t.index]) for t in vk.pre_tables]))
-    rounds.append((main_data, [_pts(zeta, h) for h in log_heights]))
+    rounds.append((main_data, [_pts(zeta, h) for h in live_hs]))
     if aux_tables:
         rounds.append((aux_data, [_pts(zeta, log_heights[t.index]) for t in aux_tables]))
     rounds.append((q_data, [[zeta] for _ in range(len(q_data.ldes))]))
@@ -217,10 +229,12 @@ def prove(key, traces, public_values, params=None, debug: bool = True,
     )
 
 
-def blind_columns(system: StarkSystem, log_heights: list) -> dict:
+def blind_columns(system: StarkSystem, log_heights: list, ring: list | None = None) -> dict:
     """The zk blinding columns of every blinded table: ``{table index: (n, BLIND_WIDTH)}``.
 
-    Table ``t = system.blind_ring[j]`` holds its own fresh random message ``m_j``
+    ``ring``: this proof's ring (:func:`zkvm.stark.zk.proof_blind_ring`: the system's
+    ring without the empty tables; default ``system.blind_ring``).  Table ``t = ring[j]``
+    holds its own fresh random message ``m_j``
     (uniform in ``F_p^4``) on row 0, which it sends, and the previous ring table's
     ``m_{j−1}`` on row ``n − 1``, which it receives (:func:`zkvm.stark.zk.
     blind_interactions`); all other rows are zero.  The messages are fresh for every
@@ -229,7 +243,7 @@ def blind_columns(system: StarkSystem, log_heights: list) -> dict:
     Correctness (zero knowledge): each claimed sum becomes ``true_t + u_j − u_{j−1}``
     with ``u_j = 1/(α − φ(m_j))`` uniform; the ring makes the ``u`` telescope, so an
     inconsistent ring (a receive that matches no send) fails the global LogUp check."""
-    ring = system.blind_ring
+    ring = system.blind_ring if ring is None else ring
     msgs = random_field((len(ring), 4))
     out = {}
     for j, ti in enumerate(ring):

@@ -47,8 +47,22 @@ from zkvm.stark.zk import BLIND_BUS, BLIND_WIDTH, blind_interactions, blind_ring
 MAX_LOG_HEIGHT = 24
 #: Smallest trace height (log2): the row selectors need first ≠ last row.
 MIN_LOG_HEIGHT = 1
+#: Log-height sentinel of an empty table (0 rows; only for ``Air.may_be_empty`` tables):
+#: the table is absent from every commitment, the quotient, the openings and the LogUp
+#: sum of that proof.
+EMPTY_LOG_HEIGHT = 0xFFFFFFFF
 
-_VK_TAG = b"zkvm/stark-vk/v2"
+_VK_TAG = b"zkvm/stark-vk/v3"
+
+
+def is_empty_height(log_h: int) -> bool:
+    """True for the empty-table sentinel :data:`EMPTY_LOG_HEIGHT`."""
+    return log_h == EMPTY_LOG_HEIGHT
+
+
+def row_count(log_h: int) -> int:
+    """Rows of a table of log height ``log_h`` (0 for the empty sentinel)."""
+    return 0 if log_h == EMPTY_LOG_HEIGHT else 1 << log_h
 
 
 @dataclass
@@ -159,6 +173,11 @@ class StarkSystem:
                     f"params.max_constraint_degree {params.max_constraint_degree}")
             if air.max_degree < 2:
                 raise AirDefinitionError(f"{air.name}: max_degree must be >= 2")
+            if not isinstance(air.may_be_empty, bool):
+                raise AirDefinitionError(f"{air.name}: may_be_empty must be a bool")
+            if air.may_be_empty and air.preprocessed.width:
+                raise AirDefinitionError(
+                    f"{air.name}: a table with preprocessed columns cannot be may_be_empty")
             compiled = compiled_all[i]
             for it in compiled.interactions:
                 if it.bus.id == BLIND_BUS.id:
@@ -233,11 +252,17 @@ class StarkSystem:
         return out
 
     def trace_shape_error(self, t: TableInfo, trace) -> str | None:
+        """Why ``trace`` cannot be table ``t``'s trace (None: it can).  A trace of 0 rows
+        is accepted only for a ``may_be_empty`` table."""
         if not isinstance(trace, np.ndarray) or trace.dtype != np.uint32 or trace.ndim != 2:
             return f"{t.name}: trace must be a 2-D uint32 array"
         h, w = trace.shape
         if w != t.main_width:
             return f"{t.name}: trace width {w}, layout width {t.main_width}"
+        if h == 0:
+            if t.air.may_be_empty and t.pre_log_height is None:
+                return None
+            return f"{t.name}: empty trace (0 rows) but the table is not may_be_empty"
         if h < (1 << MIN_LOG_HEIGHT) or h & (h - 1):
             return f"{t.name}: height {h} is not a power of two >= {1 << MIN_LOG_HEIGHT}"
         if h.bit_length() - 1 > self.max_log_height():
@@ -268,7 +293,8 @@ class StarkSystem:
             put_u32(t.committed_width, t.pre_width, t.aux_width,
                     0xFFFFFFFF if t.pre_log_height is None else t.pre_log_height,
                     t.degree, t.log_quotient_chunks, len(t.layout.groups),
-                    0xFFFFFFFF if t.blind_pos is None else t.blind_pos)
+                    0xFFFFFFFF if t.blind_pos is None else t.blind_pos,
+                    1 if t.air.may_be_empty else 0)
             for g in t.layout.groups:
                 put_u32(len(g), *g)
             cons = t.all_constraints

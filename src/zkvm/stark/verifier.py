@@ -22,7 +22,7 @@ from zkvm.stark.errors import (ConstraintMismatchError, LogUpOverflowError, LogU
 from zkvm.stark.logup import public_fingerprint
 from zkvm.stark.pcs_verifier import verify as pcs_verify
 from zkvm.stark.proof import Proof
-from zkvm.stark.system import MIN_LOG_HEIGHT, StarkSystem, VerifyingKey
+from zkvm.stark.system import MIN_LOG_HEIGHT, StarkSystem, VerifyingKey, is_empty_height
 from zkvm.stark.zk import mask_host, mask_poly_shape, table_layout
 
 _XPOW = [Ext.ONE, Ext.X, Ext.X * Ext.X, Ext.X * Ext.X * Ext.X]
@@ -76,25 +76,37 @@ def verify(vk, proof, public_values, params=None) -> VerifyResult:
         if not isinstance(x, int) or isinstance(x, bool) or not 0 <= x < P:
             raise PublicValuesError(f"step 3: public value {x!r} is not a field element")
 
-    # Step 4: heights (checklist 13, 22).
+    # Step 4: heights (checklist 13, 22).  EMPTY_LOG_HEIGHT marks an empty table, allowed
+    # only for a may_be_empty AIR (bound by the vk digest); an empty table takes no part
+    # in any later step (it has no rows, hence no constraints to check and no messages).
     hs = proof.log_heights
     if len(hs) != len(tables):
         raise ShapeError(f"step 4: {len(hs)} heights for {len(tables)} tables")
     max_log = system.max_log_height()
     for t, h in zip(tables, hs):
+        if is_empty_height(h):
+            if not t.air.may_be_empty or t.pre_log_height is not None:
+                raise TraceHeightError(f"step 4: {t.name}: marked empty but the table is "
+                                       f"not may_be_empty")
+            continue
         if not MIN_LOG_HEIGHT <= h <= max_log:
             raise TraceHeightError(f"step 4: {t.name}: log height {h} outside "
                                    f"[{MIN_LOG_HEIGHT}, {max_log}]")
         if t.pre_log_height is not None and h != t.pre_log_height:
             raise TraceHeightError(f"step 4: {t.name}: log height {h} differs from the "
                                    f"preprocessed height {t.pre_log_height}")
+    live = [t for t in tables if not is_empty_height(hs[t.index])]
+    if not live:
+        raise ShapeError("step 4: every table is marked empty")
+    live_hs = [hs[t.index] for t in live]
     if protocol.multiplicity_bound(system, hs, pv) >= P:
         raise LogUpOverflowError("step 4: total bus multiplicity could reach p")
     try:
-        layouts = [table_layout(params, h, t.degree, t.log_quotient_chunks)
-                   for t, h in zip(tables, hs, strict=True)]
+        layouts = [table_layout(params, hs[t.index], t.degree, t.log_quotient_chunks)
+                   for t in live]
     except ValueError as e:
         raise TraceHeightError(f"step 4: {e}") from None
+    layout_of = {t.index: lay for t, lay in zip(live, layouts, strict=True)}
 
     # Step 5: transcript seed, main commitment, LogUp challenges.
     tr = protocol.new_transcript(vk, pv, hs)
@@ -102,8 +114,8 @@ def verify(vk, proof, public_values, params=None) -> VerifyResult:
     lu_alpha = tr.sample_ext("logup_alpha")
     lu_beta = tr.sample_ext("logup_beta")
 
-    # Step 6: aux commitment and claimed sums.
-    aux_tables = [t for t in tables if t.layout.num_aux_ext]
+    # Step 6: aux commitment and claimed sums (non-empty tables with interactions).
+    aux_tables = [t for t in live if t.layout.num_aux_ext]
     if (proof.aux_root is None) != (not aux_tables):
         raise ShapeError("step 6: aux commitment present/absent mismatch")
     if len(proof.claimed_sums) != len(aux_tables):
@@ -117,7 +129,7 @@ def verify(vk, proof, public_values, params=None) -> VerifyResult:
     alpha = tr.sample_ext("constraint_alpha")
     tr.absorb_digest("quotient_root", proof.quotient_root)
     try:
-        zeta = protocol.sample_zeta(tr, max(hs), params.log_blowup)
+        zeta = protocol.sample_zeta(tr, max(live_hs), params.log_blowup)
     except protocol.ZetaError:
         raise OutOfDomainPointError("step 7: no admissible ζ") from None
 
@@ -128,19 +140,19 @@ def verify(vk, proof, public_values, params=None) -> VerifyResult:
         expected.append(("preprocessed", vk.pre_root,
                          [(t, hs[t.index], t.pre_width, 2) for t in pre_tables]))
     expected.append(("main", proof.main_root,
-                     [(t, hs[t.index], t.committed_width, 2) for t in tables]))
+                     [(t, hs[t.index], t.committed_width, 2) for t in live]))
     if aux_tables:
         expected.append(("aux", proof.aux_root,
                          [(t, hs[t.index], t.aux_width, 2) for t in aux_tables]))
     # quotient chunks: matrices of height 2^log_chunk (= n without zk)
     # zk: + the DEEP/FRI masking polynomial R (4 base columns, opened at ζ), trailing
-    # columns of the host table's chunk matrix or a separate last matrix
-    host = mask_host(params, hs, layouts)
-    q_mats = [(t, layouts[t.index].log_chunk,
-               4 * layouts[t.index].num_chunks + (4 if t.index == host else 0), 1)
-              for t in tables]
+    # columns of the host table's chunk matrix or a separate last matrix (host: a
+    # position among the non-empty tables)
+    host = mask_host(params, live_hs, layouts)
+    q_mats = [(t, lay.log_chunk, 4 * lay.num_chunks + (4 if j == host else 0), 1)
+              for j, (t, lay) in enumerate(zip(live, layouts, strict=True))]
     if params.zk and host is None:
-        log_r, _ = mask_poly_shape(params, hs, layouts)
+        log_r, _ = mask_poly_shape(params, live_hs, layouts)
         q_mats.append((None, log_r, 4, 1))
     expected.append(("quotient", proof.quotient_root, q_mats))
     if len(proof.opened) != len(expected):
@@ -153,16 +165,16 @@ def verify(vk, proof, public_values, params=None) -> VerifyResult:
                 what = "masking polynomial" if t is None else f"table {t.name}"
                 raise ShapeError(f"step 8: round {rname}, {what}: wrong opening shape")
 
-    # Step 9: constraints at ζ equal quotient(ζ)·Z_H(ζ), per table.
+    # Step 9: constraints at ζ equal quotient(ζ)·Z_H(ζ), per non-empty table.
     opened = {name: {m[0].index: g for m, g in zip(mats, got, strict=True) if m[0] is not None}
               for (name, _, mats), got in zip(expected, proof.opened, strict=True)}
     claimed = {t.index: s for t, s in zip(aux_tables, proof.claimed_sums, strict=True)}
-    for t in tables:
+    for t in live:
         _check_table(t, hs[t.index], zeta, alpha, [lu_alpha, lu_beta], pv,
                      opened["main"][t.index],
                      opened.get("preprocessed", {}).get(t.index),
                      opened.get("aux", {}).get(t.index),
-                     opened["quotient"][t.index][0], claimed.get(t.index), layouts[t.index])
+                     opened["quotient"][t.index][0], claimed.get(t.index), layout_of[t.index])
 
     # Step 10: LogUp global sum (checklist 15).
     total = Ext.ZERO

@@ -45,7 +45,7 @@ from .params import StarkParams
 
 __all__ = ["TableLayout", "table_layout", "quotient_coeff_count", "lde_extra_log",
            "chunk_capacity", "mask_poly_shape", "mask_host",
-           "BLIND_BUS", "BLIND_WIDTH", "blind_ring", "blind_interactions"]
+           "BLIND_BUS", "BLIND_WIDTH", "blind_ring", "proof_blind_ring", "blind_interactions"]
 
 # ---------------------------------------------------------------------------------
 # LogUp claimed-sum blinding (docs/zero-knowledge.md, "Blinding the claimed sums")
@@ -69,6 +69,19 @@ def blind_ring(params: StarkParams, interaction_counts: list) -> list:
         return []
     ring = [i for i, c in enumerate(interaction_counts) if c]
     return ring if len(ring) >= 2 else []
+
+
+def proof_blind_ring(system_ring: list, log_heights: list, empty_height: int) -> list:
+    """The blinding ring of one proof: the system's ring (:func:`blind_ring`) without
+    the tables that are empty in this proof (log height ``empty_height``), in the same
+    order.  A function of the statement and the proof's heights only (prover and
+    verifier agree).  A ring of one table is harmless: that table sends and receives
+    its own message (net zero), its claimed sum stays its true sum, which is then the
+    only claimed sum and equals minus the public interactions' sum anyway.
+
+    Correctness (zero knowledge only): an empty table has no rows to carry blinding
+    columns, so it cannot be in the ring; the ring closes over the tables present."""
+    return [i for i in system_ring if log_heights[i] != empty_height]
 
 
 def blind_interactions(air_width: int) -> list:

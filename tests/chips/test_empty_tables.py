@@ -1,0 +1,67 @@
+"""May-be-empty tables in the machine: every flagged chip's all-padding trace is inert
+(the soundness condition of ``Air.may_be_empty``), unused chips are left out of the proof,
+and ``pad_cycles`` keeps every table present."""
+
+from __future__ import annotations
+
+import pytest
+
+from zkvm.chips.machine import CHIP_MODULES, Machine, _find_air_class, verify
+from zkvm.chips.precompile_keccak import KeccakAir
+from zkvm.chips.precompile_sha256 import Sha256Air
+from zkvm.chips.syscall import IoAir
+from zkvm.riscv.layout import Program
+from zkvm.stark.checker import check_all_padding
+from zkvm.stark.proof import Proof
+from zkvm.stark.system import EMPTY_LOG_HEIGHT
+
+from core_programs import arith_words, echo_words  # noqa: E402
+
+FLAGGED = set(CHIP_MODULES) | {"io", "sha256", "keccak"}
+
+
+def _flagged_airs():
+    return [_find_air_class(c)() for c in CHIP_MODULES] + [IoAir(), Sha256Air(), KeccakAir()]
+
+
+@pytest.mark.parametrize("air", _flagged_airs(), ids=lambda a: a.name)
+def test_all_padding_is_inert(air):
+    """The all-padding (all-zero) trace of the minimum height satisfies every constraint
+    and every interaction multiplicity is 0 on it."""
+    assert air.may_be_empty
+    rep = check_all_padding(air)
+    assert rep.ok, rep
+
+
+@pytest.fixture(scope="module")
+def arith_machine(testing_params):
+    return Machine.for_program(Program.from_words(arith_words()), testing_params)
+
+
+def test_only_the_intended_tables_are_flagged(arith_machine):
+    flagged = {a.name for a in arith_machine.airs if a.may_be_empty}
+    assert flagged == FLAGGED & {a.name for a in arith_machine.airs}
+    seg = {a.name for a in arith_machine.segment_airs if a.may_be_empty}
+    assert seg == FLAGGED & {a.name for a in arith_machine.segment_airs}
+
+
+@pytest.mark.parametrize("prog,inp,expect", [
+    (arith_words, b"", (194, b"")),
+    (echo_words, b"hello world", (7, b"hello")),
+])
+def test_unused_tables_are_empty_and_verify(testing_params, prog, inp, expect):
+    m = Machine.for_program(Program.from_words(prog()), testing_params)
+    _, traces, _ = m.traces(m.execute(inp))
+    empty = {a.name for a, t in zip(m.airs, traces) if t.shape[0] == 0}
+    assert {"keccak", "sha256", "divrem", "atomic", "mul"} <= empty <= FLAGGED
+    assert "addsub" not in empty
+    r = m.prove(inp, debug=True)
+    assert verify(r, m.image_id) == expect
+    proof = Proof.from_bytes(r.proof)
+    names = [a.name for a in m.airs]
+    assert {names[i] for i, h in enumerate(proof.log_heights) if h == EMPTY_LOG_HEIGHT} == empty
+
+
+def test_pad_cycles_keeps_every_table(arith_machine):
+    _, traces, _ = arith_machine.traces(arith_machine.execute(b""), pad_cycles=256)
+    assert all(t.shape[0] > 0 for t in traces)
