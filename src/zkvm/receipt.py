@@ -71,21 +71,7 @@ class Receipt:
 
     @classmethod
     def from_bytes(cls, data) -> "Receipt":
-        if not isinstance(data, (bytes, bytearray, memoryview)):
-            raise ReceiptFormatError("a receipt is bytes")
-        r = _Reader(bytes(data))
-        if r.take(len(MAGIC), "magic") != MAGIC:
-            raise ReceiptFormatError("not a zkvm receipt (bad magic)")
-        (ver,) = struct.unpack("<H", r.take(2, "version"))
-        if ver != VERSION:
-            raise ReceiptFormatError(f"unsupported receipt version {ver} (this zkvm reads {VERSION})")
-        vk = decode_vk(r)
-        elf = r.take(32, "elf sha256")
-        (code,) = struct.unpack("<B", r.take(1, "exit code"))
-        (jl,) = struct.unpack("<I", r.take(4, "journal length"))
-        if jl > MAX_JOURNAL:
-            raise ReceiptFormatError(f"journal length {jl} exceeds {MAX_JOURNAL}")
-        journal = r.take(jl, "journal")
+        r, vk, elf, code, journal = _read_head(data, MAGIC, VERSION, "receipt")
         (pl,) = struct.unpack("<I", r.take(4, "proof length"))
         proof = r.take(pl, "proof")
         if r.pos != len(r.b):
@@ -177,22 +163,8 @@ class CompositeReceipt:
 
     @classmethod
     def from_bytes(cls, data) -> "CompositeReceipt":
-        if not isinstance(data, (bytes, bytearray, memoryview)):
-            raise ReceiptFormatError("a receipt is bytes")
-        r = _Reader(bytes(data))
-        if r.take(len(COMPOSITE_MAGIC), "magic") != COMPOSITE_MAGIC:
-            raise ReceiptFormatError("not a zkvm composite receipt (bad magic)")
-        (ver,) = struct.unpack("<H", r.take(2, "version"))
-        if ver != COMPOSITE_VERSION:
-            raise ReceiptFormatError(f"unsupported composite receipt version {ver} "
-                                     f"(this zkvm reads {COMPOSITE_VERSION})")
-        vk = decode_vk(r)
-        elf = r.take(32, "elf sha256")
-        (code,) = struct.unpack("<B", r.take(1, "exit code"))
-        (jl,) = struct.unpack("<I", r.take(4, "journal length"))
-        if jl > MAX_JOURNAL:
-            raise ReceiptFormatError(f"journal length {jl} exceeds {MAX_JOURNAL}")
-        journal = r.take(jl, "journal")
+        r, vk, elf, code, journal = _read_head(data, COMPOSITE_MAGIC, COMPOSITE_VERSION,
+                                               "composite receipt")
         (n,) = struct.unpack("<I", r.take(4, "segment count"))
         if not 1 <= n <= MAX_SEGMENTS:
             raise ReceiptFormatError(f"segment count {n} not in [1, {MAX_SEGMENTS}]")
@@ -218,6 +190,27 @@ def load_any(data):
     if isinstance(data, (bytes, bytearray, memoryview)) and bytes(data[:8]) == COMPOSITE_MAGIC:
         return CompositeReceipt.from_bytes(data)
     return Receipt.from_bytes(data)
+
+
+def _read_head(data, magic: bytes, version: int, what: str):
+    """Parse the common head of both receipt kinds: magic, version, vk fields, ELF
+    digest, exit code, journal.  Returns ``(reader, vk, elf_sha256, exit_code, journal)``."""
+    if not isinstance(data, (bytes, bytearray, memoryview)):
+        raise ReceiptFormatError("a receipt is bytes")
+    r = _Reader(bytes(data))
+    if r.take(len(magic), "magic") != magic:
+        raise ReceiptFormatError(f"not a zkvm {what} (bad magic)")
+    (ver,) = struct.unpack("<H", r.take(2, "version"))
+    if ver != version:
+        raise ReceiptFormatError(f"unsupported {what} version {ver} (this zkvm reads {version})")
+    vk = decode_vk(r)
+    elf = r.take(32, "elf sha256")
+    (code,) = struct.unpack("<B", r.take(1, "exit code"))
+    (jl,) = struct.unpack("<I", r.take(4, "journal length"))
+    if jl > MAX_JOURNAL:
+        raise ReceiptFormatError(f"journal length {jl} exceeds {MAX_JOURNAL}")
+    journal = r.take(jl, "journal")
+    return r, vk, elf, code, journal
 
 
 def encode_vk(v) -> bytes:

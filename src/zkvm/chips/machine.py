@@ -656,23 +656,29 @@ def verify(receipt, image_id: bytes) -> tuple[int, bytes]:
 
     if not isinstance(receipt, Receipt):
         receipt = Receipt.from_bytes(receipt)
-    if not isinstance(image_id, (bytes, bytearray)) or len(image_id) != 32:
-        raise ValueError("image_id must be 32 bytes")
-    got = receipt.vk.image_id()
-    if got != bytes(image_id):
-        raise ImageIdMismatch(f"receipt is for image {got.hex()}, expected {bytes(image_id).hex()}")
-    key = (got, len(receipt.journal))
-    m = _MACHINES.get(got)
-    if m is None:
-        m = Machine.for_vk(receipt.vk)
-        if len(_MACHINES) > 8:
-            _MACHINES.clear()
-        _MACHINES[got] = m
+    m = _verifier_machine(receipt.vk, image_id)
     vk = m.verifying_key(len(receipt.journal))
     pv = Machine.public_values(receipt.exit_code, receipt.journal)
     verifier.verify(vk, receipt.proof, pv)
-    del key
     return receipt.exit_code, bytes(receipt.journal)
+
+
+def _verifier_machine(vk_fields: VkFields, image_id: bytes) -> Machine:
+    """Check the receipt's image ID against the expected one (``ValueError`` for a
+    malformed ``image_id``, :class:`ImageIdMismatch`), then the verifier-side Machine of
+    those vk fields (cached by image ID)."""
+    if not isinstance(image_id, (bytes, bytearray)) or len(image_id) != 32:
+        raise ValueError("image_id must be 32 bytes")
+    got = vk_fields.image_id()
+    if got != bytes(image_id):
+        raise ImageIdMismatch(f"receipt is for image {got.hex()}, expected {bytes(image_id).hex()}")
+    m = _MACHINES.get(got)
+    if m is None:
+        m = Machine.for_vk(vk_fields)
+        if len(_MACHINES) > 8:
+            _MACHINES.clear()
+        _MACHINES[got] = m
+    return m
 
 
 class SegmentChainError(VerificationError):
@@ -704,12 +710,8 @@ def verify_composite(receipt, image_id: bytes) -> tuple[int, bytes]:
 
     if not isinstance(receipt, CompositeReceipt):
         receipt = CompositeReceipt.from_bytes(receipt)
-    if not isinstance(image_id, (bytes, bytearray)) or len(image_id) != 32:
-        raise ValueError("image_id must be 32 bytes")
     # 1. image ID
-    got = receipt.vk.image_id()
-    if got != bytes(image_id):
-        raise ImageIdMismatch(f"receipt is for image {got.hex()}, expected {bytes(image_id).hex()}")
+    m = _verifier_machine(receipt.vk, image_id)
     segs = receipt.segments
     n = len(segs)
     # 2. shapes
@@ -724,12 +726,6 @@ def verify_composite(receipt, image_id: bytes) -> tuple[int, bytes]:
             raise SegmentChainError(f"segment {i} is the last one but has an end state "
                                     "(the run would continue: a segment is missing)")
     # 3. the chain
-    m = _MACHINES.get(got)
-    if m is None:
-        m = Machine.for_vk(receipt.vk)
-        if len(_MACHINES) > 8:
-            _MACHINES.clear()
-        _MACHINES[got] = m
     if segs[0].start_pc != receipt.vk.entry:
         raise SegmentChainError(f"segment 0 starts at pc 0x{segs[0].start_pc:08x}, not at "
                                 f"the entry 0x{receipt.vk.entry:08x}")
