@@ -36,16 +36,19 @@ def main():
     ap.add_argument("--min-log", type=int, default=12)
     ap.add_argument("--max-log", type=int, default=16)
     ap.add_argument("--params", default="default", choices=["default", "testing", "high"])
+    ap.add_argument("--no-zk", action="store_true", help="classic (non-hiding) mode")
+    ap.add_argument("--only", type=int, nargs="*", default=None, help="only these log2 sizes")
     args = ap.parse_args()
     from zkvm.chips.machine import Machine, verify
     from zkvm.riscv.layout import Program
     from zkvm.stark.params import StarkParams
 
-    params = getattr(StarkParams, args.params)()
-    print(f"params={args.params} ({params.security_bits()} bits conjectured)")
+    params = getattr(StarkParams, args.params)(zk=not args.no_zk)
+    print(f"params={args.params} zk={params.zk} ({params.security_bits()} bits conjectured), "
+          f"load {os.getloadavg()[0]:.2f}")
     print(f"{'log2':>4} {'cycles':>7} {'prove s':>8} {'cyc/s':>8} {'verify s':>8} "
           f"{'receipt KiB':>11} {'peak RSS MiB':>12}  phases")
-    for lg in range(args.min_log, args.max_log + 1):
+    for lg in args.only or range(args.min_log, args.max_log + 1):
         iters = max(1, ((1 << lg) - 12) // 5)
         m = Machine.for_program(Program.from_words(fib_words(iters)), params)
         tm = {}

@@ -16,7 +16,7 @@ INPUT = bytes(range(50, 250))
 
 @pytest.fixture(scope="module")
 def client():
-    distributed = pytest.importorskip("distributed")
+    import distributed
     cluster = distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
                                        dashboard_address=":0", silence_logs=50)
     c = distributed.Client(cluster, set_as_default=False)

@@ -48,7 +48,7 @@ def no_leftover_processes():
 @pytest.fixture(scope="module")
 def dask_cluster():
     """A ``LocalCluster`` of 2 single-threaded worker processes, closed after the module."""
-    distributed = pytest.importorskip("distributed")
+    import distributed
     import psutil
 
     before = {p.pid for p in _children()}

@@ -10,7 +10,7 @@ import zkvm_dist_testjobs as tj
 
 from zkvm.distributed import ClusterUnavailable, ProvingFailed, run_jobs, run_jobs_detailed
 
-pytest.importorskip("distributed")
+import distributed  # noqa: E402,F401  (a core dependency: never skip)
 
 VALUES = list(range(6))
 JOBS = [(v, 0.05 * (len(VALUES) - v)) for v in VALUES]
