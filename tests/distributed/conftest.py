@@ -39,10 +39,21 @@ def no_leftover_processes():
 
     before = {p.pid for p in _children()}
     yield
-    left = [p for p in _children() if p.pid not in before]
+    # a process started by one that was already running (e.g. the module cluster's nanny
+    # restarting the worker an earlier test killed) is not this test's
+    left = []
+    for p in _children():
+        if p.pid in before:
+            continue
+        try:
+            if p.ppid() in before:
+                continue
+        except psutil.NoSuchProcess:
+            continue
+        left.append(p)
     if left:
         gone, alive = psutil.wait_procs(left, timeout=5)
-        assert not alive, f"child processes left running: {[p.pid for p in alive]}"
+        assert not alive, f"child processes left running: {[(p.pid, p.ppid(), p.cmdline()[:6]) for p in alive]}"
 
 
 @pytest.fixture(scope="module")

@@ -55,6 +55,7 @@ def test_worker_killed_mid_job_is_rescheduled(dask_cluster, tmp_path):
     jobs = [(v, str(tmp_path / "dead") if v == 1 else None, 0.3) for v in VALUES]
     assert run_jobs(tj.die_once_job, jobs, client=client) == EXPECTED
     assert (tmp_path / "dead").exists()  # a worker really died (the nanny restarts it)
+    client.wait_for_workers(2, timeout=60)  # the restart happens here, not in a later test
 
 
 def _closed_port() -> int:
@@ -99,6 +100,7 @@ def test_job_that_always_kills_its_worker_fails_with_a_clear_message(dask_cluste
         run_jobs(tj.always_die_job, jobs, client=client, labels=["a", "b"])
     assert ei.value.index == 1 and ei.value.label == "b"
     assert "worker died every time" in str(ei.value) and "KilledWorker" in str(ei.value)
+    client.wait_for_workers(2, timeout=60)
 
 
 @pytest.mark.usefixtures("no_leftover_processes")
