@@ -23,8 +23,6 @@ import hashlib
 import os
 from dataclasses import dataclass
 
-import numpy as np
-
 #: default segment size (EXEC steps, log2): ~6-7 GiB peak per worker (docs/benchmarks.md),
 #: so two workers fit a 24 GiB machine
 DEFAULT_SEGMENT_PO2 = 20

@@ -308,9 +308,12 @@ class Machine:
         return VerifyingKey(self.system(journal_len), self.pre_root)
 
     def proving_key(self, journal_len: int) -> ProvingKey:
+        return self._proving_key(self.verifying_key(journal_len))
+
+    def _proving_key(self, vk: VerifyingKey) -> ProvingKey:
         if self.pre_data is None:
             raise ValueError("a verifier-side Machine cannot prove")
-        return ProvingKey(self.verifying_key(journal_len), self.pre_data)
+        return ProvingKey(vk, self.pre_data)
 
     @staticmethod
     def public_values(exit_code: int, journal: bytes) -> list[int]:
@@ -543,9 +546,7 @@ class Machine:
         traces["bytes"] = self._bytes_trace(system, traces, pv)
         ordered = [traces[a.name] for a in self.segment_airs]
         tm["bytes_mult"] = time.perf_counter() - t0
-        if self.pre_data is None:
-            raise ValueError("a verifier-side Machine cannot prove")
-        pk = ProvingKey(self.segment_verifying_key(len(w.journal)), self.pre_data)
+        pk = self._proving_key(self.segment_verifying_key(len(w.journal)))
         ptm = Timings()
         t0 = time.perf_counter()
         proof = prover.prove(pk, ordered, pv, debug=debug, timings=ptm)

@@ -77,19 +77,25 @@ def execute(
         events = _run_fast(m, max_cycles)
     else:
         raise ValueError(f"unknown engine {engine!r} (use 'fast' or 'spec')")
+    return result_of(m, events)
+
+
+def result_of(m: Machine, events: Events | None) -> ExecutionResult:
+    """The :class:`ExecutionResult` of machine ``m`` after a run (a whole execution or a
+    segment, :mod:`zkvm.riscv.segments`); ``exit_code`` is ``None`` if it did not exit."""
     return ExecutionResult(
-        exit_code=int(m.exit_code),
+        exit_code=None if m.exit_code is None else int(m.exit_code),
         stdout=bytes(m.stdout),
         stderr=bytes(m.stderr),
         journal=bytes(m.journal),
         cycles=m.cycles,
         events=events,
-        syscall_accesses=SyscallAccesses.from_chunks(m.sys_chunks) if record else None,
+        syscall_accesses=SyscallAccesses.from_chunks(m.sys_chunks) if m.record else None,
         registers=tuple(int(v) for v in m.regs[:32]),
         pc=m.pc,
         note=m.note,
         precompile_calls=log_of(m).calls(),
-        precompile_events=log_of(m).events() if record else None,
+        precompile_events=log_of(m).events() if m.record else None,
     )
 
 

@@ -56,12 +56,10 @@ import numpy as np
 from . import fast
 from .elf import load_elf
 from .errors import CycleLimitExceeded
-from .events import SyscallAccesses
-from .executor import DEFAULT_MAX_CYCLES, ExecutionResult, _raise_fault, _run_fast
+from .executor import DEFAULT_MAX_CYCLES, ExecutionResult, _raise_fault, _run_fast, result_of
 from .isa import OP
 from .layout import MEM_SIZE, MMAP_END, MMAP_START, NUM_PAGES, PAGE_SHIFT, PAGE_SIZE, PERM_W, PROGRAM_END, Program
 from .machine import Machine
-from .precompiles import log_of
 from .syscalls import handle_syscall
 
 #: ``cost(a7, a0, a1, a2, ret) -> steps`` of one ecall.
@@ -485,20 +483,7 @@ def replay(program: Program, start: SegmentStart, record: bool = True) -> tuple[
         raise SegmentError(
             f"segment {i}: replay read {m.input_pos} of the {len(start.input_slice)} input bytes of its slice"
         )
-    result = ExecutionResult(
-        exit_code=int(m.exit_code) if start.halts else None,
-        stdout=bytes(m.stdout),
-        stderr=bytes(m.stderr),
-        journal=bytes(m.journal),
-        cycles=m.cycles,
-        events=events,
-        syscall_accesses=SyscallAccesses.from_chunks(m.sys_chunks) if record else None,
-        registers=tuple(int(v) for v in m.regs[:32]),
-        pc=m.pc,
-        note=m.note,
-        precompile_calls=log_of(m).calls(),
-        precompile_events=log_of(m).events() if record else None,
-    )
+    result = result_of(m, events)
     return result, m
 
 
