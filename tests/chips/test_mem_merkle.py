@@ -128,11 +128,16 @@ class Scenario:
         return check_traces(system or self.system, self.finish(tr, system, pv), pv)
 
 
-def rehash(tr):
+def rehash(tr, forge=None):
     """Make the HASH / NODE digests of (possibly forged) ``mem_page``/``mem_node`` rows
     consistent: leaves from the page words, parents from their children (received
     children from the sending row, untouched siblings as in the row), bottom-up, and a
-    fresh ``sha256_hash`` trace for every HASH message.  Returns the new root pair."""
+    fresh ``sha256_hash`` trace for every HASH message.  Returns the new root pair.
+
+    ``forge`` (tools/coverage_sha.py): compression number ``forge.index`` (in the order
+    below: page rows' in / out leaves, then node rows by level) gets the digest
+    ``forge.digest(block)`` (None: give up, return None) and its 64 rows of the fresh
+    ``sha256_hash`` trace are rewritten by ``forge.patch(trace)``."""
     page, node = MemPageAir.columns, MemNodeAir.columns
     vp, vn = page.view(tr["mem_page"]), node.view(tr["mem_node"])
 
@@ -149,10 +154,18 @@ def rehash(tr):
 
     sent = {}
     blocks = []
+
+    def compress(blk):
+        if forge is not None and len(blocks) == forge.index:
+            return forge.digest(blk)
+        return mt.compress_blocks(blk[None])[0]
+
     for i in np.flatnonzero(vp.is_real):
         for side in ("in", "out"):
             blk = words(getattr(vp, "v_" + side)[i])
-            d = mt.compress_blocks(blk[None])[0]
+            d = compress(blk)
+            if d is None:
+                return None
             getattr(vp, "leaf_" + side)[i] = h16(d)
             blocks.append(blk)
         sent[(0, int(vp.page[i]))] = (vp.leaf_in[i].copy(), vp.leaf_out[i].copy())
@@ -164,10 +177,15 @@ def rehash(tr):
                 getattr(vn, side + "_in")[i], getattr(vn, side + "_out")[i] = sent[(lvl - 1, c)]
         for s in ("in", "out"):
             blk = np.concatenate([w8(getattr(vn, "l_" + s)[i]), w8(getattr(vn, "r_" + s)[i])])
-            getattr(vn, "p_" + s)[i] = h16(mt.compress_blocks(blk[None])[0])
+            d = compress(blk)
+            if d is None:
+                return None
+            getattr(vn, "p_" + s)[i] = h16(d)
             blocks.append(blk)
         sent[(lvl, idx)] = (vn.p_in[i].copy(), vn.p_out[i].copy())
     tr["sha256_hash"] = Sha256HashAir().generate_trace(np.array(blocks))
+    if forge is not None:
+        forge.patch(tr["sha256_hash"])
     root = sent.get((DEPTH, 0))
     return None if root is None else [int(x) for x in root[0]] + [int(x) for x in root[1]]
 

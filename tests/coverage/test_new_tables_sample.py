@@ -11,6 +11,12 @@ docs/soundness.md §2.2 item 7 and §2.2.M).
 * Paging: an untouched sibling's out digest rewritten (``mem_node.l_keep*``) and the key
   base of an access-free RAM page moved (``mem_page.kbase``), digests re-derived.
 * ``sha256_hash``: one constraint shown by the targeted search.
+* SHA-256 round core (``sha256`` precompile and ``sha256_hash``): the fault forgeries of
+  ``tools/coverage_sha.py`` rebuild one call from a changed value (the rest of the call
+  recomputed; the precompile's written state words re-matched in the memory chains, the
+  hash table's digest carried up the memory tree to a new root); each must fail exactly
+  its one constraint with every bus balanced, and the mutant without it must accept.
+  The rebuild without a fault must reproduce the honest call.
 """
 
 from __future__ import annotations
@@ -18,6 +24,7 @@ from __future__ import annotations
 import pytest
 
 import constraint_coverage as cc
+import coverage_sha as cs
 from zkvm.stark import mutation as mu
 from zkvm.stark.checker import check_traces
 
@@ -72,3 +79,42 @@ def test_sha256_hash_sampled_constraint_is_load_bearing(paging):
 #: shown by the search in the run of docs/soundness.md §2 (< 1 s there; on a real row, a
 #: non-last row of a compression where the carry is unused -- see §2.2.M)
 SHA_HASH_TARGET = "co0_lo_bool"
+
+
+@pytest.fixture(scope="module")
+def sha_ws():
+    return cc.build_workspace("sha256")[1]
+
+
+def test_sha_rebuild_without_fault_is_the_honest_call(sha_ws, paging):
+    assert cs.sha256_forgery(sha_ws, None) is not None
+    assert cs.hash_forgery(paging[0], None) is not None
+
+
+#: one member of each kind; co_lo is the field-wrap carry (2^16 * 30720 = p - 1)
+SHA_FAULTS = [cs.SFault("next", "e", 9), cs.SFault("next", "w", 30), cs.SFault("init", "", 5, row=0),
+              cs.SFault("eq", "nw", 1), cs.SFault("range", "cw"),
+              cs.SFault("co_lo", "", 2, row=63), cs.SFault("bool", "g", 15, row=0),
+              cs.SFault("bool", "x14", 3, row=20), cs.SFault("bool", "ne", 7, row=63)]
+
+
+@pytest.mark.parametrize("fault", SHA_FAULTS, ids=lambda f: f.target)
+def test_sha256_fault_shows_exactly_its_constraint(sha_ws, fault):
+    traces = next((t for c in range(3) if (t := cs.sha256_forgery(sha_ws, fault, c)) is not None),
+                  None)
+    assert traces is not None, "fault not placed / memory re-match failed"
+    case = cc._credit_one(sha_ws, traces, sha_ws.pv, str(fault))
+    want = f"sha256.{fault.target}"
+    assert case.shown == [want], case.failing
+
+
+@pytest.mark.parametrize("fault", [cs.SFault("const", "", 7, row=30), cs.SFault("co_hi", "", 1, row=63),
+                                   cs.SFault("bool", "c", 20, row=0)], ids=lambda f: f.target)
+def test_sha256_hash_fault_shows_exactly_its_constraint(paging, fault):
+    sc, ws = paging
+    got = next((r for i in (1, 0, 3, 2) if (r := cs.hash_forgery(sc, fault, i)) is not None), None)
+    assert got is not None, "fault not placed"
+    traces, pv = got
+    assert pv != list(ws.pv) or fault.kind == "bool"   # a forged root, except trace-level faults
+    case = cc._credit_one(ws, traces, pv, str(fault))
+    assert case.shown == [f"sha256_hash.{fault.target}"], case.failing
