@@ -42,7 +42,10 @@ Fault kinds (:class:`SFault`), with the constraint each breaks:
   row (on real rows they equal bool-checked bits of a neighbouring row, see §2.2.S);
 * ``const`` (index, row): the call constant differs between rows ≤ ``row`` and later
   rows → ``const{index}`` (``sha256_hash``: ``hout``, the digest sent on HASH;
-  ``sha256``: ``hin``/``hout``; ``ts``/``ws``/``wb`` move memory keys and times, bus-level).
+  ``sha256``: ``hin``/``hout``; ``ts``/``ws``/``wb`` move memory keys and times, bus-level);
+* ``block`` / ``hin`` / ``sn`` (``sha256`` only): the block or the state hashed differs
+  from the words read from memory, or the word written differs from the output word →
+  ``block_w_*`` / ``state_in_*`` / ``state_out_*``.
 
 Test-only: nothing here is reachable from the CLI or a receipt.
 """
@@ -162,6 +165,10 @@ class SFault:
             return f"{v}{i}_bool"
         if k == "const":
             return f"const{i}"
+        if k in ("block", "hin", "sn"):
+            half = "hi" if i % 2 else "lo"
+            return {"block": f"block_w_{half}", "hin": f"state_in_{half}",
+                    "sn": f"state_out_{half}"}[k]
         raise ValueError(f"unknown fault kind {k!r}")
 
 
@@ -368,6 +375,11 @@ def sha256_forgery(ws, f: SFault | None, call: int = 0):
     base = 64 * call
     hin = _words(v.hin[base])
     w16 = _call_inputs(v, base)
+    if f is not None and f.kind == "block":    # the block hashed ≠ the block read
+        w16[f.row] ^= 1 << (16 * (f.i % 2))
+    if f is not None and f.kind == "hin":      # the state hashed ≠ the state read
+        hin[f.i // 2] ^= 1 << (16 * (f.i % 2))
+        v.hin[base:base + 64] = [h for x in hin for h in (x & 0xFFFF, x >> 16)]
     hin_out = None
     if f is not None and f.kind == "const" and 3 <= f.i < 19:     # hin, rows > f.row
         hin_out = list(hin)
@@ -388,6 +400,8 @@ def sha256_forgery(ws, f: SFault | None, call: int = 0):
     for r in range(8):   # state words written: bytes of hout (as row r sees it)
         lo, hi = hrows[r][2 * r], hrows[r][2 * r + 1]
         v.sn[base + r] = [lo & 0xFF, lo >> 8, hi & 0xFF, hi >> 8]
+    if f is not None and f.kind == "sn":       # the word written ≠ the output word
+        v.sn[base + f.i // 2, 2 * (f.i % 2)] ^= 1
     if f is None:
         return list(ws.traces) if np.array_equal(t, ws.traces[ti]) else None
     changed = sorted(set(np.flatnonzero(np.any(t != ws.traces[ti], axis=1)).tolist()))
@@ -487,6 +501,11 @@ def core_faults(table: str) -> dict[str, list[SFault]]:
         fams["const"] = [SFault("const", "", i, row=30) for i in range(16)]
     else:
         fams["const"] = [SFault("const", "", i, row=40) for i in range(3, 35)]
+        # memory side of the precompile: the block / state hashed ≠ the words read, the
+        # word written ≠ the output (one member per constraint)
+        fams["io"] = [SFault("block", "", k, row=5) for k in (0, 1)] \
+            + [SFault("hin", "", 2 * 3 + k, row=3) for k in (0, 1)] \
+            + [SFault("sn", "", 2 * 6 + k, row=6) for k in (0, 1)]
     return fams
 
 

@@ -95,7 +95,8 @@ def test_sha_rebuild_without_fault_is_the_honest_call(sha_ws, paging):
 SHA_FAULTS = [cs.SFault("next", "e", 9), cs.SFault("next", "w", 30), cs.SFault("init", "", 5, row=0),
               cs.SFault("eq", "nw", 1), cs.SFault("range", "cw"),
               cs.SFault("co_lo", "", 2, row=63), cs.SFault("bool", "g", 15, row=0),
-              cs.SFault("bool", "x14", 3, row=20), cs.SFault("bool", "ne", 7, row=63)]
+              cs.SFault("bool", "x14", 3, row=20), cs.SFault("bool", "ne", 7, row=63),
+              cs.SFault("sn", "", 13, row=6)]
 
 
 @pytest.mark.parametrize("fault", SHA_FAULTS, ids=lambda f: f.target)
