@@ -1043,6 +1043,9 @@ def main(argv=None):
         if kws is not None and (tables is None or "keccak" in tables):
             t1 = time.monotonic()
             suite += harvest_keccak(kws, a.keccak_members, a.seed, log)
+            import coverage_keccak_bits as kbits
+
+            suite += kbits.harvest_keccak_bits(kws, a.keccak_members, a.seed, log)
             log(f"keccak fault forgeries: {time.monotonic() - t1:.0f} s")
         if "paging" in specials:
             t1 = time.monotonic()
