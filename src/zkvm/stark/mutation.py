@@ -36,7 +36,19 @@ rows ``r`` of ``T`` (real rows of every row shape, the first and last rows, padd
 
 1. *Seed*: change one cell that ``C`` reads (or one cell of a constraint sharing a
    column with ``C``) to a value from a small pool (±1, a flipped bit, 0, 1, 2, 256,
-   2^16, p − 1, …), or swap two rows of ``T``.
+   2^16, p − 1, …), or swap two rows of ``T``, or make a *limb-carry* move: a cell
+   ``x`` that ``C`` reads and a partner ``y`` become ``(x + R·s, y − s)`` for
+   ``R ∈ {256, 2^16, 2}``, ``s = ±1`` -- the same value ``x + R·y``, with ``x`` no
+   longer a limb (checklist item 4, non-canonical limbs).  Partners: the neighbouring
+   elements of ``x``'s column array (``prod[k]``/``prod[k+1]``), the other cells of the
+   target's lookup message, and the cells that share a constraint with ``x`` in which
+   both are linear with coefficients in ratio ``±R`` (``prod_k + 256·carry_k``).  A
+   single-cell seed reaches such a pair only when the pool holds ``y − s`` and the
+   repair then picks ``x``; when the pair is linked by a bus message alone (no
+   constraint to repair), never.  Order:
+   the likeliest values of the target's cells, row swaps, limb-carry moves (``R = 256``
+   on every sample row first; at most half of the budget left, the rest of them come
+   last), the other pool values, neighbouring cells (``_Search.PHASES``).
 2. *Repair* (depth-first, bounded): while some other equation of ``T`` fails on the
    touched rows, pick the first one and solve it for one of its cells -- the equation
    is a polynomial of degree ≤ 3 in that cell, interpolated from 4 evaluations, and its
@@ -133,6 +145,8 @@ def mutant(system: StarkSystem, disabled) -> StarkSystem:
                 comp.max_constraint_degree)
             air = clone
         airs.append(air)
+    if not drop_i:  # constraints only: one system construction, not two
+        return system.mutant(drop_c)
     base = StarkSystem(airs, system.params, system.num_public_values,
                        system.public_interactions, system.name, _disabled=system.disabled)
     return base.mutant(drop_c) if drop_c else base
@@ -210,6 +224,8 @@ def poly_roots(f, rng: random.Random | None = None) -> list[int]:
     f = _trim(f)
     if len(f) <= 1:
         return []
+    if len(f) == 2:  # linear (most repairs): the one root −f0/f1, no gcd with x^p − x
+        return [(-f[0]) * pow(f[1], P - 2, P) % P]
     rng = rng or random.Random(1)
     g = _pgcd(f, _psub(_ppow_mod([0, 1], P, f), [0, 1]))
     out: list[int] = []
@@ -391,6 +407,19 @@ class _TableIx:
         self.cons_fn = compile_row_fn([c.expr for c in self.cons]) if self.cons else None
         self.it_fns = [compile_row_fn(list(it.values) + [it.multiplicity]) for it in self.its]
         self._single: dict = {}
+        # column arrays (``prod[8]``, ``sum[4]``, …): column -> (first column, size)
+        self.array_of: dict[int, tuple[int, int]] = {}
+        cols = t.air.columns
+        for name in cols.names:
+            sl = cols.slice(name)
+            if sl.stop - sl.start > 1:
+                for c in range(sl.start, sl.stop):
+                    self.array_of[c] = (sl.start, sl.stop - sl.start)
+        # constraints reading each column on the local row
+        self.cons_reading: dict[int, list[int]] = {}
+        for ci, (loc, _nxt) in enumerate(self.cons_vars):
+            for c in loc:
+                self.cons_reading.setdefault(c, []).append(ci)
 
     def con_fn(self, ci):
         f = self._single.get(ci)
@@ -417,7 +446,8 @@ class Workspace:
         self.alg = NumpyAlgebra()
         self.ix = {t.name: _TableIx(t) for t in system.tables}
         self.tindex = {t.name: i for i, t in enumerate(system.tables)}
-        # lookup receivers: (table index, interaction, mult column, {message: row})
+        # lookup receivers: [table index, interaction, mult column, ({message: row},
+        # messages) built on first use]
         self.lookups: dict[int, list] = {}
         for ti, t in enumerate(system.tables):
             for it in t.compiled.interactions:
@@ -490,6 +520,8 @@ class Workspace:
         """Row ``r`` of ``table`` has multiplicity 0 in every interaction (a padding row:
         whatever it holds, it cannot affect any other table)."""
         ti = self.tindex[table]
+        if traces[ti].shape[0] == 0:
+            return True  # an empty table (height 0: the program never uses it) sends nothing
         tix = self.ix[table]
         args = self.row_args(ti, traces[ti], r)
         return all(f(*args)[-1] == 0 for f in tix.it_fns)
@@ -498,20 +530,45 @@ class Workspace:
         """``(table index, interaction name, row)`` of the lookup-table row holding
         message ``values`` on ``bus_id``, or None."""
         for entry in self.lookups.get(bus_id, []):
-            ti, it, _, index = entry
-            if index is None:
-                t = self.system.tables[ti]
-                pre = t.pre_trace
-                n = pre.shape[0]
-                zero = np.zeros((n, t.main_width), dtype=np.uint32)
-                cols = self._eval(t, zero, zero, np.arange(n), n, list(it.values))
-                mat = np.stack(cols, axis=1)
-                index = {tuple(int(x) for x in r): i for i, r in enumerate(mat)}
-                entry[3] = index
-            r = index.get(tuple(int(v) % P for v in values))
+            ti, it = entry[0], entry[1]
+            r = self._lookup_table(entry)[0].get(tuple(int(v) % P for v in values))
             if r is not None:
                 return ti, it.name, r
         return None
+
+    def _lookup_table(self, entry) -> tuple[dict, np.ndarray]:
+        """``({message: row}, messages (rows × width))`` of one lookup receiver, built
+        on first use."""
+        if entry[3] is None:
+            ti, it = entry[0], entry[1]
+            t = self.system.tables[ti]
+            pre = t.pre_trace
+            n = pre.shape[0]
+            zero = np.zeros((n, t.main_width), dtype=np.uint32)
+            cols = self._eval(t, zero, zero, np.arange(n), n, list(it.values))
+            mat = np.stack(cols, axis=1).astype(np.int64)
+            entry[3] = ({tuple(r): i for i, r in enumerate(mat.tolist())}, mat)
+        return entry[3]
+
+    def slot_max(self, bus_id: int, consts: tuple) -> list[int] | None:
+        """Largest value in each slot over the lookup-table rows on ``bus_id`` whose
+        slots ``i`` hold ``v`` for every ``(i, v)`` in ``consts`` (e.g. the op code of a
+        BYTES message); None if no row matches.  A message with a larger value in some
+        slot is no row of the table, whatever its other slots hold."""
+        cache = self.__dict__.setdefault("_slot_max", {})
+        key = (bus_id, consts)
+        if key not in cache:
+            best = None
+            for entry in self.lookups.get(bus_id, []):
+                mat = self._lookup_table(entry)[1]
+                mask = np.ones(mat.shape[0], dtype=bool)
+                for i, v in consts:
+                    mask &= mat[:, i] == v
+                if mask.any():
+                    m = mat[mask].max(axis=0).tolist()
+                    best = m if best is None else [max(x, y) for x, y in zip(best, m)]
+            cache[key] = best
+        return cache[key]
 
     # --- completing a cheating prover's witness ---------------------------------------
     def complete(self, system: StarkSystem, traces) -> list[np.ndarray]:
@@ -592,6 +649,15 @@ class Workspace:
 _POOL_CONST = (0, 1, 2, 3, 255, 256, 1 << 16, P - 1)
 
 
+def _small_int(v: int, bound: int = 1 << 16) -> int | None:
+    """The field element ``v`` as a signed integer in ``[−bound, bound]``, or None."""
+    if v <= bound:
+        return v
+    if P - v <= bound:
+        return v - P
+    return None
+
+
 def _pool(cur: int, rng: random.Random) -> list[int]:
     vals = [(cur + 1) % P, (cur - 1) % P, cur ^ 1, cur ^ 0x80 if cur < 256 else cur + 256,
             *_POOL_CONST, rng.randrange(256), rng.randrange(P)]
@@ -604,11 +670,15 @@ def _pool(cur: int, rng: random.Random) -> list[int]:
 
 
 class _Search:
-    def __init__(self, ws: Workspace, target: Target, weak: StarkSystem, rng,
-                 deadline: float, max_depth: int = 7, max_nodes: int = 40):
+    def __init__(self, ws: Workspace, target: Target, weak, rng,
+                 deadline: float, max_depth: int = 7, max_nodes: int = 40,
+                 max_seeds: int | None = None):
         self.ws = ws
+        self.max_seeds = max_seeds      # None: only the deadline bounds the search
+        self.seeds_used = 0
+        self.small_first = False        # repair order for limb-carry seeds (_repair_moves)
         self.target = target
-        self.weak = weak
+        self._weak = weak               # the mutant, or a function building it on first use
         self.rng = rng
         self.deadline = deadline
         self.max_depth = max_depth
@@ -628,6 +698,9 @@ class _Search:
             self.t_it = ii
             loc, nxt = self.tix.it_vars[ii]
         self.t_loc, self.t_nxt = loc, nxt
+        self._partner_cache: dict = {}
+        self._grad_cache: dict = {}
+        self._lookup_slots: dict | None = None
         self.cons_idx = [i for i in range(len(self.tix.cons)) if i != self.t_con]
         self.cons_exprs = [self.tix.cons[i].expr for i in self.cons_idx]
 
@@ -734,18 +807,42 @@ class _Search:
         ci, row = bad[0]
         cells = [c for c in self._cells_of(self.ti, ci, row, n) if c not in changed]
         cells.sort(key=lambda c: self._rank(self.ti, c, changed))
-        for cell in cells[:4]:
+        for cell, root in self._repair_moves(trace, row, ci, cells):
+            t2 = trace.copy()
+            t2[cell] = root
+            ch = dict(changed)
+            ch[cell] = (int(trace[cell]), root)
+            yield from self._repair(t2, ch, depth + 1)
+            if time.monotonic() > self.deadline:
+                return
+
+    def _repair_moves(self, trace, row, ci, cells):
+        """``(cell, value)`` candidates that make constraint ``ci`` hold at ``row``, in
+        the order the repair tries them: the first two roots in each of the four
+        best-ranked cells.  For a limb-carry seed (``self.small_first``), candidates that
+        move their cell by at most 2^16 (a carry absorbing the pair's change, e.g.
+        ``carry_k + b_0`` when ``q_0`` grew by 256), from *every* cell of the constraint,
+        come first (up to four, smallest move first), then the usual ones."""
+        def roots(cell):
             f = self._univariate(self.ti, trace, row, ci, *cell)
             if len(f) <= 1:
-                continue  # does not depend on this cell (or constant ≠ 0)
-            for root in poly_roots(f, self.rng)[:2]:
-                t2 = trace.copy()
-                t2[cell] = root
-                ch = dict(changed)
-                ch[cell] = (int(trace[cell]), root)
-                yield from self._repair(t2, ch, depth + 1)
-                if time.monotonic() > self.deadline:
-                    return
+                return []  # does not depend on this cell (or constant ≠ 0)
+            return poly_roots(f, self.rng)[:2]
+
+        usual = [(cell, root) for cell in cells[:4] for root in roots(cell)]
+        if not self.small_first:
+            return usual
+        small = []
+        for k, cell in enumerate(cells):
+            old = int(trace[cell])
+            for root in (roots(cell) if k >= 4 else [x for c, x in usual if c == cell]):
+                d = (root - old) % P
+                d = min(d, P - d)
+                if d <= 1 << 16:
+                    small.append((d, k, cell, root))
+        small.sort(key=lambda x: x[:2])
+        first = [(cell, root) for (_f, _k, cell, root) in small[:4]]
+        return first + [m for m in usual if m not in first]
 
     # -- cross-table repair -----------------------------------------------------------------
     def _messages(self, ti, trace, rows):
@@ -829,6 +926,15 @@ class _Search:
         return None
 
     # -- the oracle ---------------------------------------------------------------------------
+    @property
+    def weak(self) -> StarkSystem:
+        """The system without the target.  Built on first use: most targets' seeds never
+        reach the oracle, and building a system (its verifying-key encoding) costs about
+        as much as a whole 1 s search budget."""
+        if callable(self._weak):
+            self._weak = self._weak()
+        return self._weak
+
     def _accept(self, traces):
         done = self.ws.complete(self.weak, traces)
         if not check_traces(self.weak, done, self.ws.pv).ok:
@@ -852,8 +958,204 @@ class _Search:
             return None
         return self._accept(traces)
 
+    #: Seed phases, in order (see :meth:`seeds`).
+    PHASES = (("target", 0, 4), "swaps", "limb-carry", ("target", 4, None), ("neigh", 0, None))
+
+    #: Share of the budget left when the limb-carry phase starts that it may use before
+    #: the later phases run (its remaining seeds come after the last phase), so that it
+    #: cannot starve them.
+    LIMB_SHARE = 0.5
+
+    #: Radices of the limb-carry seeds, likeliest first: byte limbs, 16-bit halves, bits.
+    LIMB_RADICES = (256, 65536, 2)
+
+    def _limb_partners(self, cell, on_target_row: bool):
+        """Limb-carry moves for ``cell = (row, column)``: a list of
+        ``(radix, partner cell, dx, dy, kind)`` meaning "add ``dx`` to ``cell`` and ``dy``
+        to the partner", each of which keeps ``x + R·y`` (or ``R·x + y``) unchanged;
+        ``kind`` is 1 for an array neighbour, 2 for a message cell, 0 for a linear
+        partner (tried first: the move keeps a constraint), 3 for a field carry.
+
+        Partners, all on the same row:
+
+        * the previous/next element of the cell's column array (``prod[k]`` with
+          ``prod[k+1]``): ``(x + R·s, y − s)`` with the next element (``x`` is the lower
+          limb), ``(x − s, y + R·s)`` with the previous one;
+        * when the target is an interaction and ``cell`` is on the row that sends it
+          (``on_target_row``), the other plain-column cells of its message
+          (``range_u8_pair(a, b)``), in both directions;
+        * every cell ``y`` that shares a constraint ``C`` (not the target) with ``x`` in
+          which both are linear on this row, with coefficients in ratio ``c_y/c_x = k``
+          (or ``1/k``) for a small integer ``2 ≤ |k| ≤ 2^16``: the move
+          ``c_x·dx + c_y·dy = 0``, ``(x + k·s, y − s)``, keeps ``C`` (``prod[k]`` with
+          ``carry[k]`` in ``conv_k = prod_k + 256·carry_k``; ``q[1]`` with ``carry[0]``
+          and ``k = b_0`` in a product's limb equation).  The radix reported is ``|k|``.
+          The coefficients are finite differences on the honest row (so a gate
+          ``is_real·(…)`` is read at its value here), and linearity is checked by a
+          second difference.
+        * *field carries*: a linear partner ``y`` whose unit ``x`` cannot absorb as an
+          integer (``c_y/c_x`` no small integer; ``prod_0`` for ``x = carry_0``):
+          ``(x − (c_y/c_x)·s, y + s)``, radix 0.  The
+          equation holds over ``F_p`` only: ``carry_0 − 256^{−1} = carry_0 + 7864320``
+          absorbs ``prod_0 + 1``, and the repair passes the excess up the chain
+          (``carry_1 + 30720``, ``carry_2 + 120``, ``prod_3 + 120``) -- a wrong product
+          that only the carries' range checks stop.
+
+        with ``s = ±1`` and, for the first two sources, ``R`` in :attr:`LIMB_RADICES`.
+        """
+        key = (cell, on_target_row)
+        hit = self._partner_cache.get(key)
+        if hit is not None:
+            return hit
+        r, c = cell
+        tix = self.tix
+        out = []
+        arr = tix.array_of.get(c)
+        if arr is not None:
+            start, size = arr
+            for R in self.LIMB_RADICES:
+                for s in (1, -1):
+                    if c + 1 < start + size:
+                        out.append((R, (r, c + 1), R * s, -s, 1))
+                    if c - 1 >= start:
+                        out.append((R, (r, c - 1), -s, R * s, 1))
+        if self.t_it is not None and on_target_row:
+            it = tix.its[self.t_it]
+            msg = [e.value[1] for e in it.values if _is_plain_var(e)]
+            for R in self.LIMB_RADICES:
+                for c2 in msg:
+                    if c2 != c:
+                        for s in (1, -1):
+                            out.append((R, (r, c2), R * s, -s, 2))
+                            out.append((R, (r, c2), -s, R * s, 2))
+        # linear partners: finite differences of each constraint reading the cell
+        base = self.ws.traces[self.ti]
+        args = self.ws.row_args(self.ti, base, r)
+        for ci in tix.cons_reading.get(c, []):
+            if ci == self.t_con:
+                continue
+            grad = self._gradient(ci, r, args)
+            cx = grad.get(c)
+            if not cx:
+                continue
+            icx = pow(cx, P - 2, P)
+            for c2, cy in grad.items():
+                if c2 == c or not cy:
+                    continue
+                k = _small_int(cy * icx % P)              # y counts k units of x
+                j = _small_int(cx * pow(cy, P - 2, P) % P)  # x counts j units of y
+                for s in (1, -1):
+                    if k is not None and abs(k) >= 2:
+                        out.append((abs(k), (r, c2), k * s, -s, 0))
+                    elif j is not None and abs(j) >= 2:
+                        out.append((abs(j), (r, c2), s, -j * s, 0))
+                    if k is None:
+                        # a field carry: y moves by one unit, x absorbs −(c_y/c_x)·s
+                        out.append((0, (r, c2), (-(cy * icx) * s) % P, s, 3))
+        self._partner_cache[key] = out
+        return out
+
+    def _gradient(self, ci, r, args):
+        """``{column: c}`` for the local cells in which constraint ``ci`` is linear at
+        row ``r`` of the honest trace, ``c`` its coefficient (a finite difference).
+        Cached per ``(ci, r)``."""
+        key = (ci, r)
+        hit = self._grad_cache.get(key)
+        if hit is not None:
+            return hit
+        f = self.tix.con_fn(ci)
+        loc0 = list(args[0])
+        rest = args[1:]
+        f0 = f(loc0, *rest)[0]
+        grad = {}
+        for c in sorted(self.tix.cons_vars[ci][0]):
+            v = loc0[c]
+            loc0[c] = (v + 1) % P
+            f1 = f(loc0, *rest)[0]
+            loc0[c] = (v + 2) % P
+            f2 = f(loc0, *rest)[0]
+            loc0[c] = v
+            d1 = (f1 - f0) % P
+            if d1 and (f2 - f1) % P == d1:
+                grad[c] = d1
+        self._grad_cache[key] = grad
+        return grad
+
+    def _dead_lookup(self, trace, cells) -> bool:
+        """Does one of ``cells`` (changed by a seed, so frozen for the repair) sit in a
+        slot of an enabled lookup message (not the target) with a value larger than any
+        row of the table has there (:meth:`Workspace.slot_max`)?  Then no repair can
+        make the message a row and :meth:`_finish` would reject every leaf, so the seed
+        is skipped.  (The multiplicity is read on the seed; a repair that switches the
+        message off is not considered.)"""
+        if self._lookup_slots is None:
+            self._lookup_slots = {}
+            for ii, it in enumerate(self.tix.its):
+                if it.bus.id not in self.ws.lookups or ii == self.t_it:
+                    continue
+                if (self.ti, it.name) in self.ws.lookup_receivers:
+                    continue
+                consts = tuple((j, e.value % P) for j, e in enumerate(it.values)
+                               if e.op == "const")
+                for j, e in enumerate(it.values):
+                    if _is_plain_var(e):
+                        self._lookup_slots.setdefault(e.value[1], []).append((ii, j, consts))
+        for (r, c) in cells:
+            for ii, j, consts in self._lookup_slots.get(c, []):
+                it = self.tix.its[ii]
+                vals = self.tix.it_fns[ii](*self.ws.row_args(self.ti, trace, r))
+                if not vals[-1]:
+                    continue
+                top = self.ws.slot_max(it.bus.id, consts)
+                if top is None or int(trace[r, c]) > top[j]:
+                    return True
+        return False
+
+    def _limb_carry_seeds(self, rows):
+        """The limb-carry phase: pairs ``(x + R·s, y − s)`` (:meth:`_limb_partners`) on
+        the cells the target reads.  Each seed changes two cells at once, so the value
+        they encode together (a bus message, a linear equation) is unchanged; the repair
+        then fixes whatever else reads them.  Order: radix 256 on every sample row
+        first, then field carries, then the other ratios of linear partners (e.g.
+        ``b_0`` for ``q_1`` and ``carry_0`` in ``Σ b_i·q_j + carry_0 = …``), then 2^16,
+        then 2; within a radix, moves whose new values are both below 2^24 (the
+        non-canonical limb ``x + 256``, not the wrap-around ``x − 256 + p``) first, and
+        linear partners before array neighbours before message cells.  Seeds that put
+        a frozen cell out of range of another lookup are skipped (:meth:`_dead_lookup`)."""
+        base = self.ws.traces[self.ti]
+        n = base.shape[0]
+        cols = self.tix.t.air.columns
+        group = {256: 0, 0: 1, 1 << 16: 3, 2: 4}
+        seen = set()
+        props = []
+        for r in rows:
+            cells = [((r, c), True) for c in sorted(self.t_loc)] + \
+                    [(((r + 1) % n, c), False) for c in sorted(self.t_nxt)]
+            for cell, on_row in cells:
+                for (R, partner, dx, dy, kind) in self._limb_partners(cell, on_row):
+                    x, y = int(base[cell]), int(base[partner])
+                    nx, ny = (x + dx) % P, (y + dy) % P
+                    key = frozenset(((cell, nx), (partner, ny)))
+                    if key in seen:
+                        continue
+                    seen.add(key)
+                    wrap = nx >= 1 << 24 or ny >= 1 << 24
+                    props.append((group.get(R, 2), wrap, kind, len(props), cell, partner,
+                                  x, nx, y, ny))
+        props.sort(key=lambda p: p[:4])
+        for (*_order, cell, partner, x, nx, y, ny) in props:
+            t = base.copy()
+            t[cell] = nx
+            t[partner] = ny
+            if self._dead_lookup(t, (cell, partner)):
+                continue
+            yield (f"limb-carry {cols.column_name(cell[1])}@row{cell[0]} {x}->{nx}, "
+                   f"{cols.column_name(partner[1])}@row{partner[0]} {y}->{ny}", t,
+                   {cell: (x, nx), partner: (y, ny)})
+
     def seeds(self, rows):
-        """``(description, trace, changed)`` seeds on the sample ``rows``."""
+        """``(description, trace, changed)`` seeds on the sample ``rows``, phase by phase
+        (:attr:`PHASES`)."""
         base = self.ws.traces[self.ti]
         n = base.shape[0]
         tix = self.tix
@@ -885,11 +1187,21 @@ class _Search:
                         yield f"swap rows {r},{s_}", t, ch
 
         # phase 1: the target's own cells with the likeliest values, on every sample row;
-        # then row swaps; phase 2: all pool values; phase 3: neighbouring cells
-        phases = (("target", 0, 4), "swaps", ("target", 4, None), ("neigh", 0, None))
-        for ph in phases:
+        # then row swaps; then limb-carry pairs (up to LIMB_SHARE of what is left);
+        # phase 2: all pool values; phase 3: neighbouring cells; the rest of the
+        # limb-carry pairs
+        rest = None
+        for ph in self.PHASES:
             if ph == "swaps":
                 yield from swaps()
+                continue
+            if ph == "limb-carry":
+                rest = self._limb_carry_seeds(rows)
+                over = self._share_spent(self.LIMB_SHARE)
+                for item in rest:
+                    yield item
+                    if over():
+                        break
                 continue
             which, lo, hi = ph
             for r in rows:
@@ -900,12 +1212,28 @@ class _Search:
                         t[cell] = v
                         yield (f"set {tix.t.air.columns.column_name(cell[1])}@row{cell[0]} "
                                f"{cur}->{v}", t, {cell: (cur, v)})
+        if rest is not None:
+            yield from rest
+
+    def _share_spent(self, share: float):
+        """A predicate: has ``share`` of the budget left *now* been used since?  The
+        budget is the clock, or the seed count under ``max_seeds`` (deterministic)."""
+        if self.max_seeds is not None:
+            cap = self.seeds_used + int(share * (self.max_seeds - self.seeds_used))
+            return lambda: self.seeds_used >= cap
+        now = time.monotonic()
+        soft = now + share * max(0.0, self.deadline - now)
+        return lambda: time.monotonic() > soft
 
     def run(self, rows):
         for desc, t, ch in self.seeds(rows):
             if time.monotonic() > self.deadline:
                 return None
+            if self.max_seeds is not None and self.seeds_used >= self.max_seeds:
+                return None
+            self.seeds_used += 1
             self.seed_nodes = 0
+            self.small_first = desc.startswith("limb-carry")
             for trace, changed in self._repair(t, ch, 0):
                 done = self._finish(trace, changed)
                 if done is not None:
@@ -945,12 +1273,31 @@ def sample_rows(ws: Workspace, table: str, k: int = 5, rng: random.Random | None
 
 
 def search_attack(ws: Workspace, target: Target, budget_s: float = 4.0, seed: int = 0,
-                  rows=None, keep_traces: bool = False) -> AttackResult:
+                  rows=None, keep_traces: bool = False, *,
+                  max_seeds: int | None = None) -> AttackResult:
     """Search, on ``ws``'s honest traces, for traces that the system without ``target``
     accepts and the real system rejects (module docstring).  Stops at the first attack
-    or after ``budget_s`` seconds."""
+    or after ``budget_s`` seconds.
+
+    ``max_seeds`` (keyword only): a *deterministic* budget instead of the clock -- at
+    most ``max_seeds`` seeds are tried (``ceil(0.7·max_seeds)`` on real rows, the rest
+    on padding rows), each with its bounded repair (at most 40 repair nodes), and
+    ``budget_s`` is ignored.  The result then depends only on ``ws``, ``target``,
+    ``seed`` and ``rows``, not on machine load.  Raises :class:`ValueError` for
+    ``max_seeds < 1``."""
+    if max_seeds is not None and (isinstance(max_seeds, bool) or int(max_seeds) != max_seeds
+                                  or max_seeds < 1):
+        raise ValueError(f"search_attack: max_seeds must be a positive integer, "
+                         f"got {max_seeds!r}")
     t0 = time.monotonic()
-    weak = mutant(ws.system, [target.full_name])
+    if ws.traces[ws.tindex[target.table]].shape[0] == 0:
+        return AttackResult(target, False)  # an empty table: no row to attack
+    built: list = []
+
+    def weak():  # the mutant, built once and only if a candidate reaches the oracle
+        if not built:
+            built.append(mutant(ws.system, [target.full_name]))
+        return built[0]
     rng = random.Random(seed)
     if rows is None:
         rows = sample_rows(ws, target.table, rng=rng)
@@ -959,12 +1306,18 @@ def search_attack(ws: Workspace, target: Target, budget_s: float = 4.0, seed: in
     inert = [r for r in rows if r not in real]
     tries = 0
     hit = None
+    seeds_used = 0
     for part, share in ((real, 0.7), (inert, 1.0)):
         if not part:
             continue
-        s = _Search(ws, target, weak, rng, t0 + budget_s * share)
+        if max_seeds is None:
+            s = _Search(ws, target, weak, rng, t0 + budget_s * share)
+        else:
+            cap = max_seeds if part is inert else -(-max_seeds * 7 // 10)
+            s = _Search(ws, target, weak, rng, float("inf"), max_seeds=cap - seeds_used)
         hit = s.run(part)
         tries += s.tries
+        seeds_used += s.seeds_used
         if hit is not None:
             break
     res = AttackResult(target, hit is not None, tries=tries, seconds=time.monotonic() - t0)
