@@ -593,24 +593,23 @@ def keccak_forgery(ws, f: KFault | None, call: int = 0) -> list | None:
         if f is not None and f.kind == "memout" and rnd < 13:
             p = list(p)
             p[f.a] ^= 1            # only the written bytes; post stays the computed output
-        if rnd < 13:
-            for j in range(4):
-                word = 4 * rnd + j
-                if word >= 50:
-                    continue
-                lane, h = word // 2, word % 2
-                for tt in range(2):
-                    limb = p[4 * lane + 2 * h + tt]
-                    v.mn[r, 4 * j + 2 * tt] = limb & 0xFF
-                    v.mn[r, 4 * j + 2 * tt + 1] = limb >> 8
+        write_keccak_mem_bytes(v, r, rnd, p)
     if f is None:
         return None if not np.array_equal(t, ws.traces[ti]) else list(ws.traces)
-    rows_changed = sorted(set(np.flatnonzero(np.any(t != ws.traces[ti], axis=1)).tolist()))
+    return rematch(ws, mu.Target("keccak", f.target), t)
+
+
+def rematch(ws, target, trace) -> list | None:
+    """``ws``'s traces with ``target.table``'s trace replaced by ``trace`` (a rebuilt call)
+    and every bus message it changed re-matched in the other tables (cross-table repair
+    of :mod:`zkvm.stark.mutation`, e.g. the memory boundary's ``final`` of a word the call
+    wrote); None if the repair fails."""
+    ti = ws.tindex[target.table]
+    rows = np.flatnonzero(np.any(trace != ws.traces[ti], axis=1)).tolist()
     traces = list(ws.traces)
-    traces[ti] = t % mu.P
-    srch = mu._Search(ws, mu.Target("keccak", f.target), ws.system, random.Random(0),
-                      time.monotonic() + 60)
-    return srch._cross_repair(traces, ti, ws.traces[ti], rows_changed)
+    traces[ti] = trace % mu.P
+    srch = mu._Search(ws, target, ws.system, random.Random(0), time.monotonic() + 60)
+    return srch._cross_repair(traces, ti, ws.traces[ti], rows)
 
 
 def keccak_faults(members: int, seed: int = 0) -> list:
@@ -631,12 +630,35 @@ def keccak_faults(members: int, seed: int = 0) -> list:
         "memin": [KFault("memin", i) for i in range(8)],
         "memout": [KFault("memout", i) for i in range(8)],
     }
+    return sample_families(fams, members, seed)
+
+
+def sample_families(fams: dict, members: int, seed: int = 0) -> list:
+    """Every member of every family of ``fams`` (name -> list) when ``members`` is 0, else
+    a seeded sample of ``members`` per family, each kept in its family's order."""
     rng = random.Random(seed)
     out = []
-    for _k, fs in fams.items():
+    for fs in fams.values():
         out += fs if not members else sorted(rng.sample(fs, min(members, len(fs))),
                                              key=fs.index)
     return out
+
+
+def write_keccak_mem_bytes(v, r: int, rnd: int, post) -> None:
+    """The bytes ``mn`` that row ``r`` (round ``rnd``) of a ``keccak`` call writes: on the
+    memory rows (``rnd < 13``) slot ``j`` writes word ``4·rnd + j`` (``< 50``) of the output
+    limbs ``post``; other rows write nothing."""
+    if rnd >= 13:
+        return
+    for j in range(4):
+        word = 4 * rnd + j
+        if word >= 50:
+            continue
+        lane, h = word // 2, word % 2
+        for tt in range(2):
+            limb = int(post[4 * lane + 2 * h + tt])
+            v.mn[r, 4 * j + 2 * tt] = limb & 0xFF
+            v.mn[r, 4 * j + 2 * tt + 1] = limb >> 8
 
 
 def harvest_keccak(ws, members: int, seed: int = 0, log=print) -> list[SuiteCase]:

@@ -61,7 +61,6 @@ Test-only (tools/), like ``constraint_coverage``.
 from __future__ import annotations
 
 import random
-import time
 
 import numpy as np
 
@@ -221,24 +220,10 @@ def build_call(ws, call: int, forged: dict, target: str):
     for rnd in range(24):
         r = base + rnd
         v.post[r] = post
-        if rnd < 13:
-            for j in range(4):
-                word = 4 * rnd + j
-                if word >= 50:
-                    continue
-                lane, h = word // 2, word % 2
-                for tt in range(2):
-                    limb = int(post[4 * lane + 2 * h + tt])
-                    v.mn[r, 4 * j + 2 * tt] = limb & 0xFF
-                    v.mn[r, 4 * j + 2 * tt + 1] = limb >> 8
+        cc.write_keccak_mem_bytes(v, r, rnd, post)
     if not forged:
         return list(ws.traces) if np.array_equal(t, ws.traces[ti]) else None
-    rows_changed = np.flatnonzero(np.any(t != ws.traces[ti], axis=1)).tolist()
-    traces = list(ws.traces)
-    traces[ti] = t
-    srch = mu._Search(ws, mu.Target("keccak", target), ws.system, random.Random(0),
-                      time.monotonic() + 60)
-    return srch._cross_repair(traces, ti, ws.traces[ti], rows_changed)
+    return cc.rematch(ws, mu.Target("keccak", target), t)
 
 
 def _states(ws, call: int) -> list[list[int]]:
@@ -495,12 +480,7 @@ def keccak_bit_members(members: int = 0, seed: int = 0) -> list[tuple[str, int, 
     member when ``members`` is 0, else ``members`` per family (seeded)."""
     fams = {"ap_bool": [("ap_bool", i, z) for i in range(25) for z in range(64)],
             "c_bool": [("c_bool", x, z) for x in range(5) for z in range(64)]}
-    rng = random.Random(seed)
-    out = []
-    for fs in fams.values():
-        out += fs if not members else sorted(rng.sample(fs, min(members, len(fs))),
-                                             key=fs.index)
-    return out
+    return cc.sample_families(fams, members, seed)
 
 
 def harvest_keccak_bits(ws, members: int = 0, seed: int = 0, log=print,

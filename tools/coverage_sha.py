@@ -53,7 +53,6 @@ Test-only: nothing here is reachable from the CLI or a receipt.
 from __future__ import annotations
 
 import random
-import time
 from dataclasses import dataclass
 
 import numpy as np
@@ -217,19 +216,18 @@ def simulate_call(state_in, w16, hin, hin_out=None, fault: SFault | None = None)
             order = [f.i + 1, f.i - 1, f.i + 2, f.i - 2, f.i + 3, f.i - 3]
             cands = list(_nonbool(src, f.i, order))
         kk = _K[t]
+        wh = _halves(win)
         res = None
         for nb in cands:
             if nb is not None:
                 src[:] = nb
-            res = round_row(A, B, C, E, F, G, d, h, [v for x in win for v in
-                                                      (x & 0xFFFF, x >> 16)],
-                            X1, X14, kk & 0xFFFF, kk >> 16)
+            res = round_row(A, B, C, E, F, G, d, h, wh, X1, X14, kk & 0xFFFF, kk >> 16)
             if res is not None:
                 break
         if res is None:
             return None
         row = {"a": A, "b": B, "c": C, "e": E, "f": F, "g": G, "d": d, "h": h,
-               "w": [v for x in win for v in (x & 0xFFFF, x >> 16)], "x1": X1, "x14": X14,
+               "w": wh, "x1": X1, "x14": X14,
                "na": res["na"], "ne": res["ne"], "ca": res["ca"], "ce": res["ce"],
                "nw": res["nw"], "cw": res["cw"]}
         if here and kind == "eq":
@@ -350,16 +348,15 @@ def write_call(v, base: int, rows, hrows, co) -> None:
     v.co[base + 63] = [x % P for x in co]
 
 
-def _call_inputs(v, base: int):
-    """The block ``W_0..W_15`` of the call at ``base`` (the window on its round 0)."""
-    w = [int(x) for x in v.w[base]]
-    w16 = [w[2 * k] | (w[2 * k + 1] << 16) for k in range(16)]
-    return w16
-
-
 def _words(halves):
+    """32-bit words from interleaved ``(lo, hi)`` 16-bit halves."""
     h = [int(x) for x in halves]
-    return [h[2 * j] | (h[2 * j + 1] << 16) for j in range(8)]
+    return [h[2 * j] | (h[2 * j + 1] << 16) for j in range(len(h) // 2)]
+
+
+def _halves(words):
+    """Interleaved ``(lo, hi)`` 16-bit halves of 32-bit words (inverse of :func:`_words`)."""
+    return [v for x in words for v in (x & 0xFFFF, x >> 16)]
 
 
 # ------------------------------------------------------------------------ sha256 precompile
@@ -374,12 +371,12 @@ def sha256_forgery(ws, f: SFault | None, call: int = 0):
     v = cols.view(t)
     base = 64 * call
     hin = _words(v.hin[base])
-    w16 = _call_inputs(v, base)
+    w16 = _words(v.w[base])     # the block W_0..W_15: the window on round 0
     if f is not None and f.kind == "block":    # the block hashed ≠ the block read
         w16[f.row] ^= 1 << (16 * (f.i % 2))
     if f is not None and f.kind == "hin":      # the state hashed ≠ the state read
         hin[f.i // 2] ^= 1 << (16 * (f.i % 2))
-        v.hin[base:base + 64] = [h for x in hin for h in (x & 0xFFFF, x >> 16)]
+        v.hin[base:base + 64] = _halves(hin)
     hin_out = None
     if f is not None and f.kind == "const" and 3 <= f.i < 19:     # hin, rows > f.row
         hin_out = list(hin)
@@ -394,7 +391,7 @@ def sha256_forgery(ws, f: SFault | None, call: int = 0):
             hrows[r][f.i - 19] ^= 1
     write_call(v, base, rows, hrows, co)
     if hin_out is not None:
-        hv = [h for x in hin_out for h in (x & 0xFFFF, x >> 16)]
+        hv = _halves(hin_out)
         for r in range(f.row + 1, 64):
             v.hin[base + r] = hv
     for r in range(8):   # state words written: bytes of hout (as row r sees it)
@@ -404,13 +401,10 @@ def sha256_forgery(ws, f: SFault | None, call: int = 0):
         v.sn[base + f.i // 2, 2 * (f.i % 2)] ^= 1
     if f is None:
         return list(ws.traces) if np.array_equal(t, ws.traces[ti]) else None
-    changed = sorted(set(np.flatnonzero(np.any(t != ws.traces[ti], axis=1)).tolist()))
-    traces = list(ws.traces)
-    traces[ti] = t % P
+    from constraint_coverage import rematch
+
     kind = "interaction" if f.kind == "range" else "constraint"
-    srch = mu._Search(ws, mu.Target("sha256", f.target, kind), ws.system, random.Random(0),
-                      time.monotonic() + 60)
-    return srch._cross_repair(traces, ti, ws.traces[ti], changed)
+    return rematch(ws, mu.Target("sha256", f.target, kind), t)
 
 
 # ------------------------------------------------------------------------------ sha256_hash
@@ -509,15 +503,6 @@ def core_faults(table: str) -> dict[str, list[SFault]]:
     return fams
 
 
-def pick(fams: dict, members: int, seed: int = 0) -> list[SFault]:
-    rng = random.Random(seed)
-    out = []
-    for fs in fams.values():
-        out += fs if not members else sorted(rng.sample(fs, min(members, len(fs))),
-                                             key=fs.index)
-    return out
-
-
 def padding_bool_forgery(ws, table: str, var: str, i: int):
     """Traces of ``ws`` with bit ``i`` of ``var`` set to 2 on the first padding row of
     ``table`` and that row's dependent columns re-solved (an attack on padding rows only:
@@ -566,7 +551,9 @@ def harvest_sha(ws_or_sc, table: str, members: int, seed: int = 0, log=print,
         if hash_forgery(ws_or_sc, None) is None:
             raise RuntimeError("sha256_hash forgery: the honest trees are not reproduced")
         calls = 6      # the first three pages' in / out leaves
-    faults = pick(core_faults(table), members, seed)
+    from constraint_coverage import sample_families
+
+    faults = sample_families(core_faults(table), members, seed)
     for f in faults:
         name = f"sha-fault:{table}:{f.kind}:{f.var}{f.i}@row{f.row}"
         got = None
