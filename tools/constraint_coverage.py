@@ -172,8 +172,7 @@ def build_workspace(name: str):
     m = Machine.for_program(Program.from_words(list(words) + exit_program(code)), PARAMS)
     res = m.execute(inp)
     w, traces, pv = m.traces(res)
-    system = m.system(len(w.journal))
-    return m, mu.Workspace(system, traces, pv, label=name)
+    return m, mu.Workspace(m.system(), traces, pv, label=name, public_data=w.journal)
 
 
 # ---------------------------------------------------------------------------------------
@@ -193,13 +192,13 @@ def _lookup_sources(rep):
             if t != "bytes"}
 
 
-def _credit(system, traces, pv, name) -> SuiteCase:
+def _credit(system, traces, pv, name, public_data: bytes = b"") -> SuiteCase:
     """What a forged witness shows: the single constraint (or single lookup interaction)
     it fails, confirmed by the oracle on a mutant without it."""
     case = SuiteCase(name)
-    ws = mu.Workspace(system, traces, pv, label=name, check=False)
+    ws = mu.Workspace(system, traces, pv, label=name, check=False, public_data=public_data)
     done = ws.complete(system, traces)
-    rep = check_traces(system, done, pv)
+    rep = check_traces(system, done, pv, public_data=public_data)
     cons = sorted({f"{f.table}.{f.constraint}" for f in rep.constraint_failures})
     buses_bad = {b.bus for b in rep.bus_imbalances}
     case.failing = cons + sorted(f"bus:{b}" for b in buses_bad)
@@ -212,7 +211,7 @@ def _credit(system, traces, pv, name) -> SuiteCase:
             cand = src.pop()
     if cand is not None:
         weak = mu.mutant(system, [cand])
-        if mu.shows_load_bearing(system, weak, ws.complete(weak, traces), pv):
+        if mu.shows_load_bearing(system, weak, ws.complete(weak, traces), pv, public_data):
             case.shown.append(cand)
     return case
 
@@ -253,7 +252,7 @@ def harvest_suite(log=print, only_alu: bool = False) -> list[SuiteCase]:
         m._bytes_trace = lambda system, traces, pv: np.zeros(
             (1 << 16, len(BytesAir.columns.names)), dtype=np.uint32)
         w, traces, pv = m.traces(res)
-        system = m.system(len(w.journal))
+        system = m.system()
         names = [a.name for a in m.airs]
         ci = names.index(chip)
         air = m.airs[ci]
@@ -262,7 +261,7 @@ def harvest_suite(log=print, only_alu: bool = False) -> list[SuiteCase]:
         forge(air, air.columns.view(t), rows)
         t %= mu.P
         traces[ci] = t
-        recorded.append((system, traces, pv))
+        recorded.append((system, traces, pv, w.journal))
 
     orig = S.attack
     S.attack = recorder
@@ -282,8 +281,8 @@ def harvest_suite(log=print, only_alu: bool = False) -> list[SuiteCase]:
                 except Exception as e:
                     log(f"suite: {modname}::{fname}: {type(e).__name__}: {e}")
                     continue
-                for system, traces, pv in recorded:
-                    cases.append(_credit(system, traces, pv, f"{modname}::{fname}"))
+                for system, traces, pv, journal in recorded:
+                    cases.append(_credit(system, traces, pv, f"{modname}::{fname}", journal))
     finally:
         S.attack = orig
     return cases
@@ -312,10 +311,9 @@ def _harvest_core(log):
     recorded = []
     orig = C.check
 
-    def rec(m, traces, pv, journal_len=None):
-        jl = len(pv) - 2 if journal_len is None else journal_len
-        recorded.append((m.system(jl), [t.copy() for t in traces], list(pv)))
-        return orig(m, traces, pv, journal_len)
+    def rec(m, traces, pv, journal=b""):
+        recorded.append((m.system(), [t.copy() for t in traces], list(pv), journal))
+        return orig(m, traces, pv, journal)
 
     C.check = rec
     cases = []
@@ -337,10 +335,10 @@ def _harvest_core(log):
             except Exception as e:
                 log(f"suite: test_core::{fname}: {type(e).__name__}: {e}")
                 continue
-            for system, traces, pv in recorded:
+            for system, traces, pv, journal in recorded:
                 if len(pv) != system.num_public_values:
                     continue  # a forged public-value vector: not a trace attack
-                cases.append(_credit(system, traces, pv, f"test_core::{fname}"))
+                cases.append(_credit(system, traces, pv, f"test_core::{fname}", journal))
     finally:
         C.check = orig
     return cases
@@ -437,7 +435,7 @@ def _credit_one(ws, traces, pv, name, weak_cache=None) -> SuiteCase:
     case = SuiteCase(name)
     system = ws.system
     done = ws.complete(system, traces)
-    rep = check_traces(system, done, pv)
+    rep = check_traces(system, done, pv, public_data=ws.public_data)
     cons = sorted({f"{f.table}.{f.constraint}" for f in rep.constraint_failures})
     buses_bad = sorted({b.bus for b in rep.bus_imbalances})
     case.failing = cons + [f"bus:{b}" for b in buses_bad]
@@ -453,7 +451,7 @@ def _credit_one(ws, traces, pv, name, weak_cache=None) -> SuiteCase:
         weak = cache.get(cand)
         if weak is None:
             weak = cache[cand] = mu.mutant(system, [cand])
-        if check_traces(weak, ws.complete(weak, traces), pv).ok:
+        if check_traces(weak, ws.complete(weak, traces), pv, public_data=ws.public_data).ok:
             case.shown.append(cand)
     return case
 
@@ -984,10 +982,10 @@ def prove_sample(rows, k, log=print):
         (ws, m), traces = r.traces[0], r.traces[1]
         weak = mu.mutant(ws.system, [r.target])
         pk = ProvingKey(VerifyingKey(weak, m.pre_root), m.pre_data)
-        proof = prover.prove(pk, traces, ws.pv, debug=False)
-        verifier.verify(pk.vk, proof, ws.pv)  # the mutant accepts
+        proof = prover.prove(pk, traces, ws.pv, debug=False, public_data=ws.public_data)
+        verifier.verify(pk.vk, proof, ws.pv, public_data=ws.public_data)  # the mutant accepts
         try:
-            verifier.verify(m.verifying_key(len(ws.pv) - 2), proof, ws.pv)
+            verifier.verify(m.verifying_key(), proof, ws.pv, public_data=ws.public_data)
             ok = False
         except VerificationError:
             ok = True

@@ -37,8 +37,13 @@ def build(
     compiler: str = "zig",
     manifest: bool | str | os.PathLike = True,
     image_id_params: str | None = "default",
+    ndebug: bool = False,
 ) -> BuildResult:
     """Build C ``sources`` (a directory or ``.c`` files) into the ELF ``output``.
+
+    ``assert()`` stays in the guest at every optimisation level (a failed assertion is a
+    provable exit code 134); ``ndebug=True`` defines ``NDEBUG`` (recorded in the
+    manifest's defines) to drop them.
 
     Hermetic and reproducible (docs/toolchain.md). Unless ``manifest`` is False, also
     writes the build manifest (docs/reproducible-builds.md) to ``manifest`` if it is a
@@ -52,6 +57,7 @@ def build(
 
         if image_id_params not in PARAMS_PRESETS:
             raise ValueError(f"unknown parameter preset {image_id_params!r}; use one of {', '.join(PARAMS_PRESETS)}")
+    defines = list(defines) + (["NDEBUG"] if ndebug and "NDEBUG" not in defines else [])
     result = _toolchain_build(sources, output, opt_level=opt_level, extra_defines=defines, compiler=compiler)
     if manifest is not False:
         from .manifest import make_manifest, manifest_path_for, write_manifest
@@ -233,9 +239,36 @@ def prove(
     from .riscv import Program
 
     program = elf if isinstance(elf, Program) else load_program(elf)
+    check_provable(program, input, max_cycles=max_cycles)
     return _prove(program, bytes(input), params=stark_params(params, zk=zk),
                   timings=timings, max_cycles=max_cycles, pad_cycles=pad_cycles,
                   pad_to=pad_to)
+
+
+#: Runs longer than this many cycles are not proven as one STARK (its tables and memory
+#: grow with the run: ~6 GiB at 2^20 cycles) but as continuation segments.
+MONOLITHIC_MAX_CYCLES = 1 << 20
+
+
+def check_provable(elf: "bytes | str | os.PathLike | Program", input: bytes = b"", *,
+                   max_cycles: int | None = None, monolithic: bool = True) -> "ExecutionResult":
+    """Run the guest once without recording (seconds, little memory) and raise before any
+    tracing if the run cannot be proven: ``UnprovableExecution`` naming the first syscall
+    outside the provable subset (docs/abi.md), or -- with ``monolithic`` -- a run longer
+    than :data:`MONOLITHIC_MAX_CYCLES` (the message names ``--segment-po2``).  Raises
+    ``GuestError`` (e.g. ``CycleLimitExceeded`` for a guest that never exits) like
+    :func:`run`.  Returns the run's result."""
+    from .chips.tracegen import UnprovableExecution
+
+    result = run(elf, input, max_cycles=max_cycles)
+    if result.unprovable:
+        raise UnprovableExecution(result.unprovable)
+    if monolithic and result.cycles > MONOLITHIC_MAX_CYCLES:
+        raise UnprovableExecution(
+            f"the run takes {result.cycles} cycles, more than one proof holds "
+            f"(2^{MONOLITHIC_MAX_CYCLES.bit_length() - 1}); prove it as segments "
+            "(zkvm prove --segment-po2 20, or zkvm.api.prove_segments)")
+    return result
 
 
 def prove_segments(

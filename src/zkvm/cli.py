@@ -85,16 +85,19 @@ def build(
                                   help="Compute the image ID for the manifest (loads the circuits)."),
     params: str = typer.Option("default", "--params",
                                help="STARK parameter preset the image ID is for: default, high, testing."),
+    ndebug: bool = typer.Option(False, "--ndebug",
+                                help="Define NDEBUG (drops assert(); recorded in the manifest)."),
 ) -> None:
     """Build C sources into a static RV32IM ELF, hermetically and reproducibly, and
-    write its build manifest (docs/reproducible-builds.md)."""
+    write its build manifest (docs/reproducible-builds.md). assert() is kept at every
+    optimisation level unless --ndebug is given."""
     if output is None:
         first = sources[0]
         stem = first.resolve().name if first.is_dir() else first.stem
         output = Path(f"{stem}.elf")
     try:
         result = api.build(sources, output, opt_level=opt_level, defines=define, manifest=manifest,
-                           image_id_params=params if image_id else None)
+                           image_id_params=params if image_id else None, ndebug=ndebug)
     except (BuildError, ToolchainError) as e:
         raise fail(str(e), EXIT_FAILED) from None
     except ValueError as e:  # bad -O or -D
@@ -169,6 +172,7 @@ def run(
         sys.stdout.flush()
     if result.stderr:
         typer.echo(result.stderr, nl=False, err=True)
+    _print_warnings(result)
     if journal is not None:
         try:
             journal.write_bytes(result.journal)
@@ -186,8 +190,23 @@ def run(
     out.print(f"journal sha256 {hashlib.sha256(j).hexdigest()}")
     if journal is not None:
         out.print(f"journal file   {journal}")
+    if result.unprovable:
+        out.print(f"provable       no: {result.unprovable}")
+    elif result.cycles > api.MONOLITHIC_MAX_CYCLES:
+        out.print("provable       yes, as continuation segments (zkvm prove does it)")
+    else:
+        out.print("provable       yes")
     if result.exit_code != 0:
         raise fail(f"guest exited with code {result.exit_code}", EXIT_FAILED)
+
+
+def _print_warnings(result) -> None:
+    """Accesses performed on pages the guest did not map (flat data memory, docs/abi.md)."""
+    for w in result.warnings:
+        _err().print(Text("warning: ", style="yellow") + Text(w))
+    more = result.warning_count - len(result.warnings)
+    if more > 0:
+        _err().print(Text(f"warning: ... and {more} more such accesses"))
 
 
 @app.command()
@@ -316,6 +335,21 @@ def prove(
     out = _out()
     timings: dict = {}
     t0 = time.perf_counter()
+    try:
+        with Status("executing...", console=_err(), spinner="dots"):
+            pre = api.check_provable(program, private, max_cycles=max_cycles, monolithic=False)
+    except GuestError as e:
+        raise fail(_guest_error_message(e), EXIT_ERROR) from None
+    except UnprovableExecution as e:
+        raise fail(f"cannot prove this execution: {e}", EXIT_ERROR) from None
+    if pre.cycles > api.MONOLITHIC_MAX_CYCLES and not execute_only:
+        if pad_cycles is not None or pad_table:
+            raise fail(f"the run takes {pre.cycles} cycles, more than one proof holds; "
+                       "--pad-cycles needs a run that fits one proof", EXIT_ERROR)
+        _err().print(Text(f"note: the run takes {pre.cycles} cycles, more than one proof "
+                          f"holds (2^{api.MONOLITHIC_MAX_CYCLES.bit_length() - 1}): proving it "
+                          "as continuation segments (--segment-po2 20)"))
+        return _prove_segments(elf_bytes, private, p, output, None, workers, dask, max_cycles)
     try:
         with Status("executing and proving..." if not execute_only else "executing...",
                     console=_err(), spinner="dots"):

@@ -46,19 +46,23 @@ def check_segment_po2(po2) -> int:
 
 
 def segment_cost(a7: int, a0: int, a1: int, a2: int, ret: int) -> int:
-    """Upper bound on the EXEC steps (and precompile rows) of one ``ecall``: 2 for the
-    syscall row, plus one per byte a ``read`` / journal ``write`` moves, plus the
-    precompile's rows (docs/circuits.md §6, §11)."""
+    """Upper bound on the proving work of one ``ecall`` in EXEC-step units: its EXEC
+    steps (docs/circuits.md §6: 4 for an OS call, ``2 + S`` for a precompile, whose
+    table rows are counted instead), plus one per guest word a read / readv / journal
+    write moves (the ``io`` rows; they take no EXEC time)."""
     from zkvm.chips.precompiles import SYS_KECCAK_F1600, SYS_SHA256_COMPRESS
-    from zkvm.chips.syscall import FD_INPUT, FD_JOURNAL, SYS_READ, SYS_WRITE
+    from zkvm.chips.syscall import FD_INPUT, FD_JOURNAL, OS_STEPS
+    from zkvm.riscv.syscalls import SYS_READ, SYS_READV, SYS_WRITE
 
     if a7 == SYS_SHA256_COMPRESS:
         return 2 + SHA256_CALL_COST
     if a7 == SYS_KECCAK_F1600:
         return 2 + KECCAK_CALL_COST
-    if (a7 == SYS_READ and a0 == FD_INPUT) or (a7 == SYS_WRITE and a0 == FD_JOURNAL):
-        return 2 + max(0, int(ret) if int(ret) < 1 << 31 else 0)
-    return 2
+    moved = (a7 in (SYS_READ, SYS_READV) and a0 == FD_INPUT) or \
+        (a7 == SYS_WRITE and a0 == FD_JOURNAL)
+    if moved and 0 < int(ret) < 1 << 31:
+        return OS_STEPS + 2 + int(ret) // 4
+    return OS_STEPS
 
 
 @dataclass
@@ -108,13 +112,18 @@ def plan(elf, input: bytes, params, segment_po2: int = DEFAULT_SEGMENT_PO2,
          max_cycles: int | None = None, chips=None) -> list[SegmentJob]:
     """Execute once and cut the run into :class:`SegmentJob` s."""
     from zkvm.chips.machine import _load_program
+    from zkvm.chips.tracegen import UnprovableExecution
+    from zkvm.riscv.errors import UnprovableSyscall
     from zkvm.riscv.executor import DEFAULT_MAX_CYCLES
     from zkvm.riscv.segments import split
 
     check_segment_po2(segment_po2)
     program, _ = _load_program(elf)
-    starts = split(program, bytes(input), max_steps=1 << segment_po2, cost=segment_cost,
-                   max_cycles=max_cycles or DEFAULT_MAX_CYCLES)
+    try:
+        starts = split(program, bytes(input), max_steps=1 << segment_po2, cost=segment_cost,
+                       max_cycles=max_cycles or DEFAULT_MAX_CYCLES, strict=True)
+    except UnprovableSyscall as e:
+        raise UnprovableExecution(str(e)) from None
     salts = [b"\x00" * 64] + [os.urandom(64) for _ in starts]
     elf = bytes(elf) if isinstance(elf, (bytes, bytearray)) else elf
     return [SegmentJob(elf, params, st, salts[i], salts[i + 1], chips)

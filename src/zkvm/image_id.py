@@ -1,6 +1,6 @@
 """Image IDs: the 32-byte identity of a guest program as the verifier sees it.
 
-``image_id = SHA-256( "zkvm/image-id/v2" ‖ params digest ‖ entry (u32 LE)
+``image_id = SHA-256( "zkvm/image-id/v3" ‖ params digest ‖ entry (u32 LE)
                       ‖ memory_root ‖ opcode-table digest ‖ chip list
                       ‖ preprocessed commitment ‖ log heights of Program/MemoryImage )``
 
@@ -9,7 +9,7 @@ docs/circuits.md §7).
 
 * ``memory_root`` (:func:`memory_root`): root of the continuation memory tree
   (:mod:`zkvm.memtree`) of the initial image (ELF segments, the initial stack, the
-  initial registers).  It identifies the program's memory independently of the
+  initial registers, the initial OS cells).  It identifies the program's memory independently of the
   circuits (two builds with the same bytes get the same root), and composite receipts
   start from it.
 * the preprocessed commitment (the Program, MemoryImage and Bytes tables, committed
@@ -26,7 +26,7 @@ from __future__ import annotations
 import hashlib
 import struct
 
-_TAG = b"zkvm/image-id/v2"
+_TAG = b"zkvm/image-id/v3"
 
 
 def _h(*parts: bytes) -> bytes:
@@ -39,7 +39,7 @@ def _h(*parts: bytes) -> bytes:
 def memory_root(program) -> bytes:
     """Root of the memory tree (:mod:`zkvm.memtree`, docs/continuations.md §2) of the
     initial state of a ``zkvm.riscv`` Program: every non-zero initial RAM word (ELF
-    segments, the initial stack) and register (``sp``), salt page 0.
+    segments, the initial stack), register (``sp``) and OS cell, salt page 0.
 
     A composite receipt's first segment must start from this root, so the image ID binds
     the memory a continuation starts from (the monolithic machine binds the same words

@@ -41,14 +41,18 @@ from numba import njit, prange
 
 from zkvm.hash.sha256 import IV, _compress
 
-__all__ = ["DEPTH", "SALT_PAGE", "PAGE_WORDS", "NUM_REGISTERS", "RAM_PAGE_MIN", "ZERO_DIGESTS",
+__all__ = ["DEPTH", "SALT_PAGE", "OS_PAGE", "PAGE_WORDS", "NUM_REGISTERS", "RAM_PAGE_MIN", "ZERO_DIGESTS",
            "MemTreeError", "slot_of_key", "key_of_slot", "page_of_key", "compress_blocks",
            "MemTree", "halves", "root_from_halves"]
 
 DEPTH = 24
 SALT_PAGE = 2
+#: the OS page: the kernel-state cells (keys 48..63 = slots 48..63, docs/abi.md "OS state")
+OS_PAGE = 3
 PAGE_WORDS = 16
 NUM_REGISTERS = 32
+_OS_SLOT0 = OS_PAGE * PAGE_WORDS
+_OS_SLOT1 = _OS_SLOT0 + PAGE_WORDS
 #: first RAM page: byte address 2^16 / 64 bytes per page
 RAM_PAGE_MIN = 1024
 _M32 = 0xFFFFFFFF
@@ -60,27 +64,28 @@ class MemTreeError(ValueError):
 
 # ------------------------------------------------------------------------ slots / keys
 def slot_of_key(keys) -> np.ndarray:
-    """Slot of each memory key (int64): ``k`` for registers (``k < 32``), ``k >> 2`` for
-    RAM keys (which must be multiples of 4 in ``[2^16, 2^30)``); ``MemTreeError``
-    otherwise."""
+    """Slot of each memory key (int64): ``k`` for registers (``k < 32``) and OS cells
+    (``48 ≤ k < 64``, the OS page), ``k >> 2`` for RAM keys (which must be multiples of 4
+    in ``[2^16, 2^30)``); ``MemTreeError`` otherwise."""
     k = np.asarray(keys, dtype=np.int64).reshape(-1)
-    reg = k < NUM_REGISTERS
+    reg = (k < NUM_REGISTERS) | ((k >= _OS_SLOT0) & (k < _OS_SLOT1))
     bad = (k < 0) | (~reg & ((k & 3) != 0)) | (~reg & ((k < (1 << 16)) | (k >= (1 << 30))))
     if bad.any():
         raise MemTreeError(f"memory key {int(k[np.argmax(bad)])} is neither a register "
-                           "(0..31) nor a word-aligned RAM address in [2^16, 2^30)")
+                           "(0..31), an OS cell (48..63) nor a word-aligned RAM address in "
+                           "[2^16, 2^30)")
     return np.where(reg, k, k >> 2)
 
 
 def key_of_slot(slots) -> np.ndarray:
     """Inverse of :func:`slot_of_key` (int64); slots of the salt page or of the unused
-    range ``48 ≤ s < 2^14`` have no key (``MemTreeError``)."""
+    range ``64 ≤ s < 2^14`` have no key (``MemTreeError``)."""
     s = np.asarray(slots, dtype=np.int64).reshape(-1)
-    bad = (s < 0) | ((s >= NUM_REGISTERS) & (s < RAM_PAGE_MIN * PAGE_WORDS)) | \
-        (s >= (1 << (DEPTH + 4)))
+    small = (s < NUM_REGISTERS) | ((s >= _OS_SLOT0) & (s < _OS_SLOT1))
+    bad = (s < 0) | (~small & (s < RAM_PAGE_MIN * PAGE_WORDS)) | (s >= (1 << (DEPTH + 4)))
     if bad.any():
         raise MemTreeError(f"slot {int(s[np.argmax(bad)])} holds no memory key")
-    return np.where(s < NUM_REGISTERS, s, s << 2)
+    return np.where(small, s, s << 2)
 
 
 def page_of_key(keys) -> np.ndarray:

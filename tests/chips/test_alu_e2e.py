@@ -134,7 +134,7 @@ def _forged_traces(words, chip, pick, forge):
     m = Machine.for_program(Program.from_words(list(words) + exit_program(0)), PARAMS)
     res = m.execute()
     w, traces, pv = m.traces(res)
-    system = m.system(len(w.journal))
+    system = m.system()
     names = [a.name for a in m.airs]
     ci = names.index(chip)
     air = m.airs[ci]
@@ -345,9 +345,8 @@ def test_malicious_proof_rejected(name):
     f, _, _ = ATTACKS[name]
     words, chip, forge = f()
     m, system, traces, pv = _forged_traces(words, chip, _first, forge)
-    jl = system.num_public_values - 2
-    proof = prover.prove(m.proving_key(jl), traces, pv, debug=False)
+    proof = prover.prove(m.proving_key(), traces, pv, debug=False)
     with pytest.raises(VerificationError):
-        verifier.verify(m.verifying_key(jl), proof, pv)
+        verifier.verify(m.verifying_key(), proof, pv)
 
 

@@ -103,8 +103,8 @@ def test_malicious_sc_fails_despite_reservation():
 
 @pytest.mark.slow
 def test_malicious_sc_with_forged_reservation():
-    """The sc.w row claims the reservation was its address although the previous atomic
-    row (an amoswap) left none: the reservation chain between the rows breaks."""
+    """The sc.w row claims the reservation was its address although nothing reserved it
+    (an amoswap does not): the reservation cell's MEMORY record does not match."""
     body = [encode("amoswap.w", rd="a1", rs1="t0", rs2="t2"),
             encode("sc.w", rd="a0", rs1="t0", rs2="t1")]
     m, res, pc0 = _fixture(body)
@@ -118,12 +118,12 @@ def test_malicious_sc_with_forged_reservation():
 
     def forge(air, v, rows):
         r = _row_of(rows, pc)
-        v.res_in[r] = int(rows.rs1_val[r])
+        S.set_word(v.res_in[r], int(rows.rs1_val[r]))
         v.ok[r] = 1
         v.res_inv[r] = 0
         S.set_word(v.rd_val[r], 0)
         S.set_word(v.mem_new[r], NEW)
-    S.attack(m, S.patch_events(res, ev), "atomic", forge, ["res_chain"])
+    S.attack(m, S.patch_events(res, ev), "atomic", forge, [], other_buses=("memory",))
 
 
 @pytest.mark.slow

@@ -37,9 +37,8 @@ def arith(testing_params):
     return m, w, traces, pv
 
 
-def check(m, traces, pv, journal_len=None):
-    jl = len(pv) - 2 if journal_len is None else journal_len
-    return check_traces(m.system(jl), traces, pv)
+def check(m, traces, pv, journal=b""):
+    return check_traces(m.system(), traces, pv, public_data=journal)
 
 
 def tix(m, name):
@@ -103,8 +102,8 @@ def test_program_table_decoding():
 def test_honest_echo_balances(echo):
     m, w, traces, pv = echo
     assert w.exit_code == 7 and w.journal == b"hello"
-    assert pv[:2] == [7, 5] and bytes(pv[2:]) == b"hello"
-    rep = check(m, traces, pv)
+    assert pv == [7, 5]
+    rep = check(m, traces, pv, w.journal)
     assert rep.ok, str(rep)
 
 
@@ -176,7 +175,7 @@ def test_image_word_zero_initialised_instead(echo):
     v = m.boundary_air.columns.view(bnd)
     row = int(np.flatnonzero((v.zero_init == 0) & (v.is_real == 1))[0])
     v.zero_init[row] = 1
-    rep = check(m, tr, pv)
+    rep = check(m, tr, pv, w.journal)
     assert any(b.bus == "memory" for b in rep.bus_imbalances)
 
 
@@ -186,7 +185,7 @@ def test_duplicated_boundary_key_rejected(echo):
     v = m.boundary_air.columns.view(bnd)
     n = int(v.is_real.sum())
     bnd[n] = bnd[n - 1]  # duplicate the last key (as an extra real row)
-    rep = check(m, tr, pv)
+    rep = check(m, tr, pv, w.journal)
     assert any(f.constraint == "key_increasing" for f in rep.constraint_failures) or \
         rep.bus_imbalances
 
@@ -209,29 +208,29 @@ def test_forged_exit_code(echo):
     m, w, traces, pv = echo
     bad = list(pv)
     bad[0] = 8
-    rep = check(m, traces, bad)
+    rep = check(m, traces, bad, w.journal)
     assert any(f.constraint == "exit_code" for f in rep.constraint_failures)
 
 
 def test_forged_journal_byte(echo):
     m, w, traces, pv = echo
-    bad = list(pv)
-    bad[3] ^= 1
-    rep = check(m, traces, bad)
+    bad = bytearray(w.journal)
+    bad[1] ^= 1
+    rep = check(m, traces, pv, bytes(bad))
     assert any(b.bus == "journal" for b in rep.bus_imbalances)
 
 
 def test_extra_journal_byte(echo):
     m, w, traces, pv = echo
-    bad = [pv[0], pv[1] + 1, *pv[2:], ord("!")]
-    rep = check(m, traces, bad)
+    bad = [pv[0], pv[1] + 1]
+    rep = check(m, traces, bad, w.journal + b"!")
     assert any(b.bus == "journal" for b in rep.bus_imbalances)
 
 
 def test_missing_journal_byte(echo):
     m, w, traces, pv = echo
-    bad = [pv[0], pv[1] - 1, *pv[2:-1]]
-    rep = check(m, traces, bad)
+    bad = [pv[0], pv[1] - 1]
+    rep = check(m, traces, bad, w.journal[:-1])
     assert any(b.bus == "journal" for b in rep.bus_imbalances)
 
 
@@ -239,11 +238,11 @@ def test_private_input_byte_changed_after_the_fact(echo):
     m, w, traces, pv = echo
     tr, io = mutated(traces, tix(m, "io"))
     v = m.io_air.columns.view(io)
-    row = 0  # first input byte
+    row = 0  # first input word
     assert v.is_journal[row] == 0
-    k = int(np.flatnonzero(v.off[row])[0])
+    k = int(np.flatnonzero(v.s[row])[0])  # its first input byte
     v.new[row, k] ^= 1
-    rep = check(m, tr, pv)
+    rep = check(m, tr, pv, w.journal)
     assert any(b.bus == "memory" for b in rep.bus_imbalances)
 
 
@@ -253,10 +252,10 @@ def test_fake_value_for_never_written_word(echo):
     tr, io = mutated(traces, tix(m, "io"))
     v = m.io_air.columns.view(io)
     row = int(np.flatnonzero(v.is_journal)[0])
-    k = int(np.flatnonzero(v.off[row])[0])
+    k = int(np.flatnonzero(v.s[row])[0])
     v.prev[row, k] = (int(v.prev[row, k]) + 1) % 256
     v.new[row, k] = v.prev[row, k]
-    rep = check(m, tr, pv)
+    rep = check(m, tr, pv, w.journal)
     assert any(b.bus == "memory" for b in rep.bus_imbalances)
 
 
@@ -268,8 +267,8 @@ def test_padding_row_cannot_send(echo):
     assert pad < io.shape[0]
     v.is_journal[pad] = 1
     v.jpos[pad] = 5
-    v.ts[pad] = 1
-    rep = check(m, tr, pv)
+    v.ctime[pad] = 1
+    rep = check(m, tr, pv, w.journal)
     assert any(f.constraint == "journal_real" for f in rep.constraint_failures)
 
 
@@ -282,7 +281,7 @@ def test_exit_relabelled_as_env_syscall(echo):
     assert v.s_exit_group[last] == 1
     v.s_exit_group[last] = 0
     v.s_getpid[last] = 1
-    rep = check(m, tr, pv)
+    rep = check(m, tr, pv, w.journal)
     assert any(f.constraint == "a7_number" for f in rep.constraint_failures)
 
 
@@ -295,7 +294,7 @@ def test_register_written_twice(echo):
     assert n < a.shape[0]
     a[n] = a[0]  # row 0 writes a1
     v.rd_val[n, 0] ^= 1
-    rep = check(m, tr, pv)
+    rep = check(m, tr, pv, w.journal)
     assert any(b.bus == "exec" for b in rep.bus_imbalances)
     assert any(b.bus == "memory" for b in rep.bus_imbalances)
 
@@ -316,5 +315,5 @@ def test_io_chain_cannot_stop_early(echo):
     v = m.io_air.columns.view(io)
     last_input = int(np.flatnonzero((v.is_journal == 0) & (v.is_real == 1))[-1])
     io[last_input:-1] = io[last_input + 1:].copy()
-    rep = check(m, tr, pv)
+    rep = check(m, tr, pv, w.journal)
     assert any(b.bus == "io" for b in rep.bus_imbalances)

@@ -32,11 +32,9 @@ def forge(m, traces, pv, exit_code=None, journal=None):
     """Prove arbitrary traces / public values (checker off) and wrap them in a receipt."""
     from zkvm.stark import prover
 
-    jl = len(pv) - 2
-    proof = prover.prove(m.proving_key(jl), traces, pv, debug=False)
+    proof = prover.prove(m.proving_key(), traces, pv, debug=False, public_data=journal or b"")
     code = pv[0] if exit_code is None else exit_code
-    jr = bytes(pv[2:]) if journal is None else journal
-    return Receipt(m.vk_fields, code, jr, proof.to_bytes())
+    return Receipt(m.vk_fields, code, journal or b"", proof.to_bytes())
 
 
 def honest(m, inp=b"hello world"):
@@ -125,14 +123,13 @@ def test_forged_exit_code_rejected(echo_m):
     w, traces, pv = honest(echo_m)
     pv[0] = 8
     with pytest.raises(VerificationError):
-        verify(forge(echo_m, traces, pv), echo_m.image_id)
+        verify(forge(echo_m, traces, pv, journal=w.journal), echo_m.image_id)
 
 
 def test_forged_journal_byte_rejected(echo_m):
     w, traces, pv = honest(echo_m)
-    pv[2] = ord("j")
     with pytest.raises(VerificationError):
-        verify(forge(echo_m, traces, pv), echo_m.image_id)
+        verify(forge(echo_m, traces, pv, journal=b"j" + w.journal[1:]), echo_m.image_id)
 
 
 def test_skipped_instruction_rejected(echo_m):
@@ -140,7 +137,7 @@ def test_skipped_instruction_rejected(echo_m):
     a = traces[tix(echo_m, "addsub")]
     a[2:-1] = a[3:].copy()
     with pytest.raises(VerificationError):
-        verify(forge(echo_m, traces, pv), echo_m.image_id)
+        verify(forge(echo_m, traces, pv, journal=w.journal), echo_m.image_id)
 
 
 def test_image_word_zero_initialised_rejected(echo_m):
@@ -150,7 +147,7 @@ def test_image_word_zero_initialised_rejected(echo_m):
     row = int(np.flatnonzero((v.zero_init == 0) & (v.is_real == 1))[0])
     v.zero_init[row] = 1
     with pytest.raises(VerificationError):
-        verify(forge(echo_m, traces, pv), echo_m.image_id)
+        verify(forge(echo_m, traces, pv, journal=w.journal), echo_m.image_id)
 
 
 def test_padding_row_sending_rejected(echo_m):
@@ -160,9 +157,10 @@ def test_padding_row_sending_rejected(echo_m):
     pad = int(v.is_real.sum())
     v.is_journal[pad] = 1
     v.jpos[pad] = 5
-    pv = [pv[0], pv[1] + 1, *pv[2:], int(v.new[pad].sum())]  # claim one more byte
+    pv = [pv[0], pv[1] + 1]  # claim one more byte
+    journal = w.journal + bytes([int(v.new[pad].sum()) % 256])
     with pytest.raises(VerificationError):
-        verify(forge(echo_m, traces, pv), echo_m.image_id)
+        verify(forge(echo_m, traces, pv, journal=journal), echo_m.image_id)
 
 
 # ------------------------------------------------------------------ a real guest

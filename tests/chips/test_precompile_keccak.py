@@ -142,7 +142,7 @@ def honest(testing_params):
 
 
 def _check(m, w, traces, pv):
-    return check_traces(m.system(len(w.journal)), traces, pv)
+    return check_traces(m.system(), traces, pv, public_data=w.journal)
 
 
 def _failing(rep):
@@ -151,7 +151,7 @@ def _failing(rep):
 
 def test_width_degree_rows(testing_params, honest):
     m, w, traces, pv = honest
-    t = m.system(0).tables[_tix(m, "keccak")]
+    t = m.system().tables[_tix(m, "keccak")]
     assert t.degree <= 3
     assert t.main_width < 3000
     kt = traces[_tix(m, "keccak")]
@@ -215,7 +215,7 @@ def test_nonzero_a0_rejected(honest):
         row = int(np.flatnonzero(v.s_keccak_f1600 == 1)[0])
         v.ret[row, 0] = 1
     rep = _check(*_mutated(honest, "syscall", mut))
-    assert "syscall.precompile_ret0" in _failing(rep), str(rep)
+    assert "syscall.ret_const0" in _failing(rep), str(rep)
 
 
 def test_precompile_message_dropped_rejected(honest):
@@ -245,9 +245,9 @@ def test_tampered_output_proof_rejected(honest, testing_params):
     from zkvm.stark import prover, verifier
 
     m, w, traces, pv = honest
-    pk = m.proving_key(len(w.journal))
-    proof = prover.prove(pk, traces, pv, debug=False)
-    verifier.verify(pk.vk, proof, pv)
+    pk = m.proving_key()
+    proof = prover.prove(pk, traces, pv, debug=False, public_data=w.journal)
+    verifier.verify(pk.vk, proof, pv, public_data=w.journal)
 
     def mut(v, t):
         v.mn[5, 0] = (int(v.mn[5, 0]) + 1) % 256

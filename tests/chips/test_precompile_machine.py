@@ -58,7 +58,7 @@ def _sha_program():
 def sha_honest(testing_params):
     m = Machine.for_program(_sha_program(), testing_params)
     w, traces, pv = m.traces(m.execute())
-    assert check_traces(m.system(len(w.journal)), traces, pv).ok
+    assert check_traces(m.system(), traces, pv, public_data=w.journal).ok
     return m, w, traces, pv
 
 
@@ -93,8 +93,8 @@ def test_precompile_nonzero_a0_rejected(sha_honest):
     v = m.syscall_air.columns.view(sc)
     row = int(np.flatnonzero(v.s_sha256_compress == 1)[0])
     v.ret[row, 0] = 1  # claim the precompile failed: the SDK would run plain C as well
-    rep = check_traces(m.system(len(w.journal)), traces, pv)
-    assert any(f.table == "syscall" and "precompile_ret0" in f.constraint
+    rep = check_traces(m.system(), traces, pv, public_data=w.journal)
+    assert any(f.table == "syscall" and "ret_const0" in f.constraint
                for f in rep.constraint_failures), str(rep)
 
 
@@ -104,7 +104,7 @@ def test_precompile_message_dropped_rejected(sha_honest):
     traces = [t.copy() for t in traces]
     traces[_tix(m, "sha256")][:] = 0
     traces[_tix(m, "sha256_round")][:] = 0
-    rep = check_traces(m.system(len(w.journal)), traces, pv)
+    rep = check_traces(m.system(), traces, pv, public_data=w.journal)
     assert any(b.bus == "precompile" and any(s[0] == "syscall" for s in b.sources)
                for b in rep.bus_imbalances), str(rep)
 
@@ -115,4 +115,4 @@ def test_keccak_call_provable(testing_params):
     r = m.execute()
     assert r.precompile_calls.get("keccak_f1600") == 1
     w, traces, pv = m.traces(r)
-    assert check_traces(m.system(len(w.journal)), traces, pv).ok
+    assert check_traces(m.system(), traces, pv, public_data=w.journal).ok

@@ -58,8 +58,8 @@ def test_sampled_constraint_is_load_bearing(prog, spec):
     r = mu.search_attack(ws, tg, budget_s=8, keep_traces=True)
     assert r.found, f"{spec}: no attack found"
     # with every constraint on, the attack is rejected
-    assert not check_traces(ws.system, ws.complete(ws.system, r.traces), ws.pv).ok
-    assert check_traces(mu.mutant(ws.system, [tg.full_name]), r.traces, ws.pv).ok
+    assert not check_traces(ws.system, ws.complete(ws.system, r.traces), ws.pv, public_data=ws.public_data).ok
+    assert check_traces(mu.mutant(ws.system, [tg.full_name]), r.traces, ws.pv, public_data=ws.public_data).ok
 
 
 def test_attack_proof_accepted_by_mutant_verifier_rejected_by_real_one(monkeypatch):
@@ -74,10 +74,10 @@ def test_attack_proof_accepted_by_mutant_verifier_rejected_by_real_one(monkeypat
     assert r.found and not r.inert_only
     weak = mu.mutant(ws.system, [tg.full_name])
     pk = ProvingKey(VerifyingKey(weak, m.pre_root), m.pre_data)
-    proof = prover.prove(pk, r.traces, ws.pv, debug=False)
-    verifier.verify(pk.vk, proof, ws.pv)
+    proof = prover.prove(pk, r.traces, ws.pv, debug=False, public_data=ws.public_data)
+    verifier.verify(pk.vk, proof, ws.pv, public_data=ws.public_data)
     with pytest.raises(VerificationError):
-        verifier.verify(m.verifying_key(len(ws.pv) - 2), proof, ws.pv)
+        verifier.verify(m.verifying_key(), proof, ws.pv, public_data=ws.public_data)
 
 
 def test_all_suite_attacks_rejected_with_every_constraint_on():

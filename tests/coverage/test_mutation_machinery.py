@@ -95,8 +95,8 @@ def test_found_attacks_are_accepted_by_the_mutant_and_rejected_by_the_full_syste
     r = mu.search_attack(ws, target, budget_s=3, keep_traces=True)
     assert r.found and r.changed
     weak = mu.mutant(ws.system, [target.full_name])
-    assert check_traces(weak, r.traces, ws.pv).ok
-    rep = check_traces(ws.system, ws.complete(ws.system, r.traces), ws.pv)
+    assert check_traces(weak, r.traces, ws.pv, public_data=ws.public_data).ok
+    rep = check_traces(ws.system, ws.complete(ws.system, r.traces), ws.pv, public_data=ws.public_data)
     assert not rep.ok
     if target.kind == "constraint":
         assert {f.constraint for f in rep.constraint_failures} == {target.name}
@@ -238,8 +238,8 @@ def test_limb_carry_seed_finds_the_non_canonical_limb():
     # the same word, the low limb no longer a byte
     assert (new0 + 256 * new1) % P == old0 + 256 * old1 and new0 >= 256
     weak = mu.mutant(ws.system, [LO_U8.full_name])
-    assert check_traces(weak, r.traces, ws.pv).ok
-    rep = check_traces(ws.system, ws.complete(ws.system, r.traces), ws.pv)
+    assert check_traces(weak, r.traces, ws.pv, public_data=ws.public_data).ok
+    rep = check_traces(ws.system, ws.complete(ws.system, r.traces), ws.pv, public_data=ws.public_data)
     assert {b.bus for b in rep.bus_imbalances} == {"u8"}
 
 
@@ -316,8 +316,8 @@ def test_limb_carry_finds_mul_prod01_on_the_shift_mul_program():
     r = mu.search_attack(ws, tg, rows=rows[:2], max_seeds=100, keep_traces=True)
     assert r.found and not r.inert_only and "limb-carry" in r.how
     weak = mu.mutant(ws.system, [tg.full_name])
-    assert check_traces(weak, r.traces, ws.pv).ok
-    rep = check_traces(ws.system, ws.complete(ws.system, r.traces), ws.pv)
+    assert check_traces(weak, r.traces, ws.pv, public_data=ws.public_data).ok
+    rep = check_traces(ws.system, ws.complete(ws.system, r.traces), ws.pv, public_data=ws.public_data)
     assert not rep.ok and not rep.constraint_failures
 
 
@@ -394,7 +394,7 @@ def test_field_carry_seed_alone_finds_the_unchecked_carry(monkeypatch):
     c_old = next(o for (_t, _r, c, o, _n) in r.changed if c == "c")
     assert ("c", c_old, (c_old - inv256) % P) in got and any(c == "c2" for c, _o, _n in got)
     assert all(rr == row for (_t, rr, *_x) in r.changed)
-    rep = check_traces(ws.system, ws.complete(ws.system, r.traces), ws.pv)
+    rep = check_traces(ws.system, ws.complete(ws.system, r.traces), ws.pv, public_data=ws.public_data)
     assert {b.bus for b in rep.bus_imbalances} == {"u16"} and not rep.constraint_failures
 
 

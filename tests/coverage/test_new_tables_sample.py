@@ -72,8 +72,8 @@ def test_sha256_hash_sampled_constraint_is_load_bearing(paging):
     tg = mu.Target("sha256_hash", SHA_HASH_TARGET)
     r = mu.search_attack(ws, tg, budget_s=8, keep_traces=True)
     assert r.found, f"{tg.full_name}: no attack found"
-    assert not check_traces(ws.system, ws.complete(ws.system, r.traces), ws.pv).ok
-    assert check_traces(mu.mutant(ws.system, [tg.full_name]), r.traces, ws.pv).ok
+    assert not check_traces(ws.system, ws.complete(ws.system, r.traces), ws.pv, public_data=ws.public_data).ok
+    assert check_traces(mu.mutant(ws.system, [tg.full_name]), r.traces, ws.pv, public_data=ws.public_data).ok
 
 
 #: shown by the search in the run of docs/soundness.md §2 (< 1 s there; on a real row, a

@@ -187,20 +187,36 @@ def test_misaligned_access_is_an_error(name, off):
     assert e.value.address == SCRATCH + off
 
 
-@pytest.mark.parametrize("addr", [0, 0xFFFC, 0x4000_0000, 0xFFFF_FFFC, 0x2000_0000, 0x1FFF_F000])
+@pytest.mark.parametrize("addr", [0, 0xFFFC, 0x4000_0000, 0xFFFF_FFFC])
 @pytest.mark.parametrize("name", ["lw", "sw"])
 def test_out_of_range_access(addr, name):
+    """Outside guest memory (the null guard, from 2^30): a hard fault, as in the circuits."""
     with pytest.raises(MemoryFault) as e:
         run_both(li(5, addr) + [encode(name, rd=7, rs1=5, rs2=6)])
     assert e.value.address == addr and e.value.kind == ("read" if name == "lw" else "write")
 
 
-def test_store_to_text_faults_and_text_is_readable():
+@pytest.mark.parametrize("addr", [0x2000_0000, 0x1FFF_F000])
+@pytest.mark.parametrize("name", ["lw", "sw"])
+def test_unmapped_access_is_performed_with_a_warning(addr, name):
+    """Data memory is flat (docs/abi.md, checklist 31): an access to a page the program
+    never mapped is performed -- the circuits prove exactly that -- and reported."""
+    r = run_both(li(5, addr) + li(6, 0x55) + [encode(name, rd=7, rs1=5, rs2=6),
+                                              encode("lw", rd=8, rs1=5)])
+    assert r.registers[8] == (0x55 if name == "sw" else 0)
+    assert r.warning_count == 1 and f"0x{addr:08x}" in r.warnings[0]
+    assert "unmapped" in r.warnings[0]
+
+
+def test_store_to_text_changes_data_not_code():
+    """Instructions come from the program image (a Harvard split): a store to a code
+    address changes what loads read there, never what executes."""
     r = run_both(li(5, 0x10000) + [encode("lw", 7, 5, imm=0)])
     assert r.registers[7] == li(5, 0x10000)[0]
-    with pytest.raises(MemoryFault) as e:
-        run_both(li(5, 0x10000) + [encode("sw", rs1=5, rs2=0)])
-    assert e.value.kind == "write"
+    w = li(5, 0x10000) + li(6, 0x12345678) + [encode("sw", rs1=5, rs2=6), encode("lw", 7, 5)]
+    r = run_both(w)
+    assert r.registers[7] == 0x12345678 and r.exit_code == 0
+    assert r.warning_count == 1 and "code page" in r.warnings[0]
 
 
 def test_execute_non_executable_faults():
@@ -280,7 +296,7 @@ def test_atomic_misaligned_is_error(name):
         run_both(li(5, SCRATCH + 2) + [encode(name, 7, 5, 6)])
 
 
-def test_amo_on_readonly_faults():
-    with pytest.raises(MemoryFault) as e:
-        run_both(li(5, 0x10000) + [encode("amoadd.w", 7, 5, 6)])
-    assert e.value.kind == "write"
+def test_amo_on_code_is_performed_with_a_warning():
+    r = run_both(li(5, 0x10000) + li(6, 1) + [encode("amoadd.w", 7, 5, 6), encode("lw", 8, 5)])
+    assert r.registers[8] == (r.registers[7] + 1) & 0xFFFFFFFF
+    assert r.warning_count == 1 and "code page" in r.warnings[0]

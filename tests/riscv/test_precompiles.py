@@ -212,9 +212,9 @@ def test_bad_calls(num, a0, a1, err):
         run_both(ecall(num, a0, a1))
 
 
-def test_state_in_read_only_segment_faults():
+def test_state_in_read_only_segment_is_written_with_a_warning():
     from zkvm.riscv.testing import program
 
     prog = program(ecall(SYS_SHA256_COMPRESS, 0x1_0000, BLK))  # the code segment (R+X)
-    with pytest.raises(MemoryFault, match="sha256_compress state"):
-        execute(prog)
+    r = execute(prog)  # flat data memory: performed, reported
+    assert r.warning_count == 1 and "sha256_compress state" in r.warnings[0]

@@ -170,3 +170,25 @@ def test_host_environment_does_not_leak(tmp_path, monkeypatch):
     dirty = build([src], tmp_path / "dirty.elf")
     assert dirty.sha256 == clean.sha256
     assert api.run(dirty.path).journal == (1).to_bytes(4, "little")
+
+
+@pytest.mark.parametrize("level", ["0", "2", "s"])
+def test_assert_kept_by_default(tmp_path, level):
+    """zig defines NDEBUG at -O1 and above; zkvm build undoes it, so a guest's asserts
+    (its way to reject bad input) survive every level unless --ndebug is asked for."""
+    import json
+
+    src = tmp_path / "g"
+    src.mkdir()
+    (src / "main.c").write_text(
+        '#include <assert.h>\n#include "zkvm.h"\n'
+        "int main(void) { uint32_t n = zkvm_read_u32(); assert(n < 5); return 7; }\n")
+    out = tmp_path / f"g{level}.elf"
+    api.build(src, out, opt_level=level, image_id_params=None)
+    r = api.run(out, (9).to_bytes(4, "little"))
+    assert r.exit_code == 134 and b"Assertion failed" in r.stderr
+    assert "NDEBUG" not in json.loads(api.manifest_path(out).read_text())["defines"]
+    nd = tmp_path / f"n{level}.elf"
+    api.build(src, nd, opt_level=level, image_id_params=None, ndebug=True)
+    assert api.run(nd, (9).to_bytes(4, "little")).exit_code == 7
+    assert "NDEBUG" in json.loads(api.manifest_path(nd).read_text())["defines"]

@@ -18,9 +18,10 @@ Columns: the adapter's (docs/circuits.md §5) and
 * ``acarry[4]`` — carries of ``old + x[rs2]`` (amoadd);
 * the comparison gadget of :mod:`zkvm.chips.branch` (``cmp_*``) on ``(old, x[rs2])`` and
   ``keep`` (amomin/max: 1 iff the old value is kept);
-* the reservation: ``res_in`` / ``res_out`` (reserved address before / after the row as a
-  field element, 0 = none), ``res_inv`` (inverse witness), ``ok`` (sc.w succeeded);
-* ``gap_lo, gap_hi`` — ``ts' − ts − 1`` to the next row (rows are in execution order).
+* the reservation (lr.w / sc.w only): ``res_in[4]`` / ``res_out[4]`` (the reservation
+  OS cell before / after, byte limbs: the reserved address, 0 = none), ``res_prev_ts,
+  res_lo, res_hi`` (its access at time ``4ts + 2``), ``res_inv`` (inverse witness),
+  ``ok`` (sc.w succeeded).
 
 Constraints (``x = rs1_val``, ``v = rs2_val``, ``o = mem_prev``, ``N = mem_new``,
 ``r = rd_val``, ``A = word(x)``):
@@ -36,24 +37,25 @@ Constraints (``x = rs1_val``, ``v = rs2_val``, ``o = mem_prev``, ``N = mem_new``
   xor/and/or: ``BYTES(op, o_k, v_k, N_k)`` with ``op = 3·f_and + 4·f_or + 5·f_xor``;
   min/max: ``keep = (f_min + f_minu)·lt + (f_max + f_maxu)·(1 − lt)`` (``lt = [o < v]``,
   signed for min/max) and ``(Σ f_minmax)·(N_k − v_k − keep·(o_k − v_k)) = 0``;
-* reservation: ``res_out = f_lr·A + (1 − f_lr − f_sc)·res_in``; ``ok`` boolean,
-  ``ok·(1 − f_sc) = 0``, ``ok·(res_in − A) = 0``, ``(res_in − A)·res_inv = f_sc·(1 − ok)``;
-  first row ``res_in = 0``; on transitions into a real row ``res_in' = res_out`` and
-  ``ts' − ts − 1 = gap_lo + 2^16·gap_hi`` with ``U16(gap_lo)``, ``gap_hi`` a byte.
+* reservation: at memory time ``4ts + 2`` (the data slot: another key, so the two
+  accesses are independent records) lr.w and sc.w access the reservation cell (key
+  ``OS_KEY_RESERVATION`` = 51, docs/abi.md "OS state"): receive ``res_in``, send
+  ``res_out`` with
+  ``res_out_k = f_lr·x_k`` (lr.w reserves ``A``, sc.w clears); ``R = word(res_in)``;
+  ``ok`` boolean, ``ok·(1 − f_sc) = 0``, ``ok·(R − A) = 0``,
+  ``(R − A)·res_inv = f_sc·(1 − ok)``.
 
 Correctness:
 
-* Order and reservation (design addition, docs/circuits.md §1 "Atomic"): the reservation
-  is state that only this chip reads or writes, so instead of a memory cell it is threaded
-  through the chip's own rows.  The rows are forced into strictly increasing EXEC time
-  (the gap is a genuine integer in [0, 2^24): EXEC times are integers < 2^22, docs §4), and
-  every real row is a distinct executed instruction (it consumes its own EXEC state), so
-  the table is the atomic instructions in execution order, starting from "no reservation".
-  ``res_in`` of each row is therefore the reservation the executor has at that point.  All
-  reservation values are 0 or an address ``A < 2^30`` (range-checked), so ``res_in = A`` in
-  the field is integer equality, and ``A ≥ 0x1_0000`` is never 0 (no reservation never
-  matches).  ``ok`` is forced: equal ⇒ the inverse constraint forces ``ok = 1`` on an
-  sc row; different ⇒ ``ok·(res_in − A) = 0`` forces ``ok = 0``.
+* Reservation: it is machine state in a memory cell (key 51) that only lr.w/sc.w rows
+  reach (guest loads/stores form RAM keys ≥ 0x1_0000; registers are 0..31), so offline
+  memory checking hands every lr.w/sc.w the value the previous one left (0 from the image
+  at the start; across continuation segments through the OS page of the memory tree, so a
+  segment boundary between an lr.w and its sc.w changes nothing).  The cell only ever
+  holds 0 or the byte limbs of a range-checked address ``A < 2^30``, so ``R`` is that
+  integer and ``R = A`` in the field is integer equality; ``A ≥ 0x1_0000`` is never 0
+  (no reservation never matches).  ``ok`` is forced: equal ⇒ the inverse constraint
+  forces ``ok = 1`` on an sc row; different ⇒ ``ok·(R − A) = 0`` forces ``ok = 0``.
 * Values: ``o`` and ``v`` are bytes (memory and register contents are range-checked by
   their writers).  ``N`` is bytes by construction for lr/sc/swap/min/max (a byte of ``o``
   or ``v``, ``keep`` is boolean as ``lt`` is), from the byte table for xor/and/or, and
@@ -77,6 +79,7 @@ from zkvm.chips.loadstore import eval_ram_key
 from zkvm.chips.opcodes import CHIP_ATOMIC, OPCODES
 from zkvm.field.babybear import P
 from zkvm.field.babybear import inv as field_inv
+from zkvm.riscv.layout import OS_KEY_RESERVATION
 from zkvm.stark.air import Air, Columns
 
 OPS = ("lr.w", "sc.w", "amoswap.w", "amoadd.w", "amoxor.w", "amoand.w", "amoor.w",
@@ -101,19 +104,20 @@ class AtomicAir(Air):
         ("acarry", 4, "carry out of limb k of old + rs2 (amoadd.w; boolean)"),
         *compare_columns("cmp"),
         ("keep", "amomin/amomax: 1 iff the old value is kept"),
-        ("res_in", "lr/sc reservation before this row (address, 0 = none)"),
-        ("res_out", "lr/sc reservation after this row"),
-        ("res_inv", "inverse of res_in - address on a failing sc.w, else 0"),
+        ("res_in", 4, "reservation cell before this row (lr/sc; address bytes, 0 = none)"),
+        ("res_out", 4, "reservation cell after this row (lr/sc)"),
+        ("res_prev_ts", "timestamp of the previous access to the reservation cell"),
+        ("res_lo", "low 16 bits of 4ts+2 - res_prev_ts - 1"),
+        ("res_hi", "high byte of 4ts+2 - res_prev_ts - 1"),
+        ("res_inv", "inverse of R - address on a failing sc.w, else 0"),
         ("ok", "1 iff this row is an sc.w that succeeds"),
-        ("gap_lo", "low 16 bits of next.ts - ts - 1 (rows in execution order)"),
-        ("gap_hi", "high byte of next.ts - ts - 1"),
     )
     max_degree = 3
 
     def eval(self, b):
-        loc, nxt = b.local, b.next
-        ad.eval_adapter(b, self.OPS, range_check_rd=False)
+        loc = b.local
         f = {op: getattr(loc, ad.flag_name(op)) for op in OPS}
+        ad.eval_adapter(b, self.OPS, range_check_rd=False)
         is_real = loc.is_real
         x, v, o, N, r = loc.rs1_val, loc.rs2_val, loc.mem_prev, loc.mem_new, loc.rd_val
         f_lr, f_sc = f["lr.w"], f["sc.w"]
@@ -151,23 +155,24 @@ class AtomicAir(Air):
         bit_mult = f["amoand.w"] + f["amoor.w"] + f["amoxor.w"]
         for k in range(4):
             buses.bytes_op(b, bit_op, o[k], v[k], N[k], bit_mult, f"bitwise{k}")
-        # the reservation, threaded through the rows in execution order
-        b.assert_eq(loc.res_out, f_lr * addr + (1 - f_lr - f_sc) * loc.res_in, "res_out")
+        # the reservation: the OS cell, read and written at memory time 4ts + 2 (the data
+        # access is to a RAM key >= 0x1_0000, never key 51)
+        res_mult = f_lr + f_sc
+        for k in range(4):
+            b.assert_zero(loc.res_out[k] - f_lr * x[k], f"res_out{k}")
+        buses.mem_access(b, OS_KEY_RESERVATION, loc.res_in, loc.res_out, 4 * loc.ts + 2,
+                         loc.res_prev_ts, loc.res_lo, loc.res_hi, res_mult, "res")
+        R = ad.word(loc.res_in)
         b.assert_bool(ok, "ok_bool")
         b.assert_zero(ok * (1 - f_sc), "ok_only_sc")
-        b.assert_zero(ok * (loc.res_in - addr), "ok_match")
-        b.assert_eq((loc.res_in - addr) * loc.res_inv, f_sc * (1 - ok), "fail_mismatch")
-        b.when_first_row().assert_zero(loc.res_in, "res_initial")
-        b.when_transition().assert_zero(nxt.is_real * (nxt.res_in - loc.res_out), "res_chain")
-        step = b.is_transition * nxt.is_real
-        b.assert_zero(step * (nxt.ts - loc.ts - 1 - loc.gap_lo - 65536 * loc.gap_hi),
-                      "ts_order")
-        buses.range_u16(b, loc.gap_lo, step, "ts_order_lo")
-        buses.range_u8_pair(b, loc.gap_hi, 0, step, "ts_order_hi")
+        b.assert_zero(ok * (R - addr), "ok_match")
+        b.assert_eq((R - addr) * loc.res_inv, f_sc * (1 - ok), "fail_mismatch")
 
     def generate_trace(self, rows: ad.ExecRows) -> np.ndarray:
         """Trace of ``rows`` (only atomic rows, in execution order).  ``rd_val`` is
-        recomputed (also when rd = x0); the reservation is replayed from the rows."""
+        recomputed (also when rd = x0); ``rows.extra`` holds ``res_prev`` (the reservation
+        cell before the row) and ``res_prev_ts`` (its previous access time), from
+        tracegen's memory history."""
         t, v = ad.new_trace(self.columns, rows.n)
         ad.fill_adapter(self.columns, t, rows, self.OPS, fill_rd_val=False)
         n = rows.n
@@ -193,26 +198,23 @@ class AtomicAir(Air):
         _, lt = fill_compare(v, n, old, rs2, signed, "cmp")
         keep = np.where(is_["amomin.w"] | is_["amominu.w"], lt, ~lt) & is_mm
         v.keep[:n] = keep
-        # reservation replay: res_in = address of the last lr.w if no sc.w came since
+        # the reservation cell (lr/sc rows only)
         touch = is_lr | is_sc
-        ar = np.arange(n)
-        last = np.maximum.accumulate(np.where(touch, ar, -1))
-        prev = np.concatenate([[-1], last[:-1]])
-        pc_ = np.maximum(prev, 0)
-        res_in = np.where((prev >= 0) & is_lr[pc_], addr[pc_], 0)
-        res_out = np.where(is_lr, addr, np.where(is_sc, 0, res_in))
+        res_in = np.where(touch, rows.extra["res_prev"].astype(np.int64), 0)
+        res_out = np.where(is_lr, addr, 0)
         ok = is_sc & (res_in == addr)
-        v.res_in[:n] = res_in
-        v.res_out[:n] = res_out
+        v.res_in[:n] = ad.u32_limbs(res_in)
+        v.res_out[:n] = ad.u32_limbs(res_out)
+        rpts = np.where(touch, rows.extra["res_prev_ts"].astype(np.int64), 0)
+        rlo, rhi = buses.ts_diff_limbs(np.where(touch, 4 * rows.ts.astype(np.int64) + 2, 1),
+                                       rpts)
+        v.res_prev_ts[:n] = rpts
+        v.res_lo[:n] = rlo
+        v.res_hi[:n] = rhi
         v.ok[:n] = ok
         fail = is_sc & ~ok
         if fail.any():
             v.res_inv[:n][fail] = field_inv(((res_in[fail] - addr[fail]) % P).astype(np.uint32))
         r = np.where(is_sc, np.where(ok, 0, 1), old)
         v.rd_val[:n] = ad.u32_limbs(r)
-        gap = rows.ts[1:].astype(np.int64) - rows.ts[:-1].astype(np.int64) - 1
-        if len(gap) and (gap.min() < 0 or gap.max() >= 1 << 24):
-            raise ValueError("atomic rows are not in execution order (tracegen bug)")
-        v.gap_lo[:n - 1] = gap & 0xFFFF
-        v.gap_hi[:n - 1] = gap >> 16
         return t

@@ -9,7 +9,7 @@ id  name      message
 2   PROGRAM   ``(pc, opcode, rd, rs1, rs2, imm0, imm1, imm2, imm3, imm_f, rd_nz)``
 3   MEMORY    ``(key, v0, v1, v2, v3, ts)``
 4   BYTES     ``(op, a, b, c)``
-5   IO        ``(ts, addr, remaining, jpos)``
+5   IO        ``(ctime, addr, remaining, jpos, mode)``
 6   JOURNAL   ``(index, byte)``
 ==  ========  ====================================================================
 
@@ -42,7 +42,7 @@ EXEC = Bus(id=1, name="exec", width=3)
 PROGRAM = Bus(id=2, name="program", width=11)
 MEMORY = Bus(id=3, name="memory", width=6)
 BYTES = Bus(id=4, name="bytes", width=4)
-IO = Bus(id=5, name="io", width=4)
+IO = Bus(id=5, name="io", width=5)
 JOURNAL = Bus(id=6, name="journal", width=2)
 
 ALL_BUSES = (EXEC, PROGRAM, MEMORY, BYTES, IO, JOURNAL)

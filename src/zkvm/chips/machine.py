@@ -18,15 +18,16 @@ by the machine version like ``io``/``syscall``, and bound by the verifying-key d
 
 Statement
 ---------
-Public values: ``[exit_code, journal_len, journal[0], …, journal[len−1]]`` (one byte per
-element; the length is fixed by the statement: the system is built for that length, so
-the verifying-key digest binds it, checklist 17).
+Public values: ``[exit_code, journal_len]``; the journal itself is the proof's *public
+data* (bytes absorbed into the transcript before any challenge, checklist 17), so one
+system (one verifying key) serves every journal length and the verifier's cost for the
+journal is one hash plus one vectorised LogUp sum (``zkvm.stark.system.PublicBatch``).
 Public interactions (the verifier adds them to the LogUp sum):
 
 * EXEC send ``(entry, 1, 0)`` — the initial state; the only EXEC chain starts here and,
   by balance, ends at the single exit row (a row that sends nothing);
-* JOURNAL receive ``(i, journal[i])`` for every ``i`` — the journal Io rows must send
-  exactly these bytes at exactly these positions.
+* JOURNAL receive ``(i, journal[i])`` for every ``i`` (one public batch) — the journal Io
+  rows must send exactly these bytes at exactly these positions.
 
 The system's name is ``"zkvm-rv32im/v1/" + image_id.hex()``, so the verifying-key digest
 that seeds the Fiat–Shamir transcript binds the image ID (entry pc, memory image,
@@ -231,21 +232,21 @@ class Machine:
         return [a for a in self.airs if a.preprocessed.width > 0]
 
     # ------------------------------------------------------------------ the system
-    def system(self, journal_len: int) -> StarkSystem:
-        s = self._systems.get(journal_len)
+    def system(self) -> StarkSystem:
+        """The StarkSystem of a whole run: public values ``[exit_code, journal_len]``,
+        the journal as public data (module docstring)."""
+        s = self._systems.get("run")
         if s is None:
             entry = self.entry
 
             def machine_public_interactions(pv):
-                out = [(buses.EXEC, [entry, 1, 0], 1)]
-                for i in range(journal_len):
-                    out.append((buses.JOURNAL, [i, pv[2 + i]], -1))
-                return out
+                return [(buses.EXEC, [entry, 1, 0], 1)]
 
-            s = StarkSystem(self.airs, self.params, num_public_values=2 + journal_len,
+            s = StarkSystem(self.airs, self.params, num_public_values=2,
                             public_interactions=machine_public_interactions,
+                            public_data_interactions=journal_batches,
                             name=f"zkvm-rv32im/v{VERSION}/{self.image_id.hex()}")
-            self._systems[journal_len] = s
+            self._systems["run"] = s
         return s
 
     # ------------------------------------------------------------------ segments
@@ -269,46 +270,31 @@ class Machine:
                 raise RuntimeError("segment system: preprocessed tables differ (a bug)")
         return self._segment_airs
 
-    def segment_system(self, journal_len: int) -> StarkSystem:
-        """The StarkSystem proving one segment that writes ``journal_len`` journal bytes.
+    def segment_system(self) -> StarkSystem:
+        """The StarkSystem proving one segment (its journal slice is the public data).
 
         Public values: :func:`segment_public_values`; public interactions: EXEC start
         ``(start_pc, 1, jpos_start)``, EXEC end ``(end_pc, end_ts, jpos_start + jlen)``
-        with multiplicity ``1 − is_last``, the journal bytes at ``jpos_start + i`` and the
-        memory root pair ``NODE(24, 0, root_in, root_out)``."""
-        key = ("segment", journal_len)
-        s = self._systems.get(key)
+        with multiplicity ``1 − is_last``, the journal bytes at ``jpos_start + i`` (one
+        public batch) and the memory root pair ``NODE(24, 0, root_in, root_out)``."""
+        s = self._systems.get("segment")
         if s is None:
-            from zkvm.chips.mem_merkle import DEPTH, NODE
-
-            jl = journal_len
-            o = 2 + jl  # start of the segment fields
-
-            def segment_public_interactions(pv):
-                is_last, _index, start_pc, end_pc, end_ts, jpos0 = pv[o:o + 6]
-                roots = pv[o + 6:o + 38]
-                out = [(buses.EXEC, [start_pc, 1, jpos0], 1),
-                       (buses.EXEC, [end_pc, end_ts, jpos0 + jl], -(1 - is_last))]
-                for i in range(jl):
-                    out.append((buses.JOURNAL, [jpos0 + i, pv[2 + i]], -1))
-                out.append((NODE, [DEPTH, 0, *roots], -1))
-                return out
-
             s = StarkSystem(self.segment_airs, self.params,
-                            num_public_values=o + SEGMENT_FIELDS,
+                            num_public_values=2 + SEGMENT_FIELDS,
                             public_interactions=segment_public_interactions,
+                            public_data_interactions=journal_batches,
                             name=f"zkvm-rv32im-segment/v{VERSION}/{self.image_id.hex()}")
-            self._systems[key] = s
+            self._systems["segment"] = s
         return s
 
-    def segment_verifying_key(self, journal_len: int) -> VerifyingKey:
-        return VerifyingKey(self.segment_system(journal_len), self.pre_root)
+    def segment_verifying_key(self) -> VerifyingKey:
+        return VerifyingKey(self.segment_system(), self.pre_root)
 
-    def verifying_key(self, journal_len: int) -> VerifyingKey:
-        return VerifyingKey(self.system(journal_len), self.pre_root)
+    def verifying_key(self) -> VerifyingKey:
+        return VerifyingKey(self.system(), self.pre_root)
 
-    def proving_key(self, journal_len: int) -> ProvingKey:
-        return self._proving_key(self.verifying_key(journal_len))
+    def proving_key(self) -> ProvingKey:
+        return self._proving_key(self.verifying_key())
 
     def _proving_key(self, vk: VerifyingKey) -> ProvingKey:
         if self.pre_data is None:
@@ -317,7 +303,7 @@ class Machine:
 
     @staticmethod
     def public_values(exit_code: int, journal: bytes) -> list[int]:
-        return [int(exit_code), len(journal), *journal]
+        return [int(exit_code), len(journal)]
 
     # ------------------------------------------------------------------ witness
     def execute(self, input: bytes = b"", max_cycles: int | None = None):
@@ -350,12 +336,12 @@ class Machine:
         if pad_cycles is not None:
             from zkvm.chips.padding import check_fit, pad_targets, pad_traces
 
-            check_fit(pad_cycles, int(w.cycles), len(w.io["ts"]))
+            check_fit(pad_cycles, int(w.cycles), len(w.io["ctime"]))
             pad_traces(traces, pad_targets(pad_cycles, self.airs, len(self.image_air.keys),
                                                pad_to))
         tm["traces"] = time.perf_counter() - t0
         t0 = time.perf_counter()
-        system = self.system(len(w.journal))
+        system = self.system()
         traces["bytes"] = self._bytes_trace(system, traces, pv)
         tm["bytes_mult"] = time.perf_counter() - t0
         ordered = [traces[a.name] for a in self.airs]
@@ -382,7 +368,7 @@ class Machine:
         traces["program"] = self.program_air.generate_trace(w.rows.pc)
         traces["memory_image"] = self.image_air.generate_trace()
         traces["io"] = self.io_air.generate_trace(w.io)
-        real["io"] = len(w.io["ts"])
+        real["io"] = len(w.io["ctime"])
         sel = w.chip_index == opc.CHIP_SYSCALL
         traces["syscall"] = self.syscall_air.generate_trace(w.rows.select(sel))
         for c, air in self.chip_airs.items():
@@ -494,10 +480,11 @@ class Machine:
             result = self.execute(input, max_cycles)
         tm["execute"] = time.perf_counter() - t0
         w, traces, pv = self.traces(result, tm, pad_cycles=pad_cycles, pad_to=pad_to)
-        pk = self.proving_key(len(w.journal))
+        pk = self.proving_key()
         ptm = Timings()
         t0 = time.perf_counter()
-        proof = prover.prove(pk, traces, pv, debug=debug, timings=ptm)
+        proof = prover.prove(pk, traces, pv, debug=debug, timings=ptm,
+                             public_data=bytes(w.journal))
         tm["prove"] = time.perf_counter() - t0
         tm["prove_phases"] = dict(ptm)
         tm["cycles"] = w.cycles
@@ -541,15 +528,16 @@ class Machine:
         exit_code = w.exit_code if start.halts else 0
         pv = segment_public_values(exit_code, w.journal, start.halts, start.index, start.pc,
                                    end_pc, end_ts, start.journal_len, root_in, root_out)
-        system = self.segment_system(len(w.journal))
+        system = self.segment_system()
         t0 = time.perf_counter()
         traces["bytes"] = self._bytes_trace(system, traces, pv)
         ordered = [traces[a.name] for a in self.segment_airs]
         tm["bytes_mult"] = time.perf_counter() - t0
-        pk = self._proving_key(self.segment_verifying_key(len(w.journal)))
+        pk = self._proving_key(self.segment_verifying_key())
         ptm = Timings()
         t0 = time.perf_counter()
-        proof = prover.prove(pk, ordered, pv, debug=debug, timings=ptm)
+        proof = prover.prove(pk, ordered, pv, debug=debug, timings=ptm,
+                             public_data=bytes(w.journal))
         tm["prove"] = time.perf_counter() - t0
         tm["prove_phases"] = dict(ptm)
         tm["cycles"] = w.cycles
@@ -561,8 +549,8 @@ class Machine:
                              journal=bytes(w.journal))
 
 
-#: public values of a segment after ``[exit_code, jlen, journal…]``: is_last, index,
-#: start_pc, end_pc, end_ts, jpos_start, root_in (16 halves), root_out (16 halves)
+#: public values of a segment after ``[exit_code, jlen]``: is_last, index, start_pc,
+#: end_pc, end_ts, jpos_start, root_in (16 halves), root_out (16 halves)
 SEGMENT_FIELDS = 6 + 32
 
 
@@ -570,10 +558,38 @@ def segment_public_values(exit_code: int, journal: bytes, is_last: bool, index: 
                           start_pc: int, end_pc: int, end_ts: int, jpos_start: int,
                           root_in: bytes, root_out: bytes) -> list[int]:
     """The public-value vector of a segment (docs/continuations.md §1); roots are 32-byte
-    digests (8 big-endian words), given to the circuit as 16-bit halves."""
-    return [int(exit_code), len(journal), *journal, int(bool(is_last)), int(index),
+    digests (8 big-endian words), given to the circuit as 16-bit halves.  The journal
+    slice itself is the proof's public data."""
+    return [int(exit_code), len(journal), int(bool(is_last)), int(index),
             int(start_pc), int(end_pc), int(end_ts), int(jpos_start),
             *halves_of_bytes(root_in), *halves_of_bytes(root_out)]
+
+
+def journal_batches(pv, journal: bytes) -> list:
+    """Public-data hook of both systems: JOURNAL receive ``(jpos0 + i, journal[i])`` for
+    every byte (``jpos0`` = 0 for a whole run, the segment's ``jpos_start`` else), as one
+    :class:`~zkvm.stark.system.PublicBatch`.  ``pv[1]`` must be the journal length."""
+    from zkvm.stark.system import PublicBatch
+
+    if pv[1] != len(journal):
+        raise ValueError("journal length public value differs from the journal")
+    jpos0 = pv[7] if len(pv) > 2 else 0
+    vals = np.empty((len(journal), 2), dtype=np.uint32)
+    vals[:, 0] = np.arange(jpos0, jpos0 + len(journal), dtype=np.uint32)
+    vals[:, 1] = np.frombuffer(bytes(journal), dtype=np.uint8)
+    return [PublicBatch(buses.JOURNAL, vals, -1)]
+
+
+def segment_public_interactions(pv) -> list:
+    """Public interactions of the segment system (:meth:`Machine.segment_system`)."""
+    from zkvm.chips.mem_merkle import DEPTH, NODE
+
+    jl = pv[1]
+    is_last, _index, start_pc, end_pc, end_ts, jpos0 = pv[2:8]
+    roots = pv[8:40]
+    return [(buses.EXEC, [start_pc, 1, jpos0], 1),
+            (buses.EXEC, [end_pc, end_ts, jpos0 + jl], -(1 - is_last)),
+            (NODE, [DEPTH, 0, *roots], -1)]
 
 
 def halves_of_bytes(digest: bytes) -> list[int]:
@@ -658,9 +674,9 @@ def verify(receipt, image_id: bytes) -> tuple[int, bytes]:
     if not isinstance(receipt, Receipt):
         receipt = Receipt.from_bytes(receipt)
     m = _verifier_machine(receipt.vk, image_id)
-    vk = m.verifying_key(len(receipt.journal))
+    vk = m.verifying_key()
     pv = Machine.public_values(receipt.exit_code, receipt.journal)
-    verifier.verify(vk, receipt.proof, pv)
+    verifier.verify(vk, receipt.proof, pv, public_data=bytes(receipt.journal))
     return receipt.exit_code, bytes(receipt.journal)
 
 
@@ -747,9 +763,9 @@ def verify_composite(receipt, image_id: bytes) -> tuple[int, bytes]:
         journal = receipt.journal[jpos:jpos + s.journal_len]
         pv = segment_public_values(receipt.exit_code if last else 0, journal, last, i,
                                    s.start_pc, s.end_pc, s.end_ts, jpos, s.root_in, s.root_out)
-        vk = m.segment_verifying_key(s.journal_len)
+        vk = m.segment_verifying_key()
         try:
-            verifier.verify(vk, s.proof, pv)
+            verifier.verify(vk, s.proof, pv, public_data=bytes(journal))
         except VerificationError as e:
             e.args = (f"segment {i} of {n}: {e}",)
             raise

@@ -53,7 +53,8 @@ rely on):
    no row has no initial record: MEMORY does not balance.
 4. *Keys never alias.*  Kinds are one-hot on real rows: register pages ``P ∈ {0, 1}``
    (keys ``16P + j`` = registers 0..31), the salt page ``P = 2`` (no MEMORY interaction:
-   multiplicity ``is_reg + is_ram``), RAM pages ``P − 1024 < 2^24`` (keys ``64P + 4j ≥
+   multiplicity ``is_reg + is_os + is_ram``), the OS page ``P = 3`` (keys ``48 + j``,
+   the OS cells of docs/abi.md), RAM pages ``P − 1024 < 2^24`` (keys ``64P + 4j ≥
    2^16``, never a register; ``P < 2^24`` is also forced by the tree, item 1).  So the
    keys of distinct pages are distinct integers below ``2^30 < p``.
 5. *Values.*  ``v_in``/``v_out`` limbs are bytes (U8PAIR): the memory records carry byte
@@ -73,7 +74,7 @@ import numpy as np
 from zkvm.chips import buses
 from zkvm.chips.adapter import trace_height, u32_limbs
 from zkvm.chips.precompile_sha256 import HASH, Sha256HashAir
-from zkvm.memtree import (DEPTH, PAGE_WORDS, RAM_PAGE_MIN, SALT_PAGE, MemTree,
+from zkvm.memtree import (DEPTH, OS_PAGE, PAGE_WORDS, RAM_PAGE_MIN, SALT_PAGE, MemTree,
                           compress_blocks, slot_of_key)
 from zkvm.stark.air import Air, Bus, Columns
 
@@ -111,9 +112,10 @@ class MemPageAir(Air):
         ("page", "page index P"),
         ("is_reg", "register page (P in {0, 1})"),
         ("is_salt", "the salt page (P = 2), no memory"),
+        ("is_os", "the OS page (P = 3): OS cells, keys 48..63 (docs/abi.md)"),
         ("is_ram", "RAM page (1024 <= P < 2^24 + 1024)"),
-        ("kbase", "key of word 0: 16P (registers) or 64P (RAM)"),
-        ("kstep", "key step between words: 1 (registers) or 4 (RAM)"),
+        ("kbase", "key of word 0: 16P (registers, OS page) or 64P (RAM)"),
+        ("kstep", "key step between words: 1 (registers, OS page) or 4 (RAM)"),
         ("p_lo", "(P - 1024) mod 2^16 (RAM)"),
         ("p_hi", "(P - 1024) div 2^16, a byte (RAM)"),
         ("v_in", 4 * PAGE_WORDS, "entry values, 4 byte limbs per word"),
@@ -128,20 +130,23 @@ class MemPageAir(Air):
     def eval(self, b):
         loc = b.local
         r, reg, salt, ram, P = loc.is_real, loc.is_reg, loc.is_salt, loc.is_ram, loc.page
+        osp = loc.is_os
         b.assert_bool(r, "is_real_bool")
         b.assert_bool(reg, "is_reg_bool")
         b.assert_bool(salt, "is_salt_bool")
+        b.assert_bool(osp, "is_os_bool")
         b.assert_bool(ram, "is_ram_bool")
-        b.assert_zero(reg + salt + ram - r, "kind_one_hot")
+        b.assert_zero(reg + salt + osp + ram - r, "kind_one_hot")
         b.assert_zero(reg * P * (P - 1), "reg_page")
         b.assert_zero(salt * (P - SALT_PAGE), "salt_page")
+        b.assert_zero(osp * (P - OS_PAGE), "os_page")
         b.assert_zero(ram * (P - RAM_PAGE_MIN - loc.p_lo - 65536 * loc.p_hi), "ram_page")
         buses.range_u16(b, loc.p_lo, ram, "ram_page_lo")
         buses.range_u8_pair(b, loc.p_hi, 0, ram, "ram_page_hi")
-        b.assert_zero(loc.kbase - 16 * P * reg - 64 * P * ram, "kbase")
-        b.assert_zero(loc.kstep - reg - 4 * ram, "kstep")
+        b.assert_zero(loc.kbase - 16 * P * (reg + osp) - 64 * P * ram, "kbase")
+        b.assert_zero(loc.kstep - reg - osp - 4 * ram, "kstep")
 
-        mem = reg + ram
+        mem = reg + osp + ram
         vin, vout = list(loc.v_in), list(loc.v_out)
         for j in range(PAGE_WORDS):
             key = loc.kbase + j * loc.kstep
@@ -272,14 +277,17 @@ def paging_witness(entry: MemTree, touched_keys, final_values, final_ts,
     tp = page_air.columns.new_trace(trace_height(n))
     v = page_air.columns.view(tp)
     is_reg = pages < 2
+    is_os = pages == OS_PAGE
     is_ram = pages >= RAM_PAGE_MIN
+    small = is_reg | is_os
     v.is_real[:n] = 1
     v.page[:n] = pages
     v.is_reg[:n] = is_reg
     v.is_salt[:n] = pages == SALT_PAGE
+    v.is_os[:n] = is_os
     v.is_ram[:n] = is_ram
-    v.kbase[:n] = np.where(is_reg, 16 * pages, np.where(is_ram, 64 * pages, 0))
-    v.kstep[:n] = np.where(is_reg, 1, np.where(is_ram, 4, 0))
+    v.kbase[:n] = np.where(small, 16 * pages, np.where(is_ram, 64 * pages, 0))
+    v.kstep[:n] = np.where(small, 1, np.where(is_ram, 4, 0))
     off = np.where(is_ram, pages - RAM_PAGE_MIN, 0)
     v.p_lo[:n] = off & 0xFFFF
     v.p_hi[:n] = off >> 16

@@ -6,8 +6,8 @@ start with exactly one *initial* record at time 0 and end with exactly one *fina
 record; these two tables provide them.
 
 ``MemoryImage`` — preprocessed columns ``is_real, key, v[4]``: every non-zero word of the
-initial image (ELF segments, the initial stack) and the initial registers (only ``sp`` =
-x2 is non-zero).  Sends ``(key, v, 0)`` with multiplicity ``is_real`` (preprocessed: 1 per
+initial image (ELF segments, the initial stack), the initial registers (only ``sp`` =
+x2 is non-zero) and the initial OS cells (break, first mmap address).  Sends ``(key, v, 0)`` with multiplicity ``is_real`` (preprocessed: 1 per
 image word, 0 on padding).  The main column ``m`` is constrained equal to ``is_real``
 (a table needs a main trace).
 
@@ -35,6 +35,7 @@ from __future__ import annotations
 import numpy as np
 
 from zkvm.chips import buses
+from zkvm.riscv.layout import MMAP_START, OS_KEY_BRK, OS_KEY_MMAP
 from zkvm.chips.adapter import trace_height, u32_limbs
 from zkvm.stark.air import Air, Columns
 
@@ -43,7 +44,9 @@ SP = 2
 
 def initial_words(program) -> tuple[np.ndarray, np.ndarray]:
     """``(keys, values)`` (sorted uint32 arrays) of every non-zero word of the initial
-    state: RAM words of ``program.initial_memory()`` and the initial registers (sp)."""
+    state: the initial registers (sp), the OS cells (the initial break and the first
+    mmap address, docs/abi.md "OS state") and the RAM words of
+    ``program.initial_memory()``."""
     addrs, vals = [], []
     for base, data in program.initial_memory():
         if not data:
@@ -63,8 +66,10 @@ def initial_words(program) -> tuple[np.ndarray, np.ndarray]:
         keys = np.zeros(0, dtype=np.int64)
         word = np.zeros(0, dtype=np.int64)
     sp = program.initial_stack().sp
-    keys = np.concatenate([[SP], keys]).astype(np.int64)
-    word = np.concatenate([[sp], word]).astype(np.int64)
+    os_keys = [OS_KEY_BRK, OS_KEY_MMAP]
+    os_vals = [program.brk_start, MMAP_START]
+    keys = np.concatenate([[SP], os_keys, keys]).astype(np.int64)
+    word = np.concatenate([[sp], os_vals, word]).astype(np.int64)
     nz = word != 0
     return keys[nz].astype(np.uint32), word[nz].astype(np.uint32)
 

@@ -32,7 +32,10 @@ from zkvm.chips.adapter import ExecRows
 from zkvm.chips.opcodes import (CHIP_ATOMIC, CHIP_LOADSTORE, CHIP_SYSCALL, BY_ID, chip_of_id,
                                 op_id)
 from zkvm.chips import precompiles
-from zkvm.chips.syscall import HALT_FLAGS, PRECOMPILE_FLAGS, SYS_FLAGS, SYSCALLS
+from zkvm.chips.syscall import (HALT_FLAGS, OS_CELL, OS_STEPS, PRECOMPILE_FLAGS, SYS_FLAGS,
+                                T_A0W, T_A1, T_A2, T_A3, T_AUX, T_CHAIN, T_OS)
+from zkvm.riscv.layout import OS_KEY_RESERVATION
+from zkvm.riscv.syscalls import MODE_JOURNAL
 
 
 class UnprovableExecution(ValueError):
@@ -63,37 +66,35 @@ class Witness:
 
 
 _KIND_INDEX = {k: i for i, k in enumerate(SYS_FLAGS)}
-_NUM_TO_KIND = {}
-for _k, _num in SYSCALLS.items():
-    if _k not in ("write_j", "write_out", "writev_out"):
-        _NUM_TO_KIND[_num] = _k
 
 
-def classify_syscalls(a7: np.ndarray, a0: np.ndarray) -> np.ndarray:
-    """Index into :data:`syscall.SYS_FLAGS` per ecall; raises :class:`UnprovableExecution`
-    for a syscall (or fd) the circuits do not support."""
-    kind = np.full(len(a7), -1, dtype=np.int64)
-    for num, k in _NUM_TO_KIND.items():
-        kind[a7 == num] = _KIND_INDEX[k]
-    w = a7 == SYSCALLS["write_j"]
-    kind[w & (a0 == 3)] = _KIND_INDEX["write_j"]
-    kind[w & ((a0 == 1) | (a0 == 2))] = _KIND_INDEX["write_out"]
-    wv = a7 == SYSCALLS["writev_out"]
-    kind[wv & ((a0 == 1) | (a0 == 2))] = _KIND_INDEX["writev_out"]
-    kind[wv & ~((a0 == 1) | (a0 == 2))] = -1
-    kind[(a7 == SYSCALLS["read"]) & (a0 != 0)] = -1
-    bad = np.flatnonzero(kind < 0)
-    if len(bad):
-        i = bad[0]
-        num, fd = int(a7[i]), int(a0[i])
-        if num == 65:
-            why = "readv is not supported by the prover (use read)"
-        elif num in (63, 64, 66):
-            why = f"syscall {num} on fd {fd} is not supported by the prover"
-        else:
-            why = f"syscall {num} is not supported by the prover"
-        raise UnprovableExecution(why)
-    return kind
+def _chain_rows(recs, e_pos, ts, jpos):
+    """Io rows of every byte chain (docs/circuits.md §6): arrays per covered word, and the
+    memory accesses ``(key, time, before, after)`` of those words (same order)."""
+    cols = {k: [] for k in ("ctime", "addr", "rem", "jpos", "mode", "cnt", "key", "before",
+                            "after")}
+    for i, rec in zip(e_pos, recs):
+        t = int(ts[i])
+        for slot, ch in enumerate(rec.chains):
+            if ch.count == 0:
+                continue
+            nw = len(ch.words)
+            key = np.asarray(ch.words, dtype=np.int64)
+            first = np.maximum(key, ch.addr)                     # first covered byte
+            end = np.minimum(key + 4, ch.addr + ch.count)        # one past the last
+            cnt = end - first
+            done = np.concatenate([[0], np.cumsum(cnt)[:-1]])
+            cols["ctime"].append(np.full(nw, 4 * t + T_CHAIN[slot], dtype=np.int64))
+            cols["addr"].append(first)
+            cols["rem"].append(ch.count - done)
+            j0 = int(jpos[i]) if ch.mode == MODE_JOURNAL else 0
+            cols["jpos"].append(np.where(ch.mode == MODE_JOURNAL, j0 + done, int(jpos[i])))
+            cols["mode"].append(np.full(nw, ch.mode, dtype=np.int64))
+            cols["cnt"].append(cnt)
+            cols["key"].append(key)
+            cols["before"].append(np.asarray(ch.before, dtype=np.int64))
+            cols["after"].append(np.asarray(ch.after, dtype=np.int64))
+    return {k: (np.concatenate(v) if v else np.zeros(0, dtype=np.int64)) for k, v in cols.items()}
 
 
 def _history(keys, ts, exp_val, has_exp, aft_val, aft_known, init_keys, init_vals, what):
@@ -150,17 +151,6 @@ def _history(keys, ts, exp_val, has_exp, aft_val, aft_known, init_keys, init_val
     return out_prev, out_pts, out_after, k[lastg], after[lastg], t[lastg]
 
 
-def _compose(before, after, word_key, lo, hi):
-    """Word whose bytes at addresses in ``[lo, hi)`` come from ``after``, others from ``before``."""
-    out = np.zeros(len(before), dtype=np.int64)
-    for b in range(4):  # 4 byte lanes, vectorised over rows
-        a = word_key + b
-        take = (a >= lo) & (a < hi)
-        src = np.where(take, after, before)
-        out |= ((src >> (8 * b)) & 0xFF) << (8 * b)
-    return out
-
-
 def build_witness(program_air, image_keys, image_vals, result, *, start_jpos: int = 0,
                   halts: bool = True) -> Witness:
     """Compute the witness of ``result`` (an ``ExecutionResult`` with events) for the
@@ -171,8 +161,11 @@ def build_witness(program_air, image_keys, image_vals, result, *, start_jpos: in
     ``result`` holds only this segment's bytes), and ``halts=False`` for a segment that
     does not end with exit (it must then contain no exit at all)."""
     ev = result.events
-    if ev is None or result.syscall_accesses is None:
+    recs = result.sys_records
+    if ev is None or recs is None:
         raise ValueError("execute(..., record=True) is needed to prove")
+    if result.unprovable:
+        raise UnprovableExecution(f"cannot prove this execution: {result.unprovable}")
     n = len(ev)
     if n == 0:
         raise UnprovableExecution("empty execution")
@@ -190,36 +183,36 @@ def build_witness(program_air, image_keys, image_vals, result, *, start_jpos: in
 
     # --- syscalls and EXEC times -------------------------------------------------
     e_idx = np.flatnonzero(opcode == op_id("ecall"))
-    a7 = ev.rs1_val[e_idx].astype(np.int64)
-    a0 = ev.rs2_val[e_idx].astype(np.int64)
+    ne = len(e_idx)
+    if len(recs) != ne or any(r.cycle != int(c) for r, c in zip(recs, e_idx)):
+        raise ValueError("syscall records do not match the ecalls (executor/tracegen mismatch)")
+    if any(r.kind is None for r in recs):  # result.unprovable is set in that case
+        raise UnprovableExecution("cannot prove this execution: an unsupported syscall")
+    kind = np.array([_KIND_INDEX[r.kind] for r in recs], dtype=np.int64)
     ret = ev.rd_val[e_idx].astype(np.int64)
-    kind = classify_syscalls(a7, a0)
     halt = np.isin(kind, [_KIND_INDEX[h] for h in HALT_FLAGS])
     if halts:
-        if not len(e_idx) or e_idx[-1] != n - 1 or not halt[-1]:
+        if not ne or e_idx[-1] != n - 1 or not halt[-1]:
             raise UnprovableExecution("the execution does not end with exit/exit_group")
         if halt[:-1].any():
             raise UnprovableExecution("exit before the end of the execution (executor bug)")
     elif halt.any():
         raise UnprovableExecution("a segment that is not the last one exits (split bug)")
-    is_read = kind == _KIND_INDEX["read"]
     is_wj = kind == _KIND_INDEX["write_j"]
-    nio = np.where(is_read | is_wj, ret, 0)
-    if (nio >= 1 << 16).any():
-        raise UnprovableExecution("a read or journal write of 2^16 bytes or more in one "
-                                  "syscall is not supported by the prover (split it)")
-    pre_steps = np.zeros(len(e_idx), dtype=np.int64)
-    for k, st in PRECOMPILE_FLAGS.items():
-        pre_steps[kind == _KIND_INDEX[k]] = st
+    c0_cnt = np.array([r.chains[0].count if r.chains else 0 for r in recs], dtype=np.int64)
     steps = np.ones(n, dtype=np.int64)
-    steps[e_idx] = 2 + nio + pre_steps
+    esteps = np.full(ne, OS_STEPS, dtype=np.int64)
+    for k, st in PRECOMPILE_FLAGS.items():
+        esteps[kind == _KIND_INDEX[k]] = 2 + st
+    steps[e_idx] = esteps
+    is_lrsc = (opcode == op_id("lr.w")) | (opcode == op_id("sc.w"))
     ts = 1 + np.concatenate([[0], np.cumsum(steps)[:-1]])
     end_ts = int(ts[-1] + steps[-1])
     if ts[-1] >= 1 << buses.EXEC_TS_BITS or (not halts and end_ts >= 1 << buses.EXEC_TS_BITS):
         raise UnprovableExecution(f"execution too long to prove in one segment "
                                   f"(EXEC time {int(ts[-1])} >= 2^{buses.EXEC_TS_BITS})")
     jinc = np.zeros(n, dtype=np.int64)
-    jinc[e_idx[is_wj]] = nio[is_wj]
+    jinc[e_idx[is_wj]] = c0_cnt[is_wj]
     jpos = int(start_jpos) + np.concatenate([[0], np.cumsum(jinc)[:-1]])
     if int(jpos[-1] + jinc[-1]) - int(start_jpos) != len(result.journal):
         raise UnprovableExecution("journal length does not match the journal writes")
@@ -228,24 +221,24 @@ def build_witness(program_air, image_keys, image_vals, result, *, start_jpos: in
     rdw = np.flatnonzero(rd != 0)
     nh = e_idx[~halt]
     et = ts[e_idx]
+    zeros_e = np.zeros(ne)
     parts = [
         # keys, times, exp_val, has_exp, aft_val, aft_known
         (rs1, 4 * ts + 0, ev.rs1_val, True, ev.rs1_val, True),
         (rs2, 4 * ts + 1, ev.rs2_val, True, ev.rs2_val, True),
         (rd[rdw], 4 * ts[rdw] + 3, np.zeros(len(rdw)), False, ev.rd_val[rdw], True),
-        (np.full(len(e_idx), 11), 4 * (et + 1), np.zeros(len(e_idx)), False,
-         np.zeros(len(e_idx)), False),
-        (np.full(len(e_idx), 12), 4 * (et + 1) + 1, np.zeros(len(e_idx)), False,
-         np.zeros(len(e_idx)), False),
-        (np.full(len(nh), 10), 4 * (ts[nh] + 1) + 3, np.zeros(len(nh)), False,
+        (np.full(ne, 11), 4 * et + T_A1, zeros_e, False, zeros_e, False),
+        (np.full(ne, 12), 4 * et + T_A2, zeros_e, False, zeros_e, False),
+        (np.full(ne, 13), 4 * et + T_A3, zeros_e, False, zeros_e, False),
+        (np.full(len(nh), 10), 4 * ts[nh] + T_A0W, np.zeros(len(nh)), False,
          ev.rd_val[nh], True),
     ]
     sizes = [len(p[0]) for p in parts]
-    cat = lambda i, dt=np.int64: np.concatenate(  # noqa: E731
-        [np.broadcast_to(np.asarray(p[i]), (s,)).astype(dt) for p, s in zip(parts, sizes)])
-    rkeys, rts = cat(0), cat(1)
-    rexp, rhas = cat(2), cat(3, bool)
-    raft, rknown = cat(4), cat(5, bool)
+    cat = lambda ps, sz, i, dt=np.int64: np.concatenate(  # noqa: E731
+        [np.broadcast_to(np.asarray(p[i]), (s_,)).astype(dt) for p, s_ in zip(ps, sz)])
+    rkeys, rts = cat(parts, sizes, 0), cat(parts, sizes, 1)
+    rexp, rhas = cat(parts, sizes, 2), cat(parts, sizes, 3, bool)
+    raft, rknown = cat(parts, sizes, 4), cat(parts, sizes, 5, bool)
     is_reg = image_keys < 32
     rprev, rpts, rafter, rk_final, rv_final, rt_final = _history(
         rkeys, rts, rexp, rhas, raft, rknown, image_keys[is_reg], image_vals[is_reg],
@@ -257,55 +250,35 @@ def build_witness(program_air, image_keys, image_vals, result, *, start_jpos: in
     prev_ts[rdw, 3] = rpts[off[2]:off[3]]
     rd_prev = np.zeros(n, dtype=np.int64)
     rd_prev[rdw] = rprev[off[2]:off[3]]
-    a1 = rafter[off[3]:off[4]]
-    a2 = rafter[off[4]:off[5]]
-    a1_pts = rpts[off[3]:off[4]]
-    a2_pts = rpts[off[4]:off[5]]
+    regs = {nm: (rafter[off[i]:off[i + 1]], rpts[off[i]:off[i + 1]])
+            for i, nm in ((3, "a1"), (4, "a2"), (5, "a3"))}
 
-    # --- RAM accesses: data slot and syscall bytes -------------------------------------
+    # --- RAM and OS-cell accesses ------------------------------------------------------
     mem_rows = np.flatnonzero((chips == CHIP_LOADSTORE) | (chips == CHIP_ATOMIC))
     mkeys = ev.mem_addr[mem_rows].astype(np.int64) & ~3
-    io_sel = np.flatnonzero(nio > 0)
-    cnt = nio[io_sel]
-    tot = int(cnt.sum())
-    sid = np.repeat(np.arange(len(io_sel)), cnt)
-    starts = (np.cumsum(cnt) - cnt).astype(np.int64)
-    j = np.arange(tot, dtype=np.int64) - np.repeat(starts, cnt)
-    s_ev = e_idx[io_sel][sid]                    # event index of each byte's syscall
-    s_a1 = a1[io_sel][sid]
-    b_addr = s_a1 + j
-    b_key = b_addr & ~3
-    b_journal = is_wj[io_sel][sid]
-    b_ts = ts[s_ev] + 2 + j
-    b_rem = cnt[sid] - j
-    b_jpos = jpos[s_ev] + np.where(b_journal, j, 0)
-    sa = result.syscall_accesses
-    # the executor's record of the words each syscall touched
-    written = sa.kind == 0
-    sa_ev = sa.cycle.astype(np.int64)
-    ok_write = np.isin(sa_ev[written], e_idx[is_read])
-    if not ok_write.all():
-        i = int(sa_ev[written][np.flatnonzero(~ok_write)[0]])
-        raise UnprovableExecution(f"syscall {int(ev.rs1_val[i])} at pc 0x{int(ev.pc[i]):08x} "
-                                  "wrote guest memory; the prover only models read(fd 0)")
-    comb = (sa_ev << 32) | sa.addr.astype(np.int64)
-    order = np.argsort(comb, kind="stable")
-    combs = comb[order]
-    q = (s_ev.astype(np.int64) << 32) | b_key
-    pos = np.searchsorted(combs, q)
-    posc = np.minimum(pos, max(len(combs) - 1, 0))
-    if tot and (len(combs) == 0 or np.any(combs[posc] != q)):
-        raise ValueError("syscall memory record missing a word (executor/tracegen mismatch)")
-    w_before = sa.before[order][posc].astype(np.int64) if tot else np.zeros(0, np.int64)
-    w_after = sa.after[order][posc].astype(np.int64) if tot else np.zeros(0, np.int64)
-    b_exp = np.where(b_journal, w_before, _compose(w_before, w_after, b_key, s_a1, b_addr))
-    b_aft = np.where(b_journal, w_before, _compose(w_before, w_after, b_key, s_a1, b_addr + 1))
-    if b_journal.any():
-        jb = (w_before[b_journal] >> (8 * (b_addr[b_journal] & 3))) & 0xFF
-        ref = np.frombuffer(bytes(result.journal), dtype=np.uint8)[
-            b_jpos[b_journal] - int(start_jpos)]
-        if not np.array_equal(jb, ref):
-            raise ValueError("journal bytes do not match memory (executor/tracegen mismatch)")
+    io = _chain_rows(recs, np.arange(ne), et, jpos[e_idx])
+    # single words of syscalls (aux slots) and OS cells
+    ax_k, ax_t, ax_b, ax_a, ax_e, ax_j = [], [], [], [], [], []
+    os_k, os_t, os_a, os_e = [], [], [], []
+    for i, rec in enumerate(recs):
+        t4 = 4 * int(et[i])
+        for j, (addr, before, after) in enumerate(rec.aux):
+            ax_k.append(addr)
+            ax_t.append(t4 + T_AUX[j])
+            ax_b.append(before)
+            ax_a.append(after)
+            ax_e.append(i)
+            ax_j.append(j)
+        if rec.kind in OS_CELL:
+            os_k.append(OS_CELL[rec.kind])
+            os_t.append(t4 + T_OS)
+            os_a.append(rec.os_after)
+            os_e.append(i)
+    ax_k, ax_t, ax_b, ax_a = (np.asarray(x, dtype=np.int64) for x in (ax_k, ax_t, ax_b, ax_a))
+    os_k, os_t, os_a = (np.asarray(x, dtype=np.int64) for x in (os_k, os_t, os_a))
+    # the lr/sc reservation cell
+    res_rows = np.flatnonzero(is_lrsc)
+    res_after = np.where(opcode[res_rows] == op_id("lr.w"), ev.rs1_val[res_rows], 0)
     # precompile word accesses at the memory times the syscall row reserved (§11.1)
     pev = result.precompile_events
     if pev is None:
@@ -319,34 +292,46 @@ def build_witness(program_air, image_keys, image_vals, result, *, start_jpos: in
         if not np.array_equal(pev.keccak.cycle.astype(np.int64), e_idx[is_kec]):
             raise ValueError("keccak event cycles do not match the ecalls "
                              "(executor/tracegen mismatch)")
-        pev.keccak.a1 = a1[is_kec]  # the PRECOMPILE message carries a1 (precompile_keccak)
+        pev.keccak.a1 = regs["a1"][0][is_kec]  # the PRECOMPILE message carries a1
     if n_sha and not np.array_equal(np.sort(pev.sha256.cycle.astype(np.int64)),
                                     e_idx[kind == _KIND_INDEX["sha256_compress"]]):
         raise ValueError("precompile event cycles do not match the ecalls "
                          "(executor/tracegen mismatch)")
     pk, pt, pb, pa = precompiles.memory_accesses(pev, lambda cyc: ts[cyc])
+    nres = len(res_rows)
     mparts = [
-        (mkeys, 4 * ts[mem_rows] + 2, ev.mem_before[mem_rows], ev.mem_after[mem_rows]),
-        (b_key, 4 * b_ts + 2, b_exp, b_aft),
-        (pk, pt, pb, pa),
+        # keys, times, exp_val, has_exp, aft_val
+        (mkeys, 4 * ts[mem_rows] + 2, ev.mem_before[mem_rows], True, ev.mem_after[mem_rows]),
+        (io["key"], io["ctime"], io["before"], True, io["after"]),
+        (ax_k, ax_t, ax_b, True, ax_a),
+        (pk, pt, pb, True, pa),
+        (os_k, os_t, np.zeros(len(os_k)), False, os_a),
+        (np.full(nres, OS_KEY_RESERVATION), 4 * ts[res_rows] + 2, np.zeros(nres), False,
+         res_after),
     ]
-    mk = np.concatenate([p[0] for p in mparts]).astype(np.int64)
-    mt = np.concatenate([p[1] for p in mparts]).astype(np.int64)
-    mexp = np.concatenate([p[2] for p in mparts]).astype(np.int64)
-    maft = np.concatenate([p[3] for p in mparts]).astype(np.int64)
-    ones = np.ones(len(mk), dtype=bool)
-    if len(mk) and (mk.min() < buses.RAM_WORD_MIN * 4 or mk.max() >= 1 << 30):
+    msz = [len(p[0]) for p in mparts]
+    mk, mt = cat(mparts, msz, 0), cat(mparts, msz, 1)
+    mexp, mhas = cat(mparts, msz, 2), cat(mparts, msz, 3, bool)
+    maft = cat(mparts, msz, 4)
+    ram = mk[: sum(msz[:4])]
+    if len(ram) and (ram.min() < buses.RAM_WORD_MIN * 4 or ram.max() >= 1 << 30):
         raise UnprovableExecution("a memory access outside guest RAM [0x10000, 2^30)")
     mprev, mpts, mafter, mk_final, mv_final, mt_final = _history(
-        mk, mt, mexp, ones, maft, ones, image_keys[~is_reg], image_vals[~is_reg], "memory")
-    prev_ts[mem_rows, 2] = mpts[: len(mem_rows)]
-    nm = len(mem_rows)
-    nb = nm + tot
-    io = {"ts": b_ts.astype(np.uint32), "addr": b_addr.astype(np.uint32),
-          "rem": b_rem.astype(np.uint32), "jpos": b_jpos.astype(np.uint32),
-          "is_journal": b_journal.astype(np.uint32), "prev": mprev[nm:nb].astype(np.uint32),
-          "new": mafter[nm:nb].astype(np.uint32), "prev_ts": mpts[nm:nb].astype(np.uint32)}
-    pre_prev_ts = mpts[nb:]
+        mk, mt, mexp, mhas, maft, np.ones(len(mk), dtype=bool), image_keys[~is_reg],
+        image_vals[~is_reg], "memory")
+    mo = np.cumsum([0] + msz)
+    prev_ts[mem_rows, 2] = mpts[mo[0]:mo[1]]
+    io_rows = {"ctime": io["ctime"].astype(np.uint32), "addr": io["addr"].astype(np.uint32),
+               "rem": io["rem"].astype(np.uint32), "jpos": io["jpos"].astype(np.uint32),
+               "mode": io["mode"].astype(np.uint32), "cnt": io["cnt"].astype(np.uint32),
+               "prev": mprev[mo[1]:mo[2]].astype(np.uint32),
+               "new": mafter[mo[1]:mo[2]].astype(np.uint32),
+               "prev_ts": mpts[mo[1]:mo[2]].astype(np.uint32)}
+    if len(io["key"]) and io_rows["jpos"].size:
+        jrows = io["mode"] == MODE_JOURNAL
+        if jrows.any():
+            _check_journal(io, jrows, result.journal, int(start_jpos))
+    pre_prev_ts = mpts[mo[3]:mo[4]]
 
     # --- boundary ----------------------------------------------------------------------
     fk = np.concatenate([rk_final, mk_final])
@@ -371,22 +356,64 @@ def build_witness(program_air, image_keys, image_vals, result, *, start_jpos: in
         rs1_val=u(ev.rs1_val), rs2_val=u(ev.rs2_val), rd_val=u(ev.rd_val),
         mem_addr=u(ev.mem_addr), mem_before=u(ev.mem_before), mem_after=u(ev.mem_after),
         ts=u(ts), jpos=u(jpos), prev_ts=u(prev_ts), rd_prev=u(rd_prev))
-    # syscall extras, aligned with the ecall rows (only meaningful there)
-    ex = {name: np.zeros(n, dtype=np.int64) for name in
-          ("a1", "a2", "a1_prev_ts", "a2_prev_ts", "n", "kind", "ret")}
-    ex["a1"][e_idx] = a1
-    ex["a2"][e_idx] = a2
-    ex["a1_prev_ts"][e_idx] = a1_pts
-    ex["a2_prev_ts"][e_idx] = a2_pts
-    ex["n"][e_idx] = nio
+    # syscall and atomic extras, aligned with the event rows (only meaningful on theirs)
+    names = ("a1", "a2", "a3", "a1_prev_ts", "a2_prev_ts", "a3_prev_ts", "kind", "ret",
+             "os_prev", "os_new", "os_prev_ts", "aux_key", "rem", "k0", "k1", "c0_cnt",
+             "res_prev", "res_prev_ts",
+             *[f"aux{j}_{x}" for j in range(4) for x in ("prev", "new", "prev_ts")])
+    ex = {name: np.zeros(n, dtype=np.int64) for name in names}
+    for nm in ("a1", "a2", "a3"):
+        ex[nm][e_idx] = regs[nm][0]
+        ex[nm + "_prev_ts"][e_idx] = regs[nm][1]
     ex["kind"][e_idx] = kind
     ex["ret"][e_idx] = ret
+    ex["c0_cnt"][e_idx] = c0_cnt
+    os_e = np.asarray(os_e, dtype=np.int64)
+    ev_os = e_idx[os_e]
+    ex["os_prev"][ev_os] = mprev[mo[4]:mo[5]]
+    ex["os_new"][ev_os] = os_a
+    ex["os_prev_ts"][ev_os] = mpts[mo[4]:mo[5]]
+    ax_e = np.asarray(ax_e, dtype=np.int64)
+    ax_j = np.asarray(ax_j, dtype=np.int64)
+    for j in range(4):
+        sel = ax_j == j
+        evj = e_idx[ax_e[sel]]
+        ex[f"aux{j}_prev"][evj] = mprev[mo[2]:mo[3]][sel]
+        ex[f"aux{j}_new"][evj] = ax_a[sel]
+        ex[f"aux{j}_prev_ts"][evj] = mpts[mo[2]:mo[3]][sel]
+        if j == 0:
+            ex["aux_key"][evj] = ax_k[sel]
+    counts = [[ch.count for ch in r.chains] for r in recs]
+    k0 = np.array([c[0] if c else 0 for c in counts], dtype=np.int64)
+    k1 = np.array([c[1] if len(c) > 1 else 0 for c in counts], dtype=np.int64)
+    inp = np.isin(kind, [_KIND_INDEX["read"], _KIND_INDEX["readv"]])
+    ex["k0"][e_idx] = np.where(inp, k0, 0)
+    ex["k1"][e_idx] = np.where(kind == _KIND_INDEX["readv"], k1, 0)
+    os_new_e = np.zeros(ne, dtype=np.int64)
+    os_new_e[os_e] = os_a
+    ex["rem"][e_idx] = np.where(inp, os_new_e - 1 + k0 + np.where(kind == _KIND_INDEX["readv"],
+                                                                  k1, 0), 0)
+    ex["res_prev"][res_rows] = mprev[mo[5]:mo[6]]
+    ex["res_prev_ts"][res_rows] = mpts[mo[5]:mo[6]]
     rows.extra = ex
     touched = {"keys": fk, "final": fv, "final_ts": ft}
     end_state = (int(ev.next_pc[-1]), end_ts, int(jpos[-1] + jinc[-1]))
-    return Witness(rows, chips, io, boundary, int(result.exit_code or 0), bytes(result.journal),
-                   n, ts=ts, precompile_events=pev, precompile_prev_ts=pre_prev_ts,
-                   touched=touched, end_state=end_state)
+    return Witness(rows, chips, io_rows, boundary, int(result.exit_code or 0),
+                   bytes(result.journal), n, ts=ts, precompile_events=pev,
+                   precompile_prev_ts=pre_prev_ts, touched=touched, end_state=end_state)
+
+
+def _check_journal(io, jrows, journal: bytes, start_jpos: int) -> None:
+    """The journal bytes the chains read from memory are the journal (executor check)."""
+    jb = []
+    for key, before, first, cnt in zip(io["key"][jrows], io["before"][jrows],
+                                       io["addr"][jrows], io["cnt"][jrows]):
+        o = int(first) - int(key)
+        jb.append(int(before).to_bytes(4, "little")[o:o + int(cnt)])
+    got = b"".join(jb)
+    j0 = int(io["jpos"][jrows][0]) - start_jpos
+    if bytes(journal)[j0:j0 + len(got)] != got:
+        raise ValueError("journal bytes do not match memory (executor/tracegen mismatch)")
 
 
 def unsupported_chip_rows(chips: np.ndarray, available: set) -> dict:

@@ -75,3 +75,9 @@ MemoryFaultError = MemoryFault
 MisalignedAccessError = MisalignedAccess
 UnknownSyscallError = UnknownSyscall
 CycleLimitExceededError = CycleLimitExceeded
+
+
+class UnprovableSyscall(GuestError):
+    """A syscall outside the prover's provable subset (docs/abi.md "What the prover
+    accepts"), raised only by runs that ask to stop there (``split(..., strict=True)``);
+    plain runs record it in ``ExecutionResult.unprovable`` and go on."""

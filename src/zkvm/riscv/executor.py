@@ -20,7 +20,7 @@ from .errors import (
     MisalignedAccess,
 )
 from .events import Events, SyscallAccesses
-from .layout import Program
+from .layout import PERM_R, PERM_W, Program
 from .machine import Machine
 from .precompiles import PrecompileEvents, log_of
 from .spec import run_spec
@@ -52,6 +52,15 @@ class ExecutionResult:
     precompile_calls: dict = field(default_factory=dict)
     #: per-call records (words read/written) when ``record``, else None.
     precompile_events: PrecompileEvents | None = None
+    #: why this run cannot be proven (the first syscall outside the provable subset,
+    #: docs/abi.md), as ``"<what> at pc 0x..."``; None when every call is provable
+    unprovable: str | None = None
+    #: one :class:`zkvm.riscv.syscalls.SysRecord` per ecall when ``record``, else None
+    sys_records: list | None = None
+    #: accesses to pages the program did not map for that use, performed anyway (flat
+    #: data memory, docs/abi.md); the first few, and how many there were
+    warnings: list = field(default_factory=list)
+    warning_count: int = 0
 
 
 def execute(
@@ -96,6 +105,11 @@ def result_of(m: Machine, events: Events | None) -> ExecutionResult:
         note=m.note,
         precompile_calls=log_of(m).calls(),
         precompile_events=log_of(m).events() if m.record else None,
+        unprovable=None if m.unprovable is None else
+        f"{m.unprovable[1]} at pc 0x{m.unprovable[0]:08x}",
+        sys_records=list(m.sys_records) if m.record else None,
+        warnings=list(m.warnings),
+        warning_count=m.warning_count,
     )
 
 
@@ -154,6 +168,8 @@ def _run_fast(m: Machine, max_cycles: int, stop_at_limit: bool = False) -> Event
                     break
                 raise CycleLimitExceeded(max_cycles, pc)
             continue  # event chunk full: start another and resume
+        if soft_fault(m, status, pc, int(st[fast.S_ERR_ADDR])):
+            continue  # flat data memory: the access is performed (machine.py)
         _raise_fault(status, pc, int(st[fast.S_ERR_ADDR]), m)
     m.reservation = int(st[fast.S_RESERVATION])
     if not m.record:
@@ -164,6 +180,17 @@ def _run_fast(m: Machine, max_cycles: int, stop_at_limit: bool = False) -> Event
     else:
         cols = [np.concatenate([c[k, :n] for c, n in chunks]) for k in range(9)]
     return Events(*cols)
+
+
+def soft_fault(m: Machine, status: int, pc: int, addr: int) -> bool:
+    """A read/write fault of the fast interpreter that flat data memory performs anyway
+    (:meth:`Machine.soft_fault`; the faulting instruction has not executed, so the caller
+    resumes it)."""
+    if status == fast.ST_FAULT_READ:
+        return m.soft_fault(addr, PERM_R, pc)
+    if status == fast.ST_FAULT_WRITE:
+        return m.soft_fault(addr, PERM_W, pc)
+    return False
 
 
 def _raise_fault(status: int, pc: int, addr: int, m: Machine) -> None:

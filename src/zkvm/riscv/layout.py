@@ -35,6 +35,19 @@ MMAP_END = 0x3000_0000
 STACK_START = 0x3000_0000
 STACK_TOP = 0x4000_0000
 
+# OS state cells (docs/abi.md "OS state"): the kernel state the syscalls keep, which the
+# circuits hold as memory words that only syscall rows (and lr/sc) can reach.  Keys lie
+# in the reserved key range 48..63 (page 3 of the continuation memory tree), above the
+# registers (0..31) and far below every RAM key (>= 0x1_0000), so no load, store or
+# syscall buffer can ever address them.
+OS_KEY_BRK = 48  # the program break
+OS_KEY_MMAP = 49  # the next anonymous mapping address (bump pointer)
+OS_KEY_INPUT = 50  # 0 before the first read of fd 0, then 1 + (input bytes left)
+OS_KEY_RESERVATION = 51  # the lr.w reservation address, 0 = none
+OS_KEYS = (OS_KEY_BRK, OS_KEY_MMAP, OS_KEY_INPUT, OS_KEY_RESERVATION)
+#: The private input is at most this long (its length must fit the input cell).
+MAX_INPUT = (1 << 28) - 1
+
 # Page permission bits (fast interpreter and syscalls).
 PERM_R = 1
 PERM_W = 2

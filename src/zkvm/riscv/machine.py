@@ -6,6 +6,15 @@ for aligned accesses (the host must be little endian, like RISC-V). ``perm`` hol
 R/W/X bits of each 4 KiB page. Registers are an ``int64`` array of 33 entries holding
 values in ``[0, 2**32)``; entry 32 is a scratch slot the fast interpreter writes instead of
 x0, so ``regs[0]`` is always 0.
+
+Data memory is flat (docs/abi.md "Memory map", soundness checklist item 31): every
+aligned load, store, AMO or syscall buffer in ``[0x1_0000, 2^30)`` is performed, because
+that is exactly what the circuits prove (they cannot model page permissions). The page
+permissions are kept for *diagnostics*: the first access to a page the program did not
+map (or mapped read-only, or code) is recorded in :attr:`Machine.warnings` and the page
+becomes readable and writable (:meth:`Machine.soft_fault`). Hard faults remain for what
+the circuits refuse too: the null guard below ``0x1_0000``, addresses from ``2^30``,
+misaligned accesses, and fetches outside the executable segments.
 """
 
 from __future__ import annotations
@@ -18,8 +27,14 @@ from .errors import MemoryFault, MisalignedAccess
 from .events import KIND_READ, KIND_WRITE
 from .layout import (
     MEM_SIZE,
+    PERM_X,
+    RESERVED_END,
     MMAP_START,
     NUM_PAGES,
+    OS_KEY_BRK,
+    OS_KEY_INPUT,
+    OS_KEY_MMAP,
+    OS_KEY_RESERVATION,
     PAGE_SHIFT,
     PERM_R,
     PERM_W,
@@ -33,6 +48,8 @@ if sys.byteorder != "little":  # pragma: no cover
     raise ImportError("zkvm.riscv needs a little-endian host (guest memory is viewed as uint32)")
 
 _KIND_NAME = {PERM_R: "read", PERM_W: "write", 4: "execute"}
+#: warnings kept per run (every soft fault is counted in ``warning_count``)
+MAX_WARNINGS = 16
 
 
 class Machine:
@@ -64,6 +81,22 @@ class Machine:
         self.mmap_next = MMAP_START
         self.input = bytes(input)
         self.input_pos = 0
+        #: input bytes that exist beyond ``self.input`` (a segment's machine holds only
+        #: its own input slice, docs/continuations.md §4)
+        self.input_extra = 0
+        #: a read of fd 0 has happened (the input cell is initialised, docs/abi.md)
+        self.input_started = False
+        #: the first reason this run cannot be proven, ``(pc, reason)`` (None: provable
+        #: so far); set by :mod:`zkvm.riscv.syscalls`, reported by ``zkvm run``
+        self.unprovable: tuple[int, str] | None = None
+        #: raise :class:`~zkvm.riscv.errors.UnprovableSyscall` at the first unprovable call
+        self.strict = False
+        #: one :class:`zkvm.riscv.syscalls.SysRecord` per ecall when recording
+        self.sys_records: list = []
+        #: diagnostics of accesses to pages the program did not map for that use
+        #: (:meth:`soft_fault`), at most ``MAX_WARNINGS``; ``warning_count`` counts all
+        self.warnings: list[str] = []
+        self.warning_count = 0
         self.stdout = bytearray()
         self.stderr = bytearray()
         self.journal = bytearray()
@@ -71,6 +104,20 @@ class Machine:
         self.note: str | None = None
         self.record = record
         self.sys_chunks: list = []  # (cycle, addrs, before, after, kind)
+
+    # -- OS state -------------------------------------------------------------------------
+    def input_left(self) -> int:
+        """Private-input bytes not yet read (also those beyond a segment's slice)."""
+        return len(self.input) - self.input_pos + self.input_extra
+
+    def os_cells(self) -> dict[int, int]:
+        """The OS state cells (docs/abi.md "OS state") as ``{memory key: u32 value}``."""
+        return {
+            OS_KEY_BRK: self.brk,
+            OS_KEY_MMAP: self.mmap_next,
+            OS_KEY_INPUT: self.input_left() + 1 if self.input_started else 0,
+            OS_KEY_RESERVATION: max(self.reservation, 0),
+        }
 
     # -- registers ----------------------------------------------------------------------
     def reg(self, r: int) -> int:
@@ -80,14 +127,44 @@ class Machine:
         if r:
             self.regs[r] = v & 0xFFFF_FFFF
 
+    # -- flat data memory: soft faults -------------------------------------------------------
+    def soft_fault(self, addr: int, need: int, pc: int, what: str = "") -> bool:
+        """A data access (``need`` = PERM_R or PERM_W) to ``addr`` hit a page without that
+        permission.  Inside ``[0x1_0000, 2^30)`` it is performed anyway (flat data memory,
+        module docstring): record a warning, make the page readable and writable (an
+        executable page stays executable: fetches use the program image) and return True.
+        Return False for a hard fault (null guard, outside guest memory)."""
+        if not RESERVED_END <= addr < MEM_SIZE:
+            return False
+        page = addr >> PAGE_SHIFT
+        old = int(self.perm[page])
+        self.perm[page] = (old & PERM_X) | PERM_R | PERM_W
+        self.warning_count += 1
+        if len(self.warnings) < MAX_WARNINGS:
+            kind = _KIND_NAME[need]
+            if old & PERM_X:
+                why = "a code page"
+            elif old & PERM_R:
+                why = "a read-only page"
+            elif STACK_START - (1 << 20) <= addr < STACK_START:
+                why = "unmapped memory just below the stack: a stack overflow?"
+            else:
+                why = "unmapped memory"
+            where = f" ({what})" if what else ""
+            self.warnings.append(f"{kind} of {why} at 0x{addr:08x}{where} at pc 0x{pc:08x}: "
+                                 "performed (zkvm data memory is flat; Linux would fault)")
+        return True
+
     # -- checked access for the reference interpreter -------------------------------------
     def check_access(self, addr: int, size: int, need: int, pc: int) -> None:
-        """Raise unless the aligned ``size``-byte access at ``addr`` is allowed (``need`` = PERM_*)."""
+        """Raise unless the aligned ``size``-byte access at ``addr`` can be performed
+        (``need`` = PERM_*): misaligned, or a hard fault (:meth:`soft_fault`)."""
         kind = _KIND_NAME[need]
         if addr % size:
             raise MisalignedAccess(f"misaligned {size}-byte {kind} at 0x{addr:08x}", pc, addr, kind)
         if addr >= MEM_SIZE or not self.perm[addr >> PAGE_SHIFT] & need:
-            raise MemoryFault(f"{kind} of unmapped or protected address 0x{addr:08x}", pc, addr, kind)
+            if need == 4 or not self.soft_fault(addr, need, pc):
+                raise MemoryFault(f"{kind} of unmapped or protected address 0x{addr:08x}", pc, addr, kind)
 
     def load(self, addr: int, size: int) -> int:
         if size == 4:
@@ -117,21 +194,15 @@ class Machine:
         if length == 0:
             return
         end = addr + length
-        if end > MEM_SIZE:
+        if end > MEM_SIZE or addr < RESERVED_END:
             raise MemoryFault(
-                f"{what}: buffer [0x{addr:08x}, 0x{end:x}) is outside guest memory", pc, addr, kind
+                f"{what}: buffer [0x{addr:08x}, 0x{end:x}) is outside guest memory "
+                f"[0x{RESERVED_END:08x}, 0x{MEM_SIZE:08x})", pc, addr, kind
             )
-        pages = self.perm[addr >> PAGE_SHIFT : ((end - 1) >> PAGE_SHIFT) + 1]
-        bad = np.flatnonzero((pages & need) == 0)
-        if len(bad):
-            a = max(addr, ((addr >> PAGE_SHIFT) + int(bad[0])) << PAGE_SHIFT)
-            raise MemoryFault(
-                f"{what}: buffer [0x{addr:08x}, 0x{end:08x}) is not {'writable' if need == PERM_W else 'readable'}"
-                f" at 0x{a:08x}",
-                pc,
-                a,
-                kind,
-            )
+        p0 = addr >> PAGE_SHIFT
+        pages = self.perm[p0 : ((end - 1) >> PAGE_SHIFT) + 1]
+        for b in np.flatnonzero((pages & need) == 0):  # flat data memory: soft faults
+            self.soft_fault(max(addr, (p0 + int(b)) << PAGE_SHIFT), need, pc, what)
 
     def read_buffer(self, addr: int, length: int, pc: int, what: str) -> bytes:
         self.check_buffer(addr, length, PERM_R, pc, what)

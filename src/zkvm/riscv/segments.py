@@ -11,18 +11,17 @@ state).
 Cutting rule. Every instruction costs one EXEC step, except ``ecall``, which costs
 ``cost(a7, a0, a1, a2, ret)`` (syscall number, first three arguments, a0 after the call).
 A segment ends at the first instruction boundary where its steps reach ``max_steps`` (so
-it overshoots by at most one ecall's cost minus one), except that it never ends while an
-``lr.w`` reservation is held: it is extended up to the boundary after the next ``sc.w``
-(the Atomic chip threads the reservation through its own rows starting from "none" in
-every segment, docs/circuits.md §10). The last segment ends with the exiting ecall.
+it overshoots by at most one ecall's cost minus one), anywhere: the lr.w reservation and
+the rest of the OS state (docs/abi.md "OS state") are memory words carried by the memory
+tree like every other word. The last segment ends with the exiting ecall.
 
 State a snapshot carries (everything :mod:`zkvm.riscv.fast` and
 :mod:`zkvm.riscv.syscalls` read): pc, x0..x31, every non-zero 4 KiB page of guest memory
 (including pages that are no longer mapped: their bytes are part of the memory state the
 paging circuits hash, even though the guest can never read them again), the per-page
-permission array, the program break, the next mmap address, the reservation (always "none"
-at a boundary, see above), the private-input bytes the segment reads, and counters (journal
-bytes, cycles before the segment). Not carried: stdout/stderr (outputs only), the
+permission array, the program break, the next mmap address, the reservation, whether the
+private input was read yet, the private-input bytes the segment reads (and how many remain
+after them), and counters (journal bytes, cycles before the segment). Not carried: stdout/stderr (outputs only), the
 precompile call log (per segment), the pre-decoded code (a pure function of the program,
 valid because executable pages are never writable).
 
@@ -56,17 +55,16 @@ import numpy as np
 from . import fast
 from .elf import load_elf
 from .errors import CycleLimitExceeded
-from .executor import DEFAULT_MAX_CYCLES, ExecutionResult, _raise_fault, _run_fast, result_of
+from .executor import DEFAULT_MAX_CYCLES, ExecutionResult, _raise_fault, _run_fast, result_of, soft_fault
 from .isa import OP
-from .layout import MEM_SIZE, MMAP_END, MMAP_START, NUM_PAGES, PAGE_SHIFT, PAGE_SIZE, PERM_W, PROGRAM_END, Program
+from .layout import (MEM_SIZE, MMAP_END, MMAP_START, NUM_PAGES, OS_KEY_BRK, OS_KEY_INPUT, OS_KEY_MMAP,
+                     OS_KEY_RESERVATION, PAGE_SHIFT, PAGE_SIZE, PERM_W, PROGRAM_END, Program)
 from .machine import Machine
 from .syscalls import handle_syscall
 
 #: ``cost(a7, a0, a1, a2, ret) -> steps`` of one ecall.
 CostFn = Callable[[int, int, int, int, int], int]
 
-_SC_W = OP["sc.w"]
-_ECALL = OP["ecall"]
 _NOT_W = 0xFF & ~PERM_W
 _WORDS_PER_PAGE = PAGE_SIZE // 4
 
@@ -111,9 +109,11 @@ class SegmentStart:
     Fields: ``index`` (0-based); ``pc``; ``registers`` (x0..x31, x0 = 0); ``pages``
     (4 KiB page number -> its 4096 bytes, every non-zero page, in increasing order);
     ``perm`` (the ``NUM_PAGES``-entry permission array, run-length encoded by
-    :func:`encode_perm`, see :meth:`perm_array`); ``brk``; ``mmap_next``; ``reservation`` (lr.w reservation
-    address, -1 = none; always -1 from :func:`split`); ``input_slice`` (the private-input
-    bytes the segment's reads consume); ``input_after`` (input bytes left after them);
+    :func:`encode_perm`, see :meth:`perm_array`); ``brk``; ``mmap_next``; ``reservation``
+    (lr.w reservation address, -1 = none); ``input_slice`` (the private-input bytes the
+    segment's reads consume); ``input_after`` (input bytes left after them);
+    ``input_started`` (a read of fd 0 happened before the segment: the input OS cell is
+    initialised);
     ``journal_len`` (journal bytes written before the segment); ``cycle_offset``
     (instructions executed before it); ``cycles`` (instructions it executes, its final
     exit ecall included); ``steps`` (its EXEC-step cost); ``halts`` (it ends with the
@@ -133,6 +133,7 @@ class SegmentStart:
     reservation: int
     input_slice: bytes
     input_after: int
+    input_started: bool
     journal_len: int
     cycle_offset: int
     cycles: int
@@ -146,17 +147,28 @@ class SegmentStart:
         except SegmentError as e:
             raise SegmentError(f"segment {self.index}: {e}") from None
 
+    def os_cells(self) -> dict[int, int]:
+        """The OS state cells at entry (docs/abi.md "OS state"): ``{key: u32 value}``."""
+        left = len(self.input_slice) + self.input_after
+        return {OS_KEY_BRK: self.brk, OS_KEY_MMAP: self.mmap_next,
+                OS_KEY_INPUT: left + 1 if self.input_started else 0,
+                OS_KEY_RESERVATION: max(self.reservation, 0)}
+
     def memory_words(self) -> tuple[np.ndarray, np.ndarray]:
         """``(keys, values)`` (``uint32``, sorted by key): every non-zero word at entry.
 
-        Keys follow docs/circuits.md §4: register ``i`` (1..31) has key ``i``; the RAM word
-        at byte address ``4w`` has key ``4w`` (``0x1_0000 ≤ 4w < 2^30``: pages below
-        ``0x1_0000`` are never mapped, so never non-zero). Values are the words as stored
-        (little endian). Includes non-zero words of pages that are no longer mapped.
+        Keys follow docs/circuits.md §4: register ``i`` (1..31) has key ``i``; the OS cells
+        keys 48..51; the RAM word at byte address ``4w`` has key ``4w``
+        (``0x1_0000 ≤ 4w < 2^30``: pages below ``0x1_0000`` are never mapped, so never
+        non-zero). Values are the words as stored (little endian). Includes non-zero words
+        of pages that are no longer mapped.
         """
         regs = np.array(self.registers[1:32], dtype=np.uint32)
         rk = np.flatnonzero(regs).astype(np.uint32) + 1
         keys, vals = [rk], [regs[rk - 1]]
+        cells = sorted((k, v) for k, v in self.os_cells().items() if v)
+        keys.append(np.array([k for k, _ in cells], dtype=np.uint32))
+        vals.append(np.array([v for _, v in cells], dtype=np.uint32))
         for p in sorted(self.pages):
             w = np.frombuffer(self.pages[p], dtype="<u4")
             nz = np.flatnonzero(w)
@@ -181,8 +193,8 @@ class SegmentStart:
             v = getattr(self, name)
             if not isinstance(v, int) or isinstance(v, bool):
                 bad(f"{name} must be an int, got {type(v).__name__}")
-        if not isinstance(self.halts, bool):
-            bad("halts must be a bool")
+        if not isinstance(self.halts, bool) or not isinstance(self.input_started, bool):
+            bad("halts and input_started must be bools")
         if self.index < 0 or self.input_after < 0 or self.journal_len < 0 or self.cycle_offset < 0:
             bad("index, input_after, journal_len and cycle_offset must be non-negative")
         if self.cycles < 1 or self.steps < 1:
@@ -230,16 +242,14 @@ def _check_max_steps(max_steps) -> int:
 class _Splitter:
     """The driver behind :func:`split` (one instance per run)."""
 
-    def __init__(self, program: Program, input: bytes, max_steps: int, cost: CostFn | None, max_cycles: int):
+    def __init__(self, program: Program, input: bytes, max_steps: int, cost: CostFn | None, max_cycles: int,
+                 strict: bool = False):
         self.program, self.input = program, input
         self.max_steps, self.cost, self.max_cycles = max_steps, cost, max_cycles
         m = self.m = _TrackingMachine(program, input, record=False)
+        m.strict = strict
         m.splitter = self
         self.code, self.base = fast.predecode(program)
-        # The same code with every sc.w turned into a stop (used while extending a segment
-        # over a held reservation: the boundary goes right after the next sc.w).
-        self.code_sc = self.code.copy()
-        self.code_sc[self.code_sc[:, fast.C_OP] == _SC_W, fast.C_OP] = _ECALL
         self.keep = np.full(NUM_PAGES, _NOT_W, dtype=np.uint8)  # 0xFF on dirty pages
         self.shadow = np.empty(NUM_PAGES, dtype=np.uint8)
         self.dirty: list[int] = []
@@ -281,7 +291,13 @@ class _Splitter:
         while True:
             st[fast.S_STOP_AT] = stop
             status = fast.run(code, self.base, m.mem, m.mem16, m.mem32, self.shadow, m.regs, st, self.ev, False)
-            if status == fast.ST_FAULT_WRITE and self._trap(int(st[fast.S_ERR_ADDR])):
+            addr = int(st[fast.S_ERR_ADDR])
+            if status == fast.ST_FAULT_WRITE and self._trap(addr):
+                continue
+            if soft_fault(m, status, int(st[fast.S_PC]), addr):  # flat data memory
+                self._refresh_shadow()
+                if status == fast.ST_FAULT_WRITE:
+                    self._trap(addr)  # and the page is now written in this segment
                 continue
             return status
 
@@ -317,6 +333,7 @@ class _Splitter:
             mmap_next=int(m.mmap_next),
             reservation=int(st[fast.S_RESERVATION]),
             input_pos=m.input_pos,
+            input_started=bool(m.input_started),
             journal_len=len(m.journal),
             cycle_offset=int(st[fast.S_CYCLES]),
         )
@@ -356,28 +373,18 @@ class _Splitter:
         out: list[SegmentStart] = []
         start = self._snapshot(0)
         steps = 0
-        extending = False  # the step budget is spent but a reservation is held
         while True:
             c0 = int(st[fast.S_CYCLES])
-            if extending:
-                status = self._run(self.code_sc, self.max_cycles)
-            else:
-                status = self._run(code, min(self.max_cycles, c0 + self.max_steps - steps))
+            status = self._run(code, min(self.max_cycles, c0 + self.max_steps - steps))
             steps += int(st[fast.S_CYCLES]) - c0
             pc = int(st[fast.S_PC])
             if status == fast.ST_ECALL:
-                if extending and code[(pc - self.base) >> 2, fast.C_OP] == _SC_W:
-                    status = self._run(code, int(st[fast.S_CYCLES]) + 1)  # the sc.w alone
-                    if status != fast.ST_STOP:
-                        _raise_fault(status, int(st[fast.S_PC]), int(st[fast.S_ERR_ADDR]), m)
-                    steps += 1
-                else:
-                    steps += self._ecall(pc)
-                    if m.exit_code is not None:
-                        st[fast.S_PC] = pc
-                        out.append(self._close(start, True, steps))
-                        return out
-                    st[fast.S_PC] = pc + 4
+                steps += self._ecall(pc)
+                if m.exit_code is not None:
+                    st[fast.S_PC] = pc
+                    out.append(self._close(start, True, steps))
+                    return out
+                st[fast.S_PC] = pc + 4
             elif status == fast.ST_STOP:
                 if int(st[fast.S_CYCLES]) >= self.max_cycles:
                     raise CycleLimitExceeded(self.max_cycles, pc)
@@ -388,11 +395,9 @@ class _Splitter:
                 if int(st[fast.S_CYCLES]) >= self.max_cycles:
                     # execute() would need another instruction past the limit
                     raise CycleLimitExceeded(self.max_cycles, int(st[fast.S_PC]))
-                extending = st[fast.S_RESERVATION] != -1
-                if not extending:
-                    out.append(self._close(start, False, steps))
-                    start = self._snapshot(len(out))
-                    steps = 0
+                out.append(self._close(start, False, steps))
+                start = self._snapshot(len(out))
+                steps = 0
 
 
 def _initial_pages(m: Machine, program: Program) -> dict[int, bytes]:
@@ -423,16 +428,19 @@ def split(
     max_steps: int = 1 << 20,
     cost: CostFn | None = None,
     max_cycles: int = DEFAULT_MAX_CYCLES,
+    strict: bool = False,
 ) -> list[SegmentStart]:
     """Run ``program`` once (fast, not recording) and cut it into segments.
 
     A segment ends at the first instruction boundary where its EXEC steps reach
     ``max_steps`` (non-ecall instructions cost 1, an ecall ``cost(a7, a0, a1, a2, ret)``,
-    default 1), extended while an lr.w reservation is held (up to right after the next
-    ``sc.w``); the last one ends with the guest's exit. Guest errors raise the same
+    default 1); the last one ends with the guest's exit. Guest errors raise the same
     :class:`~zkvm.riscv.errors.GuestError` subclasses as :func:`~zkvm.riscv.executor.execute`
     (``max_cycles`` counts the whole run). ``max_steps`` must be a positive int
     (:class:`ValueError` otherwise), as must every value ``cost`` returns.
+
+    ``strict``: stop with :class:`~zkvm.riscv.errors.UnprovableSyscall` at the first
+    syscall outside the provable subset (the prover's planning run).
 
     Returns the snapshots in order: ``sum(s.cycles) == execute(...).cycles`` and the input
     slices concatenate to the prefix of ``input`` the guest read.
@@ -442,17 +450,17 @@ def split(
         raise ValueError(f"max_cycles must be a positive int, got {max_cycles!r}")
     if cost is not None and not callable(cost):
         raise TypeError("cost must be callable: cost(a7, a0, a1, a2, ret) -> int")
-    return _Splitter(_as_program(program), bytes(input), max_steps, cost, max_cycles).run()
+    return _Splitter(_as_program(program), bytes(input), max_steps, cost, max_cycles, strict).run()
 
 
 # ------------------------------------------------------------------------- run_segment
 def restore(program: Program, start: SegmentStart, record: bool = False) -> Machine:
     """A :class:`Machine` in the state ``start`` describes (input = the segment's slice).
 
-    The input slice alone makes every ``read`` return what it returned in the full run:
-    a read that got ``g = min(n, R)`` bytes there (``R`` = input bytes remaining) gets
-    ``min(n, S)`` here, with ``S = R − input_after ≥ g``; if ``g = n`` both are ``n``,
-    else ``g = R ≤ S ≤ R``, so ``S = R``.
+    The machine holds only the segment's input slice, with ``input_extra =
+    input_after``: every ``read`` sees the same number of input bytes left as in the
+    full run (``Machine.input_left``), so it returns what it returned there, and the
+    input OS cell has the same value.
     """
     program = _as_program(program)
     start.validate()
@@ -465,6 +473,8 @@ def restore(program: Program, start: SegmentStart, record: bool = False) -> Mach
     m.brk = start.brk
     m.mmap_next = start.mmap_next
     m.reservation = start.reservation
+    m.input_extra = start.input_after
+    m.input_started = start.input_started
     return m
 
 

@@ -104,10 +104,15 @@ class SpecMachine:
 
     # one instruction
     def fetch(self) -> int:
+        """The instruction word at pc, from the program image (instructions come from the
+        executable segments as loaded; stores to those addresses change data only)."""
         pc = self.pc
         if pc >= MEM_SIZE or not self.m.perm[pc >> PAGE_SHIFT] & PERM_X:
             raise MemoryFault(f"execute at non-executable address 0x{pc:08x}", pc, pc, "execute")
-        return self.m.load(pc, 4)
+        for seg in self.m.program.segments:
+            if seg.vaddr <= pc and pc + 4 <= seg.vaddr + len(seg.data):
+                return int.from_bytes(seg.data[pc - seg.vaddr : pc - seg.vaddr + 4], "little")
+        return 0  # the zero-filled tail of an executable page: an illegal instruction
 
     def step(self) -> bool:
         """Execute one instruction; return True when the guest exited."""

@@ -23,7 +23,8 @@ def program(words: list[int], exit_code: int | str = 0) -> Program:
 
 def agree(a: ExecutionResult, b: ExecutionResult) -> None:
     """Raise AssertionError (test helper) unless two results are identical."""
-    for f in ("exit_code", "stdout", "stderr", "journal", "cycles", "registers", "pc", "note"):
+    for f in ("exit_code", "stdout", "stderr", "journal", "cycles", "registers", "pc", "note",
+              "warnings", "warning_count"):
         if getattr(a, f) != getattr(b, f):
             raise AssertionError(f"{f} differs: {getattr(a, f)!r} != {getattr(b, f)!r}")
     if (a.events is None) != (b.events is None):

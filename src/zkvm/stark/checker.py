@@ -79,8 +79,8 @@ class TraceCheckError(ValueError):
         self.report = report
 
 
-def check_traces(system, traces, public_values, max_failures_per_constraint: int = 16
-                 ) -> CheckReport:
+def check_traces(system, traces, public_values, max_failures_per_constraint: int = 16,
+                 public_data: bytes = b"") -> CheckReport:
     """Check ``traces`` (one ``(height, width)`` matrix per table) against ``system``.
 
     Reports every failing constraint (up to ``max_failures_per_constraint`` rows each),
@@ -132,6 +132,11 @@ def check_traces(system, traces, public_values, max_failures_per_constraint: int
         vals = np.array([[int(v) % P for v in values]], dtype=np.uint32)
         messages.setdefault(bus.id, []).append(
             (bus, vals, np.array([int(m) % P], dtype=np.uint64), "<public>", "public"))
+    for bt in system.public_batches_for(pv, public_data):
+        k = bt.values.shape[0]
+        messages.setdefault(bt.bus.id, []).append(
+            (bt.bus, bt.values.astype(np.uint32),
+             np.full(k, int(bt.multiplicity) % P, dtype=np.uint64), "<public>", "public data"))
     for bus_id in sorted(messages):
         parts = messages[bus_id]
         bus = parts[0][0]

@@ -148,14 +148,16 @@ def mutant(system: StarkSystem, disabled) -> StarkSystem:
     if not drop_i:  # constraints only: one system construction, not two
         return system.mutant(drop_c)
     base = StarkSystem(airs, system.params, system.num_public_values,
-                       system.public_interactions, system.name, _disabled=system.disabled)
+                       system.public_interactions, system.name, _disabled=system.disabled,
+                       public_data_interactions=system.public_data_interactions)
     return base.mutant(drop_c) if drop_c else base
 
 
-def shows_load_bearing(full: StarkSystem, weak: StarkSystem, traces, public_values) -> bool:
+def shows_load_bearing(full: StarkSystem, weak: StarkSystem, traces, public_values,
+                       public_data: bytes = b"") -> bool:
     """The oracle: ``traces`` are accepted by ``weak`` and rejected by ``full``."""
-    return (check_traces(weak, traces, public_values).ok
-            and not check_traces(full, traces, public_values).ok)
+    return (check_traces(weak, traces, public_values, public_data=public_data).ok
+            and not check_traces(full, traces, public_values, public_data=public_data).ok)
 
 
 # ---------------------------------------------------------------------------------
@@ -438,10 +440,12 @@ class Workspace:
     """
 
     def __init__(self, system: StarkSystem, traces, public_values, label: str = "",
-                 check: bool = True):
+                 check: bool = True, public_data: bytes = b""):
         self.system = system
         self.traces = [np.array(t, dtype=np.uint32) for t in traces]
         self.pv = [int(x) % P for x in public_values]
+        #: the proof's public data (a machine's journal), checked with every trace
+        self.public_data = bytes(public_data)
         self.label = label
         self.alg = NumpyAlgebra()
         self.ix = {t.name: _TableIx(t) for t in system.tables}
@@ -458,7 +462,8 @@ class Workspace:
                                                                    None])
         self.lookup_receivers = {(ti, it.name) for v in self.lookups.values()
                                  for ti, it, _, _ in v}
-        rep = check_traces(system, self.traces, self.pv) if check else None
+        rep = check_traces(system, self.traces, self.pv,
+                           public_data=self.public_data) if check else None
         if rep is not None and not rep.ok:
             raise ValueError(f"workspace {label!r}: honest traces are rejected:\n{rep}")
         self._perm_index = None
@@ -937,10 +942,11 @@ class _Search:
 
     def _accept(self, traces):
         done = self.ws.complete(self.weak, traces)
-        if not check_traces(self.weak, done, self.ws.pv).ok:
+        if not check_traces(self.weak, done, self.ws.pv, public_data=self.ws.public_data).ok:
             return None
         full_done = self.ws.complete(self.ws.system, traces)
-        if check_traces(self.ws.system, full_done, self.ws.pv).ok:
+        if check_traces(self.ws.system, full_done, self.ws.pv,
+                        public_data=self.ws.public_data).ok:
             return None
         return done
 

@@ -23,14 +23,17 @@ class ZetaError(Exception):
     """No admissible out-of-domain point after MAX_ZETA_TRIES (never happens honestly)."""
 
 
-def new_transcript(vk, public_values, log_heights) -> Transcript:
+def new_transcript(vk, public_values, log_heights, public_data: bytes = b"") -> Transcript:
     """Seed: vk digest (checklist 16), public values with their count (checklist 17),
-    the per-table log heights (an empty table's sentinel ``EMPTY_LOG_HEIGHT`` included,
-    so which tables are empty is bound before any commitment)."""
+    the public data (length-prefixed bytes, e.g. the journal: bound before any challenge,
+    so no message computed from it can be chosen after the LogUp challenges), the
+    per-table log heights (an empty table's sentinel ``EMPTY_LOG_HEIGHT`` included, so
+    which tables are empty is bound before any commitment)."""
     t = Transcript(DOMAIN_TAG)
     t.absorb_bytes("vk_digest", vk.digest)
     t.absorb_bytes("num_public_values", struct.pack("<I", len(public_values)))
     t.absorb_field("public_values", [int(x) for x in public_values])
+    t.absorb_bytes("public_data", bytes(public_data))
     t.absorb_bytes("log_heights", struct.pack(f"<{len(log_heights) + 1}I", len(log_heights),
                                               *log_heights))
     return t
@@ -67,10 +70,56 @@ def sample_zeta(t: Transcript, max_log_height: int, log_blowup: int) -> Ext:
     raise ZetaError("could not sample an out-of-domain point")
 
 
-def multiplicity_bound(system, log_heights, public_values) -> int:
-    """See :func:`zkvm.stark.logup.multiplicity_bound`."""
+def multiplicity_bound(system, log_heights, public_values, public_data: bytes = b"",
+                       batches=None) -> int:
+    """See :func:`zkvm.stark.logup.multiplicity_bound`; a public batch of ``k`` messages
+    with multiplicity ``m`` counts ``k·|m|`` (computed without expanding it).
+    ``batches``: the public-data batches if already evaluated."""
     from zkvm.stark.system import row_count
 
     heights = [row_count(h) for h in log_heights]
     pub = [m for _, _, m in system.public_interactions_for(public_values)]
-    return _bound(heights, [t.compiled.interactions for t in system.tables], pub)
+    total = _bound(heights, [t.compiled.interactions for t in system.tables], pub)
+    if batches is None:
+        batches = system.public_batches_for(public_values, public_data)
+    for bt in batches:
+        m = int(bt.multiplicity) % P
+        total += bt.values.shape[0] * min(m, P - m)
+    return total
+
+
+def public_batch_sum(batch, alpha, beta, chunk: int = 1 << 18) -> Ext:
+    """``Σ_i m / (α − φ_i)`` over a :class:`~zkvm.stark.system.PublicBatch`, vectorised:
+    fingerprints ``φ_i = id + Σ_j β^j v_ij`` as extension arrays, one batch inversion per
+    ``chunk`` messages (bounded memory: ~100 bytes per message of a chunk).  Raises
+    ``ZeroDivisionError`` if some denominator is zero (then the caller rejects, as for a
+    single public interaction)."""
+    import numpy as np
+
+    from zkvm.field.ext import ext_inv
+
+    vals = batch.values
+    bpows = []
+    bp = Ext.ONE
+    for _ in range(vals.shape[1]):
+        bp = bp * beta
+        bpows.append([int(c) for c in bp.coeffs])
+    a0 = (int(alpha.coeffs[0]) - batch.bus.id) % P
+    sums = [0, 0, 0, 0]
+    for s0 in range(0, vals.shape[0], chunk):
+        part = vals[s0:s0 + chunk]
+        acc = np.empty((part.shape[0], 4), dtype=np.uint64)
+        acc[:, 0] = a0
+        for c in range(1, 4):
+            acc[:, c] = int(alpha.coeffs[c])
+        for j, bpj in enumerate(bpows):  # acc -= β^j · v_j (β^j one Ext, v_j base)
+            col = part[:, j].astype(np.uint64)
+            for c in range(4):
+                acc[:, c] = (acc[:, c] + (P - (col * bpj[c]) % P)) % P
+        den = acc.astype(np.uint32)
+        if not np.all(den.any(axis=1)):
+            raise ZeroDivisionError("a public batch denominator is zero")
+        inv = ext_inv(den).astype(np.uint64)
+        for c in range(4):
+            sums[c] = (sums[c] + int(inv[:, c].sum())) % P
+    return Ext(sums) * Ext.from_base(int(batch.multiplicity) % P)

@@ -72,8 +72,9 @@ class Timings(dict):
 
 
 def prove(key, traces, public_values, params=None, debug: bool = True,
-          timings: Timings | None = None) -> Proof:
-    """Prove that ``traces`` satisfy the system for ``public_values``.
+          timings: Timings | None = None, public_data: bytes = b"") -> Proof:
+    """Prove that ``traces`` satisfy the system for ``public_values`` and
+    ``public_data`` (bytes the system's public-data hook turns into bus messages).
 
     Raises ``ValueError`` on malformed inputs (wrong count/shape/dtype of traces, wrong
     number of public values, ``params`` different from the system's),
@@ -100,7 +101,7 @@ def prove(key, traces, public_values, params=None, debug: bool = True,
             raise ValueError(err)
     if debug:
         with tm.phase("debug_check"):
-            rep = check_traces(system, traces, pv)
+            rep = check_traces(system, traces, pv, public_data=public_data)
         if not rep.ok:
             raise TraceCheckError(rep)
 
@@ -120,12 +121,12 @@ def prove(key, traces, public_values, params=None, debug: bool = True,
         blind = blind_columns(system, log_heights, ring)
         traces = [np.concatenate([tr, blind[t.index]], axis=1) if t.index in blind else tr
                   for t, tr in zip(tables, traces, strict=True)]
-    bound = protocol.multiplicity_bound(system, log_heights, pv)
+    bound = protocol.multiplicity_bound(system, log_heights, pv, public_data)
     if bound >= P:
         raise ValueError(f"total bus multiplicity bound {bound} >= p: traces too tall")
 
     # 0. transcript
-    tr_ = protocol.new_transcript(vk, pv, log_heights)
+    tr_ = protocol.new_transcript(vk, pv, log_heights, public_data)
 
     # 1. main commitment (non-empty tables, in table order)
     with tm.phase("commit_main"):

@@ -52,7 +52,7 @@ MIN_LOG_HEIGHT = 1
 #: sum of that proof.
 EMPTY_LOG_HEIGHT = 0xFFFFFFFF
 
-_VK_TAG = b"zkvm/stark-vk/v3"
+_VK_TAG = b"zkvm/stark-vk/v4"
 
 
 def is_empty_height(log_h: int) -> bool:
@@ -63,6 +63,17 @@ def is_empty_height(log_h: int) -> bool:
 def row_count(log_h: int) -> int:
     """Rows of a table of log height ``log_h`` (0 for the empty sentinel)."""
     return 0 if log_h == EMPTY_LOG_HEIGHT else 1 << log_h
+
+
+@dataclass(frozen=True)
+class PublicBatch:
+    """Many public bus messages with one multiplicity (see ``public_data_interactions``):
+    ``values`` is a ``(k, bus.width)`` uint32 array of canonical field elements,
+    ``multiplicity`` an int (positive = the verifier sends, negative = it receives)."""
+
+    bus: Bus
+    values: np.ndarray
+    multiplicity: int
 
 
 @dataclass
@@ -134,14 +145,21 @@ class StarkSystem:
             rejects public-value vectors of another length (checklist 17).
         public_interactions: ``f(public_values) -> [(bus, values, multiplicity), …]``,
             bus messages the verifier itself adds to the LogUp sum (positive
-            multiplicity = send); e.g. a journal of public bytes.
+            multiplicity = send).
+        public_data_interactions: ``g(public_values, public_data) -> [PublicBatch, …]``:
+            messages computed from the *public data* (a byte string bound by the
+            transcript, e.g. a journal; its length is not part of the statement's
+            shape, so one system serves every length).  A batch is many messages of
+            one bus with one multiplicity, evaluated vectorised by the verifier, so its
+            cost is linear in the data with a small constant (no per-message Python).
         name: a label for the statement (absorbed into the vk digest).
     """
 
     def __init__(self, airs: Sequence[Air], params: StarkParams,
                  num_public_values: int | None = None,
                  public_interactions: Callable | None = None, name: str = "",
-                 _disabled: frozenset = frozenset()):
+                 _disabled: frozenset = frozenset(),
+                 public_data_interactions: Callable | None = None):
         if not isinstance(params, StarkParams):
             raise TypeError("params must be a StarkParams")
         if not airs:
@@ -150,6 +168,7 @@ class StarkSystem:
         self.airs = list(airs)
         self.name = name
         self.public_interactions = public_interactions
+        self.public_data_interactions = public_data_interactions
         names = [a.name for a in self.airs]
         if len(set(names)) != len(names):
             raise AirDefinitionError(f"duplicate table names in {names}")
@@ -226,7 +245,8 @@ class StarkSystem:
         """
         return StarkSystem(self.airs, self.params, self.num_public_values,
                            self.public_interactions, self.name,
-                           _disabled=frozenset(disabled) | self.disabled)
+                           _disabled=frozenset(disabled) | self.disabled,
+                           public_data_interactions=self.public_data_interactions)
 
     @property
     def is_mutant(self) -> bool:
@@ -249,6 +269,25 @@ class StarkSystem:
             if not isinstance(bus, Bus) or len(values) != bus.width:
                 raise AirDefinitionError(f"public interaction on {bus!r} has wrong width")
             out.append((bus, [int(v) % P for v in values], int(m) % P))
+        return out
+
+    def public_batches_for(self, public_values, public_data: bytes) -> list["PublicBatch"]:
+        """Evaluate the public-data hook (empty if none); each batch validated (bus
+        width, canonical values).  ``public_data`` must be empty when there is no hook."""
+        if self.public_data_interactions is None:
+            if public_data:
+                raise AirDefinitionError("this system takes no public data")
+            return []
+        out = []
+        for bt in self.public_data_interactions(list(public_values), bytes(public_data)):
+            if not isinstance(bt, PublicBatch):
+                raise AirDefinitionError("public data hook must return PublicBatch objects")
+            v = bt.values
+            if not isinstance(v, np.ndarray) or v.ndim != 2 or v.shape[1] != bt.bus.width:
+                raise AirDefinitionError(f"public batch on {bt.bus!r} has wrong shape")
+            if v.size and int(v.max()) >= P:
+                raise AirDefinitionError(f"public batch on {bt.bus!r} is not canonical")
+            out.append(bt)
         return out
 
     def trace_shape_error(self, t: TableInfo, trace) -> str | None:
@@ -314,9 +353,10 @@ class StarkSystem:
         put_u32(len(self.disabled))
         for d in sorted(self.disabled):
             put_bytes(d.encode())
-        hook = self.public_interactions
-        put_bytes(b"" if hook is None else
-                  f"{getattr(hook, '__module__', '')}.{getattr(hook, '__qualname__', '')}".encode())
+        for hook in (self.public_interactions, self.public_data_interactions):
+            put_bytes(b"" if hook is None else
+                      f"{getattr(hook, '__module__', '')}.{getattr(hook, '__qualname__', '')}"
+                      .encode())
         return bytes(out)
 
     # ------------------------------------------------------------------ setup

@@ -42,8 +42,15 @@ class VerifyResult:
         return f"VerifyResult(zk={self.zk}, security_bits={self.security_bits})"
 
 
-def verify(vk, proof, public_values, params=None) -> VerifyResult:
-    """Verify ``proof`` for ``public_values`` against ``vk`` (see module docstring)."""
+def verify(vk, proof, public_values, params=None, public_data: bytes = b"") -> VerifyResult:
+    """Verify ``proof`` for ``public_values`` (and the system's ``public_data``, e.g. a
+    journal) against ``vk`` (see module docstring).
+
+    Cost: the steps before the PCS check (step 10) are linear in the proof and in the
+    number of public values; the public data is only hashed (step 5) before step 10,
+    and its bus messages are summed (vectorised) in step 11, after every Merkle and FRI
+    check -- a forged receipt carrying a huge journal is rejected at the price of its
+    proof, not of its claim."""
     if isinstance(vk, StarkSystem):
         _, vk = vk.setup()
     if not isinstance(vk, VerifyingKey):
@@ -75,6 +82,10 @@ def verify(vk, proof, public_values, params=None) -> VerifyResult:
     for x in pv:
         if not isinstance(x, int) or isinstance(x, bool) or not 0 <= x < P:
             raise PublicValuesError(f"step 3: public value {x!r} is not a field element")
+    if not isinstance(public_data, (bytes, bytearray)):
+        raise PublicValuesError("step 3: public data must be bytes")
+    if public_data and system.public_data_interactions is None:
+        raise PublicValuesError("step 3: this statement takes no public data")
 
     # Step 4: heights (checklist 13, 22).  EMPTY_LOG_HEIGHT marks an empty table, allowed
     # only for a may_be_empty AIR (bound by the vk digest); an empty table takes no part
@@ -99,7 +110,8 @@ def verify(vk, proof, public_values, params=None) -> VerifyResult:
     if not live:
         raise ShapeError("step 4: every table is marked empty")
     live_hs = [hs[t.index] for t in live]
-    if protocol.multiplicity_bound(system, hs, pv) >= P:
+    batches = system.public_batches_for(pv, public_data)
+    if protocol.multiplicity_bound(system, hs, pv, batches=batches) >= P:
         raise LogUpOverflowError("step 4: total bus multiplicity could reach p")
     try:
         layouts = [table_layout(params, hs[t.index], t.degree, t.log_quotient_chunks)
@@ -109,7 +121,7 @@ def verify(vk, proof, public_values, params=None) -> VerifyResult:
     layout_of = {t.index: lay for t, lay in zip(live, layouts, strict=True)}
 
     # Step 5: transcript seed, main commitment, LogUp challenges.
-    tr = protocol.new_transcript(vk, pv, hs)
+    tr = protocol.new_transcript(vk, pv, hs, public_data)
     tr.absorb_digest("main_root", proof.main_root)
     lu_alpha = tr.sample_ext("logup_alpha")
     lu_beta = tr.sample_ext("logup_beta")
@@ -176,20 +188,7 @@ def verify(vk, proof, public_values, params=None) -> VerifyResult:
                      opened.get("aux", {}).get(t.index),
                      opened["quotient"][t.index][0], claimed.get(t.index), layout_of[t.index])
 
-    # Step 10: LogUp global sum (checklist 15).
-    total = Ext.ZERO
-    for s in proof.claimed_sums:
-        total = total + s
-    for bus, values, m in system.public_interactions_for(pv):
-        den = lu_alpha - public_fingerprint(bus.id, values, lu_beta)
-        if den.is_zero():
-            raise LogUpSumError("step 10: public interaction denominator is zero")
-        total = total + Ext.from_base(m) / den
-    if not total.is_zero():
-        raise LogUpSumError("step 10: bus sums do not balance (claimed sums + public "
-                            "interactions != 0)")
-
-    # Step 11: PCS opening proof (absorbs the opened values, then FRI).  In zk mode the
+    # Step 10: PCS opening proof (absorbs the opened values, then FRI).  In zk mode the
     # witness commitments (main, aux, quotient) are salted; the preprocessed one is not;
     # the DEEP masking polynomial is in the quotient commitment (zk.mask_host).
     rounds = []
@@ -201,6 +200,26 @@ def verify(vk, proof, public_values, params=None) -> VerifyResult:
             entries.append(entry if t is not None else entry + (0,))  # R: no LDE growth
         rounds.append((root, entries, params.zk and rname != "preprocessed"))
     pcs_verify(params, rounds, proof.opening_proof, tr, mask_in_rounds=params.zk)
+
+    # Step 11: LogUp global sum (checklist 15): claimed sums + public interactions
+    # (single messages and vectorised public-data batches) must be zero.  Last, because
+    # its cost grows with the public data (step 4 already bounded the multiplicities).
+    total = Ext.ZERO
+    for s in proof.claimed_sums:
+        total = total + s
+    for bus, values, m in system.public_interactions_for(pv):
+        den = lu_alpha - public_fingerprint(bus.id, values, lu_beta)
+        if den.is_zero():
+            raise LogUpSumError("step 11: public interaction denominator is zero")
+        total = total + Ext.from_base(m) / den
+    for batch in batches:
+        try:
+            total = total + protocol.public_batch_sum(batch, lu_alpha, lu_beta)
+        except ZeroDivisionError:
+            raise LogUpSumError("step 11: public interaction denominator is zero") from None
+    if not total.is_zero():
+        raise LogUpSumError("step 11: bus sums do not balance (claimed sums + public "
+                            "interactions != 0)")
     return VerifyResult(params.zk, params.security_bits())
 
 

@@ -220,6 +220,11 @@ def compiler_flags(opt_level: str = "2", extra_defines: Iterable = ()) -> list[s
         "-Isrc",
         "-s",  # strip symbols and the debug info of the prebuilt musl
         "-Wl,--build-id=none",
+        # zig defines NDEBUG at -O1 and above (its release modes), which silently drops
+        # every assert(); a guest's asserts are part of what it proves (docs/toolchain.md),
+        # so they stay unless the build asks for NDEBUG explicitly (--ndebug / -DNDEBUG,
+        # which come after this and win)
+        "-UNDEBUG",
         *_normalize_defines(extra_defines),
     ]
 
