@@ -20,12 +20,12 @@ from zkvm.stark.checker import check_traces
 #: run (docs/soundness.md) showed load-bearing *on real rows* by the search in < 0.8 s.
 SAMPLE = {
     "alu": ["interaction:lt.ltu", "addsub.limb1_sum", "bitwise.c1"],
-    "syscall": ["io.one_off", "interaction:io.mem_lo", "io.ram_split"],
+    "syscall": ["io.one_start", "interaction:io.mem_lo", "io.ram_split"],
     "shift_mul": ["shift.result0", "interaction:mul.sign_bits", "shift.u0"],
     "div": ["interaction:divrem.d01", "divrem.zf_q3", "divrem.abs_r_limb2"],
     "control": ["jump.adapter.rd_ts", "jump.carry2_bool", "interaction:jump.adapter.rd_val01"],
     "loadstore": ["loadstore.addr3", "loadstore.mem_ts", "loadstore.sel1"],
-    "atomic": ["atomic.res_out", "atomic.rd2_sc", "atomic.cmp.ma"],
+    "atomic": ["atomic.res_out0", "atomic.rd2_sc", "atomic.cmp.ma"],
 }
 
 _WS: dict = {}

@@ -37,9 +37,12 @@ def qemu_run():
         pytest.skip("qemu-riscv32 not installed")
 
     def run(elf: Path, data: bytes, tmp: Path):
-        jpath = tmp / "journal.bin"
-        p = subprocess.run(["sh", "-c", 'exec "$1" "$2" 3>"$3"', "sh", qemu, str(elf), str(jpath)],
-                           input=data, capture_output=True, timeout=600)
+        # stdin from a file, as `qemu-riscv32 prog < input`: a pipe would return at most
+        # 64 KiB per read, a regular file (and the zkvm) everything asked for
+        jpath, ipath = tmp / "journal.bin", tmp / "input.bin"
+        ipath.write_bytes(data)
+        p = subprocess.run(["sh", "-c", 'exec "$1" "$2" 3>"$3" <"$4"', "sh", qemu, str(elf),
+                            str(jpath), str(ipath)], capture_output=True, timeout=600)
         code = p.returncode if p.returncode >= 0 else 128 - p.returncode  # -6: SIGABRT
         return p.stdout, code, jpath.read_bytes()
 
