@@ -237,10 +237,12 @@ def _sealed_env(root: Path) -> dict[str, str]:
 
 
 def run_sealed(cmd: list[str], root: Path, env: dict[str, str], what: str,
-               timeout_s: int) -> tuple[bytes, str]:
+               timeout_s: int, output: str | None = "out.elf") -> tuple[bytes, str]:
     """Run a compiler command in the canonical build tree ``root`` (cwd) with the sealed
-    environment ``env``, umask 022 and no stdin; return ``(bytes of root/out.elf, the
-    compiler's output)`` -- the output holds its warnings, with canonical paths.
+    environment ``env``, umask 022 and no stdin; return ``(bytes of root/<output>, the
+    compiler's output)`` -- the output holds its warnings, with canonical paths. With
+    ``output=None`` (cargo, which reports its artifacts as JSON) the first item is the
+    command's stdout instead.
 
     Raises :class:`BuildError` with the compiler's output (host paths replaced by
     ``CANONICAL_ROOT``) if it fails, produces no ELF, or runs past ``timeout_s``.
@@ -258,9 +260,11 @@ def run_sealed(cmd: list[str], root: Path, env: dict[str, str], what: str,
     except subprocess.TimeoutExpired:
         raise BuildError(f"{what} did not finish within {timeout_s} s") from None
     stderr = proc.stderr.decode("utf-8", "replace").replace(str(root), CANONICAL_ROOT)
-    if proc.returncode != 0 or not (root / "out.elf").is_file():
+    if proc.returncode != 0 or (output is not None and not (root / output).is_file()):
         raise BuildError(f"compilation failed (exit code {proc.returncode}):\n{stderr.rstrip()}", stderr)
-    return (root / "out.elf").read_bytes(), stderr
+    if output is None:
+        return proc.stdout, stderr
+    return (root / output).read_bytes(), stderr
 
 
 def ziglang_dir() -> Path | None:
