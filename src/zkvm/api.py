@@ -34,11 +34,15 @@ def build(
     *,
     opt_level: str | int = "2",
     defines: Iterable[str] = (),
-    compiler: str = "zig",
+    compiler: str | None = None,
     manifest: bool | str | os.PathLike = True,
     image_id_params: str | None = "default",
+    cxx_exceptions: bool = False,
 ) -> BuildResult:
-    """Build C ``sources`` (a directory or ``.c`` files) into the ELF ``output``.
+    """Build a guest into the ELF ``output``: C or C++ ``sources`` (a directory or
+    ``.c`` / ``.cpp`` files; ``cxx_exceptions`` turns C++ exceptions on) or a Rust crate
+    (a directory holding ``Cargo.toml``). ``compiler`` None picks ``"rust"`` for a crate
+    and ``"zig"`` otherwise (docs/toolchain.md).
 
     Hermetic and reproducible (docs/toolchain.md). Unless ``manifest`` is False, also
     writes the build manifest (docs/reproducible-builds.md) to ``manifest`` if it is a
@@ -52,7 +56,8 @@ def build(
 
         if image_id_params not in PARAMS_PRESETS:
             raise ValueError(f"unknown parameter preset {image_id_params!r}; use one of {', '.join(PARAMS_PRESETS)}")
-    result = _toolchain_build(sources, output, opt_level=opt_level, extra_defines=defines, compiler=compiler)
+    result = _toolchain_build(sources, output, opt_level=opt_level, extra_defines=defines, compiler=compiler,
+                              cxx_exceptions=cxx_exceptions)
     if manifest is not False:
         from .manifest import make_manifest, manifest_path_for, write_manifest
 
