@@ -66,7 +66,8 @@ def cpp_elfs() -> dict[str, Path]:
 
 def run_qemu(elf: Path, data: bytes, tmp_path: Path) -> tuple[int, bytes, bytes, bytes]:
     """Run ``elf`` under qemu-riscv32 (input on stdin, journal on fd 3); returns
-    ``(exit code, stdout, stderr, journal)``. Skips if qemu-riscv32 is not installed."""
+    ``(exit code, stdout, stderr, journal)``; death by a signal reads as ``128 + signal``
+    (the zkvm's convention for ``abort()``). Skips if qemu-riscv32 is not installed."""
     import shutil
     import subprocess
 
@@ -76,7 +77,8 @@ def run_qemu(elf: Path, data: bytes, tmp_path: Path) -> tuple[int, bytes, bytes,
     journal = tmp_path / "qemu-journal.bin"
     proc = subprocess.run(["sh", "-c", 'exec "$1" "$2" 3>"$3"', "sh", qemu, str(elf), str(journal)],
                           input=data, capture_output=True, timeout=120)
-    return proc.returncode, proc.stdout, proc.stderr, journal.read_bytes()
+    code = proc.returncode if proc.returncode >= 0 else 128 - proc.returncode  # killed by SIGABRT: 134
+    return code, proc.stdout, proc.stderr, journal.read_bytes()
 
 
 def run_zkvm(elf: Path, data: bytes) -> tuple[int, bytes, bytes, bytes]:

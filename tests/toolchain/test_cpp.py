@@ -108,6 +108,20 @@ def test_exceptions_off_by_default_on_with_the_option(cpp_elfs, same_as_qemu, tm
     assert stdout == b"caught: too big: 4\ncaught: too big: 5\n"
 
 
+@pytest.mark.qemu
+def test_throw_without_exceptions_aborts(tmp_path, same_as_qemu):
+    """With exceptions off, a libc++ function that throws aborts the guest (exit 134)."""
+    (tmp_path / "at").mkdir()
+    (tmp_path / "at" / "main.cpp").write_text(
+        '#include <vector>\n#include "zkvm.h"\n'
+        "int main() { std::vector<int> v(2); zkvm_commit_u32(1); return v.at(zkvm_read_u32()); }\n")
+    build(tmp_path / "at", tmp_path / "at.elf")
+    code, _out, err, journal = same_as_qemu(tmp_path / "at.elf", struct.pack("<I", 5))
+    assert (code, journal) == (134, struct.pack("<I", 1))
+    assert b"out_of_range was thrown in -fno-exceptions mode" in err
+    assert same_as_qemu(tmp_path / "at.elf", struct.pack("<I", 1))[0] == 0
+
+
 def test_c_and_cxx_cannot_mix(tmp_path):
     (tmp_path / "a.c").write_text("int f(void) { return 1; }\n")
     (tmp_path / "b.cpp").write_text("int main() { return 0; }\n")
