@@ -500,3 +500,33 @@ def test_sdk_exit_codes_match_the_c_sdk():
         r = int(re.search(rf"pub const EXIT_{name}: i32 = (\d+);", lib).group(1))
         assert c == r, name
     assert "pub const EXIT_PANIC: i32 = 101;" in lib
+
+
+def test_manifest_names_for_rust_crates_are_checked(rust_elfs, tmp_path):
+    """Nested source names are allowed for crates, but never a path that leaves the
+    source directory, a hidden component or an absurd depth."""
+    from zkvm.manifest import ManifestError, validate_manifest
+
+    crate = _copy_crate(BATTLESHIP_RUST, tmp_path / "c")
+    api.build(crate, tmp_path / "b.elf", image_id_params=None)
+    m = json.loads((tmp_path / "b.manifest.json").read_text())
+    validate_manifest(m)
+    for bad in ("src/../etc/passwd", "src/src/../../x", "src/.cargo/config.toml", "src//main.rs", "/src/x",
+                "src/" + "d/" * 20 + "x.rs", "src/src/ma in.rs"):
+        m2 = json.loads(json.dumps(m))
+        m2["sources"][0]["name"] = bad
+        with pytest.raises(ManifestError, match="unsupported file name"):
+            validate_manifest(m2)
+    m2 = json.loads(json.dumps(m))
+    m2["sdk"][0]["name"] = "sdk/../../../etc/shadow"
+    with pytest.raises(ManifestError, match="unsupported file name"):
+        validate_manifest(m2)
+    m2 = json.loads(json.dumps(m))
+    m2["sources"] = [s for s in m2["sources"] if s["name"] != "src/Cargo.toml"]
+    with pytest.raises(ManifestError, match="no source file"):
+        validate_manifest(m2)
+    # a missing crate file is a MISMATCH naming it, not an exception
+    (crate / "src" / "board.rs").unlink()
+    res = api.verify_build(tmp_path / "b.manifest.json", crate, check_image_id=False)
+    assert not res.match and any("src/src/board.rs is in the manifest but missing" in d.message
+                                 for d in res.differences)
