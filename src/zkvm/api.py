@@ -34,12 +34,16 @@ def build(
     *,
     opt_level: str | int = "2",
     defines: Iterable[str] = (),
-    compiler: str = "zig",
+    compiler: str | None = None,
     manifest: bool | str | os.PathLike = True,
     image_id_params: str | None = "default",
     ndebug: bool = False,
+    cxx_exceptions: bool = False,
 ) -> BuildResult:
-    """Build C ``sources`` (a directory or ``.c`` files) into the ELF ``output``.
+    """Build a guest into the ELF ``output``: C or C++ ``sources`` (a directory or
+    ``.c`` / ``.cpp`` files; ``cxx_exceptions`` turns C++ exceptions on) or a Rust crate
+    (a directory holding ``Cargo.toml``). ``compiler`` None picks ``"rust"`` for a crate
+    and ``"zig"`` otherwise (docs/toolchain.md).
 
     ``assert()`` stays in the guest at every optimisation level (a failed assertion is a
     provable exit code 134); ``ndebug=True`` defines ``NDEBUG`` (recorded in the
@@ -58,7 +62,8 @@ def build(
         if image_id_params not in PARAMS_PRESETS:
             raise ValueError(f"unknown parameter preset {image_id_params!r}; use one of {', '.join(PARAMS_PRESETS)}")
     defines = list(defines) + (["NDEBUG"] if ndebug and "NDEBUG" not in defines else [])
-    result = _toolchain_build(sources, output, opt_level=opt_level, extra_defines=defines, compiler=compiler)
+    result = _toolchain_build(sources, output, opt_level=opt_level, extra_defines=defines, compiler=compiler,
+                              cxx_exceptions=cxx_exceptions)
     if manifest is not False:
         from .manifest import make_manifest, manifest_path_for, write_manifest
 

@@ -2,7 +2,7 @@
 
 Commands::
 
-    zkvm build <dir | file.c ...> [-o out.elf] [-O 2] [-D NAME=VALUE] [--no-image-id]
+    zkvm build <dir | file.c | file.cpp ... | crate dir> [-o out.elf] [-O 2] [-D NAME=VALUE] [--no-image-id]
     zkvm verify-build app.manifest.json [--source DIR]
     zkvm run prog.elf [--input FILE] [--journal FILE] [--max-cycles N]
     zkvm disasm prog.elf [-n N]
@@ -75,7 +75,8 @@ def _root(
 
 @app.command()
 def build(
-    sources: List[Path] = typer.Argument(..., help="A guest directory (its *.c files) or .c files."),
+    sources: List[Path] = typer.Argument(
+        ..., help="A guest directory (its *.c or *.cpp files), .c/.cpp files, or a Rust crate (a directory with Cargo.toml)."),
     output: Optional[Path] = typer.Option(None, "-o", "--output", help="ELF to write [default: <name>.elf]."),
     opt_level: str = typer.Option("2", "-O", "--opt-level", help=f"Optimisation level: {', '.join(OPT_LEVELS)}."),
     define: List[str] = typer.Option([], "-D", "--define", help="Preprocessor define NAME or NAME=VALUE."),
@@ -86,18 +87,22 @@ def build(
     params: str = typer.Option("default", "--params",
                                help="STARK parameter preset the image ID is for: default, high, testing."),
     ndebug: bool = typer.Option(False, "--ndebug",
-                                help="Define NDEBUG (drops assert(); recorded in the manifest)."),
+                                help="C/C++: define NDEBUG (drops assert(); recorded in the manifest)."),
+    cxx_exceptions: bool = typer.Option(False, "--cxx-exceptions",
+                                        help="C++ only: compile with -fexceptions (default -fno-exceptions)."),
 ) -> None:
-    """Build C sources into a static RV32IM ELF, hermetically and reproducibly, and
-    write its build manifest (docs/reproducible-builds.md). assert() is kept at every
-    optimisation level unless --ndebug is given."""
+    """Build C, C++ or Rust sources into a static RV32IM ELF, hermetically and
+    reproducibly, and write its build manifest (docs/reproducible-builds.md,
+    docs/toolchain.md). C/C++ assert() is kept at every optimisation level unless
+    --ndebug is given."""
     if output is None:
         first = sources[0]
         stem = first.resolve().name if first.is_dir() else first.stem
         output = Path(f"{stem}.elf")
     try:
         result = api.build(sources, output, opt_level=opt_level, defines=define, manifest=manifest,
-                           image_id_params=params if image_id else None, ndebug=ndebug)
+                           image_id_params=params if image_id else None, ndebug=ndebug,
+                           cxx_exceptions=cxx_exceptions)
     except (BuildError, ToolchainError) as e:
         raise fail(str(e), EXIT_FAILED) from None
     except ValueError as e:  # bad -O or -D
