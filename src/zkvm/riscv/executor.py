@@ -15,11 +15,13 @@ import numpy as np
 from . import fast
 from .errors import (
     CycleLimitExceeded,
+    GuestError,
     IllegalInstruction,
     MemoryFault,
     MisalignedAccess,
 )
 from .events import Events, SyscallAccesses
+from .hostcalls import markers_of
 from .layout import Program
 from .machine import Machine
 from .precompiles import PrecompileEvents, log_of
@@ -52,6 +54,9 @@ class ExecutionResult:
     precompile_calls: dict = field(default_factory=dict)
     #: per-call records (words read/written) when ``record``, else None.
     precompile_events: PrecompileEvents | None = None
+    #: cycle markers ``(cycle, name, kind)`` (kind 0 begin, 1 end) in execution order
+    #: (:mod:`zkvm.riscv.hostcalls`); empty if the guest used none.
+    cycle_markers: tuple = ()
 
 
 def execute(
@@ -70,14 +75,28 @@ def execute(
     if not isinstance(max_cycles, int) or max_cycles < 1:
         raise ValueError(f"max_cycles must be a positive int, got {max_cycles!r}")
     m = Machine(program, bytes(input), record)
-    if engine == "spec":
-        rows = run_spec(m, max_cycles)
-        events = Events.from_rows(rows) if record else None
-    elif engine == "fast":
-        events = _run_fast(m, max_cycles)
-    else:
-        raise ValueError(f"unknown engine {engine!r} (use 'fast' or 'spec')")
+    try:
+        if engine == "spec":
+            rows = run_spec(m, max_cycles)
+            events = Events.from_rows(rows) if record else None
+        elif engine == "fast":
+            events = _run_fast(m, max_cycles)
+        else:
+            raise ValueError(f"unknown engine {engine!r} (use 'fast' or 'spec')")
+    except GuestError as e:
+        _attach_state(e, m)
+        raise
     return result_of(m, events)
+
+
+def _attach_state(e: GuestError, m: Machine) -> None:
+    """Give a guest error what the guest had done when it stopped (for diagnostics):
+    ``e.stdout``/``e.stderr``/``e.journal`` (bytes written so far), ``e.registers``
+    (x0..x31), ``e.cycles`` and ``e.cycle_markers``."""
+    e.stdout, e.stderr, e.journal = bytes(m.stdout), bytes(m.stderr), bytes(m.journal)
+    e.registers = tuple(int(v) for v in m.regs[:32])
+    e.cycles = int(m.cycles)
+    e.cycle_markers = tuple(markers_of(m))
 
 
 def result_of(m: Machine, events: Events | None) -> ExecutionResult:
@@ -96,6 +115,7 @@ def result_of(m: Machine, events: Events | None) -> ExecutionResult:
         note=m.note,
         precompile_calls=log_of(m).calls(),
         precompile_events=log_of(m).events() if m.record else None,
+        cycle_markers=tuple(markers_of(m)),
     )
 
 

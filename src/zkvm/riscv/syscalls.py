@@ -228,6 +228,7 @@ def handle_syscall(m: Machine, pc: int) -> None:
         return m.set_reg(10, 0)
     if num in PRECOMPILE_RANGE:
         return handle_precompile(m, num, pc)
+    if 0x5B00 <= num < 0x5C00: from .hostcalls import handle_hostcall; return handle_hostcall(m, num, pc)  # noqa: E701,E702 (host calls: zkvm.riscv.hostcalls)
     raise UnknownSyscall(num, pc)
 
 
