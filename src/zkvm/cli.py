@@ -424,7 +424,7 @@ def prove(
                 info = api.execute_only(program, private, params=p, max_cycles=max_cycles,
                                         pad_cycles=pad_cycles, pad_to=pad_to)
             else:
-                receipt = api.prove(program, private, params=p, max_cycles=max_cycles, timings=timings,
+                receipt = api.prove(elf_bytes, private, params=p, max_cycles=max_cycles, timings=timings,
                                     pad_cycles=pad_cycles, pad_to=pad_to)
     except GuestError as e:
         raise _guest_fault(e, elf, guest_stdout, guest_stderr) from None

@@ -26,6 +26,6 @@ int main(void)
     }
     ZKVM_CYCLES_END("outer");
     zkvm_commit_u32(n);
-    printf("did %u rounds\n", (unsigned)n);
+    printf("done\n"); /* the same output for every n: cycles outside the regions do not depend on n */
     return 0;
 }
