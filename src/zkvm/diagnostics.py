@@ -180,8 +180,9 @@ def first_difference(a: bytes, b: bytes) -> int | None:
         return None
     n = min(len(a), len(b))
     for i in range(0, n, 4096):
-        if a[i:i + 4096] != b[i:i + 4096]:
-            return i + next(j for j in range(min(4096, n - i)) if a[i + j] != b[i + j])
+        k = min(i + 4096, n)
+        if a[i:k] != b[i:k]:
+            return next(j for j in range(i, k) if a[j] != b[j])
     return n
 
 

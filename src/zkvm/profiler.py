@@ -101,6 +101,9 @@ class Symbols:
             raise SymbolsError(f"cannot read symbols{' from ' + source if source else ''}: {e}") from None
         return cls(starts, ends, [best[a][2] for a in starts], lines, source)
 
+    def __post_init__(self):
+        self._line_addrs = [row[0] for row in self.lines]
+
     def __len__(self) -> int:
         return len(self.starts)
 
@@ -120,13 +123,16 @@ class Symbols:
         """``(file, line)`` of ``pc`` from the DWARF line table, or None."""
         if not self.lines:
             return None
-        i = bisect.bisect_right(self.lines, (pc, "\uffff", 1 << 62)) - 1
-        if i < 0:
-            return None
-        addr, fname, ln = self.lines[i]
-        if fname is None or ln <= 0:
-            return None
-        return fname, ln
+        i = bisect.bisect_right(self._line_addrs, pc) - 1
+        # Line 0 marks compiler-made code (DWARF); report the closest earlier line of the
+        # same sequence instead, as a debugger's "near" would.
+        for k in range(i, max(i - 64, -1), -1):
+            addr, fname, ln = self.lines[k]
+            if fname is None:
+                return None
+            if ln > 0:
+                return fname, ln
+        return None
 
     def describe(self, pc: int) -> str | None:
         """``"parse_row+0x1c (main.c:42)"``, ``"memcpy+0x8"`` or None."""
