@@ -13,7 +13,7 @@ type               encoding
 ``u16 i16``        2 bytes
 ``u32 i32``        4 bytes
 ``u64 i64``        8 bytes (signed types: two's complement)
-``u128``           16 bytes
+``u128 i128``      16 bytes
 ``bytes`` ``str``  ``u32`` length, then the bytes (``str``: UTF-8, no NUL)
 fixed array        its N raw bytes (:meth:`Journal.raw`, :meth:`Input.raw`)
 =================  ====================================================
@@ -36,7 +36,7 @@ from __future__ import annotations
 INT_TYPES = {
     "u8": (1, False), "i8": (1, True), "u16": (2, False), "i16": (2, True),
     "u32": (4, False), "i32": (4, True), "u64": (8, False), "i64": (8, True),
-    "u128": (16, False),
+    "u128": (16, False), "i128": (16, True),
 }
 #: Largest ``bytes``/``str`` length the encoding can carry (its u32 length prefix).
 MAX_LEN = 0xFFFF_FFFF
@@ -132,6 +132,9 @@ class Journal:
     def u128(self) -> int:
         return self._int("u128")
 
+    def i128(self) -> int:
+        return self._int("i128")
+
     def bool(self) -> bool:
         at = self.pos
         v = self._take(1, "bool")[0]
@@ -218,6 +221,9 @@ class Input:
 
     def u128(self, v: int) -> "Input":
         return self._int("u128", v)
+
+    def i128(self, v: int) -> "Input":
+        return self._int("i128", v)
 
     def bool(self, v) -> "Input":
         if v not in (True, False):  # also accepts 0 and 1
