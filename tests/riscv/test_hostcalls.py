@@ -29,6 +29,10 @@ def test_markers_are_recorded_with_the_ecall_cycle_and_return_zero():
     body = [nop()[0]] * 7
     end = marker(SCRATCH, 1)
     r = run_both(setup + begin + body + end)
+    from zkvm.riscv import execute
+    from zkvm.riscv.testing import program
+
+    assert execute(program(setup + begin + body + end), engine="spec").cycle_markers == r.cycle_markers
     (c0, n0, k0), (c1, n1, k1) = r.cycle_markers
     assert (n0, k0, n1, k1) == ("loop", 0, "loop", 1)
     assert c0 == len(setup) + len(begin) - 1  # the index of the begin ecall
