@@ -130,10 +130,12 @@ def image_id(elf_bytes: bytes, preset: str = "default", *, zk: bool = True, use_
         hit = lookup(elf_bytes, preset, zk)
         if hit is not None:
             return hit
-    from .api import stark_params
     from .image_id import image_id as compute
+    from .stark.params import StarkParams
 
-    iid = compute(elf_bytes, stark_params(preset, zk=zk))
+    if preset not in ("default", "high", "testing"):
+        raise ValueError(f"unknown parameter preset {preset!r}; use one of default, high, testing")
+    iid = compute(elf_bytes, getattr(StarkParams, preset)(zk=zk))
     if use_cache:
         store(elf_bytes, preset, iid, zk)
     return iid
