@@ -25,6 +25,9 @@ The manifest (JSON, ``FORMAT``) pins::
     image_id      64 hex digits, or null when it was not computed (then
                   ``image_id_error`` may say why)
     image_id_params  the STARK parameter preset the image ID is for ("default", ...)
+    debug         optional {"file", "sha256"}: the unstripped copy written beside the
+                  ELF (``app.debug``: symbols and line info for ``zkvm profile``); not
+                  part of the image ID and not compared by verify-build
 
 Segment and section entries carry their own sha256, so a mismatch can be located
 (which section or segment changed) without the original ELF at hand.
@@ -84,6 +87,7 @@ _HEX64 = re.compile(r"^[0-9a-f]{64}$")
 # "."); nested paths are for Rust crates (src/src/main.rs, sdk/zkvm-guest/src/lib.rs).
 _COMPONENT = r"[A-Za-z0-9_][A-Za-z0-9_.+-]*"
 _SRC_NAME = re.compile(rf"^src/(?:{_COMPONENT}/){{0,16}}{_COMPONENT}$")
+_PLAIN_NAME = re.compile(rf"^{_COMPONENT}$")
 _SDK_NAME = re.compile(rf"^(?:include|rt|sdk)/(?:{_COMPONENT}/){{0,16}}{_COMPONENT}$")
 
 
@@ -99,6 +103,17 @@ def manifest_path_for(elf_path: str | os.PathLike) -> Path:
     return p.with_name(stem + MANIFEST_SUFFIX)
 
 
+DEBUG_SUFFIX = ".debug"
+
+
+def debug_path_for(elf_path: str | os.PathLike) -> Path:
+    """Where ``zkvm build`` writes the unstripped copy of ``elf_path`` (symbols and line
+    info for ``zkvm profile`` and fault messages): ``app.elf`` -> ``app.debug``."""
+    p = Path(elf_path)
+    stem = p.stem if p.suffix == ".elf" else p.name
+    return p.with_name(stem + DEBUG_SUFFIX)
+
+
 def stark_params(preset: str):
     """The ``StarkParams`` of a named preset (``PARAMS_PRESETS``)."""
     from .api import stark_params as resolve
@@ -107,10 +122,11 @@ def stark_params(preset: str):
 
 
 def compute_image_id(elf: bytes, preset: str = "default") -> str:
-    """Hex image ID of the ELF bytes for a parameter preset (:mod:`zkvm.image_id`)."""
-    from .image_id import image_id
+    """Hex image ID of the ELF bytes for a parameter preset (:mod:`zkvm.image_id`,
+    through the local cache :mod:`zkvm.idcache`)."""
+    from .idcache import image_id
 
-    return image_id(bytes(elf), stark_params(preset)).hex()
+    return image_id(bytes(elf), preset).hex()
 
 
 def elf_layout(elf: bytes) -> dict:
@@ -200,6 +216,10 @@ def make_manifest(result: BuildResult, image_id_params: str | None = "default") 
         "image_id": None,
         "image_id_params": image_id_params,
     })
+    if result.debug_path is not None:
+        # Not part of the image ID (which depends only on the loaded bytes of "elf").
+        m["debug"] = {"file": Path(result.debug_path).name, "sha256": result.debug_sha256,
+                      "note": "unstripped copy of the ELF (symbols, line info): not what is proved"}
     if image_id_params is not None:
         try:
             m["image_id"] = compute_image_id(elf, image_id_params)
@@ -288,6 +308,12 @@ def validate_manifest(m: Any) -> dict:
             if not isinstance(e, dict):
                 raise ManifestError(f"manifest: elf.{key}[{i}]: expected an object")
             _hex64(e.get("sha256"), f"manifest: elf.{key}[{i}].sha256")
+    dbg = m.get("debug")
+    if dbg is not None:
+        if not isinstance(dbg, dict) or not isinstance(dbg.get("file"), str) \
+                or not _PLAIN_NAME.fullmatch(dbg["file"]):
+            raise ManifestError("manifest: debug must be an object with a plain file name")
+        _hex64(dbg.get("sha256"), "manifest: debug.sha256")
     iid = m.get("image_id")
     if iid is not None:
         _hex64(iid, "manifest: image_id")

@@ -108,6 +108,11 @@ class BuildResult:
     defines: tuple[str, ...] = ()
     flags: tuple[str, ...] = ()
     inputs: tuple[tuple[str, str], ...] = ()
+    #: the unstripped copy (symbols + line info, :func:`build` ``debug_output``), or None
+    debug_path: Path | None = None
+    debug_sha256: str = ""
+    #: why there is no debug copy although one was asked for ("" otherwise)
+    debug_error: str = ""
 
 
 def sdk_include_dir() -> Path:
@@ -351,6 +356,7 @@ def build(
     extra_defines: Iterable[str | tuple[str, object]] = (),
     compiler: str | None = None,
     cxx_exceptions: bool = False,
+    debug_output: str | os.PathLike | None = None,
 ) -> BuildResult:
     """Build a C, C++ or Rust guest into the static RV32IM ELF ``output``.
 
@@ -363,6 +369,12 @@ def build(
     default), ``"gcc"`` (GCC + picolibc, C only, :mod:`zkvm.toolchain.gcc`) or
     ``"rust"`` (see ``COMPILERS``).
     ``cxx_exceptions``: compile C++ with ``-fexceptions`` instead of ``-fno-exceptions``.
+
+    ``debug_output``: also write an unstripped copy of the ELF there (symbols of every
+    function and DWARF line info of the guest's sources, for the profiler and for
+    symbolised fault messages; :func:`build_debug_copy`). It is not what gets proved:
+    the ELF at ``output`` is built exactly as without it. If the copy cannot be made,
+    the build still succeeds and ``BuildResult.debug_error`` says why (zig route only).
 
     Raises BuildError (bad sources, compiler diagnostics in ``.stderr``) or
     ToolchainError (wrong or missing compiler).
@@ -414,14 +426,22 @@ def build(
         cmd = [sys.executable, "-I", "-m", "ziglang", driver, *real_flags, "-o", "out.elf", *srcs]
         elf, stderr = run_sealed(cmd, root, _sealed_env(root), "the compiler", BUILD_TIMEOUT_S)
         check_hermetic(elf, _host_paths(tmp))
+        debug_elf, debug_error = None, ""
+        if debug_output is not None:
+            (root / "out.elf").unlink()
+            try:
+                debug_elf = build_debug_copy(root, real_flags, srcs, elf, _host_paths(tmp), driver)
+            except BuildError as e:
+                debug_error = str(e)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
 
     output.parent.mkdir(parents=True, exist_ok=True)
-    part = output.with_name(f"{output.name}.{os.getpid()}.part")
-    part.write_bytes(elf)
-    os.chmod(part, 0o755)
-    os.replace(part, output)
+    _write_atomic(output, elf, 0o755)
+    debug_path = None
+    if debug_elf is not None:
+        debug_path = Path(debug_output)
+        _write_atomic(debug_path, debug_elf, 0o644)
     shown = [sys.executable.rsplit("/", 1)[-1], *cmd[1:]]
     shown = [x.replace(str(root), CANONICAL_ROOT) for x in shown]
     return BuildResult(
@@ -436,7 +456,97 @@ def build(
         defines=defines,
         flags=tuple(x.replace("@ROOT@", CANONICAL_ROOT) for x in flags),
         inputs=tuple(inputs),
+        debug_path=debug_path,
+        debug_sha256=hashlib.sha256(debug_elf).hexdigest() if debug_elf is not None else "",
+        debug_error=debug_error,
     )
+
+
+def _write_atomic(path: Path, data: bytes, mode: int) -> None:
+    """Write ``path`` through a temporary file in the same directory and a rename, so a
+    reader never sees half a file; the temporary file is removed if anything fails (e.g.
+    ``path`` is an existing directory)."""
+    part = path.with_name(f"{path.name}.{os.getpid()}.part")
+    try:
+        part.write_bytes(data)
+        os.chmod(part, mode)
+        os.replace(part, path)
+    except BaseException:
+        part.unlink(missing_ok=True)
+        raise
+
+
+def debug_flags(real_flags: Sequence[str]) -> list[str]:
+    """The compile flags of the debug copy: the published flags with ``-g`` instead of
+    ``-g0``, without ``-s``, and with the zig installation and cache mapped to fixed
+    names in the debug info (``/ziglang``, ``/zig-cache``) so no host path gets in.
+    Clang's code generation does not depend on ``-g``; :func:`build_debug_copy` checks
+    it anyway by relinking stripped and comparing with the published ELF."""
+    out = ["-g" if f == "-g0" else f for f in real_flags if f != "-s"]
+    z = ziglang_dir()
+    if z is not None:
+        out.append(f"-fdebug-prefix-map={z}=/ziglang")
+    out.append(f"-fdebug-prefix-map={zig_global_cache_dir()}=/zig-cache")
+    return out
+
+
+def build_debug_copy(root: Path, real_flags: Sequence[str], srcs: Sequence[str], published: bytes,
+                     forbidden: Iterable[str], driver: str = "cc") -> bytes:
+    """Build the unstripped copy of the ELF ``published`` in the sealed tree ``root``.
+
+    1. compile every source with :func:`debug_flags` to an object (``-c``);
+    2. link the objects with the *published* flags (stripped) and check the result is
+       byte-identical to ``published`` -- so the objects' code is the published code;
+       zig prints the linker command (``-v``);
+    3. rerun that ``ld.lld`` command without ``-s``: the same sections, plus the symbol
+       table and the guest's DWARF. (Letting zig link unstripped would pick its debug
+       build of musl, whose code differs.)
+
+    The copy's allocated sections equal the published ELF's; only its ELF header (which
+    the first PT_LOAD maps) and the non-allocated sections differ, so its image ID is
+    *not* the program's. Raises BuildError if any step fails or does not match."""
+    import shlex
+
+    env = _sealed_env(root)
+    py = [sys.executable, "-I", "-m", "ziglang"]
+    objs = []
+    dflags = debug_flags(real_flags)
+    for i, src in enumerate(srcs):
+        obj = f"obj/{i:03d}.o"
+        (root / "obj").mkdir(exist_ok=True)
+        cmd = [*py, driver, *[f for f in dflags if not f.startswith("-Wl,") and f != "-static"],
+               "-c", src, "-o", obj]
+        _run_in(cmd, root, env, f"debug compile of {src}")
+        objs.append(obj)
+    out = _run_in([*py, driver, *real_flags, "-v", "-o", "out.elf", *objs], root, env, "debug relink")
+    stripped = (root / "out.elf").read_bytes()
+    if stripped != published:
+        raise BuildError("the debug objects do not link to the published ELF (code depends on -g?)")
+    link = next((ln for ln in out.splitlines() if ln.startswith("ld.lld ")), None)
+    if link is None:
+        raise BuildError("zig did not print its linker command")
+    args = shlex.split(link)[1:]
+    if "-s" not in args or "-o" not in args:
+        raise BuildError(f"unexpected linker command: {link[:200]}")
+    args = [a for a in args if a != "-s"]
+    args[args.index("-o") + 1] = "debug.elf"
+    _run_in([*py, "ld.lld", *args], root, env, "debug link")
+    data = (root / "debug.elf").read_bytes()
+    check_hermetic(data, forbidden)
+    return data
+
+
+def _run_in(cmd: list[str], root: Path, env: dict, what: str) -> str:
+    try:
+        proc = subprocess.run(cmd, cwd=root, env=env, umask=0o022, stdin=subprocess.DEVNULL,
+                              capture_output=True, timeout=BUILD_TIMEOUT_S)
+    except subprocess.TimeoutExpired:
+        raise BuildError(f"{what} did not finish within {BUILD_TIMEOUT_S} s") from None
+    text = (proc.stdout + proc.stderr).decode("utf-8", "replace")
+    if proc.returncode != 0:
+        raise BuildError(f"{what} failed (exit code {proc.returncode}): "
+                         f"{text.strip().replace(str(root), CANONICAL_ROOT)[:500]}")
+    return text
 
 
 def _build_gcc(sources, output, opt_level, extra_defines) -> BuildResult:
