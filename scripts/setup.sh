@@ -3,7 +3,9 @@
 #
 #   scripts/setup.sh              .venv with zkvm installed (pip install -e '.[test]')
 #   scripts/setup.sh --test-deps  also the Debian packages the tests use (as root):
-#                                 qemu-user gcc-riscv64-unknown-elf picolibc-riscv64-unknown-elf csmith
+#                                 qemu-user gcc-riscv64-unknown-elf picolibc-riscv64-unknown-elf csmith,
+#                                 and the pinned Rust toolchain for Rust guests (rustc-web cargo-web
+#                                 rust-web-src lld at the exact versions of zkvm.toolchain.rust)
 #
 # Needs only python3 (>= 3.11). On Debian, python3-venv is installed with apt-get when
 # the venv module is missing and we run as root.
@@ -68,6 +70,11 @@ if [[ $TEST_DEPS == 1 ]]; then
     command -v csmith >/dev/null || missing+=(csmith)
     if (( ${#missing[@]} )); then
         apt_install "${missing[@]}" || log "warning: tests that need ${missing[*]} will be skipped"
+    fi
+    # The pinned Rust toolchain (exact Debian versions: zkvm.toolchain.rust.DEBIAN_PACKAGES).
+    if ! .venv/bin/python -c 'from zkvm.toolchain.rust import check_rust; check_rust()' 2>/dev/null; then
+        read -r -a rust_pkgs <<< "$(.venv/bin/python -m zkvm.toolchain.rust --apt-packages)"
+        apt_install "${rust_pkgs[@]}" || log "warning: the Rust guest tests will be skipped (pinned Rust toolchain missing)"
     fi
 fi
 

@@ -44,7 +44,7 @@ from pathlib import Path
 from typing import Callable
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from battleship import BOARD_SIZE, JOURNAL_LEN, SHIP_LENGTHS  # noqa: E402
+from battleship import BOARD_SIZE, SHIP_LENGTHS  # noqa: E402
 
 FLEET_CELLS = sum(SHIP_LENGTHS.values())
 """Cells of the standard fleet (5 + 4 + 3 + 3 + 2): hitting them all wins."""
@@ -57,15 +57,27 @@ class Rejected(Exception):
 def zk_verify(receipt: bytes, image_id: bytes) -> tuple[int, bytes]:
     """Verify a receipt against an image ID; ``(exit_code, journal)`` or an exception.
 
-    Uses ``zkvm.api.verify`` (the host API), or the machine's ``verify`` where the API
-    does not have it yet.
+    Uses ``zkvm.api.verify`` with ``dev=False``: a dev-mode receipt (``zkvm prove
+    --dev``, no proof) is refused even when ``ZKVM_DEV=1`` is set (docs/dev-mode.md).
     """
     from zkvm import api
 
-    fn = getattr(api, "verify", None)
-    if fn is None:
-        from zkvm.chips.machine import verify as fn
-    return fn(receipt, image_id)
+    return api.verify(receipt, image_id, dev=False)
+
+
+def decode_answer(journal: bytes) -> tuple[bytes, int, int, bool]:
+    """The guest's journal as ``(commitment, x, y, hit)`` with the typed-journal decoder
+    (docs/typed-io.md: 32 raw bytes, u8, u8, bool; nothing left over); :class:`Rejected`
+    if it is not that."""
+    from zkvm.api import Journal, JournalError
+
+    try:
+        j = Journal(journal)
+        out = (j.raw(32), j.u8(), j.u8(), j.bool())
+        j.done()
+    except JournalError as e:
+        raise Rejected(f"the journal is not a battleship answer ({len(journal)} bytes): {e}") from None
+    return out
 
 
 @dataclass(frozen=True)
@@ -144,9 +156,7 @@ class Referee:
                            f"{self.image_id.hex()}: {type(e).__name__}: {e}") from None
         if exit_code != 0:
             raise Rejected(f"the guest exited with code {exit_code} (invalid board or shot)")
-        if len(journal) != JOURNAL_LEN or journal[34] not in (0, 1):
-            raise Rejected(f"the journal is not a battleship answer ({len(journal)} bytes)")
-        commitment, jx, jy, hit = bytes(journal[:32]), journal[32], journal[33], journal[34] == 1
+        commitment, jx, jy, hit = decode_answer(bytes(journal))
         if (jx, jy) != (x, y):
             raise Rejected(f"the receipt answers shot ({jx}, {jy}) but the pending shot is ({x}, {y}) "
                            "(a replayed receipt?)")

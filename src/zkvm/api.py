@@ -11,6 +11,11 @@ pay for numba.
     result.exit_code, result.stdout, result.journal, result.cycles
     receipt = api.prove("fib.elf", input=(1000).to_bytes(4, "little"))
     exit_code, journal = api.verify(receipt, api.image_id("fib.elf"))
+    api.Journal(journal).u32()                       # typed journal (docs/typed-io.md)
+
+Developer tools: ``prove(..., dev=True)`` / ``ZKVM_DEV=1`` (dev mode, no proof:
+docs/dev-mode.md), ``regions(result)`` (cycle-tracking regions), ``profile(...)``
+(docs/profiler.md), ``new_project(...)`` (``zkvm new``), ``Journal`` / ``Input``.
 """
 
 from __future__ import annotations
@@ -19,11 +24,12 @@ import os
 from pathlib import Path
 from typing import TYPE_CHECKING, Iterable, Sequence
 
+from .journal import Input, Journal, JournalError, JournalTrailingBytes, JournalTruncated, JournalValueError
 from .toolchain import BuildResult
 from .toolchain import build as _toolchain_build
 
 if TYPE_CHECKING:  # pragma: no cover
-    from .receipt import Receipt
+    from .receipt import CompositeReceipt, DevReceipt, Receipt
     from .riscv import ExecutionResult, Program
     from .stark.params import StarkParams
 
@@ -34,12 +40,17 @@ def build(
     *,
     opt_level: str | int = "2",
     defines: Iterable[str] = (),
-    compiler: str = "zig",
+    compiler: str | None = None,
     manifest: bool | str | os.PathLike = True,
     image_id_params: str | None = "default",
     ndebug: bool = False,
+    cxx_exceptions: bool = False,
+    debug_copy: bool = True,
 ) -> BuildResult:
-    """Build C ``sources`` (a directory or ``.c`` files) into the ELF ``output``.
+    """Build a guest into the ELF ``output``: C or C++ ``sources`` (a directory or
+    ``.c`` / ``.cpp`` files; ``cxx_exceptions`` turns C++ exceptions on) or a Rust crate
+    (a directory holding ``Cargo.toml``). ``compiler`` None picks ``"rust"`` for a crate
+    and ``"zig"`` otherwise (docs/toolchain.md).
 
     ``assert()`` stays in the guest at every optimisation level (a failed assertion is a
     provable exit code 134); ``ndebug=True`` defines ``NDEBUG`` (recorded in the
@@ -49,16 +60,27 @@ def build(
     writes the build manifest (docs/reproducible-builds.md) to ``manifest`` if it is a
     path, else next to the ELF (``app.elf`` -> ``app.manifest.json``, see
     :func:`manifest_path`), with the image ID for the parameter preset
-    ``image_id_params`` (None: no image ID, faster). Raises
-    ``zkvm.toolchain.BuildError`` or ``ToolchainError``.
+    ``image_id_params`` (None: no image ID, faster). ``debug_copy`` (zig route): also
+    write the unstripped copy ``app.debug`` beside the ELF (symbols and line info for
+    ``zkvm profile`` and symbolised faults; recorded in the manifest, not part of the
+    image ID). The output path is checked before compiling (``IsADirectoryError`` /
+    ``FileNotFoundError``-style ``OSError``). Raises ``zkvm.toolchain.BuildError`` or
+    ``ToolchainError``.
     """
+    from .diagnostics import check_output_path
+    from .manifest import debug_path_for
+
     if manifest is not False and image_id_params is not None:
         from .manifest import PARAMS_PRESETS
 
         if image_id_params not in PARAMS_PRESETS:
             raise ValueError(f"unknown parameter preset {image_id_params!r}; use one of {', '.join(PARAMS_PRESETS)}")
+    check_output_path(output, "ELF", create_parent=True)
     defines = list(defines) + (["NDEBUG"] if ndebug and "NDEBUG" not in defines else [])
-    result = _toolchain_build(sources, output, opt_level=opt_level, extra_defines=defines, compiler=compiler)
+    # the debug copy is made by the zig route only (the rust and gcc routes ignore it)
+    result = _toolchain_build(sources, output, opt_level=opt_level, extra_defines=defines, compiler=compiler,
+                              cxx_exceptions=cxx_exceptions,
+                              debug_output=debug_path_for(output) if debug_copy else None)
     if manifest is not False:
         from .manifest import make_manifest, manifest_path_for, write_manifest
 
@@ -86,12 +108,25 @@ def verify_build(manifest: str | os.PathLike | dict, source: str | os.PathLike |
     return _verify_build(manifest, source, check_image_id=check_image_id)
 
 
-def image_id(elf: bytes | str | os.PathLike, params: str = "default") -> bytes:
+def image_id(elf: bytes | str | os.PathLike, params: str = "default", *, use_cache: bool = True) -> bytes:
     """The 32-byte image ID of a guest ELF (bytes or path) for a STARK parameter preset
-    (``"default"``, ``"high"`` or ``"testing"``; the image ID includes the parameters)."""
-    from .manifest import compute_image_id
+    (``"default"``, ``"high"`` or ``"testing"``; the image ID includes the parameters).
+    Answered from the local image-ID cache when this zkvm computed it before
+    (:mod:`zkvm.idcache`; ``use_cache=False`` always recomputes)."""
+    from .idcache import image_id as cached
+    from .manifest import PARAMS_PRESETS
 
-    return bytes.fromhex(compute_image_id(read_elf(elf), params))
+    if params not in PARAMS_PRESETS:
+        raise ValueError(f"unknown parameter preset {params!r}; use one of {', '.join(PARAMS_PRESETS)}")
+    return cached(read_elf(elf), params, use_cache=use_cache)
+
+
+def params_preset_name(params) -> str:
+    """The preset name of a ``StarkParams`` (``"default"``, ``"high"``, ``"testing"``,
+    with ``" (no zk)"`` when masking is off), or ``"custom"``."""
+    from .diagnostics import params_preset_name as name
+
+    return name(params)
 
 
 def read_elf(elf: bytes | str | os.PathLike) -> bytes:
@@ -128,6 +163,26 @@ def run(
     program = elf if isinstance(elf, Program) else load_program(elf)
     limit = DEFAULT_MAX_CYCLES if max_cycles is None else max_cycles
     return execute(program, input=bytes(input), max_cycles=limit, record=record)
+
+
+def regions(result) -> list:
+    """Cycle-tracking regions of a run (``ZKVM_CYCLES_BEGIN/END`` in the guest,
+    docs/cycle-tracking.md): a list of ``zkvm.riscv.hostcalls.RegionStats`` (``name``,
+    ``count``, ``total``, ``mean``, ``min``, ``max``, ``unclosed``, ``unmatched_ends``)
+    in order of first appearance. ``result`` is an ``ExecutionResult`` (or anything
+    with ``cycle_markers``)."""
+    from .riscv.hostcalls import region_stats
+
+    return region_stats(getattr(result, "cycle_markers", ()))
+
+
+def dev_mode(dev: bool | None = None) -> bool:
+    """Whether dev mode is on: ``dev`` if given, else the environment variable
+    ``ZKVM_DEV`` (``1``/``true``/``yes``/``on``). Dev mode proves nothing
+    (docs/dev-mode.md)."""
+    if dev is not None:
+        return bool(dev)
+    return os.environ.get("ZKVM_DEV", "").strip().lower() in ("1", "true", "yes", "on")
 
 
 _LOAD_LIKE = {"lb", "lh", "lw", "lbu", "lhu", "jalr"}
@@ -220,8 +275,12 @@ def prove(
     timings: dict | None = None,
     pad_cycles: int | None = None,
     pad_to: dict | None = None,
-) -> "Receipt":
+    dev: bool | None = None,
+) -> "Receipt | DevReceipt":
     """Execute the guest on the private ``input`` and prove the execution.
+
+    Dev mode (``dev=True``, or ``dev=None`` and ``ZKVM_DEV=1``): execute only and return
+    a :class:`zkvm.receipt.DevReceipt` -- **not a proof** (:func:`prove_dev`).
 
     Returns a :class:`zkvm.receipt.Receipt` (``receipt.to_bytes()`` is the file format).
     ``timings`` (a dict, optional) receives the per-phase wall times in seconds.
@@ -235,14 +294,72 @@ def prove(
     ``zkvm.chips.tracegen.UnprovableExecution`` when the run uses something the circuits
     do not support (e.g. more cycles than one proof holds).
     """
-    from .chips.machine import prove as _prove
-    from .riscv import Program
+    if dev_mode(dev):
+        return prove_dev(elf, input, params=params, zk=zk, max_cycles=max_cycles, timings=timings)
+    import time
+
+    from .chips.machine import Machine
+    from .riscv import DEFAULT_MAX_CYCLES, Program, execute
 
     program = elf if isinstance(elf, Program) else load_program(elf)
+    p = stark_params(params, zk=zk)
+    # Execute first, without recording (a faulting, unprovable, too long or endless guest
+    # fails in seconds and little memory, before the circuits are built), then record;
+    # the result (stdout, stderr, markers) is handed back in timings["result"].
+    t0 = time.perf_counter()
     check_provable(program, input, max_cycles=max_cycles)
-    return _prove(program, bytes(input), params=stark_params(params, zk=zk),
-                  timings=timings, max_cycles=max_cycles, pad_cycles=pad_cycles,
-                  pad_to=pad_to)
+    result = execute(program, bytes(input), max_cycles=max_cycles or DEFAULT_MAX_CYCLES, record=True)
+    t_exec = time.perf_counter() - t0
+    if timings is not None:
+        timings["result"] = result
+    m = Machine.for_program(elf if isinstance(elf, Program) else read_elf(elf), p)
+    receipt = m.prove(bytes(input), result=result, timings=timings, max_cycles=max_cycles,
+                      pad_cycles=pad_cycles, pad_to=pad_to)
+    if timings is not None:
+        timings["execute"] = t_exec
+    return receipt
+
+
+def prove_dev(
+    elf: "bytes | str | os.PathLike | Program",
+    input: bytes = b"",
+    *,
+    params: "str | StarkParams | None" = "default",
+    zk: bool | None = None,
+    max_cycles: int | None = None,
+    timings: dict | None = None,
+) -> "DevReceipt":
+    """Dev mode: execute the guest and return a :class:`zkvm.receipt.DevReceipt` with
+    the image ID, exit code, journal and cycle count -- **not a proof**. Only
+    :func:`verify` with ``dev=True`` (or ``ZKVM_DEV=1``) accepts it; every other verifier
+    rejects it (``zkvm.receipt.DevReceiptRejected``). ``params`` must be a preset name
+    (the image ID is computed for it, through the image-ID cache). The execution's
+    ``ExecutionResult`` is left in ``timings["result"]`` when ``timings`` is given."""
+    import hashlib
+    import time
+
+    from .receipt import DevReceipt
+    from .riscv import Program
+
+    preset = "default" if params is None else params
+    if not isinstance(preset, str):
+        preset = params_preset_name(preset).split(" ")[0]
+    p = stark_params(preset, zk=zk)
+    if isinstance(elf, Program):
+        raise TypeError("prove_dev needs the ELF (bytes or a path), not a loaded Program: "
+                        "the dev receipt carries the ELF's image ID")
+    data = read_elf(elf)
+    t0 = time.perf_counter()
+    result = run(data, input, max_cycles=max_cycles)
+    t1 = time.perf_counter()
+    from .idcache import image_id as cached
+
+    iid = cached(data, preset, zk=p.zk)
+    if timings is not None:
+        timings.update({"execute": t1 - t0, "image_id": time.perf_counter() - t1,
+                        "cycles": int(result.cycles), "result": result})
+    return DevReceipt(iid, p, int(result.exit_code), bytes(result.journal), int(result.cycles),
+                      hashlib.sha256(data).digest())
 
 
 #: Runs longer than this many cycles are not proven as one STARK (its tables and memory
@@ -302,34 +419,76 @@ def prove_segments(
                            progress=progress, max_cycles=max_cycles)
 
 
-def load_receipt(receipt: "Receipt | CompositeReceipt | bytes | str | os.PathLike"):
+def load_receipt(receipt: "Receipt | CompositeReceipt | bytes | str | os.PathLike", *, dev: bool = False):
     """A Receipt or CompositeReceipt from an object, its bytes or a file path
-    (``ReceiptFormatError`` if malformed; ``OSError`` if the file cannot be read)."""
-    from .receipt import CompositeReceipt, Receipt, load_any
+    (``ReceiptFormatError`` if malformed; ``OSError`` if the file cannot be read). A dev
+    receipt loads only with ``dev=True`` (``DevReceiptRejected`` otherwise)."""
+    from .receipt import CompositeReceipt, DevReceipt, DevReceiptRejected, Receipt, load_any
 
+    if isinstance(receipt, DevReceipt):
+        if not dev:
+            raise DevReceiptRejected("this is a dev-mode receipt (DEV RECEIPT \u2014 NOT A PROOF): only a "
+                                     "dev verify accepts it (dev=True, ZKVM_DEV=1)")
+        return receipt
     if isinstance(receipt, (Receipt, CompositeReceipt)):
         return receipt
     if isinstance(receipt, (bytes, bytearray, memoryview)):
-        return load_any(bytes(receipt))
-    return load_any(Path(receipt).read_bytes())
+        return load_any(bytes(receipt), dev=dev)
+    return load_any(Path(receipt).read_bytes(), dev=dev)
 
 
-def verify(receipt: "Receipt | bytes | str | os.PathLike", image_id: "bytes | str") -> tuple[int, bytes]:
+def verify(receipt: "Receipt | bytes | str | os.PathLike", image_id: "bytes | str", *,
+           dev: bool | None = None) -> tuple[int, bytes]:
     """Verify a receipt against the expected image ID (32 bytes or 64 hex digits).
 
     Returns ``(exit_code, journal)``. Raises a subclass of
     ``zkvm.stark.errors.VerificationError`` naming the failed check (a malformed receipt,
-    another program's image ID, or a proof that does not verify).
+    another program's image ID -- ``ImageIdMismatch`` names the parameter preset of
+    both sides --, or a proof that does not verify). A dev receipt is rejected
+    (``zkvm.receipt.DevReceiptRejected``) unless dev mode is on (``dev=True``, or
+    ``dev=None`` and ``ZKVM_DEV=1``); see :func:`verify_receipt` for the details of what
+    was verified.
     """
+    v = verify_receipt(receipt, image_id, dev=dev)
+    return v.exit_code, v.journal
+
+
+def verify_receipt(receipt, image_id: "bytes | str", *, dev: bool | None = None):
+    """:func:`verify`, returning a :class:`zkvm.diagnostics.Verified` (``exit_code``,
+    ``journal``, ``image_id``, ``kind`` single/composite/dev, ``dev``, ``zk``,
+    ``security_bits``, ``params``: the preset name, ``segments``, ``cycles`` for a dev
+    receipt). A dev receipt accepted in dev mode also raises a
+    ``zkvm.diagnostics.DevReceiptWarning`` (a warning, not an error)."""
+    import warnings
+
+    from .chips.machine import ImageIdMismatch
     from .chips.machine import verify as _verify, verify_composite
+    from .diagnostics import DevReceiptWarning, Verified, image_id_mismatch_message
     from .image_id import parse_image_id
-    from .receipt import CompositeReceipt
+    from .receipt import DEV_BANNER, CompositeReceipt, DevReceipt
 
     iid = parse_image_id(image_id) if isinstance(image_id, str) else bytes(image_id)
-    r = load_receipt(receipt)
-    if isinstance(r, CompositeReceipt):
-        return verify_composite(r, iid)
-    return _verify(r, iid)
+    r = load_receipt(receipt, dev=dev_mode(dev))
+    params = r.params if isinstance(r, DevReceipt) else r.vk.params
+    if isinstance(r, DevReceipt):
+        if r.image_id != iid:
+            raise ImageIdMismatch(image_id_mismatch_message(r.image_id, params, iid, r.elf_sha256))
+        warnings.warn(f"{DEV_BANNER}: accepted a dev-mode receipt (dev mode is on)", DevReceiptWarning,
+                      stacklevel=2)
+        return Verified(r.exit_code, bytes(r.journal), iid, "dev", True, params.zk, 0,
+                        params_preset_name(params), 0, r.cycles)
+    try:
+        if isinstance(r, CompositeReceipt):
+            code, journal = verify_composite(r, iid)
+        else:
+            code, journal = _verify(r, iid)
+    except ImageIdMismatch:
+        if r.image_id == iid:
+            raise  # another cause (e.g. missing chips): keep its message
+        raise ImageIdMismatch(image_id_mismatch_message(r.image_id, params, iid, r.elf_sha256)) from None
+    kind = "composite" if isinstance(r, CompositeReceipt) else "single"
+    return Verified(code, bytes(journal), iid, kind, False, params.zk, params.security_bits(),
+                    params_preset_name(params), len(r.segments) if kind == "composite" else 1, None)
 
 
 def execute_only(
@@ -358,3 +517,27 @@ def execute_only(
     cells = int(sum(t.shape[0] * t.shape[1] for t in traces))
     return {"cycles": int(result.cycles), "exit_code": int(w.exit_code), "journal": bytes(w.journal),
             "tables": tables, "cells": cells}
+
+
+# ---------------------------------------------------------------------------------------
+# developer tools
+
+
+def profile(elf, input: bytes = b"", *, symbols=None, max_cycles: int | None = None,
+            cost_params: str = "default"):
+    """Profile a run (docs/profiler.md): cycles per function (inclusive and exclusive,
+    from a call-stack tracker over the executed pcs), collapsed stacks and proving-cost
+    attribution per function. ``elf``: a path (its unstripped copy ``app.debug`` or a
+    manifest-recorded one gives the symbols) or bytes; ``symbols``: an explicit ELF with
+    symbols. Returns a :class:`zkvm.profiler.Profile`."""
+    from .profiler import profile as _profile
+
+    return _profile(elf, bytes(input), symbols=symbols, max_cycles=max_cycles, cost_params=cost_params)
+
+
+def new_project(name: str, directory: "str | os.PathLike | None" = None, *, lang: str = "c") -> Path:
+    """Create a guest + host project ``name`` (``zkvm new``, docs/project-template.md) in
+    ``directory/name`` (default: the current directory). Returns its path."""
+    from .templates import new_project as _new
+
+    return _new(name, directory, lang=lang)

@@ -30,6 +30,7 @@ from __future__ import annotations
 import hashlib
 import os
 import random
+import re
 import shutil
 import signal
 import subprocess
@@ -326,8 +327,11 @@ def random_inputs(n: int, size: int, seed: int = 0) -> list[InputCase]:
 @dataclass
 class Disagreement:
     """On input ``input_name`` the runs split into ``groups`` (build names, outcome);
-    ``kind`` is ``"build-vs-build"`` (compiler bug or UB) or ``"executor-vs-qemu"``
-    (the zkvm executor and qemu ran the same ELF differently: a zkvm bug)."""
+    ``kind`` is ``"build-vs-build"`` (compiler bug or UB), ``"libc-formatting"`` (the
+    builds agree on exit code and journal, and their stdout differs only in how the two
+    C libraries print floating-point numbers: :func:`formatting_only`), or
+    ``"executor-vs-qemu"`` (the zkvm executor and qemu ran the same ELF differently: a
+    zkvm bug)."""
 
     kind: str
     input_name: str
@@ -337,7 +341,102 @@ class Disagreement:
         lines = [f"{self.kind} on input {self.input_name!r}:"]
         for names, o in self.groups:
             lines.append(f"  {', '.join(names)}: {o.summary()}")
+        lines += ["  " + ln for ln in self.first_difference().splitlines()]
         return "\n".join(lines)
+
+    def first_difference(self) -> str:
+        """Where the first two groups' outcomes first differ: the field (exit code,
+        journal, stdout) and, for bytes, the first differing byte with context from
+        each side (text shown escaped, binary in hex)."""
+        from .diagnostics import bytes_diff
+
+        if len(self.groups) < 2:
+            return ""
+        (na, a), (nb, b) = self.groups[0], self.groups[1]
+        names = (na[0], nb[0])
+        if a.kind != "exit" or b.kind != "exit":
+            return ""
+        if a.exit_code != b.exit_code:
+            return f"exit code: {names[0]} {a.exit_code}, {names[1]} {b.exit_code}"
+        if a.journal != b.journal:
+            return "journal differs: " + bytes_diff(a.journal, b.journal, names)
+        if a.stdout != b.stdout:
+            return "stdout differs: " + bytes_diff(a.stdout, b.stdout, names)
+        return ""
+
+
+# A number as printf writes it: decimal or exponent form (no hex floats), or inf/nan.
+_NUM = re.compile(rb"[-+]?(?:\d+\.\d*|\.\d+|\d+)(?:[eE][-+]?\d+)?|[-+]?(?:inf|nan)(?:inity)?", re.I)
+
+
+def _is_float_token(t: bytes) -> bool:
+    return any(c in t for c in b".eEiInN")
+
+
+def _last_digit_unit(t: bytes) -> float:
+    """The value of one unit in the last printed digit of a decimal token."""
+    m = re.fullmatch(rb"[-+]?(\d*)(?:\.(\d*))?(?:[eE]([-+]?\d+))?", t)
+    if m is None:
+        return 0.0
+    frac = len(m.group(2) or b"")
+    exp = int(m.group(3)) if m.group(3) else 0
+    return 10.0 ** (exp - frac)
+
+
+def formatting_only(a: bytes, b: bytes) -> bool:
+    """True if stdouts ``a`` and ``b`` differ only in how floating-point numbers are
+    printed: same text around the numbers, same count of numbers, integers equal, and
+    every differing pair of numbers (at least one with a decimal point or exponent)
+    within 5 units of the last printed digit of the less precise one (or a relative
+    1e-9) -- e.g. musl ``0.56149998999999995`` vs picolibc ``0.56149999`` for
+    ``%.17g``, or the rounding of ``%.3f``. A heuristic for classifying audit
+    findings; it never hides a difference in exit code or journal."""
+    if a == b:
+        return False
+    ta, tb = _NUM.split(a), _NUM.split(b)
+    na, nb = _NUM.findall(a), _NUM.findall(b)
+    if ta != tb or len(na) != len(nb):
+        return False
+    seen_float = False
+    for x, y in zip(na, nb):
+        if x == y:
+            continue
+        if not (_is_float_token(x) or _is_float_token(y)):
+            return False  # an integer printed differently is a semantic difference
+        try:
+            fx, fy = float(x), float(y)
+        except ValueError:
+            return False
+        if fx != fx or fy != fy:  # nan
+            if not (fx != fx and fy != fy):
+                return False
+            continue
+        tol = 5 * max(_last_digit_unit(x), _last_digit_unit(y))
+        if abs(fx - fy) > max(tol, 1e-9 * max(abs(fx), abs(fy))):
+            return False
+        seen_float = True
+    return seen_float
+
+
+def classify(d: "Disagreement", specs_by_name: dict) -> str:
+    """``"libc-formatting"`` for a build-vs-build split that is exactly one compiler
+    route against the other (so one C library against the other) and whose outcomes
+    agree on exit code and journal with stdouts that are :func:`formatting_only`;
+    else the disagreement's own kind."""
+    if d.kind != "build-vs-build" or len(d.groups) != 2:
+        return d.kind
+    comps = []
+    for names, o in d.groups:
+        if o.kind != "exit":
+            return d.kind
+        cs = {specs_by_name[n].compiler for n in names if n in specs_by_name}
+        if len(cs) != 1:
+            return d.kind
+        comps.append(cs.pop())
+    (_, a), (_, b) = d.groups
+    if comps[0] == comps[1] or a.exit_code != b.exit_code or a.journal != b.journal:
+        return d.kind
+    return "libc-formatting" if formatting_only(a.stdout, b.stdout) else d.kind
 
 
 @dataclass
@@ -351,7 +450,17 @@ class AuditReport:
 
     @property
     def ok(self) -> bool:
-        return not self.disagreements
+        """No semantic disagreement (libc-formatting differences in stdout are reported
+        apart and do not fail the audit: stdout is not part of the proof)."""
+        return not self.semantic
+
+    @property
+    def semantic(self) -> list:
+        return [d for d in self.disagreements if d.kind != "libc-formatting"]
+
+    @property
+    def formatting(self) -> list:
+        return [d for d in self.disagreements if d.kind == "libc-formatting"]
 
     def differing(self, input_name: str) -> set[str]:
         """Builds whose outcome on ``input_name`` is not the majority outcome."""
@@ -436,6 +545,7 @@ def audit(
                 report.results[(b.spec.name, case.name)] = per_sha[b.sha256]
             d = compare_builds({b.spec.name: per_sha[b.sha256] for b in ok}, case.name)
             if d is not None:
+                d.kind = classify(d, {b.spec.name: b.spec for b in ok})
                 report.disagreements.append(d)
             if qemu:
                 for sha, b in by_sha.items():
@@ -454,11 +564,11 @@ def audit(
             shutil.rmtree(own_tmp, ignore_errors=True)
 
 
-def _cell(o: Outcome | None, differs: bool) -> str:
+def _cell(o: Outcome | None, differs: bool, fmt_only: bool = False) -> str:
     if o is None:
         return "-"
     if o.kind == "exit":
-        return f"{'DIFFERS' if differs else 'agree'} {o.cycles:,}"
+        return f"{'DIFFERS' if differs else ('libc-fmt' if fmt_only else 'agree')} {o.cycles:,}"
     tag = {"fault": "FAULT", "timeout": "TIMEOUT", "error": "ERROR"}[o.kind]
     return f"{'DIFFERS' if differs else 'agree'} {tag}"
 
@@ -468,6 +578,8 @@ def format_report(report: AuditReport) -> str:
     proving time of the longest input) followed by the verdict."""
     inputs = report.inputs
     differing = {c.name: report.differing(c.name) for c in inputs}
+    fmt_only = {c.name: {n for d in report.formatting if d.input_name == c.name for n in d.groups[1][0]}
+                for c in inputs}
     headers = ["build", "ELF bytes", *[f"in{i + 1}" for i in range(len(inputs))], "est. prove (max)"]
     rows = []
     for b in report.builds:
@@ -478,7 +590,7 @@ def format_report(report: AuditReport) -> str:
         cells, worst = [], 0
         for c in inputs:
             o = report.results.get((name, c.name))
-            cells.append(_cell(o, name in differing[c.name]))
+            cells.append(_cell(o, name in differing[c.name], name in fmt_only[c.name]))
             if o is not None and o.kind == "exit":
                 worst = max(worst, o.cycles)
         size = f"{b.size:,}" + (f" (= {b.same_as})" if b.same_as else "")
@@ -506,16 +618,28 @@ def format_report(report: AuditReport) -> str:
     for b in failed:
         lines.append(f"build failed: {b.spec.name}: {b.error}")
     lines.append("")
+    fmt = report.formatting
+    if fmt:
+        lines.append(f"libc formatting: {len(fmt)} input(s) where the zig (musl) and gcc (picolibc) builds "
+                     "agree on exit code and journal but print floating-point numbers differently "
+                     "(not a compiler bug; stdout is not part of the proof). First one:")
+        lines.append(fmt[0].describe())
+        lines.append("")
     if report.ok:
         n = sum(1 for b in report.builds if b.ok)
-        lines.append(f"OK: all {n} builds agree on all {len(inputs)} inputs (exit code, stdout, journal).")
+        if fmt:
+            lines.append(f"OK: all {n} builds agree on all {len(inputs)} inputs (exit code, journal; stdout "
+                         "up to libc number formatting).")
+        else:
+            lines.append(f"OK: all {n} builds agree on all {len(inputs)} inputs (exit code, stdout, journal).")
     else:
-        first = report.disagreements[0]
-        kinds = sorted({d.kind for d in report.disagreements})
+        sem = report.semantic
+        first = sem[0]
+        kinds = sorted({d.kind for d in sem})
         lines.append(f"DISAGREEMENT ({', '.join(kinds)}); first disagreeing input: {first.input_name!r}")
         lines.append(first.describe())
-        if len(report.disagreements) > 1:
-            lines.append(f"(and {len(report.disagreements) - 1} more disagreement(s))")
+        if len(sem) > 1:
+            lines.append(f"(and {len(sem) - 1} more disagreement(s))")
         lines.append(
             "build-vs-build: a compiler bug or undefined behaviour in the guest; "
             "executor-vs-qemu: a zkvm executor bug. See docs/compiler-trust.md."

@@ -2,9 +2,14 @@
 
 Commands::
 
-    zkvm build <dir | file.c ...> [-o out.elf] [-O 2] [-D NAME=VALUE] [--no-image-id]
+    zkvm build <dir | file.c | file.cpp ... | crate dir> [-o out.elf] [-O 2] [-D NAME=VALUE] [--no-image-id]
     zkvm verify-build app.manifest.json [--source DIR]
     zkvm run prog.elf [--input FILE] [--journal FILE] [--max-cycles N]
+    zkvm prove prog.elf [--input FILE] [-o receipt.bin] [--params P] [--dev]
+    zkvm verify receipt.bin --image-id HEX [--expect-journal FILE] [--write-journal FILE] [--dev]
+    zkvm image-id prog.elf [--params P]
+    zkvm profile prog.elf [--input FILE] [-o DIR]
+    zkvm new NAME [--lang c|rust]
     zkvm disasm prog.elf [-n N]
     zkvm --version
 
@@ -17,7 +22,6 @@ fault, cycle limit ...). Errors are one ``error: ...`` line on stderr, never a t
 from __future__ import annotations
 
 import hashlib
-import re
 import sys
 from pathlib import Path
 from typing import List, Optional
@@ -75,7 +79,8 @@ def _root(
 
 @app.command()
 def build(
-    sources: List[Path] = typer.Argument(..., help="A guest directory (its *.c files) or .c files."),
+    sources: List[Path] = typer.Argument(
+        ..., help="A guest directory (its *.c or *.cpp files), .c/.cpp files, or a Rust crate (a directory with Cargo.toml)."),
     output: Optional[Path] = typer.Option(None, "-o", "--output", help="ELF to write [default: <name>.elf]."),
     opt_level: str = typer.Option("2", "-O", "--opt-level", help=f"Optimisation level: {', '.join(OPT_LEVELS)}."),
     define: List[str] = typer.Option([], "-D", "--define", help="Preprocessor define NAME or NAME=VALUE."),
@@ -86,18 +91,25 @@ def build(
     params: str = typer.Option("default", "--params",
                                help="STARK parameter preset the image ID is for: default, high, testing."),
     ndebug: bool = typer.Option(False, "--ndebug",
-                                help="Define NDEBUG (drops assert(); recorded in the manifest)."),
+                                help="C/C++: define NDEBUG (drops assert(); recorded in the manifest)."),
+    cxx_exceptions: bool = typer.Option(False, "--cxx-exceptions",
+                                        help="C++ only: compile with -fexceptions (default -fno-exceptions)."),
+    debug_copy: bool = typer.Option(True, "--debug-copy/--no-debug-copy",
+                                    help="Also write the unstripped copy <name>.debug (symbols and line "
+                                         "info for `zkvm profile` and fault messages; not proved)."),
 ) -> None:
-    """Build C sources into a static RV32IM ELF, hermetically and reproducibly, and
-    write its build manifest (docs/reproducible-builds.md). assert() is kept at every
-    optimisation level unless --ndebug is given."""
+    """Build C, C++ or Rust sources into a static RV32IM ELF, hermetically and
+    reproducibly, and write its build manifest (docs/reproducible-builds.md,
+    docs/toolchain.md). C/C++ assert() is kept at every optimisation level unless
+    --ndebug is given."""
     if output is None:
         first = sources[0]
         stem = first.resolve().name if first.is_dir() else first.stem
         output = Path(f"{stem}.elf")
     try:
         result = api.build(sources, output, opt_level=opt_level, defines=define, manifest=manifest,
-                           image_id_params=params if image_id else None, ndebug=ndebug)
+                           image_id_params=params if image_id else None, ndebug=ndebug,
+                           cxx_exceptions=cxx_exceptions, debug_copy=debug_copy)
     except (BuildError, ToolchainError) as e:
         raise fail(str(e), EXIT_FAILED) from None
     except ValueError as e:  # bad -O or -D
@@ -110,6 +122,10 @@ def build(
     out.print(f"built  {result.path}")
     out.print(f"size   {result.size} bytes")
     out.print(f"sha256 {result.sha256}")
+    if result.debug_path is not None:
+        out.print(f"debug  {result.debug_path} (symbols for `zkvm profile`; not what is proved)")
+    elif debug_copy and result.debug_error:
+        _err().print(Text(f"warning: no debug copy (symbols): {result.debug_error}"))
     if manifest:
         import json
 
@@ -145,10 +161,71 @@ def verify_build(
         raise typer.Exit(EXIT_FAILED)
 
 
-def _guest_error_message(e: Exception) -> str:
-    text = re.sub(r" \(pc=0x[0-9a-fA-F]+\)$", "", str(e))
-    pc = getattr(e, "pc", None)
-    return f"{text} at pc 0x{pc:08x}" if isinstance(pc, int) else text
+def _guest_error_message(e: Exception, elf: Optional[Path] = None) -> str:
+    """One line for a guest fault: the stack overflow named as such, the pc symbolised
+    with the ELF's debug copy when there is one (docs/diagnostics.md)."""
+    from .diagnostics import describe_guest_error
+    from .profiler import symbols_for
+
+    return describe_guest_error(e, symbols_for(elf) if elf is not None else None)
+
+
+GUEST_STDOUT_HELP = "Write the guest's stdout to this file instead of printing it."
+GUEST_STDERR_HELP = "Write the guest's stderr to this file instead of printing it."
+
+
+def _check_outputs(*pairs) -> None:
+    """Validate output paths ``(path, what)`` before any work (clean CLI error)."""
+    from .diagnostics import check_output_path, os_error_text
+
+    for path, what in pairs:
+        if path is None:
+            continue
+        try:
+            check_output_path(path, what)
+        except OSError as e:
+            raise fail(f"cannot write the {what} to {path}: {os_error_text(e)}", EXIT_ERROR) from None
+
+
+def _emit_guest_output(stdout: bytes, stderr: bytes, stdout_file: Optional[Path],
+                       stderr_file: Optional[Path]) -> None:
+    """Print the guest's stdout/stderr (or write them to the given files)."""
+    for data, path, err in ((stdout, stdout_file, False), (stderr, stderr_file, True)):
+        if path is not None:
+            try:
+                path.write_bytes(data)
+            except OSError as e:
+                raise fail(f"cannot write guest output to {path}: {e.strerror or e}", EXIT_ERROR) from None
+        elif data:
+            if not err:
+                sys.stdout.flush()
+            typer.echo(data, nl=False, err=err)
+            (sys.stderr if err else sys.stdout).flush()
+
+
+def _guest_fault(e: Exception, elf: Path, stdout_file: Optional[Path], stderr_file: Optional[Path]):
+    """Show what the guest wrote before it faulted, then return the error to raise."""
+    out, err = getattr(e, "stdout", b""), getattr(e, "stderr", b"")
+    _emit_guest_output(out, err, stdout_file, stderr_file)
+    if out or err:
+        _err().print(Text(f"(the guest wrote {len(out)} bytes to stdout and {len(err)} to stderr "
+                          "before the fault)"))
+    return fail(_guest_error_message(e, elf), EXIT_ERROR)
+
+
+def _regions_table(result) -> None:
+    stats = api.regions(result)
+    if not stats:
+        return
+    out = _out()
+    w = max(len("region"), *(len(r.name) for r in stats))
+    out.print("--- cycle regions (ZKVM_CYCLES_BEGIN/END) ---")
+    out.print(f"{'region':<{w}}  {'count':>8}  {'total cycles':>14}  {'mean':>12}  {'min':>10}  {'max':>10}")
+    for r in stats:
+        out.print(f"{r.name:<{w}}  {r.count:>8,}  {r.total:>14,}  {r.mean:>12,.1f}  {r.min:>10,}  {r.max:>10,}")
+        if r.unclosed or r.unmatched_ends:
+            out.print(f"{'':<{w}}  warning: {r.unclosed} begin(s) never ended, {r.unmatched_ends} end(s) "
+                      "without a begin")
 
 
 @app.command()
@@ -157,21 +234,21 @@ def run(
     input: Optional[Path] = typer.Option(None, "--input", "-i", help="File holding the private input."),
     journal: Optional[Path] = typer.Option(None, "--journal", "-j", help="Write the journal (public output) here."),
     max_cycles: Optional[int] = typer.Option(None, "--max-cycles", min=1, help="Cycle limit [default: executor's]."),
+    guest_stdout: Optional[Path] = typer.Option(None, "--guest-stdout", help=GUEST_STDOUT_HELP),
+    guest_stderr: Optional[Path] = typer.Option(None, "--guest-stderr", help=GUEST_STDERR_HELP),
 ) -> None:
-    """Run a guest ELF: print its stdout, then exit code, cycles and journal."""
+    """Run a guest ELF: print its stdout, then exit code, cycles and journal, and the
+    cycle-tracking regions if the guest marked any."""
     from .riscv import GuestError
 
+    _check_outputs((journal, "journal"), (guest_stdout, "guest stdout"), (guest_stderr, "guest stderr"))
     _, program, private = _load_guest(elf, input)
     try:
         result = api.run(program, private, max_cycles=max_cycles)
     except GuestError as e:
-        raise fail(_guest_error_message(e), EXIT_ERROR) from None
+        raise _guest_fault(e, elf, guest_stdout, guest_stderr) from None
 
-    if result.stdout:
-        typer.echo(result.stdout, nl=False)
-        sys.stdout.flush()
-    if result.stderr:
-        typer.echo(result.stderr, nl=False, err=True)
+    _emit_guest_output(result.stdout, result.stderr, guest_stdout, guest_stderr)
     _print_warnings(result)
     if journal is not None:
         try:
@@ -190,6 +267,7 @@ def run(
     out.print(f"journal sha256 {hashlib.sha256(j).hexdigest()}")
     if journal is not None:
         out.print(f"journal file   {journal}")
+    _regions_table(result)
     if result.unprovable:
         out.print(f"provable       no: {result.unprovable}")
     elif result.cycles > api.MONOLITHIC_MAX_CYCLES:
@@ -276,15 +354,26 @@ def _load_guest(elf: Path, input: Optional[Path]):
 def image_id_cmd(
     elf: Path = typer.Argument(..., help="Guest ELF file."),
     params: str = typer.Option("default", "--params", help=PARAMS_HELP),
+    cache: bool = typer.Option(True, "--cache/--no-cache", help="Use the local image-ID cache."),
 ) -> None:
     """Print the image ID (verifying key digest) of a guest ELF, and the ELF's sha256.
 
     The image ID depends only on the loaded bytes, the entry point, the circuits and the
-    parameters -- not on symbols or debug info."""
-    from .image_id import image_id as compute
+    parameters -- not on symbols or debug info. Answered from the local image-ID cache
+    when this zkvm computed it before (``zkvm build`` does)."""
+    from . import idcache
+    from .manifest import PARAMS_PRESETS
 
-    elf_bytes, program, _ = _load_guest(elf, None)
-    iid = compute(program, _params(params))
+    if params not in PARAMS_PRESETS:  # checked without importing the STARK code (fast path)
+        raise fail(f"unknown parameter preset {params!r}; use one of {', '.join(PARAMS_PRESETS)}", EXIT_ERROR)
+    try:
+        elf_bytes = api.read_elf(elf)
+    except OSError as e:
+        raise fail(f"cannot read ELF {elf}: {e.strerror or e}", EXIT_ERROR) from None
+    iid = idcache.lookup(elf_bytes, params) if cache else None
+    if iid is None:
+        _load_guest(elf, None)  # a clean error for a bad ELF
+        iid = idcache.image_id(elf_bytes, params, use_cache=cache)
     out = _out()
     out.print(f"image id    {iid.hex()}")
     out.print(f"elf sha256  {hashlib.sha256(elf_bytes).hexdigest()}")
@@ -314,6 +403,12 @@ def prove(
     dask: Optional[str] = typer.Option(
         None, "--dask", metavar="SCHEDULER_ADDRESS",
         help="Prove segments on a Dask cluster (e.g. tcp://10.0.0.5:8786; see docs/distributed.md)."),
+    dev: bool = typer.Option(
+        False, "--dev",
+        help="Dev mode (also ZKVM_DEV=1): execute only and write a DEV receipt that is NOT A PROOF "
+             "(docs/dev-mode.md)."),
+    guest_stdout: Optional[Path] = typer.Option(None, "--guest-stdout", help=GUEST_STDOUT_HELP),
+    guest_stderr: Optional[Path] = typer.Option(None, "--guest-stderr", help=GUEST_STDERR_HELP),
 ) -> None:
     """Execute a guest on a private input and write a receipt (proof + public outputs)."""
     import time
@@ -323,14 +418,25 @@ def prove(
     from .chips.tracegen import UnprovableExecution
     from .riscv import GuestError
 
+    dev_on = api.dev_mode(True if dev else None)
+    if not execute_only:
+        _check_outputs((output, "receipt"))
+    _check_outputs((guest_stdout, "guest stdout"), (guest_stderr, "guest stderr"))
     elf_bytes, program, private = _load_guest(elf, input)
     p = _params(params, zk=not no_zk)
-    if segment_po2 is not None or dask is not None or workers != 1:
+    segments = segment_po2 is not None or dask is not None or workers != 1
+    if dev_on:
+        if segments or pad_cycles is not None or pad_table or execute_only:
+            raise fail("dev mode (--dev / ZKVM_DEV=1) cannot be combined with --segment-po2, --workers, "
+                       "--dask, --pad-cycles, --pad-table or --execute-only", EXIT_ERROR)
+        return _prove_dev(elf, elf_bytes, private, params, no_zk, output, max_cycles, guest_stdout,
+                          guest_stderr)
+    if segments:
         if pad_cycles is not None or pad_table or execute_only:
             raise fail("--segment-po2/--workers/--dask cannot be combined with --pad-cycles, "
                        "--pad-table or --execute-only", EXIT_ERROR)
         return _prove_segments(elf_bytes, private, p, output, segment_po2, workers, dask,
-                               max_cycles)
+                               max_cycles, elf)
     pad_to = _pad_tables(pad_table, pad_cycles)
     out = _out()
     timings: dict = {}
@@ -357,17 +463,22 @@ def prove(
                 info = api.execute_only(program, private, params=p, max_cycles=max_cycles,
                                         pad_cycles=pad_cycles, pad_to=pad_to)
             else:
-                receipt = api.prove(program, private, params=p, max_cycles=max_cycles, timings=timings,
+                receipt = api.prove(elf_bytes, private, params=p, max_cycles=max_cycles, timings=timings,
                                     pad_cycles=pad_cycles, pad_to=pad_to)
     except GuestError as e:
-        raise fail(_guest_error_message(e), EXIT_ERROR) from None
+        raise _guest_fault(e, elf, guest_stdout, guest_stderr) from None
     except UnprovableExecution as e:
+        result = timings.get("result")
+        if result is not None:
+            _emit_guest_output(result.stdout, result.stderr, guest_stdout, guest_stderr)
         raise fail(f"cannot prove this execution: {e}", EXIT_ERROR) from None
     except ValueError as e:
         if pad_to:  # a bad --pad-table (unknown or preprocessed table, bad height)
             raise fail(f"--pad-table: {e}", EXIT_ERROR) from None
         raise
     total = time.perf_counter() - t0
+    if not execute_only and timings.get("result") is not None:
+        _emit_guest_output(timings["result"].stdout, timings["result"].stderr, guest_stdout, guest_stderr)
     if execute_only:
         out.print("--- zkvm prove --execute-only ---")
         out.print(f"cycles         {info['cycles']}")
@@ -389,6 +500,7 @@ def prove(
     out.print(f"exit code      {receipt.exit_code}")
     out.print(f"journal        {len(receipt.journal)} bytes")
     out.print(f"cycles         {cycles}")
+    out.print(f"params         {params} (the image ID is for these parameters)")
     out.print(f"zero-knowledge {'yes' if p.zk else 'NO (--no-zk)'}")
     out.print(f"security       {p.security_bits()} bits (conjectured)")
     out.print(f"total time     {total:.2f} s ({cycles / total:.0f} cycles/s)" if total > 0 else "")
@@ -399,7 +511,39 @@ def prove(
         out.print(f"    {phase:<12} {sec:8.2f} s")
 
 
-def _prove_segments(elf_bytes, private, p, output, segment_po2, workers, dask, max_cycles):
+def _prove_dev(elf, elf_bytes, private, params, no_zk, output, max_cycles, guest_stdout, guest_stderr):
+    """``zkvm prove --dev``: execute only, write a dev receipt (no proof)."""
+    from .receipt import DEV_BANNER
+    from .riscv import GuestError
+
+    timings: dict = {}
+    try:
+        receipt = api.prove_dev(elf_bytes, private, params=params, zk=False if no_zk else None,
+                                max_cycles=max_cycles, timings=timings)
+    except GuestError as e:
+        raise _guest_fault(e, elf, guest_stdout, guest_stderr) from None
+    result = timings["result"]
+    _emit_guest_output(result.stdout, result.stderr, guest_stdout, guest_stderr)
+    data = receipt.to_bytes()
+    try:
+        output.write_bytes(data)
+    except OSError as e:
+        raise fail(f"cannot write receipt {output}: {e.strerror or e}", EXIT_ERROR) from None
+    _err().print(Text(f"warning: {DEV_BANNER}: dev mode executes only; the receipt proves nothing",
+                      style="bold yellow"))
+    out = _out()
+    out.print(f"--- zkvm prove --dev: {DEV_BANNER} ---")
+    out.print(f"receipt        {output} ({len(data)} bytes, dev receipt: no proof)")
+    out.print(f"image id       {receipt.image_id.hex()}")
+    out.print(f"exit code      {receipt.exit_code}")
+    out.print(f"journal        {len(receipt.journal)} bytes")
+    out.print(f"cycles         {receipt.cycles}")
+    out.print(f"params         {params} (the image ID is for these parameters)")
+    out.print(f"execute        {timings['execute']:.2f} s (image ID {timings['image_id']:.2f} s)")
+    _regions_table(result)
+
+
+def _prove_segments(elf_bytes, private, p, output, segment_po2, workers, dask, max_cycles, elf=None):
     """``zkvm prove`` with continuations: a composite receipt (docs/continuations.md)."""
     import time
 
@@ -425,7 +569,7 @@ def _prove_segments(elf_bytes, private, p, output, segment_po2, workers, dask, m
                                          workers=workers, dask_address=dask,
                                          progress=progress, max_cycles=max_cycles)
     except GuestError as e:
-        raise fail(_guest_error_message(e), EXIT_ERROR) from None
+        raise fail(_guest_error_message(e, elf), EXIT_ERROR) from None
     except UnprovableExecution as e:
         raise fail(f"cannot prove this execution: {e}", EXIT_ERROR) from None
     except ProvingFailed as e:
@@ -456,37 +600,168 @@ def _prove_segments(elf_bytes, private, p, output, segment_po2, workers, dask, m
 def verify(
     receipt: Path = typer.Argument(..., help="Receipt file written by `zkvm prove`."),
     image_id: str = typer.Option(..., "--image-id", help="Expected image ID (64 hex digits; see `zkvm image-id`)."),
-    journal: Optional[Path] = typer.Option(None, "--journal", "-j", help="Write the verified journal here."),
+    expect_journal: Optional[Path] = typer.Option(
+        None, "--expect-journal", help="Check that the verified journal equals this file's bytes (never "
+                                       "writes it); a mismatch fails with a diff."),
+    write_journal: Optional[Path] = typer.Option(
+        None, "--write-journal", help="Write the verified journal to this file."),
+    journal: Optional[Path] = typer.Option(
+        None, "--journal", "-j", hidden=True,
+        help="Removed: use --expect-journal FILE (check) or --write-journal FILE (write)."),
+    dev: bool = typer.Option(
+        False, "--dev", help="Accept a dev-mode receipt (also ZKVM_DEV=1); it is NOT A PROOF."),
 ) -> None:
-    """Verify a receipt against an image ID; print the exit code and the journal."""
+    """Verify a receipt against an image ID; print what was verified (kind,
+    zero-knowledge, security level), the exit code and the journal."""
+    from .diagnostics import bytes_diff
     from .image_id import parse_image_id
+    from .receipt import DEV_BANNER
     from .stark.errors import VerificationError
 
+    if journal is not None:
+        raise fail("--journal was removed because it overwrote its file; use --expect-journal FILE to "
+                   "check the journal against FILE, or --write-journal FILE to write it", EXIT_ERROR)
     try:
         iid = parse_image_id(image_id)
     except ValueError as e:
         raise fail(f"bad --image-id: {e}", EXIT_ERROR) from None
+    _check_outputs((write_journal, "journal"))
+    expected = None
+    if expect_journal is not None:
+        try:
+            expected = expect_journal.read_bytes()
+        except OSError as e:
+            raise fail(f"cannot read the expected journal {expect_journal}: {e.strerror or e}",
+                       EXIT_ERROR) from None
     try:
         data = receipt.read_bytes()
     except OSError as e:
         raise fail(f"cannot read receipt {receipt}: {e.strerror or e}", EXIT_ERROR) from None
+    dev_on = api.dev_mode(True if dev else None)
     try:
-        exit_code, j = api.verify(data, iid)
+        import warnings
+
+        from .diagnostics import DevReceiptWarning
+
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", DevReceiptWarning)  # the CLI prints its own banner
+            v = api.verify_receipt(data, iid, dev=dev_on)
     except VerificationError as e:
         raise fail(f"receipt rejected: {type(e).__name__}: {e}", EXIT_FAILED) from None
-    if journal is not None:
-        try:
-            journal.write_bytes(j)
-        except OSError as e:
-            raise fail(f"cannot write journal {journal}: {e.strerror or e}", EXIT_ERROR) from None
+    j = v.journal
     shown = j[:JOURNAL_HEX_SHOWN].hex() + ("..." if len(j) > JOURNAL_HEX_SHOWN else "") if j else "(empty)"
     out = _out()
-    out.print("--- zkvm verify: OK ---")
+    if v.dev:
+        _err().print(Text(f"warning: {DEV_BANNER}: accepted only because dev mode is on", style="bold yellow"))
+        out.print(DEV_BANNER)
+        out.print(f"--- zkvm verify --dev: {DEV_BANNER} ---")
+    else:
+        out.print("--- zkvm verify: OK ---")
     out.print(f"image id       {iid.hex()}")
-    out.print(f"exit code      {exit_code}")
+    if v.dev:
+        out.print("receipt        dev receipt: NO PROOF (written by zkvm prove --dev)")
+        out.print("zero-knowledge n/a (nothing is proven)")
+        out.print(f"security       none: not a proof (params {v.params})")
+        out.print(f"cycles         {v.cycles} (claimed)")
+    else:
+        kind = "one proof" if v.kind == "single" else f"composite, {v.segments} segment proofs"
+        out.print(f"receipt        {kind}")
+        out.print(f"zero-knowledge {'yes' if v.zk else 'NO (proven with --no-zk: leaks trace values)'}")
+        out.print(f"security       {v.security_bits} bits (conjectured; params {v.params})")
+    out.print(f"exit code      {v.exit_code}")
     out.print(f"journal        {len(j)} bytes")
     out.print(f"journal hex    {shown}")
     out.print(f"journal sha256 {hashlib.sha256(j).hexdigest()}")
+    if expected is not None:
+        if expected != j:
+            diff = bytes_diff(expected, j, (f"expected ({expect_journal})", "receipt journal"))
+            raise fail(f"journal mismatch: the verified journal differs from {expect_journal} "
+                       f"(file left untouched)\n{diff}", EXIT_FAILED)
+        out.print(f"journal check  matches {expect_journal}")
+    if write_journal is not None:
+        try:
+            write_journal.write_bytes(j)
+        except OSError as e:
+            raise fail(f"cannot write journal {write_journal}: {e.strerror or e}", EXIT_ERROR) from None
+        out.print(f"journal file   {write_journal}")
+    if v.dev:
+        out.print(DEV_BANNER)
+
+
+@app.command()
+def profile(
+    elf: Path = typer.Argument(..., help="Guest ELF file (symbols from its debug copy <name>.debug)."),
+    input: Optional[Path] = typer.Option(None, "--input", "-i", help="File holding the private input."),
+    output: Path = typer.Option(Path("profile"), "--output", "-o",
+                                help="Directory for profile.txt, stacks.folded and flamegraph.svg."),
+    symbols: Optional[Path] = typer.Option(None, "--symbols", help="An unstripped ELF of the same program."),
+    max_cycles: Optional[int] = typer.Option(None, "--max-cycles", min=1, help="Cycle limit [default: executor's]."),
+    top: int = typer.Option(25, "--top", min=1, help="Functions shown on the terminal."),
+) -> None:
+    """Profile a run: cycles per function (exclusive and inclusive), proving-cost
+    attribution per function, collapsed stacks and an SVG flame graph (docs/profiler.md)."""
+    from .profiler import SymbolsError
+    from .riscv import GuestError
+
+    from .diagnostics import check_output_path, os_error_text
+
+    if output.exists() and not output.is_dir():
+        raise fail(f"-o {output} exists and is not a directory", EXIT_ERROR)
+    try:
+        check_output_path(output / "profile.txt", "profile", create_parent=True)
+    except OSError as e:
+        raise fail(f"cannot write the profile to {output}: {os_error_text(e)}", EXIT_ERROR) from None
+    _, _program, private = _load_guest(elf, input)
+    try:
+        with _status("executing and profiling..."):
+            prof = api.profile(elf, private, symbols=symbols, max_cycles=max_cycles)
+    except GuestError as e:
+        raise _guest_fault(e, elf, None, None) from None
+    except SymbolsError as e:
+        raise fail(str(e), EXIT_ERROR) from None
+    try:
+        paths = prof.write(output, title=f"zkvm profile: {elf.name}")
+    except OSError as e:
+        raise fail(f"cannot write the profile to {output}: {e.strerror or e}", EXIT_ERROR) from None
+    out = _out()
+    out.print(f"--- zkvm profile: {elf} ---")
+    out.print(f"cycles         {prof.cycles:,} (exit code {prof.exit_code})")
+    out.print(f"symbols        {prof.symbols_note}")
+    out.print(f"proving cells  {prof.total_cost:,} (instruction-chip rows x committed cells per row)")
+    out.print("")
+    out.print(prof.table(top))
+    out.print("")
+    for kind, path in paths.items():
+        out.print(f"{kind:<14} {path}")
+
+
+def _status(text: str):
+    from rich.status import Status
+
+    return Status(text, console=_err(), spinner="dots")
+
+
+@app.command("new")
+def new_cmd(
+    name: str = typer.Argument(..., help="Project name (letters, digits, _ and -)."),
+    lang: str = typer.Option("c", "--lang", help="Guest language: c or rust."),
+    directory: Optional[Path] = typer.Option(None, "--dir", help="Parent directory [default: current]."),
+) -> None:
+    """Create a guest + host project that builds, runs, proves (dev and real), verifies
+    and decodes its journal, with its own test (docs/project-template.md)."""
+    from .templates import TemplateError
+
+    try:
+        path = api.new_project(name, directory, lang=lang)
+    except (TemplateError, ValueError) as e:
+        raise fail(str(e), EXIT_ERROR) from None
+    except OSError as e:
+        raise fail(f"cannot create the project: {e.strerror or e}: {e.filename or name}", EXIT_ERROR) from None
+    out = _out()
+    out.print(f"created {path} ({lang} guest)")
+    from .templates import next_steps
+
+    out.print(next_steps(path, lang))
 
 
 def _register_audit() -> None:

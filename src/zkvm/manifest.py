@@ -10,16 +10,24 @@ The manifest (JSON, ``FORMAT``) pins::
     format        "zkvm-build-manifest/v1"
     zkvm_version  the zkvm that wrote it (the image ID depends on its circuits)
     compiler      name, exact version, package, package_sha256, binary_sha256, host
-    target, cpu   "riscv32-linux-musl", "generic_rv32+m+a" (zig route)
+                  (rust: name "rust", version = the rustc-web package version,
+                  ``packages`` = every pinned Debian package's version)
+    target, cpu   "riscv32-linux-musl", "generic_rv32+m+a" (zig route; rust:
+                  "riscv32im-unknown-none-elf", "generic-rv32")
     opt_level     "2" ...
     defines       ["NAME=VALUE", ...]
     flags         every compiler flag, paths canonical (/zkvm-guest)
     sources       [{"name": "src/main.c", "sha256": ...}, ...]  the guest's files
+                  (rust: src/Cargo.toml, src/Cargo.lock, src/src/main.rs, ...)
     sdk           [{"name": "include/zkvm.h", "sha256": ...}, ...] the SDK headers
+                  (rust: sdk/zkvm-guest/Cargo.toml, sdk/zkvm-guest/src/lib.rs, ...)
     elf           {"file", "size", "sha256", "segments": [...], "sections": [...]}
     image_id      64 hex digits, or null when it was not computed (then
                   ``image_id_error`` may say why)
     image_id_params  the STARK parameter preset the image ID is for ("default", ...)
+    debug         optional {"file", "sha256"}: the unstripped copy written beside the
+                  ELF (``app.debug``: symbols and line info for ``zkvm profile``); not
+                  part of the image ID and not compared by verify-build
 
 Segment and section entries carry their own sha256, so a mismatch can be located
 (which section or segment changed) without the original ELF at hand.
@@ -55,6 +63,8 @@ from .toolchain.build import (
     CANONICAL_ROOT,
     COMPILERS,
     CPU,
+    HEADER_SUFFIXES,
+    SOURCE_SUFFIXES,
     TARGET,
     ZIG_VERSION,
     BuildError,
@@ -63,6 +73,7 @@ from .toolchain.build import (
     compiler_fingerprint,
     compiler_flags,
     normalize_opt_level,
+    source_language,
 )
 from .toolchain.build import build as toolchain_build
 
@@ -72,8 +83,12 @@ MAX_MANIFEST_BYTES = 1 << 20
 PARAMS_PRESETS = ("default", "high", "testing")
 
 _HEX64 = re.compile(r"^[0-9a-f]{64}$")
-_SRC_NAME = re.compile(r"^src/[A-Za-z0-9_][A-Za-z0-9_.+-]*$")
-_SDK_NAME = re.compile(r"^(include|rt)/[A-Za-z0-9_][A-Za-z0-9_.+-]*$")
+# Plain path components only (no "." or ".." can match: a component cannot start with
+# "."); nested paths are for Rust crates (src/src/main.rs, sdk/zkvm-guest/src/lib.rs).
+_COMPONENT = r"[A-Za-z0-9_][A-Za-z0-9_.+-]*"
+_SRC_NAME = re.compile(rf"^src/(?:{_COMPONENT}/){{0,16}}{_COMPONENT}$")
+_PLAIN_NAME = re.compile(rf"^{_COMPONENT}$")
+_SDK_NAME = re.compile(rf"^(?:include|rt|sdk)/(?:{_COMPONENT}/){{0,16}}{_COMPONENT}$")
 
 
 class ManifestError(ValueError):
@@ -88,6 +103,17 @@ def manifest_path_for(elf_path: str | os.PathLike) -> Path:
     return p.with_name(stem + MANIFEST_SUFFIX)
 
 
+DEBUG_SUFFIX = ".debug"
+
+
+def debug_path_for(elf_path: str | os.PathLike) -> Path:
+    """Where ``zkvm build`` writes the unstripped copy of ``elf_path`` (symbols and line
+    info for ``zkvm profile`` and fault messages): ``app.elf`` -> ``app.debug``."""
+    p = Path(elf_path)
+    stem = p.stem if p.suffix == ".elf" else p.name
+    return p.with_name(stem + DEBUG_SUFFIX)
+
+
 def stark_params(preset: str):
     """The ``StarkParams`` of a named preset (``PARAMS_PRESETS``)."""
     from .api import stark_params as resolve
@@ -96,10 +122,11 @@ def stark_params(preset: str):
 
 
 def compute_image_id(elf: bytes, preset: str = "default") -> str:
-    """Hex image ID of the ELF bytes for a parameter preset (:mod:`zkvm.image_id`)."""
-    from .image_id import image_id
+    """Hex image ID of the ELF bytes for a parameter preset (:mod:`zkvm.image_id`,
+    through the local cache :mod:`zkvm.idcache`)."""
+    from .idcache import image_id
 
-    return image_id(bytes(elf), stark_params(preset)).hex()
+    return image_id(bytes(elf), preset).hex()
 
 
 def elf_layout(elf: bytes) -> dict:
@@ -164,6 +191,11 @@ def make_manifest(result: BuildResult, image_id_params: str | None = "default") 
     if result.compiler == "zig":
         m["target"] = TARGET
         m["cpu"] = CPU
+    elif result.compiler == "rust":
+        from .toolchain import rust
+
+        m["target"] = rust.RUST_TARGET
+        m["cpu"] = "generic-rv32"
     else:
         from .toolchain import gcc
 
@@ -184,6 +216,10 @@ def make_manifest(result: BuildResult, image_id_params: str | None = "default") 
         "image_id": None,
         "image_id_params": image_id_params,
     })
+    if result.debug_path is not None:
+        # Not part of the image ID (which depends only on the loaded bytes of "elf").
+        m["debug"] = {"file": Path(result.debug_path).name, "sha256": result.debug_sha256,
+                      "note": "unstripped copy of the ELF (symbols, line info): not what is proved"}
     if image_id_params is not None:
         try:
             m["image_id"] = compute_image_id(elf, image_id_params)
@@ -260,8 +296,8 @@ def validate_manifest(m: Any) -> dict:
     if not all(isinstance(f, str) for f in flags):
         raise ManifestError("manifest: flags must be strings")
     srcs = _file_list(m, "sources", _SRC_NAME)
-    if not any(s["name"].endswith(".c") for s in srcs):
-        raise ManifestError("manifest: sources lists no .c file")
+    if not any(s["name"].endswith(SOURCE_SUFFIXES) or s["name"] == "src/Cargo.toml" for s in srcs):
+        raise ManifestError("manifest: sources lists no source file (.c, .cpp, .cc, .cxx or Cargo.toml)")
     _file_list(m, "sdk", _SDK_NAME)
     elf = _need(m, "elf", dict)
     _need(elf, "size", int, "manifest: elf")
@@ -272,6 +308,12 @@ def validate_manifest(m: Any) -> dict:
             if not isinstance(e, dict):
                 raise ManifestError(f"manifest: elf.{key}[{i}]: expected an object")
             _hex64(e.get("sha256"), f"manifest: elf.{key}[{i}].sha256")
+    dbg = m.get("debug")
+    if dbg is not None:
+        if not isinstance(dbg, dict) or not isinstance(dbg.get("file"), str) \
+                or not _PLAIN_NAME.fullmatch(dbg["file"]):
+            raise ManifestError("manifest: debug must be an object with a plain file name")
+        _hex64(dbg.get("sha256"), "manifest: debug.sha256")
     iid = m.get("image_id")
     if iid is not None:
         _hex64(iid, "manifest: image_id")
@@ -434,9 +476,18 @@ def verify_build(manifest: dict | str | os.PathLike, source_dir: str | os.PathLi
         return res
     if comp["version"] != here["version"]:
         pinned = f" (this zkvm pins {name} {ZIG_VERSION})" if name == "zig" else ""
+        if name == "rust":
+            from .toolchain.rust import DEBIAN_PACKAGES
+
+            pinned = f" (this zkvm pins rustc-web {DEBIAN_PACKAGES['rustc-web']})"
         diffs.append(Difference("toolchain", f"compiler version: the manifest was built with {name} "
                                               f"{comp['version']}, this machine has {name} "
                                               f"{here['version']}{pinned}"))
+    elif name == "rust" and isinstance(comp.get("packages"), dict) and comp["packages"] != here["packages"]:
+        changed = sorted(k for k in comp["packages"].keys() | here["packages"].keys()
+                         if comp["packages"].get(k) != here["packages"].get(k))
+        diffs.append(Difference("toolchain", "Rust toolchain packages differ: " + "; ".join(
+            f"{k} {comp['packages'].get(k)} in the manifest, {here['packages'].get(k)} here" for k in changed)))
     else:
         for key in ("package_sha256", "binary_sha256", "picolibc_sha256"):
             if key in comp and key in here and comp[key] != here[key]:
@@ -446,17 +497,24 @@ def verify_build(manifest: dict | str | os.PathLike, source_dir: str | os.PathLi
         notes.append(f"the manifest was written by zkvm {m['zkvm_version']}, this is zkvm {__version__}")
 
     # 2. Flags (recomputed from opt level and defines by this zkvm).
+    # C++ exceptions are the one build option besides -O and -D; it shows in the flags.
+    cxx_exceptions = "-fexceptions" in m["flags"]
     try:
         level = normalize_opt_level(m["opt_level"])
         if name == "zig":
-            flags = compiler_flags(level, m["defines"])
+            language = source_language(s["name"] for s in m["sources"])
+            flags = compiler_flags(level, m["defines"], language, cxx_exceptions and language == "c++")
+        elif name == "rust":
+            from .toolchain.rust import rust_flags
+
+            flags = rust_flags(level, m["defines"])
         else:
             from .toolchain.gcc import gcc_flags
 
             flags = gcc_flags(level, m["defines"])
         flags = [f.replace("@ROOT@", CANONICAL_ROOT) for f in flags]
-    except ValueError as e:
-        diffs.append(Difference("flags", f"bad optimisation level or define in the manifest: {e}"))
+    except (ValueError, BuildError) as e:
+        diffs.append(Difference("flags", f"bad optimisation level, define or sources in the manifest: {e}"))
         return res
     if flags != m["flags"]:
         extra = [f for f in m["flags"] if f not in flags]
@@ -475,9 +533,19 @@ def verify_build(manifest: dict | str | os.PathLike, source_dir: str | os.PathLi
         diffs.append(Difference("source", f"source directory {src_dir} does not exist"))
         return res
     listed = {s["name"][len("src/"):] for s in m["sources"]}
-    for q in sorted(src_dir.iterdir(), key=lambda p: p.name.encode()):
-        if q.is_file() and q.suffix in (".c", ".h") and q.name not in listed:
-            notes.append(f"{q.name} in {src_dir} is not in the manifest; ignored")
+    if name == "rust":
+        from .toolchain.rust import collect_crate
+
+        try:
+            present = [rel for rel, _ in collect_crate(src_dir)] if (src_dir / "Cargo.toml").is_file() else []
+        except BuildError:
+            present = []
+    else:
+        present = [q.name for q in sorted(src_dir.iterdir(), key=lambda p: p.name.encode())
+                   if q.is_file() and q.suffix in SOURCE_SUFFIXES + HEADER_SUFFIXES]
+    for rel in present:
+        if rel not in listed:
+            notes.append(f"{rel} in {src_dir} is not in the manifest; ignored")
     tmp = Path(tempfile.mkdtemp(prefix="zkvm-verify-"))
     try:
         work = tmp / "src"
@@ -489,6 +557,7 @@ def verify_build(manifest: dict | str | os.PathLike, source_dir: str | os.PathLi
             if not p.is_file():
                 missing.append(fname)
                 continue
+            (work / fname).parent.mkdir(parents=True, exist_ok=True)
             (work / fname).write_bytes(p.read_bytes())
         for fname in missing:
             diffs.append(Difference("source", f"src/{fname} is in the manifest but missing from {src_dir}"))
@@ -496,7 +565,8 @@ def verify_build(manifest: dict | str | os.PathLike, source_dir: str | os.PathLi
             return res
         out = tmp / "rebuilt.elf"
         try:
-            r = toolchain_build(work, out, level, m["defines"], compiler=name)
+            r = toolchain_build(work, out, level, m["defines"], compiler=name,
+                                cxx_exceptions=cxx_exceptions and name == "zig")
         except (BuildError, ToolchainError) as e:
             diffs.append(Difference("build", f"the rebuild failed: {e}"))
             return res

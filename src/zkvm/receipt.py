@@ -185,10 +185,102 @@ class CompositeReceipt:
                 "journal": len(self.journal)}
 
 
-def load_any(data):
-    """A :class:`Receipt` or :class:`CompositeReceipt` from bytes (by magic)."""
+# ---------------------------------------------------------------------------- dev mode
+DEV_MAGIC = b"ZKVMDEVR"
+DEV_VERSION = 1
+DEV_BANNER = "DEV RECEIPT \u2014 NOT A PROOF"
+
+
+class DevReceiptRejected(ReceiptFormatError):
+    """A dev-mode receipt was given to a verifier that checks proofs. A dev receipt
+    (``zkvm prove --dev``) holds no proof: only a dev verify (``--dev``/``ZKVM_DEV=1``)
+    accepts it, and then says so."""
+
+
+@dataclass
+class DevReceipt:
+    """The output of dev mode (``zkvm prove --dev`` / ``ZKVM_DEV=1``, docs/dev-mode.md):
+    what an execution produced, **without a proof**. Anybody can write one for any
+    journal; it exists so that a host can be developed against the receipt API without
+    waiting for the prover. Layout (canonical, like :class:`Receipt`)::
+
+        magic "ZKVMDEVR", u16 version 1, image_id (32), params 7 x u32 (as in the vk
+        fields), elf_sha256 (32), u64 cycles, u8 exit_code, u32 journal length + journal
+
+    The magic differs from every real receipt's, so no verifier that checks proofs can
+    mistake it for one (``_read_head`` rejects it with :class:`DevReceiptRejected`)."""
+
+    image_id_: bytes
+    params: object
+    exit_code: int
+    journal: bytes
+    cycles: int = 0
+    elf_sha256: bytes = field(default=b"\x00" * 32)
+
+    @property
+    def image_id(self) -> bytes:
+        return self.image_id_
+
+    def to_bytes(self) -> bytes:
+        p = self.params
+        out = bytearray(DEV_MAGIC)
+        out += struct.pack("<H", DEV_VERSION)
+        out += bytes(self.image_id_)
+        out += struct.pack("<7I", p.log_blowup, p.num_queries, p.pow_bits, p.fri_log_arity,
+                           p.log_final_poly_len, p.max_constraint_degree,
+                           (1 if p.is_testing else 0) | (2 if p.zk else 0))
+        out += bytes(self.elf_sha256)
+        out += struct.pack("<QB", self.cycles, self.exit_code)
+        out += struct.pack("<I", len(self.journal)) + bytes(self.journal)
+        return bytes(out)
+
+    @classmethod
+    def from_bytes(cls, data) -> "DevReceipt":
+        from zkvm.stark.errors import ParamsError
+        from zkvm.stark.params import StarkParams
+
+        if not isinstance(data, (bytes, bytearray, memoryview)):
+            raise ReceiptFormatError("a receipt is bytes")
+        r = _Reader(bytes(data))
+        if r.take(8, "magic") != DEV_MAGIC:
+            raise ReceiptFormatError("not a zkvm dev receipt (bad magic)")
+        (ver,) = struct.unpack("<H", r.take(2, "version"))
+        if ver != DEV_VERSION:
+            raise ReceiptFormatError(f"unsupported dev receipt version {ver} (this zkvm reads {DEV_VERSION})")
+        iid = r.take(32, "image id")
+        f = struct.unpack("<7I", r.take(28, "params"))
+        if f[6] not in (0, 1, 2, 3):
+            raise ReceiptFormatError("params: the flags field must be 0..3 (bit 0 testing, bit 1 zk)")
+        try:
+            params = StarkParams(*f[:6], is_testing=bool(f[6] & 1), zk=bool(f[6] & 2))
+        except ParamsError as e:
+            raise ReceiptFormatError(f"params: {e}") from None
+        elf = r.take(32, "elf sha256")
+        cycles, code = struct.unpack("<QB", r.take(9, "cycles and exit code"))
+        (jl,) = struct.unpack("<I", r.take(4, "journal length"))
+        if jl > MAX_JOURNAL:
+            raise ReceiptFormatError(f"journal length {jl} exceeds {MAX_JOURNAL}")
+        journal = r.take(jl, "journal")
+        if r.pos != len(r.b):
+            raise ReceiptFormatError(f"{len(r.b) - r.pos} trailing bytes after the journal")
+        return cls(iid, params, code, journal, cycles, elf)
+
+
+def is_dev_receipt(data) -> bool:
+    """True if ``data`` (bytes or a receipt object) is a dev-mode receipt."""
+    if isinstance(data, DevReceipt):
+        return True
+    return isinstance(data, (bytes, bytearray, memoryview)) and bytes(data[:8]) == DEV_MAGIC
+
+
+def load_any(data, *, dev: bool = False):
+    """A :class:`Receipt` or :class:`CompositeReceipt` from bytes (by magic). A dev
+    receipt is returned as a :class:`DevReceipt` only with ``dev=True``; otherwise it is
+    rejected (:class:`DevReceiptRejected`)."""
     if isinstance(data, (bytes, bytearray, memoryview)) and bytes(data[:8]) == COMPOSITE_MAGIC:
         return CompositeReceipt.from_bytes(data)
+    if dev and is_dev_receipt(data):
+        return DevReceipt.from_bytes(data)
     return Receipt.from_bytes(data)
 
 
@@ -198,7 +290,11 @@ def _read_head(data, magic: bytes, version: int, what: str):
     if not isinstance(data, (bytes, bytearray, memoryview)):
         raise ReceiptFormatError("a receipt is bytes")
     r = _Reader(bytes(data))
-    if r.take(len(magic), "magic") != magic:
+    got = r.take(len(magic), "magic")
+    if got == DEV_MAGIC:
+        raise DevReceiptRejected(f"this is a dev-mode receipt ({DEV_BANNER}): it holds no proof; "
+                                 "only a dev verify accepts it (zkvm verify --dev, ZKVM_DEV=1)")
+    if got != magic:
         raise ReceiptFormatError(f"not a zkvm {what} (bad magic)")
     (ver,) = struct.unpack("<H", r.take(2, "version"))
     if ver != version:

@@ -205,3 +205,16 @@ def test_battleship_helper_cli(tmp_path, battleship_helper, capsys):
     assert "shot (3, 4): hit" in capsys.readouterr().out
     journal.write_bytes(bs.expected_journal(board, bytes(32), (3, 4)))
     assert bs.main(["decode", str(journal), "--board", str(out)]) == 1
+
+
+def test_fibonacci_host_script_decodes_the_typed_journal():
+    """examples/fibonacci/host.py: build, dev receipt, dev verify, Journal decode."""
+    import os
+    import sys
+
+    env = dict(os.environ, NUMBA_CACHE_DIR=str(REPO / ".zkvm-cache" / "numba"))
+    env.pop("ZKVM_DEV", None)
+    p = subprocess.run([sys.executable, str(EX / "fibonacci" / "host.py"), "1000"], capture_output=True, text=True,
+                       env=env, timeout=600)
+    assert p.returncode == 0, p.stderr
+    assert "dev receipt (NOT A PROOF): exit 0, fib(1000) mod 2^32 = 1556111435" in p.stdout

@@ -98,10 +98,10 @@ def test_bad_source_arguments(tmp_path):
     with pytest.raises(BuildError, match="no such file"):
         build(tmp_path / "missing", tmp_path / "o.elf")
     (tmp_path / "empty").mkdir()
-    with pytest.raises(BuildError, match="no .c files"):
+    with pytest.raises(BuildError, match="no .c or .cpp files"):
         build(tmp_path / "empty", tmp_path / "o.elf")
     (tmp_path / "notes.txt").write_text("x")
-    with pytest.raises(BuildError, match="not a C source"):
+    with pytest.raises(BuildError, match="not a C or C\\+\\+ source"):
         build([tmp_path / "notes.txt"], tmp_path / "o.elf")
     for d in ("d1", "d2"):
         (tmp_path / d).mkdir()

@@ -15,11 +15,13 @@ import numpy as np
 from . import fast
 from .errors import (
     CycleLimitExceeded,
+    GuestError,
     IllegalInstruction,
     MemoryFault,
     MisalignedAccess,
 )
 from .events import Events, SyscallAccesses
+from .hostcalls import markers_of
 from .layout import PERM_R, PERM_W, Program
 from .machine import Machine
 from .precompiles import PrecompileEvents, log_of
@@ -61,6 +63,9 @@ class ExecutionResult:
     #: data memory, docs/abi.md); the first few, and how many there were
     warnings: list = field(default_factory=list)
     warning_count: int = 0
+    #: cycle markers ``(cycle, name, kind)`` (kind 0 begin, 1 end) in execution order
+    #: (:mod:`zkvm.riscv.hostcalls`); empty if the guest used none.
+    cycle_markers: tuple = ()
 
 
 def execute(
@@ -79,14 +84,28 @@ def execute(
     if not isinstance(max_cycles, int) or max_cycles < 1:
         raise ValueError(f"max_cycles must be a positive int, got {max_cycles!r}")
     m = Machine(program, bytes(input), record)
-    if engine == "spec":
-        rows = run_spec(m, max_cycles)
-        events = Events.from_rows(rows) if record else None
-    elif engine == "fast":
-        events = _run_fast(m, max_cycles)
-    else:
-        raise ValueError(f"unknown engine {engine!r} (use 'fast' or 'spec')")
+    try:
+        if engine == "spec":
+            rows = run_spec(m, max_cycles)
+            events = Events.from_rows(rows) if record else None
+        elif engine == "fast":
+            events = _run_fast(m, max_cycles)
+        else:
+            raise ValueError(f"unknown engine {engine!r} (use 'fast' or 'spec')")
+    except GuestError as e:
+        _attach_state(e, m)
+        raise
     return result_of(m, events)
+
+
+def _attach_state(e: GuestError, m: Machine) -> None:
+    """Give a guest error what the guest had done when it stopped (for diagnostics):
+    ``e.stdout``/``e.stderr``/``e.journal`` (bytes written so far), ``e.registers``
+    (x0..x31), ``e.cycles`` and ``e.cycle_markers``."""
+    e.stdout, e.stderr, e.journal = bytes(m.stdout), bytes(m.stderr), bytes(m.journal)
+    e.registers = tuple(int(v) for v in m.regs[:32])
+    e.cycles = int(m.cycles)
+    e.cycle_markers = tuple(markers_of(m))
 
 
 def result_of(m: Machine, events: Events | None) -> ExecutionResult:
@@ -110,6 +129,7 @@ def result_of(m: Machine, events: Events | None) -> ExecutionResult:
         sys_records=list(m.sys_records) if m.record else None,
         warnings=list(m.warnings),
         warning_count=m.warning_count,
+        cycle_markers=tuple(markers_of(m)),
     )
 
 

@@ -1,4 +1,6 @@
-"""zkvm.toolchain: hermetic, reproducible builds of C guests (see docs/toolchain.md).
+"""zkvm.toolchain: hermetic, reproducible builds of C, C++ and Rust guests (see
+docs/toolchain.md). ``build`` dispatches a Cargo crate to :mod:`zkvm.toolchain.rust`;
+:mod:`zkvm.toolchain.gcc` is the GCC cross-check route for C.
 
 Public API: ``build``, ``cached_build``, ``source_digest``, ``BuildResult``,
 ``BuildError``, ``ToolchainError``, ``sdk_include_dir``, ``check_compiler``,

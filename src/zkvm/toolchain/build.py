@@ -1,4 +1,5 @@
-"""Hermetic, reproducible builds of C guest programs into static RV32IM ELF files.
+"""Hermetic, reproducible builds of C and C++ guest programs into static RV32IM ELF files
+(Rust crates: :mod:`zkvm.toolchain.rust`, dispatched from :func:`build`).
 
 The contract: the same sources, optimisation level and defines give a byte-identical ELF
 on any machine that has the pinned compiler, whatever directory the sources live in,
@@ -8,9 +9,10 @@ verifier rebuild a guest from source and check it is the program that was proved
 
 How (docs/toolchain.md has the full rules):
 
-* One pinned compiler: ``python -m ziglang cc`` from the ``ziglang`` wheel, version
-  ``ZIG_VERSION`` exactly (checked at run time), targeting ``riscv32-linux-musl`` with
-  ``-mcpu=generic_rv32+m+a`` and statically linked against zig's bundled musl.
+* One pinned compiler: ``python -m ziglang cc`` (``c++`` for C++ sources, with zig's
+  bundled libc++) from the ``ziglang`` wheel, version ``ZIG_VERSION`` exactly (checked
+  at run time), targeting ``riscv32-linux-musl`` with ``-mcpu=generic_rv32+m+a`` and
+  statically linked against zig's bundled musl.
 * Sealed inputs: the sources (``*.c`` and the ``*.h`` beside them) and the SDK headers
   are copied into a fresh temp directory at the canonical layout
   ``<tmp>/zkvm-guest/{src,include}``; the compiler runs there with relative paths, and
@@ -47,11 +49,19 @@ ZIG_VERSION = "0.17.0"
 TARGET = "riscv32-linux-musl"
 CPU = "generic_rv32+m+a"
 OPT_LEVELS = ("0", "1", "2", "3", "s", "z")
-COMPILERS = ("zig", "gcc")
-"""Compiler routes. ``"zig"`` is the pinned default whose ELFs (and image IDs) are
-published; ``"gcc"`` (GCC + picolibc, :mod:`zkvm.toolchain.gcc`) is the independent
-second route used to cross-check it. It is not pinned (it is the Debian package that is
-installed)."""
+COMPILERS = ("zig", "gcc", "rust")
+"""Compiler routes. ``"zig"`` is the pinned default for C and C++ whose ELFs (and image
+IDs) are published; ``"gcc"`` (GCC + picolibc, :mod:`zkvm.toolchain.gcc`, C only) is the
+independent second route used to cross-check it. It is not pinned (it is the Debian
+package that is installed). ``"rust"`` (:mod:`zkvm.toolchain.rust`) builds Cargo crates
+with the pinned Debian Rust toolchain."""
+
+C_SUFFIXES = (".c",)
+CXX_SUFFIXES = (".cpp", ".cc", ".cxx")
+SOURCE_SUFFIXES = C_SUFFIXES + CXX_SUFFIXES
+HEADER_SUFFIXES = (".h", ".hpp", ".hh", ".hxx")
+CXX_STD = "c++20"
+"""The C++ standard of C++ guests (``-std=c++20``)."""
 
 CANONICAL_ROOT = "/zkvm-guest"
 """The path the sealed build directory is mapped to in anything the compiler records."""
@@ -98,6 +108,11 @@ class BuildResult:
     defines: tuple[str, ...] = ()
     flags: tuple[str, ...] = ()
     inputs: tuple[tuple[str, str], ...] = ()
+    #: the unstripped copy (symbols + line info, :func:`build` ``debug_output``), or None
+    debug_path: Path | None = None
+    debug_sha256: str = ""
+    #: why there is no debug copy although one was asked for ("" otherwise)
+    debug_error: str = ""
 
 
 def sdk_include_dir() -> Path:
@@ -154,10 +169,12 @@ def _normalize_defines(extra_defines: Iterable[str | tuple[str, object]]) -> lis
 
 
 def collect_sources(sources: str | os.PathLike | Sequence[str | os.PathLike]) -> tuple[list[Path], list[Path]]:
-    """Resolve ``sources`` to ``(c_files, header_files)``, each sorted by file name.
+    """Resolve ``sources`` to ``(source_files, header_files)``, each sorted by file name.
 
-    A directory means its ``*.c`` files; a list means those ``.c`` files. The ``*.h``
-    files in the same directories are taken too, so ``#include "foo.h"`` works.
+    A directory means its ``*.c`` files, or its C++ files (``*.cpp``, ``*.cc``,
+    ``*.cxx``); a list means those files. The headers (``*.h``, ``*.hpp``, ``*.hh``,
+    ``*.hxx``) in the same directories are taken too, so ``#include "foo.h"`` works.
+    :func:`source_language` tells C from C++ (a guest is one or the other).
     """
     if isinstance(sources, (str, os.PathLike)):
         sources = [sources]
@@ -179,38 +196,63 @@ def collect_sources(sources: str | os.PathLike | Sequence[str | os.PathLike]) ->
     for item in sources:
         p = Path(item)
         if p.is_dir():
-            found = [q for q in p.iterdir() if q.suffix == ".c" and q.is_file()]
+            found = [q for q in p.iterdir() if q.suffix in SOURCE_SUFFIXES and q.is_file()]
             if not found:
-                raise BuildError(f"no .c files in directory {p}")
+                raise BuildError(f"no .c or .cpp files in directory {p}")
             for q in found:
                 add(c_files, q)
             dirs.append(p)
         elif p.is_file():
-            if p.suffix != ".c":
-                raise BuildError(f"not a C source file (expected .c): {p}")
+            if p.suffix not in SOURCE_SUFFIXES:
+                raise BuildError(f"not a C or C++ source file (expected .c, .cpp, .cc or .cxx): {p}")
             add(c_files, p)
             dirs.append(p.parent)
         else:
             raise BuildError(f"no such file or directory: {p}")
     for d in dict.fromkeys(x.resolve() for x in dirs):
         for q in d.iterdir():
-            if q.suffix == ".h" and q.is_file():
+            if q.suffix in HEADER_SUFFIXES and q.is_file():
                 add(headers, q)
     key = lambda q: q.name.encode()  # byte order, independent of the host locale
     return sorted(c_files.values(), key=key), sorted(headers.values(), key=key)
 
 
-def compiler_flags(opt_level: str = "2", extra_defines: Iterable = ()) -> list[str]:
+def source_language(files: Iterable[Path | str]) -> str:
+    """``"c"`` or ``"c++"`` for a guest's source files; raises BuildError if it mixes
+    both (one compiler invocation cannot give C files C flags and C++ files
+    ``-std=c++20``)."""
+    suffixes = {Path(f).suffix for f in files}
+    cxx = suffixes & set(CXX_SUFFIXES)
+    if cxx and suffixes & set(C_SUFFIXES):
+        raise BuildError("a guest is either C or C++, this one has both .c and "
+                         f"{'/'.join(sorted(cxx))} files: rename the C files to .cpp (C++ compiles most C) "
+                         'or put the C code in a header included inside extern "C" { }')
+    return "c++" if cxx else "c"
+
+
+def compiler_flags(opt_level: str = "2", extra_defines: Iterable = (), language: str = "c",
+                   cxx_exceptions: bool = False) -> list[str]:
     """The full flag list of the pinned zig route (without sources and output).
 
-    Paths in it are relative to the sealed build directory.
+    Paths in it are relative to the sealed build directory. ``language="c++"`` adds
+    ``-std=c++20`` and ``-fno-exceptions`` (``-fexceptions`` with ``cxx_exceptions``);
+    the C flag list does not depend on these arguments.
     """
     level = normalize_opt_level(opt_level)
+    if language not in ("c", "c++"):
+        raise ValueError(f"unknown language {language!r}")
+    if language == "c++":
+        lang = [f"-std={CXX_STD}", "-fexceptions" if cxx_exceptions else "-fno-exceptions"]
+    else:
+        if cxx_exceptions:
+            raise ValueError("cxx_exceptions is for C++ sources (.cpp, .cc, .cxx)")
+        lang = []
     return [
         "-target", TARGET,
         f"-mcpu={CPU}",
         "-static",
         f"-O{level}",
+        *lang,
         "-g0",
         "-fno-sanitize=undefined",  # zig turns UBSan on at -O0; its runtime is not wanted
         "-ffile-prefix-map=@ROOT@=" + CANONICAL_ROOT,
@@ -242,10 +284,12 @@ def _sealed_env(root: Path) -> dict[str, str]:
 
 
 def run_sealed(cmd: list[str], root: Path, env: dict[str, str], what: str,
-               timeout_s: int) -> tuple[bytes, str]:
+               timeout_s: int, output: str | None = "out.elf") -> tuple[bytes, str]:
     """Run a compiler command in the canonical build tree ``root`` (cwd) with the sealed
-    environment ``env``, umask 022 and no stdin; return ``(bytes of root/out.elf, the
-    compiler's output)`` -- the output holds its warnings, with canonical paths.
+    environment ``env``, umask 022 and no stdin; return ``(bytes of root/<output>, the
+    compiler's output)`` -- the output holds its warnings, with canonical paths. With
+    ``output=None`` (cargo, which reports its artifacts as JSON) the first item is the
+    command's stdout instead.
 
     Raises :class:`BuildError` with the compiler's output (host paths replaced by
     ``CANONICAL_ROOT``) if it fails, produces no ELF, or runs past ``timeout_s``.
@@ -263,9 +307,11 @@ def run_sealed(cmd: list[str], root: Path, env: dict[str, str], what: str,
     except subprocess.TimeoutExpired:
         raise BuildError(f"{what} did not finish within {timeout_s} s") from None
     stderr = proc.stderr.decode("utf-8", "replace").replace(str(root), CANONICAL_ROOT)
-    if proc.returncode != 0 or not (root / "out.elf").is_file():
+    if proc.returncode != 0 or (output is not None and not (root / output).is_file()):
         raise BuildError(f"compilation failed (exit code {proc.returncode}):\n{stderr.rstrip()}", stderr)
-    return (root / "out.elf").read_bytes(), stderr
+    if output is None:
+        return proc.stdout, stderr
+    return (root / output).read_bytes(), stderr
 
 
 def ziglang_dir() -> Path | None:
@@ -308,28 +354,52 @@ def build(
     output: str | os.PathLike,
     opt_level: str | int = "2",
     extra_defines: Iterable[str | tuple[str, object]] = (),
-    compiler: str = "zig",
+    compiler: str | None = None,
+    cxx_exceptions: bool = False,
+    debug_output: str | os.PathLike | None = None,
 ) -> BuildResult:
-    """Build a C guest into the static RV32IM ELF ``output``.
+    """Build a C, C++ or Rust guest into the static RV32IM ELF ``output``.
 
-    ``sources``: a directory (its ``*.c`` files, sorted) or a list of ``.c`` files.
+    ``sources``: a directory (its ``*.c`` files, or its C++ files, sorted), a list of
+    ``.c`` or ``.cpp``/``.cc``/``.cxx`` files, or a Rust crate (a directory holding
+    ``Cargo.toml``: :func:`zkvm.toolchain.rust.build_rust`).
     ``opt_level``: one of ``OPT_LEVELS`` (``"2"``, ``"O2"`` and ``2`` all work).
-    ``extra_defines``: ``"NAME"``, ``"NAME=VALUE"`` or ``(name, value)`` items.
-    ``compiler``: ``"zig"`` (the pinned default) or ``"gcc"`` (GCC + picolibc,
-    :mod:`zkvm.toolchain.gcc`; see ``COMPILERS``).
+    ``extra_defines``: ``"NAME"``, ``"NAME=VALUE"`` or ``(name, value)`` items (C, C++).
+    ``compiler``: None (``"rust"`` for a crate, else ``"zig"``), ``"zig"`` (the pinned
+    default), ``"gcc"`` (GCC + picolibc, C only, :mod:`zkvm.toolchain.gcc`) or
+    ``"rust"`` (see ``COMPILERS``).
+    ``cxx_exceptions``: compile C++ with ``-fexceptions`` instead of ``-fno-exceptions``.
+
+    ``debug_output``: also write an unstripped copy of the ELF there (symbols of every
+    function and DWARF line info of the guest's sources, for the profiler and for
+    symbolised fault messages; :func:`build_debug_copy`). It is not what gets proved:
+    the ELF at ``output`` is built exactly as without it. If the copy cannot be made,
+    the build still succeeds and ``BuildResult.debug_error`` says why (zig route only).
 
     Raises BuildError (bad sources, compiler diagnostics in ``.stderr``) or
     ToolchainError (wrong or missing compiler).
     """
+    from . import rust
+
+    if compiler is None:
+        compiler = "rust" if rust.is_rust_crate(sources) else "zig"
     if compiler not in COMPILERS:
         raise ValueError(f"unknown compiler {compiler!r}; available: {', '.join(COMPILERS)}")
+    if compiler == "rust":
+        if cxx_exceptions:
+            raise ValueError("cxx_exceptions is for C++ sources, not Rust crates")
+        return rust.build_rust(sources, output, opt_level, extra_defines)
+    if rust.is_rust_crate(sources):
+        raise BuildError(f"{sources} is a Rust crate (it has a Cargo.toml): build it with the rust route, "
+                         f"not {compiler}")
     if compiler == "gcc":
         return _build_gcc(sources, output, opt_level, extra_defines)
     version = check_compiler()
     level = normalize_opt_level(opt_level)
     defines = tuple(x[2:] for x in _normalize_defines(extra_defines))
-    flags = compiler_flags(level, defines)
     c_files, headers = collect_sources(sources)
+    language = source_language(c_files)
+    flags = compiler_flags(level, defines, language, cxx_exceptions)
     output = Path(output)
 
     tmp = Path(tempfile.mkdtemp(prefix="zkvm-build-"))
@@ -352,17 +422,26 @@ def build(
         real_flags = [x.replace("@ROOT@", str(root)) for x in flags]
         srcs = [f"src/{f.name}" for f in c_files]
         # -I: isolated Python (no PYTHON* variables, no user site, cwd not on sys.path).
-        cmd = [sys.executable, "-I", "-m", "ziglang", "cc", *real_flags, "-o", "out.elf", *srcs]
+        driver = "c++" if language == "c++" else "cc"  # c++: links zig's libc++ and libc++abi
+        cmd = [sys.executable, "-I", "-m", "ziglang", driver, *real_flags, "-o", "out.elf", *srcs]
         elf, stderr = run_sealed(cmd, root, _sealed_env(root), "the compiler", BUILD_TIMEOUT_S)
         check_hermetic(elf, _host_paths(tmp))
+        debug_elf, debug_error = None, ""
+        if debug_output is not None:
+            (root / "out.elf").unlink()
+            try:
+                debug_elf = build_debug_copy(root, real_flags, srcs, elf, _host_paths(tmp), driver)
+            except BuildError as e:
+                debug_error = str(e)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
 
     output.parent.mkdir(parents=True, exist_ok=True)
-    part = output.with_name(f"{output.name}.{os.getpid()}.part")
-    part.write_bytes(elf)
-    os.chmod(part, 0o755)
-    os.replace(part, output)
+    _write_atomic(output, elf, 0o755)
+    debug_path = None
+    if debug_elf is not None:
+        debug_path = Path(debug_output)
+        _write_atomic(debug_path, debug_elf, 0o644)
     shown = [sys.executable.rsplit("/", 1)[-1], *cmd[1:]]
     shown = [x.replace(str(root), CANONICAL_ROOT) for x in shown]
     return BuildResult(
@@ -377,7 +456,97 @@ def build(
         defines=defines,
         flags=tuple(x.replace("@ROOT@", CANONICAL_ROOT) for x in flags),
         inputs=tuple(inputs),
+        debug_path=debug_path,
+        debug_sha256=hashlib.sha256(debug_elf).hexdigest() if debug_elf is not None else "",
+        debug_error=debug_error,
     )
+
+
+def _write_atomic(path: Path, data: bytes, mode: int) -> None:
+    """Write ``path`` through a temporary file in the same directory and a rename, so a
+    reader never sees half a file; the temporary file is removed if anything fails (e.g.
+    ``path`` is an existing directory)."""
+    part = path.with_name(f"{path.name}.{os.getpid()}.part")
+    try:
+        part.write_bytes(data)
+        os.chmod(part, mode)
+        os.replace(part, path)
+    except BaseException:
+        part.unlink(missing_ok=True)
+        raise
+
+
+def debug_flags(real_flags: Sequence[str]) -> list[str]:
+    """The compile flags of the debug copy: the published flags with ``-g`` instead of
+    ``-g0``, without ``-s``, and with the zig installation and cache mapped to fixed
+    names in the debug info (``/ziglang``, ``/zig-cache``) so no host path gets in.
+    Clang's code generation does not depend on ``-g``; :func:`build_debug_copy` checks
+    it anyway by relinking stripped and comparing with the published ELF."""
+    out = ["-g" if f == "-g0" else f for f in real_flags if f != "-s"]
+    z = ziglang_dir()
+    if z is not None:
+        out.append(f"-fdebug-prefix-map={z}=/ziglang")
+    out.append(f"-fdebug-prefix-map={zig_global_cache_dir()}=/zig-cache")
+    return out
+
+
+def build_debug_copy(root: Path, real_flags: Sequence[str], srcs: Sequence[str], published: bytes,
+                     forbidden: Iterable[str], driver: str = "cc") -> bytes:
+    """Build the unstripped copy of the ELF ``published`` in the sealed tree ``root``.
+
+    1. compile every source with :func:`debug_flags` to an object (``-c``);
+    2. link the objects with the *published* flags (stripped) and check the result is
+       byte-identical to ``published`` -- so the objects' code is the published code;
+       zig prints the linker command (``-v``);
+    3. rerun that ``ld.lld`` command without ``-s``: the same sections, plus the symbol
+       table and the guest's DWARF. (Letting zig link unstripped would pick its debug
+       build of musl, whose code differs.)
+
+    The copy's allocated sections equal the published ELF's; only its ELF header (which
+    the first PT_LOAD maps) and the non-allocated sections differ, so its image ID is
+    *not* the program's. Raises BuildError if any step fails or does not match."""
+    import shlex
+
+    env = _sealed_env(root)
+    py = [sys.executable, "-I", "-m", "ziglang"]
+    objs = []
+    dflags = debug_flags(real_flags)
+    for i, src in enumerate(srcs):
+        obj = f"obj/{i:03d}.o"
+        (root / "obj").mkdir(exist_ok=True)
+        cmd = [*py, driver, *[f for f in dflags if not f.startswith("-Wl,") and f != "-static"],
+               "-c", src, "-o", obj]
+        _run_in(cmd, root, env, f"debug compile of {src}")
+        objs.append(obj)
+    out = _run_in([*py, driver, *real_flags, "-v", "-o", "out.elf", *objs], root, env, "debug relink")
+    stripped = (root / "out.elf").read_bytes()
+    if stripped != published:
+        raise BuildError("the debug objects do not link to the published ELF (code depends on -g?)")
+    link = next((ln for ln in out.splitlines() if ln.startswith("ld.lld ")), None)
+    if link is None:
+        raise BuildError("zig did not print its linker command")
+    args = shlex.split(link)[1:]
+    if "-s" not in args or "-o" not in args:
+        raise BuildError(f"unexpected linker command: {link[:200]}")
+    args = [a for a in args if a != "-s"]
+    args[args.index("-o") + 1] = "debug.elf"
+    _run_in([*py, "ld.lld", *args], root, env, "debug link")
+    data = (root / "debug.elf").read_bytes()
+    check_hermetic(data, forbidden)
+    return data
+
+
+def _run_in(cmd: list[str], root: Path, env: dict, what: str) -> str:
+    try:
+        proc = subprocess.run(cmd, cwd=root, env=env, umask=0o022, stdin=subprocess.DEVNULL,
+                              capture_output=True, timeout=BUILD_TIMEOUT_S)
+    except subprocess.TimeoutExpired:
+        raise BuildError(f"{what} did not finish within {BUILD_TIMEOUT_S} s") from None
+    text = (proc.stdout + proc.stderr).decode("utf-8", "replace")
+    if proc.returncode != 0:
+        raise BuildError(f"{what} failed (exit code {proc.returncode}): "
+                         f"{text.strip().replace(str(root), CANONICAL_ROOT)[:500]}")
+    return text
 
 
 def _build_gcc(sources, output, opt_level, extra_defines) -> BuildResult:
@@ -390,6 +559,8 @@ def _build_gcc(sources, output, opt_level, extra_defines) -> BuildResult:
 
     level = normalize_opt_level(opt_level)
     defines = tuple(x[2:] for x in _normalize_defines(extra_defines))
+    if source_language(collect_sources(sources)[0]) != "c":
+        raise BuildError("the GCC route builds C only (C++ guests build with zig)")
     result = build_gcc(sources, output, level, defines)
     c_files, headers = collect_sources(sources)
     inputs = [(f"include/{h.name}", _sha256_file(h)) for h in _sorted_files(sdk_include_dir().glob("*.h"))]
@@ -428,6 +599,10 @@ def compiler_fingerprint(compiler: str = "zig") -> dict:
     import platform
 
     host = f"{sys.platform}-{platform.machine()}"
+    if compiler == "rust":
+        from .rust import rust_fingerprint
+
+        return rust_fingerprint()
     if compiler == "gcc":
         from .gcc import _picolibc_fingerprint, check_gcc, gcc_path
 
@@ -471,11 +646,14 @@ def source_digest(
     sources: str | os.PathLike | Sequence[str | os.PathLike],
     opt_level: str | int = "2",
     extra_defines: Iterable = (),
+    cxx_exceptions: bool = False,
 ) -> str:
     """A hex digest of everything that determines the ELF: compiler version, flags, SDK
-    headers, source names and contents. Equal digests mean equal ELFs."""
+    headers, source names and contents. Equal digests mean equal ELFs. (Rust crates:
+    :func:`zkvm.toolchain.rust.rust_source_digest`.)"""
     c_files, headers = collect_sources(sources)
-    return inputs_digest([f"zig {ZIG_VERSION}".encode()], compiler_flags(opt_level, extra_defines),
+    flags = compiler_flags(opt_level, extra_defines, source_language(c_files), cxx_exceptions)
+    return inputs_digest([f"zig {ZIG_VERSION}".encode()], flags,
                          [(b"sdk", sdk_headers()), (b"h", headers), (b"c", c_files)])
 
 
@@ -524,12 +702,20 @@ def cached_build(
     name: str = "guest",
     opt_level: str | int = "2",
     extra_defines: Iterable = (),
+    cxx_exceptions: bool = False,
 ) -> Path:
     """Build into ``cache_dir/<name>-<source_digest>.elf`` unless that file exists.
+    A Rust crate goes to :func:`zkvm.toolchain.rust.cached_build_rust`.
 
     Safe to call from several processes at once (the file appears atomically).
     """
+    from . import rust
+
     defines = list(extra_defines)
-    digest = source_digest(sources, opt_level, defines)
+    if rust.is_rust_crate(sources):
+        if defines or cxx_exceptions:
+            raise ValueError("defines and cxx_exceptions are for C and C++ guests")
+        return rust.cached_build_rust(sources, cache_dir, name, opt_level)
+    digest = source_digest(sources, opt_level, defines, cxx_exceptions)
     return cached_elf(cache_dir, f"{name}-{digest[:16]}",
-                      lambda out: build(sources, out, opt_level, defines))
+                      lambda out: build(sources, out, opt_level, defines, cxx_exceptions=cxx_exceptions))

@@ -162,6 +162,151 @@ static inline void zkvm_commit_u32(uint32_t value)
 }
 
 /* ----------------------------------------------------------------------------------
+ * Typed journal and input (docs/typed-io.md). One encoding for both directions, shared
+ * with the Rust SDK and zkvm.api.Journal / zkvm.api.Input on the host: values are
+ * concatenated with no header and no padding, little-endian:
+ *
+ *   u8 i8 bool   1 byte (bool is 0 or 1)      u16 i16   2 bytes
+ *   u32 i32      4 bytes                      u64 i64   8 bytes (two's complement)
+ *   bytes, str   u32 length, then the raw bytes (UTF-8 for str, no NUL)
+ *   fixed array  its N raw bytes (zkvm_commit / zkvm_read_exact)
+ *
+ * The host reads a journal back in the same order it was committed:
+ *   Journal(receipt_journal).u32(), .bytes(), .str(), ... .done()
+ * ---------------------------------------------------------------------------------- */
+#define ZKVM_EXIT_INPUT_INVALID 253 /* a typed read found a bad value (bool not 0/1, a
+                                       bytes/str length larger than the caller's buffer) */
+
+static inline void zkvm__put_le(unsigned char *b, uint64_t v, int n)
+{
+    for (int i = 0; i < n; i++) {
+        b[i] = (unsigned char)(v >> (8 * i));
+    }
+}
+
+static inline uint64_t zkvm__get_le(const unsigned char *b, int n)
+{
+    uint64_t v = 0;
+    for (int i = n - 1; i >= 0; i--) {
+        v = (v << 8) | b[i];
+    }
+    return v;
+}
+
+static inline void zkvm__commit_le(uint64_t v, int n)
+{
+    unsigned char b[8];
+    zkvm__put_le(b, v, n);
+    zkvm_commit(b, (size_t)n);
+}
+
+static inline uint64_t zkvm__read_le(int n)
+{
+    unsigned char b[8];
+    zkvm_read_exact(b, (size_t)n);
+    return zkvm__get_le(b, n);
+}
+
+static inline void zkvm_commit_u8(uint8_t v) { zkvm__commit_le(v, 1); }
+static inline void zkvm_commit_i8(int8_t v) { zkvm__commit_le((uint8_t)v, 1); }
+static inline void zkvm_commit_u16(uint16_t v) { zkvm__commit_le(v, 2); }
+static inline void zkvm_commit_i16(int16_t v) { zkvm__commit_le((uint16_t)v, 2); }
+static inline void zkvm_commit_i32(int32_t v) { zkvm__commit_le((uint32_t)v, 4); }
+static inline void zkvm_commit_u64(uint64_t v) { zkvm__commit_le(v, 8); }
+static inline void zkvm_commit_i64(int64_t v) { zkvm__commit_le((uint64_t)v, 8); }
+/* A bool: 1 for any non-zero `v`, else 0. */
+static inline void zkvm_commit_bool(int v) { zkvm__commit_le(v ? 1u : 0u, 1); }
+
+/* `len` bytes as a length-prefixed byte string (u32 length, then the bytes). */
+static inline void zkvm_commit_bytes(const void *buf, size_t len)
+{
+    zkvm__commit_le((uint32_t)len, 4);
+    zkvm_commit(buf, len);
+}
+
+/* A NUL-terminated string as a length-prefixed str (the NUL is not committed). */
+static inline void zkvm_commit_str(const char *s)
+{
+    size_t n = 0;
+    while (s[n] != '\0') {
+        n++;
+    }
+    zkvm_commit_bytes(s, n);
+}
+
+/* Typed reads of the private input (each exits with ZKVM_EXIT_INPUT_SHORT if the input
+ * ends first). zkvm_read_u32() is above. */
+static inline uint8_t zkvm_read_u8(void) { return (uint8_t)zkvm__read_le(1); }
+static inline int8_t zkvm_read_i8(void) { return (int8_t)(uint8_t)zkvm__read_le(1); }
+static inline uint16_t zkvm_read_u16(void) { return (uint16_t)zkvm__read_le(2); }
+static inline int16_t zkvm_read_i16(void) { return (int16_t)(uint16_t)zkvm__read_le(2); }
+static inline int32_t zkvm_read_i32(void) { return (int32_t)(uint32_t)zkvm__read_le(4); }
+static inline uint64_t zkvm_read_u64(void) { return zkvm__read_le(8); }
+static inline int64_t zkvm_read_i64(void) { return (int64_t)zkvm__read_le(8); }
+
+/* A bool (1 byte, 0 or 1); any other value exits with ZKVM_EXIT_INPUT_INVALID. */
+static inline int zkvm_read_bool(void)
+{
+    uint8_t b = zkvm_read_u8();
+    if (b > 1) {
+        zkvm_fail(ZKVM_EXIT_INPUT_INVALID, "zkvm: private input: bool is not 0 or 1\n");
+    }
+    return b;
+}
+
+/* A length-prefixed byte string into `buf` (capacity `cap`); returns its length. A
+ * length above `cap` exits with ZKVM_EXIT_INPUT_INVALID (nothing is read past it). */
+static inline size_t zkvm_read_bytes(void *buf, size_t cap)
+{
+    uint32_t n = zkvm_read_u32();
+    if (n > cap) {
+        zkvm_fail(ZKVM_EXIT_INPUT_INVALID, "zkvm: private input: bytes longer than the buffer\n");
+    }
+    zkvm_read_exact(buf, n);
+    return n;
+}
+
+/* A length-prefixed str into `buf` (capacity `cap`, room for the NUL included), NUL
+ * terminated; returns its length. Needs length < cap, else ZKVM_EXIT_INPUT_INVALID. */
+static inline size_t zkvm_read_str(char *buf, size_t cap)
+{
+    uint32_t n = zkvm_read_u32();
+    if (cap == 0 || n > cap - 1) {
+        zkvm_fail(ZKVM_EXIT_INPUT_INVALID, "zkvm: private input: str longer than the buffer\n");
+    }
+    zkvm_read_exact(buf, n);
+    buf[n] = '\0';
+    return n;
+}
+
+/* ----------------------------------------------------------------------------------
+ * Cycle tracking (docs/cycle-tracking.md): named regions reported by `zkvm run`.
+ *
+ *   ZKVM_CYCLES_BEGIN("parse");  ...  ZKVM_CYCLES_END("parse");
+ *
+ * Each marker is one ecall to the zkvm host call 0x5B00 (a0 = the NUL-terminated name,
+ * a1 = 0 begin / 1 end); it returns 0 and changes nothing else, so the program computes
+ * the same with or without markers (a few instructions per marker are counted). Under
+ * Linux/qemu the call returns -ENOSYS, which is ignored. Regions may nest and repeat;
+ * `zkvm run` prints per name: count, total and mean cycles. Define ZKVM_NO_CYCLE_MARKERS
+ * to compile them out.
+ * ---------------------------------------------------------------------------------- */
+#define ZKVM_SYS_CYCLE_MARKER 0x5B00
+
+static inline void zkvm_cycle_marker(const char *name, int end)
+{
+    (void)zkvm_syscall3(ZKVM_SYS_CYCLE_MARKER, (long)name, end ? 1 : 0, 0);
+}
+
+#ifdef ZKVM_NO_CYCLE_MARKERS
+#define ZKVM_CYCLES_BEGIN(name) ((void)0)
+#define ZKVM_CYCLES_END(name) ((void)0)
+#else
+#define ZKVM_CYCLES_BEGIN(name) zkvm_cycle_marker((name), 0)
+#define ZKVM_CYCLES_END(name) zkvm_cycle_marker((name), 1)
+#endif
+
+/* ----------------------------------------------------------------------------------
  * Precompiles (docs/abi.md, "Precompiles"): hash permutations the zkvm executes and
  * proves with dedicated circuits instead of thousands of RV32IM instructions.
  *
