@@ -163,8 +163,30 @@ def test_malformed_inputs():
     assert r.exit_code == EXIT_BAD_INPUT and "duplicate account" in r.stderr
     # a block gas limit at 2^63
     raw2 = bytearray(data)
-    raw2[8 + 24: 8 + 32] = struct.pack("<Q", 2**63)
+    raw2[12 + 24: 12 + 32] = struct.pack("<Q", 2**63)
     assert run(bytes(raw2)).exit_code == EXIT_BAD_INPUT
+    # unknown flag bits
+    raw3 = bytearray(data)
+    raw3[8] = 2
+    r = run(bytes(raw3))
+    assert r.exit_code == EXIT_BAD_INPUT and "flags" in r.stderr
+
+
+def test_post_state_dump_chains_statements():
+    """With dump_state the guest writes the post-state to stdout; feeding it to the next
+    transaction gives a journal whose pre-state root is the previous post-state root."""
+    code = bytes.fromhex("600054600101600055")  # counter: SSTORE(0, SLOAD(0) + 1)
+    inp = make_input(call(), {CONTRACT: Account(code=code, storage={0: 41})})
+    inp.dump_state = True
+    r1 = run(inp)
+    state = r1.post_state()
+    assert state[CONTRACT].storage == {0: 42}
+    assert state[SENDER].nonce == 1
+    inp2 = GuestInput(inp.env, SENDER, call(nonce=1).sign(KEY), state, dump_state=True)
+    r2 = run(inp2)
+    assert r2.journal.pre_state_root == r1.journal.post_state_root
+    assert r2.post_state()[CONTRACT].storage == {0: 43}
+    check_against_spec(inp2)
 
 
 def test_unsupported_precompile_is_an_exit_code_not_a_fault():

@@ -112,28 +112,72 @@ class BlockEnv:
         return b"".join(out)
 
 
+FLAG_DUMP_STATE = 1
+
+
+def encode_state(state: dict[bytes, "Account"]) -> bytes:
+    """The pre-state section: account count, then each account (docs/evm.md)."""
+    out = [struct.pack("<I", len(state))]
+    for addr, acc in state.items():
+        if len(acc.code) > 1 << 20:
+            raise EncodingError("code longer than 1 MiB")
+        out += [_addr(addr, "account address"), _u64(acc.nonce, "account nonce"),
+                _u256(acc.balance, "balance"), struct.pack("<I", len(acc.code)), bytes(acc.code),
+                struct.pack("<I", len(acc.storage))]
+        for k, v in acc.storage.items():
+            out += [_u256(k, "storage key"), _u256(v, "storage value")]
+    return b"".join(out)
+
+
+def decode_state(data: bytes) -> dict[bytes, "Account"]:
+    """Parse a state in the pre-state encoding (what the guest writes to stdout with
+    ``dump_state``). ``ValueError`` if malformed."""
+    pos = 0
+
+    def take(n: int) -> bytes:
+        nonlocal pos
+        if pos + n > len(data):
+            raise ValueError("state encoding: truncated")
+        pos += n
+        return data[pos - n: pos]
+
+    out: dict[bytes, Account] = {}
+    (n,) = struct.unpack("<I", take(4))
+    for _ in range(n):
+        addr = take(20)
+        (nonce,) = struct.unpack("<Q", take(8))
+        balance = int.from_bytes(take(32), "big")
+        (clen,) = struct.unpack("<I", take(4))
+        code = take(clen)
+        (ns,) = struct.unpack("<I", take(4))
+        storage = {}
+        for _ in range(ns):
+            k = int.from_bytes(take(32), "big")
+            storage[k] = int.from_bytes(take(32), "big")
+        if addr in out:
+            raise ValueError("state encoding: duplicate account")
+        out[addr] = Account(nonce, balance, code, storage)
+    if pos != len(data):
+        raise ValueError("state encoding: trailing bytes")
+    return out
+
+
 @dataclass
 class GuestInput:
     """Everything the guest reads: environment, one signed transaction (EIP-2718 bytes)
-    with its sender, and the pre-state (address -> Account)."""
+    with its sender, and the pre-state (address -> Account). ``dump_state``: ask the
+    guest to write the post-state to stdout (not part of the statement)."""
 
     env: BlockEnv
     sender: bytes
     tx: bytes
     pre: dict[bytes, Account]
+    dump_state: bool = False
 
     def encode(self) -> bytes:
-        out = [MAGIC, self.env.encode(), _addr(self.sender, "sender"), struct.pack("<I", len(self.tx)),
-               bytes(self.tx), struct.pack("<I", len(self.pre))]
-        for addr, acc in self.pre.items():
-            if len(acc.code) > 1 << 20:
-                raise EncodingError("code longer than 1 MiB")
-            out += [_addr(addr, "account address"), _u64(acc.nonce, "account nonce"),
-                    _u256(acc.balance, "balance"), struct.pack("<I", len(acc.code)), bytes(acc.code),
-                    struct.pack("<I", len(acc.storage))]
-            for k, v in acc.storage.items():
-                out += [_u256(k, "storage key"), _u256(v, "storage value")]
-        return b"".join(out)
+        flags = FLAG_DUMP_STATE if self.dump_state else 0
+        return b"".join([MAGIC, struct.pack("<I", flags), self.env.encode(), _addr(self.sender, "sender"),
+                         struct.pack("<I", len(self.tx)), bytes(self.tx), encode_state(self.pre)])
 
 
 @dataclass(frozen=True)

@@ -87,6 +87,13 @@ class GuestRun:
     stderr: str
     keccak_calls: int = 0
     sha256_calls: int = 0
+    stdout: bytes = b""
+
+    def post_state(self) -> dict:
+        """The post-state the guest wrote to stdout (inputs with ``dump_state=True``)."""
+        from .encoding import decode_state
+
+        return decode_state(self.stdout)
 
 
 def run(input_bytes: bytes, max_cycles: int = DEFAULT_MAX_CYCLES) -> GuestRun:
@@ -98,4 +105,4 @@ def run(input_bytes: bytes, max_cycles: int = DEFAULT_MAX_CYCLES) -> GuestRun:
     journal = Journal.decode(r.journal) if r.exit_code == EXIT_OK else None
     calls = r.precompile_calls or {}
     return GuestRun(r.exit_code, r.cycles, journal, r.stderr.decode("utf-8", "replace"),
-                    int(calls.get("keccak_f1600", 0)), int(calls.get("sha256_compress", 0)))
+                    int(calls.get("keccak_f1600", 0)), int(calls.get("sha256_compress", 0)), bytes(r.stdout))

@@ -5,6 +5,7 @@
  * Input (private; docs/evm.md, "Input"; all integers little-endian unless marked BE):
  *
  *   magic            8   "zkEVMin1"
+ *   flags            u32  bit 0: write the post-state to stdout (below); others must be 0
  *   block environment (its bytes, from chain_id to the last block hash, are hashed
  *   into the journal's block-environment digest):
  *     chain_id        u64
@@ -32,6 +33,11 @@
  * transaction hash 32 | sender 20 | post-state root 32 | logs hash 32 |
  * gas used u64 LE | status u32 LE.
  *
+ * Post-state on stdout (flag bit 0; not part of the statement): the pre-state encoding
+ * above (n_accounts, then every existing account with its non-zero slots) for the
+ * state after the transaction. A host uses it to build the next transaction's input;
+ * the next journal's pre-state root, computed by the guest, links the two statements.
+ *
  * Exit codes: 0 journal written (every transaction outcome, invalid ones included);
  * 2 malformed input; 3 unsupported (a precompile other than 0x02/0x04, a blob
  * transaction, or EVM memory past the guest's limit). Nothing is committed unless 0.
@@ -41,6 +47,8 @@
 
 #include "evm.h"
 #include "zkvm.h"
+
+#define FLAG_DUMP_STATE 1u
 
 block_env ENV;
 tx_env TX;
@@ -155,6 +163,51 @@ static void load_state(reader *r)
     }
 }
 
+static void put_u32(buf *b, uint32_t v)
+{
+    uint8_t x[4] = {(uint8_t)v, (uint8_t)(v >> 8), (uint8_t)(v >> 16), (uint8_t)(v >> 24)};
+    buf_put(b, x, 4);
+}
+
+/* The post-state in the pre-state encoding, on stdout. */
+static void dump_state(void)
+{
+    buf b = {0};
+    uint32_t n = 0;
+    for (account *a = all_accounts; a; a = a->next_all) {
+        n += a->exists;
+    }
+    put_u32(&b, n);
+    for (account *a = all_accounts; a; a = a->next_all) {
+        if (!a->exists) {
+            continue;
+        }
+        uint8_t x[32];
+        buf_put(&b, a->addr, 20);
+        for (int i = 0; i < 8; i++) {
+            x[i] = (uint8_t)(a->nonce >> (8 * i));
+        }
+        buf_put(&b, x, 8);
+        u256_to_be(x, &a->balance);
+        buf_put(&b, x, 32);
+        put_u32(&b, a->code->len);
+        buf_put(&b, a->code->bytes, a->code->len);
+        put_u32(&b, a->nonzero);
+        for (uint32_t i = 0; i < a->storage.cap; i++) {
+            slot *s = a->storage.tab[i];
+            if (s && !u256_is_zero(&s->cur)) {
+                u256_to_be(x, &s->key);
+                buf_put(&b, x, 32);
+                u256_to_be(x, &s->cur);
+                buf_put(&b, x, 32);
+            }
+        }
+    }
+    if (zkvm_write_all(ZKVM_FD_STDOUT, b.p, b.len) != 0) {
+        fail_unsupported("evm: writing the post-state failed\n");
+    }
+}
+
 int main(void)
 {
     size_t in_len;
@@ -162,6 +215,10 @@ int main(void)
     reader r = {in, in + in_len};
     if (memcmp(take(&r, 8), "zkEVMin1", 8) != 0) {
         fail_input("evm: input: bad magic (expected \"zkEVMin1\")\n");
+    }
+    uint32_t flags = take_u32(&r);
+    if (flags & ~FLAG_DUMP_STATE) {
+        fail_input("evm: input: unknown flags\n");
     }
 
     /* block environment */
@@ -224,5 +281,8 @@ int main(void)
         j[188 + i] = (uint8_t)((uint32_t)res.status >> (8 * i));
     }
     zkvm_commit(j, sizeof j);
+    if (flags & FLAG_DUMP_STATE) {
+        dump_state();
+    }
     return 0;
 }
