@@ -129,9 +129,24 @@ def encode_state(state: dict[bytes, "Account"]) -> bytes:
     return b"".join(out)
 
 
-def decode_state(data: bytes) -> dict[bytes, "Account"]:
-    """Parse a state in the pre-state encoding (what the guest writes to stdout with
-    ``dump_state``). ``ValueError`` if malformed."""
+@dataclass(frozen=True)
+class Log:
+    address: bytes
+    topics: tuple[bytes, ...]
+    data: bytes
+
+
+def logs_hash(logs: "list[Log]") -> bytes:
+    """keccak256(rlp([[address, [topics], data], ...])), the journal's logs hash."""
+    from .ethutil import keccak256, rlp_encode
+
+    return keccak256(rlp_encode([[lg.address, list(lg.topics), lg.data] for lg in logs]))
+
+
+def decode_state(data: bytes, with_logs: bool = False):
+    """Parse a state in the pre-state encoding. With ``with_logs``: the guest's stdout
+    with ``dump_state`` (state, then logs), returned as ``(state, logs)``.
+    ``ValueError`` if malformed."""
     pos = 0
 
     def take(n: int) -> bytes:
@@ -157,9 +172,20 @@ def decode_state(data: bytes) -> dict[bytes, "Account"]:
         if addr in out:
             raise ValueError("state encoding: duplicate account")
         out[addr] = Account(nonce, balance, code, storage)
+    logs = []
+    if with_logs:
+        (n,) = struct.unpack("<I", take(4))
+        for _ in range(n):
+            addr = take(20)
+            (nt,) = struct.unpack("<I", take(4))
+            if nt > 4:
+                raise ValueError("state encoding: more than 4 topics")
+            topics = tuple(take(32) for _ in range(nt))
+            (dl,) = struct.unpack("<I", take(4))
+            logs.append(Log(addr, topics, take(dl)))
     if pos != len(data):
         raise ValueError("state encoding: trailing bytes")
-    return out
+    return (out, logs) if with_logs else out
 
 
 @dataclass

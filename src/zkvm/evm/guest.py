@@ -91,9 +91,18 @@ class GuestRun:
 
     def post_state(self) -> dict:
         """The post-state the guest wrote to stdout (inputs with ``dump_state=True``)."""
-        from .encoding import decode_state
+        return self.post_state_and_logs()[0]
 
-        return decode_state(self.stdout)
+    def post_state_and_logs(self) -> tuple[dict, list]:
+        """``(post-state, logs)`` from stdout (inputs with ``dump_state=True``). The logs
+        are checked against the journal's logs hash (``ValueError`` if they differ), so
+        they are as trustworthy as the journal."""
+        from .encoding import decode_state, logs_hash
+
+        state, logs = decode_state(self.stdout, with_logs=True)
+        if self.journal is not None and logs_hash(logs) != self.journal.logs_hash:
+            raise ValueError("the logs on stdout do not match the journal's logs hash")
+        return state, logs
 
 
 def run(input_bytes: bytes, max_cycles: int = DEFAULT_MAX_CYCLES) -> GuestRun:

@@ -35,7 +35,8 @@
  *
  * Post-state on stdout (flag bit 0; not part of the statement): the pre-state encoding
  * above (n_accounts, then every existing account with its non-zero slots) for the
- * state after the transaction. A host uses it to build the next transaction's input;
+ * state after the transaction, then the logs: n_logs u32, n_logs x { address 20,
+ * n_topics u32, n_topics x topic 32, data_len u32, data }. A host uses it to build the next transaction's input;
  * the next journal's pre-state root, computed by the guest, links the two statements.
  *
  * Exit codes: 0 journal written (every transaction outcome, invalid ones included);
@@ -169,7 +170,7 @@ static void put_u32(buf *b, uint32_t v)
     buf_put(b, x, 4);
 }
 
-/* The post-state in the pre-state encoding, on stdout. */
+/* The post-state in the pre-state encoding and the logs, on stdout. */
 static void dump_state(void)
 {
     buf b = {0};
@@ -202,6 +203,15 @@ static void dump_state(void)
                 buf_put(&b, x, 32);
             }
         }
+    }
+    put_u32(&b, NLOGS);
+    for (uint32_t i = 0; i < NLOGS; i++) {
+        log_entry *e = &LOGS[i];
+        buf_put(&b, e->addr, 20);
+        put_u32(&b, e->ntopics);
+        buf_put(&b, e->topics, 32u * e->ntopics);
+        put_u32(&b, e->len);
+        buf_put(&b, e->data, e->len);
     }
     if (zkvm_write_all(ZKVM_FD_STDOUT, b.p, b.len) != 0) {
         fail_unsupported("evm: writing the post-state failed\n");
