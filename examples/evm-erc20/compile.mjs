@@ -1,7 +1,7 @@
 // Recompile the example contracts with solc-js (the version pinned in package.json) and
 // write <Contract>.json: abi, creation and runtime bytecode, storage layout.
 //
-//   cd examples/evm-erc20 && npm ci && node compile.mjs Token.sol ../evm-battleship/Battleship.sol ../../tests/evm/contracts/Nest.sol
+//   cd examples/evm-erc20 && npm ci && node compile.mjs Token.sol ../evm-battleship/Battleship.sol ../../tests/evm/contracts/Nest.sol ../../bench/evm/Bench.sol
 //
 // Only needed after editing a .sol file: the compiled JSON is committed, so the examples
 // and the tests never need node.

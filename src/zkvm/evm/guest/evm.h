@@ -95,7 +95,8 @@ int rlp_to_u64(const rlp_item *it, uint64_t *out);
 
 /* ---- state.c ------------------------------------------------------------------------------ */
 typedef struct code {
-    uint8_t *bytes; /* followed by 33 zero bytes (PUSH32 at the end, STOP after the end) */
+    const uint8_t *bytes; /* len bytes (for code from the input: inside the input buffer) */
+    uint8_t *padded;      /* NULL, or a copy followed by zero bytes, made when first run */
     uint32_t len;
     uint8_t hashed;
     uint8_t hash[32];
@@ -142,7 +143,9 @@ extern account *all_accounts;
 void state_init(void);
 account *acct_get(const uint8_t addr[20]);     /* record, created (not existing) if new */
 account *acct_find(const uint8_t addr[20]);    /* NULL if no record */
-code *code_new(const uint8_t *bytes, uint32_t len);
+code *code_new(const uint8_t *bytes, uint32_t len); /* copies the bytes */
+code *code_ref(const uint8_t *bytes, uint32_t len); /* bytes that live as long as the run */
+const uint8_t *code_padded(code *c);               /* the bytes followed by 40 zero bytes */
 const uint8_t *code_hash(code *c);
 slot *slot_get(slotmap *m, const u256 *key);   /* created (zero) if new */
 slot *slot_find(const slotmap *m, const u256 *key);

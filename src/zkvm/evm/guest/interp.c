@@ -165,7 +165,7 @@ static void mem_grow(frame *f, uint64_t end)
     uint64_t size = words_of(end) * 32;
     if (size > f->mcap) {
         int d = f->m->depth;
-        uint64_t cap = f->mcap ? f->mcap : 1024;
+        uint64_t cap = f->mcap ? 2 * f->mcap : 16384; /* few reallocations (each copies) */
         while (cap < size) {
             cap *= 2;
         }
@@ -198,18 +198,32 @@ static void copy_padded(uint8_t *dst, const uint8_t *src, uint64_t src_len, cons
 
 /* ---- jump destinations -------------------------------------------------------------------- */
 
+/* Length of each instruction in bytes (PUSHn: 1 + n). */
+static const uint8_t insn_len[256] = {
+    [0 ... 0x5f] = 1, [0x60] = 2, [0x61] = 3, [0x62] = 4, [0x63] = 5, [0x64] = 6, [0x65] = 7, [0x66] = 8,
+    [0x67] = 9, [0x68] = 10, [0x69] = 11, [0x6a] = 12, [0x6b] = 13, [0x6c] = 14, [0x6d] = 15, [0x6e] = 16,
+    [0x6f] = 17, [0x70] = 18, [0x71] = 19, [0x72] = 20, [0x73] = 21, [0x74] = 22, [0x75] = 23, [0x76] = 24,
+    [0x77] = 25, [0x78] = 26, [0x79] = 27, [0x7a] = 28, [0x7b] = 29, [0x7c] = 30, [0x7d] = 31, [0x7e] = 32,
+    [0x7f] = 33, [0x80 ... 0xff] = 1,
+};
+
+/* Bitmap of the valid JUMP destinations: JUMPDEST bytes that are not PUSH data. */
+static void jumpdest_scan(const uint8_t *b, uint32_t len, uint8_t *bm)
+{
+    for (uint32_t pc = 0; pc < len;) {
+        uint8_t op = b[pc];
+        if (op == 0x5b) {
+            bm[pc >> 3] |= (uint8_t)(1u << (pc & 7));
+        }
+        pc += insn_len[op];
+    }
+}
+
 static const uint8_t *jumpdests(code *c)
 {
     if (!c->jumpdests) {
         uint8_t *bm = arena_alloc(c->len / 8 + 1);
-        for (uint32_t pc = 0; pc < c->len; pc++) {
-            uint8_t op = c->bytes[pc];
-            if (op == 0x5b) {
-                bm[pc >> 3] |= (uint8_t)(1u << (pc & 7));
-            } else if (op >= 0x60 && op <= 0x7f) {
-                pc += op - 0x5f;
-            }
-        }
+        jumpdest_scan(c->bytes, c->len, bm);
         c->jumpdests = bm;
     }
     return c->jumpdests;
@@ -581,9 +595,10 @@ static int do_create(frame *f, u256 *top, const u256 *salt)
     code ic;
     memset(&ic, 0, sizeof ic);
     ic.len = (uint32_t)size;
-    ic.bytes = xmalloc((size_t)size + 40);
-    memcpy(ic.bytes, init, (size_t)size);
-    memset(ic.bytes + size, 0, 40);
+    ic.padded = xmalloc((size_t)size + 40);
+    memcpy(ic.padded, init, (size_t)size);
+    memset(ic.padded + size, 0, 40);
+    ic.bytes = ic.padded;
     uint8_t *bm = xmalloc((size_t)size / 8 + 1);
     memset(bm, 0, (size_t)size / 8 + 1);
 
@@ -599,17 +614,10 @@ static int do_create(frame *f, u256 *top, const u256 *salt)
     c.is_create = 1;
     c.should_transfer = 1;
     /* jumpdests() allocates from the arena; give the initcode its own freeable bitmap */
-    for (uint32_t pc = 0; pc < ic.len; pc++) {
-        uint8_t op = ic.bytes[pc];
-        if (op == 0x5b) {
-            bm[pc >> 3] |= (uint8_t)(1u << (pc & 7));
-        } else if (op >= 0x60 && op <= 0x7f) {
-            pc += op - 0x5f;
-        }
-    }
+    jumpdest_scan(ic.bytes, ic.len, bm);
     ic.jumpdests = bm;
     process_create_message(&c);
-    free(ic.bytes);
+    free(ic.padded);
     free(bm);
     f->gas += c.gas;
     if (c.status == ST_SUCCESS) {
@@ -733,7 +741,7 @@ static void run_code(message *m)
     f->rd_len = 0;
 
     code *cd = m->code;
-    const uint8_t *code0 = cd->bytes;
+    const uint8_t *code0 = code_padded(cd);
     const uint8_t *jd = cd->len ? jumpdests(cd) : NULL;
     const uint8_t *pc = code0;
     u256 *const base = f->stack;
@@ -1029,9 +1037,13 @@ op_callvalue:
 op_calldataload: {
     NEED(1);
     CHARGE(G_VERYLOW);
-    uint8_t w[32];
-    copy_padded(w, m->data, m->data_len, &T0, 32);
-    u256_from_be(&T0, w);
+    if (u256_fits_u32(&T0) && T0.w[0] <= m->data_len && m->data_len - T0.w[0] >= 32) {
+        u256_from_be(&T0, m->data + T0.w[0]); /* the whole word is inside the call data */
+    } else {
+        uint8_t w[32];
+        copy_padded(w, m->data, m->data_len, &T0, 32);
+        u256_from_be(&T0, w);
+    }
     pc++;
     NEXT();
 }
@@ -1451,9 +1463,25 @@ op_pushn: {
     ROOM(1);
     CHARGE(G_VERYLOW);
     unsigned n = (unsigned)(*pc - 0x5f);
-    u256_from_be_n(sp, pc + 1, n);
+    /* limb i holds bytes [n - 4i - 4, n - 4i) of the immediate (big-endian) */
+    const uint8_t *e = pc + 1 + n;
+    unsigned i = 0;
+    for (; 4 * i + 4 <= n; i++) {
+        const uint8_t *q = e - 4 * i - 4;
+        sp->w[i] = ((uint32_t)q[0] << 24) | ((uint32_t)q[1] << 16) | ((uint32_t)q[2] << 8) | q[3];
+    }
+    if (4 * i < n) {
+        uint32_t v = 0;
+        for (const uint8_t *q = pc + 1; q < e - 4 * i; q++) {
+            v = (v << 8) | *q;
+        }
+        sp->w[i++] = v;
+    }
+    for (; i < 8; i++) {
+        sp->w[i] = 0;
+    }
     sp++;
-    pc += 1 + n;
+    pc = e;
     NEXT();
 }
 op_dup: {

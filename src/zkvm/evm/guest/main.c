@@ -141,7 +141,7 @@ static void load_state(reader *r)
         if (clen > (1u << 20)) {
             fail_input("evm: input: code longer than 1 MiB\n");
         }
-        a->code = code_new(take(r, clen), clen);
+        a->code = code_ref(take(r, clen), clen); /* the input buffer lives until exit */
         uint32_t ns = take_u32(r);
         if (ns > (uint32_t)((r->end - r->p) / 64)) {
             fail_input("evm: input too short\n");

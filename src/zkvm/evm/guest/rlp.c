@@ -56,7 +56,7 @@ size_t rlp_string(uint8_t *out, const uint8_t *data, size_t len)
         return 1;
     }
     size_t h = rlp_header(out, len, 0);
-    memmove(out + h, data, len);
+    memmove(out + h, data, len); /* callers may encode in place (data == out + 1) */
     return h + len;
 }
 

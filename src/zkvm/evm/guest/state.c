@@ -25,7 +25,7 @@
 /* ---- code ---------------------------------------------------------------------------------- */
 
 static uint8_t empty_bytes[40];
-code empty_code = {empty_bytes, 0, 0, {0}, NULL};
+code empty_code = {empty_bytes, empty_bytes, 0, 0, {0}, NULL};
 
 code *code_new(const uint8_t *bytes, uint32_t len)
 {
@@ -33,10 +33,34 @@ code *code_new(const uint8_t *bytes, uint32_t len)
         return &empty_code;
     }
     code *c = arena_alloc(sizeof(code));
-    c->bytes = arena_alloc((size_t)len + 40); /* zero padding: PUSH32 at the end reads zeros */
-    memcpy(c->bytes, bytes, len);
+    c->padded = arena_alloc((size_t)len + 40); /* zero padding: PUSH32 at the end reads zeros */
+    memcpy(c->padded, bytes, len);
+    c->bytes = c->padded;
     c->len = len;
     return c;
+}
+
+code *code_ref(const uint8_t *bytes, uint32_t len)
+{
+    if (len == 0) {
+        return &empty_code;
+    }
+    code *c = arena_alloc(sizeof(code));
+    c->bytes = bytes;
+    c->len = len;
+    return c;
+}
+
+/* The interpreter reads up to 33 bytes past the last instruction (PUSH data at the end,
+ * then STOP): it runs a zero-padded copy, made once per code on its first run (most
+ * pre-state code is never run, only hashed). */
+const uint8_t *code_padded(code *c)
+{
+    if (!c->padded) {
+        c->padded = arena_alloc((size_t)c->len + 40);
+        memcpy(c->padded, c->bytes, c->len);
+    }
+    return c->padded;
 }
 
 const uint8_t *code_hash(code *c)

@@ -30,19 +30,22 @@ typedef struct {
 static const uint8_t EMPTY_TRIE_ROOT[32] = {0x56, 0xe8, 0x1f, 0x17, 0x1b, 0xcc, 0x55, 0xa6, 0xff, 0x83, 0x45, 0xe6, 0x92, 0xc0, 0xf8, 0x6e, 0x5b, 0x48, 0xe0, 0x1b, 0x99, 0x6c, 0xad, 0xc0, 0x01, 0x62, 0x2f, 0xb5, 0xe3, 0x63, 0xb4, 0x21};
 
 #define NODE_MAX 640 /* a branch: 16 references of <= 33 bytes + value + header */
+#define HDR 3          /* room for a list header in front of a payload (< 64 KiB) */
 
 static inline unsigned nib(const uint8_t *k, unsigned i)
 {
     return (k[i >> 1] >> ((i & 1) ? 0 : 4)) & 15u;
 }
 
-/* Hex-prefix encoding of nibbles [from, to) of key as an RLP string into out. */
+/* Hex-prefix encoding of nibbles [from, to) of key, as an RLP string, written at out. */
 static size_t compact_rlp(uint8_t *out, const uint8_t *key, unsigned from, unsigned to, int leaf)
 {
-    uint8_t hp[33];
-    unsigned n = to - from, k = 0;
+    unsigned n = to - from;
+    size_t len = n / 2 + 1; /* hex-prefix bytes */
+    uint8_t *hp = out + (len == 1 ? 0 : 1);
+    size_t k = 0;
     if (n & 1) {
-        hp[k++] = (uint8_t)(((leaf ? 2 : 0) + 1) << 4 | nib(key, from));
+        hp[k++] = (uint8_t)((((leaf ? 2 : 0) + 1) << 4) | nib(key, from));
         from++;
     } else {
         hp[k++] = (uint8_t)((leaf ? 2 : 0) << 4);
@@ -50,54 +53,63 @@ static size_t compact_rlp(uint8_t *out, const uint8_t *key, unsigned from, unsig
     for (unsigned i = from; i < to; i += 2) {
         hp[k++] = (uint8_t)(nib(key, i) << 4 | nib(key, i + 1));
     }
-    return rlp_string(out, hp, k);
+    if (len == 1) {
+        return 1; /* a single byte below 0x80 (0x00..0x3f) is its own RLP encoding */
+    }
+    out[0] = (uint8_t)(0x80 + len); /* len <= 33 < 56 */
+    return 1 + len;
 }
 
-static size_t encode_node(const titem *it, size_t n, unsigned level, uint8_t *out);
+/* Encode the node of it[0..n) at nibble `level` into buf (NODE_MAX bytes); returns a
+ * pointer to the encoding inside buf (the payload is written once, at buf + HDR, and the
+ * list header just before it) and its length. */
+static const uint8_t *encode_node(const titem *it, size_t n, unsigned level, uint8_t *buf, size_t *len);
 
-/* The reference to the node of it[0..n) in its parent: the node itself if its encoding
- * is shorter than 32 bytes, else the RLP string of its keccak256. */
-static size_t node_ref(const titem *it, size_t n, unsigned level, uint8_t *ref)
+/* The reference to the node of it[0..n) in its parent, written at out: the node itself
+ * if its encoding is shorter than 32 bytes, else the RLP string of its keccak256. */
+static size_t node_ref(const titem *it, size_t n, unsigned level, uint8_t *out)
 {
-    uint8_t enc[NODE_MAX];
-    size_t len = encode_node(it, n, level, enc);
+    uint8_t buf[NODE_MAX];
+    size_t len;
+    const uint8_t *enc = encode_node(it, n, level, buf, &len);
     if (len < 32) {
-        memcpy(ref, enc, len);
+        memcpy(out, enc, len);
         return len;
     }
-    ref[0] = 0xa0;
-    keccak(enc, len, ref + 1);
+    out[0] = 0xa0;
+    keccak(enc, len, out + 1);
     return 33;
 }
 
-static size_t wrap_list(uint8_t *out, const uint8_t *payload, size_t plen)
+static const uint8_t *finish_list(uint8_t *buf, size_t plen, size_t *len)
 {
-    size_t h = rlp_header(out, plen, 1);
-    memmove(out + h, payload, plen);
-    return h + plen;
+    size_t h = rlp_header_len(plen);
+    rlp_header(buf + HDR - h, plen, 1);
+    *len = h + plen;
+    return buf + HDR - h;
 }
 
-static size_t encode_node(const titem *it, size_t n, unsigned level, uint8_t *out)
+static const uint8_t *encode_node(const titem *it, size_t n, unsigned level, uint8_t *buf, size_t *len)
 {
-    uint8_t payload[NODE_MAX];
+    uint8_t *p = buf + HDR;
     size_t k = 0;
     if (n == 1) { /* leaf: [compact(rest of key, leaf), value] */
-        k += compact_rlp(payload, it[0].key, level, 64, 1);
-        if (rlp_string_len(it[0].val, it[0].vlen) + k > NODE_MAX - 4) {
+        k += compact_rlp(p, it[0].key, level, 64, 1);
+        if (it[0].vlen + 3 + k > NODE_MAX - HDR) {
             fail_unsupported("evm: trie value too large\n");
         }
-        k += rlp_string(payload + k, it[0].val, it[0].vlen);
-        return wrap_list(out, payload, k);
+        k += rlp_string(p + k, it[0].val, it[0].vlen);
+        return finish_list(buf, k, len);
     }
     /* the items are sorted: the common prefix of all is that of the first and last */
-    unsigned p = level;
-    while (p < 64 && nib(it[0].key, p) == nib(it[n - 1].key, p)) {
-        p++;
+    unsigned q = level;
+    while (q < 64 && nib(it[0].key, q) == nib(it[n - 1].key, q)) {
+        q++;
     }
-    if (p > level) { /* extension: [compact(prefix), child] */
-        k += compact_rlp(payload, it[0].key, level, p, 0);
-        k += node_ref(it, n, p, payload + k);
-        return wrap_list(out, payload, k);
+    if (q > level) { /* extension: [compact(prefix), child] */
+        k += compact_rlp(p, it[0].key, level, q, 0);
+        k += node_ref(it, n, q, p + k);
+        return finish_list(buf, k, len);
     }
     /* branch: 16 children and an empty value */
     size_t i = 0;
@@ -107,14 +119,14 @@ static size_t encode_node(const titem *it, size_t n, unsigned level, uint8_t *ou
             j++;
         }
         if (j == i) {
-            payload[k++] = 0x80;
+            p[k++] = 0x80;
         } else {
-            k += node_ref(it + i, j - i, level + 1, payload + k);
+            k += node_ref(it + i, j - i, level + 1, p + k);
         }
         i = j;
     }
-    payload[k++] = 0x80;
-    return wrap_list(out, payload, k);
+    p[k++] = 0x80;
+    return finish_list(buf, k, len);
 }
 
 static int titem_cmp(const void *a, const void *b)
@@ -129,8 +141,9 @@ static void trie_root(titem *it, size_t n, uint8_t out[32])
         return;
     }
     qsort(it, n, sizeof(titem), titem_cmp);
-    uint8_t enc[NODE_MAX];
-    size_t len = encode_node(it, n, 0, enc);
+    uint8_t buf[NODE_MAX];
+    size_t len;
+    const uint8_t *enc = encode_node(it, n, 0, buf, &len);
     keccak(enc, len, out);
 }
 
@@ -184,18 +197,22 @@ void state_root(uint8_t out[32])
             keccak(a->addr, 20, a->haddr);
             a->haddr_valid = 1;
         }
-        uint8_t sroot[32], body[120];
-        storage_root(a, sroot);
+        /* rlp([nonce, balance, storage root, code hash]): the body (< 110 bytes) is
+         * written at v + 2 and its header just before it */
+        uint8_t *v = vals + 128 * k, *body = v + 2;
         size_t b = 0;
         b += rlp_u64(body + b, a->nonce);
         b += rlp_u256(body + b, &a->balance);
-        b += rlp_string(body + b, sroot, 32);
-        b += rlp_string(body + b, code_hash(a->code), 32);
-        uint8_t *v = vals + 128 * k;
-        size_t h = rlp_header(v, b, 1);
-        memcpy(v + h, body, b);
+        body[b] = 0xa0;
+        storage_root(a, body + b + 1);
+        b += 33;
+        body[b] = 0xa0;
+        memcpy(body + b + 1, code_hash(a->code), 32);
+        b += 33;
+        size_t h = rlp_header_len(b);
+        rlp_header(body - h, b, 1);
         it[k].key = a->haddr;
-        it[k].val = v;
+        it[k].val = body - h;
         it[k].vlen = h + b;
         k++;
     }

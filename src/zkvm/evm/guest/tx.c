@@ -344,7 +344,7 @@ tx_result process_transaction(const uint8_t *txb, size_t tx_len, const uint8_t s
         account *target = acct_get(h + 12);
         st_mark_warm(target);
         m.target = target;
-        initcode = code_new(t.data, t.data_len);
+        initcode = code_ref(t.data, t.data_len);
         m.code = initcode;
         m.is_create = 1;
         if (target->nonce != 0 || target->code->len != 0 || target->nonzero != 0) {

@@ -43,6 +43,38 @@ void u256_mul(u256 *r, const u256 *a, const u256 *b)
 }
 
 /*
+ * (u1:u0) / v for a normalised v (top bit set) and u1 < v: the quotient fits 32 bits.
+ * Two 32/16-bit steps with 32-bit divu (Hacker's Delight, "divlu"), instead of the
+ * compiler's generic 64/64-bit division routine (several times slower on RV32).
+ */
+static inline uint32_t divlu(uint32_t u1, uint32_t u0, uint32_t v, uint32_t *r)
+{
+    const uint32_t b = 65536;
+    uint32_t vn1 = v >> 16, vn0 = v & 0xffff;
+    uint32_t un1 = u0 >> 16, un0 = u0 & 0xffff;
+    uint32_t q1 = u1 / vn1, rhat = u1 - q1 * vn1;
+    while (q1 >= b || q1 * vn0 > b * rhat + un1) {
+        q1--;
+        rhat += vn1;
+        if (rhat >= b) {
+            break;
+        }
+    }
+    uint32_t un21 = u1 * b + un1 - q1 * v; /* mod 2^32: the true value is < v */
+    uint32_t q0 = un21 / vn1;
+    rhat = un21 - q0 * vn1;
+    while (q0 >= b || q0 * vn0 > b * rhat + un0) {
+        q0--;
+        rhat += vn1;
+        if (rhat >= b) {
+            break;
+        }
+    }
+    *r = un21 * b + un0 - q0 * v;
+    return q1 * b + q0;
+}
+
+/*
  * Unsigned division of the m-limb number u by the n-limb number v (v[n-1] != 0,
  * 1 <= n <= m <= 16): q gets m - n + 1 limbs, r gets n limbs. Knuth, TAOCP vol. 2,
  * 4.3.1, algorithm D: normalise so the divisor's top bit is set, estimate each quotient
@@ -51,15 +83,15 @@ void u256_mul(u256 *r, const u256 *a, const u256 *b)
  */
 static void divmod_limbs(uint32_t *q, uint32_t *r, const uint32_t *u, int m, const uint32_t *v, int n)
 {
-    if (n == 1) {
-        uint32_t d = v[0];
-        uint32_t rem = 0;
+    if (n == 1) { /* short division by a normalised single limb */
+        int s1 = __builtin_clz(v[0]);
+        uint32_t d = v[0] << s1;
+        uint32_t rem = s1 ? u[m - 1] >> (32 - s1) : 0;
         for (int i = m - 1; i >= 0; i--) {
-            uint64_t cur = ((uint64_t)rem << 32) | u[i];
-            q[i] = (uint32_t)(cur / d);
-            rem = (uint32_t)(cur - (uint64_t)q[i] * d);
+            uint32_t lo = s1 ? (u[i] << s1) | (i ? u[i - 1] >> (32 - s1) : 0) : u[i];
+            q[i] = divlu(rem, lo, d, &rem);
         }
-        r[0] = rem;
+        r[0] = rem >> s1;
         return;
     }
     uint32_t vn[16], un[17];
@@ -83,8 +115,9 @@ static void divmod_limbs(uint32_t *q, uint32_t *r, const uint32_t *u, int m, con
             qhat = 0xffffffffull;
             rhat = num - qhat * vtop;
         } else {
-            qhat = num / vtop;
-            rhat = num - qhat * vtop;
+            uint32_t r32;
+            qhat = divlu(un[j + n], un[j + n - 1], (uint32_t)vtop, &r32);
+            rhat = r32;
         }
         while (rhat < (1ull << 32) && qhat * vnext > ((rhat << 32) | un[j + n - 2])) {
             qhat--;

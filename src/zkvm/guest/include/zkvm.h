@@ -433,7 +433,16 @@ static inline void zkvm_keccak256_final(zkvm_keccak256_ctx *c, uint8_t out[32])
     zkvm__keccak_xor_byte(c, ZKVM_KECCAK256_RATE - 1, 0x80);
     zkvm_keccakf(c->state);
 #if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
-    __builtin_memcpy(out, c->state, 32);
+    if (((uintptr_t)out & 3u) == 0) { /* 8 word stores, no memcpy call */
+        typedef uint32_t __attribute__((__may_alias__)) zkvm__u32o;
+        const zkvm__u32o *st = (const zkvm__u32o *)c->state;
+        zkvm__u32o *o = (zkvm__u32o *)out;
+        for (int i = 0; i < 8; i++) {
+            o[i] = st[i];
+        }
+    } else {
+        __builtin_memcpy(out, c->state, 32);
+    }
 #else
     for (int i = 0; i < 32; i++) {
         out[i] = (uint8_t)(c->state[i / 8] >> (8 * (i % 8)));
