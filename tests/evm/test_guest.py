@@ -7,6 +7,7 @@ from __future__ import annotations
 import shutil
 import struct
 import subprocess
+from pathlib import Path
 
 import pytest
 
@@ -16,6 +17,8 @@ from zkvm.evm.encoding import (EXIT_BAD_INPUT, EXIT_OK, EXIT_UNSUPPORTED, STATUS
 from zkvm.evm.ethutil import Transaction, keccak256, rlp_encode
 
 from .builders import CONTRACT, ETHER, KEY, SENDER, call, env, make_input
+
+REPO = Path(__file__).resolve().parents[2]
 from .eels_oracle import run_eels
 
 EMPTY_LOGS = keccak256(rlp_encode([]))
@@ -217,8 +220,17 @@ def test_same_under_qemu(tmp_path):
     if qemu is None:
         pytest.skip("qemu-riscv32 not installed")
     code = bytes.fromhex("346000556007600060006000a1600154")
+    import json
+
+    from zkvm.evm import abi
+
+    token = json.loads((REPO / "examples/evm-erc20/Token.json").read_text())
+    erc20 = make_input(call(data=bytes.fromhex(token["bytecode"][2:]) + abi.encode_value("uint256", 10**6), to=None,
+                            gas=2_000_000))
+    erc20.dump_state = True
     inputs = [make_input(call(value=5), {CONTRACT: Account(code=code)}).encode(), good_input()[:50],
-              make_input(call(), {CONTRACT: Account(code=bytes.fromhex("6000600060006000600060016000f1"))}).encode()]
+              make_input(call(), {CONTRACT: Account(code=bytes.fromhex("6000600060006000600060016000f1"))}).encode(),
+              erc20.encode()]
     for data in inputs:
         ours = run(data)
         journal = tmp_path / "journal"
@@ -227,3 +239,45 @@ def test_same_under_qemu(tmp_path):
         assert p.returncode == ours.exit_code
         assert journal.read_bytes() == (ours.journal.encode() if ours.journal else b"")
         assert p.stderr.decode() == ours.stderr
+        assert p.stdout == ours.stdout
+
+
+# ------------------------------------------------------------------- fuzzed inputs
+
+
+from hypothesis import HealthCheck, given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.data())
+def test_mutated_inputs_never_fault(data):
+    """Random byte flips, insertions and cuts of a valid input: the guest answers with a
+    journal (exit 0), a malformed-input exit (2) or unsupported (3); it never faults or
+    loops (the executor raises GuestError on a fault)."""
+    raw = bytearray(make_input(call(data=b"\x01\x02"), {CONTRACT: Account(code=bytes.fromhex("600054600101600055"),
+                                                                         storage={0: 1})}).encode())
+    for _ in range(data.draw(st.integers(1, 4))):
+        kind = data.draw(st.integers(0, 2))
+        pos = data.draw(st.integers(0, len(raw) - 1))
+        if kind == 0:
+            raw[pos] ^= data.draw(st.integers(1, 255))
+        elif kind == 1:
+            raw[pos:pos] = data.draw(st.binary(min_size=1, max_size=8))
+        else:
+            del raw[pos:pos + data.draw(st.integers(1, 8))]
+    r = guest.run(bytes(raw), max_cycles=50_000_000)
+    assert r.exit_code in (EXIT_OK, EXIT_BAD_INPUT, EXIT_UNSUPPORTED), (r.exit_code, r.stderr)
+    if r.exit_code == EXIT_OK:
+        assert r.journal is not None
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.binary(max_size=120))
+def test_random_transaction_bytes(txb):
+    """Arbitrary transaction bytes: decoded strictly; anything undecodable is an invalid
+    transaction (status 0x1b/0x1c), never a guest error."""
+    r = run(GuestInput(env(), SENDER, txb, {SENDER: Account(balance=ETHER)}))
+    assert r.exit_code in (EXIT_OK, EXIT_UNSUPPORTED)
+    if r.exit_code == EXIT_OK and r.journal.status >= 0x10:
+        assert r.journal.post_state_root == r.journal.pre_state_root

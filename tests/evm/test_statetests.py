@@ -40,11 +40,11 @@ def _case_lines() -> list[str]:
 def _chunks() -> list[tuple[str, list[str]]]:
     lines = _case_lines()
     if not lines:
-        return [("missing", [])]
+        return [pytest.param("missing", [], id="missing")]
     heavy = [ln for ln in lines if ln in HEAVY]
     light = [ln for ln in lines if ln not in HEAVY]
-    out = [(f"heavy{i}", [ln]) for i, ln in enumerate(heavy)]
-    out += [(f"chunk{i:02d}", light[i::CHUNKS]) for i in range(CHUNKS)]
+    out = [pytest.param(f"heavy{i}", [ln], marks=pytest.mark.slow, id=f"heavy{i}") for i, ln in enumerate(heavy)]
+    out += [pytest.param(f"chunk{i:02d}", light[i::CHUNKS], id=f"chunk{i:02d}") for i in range(CHUNKS)]
     return out
 
 
@@ -54,10 +54,10 @@ def test_case_list_complete():
     assert len(lines) == 1478
     assert HEAVY <= set(lines)
     assert set(KNOWN_FAILURES) <= set(lines)
-    assert sum(len(c) for _, c in _chunks()) == len(lines)
+    assert sum(len(p.values[1]) for p in _chunks()) == len(lines)
 
 
-@pytest.mark.parametrize("name,lines", _chunks(), ids=[n for n, _ in _chunks()])
+@pytest.mark.parametrize("name,lines", _chunks())
 def test_statetests(name, lines, tmp_path):
     d = require_statetests()
     listing = tmp_path / "cases.txt"

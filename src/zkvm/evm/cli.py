@@ -45,6 +45,17 @@ def _fail(message: str, code: int) -> typer.Exit:
     return typer.Exit(code)
 
 
+def _guest_ready() -> None:
+    """Build (or find in the cache) the guest ELF; a one-line error if the toolchain fails."""
+    from ..toolchain import BuildError, ToolchainError
+    from . import guest
+
+    try:
+        guest.elf_path()
+    except (BuildError, ToolchainError) as e:
+        raise _fail(f"cannot build the EVM guest: {e}", EXIT_ERROR) from None
+
+
 def _run_light(case):
     """Worker function for --jobs: run one case, return what the parent prints."""
     from .statetest import run_case
@@ -93,10 +104,11 @@ def statetest(
             failed += 1
             out.print(f"FAIL  {name}: {reason}")
 
+    _guest_ready()
     if jobs == 1:
         from . import guest
 
-        guest.program()  # build / load once
+        guest.program()  # load once
         for c in cases:
             r = run_case(c)
             report(c.name, r.ok, r.reason, r.cycles)
@@ -104,9 +116,6 @@ def statetest(
         import multiprocessing
         from concurrent.futures import ProcessPoolExecutor
 
-        from . import guest
-
-        guest.elf_path()  # build once, before the workers start
         ctx = multiprocessing.get_context("spawn")
         with ProcessPoolExecutor(max_workers=jobs, mp_context=ctx) as ex:
             for name, ok, reason, cyc in ex.map(_run_light, cases, chunksize=4):
@@ -145,6 +154,7 @@ def run(
     from .statetest import run_case
 
     c = _load_case(fixture, case, index, fork)
+    _guest_ready()
     r = run_case(c)
     out = _out()
     out.print(f"case               {c.name}")
@@ -176,6 +186,7 @@ def prove(
     if params not in PRESETS:
         raise _fail(f"unknown --params {params!r}; use one of {', '.join(PRESETS)}", EXIT_ERROR)
     c = _load_case(fixture, case, index, fork)
+    _guest_ready()
     t0 = time.perf_counter()
     try:
         receipt = host_prove(c.input, params, segment_po2=segment_po2, workers=workers)
@@ -242,6 +253,7 @@ def image_id(
     from .host import PINNED_IMAGE_IDS, PRESETS, computed_image_ids, pinned_image_ids, write_pinned_image_ids
 
     out = _out()
+    _guest_ready()
     got = write_pinned_image_ids() if write else computed_image_ids()
     pinned = {k: v.hex() for k, v in pinned_image_ids().items()} if PINNED_IMAGE_IDS.is_file() else {}
     out.print(f"elf sha256         {got['elf_sha256']}")

@@ -302,7 +302,12 @@ def run_case(case: Case, max_cycles: int | None = None) -> CaseResult:
         data = case.input.encode()
     except EncodingError as e:
         return CaseResult(case, False, f"cannot encode the guest input: {e}", None, 0, -1)
-    r = guest.run(data, max_cycles or guest.DEFAULT_MAX_CYCLES)
+    from ..riscv import GuestError
+
+    try:
+        r = guest.run(data, max_cycles or guest.DEFAULT_MAX_CYCLES)
+    except GuestError as e:  # never expected: the guest handles every input
+        return CaseResult(case, False, f"guest fault: {e}", None, 0, -1)
     if r.exit_code != EXIT_OK:
         msg = r.stderr.strip().splitlines()[-1] if r.stderr.strip() else ""
         return CaseResult(case, False, f"guest exit code {r.exit_code}: {msg}", None, r.cycles, r.exit_code)
