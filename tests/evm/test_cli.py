@@ -118,3 +118,13 @@ def test_verify_unreadable_and_garbage(tmp_path):
     assert r.exit_code == 1 and "receipt rejected" in r.output
     r = invoke("verify", str(tmp_path / "g.bin"), "--params", "fast")
     assert r.exit_code == 2
+
+
+def test_docs_print_the_pinned_image_ids():
+    from pathlib import Path
+
+    from zkvm.evm.host import pinned_image_ids
+
+    doc = (Path(__file__).resolve().parents[2] / "docs" / "evm.md").read_text()
+    for preset, iid in pinned_image_ids().items():
+        assert iid.hex() in doc, f"docs/evm.md does not show the pinned {preset} image ID"

@@ -58,6 +58,7 @@
 #define G_IDENTITY_WORD 3
 
 #define INF UINT64_MAX
+#define BUDGET_MAX (1 << 30)
 
 log_entry *LOGS;
 uint32_t NLOGS;
@@ -746,7 +747,19 @@ static void run_code(message *m)
     const uint8_t *pc = code0;
     u256 *const base = f->stack;
     u256 *sp = base;
-    int64_t gas = m->gas;
+    /* Gas left = reserve + budget. Opcodes charge the 32-bit budget (two instructions:
+     * subtract, branch if negative); only when it goes negative is the reserve consulted
+     * (OUT OF GAS, or a refill of up to 2^30). Transactions below 2^30 gas never refill. */
+    int64_t reserve = 0;
+    int32_t budget = 0;
+#define GAS_TOTAL() (reserve + (int64_t)budget)
+#define GAS_SET(g)                                                                                           \
+    do {                                                                                                     \
+        int64_t g_ = (g);                                                                                    \
+        budget = (int32_t)(g_ > BUDGET_MAX ? BUDGET_MAX : g_);                                               \
+        reserve = g_ - budget;                                                                               \
+    } while (0)
+    GAS_SET(m->gas);
     account *self = m->target;
     uint64_t end, c64;
     u256 tmp;
@@ -754,17 +767,22 @@ static void run_code(message *m)
 #define NEXT() goto *dispatch[*pc]
 #define CHARGE(c)                                                                                            \
     do {                                                                                                     \
-        gas -= (c);                                                                                          \
-        if (gas < 0)                                                                                         \
-            goto oog;                                                                                        \
+        budget -= (int32_t)(c);                                                                              \
+        if (__builtin_expect(budget < 0, 0)) {                                                               \
+            int64_t t_ = reserve + budget;                                                                   \
+            if (t_ < 0)                                                                                      \
+                goto oog;                                                                                    \
+            GAS_SET(t_);                                                                                     \
+        }                                                                                                    \
     } while (0)
 /* charge a computed cost (may be up to INF) */
 #define CHARGE64(c)                                                                                          \
     do {                                                                                                     \
         uint64_t c_ = (c);                                                                                   \
-        if (c_ > (uint64_t)gas)                                                                              \
+        int64_t t_ = GAS_TOTAL();                                                                            \
+        if (c_ > (uint64_t)t_)                                                                               \
             goto oog;                                                                                        \
-        gas -= (int64_t)c_;                                                                                  \
+        GAS_SET(t_ - (int64_t)c_);                                                                           \
     } while (0)
 #define NEED(n)                                                                                              \
     do {                                                                                                     \
@@ -779,14 +797,14 @@ static void run_code(message *m)
 #define T0 (sp[-1])
 #define T1 (sp[-2])
 #define T2 (sp[-3])
-#define SYNC() (f->gas = gas)
-#define RELOAD() (gas = f->gas)
+#define SYNC() (f->gas = GAS_TOTAL())
+#define RELOAD() GAS_SET(f->gas)
 /* charge for and grow memory to cover `e` bytes */
 #define MEMGROW(e)                                                                                           \
     do {                                                                                                     \
         uint64_t e_ = (e);                                                                                   \
         if (e_ > f->msize) {                                                                                 \
-            CHARGE64(mem_cost(f, e_, (uint64_t)gas));                                                        \
+            CHARGE64(mem_cost(f, e_, (uint64_t)GAS_TOTAL()));                                                        \
             mem_grow(f, e_);                                                                                 \
         }                                                                                                    \
     } while (0)
@@ -1313,7 +1331,7 @@ op_sload: {
 }
 op_sstore: {
     NEED(2);
-    if (gas <= G_CALL_STIPEND) {
+    if (GAS_TOTAL() <= G_CALL_STIPEND) {
         goto oog;
     }
     slot *s = slot_get(&self->storage, &T0);
@@ -1400,7 +1418,7 @@ op_msize:
 op_gas:
     ROOM(1);
     CHARGE(G_BASE);
-    u256_from_u64(sp, (uint64_t)gas);
+    u256_from_u64(sp, (uint64_t)GAS_TOTAL());
     sp++;
     pc++;
     NEXT();
@@ -1641,7 +1659,7 @@ done_ok:
     m->out = NULL;
     m->out_len = 0;
 done_out:
-    m->gas = gas;
+    m->gas = GAS_TOTAL();
 finish:
     free(f->rd);
     mem_pool[d] = f->mem;
