@@ -1,6 +1,6 @@
 """Cycles per gas of the EVM guest, and where the cycles go.
 
-    .venv/bin/python bench/bench_evm.py [--n 200] [--no-profile]
+    .venv/bin/python bench/bench_evm.py [--n 200] [--no-profile] [--prove default|testing]
 
 Workloads (each one transaction, run in the zkvm executor; the cycle count covers the
 whole guest run: input parsing, pre-state root, execution, post-state root, logs hash):
@@ -17,6 +17,11 @@ groups the functions: interpreter (dispatch and opcode bodies, with the small in
 mulmod), keccak glue, trie + RLP, state tables + undo journal, memcpy/memset,
 transaction (decoding, validation, logs hash), input parsing, libc (allocator, start-up).
 Keccak-f permutations are precompile calls: one ecall each, listed separately.
+
+``--prove P`` also proves the ERC-20 transfer with parameters P and reports the time.
+Until the zkvm's OS layer (issue 15) proves malloc/mmap, it proves a measurement variant
+of the guest built with ``-DEVM_STATIC_HEAP`` (all allocations from a bump region in
+.bss: no memory system calls; same interpreter, state and trie code) and says so.
 """
 
 from __future__ import annotations
@@ -136,10 +141,37 @@ def workloads(n: int) -> dict:
     return inputs
 
 
+def prove_erc20(data: bytes, params: str) -> None:
+    from zkvm import api
+    from zkvm.chips.tracegen import UnprovableExecution
+    from zkvm.evm.encoding import Journal
+    from zkvm.toolchain import cached_build
+
+    program, what = guest.program(), "the EVM guest"
+    try:
+        api.execute_only(program, data, params=params)
+    except UnprovableExecution as e:
+        elf = cached_build(guest.GUEST_DIR, REPO / ".zkvm-cache" / "elf", name="evm-static-heap",
+                           opt_level=guest.OPT_LEVEL, extra_defines=[f"EVM_STATIC_HEAP={64 << 20}"])
+        program, what = load_elf(elf.read_bytes()), f"the -DEVM_STATIC_HEAP variant (the guest: {e})"
+    timings: dict = {}
+    t0 = time.perf_counter()
+    receipt = api.prove(program, data, params=params, timings=timings)
+    dt = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    _, journal = api.verify(receipt, receipt.image_id)
+    vt = time.perf_counter() - t0
+    j = Journal.decode(journal)
+    print(f"\nERC-20 transfer proven with {what}, params {params}: {timings.get('cycles', 0)} cycles, "
+          f"prove {dt:.1f} s, verify {vt:.2f} s, receipt {len(receipt.to_bytes())} bytes, status {j.status_name}")
+    print("  " + ", ".join(f"{k} {v:.1f} s" for k, v in timings.items() if isinstance(v, float)))
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--n", type=int, default=200, help="loop iterations of the keccak/arith workloads")
     ap.add_argument("--no-profile", action="store_true")
+    ap.add_argument("--prove", choices=["default", "high", "testing"], help="also prove the ERC-20 transfer")
     args = ap.parse_args()
     program = guest.program()
     inputs = workloads(args.n)
@@ -159,6 +191,8 @@ def main() -> int:
         calls = (r.precompile_calls or {}).get("keccak_f1600", 0)
         rows.append((name, data, r.cycles, j.gas_used))
         print(f"| {name} | {j.gas_used} | {r.cycles} | {r.cycles / j.gas_used:.2f} | {calls} | {dt:.2f} s |")
+    if args.prove:
+        prove_erc20(rows[1][1], args.prove)
     if args.no_profile:
         return 0
     with tempfile.TemporaryDirectory() as d:

@@ -5,6 +5,11 @@ These proofs need the zkvm's OS layer for real programs (issue 15: malloc/mmap a
 sched_getaffinity proven). Until it is merged, proving stops with
 ``UnprovableExecution: syscall ...`` and the tests report xfail with that reason; once it
 lands they run in full (an unexpected failure of any other kind fails them).
+
+Meanwhile the last test proves the guest built with ``-DEVM_STATIC_HEAP`` (no memory
+system calls) on an ERC-20 transfer, so the whole pipeline -- the EVM statement, the
+Keccak and SHA-256 precompile tables, verification, rejection of forged journals -- is
+exercised today.
 """
 
 from __future__ import annotations
@@ -108,3 +113,48 @@ def test_cli_prove_verify(tmp_path):
     out.write_bytes(dataclasses.replace(rc, journal=bytes(j)).to_bytes())
     r = runner.invoke(app, ["evm", "verify", str(out), "--params", "testing"])
     assert r.exit_code == 1 and "receipt rejected" in r.output
+
+
+@pytest.fixture(scope="module")
+def static_heap_guest():
+    """The guest built with -DEVM_STATIC_HEAP: allocations from a .bss bump region, no
+    memory system calls, so it proves before the OS layer lands (same interpreter, state,
+    trie and journal code as the published guest)."""
+    from pathlib import Path
+
+    from zkvm.evm import guest
+    from zkvm.riscv import load_elf
+    from zkvm.toolchain import cached_build
+
+    repo = Path(__file__).resolve().parents[2]
+    elf = cached_build(guest.GUEST_DIR, repo / ".zkvm-cache" / "elf", name="evm-static-heap",
+                       opt_level=guest.OPT_LEVEL, extra_defines=[f"EVM_STATIC_HEAP={64 << 20}"])
+    return load_elf(elf.read_bytes())
+
+
+def test_static_heap_variant_proves_erc20_transfer_and_rejects_forged_journals(static_heap_guest):
+    import json
+    from pathlib import Path
+
+    from zkvm import api
+    from zkvm.evm import abi
+    from zkvm.evm.ethutil import private_key_to_address
+    from zkvm.evm.session import EvmSession
+
+    repo = Path(__file__).resolve().parents[2]
+    token = json.loads((repo / "examples/evm-erc20/Token.json").read_text())
+    key = 0xA11CE
+    s = EvmSession()
+    s.fund(private_key_to_address(key), 10**18)
+    addr = s.deploy(key, bytes.fromhex(token["bytecode"][2:]) + abi.encode_value("uint256", 10**6)).created
+    inp = s.transaction(key, addr, abi.call_data("transfer(address,uint256)", b"\x22" * 20, 5))
+    inp.dump_state = False
+    data = inp.encode()
+    want = host.run(data).journal
+    receipt = api.prove(static_heap_guest, data, params="testing")
+    iid = receipt.image_id
+    exit_code, journal = api.verify(receipt, iid)
+    assert exit_code == 0 and host.Journal.decode(journal) == want and want.status == 0
+    for field, value in (("post_state_root", b"\x42" * 32), ("gas_used", want.gas_used + 1), ("status", 1)):
+        with pytest.raises(VerificationError):
+            api.verify(_tampered(receipt, **{field: value}), iid)

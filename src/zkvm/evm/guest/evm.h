@@ -62,6 +62,7 @@
 void *arena_alloc(size_t n);         /* zeroed, 8-byte aligned, never freed */
 void *xmalloc(size_t n);             /* malloc or fail with EVM_EXIT_UNSUPPORTED */
 void *xrealloc(void *p, size_t n);
+void xfree(void *p);
 __attribute__((noreturn)) void fail_input(const char *msg);
 __attribute__((noreturn)) void fail_unsupported(const char *msg);
 void keccak(const void *data, size_t len, uint8_t out[32]);

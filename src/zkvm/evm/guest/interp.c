@@ -172,7 +172,7 @@ static void mem_grow(frame *f, uint64_t end)
         }
         uint8_t *p = xmalloc((size_t)cap);
         memcpy(p, f->mem, (size_t)f->msize);
-        free(f->mem);
+        xfree(f->mem);
         f->mem = p;
         f->mcap = cap;
         mem_pool[d] = p;
@@ -391,7 +391,7 @@ void process_create_message(message *m)
             REFUND = refund;
             m->gas = 0;
             m->status = ST_HALT;
-            free(m->out);
+            xfree(m->out);
             m->out = NULL;
             m->out_len = 0;
             return;
@@ -407,7 +407,7 @@ void process_create_message(message *m)
 
 static void set_return_data(frame *f, uint8_t *data, uint32_t len)
 {
-    free(f->rd);
+    xfree(f->rd);
     f->rd = data;
     f->rd_len = len;
 }
@@ -618,11 +618,11 @@ static int do_create(frame *f, u256 *top, const u256 *salt)
     jumpdest_scan(ic.bytes, ic.len, bm);
     ic.jumpdests = bm;
     process_create_message(&c);
-    free(ic.padded);
-    free(bm);
+    xfree(ic.padded);
+    xfree(bm);
     f->gas += c.gas;
     if (c.status == ST_SUCCESS) {
-        free(c.out);
+        xfree(c.out);
         addr_to_u256(result, t->addr);
     } else {
         set_return_data(f, c.out, c.out_len);
@@ -1661,7 +1661,7 @@ done_ok:
 done_out:
     m->gas = GAS_TOTAL();
 finish:
-    free(f->rd);
+    xfree(f->rd);
     mem_pool[d] = f->mem;
     mem_pool_cap[d] = f->mcap;
     return;

@@ -174,8 +174,8 @@ static void storage_root(account *a, uint8_t out[32])
         k++;
     }
     trie_root(it, k, out);
-    free(it);
-    free(vals);
+    xfree(it);
+    xfree(vals);
     memcpy(a->sroot, out, 32);
     a->sroot_valid = 1;
 }
@@ -217,6 +217,6 @@ void state_root(uint8_t out[32])
         k++;
     }
     trie_root(it, k, out);
-    free(it);
-    free(vals);
+    xfree(it);
+    xfree(vals);
 }

@@ -433,5 +433,5 @@ void logs_hash(uint8_t out[32])
         }
     }
     keccak(b.p, b.len, out);
-    free(b.p);
+    xfree(b.p);
 }

@@ -20,6 +20,7 @@
 static uint8_t *arena_ptr;
 static size_t arena_left;
 
+#ifndef EVM_STATIC_HEAP
 void *xmalloc(size_t n)
 {
     void *p = malloc(n ? n : 1);
@@ -38,6 +39,11 @@ void *xrealloc(void *p, size_t n)
     return q;
 }
 
+void xfree(void *p)
+{
+    free(p);
+}
+
 /* n zero bytes from a fresh anonymous mapping */
 static void *fresh_zeroed(size_t n)
 {
@@ -47,6 +53,53 @@ static void *fresh_zeroed(size_t n)
     }
     return p;
 }
+#else
+/*
+ * -DEVM_STATIC_HEAP=<bytes> (a measurement variant, not the published guest): every
+ * allocation comes from a bump region in .bss and nothing is freed, so the guest makes no
+ * memory system calls at all (no mmap, no allocator start-up). It runs only transactions
+ * whose allocations fit the region.
+ */
+static uint8_t heap[EVM_STATIC_HEAP] __attribute__((aligned(16)));
+static size_t heap_used;
+
+static void *fresh_zeroed(size_t n)
+{
+    n = (n + 15u) & ~(size_t)15u;
+    if (n > sizeof heap - heap_used) {
+        fail_unsupported("evm: static heap exhausted\n");
+    }
+    void *p = heap + heap_used;
+    heap_used += n;
+    return p;
+}
+
+void *xmalloc(size_t n)
+{
+    size_t *p = fresh_zeroed(n + 16);
+    p[0] = n;
+    return (uint8_t *)p + 16;
+}
+
+void *xrealloc(void *p, size_t n)
+{
+    if (!p) {
+        return xmalloc(n);
+    }
+    size_t old = *(size_t *)((uint8_t *)p - 16);
+    if (old >= n) {
+        return p;
+    }
+    void *q = xmalloc(n);
+    memcpy(q, p, old);
+    return q;
+}
+
+void xfree(void *p)
+{
+    (void)p;
+}
+#endif
 
 void *arena_alloc(size_t n)
 {
