@@ -281,3 +281,41 @@ def test_random_transaction_bytes(txb):
     assert r.exit_code in (EXIT_OK, EXIT_UNSUPPORTED)
     if r.exit_code == EXIT_OK and r.journal.status >= 0x10:
         assert r.journal.post_state_root == r.journal.pre_state_root
+
+
+# ------------------------------------------------------------------ blob transactions
+
+
+def _blob_tx(n=2, version=1, max_fee_blob=10, to=CONTRACT, value=0):
+    hashes = [bytes([version]) + bytes([i + 1]) * 31 for i in range(n)]
+    return Transaction(nonce=0, gas_limit=200_000, to=to, value=value, type=3, gas_price=20,
+                       max_priority_fee_per_gas=1, chain_id=1, max_fee_per_blob_gas=max_fee_blob,
+                       blob_versioned_hashes=hashes)
+
+
+# BLOBHASH(0), BLOBHASH(1), BLOBHASH(2) and BLOBBASEFEE into storage
+BLOB_CODE = bytes.fromhex("5f49600055600149600155600249600255" + "4a600355")
+
+
+@pytest.mark.parametrize("excess", [0, 10_000_000])
+def test_blob_transaction(excess):
+    inp = make_input(_blob_tx(), {CONTRACT: Account(code=BLOB_CODE)}, block=env(excess_blob_gas=excess))
+    if excess:  # blob gas price 21 > max fee per blob gas 10
+        j = check_against_spec(inp)
+        assert j.status == 0x1E
+        return
+    j = check_against_spec(inp)
+    assert j.status == STATUS_SUCCESS
+
+
+@pytest.mark.parametrize("kw,status", [
+    (dict(n=0), 0x1D), (dict(n=7), 0x1D), (dict(version=2), 0x1D), (dict(to=None), 0x1D),
+    (dict(max_fee_blob=0), 0x1E), (dict(max_fee_blob=10**18), 0x18),
+])
+def test_invalid_blob_transactions(kw, status):
+    inp = make_input(_blob_tx(**kw), {CONTRACT: Account(code=BLOB_CODE)})
+    j = run(inp).journal
+    assert j.status == status, j.status_name
+    assert j.post_state_root == j.pre_state_root and j.gas_used == 0
+    if kw != dict(to=None):  # the specification cannot decode a blob create at all
+        check_against_spec(inp)

@@ -35,6 +35,8 @@ STATUS_NAMES = {
     0x1A: "invalid: chain id",
     0x1B: "invalid: encoding",
     0x1C: "invalid: transaction type",
+    0x1D: "invalid: blobs (none, over 6, bad version, or a create)",
+    0x1E: "invalid: max fee per blob gas below the blob gas price",
 }
 STATUS_SUCCESS, STATUS_REVERT, STATUS_HALT = 0, 1, 2
 

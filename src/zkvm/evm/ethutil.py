@@ -191,9 +191,9 @@ def hex_address(a: bytes) -> str:
 @dataclass
 class Transaction:
     """An Ethereum transaction of type 0 (legacy, EIP-155 when ``chain_id`` is set),
-    1 (EIP-2930) or 2 (EIP-1559). ``to=None`` creates a contract. ``access_list`` is
-    ``[(address, [slot (32 bytes), ...]), ...]``. For type 2, ``gas_price`` is
-    ``max_fee_per_gas``."""
+    1 (EIP-2930), 2 (EIP-1559) or 3 (EIP-4844 blobs). ``to=None`` creates a contract.
+    ``access_list`` is ``[(address, [slot (32 bytes), ...]), ...]``. For types 2 and 3,
+    ``gas_price`` is ``max_fee_per_gas``."""
 
     nonce: int
     gas_limit: int
@@ -205,6 +205,8 @@ class Transaction:
     chain_id: int | None = 1
     max_priority_fee_per_gas: int = 0
     access_list: list = field(default_factory=list)
+    max_fee_per_blob_gas: int = 0
+    blob_versioned_hashes: list = field(default_factory=list)
 
     def _fields(self) -> list:
         to = b"" if self.to is None else self.to
@@ -216,6 +218,9 @@ class Transaction:
         if self.type == 2:
             return [self.chain_id, self.nonce, self.max_priority_fee_per_gas, self.gas_price, self.gas_limit, to,
                     self.value, self.data, al]
+        if self.type == 3:
+            return [self.chain_id, self.nonce, self.max_priority_fee_per_gas, self.gas_price, self.gas_limit, to,
+                    self.value, self.data, al, self.max_fee_per_blob_gas, list(self.blob_versioned_hashes)]
         raise ValueError(f"unsupported transaction type {self.type}")
 
     def signing_hash(self) -> bytes:

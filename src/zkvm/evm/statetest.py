@@ -162,7 +162,13 @@ def build_tx(tx: dict, indexes: dict) -> bytes:
         access = [(_addr(e["address"], "accessList address"), [_hash(s, "accessList key") for s in e["storageKeys"]])
                   for e in tx["accessLists"][d]]
     common = dict(nonce=_int(tx.get("nonce", "0x0"), "nonce"), gas_limit=gas, to=to, value=value, data=data)
-    if "maxFeePerGas" in tx:
+    if "blobVersionedHashes" in tx:
+        t = Transaction(**common, type=3, gas_price=_int(tx["maxFeePerGas"], "maxFeePerGas"),
+                        max_priority_fee_per_gas=_int(tx.get("maxPriorityFeePerGas", "0x0"), "maxPriorityFeePerGas"),
+                        access_list=access or [], chain_id=1,
+                        max_fee_per_blob_gas=_int(tx.get("maxFeePerBlobGas", "0x0"), "maxFeePerBlobGas"),
+                        blob_versioned_hashes=[_hash(h, "blobVersionedHashes") for h in tx["blobVersionedHashes"]])
+    elif "maxFeePerGas" in tx:
         t = Transaction(**common, type=2, gas_price=_int(tx["maxFeePerGas"], "maxFeePerGas"),
                         max_priority_fee_per_gas=_int(tx.get("maxPriorityFeePerGas", "0x0"), "maxPriorityFeePerGas"),
                         access_list=access or [], chain_id=1)

@@ -48,6 +48,8 @@
 #define ST_INVALID_CHAIN_ID 0x1a
 #define ST_INVALID_ENCODING 0x1b
 #define ST_INVALID_TX_TYPE 0x1c
+#define ST_INVALID_BLOBS 0x1d    /* blob tx: no blobs, too many, a bad version, or a create */
+#define ST_INVALID_BLOB_FEE 0x1e /* blob tx: max fee per blob gas below the blob gas price */
 
 /* ---- limits ----------------------------------------------------------------------------- */
 #define STACK_LIMIT 1024
@@ -206,6 +208,8 @@ typedef struct {
 typedef struct {
     uint8_t origin[20];
     u256 gas_price; /* effective gas price */
+    const uint8_t *blob_hashes; /* RLP payload of the versioned hashes (33 bytes each) */
+    uint32_t n_blobs;
 } tx_env;
 
 extern block_env ENV;

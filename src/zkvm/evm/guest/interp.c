@@ -1270,7 +1270,11 @@ op_basefee:
 op_blobhash:
     NEED(1);
     CHARGE(G_VERYLOW);
-    u256_zero(&T0); /* no blob transactions: every index is out of range */
+    if (u256_fits_u32(&T0) && T0.w[0] < TX.n_blobs) {
+        u256_from_be(&T0, TX.blob_hashes + 33 * T0.w[0] + 1); /* skip each item's 0xa0 */
+    } else {
+        u256_zero(&T0);
+    }
     pc++;
     NEXT();
 op_blobbasefee:

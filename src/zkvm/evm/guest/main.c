@@ -40,8 +40,8 @@
  * the next journal's pre-state root, computed by the guest, links the two statements.
  *
  * Exit codes: 0 journal written (every transaction outcome, invalid ones included);
- * 2 malformed input; 3 unsupported (a precompile other than 0x02/0x04, a blob
- * transaction, or EVM memory past the guest's limit). Nothing is committed unless 0.
+ * 2 malformed input; 3 unsupported (a precompile other than 0x02/0x04, or EVM memory
+ * past the guest's limit). Nothing is committed unless 0.
  */
 #include <stdlib.h>
 #include <string.h>

@@ -1,5 +1,5 @@
 /*
- * tx.c -- one transaction: decoding (types 0, 1, 2), validation, intrinsic gas, fees,
+ * tx.c -- one transaction: decoding (types 0, 1, 2, 3), validation, intrinsic gas, fees,
  * execution and refunds, following the execution specification's process_transaction()
  * (Cancun: fork.py, transactions.py).
  *
@@ -25,6 +25,8 @@ extern int64_t REFUND;
 #define TX_CREATE 32000
 #define TX_ACCESS_ADDRESS 2400
 #define TX_ACCESS_KEY 1900
+#define GAS_PER_BLOB (1ull << 17)
+#define MAX_BLOB_GAS_PER_BLOCK 786432ull /* 6 blobs */
 
 /* secp256k1 group order n and n / 2 (big-endian) */
 static const uint8_t SECP256K1_N[32] = {0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
@@ -43,7 +45,11 @@ typedef struct {
     u256 value;
     const uint8_t *data;
     uint32_t data_len;
-    rlp_item access_list; /* the list item (types 1, 2) */
+    rlp_item access_list; /* the list item (types 1, 2, 3) */
+    u256 max_fee_blob;    /* type 3 */
+    rlp_item blob_hashes; /* type 3: the list item */
+    uint32_t n_blobs;
+    int blobs_ok;         /* every hash is 32 bytes with version 0x01 */
     u256 v, r, s;
 } tx_fields;
 
@@ -63,11 +69,9 @@ static int decode_tx(const uint8_t *tx, size_t len, tx_fields *t)
     const uint8_t *cur = tx, *end = tx + len;
     if (tx[0] >= 0xc0) {
         t->type = 0;
-    } else if (tx[0] == 1 || tx[0] == 2) {
+    } else if (tx[0] >= 1 && tx[0] <= 3) {
         t->type = tx[0];
         cur++;
-    } else if (tx[0] == 3) {
-        fail_unsupported("evm: blob (type 3) transactions are not supported by this guest\n");
     } else {
         return ST_INVALID_TX_TYPE;
     }
@@ -85,7 +89,7 @@ static int decode_tx(const uint8_t *tx, size_t len, tx_fields *t)
     if (item_u256(&p, e, &t->nonce)) {
         return ST_INVALID_ENCODING;
     }
-    if (t->type == 2) {
+    if (t->type >= 2) {
         if (item_u256(&p, e, &t->max_priority)) {
             return ST_INVALID_ENCODING;
         }
@@ -130,6 +134,21 @@ static int decode_tx(const uint8_t *tx, size_t len, tx_fields *t)
                     return ST_INVALID_ENCODING;
                 }
             }
+        }
+    }
+    if (t->type == 3) {
+        if (item_u256(&p, e, &t->max_fee_blob) || rlp_next(&p, e, &t->blob_hashes) || !t->blob_hashes.is_list) {
+            return ST_INVALID_ENCODING;
+        }
+        const uint8_t *q = t->blob_hashes.p, *qe = q + t->blob_hashes.len;
+        t->blobs_ok = 1;
+        while (q < qe) {
+            rlp_item h;
+            if (rlp_next(&q, qe, &h) || h.is_list || h.len != 32) {
+                return ST_INVALID_ENCODING;
+            }
+            t->blobs_ok &= h.p[0] == 0x01; /* VERSIONED_HASH_VERSION_KZG */
+            t->n_blobs++;
         }
     }
     if (item_u256(&p, e, &t->v) || item_u256(&p, e, &t->r) || item_u256(&p, e, &t->s) || p != e) {
@@ -259,6 +278,11 @@ tx_result process_transaction(const uint8_t *txb, size_t tx_len, const uint8_t s
         return res;
     }
     uint64_t gas = u256_lo64(&t.gas); /* < 2^63: the block gas limit is */
+    uint64_t blob_gas = (uint64_t)t.n_blobs * GAS_PER_BLOB;
+    if (t.type == 3 && blob_gas > MAX_BLOB_GAS_PER_BLOCK) {
+        res.status = ST_INVALID_BLOBS;
+        return res;
+    }
     if (!signature_ok(&t)) {
         res.status = ST_INVALID_SIGNATURE;
         return res;
@@ -269,7 +293,7 @@ tx_result process_transaction(const uint8_t *txb, size_t tx_len, const uint8_t s
     }
     account *sender = acct_get(sender_addr);
     u256 price, max_price;
-    if (t.type == 2) {
+    if (t.type >= 2) {
         if (u256_lt(&t.gas_price, &t.max_priority)) {
             res.status = ST_INVALID_PRIORITY_FEE;
             return res;
@@ -291,14 +315,33 @@ tx_result process_transaction(const uint8_t *txb, size_t tx_len, const uint8_t s
         price = t.gas_price;
         max_price = t.gas_price;
     }
+    u256 blob_gas256, blob_fee, max_blob_fee;
+    u256_from_u64(&blob_gas256, blob_gas);
+    u256_zero(&blob_fee);
+    u256_zero(&max_blob_fee);
+    if (t.type == 3) { /* EIP-4844 */
+        if (t.is_create || t.n_blobs == 0 || !t.blobs_ok) {
+            res.status = ST_INVALID_BLOBS;
+            return res;
+        }
+        if (u256_lt(&t.max_fee_blob, &ENV.blob_base_fee)) {
+            res.status = ST_INVALID_BLOB_FEE;
+            return res;
+        }
+        if (mul_overflow(&max_blob_fee, &blob_gas256, &t.max_fee_blob)) {
+            res.status = ST_INVALID_BALANCE;
+            return res;
+        }
+        u256_mul(&blob_fee, &blob_gas256, &ENV.blob_base_fee); /* <= max_blob_fee */
+    }
     if (!u256_fits_u64(&t.nonce) || u256_lo64(&t.nonce) != sender->nonce) {
         res.status = ST_INVALID_NONCE;
         return res;
     }
     u256 gas256, max_fee, need;
     u256_from_u64(&gas256, gas);
-    if (mul_overflow(&max_fee, &gas256, &max_price) || u256_add(&need, &max_fee, &t.value) ||
-        u256_lt(&sender->balance, &need)) {
+    if (mul_overflow(&max_fee, &gas256, &max_price) || u256_add(&max_fee, &max_fee, &max_blob_fee) ||
+        u256_add(&need, &max_fee, &t.value) || u256_lt(&sender->balance, &need)) {
         res.status = ST_INVALID_BALANCE;
         return res;
     }
@@ -310,10 +353,13 @@ tx_result process_transaction(const uint8_t *txb, size_t tx_len, const uint8_t s
     /* the transaction is valid: buy gas */
     u256 fee;
     u256_mul(&fee, &gas256, &price); /* <= max_fee: no overflow */
+    u256_add(&fee, &fee, &blob_fee);  /* the blob fee is burned */
     st_inc_nonce(sender);
     st_sub_balance(sender, &fee);
     memcpy(TX.origin, sender_addr, 20);
     TX.gas_price = price;
+    TX.blob_hashes = t.type == 3 ? t.blob_hashes.p : NULL;
+    TX.n_blobs = t.type == 3 ? t.n_blobs : 0;
 
     /* warm addresses and keys: coinbase (EIP-3651), access list, origin, precompiles, target */
     st_mark_warm(acct_get(ENV.coinbase));
