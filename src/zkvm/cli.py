@@ -772,6 +772,8 @@ def _register_audit() -> None:
 
 
 _register_audit()
+from .evm.cli import app as _evm_app  # noqa: E402  (the `zkvm evm` group, docs/evm.md)
+app.add_typer(_evm_app, name="evm")
 
 
 def main() -> None:
