@@ -343,13 +343,11 @@ def test_new_rust_project_uses_the_rust_sdk_api(env, tmp_path):
 
 @pytest.mark.slow
 def test_new_project_real_proof_test_passes(env, tmp_path):
-    """The generated project's slow test (a real proof with testing parameters). Its
-    guest uses cycle markers, so this waits for the Syscall chip to accept 0x5B00."""
+    """The generated project's slow test (a real proof with testing parameters; its guest
+    uses cycle markers, which the Syscall chip proves as no-ops)."""
     assert zkvm(env, "new", "proj", "--dir", tmp_path).returncode == 0
     t = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-m", "slow"],
                        cwd=tmp_path / "proj", capture_output=True, text=True, env=env, timeout=900)
-    if t.returncode != 0 and f"syscall {0x5B00} is not supported by the prover" in t.stdout:
-        pytest.xfail("cycle markers are not provable yet (the Syscall chip of issue 15 accepts 0x5B00)")
     assert t.returncode == 0, t.stdout + t.stderr
 
 

@@ -1,6 +1,6 @@
 """examples/evm-erc20 and examples/evm-battleship: the Solidity workflows, checked
 transaction by transaction against the execution specification; proving one ERC-20
-transfer and one Battleship move (testing parameters; xfail until the OS layer)."""
+transfer and one Battleship move (testing parameters)."""
 
 from __future__ import annotations
 
@@ -11,7 +11,6 @@ from pathlib import Path
 
 import pytest
 
-from zkvm.chips.tracegen import UnprovableExecution
 from zkvm.evm import abi, session
 
 from .eels_oracle import run_eels
@@ -104,12 +103,7 @@ def test_battleship_game_executes(battleship, spec_checked):
 
 @pytest.mark.slow
 def test_erc20_transfer_proven(erc20, tmp_path):
-    try:
-        r = erc20.main(["--params", "testing", "--receipt", str(tmp_path / "r.bin")])
-    except UnprovableExecution as e:
-        if "syscall" in str(e):
-            pytest.xfail(f"waits for the OS layer (issue 15): {e}")
-        raise
+    r = erc20.main(["--params", "testing", "--receipt", str(tmp_path / "r.bin")])
     assert r["receipt"] is not None and r["journal"].status == 0
     from zkvm.evm import host
 
@@ -118,10 +112,5 @@ def test_erc20_transfer_proven(erc20, tmp_path):
 
 @pytest.mark.slow
 def test_battleship_move_proven(battleship):
-    try:
-        r = battleship.main(["--params", "testing"])
-    except UnprovableExecution as e:
-        if "syscall" in str(e):
-            pytest.xfail(f"waits for the OS layer (issue 15): {e}")
-        raise
+    r = battleship.main(["--params", "testing"])
     assert r["proven"] is not None and r["proven"].receipt is not None

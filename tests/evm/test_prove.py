@@ -1,15 +1,9 @@
 """Proving the EVM guest (testing parameters) and verifying against its pinned image ID;
 receipts whose journal claims another post-state root, gas used or status are rejected.
 
-These proofs need the zkvm's OS layer for real programs (issue 15: malloc/mmap and
-sched_getaffinity proven). Until it is merged, proving stops with
-``UnprovableExecution: syscall ...`` and the tests report xfail with that reason; once it
-lands they run in full (an unexpected failure of any other kind fails them).
-
-Meanwhile the last test proves the guest built with ``-DEVM_STATIC_HEAP`` (no memory
-system calls) on an ERC-20 transfer, so the whole pipeline -- the EVM statement, the
-Keccak and SHA-256 precompile tables, verification, rejection of forged journals -- is
-exercised today.
+The last test also proves the guest built with ``-DEVM_STATIC_HEAP`` (all allocations
+from a fixed buffer, no memory system calls): the allocation strategy must not change
+the statement.
 """
 
 from __future__ import annotations
@@ -18,7 +12,6 @@ import dataclasses
 
 import pytest
 
-from zkvm.chips.tracegen import UnprovableExecution
 from zkvm.evm import host
 from zkvm.evm.encoding import Account
 from zkvm.stark.errors import VerificationError
@@ -29,12 +22,7 @@ pytestmark = pytest.mark.slow
 
 
 def prove_or_wait(inp):
-    try:
-        return host.prove(inp, "testing")
-    except UnprovableExecution as e:
-        if "syscall" in str(e):
-            pytest.xfail(f"waits for the OS layer (issue 15): {e}")
-        raise
+    return host.prove(inp, "testing")
 
 
 @pytest.fixture(scope="module")
@@ -97,8 +85,6 @@ def test_cli_prove_verify(tmp_path):
     runner = CliRunner()
     out = tmp_path / "r.bin"
     r = runner.invoke(app, ["evm", "prove", str(d / "stShift" / "shl01.json"), "--params", "testing", "-o", str(out)])
-    if r.exit_code == 2 and "cannot prove this execution: syscall" in r.output:
-        pytest.xfail("waits for the OS layer (issue 15)")
     assert r.exit_code == 0, r.output
     r = runner.invoke(app, ["evm", "verify", str(out), "--params", "testing"])
     assert r.exit_code == 0, r.output

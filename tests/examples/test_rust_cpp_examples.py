@@ -172,16 +172,10 @@ def test_leaderboard_qemu_differential(leaderboard, tmp_path):
 @pytest.mark.slow
 def test_leaderboard_proves(leaderboard):
     """Proving needs malloc's syscalls in the circuits (issue 15's guest OS layer)."""
-    from zkvm.chips.tracegen import UnprovableExecution
 
     elf, lb = leaderboard
     data = (EX / "cpp-leaderboard" / "input.bin").read_bytes()
-    try:
-        receipt = api.prove(elf, data, params="testing")
-    except UnprovableExecution as e:
-        if "syscall" in str(e):
-            pytest.xfail(f"waits for the guest OS layer (issue 15): {e}")
-        raise
+    receipt = api.prove(elf, data, params="testing")
     code, journal = api.verify(receipt, api.image_id(elf, "testing"))
     assert code == 0 and lb.decode_journal(journal) == [("bob", 72), ("carol", 72), ("eve", 64)]
 

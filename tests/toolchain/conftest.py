@@ -103,25 +103,15 @@ def same_as_qemu(tmp_path):
 
 def _prove_and_verify(elf: Path, data: bytes) -> tuple[int, bytes]:
     """Prove ``elf`` on ``data`` with the testing parameters and verify the receipt
-    against the ELF's image ID; returns the verified ``(exit code, journal)``.
-
-    A guest whose run uses a system call the circuits do not model yet (malloc's
-    ``sched_getaffinity``/``mmap2`` before the guest OS layer of issue 15 lands) makes the
-    test xfail with the reason, so such tests run for real once the layer is merged."""
+    against the ELF's image ID; returns the verified ``(exit code, journal)``."""
     from zkvm import api
-    from zkvm.chips.tracegen import UnprovableExecution
 
-    try:
-        receipt = api.prove(elf, data, params="testing")
-    except UnprovableExecution as e:
-        if "syscall" in str(e):
-            pytest.xfail(f"waits for the guest OS layer (issue 15): {e}")
-        raise
+    receipt = api.prove(elf, data, params="testing")
     return api.verify(receipt, api.image_id(elf, "testing"))
 
 
 @pytest.fixture
 def prove_verify():
     """:func:`_prove_and_verify`: ``(exit code, journal)`` of a verified testing-params
-    receipt (xfails while the guest needs the OS layer of issue 15)."""
+    receipt."""
     return _prove_and_verify
