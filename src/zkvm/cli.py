@@ -445,7 +445,7 @@ def prove(
         with Status("executing...", console=_err(), spinner="dots"):
             pre = api.check_provable(program, private, max_cycles=max_cycles, monolithic=False)
     except GuestError as e:
-        raise fail(_guest_error_message(e), EXIT_ERROR) from None
+        raise _guest_fault(e, elf, guest_stdout, guest_stderr) from None
     except UnprovableExecution as e:
         raise fail(f"cannot prove this execution: {e}", EXIT_ERROR) from None
     if pre.cycles > api.MONOLITHIC_MAX_CYCLES and not execute_only:
@@ -455,7 +455,7 @@ def prove(
         _err().print(Text(f"note: the run takes {pre.cycles} cycles, more than one proof "
                           f"holds (2^{api.MONOLITHIC_MAX_CYCLES.bit_length() - 1}): proving it "
                           "as continuation segments (--segment-po2 20)"))
-        return _prove_segments(elf_bytes, private, p, output, None, workers, dask, max_cycles)
+        return _prove_segments(elf_bytes, private, p, output, None, workers, dask, max_cycles, elf)
     try:
         with Status("executing and proving..." if not execute_only else "executing...",
                     console=_err(), spinner="dots"):
