@@ -371,20 +371,21 @@ def check_provable(elf: "bytes | str | os.PathLike | Program", input: bytes = b"
                    max_cycles: int | None = None, monolithic: bool = True) -> "ExecutionResult":
     """Run the guest once without recording (seconds, little memory) and raise before any
     tracing if the run cannot be proven: ``UnprovableExecution`` naming the first syscall
-    outside the provable subset (docs/abi.md), or -- with ``monolithic`` -- a run longer
-    than :data:`MONOLITHIC_MAX_CYCLES` (the message names ``--segment-po2``).  Raises
+    outside the provable subset (docs/abi.md), or -- with ``monolithic`` -- ``RunTooLong``
+    for a run longer than :data:`MONOLITHIC_MAX_CYCLES` (the message names
+    ``--segment-po2``; ``zkvm prove`` then proves it as segments).  Raises
     ``GuestError`` (e.g. ``CycleLimitExceeded`` for a guest that never exits) like
     :func:`run`.  Returns the run's result."""
-    from .chips.tracegen import UnprovableExecution
+    from .chips.tracegen import RunTooLong, UnprovableExecution
 
     result = run(elf, input, max_cycles=max_cycles)
     if result.unprovable:
         raise UnprovableExecution(result.unprovable)
     if monolithic and result.cycles > MONOLITHIC_MAX_CYCLES:
-        raise UnprovableExecution(
+        raise RunTooLong(
             f"the run takes {result.cycles} cycles, more than one proof holds "
             f"(2^{MONOLITHIC_MAX_CYCLES.bit_length() - 1}); prove it as segments "
-            "(zkvm prove --segment-po2 20, or zkvm.api.prove_segments)")
+            "(zkvm prove --segment-po2 20, or zkvm.api.prove_segments)", result.cycles)
     return result
 
 
@@ -510,6 +511,7 @@ def execute_only(
     from .riscv import Program
 
     program = elf if isinstance(elf, Program) else load_program(elf)
+    check_provable(program, input, max_cycles=max_cycles)  # before recording (memory)
     m = Machine.for_program(program, stark_params(params))
     result = m.execute(bytes(input), max_cycles)
     w, traces, _pv = m.traces(result, pad_cycles=pad_cycles, pad_to=pad_to)

@@ -415,7 +415,7 @@ def prove(
 
     from rich.status import Status
 
-    from .chips.tracegen import UnprovableExecution
+    from .chips.tracegen import RunTooLong, UnprovableExecution
     from .riscv import GuestError
 
     dev_on = api.dev_mode(True if dev else None)
@@ -442,21 +442,6 @@ def prove(
     timings: dict = {}
     t0 = time.perf_counter()
     try:
-        with Status("executing...", console=_err(), spinner="dots"):
-            pre = api.check_provable(program, private, max_cycles=max_cycles, monolithic=False)
-    except GuestError as e:
-        raise _guest_fault(e, elf, guest_stdout, guest_stderr) from None
-    except UnprovableExecution as e:
-        raise fail(f"cannot prove this execution: {e}", EXIT_ERROR) from None
-    if pre.cycles > api.MONOLITHIC_MAX_CYCLES and not execute_only:
-        if pad_cycles is not None or pad_table:
-            raise fail(f"the run takes {pre.cycles} cycles, more than one proof holds; "
-                       "--pad-cycles needs a run that fits one proof", EXIT_ERROR)
-        _err().print(Text(f"note: the run takes {pre.cycles} cycles, more than one proof "
-                          f"holds (2^{api.MONOLITHIC_MAX_CYCLES.bit_length() - 1}): proving it "
-                          "as continuation segments (--segment-po2 20)"))
-        return _prove_segments(elf_bytes, private, p, output, None, workers, dask, max_cycles, elf)
-    try:
         with Status("executing and proving..." if not execute_only else "executing...",
                     console=_err(), spinner="dots"):
             if execute_only:
@@ -467,6 +452,14 @@ def prove(
                                     pad_cycles=pad_cycles, pad_to=pad_to)
     except GuestError as e:
         raise _guest_fault(e, elf, guest_stdout, guest_stderr) from None
+    except RunTooLong as e:
+        if pad_cycles is not None or pad_table or execute_only:
+            raise fail(f"cannot prove this execution: {e}; --pad-cycles, --pad-table and "
+                       "--execute-only need a run that fits one proof", EXIT_ERROR) from None
+        _err().print(Text(f"note: the run takes {e.cycles} cycles, more than one proof holds "
+                          f"(2^{api.MONOLITHIC_MAX_CYCLES.bit_length() - 1}): proving it as "
+                          "continuation segments (--segment-po2 20)"))
+        return _prove_segments(elf_bytes, private, p, output, None, workers, dask, max_cycles, elf)
     except UnprovableExecution as e:
         result = timings.get("result")
         if result is not None:
