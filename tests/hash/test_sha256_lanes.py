@@ -19,7 +19,7 @@ PATHS = [False] + ([True] if S.HAVE_SHA_NI else [])
 
 @pytest.fixture(params=PATHS, ids=lambda ni: "sha_ni" if ni else "portable")
 def path(request, monkeypatch):
-    monkeypatch.setattr(S, "HAVE_SHA_NI", request.param)
+    monkeypatch.setattr(S, "_kernel", "ni" if request.param else "portable")
     return request.param
 
 
