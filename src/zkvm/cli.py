@@ -466,7 +466,13 @@ _register_audit()
 
 
 def main() -> None:
-    """Console-script entry point (``zkvm``)."""
+    """Console-script entry point (``zkvm``).
+
+    Before anything starts numba's thread pool: a passive OpenMP wait policy and a pool
+    sized to the cores this process may use (:func:`zkvm.threads.configure`)."""
+    from .threads import configure
+
+    configure()
     app()
 
 

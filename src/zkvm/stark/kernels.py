@@ -761,7 +761,7 @@ def run_kernel(kern, *args, rows: int, threads: int | None = None):
 
     if threads is None:
         threads = 1 if rows < SERIAL_ROWS else \
-            max(1, min(numba.config.NUMBA_NUM_THREADS, rows // ROWS_PER_THREAD))
+            max(1, min(numba.get_num_threads(), rows // ROWS_PER_THREAD))
     threads = max(1, min(int(threads), rows))
     if threads == 1:
         kern(*args, 0, rows)
