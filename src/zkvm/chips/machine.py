@@ -511,13 +511,15 @@ class Machine:
         tm["execute"] = time.perf_counter() - t0
         w, traces, pv = self.traces(result, tm, pad_cycles=pad_cycles, pad_to=pad_to)
         pk = self.proving_key(len(w.journal))
+        cycles, exit_code, journal = w.cycles, w.exit_code, w.journal
+        del w, result  # the prover needs the traces only (peak memory)
         ptm = Timings()
         t0 = time.perf_counter()
-        proof = prover.prove(pk, traces, pv, debug=debug, timings=ptm)
+        proof = prover.prove(pk, traces, pv, debug=debug, timings=ptm, consume=True)
         tm["prove"] = time.perf_counter() - t0
         tm["prove_phases"] = dict(ptm)
-        tm["cycles"] = w.cycles
-        return Receipt(self.vk_fields, w.exit_code, w.journal, proof.to_bytes(),
+        tm["cycles"] = cycles
+        return Receipt(self.vk_fields, exit_code, journal, proof.to_bytes(),
                        elf_sha256=self.elf_sha256 or b"\x00" * 32)
 
     def prove_segment(self, start, salt_in: bytes, salt_out: bytes, debug: bool = False,

@@ -44,6 +44,11 @@ def _log2_exact(n: int, what: str) -> int:
     return n.bit_length() - 1
 
 
+#: layers below this level are not stored (recomputed for an opening from the rows):
+#: a tree over 2^22 leaves keeps ~8 MiB of digests instead of 256 MiB
+KEEP_FROM_LEVEL = 4
+
+
 class MerkleTree:
     """A committed list of ``(h_m, w_m)`` uint32 matrices (h_m powers of two, w_m ≥ 1).
 
@@ -51,11 +56,14 @@ class MerkleTree:
         matrices: the matrices as given (not copied; must not be modified afterwards).
         log_heights: ``log2 h_m`` per matrix.
         log_max_height: ``L``.
-        layers: ``layers[k]`` = (2^(L−k), 8) uint32 digests of level k (layers[L] = root).
+        keep_from: ``k0``; ``layers[k]`` = (2^(L−k), 8) uint32 digests of level k for
+            ``k ≥ k0`` (``layers[L]`` = root), ``None`` below: those levels are recomputed,
+            for the ``2^k0`` leaves around an opened index, from the matrices' rows.
         root: the 32-byte root.
     """
 
-    def __init__(self, matrices: list, bit_reversed_rows: bool = False):
+    def __init__(self, matrices: list, bit_reversed_rows: bool = False,
+                 keep_from: int = KEEP_FROM_LEVEL):
         if len(matrices) == 0:
             raise ValueError("MerkleTree needs at least one matrix")
         mats = []
@@ -71,28 +79,58 @@ class MerkleTree:
         self.log_heights = [_log2_exact(a.shape[0], "MerkleTree") for a in mats]
         self.log_max_height = L = max(self.log_heights)
         self.dims = [(lh, a.shape[1]) for lh, a in zip(self.log_heights, mats, strict=True)]
+        self.keep_from = k0 = max(0, min(int(keep_from), L))
 
-        layers = []
+        layers: list = [None] * (L + 1)
         cur = self._leaf_hashes(L)
-        layers.append(cur)
+        if k0 == 0:
+            layers[0] = cur
         for k in range(1, L + 1):
             pairs = cur.reshape(-1, 16)
             cur = hash_pairs(pairs[:, :8], pairs[:, 8:], NODE_PREFIX)
             if any(lh == L - k for lh in self.log_heights):
                 cur = hash_pairs(cur, self._leaf_hashes(L - k), INJECT_PREFIX)
-            layers.append(cur)
+            if k >= k0:
+                layers[k] = cur
         self.layers = layers
         self.root = digests_to_bytes(layers[L][0])
 
+    def _group_mats(self, log_h: int) -> list:
+        return [a for a, lh in zip(self.matrices, self.log_heights, strict=True) if lh == log_h]
+
     def _group(self, log_h: int) -> np.ndarray:
         """Concatenation (in commit order) of the matrices of height 2^log_h."""
-        group = [a for a, lh in zip(self.matrices, self.log_heights, strict=True) if lh == log_h]
+        group = self._group_mats(log_h)
         if len(group) == 1:
             return group[0]
         return np.concatenate(group, axis=1)
 
     def _leaf_hashes(self, log_h: int) -> np.ndarray:
         return hash_rows(self._group(log_h), LEAF_PREFIX, row_order_bitrev=self.bit_reversed_rows)
+
+    def _leaf_hashes_at(self, log_h: int, start: int, count: int) -> np.ndarray:
+        """Leaf digests of tree rows ``[start, start+count)`` of the height-2^log_h group."""
+        j = np.arange(start, start + count, dtype=np.int64)
+        if self.bit_reversed_rows:
+            j = bitrev_permutation(log_h)[j]
+        rows = np.concatenate([a[j] for a in self._group_mats(log_h)], axis=1)
+        return hash_rows(rows, LEAF_PREFIX)
+
+    def _low_levels(self, block: int) -> list:
+        """Digests of levels ``0 .. k0−1`` below node ``block`` of level ``k0``:
+        ``out[k]`` holds level-k nodes ``[block·2^(k0−k), (block+1)·2^(k0−k))``."""
+        L, k0 = self.log_max_height, self.keep_from
+        out = []
+        cur = self._leaf_hashes_at(L, block << k0, 1 << k0)
+        out.append(cur)
+        for k in range(1, k0):
+            pairs = cur.reshape(-1, 16)
+            cur = hash_pairs(pairs[:, :8], pairs[:, 8:], NODE_PREFIX)
+            if any(lh == L - k for lh in self.log_heights):
+                cur = hash_pairs(cur, self._leaf_hashes_at(L - k, block << (k0 - k),
+                                                           1 << (k0 - k)), INJECT_PREFIX)
+            out.append(cur)
+        return out
 
     # ------------------------------------------------------------------ opening
     def row(self, m: int, j: int) -> np.ndarray:
@@ -109,14 +147,19 @@ class MerkleTree:
         ``rows[m]`` (list of ints) is tree row ``index >> (L − log_h_m)`` of matrix ``m``;
         ``path[k]`` is the sibling digest at level ``k`` (k = 0..L−1).
         """
-        L = self.log_max_height
+        L, k0 = self.log_max_height, self.keep_from
         if not 0 <= index < (1 << L):
             raise IndexError(f"Merkle open: index {index} out of range [0, {1 << L})")
         rows = [self.row(m, index >> (L - lh)).tolist() for m, lh in enumerate(self.log_heights)]
         path = []
+        low = self._low_levels(index >> k0) if k0 else []
         i = index
         for k in range(L):
-            path.append(digests_to_bytes(self.layers[k][i ^ 1]))
+            if k < k0:
+                base = (index >> k0) << (k0 - k)
+                path.append(digests_to_bytes(low[k][(i ^ 1) - base]))
+            else:
+                path.append(digests_to_bytes(self.layers[k][i ^ 1]))
             i >>= 1
         return rows, path
 

@@ -72,8 +72,12 @@ class Timings(dict):
 
 
 def prove(key, traces, public_values, params=None, debug: bool = True,
-          timings: Timings | None = None) -> Proof:
+          timings: Timings | None = None, consume: bool = False) -> Proof:
     """Prove that ``traces`` satisfy the system for ``public_values``.
+
+    ``consume=True``: ``traces`` (a list) is emptied once the prover holds what it needs,
+    so the caller's references do not keep a second copy of the traces alive (the zk
+    blinding columns make the prover concatenate a blinded copy of most tables).
 
     Raises ``ValueError`` on malformed inputs (wrong count/shape/dtype of traces, wrong
     number of public values, ``params`` different from the system's),
@@ -116,10 +120,16 @@ def prove(key, traces, public_values, params=None, debug: bool = True,
     # zk: append the engine's claimed-sum blinding columns (committed with the main trace,
     # before the LogUp challenges; docs/zero-knowledge.md)
     ring = proof_blind_ring(system.blind_ring, log_heights, EMPTY_LOG_HEIGHT)
+    given = traces
     if ring:
         blind = blind_columns(system, log_heights, ring)
         traces = [np.concatenate([tr, blind[t.index]], axis=1) if t.index in blind else tr
                   for t, tr in zip(tables, traces, strict=True)]
+    else:
+        traces = list(traces)
+    if consume and isinstance(given, list):
+        given.clear()
+    del given
     bound = protocol.multiplicity_bound(system, log_heights, pv)
     if bound >= P:
         raise ValueError(f"total bus multiplicity bound {bound} >= p: traces too tall")
