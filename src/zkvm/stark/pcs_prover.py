@@ -12,14 +12,15 @@ import os
 import struct
 
 import numpy as np
+from numba import njit
 
-from zkvm.field.babybear import GENERATOR, P, TWO_ADICITY, powers, two_adic_generator
-from zkvm.field.ext import Ext, ext_add, ext_inv, ext_lincomb, ext_mul, ext_powers, ext_sub
+from zkvm.field.babybear import GENERATOR, P, TWO_ADICITY, two_adic_generator
+from zkvm.field.ext import Ext, ext_add, ext_lincomb, ext_mul, ext_powers
 from zkvm.hash.sha256 import bitrev_permutation
 from zkvm.merkle import MerkleTree
 from zkvm.poly.ntt import barycentric_eval, coset_eval_coeffs, coset_lde, intt
 
-from .fri_prover import _axpy_ext_kernel, answer_query, commit_phase
+from .fri_prover import answer_query, commit_phase
 from .params import StarkParams
 from .pcs import SALT_WIDTH, ProverData
 from .pcs_types import BatchOpening, OpeningProof, QueryProof
@@ -272,6 +273,264 @@ def mask_round(params: StarkParams, rounds: list):
     return commit_coeffs(params, [random_field((D, 4))], [L0 - lb], extra_log=[0])
 
 
+# ---------------------------------------------------------------------------- DEEP
+
+
+_PD = np.uint64(P)
+_WD = np.uint64(11)
+_W2P_D = np.uint64(22 * P)
+_WP_D = np.uint64(11 * P)
+_PP_D = np.uint64(P * P)
+_TWO_D = np.uint64(2)
+_DEEP_BLOCK = 128
+
+
+@njit(cache=True, inline="always")
+def _em(a0, a1, a2, a3, b0, b1, b2, b3):
+    """Product in F_p[X]/(X^4 − 11) of canonical uint64 coefficients (≤ 4 products summed
+    before a reduction: 4·(p−1)^2 < 2^64)."""
+    p = _PD
+    c0 = (a0 * b0 + _WD * ((a1 * b3 + a2 * b2 + a3 * b1) % p)) % p
+    c1 = (a0 * b1 + a1 * b0 + _WD * ((a2 * b3 + a3 * b2) % p)) % p
+    c2 = (a0 * b2 + a1 * b1 + a2 * b0 + _WD * ((a3 * b3) % p)) % p
+    c3 = (a0 * b3 + a1 * b2 + a2 * b1 + a3 * b0) % p
+    return c0, c1, c2, c3
+
+
+@njit(cache=True, nogil=True)
+def _deep_kernel(mats, coef, coef_off, widths, pair_mat, pair_pt, pair_off, zs, ys, x0,
+                 omega, out, rev, r0, r1):
+    """DEEP reduction of every matrix of one LDE size over rows ``[r0, r1)``.
+
+    Row ``i`` is the point ``x_i = x0·ω^i`` (natural order).  Matrix ``m``'s combination
+    ``c_m(i) = Σ_{c < widths[m]} mats[m][i, c]·coef[coef_off[m] + c]`` (extension
+    coefficients α^c; salt columns beyond ``widths[m]`` are skipped); for every
+    (matrix, point) pair ``j``: ``T_k += pair_off[j]·c_m`` with ``k = pair_pt[j]``;
+    then ``out[rev[i]] = Σ_k (T_k − ys[k]) / (x_i − zs[k])``.  The denominators of a
+    block of rows are inverted together (norm to the base field, Montgomery's trick)."""
+    p = _PD
+    K = zs.shape[0]
+    M = widths.shape[0]
+    B = _DEEP_BLOCK
+    T = np.zeros((K, 4, B), dtype=np.uint64)
+    C = np.zeros((4, B), dtype=np.uint64)
+    xs = np.empty(B, dtype=np.uint64)
+    n0s = np.empty((K, B), dtype=np.uint64)
+    n1s = np.empty((K, B), dtype=np.uint64)
+    dns = np.empty((K, B), dtype=np.uint64)
+    pre = np.empty((K, B), dtype=np.uint64)
+    # x_{r0} = x0·ω^r0
+    xr = np.uint64(1)
+    base = omega
+    e = r0
+    while e > 0:
+        if e & 1:
+            xr = (xr * base) % p
+        base = (base * base) % p
+        e >>= 1
+    xr = (xr * x0) % p
+    for b0 in range(r0, r1, B):
+        m_ = min(B, r1 - b0)
+        for j in range(m_):
+            xs[j] = xr
+            xr = (xr * omega) % p
+        for k in range(K):
+            for c in range(4):
+                for j in range(m_):
+                    T[k, c, j] = 0
+        for mi in range(M):
+            a = mats[mi]
+            w = widths[mi]
+            o = coef_off[mi]
+            for j in range(m_):
+                row = a[b0 + j]
+                s0 = np.uint64(0)
+                s1 = np.uint64(0)
+                s2 = np.uint64(0)
+                s3 = np.uint64(0)
+                for c in range(w):
+                    v = np.uint64(row[c])
+                    s0 += v * coef[o + c, 0]
+                    s1 += v * coef[o + c, 1]
+                    s2 += v * coef[o + c, 2]
+                    s3 += v * coef[o + c, 3]
+                    if (c & 3) == 3:
+                        s0 %= p
+                        s1 %= p
+                        s2 %= p
+                        s3 %= p
+                C[0, j] = s0 % p
+                C[1, j] = s1 % p
+                C[2, j] = s2 % p
+                C[3, j] = s3 % p
+            for q in range(pair_mat.shape[0]):
+                if pair_mat[q] != mi:
+                    continue
+                k = pair_pt[q]
+                f0 = pair_off[q, 0]
+                f1 = pair_off[q, 1]
+                f2 = pair_off[q, 2]
+                f3 = pair_off[q, 3]
+                for j in range(m_):
+                    e0, e1, e2, e3 = _em(C[0, j], C[1, j], C[2, j], C[3, j], f0, f1, f2, f3)
+                    t = T[k, 0, j] + e0
+                    T[k, 0, j] = t - p if t >= p else t
+                    t = T[k, 1, j] + e1
+                    T[k, 1, j] = t - p if t >= p else t
+                    t = T[k, 2, j] + e2
+                    T[k, 2, j] = t - p if t >= p else t
+                    t = T[k, 3, j] + e3
+                    T[k, 3, j] = t - p if t >= p else t
+        # 1/(x − z_k): norms of d = (x − z0, −z1, −z2, −z3), one batch inversion per block
+        acc = np.uint64(1)
+        for k in range(K):
+            z0 = zs[k, 0]
+            z1 = (p - zs[k, 1]) % p
+            z2 = (p - zs[k, 2]) % p
+            z3 = (p - zs[k, 3]) % p
+            for j in range(m_):
+                a0 = (xs[j] + p - z0) % p
+                x13 = (z1 * z3) % p
+                n0 = (a0 * a0 + _WD * ((z2 * z2) % p) + _W2P_D - _WD * _TWO_D * x13) % p
+                n1 = (_TWO_D * a0 * z2 + _PP_D - z1 * z1 + _WP_D - _WD * ((z3 * z3) % p)) % p
+                dn = (n0 * n0 + _WP_D - _WD * ((n1 * n1) % p)) % p
+                if dn == 0:
+                    return b0 + j
+                n0s[k, j] = n0
+                n1s[k, j] = n1
+                dns[k, j] = dn
+                pre[k, j] = acc
+                acc = (acc * dn) % p
+        inv = np.uint64(1)
+        bb = acc
+        e = np.int64(2013265919)  # p − 2
+        while e > 0:
+            if e & 1:
+                inv = (inv * bb) % p
+            bb = (bb * bb) % p
+            e >>= 1
+        for j in range(m_):
+            C[0, j] = 0
+            C[1, j] = 0
+            C[2, j] = 0
+            C[3, j] = 0
+        for k in range(K - 1, -1, -1):
+            z0 = zs[k, 0]
+            z1 = (p - zs[k, 1]) % p
+            z2 = (p - zs[k, 2]) % p
+            z3 = (p - zs[k, 3]) % p
+            y0 = ys[k, 0]
+            y1 = ys[k, 1]
+            y2 = ys[k, 2]
+            y3 = ys[k, 3]
+            for j in range(m_ - 1, -1, -1):
+                dinv = (inv * pre[k, j]) % p
+                inv = (inv * dns[k, j]) % p
+                m0 = (n0s[k, j] * dinv) % p
+                m1 = ((p - n1s[k, j]) * dinv) % p
+                a0 = (xs[j] + p - z0) % p
+                # (a0 − z1 X + z2 X² − z3 X³)(m0 + m1 X²), X⁴ = W: the inverse of d
+                i0 = (a0 * m0 + _WD * ((z2 * m1) % p)) % p
+                i1 = (p - (z1 * m0 + _WD * ((z3 * m1) % p)) % p) % p
+                i2 = (z2 * m0 + a0 * m1) % p
+                i3 = (p - (z3 * m0 + z1 * m1) % p) % p
+                u0 = (T[k, 0, j] + p - y0) % p
+                u1 = (T[k, 1, j] + p - y1) % p
+                u2 = (T[k, 2, j] + p - y2) % p
+                u3 = (T[k, 3, j] + p - y3) % p
+                e0, e1, e2, e3 = _em(u0, u1, u2, u3, i0, i1, i2, i3)
+                t = C[0, j] + e0
+                C[0, j] = t - p if t >= p else t
+                t = C[1, j] + e1
+                C[1, j] = t - p if t >= p else t
+                t = C[2, j] + e2
+                C[2, j] = t - p if t >= p else t
+                t = C[3, j] + e3
+                C[3, j] = t - p if t >= p else t
+        for j in range(m_):
+            r = rev[b0 + j]
+            out[r, 0] = np.uint32(C[0, j])
+            out[r, 1] = np.uint32(C[1, j])
+            out[r, 2] = np.uint32(C[2, j])
+            out[r, 3] = np.uint32(C[3, j])
+    return -1
+
+
+def _deep_inputs(rounds: list, opened: list, alpha: Ext) -> dict:
+    """``{L: (2^L, 4) uint32}``: for every LDE log-size ``L``, the DEEP quotient
+    ``Σ_{m, z} α^(off) (Σ_c α^c f_{m,c}(x) − Σ_c α^c y_{m,c,z}) / (x − z)`` over the
+    matrices of that size, in **bit-reversed** order (FRI's input layout).
+
+    ``off`` runs over the matrices and points in the order (round, matrix, point), and
+    the same α-power sequence as the verifier (:func:`zkvm.stark.pcs_verifier.verify`):
+    each (matrix, point) term is multiplied by ``α^(Σ widths of the earlier terms)``.
+    One fused numba pass per size (no (N, 4) temporaries per matrix and point)."""
+    import numba
+    from numba.typed import List
+
+    groups: dict = {}
+    off = Ext.ONE
+    for r, (data, pts) in enumerate(rounds):
+        for m, zs in enumerate(pts):
+            lde = data.ldes[m]
+            L = _log2(lde.shape[0])
+            w = data.widths[m]  # without the salt columns
+            apows = ext_powers(alpha, w)
+            alpha_list = [Ext(tuple(int(t) for t in a)) for a in apows]
+            g = groups.setdefault(L, {"mats": [], "coefs": [], "widths": [], "pairs": [],
+                                      "points": {}})
+            mi = len(g["mats"])
+            g["mats"].append(np.ascontiguousarray(lde))
+            g["coefs"].append(apows.astype(np.uint64))
+            g["widths"].append(w)
+            for k, z in enumerate(zs):
+                ys = Ext.ZERO
+                for a_c, y in zip(alpha_list, opened[r][m][k], strict=True):
+                    ys = ys + a_c * y
+                pk = g["points"].setdefault(z.coeffs, [len(g["points"]), Ext.ZERO])
+                # T_k collects off·c_m; its constant term is Σ off·ys
+                pk[1] = pk[1] + off * ys
+                g["pairs"].append((mi, pk[0], off))
+                off = off * (alpha ** w)
+    out = {}
+    for L, g in groups.items():
+        N = 1 << L
+        K = len(g["points"])
+        zs = np.zeros((K, 4), dtype=np.uint64)
+        ys = np.zeros((K, 4), dtype=np.uint64)
+        for zc, (k, y) in g["points"].items():
+            zs[k] = zc
+            ys[k] = y.coeffs
+        mats = List(g["mats"])
+        coef = np.ascontiguousarray(np.concatenate(g["coefs"]))
+        coef_off = np.cumsum([0] + g["widths"][:-1]).astype(np.int64)
+        widths = np.array(g["widths"], dtype=np.int64)
+        pair_mat = np.array([q[0] for q in g["pairs"]], dtype=np.int64)
+        pair_pt = np.array([q[1] for q in g["pairs"]], dtype=np.int64)
+        pair_off = np.array([q[2].coeffs for q in g["pairs"]], dtype=np.uint64)
+        res = np.empty((N, 4), dtype=np.uint32)
+        rev = bitrev_permutation(L)
+        omega = np.uint64(two_adic_generator(L))
+        x0 = np.uint64(GENERATOR)
+        threads = 1 if N < (1 << 14) else max(1, min(numba.get_num_threads(), N >> 13))
+        step = -(-N // threads)
+        step = -(-step // _DEEP_BLOCK) * _DEEP_BLOCK
+        ranges = [(a, min(N, a + step)) for a in range(0, N, step)]
+        args = (mats, coef, coef_off, widths, pair_mat, pair_pt, pair_off, zs, ys, x0, omega,
+                res, rev)
+        if len(ranges) == 1:
+            bad = [_deep_kernel(*args, 0, N)]
+        else:
+            from concurrent.futures import ThreadPoolExecutor
+
+            with ThreadPoolExecutor(len(ranges)) as ex:
+                bad = list(ex.map(lambda rg: _deep_kernel(*args, rg[0], rg[1]), ranges))
+        if any(b >= 0 for b in bad):
+            raise ValueError("PCS open: point lies in the LDE coset")
+        out[L] = res
+    return out
+
+
 def open_(params: StarkParams, rounds: list, transcript: Transcript,
           mask_in_rounds: bool = False):
     """See :meth:`zkvm.stark.pcs.FriPcs.open`."""
@@ -327,45 +586,8 @@ def open_(params: StarkParams, rounds: list, transcript: Transcript,
         opened.append(per_mat)
     alpha = transcript.sample_ext("pcs_alpha")
 
-    # 2. DEEP reduced openings per LDE height (natural order)
-    ro: dict[int, np.ndarray] = {}
-    dinv_cache: dict[tuple, np.ndarray] = {}
-    xs_cache: dict[int, np.ndarray] = {}
-    off = Ext.ONE
-    for r, (data, pts) in enumerate(rounds):
-        for m, zs in enumerate(pts):
-            lde = data.ldes[m]
-            N = lde.shape[0]
-            L = _log2(N)
-            w = data.widths[m]  # without the salt columns
-            apows = ext_powers(alpha, w)  # (w, 4): α^0..α^(w-1)
-            if lde.shape[1] > w:  # the salt columns are not batched
-                apows_all = np.zeros((lde.shape[1], 4), dtype=np.uint32)
-                apows_all[:w] = apows
-            else:
-                apows_all = apows
-            comb = ext_lincomb(lde, apows_all)  # (N, 4): Σ_c α^c f_c(x)
-            alpha_list = [Ext(tuple(int(t) for t in a)) for a in apows]
-            acc = ro.setdefault(L, np.zeros((N, 4), dtype=np.uint32))
-            if L not in xs_cache:
-                xs_cache[L] = powers(two_adic_generator(L), N, GENERATOR)
-            for k, z in enumerate(zs):
-                key = (L, z.coeffs)
-                if key not in dinv_cache:
-                    den = np.zeros((N, 4), dtype=np.uint32)
-                    den[:, 0] = (xs_cache[L].astype(np.int64) - z.coeffs[0]) % P
-                    den[:, 1:] = [(-c) % P for c in z.coeffs[1:]]
-                    try:
-                        dinv_cache[key] = ext_inv(den)
-                    except ZeroDivisionError:
-                        raise ValueError("PCS open: point lies in the LDE coset") from None
-                ys = Ext.ZERO
-                for a_c, y in zip(alpha_list, opened[r][m][k], strict=True):
-                    ys = ys + a_c * y
-                term = ext_mul(ext_sub(comb, ys.to_array()), dinv_cache[key])
-                _axpy_ext_kernel(acc, off.to_array(), term)
-                off = off * (alpha ** w)
-    inputs = {L: np.ascontiguousarray(v[bitrev_permutation(L)]) for L, v in ro.items()}
+    # 2. DEEP reduced openings per LDE height, written in bit-reversed order (FRI's)
+    inputs = _deep_inputs(rounds, opened, alpha)
     L0 = max(inputs)
 
     # 3. FRI
