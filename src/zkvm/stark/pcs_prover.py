@@ -342,27 +342,32 @@ def _deep_kernel(mats, coef, coef_off, widths, pair_mat, pair_pt, pair_off, zs, 
             a = mats[mi]
             w = widths[mi]
             o = coef_off[mi]
+            # column by column over the block's rows (contiguous accumulators: LLVM
+            # vectorises the row loop); ≤ 4 unreduced products per accumulator
             for j in range(m_):
-                row = a[b0 + j]
-                s0 = np.uint64(0)
-                s1 = np.uint64(0)
-                s2 = np.uint64(0)
-                s3 = np.uint64(0)
-                for c in range(w):
-                    v = np.uint64(row[c])
-                    s0 += v * coef[o + c, 0]
-                    s1 += v * coef[o + c, 1]
-                    s2 += v * coef[o + c, 2]
-                    s3 += v * coef[o + c, 3]
-                    if (c & 3) == 3:
-                        s0 %= p
-                        s1 %= p
-                        s2 %= p
-                        s3 %= p
-                C[0, j] = s0 % p
-                C[1, j] = s1 % p
-                C[2, j] = s2 % p
-                C[3, j] = s3 % p
+                C[0, j] = 0
+                C[1, j] = 0
+                C[2, j] = 0
+                C[3, j] = 0
+            blk = a[b0:b0 + m_]
+            for c in range(w):
+                k0 = coef[o + c, 0]
+                k1 = coef[o + c, 1]
+                k2 = coef[o + c, 2]
+                k3 = coef[o + c, 3]
+                col = blk[:, c]
+                for j in range(m_):
+                    v = np.uint64(col[j])
+                    C[0, j] += v * k0
+                    C[1, j] += v * k1
+                    C[2, j] += v * k2
+                    C[3, j] += v * k3
+                if (c & 3) == 3 or c == w - 1:
+                    for j in range(m_):
+                        C[0, j] %= p
+                        C[1, j] %= p
+                        C[2, j] %= p
+                        C[3, j] %= p
             for q in range(pair_mat.shape[0]):
                 if pair_mat[q] != mi:
                     continue
