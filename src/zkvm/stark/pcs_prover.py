@@ -610,7 +610,8 @@ def open_(params: StarkParams, rounds: list, transcript: Transcript,
             rows, path = data.tree.open(q >> (L0 - Lr))
             inp.append(BatchOpening(rows, path))
         qps.append(QueryProof(inp, answer_query(fri, q, L0)))
-    proof = OpeningProof(fri.commits, fri.final_poly, fri.pow_nonce, qps)
+    proof = OpeningProof(fri.commits, fri.final_poly, fri.pow_nonce, qps,
+                         query_indices=list(fri.queries))
     if mask_root is not None:
         proof.mask_root = mask_root
         proof.mask_values = [v.coeffs for v in opened[-1][0][0]]

@@ -9,6 +9,13 @@ self-delimiting canonical encoding:
 * ``u32`` little-endian for every count and every field element, ``u64`` for the nonce;
 * each list is preceded by its ``u32`` length;
 * digests are 32 raw bytes;
+* the query indices are sent (``u32`` each; the verifier checks they are the ones the
+  transcript samples) and the queries after the first are *shape- and path-compressed*:
+  their rows carry no length prefixes (every query has the first query's shape), and a
+  Merkle sibling that an earlier query of the same tree already sent (same level, same
+  node index, known from the indices) is omitted.  An honest proof repeats such nodes
+  identically; :meth:`OpeningProof.to_bytes` refuses a proof whose duplicates differ.
+  About a fifth of a receipt (the top ``log2(num_queries)`` levels of every path).
 * parsing rejects non-canonical field elements (≥ p), truncated input and trailing bytes
   with :class:`~zkvm.stark.errors.ProofFormatError` (checklist 20).
 
@@ -80,6 +87,9 @@ class OpeningProof:
                   its Merkle openings are the last ``input_openings`` of every query.
     mask_values:  zk mode only (else None): ``R``'s 4 base columns at the first opening
                   point, as :data:`ExtTuple` (exactly 4).
+    query_indices: the sampled query indices (``L0`` bits each), in query order; needed
+                  to encode the compressed paths (the verifier checks them against the
+                  transcript).
     """
 
     fri_commits: list[bytes]
@@ -88,6 +98,7 @@ class OpeningProof:
     query_proofs: list[QueryProof] = field(default_factory=list)
     mask_root: bytes | None = None
     mask_values: list[tuple] | None = None
+    query_indices: list | None = None
 
     # ------------------------------------------------------------------ encoding
     def to_bytes(self) -> bytes:
@@ -119,14 +130,41 @@ class OpeningProof:
                 raise ProofFormatError("final_poly coefficient must have 4 ints")
             out.extend(struct.pack("<4I", *c))
         out.extend(struct.pack("<Q", self.pow_nonce))
-        out.extend(u32(len(self.query_proofs)))
-        for q in self.query_proofs:
-            out.extend(u32(len(q.input_openings)))
-            for o in q.input_openings:
+        qps = self.query_proofs
+        out.extend(u32(len(qps)))
+        idx = self.query_indices
+        if qps and (idx is None or len(idx) != len(qps)):
+            raise ProofFormatError("opening proof: one query index per query proof needed")
+        if qps:
+            out.extend(struct.pack(f"<{len(idx)}I", *idx))
+            q0 = qps[0]
+            out.extend(u32(len(q0.input_openings)))
+            for o in q0.input_openings:
                 put_opening(o)
-            out.extend(u32(len(q.fri_openings)))
-            for o in q.fri_openings:
+            out.extend(u32(len(q0.fri_openings)))
+            for o in q0.fri_openings:
                 put_opening(o)
+            shape = _query_shape(q0)
+            seen: dict = {}
+            for key, d in _path_nodes(q0, idx[0], shape):
+                seen[key] = d
+            for qi in range(1, len(qps)):
+                q = qps[qi]
+                if _query_shape(q) != shape:
+                    raise ProofFormatError(f"opening proof: query {qi} differs in shape from query 0")
+                for o in list(q.input_openings) + list(q.fri_openings):
+                    for r in o.rows:
+                        out.extend(struct.pack(f"<{len(r)}I", *r))
+                for key, d in _path_nodes(q, idx[qi], shape):
+                    prev = seen.get(key)
+                    if prev is None:
+                        if len(d) != 32:
+                            raise ProofFormatError("digest must be 32 bytes")
+                        out.extend(d)
+                        seen[key] = d
+                    elif prev != d:
+                        raise ProofFormatError(f"opening proof: query {qi} repeats a Merkle node "
+                                               "with another digest")
         if (self.mask_root is None) != (self.mask_values is None):
             raise ProofFormatError("mask_root and mask_values must be both set or both None")
         if self.mask_root is None:
@@ -152,13 +190,31 @@ class OpeningProof:
         final_poly = [tuple(c) for c in final_poly]
         nonce = r.u64()
         nq = r.length()
+        idx = list(struct.unpack(f"<{nq}I", r.take(4 * nq))) if nq else []
         qps = []
-        for _ in range(nq):
+        if nq:
             ni = r.length()
             inputs = [r.opening() for _ in range(ni)]
             nf = r.length()
             fris = [r.opening() for _ in range(nf)]
-            qps.append(QueryProof(inputs, fris))
+            q0 = QueryProof(inputs, fris)
+            qps.append(q0)
+            shape = _query_shape(q0)
+            seen = dict(_path_nodes(q0, idx[0], shape))
+            n_in, row_lens, heights = shape
+            for qi in range(1, nq):
+                rows = [[r.field_ints(n) for n in lens] for lens in row_lens]
+                paths = []
+                for key in _node_keys(idx[qi], heights):
+                    d = seen.get(key)
+                    if d is None:
+                        d = seen[key] = r.take(32)
+                    paths.append(d)
+                ops, pos = [], 0
+                for t, h in enumerate(heights):
+                    ops.append(BatchOpening(rows[t], paths[pos:pos + h]))
+                    pos += h
+                qps.append(QueryProof(ops[:n_in], ops[n_in:]))
         flag = r.take(1)[0]
         mask_root = mask_values = None
         if flag == 1:
@@ -170,7 +226,34 @@ class OpeningProof:
         elif flag != 0:
             raise ProofFormatError(f"opening proof: mask flag must be 0 or 1, got {flag}")
         r.finish()
-        return cls(fri_commits, final_poly, nonce, qps, mask_root, mask_values)
+        return cls(fri_commits, final_poly, nonce, qps, mask_root, mask_values,
+                   idx if nq else None)
+
+
+def _query_shape(q: QueryProof) -> tuple:
+    """``(number of input openings, row lengths per opening, path length per opening)``."""
+    ops = list(q.input_openings) + list(q.fri_openings)
+    return (len(q.input_openings), tuple(tuple(len(r) for r in o.rows) for o in ops),
+            tuple(len(o.path) for o in ops))
+
+
+def _node_keys(index: int, heights: tuple):
+    """``(tree, level, node)`` of every sibling on the paths of query ``index``: tree ``t``
+    has height ``heights[t]`` and the query opens its leaf ``index >> (L0 − height)``
+    (``L0`` the largest height: the FRI input size)."""
+    L0 = max(heights) if heights else 0
+    for t, h in enumerate(heights):
+        leaf = index >> (L0 - h)
+        for k in range(h):
+            yield (t, k, (leaf >> k) ^ 1)
+
+
+def _path_nodes(q: QueryProof, index: int, shape: tuple):
+    ops = list(q.input_openings) + list(q.fri_openings)
+    keys = _node_keys(index, shape[2])
+    for o in ops:
+        for d in o.path:
+            yield next(keys), bytes(d)
 
 
 class _Reader:

@@ -237,4 +237,5 @@ def verify(params: StarkParams, rounds: list, proof: OpeningProof, transcript: T
                pow_bits=params.pow_bits, input_log_sizes=sizes,
                fri_commits=proof.fri_commits, final_poly=proof.final_poly,
                pow_nonce=proof.pow_nonce, transcript=transcript, query_inputs=query_inputs,
-               fri_openings=[qp.fri_openings for qp in qps])
+               fri_openings=[qp.fri_openings for qp in qps],
+               query_indices=proof.query_indices)
