@@ -19,6 +19,12 @@ statement's ``dims``.
 Opening leaf index ``i`` (of the largest height) reveals row ``i >> (L − log2 h)`` of
 every matrix of height ``h`` plus the ``L`` sibling digests.
 
+Salt (zero-knowledge commitments): ``salt=(m, key, width)`` appends ``width`` *virtual*
+columns to matrix ``m``'s rows: natural row ``i`` gets :func:`salt_words` ``(key, i)``,
+a SHA-256 PRF of the 32-byte ``key`` reduced into the field.  They are hashed and opened
+exactly like stored columns (the verifier sees an ordinary wider row) but never stored:
+the leaf layer is hashed in chunks of rows, each with its salt block.
+
 Optionally (``bit_reversed_rows=True``) every matrix is read in bit-reversed row order:
 tree row ``j`` of a matrix of height ``2^l`` is its natural row ``bitrev_l(j)``.  The PCS
 uses this (see :mod:`zkvm.stark.pcs`) so FRI-folded points are adjacent, without storing
@@ -31,7 +37,37 @@ import numpy as np
 
 from zkvm.hash.sha256 import bitrev_permutation, digests_to_bytes, hash_pairs, hash_rows
 
-__all__ = ["MerkleTree", "LEAF_PREFIX", "NODE_PREFIX", "INJECT_PREFIX"]
+__all__ = ["MerkleTree", "LEAF_PREFIX", "NODE_PREFIX", "INJECT_PREFIX", "salt_words"]
+
+#: prefix byte of the salt PRF's messages (distinct from the tree's 0x00/0x01/0x02)
+SALT_PREFIX = 0x03
+_P = 2013265921
+#: rows hashed per chunk when a leaf layer carries virtual salt columns
+_SALT_CHUNK = 1 << 15
+
+
+def salt_words(key: bytes, rows: np.ndarray, width: int) -> np.ndarray:
+    """Salt values ``(len(rows), width)`` of the natural rows ``rows``:
+    ``SHA256(0x03 ‖ key ‖ u64le(row ‖ block))`` words (big-endian, as digests are
+    read) reduced mod p, ``ceil(width/8)`` blocks per row.
+
+    Correctness (zero knowledge): a salt only has to be unpredictable to whoever does not
+    know ``key`` (32 bytes from ``os.urandom``, never revealed); each value has ≥ 30.4
+    bits of min-entropy (a 32-bit word mod p), so the 8 salt values of an unopened leaf
+    hide its digest with ≥ 240 bits."""
+    rows = np.asarray(rows, dtype=np.int64)
+    k = np.frombuffer(bytes(key), dtype=np.uint32)
+    if k.size != 8:
+        raise ValueError("salt key must be 32 bytes")
+    nb = -(-width // 8)
+    src = np.empty((len(rows) * nb, 11), dtype=np.uint32)
+    src[:, :8] = k
+    ctr = (rows[:, None] * nb + np.arange(nb)[None, :]).reshape(-1).astype(np.uint64)
+    src[:, 8] = (ctr & np.uint64(0xFFFFFFFF)).astype(np.uint32)
+    src[:, 9] = (ctr >> np.uint64(32)).astype(np.uint32)
+    src[:, 10] = 0
+    d = hash_rows(src, SALT_PREFIX).reshape(len(rows), nb * 8)[:, :width]
+    return (d % np.uint32(_P)).astype(np.uint32)
 
 LEAF_PREFIX = 0x00
 NODE_PREFIX = 0x01
@@ -63,7 +99,7 @@ class MerkleTree:
     """
 
     def __init__(self, matrices: list, bit_reversed_rows: bool = False,
-                 keep_from: int = KEEP_FROM_LEVEL):
+                 keep_from: int = KEEP_FROM_LEVEL, salt: tuple | None = None):
         if len(matrices) == 0:
             raise ValueError("MerkleTree needs at least one matrix")
         mats = []
@@ -78,7 +114,14 @@ class MerkleTree:
         self.bit_reversed_rows = bool(bit_reversed_rows)
         self.log_heights = [_log2_exact(a.shape[0], "MerkleTree") for a in mats]
         self.log_max_height = L = max(self.log_heights)
-        self.dims = [(lh, a.shape[1]) for lh, a in zip(self.log_heights, mats, strict=True)]
+        self.salt = None
+        if salt is not None:
+            sm, key, sw = salt
+            if not 0 <= sm < len(mats) or int(sw) < 1 or len(bytes(key)) != 32:
+                raise ValueError("MerkleTree: salt must be (matrix index, 32-byte key, width >= 1)")
+            self.salt = (int(sm), bytes(key), int(sw))
+        self.dims = [(lh, a.shape[1] + (self.salt[2] if self.salt and m == self.salt[0] else 0))
+                     for m, (lh, a) in enumerate(zip(self.log_heights, mats, strict=True))]
         self.keep_from = k0 = max(0, min(int(keep_from), L))
 
         layers: list = [None] * (L + 1)
@@ -105,16 +148,44 @@ class MerkleTree:
             return group[0]
         return np.concatenate(group, axis=1)
 
+    def _salted_height(self) -> int | None:
+        return None if self.salt is None else self.log_heights[self.salt[0]]
+
+    def _group_rows(self, log_h: int, nat) -> np.ndarray:
+        """The leaf rows (every matrix of height 2^log_h, commit order, the virtual salt
+        after its matrix) of the natural rows ``nat`` (an index array or a slice)."""
+        parts = []
+        for m, (a, lh) in enumerate(zip(self.matrices, self.log_heights, strict=True)):
+            if lh != log_h:
+                continue
+            parts.append(a[nat])
+            if self.salt is not None and m == self.salt[0]:
+                idx = np.arange(a.shape[0])[nat] if isinstance(nat, slice) else nat
+                parts.append(salt_words(self.salt[1], idx, self.salt[2]))
+        return parts[0] if len(parts) == 1 else np.concatenate(parts, axis=1)
+
     def _leaf_hashes(self, log_h: int) -> np.ndarray:
-        return hash_rows(self._group(log_h), LEAF_PREFIX, row_order_bitrev=self.bit_reversed_rows)
+        if log_h != self._salted_height():
+            return hash_rows(self._group(log_h), LEAF_PREFIX,
+                             row_order_bitrev=self.bit_reversed_rows)
+        n = 1 << log_h
+        out = np.empty((n, 8), dtype=np.uint32)
+        rev = bitrev_permutation(log_h) if self.bit_reversed_rows else None
+        for a in range(0, n, _SALT_CHUNK):
+            b = min(n, a + _SALT_CHUNK)
+            d = hash_rows(self._group_rows(log_h, slice(a, b)), LEAF_PREFIX)
+            if rev is None:
+                out[a:b] = d
+            else:  # natural row i is tree row bitrev(i) (an involution)
+                out[rev[a:b]] = d
+        return out
 
     def _leaf_hashes_at(self, log_h: int, start: int, count: int) -> np.ndarray:
         """Leaf digests of tree rows ``[start, start+count)`` of the height-2^log_h group."""
         j = np.arange(start, start + count, dtype=np.int64)
         if self.bit_reversed_rows:
             j = bitrev_permutation(log_h)[j]
-        rows = np.concatenate([a[j] for a in self._group_mats(log_h)], axis=1)
-        return hash_rows(rows, LEAF_PREFIX)
+        return hash_rows(self._group_rows(log_h, j), LEAF_PREFIX)
 
     def _low_levels(self, block: int) -> list:
         """Digests of levels ``0 .. k0−1`` below node ``block`` of level ``k0``:
@@ -134,11 +205,14 @@ class MerkleTree:
 
     # ------------------------------------------------------------------ opening
     def row(self, m: int, j: int) -> np.ndarray:
-        """Tree row ``j`` of matrix ``m`` (natural row ``bitrev(j)`` if bit-reversed)."""
+        """Tree row ``j`` of matrix ``m`` (natural row ``bitrev(j)`` if bit-reversed),
+        with the virtual salt columns of a salted matrix."""
         a = self.matrices[m]
         if self.bit_reversed_rows:
             lh = self.log_heights[m]
             j = int(bitrev_permutation_scalar(j, lh))
+        if self.salt is not None and m == self.salt[0]:
+            return np.concatenate([a[j], salt_words(self.salt[1], np.array([j]), self.salt[2])[0]])
         return a[j]
 
     def open(self, index: int) -> tuple[list[list[int]], list[bytes]]:

@@ -1270,7 +1270,9 @@ def barycentric_eval(evals, z, shift: int = 1):
     """
     a = np.asarray(evals)
     one = a.ndim == 1
-    m = np.ascontiguousarray(_coerce(a.reshape(-1, 1) if one else a))
+    m = _coerce(a.reshape(-1, 1) if one else a)  # a strided uint32 view is read in place
+    if m.ndim == 2 and m.strides[1] != m.itemsize:
+        m = np.ascontiguousarray(m)
     n = m.shape[0]
     log_n = log2_strict(n)
     zz = z if isinstance(z, Ext) else Ext.from_base(int(z))

@@ -15,7 +15,7 @@ import numpy as np
 from numba import njit
 
 from zkvm.field.babybear import GENERATOR, P, TWO_ADICITY, two_adic_generator
-from zkvm.field.ext import Ext, ext_add, ext_lincomb, ext_mul, ext_powers
+from zkvm.field.ext import Ext, ext_lincomb, ext_powers
 from zkvm.hash.sha256 import bitrev_permutation
 from zkvm.merkle import MerkleTree
 from zkvm.poly.ntt import barycentric_eval, coset_eval_coeffs, coset_lde, intt
@@ -53,36 +53,6 @@ def random_field(shape) -> np.ndarray:
     return np.ascontiguousarray(out[:need].reshape(shape))
 
 
-def random_salt(rows: int, width: int) -> np.ndarray:
-    """Uniform field elements ``(rows, width)`` for the salt columns of a hiding
-    commitment, from SHA-256 in counter mode keyed by 32 fresh bytes of ``os.urandom``
-    (``SHA256(0x00 ‖ key ‖ i)``: eight 32-bit words per counter ``i``; low 31 bits,
-    rejection of values ≥ p).
-
-    Correctness (zero knowledge): salts only need unpredictability (they hide the leaf
-    hashes of unopened rows); a keyed PRF is as good as the OS generator there and
-    several times faster than drawing megabytes from ``os.urandom``.  Masks and the DEEP
-    masking polynomial use :func:`random_field` (the OS generator directly)."""
-    from zkvm.hash.sha256 import hash_rows
-
-    need = rows * width
-    key = np.frombuffer(os.urandom(32), dtype=np.uint32)
-    out = np.empty(0, dtype=np.uint32)
-    ctr0 = 0
-    while out.size < need:
-        blocks = -(-(need - out.size) // 8)
-        blocks += blocks // 8 + 2  # rejection rate 1/16
-        src = np.empty((blocks, 10), dtype=np.uint32)
-        src[:, :8] = key
-        ctr = np.arange(ctr0, ctr0 + blocks, dtype=np.uint64)
-        ctr0 += blocks
-        src[:, 8] = (ctr & 0xFFFFFFFF).astype(np.uint32)
-        src[:, 9] = (ctr >> 32).astype(np.uint32)
-        v = hash_rows(src).reshape(-1) & np.uint32(0x7FFFFFFF)
-        out = np.concatenate([out, v[v < P]])
-    return np.ascontiguousarray(out[:need].reshape(rows, width))
-
-
 def mask_coeffs(coeffs: np.ndarray, log_n: int, k: int) -> np.ndarray:
     """Coefficients of ``f + Z_H·r`` (``Z_H = X^n − 1``, ``r`` random with ``k``
     coefficients per column) from those of ``f`` (``(n, w)``): an ``(n + k, w)`` matrix.
@@ -90,15 +60,11 @@ def mask_coeffs(coeffs: np.ndarray, log_n: int, k: int) -> np.ndarray:
     return _apply_mask(coeffs, log_n, random_field((k, coeffs.shape[1])))
 
 
-def _apply_mask(coeffs: np.ndarray, log_n: int, r: np.ndarray,
-                salt_cols: int = 0) -> np.ndarray:
-    """``f + Z_H·r`` as ``(n + k, w [+ salt_cols])`` coefficients; ``salt_cols`` extra
-    columns of uniformly random coefficients (:func:`_salt_columns`)."""
+def _apply_mask(coeffs: np.ndarray, log_n: int, r: np.ndarray) -> np.ndarray:
+    """``f + Z_H·r`` as ``(n + k, w)`` coefficients."""
     n = 1 << log_n
     k, w = r.shape
-    out = np.empty((n + k, w + salt_cols), dtype=np.uint32)
-    if salt_cols:
-        out[:, w:] = random_salt(n + k, salt_cols)
+    out = np.empty((n + k, w), dtype=np.uint32)
     out[:n, :w] = coeffs
     out[n:, :w] = 0
     body = out[:, :w]
@@ -138,21 +104,18 @@ def _salt_index(log_Ns: list) -> int:
     return log_Ns.index(max(log_Ns))
 
 
-def _salt_columns(a: np.ndarray) -> np.ndarray:
-    """``a`` (coefficients ``(D, w)``) with ``SALT_WIDTH`` columns of uniformly random
-    coefficients appended: their LDE is the salt of every leaf.
+def _salt(star: int | None) -> tuple | None:
+    """The Merkle tree's virtual salt columns for a salted commitment: ``SALT_WIDTH``
+    PRF values per row of matrix ``star`` under a fresh 32-byte key
+    (:func:`zkvm.merkle.tree.salt_words`).
 
-    Correctness (zero knowledge): the salt of leaf ``x`` is ``s(x)`` for random
-    polynomials ``s`` of ``D`` coefficients; the verifier learns ``s`` at the ``q < D``
-    opened leaves only, so at any unopened leaf the salt is uniform given its view
-    (``8·31`` bits), exactly what hides that leaf's digest.  Folding the salt into the
-    transform avoids a separate salt matrix (and the tree's concatenation of it with
-    the LDE, a full copy of the largest matrix)."""
-    D, w = a.shape
-    out = np.empty((D, w + SALT_WIDTH), dtype=np.uint32)
-    out[:, :w] = a
-    out[:, w:] = random_salt(D, SALT_WIDTH)
-    return out
+    Correctness (zero knowledge): the salt of every leaf is pseudorandom and independent
+    of the others given the verifier's view (the key is never revealed), so an unopened
+    leaf's digest hides its row.  Salts are hashed and opened, never batched into FRI or
+    opened at ζ; they need no low-degree structure (before issue 17 they were the LDE of
+    random coefficient columns: 8 more columns in every salted transform and stored in
+    the LDE matrix, 0.4 GiB at 2^20 cycles)."""
+    return None if star is None else (star, os.urandom(32), SALT_WIDTH)
 
 
 def commit(params: StarkParams, evals: list, hiding: bool = False,
@@ -188,13 +151,14 @@ def commit(params: StarkParams, evals: list, hiding: bool = False,
             continue
         # f' = f + Z_H·r from the coefficients (n + k of them), then one size-N NTT
         r = random_field((k, a.shape[1]))
-        c = _apply_mask(intt(a), log_n, r, SALT_WIDTH if i == star else 0)
+        c = _apply_mask(intt(a), log_n, r)
         ldes.append(_coeff_lde(c, log_N))
         coeffs.append(None)  # opened from evals + masks; dropping c frees (n + k)·w words
         masks.append(r)
-    tree = MerkleTree(ldes, bit_reversed_rows=True)
-    return tree.root, ProverData(mats, ldes, tree, params.log_blowup, coeffs, log_ns, extras,
-                                 hiding, masks, star)
+    tree = MerkleTree(ldes, bit_reversed_rows=True, salt=_salt(star))
+    # the evaluations are not kept: openings interpolate the LDE (_eval_at)
+    return tree.root, ProverData([None] * len(mats), ldes, tree, params.log_blowup, coeffs,
+                                 log_ns, extras, hiding, masks, star)
 
 
 def commit_coeffs(params: StarkParams, coeffs: list, log_heights: list, extra_log=None,
@@ -218,32 +182,37 @@ def commit_coeffs(params: StarkParams, coeffs: list, log_heights: list, extra_lo
         if log_n < 0 or log_N > TWO_ADICITY:
             raise ValueError(f"PCS commit_coeffs: matrix {i}: bad height 2^{log_n}")
         mats.append(a)
-        ldes.append(_coeff_lde(_salt_columns(a) if i == star else a, log_N))
-    tree = MerkleTree(ldes, bit_reversed_rows=True)
+        ldes.append(_coeff_lde(a, log_N))
+    tree = MerkleTree(ldes, bit_reversed_rows=True, salt=_salt(star))
     return tree.root, ProverData([None] * len(mats), ldes, tree, params.log_blowup, mats,
                                  log_ns, extras, salt, None, star)
 
 
 def _eval_at(data: ProverData, m: int, z: Ext, cache: dict) -> np.ndarray:
-    """Matrix ``m``'s column polynomials at ``z``: ``(w, 4)``.  Matrices committed from
-    evaluations (``commit``) are interpolated barycentrically from ``evals`` (plus
-    ``Z_H(z)·r(z)`` for a masked one: no transpose of the large coefficient matrix);
-    coefficient commitments are evaluated from their coefficients."""
-    if data.evals[m] is not None:
-        vals = barycentric_eval(data.evals[m], z)
-        r = data.masks[m] if data.masks is not None else None
-        if r is None:
-            return vals
-        # + Z_H(z)·r(z), Z_H = X^n − 1
-        n = data.evals[m].shape[0]
-        zh = (z ** n - Ext.ONE).to_array()
-        rz = ext_lincomb(np.ascontiguousarray(r.T), ext_powers(z, r.shape[0]))
-        return ext_add(vals, ext_mul(rz, np.broadcast_to(zh, rz.shape).copy()))
-    key = (id(data), m)
-    if key not in cache:
-        cache[key] = np.ascontiguousarray(data.coeffs[m].T)
-    ct = cache[key]
-    return ext_lincomb(ct, ext_powers(z, ct.shape[1]))
+    """Matrix ``m``'s column polynomials at ``z``: ``(w, 4)``.
+
+    Matrices committed from evaluations (``commit``) are interpolated barycentrically from
+    their LDE, on the smallest sub-coset ``g·H_M`` (every ``N/M``-th LDE row, read in
+    place) with ``M ≥ n + k`` points, ``n + k`` the committed polynomial's coefficient
+    count (``k`` mask coefficients in hiding mode; ``M = n`` without).  The traces
+    themselves are not kept (memory: 0.4 GiB at 2^20 cycles).  Coefficient commitments
+    are evaluated from their coefficients."""
+    if data.coeffs is not None and data.coeffs[m] is not None:
+        key = (id(data), m)
+        if key not in cache:
+            cache[key] = np.ascontiguousarray(data.coeffs[m].T)
+        ct = cache[key]
+        return ext_lincomb(ct, ext_powers(z, ct.shape[1]))
+    lde = data.ldes[m]
+    N = lde.shape[0]
+    k = 0
+    if data.masks is not None and data.masks[m] is not None:
+        k = data.masks[m].shape[0]
+    D = (1 << data.log_heights[m]) + k
+    M = 1 << (D - 1).bit_length()
+    if M > N:  # pragma: no cover - lde_extra_log makes the LDE large enough
+        raise ValueError("PCS open: LDE too small to interpolate the committed polynomial")
+    return barycentric_eval(lde[::N // M], z, shift=GENERATOR)
 
 
 def shape_header(shapes: list, salted: list | None = None) -> bytes:

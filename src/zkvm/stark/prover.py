@@ -161,9 +161,12 @@ def prove(key, traces, public_values, params=None, debug: bool = True,
                 mat, cs = generate_aux_trace(t, traces[t.index], pre, pv, lu_alpha, lu_beta)
                 aux_mats.append(mat)
                 claimed[t.index] = cs
+        traces = None  # from here on only the LDEs are read (memory: the PCS keeps no traces)
         with tm.phase("commit_aux"):
             aux_root, aux_data = pcs.commit(aux_mats, hiding=params.zk)
+        aux_mats = None
         tr_.absorb_digest("aux_root", aux_root)
+    traces = None
     claimed_exts = [Ext(tuple(int(c) for c in claimed[t.index])) for t in aux_tables]
     protocol.absorb_claimed_sums(tr_, claimed_exts)
 
