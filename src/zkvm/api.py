@@ -19,10 +19,9 @@ import os
 from pathlib import Path
 from typing import TYPE_CHECKING, Iterable, Sequence
 
-from .toolchain import BuildResult
-from .toolchain import build as _toolchain_build
 
 if TYPE_CHECKING:  # pragma: no cover
+    from .toolchain import BuildResult
     from .receipt import Receipt
     from .riscv import ExecutionResult, Program
     from .stark.params import StarkParams
@@ -37,7 +36,7 @@ def build(
     compiler: str = "zig",
     manifest: bool | str | os.PathLike = True,
     image_id_params: str | None = "default",
-) -> BuildResult:
+) -> "BuildResult":
     """Build C ``sources`` (a directory or ``.c`` files) into the ELF ``output``.
 
     Hermetic and reproducible (docs/toolchain.md). Unless ``manifest`` is False, also
@@ -52,6 +51,8 @@ def build(
 
         if image_id_params not in PARAMS_PRESETS:
             raise ValueError(f"unknown parameter preset {image_id_params!r}; use one of {', '.join(PARAMS_PRESETS)}")
+    from .toolchain import build as _toolchain_build  # lazy: `zkvm run` never needs it
+
     result = _toolchain_build(sources, output, opt_level=opt_level, extra_defines=defines, compiler=compiler)
     if manifest is not False:
         from .manifest import make_manifest, manifest_path_for, write_manifest
@@ -121,7 +122,9 @@ def run(
 
     program = elf if isinstance(elf, Program) else load_program(elf)
     limit = DEFAULT_MAX_CYCLES if max_cycles is None else max_cycles
-    return execute(program, input=bytes(input), max_cycles=limit, record=record)
+    # "auto": short runs finish in the reference interpreter without loading numba
+    return execute(program, input=bytes(input), max_cycles=limit, record=record,
+                   engine="auto")
 
 
 _LOAD_LIKE = {"lb", "lh", "lw", "lbu", "lhu", "jalr"}

@@ -17,7 +17,6 @@ fault, cycle limit ...). Errors are one ``error: ...`` line on stderr, never a t
 from __future__ import annotations
 
 import hashlib
-import re
 import sys
 from pathlib import Path
 from typing import List, Optional
@@ -143,9 +142,9 @@ def verify_build(
 
 
 def _guest_error_message(e: Exception) -> str:
-    text = re.sub(r" \(pc=0x[0-9a-fA-F]+\)$", "", str(e))
-    pc = getattr(e, "pc", None)
-    return f"{text} at pc 0x{pc:08x}" if isinstance(pc, int) else text
+    from .entry import guest_error_message
+
+    return guest_error_message(e)
 
 
 @app.command()
@@ -156,38 +155,14 @@ def run(
     max_cycles: Optional[int] = typer.Option(None, "--max-cycles", min=1, help="Cycle limit [default: executor's]."),
 ) -> None:
     """Run a guest ELF: print its stdout, then exit code, cycles and journal."""
-    from .riscv import GuestError
+    from .entry import run_command
 
-    _, program, private = _load_guest(elf, input)
-    try:
-        result = api.run(program, private, max_cycles=max_cycles)
-    except GuestError as e:
-        raise fail(_guest_error_message(e), EXIT_ERROR) from None
+    def error(msg: str) -> None:
+        _err().print(Text("error: ", style="bold red") + Text(msg))
 
-    if result.stdout:
-        typer.echo(result.stdout, nl=False)
-        sys.stdout.flush()
-    if result.stderr:
-        typer.echo(result.stderr, nl=False, err=True)
-    if journal is not None:
-        try:
-            journal.write_bytes(result.journal)
-        except OSError as e:
-            raise fail(f"cannot write journal {journal}: {e.strerror or e}", EXIT_ERROR) from None
-
-    j = result.journal
-    shown = j[:JOURNAL_HEX_SHOWN].hex() + ("..." if len(j) > JOURNAL_HEX_SHOWN else "") if j else "(empty)"
-    out = _out()
-    out.print("--- zkvm run ---")
-    out.print(f"exit code      {result.exit_code}")
-    out.print(f"cycles         {result.cycles}")
-    out.print(f"journal        {len(j)} bytes")
-    out.print(f"journal hex    {shown}")
-    out.print(f"journal sha256 {hashlib.sha256(j).hexdigest()}")
-    if journal is not None:
-        out.print(f"journal file   {journal}")
-    if result.exit_code != 0:
-        raise fail(f"guest exited with code {result.exit_code}", EXIT_FAILED)
+    code = run_command(elf, input, journal, max_cycles, error=error)
+    if code:
+        raise typer.Exit(code)
 
 
 @app.command()

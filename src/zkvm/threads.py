@@ -108,8 +108,9 @@ def configure(workers: int = 1, threads: int | None = None) -> int:
       run a parallel kernel yet in this process; see the module docstring);
     * threads = ``threads`` or ``available_cpus() // workers`` (at least 1), lowered to a
       smaller positive ``NUMBA_NUM_THREADS`` the user set;
-    * numba not imported yet: ``NUMBA_NUM_THREADS`` (and ``OMP_NUM_THREADS``, the BLAS
-      variables) are set, so the pool never starts more threads; numba already imported:
+    * numba not imported yet: ``NUMBA_NUM_THREADS`` and ``OMP_NUM_THREADS`` are set (and
+      the BLAS pools to one thread: zkvm does no linear algebra), so the pool never
+      starts more threads; numba already imported:
       ``numba.set_num_threads`` (its pool keeps its size, the extra threads sleep).
     """
     if workers < 1:
@@ -128,8 +129,11 @@ def configure(workers: int = 1, threads: int | None = None) -> int:
         cur = os.environ.get(var, "")
         if var == "NUMBA_NUM_THREADS" and pool is not None:
             continue  # numba read it at import; changing it now would only confuse it
-        if not (cur.isdigit() and 0 < int(cur) < n):
-            os.environ[var] = str(n)
+        # zkvm does no linear algebra: one BLAS thread (its pool would start, and spin,
+        # at numpy's import for nothing)
+        want = 1 if var in ("OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS") else n
+        if not (cur.isdigit() and 0 < int(cur) < want):
+            os.environ[var] = str(want)
     if pool is not None:
         try:
             numba.set_num_threads(max(1, min(n, int(pool))))
