@@ -131,8 +131,8 @@ def test_cheating_prover_wrong_value_rejected_by_deep_check(monkeypatch, mat):
     target = {"n": 0}
     order = {0: 0, 1: 2, 3: 4}[mat]  # index of the barycentric call for that matrix
 
-    def lying(evals, z, shift=1):
-        out = real(evals, z, shift)
+    def lying(evals, z, shift=1, weights=None):
+        out = real(evals, z, shift, weights=weights)
         if target["n"] == order:
             out = out.copy()
             out[0, 0] = (int(out[0, 0]) + 1) % P

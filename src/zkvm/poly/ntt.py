@@ -70,6 +70,7 @@ __all__ = [
     "evaluate_poly",
     "evaluate_ext_poly",
     "barycentric_eval",
+    "barycentric_weights",
     "bit_reverse_rows",
     "log2_strict",
 ]
@@ -1256,9 +1257,34 @@ def _weighted_col_sums(evals, d, nchunks):
     return out
 
 
-def barycentric_eval(evals, z, shift: int = 1):
+def barycentric_weights(log_n: int, z, shift: int = 1) -> tuple:
+    """``(wts, factor)`` of :func:`barycentric_eval` for ``shift·H_{2^log_n}`` and ``z``:
+    ``wts[i] = ω^i / (z − s·ω^i)`` ((n, 4) uint32) and ``factor = (z^n − s^n)/(n·s^{n−1})``
+    (:class:`Ext`); reusable for every matrix over that domain.  Raises
+    ``ZeroDivisionError`` if ``z`` lies in the domain."""
+    n = 1 << log_n
+    zz = z if isinstance(z, Ext) else Ext.from_base(int(z))
+    s = int(shift) % P
+    omega = two_adic_generator(log_n)
+    pts = _powers_plain(omega, n)  # ω^i
+    spts = ((pts.astype(np.uint64) * np.uint64(s)) % _P64).astype(DTYPE)  # s·ω^i
+    den = np.zeros((n, 4), dtype=DTYPE)
+    zc = zz.coeffs
+    den[:, 0] = ((np.uint64(zc[0]) + _P64 - spts.astype(np.uint64)) % _P64).astype(DTYPE)
+    den[:, 1:] = np.array(zc[1:], dtype=DTYPE)
+    if not den.any(axis=1).all():
+        raise ZeroDivisionError("barycentric_eval: z lies in the evaluation domain")
+    dinv = _ext_inv_flat(den)
+    wts = ((dinv.astype(np.uint64) * pts.astype(np.uint64)[:, None]) % _P64).astype(DTYPE)
+    factor = (zz ** n - pow(s, n, P)) * inv_scalar(n * pow(s, n - 1, P) % P)
+    return wts, factor
+
+
+def barycentric_eval(evals, z, shift: int = 1, weights: tuple | None = None):
     """Evaluate, at an extension point ``z``, the polynomials (degree < n) given by their
-    evaluations ``evals`` ``(n, w)`` over ``shift·H_n`` (natural order).
+    evaluations ``evals`` ``(n, w)`` over ``shift·H_n`` (natural order).  ``weights``:
+    :func:`barycentric_weights` ``(log2 n, z, shift)``, when the caller evaluates several
+    matrices over the same domain at the same point.
 
     Uses the barycentric formula for a coset of a multiplicative subgroup:
     ``f(z) = (z^n − s^n)/(n·s^{n−1}) · Σ_i ω^i·f(s·ω^i)/(z − s·ω^i)``.
@@ -1275,23 +1301,10 @@ def barycentric_eval(evals, z, shift: int = 1):
         m = np.ascontiguousarray(m)
     n = m.shape[0]
     log_n = log2_strict(n)
-    zz = z if isinstance(z, Ext) else Ext.from_base(int(z))
-    s = int(shift) % P
-    omega = two_adic_generator(log_n)
-    pts = _powers_plain(omega, n)  # ω^i
-    spts = _powers_plain(omega, n)
-    spts = ((spts.astype(np.uint64) * np.uint64(s)) % _P64).astype(DTYPE)  # s·ω^i
-    den = np.zeros((n, 4), dtype=DTYPE)
-    zc = zz.coeffs
-    den[:, 0] = ((np.uint64(zc[0]) + _P64 - spts.astype(np.uint64)) % _P64).astype(DTYPE)
-    den[:, 1:] = np.array(zc[1:], dtype=DTYPE)
-    if not den.any(axis=1).all():
-        raise ZeroDivisionError("barycentric_eval: z lies in the evaluation domain")
-    dinv = _ext_inv_flat(den)
-    # weights ω^i / (z − sω^i)
-    wts = ((dinv.astype(np.uint64) * pts.astype(np.uint64)[:, None]) % _P64).astype(DTYPE)
+    wts, factor = weights if weights is not None else barycentric_weights(log_n, z, shift)
+    if wts.shape[0] != n:
+        raise ValueError("barycentric_eval: weights for another domain size")
     sums = _weighted_col_sums(m, wts, 16 if n >= 1 << 12 else 1)
-    factor = (zz ** n - pow(s, n, P)) * inv_scalar(n * pow(s, n - 1, P) % P)
     fa = factor.to_array()
     from ..field.ext import ext_mul
 

@@ -18,7 +18,8 @@ from zkvm.field.babybear import GENERATOR, P, TWO_ADICITY, two_adic_generator
 from zkvm.field.ext import Ext, ext_lincomb, ext_powers
 from zkvm.hash.sha256 import bitrev_permutation
 from zkvm.merkle import MerkleTree
-from zkvm.poly.ntt import barycentric_eval, coset_eval_coeffs, coset_lde, intt
+from zkvm.poly.ntt import (barycentric_eval, barycentric_weights, coset_eval_coeffs, coset_lde,
+                           intt)
 
 from .fri_prover import answer_query, commit_phase
 from .params import StarkParams
@@ -212,7 +213,10 @@ def _eval_at(data: ProverData, m: int, z: Ext, cache: dict) -> np.ndarray:
     M = 1 << (D - 1).bit_length()
     if M > N:  # pragma: no cover - lde_extra_log makes the LDE large enough
         raise ValueError("PCS open: LDE too small to interpolate the committed polynomial")
-    return barycentric_eval(lde[::N // M], z, shift=GENERATOR)
+    wkey = ("bary", M, z.coeffs)  # shared by every matrix over g·H_M at z
+    if wkey not in cache:
+        cache[wkey] = barycentric_weights(M.bit_length() - 1, z, GENERATOR)
+    return barycentric_eval(lde[::N // M], z, shift=GENERATOR, weights=cache[wkey])
 
 
 def shape_header(shapes: list, salted: list | None = None) -> bytes:
