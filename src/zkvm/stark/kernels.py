@@ -158,7 +158,28 @@ class Program:
         acc0 = Ext(0)
         for i, node in self.const_roots:
             acc0 = acc0 + Ext(tuple(int(x) for x in apow[i])) * Ext(_ext_value(node, vals))
-        return kb, ke, np.array(acc0.coeffs, dtype=np.uint64)
+        return _with_mont(kb, ke) + (np.array(acc0.coeffs, dtype=np.uint64),)
+
+
+_R_INT = (1 << 32) % _P_INT
+
+
+def _with_mont(kb: np.ndarray, ke: np.ndarray) -> tuple:
+    """The immediate tables with their Montgomery forms (``k·2^32 mod p``), which the
+    kernel multiplies by with one vectorisable Montgomery product instead of a 64-bit
+    ``%``: ``kb`` → ``(n, 2)`` ``[k, k·R]``; ``ke`` → ``(m, 12)``
+    ``[k0..k3, k0·R..k3·R, 11·k0·R..11·k3·R]`` (the last four fold the ``X^4 = 11``
+    reduction of an extension product into the constant)."""
+    P_ = _P_INT
+    kb2 = np.empty((kb.shape[0], 2), dtype=np.uint64)
+    kb2[:, 0] = kb
+    kb2[:, 1] = (kb.astype(object) * _R_INT % P_).astype(np.uint64)
+    ke2 = np.empty((ke.shape[0], 12), dtype=np.uint64)
+    ke2[:, 0:4] = ke
+    ko = ke.astype(object)
+    ke2[:, 4:8] = (ko * _R_INT % P_).astype(np.uint64)
+    ke2[:, 8:12] = (ko * (11 * _R_INT % P_) % P_).astype(np.uint64)
+    return kb2, ke2
 
 
 def _node_value(node, vals):
@@ -304,10 +325,10 @@ def compile_program(exprs: list, outputs: bool = False) -> Program:
     for t, ins in enumerate(instrs):
         opc, dst, operands, a_imm, b_imm, k = ins
         srcs = [slot[id(a)] for a in operands]
-        for a in operands:
-            if last[id(a)] == t and id(a) in slot:
-                h = slot.pop(id(a))
-                free[h[0]].append(h)
+        # the destination is allocated *before* the operands dying here are freed, so it
+        # never shares rows with an operand: the kernel's loops then see distinct arrays
+        # and LLVM's vectorised path (guarded by a runtime overlap check) is taken; an
+        # in-place update made them fall back to scalar code (~3x slower extension ops)
         if dst is ACC:
             d = ("acc", 0)
         elif isinstance(dst, tuple) and dst[0] is OUT:
@@ -320,6 +341,10 @@ def compile_program(exprs: list, outputs: bool = False) -> Program:
                 d = (kind, count[kind])
                 count[kind] += 1
             slot[id(dst)] = d
+        for a in operands:
+            if last[id(a)] == t and id(a) in slot:
+                h = slot.pop(id(a))
+                free[h[0]].append(h)
         if opc in (OP_LOAD_MAIN, OP_LOAD_PRE, OP_LOAD_AUX, OP_LOAD_SEL):
             rows.append((opc, d, a_imm, b_imm, 0))
         elif opc in (OP_CONST_B, OP_CONST_E):
@@ -528,21 +553,21 @@ def _exec_block(code, kb, ke, main, pre, aux, first, last, trans, shift, stride,
             elif op == OP_B_MUL:
                 y = S[b]
                 for j in range(m):
-                    z[j] = (x[j] * y[j]) % P
+                    z[j] = _mulv(x[j], y[j])
             elif op == OP_B_ADDK:
-                kv = kb[k]
+                kv = kb[k, 0]
                 for j in range(m):
                     s = x[j] + kv
                     z[j] = s - P if s >= P else s
             elif op == OP_B_RSUBK:
-                kv = kb[k] + P
+                kv = kb[k, 0] + P
                 for j in range(m):
                     s = kv - x[j]
                     z[j] = s - P if s >= P else s
-            else:  # OP_B_MULK
-                kv = kb[k]
+            else:  # OP_B_MULK: one Montgomery product with k·R
+                kv = kb[k, 1]
                 for j in range(m):
-                    z[j] = (x[j] * kv) % P
+                    z[j] = _mm(x[j], kv)
         elif op <= OP_E_MULK_B:
             _ext_op(op, S, d, a, b, ke[k], m)
         elif op >= OP_OUT_B:
@@ -558,7 +583,7 @@ def _exec_block(code, kb, ke, main, pre, aux, first, last, trans, shift, stride,
                     for j in range(m):
                         z[j] = x[j]
             elif op == OP_CONST_B:
-                kv = kb[k]
+                kv = kb[k, 0]
                 z = S[d]
                 for j in range(m):
                     z[j] = kv
@@ -573,25 +598,30 @@ def _exec_block(code, kb, ke, main, pre, aux, first, last, trans, shift, stride,
             z1 = S[d + 1]
             z2 = S[d + 2]
             z3 = S[d + 3]
-            k0 = ke[k, 0]
-            k1 = ke[k, 1]
-            k2 = ke[k, 2]
-            k3 = ke[k, 3]
+            kv = ke[k]
             if op == OP_ACC_B:
                 x = S[a]
+                m0 = kv[4]
+                m1 = kv[5]
+                m2 = kv[6]
+                m3 = kv[7]
                 for j in range(m):
                     v = x[j]
-                    z0[j] = (z0[j] + v * k0) % P
-                    z1[j] = (z1[j] + v * k1) % P
-                    z2[j] = (z2[j] + v * k2) % P
-                    z3[j] = (z3[j] + v * k3) % P
+                    s = z0[j] + _mm(v, m0)
+                    z0[j] = s - P if s >= P else s
+                    s = z1[j] + _mm(v, m1)
+                    z1[j] = s - P if s >= P else s
+                    s = z2[j] + _mm(v, m2)
+                    z2[j] = s - P if s >= P else s
+                    s = z3[j] + _mm(v, m3)
+                    z3[j] = s - P if s >= P else s
             else:
                 x0 = S[a]
                 x1 = S[a + 1]
                 x2 = S[a + 2]
                 x3 = S[a + 3]
                 for j in range(m):
-                    e0, e1, e2, e3 = _emul(x0[j], x1[j], x2[j], x3[j], k0, k1, k2, k3)
+                    e0, e1, e2, e3 = _emul_k(x0[j], x1[j], x2[j], x3[j], kv)
                     s = z0[j] + e0
                     z0[j] = s - P if s >= P else s
                     s = z1[j] + e1
@@ -640,6 +670,67 @@ def _emul(a0, a1, a2, a3, b0, b1, b2, b3):
     return c0, c1, c2, c3
 
 
+_M32K = np.uint64(0xFFFFFFFF)
+_MUK = np.uint64(0x77FFFFFF)  # −p^{-1} mod 2^32
+_S32K = np.uint64(32)
+_P32K = np.uint32(_P_INT)
+_R2K = np.uint64((1 << 64) % _P_INT)  # R^2 mod p
+_WRK = np.uint64(11 * ((1 << 32) % _P_INT) % _P_INT)  # 11·R mod p
+_2PK = np.uint64(2 * _P_INT)
+
+
+@njit(cache=True, nogil=True, inline="always")
+def _mm(a, b):
+    """Montgomery product ``a·b·2^-32 mod p`` (canonical) of ``a < 2p`` and ``b < 2^32``
+    (uint64 holding 32-bit values: masked so LLVM uses one 32×32→64 multiply per lane
+    and vectorises); with ``b = k·2^32 mod p`` it is the plain product ``a·k``."""
+    t = (a & _M32K) * (b & _M32K)
+    mm = ((t & _M32K) * _MUK) & _M32K
+    u = np.uint32((t + mm * P) >> _S32K)
+    return np.uint64(min(u, np.uint32(u - _P32K)))
+
+
+@njit(cache=True, nogil=True, inline="always")
+def _mulv(a, b):
+    """``a·b mod p`` of two canonical variables: two Montgomery products
+    (``mont(mont(a, b), R²) = a·b``)."""
+    return _mm(_mm(a, b), _R2K)
+
+
+@njit(cache=True, nogil=True, inline="always")
+def _red4(s):
+    """``s mod p`` for ``s < 4p``."""
+    if s >= _2PK:
+        s -= _2PK
+    if s >= P:
+        s -= P
+    return s
+
+
+@njit(cache=True, nogil=True, inline="always")
+def _emul_k(a0, a1, a2, a3, kv):
+    """``a · K`` for a canonical extension value ``a`` and an immediate ``K`` given by its
+    Montgomery columns ``kv[4:8]`` (``K·R``) and ``kv[8:12]`` (``11·K·R``)."""
+    c0 = _red4(_mm(a0, kv[4]) + _mm(a1, kv[11]) + _mm(a2, kv[10]) + _mm(a3, kv[9]))
+    c1 = _red4(_mm(a0, kv[5]) + _mm(a1, kv[4]) + _mm(a2, kv[11]) + _mm(a3, kv[10]))
+    c2 = _red4(_mm(a0, kv[6]) + _mm(a1, kv[5]) + _mm(a2, kv[4]) + _mm(a3, kv[11]))
+    c3 = _red4(_mm(a0, kv[7]) + _mm(a1, kv[6]) + _mm(a2, kv[5]) + _mm(a3, kv[4]))
+    return c0, c1, c2, c3
+
+
+@njit(cache=True, nogil=True, inline="always")
+def _emul_v(a0, a1, a2, a3, b0, b1, b2, b3):
+    """``a · b`` of two canonical extension values with Montgomery products: each
+    coefficient is ``mont(Σ mont(a_i, b_j) + mont(Σ' mont(a_i, b_j), 11·R), R²)``."""
+    t0 = _red4(_mm(a1, b3) + _mm(a2, b2) + _mm(a3, b1))
+    c0 = _mm(_red4(_mm(a0, b0) + _mm(t0, _WRK)), _R2K)
+    t1 = _red4(_mm(a2, b3) + _mm(a3, b2))
+    c1 = _mm(_red4(_mm(a0, b1) + _mm(a1, b0) + _mm(t1, _WRK)), _R2K)
+    c2 = _mm(_red4(_mm(a0, b2) + _mm(a1, b1) + _mm(a2, b0) + _mm(_mm(a3, b3), _WRK)), _R2K)
+    c3 = _mm(_red4(_mm(a0, b3) + _mm(a1, b2) + _mm(a2, b1) + _mm(a3, b0)), _R2K)
+    return c0, c1, c2, c3
+
+
 @njit(cache=True, nogil=True)
 def _ext_op(op, S, d, a, b, kv, m):
     """The extension instructions (dst rows ``d..d+3``) over ``m`` block rows."""
@@ -662,7 +753,7 @@ def _ext_op(op, S, d, a, b, kv, m):
         y3 = S[b + 3]
         if op == OP_E_MUL_EE:
             for j in range(m):
-                c0, c1, c2, c3 = _emul(x0[j], x1[j], x2[j], x3[j], y0[j], y1[j], y2[j], y3[j])
+                c0, c1, c2, c3 = _emul_v(x0[j], x1[j], x2[j], x3[j], y0[j], y1[j], y2[j], y3[j])
                 z0[j] = c0
                 z1[j] = c1
                 z2[j] = c2
@@ -695,11 +786,11 @@ def _ext_op(op, S, d, a, b, kv, m):
         y = S[b]
         if op == OP_E_MUL_EB:
             for j in range(m):
-                v = y[j]
-                c0 = (x0[j] * v) % P
-                c1 = (x1[j] * v) % P
-                c2 = (x2[j] * v) % P
-                c3 = (x3[j] * v) % P
+                vr = _mm(y[j], _R2K)  # v·R: then mont(x_i, v·R) = x_i·v
+                c0 = _mm(x0[j], vr)
+                c1 = _mm(x1[j], vr)
+                c2 = _mm(x2[j], vr)
+                c3 = _mm(x3[j], vr)
                 z0[j] = c0
                 z1[j] = c1
                 z2[j] = c2
@@ -736,7 +827,7 @@ def _ext_op(op, S, d, a, b, kv, m):
         x3 = S[a + 3]
         if op == OP_E_MULK_E:
             for j in range(m):
-                c0, c1, c2, c3 = _emul(x0[j], x1[j], x2[j], x3[j], k0, k1, k2, k3)
+                c0, c1, c2, c3 = _emul_k(x0[j], x1[j], x2[j], x3[j], kv)
                 z0[j] = c0
                 z1[j] = c1
                 z2[j] = c2
@@ -764,12 +855,16 @@ def _ext_op(op, S, d, a, b, kv, m):
     else:  # base slot a with the constant K
         x = S[a]
         if op == OP_E_MULK_B:
+            m0 = kv[4]
+            m1 = kv[5]
+            m2 = kv[6]
+            m3 = kv[7]
             for j in range(m):
                 v = x[j]
-                z0[j] = (v * k0) % P
-                z1[j] = (v * k1) % P
-                z2[j] = (v * k2) % P
-                z3[j] = (v * k3) % P
+                z0[j] = _mm(v, m0)
+                z1[j] = _mm(v, m1)
+                z2[j] = _mm(v, m2)
+                z3[j] = _mm(v, m3)
         elif op == OP_E_ADDK_B:
             for j in range(m):
                 s = x[j] + k0
