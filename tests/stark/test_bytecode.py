@@ -190,7 +190,7 @@ def test_deep_chain_no_recursion_and_slot_reuse():
         prog = kernels.compile_program(exprs)
     finally:
         sys.setrecursionlimit(old)
-    assert len(prog.code) > 40000 and prog.num_slots <= 16
+    assert len(prog.code) > 40000 and prog.num_slots <= 20  # O(1): a destination never reuses an operand dying at its instruction
     rng = np.random.default_rng(3)
     inp = _Inputs(rng, N=16, stride=1, shift=2, w_main=3, w_pre=0, k_aux=1, n_pub=0)
     apow = _apow(rng, 2)
