@@ -232,17 +232,16 @@ class StarkParams:
     @classmethod
     def default(cls, zk: bool = True) -> "StarkParams":
         """≥ 100 conjectured bits: log_blowup 2, 21 PoW bits, 40 queries (40·2 + 21 = 101
-        without zk; rate (1 + 2^-7)/4 with zk: ⌊40·1.9888⌋ + 21 = 100), FRI arity 8, a
-        final polynomial of 2^7 (+1 with zk) coefficients."""
+        without zk; rate (1 + 2^-6)/4 with zk: ⌊40·1.9777⌋ + 21 = 100), FRI arity 8."""
         return cls(log_blowup=2, num_queries=40, pow_bits=21, fri_log_arity=3,
-                   log_final_poly_len=7, max_constraint_degree=3, zk=zk)
+                   log_final_poly_len=0, max_constraint_degree=3, zk=zk)
 
     @classmethod
     def high(cls, zk: bool = True) -> "StarkParams":
         """129 query bits (log_blowup 3, 36 queries, 21 PoW, FRI arity 8; 128 with zk);
         reported 123 (field cap)."""
         return cls(log_blowup=3, num_queries=36, pow_bits=21, fri_log_arity=3,
-                   log_final_poly_len=7, max_constraint_degree=3, zk=zk)
+                   log_final_poly_len=0, max_constraint_degree=3, zk=zk)
 
     @classmethod
     def testing(cls, zk: bool = True) -> "StarkParams":
