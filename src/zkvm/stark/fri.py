@@ -54,7 +54,7 @@ from collections.abc import Callable
 
 from zkvm.field.babybear import GENERATOR, P, inv_scalar, two_adic_generator
 from zkvm.field.ext import Ext
-from zkvm.merkle.verify import verify_opening
+from zkvm.merkle.verify import complete_paths, verify_opening
 
 from .errors import FriError, MerkleError, ShapeError
 from .pcs_types import BatchOpening
@@ -221,6 +221,19 @@ def verify_fri(*, log_blowup: int, log_final_poly_len: int, fri_log_arity: int,
     queries = [transcript.sample_index(L0, "fri_query") for _ in range(num_queries)]
     if query_indices is not None and [int(i) for i in query_indices] != queries:
         raise ShapeError("FRI: the proof's query indices are not the sampled ones")
+    # siblings a batch-encoded proof left out (computable from the other queries' rows)
+    cur = L0
+    for j, a in enumerate(arities):
+        h = cur - a
+        try:
+            ops = [fri_openings[qi][j] for qi in range(num_queries)]
+            complete_paths(h, [q >> (L0 - h) for q in queries], [o.rows for o in ops],
+                           [(h, 4 << a)], [o.path for o in ops])
+        except MerkleError as e:
+            raise MerkleError(f"FRI layer {j}: {e}") from None
+        except (IndexError, AttributeError, TypeError):
+            break  # shape errors are reported by the per-query checks
+        cur = h
 
     input_set = set(sizes)
     for qi, q in enumerate(queries):

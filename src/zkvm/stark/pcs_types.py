@@ -10,12 +10,15 @@ self-delimiting canonical encoding:
 * each list is preceded by its ``u32`` length;
 * digests are 32 raw bytes;
 * the query indices are sent (``u32`` each; the verifier checks they are the ones the
-  transcript samples) and the queries after the first are *shape- and path-compressed*:
-  their rows carry no length prefixes (every query has the first query's shape), and a
-  Merkle sibling that an earlier query of the same tree already sent (same level, same
-  node index, known from the indices) is omitted.  An honest proof repeats such nodes
-  identically; :meth:`OpeningProof.to_bytes` refuses a proof whose duplicates differ.
-  About a fifth of a receipt (the top ``log2(num_queries)`` levels of every path).
+  transcript samples), then the shape of one query once (openings, rows and their
+  lengths, tree heights), then every query's rows without length prefixes, then the
+  Merkle siblings as a *batch proof*: per query and tree, level by level, a sibling is
+  omitted when it lies on another query's path (the verifier computes it:
+  ``None`` in the parsed proof until :func:`zkvm.merkle.verify.complete_paths` fills it)
+  or when an earlier query of the same tree already sent it (same level and node index,
+  known from the indices).  An honest proof repeats such nodes identically;
+  :meth:`OpeningProof.to_bytes` refuses a proof whose duplicates differ.  About a
+  quarter of a receipt (the top ``log2(num_queries)`` levels of every path).
 * parsing rejects non-canonical field elements (≥ p), truncated input and trailing bytes
   with :class:`~zkvm.stark.errors.ProofFormatError` (checklist 20).
 
@@ -137,28 +140,32 @@ class OpeningProof:
             raise ProofFormatError("opening proof: one query index per query proof needed")
         if qps:
             out.extend(struct.pack(f"<{len(idx)}I", *idx))
-            q0 = qps[0]
-            out.extend(u32(len(q0.input_openings)))
-            for o in q0.input_openings:
-                put_opening(o)
-            out.extend(u32(len(q0.fri_openings)))
-            for o in q0.fri_openings:
-                put_opening(o)
-            shape = _query_shape(q0)
-            seen: dict = {}
-            for key, d in _path_nodes(q0, idx[0], shape):
-                seen[key] = d
-            for qi in range(1, len(qps)):
-                q = qps[qi]
+            shape = _query_shape(qps[0])
+            n_in, row_lens, heights = shape
+            # the shape, once: openings per query, rows per opening and their lengths,
+            # tree heights
+            out.extend(u32(n_in))
+            out.extend(u32(len(row_lens) - n_in))
+            for lens, h in zip(row_lens, heights, strict=True):
+                out.extend(u32(len(lens)))
+                out.extend(struct.pack(f"<{len(lens)}I", *lens))
+                out.extend(u32(h))
+            for qi, q in enumerate(qps):
                 if _query_shape(q) != shape:
                     raise ProofFormatError(f"opening proof: query {qi} differs in shape from query 0")
                 for o in list(q.input_openings) + list(q.fri_openings):
                     for r in o.rows:
                         out.extend(struct.pack(f"<{len(r)}I", *r))
+            own = _own_nodes(idx, heights)
+            seen: dict = {}
+            for qi, q in enumerate(qps):
                 for key, d in _path_nodes(q, idx[qi], shape):
+                    t, k, node = key
+                    if node in own[t][k]:
+                        continue  # computable: a node on another query's path
                     prev = seen.get(key)
                     if prev is None:
-                        if len(d) != 32:
+                        if d is None or len(d) != 32:
                             raise ProofFormatError("digest must be 32 bytes")
                         out.extend(d)
                         seen[key] = d
@@ -193,26 +200,36 @@ class OpeningProof:
         idx = list(struct.unpack(f"<{nq}I", r.take(4 * nq))) if nq else []
         qps = []
         if nq:
-            ni = r.length()
-            inputs = [r.opening() for _ in range(ni)]
-            nf = r.length()
-            fris = [r.opening() for _ in range(nf)]
-            q0 = QueryProof(inputs, fris)
-            qps.append(q0)
-            shape = _query_shape(q0)
-            seen = dict(_path_nodes(q0, idx[0], shape))
-            n_in, row_lens, heights = shape
-            for qi in range(1, nq):
-                rows = [[r.field_ints(n) for n in lens] for lens in row_lens]
-                paths = []
+            n_in = r.length()
+            n_fri = r.length()
+            row_lens, heights = [], []
+            for _ in range(n_in + n_fri):
+                nr = r.length()
+                row_lens.append([r.length() for _ in range(nr)])
+                h = r.u32()
+                if h > 40:
+                    raise ProofFormatError(f"opening proof: Merkle tree height {h} too large")
+                heights.append(h)
+            rows = [[[r.field_ints(n) for n in lens] for lens in row_lens] for _ in range(nq)]
+            own = _own_nodes(idx, heights)
+            seen: dict = {}
+            paths = []
+            for qi in range(nq):
+                ps = []
                 for key in _node_keys(idx[qi], heights):
-                    d = seen.get(key)
-                    if d is None:
-                        d = seen[key] = r.take(32)
-                    paths.append(d)
+                    t, k, node = key
+                    if node in own[t][k]:
+                        d = None  # computed by the verifier (zkvm.merkle.verify.complete_paths)
+                    else:
+                        d = seen.get(key)
+                        if d is None:
+                            d = seen[key] = r.take(32)
+                    ps.append(d)
+                paths.append(ps)
+            for qi in range(nq):
                 ops, pos = [], 0
                 for t, h in enumerate(heights):
-                    ops.append(BatchOpening(rows[t], paths[pos:pos + h]))
+                    ops.append(BatchOpening(rows[qi][t], paths[qi][pos:pos + h]))
                     pos += h
                 qps.append(QueryProof(ops[:n_in], ops[n_in:]))
         flag = r.take(1)[0]
@@ -248,12 +265,23 @@ def _node_keys(index: int, heights: tuple):
             yield (t, k, (leaf >> k) ^ 1)
 
 
+def _own_nodes(indices: list, heights) -> list:
+    """``own[t][k]``: the level-``k`` nodes of tree ``t`` that lie *on* some query's path
+    (the verifier computes them, so a sibling among them is never sent)."""
+    L0 = max(heights) if heights else 0
+    own = []
+    for h in heights:
+        leaves = {i >> (L0 - h) for i in indices}
+        own.append([{leaf >> k for leaf in leaves} for k in range(h)])
+    return own
+
+
 def _path_nodes(q: QueryProof, index: int, shape: tuple):
     ops = list(q.input_openings) + list(q.fri_openings)
     keys = _node_keys(index, shape[2])
     for o in ops:
         for d in o.path:
-            yield next(keys), bytes(d)
+            yield next(keys), (None if d is None else bytes(d))
 
 
 class _Reader:
