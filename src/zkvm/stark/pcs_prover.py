@@ -271,28 +271,72 @@ def _em(a0, a1, a2, a3, b0, b1, b2, b3):
 
 
 @njit(cache=True, nogil=True)
-def _deep_kernel(mats, coef, coef_off, widths, pair_mat, pair_pt, pair_off, zs, ys, x0,
-                 omega, out, rev, r0, r1):
-    """DEEP reduction of every matrix of one LDE size over rows ``[r0, r1)``.
+def _deep_acc(mat, coef, w, pair_pt, pair_off, T, r0, r1):
+    """``T[k, i − r0] += off·c(i)`` for rows ``r0 ≤ i < r1`` of one matrix, where
+    ``c(i) = Σ_{c<w} mat[i, c]·coef[c]`` (extension coefficients α^c; salt or other
+    columns beyond ``w`` skipped) and ``(k, off)`` runs over the matrix's opening points."""
+    p = _PD
+    B = _DEEP_BLOCK
+    C = np.zeros((4, B), dtype=np.uint64)
+    for b0 in range(r0, r1, B):
+        m_ = min(B, r1 - b0)
+        for j in range(m_):
+            C[0, j] = 0
+            C[1, j] = 0
+            C[2, j] = 0
+            C[3, j] = 0
+        blk = mat[b0:b0 + m_]
+        for c in range(w):
+            k0 = coef[c, 0]
+            k1 = coef[c, 1]
+            k2 = coef[c, 2]
+            k3 = coef[c, 3]
+            col = blk[:, c]
+            for j in range(m_):  # contiguous accumulators: LLVM vectorises the row loop
+                v = np.uint64(col[j])
+                C[0, j] += v * k0
+                C[1, j] += v * k1
+                C[2, j] += v * k2
+                C[3, j] += v * k3
+            if (c & 3) == 3 or c == w - 1:  # ≤ 4 unreduced products per accumulator
+                for j in range(m_):
+                    C[0, j] %= p
+                    C[1, j] %= p
+                    C[2, j] %= p
+                    C[3, j] %= p
+        for q in range(pair_pt.shape[0]):
+            k = pair_pt[q]
+            f0 = pair_off[q, 0]
+            f1 = pair_off[q, 1]
+            f2 = pair_off[q, 2]
+            f3 = pair_off[q, 3]
+            for j in range(m_):
+                e0, e1, e2, e3 = _em(C[0, j], C[1, j], C[2, j], C[3, j], f0, f1, f2, f3)
+                i = b0 - r0 + j
+                t = np.uint64(T[k, i, 0]) + e0
+                T[k, i, 0] = t - p if t >= p else t
+                t = np.uint64(T[k, i, 1]) + e1
+                T[k, i, 1] = t - p if t >= p else t
+                t = np.uint64(T[k, i, 2]) + e2
+                T[k, i, 2] = t - p if t >= p else t
+                t = np.uint64(T[k, i, 3]) + e3
+                T[k, i, 3] = t - p if t >= p else t
 
-    Row ``i`` is the point ``x_i = x0·ω^i`` (natural order).  Matrix ``m``'s combination
-    ``c_m(i) = Σ_{c < widths[m]} mats[m][i, c]·coef[coef_off[m] + c]`` (extension
-    coefficients α^c; salt columns beyond ``widths[m]`` are skipped); for every
-    (matrix, point) pair ``j``: ``T_k += pair_off[j]·c_m`` with ``k = pair_pt[j]``;
-    then ``out[rev[i]] = Σ_k (T_k − ys[k]) / (x_i − zs[k])``.  The denominators of a
-    block of rows are inverted together (norm to the base field, Montgomery's trick)."""
+
+@njit(cache=True, nogil=True)
+def _deep_fin(T, zs, ys, x0, omega, out, rev, r0, r1):
+    """``out[rev[i]] = Σ_k (T[k, i − r0] − ys[k]) / (x_i − zs[k])`` for ``r0 ≤ i < r1``,
+    ``x_i = x0·ω^i``; the denominators of a block of rows are inverted together (norm to
+    the base field, Montgomery's trick).  Returns −1, or a row where ``x_i = z_k``."""
     p = _PD
     K = zs.shape[0]
-    M = widths.shape[0]
     B = _DEEP_BLOCK
-    T = np.zeros((K, 4, B), dtype=np.uint64)
     C = np.zeros((4, B), dtype=np.uint64)
     xs = np.empty(B, dtype=np.uint64)
     n0s = np.empty((K, B), dtype=np.uint64)
     n1s = np.empty((K, B), dtype=np.uint64)
     dns = np.empty((K, B), dtype=np.uint64)
     pre = np.empty((K, B), dtype=np.uint64)
-    # x_{r0} = x0·ω^r0
     xr = np.uint64(1)
     base = omega
     e = r0
@@ -307,59 +351,6 @@ def _deep_kernel(mats, coef, coef_off, widths, pair_mat, pair_pt, pair_off, zs, 
         for j in range(m_):
             xs[j] = xr
             xr = (xr * omega) % p
-        for k in range(K):
-            for c in range(4):
-                for j in range(m_):
-                    T[k, c, j] = 0
-        for mi in range(M):
-            a = mats[mi]
-            w = widths[mi]
-            o = coef_off[mi]
-            # column by column over the block's rows (contiguous accumulators: LLVM
-            # vectorises the row loop); ≤ 4 unreduced products per accumulator
-            for j in range(m_):
-                C[0, j] = 0
-                C[1, j] = 0
-                C[2, j] = 0
-                C[3, j] = 0
-            blk = a[b0:b0 + m_]
-            for c in range(w):
-                k0 = coef[o + c, 0]
-                k1 = coef[o + c, 1]
-                k2 = coef[o + c, 2]
-                k3 = coef[o + c, 3]
-                col = blk[:, c]
-                for j in range(m_):
-                    v = np.uint64(col[j])
-                    C[0, j] += v * k0
-                    C[1, j] += v * k1
-                    C[2, j] += v * k2
-                    C[3, j] += v * k3
-                if (c & 3) == 3 or c == w - 1:
-                    for j in range(m_):
-                        C[0, j] %= p
-                        C[1, j] %= p
-                        C[2, j] %= p
-                        C[3, j] %= p
-            for q in range(pair_mat.shape[0]):
-                if pair_mat[q] != mi:
-                    continue
-                k = pair_pt[q]
-                f0 = pair_off[q, 0]
-                f1 = pair_off[q, 1]
-                f2 = pair_off[q, 2]
-                f3 = pair_off[q, 3]
-                for j in range(m_):
-                    e0, e1, e2, e3 = _em(C[0, j], C[1, j], C[2, j], C[3, j], f0, f1, f2, f3)
-                    t = T[k, 0, j] + e0
-                    T[k, 0, j] = t - p if t >= p else t
-                    t = T[k, 1, j] + e1
-                    T[k, 1, j] = t - p if t >= p else t
-                    t = T[k, 2, j] + e2
-                    T[k, 2, j] = t - p if t >= p else t
-                    t = T[k, 3, j] + e3
-                    T[k, 3, j] = t - p if t >= p else t
-        # 1/(x − z_k): norms of d = (x − z0, −z1, −z2, −z3), one batch inversion per block
         acc = np.uint64(1)
         for k in range(K):
             z0 = zs[k, 0]
@@ -412,10 +403,11 @@ def _deep_kernel(mats, coef, coef_off, widths, pair_mat, pair_pt, pair_off, zs, 
                 i1 = (p - (z1 * m0 + _WD * ((z3 * m1) % p)) % p) % p
                 i2 = (z2 * m0 + a0 * m1) % p
                 i3 = (p - (z3 * m0 + z1 * m1) % p) % p
-                u0 = (T[k, 0, j] + p - y0) % p
-                u1 = (T[k, 1, j] + p - y1) % p
-                u2 = (T[k, 2, j] + p - y2) % p
-                u3 = (T[k, 3, j] + p - y3) % p
+                i = b0 - r0 + j
+                u0 = (np.uint64(T[k, i, 0]) + p - y0) % p
+                u1 = (np.uint64(T[k, i, 1]) + p - y1) % p
+                u2 = (np.uint64(T[k, i, 2]) + p - y2) % p
+                u3 = (np.uint64(T[k, i, 3]) + p - y3) % p
                 e0, e1, e2, e3 = _em(u0, u1, u2, u3, i0, i1, i2, i3)
                 t = C[0, j] + e0
                 C[0, j] = t - p if t >= p else t
@@ -434,6 +426,10 @@ def _deep_kernel(mats, coef, coef_off, widths, pair_mat, pair_pt, pair_off, zs, 
     return -1
 
 
+#: rows per DEEP work item (its accumulators: points × rows × 16 bytes)
+_DEEP_CHUNK = 1 << 17
+
+
 def _deep_inputs(rounds: list, opened: list, alpha: Ext) -> dict:
     """``{L: (2^L, 4) uint32}``: for every LDE log-size ``L``, the DEEP quotient
     ``Σ_{m, z} α^(off) (Σ_c α^c f_{m,c}(x) − Σ_c α^c y_{m,c,z}) / (x − z)`` over the
@@ -442,9 +438,10 @@ def _deep_inputs(rounds: list, opened: list, alpha: Ext) -> dict:
     ``off`` runs over the matrices and points in the order (round, matrix, point), and
     the same α-power sequence as the verifier (:func:`zkvm.stark.pcs_verifier.verify`):
     each (matrix, point) term is multiplied by ``α^(Σ widths of the earlier terms)``.
-    One fused numba pass per size (no (N, 4) temporaries per matrix and point)."""
+    Numba work items of ``_DEEP_CHUNK`` rows (split over threads): per matrix one pass
+    (:func:`_deep_acc`) accumulating ``Σ off·c_m`` per point, then one pass
+    (:func:`_deep_fin`) for the quotients; no full-size temporaries."""
     import numba
-    from numba.typed import List
 
     groups: dict = {}
     off = Ext.ONE
@@ -455,21 +452,20 @@ def _deep_inputs(rounds: list, opened: list, alpha: Ext) -> dict:
             w = data.widths[m]  # without the salt columns
             apows = ext_powers(alpha, w)
             alpha_list = [Ext(tuple(int(t) for t in a)) for a in apows]
-            g = groups.setdefault(L, {"mats": [], "coefs": [], "widths": [], "pairs": [],
-                                      "points": {}})
-            mi = len(g["mats"])
-            g["mats"].append(np.ascontiguousarray(lde))
-            g["coefs"].append(apows.astype(np.uint64))
-            g["widths"].append(w)
+            g = groups.setdefault(L, {"mats": [], "points": {}})
+            mpts, moffs = [], []
             for k, z in enumerate(zs):
                 ys = Ext.ZERO
                 for a_c, y in zip(alpha_list, opened[r][m][k], strict=True):
                     ys = ys + a_c * y
                 pk = g["points"].setdefault(z.coeffs, [len(g["points"]), Ext.ZERO])
-                # T_k collects off·c_m; its constant term is Σ off·ys
-                pk[1] = pk[1] + off * ys
-                g["pairs"].append((mi, pk[0], off))
+                pk[1] = pk[1] + off * ys  # T_k collects off·c_m; its constant term Σ off·ys
+                mpts.append(pk[0])
+                moffs.append(off.coeffs)
                 off = off * (alpha ** w)
+            g["mats"].append((np.ascontiguousarray(lde), np.ascontiguousarray(apows, np.uint64),
+                              w, np.array(mpts, dtype=np.int64),
+                              np.array(moffs, dtype=np.uint64).reshape(-1, 4)))
     out = {}
     for L, g in groups.items():
         N = 1 << L
@@ -479,30 +475,29 @@ def _deep_inputs(rounds: list, opened: list, alpha: Ext) -> dict:
         for zc, (k, y) in g["points"].items():
             zs[k] = zc
             ys[k] = y.coeffs
-        mats = List(g["mats"])
-        coef = np.ascontiguousarray(np.concatenate(g["coefs"]))
-        coef_off = np.cumsum([0] + g["widths"][:-1]).astype(np.int64)
-        widths = np.array(g["widths"], dtype=np.int64)
-        pair_mat = np.array([q[0] for q in g["pairs"]], dtype=np.int64)
-        pair_pt = np.array([q[1] for q in g["pairs"]], dtype=np.int64)
-        pair_off = np.array([q[2].coeffs for q in g["pairs"]], dtype=np.uint64)
         res = np.empty((N, 4), dtype=np.uint32)
         rev = bitrev_permutation(L)
         omega = np.uint64(two_adic_generator(L))
         x0 = np.uint64(GENERATOR)
         threads = 1 if N < (1 << 14) else max(1, min(numba.get_num_threads(), N >> 13))
-        step = -(-N // threads)
+        step = min(_DEEP_CHUNK, -(-N // threads))
         step = -(-step // _DEEP_BLOCK) * _DEEP_BLOCK
         ranges = [(a, min(N, a + step)) for a in range(0, N, step)]
-        args = (mats, coef, coef_off, widths, pair_mat, pair_pt, pair_off, zs, ys, x0, omega,
-                res, rev)
-        if len(ranges) == 1:
-            bad = [_deep_kernel(*args, 0, N)]
+
+        def job(rg, mats=g["mats"], K=K, zs=zs, ys=ys, res=res, rev=rev, omega=omega, x0=x0):
+            r0, r1 = rg
+            T = np.zeros((K, r1 - r0, 4), dtype=np.uint32)
+            for mat, coef, w, mpts, moffs in mats:
+                _deep_acc(mat, coef, w, mpts, moffs, T, r0, r1)
+            return _deep_fin(T, zs, ys, x0, omega, res, rev, r0, r1)
+
+        if threads == 1 or len(ranges) == 1:
+            bad = [job(rg) for rg in ranges]
         else:
             from concurrent.futures import ThreadPoolExecutor
 
-            with ThreadPoolExecutor(len(ranges)) as ex:
-                bad = list(ex.map(lambda rg: _deep_kernel(*args, rg[0], rg[1]), ranges))
+            with ThreadPoolExecutor(threads) as ex:
+                bad = list(ex.map(job, ranges))
         if any(b >= 0 for b in bad):
             raise ValueError("PCS open: point lies in the LDE coset")
         out[L] = res
