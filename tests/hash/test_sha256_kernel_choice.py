@@ -116,7 +116,8 @@ _ASM_PROBE = textwrap.dedent("""
     sigs = {
         "_hash_pairs_range_ni": (types.Array(u32, 2, "A"), types.Array(u32, 2, "A"), types.int64,
                                  types.Array(u32, 2, "C"), types.int64, types.int64),
-        "_hash_rows_range_ni": (types.Array(u32, 2, "C"), types.int64, types.Array(types.int64, 1, "C"),
+        "_hash_rows_range_ni": (types.Array(u32, 2, "C"), types.Array(u32, 2, "C"), types.int64,
+                                types.Array(types.int64, 1, "C"),
                                 types.Array(u32, 2, "C"), types.int64, types.int64),
     }
     out = {}

@@ -264,6 +264,32 @@ def _bswap24(x):
 
 
 @njit(cache=True, inline="always")
+def _cw(row, row2, w1, k):
+    """Word ``k`` of the concatenation ``row || row2`` (``row`` has ``w1`` words)."""
+    return row[k] if k < w1 else row2[k - w1]
+
+
+@njit(cache=True, inline="always")
+def _row_word2(row, row2, w1, w, prefix, t, total_words, bitlen):
+    """:func:`_row_word` of the concatenated row ``row || row2`` (``w`` words in all)."""
+    if t < w:
+        if t == 0:
+            hi = prefix
+        else:
+            hi = _cw(row, row2, w1, t - 1) >> np.uint32(24)
+        return (hi << np.uint32(24)) | _bswap24(_cw(row, row2, w1, t))
+    if t == w:
+        if w == 0:
+            hi = prefix
+        else:
+            hi = _cw(row, row2, w1, w - 1) >> np.uint32(24)
+        return (hi << np.uint32(24)) | np.uint32(0x800000)
+    if t == total_words - 1:
+        return bitlen
+    return np.uint32(0)
+
+
+@njit(cache=True, inline="always")
 def _row_word(row, w, prefix, t, total_words, bitlen):
     """Message-schedule word ``t`` of the padded message ``prefix || le_bytes(row)``.
 
@@ -317,11 +343,12 @@ def bitrev_permutation(log_n: int) -> np.ndarray:
 
 
 @njit(cache=True)
-def _hash_rows_range(mat, prefix, order, out, lo, hi):
-    """Serial: digests of rows [lo, hi) (through ``order`` if non-empty) into ``out``,
-    LANES rows at a time (the last group repeats its last row in the unused lanes and
-    does not store them)."""
-    w = mat.shape[1]
+def _hash_rows_range(mat, mat2, prefix, order, out, lo, hi):
+    """Serial: digests of the rows ``mat[i] || mat2[i]`` for i in [lo, hi) into
+    ``out[order[i]]`` (``out[i]`` if ``order`` is empty), LANES rows at a time (the last
+    group repeats its last row in the unused lanes and does not store them)."""
+    w1 = mat.shape[1]
+    w = w1 + mat2.shape[1]
     L = 1 + 4 * w
     nblocks = (L + 9 + 63) // 64
     total_words = nblocks * 16
@@ -335,8 +362,7 @@ def _hash_rows_range(mat, prefix, order, out, lo, hi):
     use_order = order.shape[0] > 0
     for g in range(lo, hi, LANES):
         for l in range(LANES):
-            i = min(g + l, hi - 1)
-            rows[l] = order[i] if use_order else i
+            rows[l] = min(g + l, hi - 1)
         for r in range(8):
             for l in range(LANES):
                 st[r, l] = IV[r]
@@ -344,19 +370,21 @@ def _hash_rows_range(mat, prefix, order, out, lo, hi):
             for j in range(16):
                 Wj = W[j]
                 for l in range(LANES):
-                    Wj[l] = _row_word(mat[rows[l]], w, pre, blk * 16 + j, total_words, bitlen)
+                    Wj[l] = _row_word2(mat[rows[l]], mat2[rows[l]], w1, w, pre, blk * 16 + j,
+                                       total_words, bitlen)
             _compress_lanes(st, W, save, k)
         for l in range(min(LANES, hi - g)):
+            o = order[g + l] if use_order else g + l
             for r in range(8):
-                out[g + l, r] = st[r, l]
+                out[o, r] = st[r, l]
 
 
 @njit(cache=True, parallel=True)
-def _hash_rows_par(mat, prefix, order, out, nchunks):
+def _hash_rows_par(mat, mat2, prefix, order, out, nchunks):
     n = mat.shape[0]
     step = (n + nchunks - 1) // nchunks
     for c in prange(nchunks):
-        _hash_rows_range(mat, prefix, order, out, c * step, min(n, (c + 1) * step))
+        _hash_rows_range(mat, mat2, prefix, order, out, c * step, min(n, (c + 1) * step))
 
 
 #: below this many items the kernels run serially (a parallel region costs a
@@ -364,18 +392,21 @@ def _hash_rows_par(mat, prefix, order, out, nchunks):
 _PAR_THRESHOLD = 2048
 
 
-def _hash_rows_kernel(mat, prefix, order):
+def _hash_rows_kernel(mat, prefix, order, mat2=None, out=None):
     n = mat.shape[0]
-    out = np.empty((n, 8), dtype=np.uint32)
+    if mat2 is None:
+        mat2 = np.empty((n, 0), dtype=np.uint32)
+    if out is None:
+        out = np.empty((n, 8), dtype=np.uint32)
     if kernel() == "ni":
         if n < _PAR_THRESHOLD:
-            _hash_rows_range_ni(mat, prefix, order, out, 0, n)
+            _hash_rows_range_ni(mat, mat2, prefix, order, out, 0, n)
         else:
-            _hash_rows_par_ni(mat, prefix, order, out, 64)
+            _hash_rows_par_ni(mat, mat2, prefix, order, out, 64)
     elif n < _PAR_THRESHOLD:
-        _hash_rows_range(mat, prefix, order, out, 0, n)
+        _hash_rows_range(mat, mat2, prefix, order, out, 0, n)
     else:
-        _hash_rows_par(mat, prefix, order, out, 64)
+        _hash_rows_par(mat, mat2, prefix, order, out, 64)
     return out
 
 
@@ -396,8 +427,26 @@ def hash_rows(mat: np.ndarray, prefix: int = 0, row_order_bitrev: bool = False) 
         n = m.shape[0]
         if n & (n - 1) or n == 0:
             raise ValueError("bit-reversed row order needs a power-of-two height")
+        # digests are *stored* at bitrev(i) for row i: the same because bitrev is an
+        # involution, and rows are read sequentially (no cache/TLB miss per row)
         order = bitrev_permutation(n.bit_length() - 1)
     return _hash_rows_kernel(m, prefix, order)
+
+
+def hash_rows_into(mat: np.ndarray, extra: np.ndarray | None, prefix: int, order: np.ndarray,
+                   out: np.ndarray) -> None:
+    """Low-level: ``out[order[i]]`` (``out[i]`` if ``order`` is empty) = SHA-256(``prefix``
+    || LE bytes of ``mat[i] || extra[i]``) for every row ``i`` of ``mat`` -- the Merkle
+    tree hashes a chunk of LDE rows with their salt this way, without concatenating.
+    ``mat`` and ``extra`` C-contiguous uint32 with equal heights (``extra`` may be None)."""
+    n = mat.shape[0]
+    if extra is None:
+        extra = np.empty((n, 0), dtype=np.uint32)
+    if extra.shape[0] != n or mat.dtype != np.uint32 or extra.dtype != np.uint32:
+        raise ValueError("hash_rows_into: row counts or dtypes differ")
+    if order.shape[0] not in (0, n):
+        raise ValueError("hash_rows_into: order must be empty or have one entry per row")
+    _hash_rows_kernel(np.ascontiguousarray(mat), prefix, order, np.ascontiguousarray(extra), out)
 
 
 # ============================================================================ pairs
@@ -654,17 +703,17 @@ def _sha_block_ni(typingctx, state, words, l0, w0):
 
 
 @njit(cache=True)
-def _hash_rows_range_ni(mat, prefix, order, out, lo, hi):
+def _hash_rows_range_ni(mat, mat2, prefix, order, out, lo, hi):
     """SHA-NI version of :func:`_hash_rows_range` (same digests).
 
     Each message is first written as big-endian words (see _row_word) into its row of
     ``WB``; the words between the terminator and the length stay zero from the allocation.
-    With an ``order`` the rows are read in natural order and digest of row i is *stored*
-    at ``out[order[i]]``: that equals "digest i hashes row order[i]" because ``order`` is
-    the bit-reversal permutation, an involution (hash_rows only passes that one).  Reading
-    rows sequentially instead of in bit-reversed order avoids a cache and TLB miss per row.
+    Rows are read in natural order and the digest of row i is *stored* at
+    ``out[order[i]]`` (reading rows sequentially instead of in bit-reversed order avoids
+    a cache and TLB miss per row).
     """
-    w = mat.shape[1]
+    w1 = mat.shape[1]
+    w = w1 + mat2.shape[1]
     L = 1 + 4 * w
     nblocks = (L + 9 + 63) // 64
     total_words = nblocks * 16
@@ -676,14 +725,19 @@ def _hash_rows_range_ni(mat, prefix, order, out, lo, hi):
     use_order = order.shape[0] > 0
     for g in range(lo, hi, LANES):
         for l in range(LANES):
-            row = mat[min(g + l, hi - 1)]
+            i = min(g + l, hi - 1)
+            row = mat[i]
+            row2 = mat2[i]
             wb = WB[l]
             hb = pre
             if w > 0:
-                wb[0] = (pre << np.uint32(24)) | _bswap24(row[0])
+                wb[0] = (pre << np.uint32(24)) | _bswap24(_cw(row, row2, w1, 0))
+                prev = _cw(row, row2, w1, 0)
                 for t in range(1, w):
-                    wb[t] = ((row[t - 1] >> np.uint32(24)) << np.uint32(24)) | _bswap24(row[t])
-                hb = row[w - 1] >> np.uint32(24)
+                    cur = row[t] if t < w1 else row2[t - w1]
+                    wb[t] = ((prev >> np.uint32(24)) << np.uint32(24)) | _bswap24(cur)
+                    prev = cur
+                hb = prev >> np.uint32(24)
             wb[w] = (hb << np.uint32(24)) | np.uint32(0x800000)
             wb[total_words - 1] = bitlen
             for r in range(8):
@@ -698,11 +752,11 @@ def _hash_rows_range_ni(mat, prefix, order, out, lo, hi):
 
 
 @njit(cache=True, parallel=True)
-def _hash_rows_par_ni(mat, prefix, order, out, nchunks):
+def _hash_rows_par_ni(mat, mat2, prefix, order, out, nchunks):
     n = mat.shape[0]
     step = (n + nchunks - 1) // nchunks
     for c in prange(nchunks):
-        _hash_rows_range_ni(mat, prefix, order, out, c * step, min(n, (c + 1) * step))
+        _hash_rows_range_ni(mat, mat2, prefix, order, out, c * step, min(n, (c + 1) * step))
 
 
 @njit(cache=True)
@@ -820,6 +874,7 @@ def _bench_kernels(kernels, repeats: int = 5, pairs: int = 4096, rows: int = 512
     right = left[::-1].copy()
     mat = (np.arange(rows * 24, dtype=np.uint32) * np.uint32(40503)).reshape(rows, 24)
     no_order = np.zeros(0, dtype=np.int64)
+    no_extra = np.empty((rows, 0), dtype=np.uint32)
     out_p = np.empty((pairs, 8), dtype=np.uint32)
     out_r = np.empty((rows, 8), dtype=np.uint32)
     fns = {"ni": (_hash_pairs_range_ni, _hash_rows_range_ni),
@@ -829,7 +884,7 @@ def _bench_kernels(kernels, repeats: int = 5, pairs: int = 4096, rows: int = 512
         fp, fr = fns[name]
         t0 = time.perf_counter()
         fp(left, right, 1, out_p, 0, pairs)
-        fr(mat, 0, no_order, out_r, 0, rows)
+        fr(mat, no_extra, 0, no_order, out_r, 0, rows)
         return time.perf_counter() - t0
 
     for name in kernels:

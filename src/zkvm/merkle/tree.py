@@ -35,7 +35,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from zkvm.hash.sha256 import bitrev_permutation, digests_to_bytes, hash_pairs, hash_rows
+from zkvm.hash.sha256 import (bitrev_permutation, digests_to_bytes, hash_pairs, hash_rows,
+                              hash_rows_into)
 
 __all__ = ["MerkleTree", "LEAF_PREFIX", "NODE_PREFIX", "INJECT_PREFIX", "salt_words"]
 
@@ -170,14 +171,26 @@ class MerkleTree:
                              row_order_bitrev=self.bit_reversed_rows)
         n = 1 << log_h
         out = np.empty((n, 8), dtype=np.uint32)
-        rev = bitrev_permutation(log_h) if self.bit_reversed_rows else None
-        for a in range(0, n, _SALT_CHUNK):
-            b = min(n, a + _SALT_CHUNK)
-            d = hash_rows(self._group_rows(log_h, slice(a, b)), LEAF_PREFIX)
-            if rev is None:
-                out[a:b] = d
-            else:  # natural row i is tree row bitrev(i) (an involution)
-                out[rev[a:b]] = d
+        rev = bitrev_permutation(log_h) if self.bit_reversed_rows else np.zeros(0, np.int64)
+        group = self._group_mats(log_h)
+        sm, key, sw = self.salt
+        if len(group) == 1:
+            # one matrix: its rows and their salt hashed together, no concatenation
+            a = self.matrices[sm]
+            for s0 in range(0, n, _SALT_CHUNK):
+                s1 = min(n, s0 + _SALT_CHUNK)
+                salt = salt_words(key, np.arange(s0, s1), sw)
+                # natural row i lands at tree row bitrev(i) (an involution)
+                hash_rows_into(a[s0:s1], salt, LEAF_PREFIX, rev[s0:s1] if rev.size else rev,
+                               out if rev.size else out[s0:s1])
+            return out
+        for s0 in range(0, n, _SALT_CHUNK):
+            s1 = min(n, s0 + _SALT_CHUNK)
+            d = hash_rows(self._group_rows(log_h, slice(s0, s1)), LEAF_PREFIX)
+            if rev.size:
+                out[rev[s0:s1]] = d
+            else:
+                out[s0:s1] = d
         return out
 
     def _leaf_hashes_at(self, log_h: int, start: int, count: int) -> np.ndarray:
