@@ -186,6 +186,25 @@ class OpeningProof:
                 out.extend(struct.pack("<4I", *c))
         return bytes(out)
 
+    def sent_digests(self) -> int:
+        """How many Merkle sibling digests :meth:`to_bytes` writes: a function of the
+        query shape and the (public) query indices only.  The encoded length minus
+        ``32·sent_digests()`` depends on the statement's shape alone, which is what
+        length hiding (``--pad-cycles``) needs: the batch compression reveals nothing
+        the indices do not."""
+        qps = self.query_proofs
+        if not qps:
+            return 0
+        idx = self.query_indices
+        shape = _query_shape(qps[0])
+        own = _own_nodes(idx, shape[2])
+        sent = set()
+        for qi in range(len(qps)):
+            for key in _node_keys(idx[qi], shape[2]):
+                if key[2] not in own[key[0]][key[1]]:
+                    sent.add(key)
+        return len(sent)
+
     @classmethod
     def from_bytes(cls, data: bytes) -> "OpeningProof":
         """Parse :meth:`to_bytes` output; :class:`ProofFormatError` on anything
