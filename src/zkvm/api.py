@@ -25,11 +25,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Iterable, Sequence
 
 from .journal import Input, Journal, JournalError, JournalTrailingBytes, JournalTruncated, JournalValueError
-from .toolchain import BuildResult
-from .toolchain import build as _toolchain_build
 
 if TYPE_CHECKING:  # pragma: no cover
     from .receipt import CompositeReceipt, DevReceipt, Receipt
+    from .toolchain import BuildResult
     from .riscv import ExecutionResult, Program
     from .stark.params import StarkParams
 
@@ -46,7 +45,7 @@ def build(
     ndebug: bool = False,
     cxx_exceptions: bool = False,
     debug_copy: bool = True,
-) -> BuildResult:
+) -> "BuildResult":
     """Build a guest into the ELF ``output``: C or C++ ``sources`` (a directory or
     ``.c`` / ``.cpp`` files; ``cxx_exceptions`` turns C++ exceptions on) or a Rust crate
     (a directory holding ``Cargo.toml``). ``compiler`` None picks ``"rust"`` for a crate
@@ -75,6 +74,8 @@ def build(
 
         if image_id_params not in PARAMS_PRESETS:
             raise ValueError(f"unknown parameter preset {image_id_params!r}; use one of {', '.join(PARAMS_PRESETS)}")
+    from .toolchain import build as _toolchain_build  # lazy: `zkvm run` never needs it
+
     check_output_path(output, "ELF", create_parent=True)
     defines = list(defines) + (["NDEBUG"] if ndebug and "NDEBUG" not in defines else [])
     # the debug copy is made by the zig route only (the rust and gcc routes ignore it)
@@ -162,7 +163,9 @@ def run(
 
     program = elf if isinstance(elf, Program) else load_program(elf)
     limit = DEFAULT_MAX_CYCLES if max_cycles is None else max_cycles
-    return execute(program, input=bytes(input), max_cycles=limit, record=record)
+    # "auto": short runs finish in the reference interpreter without loading numba
+    return execute(program, input=bytes(input), max_cycles=limit, record=record,
+                   engine="auto")
 
 
 def regions(result) -> list:
