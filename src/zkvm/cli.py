@@ -89,7 +89,7 @@ def build(
     image_id: bool = typer.Option(True, "--image-id/--no-image-id",
                                   help="Compute the image ID for the manifest (loads the circuits)."),
     params: str = typer.Option("default", "--params",
-                               help="STARK parameter preset the image ID is for: default, high, testing."),
+                               help="STARK parameter preset the image ID is for: default, high, evm, testing."),
     ndebug: bool = typer.Option(False, "--ndebug",
                                 help="C/C++: define NDEBUG (drops assert(); recorded in the manifest)."),
     cxx_exceptions: bool = typer.Option(False, "--cxx-exceptions",
@@ -270,7 +270,7 @@ def disasm(
     typer.echo("\n".join(f"{addr:08x}:  {word:08x}  {text}" for addr, word, text in rows))
 
 
-PARAMS_HELP = "STARK parameter preset: default (>= 100 bits), high, testing (fast, insecure)."
+PARAMS_HELP = "STARK parameter preset: default (>= 100 bits), high, evm (>= 100 bits, smaller receipts for on-chain verification), testing (fast, insecure)."
 
 
 def _params(preset: str, zk: bool = True):
