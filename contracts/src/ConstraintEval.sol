@@ -48,97 +48,107 @@ contract ConstraintEval {
         uint256 nodeCount = uint16(bytes2(prog[0:2]));
         uint256 outCount = uint16(bytes2(prog[2:4]));
         uint256[] memory v = new uint256[](nodeCount);
-        bool bad = false;
+        uint256 bad = 0;
+        uint256 ptr = 0;
         assembly ("memory-safe") {
-            let p := P
-            let vals := add(v, 0x20)
-            let ptr := add(prog.offset, 4)
-            let end := add(prog.offset, len)
-            let nleaves := leaves.length
-            for { let i := 0 } lt(i, nodeCount) { i := add(i, 1) } {
-                if gt(add(ptr, 1), end) { bad := 1 break }
-                let w := calldataload(ptr)
-                let op := shr(248, w)
-                let r := 0
-                switch op
-                case 0 {
-                    if gt(add(ptr, 5), end) { bad := 1 break }
-                    r := and(shr(216, w), 0xffffffff)
-                    if iszero(lt(r, p)) { bad := 1 break }
-                    ptr := add(ptr, 5)
-                }
-                case 1 {
-                    if gt(add(ptr, 3), end) { bad := 1 break }
-                    let s := and(shr(232, w), 0xffff)
-                    if iszero(lt(s, nleaves)) { bad := 1 break }
-                    r := calldataload(add(leaves.offset, mul(s, 0x20)))
-                    ptr := add(ptr, 3)
-                }
-                case 5 {
-                    if gt(add(ptr, 3), end) { bad := 1 break }
-                    let a := and(shr(232, w), 0xffff)
-                    if iszero(lt(a, i)) { bad := 1 break }
-                    let x := mload(add(vals, mul(a, 0x20)))
-                    r := or(or(mod(sub(p, and(x, M64)), p), shl(64, mod(sub(p, and(shr(64, x), M64)), p))),
-                            or(shl(128, mod(sub(p, and(shr(128, x), M64)), p)), shl(192, mod(sub(p, shr(192, x)), p))))
-                    ptr := add(ptr, 3)
-                }
-                default {
-                    if gt(op, 4) { bad := 1 break }
-                    if lt(op, 2) { bad := 1 break }
-                    if gt(add(ptr, 5), end) { bad := 1 break }
-                    let a := and(shr(232, w), 0xffff)
-                    let b := and(shr(216, w), 0xffff)
-                    if iszero(and(lt(a, i), lt(b, i))) { bad := 1 break }
-                    let x := mload(add(vals, mul(a, 0x20)))
-                    let y := mload(add(vals, mul(b, 0x20)))
-                    switch op
-                    case 2 {
-                        r := or(or(addmod(and(x, M64), and(y, M64), p), shl(64, addmod(and(shr(64, x), M64), and(shr(64, y), M64), p))),
-                                or(shl(128, addmod(and(shr(128, x), M64), and(shr(128, y), M64), p)), shl(192, addmod(shr(192, x), shr(192, y), p))))
-                    }
-                    case 3 {
-                        r := or(or(addmod(and(x, M64), sub(p, and(y, M64)), p), shl(64, addmod(and(shr(64, x), M64), sub(p, and(shr(64, y), M64)), p))),
-                                or(shl(128, addmod(and(shr(128, x), M64), sub(p, and(shr(128, y), M64)), p)), shl(192, addmod(shr(192, x), sub(p, shr(192, y)), p))))
-                    }
-                    default {
-                        r := extmul(x, y, p)
-                    }
-                    ptr := add(ptr, 5)
-                }
-                mstore(add(vals, mul(i, 0x20)), r)
-            }
+            // few live variables: via-IR would spill to memory otherwise (a 3x slowdown)
+            ptr := run(add(v, 0x20), add(prog.offset, 4), add(prog.offset, len), nodeCount, leaves.offset, leaves.length)
+            if iszero(ptr) { bad := 1 }
             if iszero(bad) {
-                if iszero(eq(add(ptr, mul(outCount, 2)), end)) { bad := 1 }
+                if iszero(eq(add(ptr, mul(outCount, 2)), add(prog.offset, len))) { bad := 1 }
             }
             if iszero(bad) {
                 // Horner over the constraints in reverse order: acc = acc·α + C_i
+                let vals := add(v, 0x20)
                 for { let j := outCount } gt(j, 0) { j := sub(j, 1) } {
                     let idx := shr(240, calldataload(add(ptr, mul(sub(j, 1), 2))))
                     if iszero(lt(idx, nodeCount)) { bad := 1 break }
-                    let c := mload(add(vals, mul(idx, 0x20)))
-                    let t := extmul(acc, alpha, p)
-                    acc := or(or(addmod(and(t, M64), and(c, M64), p), shl(64, addmod(and(shr(64, t), M64), and(shr(64, c), M64), p))),
-                              or(shl(128, addmod(and(shr(128, t), M64), and(shr(128, c), M64), p)), shl(192, addmod(shr(192, t), shr(192, c), p))))
+                    acc := extadd(extmul(acc, alpha), mload(add(vals, shl(5, idx))))
                 }
             }
 
-            function extmul(x, y, q) -> z {
+            // Interpret the nodes; returns the pointer after them, 0 if malformed.
+            function run(vals, ptr_, end, n, loff, nleaves) -> r_ {
+                r_ := 0
+                let ok := 1
+                for { let i := 0 } lt(i, n) { i := add(i, 1) } {
+                    let w := calldataload(ptr_)
+                    let op := shr(248, w)
+                    let r := 0
+                    switch op
+                    case 0 {
+                        r := and(shr(216, w), 0xffffffff)
+                        if iszero(lt(r, P)) { ok := 0 }
+                        ptr_ := add(ptr_, 5)
+                    }
+                    case 1 {
+                        let s := and(shr(232, w), 0xffff)
+                        if iszero(lt(s, nleaves)) { ok := 0 }
+                        r := calldataload(add(loff, shl(5, s)))
+                        ptr_ := add(ptr_, 3)
+                    }
+                    case 5 {
+                        let a := and(shr(232, w), 0xffff)
+                        if iszero(lt(a, i)) { ok := 0 }
+                        r := extneg(mload(add(vals, shl(5, a))))
+                        ptr_ := add(ptr_, 3)
+                    }
+                    default {
+                        let a := and(shr(232, w), 0xffff)
+                        let b := and(shr(216, w), 0xffff)
+                        if iszero(and(lt(a, i), lt(b, i))) { ok := 0 }
+                        if or(lt(op, 2), gt(op, 4)) { ok := 0 }
+                        let x := mload(add(vals, shl(5, a)))
+                        let y := mload(add(vals, shl(5, b)))
+                        switch op
+                        case 2 { r := extadd(x, y) }
+                        case 3 { r := extadd(x, extneg(y)) }
+                        default { r := extmul(x, y) }
+                        ptr_ := add(ptr_, 5)
+                    }
+                    if gt(ptr_, end) { ok := 0 }
+                    if iszero(ok) { break }
+                    mstore(add(vals, shl(5, i)), r)
+                }
+                if ok { r_ := ptr_ }
+            }
+
+            function extadd(x, y) -> z {
+                z := or(or(addmod(and(x, M64), and(y, M64), P), shl(64, addmod(and(shr(64, x), M64), and(shr(64, y), M64), P))),
+                        or(shl(128, addmod(and(shr(128, x), M64), and(shr(128, y), M64), P)), shl(192, addmod(shr(192, x), shr(192, y), P))))
+            }
+
+            function extneg(x) -> z {
+                z := or(or(mod(sub(P, and(x, M64)), P), shl(64, mod(sub(P, and(shr(64, x), M64)), P))),
+                        or(shl(128, mod(sub(P, and(shr(128, x), M64)), P)), shl(192, mod(sub(P, shr(192, x)), P))))
+            }
+
+            // (a0 + a1 X + a2 X^2 + a3 X^3)(b0 + ...) mod X^4 − 11; products < 2^62, sums < 2^66
+            function extmul(x, y) -> z {
                 let a0 := and(x, M64)
                 let a1 := and(shr(64, x), M64)
                 let a2 := and(shr(128, x), M64)
                 let a3 := shr(192, x)
-                let b0 := and(y, M64)
-                let b1 := and(shr(64, y), M64)
-                let b2 := and(shr(128, y), M64)
-                let b3 := shr(192, y)
-                let z0 := mod(add(mul(a0, b0), mul(W, add(add(mul(a1, b3), mul(a2, b2)), mul(a3, b1)))), q)
-                let z1 := mod(add(add(mul(a0, b1), mul(a1, b0)), mul(W, add(mul(a2, b3), mul(a3, b2)))), q)
-                let z2 := mod(add(add(add(mul(a0, b2), mul(a1, b1)), mul(a2, b0)), mul(W, mul(a3, b3))), q)
-                let z3 := mod(add(add(add(mul(a0, b3), mul(a1, b2)), mul(a2, b1)), mul(a3, b0)), q)
-                z := or(or(z0, shl(64, z1)), or(shl(128, z2), shl(192, z3)))
+                let b := shr(192, y) // b3
+                let t := mul(b, a1) // a1 b3
+                let u := mul(b, a2) // a2 b3
+                let z3 := mul(b, a0)
+                let z2 := mul(W, mul(a3, b))
+                b := and(shr(128, y), M64) // b2
+                t := add(t, mul(a2, b))
+                let z1 := mul(W, add(u, mul(a3, b)))
+                z2 := add(z2, mul(a0, b))
+                z3 := add(z3, mul(a1, b))
+                b := and(shr(64, y), M64) // b1
+                t := add(t, mul(a3, b))
+                z1 := add(z1, mul(a0, b))
+                z2 := add(z2, mul(a1, b))
+                z3 := add(z3, mul(a2, b))
+                b := and(y, M64) // b0
+                z := or(mod(add(mul(a0, b), mul(W, t)), P), shl(64, mod(add(z1, mul(a1, b)), P)))
+                z := or(z, or(shl(128, mod(add(z2, mul(a2, b)), P)), shl(192, mod(add(z3, mul(a3, b)), P))))
             }
         }
-        if (bad) revert BadProgram();
+        if (bad != 0) revert BadProgram();
     }
 }
