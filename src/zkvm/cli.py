@@ -11,6 +11,7 @@ Commands::
     zkvm profile prog.elf [--input FILE] [-o DIR]
     zkvm new NAME [--lang c|rust]
     zkvm disasm prog.elf [-n N]
+    zkvm onchain export -o DIR | gas receipt.bin --image-id HEX   (partial; docs/onchain.md)
     zkvm --version
 
 Exit codes: 0 success (verify-build: MATCH); 1 the build failed, the guest exited with a
@@ -731,6 +732,8 @@ def _register_audit() -> None:
 _register_audit()
 from .evm.cli import app as _evm_app  # noqa: E402  (the `zkvm evm` group, docs/evm.md)
 app.add_typer(_evm_app, name="evm")
+from .onchain.cli import app as _onchain_app  # noqa: E402  (the `zkvm onchain` group, docs/onchain.md)
+app.add_typer(_onchain_app, name="onchain")
 
 
 def main() -> None:

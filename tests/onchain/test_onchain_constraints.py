@@ -5,62 +5,26 @@ the Python one, which equals quotient(ζ)·Z_H(ζ); a changed opened value or α
 malformed programs revert."""
 
 import random
-from pathlib import Path
 
 import pytest
 
-from zkvm import api
-from zkvm.field.babybear import P, two_adic_generator
+from zkvm.field.babybear import P
 from zkvm.field.ext import Ext
-from zkvm.onchain import abi, artifacts
+from zkvm.onchain import abi, artifacts, session
 from zkvm.onchain.chain import LocalChain
 from zkvm.onchain.constraints import compile_program, horner, leaf_values, pack, unpack
 from zkvm.stark import symbolic as sym
-from zkvm.stark import verifier
 
-REPO = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture(scope="module")
-def recorded(tmp_path_factory):
+def recorded(fib_receipt):
     """(table, srcs, alpha, expected q·Z_H) for every non-empty table of a fibonacci
     receipt (testing params), captured from the Python verifier's step 9."""
-    d = tmp_path_factory.mktemp("oc")
-    elf = d / "fib.elf"
-    api.build(REPO / "examples" / "fibonacci", elf, image_id_params="testing", debug_copy=False)
-    r = api.prove(elf, (REPO / "examples" / "fibonacci" / "input.bin").read_bytes(), params="testing")
-    out = []
-    orig = verifier._check_table
-
-    def rec(t, log_n, zeta, alpha, challenges, pv, main, pre, aux, quot, claimed, layout):
-        n = 1 << log_n
-        k = t.layout.num_aux_ext
-        aux_l, aux_n = (verifier._ext_cols(aux[0], k), verifier._ext_cols(aux[1], k)) \
-            if aux is not None else ([], [])
-        zh = zeta ** n - Ext.ONE
-        w_inv = Ext.from_base(pow(two_adic_generator(log_n), P - 2, P))
-        n_inv = Ext.from_base(pow(n, P - 2, P))
-        first = zh * n_inv / (zeta - Ext.ONE)
-        last = w_inv * zh * n_inv / (zeta - w_inv)
-        pre_l, pre_n = pre if pre is not None else ([], [])
-        srcs = {"main": main[0], "main_next": main[1], "pre": pre_l, "pre_next": pre_n,
-                "aux": aux_l, "aux_next": aux_n, "public": list(pv), "challenge": list(challenges),
-                "claimed_sum": claimed, "is_first_row": first, "is_last_row": last,
-                "is_transition": Ext.ONE - last}
-        chunks = verifier._ext_cols(quot, layout.num_chunks)
-        q, zpow, zn = Ext.ZERO, Ext.ONE, zeta ** (1 << layout.log_chunk)
-        for c in chunks:
-            q, zpow = q + zpow * c, zpow * zn
-        out.append((t, srcs, alpha, q * zh))
-        return orig(t, log_n, zeta, alpha, challenges, pv, main, pre, aux, quot, claimed, layout)
-
-    verifier._check_table = rec
-    try:
-        api.verify(r.to_bytes(), r.image_id)
-    finally:
-        verifier._check_table = orig
-    assert len(out) >= 5
-    return out
+    raw, iid, _ = fib_receipt
+    rec = session.record(raw, iid)
+    assert len(rec.tables) >= 5
+    return [(tc, tc.srcs, tc.alpha, tc.expected) for tc in rec.tables]
 
 
 @pytest.fixture(scope="module")
@@ -79,7 +43,7 @@ def _eval(ev, code: bytes, leaves: list, alpha: int):
 def test_every_table_matches_the_python_verifier(recorded, evaluator):
     total = 0
     for t, srcs, alpha, expected in recorded:
-        exprs = [c.expr for c in t.all_constraints]
+        exprs = t.exprs
         prog = compile_program(exprs)
         leaves = leaf_values(prog, srcs)
         py = horner(sym.evaluate(exprs, lambda n: srcs[n.value[0]][n.value[1]]
@@ -103,8 +67,8 @@ def test_every_table_matches_the_python_verifier(recorded, evaluator):
 
 
 def test_malformed_programs_revert(recorded, evaluator):
-    t, srcs, alpha, _ = max(recorded, key=lambda x: len(x[0].all_constraints))
-    prog = compile_program([c.expr for c in t.all_constraints])
+    t, srcs, alpha, _ = max(recorded, key=lambda x: len(x[0].exprs))
+    prog = compile_program(t.exprs)
     leaves = leaf_values(prog, srcs)
     code = prog.code
     rng = random.Random(7)

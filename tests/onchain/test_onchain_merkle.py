@@ -5,26 +5,20 @@ the same verdict from the contract and from the Python reference (complete_paths
 verify_opening), and a rejected call records nothing."""
 
 import random
-from pathlib import Path
 
 import pytest
 
-from zkvm import api
 from zkvm.onchain import abi, artifacts, merkle
 from zkvm.onchain.chain import TX_GAS_CAP, LocalChain, calldata_floor
 from zkvm.onchain.reference import merkle_verdict
 
-REPO = Path(__file__).resolve().parents[2]
 keccak = pytest.importorskip("ethereum.crypto.hash").keccak256
 
 
 @pytest.fixture(scope="module")
-def groups(tmp_path_factory):
-    d = tmp_path_factory.mktemp("oc")
-    elf = d / "fib.elf"
-    api.build(REPO / "examples" / "fibonacci", elf, image_id_params="testing", debug_copy=False)
-    r = api.prove(elf, (REPO / "examples" / "fibonacci" / "input.bin").read_bytes(), params="testing")
-    st = merkle.record_statements(r.to_bytes(), r.image_id)
+def groups(fib_receipt):
+    raw, iid, _ = fib_receipt
+    st = merkle.record_statements(raw, iid)
     gs = merkle.group_statements(st)
     assert len(gs) >= 5  # input rounds + FRI layers
     return gs

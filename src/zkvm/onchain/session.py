@@ -1,0 +1,115 @@
+"""Run the on-chain verifier pieces that exist on one receipt, in the local EVM.
+
+:func:`record` verifies the receipt with the Python verifier while recording what the
+on-chain pieces need: every Merkle statement (:mod:`zkvm.onchain.merkle`) and, for every
+non-empty table, the step-9 inputs (opened values at ζ, ζ's row selectors, α, the LogUp
+challenges, public values, claimed sum) and the right-hand side ``quotient(ζ)·Z_H(ζ)``.
+(Recording wraps ``zkvm.stark.pcs_verifier.verify_opening``, ``zkvm.stark.fri.verify_opening``
+and ``zkvm.stark.verifier._check_table`` for the duration of the call: not thread-safe.)
+
+:func:`run_pieces` deploys ``MerkleFacts`` and ``ConstraintEval`` into a fresh
+:class:`~zkvm.onchain.chain.LocalChain` and submits one ``registerOpenings`` transaction
+per commitment and one ``evaluate`` per table, comparing each table's on-chain sum with
+the recorded right-hand side.  This is **not** a verdict on the receipt: the transcript,
+DEEP, FRI-folding, LogUp and machine-level checks are not on chain yet (docs/onchain.md).
+"""
+
+from __future__ import annotations
+
+import contextlib
+from dataclasses import dataclass, field
+
+from zkvm.field.babybear import P, two_adic_generator
+from zkvm.field.ext import Ext
+
+from . import abi, artifacts, merkle
+from .chain import LocalChain, TxReport
+from .constraints import compile_program, leaf_values, pack, unpack
+
+__all__ = ["Recorded", "TableCheck", "record", "run_pieces"]
+
+
+@dataclass
+class TableCheck:
+    name: str
+    exprs: list
+    srcs: dict
+    alpha: Ext
+    expected: Ext  # quotient(ζ)·Z_H(ζ)
+
+
+@dataclass
+class Recorded:
+    statements: list = field(default_factory=list)
+    tables: list = field(default_factory=list)
+
+
+@contextlib.contextmanager
+def _recording_tables(out: list):
+    from zkvm.stark import verifier
+
+    orig = verifier._check_table
+
+    def rec(t, log_n, zeta, alpha, challenges, pv, main, pre, aux, quot, claimed, layout):
+        n = 1 << log_n
+        k = t.layout.num_aux_ext
+        aux_l, aux_n = (verifier._ext_cols(aux[0], k), verifier._ext_cols(aux[1], k)) \
+            if aux is not None else ([], [])
+        zh = zeta ** n - Ext.ONE
+        w_inv = Ext.from_base(pow(two_adic_generator(log_n), P - 2, P))
+        n_inv = Ext.from_base(pow(n, P - 2, P))
+        last = w_inv * zh * n_inv / (zeta - w_inv)
+        pre_l, pre_n = pre if pre is not None else ([], [])
+        srcs = {"main": list(main[0]), "main_next": list(main[1]), "pre": list(pre_l),
+                "pre_next": list(pre_n), "aux": aux_l, "aux_next": aux_n, "public": list(pv),
+                "challenge": list(challenges), "claimed_sum": claimed,
+                "is_first_row": zh * n_inv / (zeta - Ext.ONE), "is_last_row": last,
+                "is_transition": Ext.ONE - last}
+        chunks = verifier._ext_cols(quot, layout.num_chunks)
+        q, zpow, zn = Ext.ZERO, Ext.ONE, zeta ** (1 << layout.log_chunk)
+        for c in chunks:
+            q, zpow = q + zpow * c, zpow * zn
+        out.append(TableCheck(t.name, [c.expr for c in t.all_constraints], srcs, alpha, q * zh))
+        return orig(t, log_n, zeta, alpha, challenges, pv, main, pre, aux, quot, claimed, layout)
+
+    verifier._check_table = rec
+    try:
+        yield out
+    finally:
+        verifier._check_table = orig
+
+
+def record(receipt, image_id) -> Recorded:
+    """Verify ``receipt`` (bytes, path or object) against ``image_id`` with the Python
+    verifier, recording the on-chain pieces' inputs.  Raises what the verifier raises
+    (a receipt the Python verifier rejects has nothing to submit)."""
+    from zkvm import api
+
+    rec = Recorded()
+    with merkle._recording(rec.statements), _recording_tables(rec.tables):
+        api.verify_receipt(receipt, image_id)
+    return rec
+
+
+def run_pieces(rec: Recorded, chain: LocalChain | None = None) -> list[TxReport]:
+    """Submit the recorded pieces; returns one :class:`TxReport` per transaction (a
+    constraint transaction whose sum differs from the recorded right-hand side is
+    reported with ``ok=False``)."""
+    chain = chain or LocalChain()
+    mf, ce = artifacts.load("MerkleFacts"), artifacts.load("ConstraintEval")
+    a_mf, a_ce = chain.deploy(mf), chain.deploy(ce)
+    reps = []
+    for g in merkle.group_statements(rec.statements):
+        reps.append(chain.transact(a_mf, merkle.encode_group(g, mf.selector("registerOpenings")),
+                                   f"MerkleFacts  L={g.L:<2d} matrices={len(g.dims):<3d} "
+                                   f"queries={len(g.by_index)}"))
+    for tc in rec.tables:
+        prog = compile_program(tc.exprs)
+        data = abi.encode_call(ce.selector("evaluate"), ["bytes", "uint256[]", "uint256"],
+                               [prog.code, leaf_values(prog, tc.srcs), pack(tc.alpha)])
+        r = chain.transact(a_ce, data, f"ConstraintEval {tc.name} ({len(tc.exprs)} constraints, "
+                                       f"{prog.nodes} nodes)")
+        if r.ok and unpack(int.from_bytes(r.output[-32:], "big")) != tc.expected:
+            r.ok, r.reason = False, "constraint sum differs from quotient(zeta)*Z_H(zeta)"
+        reps.append(r)
+    return reps
