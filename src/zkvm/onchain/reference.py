@@ -73,3 +73,53 @@ def merkle_verdict(root: bytes, L: int, dims, levels: list, indices: list, rows:
         return True
     except MerkleError:
         return False
+
+
+def fri_verdict(args: list, honest_rows: list) -> bool:
+    """True iff the Python FRI code (:func:`zkvm.stark.fri.fold_row`, ``domain_point``,
+    ``eval_ext_poly``: the query loop of ``verify_fri``) accepts ``FriQueries.verify``'s
+    arguments, where the layer rows count as authenticated only if they equal
+    ``honest_rows`` (what MerkleFacts recorded for the same commitments)."""
+    from zkvm.field.babybear import GENERATOR, P
+    from zkvm.stark import fri as F
+
+    from .constraints import unpack
+
+    commits, L0, arities, betas, fp, sizes, queries, ro, layer_rows = args
+    try:
+        if list(layer_rows) != list(honest_rows[1]) or list(commits) != list(honest_rows[0]):
+            return False
+        if not sizes or sizes[0] != L0 or len(ro) != len(queries) * len(sizes):
+            return False
+        betas = [unpack(b) for b in betas]
+        fpe = [unpack(c) for c in fp]
+        for w in list(ro) + [b for b in args[3]] + list(fp):
+            if any(((w >> (64 * i)) & 0xFFFFFFFFFFFFFFFF) >= P for i in range(4)) or w >> 256:
+                return False
+        for qi, q in enumerate(queries):
+            if not 0 <= q < 1 << L0:
+                return False
+            rov = {L: unpack(ro[qi * len(sizes) + s]) for s, L in enumerate(sizes)}
+            cur, pos, shift, val = L0, q, GENERATOR, rov[L0]
+            for j, a in enumerate(arities):
+                k = 1 << a
+                h = cur - a
+                ps = sorted({x >> (L0 - h) for x in queries})
+                i = ps.index(pos >> a)
+                rb = layer_rows[j][i * 16 * k:(i + 1) * 16 * k]
+                ints = list(struct.unpack(f"<{4 * k}I", rb))
+                vals = F._ext_from_ints(ints)
+                if vals[pos & (k - 1)] != val:
+                    return False
+                val = F.fold_row(vals, pos >> a, cur, shift, betas[j], a)
+                pos >>= a
+                cur -= a
+                for _ in range(a):
+                    shift = shift * shift % P
+                if cur in rov and cur != L0:
+                    val = val + (betas[j] ** k) * rov[cur]
+            if F.eval_ext_poly(fpe, F.domain_point(cur, pos, shift)) != val:
+                return False
+        return True
+    except Exception:  # noqa: BLE001 - any malformed input is a reject
+        return False

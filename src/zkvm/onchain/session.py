@@ -9,9 +9,11 @@ and ``zkvm.stark.verifier._check_table`` for the duration of the call: not threa
 
 :func:`run_pieces` deploys ``MerkleFacts`` and ``ConstraintEval`` into a fresh
 :class:`~zkvm.onchain.chain.LocalChain` and submits one ``registerOpenings`` transaction
-per commitment and one ``evaluate`` per table, comparing each table's on-chain sum with
-the recorded right-hand side.  This is **not** a verdict on the receipt: the transcript,
-DEEP, FRI-folding, LogUp and machine-level checks are not on chain yet (docs/onchain.md).
+per commitment, one ``FriQueries.verify`` (the FRI query phase, whose layer rows must be
+MerkleFacts facts) and one ``evaluate`` per table, comparing each table's on-chain sum with
+the recorded right-hand side.  This is **not** a verdict on the receipt: the transcript
+replay that ties these pieces together, the DEEP reduced openings, the LogUp sums and the
+machine-level checks are not on chain yet (docs/onchain.md).
 """
 
 from __future__ import annotations
@@ -42,6 +44,7 @@ class TableCheck:
 class Recorded:
     statements: list = field(default_factory=list)
     tables: list = field(default_factory=list)
+    fri: list = field(default_factory=list)
 
 
 @contextlib.contextmanager
@@ -85,8 +88,10 @@ def record(receipt, image_id) -> Recorded:
     (a receipt the Python verifier rejects has nothing to submit)."""
     from zkvm import api
 
+    from . import fri
+
     rec = Recorded()
-    with merkle._recording(rec.statements), _recording_tables(rec.tables):
+    with merkle._recording(rec.statements), _recording_tables(rec.tables), fri.recording(rec.fri):
         api.verify_receipt(receipt, image_id)
     return rec
 
@@ -95,14 +100,21 @@ def run_pieces(rec: Recorded, chain: LocalChain | None = None) -> list[TxReport]
     """Submit the recorded pieces; returns one :class:`TxReport` per transaction (a
     constraint transaction whose sum differs from the recorded right-hand side is
     reported with ``ok=False``)."""
+    from . import fri
+
     chain = chain or LocalChain()
     mf, ce = artifacts.load("MerkleFacts"), artifacts.load("ConstraintEval")
+    fq = artifacts.load("FriQueries")
     a_mf, a_ce = chain.deploy(mf), chain.deploy(ce)
+    a_fq = chain.deploy(fq, abi.word(bytes.fromhex(a_mf[2:])))
     reps = []
     for g in merkle.group_statements(rec.statements):
         reps.append(chain.transact(a_mf, merkle.encode_group(g, mf.selector("registerOpenings")),
                                    f"MerkleFacts  L={g.L:<2d} matrices={len(g.dims):<3d} "
                                    f"queries={len(g.by_index)}"))
+    for fr in rec.fri:
+        reps.append(chain.transact(a_fq, fri.encode(fq.selector("verify"), fri.args_of(fr)),
+                                   f"FriQueries   {len(fr.queries)} queries x {len(fr.log_arities)} layers"))
     for tc in rec.tables:
         prog = compile_program(tc.exprs)
         data = abi.encode_call(ce.selector("evaluate"), ["bytes", "uint256[]", "uint256"],
