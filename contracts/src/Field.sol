@@ -76,6 +76,28 @@ library Field {
         return b;
     }
 
+    /// 1/x in F_p^4 (reverts on 0): with u = X², x = A + X·B over F_p[u]/(u² − 11),
+    /// 1/x = (A − X·B)/N, N = A² − u·B² ∈ F_p[u], 1/N = (n0 − n1·u)/(n0² − 11·n1²).
+    function inv(uint256 x) internal view returns (uint256) {
+        uint256 a0 = x & M64;
+        uint256 a1 = (x >> 64) & M64;
+        uint256 a2 = (x >> 128) & M64;
+        uint256 a3 = x >> 192;
+        // N = (a0² + W a2² − 2W a1 a3) + (2 a0 a2 − a1² − W a3²)·u
+        uint256 n0 = addmod(addmod(mulmod(a0, a0, P), mulmod(W, mulmod(a2, a2, P), P), P),
+                            P - mulmod(2 * W, mulmod(a1, a3, P), P), P);
+        uint256 n1 = addmod(mulmod(2, mulmod(a0, a2, P), P),
+                            P - addmod(mulmod(a1, a1, P), mulmod(W, mulmod(a3, a3, P), P), P), P);
+        uint256 dinv = invBase(addmod(mulmod(n0, n0, P), P - mulmod(W, mulmod(n1, n1, P), P), P));
+        uint256 m0 = mulmod(n0, dinv, P);
+        uint256 m1 = mulmod(P - n1, dinv, P) % P;
+        uint256 c0 = addmod(mulmod(a0, m0, P), mulmod(W, mulmod(a2, m1, P), P), P);
+        uint256 c2 = addmod(mulmod(a0, m1, P), mulmod(a2, m0, P), P);
+        uint256 c1 = (P - addmod(mulmod(a1, m0, P), mulmod(W, mulmod(a3, m1, P), P), P)) % P;
+        uint256 c3 = (P - addmod(mulmod(a1, m1, P), mulmod(a3, m0, P), P)) % P;
+        return c0 | (c1 << 64) | (c2 << 128) | (c3 << 192);
+    }
+
     /// b^e mod p (modexp precompile 0x05).
     function powBase(uint256 b, uint256 e) internal view returns (uint256 r) {
         assembly ("memory-safe") {

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: MIT OR Apache-2.0
 pragma solidity 0.8.28;
 
+import "./Field.sol";
+
 /// @title MerkleFacts: batched verification of zkvm mixed-matrix Merkle openings, recorded as facts.
 /// @notice Mirrors zkvm.merkle.verify.verify_opening (and the batch completion of
 /// zkvm.merkle.verify.complete_paths) exactly:
@@ -57,6 +59,134 @@ contract MerkleFacts {
         bytes calldata rows,
         bytes32[] calldata siblings
     ) external {
+        bytes32 fact = _walk(root, logMaxHeight, levels, indices, rows, siblings);
+        facts[fact] = true;
+        emit Registered(root, indices.length);
+    }
+
+    /// The DEEP part of one commitment round (zkvm.stark.pcs_verifier, query_inputs), computed
+    /// from the rows this call authenticates, so the rows are sent once.
+    ///   alpha: the PCS batching challenge (packed extension element);
+    ///   mats:  per matrix, commit order: L | w << 8 | byteOffset << 32 | firstTerm << 64 |
+    ///          termCount << 96 (L its LDE log-height, w the columns used, byteOffset of its
+    ///          row inside a query's rows);
+    ///   terms: per opening point, 3 words: z, ys = Σ_j α^j·v_j(z), off (packed extension);
+    ///   slots: the distinct L of the round, decreasing (the output order).
+    /// For every leaf index i and matrix m: comb = Σ_{j<w} row_j·α^j, x the LDE point of
+    /// i >> (Lr − L) (Lr = logMaxHeight), and RO_L(i) += off·(comb − ys)/(x − z).
+    /// Records keccak256(openings fact, keccak256(abi.encode(alpha, mats, terms, slots)),
+    /// keccak256(abi.encodePacked(partials))) and returns the partials (indices × slots).
+    function registerOpeningsDeep(
+        bytes32 root,
+        uint256 logMaxHeight,
+        uint256[] calldata levels,
+        uint256[] calldata indices,
+        bytes calldata rows,
+        bytes32[] calldata siblings,
+        Deep calldata d
+    ) external returns (uint256[] memory partials) {
+        bytes32 fact = _walk(root, logMaxHeight, levels, indices, rows, siblings);
+        partials = _deep(logMaxHeight, indices, rows, rows.length / indices.length, d);
+        bytes32 spec = keccak256(abi.encode(d.alpha, d.mats, d.terms, d.slots));
+        facts[keccak256(abi.encodePacked(fact, spec, keccak256(abi.encodePacked(partials))))] = true;
+        emit Registered(root, indices.length);
+    }
+
+    struct Deep {
+        uint256 alpha;
+        uint256[] mats;
+        uint256[] terms;
+        uint256[] slots;
+    }
+
+    function _deep(uint256 Lr, uint256[] calldata indices, bytes calldata rows, uint256 rowBytes, Deep calldata d)
+        private
+        view
+        returns (uint256[] memory partials)
+    {
+        if (!Field.canonical(d.alpha)) revert BadShape("alpha");
+        for (uint256 t = 0; t < d.terms.length; t++) if (!Field.canonical(d.terms[t])) revert BadShape("term");
+        uint256 maxW = 0;
+        for (uint256 m = 0; m < d.mats.length; m++) {
+            uint256 mm = d.mats[m];
+            uint256 w = (mm >> 8) & 0xffffff;
+            if ((mm & 0xff) > Lr || ((mm >> 32) & 0xffffffff) + 4 * w > rowBytes) revert BadShape("matrix");
+            if (((mm >> 64) & 0xffffffff) + ((mm >> 96) & 0xffffffff) > d.terms.length / 3) revert BadShape("terms");
+            if (_slot(d.slots, mm & 0xff) == type(uint256).max) revert BadShape("slot");
+            if (w > maxW) maxW = w;
+        }
+        // α^j as four limb arrays (lazy reduction in the row combination)
+        uint256[] memory ap = new uint256[](2 * maxW);
+        {
+            uint256 x = 1;
+            for (uint256 j = 0; j < maxW; j++) {
+                ap[2 * j] = (x & Field.M64) | (((x >> 64) & Field.M64) << 128);
+                ap[2 * j + 1] = ((x >> 128) & Field.M64) | ((x >> 192) << 128);
+                x = Field.mul(x, d.alpha);
+            }
+        }
+        uint256 ns = d.slots.length;
+        partials = new uint256[](indices.length * ns);
+        for (uint256 q = 0; q < indices.length; q++) {
+            bytes calldata row = rows[q * rowBytes:(q + 1) * rowBytes];
+            for (uint256 m = 0; m < d.mats.length; m++) {
+                uint256 mm = d.mats[m];
+                uint256 L = mm & 0xff;
+                uint256 comb = _comb(row[(mm >> 32) & 0xffffffff:], (mm >> 8) & 0xffffff, ap);
+                uint256 x = Field.domainPoint(L, indices[q] >> (Lr - L), Field.GENERATOR);
+                uint256 acc = partials[q * ns + _slot(d.slots, L)];
+                uint256 t0 = (mm >> 64) & 0xffffffff;
+                for (uint256 t = t0; t < t0 + ((mm >> 96) & 0xffffffff); t++) {
+                    uint256 z = d.terms[3 * t];
+                    // off · (comb − ys) / (x − z)
+                    uint256 num = Field.mul(d.terms[3 * t + 2], Field.sub(comb, d.terms[3 * t + 1]));
+                    acc = Field.add(acc, Field.mul(num, Field.inv(Field.sub(x, z))));
+                }
+                partials[q * ns + _slot(d.slots, L)] = acc;
+            }
+        }
+    }
+
+    function _slot(uint256[] calldata slots, uint256 L) private pure returns (uint256) {
+        for (uint256 i = 0; i < slots.length; i++) if (slots[i] == L) return i;
+        return type(uint256).max;
+    }
+
+    /// Σ_{j<w} row_j·α^j (row_j: u32 LE, canonical), reduced once at the end.  `ap` holds
+    /// α^j as two words per j (c0 | c1 << 128, c2 | c3 << 128): one multiplication feeds two
+    /// 128-bit lanes (products < 2^62, so no lane overflows below 2^66 terms).
+    function _comb(bytes calldata row, uint256 w, uint256[] memory ap) private pure returns (uint256 r) {
+        if (4 * w > row.length || 2 * w > ap.length) revert BadShape("row");
+        uint256 bad;
+        assembly ("memory-safe") {
+            let lo := 0
+            let hi := 0
+            let src := row.offset
+            let apd := add(ap, 0x20)
+            for { let j := 0 } lt(j, w) { j := add(j, 1) } {
+                let v := shr(224, calldataload(add(src, shl(2, j))))
+                v := or(or(shl(24, and(v, 0xff)), shl(8, and(v, 0xff00))), or(and(shr(8, v), 0xff00), shr(24, v)))
+                bad := or(bad, iszero(lt(v, 2013265921)))
+                let e := add(apd, shl(6, j))
+                lo := add(lo, mul(v, mload(e)))
+                hi := add(hi, mul(v, mload(add(e, 0x20))))
+            }
+            let p := 2013265921
+            let m := 0xffffffffffffffffffffffffffffffff
+            r := or(or(mod(and(lo, m), p), shl(64, mod(shr(128, lo), p))),
+                    or(shl(128, mod(and(hi, m), p)), shl(192, mod(shr(128, hi), p))))
+        }
+        if (bad != 0) revert BadShape("non-canonical row");
+    }
+
+    function _walk(
+        bytes32 root,
+        uint256 logMaxHeight,
+        uint256[] calldata levels,
+        uint256[] calldata indices,
+        bytes calldata rows,
+        bytes32[] calldata siblings
+    ) private view returns (bytes32) {
         uint256 L = logMaxHeight;
         if (L > 31) revert BadShape("logMaxHeight");
         uint256 nq = indices.length;
@@ -145,9 +275,7 @@ contract MerkleFacts {
         if (nextLevel != nl) revert BadShape("level below the tree");
         if (sp != siblings.length) revert BadShape("siblings long");
         if (live != 1 || dig[0] != root) revert PathMismatch();
-        bytes32 fact = factKey(root, L, levelsHash, keccak256(abi.encodePacked(indices)), keccak256(rows));
-        facts[fact] = true;
-        emit Registered(root, nq);
+        return factKey(root, L, levelsHash, keccak256(abi.encodePacked(indices)), keccak256(rows));
     }
 
     function _sha(uint256 ptr, uint256 len) private view returns (bytes32 h) {

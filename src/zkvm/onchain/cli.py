@@ -4,7 +4,7 @@
     zkvm onchain gas receipt.bin --image-id HEX
 
 Status: partial (docs/onchain.md).  ``gas`` runs the pieces that exist (Merkle openings
-as facts, the FRI query phase, constraint evaluation at ζ) in a local EVM and prints every transaction's gas;
+and DEEP openings as facts, the FRI query phase, constraint evaluation at ζ) in a local EVM and prints every transaction's gas;
 it gives no ACCEPT verdict because the on-chain statement check does not exist yet.
 Exit codes: 0 measured (every on-chain check passed); 1 an on-chain check rejected, or
 the Python verifier rejected the receipt; 2 bad usage, unreadable or malformed files.
@@ -129,6 +129,6 @@ def gas(
     if bad:
         out.print(f"REJECT: {bad} on-chain check(s) failed")
         raise typer.Exit(EXIT_FAILED)
-    out.print("PARTIAL: Merkle openings, FRI queries and constraint sums checked on chain; the "
-              "transcript replay tying them together, the DEEP openings, LogUp and image-ID checks "
-              "are not on chain yet: this is no ACCEPT")
+    out.print("PARTIAL: Merkle openings, DEEP openings, FRI queries and constraint sums computed and "
+              "checked on chain; the statement check tying them together (transcript, heights, "
+              "quotient at zeta, LogUp with the journal, image ID) is not on chain yet: this is no ACCEPT")

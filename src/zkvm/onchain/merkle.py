@@ -122,6 +122,20 @@ def multiproof(L: int, indices: list[int], paths: list) -> list[bytes]:
     return sibs
 
 
+def deep_call(g: Group, selector: bytes, spec, indices: list[int] | None = None) -> bytes:
+    """Calldata of ``registerOpeningsDeep`` for ``g``'s queries at ``indices`` (default all)
+    and a :class:`zkvm.onchain.deep.DeepSpec` of the same commitment."""
+    from .deep import DEEP_TYPES
+
+    idx = sorted(g.by_index) if indices is None else sorted(indices)
+    sts = [g.by_index[i] for i in idx]
+    return encode_call(selector, ["bytes32", "uint256", "uint256[]", "uint256[]", "bytes", "bytes32[]",
+                                  DEEP_TYPES],
+                       [g.root, g.L, levels_of(g.L, g.dims), idx,
+                        b"".join(row_bytes(g.L, g.dims, s.rows) for s in sts),
+                        multiproof(g.L, idx, [s.path for s in sts]), spec.encode()])
+
+
 def encode_group(g: Group, selector: bytes, indices: list[int] | None = None,
                  tamper=None) -> bytes:
     """Calldata of ``registerOpenings`` for ``g``'s queries at ``indices`` (default all).

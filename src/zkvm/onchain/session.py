@@ -9,11 +9,13 @@ and ``zkvm.stark.verifier._check_table`` for the duration of the call: not threa
 
 :func:`run_pieces` deploys ``MerkleFacts`` and ``ConstraintEval`` into a fresh
 :class:`~zkvm.onchain.chain.LocalChain` and submits one ``registerOpenings`` transaction
-per commitment, one ``FriQueries.verify`` (the FRI query phase, whose layer rows must be
+per FRI layer, one ``registerOpeningsDeep`` per input round (Merkle openings and the
+DEEP reduced openings in one call), one ``FriQueries.verify`` (the FRI query phase, whose layer rows must be
 MerkleFacts facts) and one ``evaluate`` per table, comparing each table's on-chain sum with
-the recorded right-hand side.  This is **not** a verdict on the receipt: the transcript
-replay that ties these pieces together, the DEEP reduced openings, the LogUp sums and the
-machine-level checks are not on chain yet (docs/onchain.md).
+the recorded right-hand side.  This is **not** a verdict on the receipt: the statement check
+that replays the transcript and ties these pieces together (heights, ζ, quotient at ζ,
+summing the DEEP partials into FRI's inputs, LogUp sums with the journal, image ID) is not
+on chain yet (docs/onchain.md).
 """
 
 from __future__ import annotations
@@ -28,7 +30,11 @@ from . import abi, artifacts, merkle
 from .chain import LocalChain, TxReport
 from .constraints import compile_program, leaf_values, pack, unpack
 
-__all__ = ["Recorded", "TableCheck", "record", "run_pieces"]
+__all__ = ["Recorded", "TableCheck", "record", "run_pieces", "DEEP_BATCH"]
+
+#: Leaves per registerOpeningsDeep transaction (a main-trace round of the evm profile costs
+#: ~0.65 M gas per leaf: 10 leaves stay far below the EIP-7825 cap).
+DEEP_BATCH = 10
 
 
 @dataclass
@@ -45,6 +51,7 @@ class Recorded:
     statements: list = field(default_factory=list)
     tables: list = field(default_factory=list)
     fri: list = field(default_factory=list)
+    pcs: list = field(default_factory=list)
 
 
 @contextlib.contextmanager
@@ -88,10 +95,11 @@ def record(receipt, image_id) -> Recorded:
     (a receipt the Python verifier rejects has nothing to submit)."""
     from zkvm import api
 
-    from . import fri
+    from . import deep, fri
 
     rec = Recorded()
-    with merkle._recording(rec.statements), _recording_tables(rec.tables), fri.recording(rec.fri):
+    with merkle._recording(rec.statements), _recording_tables(rec.tables), fri.recording(rec.fri), \
+            deep.recording(rec.pcs):
         api.verify_receipt(receipt, image_id)
     return rec
 
@@ -107,11 +115,23 @@ def run_pieces(rec: Recorded, chain: LocalChain | None = None) -> list[TxReport]
     fq = artifacts.load("FriQueries")
     a_mf, a_ce = chain.deploy(mf), chain.deploy(ce)
     a_fq = chain.deploy(fq, abi.word(bytes.fromhex(a_mf[2:])))
+    from . import deep
+
     reps = []
+    specs = {sp.root: sp for cap in rec.pcs for sp in deep.specs_of(cap)}
     for g in merkle.group_statements(rec.statements):
-        reps.append(chain.transact(a_mf, merkle.encode_group(g, mf.selector("registerOpenings")),
-                                   f"MerkleFacts  L={g.L:<2d} matrices={len(g.dims):<3d} "
-                                   f"queries={len(g.by_index)}"))
+        label = f"L={g.L:<2d} matrices={len(g.dims):<3d} queries={len(g.by_index)}"
+        sp = specs.get(g.root)
+        if sp is not None and sp.Lr == g.L:  # an input round: Merkle + DEEP in one call,
+            idx = sorted(g.by_index)  # in batches of DEEP_BATCH leaves (each tx well under the cap)
+            for k in range(0, len(idx), DEEP_BATCH):
+                part = idx[k:k + DEEP_BATCH]
+                reps.append(chain.transact(
+                    a_mf, merkle.deep_call(g, mf.selector("registerOpeningsDeep"), sp, part),
+                    f"MerkleDeep   L={g.L:<2d} matrices={len(g.dims):<3d} queries={len(part)}"))
+        else:  # a FRI layer
+            reps.append(chain.transact(a_mf, merkle.encode_group(g, mf.selector("registerOpenings")),
+                                       f"MerkleFacts  {label}"))
     for fr in rec.fri:
         reps.append(chain.transact(a_fq, fri.encode(fq.selector("verify"), fri.args_of(fr)),
                                    f"FriQueries   {len(fr.queries)} queries x {len(fr.log_arities)} layers"))
