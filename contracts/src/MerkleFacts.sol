@@ -107,14 +107,18 @@ contract MerkleFacts {
         if (!Field.canonical(d.alpha)) revert BadShape("alpha");
         for (uint256 t = 0; t < d.terms.length; t++) if (!Field.canonical(d.terms[t])) revert BadShape("term");
         uint256 maxW = 0;
+        uint256 nextTerm = 0; // the matrices' term ranges must tile [0, terms/3) in order
         for (uint256 m = 0; m < d.mats.length; m++) {
             uint256 mm = d.mats[m];
+            if ((mm >> 64) & 0xffffffff != nextTerm) revert BadShape("term ranges");
+            nextTerm += (mm >> 96) & 0xffffffff;
             uint256 w = (mm >> 8) & 0xffffff;
             if ((mm & 0xff) > Lr || ((mm >> 32) & 0xffffffff) + 4 * w > rowBytes) revert BadShape("matrix");
             if (((mm >> 64) & 0xffffffff) + ((mm >> 96) & 0xffffffff) > d.terms.length / 3) revert BadShape("terms");
             if (_slot(d.slots, mm & 0xff) == type(uint256).max) revert BadShape("slot");
             if (w > maxW) maxW = w;
         }
+        if (nextTerm * 3 != d.terms.length) revert BadShape("term ranges");
         // α^j as four limb arrays (lazy reduction in the row combination)
         uint256[] memory ap = new uint256[](2 * maxW);
         {
@@ -125,25 +129,75 @@ contract MerkleFacts {
                 x = Field.mul(x, d.alpha);
             }
         }
-        uint256 ns = d.slots.length;
+        uint256[] memory cs = this.combs(rows, rowBytes, d.mats, ap);
+        partials = this.deepSums(Lr, indices, cs, d.mats, d.terms, d.slots);
+    }
+
+    /// For every leaf index and matrix: RO_L += Σ_terms off·(comb − ys)/(x − z) (see
+    /// registerOpeningsDeep), from the row combinations `cs` (leaves × matrices).  An
+    /// external (self-)call for the same reason as combs; pure arithmetic, proves nothing
+    /// by itself.
+    function deepSums(
+        uint256 Lr,
+        uint256[] calldata indices,
+        uint256[] calldata cs,
+        uint256[] calldata mats,
+        uint256[] calldata terms,
+        uint256[] calldata slots
+    ) external view returns (uint256[] memory partials) {
+        uint256 ns = slots.length;
+        uint256 nm = mats.length;
+        if (cs.length != indices.length * nm) revert BadShape("combs");
         partials = new uint256[](indices.length * ns);
+        uint256 nt = terms.length / 3;
+        uint256[] memory den = new uint256[](nt);
+        uint256[] memory pre = new uint256[](nt);
         for (uint256 q = 0; q < indices.length; q++) {
-            bytes calldata row = rows[q * rowBytes:(q + 1) * rowBytes];
-            for (uint256 m = 0; m < d.mats.length; m++) {
-                uint256 mm = d.mats[m];
-                uint256 L = mm & 0xff;
-                uint256 comb = _comb(row[(mm >> 32) & 0xffffffff:], (mm >> 8) & 0xffffff, ap);
-                uint256 x = Field.domainPoint(L, indices[q] >> (Lr - L), Field.GENERATOR);
-                uint256 acc = partials[q * ns + _slot(d.slots, L)];
-                uint256 t0 = (mm >> 64) & 0xffffffff;
-                for (uint256 t = t0; t < t0 + ((mm >> 96) & 0xffffffff); t++) {
-                    uint256 z = d.terms[3 * t];
-                    // off · (comb − ys) / (x − z)
-                    uint256 num = Field.mul(d.terms[3 * t + 2], Field.sub(comb, d.terms[3 * t + 1]));
-                    acc = Field.add(acc, Field.mul(num, Field.inv(Field.sub(x, z))));
+            // every term's x − z (x: the matrix's LDE point), inverted together (Montgomery)
+            {
+                uint256 lastL = type(uint256).max;
+                uint256 x;
+                uint256 run = 1;
+                for (uint256 m = 0; m < nm; m++) {
+                    uint256 mm = mats[m];
+                    uint256 L = mm & 0xff;
+                    if (L != lastL) {
+                        x = Field.domainPoint(L, indices[q] >> (Lr - L), Field.GENERATOR);
+                        lastL = L;
+                    }
+                    uint256 t0 = (mm >> 64) & 0xffffffff;
+                    uint256 t1 = t0 + ((mm >> 96) & 0xffffffff);
+                    for (uint256 t = t0; t < t1; t++) {
+                        uint256 dz = Field.sub(x, terms[3 * t]);
+                        if (dz == 0) revert BadShape("opening point in the LDE domain");
+                        den[t] = dz;
+                        pre[t] = run;
+                        run = Field.mul(run, dz);
+                    }
                 }
-                partials[q * ns + _slot(d.slots, L)] = acc;
+                uint256 inv = Field.inv(run);
+                for (uint256 t = nt; t > 0; t--) {
+                    if (den[t - 1] == 0) continue; // a term no matrix uses
+                    uint256 it = Field.mul(inv, pre[t - 1]);
+                    inv = Field.mul(inv, den[t - 1]);
+                    den[t - 1] = it;
+                }
             }
+            for (uint256 m = 0; m < nm; m++) {
+                uint256 mm = mats[m];
+                uint256 si = q * ns + _slot(slots, mm & 0xff);
+                uint256 comb = cs[q * nm + m];
+                uint256 acc = partials[si];
+                uint256 t0 = (mm >> 64) & 0xffffffff;
+                uint256 t1 = t0 + ((mm >> 96) & 0xffffffff);
+                for (uint256 t = t0; t < t1; t++) {
+                    // off · (comb − ys) / (x − z)
+                    uint256 num = Field.mul(terms[3 * t + 2], Field.sub(comb, terms[3 * t + 1]));
+                    acc = Field.add(acc, Field.mul(num, den[t]));
+                }
+                partials[si] = acc;
+            }
+            for (uint256 t = 0; t < nt; t++) den[t] = 0;
         }
     }
 
@@ -152,24 +206,89 @@ contract MerkleFacts {
         return type(uint256).max;
     }
 
-    /// Σ_{j<w} row_j·α^j (row_j: u32 LE, canonical), reduced once at the end.  `ap` holds
-    /// α^j as two words per j (c0 | c1 << 128, c2 | c3 << 128): one multiplication feeds two
-    /// 128-bit lanes (products < 2^62, so no lane overflows below 2^66 terms).
-    function _comb(bytes calldata row, uint256 w, uint256[] memory ap) private pure returns (uint256 r) {
-        if (4 * w > row.length || 2 * w > ap.length) revert BadShape("row");
+    /// Every leaf's and matrix's Σ_{j<w} row_j·α^j (row_j: u32 LE, canonical), as one
+    /// external (self-)call: compiled as its own function, the unrolled loop below stays on
+    /// the stack (~110 gas per value instead of ~350 inlined into _deep).  `ap` holds α^j
+    /// as two words per j (c0 | c1 << 128, c2 | c3 << 128): one multiplication feeds two
+    /// 128-bit lanes (products < 2^62: no lane overflows below 2^66 terms).  Pure: anyone
+    /// may call it; it proves nothing by itself.
+    function combs(bytes calldata rows, uint256 rowBytes, uint256[] calldata mats, uint256[] calldata ap)
+        external
+        pure
+        returns (uint256[] memory out)
+    {
+        uint256 nm = mats.length;
+        if (rowBytes == 0 || rows.length % rowBytes != 0) revert BadShape("rows");
+        uint256 nq = rows.length / rowBytes;
+        out = new uint256[](nq * nm);
+        for (uint256 q = 0; q < nq; q++) {
+            for (uint256 m = 0; m < nm; m++) {
+                uint256 mm = mats[m];
+                uint256 w = (mm >> 8) & 0xffffff;
+                uint256 off = q * rowBytes + ((mm >> 32) & 0xffffffff);
+                if (off + 4 * w > (q + 1) * rowBytes || 2 * w > ap.length) revert BadShape("row");
+                out[q * nm + m] = _comb(rows[off:], w, ap);
+            }
+        }
+    }
+
+    function _comb(bytes calldata row, uint256 w, uint256[] calldata ap) private pure returns (uint256 r) {
         uint256 bad;
         assembly ("memory-safe") {
             let lo := 0
             let hi := 0
             let src := row.offset
-            let apd := add(ap, 0x20)
-            for { let j := 0 } lt(j, w) { j := add(j, 1) } {
-                let v := shr(224, calldataload(add(src, shl(2, j))))
+            let apd := ap.offset
+            let j := 0
+            let v := 0
+            // eight values per calldata word: swap the bytes of every 32-bit lane at once
+            for { } lt(add(j, 7), w) { j := add(j, 8) } {
+                let x := calldataload(add(src, shl(2, j)))
+                x := or(shl(8, and(x, 0x00ff00ff00ff00ff00ff00ff00ff00ff00ff00ff00ff00ff00ff00ff00ff00ff)),
+                        and(shr(8, x), 0x00ff00ff00ff00ff00ff00ff00ff00ff00ff00ff00ff00ff00ff00ff00ff00ff))
+                x := or(shl(16, and(x, 0x0000ffff0000ffff0000ffff0000ffff0000ffff0000ffff0000ffff0000ffff)),
+                        and(shr(16, x), 0x0000ffff0000ffff0000ffff0000ffff0000ffff0000ffff0000ffff0000ffff))
+                let e := add(apd, shl(6, j))
+                v := and(shr(224, x), 0xffffffff)
+                bad := or(bad, iszero(lt(v, 2013265921)))
+                lo := add(lo, mul(v, calldataload(add(e, 0))))
+                hi := add(hi, mul(v, calldataload(add(e, 32))))
+                v := and(shr(192, x), 0xffffffff)
+                bad := or(bad, iszero(lt(v, 2013265921)))
+                lo := add(lo, mul(v, calldataload(add(e, 64))))
+                hi := add(hi, mul(v, calldataload(add(e, 96))))
+                v := and(shr(160, x), 0xffffffff)
+                bad := or(bad, iszero(lt(v, 2013265921)))
+                lo := add(lo, mul(v, calldataload(add(e, 128))))
+                hi := add(hi, mul(v, calldataload(add(e, 160))))
+                v := and(shr(128, x), 0xffffffff)
+                bad := or(bad, iszero(lt(v, 2013265921)))
+                lo := add(lo, mul(v, calldataload(add(e, 192))))
+                hi := add(hi, mul(v, calldataload(add(e, 224))))
+                v := and(shr(96, x), 0xffffffff)
+                bad := or(bad, iszero(lt(v, 2013265921)))
+                lo := add(lo, mul(v, calldataload(add(e, 256))))
+                hi := add(hi, mul(v, calldataload(add(e, 288))))
+                v := and(shr(64, x), 0xffffffff)
+                bad := or(bad, iszero(lt(v, 2013265921)))
+                lo := add(lo, mul(v, calldataload(add(e, 320))))
+                hi := add(hi, mul(v, calldataload(add(e, 352))))
+                v := and(shr(32, x), 0xffffffff)
+                bad := or(bad, iszero(lt(v, 2013265921)))
+                lo := add(lo, mul(v, calldataload(add(e, 384))))
+                hi := add(hi, mul(v, calldataload(add(e, 416))))
+                v := and(shr(0, x), 0xffffffff)
+                bad := or(bad, iszero(lt(v, 2013265921)))
+                lo := add(lo, mul(v, calldataload(add(e, 448))))
+                hi := add(hi, mul(v, calldataload(add(e, 480))))
+            }
+            for { } lt(j, w) { j := add(j, 1) } {
+                v := shr(224, calldataload(add(src, shl(2, j))))
                 v := or(or(shl(24, and(v, 0xff)), shl(8, and(v, 0xff00))), or(and(shr(8, v), 0xff00), shr(24, v)))
                 bad := or(bad, iszero(lt(v, 2013265921)))
                 let e := add(apd, shl(6, j))
-                lo := add(lo, mul(v, mload(e)))
-                hi := add(hi, mul(v, mload(add(e, 0x20))))
+                lo := add(lo, mul(v, calldataload(e)))
+                hi := add(hi, mul(v, calldataload(add(e, 0x20))))
             }
             let p := 2013265921
             let m := 0xffffffffffffffffffffffffffffffff
