@@ -26,8 +26,39 @@ contract ConstraintEval {
     error BadLeaf();
 
     /// Σ α^i C_i for `program` over `leaves` (packed extension elements).
+    /// Facts recorded by evaluateAndRecord (see factKey).
+    mapping(bytes32 => bool) public facts;
+
+    /// evaluate, recording the fact keccak256(abi.encode(keccak256(program),
+    /// keccak256(abi.encodePacked(leaves)), alpha, result)) for the statement check (which
+    /// derives the program from the image, the leaves from the opened values at ζ and α
+    /// from the transcript, and compares the result with quotient(ζ)·Z_H(ζ)).
+    function evaluateAndRecord(bytes calldata program, uint256[] calldata leaves, uint256 alpha)
+        external
+        returns (uint256 acc)
+    {
+        acc = _evaluate(program, leaves, alpha);
+        facts[factKey(keccak256(program), keccak256(abi.encodePacked(leaves)), alpha, acc)] = true;
+    }
+
+    function factKey(bytes32 programHash, bytes32 leavesHash, uint256 alpha, uint256 result)
+        public
+        pure
+        returns (bytes32)
+    {
+        return keccak256(abi.encode(programHash, leavesHash, alpha, result));
+    }
+
     function evaluate(bytes calldata program, uint256[] calldata leaves, uint256 alpha)
         external
+        pure
+        returns (uint256 acc)
+    {
+        acc = _evaluate(program, leaves, alpha);
+    }
+
+    function _evaluate(bytes calldata program, uint256[] calldata leaves, uint256 alpha)
+        private
         pure
         returns (uint256 acc)
     {

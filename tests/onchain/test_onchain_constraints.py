@@ -66,6 +66,25 @@ def test_every_table_matches_the_python_verifier(recorded, evaluator):
     assert total > 0
 
 
+def test_evaluate_and_record_stores_the_fact(recorded, evaluator):
+    keccak = pytest.importorskip("ethereum.crypto.hash").keccak256
+    c, addr, _ = evaluator
+    art = artifacts.load("ConstraintEval")
+    tc, srcs, alpha, expected = recorded[0]
+    prog = compile_program(tc.exprs)
+    leaves = leaf_values(prog, srcs)
+    data = abi.encode_call(art.selector("evaluateAndRecord"), ["bytes", "uint256[]", "uint256"],
+                           [prog.code, leaves, pack(alpha)])
+    rep = c.transact(addr, data)
+    assert rep.ok and unpack(int.from_bytes(rep.output[-32:], "big")) == expected
+    fact = keccak(keccak(prog.code) + keccak(b"".join(abi.word(x) for x in leaves))
+                  + abi.word(pack(alpha)) + abi.word(pack(expected)))
+    assert c.call(addr, art.selector("facts") + fact)[-1] == 1
+    wrong = keccak(keccak(prog.code) + keccak(b"".join(abi.word(x) for x in leaves))
+                   + abi.word(pack(alpha)) + abi.word(pack(expected + Ext.ONE)))
+    assert c.call(addr, art.selector("facts") + wrong)[-1] == 0
+
+
 def test_malformed_programs_revert(recorded, evaluator):
     t, srcs, alpha, _ = max(recorded, key=lambda x: len(x[0].exprs))
     prog = compile_program(t.exprs)

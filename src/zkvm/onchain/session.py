@@ -11,7 +11,7 @@ and ``zkvm.stark.verifier._check_table`` for the duration of the call: not threa
 :class:`~zkvm.onchain.chain.LocalChain` and submits one ``registerOpenings`` transaction
 per FRI layer, one ``registerOpeningsDeep`` per input round (Merkle openings and the
 DEEP reduced openings in one call), one ``FriQueries.verify`` (the FRI query phase, whose layer rows must be
-MerkleFacts facts) and one ``evaluate`` per table, comparing each table's on-chain sum with
+MerkleFacts facts) and one ``evaluateAndRecord`` per table, comparing each table's on-chain sum with
 the recorded right-hand side.  This is **not** a verdict on the receipt: the statement check
 that replays the transcript and ties these pieces together (heights, ζ, quotient at ζ,
 summing the DEEP partials into FRI's inputs, LogUp sums with the journal, image ID) is not
@@ -137,7 +137,7 @@ def run_pieces(rec: Recorded, chain: LocalChain | None = None) -> list[TxReport]
                                    f"FriQueries   {len(fr.queries)} queries x {len(fr.log_arities)} layers"))
     for tc in rec.tables:
         prog = compile_program(tc.exprs)
-        data = abi.encode_call(ce.selector("evaluate"), ["bytes", "uint256[]", "uint256"],
+        data = abi.encode_call(ce.selector("evaluateAndRecord"), ["bytes", "uint256[]", "uint256"],
                                [prog.code, leaf_values(prog, tc.srcs), pack(tc.alpha)])
         r = chain.transact(a_ce, data, f"ConstraintEval {tc.name} ({len(tc.exprs)} constraints, "
                                        f"{prog.nodes} nodes)")
