@@ -30,7 +30,7 @@ def test_gas_honest_and_rejected(tmp_path, fib_receipt):
     raw, iid, path = fib_receipt
     r = runner.invoke(app, ["onchain", "gas", str(path), "--image-id", iid.hex()])
     assert r.exit_code == 0, r.output
-    assert "MerkleDeep" in r.output and "ConstraintEval" in r.output and "FriQueries" in r.output and "PARTIAL" in r.output
+    assert "StarkChallenges" in r.output and "MerkleDeep" in r.output and "ConstraintEval" in r.output and "FriQueries" in r.output and "PARTIAL" in r.output
     assert "ACCEPT" not in r.output.replace("no ACCEPT", "")
     other = bytes([iid[0] ^ 1]) + iid[1:]
     assert runner.invoke(app, ["onchain", "gas", str(path), "--image-id", other.hex()]).exit_code == 1

@@ -10,6 +10,8 @@ the receipt format, never the prover); the CLI's ``zkvm onchain`` is thin over i
 * :mod:`zkvm.onchain.abi` -- the small ABI encoder the contracts' calls need;
 * :mod:`zkvm.onchain.merkle` -- the Merkle statements of a receipt (recorded while the
   Python verifier checks them) and their encoding for ``MerkleFacts``;
+* :mod:`zkvm.onchain.challenges` -- the inputs of ``StarkChallenges`` (the on-chain
+  Fiat-Shamir replay);
 * :mod:`zkvm.onchain.deep` -- the DEEP reduced openings of the PCS and their encoding
   for ``MerkleFacts.registerOpeningsDeep``;
 * :mod:`zkvm.onchain.fri` -- the FRI query phase of a receipt and its encoding for

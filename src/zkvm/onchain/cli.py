@@ -129,6 +129,6 @@ def gas(
     if bad:
         out.print(f"REJECT: {bad} on-chain check(s) failed")
         raise typer.Exit(EXIT_FAILED)
-    out.print("PARTIAL: Merkle openings, DEEP openings, FRI queries and constraint sums computed and "
-              "checked on chain; the statement check tying them together (transcript, heights, "
+    out.print("PARTIAL: challenges, Merkle openings, DEEP openings, FRI queries and constraint sums "
+              "computed and checked on chain; the statement check tying them together (heights, "
               "quotient at zeta, LogUp with the journal, image ID) is not on chain yet: this is no ACCEPT")

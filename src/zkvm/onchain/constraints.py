@@ -73,7 +73,12 @@ def compile_program(exprs) -> Program:
 
 def pack(v) -> int:
     """An extension element (or base int) as the contract's packed word."""
-    c = v.coeffs if isinstance(v, Ext) else (int(v) % P, 0, 0, 0)
+    if isinstance(v, Ext):
+        c = v.coeffs
+    elif isinstance(v, (tuple, list)):
+        c = tuple(int(x) for x in v)
+    else:
+        c = (int(v) % P, 0, 0, 0)
     return c[0] | c[1] << 64 | c[2] << 128 | c[3] << 192
 
 

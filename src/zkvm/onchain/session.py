@@ -9,7 +9,8 @@ and ``zkvm.stark.verifier._check_table`` for the duration of the call: not threa
 
 :func:`run_pieces` deploys ``MerkleFacts`` and ``ConstraintEval`` into a fresh
 :class:`~zkvm.onchain.chain.LocalChain` and submits one ``registerOpenings`` transaction
-per FRI layer, one ``registerOpeningsDeep`` per input round (Merkle openings and the
+per FRI layer, one ``StarkChallenges.derive`` (every challenge, replayed), one
+``registerOpeningsDeep`` per input round (Merkle openings and the
 DEEP reduced openings in one call), one ``FriQueries.verify`` (the FRI query phase, whose layer rows must be
 MerkleFacts facts) and one ``evaluateAndRecord`` per table, comparing each table's on-chain sum with
 the recorded right-hand side.  This is **not** a verdict on the receipt: the statement check
@@ -52,6 +53,7 @@ class Recorded:
     tables: list = field(default_factory=list)
     fri: list = field(default_factory=list)
     pcs: list = field(default_factory=list)
+    challenges: dict = field(default_factory=dict)
 
 
 @contextlib.contextmanager
@@ -95,11 +97,11 @@ def record(receipt, image_id) -> Recorded:
     (a receipt the Python verifier rejects has nothing to submit)."""
     from zkvm import api
 
-    from . import deep, fri
+    from . import challenges, deep, fri
 
     rec = Recorded()
     with merkle._recording(rec.statements), _recording_tables(rec.tables), fri.recording(rec.fri), \
-            deep.recording(rec.pcs):
+            deep.recording(rec.pcs), challenges.recording(rec.challenges):
         api.verify_receipt(receipt, image_id)
     return rec
 
@@ -115,9 +117,14 @@ def run_pieces(rec: Recorded, chain: LocalChain | None = None) -> list[TxReport]
     fq = artifacts.load("FriQueries")
     a_mf, a_ce = chain.deploy(mf), chain.deploy(ce)
     a_fq = chain.deploy(fq, abi.word(bytes.fromhex(a_mf[2:])))
-    from . import deep
+    from . import challenges, deep
 
     reps = []
+    sc = artifacts.load("StarkChallenges")
+    a_sc = chain.deploy(sc)
+    reps.append(chain.transact(a_sc, abi.encode_call(sc.selector("derive"), [challenges.INPUT_TYPES],
+                                                     [challenges.input_of(rec.challenges)]),
+                               "StarkChallenges (Fiat-Shamir replay: every challenge)"))
     specs = {sp.root: sp for cap in rec.pcs for sp in deep.specs_of(cap)}
     for g in merkle.group_statements(rec.statements):
         label = f"L={g.L:<2d} matrices={len(g.dims):<3d} queries={len(g.by_index)}"
