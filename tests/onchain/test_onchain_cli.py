@@ -42,3 +42,21 @@ def test_gas_honest_and_rejected(tmp_path, fib_receipt):
     assert runner.invoke(app, ["onchain", "gas", str(tmp_path / "missing.bin"), "--image-id",
                                iid.hex()]).exit_code == 2
     assert runner.invoke(app, ["onchain", "gas", str(path), "--image-id", "zz"]).exit_code == 2
+
+
+def test_composite_receipts_are_refused_with_one_line():
+    import pytest
+
+    from zkvm.onchain import session
+    from zkvm.receipt import CompositeReceipt
+
+    fake = CompositeReceipt.__new__(CompositeReceipt)  # only its kind matters here
+    with pytest.raises(session.UnsupportedReceipt, match="composite"):
+        session.record(fake, "00" * 32)
+
+
+def test_gas_on_garbage_is_one_line(tmp_path, fib_receipt):
+    _, iid, _ = fib_receipt
+    (tmp_path / "g.bin").write_bytes(b"garbage")
+    r = runner.invoke(app, ["onchain", "gas", str(tmp_path / "g.bin"), "--image-id", iid.hex()])
+    assert r.exit_code == 1 and "Traceback" not in r.output

@@ -55,10 +55,12 @@ def _record(receipt: Path, image_id: str):
         raise _fail(f"cannot read {receipt}: {e.strerror or e}", EXIT_ERROR) from None
     try:
         return session.record(raw, image_id)
+    except session.UnsupportedReceipt as e:
+        raise _fail(str(e), EXIT_ERROR) from None
+    except VerificationError as e:  # before ValueError: a format error may be both
+        raise _fail(f"the Python verifier rejects the receipt: {e}", EXIT_FAILED) from None
     except ValueError as e:
         raise _fail(f"bad --image-id: {e}", EXIT_ERROR) from None
-    except VerificationError as e:
-        raise _fail(f"the Python verifier rejects the receipt: {e}", EXIT_FAILED) from None
 
 
 @app.command()

@@ -31,7 +31,11 @@ from . import abi, artifacts, merkle
 from .chain import LocalChain, TxReport
 from .constraints import compile_program, leaf_values, pack, unpack
 
-__all__ = ["Recorded", "TableCheck", "record", "run_pieces", "DEEP_BATCH"]
+__all__ = ["Recorded", "TableCheck", "record", "run_pieces", "DEEP_BATCH", "UnsupportedReceipt"]
+
+
+class UnsupportedReceipt(ValueError):
+    """A valid receipt kind the on-chain pieces do not handle yet (one-line message)."""
 
 #: Leaves per registerOpeningsDeep transaction (a main-trace round of the evm profile costs
 #: ~0.65 M gas per leaf: 10 leaves stay far below the EIP-7825 cap).
@@ -97,8 +101,13 @@ def record(receipt, image_id) -> Recorded:
     (a receipt the Python verifier rejects has nothing to submit)."""
     from zkvm import api
 
+    from zkvm.receipt import CompositeReceipt
+
     from . import challenges, deep, fri
 
+    if isinstance(api.load_receipt(receipt), CompositeReceipt):
+        raise UnsupportedReceipt("composite (multi-segment) receipts are not supported on chain yet: "
+                                 "prove a single segment (docs/onchain.md)")
     rec = Recorded()
     with merkle._recording(rec.statements), _recording_tables(rec.tables), fri.recording(rec.fri), \
             deep.recording(rec.pcs), challenges.recording(rec.challenges):
