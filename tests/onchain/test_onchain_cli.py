@@ -60,3 +60,15 @@ def test_gas_on_garbage_is_one_line(tmp_path, fib_receipt):
     (tmp_path / "g.bin").write_bytes(b"garbage")
     r = runner.invoke(app, ["onchain", "gas", str(tmp_path / "g.bin"), "--image-id", iid.hex()])
     assert r.exit_code == 1 and "Traceback" not in r.output
+
+
+def test_too_large_programs_are_not_submitted(fib_receipt, monkeypatch):
+    """A constraint program above MAX_PROGRAM_NODES (Keccak's) is reported as not
+    submitted, and the command exits 2 (UNSUPPORTED), not 1 (REJECT)."""
+    from zkvm.onchain import session
+
+    _, iid, path = fib_receipt
+    monkeypatch.setattr(session, "MAX_PROGRAM_NODES", 1000)  # the syscall table has 2049
+    r = runner.invoke(app, ["onchain", "gas", str(path), "--image-id", iid.hex()])
+    assert r.exit_code == 2 and "NOT SUBMITTED" in r.output and "UNSUPPORTED" in r.output
+    assert "REJECT" not in r.output

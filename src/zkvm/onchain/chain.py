@@ -44,6 +44,7 @@ class TxReport:
     ok: bool
     reason: str = ""
     output: bytes = b""
+    unsupported: bool = False  # not submitted: the piece is not supported yet (reason says why)
 
 
 class LocalChain:

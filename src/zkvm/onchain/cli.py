@@ -7,7 +7,9 @@ Status: partial (docs/onchain.md).  ``gas`` runs the pieces that exist (Merkle o
 and DEEP openings as facts, the FRI query phase, constraint evaluation at ζ) in a local EVM and prints every transaction's gas;
 it gives no ACCEPT verdict because the on-chain statement check does not exist yet.
 Exit codes: 0 measured (every on-chain check passed); 1 an on-chain check rejected, or
-the Python verifier rejected the receipt; 2 bad usage, unreadable or malformed files.
+the Python verifier rejected the receipt; 2 bad usage, unreadable or malformed files, or
+a receipt with a piece not supported yet (a composite receipt, a constraint program too
+large for one transaction).
 """
 
 from __future__ import annotations
@@ -121,13 +123,17 @@ def gas(
     out = _out()
     out.print(f"{'transaction':62s} {'gas':>10s} {'floor':>10s} {'calldata':>9s}")
     total = 0
-    bad = 0
+    bad = unsupported = 0
     for r in reps:
         total += r.gas
-        mark = "ok" if r.ok else f"REJECT ({r.reason})"
+        mark = "ok" if r.ok else (f"NOT SUBMITTED ({r.reason})" if r.unsupported else f"REJECT ({r.reason})")
         out.print(f"{r.label:62s} {r.gas:10d} {r.floor:10d} {r.calldata:9d}  {mark}")
-        bad += not r.ok
-    out.print(f"total {total} gas in {len(reps)} transactions (cap {TX_GAS_CAP} each)")
+        bad += not r.ok and not r.unsupported
+        unsupported += r.unsupported
+    out.print(f"total {total} gas in {len(reps) - unsupported} transactions (cap {TX_GAS_CAP} each)")
+    if unsupported and not bad:
+        out.print(f"UNSUPPORTED: {unsupported} piece(s) could not be submitted (see above)")
+        raise typer.Exit(EXIT_ERROR)
     if bad:
         out.print(f"REJECT: {bad} on-chain check(s) failed")
         raise typer.Exit(EXIT_FAILED)

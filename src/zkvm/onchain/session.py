@@ -31,11 +31,16 @@ from . import abi, artifacts, merkle
 from .chain import LocalChain, TxReport
 from .constraints import compile_program, leaf_values, pack, unpack
 
-__all__ = ["Recorded", "TableCheck", "record", "run_pieces", "DEEP_BATCH", "UnsupportedReceipt"]
+__all__ = ["Recorded", "TableCheck", "record", "run_pieces", "DEEP_BATCH", "MAX_PROGRAM_NODES",
+           "UnsupportedReceipt"]
 
 
 class UnsupportedReceipt(ValueError):
     """A valid receipt kind the on-chain pieces do not handle yet (one-line message)."""
+
+#: Largest constraint program submitted in one transaction (~900 gas per node: 12 000
+#: nodes stay under the EIP-7825 cap; Keccak's 38 418 do not).
+MAX_PROGRAM_NODES = 12_000
 
 #: Leaves per registerOpeningsDeep transaction (a main-trace round of the evm profile costs
 #: ~0.65 M gas per leaf: 10 leaves stay far below the EIP-7825 cap).
@@ -153,6 +158,12 @@ def run_pieces(rec: Recorded, chain: LocalChain | None = None) -> list[TxReport]
                                    f"FriQueries   {len(fr.queries)} queries x {len(fr.log_arities)} layers"))
     for tc in rec.tables:
         prog = compile_program(tc.exprs)
+        if prog.nodes > MAX_PROGRAM_NODES:
+            reps.append(TxReport(f"ConstraintEval {tc.name} ({len(tc.exprs)} constraints, {prog.nodes} nodes)",
+                                 0, 0, 0, len(prog.code), False,
+                                 f"program too large for one transaction (> {MAX_PROGRAM_NODES} nodes); "
+                                 "splitting it is not implemented", unsupported=True))
+            continue
         data = abi.encode_call(ce.selector("evaluateAndRecord"), ["bytes", "uint256[]", "uint256"],
                                [prog.code, leaf_values(prog, tc.srcs), pack(tc.alpha)])
         r = chain.transact(a_ce, data, f"ConstraintEval {tc.name} ({len(tc.exprs)} constraints, "
