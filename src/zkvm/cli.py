@@ -220,6 +220,7 @@ def _regions_table(result) -> None:
         out.print(line)
 
 
+@app.command()
 def run(
     elf: Path = typer.Argument(..., help="Guest ELF file."),
     input: Optional[Path] = typer.Option(None, "--input", "-i", help="File holding the private input."),
