@@ -18,10 +18,10 @@ mulmod), keccak glue, trie + RLP, state tables + undo journal, memcpy/memset,
 transaction (decoding, validation, logs hash), input parsing, libc (allocator, start-up).
 Keccak-f permutations are precompile calls: one ecall each, listed separately.
 
-``--prove P`` also proves the ERC-20 transfer with parameters P and reports the time.
-Until the zkvm's OS layer (issue 15) proves malloc/mmap, it proves a measurement variant
-of the guest built with ``-DEVM_STATIC_HEAP`` (all allocations from a bump region in
-.bss: no memory system calls; same interpreter, state and trie code) and says so.
+``--prove P`` also proves the ERC-20 transfer with parameters P and reports the time
+(the published guest; should it ever make a call the prover does not model, the bench
+falls back to the ``-DEVM_STATIC_HEAP`` variant, allocations from a .bss bump region,
+and says so).
 """
 
 from __future__ import annotations

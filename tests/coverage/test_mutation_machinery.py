@@ -80,9 +80,9 @@ def test_exactly_the_redundant_constraint_is_not_load_bearing():
     ws = toy_workspace()
     shown = {}
     for name in ["a_bool", "b_bool", "c_sum", "c_range"]:
-        shown[name] = mu.search_attack(ws, mu.Target("toy", name), budget_s=3).found
+        shown[name] = mu.search_attack(ws, mu.Target("toy", name), max_seeds=400).found
     shown["d_range"] = mu.search_attack(ws, mu.Target("toy", "d_range", "interaction"),
-                                        budget_s=3).found
+                                        max_seeds=400).found
     assert shown == {"a_bool": True, "b_bool": True, "c_sum": True, "c_range": False,
                      "d_range": True}
 
@@ -92,7 +92,7 @@ def test_exactly_the_redundant_constraint_is_not_load_bearing():
 def test_found_attacks_are_accepted_by_the_mutant_and_rejected_by_the_full_system(target):
     """With every constraint on, each attack the search produced is rejected."""
     ws = toy_workspace()
-    r = mu.search_attack(ws, target, budget_s=3, keep_traces=True)
+    r = mu.search_attack(ws, target, keep_traces=True, max_seeds=400)
     assert r.found and r.changed
     weak = mu.mutant(ws.system, [target.full_name])
     assert check_traces(weak, r.traces, ws.pv, public_data=ws.public_data).ok

@@ -100,7 +100,8 @@ def test_job_that_always_kills_its_worker_fails_with_a_clear_message(dask_cluste
         run_jobs(tj.always_die_job, jobs, client=client, labels=["a", "b"])
     assert ei.value.index == 1 and ei.value.label == "b"
     assert "worker died every time" in str(ei.value) and "KilledWorker" in str(ei.value)
-    client.wait_for_workers(2, timeout=60)
+    # the nannies restart the killed workers (imports: slow on a loaded machine)
+    client.wait_for_workers(2, timeout=240)
 
 
 @pytest.mark.usefixtures("no_leftover_processes")

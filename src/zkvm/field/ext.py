@@ -156,20 +156,20 @@ class Ext:
         if o is None:
             return NotImplemented
         a, b = self.coeffs, o.coeffs
-        return Ext(((a[0] + b[0]) % P, (a[1] + b[1]) % P, (a[2] + b[2]) % P, (a[3] + b[3]) % P))
+        return _mk(((a[0] + b[0]) % P, (a[1] + b[1]) % P, (a[2] + b[2]) % P, (a[3] + b[3]) % P))
 
     __radd__ = __add__
 
     def __neg__(self):
         a = self.coeffs
-        return Ext(((-a[0]) % P, (-a[1]) % P, (-a[2]) % P, (-a[3]) % P))
+        return _mk(((-a[0]) % P, (-a[1]) % P, (-a[2]) % P, (-a[3]) % P))
 
     def __sub__(self, o):
         o = _coerce_scalar(o)
         if o is None:
             return NotImplemented
         a, b = self.coeffs, o.coeffs
-        return Ext(((a[0] - b[0]) % P, (a[1] - b[1]) % P, (a[2] - b[2]) % P, (a[3] - b[3]) % P))
+        return _mk(((a[0] - b[0]) % P, (a[1] - b[1]) % P, (a[2] - b[2]) % P, (a[3] - b[3]) % P))
 
     def __rsub__(self, o):
         o = _coerce_scalar(o)
@@ -180,12 +180,12 @@ class Ext:
     def __mul__(self, o):
         if isinstance(o, (int, np.integer)) and not isinstance(o, bool):
             k = int(o) % P
-            return Ext(tuple(c * k % P for c in self.coeffs))
+            return _mk(tuple(c * k % P for c in self.coeffs))
         if not isinstance(o, Ext):
             return NotImplemented
         a0, a1, a2, a3 = self.coeffs
         b0, b1, b2, b3 = o.coeffs
-        return Ext(
+        return _mk(
             (
                 (a0 * b0 + W * (a1 * b3 + a2 * b2 + a3 * b1)) % P,
                 (a0 * b1 + a1 * b0 + W * (a2 * b3 + a3 * b2)) % P,
@@ -209,7 +209,7 @@ class Ext:
         m0 = n0 * d % P
         m1 = (-n1) * d % P  # N^-1 = m0 + m1 Y
         # x^-1 = (A - X B) * N^-1, with A - X B = a0 - a1 X + a2 X^2 - a3 X^3.
-        return Ext(
+        return _mk(
             (
                 (a0 * m0 + W * a2 * m1) % P,
                 (-a1 * m0 - W * a3 * m1) % P,
@@ -266,6 +266,17 @@ class Ext:
     def __repr__(self):
         return f"Ext({self.coeffs[0]}, {self.coeffs[1]}, {self.coeffs[2]}, {self.coeffs[3]})"
 
+
+def _mk(cs: tuple) -> Ext:
+    """Internal constructor for a tuple of 4 ints already in [0, p) (the arithmetic's
+    results): skips the coercion and checks of ``Ext.__init__``, ~3x cheaper."""
+    e = _NEW(Ext)
+    _SET(e, "coeffs", cs)
+    return e
+
+
+_NEW = object.__new__
+_SET = object.__setattr__
 
 Ext.ZERO = Ext((0, 0, 0, 0))
 Ext.ONE = Ext((1, 0, 0, 0))
