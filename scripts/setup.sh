@@ -5,7 +5,8 @@
 #   scripts/setup.sh --test-deps  also the Debian packages the tests use (as root):
 #                                 qemu-user gcc-riscv64-unknown-elf picolibc-riscv64-unknown-elf csmith,
 #                                 and the pinned Rust toolchain for Rust guests (rustc-web cargo-web
-#                                 rust-web-src lld at the exact versions of zkvm.toolchain.rust)
+#                                 rust-web-src lld at the exact versions of zkvm.toolchain.rust),
+#                                 node + npm and solc-js pinned in contracts/package.json (npm ci)
 #
 # Needs only python3 (>= 3.11). On Debian, python3-venv is installed with apt-get when
 # the venv module is missing and we run as root.
@@ -70,6 +71,17 @@ if [[ $TEST_DEPS == 1 ]]; then
     command -v csmith >/dev/null || missing+=(csmith)
     if (( ${#missing[@]} )); then
         apt_install "${missing[@]}" || log "warning: tests that need ${missing[*]} will be skipped"
+    fi
+    # node + npm and the pinned solc-js for the on-chain verifier contracts (contracts/package.json).
+    if ! command -v node >/dev/null || ! command -v npm >/dev/null; then
+        apt_install nodejs npm || log "warning: node/npm missing: the contract compilation test will be skipped"
+    fi
+    if command -v npm >/dev/null && [[ ! -f contracts/node_modules/solc/package.json ||
+            "$(node -p 'require("./contracts/node_modules/solc/package.json").version' 2>/dev/null)" != \
+            "$(node -p 'require("./contracts/package.json").dependencies.solc' 2>/dev/null)" ]]; then
+        log "npm ci (contracts/: solc-js)"
+        (cd contracts && npm ci --no-audit --no-fund --loglevel=error) ||
+            log "warning: npm ci failed: the contract compilation test will be skipped"
     fi
     # The pinned Rust toolchain (exact Debian versions: zkvm.toolchain.rust.DEBIAN_PACKAGES).
     if ! .venv/bin/python -c 'from zkvm.toolchain.rust import check_rust; check_rust()' 2>/dev/null; then

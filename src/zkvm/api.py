@@ -111,7 +111,7 @@ def verify_build(manifest: str | os.PathLike | dict, source: str | os.PathLike |
 
 def image_id(elf: bytes | str | os.PathLike, params: str = "default", *, use_cache: bool = True) -> bytes:
     """The 32-byte image ID of a guest ELF (bytes or path) for a STARK parameter preset
-    (``"default"``, ``"high"`` or ``"testing"``; the image ID includes the parameters).
+    (``"default"``, ``"high"``, ``"evm"`` or ``"testing"``; the image ID includes the parameters).
     Answered from the local image-ID cache when this zkvm computed it before
     (:mod:`zkvm.idcache`; ``use_cache=False`` always recomputes)."""
     from .idcache import image_id as cached
@@ -123,7 +123,7 @@ def image_id(elf: bytes | str | os.PathLike, params: str = "default", *, use_cac
 
 
 def params_preset_name(params) -> str:
-    """The preset name of a ``StarkParams`` (``"default"``, ``"high"``, ``"testing"``,
+    """The preset name of a ``StarkParams`` (``"default"``, ``"high"``, ``"evm"``, ``"testing"``,
     with ``" (no zk)"`` when masking is off), or ``"custom"``."""
     from .diagnostics import params_preset_name as name
 
@@ -249,7 +249,7 @@ def disassemble(elf: "bytes | str | os.PathLike | Program") -> list[tuple[int, i
 
 def stark_params(params: "str | StarkParams | None" = "default", *, zk: bool | None = None) -> "StarkParams":
     """A :class:`zkvm.stark.params.StarkParams` from a preset name (``"default"``,
-    ``"high"``, ``"testing"``) or an instance; ``zk=False`` turns masking off (benchmarks
+    ``"high"``, ``"evm"``, ``"testing"``) or an instance; ``zk=False`` turns masking off (benchmarks
     only: a non-ZK receipt reveals trace values at the opened points)."""
     from .manifest import PARAMS_PRESETS
     from .stark.params import StarkParams

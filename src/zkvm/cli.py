@@ -11,6 +11,7 @@ Commands::
     zkvm profile prog.elf [--input FILE] [-o DIR]
     zkvm new NAME [--lang c|rust]
     zkvm disasm prog.elf [-n N]
+    zkvm onchain export -o DIR | gas receipt.bin --image-id HEX   (partial; docs/onchain.md)
     zkvm --version
 
 Exit codes: 0 success (verify-build: MATCH); 1 the build failed, the guest exited with a
@@ -89,7 +90,7 @@ def build(
     image_id: bool = typer.Option(True, "--image-id/--no-image-id",
                                   help="Compute the image ID for the manifest (loads the circuits)."),
     params: str = typer.Option("default", "--params",
-                               help="STARK parameter preset the image ID is for: default, high, testing."),
+                               help="STARK parameter preset the image ID is for: default, high, evm, testing."),
     ndebug: bool = typer.Option(False, "--ndebug",
                                 help="C/C++: define NDEBUG (drops assert(); recorded in the manifest)."),
     cxx_exceptions: bool = typer.Option(False, "--cxx-exceptions",
@@ -271,7 +272,7 @@ def disasm(
     typer.echo("\n".join(f"{addr:08x}:  {word:08x}  {text}" for addr, word, text in rows))
 
 
-PARAMS_HELP = "STARK parameter preset: default (>= 100 bits), high, testing (fast, insecure)."
+PARAMS_HELP = "STARK parameter preset: default (>= 100 bits), high, evm (>= 100 bits, smaller receipts for on-chain verification), testing (fast, insecure)."
 
 
 def _params(preset: str, zk: bool = True):
@@ -732,6 +733,8 @@ def _register_audit() -> None:
 _register_audit()
 from .evm.cli import app as _evm_app  # noqa: E402  (the `zkvm evm` group, docs/evm.md)
 app.add_typer(_evm_app, name="evm")
+from .onchain.cli import app as _onchain_app  # noqa: E402  (the `zkvm onchain` group, docs/onchain.md)
+app.add_typer(_onchain_app, name="onchain")
 
 
 def main() -> None:

@@ -84,11 +84,11 @@ def os_error_text(e: OSError) -> str:
 
 # ---------------------------------------------------------------------------- params
 def params_preset_name(params) -> str:
-    """``"default"``, ``"high"``, ``"testing"`` (``+ " (no zk)"`` without masking) or
+    """``"default"``, ``"high"``, ``"evm"``, ``"testing"`` (``+ " (no zk)"`` without masking) or
     ``"custom"`` for a ``StarkParams``."""
     from .stark.params import StarkParams
 
-    for name in ("default", "high", "testing"):
+    for name in ("default", "high", "evm", "testing"):
         for zk in (True, False):
             if getattr(StarkParams, name)(zk=zk) == params:
                 return name if zk else f"{name} (no zk)"

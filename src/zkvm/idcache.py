@@ -133,8 +133,8 @@ def image_id(elf_bytes: bytes, preset: str = "default", *, zk: bool = True, use_
     from .image_id import image_id as compute
     from .stark.params import StarkParams
 
-    if preset not in ("default", "high", "testing"):
-        raise ValueError(f"unknown parameter preset {preset!r}; use one of default, high, testing")
+    if preset not in ("default", "high", "evm", "testing"):
+        raise ValueError(f"unknown parameter preset {preset!r}; use one of default, high, evm, testing")
     iid = compute(elf_bytes, getattr(StarkParams, preset)(zk=zk))
     if use_cache:
         store(elf_bytes, preset, iid, zk)

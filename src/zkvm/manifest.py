@@ -80,7 +80,7 @@ from .toolchain.build import build as toolchain_build
 FORMAT = "zkvm-build-manifest/v1"
 MANIFEST_SUFFIX = ".manifest.json"
 MAX_MANIFEST_BYTES = 1 << 20
-PARAMS_PRESETS = ("default", "high", "testing")
+PARAMS_PRESETS = ("default", "high", "evm", "testing")
 
 _HEX64 = re.compile(r"^[0-9a-f]{64}$")
 # Plain path components only (no "." or ".." can match: a component cannot start with

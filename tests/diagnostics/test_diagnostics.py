@@ -51,6 +51,8 @@ def test_params_preset_names():
     assert D.params_preset_name(StarkParams.default()) == "default"
     assert D.params_preset_name(StarkParams.testing(zk=False)) == "testing (no zk)"
     assert D.params_preset_name(StarkParams.high()) == "high"
+    assert D.params_preset_name(StarkParams.evm()) == "evm"
+    assert D.params_preset_name(StarkParams.evm(zk=False)) == "evm (no zk)"
     import dataclasses
 
     assert D.params_preset_name(dataclasses.replace(StarkParams.default(), num_queries=50)) == "custom"

@@ -2,6 +2,8 @@
 
 import struct
 
+import math
+
 import pytest
 
 from zkvm.field.babybear import P
@@ -132,9 +134,26 @@ def test_presets_security():
         assert StarkParams.default(zk=zk).zk is zk
 
 
+def test_evm_preset_security():
+    """The evm profile (docs/onchain.md): >= 100 conjectured bits with and without zk,
+    computed by security_bits(); fewer queries than the default (less calldata)."""
+    for zk in (False, True):
+        e = StarkParams.evm(zk=zk)
+        assert e.security_bits() >= 100 and e.zk is zk and not e.is_testing
+    e = StarkParams.evm()
+    assert (e.log_blowup, e.num_queries, e.pow_bits, e.fri_log_arity) == (4, 19, 25, 3)
+    assert e.security_bits() == int(19 * (4 - math.log2(1 + 2 ** -6))) + 25 == 100
+    assert StarkParams.evm(zk=False).security_bits() == 19 * 4 + 25 == 101
+    # one query fewer would drop below 100 bits
+    assert StarkParams(**{**e.__dict__, "num_queries": 18}).security_bits() < 100
+    assert e.num_queries < StarkParams.default().num_queries
+    assert 40 <= e.provable_security_bits() < e.query_security_bits()
+
+
 def test_params_digest_distinguishes():
-    ds = {p.digest() for p in (StarkParams.default(), StarkParams.high(), StarkParams.testing())}
-    assert len(ds) == 3
+    ds = {p.digest() for p in (StarkParams.default(), StarkParams.high(), StarkParams.evm(),
+                               StarkParams.testing())}
+    assert len(ds) == 4
     a = StarkParams.testing()
     b = StarkParams(**{**a.__dict__, "is_testing": False})
     assert a.digest() != b.digest()

@@ -50,6 +50,10 @@ Presets
 * :meth:`high` — ``log_blowup=3`` (rate 1/8), 36 queries, 21 PoW bits, FRI arity 8:
   36·3 + 21 = 129 query bits (128 with zk), reported **123 bits** (field cap).  Larger
   LDE, smaller proofs than the default would need for the same level.
+* :meth:`evm` — ``log_blowup=4`` (rate 1/16), 19 queries, 25 PoW bits, FRI arity 8:
+  ⌊19·3.9776⌋ + 25 = **100 bits** with zk (101 without), chosen to minimise the calldata
+  and hashing of on-chain verification (docs/onchain.md, "The evm profile": 0.57× the
+  default receipt size, ~2.2× its prover time).
 * :meth:`testing` — 8 queries, 1 PoW bit: 8·2 + 1 = 17 bits.  Only for fast tests; ``is_testing=True``
   is part of :meth:`to_bytes`, so a testing proof can never verify under a
   non-testing parameter set (and tools can refuse it).
@@ -241,6 +245,17 @@ class StarkParams:
         """129 query bits (log_blowup 3, 36 queries, 21 PoW, FRI arity 8; 128 with zk);
         reported 123 (field cap)."""
         return cls(log_blowup=3, num_queries=36, pow_bits=21, fri_log_arity=3,
+                   log_final_poly_len=0, max_constraint_degree=3, zk=zk)
+
+    @classmethod
+    def evm(cls, zk: bool = True) -> "StarkParams":
+        """For receipts verified on the EVM (docs/onchain.md): log_blowup 4 (rate 1/16),
+        19 queries, 25 PoW bits, FRI arity 8: ⌊19·3.9776⌋ + 25 = 100 conjectured bits with
+        zk (19·4 + 25 = 101 without).  Fewer queries mean fewer Merkle paths and opened
+        rows, i.e. less calldata and hashing on chain: a fibonacci receipt is 57 % of the
+        default's size, for about 2.2× the default's prover time (4× larger LDE, 16× more
+        grinding); trace heights are capped at 2^23 (TWO_ADICITY − log_blowup)."""
+        return cls(log_blowup=4, num_queries=19, pow_bits=25, fri_log_arity=3,
                    log_final_poly_len=0, max_constraint_degree=3, zk=zk)
 
     @classmethod

@@ -1,0 +1,98 @@
+"""Choosing the EVM parameter profile: receipt size, calldata gas and prover cost of
+candidate STARK parameter sets (issue 19, docs/onchain.md "The evm profile").
+
+    .venv/bin/python bench/bench_evm_params.py [--guest battleship|fibonacci] [--only NAME]
+
+For every candidate (all ≥ 100 conjectured bits with zk) it proves the guest once
+(after one warm-up proof with the default parameters, which also compiles the numba
+kernels) and prints: conjectured and provable security, prove time, receipt bytes, how
+they split (opened values at ζ, opened rows, Merkle siblings), and the EIP-7623 calldata
+floor of the receipt as one transaction (10 gas per zero byte, 40 per non-zero byte)
+next to the standard calldata cost (4 / 16).  The on-chain verifier's own gas is measured
+by ``zkvm onchain verify`` (bench/bench_onchain.py); calldata is the part the parameters
+move most.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO / "src"))
+
+from zkvm import api, threads  # noqa: E402
+from zkvm.receipt import Receipt  # noqa: E402
+from zkvm.stark.params import StarkParams  # noqa: E402
+from zkvm.stark.proof import Proof  # noqa: E402
+
+GUESTS = {
+    "battleship": ("examples/battleship", "examples/battleship/input-hit.bin"),
+    "fibonacci": ("examples/fibonacci", "examples/fibonacci/input.bin"),
+}
+
+
+def candidates() -> dict:
+    P = StarkParams
+    return {
+        "default (lb2 q40 pow21)": P.default(),
+        "lb3 q26 pow23": P(log_blowup=3, num_queries=26, pow_bits=23, fri_log_arity=3),
+        "lb3 q25 pow26": P(log_blowup=3, num_queries=25, pow_bits=26, fri_log_arity=3),
+        "lb4 q20 pow21": P(log_blowup=4, num_queries=20, pow_bits=21, fri_log_arity=3),
+        "evm = lb4 q19 pow25": P.evm(),
+        "lb5 q16 pow21": P(log_blowup=5, num_queries=16, pow_bits=21, fri_log_arity=3),
+    }
+
+
+def calldata_gas(b: bytes) -> tuple[int, int]:
+    nz = len(b) - b.count(0)
+    z = len(b) - nz
+    return 10 * (z + 4 * nz), 4 * z + 16 * nz
+
+
+def measure(elf: bytes, inp: bytes, params: StarkParams) -> dict:
+    t0 = time.perf_counter()
+    r = api.prove(elf, inp, params=params)
+    dt = time.perf_counter() - t0
+    raw = r.to_bytes()
+    p = Proof.from_bytes(Receipt.from_bytes(raw).proof)
+    op = p.opening_proof
+    rows = 4 * sum(len(x) for q in op.query_proofs for o in q.input_openings + q.fri_openings
+                   for x in o.rows)
+    floor, std = calldata_gas(raw)
+    return {"time": dt, "bytes": len(raw), "ood": p.size_breakdown()["opened_values"],
+            "rows": rows, "siblings": 32 * op.sent_digests(), "fri_layers": len(op.fri_commits),
+            "floor": floor, "std": std}
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--guest", choices=sorted(GUESTS), default="battleship")
+    ap.add_argument("--only", default=None, help="substring of the candidate names to run")
+    args = ap.parse_args()
+    threads.configure()
+    src, inp = GUESTS[args.guest]
+    out = Path(os.environ.get("TMPDIR", "/tmp")) / f"bench-evm-params-{args.guest}.elf"
+    api.build(REPO / src, out)
+    elf, data = out.read_bytes(), (REPO / inp).read_bytes()
+    print(f"guest {args.guest}; load average {os.getloadavg()[0]:.1f}; warm-up proof ...",
+          flush=True)
+    measure(elf, data, StarkParams.testing())
+    print(f"{'candidate':26s} {'bits':>4s} {'prov':>4s} {'prove s':>8s} {'receipt':>8s} "
+          f"{'ood':>6s} {'rows':>7s} {'sibl':>7s} {'fri':>3s} {'floor gas':>10s} {'std gas':>9s}")
+    for name, p in candidates().items():
+        if args.only and args.only not in name:
+            continue
+        m = measure(elf, data, p)
+        print(f"{name:26s} {p.security_bits():4d} {p.provable_security_bits():4d} "
+              f"{m['time']:8.1f} {m['bytes']:8d} {m['ood']:6d} {m['rows']:7d} "
+              f"{m['siblings']:7d} {m['fri_layers']:3d} {m['floor']:10d} {m['std']:9d}  "
+              f"(load {os.getloadavg()[0]:.1f})", flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

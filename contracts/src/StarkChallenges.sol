@@ -1,0 +1,162 @@
+// SPDX-License-Identifier: MIT OR Apache-2.0
+pragma solidity 0.8.28;
+
+import "./Field.sol";
+import "./Transcript.sol";
+
+/// @title StarkChallenges: the Fiat-Shamir replay of zkvm.stark.verifier (steps 5, 6, 7, the
+/// PCS batching challenge of step 10 and the FRI transcript of verify_fri): every challenge
+/// of a proof from its public inputs and commitments, in the verifier's exact order.
+/// @notice This is the prefix of the (missing) statement check: it derives the challenges
+/// the facts of MerkleFacts, FriQueries and ConstraintEval must be conditional on.  It takes
+/// the PCS shape header and the opened values as given (the statement check must build
+/// the header from the heights and the image's tables), and checks the proof of work and
+/// the admissibility of ζ (ζ^n ≠ 1 and (ζ/g)^(n·B) ≠ 1, resampling at most 16 times).
+contract StarkChallenges {
+    using Transcript for Transcript.State;
+
+    struct Input {
+        bytes32 vkDigest;
+        uint256[] publicValues;
+        bytes publicData;
+        uint256[] logHeights;
+        bytes32 mainRoot;
+        bool hasAux;
+        bytes32 auxRoot;
+        uint256[] claimedSums; // packed extension elements
+        bytes32 quotientRoot;
+        uint256 maxLogHeight;
+        uint256 logBlowup;
+        bytes pcsShape;
+        bytes pcsPoints; // one per (matrix, opening point), statement order: 4 u32 LE each
+        uint256[] pcsValueCounts; // values per (matrix, opening point)
+        bytes pcsValues; // all claimed values, 4 u32 LE each (the transcript's own encoding)
+        bytes32[] friCommits;
+        uint256[] finalPoly;
+        uint256 powBits;
+        uint256 powNonce;
+        uint256 L0;
+        uint256 numQueries;
+    }
+
+    struct Challenges {
+        uint256 logupAlpha;
+        uint256 logupBeta;
+        uint256 constraintAlpha;
+        uint256 zeta;
+        uint256 pcsAlpha;
+        uint256[] betas;
+        uint256[] queries;
+    }
+
+    uint256 internal constant GEN_INV = 64944062;
+
+    function derive(Input calldata a) external view returns (Challenges memory c) {
+        Transcript.State memory t = Transcript.init("zkvm/stark/v1");
+        // step 5: seed (protocol.new_transcript), main commitment, LogUp challenges
+        t.absorb("vk_digest", abi.encodePacked(a.vkDigest));
+        t.absorb("num_public_values", _u32le(a.publicValues.length));
+        t.absorb("public_values", _fieldBytes(a.publicValues));
+        t.absorb("public_data", a.publicData);
+        {
+            bytes memory hs = new bytes(4 * (a.logHeights.length + 1));
+            _putU32(hs, 0, a.logHeights.length);
+            for (uint256 i = 0; i < a.logHeights.length; i++) _putU32(hs, 4 * (i + 1), a.logHeights[i]);
+            t.absorb("log_heights", hs);
+        }
+        t.absorb("main_root", abi.encodePacked(a.mainRoot));
+        c.logupAlpha = t.sampleExt("logup_alpha");
+        c.logupBeta = t.sampleExt("logup_beta");
+        // step 6
+        if (a.hasAux) t.absorb("aux_root", abi.encodePacked(a.auxRoot));
+        t.absorb("num_claimed_sums", _u32le(a.claimedSums.length));
+        t.absorb("claimed_sums", _extBytes(a.claimedSums, 0, a.claimedSums.length));
+        // step 7
+        c.constraintAlpha = t.sampleExt("constraint_alpha");
+        t.absorb("quotient_root", abi.encodePacked(a.quotientRoot));
+        c.zeta = _sampleZeta(t, a.maxLogHeight, a.logBlowup);
+        // step 10: the PCS transcript (pcs_verifier.verify)
+        t.absorb("pcs_shape", a.pcsShape);
+        {
+            require(a.pcsValueCounts.length * 16 == a.pcsPoints.length, "pcs points");
+            _requireCanonical(a.pcsPoints);
+            _requireCanonical(a.pcsValues);
+            uint256 off = 0;
+            for (uint256 i = 0; i < a.pcsValueCounts.length; i++) {
+                t.absorb("pcs_point", a.pcsPoints[16 * i:16 * i + 16]);
+                uint256 n = 16 * a.pcsValueCounts[i];
+                t.absorb("pcs_values", a.pcsValues[off:off + n]);
+                off += n;
+            }
+            require(off == a.pcsValues.length, "pcs values");
+        }
+        c.pcsAlpha = t.sampleExt("pcs_alpha");
+        // FRI (verify_fri): β per layer, final polynomial, proof of work, query indices
+        c.betas = new uint256[](a.friCommits.length);
+        for (uint256 j = 0; j < a.friCommits.length; j++) {
+            t.absorb("fri_commit", abi.encodePacked(a.friCommits[j]));
+            c.betas[j] = t.sampleExt("fri_beta");
+        }
+        t.absorb("fri_final_poly", _extBytes(a.finalPoly, 0, a.finalPoly.length));
+        t.checkPow(a.powBits, a.powNonce);
+        c.queries = new uint256[](a.numQueries);
+        for (uint256 q = 0; q < a.numQueries; q++) c.queries[q] = t.sampleBits("fri_query", a.L0);
+    }
+
+    function _sampleZeta(Transcript.State memory t, uint256 maxLog, uint256 lb) private view returns (uint256) {
+        for (uint256 i = 0; i < 16; i++) {
+            uint256 z = t.sampleExt("zeta");
+            uint256 zn = z;
+            for (uint256 k = 0; k < maxLog; k++) zn = Field.mul(zn, zn);
+            uint256 y = Field.mulBase(z, GEN_INV);
+            for (uint256 k = 0; k < maxLog + lb; k++) y = Field.mul(y, y);
+            if (zn != 1 && y != 1) return z;
+        }
+        revert("no admissible zeta");
+    }
+
+    /// Every u32 LE word of `b` is < p (the transcript's absorb_field rejects others).
+    function _requireCanonical(bytes calldata b) private pure {
+        require(b.length % 4 == 0, "u32 words");
+        uint256 bad;
+        assembly ("memory-safe") {
+            for { let i := 0 } lt(i, b.length) { i := add(i, 4) } {
+                let v := shr(224, calldataload(add(b.offset, i)))
+                v := or(or(shl(24, and(v, 0xff)), shl(8, and(v, 0xff00))), or(and(shr(8, v), 0xff00), shr(24, v)))
+                bad := or(bad, iszero(lt(v, 2013265921)))
+            }
+        }
+        require(bad == 0, "field element");
+    }
+
+    function _u32le(uint256 v) private pure returns (bytes memory b) {
+        b = new bytes(4);
+        _putU32(b, 0, v);
+    }
+
+    function _putU32(bytes memory b, uint256 off, uint256 v) private pure {
+        require(v < (1 << 32), "u32");
+        b[off] = bytes1(uint8(v));
+        b[off + 1] = bytes1(uint8(v >> 8));
+        b[off + 2] = bytes1(uint8(v >> 16));
+        b[off + 3] = bytes1(uint8(v >> 24));
+    }
+
+    function _fieldBytes(uint256[] calldata xs) private pure returns (bytes memory b) {
+        b = new bytes(4 * xs.length);
+        for (uint256 i = 0; i < xs.length; i++) {
+            require(xs[i] < Field.P, "field element");
+            _putU32(b, 4 * i, xs[i]);
+        }
+    }
+
+    function _extBytes(uint256[] calldata xs, uint256 from, uint256 n) private pure returns (bytes memory b) {
+        b = new bytes(16 * n);
+        for (uint256 i = 0; i < n; i++) {
+            uint256 x = xs[from + i];
+            require(Field.canonical(x), "extension element");
+            for (uint256 c = 0; c < 4; c++) _putU32(b, 16 * i + 4 * c, (x >> (64 * c)) & Field.M64);
+        }
+    }
+
+}

@@ -1,0 +1,105 @@
+// SPDX-License-Identifier: MIT OR Apache-2.0
+pragma solidity 0.8.28;
+
+/// @title Transcript: zkvm's Fiat-Shamir transcript (zkvm.stark.transcript) on the EVM.
+/// @notice Byte-exact port: H = SHA-256 (precompile 0x02), u32/u64 little-endian.
+///   init:     S = H("zkvm/transcript" || u32(1) || u32(len(tag)) || tag)
+///   absorb:   S = H(0x00 || S || u32(len(label)) || label || u64(len(data)) || data)
+///   squeeze:  S = H(0x01 || S || u32(len(label)) || label)
+///   pow:      H(0x02 || S || u64(nonce)) must start with `bits` zero bits; then
+///             absorb("pow_nonce", u64(nonce))
+/// Sampling: base elements by rejection (each squeeze gives eight u32 words, low 31 bits,
+/// accepted if < p; an extension element takes the next four accepted words of one
+/// label's squeezes), indices as the low n bits of the first u64 of a squeeze.
+library Transcript {
+    uint256 internal constant P = 2013265921;
+
+    struct State {
+        bytes32 s;
+    }
+
+    function init(bytes memory tag) internal view returns (State memory st) {
+        st.s = _sha(abi.encodePacked("zkvm/transcript", _u32(1), _u32(tag.length), tag));
+    }
+
+    function absorb(State memory st, bytes memory label, bytes memory data) internal view {
+        st.s = _sha(abi.encodePacked(bytes1(0x00), st.s, _u32(label.length), label, _u64(data.length), data));
+    }
+
+    function absorbU64(State memory st, bytes memory label, uint256 v) internal view {
+        absorb(st, label, abi.encodePacked(_u64(v)));
+    }
+
+    function squeeze(State memory st, bytes memory label) internal view returns (bytes32) {
+        st.s = _sha(abi.encodePacked(bytes1(0x01), st.s, _u32(label.length), label));
+        return st.s;
+    }
+
+    /// `count` base-field samples (rejection sampling over one label's squeezes).
+    function sampleBases(State memory st, bytes memory label, uint256 count) internal view returns (uint256[] memory out) {
+        out = new uint256[](count);
+        uint256 got = 0;
+        while (got < count) {
+            bytes32 d = squeeze(st, label);
+            for (uint256 i = 0; i < 8 && got < count; i++) {
+                uint256 w = _le32(uint256(d) >> (224 - 32 * i));
+                w &= 0x7fffffff;
+                if (w < P) out[got++] = w;
+            }
+        }
+    }
+
+    function sampleBase(State memory st, bytes memory label) internal view returns (uint256) {
+        return sampleBases(st, label, 1)[0];
+    }
+
+    /// An extension element, packed c0 | c1 << 64 | c2 << 128 | c3 << 192.
+    function sampleExt(State memory st, bytes memory label) internal view returns (uint256) {
+        uint256[] memory c = sampleBases(st, label, 4);
+        return c[0] | (c[1] << 64) | (c[2] << 128) | (c[3] << 192);
+    }
+
+    function sampleBits(State memory st, bytes memory label, uint256 n) internal view returns (uint256) {
+        require(n <= 64, "sampleBits: n > 64");
+        bytes32 d = squeeze(st, label);
+        uint256 v = _le64(uint256(d) >> 192);
+        return n == 64 ? v : v & ((1 << n) - 1);
+    }
+
+    /// Reverts unless the nonce meets the proof of work; then absorbs it.
+    function checkPow(State memory st, uint256 bits, uint256 nonce) internal view {
+        require(bits <= 30 && nonce < (1 << 64), "pow: bad arguments");
+        if (bits > 0) {
+            bytes32 d = _sha(abi.encodePacked(bytes1(0x02), st.s, _u64(nonce)));
+            require(uint256(d) >> (256 - bits) == 0, "pow: not enough leading zeros");
+        }
+        absorbU64(st, "pow_nonce", nonce);
+    }
+
+    function _sha(bytes memory b) private view returns (bytes32 h) {
+        assembly ("memory-safe") {
+            if iszero(staticcall(gas(), 0x02, add(b, 0x20), mload(b), 0x00, 0x20)) { revert(0, 0) }
+            h := mload(0x00)
+        }
+    }
+
+    function _u32(uint256 v) private pure returns (bytes4) {
+        return bytes4(uint32(_le32(v)));
+    }
+
+    function _u64(uint256 v) private pure returns (bytes8) {
+        return bytes8(uint64(_le64(v)));
+    }
+
+    /// Byte-reverse the low 4 bytes.
+    function _le32(uint256 v) private pure returns (uint256) {
+        v &= 0xffffffff;
+        return ((v & 0xff) << 24) | ((v & 0xff00) << 8) | ((v >> 8) & 0xff00) | (v >> 24);
+    }
+
+    /// Byte-reverse the low 8 bytes.
+    function _le64(uint256 v) private pure returns (uint256) {
+        v &= 0xffffffffffffffff;
+        return (_le32(v) << 32) | _le32(v >> 32);
+    }
+}

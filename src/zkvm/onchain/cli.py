@@ -1,0 +1,142 @@
+"""``zkvm onchain``: the on-chain verifier's command group (thin over :mod:`zkvm.onchain`).
+
+    zkvm onchain export -o DIR [--receipt receipt.bin --image-id HEX]
+    zkvm onchain gas receipt.bin --image-id HEX
+
+Status: partial (docs/onchain.md).  ``gas`` runs the pieces that exist (Merkle openings
+and DEEP openings as facts, the FRI query phase, constraint evaluation at ζ) in a local EVM and prints every transaction's gas;
+it gives no ACCEPT verdict because the on-chain statement check does not exist yet.
+Exit codes: 0 measured (every on-chain check passed); 1 an on-chain check rejected, or
+the Python verifier rejected the receipt; 2 bad usage, unreadable or malformed files, or
+a receipt with a piece not supported yet (a composite receipt, a constraint program too
+large for one transaction).
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+from typing import Optional
+
+import typer
+from rich.console import Console
+from rich.text import Text
+
+app = typer.Typer(
+    name="onchain",
+    help="On-chain verification (partial): Solidity contracts and their gas (docs/onchain.md).",
+    add_completion=False,
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    rich_markup_mode=None,
+)
+
+EXIT_FAILED = 1
+EXIT_ERROR = 2
+
+
+def _out() -> Console:
+    return Console(highlight=False, soft_wrap=True, markup=False, emoji=False)
+
+
+def _fail(message: str, code: int) -> typer.Exit:
+    Console(stderr=True, highlight=False, soft_wrap=True, markup=False, emoji=False).print(
+        Text("error: ", style="bold red") + Text(message))
+    return typer.Exit(code)
+
+
+def _record(receipt: Path, image_id: str):
+    from zkvm.stark.errors import VerificationError
+
+    from . import session
+
+    try:
+        raw = receipt.read_bytes()
+    except OSError as e:
+        raise _fail(f"cannot read {receipt}: {e.strerror or e}", EXIT_ERROR) from None
+    try:
+        return session.record(raw, image_id)
+    except session.UnsupportedReceipt as e:
+        raise _fail(str(e), EXIT_ERROR) from None
+    except VerificationError as e:  # before ValueError: a format error may be both
+        raise _fail(f"the Python verifier rejects the receipt: {e}", EXIT_FAILED) from None
+    except ValueError as e:
+        raise _fail(f"bad --image-id: {e}", EXIT_ERROR) from None
+
+
+@app.command()
+def export(
+    output: Path = typer.Option(..., "--output", "-o", help="Directory to write."),
+    receipt: Optional[Path] = typer.Option(None, "--receipt", help="Also write the constraint programs "
+                                           "of this receipt's tables."),
+    image_id: Optional[str] = typer.Option(None, "--image-id", help="Expected image ID (with --receipt)."),
+) -> None:
+    """Write the Solidity sources, the compiled contracts (ABI, bytecode) and, with
+    --receipt, the constraint program of every table (ConstraintEval's input)."""
+    from . import artifacts
+    from .constraints import compile_program
+
+    if (receipt is None) != (image_id is None):
+        raise _fail("--receipt and --image-id go together", EXIT_ERROR)
+    rec = _record(receipt, image_id) if receipt is not None else None
+    try:
+        (output / "build").mkdir(parents=True, exist_ok=True)
+        for name in artifacts.names():
+            shutil.copyfile(artifacts.ARTIFACTS_DIR / f"{name}.json", output / "build" / f"{name}.json")
+        src = artifacts.contracts_dir()
+        if src is not None:
+            (output / "src").mkdir(exist_ok=True)
+            for f in sorted((src / "src").glob("*.sol")):
+                shutil.copyfile(f, output / "src" / f.name)
+        manifest = {"status": "partial: no on-chain verdict yet (docs/onchain.md)",
+                    "compiler": artifacts.load("MerkleFacts").compiler,
+                    "contracts": artifacts.names(), "tables": []}
+        if rec is not None:
+            (output / "constraints").mkdir(exist_ok=True)
+            for tc in rec.tables:
+                prog = compile_program(tc.exprs)
+                (output / "constraints" / f"{tc.name}.bin").write_bytes(prog.code)
+                manifest["tables"].append({"name": tc.name, "constraints": len(tc.exprs),
+                                           "nodes": prog.nodes, "leaves": [list(s) for s in prog.slots],
+                                           "program": f"constraints/{tc.name}.bin"})
+        (output / "deployment.json").write_text(json.dumps(manifest, indent=1) + "\n")
+    except OSError as e:
+        raise _fail(f"cannot write {output}: {e.strerror or e}", EXIT_ERROR) from None
+    _out().print(f"wrote {output}: {len(manifest['contracts'])} contracts"
+                 + (f", {len(manifest['tables'])} constraint programs" if rec else ""))
+
+
+@app.command()
+def gas(
+    receipt: Path = typer.Argument(..., help="A receipt (zkvm prove -o, e.g. with --params evm)."),
+    image_id: str = typer.Option(..., "--image-id", help="Expected image ID (64 hex digits)."),
+) -> None:
+    """Submit the receipt's Merkle openings and constraint evaluations to the contracts
+    in a local EVM (EIP-7623 floor, EIP-7825 cap) and print every transaction's gas.
+    Partial: this is no ACCEPT verdict (docs/onchain.md, "What is missing")."""
+    from . import session
+    from .chain import TX_GAS_CAP
+
+    rec = _record(receipt, image_id)
+    reps = session.run_pieces(rec)
+    out = _out()
+    out.print(f"{'transaction':62s} {'gas':>10s} {'floor':>10s} {'calldata':>9s}")
+    total = 0
+    bad = unsupported = 0
+    for r in reps:
+        total += r.gas
+        mark = "ok" if r.ok else (f"NOT SUBMITTED ({r.reason})" if r.unsupported else f"REJECT ({r.reason})")
+        out.print(f"{r.label:62s} {r.gas:10d} {r.floor:10d} {r.calldata:9d}  {mark}")
+        bad += not r.ok and not r.unsupported
+        unsupported += r.unsupported
+    out.print(f"total {total} gas in {len(reps) - unsupported} transactions (cap {TX_GAS_CAP} each)")
+    if unsupported and not bad:
+        out.print(f"UNSUPPORTED: {unsupported} piece(s) could not be submitted (see above)")
+        raise typer.Exit(EXIT_ERROR)
+    if bad:
+        out.print(f"REJECT: {bad} on-chain check(s) failed")
+        raise typer.Exit(EXIT_FAILED)
+    out.print("PARTIAL: challenges, Merkle openings, DEEP openings, FRI queries and constraint sums "
+              "computed and checked on chain; the statement check tying them together (heights, "
+              "quotient at zeta, LogUp with the journal, image ID) is not on chain yet: this is no ACCEPT")

@@ -1,0 +1,174 @@
+"""Run the on-chain verifier pieces that exist on one receipt, in the local EVM.
+
+:func:`record` verifies the receipt with the Python verifier while recording what the
+on-chain pieces need: every Merkle statement (:mod:`zkvm.onchain.merkle`) and, for every
+non-empty table, the step-9 inputs (opened values at ζ, ζ's row selectors, α, the LogUp
+challenges, public values, claimed sum) and the right-hand side ``quotient(ζ)·Z_H(ζ)``.
+(Recording wraps ``zkvm.stark.pcs_verifier.verify_opening``, ``zkvm.stark.fri.verify_opening``
+and ``zkvm.stark.verifier._check_table`` for the duration of the call: not thread-safe.)
+
+:func:`run_pieces` deploys ``MerkleFacts`` and ``ConstraintEval`` into a fresh
+:class:`~zkvm.onchain.chain.LocalChain` and submits one ``registerOpenings`` transaction
+per FRI layer, one ``StarkChallenges.derive`` (every challenge, replayed), one
+``registerOpeningsDeep`` per input round (Merkle openings and the
+DEEP reduced openings in one call), one ``FriQueries.verify`` (the FRI query phase, whose layer rows must be
+MerkleFacts facts) and one ``evaluateAndRecord`` per table, comparing each table's on-chain sum with
+the recorded right-hand side.  This is **not** a verdict on the receipt: the statement check
+that replays the transcript and ties these pieces together (heights, ζ, quotient at ζ,
+summing the DEEP partials into FRI's inputs, LogUp sums with the journal, image ID) is not
+on chain yet (docs/onchain.md).
+"""
+
+from __future__ import annotations
+
+import contextlib
+from dataclasses import dataclass, field
+
+from zkvm.field.babybear import P, two_adic_generator
+from zkvm.field.ext import Ext
+
+from . import abi, artifacts, merkle
+from .chain import LocalChain, TxReport
+from .constraints import compile_program, leaf_values, pack, unpack
+
+__all__ = ["Recorded", "TableCheck", "record", "run_pieces", "DEEP_BATCH", "MAX_PROGRAM_NODES",
+           "UnsupportedReceipt"]
+
+
+class UnsupportedReceipt(ValueError):
+    """A valid receipt kind the on-chain pieces do not handle yet (one-line message)."""
+
+#: Largest constraint program submitted in one transaction (~900 gas per node: 12 000
+#: nodes stay under the EIP-7825 cap; Keccak's 38 418 do not).
+MAX_PROGRAM_NODES = 12_000
+
+#: Leaves per registerOpeningsDeep transaction (a main-trace round of the evm profile costs
+#: ~0.65 M gas per leaf: 10 leaves stay far below the EIP-7825 cap).
+DEEP_BATCH = 10
+
+
+@dataclass
+class TableCheck:
+    name: str
+    exprs: list
+    srcs: dict
+    alpha: Ext
+    expected: Ext  # quotient(ζ)·Z_H(ζ)
+
+
+@dataclass
+class Recorded:
+    statements: list = field(default_factory=list)
+    tables: list = field(default_factory=list)
+    fri: list = field(default_factory=list)
+    pcs: list = field(default_factory=list)
+    challenges: dict = field(default_factory=dict)
+
+
+@contextlib.contextmanager
+def _recording_tables(out: list):
+    from zkvm.stark import verifier
+
+    orig = verifier._check_table
+
+    def rec(t, log_n, zeta, alpha, challenges, pv, main, pre, aux, quot, claimed, layout):
+        n = 1 << log_n
+        k = t.layout.num_aux_ext
+        aux_l, aux_n = (verifier._ext_cols(aux[0], k), verifier._ext_cols(aux[1], k)) \
+            if aux is not None else ([], [])
+        zh = zeta ** n - Ext.ONE
+        w_inv = Ext.from_base(pow(two_adic_generator(log_n), P - 2, P))
+        n_inv = Ext.from_base(pow(n, P - 2, P))
+        last = w_inv * zh * n_inv / (zeta - w_inv)
+        pre_l, pre_n = pre if pre is not None else ([], [])
+        srcs = {"main": list(main[0]), "main_next": list(main[1]), "pre": list(pre_l),
+                "pre_next": list(pre_n), "aux": aux_l, "aux_next": aux_n, "public": list(pv),
+                "challenge": list(challenges), "claimed_sum": claimed,
+                "is_first_row": zh * n_inv / (zeta - Ext.ONE), "is_last_row": last,
+                "is_transition": Ext.ONE - last}
+        chunks = verifier._ext_cols(quot, layout.num_chunks)
+        q, zpow, zn = Ext.ZERO, Ext.ONE, zeta ** (1 << layout.log_chunk)
+        for c in chunks:
+            q, zpow = q + zpow * c, zpow * zn
+        out.append(TableCheck(t.name, [c.expr for c in t.all_constraints], srcs, alpha, q * zh))
+        return orig(t, log_n, zeta, alpha, challenges, pv, main, pre, aux, quot, claimed, layout)
+
+    verifier._check_table = rec
+    try:
+        yield out
+    finally:
+        verifier._check_table = orig
+
+
+def record(receipt, image_id) -> Recorded:
+    """Verify ``receipt`` (bytes, path or object) against ``image_id`` with the Python
+    verifier, recording the on-chain pieces' inputs.  Raises what the verifier raises
+    (a receipt the Python verifier rejects has nothing to submit)."""
+    from zkvm import api
+
+    from zkvm.receipt import CompositeReceipt
+
+    from . import challenges, deep, fri
+
+    if isinstance(api.load_receipt(receipt), CompositeReceipt):
+        raise UnsupportedReceipt("composite (multi-segment) receipts are not supported on chain yet: "
+                                 "prove a single segment (docs/onchain.md)")
+    rec = Recorded()
+    with merkle._recording(rec.statements), _recording_tables(rec.tables), fri.recording(rec.fri), \
+            deep.recording(rec.pcs), challenges.recording(rec.challenges):
+        api.verify_receipt(receipt, image_id)
+    return rec
+
+
+def run_pieces(rec: Recorded, chain: LocalChain | None = None) -> list[TxReport]:
+    """Submit the recorded pieces; returns one :class:`TxReport` per transaction (a
+    constraint transaction whose sum differs from the recorded right-hand side is
+    reported with ``ok=False``)."""
+    from . import fri
+
+    chain = chain or LocalChain()
+    mf, ce = artifacts.load("MerkleFacts"), artifacts.load("ConstraintEval")
+    fq = artifacts.load("FriQueries")
+    a_mf, a_ce = chain.deploy(mf), chain.deploy(ce)
+    a_fq = chain.deploy(fq, abi.word(bytes.fromhex(a_mf[2:])))
+    from . import challenges, deep
+
+    reps = []
+    sc = artifacts.load("StarkChallenges")
+    a_sc = chain.deploy(sc)
+    reps.append(chain.transact(a_sc, abi.encode_call(sc.selector("derive"), [challenges.INPUT_TYPES],
+                                                     [challenges.input_of(rec.challenges)]),
+                               "StarkChallenges (Fiat-Shamir replay: every challenge)"))
+    specs = {sp.root: sp for cap in rec.pcs for sp in deep.specs_of(cap)}
+    for g in merkle.group_statements(rec.statements):
+        label = f"L={g.L:<2d} matrices={len(g.dims):<3d} queries={len(g.by_index)}"
+        sp = specs.get(g.root)
+        if sp is not None and sp.Lr == g.L:  # an input round: Merkle + DEEP in one call,
+            idx = sorted(g.by_index)  # in batches of DEEP_BATCH leaves (each tx well under the cap)
+            for k in range(0, len(idx), DEEP_BATCH):
+                part = idx[k:k + DEEP_BATCH]
+                reps.append(chain.transact(
+                    a_mf, merkle.deep_call(g, mf.selector("registerOpeningsDeep"), sp, part),
+                    f"MerkleDeep   L={g.L:<2d} matrices={len(g.dims):<3d} queries={len(part)}"))
+        else:  # a FRI layer
+            reps.append(chain.transact(a_mf, merkle.encode_group(g, mf.selector("registerOpenings")),
+                                       f"MerkleFacts  {label}"))
+    for fr in rec.fri:
+        reps.append(chain.transact(a_fq, fri.encode(fq.selector("verify"), fri.args_of(fr)),
+                                   f"FriQueries   {len(fr.queries)} queries x {len(fr.log_arities)} layers"))
+    for tc in rec.tables:
+        prog = compile_program(tc.exprs)
+        if prog.nodes > MAX_PROGRAM_NODES:
+            reps.append(TxReport(f"ConstraintEval {tc.name} ({len(tc.exprs)} constraints, {prog.nodes} nodes)",
+                                 0, 0, 0, len(prog.code), False,
+                                 f"program too large for one transaction (> {MAX_PROGRAM_NODES} nodes); "
+                                 "splitting it is not implemented", unsupported=True))
+            continue
+        data = abi.encode_call(ce.selector("evaluateAndRecord"), ["bytes", "uint256[]", "uint256"],
+                               [prog.code, leaf_values(prog, tc.srcs), pack(tc.alpha)])
+        r = chain.transact(a_ce, data, f"ConstraintEval {tc.name} ({len(tc.exprs)} constraints, "
+                                       f"{prog.nodes} nodes)")
+        if r.ok and unpack(int.from_bytes(r.output[-32:], "big")) != tc.expected:
+            r.ok, r.reason = False, "constraint sum differs from quotient(zeta)*Z_H(zeta)"
+        reps.append(r)
+    return reps
