@@ -97,6 +97,109 @@ def format_seconds(s: float | None) -> str:
     return f"{s / 60:.1f} min"
 
 
+# ---------------------------------------------------------------------------------------
+# Proving-time model from trace sizes (the per-level summary, `zkvm audit --level-summary`)
+# ---------------------------------------------------------------------------------------
+
+PROVE_MODEL: dict | None = None
+"""The proving-time model ``seconds = fixed_s + per_mcell_s * cells / 1e6`` fitted by
+``bench/bench_compiler_trust.py --fit`` on its measured proofs (default parameters), where
+``cells`` is the committed trace area of a run: every table's padded height times its
+committed main plus LogUp auxiliary columns (:func:`trace_profile`). A proof's cost is
+dominated by committing, extending and opening these cells, so two builds that execute
+the same number of cycles with a different instruction mix (more MUL/DIV or memory rows,
+or a table crossing a power of two) get different estimates. Keys: ``fixed_s``,
+``per_mcell_s``, ``source`` (command, machine, load), ``max_rel_error`` (the worst
+relative error of the fit on the corpus). ``None``: not fitted, estimates read ``n/a``."""
+
+
+def estimate_from_cells(cells: int | None, model: dict | None = None) -> float | None:
+    """Estimated proving time (s, default parameters) of a run whose committed trace area
+    is ``cells`` (:data:`PROVE_MODEL`); ``None`` if unknown. An estimate, not a measurement."""
+    model = PROVE_MODEL if model is None else model
+    if model is None or cells is None:
+        return None
+    return float(model["fixed_s"]) + float(model["per_mcell_s"]) * cells / 1e6
+
+
+def trace_profile(elf: bytes, data: bytes = b"", params: str = "default", max_cycles: int | None = None) -> dict:
+    """Execute ``elf`` on ``data`` and size what a proof of the run would commit, without
+    proving: ``{"cycles", "exit_code", "journal_sha256", "stdout_sha256", "rows",
+    "tables", "cells", "segments"}``.
+
+    ``rows``: executed instructions per instruction chip (``zkvm.chips.opcodes``; one row
+    each, unpadded -- the instruction mix). For a run that one proof holds (at most
+    ``zkvm.api.MONOLITHIC_MAX_CYCLES`` cycles): ``tables`` is every table's padded height
+    from the prover's own trace generation and ``cells`` the sum over tables of height x
+    (committed main + LogUp auxiliary columns), ``segments`` = 1. A longer run is proven
+    as continuation segments (``zkvm.api.prove_segments``, default segment size): then
+    ``segments`` is their count, ``tables`` the largest height of each table over the
+    segments and ``cells`` the sum over segments (:func:`_segments_profile`).
+    Raises what :func:`zkvm.api.prove` raises for an unprovable or faulting run."""
+    import numpy as np
+
+    from .api import MONOLITHIC_MAX_CYCLES, stark_params
+    from .chips.machine import Machine
+    from .riscv import DEFAULT_MAX_CYCLES, execute, load_elf
+
+    elf = bytes(elf)
+    program = load_elf(elf)
+    out: dict = {}
+    pre = execute(program, input=bytes(data), max_cycles=max_cycles or DEFAULT_MAX_CYCLES)
+    out.update(cycles=int(pre.cycles), exit_code=int(pre.exit_code),
+               journal_sha256=hashlib.sha256(bytes(pre.journal)).hexdigest(),
+               stdout_sha256=hashlib.sha256(bytes(pre.stdout)).hexdigest())
+    if pre.cycles > MONOLITHIC_MAX_CYCLES:
+        out.update(_segments_profile(elf, bytes(data), stark_params(params), max_cycles))
+        return out
+    m = Machine.for_program(elf, stark_params(params))
+    result = m.execute(bytes(data), max_cycles)
+    w, traces, _pv = m.traces(result)
+    names, counts = np.unique(np.asarray(w.chip_index).astype(str), return_counts=True)
+    out["rows"] = {str(n): int(c) for n, c in zip(names, counts)}
+    system = m.system()
+    out["tables"] = {t.name: int(tr.shape[0]) for t, tr in zip(system.tables, traces)}
+    out["cells"] = int(sum(int(tr.shape[0]) * (t.committed_width + t.aux_width)
+                           for t, tr in zip(system.tables, traces)))
+    out["segments"] = 1
+    return out
+
+
+def _segments_profile(elf: bytes, data: bytes, params, max_cycles: int | None) -> dict:
+    """``rows``, ``tables``, ``cells``, ``segments`` of a run proven as segments: the
+    run is cut as ``zkvm.api.prove_segments`` cuts it and each segment's traces are built
+    the way ``Machine.prove_segment`` builds them, up to (not including) the STARK."""
+    import numpy as np
+
+    from .chips.machine import Machine, salt_words
+    from .continuation import plan
+    from .memtree import MemTree
+    from .riscv.segments import run_segment
+
+    m = Machine.for_program(elf, params)
+    system = m.segment_system()
+    jobs = plan(elf, data, params, max_cycles=max_cycles)
+    rows: dict[str, int] = {}
+    tables: dict[str, int] = {}
+    cells = 0
+    for job in jobs:
+        result = run_segment(m.program, job.start, record=True)
+        keys, vals = job.start.memory_words()
+        entry = MemTree.from_words(keys, vals, salt=salt_words(job.salt_in))
+        w, traces, _paging = m.segment_traces(result, (keys, vals), entry, salt_words(job.salt_out),
+                                              job.start.journal_len, job.start.halts)
+        names, counts = np.unique(np.asarray(w.chip_index).astype(str), return_counts=True)
+        for n, c in zip(names, counts):
+            rows[str(n)] = rows.get(str(n), 0) + int(c)
+        for t in system.tables:
+            tr = traces.get(t.name)
+            # the Bytes table's multiplicities come last in prove_segment; its height is fixed
+            h = int(tr.shape[0]) if tr is not None else (1 << t.pre_log_height if t.pre_log_height is not None else 0)
+            tables[t.name] = max(tables.get(t.name, 0), h)
+            cells += h * (t.committed_width + t.aux_width)
+    return {"rows": rows, "tables": tables, "cells": int(cells), "segments": len(jobs)}
+
+
 class AuditError(RuntimeError):
     """The audit could not run at all (no input, nothing built, bad option)."""
 

@@ -578,7 +578,7 @@ def _build_gcc(sources, output, opt_level, extra_defines) -> BuildResult:
     build (the GCC route is a cross-check, not the published one)."""
     import dataclasses
 
-    from .gcc import build_gcc, check_gcc, gcc_flags, runtime_dir, RUNTIME_SOURCES, LINKER_SCRIPT
+    from .gcc import build_gcc, check_gcc, gcc_flags, runtime_dir, RUNTIME_HEADERS, RUNTIME_SOURCES, LINKER_SCRIPT
 
     level = normalize_opt_level(opt_level)
     defines = tuple(x[2:] for x in _normalize_defines(extra_defines))
@@ -587,7 +587,7 @@ def _build_gcc(sources, output, opt_level, extra_defines) -> BuildResult:
     result = build_gcc(sources, output, level, defines)
     c_files, headers = collect_sources(sources)
     inputs = [(f"include/{h.name}", _sha256_file(h)) for h in _sorted_files(sdk_include_dir().glob("*.h"))]
-    inputs += [(f"rt/{n}", _sha256_file(runtime_dir() / n)) for n in (*RUNTIME_SOURCES, LINKER_SCRIPT)]
+    inputs += [(f"rt/{n}", _sha256_file(runtime_dir() / n)) for n in (*RUNTIME_SOURCES, LINKER_SCRIPT, *RUNTIME_HEADERS)]
     inputs += [(f"src/{f.name}", _sha256_file(f)) for f in [*headers, *c_files]]
     return dataclasses.replace(
         result,
