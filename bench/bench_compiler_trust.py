@@ -462,6 +462,28 @@ def report(data: dict, params: str, programs=None, compilers=COMPILERS, levels=L
     return "\n".join(L)
 
 
+def fit_model(data: dict, params: str = "default", key: str = "prove_cpu_s") -> dict:
+    """Fit ``seconds = fixed_s * segments + per_mcell_s * cells / 1e6`` to the measured
+    proofs (least squares on relative errors, so short and long runs count alike): the
+    model zkvm.audit.PROVE_MODEL holds for `zkvm audit --level-summary`."""
+    import numpy as np
+
+    pts = [m for k, m in data["measurements"].items() if k.endswith(f":{params}") and key in m and m.get("cells")]
+    if len(pts) < 3:
+        raise SystemExit(f"--fit: only {len(pts)} measured proofs with trace cells; run the sweep first")
+    t = np.array([m[key] for m in pts])
+    X = np.array([[m.get("segments", 1), m["cells"] / 1e6] for m in pts])
+    (a, b), *_ = np.linalg.lstsq(X / t[:, None], np.ones_like(t), rcond=None)
+    rel = (X @ np.array([a, b]) - t) / t
+    loads = [m["load"][0] for m in pts if "load" in m]
+    info = data.get("machine", {})
+    return {"fixed_s": round(float(a), 3), "per_mcell_s": round(float(b), 4),
+            "max_rel_error": round(float(np.max(np.abs(rel))), 3),
+            "median_rel_error": round(float(np.median(np.abs(rel))), 3), "points": len(pts),
+            "source": f"bench/bench_compiler_trust.py --fit: {len(pts)} proofs ({key}), {info.get('cpu', '?')}, "
+                      f"{info.get('cores', '?')} cores, load {min(loads):.1f}-{max(loads):.1f}" if loads else ""}
+
+
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--quick", action="store_true", help="smoke run: 2 small programs, testing params")
@@ -477,6 +499,7 @@ def main(argv=None) -> int:
                     "a higher N adds proofs to the stored ones), keep the one with the least CPU time")
     ap.add_argument("--report", action="store_true", help="print the tables from the results file, measure nothing")
     ap.add_argument("--list", action="store_true", help="list the corpus")
+    ap.add_argument("--fit", action="store_true", help="fit zkvm.audit.PROVE_MODEL to the results file and print it")
     args = ap.parse_args(argv)
     params = args.params or ("testing" if args.quick else "default")
     corpus = QUICK if args.quick else CORPUS
@@ -492,6 +515,9 @@ def main(argv=None) -> int:
     compilers = tuple(x for x in args.compilers.split(",") if x)
     levels = tuple(x for x in args.levels.split(",") if x)
     results = args.results or args.cache / f"results-{params}{'-quick' if args.quick else ''}.json"
+    if args.fit:
+        print(json.dumps(fit_model(load_results(results), params), indent=1))
+        return 0
     if args.report:
         data = load_results(results)
     else:

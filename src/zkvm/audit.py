@@ -101,8 +101,11 @@ def format_seconds(s: float | None) -> str:
 # Proving-time model from trace sizes (the per-level summary, `zkvm audit --level-summary`)
 # ---------------------------------------------------------------------------------------
 
-PROVE_MODEL: dict | None = None
-"""The proving-time model ``seconds = fixed_s + per_mcell_s * cells / 1e6`` fitted by
+PROVE_MODEL: dict | None = {
+    "fixed_s": 5.702, "per_mcell_s": 0.383, "max_rel_error": 0.113,
+    "source": "PROVISIONAL: 4 proofs, AMD EPYC, 2 cores, load 4.7-6.0",
+}
+"""The proving-time model ``seconds = fixed_s * segments + per_mcell_s * cells / 1e6`` fitted by
 ``bench/bench_compiler_trust.py --fit`` on its measured proofs (default parameters), where
 ``cells`` is the committed trace area of a run: every table's padded height times its
 committed main plus LogUp auxiliary columns (:func:`trace_profile`). A proof's cost is
@@ -113,13 +116,14 @@ or a table crossing a power of two) get different estimates. Keys: ``fixed_s``,
 relative error of the fit on the corpus). ``None``: not fitted, estimates read ``n/a``."""
 
 
-def estimate_from_cells(cells: int | None, model: dict | None = None) -> float | None:
+def estimate_from_cells(cells: int | None, model: dict | None = None, segments: int = 1) -> float | None:
     """Estimated proving time (s, default parameters) of a run whose committed trace area
-    is ``cells`` (:data:`PROVE_MODEL`); ``None`` if unknown. An estimate, not a measurement."""
+    is ``cells`` over ``segments`` proofs (:data:`PROVE_MODEL`); ``None`` if unknown. An
+    estimate, not a measurement."""
     model = PROVE_MODEL if model is None else model
     if model is None or cells is None:
         return None
-    return float(model["fixed_s"]) + float(model["per_mcell_s"]) * cells / 1e6
+    return float(model["fixed_s"]) * max(1, segments) + float(model["per_mcell_s"]) * cells / 1e6
 
 
 def trace_profile(elf: bytes, data: bytes = b"", params: str = "default", max_cycles: int | None = None) -> dict:
@@ -751,6 +755,106 @@ def format_report(report: AuditReport) -> str:
 
 
 # ---------------------------------------------------------------------------------------
+# The cost of each optimisation level (`zkvm audit --level-summary`)
+# ---------------------------------------------------------------------------------------
+
+
+@dataclass
+class LevelCost:
+    """What one build costs on one input: ``cycles``, the ELF size, the committed trace
+    cells of a proof of that run (:func:`trace_profile`), the segments it takes, and the
+    proving time *estimated* from the cells (:func:`estimate_from_cells`). ``error`` says
+    why there are no figures (the run faulted, timed out or cannot be proven)."""
+
+    name: str
+    elf_bytes: int
+    same_as: str | None = None
+    cycles: int | None = None
+    cells: int | None = None
+    segments: int | None = None
+    est_seconds: float | None = None
+    error: str = ""
+
+
+def level_costs(report: AuditReport, input_name: str | None = None, params: str = "default",
+                model: dict | None = None) -> list[LevelCost]:
+    """The cost of every successful build of ``report`` on one of its inputs (default:
+    the first), one trace profile per distinct ELF (a few seconds each, more for long
+    runs: it executes and generates every trace, without proving)."""
+    case = next((c for c in report.inputs if input_name is None or c.name == input_name), None)
+    if case is None:
+        raise AuditError(f"no input named {input_name!r}")
+    out: list[LevelCost] = []
+    done: dict[str, LevelCost] = {}
+    for b in report.builds:
+        if not b.ok:
+            out.append(LevelCost(b.spec.name, 0, error="build failed"))
+            continue
+        lc = LevelCost(b.spec.name, b.size, same_as=b.same_as)
+        first = done.get(b.sha256)
+        if first is not None:
+            lc.cycles, lc.cells, lc.segments, lc.est_seconds, lc.error = (
+                first.cycles, first.cells, first.segments, first.est_seconds, first.error)
+        else:
+            o = report.results.get((b.spec.name, case.name))
+            if o is None or o.kind != "exit":
+                lc.error = "no run" if o is None else o.kind
+            else:
+                try:
+                    prof = trace_profile(b.elf_path.read_bytes(), case.data, params)
+                    lc.cycles, lc.cells, lc.segments = prof["cycles"], prof["cells"], prof["segments"]
+                    lc.est_seconds = estimate_from_cells(lc.cells, model, lc.segments or 1)
+                except Exception as e:  # noqa: BLE001 -- an unprovable run is reported, not fatal
+                    lc.cycles = o.cycles
+                    lc.error = f"not provable: {str(e).splitlines()[0][:80]}" if str(e) else type(e).__name__
+            done[b.sha256] = lc
+        out.append(lc)
+    return out
+
+
+def _rel(x: float | None, base: float | None) -> str:
+    if x is None or not base:
+        return "-"
+    return f"{(x / base - 1) * 100:+.1f} %"
+
+
+def format_level_costs(costs: Sequence[LevelCost], input_name: str, model: dict | None = None) -> str:
+    """The per-level table of ``zkvm audit --level-summary``: cycles, ELF bytes, trace
+    cells, segments and the estimated proving time of each build, each relative to
+    ``-O3`` of the same compiler, then how the estimate is made."""
+    model = PROVE_MODEL if model is None else model
+    base = {c.name.split(" ")[0]: c for c in costs if c.name.endswith("-O3") and c.cycles}
+    headers = ["build", "cycles", "vs -O3", "ELF bytes", "trace cells", "segments", "est. prove", "vs -O3"]
+    rows = []
+    for c in costs:
+        b = base.get(c.name.split(" ")[0])
+        if c.cycles is None and c.error:
+            rows.append([c.name, "-", "-", f"{c.elf_bytes:,}" if c.elf_bytes else "-", "-", "-", c.error, ""])
+            continue
+        rows.append([
+            c.name, f"{c.cycles:,}", _rel(c.cycles, b.cycles if b else None),
+            f"{c.elf_bytes:,}" + (f" (= {c.same_as})" if c.same_as else ""),
+            f"{c.cells / 1e6:,.1f} M" if c.cells else "-", str(c.segments or "-"),
+            format_seconds(c.est_seconds) if not c.error else c.error,
+            _rel(c.est_seconds, b.est_seconds if b else None),
+        ])
+    widths = [max(len(str(r[i])) for r in [headers, *rows]) for i in range(len(headers))]
+    fmt = lambda r: "  ".join(str(x).rjust(w) if 0 < i < len(r) else str(x).ljust(w)
+                              for i, (x, w) in enumerate(zip(r, widths))).rstrip()
+    lines = [f"cost of each optimisation level on input {input_name!r}:", fmt(headers),
+             fmt(["-" * w for w in widths]), *map(fmt, rows)]
+    if model is None:
+        lines.append("est. prove: n/a (no proving-time model: zkvm.audit.PROVE_MODEL is not set)")
+    else:
+        lines.append(f"est. prove: an ESTIMATE, not a measurement: {model['fixed_s']:.2f} s per proof (segment) + "
+                     f"{model['per_mcell_s']:.3f} s per million trace cells (default parameters; "
+                     f"trace cells = every table's padded height x its committed main + LogUp columns), "
+                     f"fitted on measured proofs ({model.get('source', 'bench/bench_compiler_trust.py')}); "
+                     "a machine of another speed scales every figure alike, so compare the rows.")
+    return "\n".join(lines)
+
+
+# ---------------------------------------------------------------------------------------
 # csmith: generated programs
 # ---------------------------------------------------------------------------------------
 
@@ -897,6 +1001,7 @@ def audit_command(
     jobs: int = 2,
     prover_cycles_per_second: Optional[float] = None,
     cache_dir: Optional[Path] = None,
+    level_summary: bool = False,
 ) -> None:
     """Build the guest with every compiler x optimisation level, run every build on every
     input, and fail if any two disagree (exit code, stdout, journal).
@@ -928,6 +1033,14 @@ def audit_command(
     except (AuditError, ValueError) as e:
         raise fail(str(e), 2) from None
     typer.echo(format_report(report))
+    if level_summary:
+        case = report.inputs[0]
+        try:
+            costs = level_costs(report, case.name)
+        except AuditError as e:
+            raise fail(str(e), 2) from None
+        typer.echo("")
+        typer.echo(format_level_costs(costs, case.name))
     if not report.ok:
         raise typer.Exit(1)
 
@@ -957,6 +1070,10 @@ def _typer_signature():
             None, "--prover-cycles-per-second", help="Override the prover speed used for estimates."),
         "cache_dir": typer.Option(None, "--cache-dir", help="Keep and reuse builds here (keyed by a digest of "
                                   "compiler, flags and sources) [default: build afresh in a temp dir]."),
+        "level_summary": typer.Option(
+            False, "--level-summary",
+            help="Also print what each build (compiler x level of --levels) costs on the first input: cycles, "
+                 "ELF size, trace cells and the estimated proving time, relative to -O3."),
     }
     sig = inspect.signature(audit_command)
     new = [p.replace(default=params[p.name]) for p in sig.parameters.values()]
@@ -981,7 +1098,9 @@ __all__ = [
     "CsmithResult",
     "Disagreement",
     "InputCase",
+    "LevelCost",
     "Outcome",
+    "PROVE_MODEL",
     "audit",
     "audit_command",
     "build_all",
@@ -989,10 +1108,14 @@ __all__ = [
     "compare_executor_qemu",
     "csmith_check",
     "default_specs",
+    "estimate_from_cells",
     "estimate_proving_seconds",
+    "format_level_costs",
+    "level_costs",
     "format_report",
     "generate_csmith",
     "prover_cycles_per_second",
     "run_executor",
     "run_qemu",
+    "trace_profile",
 ]
