@@ -223,6 +223,14 @@ def git_commit() -> str:
         return ""
 
 
+def text_bytes(elf: bytes) -> int:
+    """Bytes of executable code the ELF loads (RV32IM: 4 per instruction)."""
+    from zkvm.riscv import load_elf
+    from zkvm.riscv.layout import PF_X
+
+    return sum(len(s.data) for s in load_elf(elf).segments if s.flags & PF_X)
+
+
 def load_results(path: Path) -> dict:
     if path.is_file():
         try:
@@ -324,6 +332,7 @@ def run_sweep(programs, compilers, levels, params: str, results_path: Path, cach
                 continue
             data["builds"][bkey] = {"program": prog.name, "what": prog.what, "compiler": b.spec.compiler,
                                     "level": b.spec.level, "elf_sha256": b.sha256, "elf_bytes": b.size,
+                                    "text_bytes": text_bytes(b.elf_path.read_bytes()),
                                     "input_sha256": in_sha, "input_bytes": len(inp)}
             key = f"{b.sha256}:{in_sha}:{params}"
             m = data["measurements"].get(key)
@@ -407,9 +416,17 @@ def report(data: dict, params: str, programs=None, compilers=COMPILERS, levels=L
             L.append(f"| | prove wall (s) | " + cell(lambda b, m: f"{m['prove_s']:.1f}") + " |")
             L.append(f"| | receipt (KiB) | " + cell(lambda b, m: f"{m['receipt_bytes'] / 1024:,.0f}") + " |")
         L.append(f"| | ELF (bytes) | " + cell(lambda b, m: f"{b['elf_bytes']:,}") + " |")
+        L.append(f"| | code (bytes) | " + cell(lambda b, m: f"{b['text_bytes']:,}" if "text_bytes" in b else "-") + " |")
         L.append(f"| | cells (M) | " + cell(lambda b, m: f"{m['cells'] / 1e6:.1f}" if m.get("cells") else
                                               f"{m['segments']} segments") + " |")
     L.append("")
+    # 1b. are the zig levels really different programs now?
+    if "zig" in compilers and {"1", "2", "3"} <= set(levels):
+        distinct = {p: len({table[p][("zig", lv)][0]["elf_sha256"] for lv in ("1", "2", "3") if ("zig", lv) in table[p]})
+                    for p in order}
+        L.append("Distinct ELFs among zig -O1 / -O2 / -O3 (before the level mapping: 1 for every program): "
+                 + ", ".join(f"{p} {n}" for p, n in distinct.items()))
+        L.append("")
     # 2. geometric means relative to -O3 of the same compiler
     metrics = [("cycles", lambda b, m: m["cycles"]), ("ELF bytes", lambda b, m: b["elf_bytes"]),
                ("committed cells", lambda b, m: m["cells"])]
@@ -417,6 +434,8 @@ def report(data: dict, params: str, programs=None, compilers=COMPILERS, levels=L
         metrics[1:1] = [("proving CPU time", lambda b, m: m["prove_cpu_s"]),
                         ("proving wall time", lambda b, m: m["prove_s"]), ("receipt", lambda b, m: m["receipt_bytes"])]
     complete = [p for p in order if all(s in table[p] for s in specs)]
+    if complete and all("text_bytes" in table[p][sp][0] for p in complete for sp in specs):
+        metrics.append(("code bytes", lambda b, m: b["text_bytes"]))
     L.append(f"Geometric means over the {len(complete)} programs, relative to -O3 of the same compiler:")
     L.append("")
     L.append("| metric | " + " | ".join(f"{c} -O{lv}" for c, lv in specs) + " |")
@@ -438,6 +457,23 @@ def report(data: dict, params: str, programs=None, compilers=COMPILERS, levels=L
             L.append(f"| {name} | " + " | ".join(
                 pct(geomean([f(*table[p][("gcc", lv)]) / f(*table[p][("zig", lv)]) for p in complete]))
                 for lv in levels) + " |")
+        L.append("")
+    # 3b. per program: does proving cost follow cycles? (-O1 and -Os against -O3)
+    if proved and "3" in levels:
+        cmp_levels = [lv for lv in ("0", "1", "s") if lv in levels]
+        L.append("Per program, relative to -O3 of the same compiler: cycles / committed cells / proving CPU time:")
+        L.append("")
+        L.append("| program | " + " | ".join(f"{c} -O{lv}" for c in compilers for lv in cmp_levels) + " |")
+        L.append("|---|" + "---:|" * (len(compilers) * len(cmp_levels)))
+        for p in complete:
+            vals = []
+            for c in compilers:
+                b3, m3 = table[p][(c, "3")]
+                for lv in cmp_levels:
+                    b, m = table[p][(c, lv)]
+                    vals.append(" / ".join(f"{(x / y - 1) * 100:+.0f}%" for x, y in (
+                        (m["cycles"], m3["cycles"]), (m["cells"], m3["cells"]), (m["prove_cpu_s"], m3["prove_cpu_s"]))))
+            L.append(f"| {p} | " + " | ".join(vals) + " |")
         L.append("")
     # 4. instruction mix and proving cost per cycle
     L.append("Instruction mix (share of executed instructions per chip group, summed over the corpus) and "

@@ -289,7 +289,7 @@ def build_all(
 ) -> list[Build]:
     """Build ``sources`` for every spec (``jobs`` compilers at a time). A failing build is
     returned with ``error`` set, never raised. Builds with byte-identical ELFs get
-    ``same_as`` = the name of the first one (zig maps -O1/-O2/-O3 to one mode)."""
+    ``same_as`` = the name of the first one (two levels can compile a simple guest to the same code)."""
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     cache = Path(cache_dir) if cache_dir is not None else None
