@@ -50,6 +50,9 @@ def main():
     ap.add_argument("--params", default="default", choices=["default", "testing", "high"])
     args = ap.parse_args()
 
+    from zkvm import threads
+
+    threads.configure()  # passive OpenMP waiting, pool sized to the available cores
     from zkvm import api, continuation
     from zkvm.chips.machine import Machine, verify_composite
     from zkvm.distributed import run_jobs_detailed

@@ -1,13 +1,16 @@
-"""Benchmark: prove and verify a fibonacci guest (asm loop) at 2^12 .. 2^16 cycles.
+"""Benchmark: prove and verify a fibonacci guest (asm loop) of 2^k cycles on the RISC-V machine.
 
-Prints, per size: cycles, proving time and cycles/s, per-phase times (execute, witness,
-traces, byte multiplicities, STARK prover phases), peak RSS, receipt size, verify time.
+Prints, per proof: cycles, wall time and throughput (kHz = thousands of cycles proven per
+second), process CPU time (user+sys, all threads), verify time, receipt size, peak RSS, and
+the per-phase times (execute, witness, traces, byte multiplicities, STARK phases).
 
-    NUMBA_CACHE_DIR=.zkvm-cache/numba .venv/bin/python bench/bench_prove.py [--max-log 16]
-        [--params default|testing]
+    NUMBA_CACHE_DIR=.zkvm-cache/numba .venv/bin/python bench/bench_prove.py --only 20
+        [--repeat N] [--threads T] [--params default|testing|high] [--no-zk]
 
-The first run compiles the numba kernels (about a minute); numbers are from a warm
-cache (run twice).
+The first proof in a process also loads the numba kernels (and compiles them on an empty
+cache, minutes): use ``--warmup`` (one small proof first) or ``--repeat`` and read the
+later runs.  The load average of the machine is printed with every run: on a shared
+machine compare CPU time, not wall time.
 """
 
 from __future__ import annotations
@@ -15,10 +18,11 @@ from __future__ import annotations
 import argparse
 import os
 import resource
+import sys
 import time
 
-os.environ.setdefault("NUMBA_CACHE_DIR", os.path.join(os.path.dirname(__file__), "..",
-                                                      ".zkvm-cache", "numba"))
+ROOT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..")
+os.environ.setdefault("NUMBA_CACHE_DIR", os.path.join(ROOT, ".zkvm-cache", "numba"))
 
 
 def fib_words(iters: int):
@@ -31,6 +35,24 @@ def fib_words(iters: int):
             *asm.exit_program("a0")]
 
 
+def _cpu_model() -> str:
+    try:
+        with open("/proc/cpuinfo") as f:
+            for line in f:
+                if line.startswith("model name"):
+                    return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    import platform
+
+    return platform.processor() or "?"
+
+
+def _cpu_seconds() -> float:
+    r = resource.getrusage(resource.RUSAGE_SELF)
+    return r.ru_utime + r.ru_stime
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--min-log", type=int, default=12)
@@ -38,32 +60,60 @@ def main():
     ap.add_argument("--params", default="default", choices=["default", "testing", "high"])
     ap.add_argument("--no-zk", action="store_true", help="classic (non-hiding) mode")
     ap.add_argument("--only", type=int, nargs="*", default=None, help="only these log2 sizes")
+    ap.add_argument("--repeat", type=int, default=1, help="proofs per size")
+    ap.add_argument("--threads", type=int, default=None,
+                    help="numba threads [default: the cores available to this process]")
+    ap.add_argument("--warmup", action="store_true", help="one 2^12 proof first (not printed)")
     args = ap.parse_args()
+
+    from zkvm import threads as zthreads
+
+    nthreads = zthreads.configure(threads=args.threads)
+    import numba
+
     from zkvm.chips.machine import Machine, verify
+    from zkvm.hash import sha256 as _s  # noqa: F401
     from zkvm.riscv.layout import Program
     from zkvm.stark.params import StarkParams
 
+    sha = sys.modules["zkvm.hash.sha256"]
     params = getattr(StarkParams, args.params)(zk=not args.no_zk)
-    print(f"params={args.params} zk={params.zk} ({params.security_bits()} bits conjectured), "
-          f"load {os.getloadavg()[0]:.2f}")
-    print(f"{'log2':>4} {'cycles':>7} {'prove s':>8} {'cyc/s':>8} {'verify s':>8} "
-          f"{'receipt KiB':>11} {'peak RSS MiB':>12}  phases")
+    print(f"# CPU {_cpu_model()}, {zthreads.available_cpus()} cores available, "
+          f"{nthreads} numba threads, "
+          f"SHA-256 kernel {sha.kernel()}")
+    print(f"# params={args.params} zk={params.zk} queries={params.num_queries} "
+          f"log_blowup={params.log_blowup} fri_log_arity={params.fri_log_arity} "
+          f"pow_bits={params.pow_bits}: {params.security_bits()} bits conjectured")
+    if args.warmup:
+        m = Machine.for_program(Program.from_words(fib_words(800)), params)
+        verify(m.prove().to_bytes(), m.image_id)
+    try:
+        print(f"# numba threading layer {numba.threading_layer()}")
+    except ValueError:  # no parallel kernel has run yet (no --warmup)
+        pass
+    print(f"{'log2':>4} {'cycles':>8} {'prove s':>8} {'kHz':>7} {'cpu s':>7} {'verify s':>8} "
+          f"{'receipt KiB':>11} {'peak RSS GiB':>12} {'load':>5}  phases (s)")
     for lg in args.only or range(args.min_log, args.max_log + 1):
-        iters = max(1, ((1 << lg) - 12) // 5)
-        m = Machine.for_program(Program.from_words(fib_words(iters)), params)
-        tm = {}
-        t0 = time.perf_counter()
-        r = m.prove(timings=tm)
-        tp = time.perf_counter() - t0
-        b = r.to_bytes()
-        t0 = time.perf_counter()
-        verify(b, m.image_id)
-        tv = time.perf_counter() - t0
-        rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-        ph = {k: round(v, 2) for k, v in tm.items() if isinstance(v, float)}
-        ph.update({f"stark.{k}": round(v, 2) for k, v in tm.get("prove_phases", {}).items()})
-        print(f"{lg:>4} {tm['cycles']:>7} {tp:>8.2f} {tm['cycles'] / tp:>8.0f} {tv:>8.2f} "
-              f"{len(b) / 1024:>11.1f} {rss:>12.0f}  {ph}", flush=True)
+        for _ in range(args.repeat):
+            iters = max(1, ((1 << lg) - 12) // 5)
+            load0 = os.getloadavg()[0]
+            c0 = _cpu_seconds()
+            t0 = time.perf_counter()
+            m = Machine.for_program(Program.from_words(fib_words(iters)), params)
+            tm = {}
+            r = m.prove(timings=tm)
+            tp = time.perf_counter() - t0
+            cpu = _cpu_seconds() - c0
+            b = r.to_bytes()
+            t0 = time.perf_counter()
+            verify(b, m.image_id)
+            tv = time.perf_counter() - t0
+            rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**20
+            load = max(load0, os.getloadavg()[0])
+            ph = {k: round(v, 2) for k, v in tm.items() if isinstance(v, float)}
+            ph.update({f"stark.{k}": round(v, 2) for k, v in tm.get("prove_phases", {}).items()})
+            print(f"{lg:>4} {tm['cycles']:>8} {tp:>8.2f} {tm['cycles'] / tp / 1e3:>7.1f} {cpu:>7.2f} "
+                  f"{tv:>8.2f} {len(b) / 1024:>11.1f} {rss:>12.2f} {load:>5.2f}  {ph}", flush=True)
 
 
 if __name__ == "__main__":

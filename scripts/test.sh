@@ -7,6 +7,8 @@ ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
 "$ROOT/scripts/setup.sh" --test-deps
 export NUMBA_CACHE_DIR="$ROOT/.zkvm-cache/numba"
+# 2 pytest workers share the cores: numba threads sleep instead of spinning (zkvm.threads)
+export OMP_WAIT_POLICY="${OMP_WAIT_POLICY:-PASSIVE}"
 
 args=(-q --durations=25)
 if .venv/bin/python -c 'import xdist' 2>/dev/null && (( $(nproc) >= 2 )); then

@@ -25,11 +25,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Iterable, Sequence
 
 from .journal import Input, Journal, JournalError, JournalTrailingBytes, JournalTruncated, JournalValueError
-from .toolchain import BuildResult
-from .toolchain import build as _toolchain_build
 
 if TYPE_CHECKING:  # pragma: no cover
     from .receipt import CompositeReceipt, DevReceipt, Receipt
+    from .toolchain import BuildResult
     from .riscv import ExecutionResult, Program
     from .stark.params import StarkParams
 
@@ -46,7 +45,7 @@ def build(
     ndebug: bool = False,
     cxx_exceptions: bool = False,
     debug_copy: bool = True,
-) -> BuildResult:
+) -> "BuildResult":
     """Build a guest into the ELF ``output``: C or C++ ``sources`` (a directory or
     ``.c`` / ``.cpp`` files; ``cxx_exceptions`` turns C++ exceptions on) or a Rust crate
     (a directory holding ``Cargo.toml``). ``compiler`` None picks ``"rust"`` for a crate
@@ -75,6 +74,8 @@ def build(
 
         if image_id_params not in PARAMS_PRESETS:
             raise ValueError(f"unknown parameter preset {image_id_params!r}; use one of {', '.join(PARAMS_PRESETS)}")
+    from .toolchain import build as _toolchain_build  # lazy: `zkvm run` never needs it
+
     check_output_path(output, "ELF", create_parent=True)
     defines = list(defines) + (["NDEBUG"] if ndebug and "NDEBUG" not in defines else [])
     # the debug copy is made by the zig route only (the rust and gcc routes ignore it)
@@ -162,7 +163,9 @@ def run(
 
     program = elf if isinstance(elf, Program) else load_program(elf)
     limit = DEFAULT_MAX_CYCLES if max_cycles is None else max_cycles
-    return execute(program, input=bytes(input), max_cycles=limit, record=record)
+    # "auto": short runs finish in the reference interpreter without loading numba
+    return execute(program, input=bytes(input), max_cycles=limit, record=record,
+                   engine="auto")
 
 
 def regions(result) -> list:
@@ -371,20 +374,21 @@ def check_provable(elf: "bytes | str | os.PathLike | Program", input: bytes = b"
                    max_cycles: int | None = None, monolithic: bool = True) -> "ExecutionResult":
     """Run the guest once without recording (seconds, little memory) and raise before any
     tracing if the run cannot be proven: ``UnprovableExecution`` naming the first syscall
-    outside the provable subset (docs/abi.md), or -- with ``monolithic`` -- a run longer
-    than :data:`MONOLITHIC_MAX_CYCLES` (the message names ``--segment-po2``).  Raises
+    outside the provable subset (docs/abi.md), or -- with ``monolithic`` -- ``RunTooLong``
+    for a run longer than :data:`MONOLITHIC_MAX_CYCLES` (the message names
+    ``--segment-po2``; ``zkvm prove`` then proves it as segments).  Raises
     ``GuestError`` (e.g. ``CycleLimitExceeded`` for a guest that never exits) like
     :func:`run`.  Returns the run's result."""
-    from .chips.tracegen import UnprovableExecution
+    from .chips.tracegen import RunTooLong, UnprovableExecution
 
     result = run(elf, input, max_cycles=max_cycles)
     if result.unprovable:
         raise UnprovableExecution(result.unprovable)
     if monolithic and result.cycles > MONOLITHIC_MAX_CYCLES:
-        raise UnprovableExecution(
+        raise RunTooLong(
             f"the run takes {result.cycles} cycles, more than one proof holds "
             f"(2^{MONOLITHIC_MAX_CYCLES.bit_length() - 1}); prove it as segments "
-            "(zkvm prove --segment-po2 20, or zkvm.api.prove_segments)")
+            "(zkvm prove --segment-po2 20, or zkvm.api.prove_segments)", result.cycles)
     return result
 
 
@@ -510,6 +514,7 @@ def execute_only(
     from .riscv import Program
 
     program = elf if isinstance(elf, Program) else load_program(elf)
+    check_provable(program, input, max_cycles=max_cycles)  # before recording (memory)
     m = Machine.for_program(program, stark_params(params))
     result = m.execute(bytes(input), max_cycles)
     w, traces, _pv = m.traces(result, pad_cycles=pad_cycles, pad_to=pad_to)

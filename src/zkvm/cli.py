@@ -164,10 +164,9 @@ def verify_build(
 def _guest_error_message(e: Exception, elf: Optional[Path] = None) -> str:
     """One line for a guest fault: the stack overflow named as such, the pc symbolised
     with the ELF's debug copy when there is one (docs/diagnostics.md)."""
-    from .diagnostics import describe_guest_error
-    from .profiler import symbols_for
+    from .entry import guest_error_message
 
-    return describe_guest_error(e, symbols_for(elf) if elf is not None else None)
+    return guest_error_message(e, elf)
 
 
 GUEST_STDOUT_HELP = "Write the guest's stdout to this file instead of printing it."
@@ -214,21 +213,13 @@ def _guest_fault(e: Exception, elf: Path, stdout_file: Optional[Path], stderr_fi
 
 
 def _regions_table(result) -> None:
-    stats = api.regions(result)
-    if not stats:
-        return
+    from .entry import regions_lines
+
     out = _out()
-    w = max(len("region"), *(len(r.name) for r in stats))
-    out.print("--- cycle regions (ZKVM_CYCLES_BEGIN/END) ---")
-    out.print(f"{'region':<{w}}  {'count':>8}  {'total cycles':>14}  {'mean':>12}  {'min':>10}  {'max':>10}")
-    for r in stats:
-        out.print(f"{r.name:<{w}}  {r.count:>8,}  {r.total:>14,}  {r.mean:>12,.1f}  {r.min:>10,}  {r.max:>10,}")
-        if r.unclosed or r.unmatched_ends:
-            out.print(f"{'':<{w}}  warning: {r.unclosed} begin(s) never ended, {r.unmatched_ends} end(s) "
-                      "without a begin")
+    for line in regions_lines(result):
+        out.print(line)
 
 
-@app.command()
 def run(
     elf: Path = typer.Argument(..., help="Guest ELF file."),
     input: Optional[Path] = typer.Option(None, "--input", "-i", help="File holding the private input."),
@@ -237,54 +228,27 @@ def run(
     guest_stdout: Optional[Path] = typer.Option(None, "--guest-stdout", help=GUEST_STDOUT_HELP),
     guest_stderr: Optional[Path] = typer.Option(None, "--guest-stderr", help=GUEST_STDERR_HELP),
 ) -> None:
-    """Run a guest ELF: print its stdout, then exit code, cycles and journal, and the
-    cycle-tracking regions if the guest marked any."""
-    from .riscv import GuestError
+    """Run a guest ELF: print its stdout, then exit code, cycles and journal, the
+    cycle-tracking regions if the guest marked any, and whether the run can be proven.
+    (The console script serves plain `zkvm run` from zkvm.entry without loading the full
+    CLI; both go through entry.run_command, so the output is the same.)"""
+    from .entry import run_command
 
-    _check_outputs((journal, "journal"), (guest_stdout, "guest stdout"), (guest_stderr, "guest stderr"))
-    _, program, private = _load_guest(elf, input)
-    try:
-        result = api.run(program, private, max_cycles=max_cycles)
-    except GuestError as e:
-        raise _guest_fault(e, elf, guest_stdout, guest_stderr) from None
+    def error(msg: str) -> None:
+        _err().print(Text("error: ", style="bold red") + Text(msg))
 
-    _emit_guest_output(result.stdout, result.stderr, guest_stdout, guest_stderr)
-    _print_warnings(result)
-    if journal is not None:
-        try:
-            journal.write_bytes(result.journal)
-        except OSError as e:
-            raise fail(f"cannot write journal {journal}: {e.strerror or e}", EXIT_ERROR) from None
-
-    j = result.journal
-    shown = j[:JOURNAL_HEX_SHOWN].hex() + ("..." if len(j) > JOURNAL_HEX_SHOWN else "") if j else "(empty)"
-    out = _out()
-    out.print("--- zkvm run ---")
-    out.print(f"exit code      {result.exit_code}")
-    out.print(f"cycles         {result.cycles}")
-    out.print(f"journal        {len(j)} bytes")
-    out.print(f"journal hex    {shown}")
-    out.print(f"journal sha256 {hashlib.sha256(j).hexdigest()}")
-    if journal is not None:
-        out.print(f"journal file   {journal}")
-    _regions_table(result)
-    if result.unprovable:
-        out.print(f"provable       no: {result.unprovable}")
-    elif result.cycles > api.MONOLITHIC_MAX_CYCLES:
-        out.print("provable       yes, as continuation segments (zkvm prove does it)")
-    else:
-        out.print("provable       yes")
-    if result.exit_code != 0:
-        raise fail(f"guest exited with code {result.exit_code}", EXIT_FAILED)
+    code = run_command(elf, input, journal, max_cycles, error=error, guest_stdout=guest_stdout,
+                       guest_stderr=guest_stderr)
+    if code:
+        raise typer.Exit(code)
 
 
 def _print_warnings(result) -> None:
-    """Accesses performed on pages the guest did not map (flat data memory, docs/abi.md)."""
-    for w in result.warnings:
-        _err().print(Text("warning: ", style="yellow") + Text(w))
-    more = result.warning_count - len(result.warnings)
-    if more > 0:
-        _err().print(Text(f"warning: ... and {more} more such accesses"))
+    """Diagnostics of a run (flat data memory accesses, ignored markers; docs/abi.md)."""
+    from .entry import warning_lines
+
+    for line in warning_lines(result):
+        _err().print(Text(line))
 
 
 @app.command()
@@ -415,7 +379,7 @@ def prove(
 
     from rich.status import Status
 
-    from .chips.tracegen import UnprovableExecution
+    from .chips.tracegen import RunTooLong, UnprovableExecution
     from .riscv import GuestError
 
     dev_on = api.dev_mode(True if dev else None)
@@ -442,21 +406,6 @@ def prove(
     timings: dict = {}
     t0 = time.perf_counter()
     try:
-        with Status("executing...", console=_err(), spinner="dots"):
-            pre = api.check_provable(program, private, max_cycles=max_cycles, monolithic=False)
-    except GuestError as e:
-        raise fail(_guest_error_message(e), EXIT_ERROR) from None
-    except UnprovableExecution as e:
-        raise fail(f"cannot prove this execution: {e}", EXIT_ERROR) from None
-    if pre.cycles > api.MONOLITHIC_MAX_CYCLES and not execute_only:
-        if pad_cycles is not None or pad_table:
-            raise fail(f"the run takes {pre.cycles} cycles, more than one proof holds; "
-                       "--pad-cycles needs a run that fits one proof", EXIT_ERROR)
-        _err().print(Text(f"note: the run takes {pre.cycles} cycles, more than one proof "
-                          f"holds (2^{api.MONOLITHIC_MAX_CYCLES.bit_length() - 1}): proving it "
-                          "as continuation segments (--segment-po2 20)"))
-        return _prove_segments(elf_bytes, private, p, output, None, workers, dask, max_cycles)
-    try:
         with Status("executing and proving..." if not execute_only else "executing...",
                     console=_err(), spinner="dots"):
             if execute_only:
@@ -467,6 +416,14 @@ def prove(
                                     pad_cycles=pad_cycles, pad_to=pad_to)
     except GuestError as e:
         raise _guest_fault(e, elf, guest_stdout, guest_stderr) from None
+    except RunTooLong as e:
+        if pad_cycles is not None or pad_table or execute_only:
+            raise fail(f"cannot prove this execution: {e}; --pad-cycles, --pad-table and "
+                       "--execute-only need a run that fits one proof", EXIT_ERROR) from None
+        _err().print(Text(f"note: the run takes {e.cycles} cycles, more than one proof holds "
+                          f"(2^{api.MONOLITHIC_MAX_CYCLES.bit_length() - 1}): proving it as "
+                          "continuation segments (--segment-po2 20)"))
+        return _prove_segments(elf_bytes, private, p, output, None, workers, dask, max_cycles, elf)
     except UnprovableExecution as e:
         result = timings.get("result")
         if result is not None:
@@ -777,7 +734,13 @@ app.add_typer(_evm_app, name="evm")
 
 
 def main() -> None:
-    """Console-script entry point (``zkvm``)."""
+    """Console-script entry point (``zkvm``).
+
+    Before anything starts numba's thread pool: a passive OpenMP wait policy and a pool
+    sized to the cores this process may use (:func:`zkvm.threads.configure`)."""
+    from .threads import configure
+
+    configure()
     app()
 
 

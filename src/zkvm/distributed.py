@@ -65,11 +65,13 @@ import socket
 import sys
 import time
 import uuid
-from collections import deque
+from collections import Counter, deque
 from concurrent.futures import FIRST_COMPLETED, CancelledError, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from typing import Any, Callable, Iterator, Optional
+
+from . import threads as _threads
 
 __all__ = [
     "ClusterUnavailable",
@@ -170,22 +172,30 @@ def _call_pickled(payload: bytes) -> tuple:
     return _call(fn, job)
 
 
-_THREAD_VARS = ("NUMBA_NUM_THREADS", "OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
-
-
 def _init_pool_worker(threads: int) -> None:
-    """Pool-process initializer: cap numba/BLAS threads so ``workers`` processes do not
-    oversubscribe the cores (each gets ``cpu_count // workers`` threads, at least 1;
-    a smaller cap the user already set is kept)."""
-    for var in _THREAD_VARS:
-        current = os.environ.get(var)
-        if current is not None and current.isdigit() and 0 < int(current) < threads:
-            continue
-        os.environ[var] = str(threads)
-    numba = sys.modules.get("numba")  # already imported by the spawn bootstrap?
-    if numba is not None:  # then its thread count is fixed at start-up: lower it now
-        with contextlib.suppress(Exception):
-            numba.set_num_threads(max(1, min(threads, numba.config.NUMBA_NUM_THREADS)))
+    """Pool-process initializer: a passive OpenMP wait policy and at most ``threads``
+    numba/BLAS threads, so ``workers`` processes on one machine do not oversubscribe its
+    cores (each gets ``available_cpus() // workers``, at least 1; a smaller cap the user
+    already set is kept).  See :mod:`zkvm.threads`."""
+    _threads.configure(threads=threads)
+
+
+def _call_dask(fn: Callable[[Any], Any], job: Any, per_host: dict) -> tuple:
+    """Dask-side entry: size this worker's thread pool to its share of its machine (the
+    scheduler reported ``per_host[host]`` worker processes there), then run the job.
+
+    A Dask worker process may run many jobs; the wait policy only takes effect if this is
+    its first numba parallel kernel, the thread count every time."""
+    host = None
+    try:
+        from distributed import get_worker
+
+        addr = get_worker().address  # tcp://HOST:PORT
+        host = addr.split("://", 1)[-1].rsplit(":", 1)[0]
+    except Exception:  # noqa: BLE001 - not in a worker (tests call it directly)
+        pass
+    _threads.configure(workers=max(1, int(per_host.get(host, 1))))
+    return _call(fn, job)
 
 
 # --------------------------------------------------------------------------- helpers
@@ -344,7 +354,7 @@ def _terminate_pool(pool: ProcessPoolExecutor) -> None:
 def _run_pool(fn, jobs, labels, nproc, retries, progress) -> list[JobOutcome]:
     n = len(jobs)
     ctx = multiprocessing.get_context(START_METHOD)
-    threads = max(1, (os.cpu_count() or 1) // nproc)
+    threads = max(1, _threads.available_cpus() // nproc)
     results: list[Optional[JobOutcome]] = [None] * n
     attempts = [0] * n
     pending: deque[int] = deque(range(n))
@@ -445,6 +455,16 @@ def _connect(dask_address: str, connect_timeout: float):
         ) from exc
 
 
+def _workers_per_host(client) -> dict:
+    """``{host: number of Dask worker processes there}`` from the scheduler (empty if it
+    cannot say): each worker then takes its share of its machine's cores."""
+    try:
+        info = client.scheduler_info()
+        return dict(Counter(w.get("host") for w in info.get("workers", {}).values()))
+    except Exception:  # noqa: BLE001 - informational only
+        return {}
+
+
 def _run_dask(fn, jobs, labels, retries, progress, dask_address, client, connect_timeout):
     from distributed import as_completed
 
@@ -464,8 +484,10 @@ def _run_dask(fn, jobs, labels, retries, progress, dask_address, client, connect
             ) from exc
         token = uuid.uuid4().hex[:12]
         keys = [f"zkvm-job-{token}-{i}" for i in range(len(jobs))]
+        per_host = _workers_per_host(client)
         futures = client.map(
-            _call, [fn] * len(jobs), jobs, key=keys, pure=False, retries=retries
+            _call_dask, [fn] * len(jobs), jobs, [per_host] * len(jobs), key=keys, pure=False,
+            retries=retries,
         )
         index = {f.key: i for i, f in enumerate(futures)}
         results: list[Optional[JobOutcome]] = [None] * len(jobs)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 import time
 
@@ -139,15 +140,46 @@ def test_rich_progress_drives_a_bar():
 
 
 def test_pool_workers_share_the_cores(monkeypatch):
-    # Each of `workers` processes gets cpu_count // workers numba/BLAS threads (>= 1),
+    # Each of `workers` processes gets available_cpus // workers numba/BLAS threads (>= 1),
     # so a pool does not run workers x cores threads; a smaller cap already set is kept.
-    import os
+    import zkvm.threads
 
-    monkeypatch.setattr(os, "cpu_count", lambda: 8)  # the pool reads it in this process
+    monkeypatch.setattr(zkvm.threads, "available_cpus", lambda: 8)  # read in this process
     monkeypatch.delenv("NUMBA_NUM_THREADS", raising=False)
     monkeypatch.setenv("OMP_NUM_THREADS", "1")
     assert run_jobs(tj.env_job, ["NUMBA_NUM_THREADS"] * 2, workers=2) == ["4", "4"]
     assert run_jobs(tj.env_job, ["OMP_NUM_THREADS"] * 2, workers=2) == ["1", "1"]
+
+
+@pytest.mark.skipif(not hasattr(os, "sched_setaffinity"), reason="needs sched_setaffinity")
+@pytest.mark.parametrize("cpus,workers", [(1, 2), (2, 2), (2, 3)])
+def test_workers_on_one_machine_do_not_oversubscribe(monkeypatch, cpus, workers):
+    """N workers on one machine: every worker's numba pool (the threads it actually
+    starts, counted in /proc) fits its share of the CPUs this process may use (the
+    affinity mask, inherited by the workers), and the wait policy is passive."""
+    import zkvm.threads
+
+    all_cpus = sorted(os.sched_getaffinity(0))
+    if len(all_cpus) < cpus:
+        pytest.skip(f"needs {cpus} CPUs")
+    monkeypatch.delenv("NUMBA_NUM_THREADS", raising=False)
+    monkeypatch.delenv("OMP_NUM_THREADS", raising=False)
+    monkeypatch.delenv("OMP_WAIT_POLICY", raising=False)
+    os.sched_setaffinity(0, all_cpus[:cpus])
+    try:
+        assert zkvm.threads.available_cpus() == cpus
+        out = run_jobs(tj.threads_job, list(range(workers)), workers=workers)
+        share = max(1, cpus // workers)
+        for in_use, pool, os_threads, policy, layer in out:
+            assert in_use <= share and pool <= share, (in_use, pool, share)
+            # main thread + pool threads (+ a few interpreter helpers), never one per core
+            assert os_threads <= pool + 3, (os_threads, pool)
+            assert policy == "PASSIVE"
+            assert layer in ("omp", "tbb", "workqueue")
+        # all workers together: within the CPUs (at least one thread per worker)
+        assert workers * share <= max(cpus, workers)
+    finally:
+        os.sched_setaffinity(0, all_cpus)
 
 
 def test_error_message_is_one_bounded_line():

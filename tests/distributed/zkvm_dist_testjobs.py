@@ -111,3 +111,24 @@ def env_job(var: str):
 def multiline_fail_job(job):
     """Raise an error whose message spans lines and is very long."""
     raise RuntimeError("first line\n  second line\n" + "x" * 2000)
+
+
+def threads_job(_job):
+    """Run a numba parallel kernel in the worker, then report its thread set-up:
+    ``(numba threads in use, numba pool size, OS threads of the process, OMP_WAIT_POLICY,
+    threading layer)``."""
+    import numba
+    import numpy as np
+    from numba import njit, prange
+
+    @njit(parallel=True)
+    def _sum(a):
+        s = 0.0
+        for i in prange(a.shape[0]):
+            s += a[i]
+        return s
+
+    _sum(np.ones(1 << 12))
+    return (numba.get_num_threads(), numba.config.NUMBA_NUM_THREADS,
+            len(os.listdir("/proc/self/task")), os.environ.get("OMP_WAIT_POLICY"),
+            numba.threading_layer())

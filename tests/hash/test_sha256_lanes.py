@@ -19,7 +19,7 @@ PATHS = [False] + ([True] if S.HAVE_SHA_NI else [])
 
 @pytest.fixture(params=PATHS, ids=lambda ni: "sha_ni" if ni else "portable")
 def path(request, monkeypatch):
-    monkeypatch.setattr(S, "HAVE_SHA_NI", request.param)
+    monkeypatch.setattr(S, "_kernel", "ni" if request.param else "portable")
     return request.param
 
 
@@ -83,3 +83,21 @@ def test_hash_rows_every_padding_case(path, w):
 def test_sha_ni_detection_respects_env(monkeypatch):
     monkeypatch.setenv("ZKVM_SHA_NI", "0")
     assert S._detect_sha_ni() is False
+
+
+@pytest.mark.parametrize("w1,w2", [(0, 3), (5, 0), (13, 8), (16, 1)])
+def test_hash_rows_into_two_matrices(path, w1, w2):
+    """Rows ``a[i] || b[i]`` hashed without concatenating, stored at ``order[i]``: the
+    digests of the concatenated rows, scattered."""
+    rng = np.random.default_rng(w1 * 7 + w2)
+    n = S._PAR_THRESHOLD + 19
+    a = rng.integers(0, 2**32, (n, w1), dtype=np.uint32)
+    b = rng.integers(0, 2**32, (n, w2), dtype=np.uint32)
+    ref = S.hash_rows(np.concatenate([a, b], axis=1), 0)
+    out = np.zeros((n, 8), dtype=np.uint32)
+    S.hash_rows_into(a, b, 0, np.zeros(0, dtype=np.int64), out)
+    assert (out == ref).all()
+    order = rng.permutation(n).astype(np.int64)
+    out2 = np.zeros((n, 8), dtype=np.uint32)
+    S.hash_rows_into(a[:100], b[:100], 0, order[:100], out2)
+    assert (out2[order[:100]] == ref[:100]).all()

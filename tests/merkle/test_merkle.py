@@ -134,3 +134,24 @@ def test_bad_inputs_to_tree():
         MerkleTree([np.zeros((3, 2), dtype=np.uint32)])
     with pytest.raises(ValueError):
         MerkleTree([np.zeros((4, 2), dtype=np.uint64)])
+
+
+@pytest.mark.parametrize("bitrev", [False, True])
+@pytest.mark.parametrize("keep_from", [1, 3, 4, 20])
+def test_unstored_low_levels_give_the_same_openings(bitrev, keep_from):
+    """Levels below ``keep_from`` are not stored but recomputed for an opening: same root
+    and same openings as a tree that stores every level, with matrices injected below,
+    at and above that level."""
+    from zkvm.merkle.verify import verify_opening
+
+    rng = np.random.default_rng(keep_from)
+    ms = [rng.integers(0, 2**31, (1 << h, w), dtype=np.uint32)
+          for h, w in ((7, 5), (7, 3), (6, 2), (5, 9), (2, 1))]
+    full = MerkleTree(ms, bit_reversed_rows=bitrev, keep_from=0)
+    lean = MerkleTree(ms, bit_reversed_rows=bitrev, keep_from=keep_from)
+    assert lean.root == full.root
+    assert all(lean.layers[k] is None for k in range(min(keep_from, 7)))
+    for i in (0, 1, 5, 64, 127, 77):
+        assert lean.open(i) == full.open(i)
+        rows, path = lean.open(i)
+        verify_opening(lean.root, lean.log_max_height, i, rows, lean.dims, path)

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import pytest
 
-from zkvm.riscv import MemoryFault, UnknownSyscall
+from zkvm.riscv import UnknownSyscall
 from zkvm.riscv.asm import encode, li, nop
-from zkvm.riscv.hostcalls import HostCallError, RegionStats, region_stats
+from zkvm.riscv.hostcalls import RegionStats, region_stats
 from zkvm.riscv.testing import SCRATCH, run_both
 
 
@@ -44,14 +44,16 @@ def test_markers_are_recorded_with_the_ecall_cycle_and_return_zero():
     assert (s.name, s.count, s.total) == ("loop", 1, c1 - c0)
 
 
-def test_bad_marker_arguments_are_errors():
+def test_bad_marker_arguments_are_warnings_not_errors():
+    """The circuits prove a marker as a no-op whatever its arguments (soundness checklist
+    31), so bad ones never stop the guest: the marker is dropped with a warning."""
     setup = store_string(SCRATCH, b"x\0")
-    with pytest.raises(HostCallError, match="a1 must be 0 .begin. or 1 .end., got 2"):
-        run_both(setup + marker(SCRATCH, 2))
-    with pytest.raises(MemoryFault, match="cycle marker: name at 0x00000100 is not readable"):
-        run_both(marker(0x100, 0))
-    with pytest.raises(HostCallError, match="no NUL in its first 256 bytes"):
-        run_both(store_string(SCRATCH, b"A" * 260 + b"\0") + marker(SCRATCH, 0), max_cycles=10_000)
+    r = run_both(setup + marker(SCRATCH, 2))
+    assert r.cycle_markers == () and "a1 must be 0 (begin) or 1 (end), got 2" in r.warnings[0]
+    r = run_both(marker(0x100, 0))
+    assert r.cycle_markers == () and "no NUL-terminated name at 0x00000100" in r.warnings[0]
+    r = run_both(store_string(SCRATCH, b"A" * 260 + b"\0") + marker(SCRATCH, 0), max_cycles=10_000)
+    assert r.cycle_markers == () and r.warning_count == 1
     with pytest.raises(UnknownSyscall):
         run_both(setup + marker(SCRATCH, 0, num=0x5B01))
 

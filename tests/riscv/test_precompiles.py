@@ -218,3 +218,24 @@ def test_state_in_read_only_segment_is_written_with_a_warning():
     prog = program(ecall(SYS_SHA256_COMPRESS, 0x1_0000, BLK))  # the code segment (R+X)
     r = execute(prog)  # flat data memory: performed, reported
     assert r.warning_count == 1 and "sha256_compress state" in r.warnings[0]
+
+
+def test_fast_kernels_equal_the_reference_definitions():
+    """The executor's numba kernels compute the readable reference functions."""
+    import random
+
+    from zkvm.riscv.precompile_kernels import keccak_f1600_words
+    from zkvm.riscv.precompiles import _fast_sha256_compress, keccak_f1600, sha256_compress
+
+    rng = random.Random(3)
+    for _ in range(20):
+        lanes = [rng.getrandbits(64) for _ in range(25)]
+        words = np.array([(v >> s) & 0xFFFFFFFF for v in lanes for s in (0, 32)], dtype=np.uint32)
+        want = keccak_f1600(lanes)
+        got = keccak_f1600_words(words)
+        assert [int(got[2 * i]) | int(got[2 * i + 1]) << 32 for i in range(25)] == want
+        st = [rng.getrandbits(32) for _ in range(8)]
+        blk = bytes(rng.getrandbits(8) for _ in range(64))
+        got = _fast_sha256_compress(np.array(st, dtype=np.uint32),
+                                    np.frombuffer(blk, dtype="<u4"))
+        assert tuple(int(x) for x in got) == tuple(sha256_compress(st, blk))

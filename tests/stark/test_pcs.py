@@ -131,8 +131,8 @@ def test_cheating_prover_wrong_value_rejected_by_deep_check(monkeypatch, mat):
     target = {"n": 0}
     order = {0: 0, 1: 2, 3: 4}[mat]  # index of the barycentric call for that matrix
 
-    def lying(evals, z, shift=1):
-        out = real(evals, z, shift)
+    def lying(evals, z, shift=1, weights=None):
+        out = real(evals, z, shift, weights=weights)
         if target["n"] == order:
             out = out.copy()
             out[0, 0] = (int(out[0, 0]) + 1) % P
@@ -257,3 +257,94 @@ def test_commit_rejects_bad_matrices():
         pcs.commit([np.full((4, 2), P, dtype=np.uint32)])
     with pytest.raises(ValueError):
         pcs.commit([])
+
+
+def test_compressed_query_encoding(honest):
+    """Queries after the first carry neither row lengths nor Merkle siblings an earlier
+    query of the same tree already sent; the bytes decode to the full proof, which is
+    smaller than the naive encoding, and the indices are checked against the transcript."""
+    import struct
+
+    proof = honest["proof"]
+    b = proof.to_bytes()
+    p2 = OpeningProof.from_bytes(b)
+    assert p2.query_indices == proof.query_indices
+    holes = 0
+    for qa, qb in zip(proof.query_proofs, p2.query_proofs):
+        for oa, ob in zip(qa.input_openings + qa.fri_openings, qb.input_openings + qb.fri_openings):
+            assert oa.rows == ob.rows
+            for da, db in zip(oa.path, ob.path, strict=True):
+                assert db is None or bytes(db) == bytes(da)
+                holes += db is None
+    assert holes > 0  # siblings on another query's path were left out ...
+    assert p2.to_bytes() == b
+    verify(honest, proof=p2)  # ... and the verifier computed them
+    for qa, qb in zip(proof.query_proofs, p2.query_proofs):
+        for oa, ob in zip(qa.input_openings + qa.fri_openings, qb.input_openings + qb.fri_openings):
+            assert [bytes(d) for d in oa.path] == [bytes(d) for d in ob.path]
+    naive = sum(4 + sum(4 + 4 * len(r) for r in o.rows) + 4 + 32 * len(o.path)
+                for q in proof.query_proofs for o in q.input_openings + q.fri_openings)
+    assert len(b) < naive
+    # other indices: decodes (to other paths) but the verifier refuses them
+    bad = copy.deepcopy(proof)
+    bad.query_indices = [(i + 1) % 2 ** 8 for i in proof.query_indices]
+    try:
+        p3 = OpeningProof.from_bytes(bad.to_bytes())
+    except ProofFormatError:
+        pass  # the duplicates no longer line up: refused at encoding
+    else:
+        with pytest.raises(VerificationError):
+            verify(honest, proof=p3)
+    k = len(proof.fri_commits)
+    off = 4 + 32 * k + 4 + 16 * len(proof.final_poly) + 8 + 4  # first query index
+    i0 = struct.unpack_from("<I", b, off)[0]
+    forged = b[:off] + struct.pack("<I", i0 ^ 1) + b[off + 4:]
+    with pytest.raises(VerificationError):
+        verify(honest, proof=OpeningProof.from_bytes(forged))
+
+
+def test_batch_paths_with_forged_rows_rejected(honest):
+    """A left-out sibling is computed from another query's rows: forging those rows
+    makes the filled path (and that query's own path) fail the root check."""
+    p2 = OpeningProof.from_bytes(honest["proof"].to_bytes())
+    row = p2.query_proofs[1].input_openings[0].rows[0]
+    row[0] = (row[0] + 1) % P
+    with pytest.raises(MerkleError):
+        verify(honest, proof=p2)
+    p3 = OpeningProof.from_bytes(honest["proof"].to_bytes())
+    p3.query_indices = list(reversed(p3.query_indices))  # other nodes would be computable
+    with pytest.raises(VerificationError):
+        verify(honest, proof=p3)
+
+
+def test_encoding_refuses_inconsistent_or_unindexed_proofs(honest):
+    proof = copy.deepcopy(honest["proof"])
+    proof.query_indices = None
+    with pytest.raises(ProofFormatError, match="query index"):
+        proof.to_bytes()
+    from zkvm.stark import pcs_types as pt
+
+    proof = copy.deepcopy(honest["proof"])
+    # find a sibling that two queries share and that is sent (not on any query's path)
+    idx = proof.query_indices
+    shape = pt._query_shape(proof.query_proofs[0])
+    own = pt._own_nodes(idx, shape[2])
+    first: dict = {}
+    target = None
+    for qi, q in enumerate(proof.query_proofs):
+        for pos, (key, _) in enumerate(pt._path_nodes(q, idx[qi], shape)):
+            if key[2] in own[key[0]][key[1]]:
+                continue
+            if key in first and target is None:
+                target = (qi, pos)
+            first.setdefault(key, qi)
+    assert target is not None
+    qi, pos = target
+    ops = proof.query_proofs[qi].input_openings + proof.query_proofs[qi].fri_openings
+    for o in ops:
+        if pos < len(o.path):
+            o.path[pos] = bytes(32)
+            break
+        pos -= len(o.path)
+    with pytest.raises(ProofFormatError, match="another digest"):
+        proof.to_bytes()

@@ -152,3 +152,12 @@ def test_params_digest_distinguishes():
 def test_params_validation(kw):
     with pytest.raises(ParamsError):
         StarkParams(**kw)
+
+
+def test_provable_security_is_below_the_conjecture():
+    """The proven (Johnson-bound) figure is reported next to the conjectured one and is
+    well below it; it can only shrink as the LDE domain grows."""
+    for p in (StarkParams.default(), StarkParams.default(zk=False), StarkParams.high()):
+        assert 40 <= p.provable_security_bits() < p.query_security_bits()
+        assert p.provable_security_bits(18) >= p.provable_security_bits(26)
+    assert StarkParams.default().provable_security_bits() == 51

@@ -18,6 +18,7 @@ BYTES messages that every other table actually sends (evaluated from their trace
 from __future__ import annotations
 
 import numpy as np
+from numba import njit
 
 from zkvm.chips import buses
 from zkvm.stark.air import Air, Columns
@@ -65,36 +66,62 @@ class BytesAir(Air):
         that is not a row of the table (an honest-prover bug: some chip sent a value that
         is not a byte / not < 2^16 / a wrong AND/OR/XOR/LTU result).
         """
-        out = np.zeros((HEIGHT, len(OPS)), dtype=np.uint32)
-        keep = mults != 0
-        messages, mults = messages[keep].astype(np.int64), mults[keep].astype(np.int64)
-        if not len(messages):
-            return out
-        op, a, b, c = messages.T
-        ok = np.zeros(len(op), dtype=bool)
-        row = np.zeros(len(op), dtype=np.int64)
-        byte = (a < 256) & (b < 256)
-        for k, name in enumerate(OPS):
-            sel = op == buses.BYTE_OPS[name]
-            if name == "u8pair":
-                good = sel & byte & (c == 0)
-                r = a + 256 * b
-            elif name == "u16":
-                good = sel & (a < HEIGHT) & (b == 0) & (c == 0)
-                r = a
-            else:
-                r = a + 256 * b
-                aa, bb = a & 0xFF, b & 0xFF
-                ref = {"and": aa & bb, "or": aa | bb, "xor": aa ^ bb,
-                       "ltu": (aa < bb).astype(np.int64)}[name]
-                good = sel & byte & (c == ref)
-            ok |= good
-            row = np.where(good, r, row)
-            if good.any():
-                out[:, k] = np.bincount(r[good], weights=mults[good], minlength=HEIGHT
-                                        ).astype(np.uint32)
-        if not ok.all():
-            i = np.flatnonzero(~ok)[0]
-            raise ValueError(f"BYTES message {tuple(int(v) for v in messages[i])} is not a row "
+        out = np.zeros((HEIGHT, len(OPS)), dtype=np.uint64)
+        messages = np.asarray(messages)
+        mults = np.asarray(mults)
+        if messages.ndim != 2 or messages.shape[1] != 4 or mults.shape != messages.shape[:1]:
+            raise ValueError(f"BYTES messages must be (k, 4) with (k,) counts, got "
+                             f"{messages.shape} and {mults.shape}")
+        bad = _count(messages.astype(np.uint32, copy=False), mults.astype(np.uint32, copy=False),
+                     out, _OP_CODES)
+        if bad >= 0:
+            raise ValueError(f"BYTES message {tuple(int(v) for v in messages[bad])} is not a row "
                              "of the byte table (a chip's trace is wrong)")
-        return out
+        return out.astype(np.uint32)
+
+
+#: BYTES op code of each multiplicity column (in OPS order)
+_OP_CODES = np.array([buses.BYTE_OPS[name] for name in OPS], dtype=np.int64)
+
+
+@njit(cache=True)
+def _count(messages, mults, out, op_codes):
+    """Add every message's count to its row and column of ``out`` (one pass, no copies;
+    strided views are fine).  Returns −1, or the index of the first message with a
+    non-zero count that is not a row of the table."""
+    for i in range(messages.shape[0]):
+        m = mults[i]
+        if m == 0:
+            continue
+        op = np.int64(messages[i, 0])
+        a = np.int64(messages[i, 1])
+        b = np.int64(messages[i, 2])
+        c = np.int64(messages[i, 3])
+        col = -1
+        for k in range(op_codes.shape[0]):
+            if op_codes[k] == op:
+                col = k
+        if col < 0:
+            return i
+        if col == 1:  # u16: (x, 0, 0)
+            if a >= HEIGHT or b != 0 or c != 0:
+                return i
+            row = a
+        else:
+            if a >= 256 or b >= 256:
+                return i
+            if col == 0:
+                ref = 0
+            elif col == 2:
+                ref = a & b
+            elif col == 3:
+                ref = a | b
+            elif col == 4:
+                ref = a ^ b
+            else:
+                ref = 1 if a < b else 0
+            if c != ref:
+                return i
+            row = a + 256 * b
+        out[row, col] += np.uint64(m)
+    return -1

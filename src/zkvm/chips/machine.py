@@ -143,6 +143,37 @@ class VkFields:
                                 self.program_log_height, self.image_log_height)
 
 
+_SHARED_AIRS: dict = {}
+
+
+def _shared_air(cls):
+    """The process-wide instance of an AIR class whose constructor takes no argument
+    (every chip but ``program`` and ``memory_image``): its compiled constraints, LogUp
+    layout and preprocessed columns are then computed once per process, not once per
+    Machine (``Machine.system`` took ~1 s per new Machine).  AIR instances are not
+    modified after construction, apart from those caches."""
+    air = _SHARED_AIRS.get(cls)
+    if air is None:
+        air = _SHARED_AIRS.setdefault(cls, cls())
+    return air
+
+
+_BYTES_EXPRS: dict = {}
+
+
+def _bytes_exprs(table, its) -> list:
+    """The BYTES message values and multiplicity of each interaction, as one stable list
+    (memoised per compiled AIR, so the compiled evaluation program is reused)."""
+    hit = _BYTES_EXPRS.get(id(table.compiled))
+    if hit is None or hit[0] is not table.compiled:
+        ex = []
+        for it in its:
+            ex.extend(it.values)
+            ex.append(it.multiplicity)
+        hit = _BYTES_EXPRS[id(table.compiled)] = (table.compiled, ex)
+    return hit[1]
+
+
 class Machine:
     """All chips of one program (prover side) or of one verifying key (verifier side).
 
@@ -167,12 +198,12 @@ class Machine:
         self.chips = tuple(chips)
         self.program_air = program_air
         self.image_air = image_air
-        self.bytes_air = BytesAir()
-        self.boundary_air = MemoryBoundaryAir()
-        self.io_air = IoAir()
-        self.syscall_air = SyscallAir()
-        self.chip_airs = {c: classes[c]() for c in self.chips}
-        self.precompile_airs = precompile_airs()
+        self.bytes_air = _shared_air(BytesAir)
+        self.boundary_air = _shared_air(MemoryBoundaryAir)
+        self.io_air = _shared_air(IoAir)
+        self.syscall_air = _shared_air(SyscallAir)
+        self.chip_airs = {c: _shared_air(classes[c]) for c in self.chips}
+        self.precompile_airs = [_shared_air(type(a)) for a in precompile_airs()]
         self.airs = [self.program_air, self.bytes_air, self.image_air, self.boundary_air,
                      self.io_air, self.syscall_air, *self.chip_airs.values(),
                      *self.precompile_airs]
@@ -263,8 +294,8 @@ class Machine:
             img = SilentMemoryImageAir(self.image_air)
             self._segment_airs = [self.program_air, self.bytes_air, img, self.io_air,
                                   self.syscall_air, *self.chip_airs.values(),
-                                  *self.precompile_airs, MemPageAir(), MemNodeAir(),
-                                  Sha256HashAir()]
+                                  *self.precompile_airs, _shared_air(MemPageAir),
+                                  _shared_air(MemNodeAir), _shared_air(Sha256HashAir)]
             pre_names = [a.name for a in self._segment_airs if a.preprocessed.width > 0]
             if pre_names != [a.name for a in self.pre_airs]:
                 raise RuntimeError("segment system: preprocessed tables differ (a bug)")
@@ -421,11 +452,9 @@ class Machine:
     def _bytes_trace(self, system, traces: dict, pv) -> np.ndarray:
         """Multiplicities of the Bytes table: every BYTES message of every other table,
         evaluated from its trace (so no chip has to report its lookups)."""
-        from zkvm.stark import symbolic as sym
-        from zkvm.stark.evaluate import NumpyAlgebra, broadcast_base, trace_leaf
+        from zkvm.stark.kernels import evaluate_on_trace
 
-        alg = NumpyAlgebra()
-        msgs, mults = [], []
+        parts = []
         for t in system.tables:
             if t.name == "bytes":
                 continue
@@ -433,30 +462,17 @@ class Machine:
             if not its:
                 continue
             tr = traces[t.name]
-            n = tr.shape[0]
-            leaf = trace_leaf(tr, t.pre_trace, pv)
-            exprs = []
+            if not tr.shape[0]:
+                continue
             for it in its:
-                exprs.extend(it.values)
-                exprs.append(it.multiplicity)
-            vals = sym.evaluate(exprs, leaf, alg)
-            pos = 0
-            for it in its:
-                cols = [broadcast_base(v, n) for v in vals[pos:pos + 4]]
-                m = broadcast_base(vals[pos + 4], n)
-                pos += 5
                 if it.sign < 0:
                     raise ValueError(f"{t.name}.{it.name}: only the Bytes table may receive "
                                      "on BYTES")
-                keep = m != 0
-                msgs.append(np.stack(cols, axis=1)[keep])
-                mults.append(m[keep])
-        if msgs:
-            allm = np.concatenate(msgs)
-            allc = np.concatenate(mults)
-        else:
-            allm = np.zeros((0, 4), dtype=np.uint32)
-            allc = np.zeros(0, dtype=np.uint32)
+            exprs = _bytes_exprs(t, its)  # (op, a, b, c, multiplicity) per interaction
+            vals = evaluate_on_trace(exprs, tr, t.pre_trace, pv)  # (n, 5·len(its))
+            parts.append(vals.reshape(-1, 5))
+        allv = np.concatenate(parts) if parts else np.zeros((0, 5), dtype=np.uint32)
+        allm, allc = allv[:, :4], allv[:, 4]
         try:
             return BytesAir.generate_trace(allm, allc)
         except ValueError as e:
@@ -481,14 +497,16 @@ class Machine:
         tm["execute"] = time.perf_counter() - t0
         w, traces, pv = self.traces(result, tm, pad_cycles=pad_cycles, pad_to=pad_to)
         pk = self.proving_key()
+        cycles, exit_code, journal = w.cycles, w.exit_code, w.journal
+        del w, result  # the prover needs the traces only (peak memory)
         ptm = Timings()
         t0 = time.perf_counter()
-        proof = prover.prove(pk, traces, pv, debug=debug, timings=ptm,
-                             public_data=bytes(w.journal))
+        proof = prover.prove(pk, traces, pv, debug=debug, timings=ptm, consume=True,
+                             public_data=bytes(journal))
         tm["prove"] = time.perf_counter() - t0
         tm["prove_phases"] = dict(ptm)
-        tm["cycles"] = w.cycles
-        return Receipt(self.vk_fields, w.exit_code, w.journal, proof.to_bytes(),
+        tm["cycles"] = cycles
+        return Receipt(self.vk_fields, exit_code, journal, proof.to_bytes(),
                        elf_sha256=self.elf_sha256 or b"\x00" * 32)
 
     def prove_segment(self, start, salt_in: bytes, salt_out: bytes, debug: bool = False,

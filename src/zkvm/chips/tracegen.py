@@ -43,6 +43,15 @@ class UnprovableExecution(ValueError):
     instruction outside the program table, too long, ...).  The message says why."""
 
 
+class RunTooLong(UnprovableExecution):
+    """The run is longer than one proof holds (``cycles``): prove it as continuation
+    segments instead (``zkvm prove`` does so by itself)."""
+
+    def __init__(self, message: str, cycles: int):
+        self.cycles = cycles
+        super().__init__(message)
+
+
 @dataclass
 class Witness:
     """Everything the machine needs to fill the traces."""

@@ -22,7 +22,7 @@ so two canonical elements add without overflowing 32 bits.
 from __future__ import annotations
 
 import numpy as np
-from numba import njit, prange, vectorize
+from numba import njit, prange
 
 __all__ = [
     "P",
@@ -168,32 +168,70 @@ def _coerce(x):
 # ----------------------------------------------------------------------------- ufuncs
 
 
-@vectorize(["uint32(uint32, uint32)"], cache=True)
-def _add_u(a, b):
-    s = np.uint64(a) + np.uint64(b)
-    if s >= _P64:
-        s -= _P64
-    return np.uint32(s)
+# Elementwise kernels.  These were numba ``@vectorize`` ufuncs; numba builds a ufunc's
+# loop wrapper in LLVM in every process (its on-disk cache keeps only the kernel), which
+# cost ~0.2 s per ufunc at ``import zkvm.field`` -- most of the start-up of every
+# ``zkvm`` command that loads the field (issue 17).  Plain cached ``njit`` loops over
+# contiguous arrays, with the broadcasting done here, load in milliseconds.
+
+_OP_ADD, _OP_SUB, _OP_MUL = 0, 1, 2
 
 
-@vectorize(["uint32(uint32, uint32)"], cache=True)
-def _sub_u(a, b):
-    s = np.uint64(a) + _P64 - np.uint64(b)
-    if s >= _P64:
-        s -= _P64
-    return np.uint32(s)
+@njit(cache=True, inline="always")
+def _op(a, b, op):
+    if op == 0:
+        s = a + b
+    elif op == 1:
+        s = a + _P64 - b
+    else:
+        return (a * b) % _P64
+    return s - _P64 if s >= _P64 else s
 
 
-@vectorize(["uint32(uint32, uint32)"], cache=True)
-def _mul_u(a, b):
-    return np.uint32((np.uint64(a) * np.uint64(b)) % _P64)
+@njit(cache=True)
+def _binop_aa(a, b, out, op):
+    for i in range(out.size):
+        out[i] = _op(np.uint64(a[i]), np.uint64(b[i]), op)
 
 
-@vectorize(["uint32(uint32)"], cache=True)
-def _neg_u(a):
-    if a == 0:
-        return np.uint32(0)
-    return np.uint32(_P64 - np.uint64(a))
+@njit(cache=True)
+def _binop_as(a, s, out, op, swap):
+    for i in range(out.size):
+        if swap:
+            out[i] = _op(s, np.uint64(a[i]), op)
+        else:
+            out[i] = _op(np.uint64(a[i]), s, op)
+
+
+@njit(cache=True)
+def _neg_k(a, out):
+    for i in range(out.size):
+        v = np.uint64(a[i])
+        out[i] = 0 if v == 0 else _P64 - v
+
+
+def _binop(a, b, op: int) -> np.ndarray:
+    a = np.asarray(_coerce(a), dtype=DTYPE)
+    b = np.asarray(_coerce(b), dtype=DTYPE)
+    if a.ndim == 0 and b.ndim == 0:
+        return np.array(_op_py(int(a), int(b), op), dtype=DTYPE)
+    if b.ndim == 0 or a.ndim == 0:
+        arr, sc, swap = (a, b, False) if b.ndim == 0 else (b, a, True)
+        arr_c = np.ascontiguousarray(arr)
+        out = np.empty(arr_c.shape, dtype=DTYPE)
+        _binop_as(arr_c.reshape(-1), np.uint64(int(sc)), out.reshape(-1), op, swap)
+        return out
+    if a.shape != b.shape:
+        a, b = np.broadcast_arrays(a, b)
+    a = np.ascontiguousarray(a)
+    b = np.ascontiguousarray(b)
+    out = np.empty(a.shape, dtype=DTYPE)
+    _binop_aa(a.reshape(-1), b.reshape(-1), out.reshape(-1), op)
+    return out
+
+
+def _op_py(x: int, y: int, op: int) -> int:
+    return (x + y) % P if op == 0 else (x - y) % P if op == 1 else x * y % P
 
 
 def _out(r):
@@ -202,22 +240,28 @@ def _out(r):
 
 def add(a, b) -> np.ndarray:
     """Elementwise ``a + b mod p`` (broadcasting; ints allowed)."""
-    return _out(_add_u(_coerce(a), _coerce(b)))
+    return _binop(a, b, _OP_ADD)
 
 
 def sub(a, b) -> np.ndarray:
     """Elementwise ``a − b mod p`` (broadcasting; ints allowed)."""
-    return _out(_sub_u(_coerce(a), _coerce(b)))
+    return _binop(a, b, _OP_SUB)
 
 
 def mul(a, b) -> np.ndarray:
     """Elementwise ``a · b mod p`` (broadcasting; ints allowed)."""
-    return _out(_mul_u(_coerce(a), _coerce(b)))
+    return _binop(a, b, _OP_MUL)
 
 
 def neg(a) -> np.ndarray:
     """Elementwise ``−a mod p``."""
-    return _out(_neg_u(_coerce(a)))
+    a = np.asarray(_coerce(a), dtype=DTYPE)
+    if a.ndim == 0:
+        return np.array((-int(a)) % P, dtype=DTYPE)
+    a = np.ascontiguousarray(a)
+    out = np.empty(a.shape, dtype=DTYPE)
+    _neg_k(a.reshape(-1), out.reshape(-1))
+    return out
 
 
 # ----------------------------------------------------------------------------- kernels

@@ -6,7 +6,8 @@ defines them (the digest *bytes* are these words big-endian).  Batches of digest
 
 Kernels (all parallel over the batch with ``numba.prange``, no Python loop per item;
 ``hash_rows`` and ``hash_pairs`` hash 16 messages at a time, with the CPU's SHA
-instructions where available -- see the "lanes" and "SHA-NI" sections):
+instructions where available and faster -- see the "lanes", "SHA-NI" and "kernel
+choice" sections; ``ZKVM_SHA_KERNEL=ni|portable`` forces one):
 
 * :func:`sha256_many` — ``n`` messages of equal length ``L`` bytes, ``(n, L)`` uint8.
   General reference kernel (used by the tests against hashlib).
@@ -46,6 +47,11 @@ __all__ = [
     "IV",
     "bitrev_permutation",
     "pow_search",
+    "kernel",
+    "set_kernel",
+    "calibrate",
+    "kernel_info",
+    "available_kernels",
 ]
 
 _K = np.array(
@@ -258,6 +264,32 @@ def _bswap24(x):
 
 
 @njit(cache=True, inline="always")
+def _cw(row, row2, w1, k):
+    """Word ``k`` of the concatenation ``row || row2`` (``row`` has ``w1`` words)."""
+    return row[k] if k < w1 else row2[k - w1]
+
+
+@njit(cache=True, inline="always")
+def _row_word2(row, row2, w1, w, prefix, t, total_words, bitlen):
+    """:func:`_row_word` of the concatenated row ``row || row2`` (``w`` words in all)."""
+    if t < w:
+        if t == 0:
+            hi = prefix
+        else:
+            hi = _cw(row, row2, w1, t - 1) >> np.uint32(24)
+        return (hi << np.uint32(24)) | _bswap24(_cw(row, row2, w1, t))
+    if t == w:
+        if w == 0:
+            hi = prefix
+        else:
+            hi = _cw(row, row2, w1, w - 1) >> np.uint32(24)
+        return (hi << np.uint32(24)) | np.uint32(0x800000)
+    if t == total_words - 1:
+        return bitlen
+    return np.uint32(0)
+
+
+@njit(cache=True, inline="always")
 def _row_word(row, w, prefix, t, total_words, bitlen):
     """Message-schedule word ``t`` of the padded message ``prefix || le_bytes(row)``.
 
@@ -283,22 +315,40 @@ def _row_word(row, w, prefix, t, total_words, bitlen):
     return np.uint32(0)
 
 
-def bitrev_permutation(log_n: int) -> np.ndarray:
-    """``perm[i] = bitrev_{log_n}(i)`` as an int64 array of length ``2^log_n``."""
+@njit(cache=True)
+def _bitrev_perm(log_n):
     n = 1 << log_n
-    idx = np.arange(n, dtype=np.int64)
-    r = np.zeros(n, dtype=np.int64)
-    for b in range(log_n):  # loop over bits (≤ 27), vectorised over indices
-        r |= ((idx >> b) & 1) << (log_n - 1 - b)
+    rev = np.zeros(n, dtype=np.int64)
+    for i in range(1, n):
+        rev[i] = (rev[i >> 1] >> 1) | ((i & 1) << (log_n - 1))
+    return rev
+
+
+_BITREV: dict = {}
+_BITREV_KEEP = 6  # most recent sizes kept (2^22 entries are 32 MiB)
+
+
+def bitrev_permutation(log_n: int) -> np.ndarray:
+    """``perm[i] = bitrev_{log_n}(i)`` as an int64 array of length ``2^log_n``.
+
+    Memoised (the few most recent sizes): a proof asks for the same few sizes dozens of
+    times.  The array is shared: callers must not modify it."""
+    r = _BITREV.get(log_n)
+    if r is None:
+        r = _bitrev_perm(log_n) if log_n > 0 else np.zeros(1, dtype=np.int64)
+        if len(_BITREV) >= _BITREV_KEEP:
+            _BITREV.pop(next(iter(_BITREV)))
+        _BITREV[log_n] = r
     return r
 
 
 @njit(cache=True)
-def _hash_rows_range(mat, prefix, order, out, lo, hi):
-    """Serial: digests of rows [lo, hi) (through ``order`` if non-empty) into ``out``,
-    LANES rows at a time (the last group repeats its last row in the unused lanes and
-    does not store them)."""
-    w = mat.shape[1]
+def _hash_rows_range(mat, mat2, prefix, order, out, lo, hi):
+    """Serial: digests of the rows ``mat[i] || mat2[i]`` for i in [lo, hi) into
+    ``out[order[i]]`` (``out[i]`` if ``order`` is empty), LANES rows at a time (the last
+    group repeats its last row in the unused lanes and does not store them)."""
+    w1 = mat.shape[1]
+    w = w1 + mat2.shape[1]
     L = 1 + 4 * w
     nblocks = (L + 9 + 63) // 64
     total_words = nblocks * 16
@@ -312,8 +362,7 @@ def _hash_rows_range(mat, prefix, order, out, lo, hi):
     use_order = order.shape[0] > 0
     for g in range(lo, hi, LANES):
         for l in range(LANES):
-            i = min(g + l, hi - 1)
-            rows[l] = order[i] if use_order else i
+            rows[l] = min(g + l, hi - 1)
         for r in range(8):
             for l in range(LANES):
                 st[r, l] = IV[r]
@@ -321,19 +370,21 @@ def _hash_rows_range(mat, prefix, order, out, lo, hi):
             for j in range(16):
                 Wj = W[j]
                 for l in range(LANES):
-                    Wj[l] = _row_word(mat[rows[l]], w, pre, blk * 16 + j, total_words, bitlen)
+                    Wj[l] = _row_word2(mat[rows[l]], mat2[rows[l]], w1, w, pre, blk * 16 + j,
+                                       total_words, bitlen)
             _compress_lanes(st, W, save, k)
         for l in range(min(LANES, hi - g)):
+            o = order[g + l] if use_order else g + l
             for r in range(8):
-                out[g + l, r] = st[r, l]
+                out[o, r] = st[r, l]
 
 
 @njit(cache=True, parallel=True)
-def _hash_rows_par(mat, prefix, order, out, nchunks):
+def _hash_rows_par(mat, mat2, prefix, order, out, nchunks):
     n = mat.shape[0]
     step = (n + nchunks - 1) // nchunks
     for c in prange(nchunks):
-        _hash_rows_range(mat, prefix, order, out, c * step, min(n, (c + 1) * step))
+        _hash_rows_range(mat, mat2, prefix, order, out, c * step, min(n, (c + 1) * step))
 
 
 #: below this many items the kernels run serially (a parallel region costs a
@@ -341,18 +392,21 @@ def _hash_rows_par(mat, prefix, order, out, nchunks):
 _PAR_THRESHOLD = 2048
 
 
-def _hash_rows_kernel(mat, prefix, order):
+def _hash_rows_kernel(mat, prefix, order, mat2=None, out=None):
     n = mat.shape[0]
-    out = np.empty((n, 8), dtype=np.uint32)
-    if HAVE_SHA_NI:
+    if mat2 is None:
+        mat2 = np.empty((n, 0), dtype=np.uint32)
+    if out is None:
+        out = np.empty((n, 8), dtype=np.uint32)
+    if kernel() == "ni":
         if n < _PAR_THRESHOLD:
-            _hash_rows_range_ni(mat, prefix, order, out, 0, n)
+            _hash_rows_range_ni(mat, mat2, prefix, order, out, 0, n)
         else:
-            _hash_rows_par_ni(mat, prefix, order, out, 64)
+            _hash_rows_par_ni(mat, mat2, prefix, order, out, 64)
     elif n < _PAR_THRESHOLD:
-        _hash_rows_range(mat, prefix, order, out, 0, n)
+        _hash_rows_range(mat, mat2, prefix, order, out, 0, n)
     else:
-        _hash_rows_par(mat, prefix, order, out, 64)
+        _hash_rows_par(mat, mat2, prefix, order, out, 64)
     return out
 
 
@@ -373,8 +427,26 @@ def hash_rows(mat: np.ndarray, prefix: int = 0, row_order_bitrev: bool = False) 
         n = m.shape[0]
         if n & (n - 1) or n == 0:
             raise ValueError("bit-reversed row order needs a power-of-two height")
+        # digests are *stored* at bitrev(i) for row i: the same because bitrev is an
+        # involution, and rows are read sequentially (no cache/TLB miss per row)
         order = bitrev_permutation(n.bit_length() - 1)
     return _hash_rows_kernel(m, prefix, order)
+
+
+def hash_rows_into(mat: np.ndarray, extra: np.ndarray | None, prefix: int, order: np.ndarray,
+                   out: np.ndarray) -> None:
+    """Low-level: ``out[order[i]]`` (``out[i]`` if ``order`` is empty) = SHA-256(``prefix``
+    || LE bytes of ``mat[i] || extra[i]``) for every row ``i`` of ``mat`` -- the Merkle
+    tree hashes a chunk of LDE rows with their salt this way, without concatenating.
+    ``mat`` and ``extra`` C-contiguous uint32 with equal heights (``extra`` may be None)."""
+    n = mat.shape[0]
+    if extra is None:
+        extra = np.empty((n, 0), dtype=np.uint32)
+    if extra.shape[0] != n or mat.dtype != np.uint32 or extra.dtype != np.uint32:
+        raise ValueError("hash_rows_into: row counts or dtypes differ")
+    if order.shape[0] not in (0, n):
+        raise ValueError("hash_rows_into: order must be empty or have one entry per row")
+    _hash_rows_kernel(np.ascontiguousarray(mat), prefix, order, np.ascontiguousarray(extra), out)
 
 
 # ============================================================================ pairs
@@ -437,7 +509,7 @@ def _hash_pairs_par(left, right, prefix, out, nchunks):
 def _hash_pairs_kernel(left, right, prefix):
     n = left.shape[0]
     out = np.empty((n, 8), dtype=np.uint32)
-    if HAVE_SHA_NI:
+    if kernel() == "ni":
         if n < _PAR_THRESHOLD:
             _hash_pairs_range_ni(left, right, prefix, out, 0, n)
         else:
@@ -476,9 +548,21 @@ def hash_pairs(left: np.ndarray, right: np.ndarray, prefix: int) -> np.ndarray:
 # that emits the LLVM IR for one 64-byte block of NI_LANES independent messages (the four
 # dependency chains are interleaved so the CPU overlaps their latencies).  It is only
 # compiled, and only called, when LLVM reports the ``sha`` feature for the host CPU
-# (:data:`HAVE_SHA_NI`); otherwise the portable LANES kernels above are used.  Both compute
+# (:data:`HAVE_SHA_NI`) *and* it is the faster kernel on this machine (see "kernel
+# choice" below); otherwise the portable LANES kernels above are used.  Both compute
 # FIPS 180-4 SHA-256 exactly; the tests compare both against hashlib on every path.
-# Set ``ZKVM_SHA_NI=0`` to force the portable kernels.
+#
+# SSE/AVX transitions.  ``sha256rnds2`` / ``sha256msg1`` / ``sha256msg2`` exist only in
+# the legacy-SSE encoding.  On Intel cores, a legacy-SSE instruction executed while the
+# upper halves of the YMM/ZMM registers are "dirty" (after any 256/512-bit VEX/EVEX
+# instruction, e.g. numba's vectorised ``np.empty``/copy loops around the kernel) pays a
+# state transition or a false dependency on every instruction: measured ~10x slower
+# Merkle hashing on a Xeon (llvm/llvm-project#142368; OpenJDK put a ``vzeroupper`` at the
+# entry of its SHA stubs for the same reason, JDK-8346653).  LLVM inserts ``vzeroupper``
+# only before calls and returns, so :func:`_sha_block_ni` emits one itself at its entry
+# when the target has AVX (CPUs with SHA but without AVX, e.g. Goldmont, must not execute
+# it).  Every instruction between that ``vzeroupper`` and the end of the block is
+# legacy-SSE or 128-bit VEX (which keeps the upper halves clean).
 #
 # Correctness: these kernels only produce the prover's commitments; the verifier recomputes
 # every hash it checks with hashlib, so a wrong digest here cannot make a false statement
@@ -493,6 +577,9 @@ _NI_POS = np.array([3, 2, 7, 6, 1, 0, 5, 4], dtype=np.int64)
 
 
 def _detect_sha_ni() -> bool:
+    """True when the host CPU has the SHA extensions (and numba compiles for the host).
+
+    ``ZKVM_SHA_NI=0`` (older spelling of ``ZKVM_SHA_KERNEL=portable``) reports False."""
     if os.environ.get("ZKVM_SHA_NI", "1") == "0":
         return False
     if _numba_config.CPU_NAME not in (None, "host"):  # cross-compiling for another CPU
@@ -505,8 +592,25 @@ def _detect_sha_ni() -> bool:
         return False
 
 
-#: True when the SHA-NI kernels are used (host CPU has the SHA extensions)
+#: True when the host CPU has the SHA extensions, so the SHA-NI kernels can run here
 HAVE_SHA_NI = _detect_sha_ni()
+
+
+def _target_has(context, feature: str) -> bool:
+    """Whether the machine code numba generates in ``context`` may use ``feature``
+    (e.g. ``"avx"``): read from the target machine's feature string.
+
+    Correctness (numba cache): an intrinsic's codegen must depend only on what numba's
+    on-disk cache key records, or a cached kernel compiled under one setting would be
+    reused under another.  The key holds the target triple, CPU name and *this* feature
+    string (``CPUCodegen.magic_tuple``), so a decision taken from it is always consistent
+    with the cached code -- unlike an environment variable or a module global read here.
+    """
+    try:
+        feats = context.codegen()._tm_features
+    except AttributeError:  # pragma: no cover - numba internals changed: stay safe
+        return False
+    return f"+{feature}" in str(feats).split(",")
 
 
 @intrinsic
@@ -534,6 +638,12 @@ def _sha_block_ni(typingctx, state, words, l0, w0):
         def decl(name, nargs):
             return cgutils.get_or_insert_function(builder.module, ir.FunctionType(vt, [vt] * nargs), name)
 
+        if _target_has(context, "avx"):
+            # clean upper YMM/ZMM halves before the legacy-SSE SHA instructions (see
+            # "SSE/AVX transitions" above); has side effects, so LLVM keeps it here
+            vzu = cgutils.get_or_insert_function(builder.module, ir.FunctionType(ir.VoidType(), []),
+                                                 "llvm.x86.avx.vzeroupper")
+            builder.call(vzu, [])
         rnds2 = decl("llvm.x86.sha256rnds2", 3)
         msg1 = decl("llvm.x86.sha256msg1", 2)
         msg2 = decl("llvm.x86.sha256msg2", 2)
@@ -593,17 +703,17 @@ def _sha_block_ni(typingctx, state, words, l0, w0):
 
 
 @njit(cache=True)
-def _hash_rows_range_ni(mat, prefix, order, out, lo, hi):
+def _hash_rows_range_ni(mat, mat2, prefix, order, out, lo, hi):
     """SHA-NI version of :func:`_hash_rows_range` (same digests).
 
     Each message is first written as big-endian words (see _row_word) into its row of
     ``WB``; the words between the terminator and the length stay zero from the allocation.
-    With an ``order`` the rows are read in natural order and digest of row i is *stored*
-    at ``out[order[i]]``: that equals "digest i hashes row order[i]" because ``order`` is
-    the bit-reversal permutation, an involution (hash_rows only passes that one).  Reading
-    rows sequentially instead of in bit-reversed order avoids a cache and TLB miss per row.
+    Rows are read in natural order and the digest of row i is *stored* at
+    ``out[order[i]]`` (reading rows sequentially instead of in bit-reversed order avoids
+    a cache and TLB miss per row).
     """
-    w = mat.shape[1]
+    w1 = mat.shape[1]
+    w = w1 + mat2.shape[1]
     L = 1 + 4 * w
     nblocks = (L + 9 + 63) // 64
     total_words = nblocks * 16
@@ -615,14 +725,19 @@ def _hash_rows_range_ni(mat, prefix, order, out, lo, hi):
     use_order = order.shape[0] > 0
     for g in range(lo, hi, LANES):
         for l in range(LANES):
-            row = mat[min(g + l, hi - 1)]
+            i = min(g + l, hi - 1)
+            row = mat[i]
+            row2 = mat2[i]
             wb = WB[l]
             hb = pre
             if w > 0:
-                wb[0] = (pre << np.uint32(24)) | _bswap24(row[0])
+                wb[0] = (pre << np.uint32(24)) | _bswap24(_cw(row, row2, w1, 0))
+                prev = _cw(row, row2, w1, 0)
                 for t in range(1, w):
-                    wb[t] = ((row[t - 1] >> np.uint32(24)) << np.uint32(24)) | _bswap24(row[t])
-                hb = row[w - 1] >> np.uint32(24)
+                    cur = row[t] if t < w1 else row2[t - w1]
+                    wb[t] = ((prev >> np.uint32(24)) << np.uint32(24)) | _bswap24(cur)
+                    prev = cur
+                hb = prev >> np.uint32(24)
             wb[w] = (hb << np.uint32(24)) | np.uint32(0x800000)
             wb[total_words - 1] = bitlen
             for r in range(8):
@@ -637,11 +752,11 @@ def _hash_rows_range_ni(mat, prefix, order, out, lo, hi):
 
 
 @njit(cache=True, parallel=True)
-def _hash_rows_par_ni(mat, prefix, order, out, nchunks):
+def _hash_rows_par_ni(mat, mat2, prefix, order, out, nchunks):
     n = mat.shape[0]
     step = (n + nchunks - 1) // nchunks
     for c in prange(nchunks):
-        _hash_rows_range_ni(mat, prefix, order, out, c * step, min(n, (c + 1) * step))
+        _hash_rows_range_ni(mat, mat2, prefix, order, out, c * step, min(n, (c + 1) * step))
 
 
 @njit(cache=True)
@@ -679,6 +794,193 @@ def _hash_pairs_par_ni(left, right, prefix, out, nchunks):
     step = (n + nchunks - 1) // nchunks
     for c in prange(nchunks):
         _hash_pairs_range_ni(left, right, prefix, out, c * step, min(n, (c + 1) * step))
+
+
+# ============================================================================ kernel choice
+#
+# Which batch kernel family hashes rows and pairs: ``"ni"`` (SHA-NI, only where the CPU
+# has it) or ``"portable"``.  SHA-NI is not always the faster one (before the
+# ``vzeroupper`` fix it was 50-90x slower than the portable kernel on a Xeon), so the
+# choice is measured once per machine, at first use: each available kernel hashes a few
+# thousand Merkle pairs and a few hundred rows (serially, after a warm-up call that loads
+# or compiles it), best of several interleaved repeats, and the faster one wins.  The
+# result is cached in ``<zkvm cache>/sha256-kernel/<key>.json`` where the key hashes the
+# CPU model, LLVM's CPU name and feature string, and the zkvm and numba versions, so a
+# new machine, CPU or release measures again.  ``ZKVM_SHA_KERNEL=ni|portable`` overrides
+# both (``ni`` on a CPU without SHA falls back to ``portable`` with a warning).
+#
+# The choice never changes a digest: both families compute FIPS 180-4 SHA-256 (tested
+# against hashlib and each other, including whole Merkle roots).
+
+#: names of the batch kernel families
+SHA_KERNELS = ("ni", "portable")
+
+_kernel: str | None = None  # the choice, once made (kernel() / set_kernel())
+_kernel_info: dict = {}  # how it was made: source, timings, cache file
+
+
+def available_kernels() -> tuple:
+    """Kernel families that can run on this host: ``("ni", "portable")`` with SHA-NI."""
+    return SHA_KERNELS if HAVE_SHA_NI else ("portable",)
+
+
+def cache_dir() -> str:
+    """The zkvm per-user cache directory: ``$ZKVM_CACHE_DIR``, else
+    ``$XDG_CACHE_HOME/zkvm``, else ``~/.cache/zkvm`` (the zig cache lives under it too)."""
+    d = os.environ.get("ZKVM_CACHE_DIR")
+    if d:
+        return d
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return os.path.join(base, "zkvm")
+
+
+def _cpu_model() -> str:
+    try:
+        with open("/proc/cpuinfo", encoding="utf-8", errors="replace") as f:
+            for line in f:
+                if line.startswith("model name"):
+                    return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    import platform
+
+    return platform.processor() or platform.machine()
+
+
+def machine_key() -> str:
+    """Hex key of what decides the kernel choice: CPU model, LLVM host CPU name and
+    feature string, zkvm and numba versions."""
+    import llvmlite.binding as llb
+    import numba
+
+    from zkvm import __version__
+
+    try:
+        feats = llb.get_host_cpu_features().flatten()
+    except Exception:  # pragma: no cover
+        feats = ""
+    parts = ["zkvm/sha256-kernel/v1", _cpu_model(), llb.get_host_cpu_name(), feats,
+             __version__, numba.__version__, str(_numba_config.CPU_NAME)]
+    return hashlib.sha256("\n".join(parts).encode()).hexdigest()[:32]
+
+
+def _bench_kernels(kernels, repeats: int = 5, pairs: int = 4096, rows: int = 512) -> dict:
+    """Seconds (best of ``repeats``) per kernel family to hash ``pairs`` Merkle pairs and
+    ``rows`` rows of 24 words, serially (no thread pool: the per-core speed is what
+    differs), after one warm-up call each."""
+    import time
+
+    left = (np.arange(pairs * 8, dtype=np.uint32) * np.uint32(2654435761)).reshape(pairs, 8)
+    right = left[::-1].copy()
+    mat = (np.arange(rows * 24, dtype=np.uint32) * np.uint32(40503)).reshape(rows, 24)
+    no_order = np.zeros(0, dtype=np.int64)
+    no_extra = np.empty((rows, 0), dtype=np.uint32)
+    out_p = np.empty((pairs, 8), dtype=np.uint32)
+    out_r = np.empty((rows, 8), dtype=np.uint32)
+    fns = {"ni": (_hash_pairs_range_ni, _hash_rows_range_ni),
+           "portable": (_hash_pairs_range, _hash_rows_range)}
+
+    def once(name):
+        fp, fr = fns[name]
+        t0 = time.perf_counter()
+        fp(left, right, 1, out_p, 0, pairs)
+        fr(mat, no_extra, 0, no_order, out_r, 0, rows)
+        return time.perf_counter() - t0
+
+    for name in kernels:
+        once(name)  # load from the numba cache (or compile)
+    best = {name: float("inf") for name in kernels}
+    for _ in range(repeats):  # interleaved, so a burst of load hits both
+        for name in kernels:
+            best[name] = min(best[name], once(name))
+    return best
+
+
+def calibrate(use_cache: bool = True) -> str:
+    """Measure the available kernel families and return the faster one's name; with
+    ``use_cache`` read the cached answer for this machine if there is one and store a new
+    one.  A single available kernel is returned without measuring."""
+    import json
+
+    avail = available_kernels()
+    if len(avail) == 1:
+        _kernel_info.update(source="only kernel available")
+        return avail[0]
+    path = os.path.join(cache_dir(), "sha256-kernel", machine_key() + ".json")
+    if use_cache:
+        try:
+            with open(path, encoding="utf-8") as f:
+                rec = json.load(f)
+            if rec.get("kernel") in avail:
+                _kernel_info.update(source="cache", path=path, timings=rec.get("seconds"))
+                return rec["kernel"]
+        except (OSError, ValueError, AttributeError):
+            pass  # missing or unreadable: measure
+    secs = _bench_kernels(avail)
+    choice = min(avail, key=lambda k: secs[k])
+    _kernel_info.update(source="calibrated", path=path, timings=secs)
+    if use_cache:
+        rec = {"kernel": choice, "seconds": secs, "cpu": _cpu_model()}
+        try:  # atomic: write a private file, then rename over the final name
+            os.makedirs(os.path.dirname(path), exist_ok=True)
+            tmp = f"{path}.{os.getpid()}.tmp"
+            with open(tmp, "w", encoding="utf-8") as f:
+                json.dump(rec, f)
+            os.replace(tmp, path)
+        except OSError:
+            pass  # read-only cache: measure again next time
+    return choice
+
+
+def _from_env() -> str | None:
+    want = os.environ.get("ZKVM_SHA_KERNEL", "").strip().lower()
+    if not want:
+        return None
+    if want not in SHA_KERNELS:
+        import warnings
+
+        warnings.warn(f"ZKVM_SHA_KERNEL={want!r} is not one of {', '.join(SHA_KERNELS)}; ignored",
+                      RuntimeWarning, stacklevel=3)
+        return None
+    if want == "ni" and not HAVE_SHA_NI:
+        import warnings
+
+        warnings.warn("ZKVM_SHA_KERNEL=ni but this CPU has no SHA extensions: using the "
+                      "portable kernel", RuntimeWarning, stacklevel=3)
+        return "portable"
+    return want
+
+
+def kernel() -> str:
+    """The batch kernel family in use (``"ni"`` or ``"portable"``), chosen on first call:
+    ``ZKVM_SHA_KERNEL`` if set, else the cached or fresh :func:`calibrate` result."""
+    global _kernel
+    if _kernel is None:
+        env = _from_env()
+        if env is not None:
+            _kernel_info.update(source="ZKVM_SHA_KERNEL")
+            _kernel = env
+        else:
+            _kernel = calibrate()
+    return _kernel
+
+
+def set_kernel(name: str | None) -> None:
+    """Force the kernel family (``"ni"``/``"portable"``), or ``None`` to choose again on
+    next use.  Raises ``ValueError`` for a kernel this host cannot run."""
+    global _kernel
+    if name is not None and name not in available_kernels():
+        raise ValueError(f"SHA-256 kernel {name!r} is not available here "
+                         f"(available: {', '.join(available_kernels())})")
+    _kernel = name
+    _kernel_info.clear()
+    if name is not None:
+        _kernel_info.update(source="set_kernel")
+
+
+def kernel_info() -> dict:
+    """How the current kernel was chosen: ``{"kernel", "source", "timings"?, "path"?}``."""
+    return {"kernel": kernel(), **_kernel_info}
 
 
 # ============================================================================ bytes
@@ -751,18 +1053,109 @@ def _pow_search_kernel(prefix, bits, start, count):
     return res
 
 
+@njit(cache=True, inline="always")
+def _pow_words(template, plen, nonce, wb):
+    """The padded block ``prefix || u64le(nonce) || 0x80 …`` as 16 big-endian words
+    (``template`` holds it with a zero nonce)."""
+    for t in range(16):
+        wb[t] = template[t]
+    for k in range(8):
+        pos = plen + k
+        b = np.uint32((np.uint64(nonce) >> np.uint64(8 * k)) & np.uint64(0xFF))
+        wb[pos >> 2] |= b << np.uint32(24 - 8 * (pos & 3))
+
+
+@njit(cache=True, parallel=True)
+def _pow_search_lanes(template, plen, bits, start, count):
+    """As :func:`_pow_search_kernel` with the portable LANES kernel (16 nonces per
+    compression call)."""
+    stripes = 64
+    per = count // stripes
+    best = np.full(stripes, -1, dtype=np.int64)
+    for s in prange(stripes):
+        st = np.empty((8, LANES), dtype=np.uint32)
+        save = np.empty((8, LANES), dtype=np.uint32)
+        W = np.empty((64, LANES), dtype=np.uint32)
+        wb = np.empty(16, dtype=np.uint32)
+        k = _K.copy()
+        lo = start + s * per
+        for g in range(lo, lo + per, LANES):
+            for l in range(LANES):
+                _pow_words(template, plen, g + l, wb)
+                for t in range(16):
+                    W[t, l] = wb[t]
+            for r in range(8):
+                for l in range(LANES):
+                    st[r, l] = IV[r]
+            _compress_lanes(st, W, save, k)
+            found = -1
+            for l in range(LANES):
+                if bits == 0 or np.uint64(st[0, l]) >> np.uint64(32 - bits) == 0:
+                    found = g + l
+                    break
+            if found >= 0:
+                best[s] = found
+                break
+    res = -1
+    for s in range(stripes):
+        if best[s] >= 0 and (res < 0 or best[s] < res):
+            res = best[s]
+    return res
+
+
+@njit(cache=True, parallel=True)
+def _pow_search_ni(template, plen, bits, start, count):
+    """As :func:`_pow_search_kernel` with the SHA-NI block kernel."""
+    stripes = 64
+    per = count // stripes
+    best = np.full(stripes, -1, dtype=np.int64)
+    for s in prange(stripes):
+        st = np.empty((LANES, 8), dtype=np.uint32)
+        WB = np.zeros((LANES, 16), dtype=np.uint32)
+        pos = _NI_POS.copy()
+        lo = start + s * per
+        for g in range(lo, lo + per, LANES):
+            for l in range(LANES):
+                _pow_words(template, plen, g + l, WB[l])
+                for r in range(8):
+                    st[l, pos[r]] = IV[r]
+            for l0 in range(0, LANES, NI_LANES):
+                _sha_block_ni(st, WB, l0, 0)
+            found = -1
+            for l in range(LANES):
+                if bits == 0 or np.uint64(st[l, pos[0]]) >> np.uint64(32 - bits) == 0:
+                    found = g + l
+                    break
+            if found >= 0:
+                best[s] = found
+                break
+    res = -1
+    for s in range(stripes):
+        if best[s] >= 0 and (res < 0 or best[s] < res):
+            res = best[s]
+    return res
+
+
 def pow_search(prefix: bytes, bits: int, max_nonce: int = 1 << 40) -> int:
     """Smallest nonce ≥ 0 with ``SHA-256(prefix || u64le(nonce))`` starting with ``bits``
-    zero bits (1 ≤ bits ≤ 32, ``len(prefix) ≤ 47``).  Numba, parallel, chunked."""
+    zero bits (1 ≤ bits ≤ 32, ``len(prefix) ≤ 47``).  Numba, parallel, chunked, 16 nonces
+    per call of the batch kernel in use (:func:`kernel`); :func:`_pow_search_kernel` is
+    the one-message reference (tests compare them)."""
     if len(prefix) > 47:
         raise ValueError("pow_search: prefix must fit in one block with the nonce")
     if not 0 <= bits <= 32:
         raise ValueError("pow_search: bits must be in [0, 32]")
-    p = np.frombuffer(bytes(prefix), dtype=np.uint8).copy()
+    plen = len(prefix)
+    block = bytearray(64)
+    block[:plen] = prefix
+    block[plen + 8] = 0x80
+    block[56:] = (8 * (plen + 8)).to_bytes(8, "big")
+    template = np.frombuffer(bytes(block), dtype=">u4").astype(np.uint32)
+    kern = _pow_search_ni if kernel() == "ni" else _pow_search_lanes
     start = 0
     chunk = 1 << 14
     while start < max_nonce:
-        r = _pow_search_kernel(p, bits, start, chunk)
+        r = kern(template, plen, bits, start, chunk)
         if r >= 0:
             return int(r)
         start += chunk

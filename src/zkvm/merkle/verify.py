@@ -13,7 +13,7 @@ import struct
 
 from zkvm.stark.errors import MerkleError
 
-__all__ = ["verify_opening", "leaf_hash", "node_hash", "inject_hash"]
+__all__ = ["verify_opening", "complete_paths", "leaf_hash", "node_hash", "inject_hash"]
 
 _LEAF = b"\x00"
 _NODE = b"\x01"
@@ -90,3 +90,58 @@ def verify_opening(root: bytes, log_max_height: int, index: int, rows_per_matrix
             cur = inject_hash(cur, leaf_hash(by_height[lvl]))
     if cur != bytes(root):
         raise MerkleError("Merkle path does not lead to the committed root")
+
+
+def complete_paths(log_max_height: int, indices: list, rows_per_query: list, dims: list,
+                   paths: list) -> None:
+    """Fill, in place, the siblings a batch proof left out (``None`` entries of
+    ``paths[q]``: nodes on another query's path, :mod:`zkvm.stark.pcs_types`) by hashing
+    the queries' opened rows level by level.
+
+    ``indices[q]`` is query ``q``'s leaf index, ``rows_per_query[q]`` its opened rows,
+    ``dims`` the statement's ``[(log_height, width)]``.  Nothing is *verified* here: each
+    query is then checked against the root by :func:`verify_opening` as usual, so a
+    filled value only ever makes a path complete (Merkle binding does the rest).
+    Raises :class:`MerkleError` when the opened data cannot produce a left-out node."""
+    if not any(d is None for p in paths for d in p):
+        return
+    L = log_max_height
+    if not isinstance(L, int) or not 0 <= L <= 40 or len(paths) != len(indices) or \
+            len(rows_per_query) != len(indices):
+        raise MerkleError("batch paths: inconsistent shapes")
+    groups = []
+    cur: dict = {}
+    try:
+        for idx, rows, path in zip(indices, rows_per_query, paths, strict=True):
+            if len(path) != L or len(rows) != len(dims) or not 0 <= idx < (1 << L):
+                raise MerkleError("batch paths: inconsistent shapes")
+            by_h: dict = {}
+            for row, (lh, w) in zip(rows, dims, strict=True):
+                if len(row) != w or any(not isinstance(v, int) or not 0 <= v < (1 << 32)
+                                        for v in row):
+                    raise MerkleError("batch paths: malformed row")
+                by_h.setdefault(lh, []).append(row)
+            if L not in by_h:
+                raise MerkleError("no matrix has the maximum height")
+            groups.append(by_h)
+            cur.setdefault(idx, leaf_hash(by_h[L]))
+        for k in range(L):
+            nxt: dict = {}
+            for q, idx in enumerate(indices):
+                node = idx >> k
+                if paths[q][k] is None:
+                    sib = cur.get(node ^ 1)
+                    if sib is None:
+                        raise MerkleError(f"batch paths: level {k} sibling left out but not "
+                                          "computable")
+                    paths[q][k] = sib
+                sib = bytes(paths[q][k])
+                own = cur[node]
+                parent = node_hash(sib, own) if node & 1 else node_hash(own, sib)
+                lvl = L - k - 1
+                if lvl in groups[q]:
+                    parent = inject_hash(parent, leaf_hash(groups[q][lvl]))
+                nxt.setdefault(node >> 1, parent)
+            cur = nxt
+    except (TypeError, ValueError, struct.error) as e:
+        raise MerkleError(f"batch paths: malformed opening ({e})") from None

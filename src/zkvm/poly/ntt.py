@@ -70,6 +70,7 @@ __all__ = [
     "evaluate_poly",
     "evaluate_ext_poly",
     "barycentric_eval",
+    "barycentric_weights",
     "bit_reverse_rows",
     "log2_strict",
 ]
@@ -180,6 +181,13 @@ def _scale_table(log_n: int, shift: int) -> np.ndarray:
 
 
 # ============================================================================ butterflies
+#
+# The vectorised butterflies keep every value in 32-bit lanes: loads, additions,
+# subtractions and the final reductions are uint32 (the conditional subtraction of p is
+# ``min(x, x − p)`` on unsigned lanes, one ``vpminud``), and only the Montgomery product
+# widens to 64 bits (``vpmuludq``); the twiddle is masked to 32 bits so that LLVM knows it
+# is one.  Measured on the row DIT stages (2^12 × 64, one thread, AMD EPYC / AVX2):
+# 0.74 → 0.57 ns per element butterfly, 6 instead of 8 ``vpmuludq`` per 8 elements.
 
 
 @njit(cache=True, inline="always")
@@ -198,6 +206,18 @@ def _mont(a, b):
     return u
 
 
+_P32 = np.uint32(P)
+
+
+@njit(cache=True, inline="always")
+def _mont32(a, b):
+    """:func:`_mont` as a uint32 (canonical): ``a < 2p``, ``b < 2^32`` (uint64 values)."""
+    t = a * b
+    m = ((t & _M32) * _MU) & _M32
+    u = np.uint32((t + m * _P64) >> _S32)
+    return min(u, np.uint32(u - _P32))
+
+
 @njit(cache=True, inline="always")
 def _dit_bf(lo, hi, t):
     """DIT butterflies (lo[j], hi[j]) ← (lo[j] + t[j]·hi[j], lo[j] − t[j]·hi[j]), t Montgomery.
@@ -206,29 +226,23 @@ def _dit_bf(lo, hi, t):
     vectorises the loop (8–16 lanes); indexing one array with offsets does not.
     """
     for j in range(lo.shape[0]):
-        u = np.uint64(lo[j])
-        v = _mont(np.uint64(hi[j]), np.uint64(t[j]))
-        s = u + v
-        if s >= _P64:
-            s -= _P64
-        d = u + _P64 - v
-        if d >= _P64:
-            d -= _P64
-        lo[j] = s
-        hi[j] = d
+        u = lo[j]
+        v = _mont32(np.uint64(hi[j]), np.uint64(t[j]))
+        s = np.uint32(u + v)
+        lo[j] = min(s, np.uint32(s - _P32))
+        d = np.uint32(u + _P32 - v)
+        hi[j] = min(d, np.uint32(d - _P32))
 
 
 @njit(cache=True, inline="always")
 def _dif_bf(lo, hi, t):
     """DIF butterflies (lo[j], hi[j]) ← (lo[j] + hi[j], (lo[j] − hi[j])·t[j])."""
     for j in range(lo.shape[0]):
-        u = np.uint64(lo[j])
-        v = np.uint64(hi[j])
-        s = u + v
-        if s >= _P64:
-            s -= _P64
-        lo[j] = s
-        hi[j] = _mont(u + _P64 - v, np.uint64(t[j]))
+        u = lo[j]
+        v = hi[j]
+        s = np.uint32(u + v)
+        lo[j] = min(s, np.uint32(s - _P32))
+        hi[j] = _mont32(np.uint64(u) + _P64 - np.uint64(v), np.uint64(t[j]))
 
 
 @njit(cache=True, inline="always")
@@ -603,43 +617,38 @@ _ROW_MIN_WIDTH = 8
 @njit(cache=True, inline="always")
 def _dit_bf_row(lo, hi, t):
     """Row DIT butterfly (lo, hi) ← (lo + t·hi, lo − t·hi), t a Montgomery scalar (uint64)."""
+    tt = t & _M32
     for j in range(lo.shape[0]):
-        u = np.uint64(lo[j])
-        v = _mont(np.uint64(hi[j]), t)
-        s = u + v
-        if s >= _P64:
-            s -= _P64
-        d = u + _P64 - v
-        if d >= _P64:
-            d -= _P64
-        lo[j] = s
-        hi[j] = d
+        u = lo[j]
+        v = _mont32(np.uint64(hi[j]), tt)
+        s = np.uint32(u + v)
+        lo[j] = min(s, np.uint32(s - _P32))
+        d = np.uint32(u + _P32 - v)
+        hi[j] = min(d, np.uint32(d - _P32))
 
 
 @njit(cache=True, inline="always")
 def _dif_bf_row(lo, hi, t):
     """Row DIF butterfly (lo, hi) ← (lo + hi, (lo − hi)·t)."""
+    tt = t & _M32
     for j in range(lo.shape[0]):
-        u = np.uint64(lo[j])
-        v = np.uint64(hi[j])
-        s = u + v
-        if s >= _P64:
-            s -= _P64
-        lo[j] = s
-        hi[j] = _mont(u + _P64 - v, t)
+        u = lo[j]
+        v = hi[j]
+        s = np.uint32(u + v)
+        lo[j] = min(s, np.uint32(s - _P32))
+        hi[j] = _mont32(np.uint64(u) + _P64 - np.uint64(v), tt)
 
 
 @njit(cache=True, inline="always")
 def _dif_bf_row_src(slo, shi, lo, hi, t):
     """Out-of-place row DIF butterfly: (lo, hi) ← (slo + shi, (slo − shi)·t)."""
+    tt = t & _M32
     for j in range(lo.shape[0]):
-        u = np.uint64(slo[j])
-        v = np.uint64(shi[j])
-        s = u + v
-        if s >= _P64:
-            s -= _P64
-        lo[j] = s
-        hi[j] = _mont(u + _P64 - v, t)
+        u = slo[j]
+        v = shi[j]
+        s = np.uint32(u + v)
+        lo[j] = min(s, np.uint32(s - _P32))
+        hi[j] = _mont32(np.uint64(u) + _P64 - np.uint64(v), tt)
 
 
 @njit(cache=True)
@@ -734,13 +743,14 @@ def _gather_dit_block(src, a, rev, kb, b, tw, lb, scale_mont, row_scale):
         if per_row:
             f = np.uint64(row_scale[j])
             for c in range(w):
-                d[c] = _mont(np.uint64(s[c]), f)
+                d[c] = _mont32(np.uint64(s[c]), f)
         elif scale_mont == _R:
             for c in range(w):
                 d[c] = s[c]
         else:
+            sm = scale_mont & _M32
             for c in range(w):
-                d[c] = _mont(np.uint64(s[c]), scale_mont)
+                d[c] = _mont32(np.uint64(s[c]), sm)
     _dit_rows_block(a[kb * b : (kb + 1) * b], tw, 0, lb)
 
 
@@ -782,7 +792,7 @@ def _lde_rows_block(work, out, kb, bi, lbi, log_b, tw_inv, tw_fwd, scale):
         row = blk[k]
         o0 = out[kk * B]
         for j in range(w):
-            o0[j] = _mont(np.uint64(row[j]), sc)
+            o0[j] = _mont32(np.uint64(row[j]), sc)
         for r in range(1, B):
             o = out[kk * B + r]
             for j in range(w):
@@ -1247,9 +1257,34 @@ def _weighted_col_sums(evals, d, nchunks):
     return out
 
 
-def barycentric_eval(evals, z, shift: int = 1):
+def barycentric_weights(log_n: int, z, shift: int = 1) -> tuple:
+    """``(wts, factor)`` of :func:`barycentric_eval` for ``shift·H_{2^log_n}`` and ``z``:
+    ``wts[i] = ω^i / (z − s·ω^i)`` ((n, 4) uint32) and ``factor = (z^n − s^n)/(n·s^{n−1})``
+    (:class:`Ext`); reusable for every matrix over that domain.  Raises
+    ``ZeroDivisionError`` if ``z`` lies in the domain."""
+    n = 1 << log_n
+    zz = z if isinstance(z, Ext) else Ext.from_base(int(z))
+    s = int(shift) % P
+    omega = two_adic_generator(log_n)
+    pts = _powers_plain(omega, n)  # ω^i
+    spts = ((pts.astype(np.uint64) * np.uint64(s)) % _P64).astype(DTYPE)  # s·ω^i
+    den = np.zeros((n, 4), dtype=DTYPE)
+    zc = zz.coeffs
+    den[:, 0] = ((np.uint64(zc[0]) + _P64 - spts.astype(np.uint64)) % _P64).astype(DTYPE)
+    den[:, 1:] = np.array(zc[1:], dtype=DTYPE)
+    if not den.any(axis=1).all():
+        raise ZeroDivisionError("barycentric_eval: z lies in the evaluation domain")
+    dinv = _ext_inv_flat(den)
+    wts = ((dinv.astype(np.uint64) * pts.astype(np.uint64)[:, None]) % _P64).astype(DTYPE)
+    factor = (zz ** n - pow(s, n, P)) * inv_scalar(n * pow(s, n - 1, P) % P)
+    return wts, factor
+
+
+def barycentric_eval(evals, z, shift: int = 1, weights: tuple | None = None):
     """Evaluate, at an extension point ``z``, the polynomials (degree < n) given by their
-    evaluations ``evals`` ``(n, w)`` over ``shift·H_n`` (natural order).
+    evaluations ``evals`` ``(n, w)`` over ``shift·H_n`` (natural order).  ``weights``:
+    :func:`barycentric_weights` ``(log2 n, z, shift)``, when the caller evaluates several
+    matrices over the same domain at the same point.
 
     Uses the barycentric formula for a coset of a multiplicative subgroup:
     ``f(z) = (z^n − s^n)/(n·s^{n−1}) · Σ_i ω^i·f(s·ω^i)/(z − s·ω^i)``.
@@ -1261,26 +1296,15 @@ def barycentric_eval(evals, z, shift: int = 1):
     """
     a = np.asarray(evals)
     one = a.ndim == 1
-    m = np.ascontiguousarray(_coerce(a.reshape(-1, 1) if one else a))
+    m = _coerce(a.reshape(-1, 1) if one else a)  # a strided uint32 view is read in place
+    if m.ndim == 2 and m.strides[1] != m.itemsize:
+        m = np.ascontiguousarray(m)
     n = m.shape[0]
     log_n = log2_strict(n)
-    zz = z if isinstance(z, Ext) else Ext.from_base(int(z))
-    s = int(shift) % P
-    omega = two_adic_generator(log_n)
-    pts = _powers_plain(omega, n)  # ω^i
-    spts = _powers_plain(omega, n)
-    spts = ((spts.astype(np.uint64) * np.uint64(s)) % _P64).astype(DTYPE)  # s·ω^i
-    den = np.zeros((n, 4), dtype=DTYPE)
-    zc = zz.coeffs
-    den[:, 0] = ((np.uint64(zc[0]) + _P64 - spts.astype(np.uint64)) % _P64).astype(DTYPE)
-    den[:, 1:] = np.array(zc[1:], dtype=DTYPE)
-    if not den.any(axis=1).all():
-        raise ZeroDivisionError("barycentric_eval: z lies in the evaluation domain")
-    dinv = _ext_inv_flat(den)
-    # weights ω^i / (z − sω^i)
-    wts = ((dinv.astype(np.uint64) * pts.astype(np.uint64)[:, None]) % _P64).astype(DTYPE)
+    wts, factor = weights if weights is not None else barycentric_weights(log_n, z, shift)
+    if wts.shape[0] != n:
+        raise ValueError("barycentric_eval: weights for another domain size")
     sums = _weighted_col_sums(m, wts, 16 if n >= 1 << 12 else 1)
-    factor = (zz ** n - pow(s, n, P)) * inv_scalar(n * pow(s, n - 1, P) % P)
     fa = factor.to_array()
     from ..field.ext import ext_mul
 

@@ -3,7 +3,12 @@
 The fast interpreter (:mod:`zkvm.riscv.fast`) runs in a numba loop and returns here for
 every ``ecall`` (handled by :mod:`zkvm.riscv.syscalls`), for errors, and when the event
 buffer is full (it grows by doubling). ``engine="spec"`` runs the reference interpreter
-instead (slow; for tests).
+instead (slow; for tests).  ``engine="auto"`` (unrecorded runs, what ``zkvm run`` uses)
+starts with the reference interpreter and hands the machine over to the fast one after
+:data:`AUTO_SPEC_CYCLES` cycles: a small program then finishes before numba is even
+imported (importing numba and loading the cached interpreter cost ~0.4 s per process,
+most of a short run), a long one loses ~0.1 s.  :mod:`zkvm.riscv.fast` is imported on
+first use only.
 """
 
 from __future__ import annotations
@@ -12,7 +17,6 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from . import fast
 from .errors import (
     CycleLimitExceeded,
     GuestError,
@@ -30,6 +34,8 @@ from .syscalls import handle_syscall
 
 #: Default cycle limit (executed instructions).
 DEFAULT_MAX_CYCLES = 1 << 30
+#: ``engine="auto"``: cycles run by the reference interpreter (~0.1 s) before the fast one
+AUTO_SPEC_CYCLES = 20_000
 #: Rows per event chunk (36 MiB). Measured: 2**20 records at ~35 MHz, 2**25 at ~5 MHz
 #: (page-faulting one huge lazily mapped buffer is slow), 2**16 at ~20 MHz.
 _EVENT_CHUNK = 1 << 20
@@ -84,14 +90,26 @@ def execute(
     if not isinstance(max_cycles, int) or max_cycles < 1:
         raise ValueError(f"max_cycles must be a positive int, got {max_cycles!r}")
     m = Machine(program, bytes(input), record)
+    if engine == "auto" and record:
+        engine = "fast"  # one engine must record all the events
     try:
         if engine == "spec":
             rows = run_spec(m, max_cycles)
             events = Events.from_rows(rows) if record else None
         elif engine == "fast":
             events = _run_fast(m, max_cycles)
+        elif engine == "auto":
+            events = None
+            try:
+                run_spec(m, min(max_cycles, AUTO_SPEC_CYCLES))
+            except CycleLimitExceeded:
+                if m.cycles >= max_cycles:
+                    raise
+                # resume where the reference interpreter stopped (pc, cycles, registers,
+                # memory and reservation all live in ``m``)
+                _run_fast(m, max_cycles)
         else:
-            raise ValueError(f"unknown engine {engine!r} (use 'fast' or 'spec')")
+            raise ValueError(f"unknown engine {engine!r} (use 'fast', 'spec' or 'auto')")
     except GuestError as e:
         _attach_state(e, m)
         raise
@@ -140,6 +158,8 @@ def _run_fast(m: Machine, max_cycles: int, stop_at_limit: bool = False) -> Event
     unless ``stop_at_limit``: then the run just ends there (continuation segments,
     :func:`zkvm.riscv.segments.run_segment`), with ``m.pc`` the next instruction's pc.
     """
+    from . import fast
+
     code, base = fast.predecode(m.program)
     st = np.zeros(fast.STATE_LEN, dtype=np.int64)
     st[fast.S_PC] = m.pc
@@ -206,6 +226,8 @@ def soft_fault(m: Machine, status: int, pc: int, addr: int) -> bool:
     """A read/write fault of the fast interpreter that flat data memory performs anyway
     (:meth:`Machine.soft_fault`; the faulting instruction has not executed, so the caller
     resumes it)."""
+    from . import fast
+
     if status == fast.ST_FAULT_READ:
         return m.soft_fault(addr, PERM_R, pc)
     if status == fast.ST_FAULT_WRITE:
@@ -214,6 +236,8 @@ def soft_fault(m: Machine, status: int, pc: int, addr: int) -> bool:
 
 
 def _raise_fault(status: int, pc: int, addr: int, m: Machine) -> None:
+    from . import fast
+
     if status == fast.ST_FAULT_READ:
         raise MemoryFault(f"read of unmapped or protected address 0x{addr:08x}", pc, addr, "read")
     if status == fast.ST_FAULT_WRITE:

@@ -127,6 +127,12 @@ class Machine:
         if r:
             self.regs[r] = v & 0xFFFF_FFFF
 
+    def warn(self, message: str) -> None:
+        """Record a diagnostic (``ExecutionResult.warnings``, at most ``MAX_WARNINGS``)."""
+        self.warning_count += 1
+        if len(self.warnings) < MAX_WARNINGS:
+            self.warnings.append(message)
+
     # -- flat data memory: soft faults -------------------------------------------------------
     def soft_fault(self, addr: int, need: int, pc: int, what: str = "") -> bool:
         """A data access (``need`` = PERM_R or PERM_W) to ``addr`` hit a page without that
@@ -140,7 +146,7 @@ class Machine:
         old = int(self.perm[page])
         self.perm[page] = (old & PERM_X) | PERM_R | PERM_W
         self.warning_count += 1
-        if len(self.warnings) < MAX_WARNINGS:
+        if len(self.warnings) < MAX_WARNINGS:  # (the message is only built when kept)
             kind = _KIND_NAME[need]
             if old & PERM_X:
                 why = "a code page"

@@ -245,6 +245,19 @@ def _words(m, addr: int, n: int, need: int, pc: int, what: str) -> np.ndarray:
     return m.mem32[addr >> 2 : (addr >> 2) + n].copy()
 
 
+def _fast_sha256_compress(state_words: np.ndarray, block_words: np.ndarray) -> np.ndarray:
+    """:func:`sha256_compress` on word arrays with the numba kernel of
+    :mod:`zkvm.hash.sha256` (loaded at first use): ``block_words`` are the 16 memory words
+    (little endian), so the big-endian message words are their byte swaps."""
+    from zkvm.hash.sha256 import _compress
+
+    st = state_words.astype(np.uint32).copy()
+    w = np.zeros(64, dtype=np.uint32)
+    w[:16] = block_words.astype(np.uint32).byteswap()
+    _compress(st, w)
+    return st
+
+
 def handle_precompile(m, num: int, pc: int) -> None:
     """Run precompile ``num`` (in :data:`PRECOMPILE_RANGE`) for the ecall at ``pc``.
 
@@ -258,17 +271,16 @@ def handle_precompile(m, num: int, pc: int) -> None:
         st = _words(m, a0, 8, PERM_R, pc, "sha256_compress state")
         _words(m, a0, 8, PERM_W, pc, "sha256_compress state")
         blk = _words(m, a1, 16, PERM_R, pc, "sha256_compress block")
-        out = sha256_compress([int(x) for x in st], blk.astype("<u4").tobytes())
-        m.mem32[a0 >> 2 : (a0 >> 2) + 8] = np.array(out, dtype=np.uint32)
+        out = _fast_sha256_compress(st, blk)
+        m.mem32[a0 >> 2 : (a0 >> 2) + 8] = out
         if m.record:
-            log.sha.append((m.cycles, a0, a1, st, blk, np.array(out, dtype=np.uint32)))
+            log.sha.append((m.cycles, a0, a1, st, blk, out))
     elif num == SYS_KECCAK_F1600:
         st = _words(m, a0, 50, PERM_R, pc, "keccak_f1600 state")
         _words(m, a0, 50, PERM_W, pc, "keccak_f1600 state")
-        lanes = st.astype(np.uint64)
-        lanes = [int(lo) | (int(hi) << 32) for lo, hi in zip(lanes[0::2], lanes[1::2])]
-        out64 = keccak_f1600(lanes)
-        out = np.array([(v >> s) & MASK32 for v in out64 for s in (0, 32)], dtype=np.uint32)
+        from .precompile_kernels import keccak_f1600_words  # numba: loaded at first use
+
+        out = keccak_f1600_words(st)
         m.mem32[a0 >> 2 : (a0 >> 2) + 50] = out
         if m.record:
             log.keccak.append((m.cycles, a0, st, out))

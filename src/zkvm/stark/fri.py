@@ -54,7 +54,7 @@ from collections.abc import Callable
 
 from zkvm.field.babybear import GENERATOR, P, inv_scalar, two_adic_generator
 from zkvm.field.ext import Ext
-from zkvm.merkle.verify import verify_opening
+from zkvm.merkle.verify import complete_paths, verify_opening
 
 from .errors import FriError, MerkleError, ShapeError
 from .pcs_types import BatchOpening
@@ -170,7 +170,8 @@ def verify_fri(*, log_blowup: int, log_final_poly_len: int, fri_log_arity: int,
                fri_commits: list, final_poly: list, pow_nonce: int,
                transcript: Transcript,
                query_inputs: Callable[[int, int], dict],
-               fri_openings: list, final_extra: int = 0) -> None:
+               fri_openings: list, final_extra: int = 0,
+               query_indices: list | None = None) -> None:
     """Verify the FRI part of an opening proof.
 
     Args:
@@ -181,6 +182,8 @@ def verify_fri(*, log_blowup: int, log_final_poly_len: int, fri_log_arity: int,
             query's position ``q >> (L0 − L)`` for every input size (the PCS computes
             them from its authenticated Merkle openings; it must raise on failure).
         fri_openings: per query, a list of one :class:`BatchOpening` per round.
+        query_indices: the indices the proof says it answers (its paths are encoded
+            relative to them, :mod:`zkvm.stark.pcs_types`); must equal the sampled ones.
         final_extra: the final polynomial has exactly ``2^log_final_len + final_extra``
             coefficients (1 in zk mode).  Correctness: with ``F`` final coefficients the
             FRI code chain is ``RS[F·2^j]``, so this number *is* the tested degree bound.
@@ -216,6 +219,21 @@ def verify_fri(*, log_blowup: int, log_final_poly_len: int, fri_log_arity: int,
     if len(fri_openings) != num_queries:
         raise ShapeError(f"FRI: {len(fri_openings)} query openings, expected {num_queries}")
     queries = [transcript.sample_index(L0, "fri_query") for _ in range(num_queries)]
+    if query_indices is not None and [int(i) for i in query_indices] != queries:
+        raise ShapeError("FRI: the proof's query indices are not the sampled ones")
+    # siblings a batch-encoded proof left out (computable from the other queries' rows)
+    cur = L0
+    for j, a in enumerate(arities):
+        h = cur - a
+        try:
+            ops = [fri_openings[qi][j] for qi in range(num_queries)]
+            complete_paths(h, [q >> (L0 - h) for q in queries], [o.rows for o in ops],
+                           [(h, 4 << a)], [o.path for o in ops])
+        except MerkleError as e:
+            raise MerkleError(f"FRI layer {j}: {e}") from None
+        except (IndexError, AttributeError, TypeError):
+            break  # shape errors are reported by the per-query checks
+        cur = h
 
     input_set = set(sizes)
     for qi, q in enumerate(queries):

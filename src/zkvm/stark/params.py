@@ -24,9 +24,16 @@ SP1 and RISC Zero quote::
   challenge) is drawn from the quartic extension F_{p^4}, |F_{p^4}| ≈ 2^123.9, so no
   argument built on it can claim more than ~123 bits against a single-guess attacker.
 
-This is a *conjecture*, not a proof; the provable (Johnson-bound) figures are roughly
-half the query term.  The field term is also optimistic: a per-statement bound would
-subtract log2 of (constraint degree × LDE domain size) for the DEEP-ALI step.
+This is a *conjecture*, not a proof.  :meth:`StarkParams.provable_security_bits` gives
+the figure that is proven (up to the Johnson bound, ethSTARK documentation §5.9,
+Theorem 2, after Ben-Sasson, Carmon, Ishai, Kopparty and Saraf, "Proximity gaps for
+Reed–Solomon codes", 2020): every query gains only ``−log2(√ρ·(1 + 1/2m))`` bits (about
+half the conjectured ``log2(1/ρ)``) and the commit phase adds an error
+``≈ (m + ½)^7 / (3ρ^{3/2}) · |D|² / |F|`` that grows with the LDE domain ``D``: for the
+default parameters the proven figure is 51 bits (query term; the commit-phase term is
+~58 bits at the largest domain, 2^26 points), where the conjectured figure is 100.  The
+field term is also optimistic: a per-statement bound would subtract log2 of
+(constraint degree × LDE domain size) for the DEEP-ALI step.
 
 Consequence: with the quartic extension the cap is 123 bits, so no parameter set here
 reaches 128 bits of *reported* security.  :meth:`StarkParams.high` has
@@ -36,11 +43,13 @@ would need a larger extension field.
 Presets
 -------
 * :meth:`default` — ``log_blowup=2`` (rate 1/4, enough for degree-3 constraints with the
-  quotient split in ≤ 4 chunks), 42 queries, 16 PoW bits: 42·2 + 16 = **100 bits**.
-  Grinding 16 bits costs ~65k hashes (tens of ms) for the prover.
-* :meth:`high` — ``log_blowup=3`` (rate 1/8), 38 queries, 16 PoW bits: 38·3 + 16 = 130
-  query bits, reported **123 bits** (field cap).  Larger LDE, smaller proofs than
-  the default would need for the same level.
+  quotient split in ≤ 4 chunks), 40 queries, 21 PoW bits, FRI arity 8: 40·2 + 21 = 101
+  bits without zk, ⌊40·1.977⌋ + 21 = **100 bits** with zk (the default).  Grinding 21
+  bits costs ~2M SHA-256 compressions, ~0.07 s on one core with SHA-NI (16 bits and 43
+  queries before issue 17: the 5 bits of grinding save 3 queries, ~7 % of a receipt).
+* :meth:`high` — ``log_blowup=3`` (rate 1/8), 36 queries, 21 PoW bits, FRI arity 8:
+  36·3 + 21 = 129 query bits (128 with zk), reported **123 bits** (field cap).  Larger
+  LDE, smaller proofs than the default would need for the same level.
 * :meth:`testing` — 8 queries, 1 PoW bit: 8·2 + 1 = 17 bits.  Only for fast tests; ``is_testing=True``
   is part of :meth:`to_bytes`, so a testing proof can never verify under a
   non-testing parameter set (and tools can refuse it).
@@ -176,6 +185,28 @@ class StarkParams:
         """
         return min(self.query_security_bits(), EXT_FIELD_BITS)
 
+    def provable_security_bits(self, log_lde_size: int = 26, m: int = 3) -> int:
+        """Proven security (Johnson-bound regime) for an LDE domain of ``2^log_lde_size``
+        points (the largest committed LDE; default: the largest the system allows,
+        2^24 rows × blowup 4), ethSTARK documentation §5.9 Theorem 2 simplified:
+
+        * queries: ``num_queries · (−log2(α)) + pow_bits`` with ``α = √ρ·(1 + 1/(2m))``
+          (``ρ`` the FRI rate, see :meth:`query_security_bits`);
+        * commit phase: ``log2|F| − log2((m + ½)^7 / (3ρ^{3/2}) · |D|²)`` with
+          ``|F| = p^4`` the challenge field;
+
+        the minimum of both, rounded down.  ``m ≥ 3`` is the Johnson-list parameter.
+        This is a lower bound on what is proven, not a conjecture; it ignores the
+        (smaller) DEEP-ALI and batching terms."""
+        lf, extra = self.fri_final_shape()
+        rho = ((1 << lf) + extra) / (1 << lf) / (1 << self.log_blowup) if self.zk else \
+            1.0 / (1 << self.log_blowup)
+        alpha = math.sqrt(rho) * (1 + 1 / (2 * m))
+        queries = self.num_queries * -math.log2(alpha) + self.pow_bits
+        field = 4 * math.log2(P)
+        commit = field - math.log2((m + 0.5) ** 7 / (3 * rho ** 1.5)) - 2 * log_lde_size
+        return int(math.floor(min(queries, commit)))
+
     # ------------------------------------------------------------------ encoding
     def to_bytes(self) -> bytes:
         """Canonical encoding: a fixed tag, then every field as a little-endian u32
@@ -200,16 +231,16 @@ class StarkParams:
     # ------------------------------------------------------------------ presets
     @classmethod
     def default(cls, zk: bool = True) -> "StarkParams":
-        """≥ 100 conjectured bits: log_blowup 2, 16 PoW bits and 42 queries without zk
-        (= 100), 43 with zk (rate (1 + 2^-6)/4: ⌊43·1.9777⌋ + 16 = 101)."""
-        return cls(log_blowup=2, num_queries=43 if zk else 42, pow_bits=16, fri_log_arity=1,
+        """≥ 100 conjectured bits: log_blowup 2, 21 PoW bits, 40 queries (40·2 + 21 = 101
+        without zk; rate (1 + 2^-6)/4 with zk: ⌊40·1.9777⌋ + 21 = 100), FRI arity 8."""
+        return cls(log_blowup=2, num_queries=40, pow_bits=21, fri_log_arity=3,
                    log_final_poly_len=0, max_constraint_degree=3, zk=zk)
 
     @classmethod
     def high(cls, zk: bool = True) -> "StarkParams":
-        """130 query bits (log_blowup 3, 38 queries, 16 PoW; 129 with zk); reported 123
-        (field cap)."""
-        return cls(log_blowup=3, num_queries=38, pow_bits=16, fri_log_arity=1,
+        """129 query bits (log_blowup 3, 36 queries, 21 PoW, FRI arity 8; 128 with zk);
+        reported 123 (field cap)."""
+        return cls(log_blowup=3, num_queries=36, pow_bits=21, fri_log_arity=3,
                    log_final_poly_len=0, max_constraint_degree=3, zk=zk)
 
     @classmethod

@@ -68,8 +68,9 @@ Used when ``params.zk`` (see docs/zero-knowledge.md for the argument):
 * ``commit(evals, hiding=True)`` replaces every column polynomial ``f`` (degree < n) by
   ``f + Z_H·r``, ``Z_H = X^n − 1``, ``r`` fresh random with ``params.zk_mask_len()``
   coefficients (same values on ``H_n``, so the AIR sees the same trace), and *salts* every
-  leaf: the first matrix of the largest LDE gets ``SALT_WIDTH`` trailing columns, the LDE
-  of uniformly random polynomials (random coefficients appended before the transform), so
+  leaf: the first matrix of the largest LDE gets ``SALT_WIDTH`` trailing columns of
+  pseudorandom values (a SHA-256 PRF of the row index under a fresh secret key,
+  :func:`zkvm.merkle.tree.salt_words`; computed when hashed or opened, never stored), so
   sibling digests in authentication paths reveal nothing about unopened rows.  The
   salt values of a leaf are opened with its row (the verifier strips them).
   ``commit_coeffs`` commits polynomials given by their coefficients (the randomised
@@ -114,18 +115,18 @@ SALT_WIDTH = 8
 class ProverData:
     """Prover-side state of one ``commit`` / ``commit_coeffs`` call.
 
-    evals:      the committed matrices as given, ``(n_m, w_m)`` over ``H_{n_m}``
-                (``None`` entries for coefficient commitments).
+    evals:      ``None`` per matrix (the committed evaluations are not kept: openings
+                interpolate the LDE; kept as a field for the matrix count).
     ldes:       their coset LDEs ``(n_m·B·2^e_m, w_m)`` over ``g·H_{…}``, natural order.
-    tree:       the mixed-height Merkle tree over ``ldes`` (salt columns included),
-                bit-reversed row order.
+    tree:       the mixed-height Merkle tree over ``ldes`` (plus the virtual salt columns
+                of a salted commitment), bit-reversed row order.
     log_blowup: ``log2 B`` used.
     coeffs:     per matrix the committed polynomial's coefficients ``(D_m, w_m)`` (masked
                 in hiding mode), or ``None`` when the matrix is opened from ``evals``.
     log_ns:     ``log2 n_m`` (the trace heights); ``extra_logs``: ``e_m``.
     salted:     True for a hiding commitment: matrix ``salt_matrix`` (the first of the
-                largest LDE) has ``SALT_WIDTH`` extra trailing salt columns in ``ldes``
-                and in the tree (not part of ``widths``, never batched or opened at ζ).
+                largest LDE) has ``SALT_WIDTH`` extra trailing salt columns in the tree
+                (PRF values, not stored in ``ldes``; never batched or opened at ζ).
     masks:      hiding ``commit`` only: per matrix the ``(k, w)`` coefficients of ``r``;
                 the committed polynomial is ``f + Z_H·r`` with ``f`` given by ``evals``.
     """
@@ -155,8 +156,7 @@ class ProverData:
     @property
     def widths(self) -> list[int]:
         """Committed column counts (without the salt columns)."""
-        return [int(e.shape[1]) - (SALT_WIDTH if m == self.salt_matrix else 0)
-                for m, e in enumerate(self.ldes)]
+        return [int(e.shape[1]) for e in self.ldes]
 
     @property
     def extra_log_list(self) -> list[int]:

@@ -12,14 +12,16 @@ import os
 import struct
 
 import numpy as np
+from numba import njit
 
-from zkvm.field.babybear import GENERATOR, P, TWO_ADICITY, powers, two_adic_generator
-from zkvm.field.ext import Ext, ext_add, ext_inv, ext_lincomb, ext_mul, ext_powers, ext_sub
+from zkvm.field.babybear import GENERATOR, P, TWO_ADICITY, two_adic_generator
+from zkvm.field.ext import Ext, ext_lincomb, ext_powers
 from zkvm.hash.sha256 import bitrev_permutation
 from zkvm.merkle import MerkleTree
-from zkvm.poly.ntt import barycentric_eval, coset_eval_coeffs, coset_lde, intt
+from zkvm.poly.ntt import (barycentric_eval, barycentric_weights, coset_eval_coeffs, coset_lde,
+                           intt)
 
-from .fri_prover import _axpy_ext_kernel, answer_query, commit_phase
+from .fri_prover import answer_query, commit_phase
 from .params import StarkParams
 from .pcs import SALT_WIDTH, ProverData
 from .pcs_types import BatchOpening, OpeningProof, QueryProof
@@ -52,36 +54,6 @@ def random_field(shape) -> np.ndarray:
     return np.ascontiguousarray(out[:need].reshape(shape))
 
 
-def random_salt(rows: int, width: int) -> np.ndarray:
-    """Uniform field elements ``(rows, width)`` for the salt columns of a hiding
-    commitment, from SHA-256 in counter mode keyed by 32 fresh bytes of ``os.urandom``
-    (``SHA256(0x00 ‖ key ‖ i)``: eight 32-bit words per counter ``i``; low 31 bits,
-    rejection of values ≥ p).
-
-    Correctness (zero knowledge): salts only need unpredictability (they hide the leaf
-    hashes of unopened rows); a keyed PRF is as good as the OS generator there and
-    several times faster than drawing megabytes from ``os.urandom``.  Masks and the DEEP
-    masking polynomial use :func:`random_field` (the OS generator directly)."""
-    from zkvm.hash.sha256 import hash_rows
-
-    need = rows * width
-    key = np.frombuffer(os.urandom(32), dtype=np.uint32)
-    out = np.empty(0, dtype=np.uint32)
-    ctr0 = 0
-    while out.size < need:
-        blocks = -(-(need - out.size) // 8)
-        blocks += blocks // 8 + 2  # rejection rate 1/16
-        src = np.empty((blocks, 10), dtype=np.uint32)
-        src[:, :8] = key
-        ctr = np.arange(ctr0, ctr0 + blocks, dtype=np.uint64)
-        ctr0 += blocks
-        src[:, 8] = (ctr & 0xFFFFFFFF).astype(np.uint32)
-        src[:, 9] = (ctr >> 32).astype(np.uint32)
-        v = hash_rows(src).reshape(-1) & np.uint32(0x7FFFFFFF)
-        out = np.concatenate([out, v[v < P]])
-    return np.ascontiguousarray(out[:need].reshape(rows, width))
-
-
 def mask_coeffs(coeffs: np.ndarray, log_n: int, k: int) -> np.ndarray:
     """Coefficients of ``f + Z_H·r`` (``Z_H = X^n − 1``, ``r`` random with ``k``
     coefficients per column) from those of ``f`` (``(n, w)``): an ``(n + k, w)`` matrix.
@@ -89,15 +61,11 @@ def mask_coeffs(coeffs: np.ndarray, log_n: int, k: int) -> np.ndarray:
     return _apply_mask(coeffs, log_n, random_field((k, coeffs.shape[1])))
 
 
-def _apply_mask(coeffs: np.ndarray, log_n: int, r: np.ndarray,
-                salt_cols: int = 0) -> np.ndarray:
-    """``f + Z_H·r`` as ``(n + k, w [+ salt_cols])`` coefficients; ``salt_cols`` extra
-    columns of uniformly random coefficients (:func:`_salt_columns`)."""
+def _apply_mask(coeffs: np.ndarray, log_n: int, r: np.ndarray) -> np.ndarray:
+    """``f + Z_H·r`` as ``(n + k, w)`` coefficients."""
     n = 1 << log_n
     k, w = r.shape
-    out = np.empty((n + k, w + salt_cols), dtype=np.uint32)
-    if salt_cols:
-        out[:, w:] = random_salt(n + k, salt_cols)
+    out = np.empty((n + k, w), dtype=np.uint32)
     out[:n, :w] = coeffs
     out[n:, :w] = 0
     body = out[:, :w]
@@ -137,21 +105,18 @@ def _salt_index(log_Ns: list) -> int:
     return log_Ns.index(max(log_Ns))
 
 
-def _salt_columns(a: np.ndarray) -> np.ndarray:
-    """``a`` (coefficients ``(D, w)``) with ``SALT_WIDTH`` columns of uniformly random
-    coefficients appended: their LDE is the salt of every leaf.
+def _salt(star: int | None) -> tuple | None:
+    """The Merkle tree's virtual salt columns for a salted commitment: ``SALT_WIDTH``
+    PRF values per row of matrix ``star`` under a fresh 32-byte key
+    (:func:`zkvm.merkle.tree.salt_words`).
 
-    Correctness (zero knowledge): the salt of leaf ``x`` is ``s(x)`` for random
-    polynomials ``s`` of ``D`` coefficients; the verifier learns ``s`` at the ``q < D``
-    opened leaves only, so at any unopened leaf the salt is uniform given its view
-    (``8·31`` bits), exactly what hides that leaf's digest.  Folding the salt into the
-    transform avoids a separate salt matrix (and the tree's concatenation of it with
-    the LDE, a full copy of the largest matrix)."""
-    D, w = a.shape
-    out = np.empty((D, w + SALT_WIDTH), dtype=np.uint32)
-    out[:, :w] = a
-    out[:, w:] = random_salt(D, SALT_WIDTH)
-    return out
+    Correctness (zero knowledge): the salt of every leaf is pseudorandom and independent
+    of the others given the verifier's view (the key is never revealed), so an unopened
+    leaf's digest hides its row.  Salts are hashed and opened, never batched into FRI or
+    opened at ζ; they need no low-degree structure (before issue 17 they were the LDE of
+    random coefficient columns: 8 more columns in every salted transform and stored in
+    the LDE matrix, 0.4 GiB at 2^20 cycles)."""
+    return None if star is None else (star, os.urandom(32), SALT_WIDTH)
 
 
 def commit(params: StarkParams, evals: list, hiding: bool = False,
@@ -187,13 +152,14 @@ def commit(params: StarkParams, evals: list, hiding: bool = False,
             continue
         # f' = f + Z_H·r from the coefficients (n + k of them), then one size-N NTT
         r = random_field((k, a.shape[1]))
-        c = _apply_mask(intt(a), log_n, r, SALT_WIDTH if i == star else 0)
+        c = _apply_mask(intt(a), log_n, r)
         ldes.append(_coeff_lde(c, log_N))
-        coeffs.append(c[:, :a.shape[1]])
+        coeffs.append(None)  # opened from evals + masks; dropping c frees (n + k)·w words
         masks.append(r)
-    tree = MerkleTree(ldes, bit_reversed_rows=True)
-    return tree.root, ProverData(mats, ldes, tree, params.log_blowup, coeffs, log_ns, extras,
-                                 hiding, masks, star)
+    tree = MerkleTree(ldes, bit_reversed_rows=True, salt=_salt(star))
+    # the evaluations are not kept: openings interpolate the LDE (_eval_at)
+    return tree.root, ProverData([None] * len(mats), ldes, tree, params.log_blowup, coeffs,
+                                 log_ns, extras, hiding, masks, star)
 
 
 def commit_coeffs(params: StarkParams, coeffs: list, log_heights: list, extra_log=None,
@@ -217,32 +183,40 @@ def commit_coeffs(params: StarkParams, coeffs: list, log_heights: list, extra_lo
         if log_n < 0 or log_N > TWO_ADICITY:
             raise ValueError(f"PCS commit_coeffs: matrix {i}: bad height 2^{log_n}")
         mats.append(a)
-        ldes.append(_coeff_lde(_salt_columns(a) if i == star else a, log_N))
-    tree = MerkleTree(ldes, bit_reversed_rows=True)
+        ldes.append(_coeff_lde(a, log_N))
+    tree = MerkleTree(ldes, bit_reversed_rows=True, salt=_salt(star))
     return tree.root, ProverData([None] * len(mats), ldes, tree, params.log_blowup, mats,
                                  log_ns, extras, salt, None, star)
 
 
 def _eval_at(data: ProverData, m: int, z: Ext, cache: dict) -> np.ndarray:
-    """Matrix ``m``'s column polynomials at ``z``: ``(w, 4)``.  Matrices committed from
-    evaluations (``commit``) are interpolated barycentrically from ``evals`` (plus
-    ``Z_H(z)·r(z)`` for a masked one: no transpose of the large coefficient matrix);
-    coefficient commitments are evaluated from their coefficients."""
-    if data.evals[m] is not None:
-        vals = barycentric_eval(data.evals[m], z)
-        r = data.masks[m] if data.masks is not None else None
-        if r is None:
-            return vals
-        # + Z_H(z)·r(z), Z_H = X^n − 1
-        n = data.evals[m].shape[0]
-        zh = (z ** n - Ext.ONE).to_array()
-        rz = ext_lincomb(np.ascontiguousarray(r.T), ext_powers(z, r.shape[0]))
-        return ext_add(vals, ext_mul(rz, np.broadcast_to(zh, rz.shape).copy()))
-    key = (id(data), m)
-    if key not in cache:
-        cache[key] = np.ascontiguousarray(data.coeffs[m].T)
-    ct = cache[key]
-    return ext_lincomb(ct, ext_powers(z, ct.shape[1]))
+    """Matrix ``m``'s column polynomials at ``z``: ``(w, 4)``.
+
+    Matrices committed from evaluations (``commit``) are interpolated barycentrically from
+    their LDE, on the smallest sub-coset ``g·H_M`` (every ``N/M``-th LDE row, read in
+    place) with ``M ≥ n + k`` points, ``n + k`` the committed polynomial's coefficient
+    count (``k`` mask coefficients in hiding mode; ``M = n`` without).  The traces
+    themselves are not kept (memory: 0.4 GiB at 2^20 cycles).  Coefficient commitments
+    are evaluated from their coefficients."""
+    if data.coeffs is not None and data.coeffs[m] is not None:
+        key = (id(data), m)
+        if key not in cache:
+            cache[key] = np.ascontiguousarray(data.coeffs[m].T)
+        ct = cache[key]
+        return ext_lincomb(ct, ext_powers(z, ct.shape[1]))
+    lde = data.ldes[m]
+    N = lde.shape[0]
+    k = 0
+    if data.masks is not None and data.masks[m] is not None:
+        k = data.masks[m].shape[0]
+    D = (1 << data.log_heights[m]) + k
+    M = 1 << (D - 1).bit_length()
+    if M > N:  # pragma: no cover - lde_extra_log makes the LDE large enough
+        raise ValueError("PCS open: LDE too small to interpolate the committed polynomial")
+    wkey = ("bary", M, z.coeffs)  # shared by every matrix over g·H_M at z
+    if wkey not in cache:
+        cache[wkey] = barycentric_weights(M.bit_length() - 1, z, GENERATOR)
+    return barycentric_eval(lde[::N // M], z, shift=GENERATOR, weights=cache[wkey])
 
 
 def shape_header(shapes: list, salted: list | None = None) -> bytes:
@@ -270,6 +244,264 @@ def mask_round(params: StarkParams, rounds: list):
     lf = min(lf, Lmin - lb)
     D = ((1 << lf) + extra) << (L0 - lf - lb)
     return commit_coeffs(params, [random_field((D, 4))], [L0 - lb], extra_log=[0])
+
+
+# ---------------------------------------------------------------------------- DEEP
+
+
+_PD = np.uint64(P)
+_WD = np.uint64(11)
+_W2P_D = np.uint64(22 * P)
+_WP_D = np.uint64(11 * P)
+_PP_D = np.uint64(P * P)
+_TWO_D = np.uint64(2)
+_DEEP_BLOCK = 128
+
+
+@njit(cache=True, inline="always")
+def _em(a0, a1, a2, a3, b0, b1, b2, b3):
+    """Product in F_p[X]/(X^4 − 11) of canonical uint64 coefficients (≤ 4 products summed
+    before a reduction: 4·(p−1)^2 < 2^64)."""
+    p = _PD
+    c0 = (a0 * b0 + _WD * ((a1 * b3 + a2 * b2 + a3 * b1) % p)) % p
+    c1 = (a0 * b1 + a1 * b0 + _WD * ((a2 * b3 + a3 * b2) % p)) % p
+    c2 = (a0 * b2 + a1 * b1 + a2 * b0 + _WD * ((a3 * b3) % p)) % p
+    c3 = (a0 * b3 + a1 * b2 + a2 * b1 + a3 * b0) % p
+    return c0, c1, c2, c3
+
+
+@njit(cache=True, nogil=True)
+def _deep_acc(mat, coef, w, pair_pt, pair_off, T, r0, r1):
+    """``T[k, i − r0] += off·c(i)`` for rows ``r0 ≤ i < r1`` of one matrix, where
+    ``c(i) = Σ_{c<w} mat[i, c]·coef[c]`` (extension coefficients α^c; salt or other
+    columns beyond ``w`` skipped) and ``(k, off)`` runs over the matrix's opening points."""
+    p = _PD
+    B = _DEEP_BLOCK
+    C = np.zeros((4, B), dtype=np.uint64)
+    for b0 in range(r0, r1, B):
+        m_ = min(B, r1 - b0)
+        for j in range(m_):
+            C[0, j] = 0
+            C[1, j] = 0
+            C[2, j] = 0
+            C[3, j] = 0
+        blk = mat[b0:b0 + m_]
+        for c in range(w):
+            k0 = coef[c, 0]
+            k1 = coef[c, 1]
+            k2 = coef[c, 2]
+            k3 = coef[c, 3]
+            col = blk[:, c]
+            for j in range(m_):  # contiguous accumulators: LLVM vectorises the row loop
+                v = np.uint64(col[j])
+                C[0, j] += v * k0
+                C[1, j] += v * k1
+                C[2, j] += v * k2
+                C[3, j] += v * k3
+            if (c & 3) == 3 or c == w - 1:  # ≤ 4 unreduced products per accumulator
+                for j in range(m_):
+                    C[0, j] %= p
+                    C[1, j] %= p
+                    C[2, j] %= p
+                    C[3, j] %= p
+        for q in range(pair_pt.shape[0]):
+            k = pair_pt[q]
+            f0 = pair_off[q, 0]
+            f1 = pair_off[q, 1]
+            f2 = pair_off[q, 2]
+            f3 = pair_off[q, 3]
+            for j in range(m_):
+                e0, e1, e2, e3 = _em(C[0, j], C[1, j], C[2, j], C[3, j], f0, f1, f2, f3)
+                i = b0 - r0 + j
+                t = np.uint64(T[k, i, 0]) + e0
+                T[k, i, 0] = t - p if t >= p else t
+                t = np.uint64(T[k, i, 1]) + e1
+                T[k, i, 1] = t - p if t >= p else t
+                t = np.uint64(T[k, i, 2]) + e2
+                T[k, i, 2] = t - p if t >= p else t
+                t = np.uint64(T[k, i, 3]) + e3
+                T[k, i, 3] = t - p if t >= p else t
+
+
+@njit(cache=True, nogil=True)
+def _deep_fin(T, zs, ys, x0, omega, out, rev, r0, r1):
+    """``out[rev[i]] = Σ_k (T[k, i − r0] − ys[k]) / (x_i − zs[k])`` for ``r0 ≤ i < r1``,
+    ``x_i = x0·ω^i``; the denominators of a block of rows are inverted together (norm to
+    the base field, Montgomery's trick).  Returns −1, or a row where ``x_i = z_k``."""
+    p = _PD
+    K = zs.shape[0]
+    B = _DEEP_BLOCK
+    C = np.zeros((4, B), dtype=np.uint64)
+    xs = np.empty(B, dtype=np.uint64)
+    n0s = np.empty((K, B), dtype=np.uint64)
+    n1s = np.empty((K, B), dtype=np.uint64)
+    dns = np.empty((K, B), dtype=np.uint64)
+    pre = np.empty((K, B), dtype=np.uint64)
+    xr = np.uint64(1)
+    base = omega
+    e = r0
+    while e > 0:
+        if e & 1:
+            xr = (xr * base) % p
+        base = (base * base) % p
+        e >>= 1
+    xr = (xr * x0) % p
+    for b0 in range(r0, r1, B):
+        m_ = min(B, r1 - b0)
+        for j in range(m_):
+            xs[j] = xr
+            xr = (xr * omega) % p
+        acc = np.uint64(1)
+        for k in range(K):
+            z0 = zs[k, 0]
+            z1 = (p - zs[k, 1]) % p
+            z2 = (p - zs[k, 2]) % p
+            z3 = (p - zs[k, 3]) % p
+            for j in range(m_):
+                a0 = (xs[j] + p - z0) % p
+                x13 = (z1 * z3) % p
+                n0 = (a0 * a0 + _WD * ((z2 * z2) % p) + _W2P_D - _WD * _TWO_D * x13) % p
+                n1 = (_TWO_D * a0 * z2 + _PP_D - z1 * z1 + _WP_D - _WD * ((z3 * z3) % p)) % p
+                dn = (n0 * n0 + _WP_D - _WD * ((n1 * n1) % p)) % p
+                if dn == 0:
+                    return b0 + j
+                n0s[k, j] = n0
+                n1s[k, j] = n1
+                dns[k, j] = dn
+                pre[k, j] = acc
+                acc = (acc * dn) % p
+        inv = np.uint64(1)
+        bb = acc
+        e = np.int64(2013265919)  # p − 2
+        while e > 0:
+            if e & 1:
+                inv = (inv * bb) % p
+            bb = (bb * bb) % p
+            e >>= 1
+        for j in range(m_):
+            C[0, j] = 0
+            C[1, j] = 0
+            C[2, j] = 0
+            C[3, j] = 0
+        for k in range(K - 1, -1, -1):
+            z0 = zs[k, 0]
+            z1 = (p - zs[k, 1]) % p
+            z2 = (p - zs[k, 2]) % p
+            z3 = (p - zs[k, 3]) % p
+            y0 = ys[k, 0]
+            y1 = ys[k, 1]
+            y2 = ys[k, 2]
+            y3 = ys[k, 3]
+            for j in range(m_ - 1, -1, -1):
+                dinv = (inv * pre[k, j]) % p
+                inv = (inv * dns[k, j]) % p
+                m0 = (n0s[k, j] * dinv) % p
+                m1 = ((p - n1s[k, j]) * dinv) % p
+                a0 = (xs[j] + p - z0) % p
+                # (a0 − z1 X + z2 X² − z3 X³)(m0 + m1 X²), X⁴ = W: the inverse of d
+                i0 = (a0 * m0 + _WD * ((z2 * m1) % p)) % p
+                i1 = (p - (z1 * m0 + _WD * ((z3 * m1) % p)) % p) % p
+                i2 = (z2 * m0 + a0 * m1) % p
+                i3 = (p - (z3 * m0 + z1 * m1) % p) % p
+                i = b0 - r0 + j
+                u0 = (np.uint64(T[k, i, 0]) + p - y0) % p
+                u1 = (np.uint64(T[k, i, 1]) + p - y1) % p
+                u2 = (np.uint64(T[k, i, 2]) + p - y2) % p
+                u3 = (np.uint64(T[k, i, 3]) + p - y3) % p
+                e0, e1, e2, e3 = _em(u0, u1, u2, u3, i0, i1, i2, i3)
+                t = C[0, j] + e0
+                C[0, j] = t - p if t >= p else t
+                t = C[1, j] + e1
+                C[1, j] = t - p if t >= p else t
+                t = C[2, j] + e2
+                C[2, j] = t - p if t >= p else t
+                t = C[3, j] + e3
+                C[3, j] = t - p if t >= p else t
+        for j in range(m_):
+            r = rev[b0 + j]
+            out[r, 0] = np.uint32(C[0, j])
+            out[r, 1] = np.uint32(C[1, j])
+            out[r, 2] = np.uint32(C[2, j])
+            out[r, 3] = np.uint32(C[3, j])
+    return -1
+
+
+#: rows per DEEP work item (its accumulators: points × rows × 16 bytes)
+_DEEP_CHUNK = 1 << 17
+
+
+def _deep_inputs(rounds: list, opened: list, alpha: Ext) -> dict:
+    """``{L: (2^L, 4) uint32}``: for every LDE log-size ``L``, the DEEP quotient
+    ``Σ_{m, z} α^(off) (Σ_c α^c f_{m,c}(x) − Σ_c α^c y_{m,c,z}) / (x − z)`` over the
+    matrices of that size, in **bit-reversed** order (FRI's input layout).
+
+    ``off`` runs over the matrices and points in the order (round, matrix, point), and
+    the same α-power sequence as the verifier (:func:`zkvm.stark.pcs_verifier.verify`):
+    each (matrix, point) term is multiplied by ``α^(Σ widths of the earlier terms)``.
+    Numba work items of ``_DEEP_CHUNK`` rows (split over threads): per matrix one pass
+    (:func:`_deep_acc`) accumulating ``Σ off·c_m`` per point, then one pass
+    (:func:`_deep_fin`) for the quotients; no full-size temporaries."""
+    import numba
+
+    groups: dict = {}
+    off = Ext.ONE
+    for r, (data, pts) in enumerate(rounds):
+        for m, zs in enumerate(pts):
+            lde = data.ldes[m]
+            L = _log2(lde.shape[0])
+            w = data.widths[m]  # without the salt columns
+            apows = ext_powers(alpha, w)
+            alpha_list = [Ext(tuple(int(t) for t in a)) for a in apows]
+            g = groups.setdefault(L, {"mats": [], "points": {}})
+            mpts, moffs = [], []
+            for k, z in enumerate(zs):
+                ys = Ext.ZERO
+                for a_c, y in zip(alpha_list, opened[r][m][k], strict=True):
+                    ys = ys + a_c * y
+                pk = g["points"].setdefault(z.coeffs, [len(g["points"]), Ext.ZERO])
+                pk[1] = pk[1] + off * ys  # T_k collects off·c_m; its constant term Σ off·ys
+                mpts.append(pk[0])
+                moffs.append(off.coeffs)
+                off = off * (alpha ** w)
+            g["mats"].append((np.ascontiguousarray(lde), np.ascontiguousarray(apows, np.uint64),
+                              w, np.array(mpts, dtype=np.int64),
+                              np.array(moffs, dtype=np.uint64).reshape(-1, 4)))
+    out = {}
+    for L, g in groups.items():
+        N = 1 << L
+        K = len(g["points"])
+        zs = np.zeros((K, 4), dtype=np.uint64)
+        ys = np.zeros((K, 4), dtype=np.uint64)
+        for zc, (k, y) in g["points"].items():
+            zs[k] = zc
+            ys[k] = y.coeffs
+        res = np.empty((N, 4), dtype=np.uint32)
+        rev = bitrev_permutation(L)
+        omega = np.uint64(two_adic_generator(L))
+        x0 = np.uint64(GENERATOR)
+        threads = 1 if N < (1 << 14) else max(1, min(numba.get_num_threads(), N >> 13))
+        step = min(_DEEP_CHUNK, -(-N // threads))
+        step = -(-step // _DEEP_BLOCK) * _DEEP_BLOCK
+        ranges = [(a, min(N, a + step)) for a in range(0, N, step)]
+
+        def job(rg, mats=g["mats"], K=K, zs=zs, ys=ys, res=res, rev=rev, omega=omega, x0=x0):
+            r0, r1 = rg
+            T = np.zeros((K, r1 - r0, 4), dtype=np.uint32)
+            for mat, coef, w, mpts, moffs in mats:
+                _deep_acc(mat, coef, w, mpts, moffs, T, r0, r1)
+            return _deep_fin(T, zs, ys, x0, omega, res, rev, r0, r1)
+
+        if threads == 1 or len(ranges) == 1:
+            bad = [job(rg) for rg in ranges]
+        else:
+            from concurrent.futures import ThreadPoolExecutor
+
+            with ThreadPoolExecutor(threads) as ex:
+                bad = list(ex.map(job, ranges))
+        if any(b >= 0 for b in bad):
+            raise ValueError("PCS open: point lies in the LDE coset")
+        out[L] = res
+    return out
 
 
 def open_(params: StarkParams, rounds: list, transcript: Transcript,
@@ -327,45 +559,8 @@ def open_(params: StarkParams, rounds: list, transcript: Transcript,
         opened.append(per_mat)
     alpha = transcript.sample_ext("pcs_alpha")
 
-    # 2. DEEP reduced openings per LDE height (natural order)
-    ro: dict[int, np.ndarray] = {}
-    dinv_cache: dict[tuple, np.ndarray] = {}
-    xs_cache: dict[int, np.ndarray] = {}
-    off = Ext.ONE
-    for r, (data, pts) in enumerate(rounds):
-        for m, zs in enumerate(pts):
-            lde = data.ldes[m]
-            N = lde.shape[0]
-            L = _log2(N)
-            w = data.widths[m]  # without the salt columns
-            apows = ext_powers(alpha, w)  # (w, 4): α^0..α^(w-1)
-            if lde.shape[1] > w:  # the salt columns are not batched
-                apows_all = np.zeros((lde.shape[1], 4), dtype=np.uint32)
-                apows_all[:w] = apows
-            else:
-                apows_all = apows
-            comb = ext_lincomb(lde, apows_all)  # (N, 4): Σ_c α^c f_c(x)
-            alpha_list = [Ext(tuple(int(t) for t in a)) for a in apows]
-            acc = ro.setdefault(L, np.zeros((N, 4), dtype=np.uint32))
-            if L not in xs_cache:
-                xs_cache[L] = powers(two_adic_generator(L), N, GENERATOR)
-            for k, z in enumerate(zs):
-                key = (L, z.coeffs)
-                if key not in dinv_cache:
-                    den = np.zeros((N, 4), dtype=np.uint32)
-                    den[:, 0] = (xs_cache[L].astype(np.int64) - z.coeffs[0]) % P
-                    den[:, 1:] = [(-c) % P for c in z.coeffs[1:]]
-                    try:
-                        dinv_cache[key] = ext_inv(den)
-                    except ZeroDivisionError:
-                        raise ValueError("PCS open: point lies in the LDE coset") from None
-                ys = Ext.ZERO
-                for a_c, y in zip(alpha_list, opened[r][m][k], strict=True):
-                    ys = ys + a_c * y
-                term = ext_mul(ext_sub(comb, ys.to_array()), dinv_cache[key])
-                _axpy_ext_kernel(acc, off.to_array(), term)
-                off = off * (alpha ** w)
-    inputs = {L: np.ascontiguousarray(v[bitrev_permutation(L)]) for L, v in ro.items()}
+    # 2. DEEP reduced openings per LDE height, written in bit-reversed order (FRI's)
+    inputs = _deep_inputs(rounds, opened, alpha)
     L0 = max(inputs)
 
     # 3. FRI
@@ -383,7 +578,8 @@ def open_(params: StarkParams, rounds: list, transcript: Transcript,
             rows, path = data.tree.open(q >> (L0 - Lr))
             inp.append(BatchOpening(rows, path))
         qps.append(QueryProof(inp, answer_query(fri, q, L0)))
-    proof = OpeningProof(fri.commits, fri.final_poly, fri.pow_nonce, qps)
+    proof = OpeningProof(fri.commits, fri.final_poly, fri.pow_nonce, qps,
+                         query_indices=list(fri.queries))
     if mask_root is not None:
         proof.mask_root = mask_root
         proof.mask_values = [v.coeffs for v in opened[-1][0][0]]

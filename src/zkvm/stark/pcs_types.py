@@ -9,6 +9,16 @@ self-delimiting canonical encoding:
 * ``u32`` little-endian for every count and every field element, ``u64`` for the nonce;
 * each list is preceded by its ``u32`` length;
 * digests are 32 raw bytes;
+* the query indices are sent (``u32`` each; the verifier checks they are the ones the
+  transcript samples), then the shape of one query once (openings, rows and their
+  lengths, tree heights), then every query's rows without length prefixes, then the
+  Merkle siblings as a *batch proof*: per query and tree, level by level, a sibling is
+  omitted when it lies on another query's path (the verifier computes it:
+  ``None`` in the parsed proof until :func:`zkvm.merkle.verify.complete_paths` fills it)
+  or when an earlier query of the same tree already sent it (same level and node index,
+  known from the indices).  An honest proof repeats such nodes identically;
+  :meth:`OpeningProof.to_bytes` refuses a proof whose duplicates differ.  About a
+  quarter of a receipt (the top ``log2(num_queries)`` levels of every path).
 * parsing rejects non-canonical field elements (≥ p), truncated input and trailing bytes
   with :class:`~zkvm.stark.errors.ProofFormatError` (checklist 20).
 
@@ -80,6 +90,9 @@ class OpeningProof:
                   its Merkle openings are the last ``input_openings`` of every query.
     mask_values:  zk mode only (else None): ``R``'s 4 base columns at the first opening
                   point, as :data:`ExtTuple` (exactly 4).
+    query_indices: the sampled query indices (``L0`` bits each), in query order; needed
+                  to encode the compressed paths (the verifier checks them against the
+                  transcript).
     """
 
     fri_commits: list[bytes]
@@ -88,6 +101,7 @@ class OpeningProof:
     query_proofs: list[QueryProof] = field(default_factory=list)
     mask_root: bytes | None = None
     mask_values: list[tuple] | None = None
+    query_indices: list | None = None
 
     # ------------------------------------------------------------------ encoding
     def to_bytes(self) -> bytes:
@@ -119,14 +133,45 @@ class OpeningProof:
                 raise ProofFormatError("final_poly coefficient must have 4 ints")
             out.extend(struct.pack("<4I", *c))
         out.extend(struct.pack("<Q", self.pow_nonce))
-        out.extend(u32(len(self.query_proofs)))
-        for q in self.query_proofs:
-            out.extend(u32(len(q.input_openings)))
-            for o in q.input_openings:
-                put_opening(o)
-            out.extend(u32(len(q.fri_openings)))
-            for o in q.fri_openings:
-                put_opening(o)
+        qps = self.query_proofs
+        out.extend(u32(len(qps)))
+        idx = self.query_indices
+        if qps and (idx is None or len(idx) != len(qps)):
+            raise ProofFormatError("opening proof: one query index per query proof needed")
+        if qps:
+            out.extend(struct.pack(f"<{len(idx)}I", *idx))
+            shape = _query_shape(qps[0])
+            n_in, row_lens, heights = shape
+            # the shape, once: openings per query, rows per opening and their lengths,
+            # tree heights
+            out.extend(u32(n_in))
+            out.extend(u32(len(row_lens) - n_in))
+            for lens, h in zip(row_lens, heights, strict=True):
+                out.extend(u32(len(lens)))
+                out.extend(struct.pack(f"<{len(lens)}I", *lens))
+                out.extend(u32(h))
+            for qi, q in enumerate(qps):
+                if _query_shape(q) != shape:
+                    raise ProofFormatError(f"opening proof: query {qi} differs in shape from query 0")
+                for o in list(q.input_openings) + list(q.fri_openings):
+                    for r in o.rows:
+                        out.extend(struct.pack(f"<{len(r)}I", *r))
+            own = _own_nodes(idx, heights)
+            seen: dict = {}
+            for qi, q in enumerate(qps):
+                for key, d in _path_nodes(q, idx[qi], shape):
+                    t, k, node = key
+                    if node in own[t][k]:
+                        continue  # computable: a node on another query's path
+                    prev = seen.get(key)
+                    if prev is None:
+                        if d is None or len(d) != 32:
+                            raise ProofFormatError("digest must be 32 bytes")
+                        out.extend(d)
+                        seen[key] = d
+                    elif prev != d:
+                        raise ProofFormatError(f"opening proof: query {qi} repeats a Merkle node "
+                                               "with another digest")
         if (self.mask_root is None) != (self.mask_values is None):
             raise ProofFormatError("mask_root and mask_values must be both set or both None")
         if self.mask_root is None:
@@ -141,6 +186,25 @@ class OpeningProof:
                 out.extend(struct.pack("<4I", *c))
         return bytes(out)
 
+    def sent_digests(self) -> int:
+        """How many Merkle sibling digests :meth:`to_bytes` writes: a function of the
+        query shape and the (public) query indices only.  The encoded length minus
+        ``32·sent_digests()`` depends on the statement's shape alone, which is what
+        length hiding (``--pad-cycles``) needs: the batch compression reveals nothing
+        the indices do not."""
+        qps = self.query_proofs
+        if not qps:
+            return 0
+        idx = self.query_indices
+        shape = _query_shape(qps[0])
+        own = _own_nodes(idx, shape[2])
+        sent = set()
+        for qi in range(len(qps)):
+            for key in _node_keys(idx[qi], shape[2]):
+                if key[2] not in own[key[0]][key[1]]:
+                    sent.add(key)
+        return len(sent)
+
     @classmethod
     def from_bytes(cls, data: bytes) -> "OpeningProof":
         """Parse :meth:`to_bytes` output; :class:`ProofFormatError` on anything
@@ -152,13 +216,41 @@ class OpeningProof:
         final_poly = [tuple(c) for c in final_poly]
         nonce = r.u64()
         nq = r.length()
+        idx = list(struct.unpack(f"<{nq}I", r.take(4 * nq))) if nq else []
         qps = []
-        for _ in range(nq):
-            ni = r.length()
-            inputs = [r.opening() for _ in range(ni)]
-            nf = r.length()
-            fris = [r.opening() for _ in range(nf)]
-            qps.append(QueryProof(inputs, fris))
+        if nq:
+            n_in = r.length()
+            n_fri = r.length()
+            row_lens, heights = [], []
+            for _ in range(n_in + n_fri):
+                nr = r.length()
+                row_lens.append([r.length() for _ in range(nr)])
+                h = r.u32()
+                if h > 40:
+                    raise ProofFormatError(f"opening proof: Merkle tree height {h} too large")
+                heights.append(h)
+            rows = [[[r.field_ints(n) for n in lens] for lens in row_lens] for _ in range(nq)]
+            own = _own_nodes(idx, heights)
+            seen: dict = {}
+            paths = []
+            for qi in range(nq):
+                ps = []
+                for key in _node_keys(idx[qi], heights):
+                    t, k, node = key
+                    if node in own[t][k]:
+                        d = None  # computed by the verifier (zkvm.merkle.verify.complete_paths)
+                    else:
+                        d = seen.get(key)
+                        if d is None:
+                            d = seen[key] = r.take(32)
+                    ps.append(d)
+                paths.append(ps)
+            for qi in range(nq):
+                ops, pos = [], 0
+                for t, h in enumerate(heights):
+                    ops.append(BatchOpening(rows[qi][t], paths[qi][pos:pos + h]))
+                    pos += h
+                qps.append(QueryProof(ops[:n_in], ops[n_in:]))
         flag = r.take(1)[0]
         mask_root = mask_values = None
         if flag == 1:
@@ -170,7 +262,45 @@ class OpeningProof:
         elif flag != 0:
             raise ProofFormatError(f"opening proof: mask flag must be 0 or 1, got {flag}")
         r.finish()
-        return cls(fri_commits, final_poly, nonce, qps, mask_root, mask_values)
+        return cls(fri_commits, final_poly, nonce, qps, mask_root, mask_values,
+                   idx if nq else None)
+
+
+def _query_shape(q: QueryProof) -> tuple:
+    """``(number of input openings, row lengths per opening, path length per opening)``."""
+    ops = list(q.input_openings) + list(q.fri_openings)
+    return (len(q.input_openings), tuple(tuple(len(r) for r in o.rows) for o in ops),
+            tuple(len(o.path) for o in ops))
+
+
+def _node_keys(index: int, heights: tuple):
+    """``(tree, level, node)`` of every sibling on the paths of query ``index``: tree ``t``
+    has height ``heights[t]`` and the query opens its leaf ``index >> (L0 − height)``
+    (``L0`` the largest height: the FRI input size)."""
+    L0 = max(heights) if heights else 0
+    for t, h in enumerate(heights):
+        leaf = index >> (L0 - h)
+        for k in range(h):
+            yield (t, k, (leaf >> k) ^ 1)
+
+
+def _own_nodes(indices: list, heights) -> list:
+    """``own[t][k]``: the level-``k`` nodes of tree ``t`` that lie *on* some query's path
+    (the verifier computes them, so a sibling among them is never sent)."""
+    L0 = max(heights) if heights else 0
+    own = []
+    for h in heights:
+        leaves = {i >> (L0 - h) for i in indices}
+        own.append([{leaf >> k for leaf in leaves} for k in range(h)])
+    return own
+
+
+def _path_nodes(q: QueryProof, index: int, shape: tuple):
+    ops = list(q.input_openings) + list(q.fri_openings)
+    keys = _node_keys(index, shape[2])
+    for o in ops:
+        for d in o.path:
+            yield next(keys), (None if d is None else bytes(d))
 
 
 class _Reader:

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from zkvm.field.babybear import GENERATOR, P, TWO_ADICITY, pow_scalar
 from zkvm.field.ext import Ext
-from zkvm.merkle.verify import verify_opening
+from zkvm.merkle.verify import complete_paths, verify_opening
 
 from .errors import MerkleError, ProofFormatError, ShapeError
 from .fri import domain_point, verify_fri
@@ -191,7 +191,37 @@ def verify(params: StarkParams, rounds: list, proof: OpeningProof, transcript: T
         if not isinstance(qp, QueryProof):
             raise ProofFormatError("PCS: query proof has the wrong type")
 
+    def round_dims(r: int, prow, sl) -> tuple:
+        dims = [(L, w) for (L, w, _) in prow]
+        Lr = max(L for L, _ in dims)
+        if sl:  # the first matrix of the largest LDE carries the salt columns
+            star = [L for L, _ in dims].index(Lr)
+            dims[star] = (Lr, dims[star][1] + SALT_WIDTH)
+        return dims, Lr
+
+    completed = []
+
+    def complete_batch() -> None:
+        """Fill the siblings the proof's batch encoding left out (computable from the
+        other queries' rows), once, before the per-query checks."""
+        idx = proof.query_indices
+        if idx is None or len(idx) != len(qps):
+            return
+        for r, (prow, sl) in enumerate(zip(prepared, salted, strict=True)):
+            try:
+                ops = [qp.input_openings[r] for qp in qps]
+                dims, Lr = round_dims(r, prow, sl)
+                complete_paths(Lr, [q >> (L0 - Lr) for q in idx], [o.rows for o in ops],
+                               dims, [o.path for o in ops])
+            except MerkleError as e:
+                raise MerkleError(f"input round {r}: {e}") from None
+            except (IndexError, AttributeError, TypeError):
+                return  # shape errors are reported by the per-query checks
+
     def query_inputs(qi: int, q: int) -> dict:
+        if not completed:
+            completed.append(True)
+            complete_batch()
         qp = qps[qi]
         if len(qp.input_openings) != len(stmt):
             raise ShapeError(f"PCS query {qi}: {len(qp.input_openings)} input openings, "
@@ -201,11 +231,7 @@ def verify(params: StarkParams, rounds: list, proof: OpeningProof, transcript: T
                                                            salted, strict=True)):
             if not isinstance(op, BatchOpening):
                 raise ProofFormatError(f"PCS query {qi} round {r}: bad opening type")
-            dims = [(L, w) for (L, w, _) in prow]
-            Lr = max(L for L, _ in dims)
-            if sl:  # the first matrix of the largest LDE carries the salt columns
-                star = [L for L, _ in dims].index(Lr)
-                dims[star] = (Lr, dims[star][1] + SALT_WIDTH)
+            dims, Lr = round_dims(r, prow, sl)
             if len(op.rows) != len(dims):
                 raise ShapeError(f"PCS query {qi} round {r}: {len(op.rows)} rows, expected {len(dims)}")
             for m, row in enumerate(op.rows):
@@ -237,4 +263,5 @@ def verify(params: StarkParams, rounds: list, proof: OpeningProof, transcript: T
                pow_bits=params.pow_bits, input_log_sizes=sizes,
                fri_commits=proof.fri_commits, final_poly=proof.final_poly,
                pow_nonce=proof.pow_nonce, transcript=transcript, query_inputs=query_inputs,
-               fri_openings=[qp.fri_openings for qp in qps])
+               fri_openings=[qp.fri_openings for qp in qps],
+               query_indices=proof.query_indices)

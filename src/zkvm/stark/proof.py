@@ -38,8 +38,11 @@ MAGIC = b"ZKVMSTRK"
 #: quotient chunk, blinded claimed sums, and salt values at the end of the first largest
 #: matrix's opened row (docs/zero-knowledge.md, "Formats").
 #: 4: empty tables (``Air.may_be_empty``): log height ``EMPTY_LOG_HEIGHT``, absent from
-#: the commitments, claimed sums and openings.  Versions 2 and 3 are refused.
-VERSION = 4
+#: the commitments, claimed sums and openings.
+#: 5: the PCS section sends the query indices and compresses the queries after the first
+#: (no row length prefixes; Merkle siblings already sent by an earlier query of the same
+#: tree omitted; :mod:`zkvm.stark.pcs_types`).  Versions 2 to 4 are refused.
+VERSION = 5
 _MAX_LIST = 1 << 20
 
 

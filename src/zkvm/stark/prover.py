@@ -72,9 +72,14 @@ class Timings(dict):
 
 
 def prove(key, traces, public_values, params=None, debug: bool = True,
-          timings: Timings | None = None, public_data: bytes = b"") -> Proof:
+          timings: Timings | None = None, public_data: bytes = b"",
+          consume: bool = False) -> Proof:
     """Prove that ``traces`` satisfy the system for ``public_values`` and
     ``public_data`` (bytes the system's public-data hook turns into bus messages).
+
+    ``consume=True``: ``traces`` (a list) is emptied once the prover holds what it needs,
+    so the caller's references do not keep a second copy of the traces alive (the zk
+    blinding columns make the prover concatenate a blinded copy of most tables).
 
     Raises ``ValueError`` on malformed inputs (wrong count/shape/dtype of traces, wrong
     number of public values, ``params`` different from the system's),
@@ -117,10 +122,16 @@ def prove(key, traces, public_values, params=None, debug: bool = True,
     # zk: append the engine's claimed-sum blinding columns (committed with the main trace,
     # before the LogUp challenges; docs/zero-knowledge.md)
     ring = proof_blind_ring(system.blind_ring, log_heights, EMPTY_LOG_HEIGHT)
+    given = traces
     if ring:
         blind = blind_columns(system, log_heights, ring)
         traces = [np.concatenate([tr, blind[t.index]], axis=1) if t.index in blind else tr
                   for t, tr in zip(tables, traces, strict=True)]
+    else:
+        traces = list(traces)
+    if consume and isinstance(given, list):
+        given.clear()
+    del given
     bound = protocol.multiplicity_bound(system, log_heights, pv, public_data)
     if bound >= P:
         raise ValueError(f"total bus multiplicity bound {bound} >= p: traces too tall")
@@ -152,9 +163,12 @@ def prove(key, traces, public_values, params=None, debug: bool = True,
                 mat, cs = generate_aux_trace(t, traces[t.index], pre, pv, lu_alpha, lu_beta)
                 aux_mats.append(mat)
                 claimed[t.index] = cs
+        traces = None  # from here on only the LDEs are read (memory: the PCS keeps no traces)
         with tm.phase("commit_aux"):
             aux_root, aux_data = pcs.commit(aux_mats, hiding=params.zk)
+        aux_mats = None
         tr_.absorb_digest("aux_root", aux_root)
+    traces = None
     claimed_exts = [Ext(tuple(int(c) for c in claimed[t.index])) for t in aux_tables]
     protocol.absorb_claimed_sums(tr_, claimed_exts)
 

@@ -70,8 +70,14 @@ class ProvingError(RuntimeError):
 # LogUp aux trace
 
 
-def generate_aux_trace(table, main: np.ndarray, pre, public, alpha, beta):
+def generate_aux_trace(table, main: np.ndarray, pre, public, alpha, beta,
+                       method: str | None = None):
     """LogUp helper and running-sum columns of one table.
+
+    ``method``: ``"bytecode"`` (default: the interactions compiled to bytecode and run,
+    with a per-block batch inversion, by :func:`zkvm.stark.kernels.logup_aux_trace`) or
+    ``"numpy"`` (node-by-node reference, below); ``$ZKVM_QUOTIENT=numpy`` selects the
+    reference for both the aux trace and the quotient.  Identical outputs.
 
     ``main`` is the *committed* main trace (with the blinding columns of a blinded
     table, :attr:`TableInfo.committed_width`).
@@ -81,6 +87,17 @@ def generate_aux_trace(table, main: np.ndarray, pre, public, alpha, beta):
     the running sum).  All rows at once: the denominators ``α − φ_k`` of all interactions
     are inverted together with one batch inversion.
     """
+    method = method or os.environ.get("ZKVM_QUOTIENT") or "bytecode"
+    if method not in ("bytecode", "numba", "numpy"):
+        raise ValueError(f"unknown LogUp method {method!r}")
+    if method != "numpy":
+        from zkvm.stark.kernels import logup_aux_trace
+
+        try:
+            return logup_aux_trace(table, main, pre, public, [alpha.to_array(), beta.to_array()])
+        except ZeroDivisionError:
+            raise ProvingError(f"{table.name}: a LogUp denominator α − φ is zero; "
+                               "resample by changing the statement") from None
     layout = table.layout
     its = table.interactions  # AIR interactions, then the zk blinding ones
     n = main.shape[0]

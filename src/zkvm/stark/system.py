@@ -76,6 +76,35 @@ class PublicBatch:
     multiplicity: int
 
 
+# Per-process caches keyed by object identity (the values keep the keys' objects alive,
+# so an id is never reused while its entry exists): systems built from the same compiled
+# AIRs -- every proof of a Machine, or of a new Machine of the same chips -- share the
+# LogUp layout (and so the expression objects the bytecode programs are cached by) and
+# the canonical encoding of the constraints.
+_LAYOUTS: dict = {}
+_ENCODINGS: dict = {}
+
+
+def _layout(air: Air, compiled: CompiledAir, blinded: bool):
+    """``(blind_its, layout)`` of a table (memoised per compiled AIR, degree and blinding)."""
+    key = (id(compiled), air.max_degree, air.columns.width if blinded else None, air.name)
+    hit = _LAYOUTS.get(key)
+    if hit is None:
+        blind_its = blind_interactions(air.columns.width) if blinded else []
+        layout = build_layout(air.name, compiled, air.max_degree, tuple(blind_its))
+        hit = _LAYOUTS.setdefault(key, (compiled, blind_its, layout))
+    return list(hit[1]), hit[2]
+
+
+def _encode_exprs(exprs: list) -> bytes:
+    """``sym.encode(exprs)`` (memoised by the expressions' identities)."""
+    key = tuple(id(e) for e in exprs)
+    hit = _ENCODINGS.get(key)
+    if hit is None:
+        hit = _ENCODINGS.setdefault(key, (list(exprs), sym.encode(exprs)))
+    return hit[1]
+
+
 @dataclass
 class TableInfo:
     """Everything the prover and verifier need to know about one table."""
@@ -208,8 +237,7 @@ class StarkSystem:
                     raise AirDefinitionError(
                         f"bus id {it.bus.id} used for both {prev} and {it.bus}")
             blind_pos = ring.index(i) if i in ring else None
-            blind_its = [] if blind_pos is None else blind_interactions(air.columns.width)
-            layout = build_layout(air.name, compiled, air.max_degree, tuple(blind_its))
+            blind_its, layout = _layout(air, compiled, blind_pos is not None)
             all_names = [f"{air.name}.{c.name}" for c in compiled.constraints + layout.constraints]
             known.update(all_names)
             air_c = [c for c in compiled.constraints if f"{air.name}.{c.name}" not in self.disabled]
@@ -349,7 +377,7 @@ class StarkSystem:
                         0xFFFFFFFF if it.max_multiplicity is None else it.max_multiplicity)
                 exprs.extend(it.values)
                 exprs.append(it.multiplicity)
-            put_bytes(sym.encode(exprs))
+            put_bytes(_encode_exprs(exprs))
         put_u32(len(self.disabled))
         for d in sorted(self.disabled):
             put_bytes(d.encode())

@@ -18,9 +18,13 @@ used.  The protocol and the argument are in docs/zero-knowledge.md; in short:
 The LDE of a table of height ``n`` lives on ``g·H_N`` with ``N = n·B·2^e``;
 ``e = lde_extra_log(params, log n)`` is the smallest value for which (a) the quotient
 evaluation domain (``2^⌈log2 C_Q⌉`` points, ``C_Q`` for ``d = params.max_constraint_degree``)
-fits in the LDE coset, (b) the FRI final level is reachable (``n·2^e ≥ 2^lf``), and (c) the
-degree FRI tests covers the masked polynomials: ``F·2^(log n + e − lf) ≥ n + k``.  For
-tall tables (``n ≥ k·2^lf``) ``e = 0``: no LDE growth.  Without zk everything is the
+fits in the LDE coset, (b) the FRI final level is reachable (``n·2^e ≥ 2^lf``), (c) the
+degree FRI tests covers the masked polynomials: ``F·2^(log n + e − lf) ≥ n + k``, and (d)
+the LDE has at least ``2^(lf + log_blowup + fri_log_arity)`` rows (``n·2^e ≥
+2^(lf + fri_log_arity)``): every input then reaches FRI at least one full folding round
+above the final size, so short tables of many different heights do not cut FRI into
+many small-arity rounds (each a Merkle tree and a path per query; issue 17: −15 KiB at
+2^20 cycles).  For tall tables (``n ≥ k·2^lf``) ``e = 0``: no LDE growth.  Without zk everything is the
 classic layout: ``e = 0``, ``2^log_quotient_chunks`` chunks.
 
 ``e`` depends only on ``(params, log n)``, so every commitment of a table (preprocessed,
@@ -151,7 +155,7 @@ def lde_extra_log(params: StarkParams, log_n: int) -> int:
     F = (1 << lf) + extra
     log_qd = max(0, _ceil_log2(quotient_coeff_count(log_n, params.max_constraint_degree, k))
                  - log_n)
-    e = max(0, log_qd - lb, lf - log_n)          # (a) and (b)
+    e = max(0, log_qd - lb, lf + params.fri_log_arity - log_n)  # (a), (b) and (d)
     while F << (log_n + e - lf) < n + k:          # (c)
         e += 1
     if log_n + lb + e > TWO_ADICITY:
