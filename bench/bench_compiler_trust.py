@@ -8,7 +8,7 @@ MEASURED proving time and receipt size -- and the summary tables of docs/compile
     python bench/bench_compiler_trust.py --programs sort,json --compilers zig --levels 1,3
 
 Resumable: every measurement is stored in the results file (default
-``.zkvm-cache/compiler-trust/results-<params>.json``) under the key
+``.zkvm-cache/compiler-trust/results-<params>-proof-v<N>.json``, N = the STARK proof format version) under the key
 ``<ELF sha256>:<input sha256>:<params>``, written after each proof, and a run skips what
 is already there -- stop it at any time and start it again. Builds are cached by a digest
 of compiler, flags and sources (``.zkvm-cache/compiler-trust/elf``). Byte-identical ELFs
@@ -391,18 +391,46 @@ def rows_for(data: dict, params: str, programs=None):
     return out
 
 
+def prove_cpu(m: dict, model: dict | None):
+    """(proving CPU seconds, measured?) of one measurement: the measured proof, else the
+    model's estimate from its trace cells and segments (``None`` without a model)."""
+    if "prove_cpu_s" in m:
+        return m["prove_cpu_s"], True
+    if model is None or not m.get("cells"):
+        return None, False
+    return A.estimate_from_cells(m["cells"], model, m.get("segments", 1)), False
+
+
+def fmt_prove(v, measured: bool) -> str:
+    if v is None:
+        return "-"
+    return f"{v:.1f}" if measured else f"~{v:.1f}"
+
+
 def report(data: dict, params: str, programs=None, compilers=COMPILERS, levels=LEVELS) -> str:
+    """The tables of docs/compiler-trust.md. Proving times are measured where a proof was
+    made and otherwise the fitted model's estimate (:func:`fit_model`), printed ``~x``;
+    every geometric mean of proving time says over how many programs it is measured."""
     table = rows_for(data, params, programs)
     order = [p.name for p in CORPUS + QUICK if p.name in table]
     order = list(dict.fromkeys(order + sorted(table)))
     specs = [(c, lv) for c in compilers for lv in levels]
-    proved = all("prove_s" in m for t in table.values() for (_, m) in t.values())
+    try:
+        model = fit_model(data, params)
+    except SystemExit:
+        model = None
+    any_proved = any("prove_cpu_s" in m for t in table.values() for (_, m) in t.values())
+    show_prove = any_proved or model is not None
     L = []
     info = data.get("machine", {})
     loads = [m["load"][0] for t in table.values() for (_, m) in t.values() if "load" in m]
     L.append(f"machine: {info.get('cpu', '?')}, {info.get('cores', '?')} cores; params {params}; "
              + (f"load average during the proofs {min(loads):.1f}-{max(loads):.1f} (median "
                 f"{sorted(loads)[len(loads) // 2]:.1f})" if loads else "not proved"))
+    if model is not None:
+        L.append(f"proving-time model (--fit): {model['fixed_s']:.2f} s CPU per segment + {model['per_mcell_s']:.3f} s "
+                 f"CPU per million trace cells; {model['points']} proofs, relative error median "
+                 f"{model['median_rel_error'] * 100:.0f} %, max {model['max_rel_error'] * 100:.0f} %")
     L.append("")
     # 1. per program: cycles / prove / ELF / receipt
     head = "| program | metric | " + " | ".join(f"{c} -O{lv}" for c, lv in specs) + " |"
@@ -411,14 +439,21 @@ def report(data: dict, params: str, programs=None, compilers=COMPILERS, levels=L
         t = table[p]
         cell = lambda f: " | ".join(f(*t[s]) if s in t else "-" for s in specs)
         L.append(f"| {p} | cycles | " + cell(lambda b, m: f"{m['cycles']:,}") + " |")
-        if proved:
-            L.append(f"| | prove CPU (s) | " + cell(lambda b, m: f"{m['prove_cpu_s']:.1f}") + " |")
-            L.append(f"| | prove wall (s) | " + cell(lambda b, m: f"{m['prove_s']:.1f}") + " |")
-            L.append(f"| | receipt (KiB) | " + cell(lambda b, m: f"{m['receipt_bytes'] / 1024:,.0f}") + " |")
+        if show_prove:
+            L.append(f"| | prove CPU (s) | " + cell(lambda b, m: fmt_prove(*prove_cpu(m, model))) + " |")
+        if any_proved:
+            L.append(f"| | prove wall (s) | " + cell(lambda b, m: f"{m['prove_s']:.1f}" if "prove_s" in m else "-") + " |")
+            L.append(f"| | receipt (KiB) | " + cell(
+                lambda b, m: f"{m['receipt_bytes'] / 1024:,.0f}" if "receipt_bytes" in m else "-") + " |")
         L.append(f"| | ELF (bytes) | " + cell(lambda b, m: f"{b['elf_bytes']:,}") + " |")
         L.append(f"| | code (bytes) | " + cell(lambda b, m: f"{b['text_bytes']:,}" if "text_bytes" in b else "-") + " |")
         L.append(f"| | cells (M) | " + cell(lambda b, m: f"{m['cells'] / 1e6:.1f}" if m.get("cells") else
                                               f"{m['segments']} segments") + " |")
+        L.append(f"| | segments | " + cell(lambda b, m: str(m.get("segments", 1))) + " |")
+    if show_prove:
+        L.append("")
+        L.append("prove CPU: measured (`12.3`) or, where no proof was made, the model's estimate from the "
+                 "build's trace cells (`~12.3`).")
     L.append("")
     # 1b. are the zig levels really different programs now?
     if "zig" in compilers and {"1", "2", "3"} <= set(levels):
@@ -427,13 +462,28 @@ def report(data: dict, params: str, programs=None, compilers=COMPILERS, levels=L
         L.append("Distinct ELFs among zig -O1 / -O2 / -O3 (before the level mapping: 1 for every program): "
                  + ", ".join(f"{p} {n}" for p, n in distinct.items()))
         L.append("")
+    complete = [p for p in order if all(s in table[p] for s in specs)]
+
+    def prove_ratio(p, num, den, measured_only: bool):
+        (vn, mn), (vd, md) = prove_cpu(table[p][num][1], model), prove_cpu(table[p][den][1], model)
+        if vn is None or vd is None or (measured_only and not (mn and md)):
+            return None
+        return vn / vd
+
+    def ratio_cells(pairs):
+        """Geometric means of the proving-time ratio num/den: measured (n programs), and
+        measured-or-estimated over all complete programs."""
+        out = []
+        for num, den in pairs:
+            meas = [r for p in complete if (r := prove_ratio(p, num, den, True)) is not None]
+            allr = [r for p in complete if (r := prove_ratio(p, num, den, False)) is not None]
+            out.append((pct(geomean(meas)) + f" (n={len(meas)})" if meas else "-",
+                        pct(geomean(allr)) if allr else "-"))
+        return out
+
     # 2. geometric means relative to -O3 of the same compiler
     metrics = [("cycles", lambda b, m: m["cycles"]), ("ELF bytes", lambda b, m: b["elf_bytes"]),
                ("committed cells", lambda b, m: m["cells"])]
-    if proved:
-        metrics[1:1] = [("proving CPU time", lambda b, m: m["prove_cpu_s"]),
-                        ("proving wall time", lambda b, m: m["prove_s"]), ("receipt", lambda b, m: m["receipt_bytes"])]
-    complete = [p for p in order if all(s in table[p] for s in specs)]
     if complete and all("text_bytes" in table[p][sp][0] for p in complete for sp in specs):
         metrics.append(("code bytes", lambda b, m: b["text_bytes"]))
     L.append(f"Geometric means over the {len(complete)} programs, relative to -O3 of the same compiler:")
@@ -446,6 +496,10 @@ def report(data: dict, params: str, programs=None, compilers=COMPILERS, levels=L
             r = geomean([f(*table[p][(c, lv)]) / f(*table[p][(c, "3")]) for p in complete]) if "3" in levels else 1
             cells.append(pct(r))
         L.append(f"| {name} | " + " | ".join(cells) + " |")
+    if show_prove and "3" in levels:
+        rc = ratio_cells([((c, lv), (c, "3")) for c, lv in specs])
+        L.append("| proving CPU time, measured | " + " | ".join(a for a, _ in rc) + " |")
+        L.append("| proving CPU time, measured or ~model | " + " | ".join(b for _, b in rc) + " |")
     L.append("")
     # 3. GCC vs LLVM at each level
     if set(compilers) >= {"zig", "gcc"}:
@@ -457,30 +511,38 @@ def report(data: dict, params: str, programs=None, compilers=COMPILERS, levels=L
             L.append(f"| {name} | " + " | ".join(
                 pct(geomean([f(*table[p][("gcc", lv)]) / f(*table[p][("zig", lv)]) for p in complete]))
                 for lv in levels) + " |")
+        if show_prove:
+            rc = ratio_cells([(("gcc", lv), ("zig", lv)) for lv in levels])
+            L.append("| proving CPU time, measured | " + " | ".join(a for a, _ in rc) + " |")
+            L.append("| proving CPU time, measured or ~model | " + " | ".join(b for _, b in rc) + " |")
         L.append("")
-    # 3b. per program: does proving cost follow cycles? (-O1 and -Os against -O3)
-    if proved and "3" in levels:
-        cmp_levels = [lv for lv in ("0", "1", "s") if lv in levels]
-        L.append("Per program, relative to -O3 of the same compiler: cycles / committed cells / proving CPU time:")
+    # 3b. per program: does proving cost follow cycles? (-O0, -O1 and -Os against -O3)
+    if show_prove and "3" in levels:
+        cmp_levels = [lv for lv in ("0", "1", "2", "s") if lv in levels]
+        L.append("Per program, relative to -O3 of the same compiler: cycles / committed cells / proving CPU time "
+                 "(`~`: the proving time of one side is the model's estimate):")
         L.append("")
         L.append("| program | " + " | ".join(f"{c} -O{lv}" for c in compilers for lv in cmp_levels) + " |")
         L.append("|---|" + "---:|" * (len(compilers) * len(cmp_levels)))
         for p in complete:
             vals = []
             for c in compilers:
-                b3, m3 = table[p][(c, "3")]
+                m3 = table[p][(c, "3")][1]
                 for lv in cmp_levels:
-                    b, m = table[p][(c, lv)]
-                    vals.append(" / ".join(f"{(x / y - 1) * 100:+.0f}%" for x, y in (
-                        (m["cycles"], m3["cycles"]), (m["cells"], m3["cells"]), (m["prove_cpu_s"], m3["prove_cpu_s"]))))
+                    m = table[p][(c, lv)][1]
+                    (v, vm), (v3, v3m) = prove_cpu(m, model), prove_cpu(m3, model)
+                    pr = "-" if v is None or v3 is None else ("" if vm and v3m else "~") + f"{(v / v3 - 1) * 100:+.0f}%"
+                    vals.append(" / ".join([f"{(m['cycles'] / m3['cycles'] - 1) * 100:+.0f}%",
+                                            f"{(m['cells'] / m3['cells'] - 1) * 100:+.0f}%", pr]))
             L.append(f"| {p} | " + " | ".join(vals) + " |")
         L.append("")
     # 4. instruction mix and proving cost per cycle
-    L.append("Instruction mix (share of executed instructions per chip group, summed over the corpus) and "
-             "proving cost per cycle (geometric mean over programs):")
+    L.append("Instruction mix (share of executed instructions per chip group, summed over the corpus), trace "
+             "cells per cycle and measured proving CPU time per cycle (geometric means over the programs "
+             "proved at that build):")
     L.append("")
     groups = list(CHIP_GROUPS)
-    extra = ["cells / cycle", "CPU µs / cycle"] if proved else ["cells / cycle"]
+    extra = ["cells / cycle", "CPU µs / cycle (n)"] if any_proved else ["cells / cycle"]
     L.append("| build | " + " | ".join(groups) + " | " + " | ".join(extra) + " |")
     L.append("|---|" + "---:|" * (len(groups) + len(extra)))
     for c, lv in specs:
@@ -492,8 +554,10 @@ def report(data: dict, params: str, programs=None, compilers=COMPILERS, levels=L
         s = max(sum(tot.values()), 1)
         vals = [f"{100 * tot[g] / s:.1f} %" for g in groups]
         vals.append(f"{geomean([table[p][(c, lv)][1]['cells'] / table[p][(c, lv)][1]['cycles'] for p in complete]):.0f}")
-        if proved:
-            vals.append(f"{geomean([1e6 * table[p][(c, lv)][1]['prove_cpu_s'] / table[p][(c, lv)][1]['cycles'] for p in complete]):.1f}")
+        if any_proved:
+            us = [1e6 * table[p][(c, lv)][1]["prove_cpu_s"] / table[p][(c, lv)][1]["cycles"] for p in complete
+                  if "prove_cpu_s" in table[p][(c, lv)][1]]
+            vals.append(f"{geomean(us):.1f} ({len(us)})" if us else "-")
         L.append(f"| {c} -O{lv} | " + " | ".join(vals) + " |")
     return "\n".join(L)
 
@@ -510,10 +574,17 @@ def fit_model(data: dict, params: str = "default", key: str = "prove_cpu_s") -> 
     t = np.array([m[key] for m in pts])
     X = np.array([[m.get("segments", 1), m["cells"] / 1e6] for m in pts])
     (a, b), *_ = np.linalg.lstsq(X / t[:, None], np.ones_like(t), rcond=None)
+    if a < 0:  # a negative cost per proof is noise of a narrow sample: fit the cells alone
+        a, (b,) = 0.0, np.linalg.lstsq(X[:, 1:] / t[:, None], np.ones_like(t), rcond=None)[0]
     rel = (X @ np.array([a, b]) - t) / t
+    # the one-number model of the audit's main table: seconds = cycles / rate (relative least squares)
+    c_over_t = np.array([m["cycles"] for m in pts]) / t
+    rate = float(np.sum(c_over_t ** 2) / np.sum(c_over_t))
+    rel_c = np.array([m["cycles"] for m in pts]) / rate / t - 1
     loads = [m["load"][0] for m in pts if "load" in m]
     info = data.get("machine", {})
     return {"fixed_s": round(float(a), 3), "per_mcell_s": round(float(b), 4),
+            "cycles_per_second": round(rate), "cycles_median_rel_error": round(float(np.median(np.abs(rel_c))), 3),
             "max_rel_error": round(float(np.max(np.abs(rel))), 3),
             "median_rel_error": round(float(np.median(np.abs(rel))), 3), "points": len(pts),
             "source": f"bench/bench_compiler_trust.py --fit: {len(pts)} proofs ({key}), {info.get('cpu', '?')}, "
@@ -528,7 +599,7 @@ def main(argv=None) -> int:
     ap.add_argument("--compilers", default=",".join(COMPILERS))
     ap.add_argument("--levels", default=",".join(LEVELS))
     ap.add_argument("--results", type=Path, default=None, help="results JSON [default: .zkvm-cache/compiler-trust/"
-                                                                "results-<params>.json]")
+                                                                "results-<params>-proof-v<N>.json]")
     ap.add_argument("--cache", type=Path, default=REPO / ".zkvm-cache" / "compiler-trust")
     ap.add_argument("--no-prove", action="store_true", help="cycles, heights and rows only (no proofs)")
     ap.add_argument("--repeat", type=int, default=1, help="prove each build N times in all (a second run with "
@@ -550,7 +621,10 @@ def main(argv=None) -> int:
     programs = [p for p in corpus if not want or p.name in want]
     compilers = tuple(x for x in args.compilers.split(",") if x)
     levels = tuple(x for x in args.levels.split(",") if x)
-    results = args.results or args.cache / f"results-{params}{'-quick' if args.quick else ''}.json"
+    from zkvm.stark.proof import VERSION as PROOF_VERSION
+
+    # proving times of one proof format only: a new format (or prover) starts a new file
+    results = args.results or args.cache / f"results-{params}-proof-v{PROOF_VERSION}{'-quick' if args.quick else ''}.json"
     if args.fit:
         print(json.dumps(fit_model(load_results(results), params), indent=1))
         return 0

@@ -711,8 +711,11 @@ def format_report(report: AuditReport) -> str:
     rate = report.cycles_per_second
     lines.append(
         "est. prove = cycles / "
-        + (f"{rate:,.0f} cycles/s (zkvm.audit.PROVER_CYCLES_PER_SECOND, bench/bench_prove.py)" if rate
-           else "prover cycles/s (not measured yet: set zkvm.audit.PROVER_CYCLES_PER_SECOND from bench/bench_prove.py)")
+        + (f"{rate:,.0f} cycles/s: prover CPU time, default parameters, an estimate (zkvm.audit."
+           "PROVER_CYCLES_PER_SECOND, fitted by bench/bench_compiler_trust.py --fit); --levels / --level-summary "
+           "estimate it per build from the trace sizes" if rate
+           else "prover cycles/s (not measured: set zkvm.audit.PROVER_CYCLES_PER_SECOND from "
+                "bench/bench_compiler_trust.py --fit)")
     )
     timeouts = sorted({c for (_, c), o in report.results.items() if o.kind == "timeout"})
     if timeouts:
@@ -846,8 +849,8 @@ def format_level_costs(costs: Sequence[LevelCost], input_name: str, model: dict 
     if model is None:
         lines.append("est. prove: n/a (no proving-time model: zkvm.audit.PROVE_MODEL is not set)")
     else:
-        lines.append(f"est. prove: an ESTIMATE, not a measurement: {model['fixed_s']:.2f} s per proof (segment) + "
-                     f"{model['per_mcell_s']:.3f} s per million trace cells (default parameters; "
+        lines.append(f"est. prove: an ESTIMATE of the prover's CPU time, not a measurement: {model['fixed_s']:.2f} s "
+                     f"per proof (segment) + {model['per_mcell_s']:.3f} s per million trace cells (default parameters; "
                      f"trace cells = every table's padded height x its committed main + LogUp columns), "
                      f"fitted on measured proofs ({model.get('source', 'bench/bench_compiler_trust.py')}); "
                      "a machine of another speed scales every figure alike, so compare the rows.")
@@ -994,17 +997,22 @@ def audit_command(
     input_size: Optional[int] = None,
     seed: int = 0,
     compilers: str = ",".join(COMPILERS),
-    levels: str = ",".join(LEVELS),
+    levels: Optional[str] = None,
     define: Optional[List[str]] = None,
     max_cycles: int = AUDIT_MAX_CYCLES,
     qemu: bool = False,
     jobs: int = 2,
     prover_cycles_per_second: Optional[float] = None,
     cache_dir: Optional[Path] = None,
-    level_summary: bool = False,
+    level_summary: Optional[bool] = None,
 ) -> None:
     """Build the guest with every compiler x optimisation level, run every build on every
     input, and fail if any two disagree (exit code, stdout, journal).
+
+    ``--levels LIST`` (explicit) also prints the per-level cost summary after the verdict
+    (:func:`format_level_costs`: cycles, ELF size, trace cells and the estimated proving
+    time of every build on the first input, relative to -O3); ``--level-summary`` asks for
+    it with the default levels, ``--no-level-summary`` turns it off.
 
     Exit codes: 0 all builds agree; 1 a disagreement (the report names the builds and the
     first input); 2 bad usage or nothing could be built.
@@ -1022,8 +1030,10 @@ def audit_command(
             if size is None:
                 raise AuditError("--random needs --input-size (or an --input whose size is used)")
             cases += random_inputs(random_count, size, seed)
-        specs = default_specs([c.strip() for c in compilers.split(",") if c.strip()],
-                              [lv.strip() for lv in levels.split(",") if lv.strip()])
+        if level_summary is None:
+            level_summary = levels is not None
+        level_list = LEVELS if levels is None else [lv.strip() for lv in levels.split(",") if lv.strip()]
+        specs = default_specs([c.strip() for c in compilers.split(",") if c.strip()], level_list)
         if qemu and qemu_path() is None:
             raise AuditError(f"--qemu: {QEMU} is not installed")
         report = audit(
@@ -1061,7 +1071,11 @@ def _typer_signature():
                                    help="Size of random inputs [default: size of the first input]."),
         "seed": typer.Option(0, "--seed", help="Seed of the random inputs."),
         "compilers": typer.Option(",".join(COMPILERS), "--compilers", help="Comma-separated: zig,gcc."),
-        "levels": typer.Option(",".join(LEVELS), "--levels", help="Comma-separated optimisation levels."),
+        "levels": typer.Option(
+            None, "--levels",
+            help=f"Comma-separated optimisation levels [default: {','.join(LEVELS)}]. Given explicitly, the audit "
+                 "also prints what each level costs on the first input (cycles, ELF size, trace cells, "
+                 "estimated proving time, relative to -O3), as --level-summary does."),
         "define": typer.Option(None, "-D", "--define", help="Preprocessor define NAME or NAME=VALUE."),
         "max_cycles": typer.Option(AUDIT_MAX_CYCLES, "--max-cycles", min=1, help="Cycle limit per run."),
         "qemu": typer.Option(False, "--qemu", help="Also run every ELF under qemu-riscv32 and compare."),
@@ -1071,9 +1085,10 @@ def _typer_signature():
         "cache_dir": typer.Option(None, "--cache-dir", help="Keep and reuse builds here (keyed by a digest of "
                                   "compiler, flags and sources) [default: build afresh in a temp dir]."),
         "level_summary": typer.Option(
-            False, "--level-summary",
-            help="Also print what each build (compiler x level of --levels) costs on the first input: cycles, "
-                 "ELF size, trace cells and the estimated proving time, relative to -O3."),
+            None, "--level-summary/--no-level-summary",
+            help="Print (or not) what each build (compiler x level) costs on the first input: cycles, ELF size, "
+                 "trace cells and the estimated proving time, relative to -O3 [default: on when --levels "
+                 "is given]."),
     }
     sig = inspect.signature(audit_command)
     new = [p.replace(default=params[p.name]) for p in sig.parameters.values()]

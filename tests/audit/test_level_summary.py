@@ -61,15 +61,16 @@ def test_level_costs_share_identical_elfs_and_report_failures(audit_cache):
 
 
 @pytest.mark.needs_gcc
-def test_audit_level_summary_cli(tmp_path, audit_cache):
-    """The real `zkvm audit` command: after the agreement table, one row per build with
-    its cycles (the same as the audit's), ELF size, trace cells and estimated proving
-    time, relative to -O3 of the same compiler, and a line saying it is an estimate."""
+def test_audit_levels_summary_cli(tmp_path, audit_cache):
+    """The real `zkvm audit ... --levels 1,3` command: after the agreement table, one row
+    per build with its cycles (the same as the audit's), ELF size, trace cells and
+    estimated proving time, relative to -O3 of the same compiler, and a line saying it is
+    an estimate (an explicit --levels asks for the summary)."""
     inp = tmp_path / "in.bin"
     inp.write_bytes(b"level summary")
     env = dict(os.environ, NUMBA_CACHE_DIR=str(REPO / ".zkvm-cache" / "numba"))
     p = subprocess.run([sys.executable, "-m", "zkvm.cli", "audit", str(GUESTS / "clean"), "--input", str(inp),
-                        "--compilers", "zig,gcc", "--levels", "1,3", "--level-summary", "--cache-dir",
+                        "--compilers", "zig,gcc", "--levels", "1,3", "--cache-dir",
                         str(audit_cache)], capture_output=True, text=True, timeout=600, env=env)
     assert p.returncode == 0, p.stdout + p.stderr
     out = p.stdout
@@ -86,3 +87,26 @@ def test_audit_level_summary_cli(tmp_path, audit_cache):
         if build.endswith("-O3"):
             assert row.count("+0.0 %") == 2, row  # -O3 is the reference of its compiler
     assert "ESTIMATE, not a measurement" in summary
+
+
+def test_level_summary_only_when_asked(tmp_path, audit_cache):
+    """No --levels: the plain audit (no trace generation); --levels with
+    --no-level-summary: the chosen builds without the summary; --level-summary: the
+    summary for the default levels."""
+    from typer.testing import CliRunner
+
+    from zkvm.cli import app
+
+    inp = tmp_path / "in.bin"
+    inp.write_bytes(b"abc")
+    base = ["audit", str(GUESTS / "clean"), "--input", str(inp), "--compilers", "zig", "--cache-dir", str(audit_cache)]
+    r = CliRunner().invoke(app, base)
+    assert r.exit_code == 0, r.output
+    assert "OK: all 5 builds agree" in r.output and "cost of each optimisation level" not in r.output
+    r = CliRunner().invoke(app, base + ["--levels", "2", "--no-level-summary"])
+    assert r.exit_code == 0, r.output
+    assert "OK: all 1 builds agree" in r.output and "cost of each optimisation level" not in r.output
+    r = CliRunner().invoke(app, base + ["--levels", "0,3"])
+    assert r.exit_code == 0, r.output
+    summary = r.output[r.output.index("cost of each optimisation level"):]
+    assert [ln.split()[1] for ln in summary.splitlines() if ln.startswith("zig ")] == ["-O0", "-O3"]
