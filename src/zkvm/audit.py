@@ -51,12 +51,16 @@ QEMU = "qemu-riscv32"
 # ---------------------------------------------------------------------------------------
 # Proving-time estimate: ONE constant, measured by a bench script.
 # ---------------------------------------------------------------------------------------
-PROVER_CYCLES_PER_SECOND: float | None = None
-"""Guest cycles the prover proves per second (end to end, default parameters), as
-printed by ``bench/bench_prove.py``. This is the single place to update when that figure
-is measured (or re-measured on new hardware); ``None`` means "not measured yet" and every
-proving-time estimate prints as ``n/a``. Overridable per run with the environment variable
-``ZKVM_PROVER_CYCLES_PER_SECOND`` or ``zkvm audit --prover-cycles-per-second``."""
+PROVER_CYCLES_PER_SECOND: float | None = 18_468.0
+"""Guest cycles the prover proves per CPU-second (end to end, default parameters): the
+one-number fit (``cycles_per_second``) of ``bench/bench_compiler_trust.py --fit`` over its
+78 measured proofs (8 programs x 2 compilers x 5 levels, AMD EPYC, 2 cores, load 4.3-10.6;
+docs/benchmarks.md), median relative error 15 %. It ignores padding to powers of two and
+the fixed cost per proof: the main audit table's rough guide; the per-level summary uses
+:data:`PROVE_MODEL` (trace cells). The single place to update when re-measured; ``None``
+means "not measured" and estimates print as ``n/a``. Overridable per run with the
+environment variable ``ZKVM_PROVER_CYCLES_PER_SECOND`` or ``zkvm audit
+--prover-cycles-per-second``."""
 
 
 def prover_cycles_per_second(override: float | None = None) -> float | None:
@@ -102,8 +106,8 @@ def format_seconds(s: float | None) -> str:
 # ---------------------------------------------------------------------------------------
 
 PROVE_MODEL: dict | None = {
-    "fixed_s": 5.702, "per_mcell_s": 0.383, "max_rel_error": 0.113,
-    "source": "PROVISIONAL: 4 proofs, AMD EPYC, 2 cores, load 4.7-6.0",
+    "fixed_s": 2.457, "per_mcell_s": 0.289, "median_rel_error": 0.079, "max_rel_error": 0.465, "points": 78,
+    "source": "bench/bench_compiler_trust.py --fit: 78 proofs (prover CPU time), AMD EPYC, 2 cores, load 4.3-10.6",
 }
 """The proving-time model ``seconds = fixed_s * segments + per_mcell_s * cells / 1e6`` fitted by
 ``bench/bench_compiler_trust.py --fit`` on its measured proofs (default parameters), where
@@ -112,8 +116,11 @@ committed main plus LogUp auxiliary columns (:func:`trace_profile`). A proof's c
 dominated by committing, extending and opening these cells, so two builds that execute
 the same number of cycles with a different instruction mix (more MUL/DIV or memory rows,
 or a table crossing a power of two) get different estimates. Keys: ``fixed_s``,
-``per_mcell_s``, ``source`` (command, machine, load), ``max_rel_error`` (the worst
-relative error of the fit on the corpus). ``None``: not fitted, estimates read ``n/a``."""
+``per_mcell_s``, ``source`` (command, machine, load), ``median_rel_error`` /
+``max_rel_error`` (relative errors of the fit on the corpus: 8 % / 47 %, most of it the
+noise of CPU times measured on a machine shared with other jobs). Times are the prover's
+CPU time (user + sys of all its threads); on an idle 2-core machine a proof's wall time is
+about CPU / 1.6-1.8 (docs/benchmarks.md). ``None``: not fitted, estimates read ``n/a``."""
 
 
 def estimate_from_cells(cells: int | None, model: dict | None = None, segments: int = 1) -> float | None:

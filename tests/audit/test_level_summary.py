@@ -86,7 +86,7 @@ def test_audit_levels_summary_cli(tmp_path, audit_cache):
         assert " M " in row or row.count(" M") == 1  # trace cells in millions
         if build.endswith("-O3"):
             assert row.count("+0.0 %") == 2, row  # -O3 is the reference of its compiler
-    assert "ESTIMATE, not a measurement" in summary
+    assert "an ESTIMATE of the prover's CPU time, not a measurement" in summary
 
 
 def test_level_summary_only_when_asked(tmp_path, audit_cache):
