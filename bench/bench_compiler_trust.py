@@ -19,7 +19,9 @@ builds of a program must agree on exit code, journal and stdout: the audit's che
 rows of every instruction chip (unpadded: one row per executed instruction of that
 chip), the padded height of every table and the committed cells (height x (main + LogUp
 auxiliary columns)) from the prover's own trace generation, then a real proof with
-``zkvm.api.prove`` (``zkvm.api.prove_segments`` above ``MONOLITHIC_MAX_CYCLES``): its
+``zkvm.api.prove`` (runs above ``MONOLITHIC_MAX_CYCLES`` are not proved by default -- the
+report gives the fitted model's estimate, marked ``~`` -- and with ``--max-prove-cycles 0``
+are proved by ``zkvm.api.prove_segments``, which needed 14 GiB for 2^20-cycle segments): its
 wall time (end to end, as ``zkvm prove``: execute, witness, traces, STARK), the receipt
 size, and a verification of the receipt against the ELF's image ID. The load average
 before and after each proof, the CPU model and the time are stored with it: the machine
@@ -312,7 +314,7 @@ def warm_up(params: str) -> None:
 
 
 def run_sweep(programs, compilers, levels, params: str, results_path: Path, cache: Path, prove: bool = True,
-              repeat: int = 1) -> dict:
+              repeat: int = 1, max_prove_cycles: int | None = None) -> dict:
     data = load_results(results_path)
     data.setdefault("machine", machine_info())
     specs = A.default_specs(compilers, levels)
@@ -336,12 +338,18 @@ def run_sweep(programs, compilers, levels, params: str, results_path: Path, cach
                                     "input_sha256": in_sha, "input_bytes": len(inp)}
             key = f"{b.sha256}:{in_sha}:{params}"
             m = data["measurements"].get(key)
-            if m is None or (prove and m.get("repeats", 0) < repeat):
+            if prove and m is not None and max_prove_cycles and m["cycles"] > max_prove_cycles:
+                if "prove_cpu_s" not in m:
+                    print(f"[{prog.name}] {b.spec.name}: {m['cycles']:,} cycles > --max-prove-cycles: not proved "
+                          "(the report shows the model's estimate)", flush=True)
+            elif m is None or (prove and m.get("repeats", 0) < repeat):
                 print(f"[{prog.name}] {b.spec.name}: measuring ...", flush=True)
                 if prove:
                     warm_up(params)
                 if m is None:
-                    m = measure(b.elf_path.read_bytes(), inp, params, prove, repeat)
+                    m = measure(b.elf_path.read_bytes(), inp, params, False)
+                    if prove and not (max_prove_cycles and m["cycles"] > max_prove_cycles):
+                        prove_runs(m, b.elf_path.read_bytes(), inp, params, repeat)
                 else:
                     prove_runs(m, b.elf_path.read_bytes(), inp, params, repeat - m.get("repeats", 0))
                 data["measurements"][key] = m
@@ -604,6 +612,10 @@ def main(argv=None) -> int:
     ap.add_argument("--no-prove", action="store_true", help="cycles, heights and rows only (no proofs)")
     ap.add_argument("--repeat", type=int, default=1, help="prove each build N times in all (a second run with "
                     "a higher N adds proofs to the stored ones), keep the one with the least CPU time")
+    ap.add_argument("--max-prove-cycles", type=int, default=None,
+                    help="do not prove runs longer than this (they are sized, and the report shows the model's "
+                         "estimate) [default: zkvm.api.MONOLITHIC_MAX_CYCLES, one proof per run: a 2^20-cycle "
+                         "continuation segment proved in-process took 14 GiB here; 0: no limit]")
     ap.add_argument("--report", action="store_true", help="print the tables from the results file, measure nothing")
     ap.add_argument("--list", action="store_true", help="list the corpus")
     ap.add_argument("--fit", action="store_true", help="fit zkvm.audit.PROVE_MODEL to the results file and print it")
@@ -634,8 +646,11 @@ def main(argv=None) -> int:
         info = machine_info()
         print(f"{info['cpu']}, {info['cores']} cores, load {os.getloadavg()[0]:.1f}; commit {git_commit()}; "
               f"params {params}; results {results}", flush=True)
+        from zkvm.api import MONOLITHIC_MAX_CYCLES
+
+        limit = MONOLITHIC_MAX_CYCLES if args.max_prove_cycles is None else args.max_prove_cycles
         data = run_sweep(programs, compilers, levels, params, results, args.cache, prove=not args.no_prove,
-                         repeat=args.repeat)
+                         repeat=args.repeat, max_prove_cycles=limit or None)
     print()
     print(report(data, params, [p.name for p in programs], compilers, levels))
     return 0
