@@ -51,12 +51,16 @@ QEMU = "qemu-riscv32"
 # ---------------------------------------------------------------------------------------
 # Proving-time estimate: ONE constant, measured by a bench script.
 # ---------------------------------------------------------------------------------------
-PROVER_CYCLES_PER_SECOND: float | None = None
-"""Guest cycles the prover proves per second (end to end, default parameters), as
-printed by ``bench/bench_prove.py``. This is the single place to update when that figure
-is measured (or re-measured on new hardware); ``None`` means "not measured yet" and every
-proving-time estimate prints as ``n/a``. Overridable per run with the environment variable
-``ZKVM_PROVER_CYCLES_PER_SECOND`` or ``zkvm audit --prover-cycles-per-second``."""
+PROVER_CYCLES_PER_SECOND: float | None = 18_468.0
+"""Guest cycles the prover proves per CPU-second (end to end, default parameters): the
+one-number fit (``cycles_per_second``) of ``bench/bench_compiler_trust.py --fit`` over its
+78 measured proofs (8 programs x 2 compilers x 5 levels, AMD EPYC, 2 cores, load 4.3-10.6;
+docs/benchmarks.md), median relative error 15 %. It ignores padding to powers of two and
+the fixed cost per proof: the main audit table's rough guide; the per-level summary uses
+:data:`PROVE_MODEL` (trace cells). The single place to update when re-measured; ``None``
+means "not measured" and estimates print as ``n/a``. Overridable per run with the
+environment variable ``ZKVM_PROVER_CYCLES_PER_SECOND`` or ``zkvm audit
+--prover-cycles-per-second``."""
 
 
 def prover_cycles_per_second(override: float | None = None) -> float | None:
@@ -95,6 +99,116 @@ def format_seconds(s: float | None) -> str:
     if s < 120:
         return f"{s:.1f} s"
     return f"{s / 60:.1f} min"
+
+
+# ---------------------------------------------------------------------------------------
+# Proving-time model from trace sizes (the per-level summary, `zkvm audit --level-summary`)
+# ---------------------------------------------------------------------------------------
+
+PROVE_MODEL: dict | None = {
+    "fixed_s": 2.457, "per_mcell_s": 0.289, "median_rel_error": 0.079, "max_rel_error": 0.465, "points": 78,
+    "source": "bench/bench_compiler_trust.py --fit: 78 proofs (prover CPU time), AMD EPYC, 2 cores, load 4.3-10.6",
+}
+"""The proving-time model ``seconds = fixed_s * segments + per_mcell_s * cells / 1e6`` fitted by
+``bench/bench_compiler_trust.py --fit`` on its measured proofs (default parameters), where
+``cells`` is the committed trace area of a run: every table's padded height times its
+committed main plus LogUp auxiliary columns (:func:`trace_profile`). A proof's cost is
+dominated by committing, extending and opening these cells, so two builds that execute
+the same number of cycles with a different instruction mix (more MUL/DIV or memory rows,
+or a table crossing a power of two) get different estimates. Keys: ``fixed_s``,
+``per_mcell_s``, ``source`` (command, machine, load), ``median_rel_error`` /
+``max_rel_error`` (relative errors of the fit on the corpus: 8 % / 47 %, most of it the
+noise of CPU times measured on a machine shared with other jobs). Times are the prover's
+CPU time (user + sys of all its threads); on an idle 2-core machine a proof's wall time is
+about CPU / 1.6-1.8 (docs/benchmarks.md). ``None``: not fitted, estimates read ``n/a``."""
+
+
+def estimate_from_cells(cells: int | None, model: dict | None = None, segments: int = 1) -> float | None:
+    """Estimated proving time (s, default parameters) of a run whose committed trace area
+    is ``cells`` over ``segments`` proofs (:data:`PROVE_MODEL`); ``None`` if unknown. An
+    estimate, not a measurement."""
+    model = PROVE_MODEL if model is None else model
+    if model is None or cells is None:
+        return None
+    return float(model["fixed_s"]) * max(1, segments) + float(model["per_mcell_s"]) * cells / 1e6
+
+
+def trace_profile(elf: bytes, data: bytes = b"", params: str = "default", max_cycles: int | None = None) -> dict:
+    """Execute ``elf`` on ``data`` and size what a proof of the run would commit, without
+    proving: ``{"cycles", "exit_code", "journal_sha256", "stdout_sha256", "rows",
+    "tables", "cells", "segments"}``.
+
+    ``rows``: executed instructions per instruction chip (``zkvm.chips.opcodes``; one row
+    each, unpadded -- the instruction mix). For a run that one proof holds (at most
+    ``zkvm.api.MONOLITHIC_MAX_CYCLES`` cycles): ``tables`` is every table's padded height
+    from the prover's own trace generation and ``cells`` the sum over tables of height x
+    (committed main + LogUp auxiliary columns), ``segments`` = 1. A longer run is proven
+    as continuation segments (``zkvm.api.prove_segments``, default segment size): then
+    ``segments`` is their count, ``tables`` the largest height of each table over the
+    segments and ``cells`` the sum over segments (:func:`_segments_profile`).
+    Raises what :func:`zkvm.api.prove` raises for an unprovable or faulting run."""
+    import numpy as np
+
+    from .api import MONOLITHIC_MAX_CYCLES, stark_params
+    from .chips.machine import Machine
+    from .riscv import DEFAULT_MAX_CYCLES, execute, load_elf
+
+    elf = bytes(elf)
+    program = load_elf(elf)
+    out: dict = {}
+    pre = execute(program, input=bytes(data), max_cycles=max_cycles or DEFAULT_MAX_CYCLES)
+    out.update(cycles=int(pre.cycles), exit_code=int(pre.exit_code),
+               journal_sha256=hashlib.sha256(bytes(pre.journal)).hexdigest(),
+               stdout_sha256=hashlib.sha256(bytes(pre.stdout)).hexdigest())
+    if pre.cycles > MONOLITHIC_MAX_CYCLES:
+        out.update(_segments_profile(elf, bytes(data), stark_params(params), max_cycles))
+        return out
+    m = Machine.for_program(elf, stark_params(params))
+    result = m.execute(bytes(data), max_cycles)
+    w, traces, _pv = m.traces(result)
+    names, counts = np.unique(np.asarray(w.chip_index).astype(str), return_counts=True)
+    out["rows"] = {str(n): int(c) for n, c in zip(names, counts)}
+    system = m.system()
+    out["tables"] = {t.name: int(tr.shape[0]) for t, tr in zip(system.tables, traces)}
+    out["cells"] = int(sum(int(tr.shape[0]) * (t.committed_width + t.aux_width)
+                           for t, tr in zip(system.tables, traces)))
+    out["segments"] = 1
+    return out
+
+
+def _segments_profile(elf: bytes, data: bytes, params, max_cycles: int | None) -> dict:
+    """``rows``, ``tables``, ``cells``, ``segments`` of a run proven as segments: the
+    run is cut as ``zkvm.api.prove_segments`` cuts it and each segment's traces are built
+    the way ``Machine.prove_segment`` builds them, up to (not including) the STARK."""
+    import numpy as np
+
+    from .chips.machine import Machine, salt_words
+    from .continuation import plan
+    from .memtree import MemTree
+    from .riscv.segments import run_segment
+
+    m = Machine.for_program(elf, params)
+    system = m.segment_system()
+    jobs = plan(elf, data, params, max_cycles=max_cycles)
+    rows: dict[str, int] = {}
+    tables: dict[str, int] = {}
+    cells = 0
+    for job in jobs:
+        result = run_segment(m.program, job.start, record=True)
+        keys, vals = job.start.memory_words()
+        entry = MemTree.from_words(keys, vals, salt=salt_words(job.salt_in))
+        w, traces, _paging = m.segment_traces(result, (keys, vals), entry, salt_words(job.salt_out),
+                                              job.start.journal_len, job.start.halts)
+        names, counts = np.unique(np.asarray(w.chip_index).astype(str), return_counts=True)
+        for n, c in zip(names, counts):
+            rows[str(n)] = rows.get(str(n), 0) + int(c)
+        for t in system.tables:
+            tr = traces.get(t.name)
+            # the Bytes table's multiplicities come last in prove_segment; its height is fixed
+            h = int(tr.shape[0]) if tr is not None else (1 << t.pre_log_height if t.pre_log_height is not None else 0)
+            tables[t.name] = max(tables.get(t.name, 0), h)
+            cells += h * (t.committed_width + t.aux_width)
+    return {"rows": rows, "tables": tables, "cells": int(cells), "segments": len(jobs)}
 
 
 class AuditError(RuntimeError):
@@ -182,7 +296,7 @@ def build_all(
 ) -> list[Build]:
     """Build ``sources`` for every spec (``jobs`` compilers at a time). A failing build is
     returned with ``error`` set, never raised. Builds with byte-identical ELFs get
-    ``same_as`` = the name of the first one (zig maps -O1/-O2/-O3 to one mode)."""
+    ``same_as`` = the name of the first one (two levels can compile a simple guest to the same code)."""
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     cache = Path(cache_dir) if cache_dir is not None else None
@@ -604,8 +718,11 @@ def format_report(report: AuditReport) -> str:
     rate = report.cycles_per_second
     lines.append(
         "est. prove = cycles / "
-        + (f"{rate:,.0f} cycles/s (zkvm.audit.PROVER_CYCLES_PER_SECOND, bench/bench_prove.py)" if rate
-           else "prover cycles/s (not measured yet: set zkvm.audit.PROVER_CYCLES_PER_SECOND from bench/bench_prove.py)")
+        + (f"{rate:,.0f} cycles/s: prover CPU time, default parameters, an estimate (zkvm.audit."
+           "PROVER_CYCLES_PER_SECOND, fitted by bench/bench_compiler_trust.py --fit); --levels / --level-summary "
+           "estimate it per build from the trace sizes" if rate
+           else "prover cycles/s (not measured: set zkvm.audit.PROVER_CYCLES_PER_SECOND from "
+                "bench/bench_compiler_trust.py --fit)")
     )
     timeouts = sorted({c for (_, c), o in report.results.items() if o.kind == "timeout"})
     if timeouts:
@@ -644,6 +761,106 @@ def format_report(report: AuditReport) -> str:
             "build-vs-build: a compiler bug or undefined behaviour in the guest; "
             "executor-vs-qemu: a zkvm executor bug. See docs/compiler-trust.md."
         )
+    return "\n".join(lines)
+
+
+# ---------------------------------------------------------------------------------------
+# The cost of each optimisation level (`zkvm audit --level-summary`)
+# ---------------------------------------------------------------------------------------
+
+
+@dataclass
+class LevelCost:
+    """What one build costs on one input: ``cycles``, the ELF size, the committed trace
+    cells of a proof of that run (:func:`trace_profile`), the segments it takes, and the
+    proving time *estimated* from the cells (:func:`estimate_from_cells`). ``error`` says
+    why there are no figures (the run faulted, timed out or cannot be proven)."""
+
+    name: str
+    elf_bytes: int
+    same_as: str | None = None
+    cycles: int | None = None
+    cells: int | None = None
+    segments: int | None = None
+    est_seconds: float | None = None
+    error: str = ""
+
+
+def level_costs(report: AuditReport, input_name: str | None = None, params: str = "default",
+                model: dict | None = None) -> list[LevelCost]:
+    """The cost of every successful build of ``report`` on one of its inputs (default:
+    the first), one trace profile per distinct ELF (a few seconds each, more for long
+    runs: it executes and generates every trace, without proving)."""
+    case = next((c for c in report.inputs if input_name is None or c.name == input_name), None)
+    if case is None:
+        raise AuditError(f"no input named {input_name!r}")
+    out: list[LevelCost] = []
+    done: dict[str, LevelCost] = {}
+    for b in report.builds:
+        if not b.ok:
+            out.append(LevelCost(b.spec.name, 0, error="build failed"))
+            continue
+        lc = LevelCost(b.spec.name, b.size, same_as=b.same_as)
+        first = done.get(b.sha256)
+        if first is not None:
+            lc.cycles, lc.cells, lc.segments, lc.est_seconds, lc.error = (
+                first.cycles, first.cells, first.segments, first.est_seconds, first.error)
+        else:
+            o = report.results.get((b.spec.name, case.name))
+            if o is None or o.kind != "exit":
+                lc.error = "no run" if o is None else o.kind
+            else:
+                try:
+                    prof = trace_profile(b.elf_path.read_bytes(), case.data, params)
+                    lc.cycles, lc.cells, lc.segments = prof["cycles"], prof["cells"], prof["segments"]
+                    lc.est_seconds = estimate_from_cells(lc.cells, model, lc.segments or 1)
+                except Exception as e:  # noqa: BLE001 -- an unprovable run is reported, not fatal
+                    lc.cycles = o.cycles
+                    lc.error = f"not provable: {str(e).splitlines()[0][:80]}" if str(e) else type(e).__name__
+            done[b.sha256] = lc
+        out.append(lc)
+    return out
+
+
+def _rel(x: float | None, base: float | None) -> str:
+    if x is None or not base:
+        return "-"
+    return f"{(x / base - 1) * 100:+.1f} %"
+
+
+def format_level_costs(costs: Sequence[LevelCost], input_name: str, model: dict | None = None) -> str:
+    """The per-level table of ``zkvm audit --level-summary``: cycles, ELF bytes, trace
+    cells, segments and the estimated proving time of each build, each relative to
+    ``-O3`` of the same compiler, then how the estimate is made."""
+    model = PROVE_MODEL if model is None else model
+    base = {c.name.split(" ")[0]: c for c in costs if c.name.endswith("-O3") and c.cycles}
+    headers = ["build", "cycles", "vs -O3", "ELF bytes", "trace cells", "segments", "est. prove", "vs -O3"]
+    rows = []
+    for c in costs:
+        b = base.get(c.name.split(" ")[0])
+        if c.cycles is None and c.error:
+            rows.append([c.name, "-", "-", f"{c.elf_bytes:,}" if c.elf_bytes else "-", "-", "-", c.error, ""])
+            continue
+        rows.append([
+            c.name, f"{c.cycles:,}", _rel(c.cycles, b.cycles if b else None),
+            f"{c.elf_bytes:,}" + (f" (= {c.same_as})" if c.same_as else ""),
+            f"{c.cells / 1e6:,.1f} M" if c.cells else "-", str(c.segments or "-"),
+            format_seconds(c.est_seconds) if not c.error else c.error,
+            _rel(c.est_seconds, b.est_seconds if b else None),
+        ])
+    widths = [max(len(str(r[i])) for r in [headers, *rows]) for i in range(len(headers))]
+    fmt = lambda r: "  ".join(str(x).rjust(w) if 0 < i < len(r) else str(x).ljust(w)
+                              for i, (x, w) in enumerate(zip(r, widths))).rstrip()
+    lines = [f"cost of each optimisation level on input {input_name!r}:", fmt(headers),
+             fmt(["-" * w for w in widths]), *map(fmt, rows)]
+    if model is None:
+        lines.append("est. prove: n/a (no proving-time model: zkvm.audit.PROVE_MODEL is not set)")
+    else:
+        lines.append(f"est. prove: an ESTIMATE of the prover's CPU time, not a measurement: {model['fixed_s']:.2f} s "
+                     f"per proof (segment) + {model['per_mcell_s']:.3f} s per million trace cells (default parameters; "
+                     f"trace cells = every table's padded height x its committed main + LogUp columns), "
+                     f"fitted on measured proofs ({model.get('source', 'bench/bench_compiler_trust.py')}); "
+                     "a machine of another speed scales every figure alike, so compare the rows.")
     return "\n".join(lines)
 
 
@@ -787,16 +1004,22 @@ def audit_command(
     input_size: Optional[int] = None,
     seed: int = 0,
     compilers: str = ",".join(COMPILERS),
-    levels: str = ",".join(LEVELS),
+    levels: Optional[str] = None,
     define: Optional[List[str]] = None,
     max_cycles: int = AUDIT_MAX_CYCLES,
     qemu: bool = False,
     jobs: int = 2,
     prover_cycles_per_second: Optional[float] = None,
     cache_dir: Optional[Path] = None,
+    level_summary: Optional[bool] = None,
 ) -> None:
     """Build the guest with every compiler x optimisation level, run every build on every
     input, and fail if any two disagree (exit code, stdout, journal).
+
+    ``--levels LIST`` (explicit) also prints the per-level cost summary after the verdict
+    (:func:`format_level_costs`: cycles, ELF size, trace cells and the estimated proving
+    time of every build on the first input, relative to -O3); ``--level-summary`` asks for
+    it with the default levels, ``--no-level-summary`` turns it off.
 
     Exit codes: 0 all builds agree; 1 a disagreement (the report names the builds and the
     first input); 2 bad usage or nothing could be built.
@@ -814,8 +1037,10 @@ def audit_command(
             if size is None:
                 raise AuditError("--random needs --input-size (or an --input whose size is used)")
             cases += random_inputs(random_count, size, seed)
-        specs = default_specs([c.strip() for c in compilers.split(",") if c.strip()],
-                              [lv.strip() for lv in levels.split(",") if lv.strip()])
+        if level_summary is None:
+            level_summary = levels is not None
+        level_list = LEVELS if levels is None else [lv.strip() for lv in levels.split(",") if lv.strip()]
+        specs = default_specs([c.strip() for c in compilers.split(",") if c.strip()], level_list)
         if qemu and qemu_path() is None:
             raise AuditError(f"--qemu: {QEMU} is not installed")
         report = audit(
@@ -825,6 +1050,14 @@ def audit_command(
     except (AuditError, ValueError) as e:
         raise fail(str(e), 2) from None
     typer.echo(format_report(report))
+    if level_summary:
+        case = report.inputs[0]
+        try:
+            costs = level_costs(report, case.name)
+        except AuditError as e:
+            raise fail(str(e), 2) from None
+        typer.echo("")
+        typer.echo(format_level_costs(costs, case.name))
     if not report.ok:
         raise typer.Exit(1)
 
@@ -845,7 +1078,11 @@ def _typer_signature():
                                    help="Size of random inputs [default: size of the first input]."),
         "seed": typer.Option(0, "--seed", help="Seed of the random inputs."),
         "compilers": typer.Option(",".join(COMPILERS), "--compilers", help="Comma-separated: zig,gcc."),
-        "levels": typer.Option(",".join(LEVELS), "--levels", help="Comma-separated optimisation levels."),
+        "levels": typer.Option(
+            None, "--levels",
+            help=f"Comma-separated optimisation levels [default: {','.join(LEVELS)}]. Given explicitly, the audit "
+                 "also prints what each level costs on the first input (cycles, ELF size, trace cells, "
+                 "estimated proving time, relative to -O3), as --level-summary does."),
         "define": typer.Option(None, "-D", "--define", help="Preprocessor define NAME or NAME=VALUE."),
         "max_cycles": typer.Option(AUDIT_MAX_CYCLES, "--max-cycles", min=1, help="Cycle limit per run."),
         "qemu": typer.Option(False, "--qemu", help="Also run every ELF under qemu-riscv32 and compare."),
@@ -854,6 +1091,11 @@ def _typer_signature():
             None, "--prover-cycles-per-second", help="Override the prover speed used for estimates."),
         "cache_dir": typer.Option(None, "--cache-dir", help="Keep and reuse builds here (keyed by a digest of "
                                   "compiler, flags and sources) [default: build afresh in a temp dir]."),
+        "level_summary": typer.Option(
+            None, "--level-summary/--no-level-summary",
+            help="Print (or not) what each build (compiler x level) costs on the first input: cycles, ELF size, "
+                 "trace cells and the estimated proving time, relative to -O3 [default: on when --levels "
+                 "is given]."),
     }
     sig = inspect.signature(audit_command)
     new = [p.replace(default=params[p.name]) for p in sig.parameters.values()]
@@ -878,7 +1120,9 @@ __all__ = [
     "CsmithResult",
     "Disagreement",
     "InputCase",
+    "LevelCost",
     "Outcome",
+    "PROVE_MODEL",
     "audit",
     "audit_command",
     "build_all",
@@ -886,10 +1130,14 @@ __all__ = [
     "compare_executor_qemu",
     "csmith_check",
     "default_specs",
+    "estimate_from_cells",
     "estimate_proving_seconds",
+    "format_level_costs",
+    "level_costs",
     "format_report",
     "generate_csmith",
     "prover_cycles_per_second",
     "run_executor",
     "run_qemu",
+    "trace_profile",
 ]

@@ -89,3 +89,43 @@ def test_gcc_build_error_is_reported(tmp_path):
     (tmp_path / "bad.c").write_text("int main(void) { return undeclared; }\n")
     with pytest.raises(BuildError, match="undeclared"):
         build_gcc(tmp_path, tmp_path / "bad.elf")
+
+
+@pytest.fixture(scope="module")
+def mmap_elfs(audit_cache):
+    return {
+        "zig": cached_build(GUESTS / "mmap", audit_cache, name="mmap-zig", opt_level="2"),
+        "gcc": cached_build_gcc(GUESTS / "mmap", audit_cache, name="mmap", opt_level="2"),
+    }
+
+
+def test_gcc_route_maps_memory_like_musl(mmap_elfs):
+    """mmap/mprotect/munmap of the GCC route's runtime (include/sys/mman.h) behave as
+    musl's: same journal and stdout in the executor, zero-filled pages."""
+    data = (5).to_bytes(4, "little")
+    zig = run_executor(mmap_elfs["zig"].read_bytes(), data)
+    gcc = run_executor(mmap_elfs["gcc"].read_bytes(), data)
+    assert zig.kind == gcc.kind == "exit" and gcc.exit_code == 0, (zig, gcc)
+    assert (gcc.stdout, gcc.journal) == (zig.stdout, zig.journal)
+    words = [int.from_bytes(gcc.journal[i:i + 4], "little") for i in range(0, 16, 4)]
+    assert words[1:] == [1, 0, 0]  # zero-filled, mprotect 0, munmap 0
+
+
+@needs_qemu
+def test_gcc_route_mmap_runs_under_qemu(mmap_elfs):
+    data = (3).to_bytes(4, "little")
+    ex = run_executor(mmap_elfs["gcc"].read_bytes(), data)
+    qe = run_qemu(mmap_elfs["gcc"], data)
+    assert qe.kind == "exit"
+    assert (qe.exit_code, qe.stdout, qe.journal) == (ex.exit_code, ex.stdout, ex.journal)
+
+
+def test_gcc_route_mmap_proves(mmap_elfs):
+    """A GCC-built guest that maps memory is proven and verified (testing parameters)."""
+    from zkvm import api
+
+    elf = mmap_elfs["gcc"].read_bytes()
+    data = (2).to_bytes(4, "little")
+    receipt = api.prove(elf, data, params="testing")
+    code, journal = api.verify(receipt, api.image_id(elf, "testing"))
+    assert code == 0 and journal == run_executor(elf, data).journal

@@ -56,6 +56,28 @@ independent second route used to cross-check it. It is not pinned (it is the Deb
 package that is installed). ``"rust"`` (:mod:`zkvm.toolchain.rust`) builds Cargo crates
 with the pinned Debian Rust toolchain."""
 
+CLANG_LEVEL_FLAGS: dict[str, tuple[str, ...]] = {
+    "1": ("-Xclang", "-O1", "-fno-vectorize", "-fno-slp-vectorize"),
+    "3": ("-Xclang", "-O3"),
+    "z": ("-Xclang", "-Oz", "-fno-vectorize"),
+}
+"""Extra flags that make the zig route honour ``-O1``, ``-O3`` and ``-Oz``.
+
+``zig cc`` maps the C optimisation levels to its own build modes and hands clang only
+``-O0`` (Debug), ``-O2`` (ReleaseFast: for ``-O1``, ``-O2`` and ``-O3``) or ``-Os``
+(ReleaseSmall: for ``-Os`` and ``-Oz``), so without these flags ``-O1``/``-O3`` build the
+same ELF as ``-O2``. ``-Xclang -O<n>`` reaches clang's compiler (``-cc1``) after zig's
+own ``-O2``/``-Os`` and wins (cc1 takes the last ``-O``): it sets both the LLVM
+optimisation pipeline and the code generator's level. ``-fno-vectorize`` /
+``-fno-slp-vectorize`` drop the vectorizer switches zig's ReleaseFast adds, as clang's
+own driver does at ``-O1`` (both off) and ``-Oz`` (loop vectorizer off). Everything
+else -- zig's mode (its musl build, frame pointers, ``NDEBUG`` handling) -- stays that
+of ``-O2`` (``-Os`` for ``-Oz``), so the levels of one mode differ only in what clang's
+optimiser does to the guest's own code; musl is zig's prebuilt copy for the mode.
+``-O0``, ``-O2`` and ``-Os`` get nothing extra: their flags, ELFs and image IDs are
+those of before this mapping existed (docs/compiler-trust.md has the evidence that the
+levels now differ)."""
+
 C_SUFFIXES = (".c",)
 CXX_SUFFIXES = (".cpp", ".cc", ".cxx")
 SOURCE_SUFFIXES = C_SUFFIXES + CXX_SUFFIXES
@@ -252,6 +274,7 @@ def compiler_flags(opt_level: str = "2", extra_defines: Iterable = (), language:
         f"-mcpu={CPU}",
         "-static",
         f"-O{level}",
+        *CLANG_LEVEL_FLAGS.get(level, ()),
         *lang,
         "-g0",
         "-fno-sanitize=undefined",  # zig turns UBSan on at -O0; its runtime is not wanted
@@ -555,7 +578,7 @@ def _build_gcc(sources, output, opt_level, extra_defines) -> BuildResult:
     build (the GCC route is a cross-check, not the published one)."""
     import dataclasses
 
-    from .gcc import build_gcc, check_gcc, gcc_flags, runtime_dir, RUNTIME_SOURCES, LINKER_SCRIPT
+    from .gcc import build_gcc, check_gcc, gcc_flags, runtime_dir, RUNTIME_HEADERS, RUNTIME_SOURCES, LINKER_SCRIPT
 
     level = normalize_opt_level(opt_level)
     defines = tuple(x[2:] for x in _normalize_defines(extra_defines))
@@ -564,7 +587,7 @@ def _build_gcc(sources, output, opt_level, extra_defines) -> BuildResult:
     result = build_gcc(sources, output, level, defines)
     c_files, headers = collect_sources(sources)
     inputs = [(f"include/{h.name}", _sha256_file(h)) for h in _sorted_files(sdk_include_dir().glob("*.h"))]
-    inputs += [(f"rt/{n}", _sha256_file(runtime_dir() / n)) for n in (*RUNTIME_SOURCES, LINKER_SCRIPT)]
+    inputs += [(f"rt/{n}", _sha256_file(runtime_dir() / n)) for n in (*RUNTIME_SOURCES, LINKER_SCRIPT, *RUNTIME_HEADERS)]
     inputs += [(f"src/{f.name}", _sha256_file(f)) for f in [*headers, *c_files]]
     return dataclasses.replace(
         result,

@@ -15,6 +15,8 @@ picolibc is a bare-metal libc, so the route brings a small runtime of its own
 * ``zkvm_gcc_syscalls.c`` -- ``read``/``write``/``_exit``/``sbrk``/... issuing the same
   Linux-style ``ecall``s as musl (docs/abi.md), and picolibc's ``stdin``/``stdout``/
   ``stderr`` on file descriptors 0/1/2 (stdout buffered like musl's).
+* ``include/sys/mman.h`` -- ``mmap``/``munmap``/``mprotect`` (picolibc has no such header;
+  implemented in ``zkvm_gcc_syscalls.c``).
 * ``zkvm-gcc.ld`` -- the linker script: text at 0x10000, data on the next page (W^X,
   no page shared between segments of different permissions), TLS block.
 
@@ -65,6 +67,8 @@ PICOLIBC_SPECS = PICOLIBC_ROOT / "picolibc.specs"
 PICOLIBC_LIBDIR = PICOLIBC_ROOT / "lib" / MARCH / MABI
 BUILD_TIMEOUT_S = 300
 RUNTIME_SOURCES = ("crt0.c", "zkvm_gcc_syscalls.c")
+RUNTIME_HEADERS = ("include/sys/mman.h",)
+"""POSIX headers picolibc lacks, on the include path after the guest's own (``-Irt/include``)."""
 LINKER_SCRIPT = "zkvm-gcc.ld"
 
 _VERSION_RE = re.compile(r"^\d+(\.\d+)*$")
@@ -136,6 +140,7 @@ def gcc_flags(opt_level: str | int = "2", extra_defines: Iterable = ()) -> list[
         "-ffile-prefix-map=@ROOT@=" + CANONICAL_ROOT,
         "-Iinclude",
         "-Isrc",
+        "-Irt/include",  # sys/mman.h (RUNTIME_HEADERS)
         "-s",
         "-Wl,--build-id=none",
         *_normalize_defines(extra_defines),
@@ -179,7 +184,8 @@ def build_gcc(
             (root / sub).mkdir(parents=True)
         for h in sorted(sdk_include_dir().glob("*.h"), key=lambda q: q.name.encode()):
             (root / "include" / h.name).write_bytes(h.read_bytes())
-        for name in (*RUNTIME_SOURCES, LINKER_SCRIPT):
+        for name in (*RUNTIME_SOURCES, LINKER_SCRIPT, *RUNTIME_HEADERS):
+            (root / "rt" / name).parent.mkdir(parents=True, exist_ok=True)
             (root / "rt" / name).write_bytes((runtime_dir() / name).read_bytes())
         for f in [*headers, *c_files]:
             (root / "src" / f.name).write_bytes(f.read_bytes())
@@ -214,7 +220,7 @@ def gcc_source_digest(
     """A hex digest of everything that determines the GCC-route ELF: compiler version,
     picolibc's library, flags, runtime, SDK headers, source names and contents."""
     c_files, headers = collect_sources(sources)
-    rt = [runtime_dir() / n for n in (*RUNTIME_SOURCES, LINKER_SCRIPT)]
+    rt = [runtime_dir() / n for n in (*RUNTIME_SOURCES, LINKER_SCRIPT, *RUNTIME_HEADERS)]
     return inputs_digest([f"gcc {check_gcc()}".encode(), _picolibc_fingerprint().encode()],
                          gcc_flags(opt_level, extra_defines),
                          [(b"rt", rt), (b"sdk", sdk_headers()), (b"h", headers), (b"c", c_files)])

@@ -12,6 +12,8 @@
  *   sbrk(n)          brk(2), heap after .bss  kill(pid, sig)   exit_group(128 + sig),
  *                                                               the status musl's abort()
  *                                                               gets in the executor
+ *   mmap/munmap/mprotect  mmap2(2)/munmap(2)/mprotect(2): anonymous mappings
+ *                    (include/sys/mman.h; picolibc has no such header)
  *
  * stdio: stdout is fully buffered (1024 bytes, like musl on a non-terminal) and flushed
  * by fflush(), exit()/return from main, and when full; stderr is unbuffered. As with
@@ -31,6 +33,9 @@
 #define SYS_WRITE 64
 #define SYS_EXIT_GROUP 94
 #define SYS_BRK 214
+#define SYS_MUNMAP 215
+#define SYS_MMAP2 222
+#define SYS_MPROTECT 226
 
 static inline long zkvm_gcc_ecall3(long n, long a, long b, long c)
 {
@@ -169,6 +174,45 @@ void *sbrk(ptrdiff_t incr)
     }
     cur_brk = got;
     return (void *)old;
+}
+
+/* ---- anonymous mappings (sys/mman.h) ---------------------------------------------- */
+
+static inline long zkvm_gcc_ecall6(long n, long a, long b, long c, long d, long e, long f)
+{
+    register long a0 __asm__("a0") = a;
+    register long a1 __asm__("a1") = b;
+    register long a2 __asm__("a2") = c;
+    register long a3 __asm__("a3") = d;
+    register long a4 __asm__("a4") = e;
+    register long a5 __asm__("a5") = f;
+    register long a7 __asm__("a7") = n;
+    __asm__ volatile("ecall" : "+r"(a0) : "r"(a1), "r"(a2), "r"(a3), "r"(a4), "r"(a5), "r"(a7) : "memory");
+    return a0;
+}
+
+void *mmap(void *addr, size_t len, int prot, int flags, int fd, off_t off)
+{
+    if (off & 4095) { /* mmap2 takes the offset in pages, as musl's mmap does */
+        errno = EINVAL;
+        return (void *)-1;
+    }
+    long r = zkvm_gcc_ecall6(SYS_MMAP2, (long)addr, (long)len, prot, flags, fd, (long)(off >> 12));
+    if (r < 0 && r > -4096) {
+        errno = (int)-r;
+        return (void *)-1;
+    }
+    return (void *)r;
+}
+
+int munmap(void *addr, size_t len)
+{
+    return (int)ret_errno(zkvm_gcc_ecall3(SYS_MUNMAP, (long)addr, (long)len, 0));
+}
+
+int mprotect(void *addr, size_t len, int prot)
+{
+    return (int)ret_errno(zkvm_gcc_ecall3(SYS_MPROTECT, (long)addr, (long)len, prot));
 }
 
 /* ---- what the rest of picolibc may reference: no files, no clock ------------------ */
