@@ -13,9 +13,9 @@ import time
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests" / "distributed"))
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the repository root: tests.support
 
-import zkvm_dist_testjobs as tj  # noqa: E402
+from tests.support import dist_jobs as tj  # noqa: E402
 
 from zkvm.distributed import run_jobs, run_jobs_detailed  # noqa: E402
 

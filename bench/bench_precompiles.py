@@ -69,8 +69,8 @@ def prove_chip(kib: int):
     from zkvm.stark import prover, verifier
     from zkvm.stark.params import StarkParams
 
-    sys.path.insert(0, str(REPO / "tests" / "chips"))
-    from test_precompile_sha256 import Harness  # noqa: E402
+    sys.path.insert(0, str(REPO))  # the repository root: tests.*
+    from tests.chips.test_precompile_sha256 import Harness  # noqa: E402
 
     from zkvm.riscv import execute, load_elf
 

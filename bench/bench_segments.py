@@ -89,8 +89,8 @@ def main():
         import pathlib
         import sys
 
-        sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[1] / "tests" / "riscv"))
-        from conftest import GUESTS, build_guest  # noqa: E402
+        sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[1]))  # tests.*
+        from tests.riscv.conftest import GUESTS, build_guest  # noqa: E402
 
         from zkvm.riscv.elf import load_elf
 

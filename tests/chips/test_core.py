@@ -1,4 +1,4 @@
-"""C1 core tables: opcodes, gadgets, Program/Bytes/Memory/Syscall/Io, tracegen.
+"""Core tables: opcodes, gadgets, Program/Bytes/Memory/Syscall/Io, tracegen.
 
 Honest traces must satisfy every constraint and balance every bus (debug checker); each
 targeted corruption of a core table must fail a constraint or unbalance a bus.  The
@@ -18,7 +18,7 @@ from zkvm.riscv import asm
 from zkvm.riscv.layout import Program
 from zkvm.stark.checker import check_traces
 
-from core_programs import CHIPS, arith_words, echo_words  # noqa: E402
+from tests.support.core_programs import CHIPS, arith_words, echo_words  # noqa: E402
 
 
 @pytest.fixture(scope="module")

@@ -15,7 +15,7 @@ from zkvm.stark.checker import check_all_padding
 from zkvm.stark.proof import Proof
 from zkvm.stark.system import EMPTY_LOG_HEIGHT
 
-from core_programs import arith_words, echo_words  # noqa: E402
+from tests.support.core_programs import arith_words, echo_words  # noqa: E402
 
 FLAGGED = set(CHIP_MODULES) | {"io", "sha256", "keccak"}
 

@@ -15,7 +15,7 @@ from zkvm.riscv import asm
 from zkvm.riscv.layout import Program
 from zkvm.stark.errors import VerificationError
 
-from core_programs import CHIPS, arith_words, echo_words  # noqa: E402
+from tests.support.core_programs import CHIPS, arith_words, echo_words  # noqa: E402
 
 
 @pytest.fixture(scope="module")

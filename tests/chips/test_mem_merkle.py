@@ -8,7 +8,7 @@ test-only ``mem_user`` table that performs memory accesses through
 Honest traces pass the checker and prove/verify; forged witnesses are rejected: a wrong
 entry word, a wrong sibling digest, a duplicated page, a RAM page aliasing the
 registers, the salt row doing memory traffic, a wrong ``root_out``, a skipped level.
-Constraint-level tests use ``zkvm.stark.mutation``: a forgery the mutant (constraint
+Constraint-level tests use ``tests.support.mutation``: a forgery the mutant (constraint
 switched off) accepts and the real system rejects.
 """
 
@@ -26,7 +26,7 @@ from zkvm.chips.mem_merkle import (HASH, NODE, MemNodeAir, MemPageAir, PagingErr
                                    paging_witness)
 from zkvm.chips.precompile_sha256 import IV_WORDS, Sha256HashAir, Sha256RoundAir
 from zkvm.memtree import DEPTH, MemTree
-from zkvm.stark import mutation as mu
+from tests.support import mutation as mu
 from zkvm.stark.air import Air, Columns
 from zkvm.stark.checker import check_traces
 from zkvm.stark.system import StarkSystem
@@ -134,7 +134,7 @@ def rehash(tr, forge=None):
     children from the sending row, untouched siblings as in the row), bottom-up, and a
     fresh ``sha256_hash`` trace for every HASH message.  Returns the new root pair.
 
-    ``forge`` (tools/coverage_sha.py): compression number ``forge.index`` (in the order
+    ``forge`` (tests/support/coverage_sha.py): compression number ``forge.index`` (in the order
     below: page rows' in / out leaves, then node rows by level) gets the digest
     ``forge.digest(block)`` (None: give up, return None) and its 64 rows of the fresh
     ``sha256_hash`` trace are rewritten by ``forge.patch(trace)``."""

@@ -19,7 +19,7 @@ import struct
 import numpy as np
 import pytest
 
-import c3_support as S
+from tests.support import chip_checks as S
 from zkvm.chips.machine import Machine, verify
 from zkvm.riscv import syscalls as sc
 from zkvm.riscv.asm import encode, exit_program, li

@@ -7,7 +7,7 @@ import dataclasses
 
 import pytest
 
-from loop_guest import CHIPS
+from tests.support.loop_guest import CHIPS
 from zkvm.chips.machine import Machine, SegmentChainError, verify_composite
 from zkvm.receipt import CompositeReceipt, ReceiptFormatError
 from zkvm.riscv.executor import execute
@@ -144,7 +144,7 @@ def test_tampered_exit_code_is_rejected(receipt, machine):
 def test_other_image_is_rejected(receipt, testing_params):
     from zkvm.chips.machine import ImageIdMismatch
     from zkvm.riscv.layout import Program
-    from loop_guest import loop_words
+    from tests.support.loop_guest import loop_words
 
     other = Machine.for_program(Program.from_words(loop_words(iters=121)), testing_params,
                                 chips=CHIPS)

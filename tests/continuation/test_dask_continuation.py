@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from loop_guest import CHIPS, flaky_prove
+from tests.support.loop_guest import CHIPS, flaky_prove
 from zkvm import continuation
 from zkvm.chips.machine import Machine, verify_composite
 from zkvm.distributed import run_jobs

@@ -2,8 +2,8 @@
 
 A fixed, seeded sample of chip constraints (and byte-lookup interactions) across tables
 must each be shown load-bearing by the targeted witness mutation of
-``zkvm.stark.mutation`` on the honest traces of ``tools/constraint_coverage.py``'s small
-programs; the full run is ``python tools/constraint_coverage.py`` (docs/soundness.md).
+``tests.support.mutation`` on the honest traces of ``tests/support/constraint_coverage.py``'s small
+programs; the full run is ``python -m tests.support.constraint_coverage`` (docs/soundness.md).
 One attack is also *proven*: the mutant's verifier accepts the proof, the real verifier
 rejects it -- so the checker oracle is faithful to the proof system.
 """
@@ -12,8 +12,8 @@ from __future__ import annotations
 
 import pytest
 
-import constraint_coverage as cc
-from zkvm.stark import mutation as mu
+from tests.support import constraint_coverage as cc
+from tests.support import mutation as mu
 from zkvm.stark.checker import check_traces
 
 #: Chosen with random.Random(2024).sample (3 per program) among the targets that the full

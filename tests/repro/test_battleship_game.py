@@ -8,13 +8,12 @@ with real receipts from the zkvm prover (testing parameters), which need
 
 from __future__ import annotations
 
-import importlib
 import shutil
-import sys
 from pathlib import Path
 
 import pytest
 
+from tests.support.elfs import load_example_modules
 from zkvm import api
 from zkvm.toolchain import cached_build
 
@@ -23,12 +22,8 @@ BS = REPO / "examples" / "battleship"
 
 
 # The example's scripts import each other by plain name (as when run from their
-# directory), so load them the same way.
-if str(BS) not in sys.path:
-    sys.path.insert(0, str(BS))
-bs = importlib.import_module("battleship")
-referee = importlib.import_module("referee")
-game = importlib.import_module("game")
+# directory): load_example_modules registers them under those names.
+bs, referee, game = load_example_modules("battleship", "battleship", "referee", "game")
 Referee, Rejected = referee.Referee, referee.Rejected
 
 BOARD_A = bs.board_from_ships(bs.SAMPLE_FLEET)

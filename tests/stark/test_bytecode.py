@@ -233,7 +233,7 @@ def _quotients(table, log_n, rng, pv, params, zk=False):
 
 
 def test_stark_airs_match_numpy():
-    from stark_airs import ByteTableAir, FibAir, PrepAir, ReceiverAir, SenderAir, U16Air
+    from tests.support.stark_airs import ByteTableAir, FibAir, PrepAir, ReceiverAir, SenderAir, U16Air
 
     s = StarkSystem([ByteTableAir(), U16Air(), PrepAir(), SenderAir(), ReceiverAir(),
                      FibAir()], StarkParams.testing())
@@ -261,7 +261,7 @@ def test_chip_airs_match_numpy():
 
 
 def test_unknown_method_rejected():
-    from stark_airs import FibAir
+    from tests.support.stark_airs import FibAir
     from zkvm.stark.quotient import compute_quotient
 
     t = StarkSystem([FibAir()], StarkParams.testing()).tables[0]
@@ -361,7 +361,7 @@ def test_logup_kernel_matches_numpy_on_chip_airs():
 
 def test_logup_zero_denominator():
     """A zero denominator is an error only where its multiplicity is non-zero."""
-    from stark_airs import SenderAir
+    from tests.support.stark_airs import SenderAir
 
     from zkvm.stark.quotient import ProvingError, generate_aux_trace
 

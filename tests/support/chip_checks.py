@@ -3,7 +3,7 @@ test_atomic*): build chip rows from a real execution, check a chip's trace in is
 (every AIR constraint, every BYTES lookup against the byte table's semantics), corrupt
 cells, and read back the messages a chip sends on a bus.
 
-Not a test module; imported by path (``sys.path`` insert in the test files).
+Not a test module: ``from tests.support import chip_checks as S``.
 """
 
 from __future__ import annotations

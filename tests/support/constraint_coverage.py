@@ -3,14 +3,14 @@
 For every named constraint of every table of the RV32IM machine (and every BYTES lookup
 interaction, i.e. every range check / byte-operation lookup), switch it off and look for
 traces that the weakened system accepts and the real one rejects
-(:mod:`zkvm.stark.mutation`, the debug checker is the oracle):
+(:mod:`tests.support.mutation`, the debug checker is the oracle):
 
 1. **suite**: the forged witnesses of the malicious-prover suites in ``tests/chips``
    (``test_alu_e2e.ATTACKS`` and the ``S.attack`` cases of ``test_control_e2e``,
    ``test_loadstore_e2e``, ``test_atomic_e2e``) -- a case that fails exactly one
    constraint (or one lookup interaction) with all buses otherwise balanced shows it;
 2. **search**: targeted witness mutation with repairs on the honest traces of the small
-   programs below (:func:`zkvm.stark.mutation.search_attack`).
+   programs below (:func:`tests.support.mutation.search_attack`).
 
 The precompile and paging tables (``keccak``, ``mem_page``, ``mem_node``,
 ``sha256_hash``) have their own workspaces -- the ``keccak`` program (two calls) and the
@@ -25,12 +25,12 @@ fault forgeries per family (0: all, ~20 min).
 
 Usage::
 
-    python tools/constraint_coverage.py                      # full run, table to stdout
-    python tools/constraint_coverage.py --out cov.json --md cov.md --budget 4
-    python tools/constraint_coverage.py --sample 15 --seed 1 # a seeded sample
-    python tools/constraint_coverage.py --tables addsub,lt --no-suite
-    python tools/constraint_coverage.py --prove 3            # + proof-level check of 3 attacks
-    python tools/constraint_coverage.py --tables keccak,mem_page,mem_node,sha256_hash \
+    python -m tests.support.constraint_coverage                      # full run, table to stdout
+    python -m tests.support.constraint_coverage --out cov.json --md cov.md --budget 4
+    python -m tests.support.constraint_coverage --sample 15 --seed 1 # a seeded sample
+    python -m tests.support.constraint_coverage --tables addsub,lt --no-suite
+    python -m tests.support.constraint_coverage --prove 3            # + proof-level check of 3 attacks
+    python -m tests.support.constraint_coverage --tables keccak,mem_page,mem_node,sha256_hash \
         --budget 1.5 --family-sample 3 --keccak-members 20   # the new tables, ~10 min
 
 ``--prove K``: for K found attacks, prove the forged traces with the debug checker off
@@ -52,14 +52,14 @@ import time
 from dataclasses import dataclass, field
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-ROOT = os.path.dirname(HERE)
+ROOT = os.path.dirname(os.path.dirname(HERE))
 os.environ.setdefault("NUMBA_CACHE_DIR", os.path.join(ROOT, ".zkvm-cache", "numba"))
 sys.setrecursionlimit(max(sys.getrecursionlimit(), 200000))
 
 import numpy as np  # noqa: E402
 
 from zkvm.riscv.asm import encode, exit_program, li  # noqa: E402
-from zkvm.stark import mutation as mu  # noqa: E402
+from tests.support import mutation as mu  # noqa: E402
 from zkvm.stark.checker import check_traces  # noqa: E402
 from zkvm.stark.params import StarkParams  # noqa: E402
 
@@ -219,10 +219,9 @@ def _credit(system, traces, pv, name, public_data: bytes = b"") -> SuiteCase:
 def harvest_suite(log=print, only_alu: bool = False) -> list[SuiteCase]:
     """Run the forgeries of the chips' malicious-prover suites (checker level only).
     ``only_alu``: just ``test_alu_e2e.ATTACKS`` (fast, for CI)."""
-    sys.path.insert(0, os.path.join(ROOT, "tests", "chips"))
     cases: list[SuiteCase] = []
     try:
-        import test_alu_e2e as A
+        from tests.chips import test_alu_e2e as A
     except Exception as e:  # pragma: no cover - depends on other people's files
         log(f"suite: cannot import test_alu_e2e: {e}")
         A = None
@@ -239,9 +238,9 @@ def harvest_suite(log=print, only_alu: bool = False) -> list[SuiteCase]:
         return cases
     cases += _harvest_core(log)
     try:
-        import c3_support as S
+        from tests.support import chip_checks as S
     except Exception as e:  # pragma: no cover
-        log(f"suite: cannot import c3_support: {e}")
+        log(f"suite: cannot import tests.support.chip_checks: {e}")
         return cases
     recorded = []
 
@@ -294,8 +293,8 @@ def _harvest_core(log):
     import inspect
 
     try:
-        import test_core as C
-        from core_programs import CHIPS, arith_words, echo_words
+        from tests.chips import test_core as C
+        from tests.support.core_programs import CHIPS, arith_words, echo_words
     except Exception as e:  # pragma: no cover
         log(f"suite: cannot import test_core: {e}")
         return []
@@ -393,12 +392,6 @@ PROGRAMS["sha256"] = prog_sha256
 SPECIAL = {}
 
 
-def _tests_chips():
-    p = os.path.join(ROOT, "tests", "chips")
-    if p not in sys.path:
-        sys.path.insert(0, p)
-
-
 def build_paging_workspace():
     """``(scenario, Workspace)`` of the standalone paging system of
     ``tests/chips/test_mem_merkle.py`` (``mem_page``, ``mem_node``, ``sha256_hash``,
@@ -406,8 +399,7 @@ def build_paging_workspace():
     ``NODE(24, 0, root_in, root_out)``): two register pages, the salt page, RAM pages 1024
     (accessed), 1025 and 1027 (touched without an access; 1027 is a right child whose
     left sibling 1026 is untouched, so some node rows have ``has_l = 0``), 7 accesses."""
-    _tests_chips()
-    import test_mem_merkle as T
+    from tests.chips import test_mem_merkle as T
     from zkvm import memtree as mt
     from zkvm.chips.mem_merkle import paging_witness
 
@@ -429,7 +421,7 @@ SPECIAL_TABLES = {"mem_page": "paging", "mem_node": "paging", "sha256_hash": "pa
 def _credit_one(ws, traces, pv, name, weak_cache=None) -> SuiteCase:
     """As :func:`_credit`, without building a second Workspace (the keccak table's 3351
     row functions make that slow): lookup multiplicities are completed by ``ws``
-    (:meth:`~zkvm.stark.mutation.Workspace.complete`), the full checker must fail exactly one constraint with every bus
+    (:meth:`~tests.support.mutation.Workspace.complete`), the full checker must fail exactly one constraint with every bus
     balanced (or exactly one byte-lookup interaction), and the mutant without it must
     accept."""
     case = SuiteCase(name)
@@ -559,7 +551,7 @@ def _bits(lanes):
 def keccak_forgery(ws, f: KFault | None, call: int = 0) -> list | None:
     """Traces of ``ws`` with call ``call`` of the keccak table rebuilt under fault ``f``
     (None: the honest call, a self-test) and the changed output words re-matched in the
-    memory chains (cross-table repair of :mod:`zkvm.stark.mutation`). None if the repair
+    memory chains (cross-table repair of :mod:`tests.support.mutation`). None if the repair
     fails."""
     ti = ws.tindex["keccak"]
     cols = ws.system.tables[ti].air.columns
@@ -600,7 +592,7 @@ def keccak_forgery(ws, f: KFault | None, call: int = 0) -> list | None:
 def rematch(ws, target, trace) -> list | None:
     """``ws``'s traces with ``target.table``'s trace replaced by ``trace`` (a rebuilt call)
     and every bus message it changed re-matched in the other tables (cross-table repair
-    of :mod:`zkvm.stark.mutation`, e.g. the memory boundary's ``final`` of a word the call
+    of :mod:`tests.support.mutation`, e.g. the memory boundary's ``final`` of a word the call
     wrote); None if the repair fails."""
     ti = ws.tindex[target.table]
     rows = np.flatnonzero(np.any(trace != ws.traces[ti], axis=1)).tolist()
@@ -685,8 +677,7 @@ def paging_sibling_forgery(sc, side: str, k: int):
     """``(traces, pv)``: half ``k`` of the *out* digest of an untouched ``side`` ("l"/"r")
     sibling changed, every digest re-derived and ``root_out`` the new root (memory the
     segment never accessed rewritten); None if no node row has such a sibling."""
-    _tests_chips()
-    import test_mem_merkle as T
+    from tests.chips import test_mem_merkle as T
     from zkvm.chips.mem_merkle import MemNodeAir
 
     tr = sc.trace_dict()
@@ -705,8 +696,7 @@ def paging_sibling_forgery(sc, side: str, k: int):
 def paging_page_forgery(sc, col: str, delta: int):
     """``(traces, pv)``: column ``col`` of the row of RAM page 1025 (touched, never
     accessed: its 16 init/final MEMORY records cancel on the row) moved by ``delta``."""
-    _tests_chips()
-    import test_mem_merkle as T
+    from tests.chips import test_mem_merkle as T
 
     tr = sc.trace_dict()
     i, vp = T._page_row(tr, 1025)
@@ -719,8 +709,7 @@ def paging_salt_relabel_forgery(sc):
     a salt row (``is_ram = 0``, ``is_salt = 1``, key columns 0: no MEMORY traffic) and its
     exit word 0 rewritten, digests and ``root_out`` re-derived -- memory the segment never
     accessed changed, stopped only by ``salt_page`` (``P = 2`` on the salt row)."""
-    _tests_chips()
-    import test_mem_merkle as T
+    from tests.chips import test_mem_merkle as T
 
     tr = sc.trace_dict()
     i, vp = T._page_row(tr, 1025)
@@ -745,8 +734,7 @@ def harvest_paging(sc_ws, ws, log=print) -> list[SuiteCase]:
       cancel on its own row): ``kbase``, ``kstep``, ``p_lo`` moved (the records move
       with them and still cancel) → ``kbase`` / ``kstep`` / ``ram_page``.
     """
-    _tests_chips()
-    import test_mem_merkle as T
+    from tests.chips import test_mem_merkle as T
 
     cache: dict = {}
     cases = []
@@ -1063,7 +1051,7 @@ def main(argv=None):
         if kws is not None and (tables is None or "keccak" in tables):
             t1 = time.monotonic()
             suite += harvest_keccak(kws, a.keccak_members, a.seed, log)
-            import coverage_keccak_bits as kbits
+            from tests.support import coverage_keccak_bits as kbits
 
             suite += kbits.harvest_keccak_bits(kws, a.keccak_members, a.seed, log)
             log(f"keccak fault forgeries: {time.monotonic() - t1:.0f} s")
@@ -1071,7 +1059,7 @@ def main(argv=None):
             t1 = time.monotonic()
             suite += harvest_paging(*specials["paging"], log=log)
             log(f"paging forgeries: {time.monotonic() - t1:.0f} s")
-        import coverage_sha
+        from tests.support import coverage_sha
 
         sws = next((ws for ws in wss if ws.label == "sha256"), None)
         if sws is not None and (tables is None or "sha256" in tables):
@@ -1107,7 +1095,7 @@ def main(argv=None):
                 r.traces = ((ws, ws.machine), tr)
         prove_sample(rows, a.prove, log)
     summary = summarize(rows, order)
-    cmd = "python tools/constraint_coverage.py " + " ".join(argv if argv is not None
+    cmd = "python -m tests.support.constraint_coverage " + " ".join(argv if argv is not None
                                                            else sys.argv[1:])
     md = markdown(summary, cmd.strip(), time.monotonic() - t0)
     print(md)

@@ -1,5 +1,5 @@
 """Toy job functions for the distributed tests and bench (top-level, so they pickle by
-reference; this directory is put on ``sys.path`` by ``conftest.py`` and by the bench).
+reference as ``tests.support.dist_jobs.<name>``).
 
 Every job is deterministic in its input: the result is a SHA-256 of the value.
 """

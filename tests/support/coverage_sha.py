@@ -4,7 +4,7 @@
 The round core (:mod:`zkvm.chips.precompile_sha256`: row structure, 64 rounds, message
 schedule, initial state, final addition) is shared by the ``sha256`` precompile table and
 the paging hash table ``sha256_hash``.  Its constraints lock together: one changed bit
-fails about ten equations, so the single-cell repairs of :mod:`zkvm.stark.mutation` do not
+fails about ten equations, so the single-cell repairs of :mod:`tests.support.mutation` do not
 close.  Here, as for Keccak (:class:`constraint_coverage.KFault`), a *fault* changes one
 value of one call and the rest of the call is **recomputed** from it: every later round,
 the schedule, the output state and its carries.  By the round algebra exactly one
@@ -58,7 +58,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from zkvm.chips.precompile_sha256 import K as _K
-from zkvm.stark import mutation as mu
+from tests.support import mutation as mu
 
 P = mu.P
 M32 = 0xFFFFFFFF
@@ -401,7 +401,7 @@ def sha256_forgery(ws, f: SFault | None, call: int = 0):
         v.sn[base + f.i // 2, 2 * (f.i % 2)] ^= 1
     if f is None:
         return list(ws.traces) if np.array_equal(t, ws.traces[ti]) else None
-    from constraint_coverage import rematch
+    from tests.support.constraint_coverage import rematch
 
     kind = "interaction" if f.kind == "range" else "constraint"
     return rematch(ws, mu.Target("sha256", f.target, kind), t)
@@ -444,10 +444,8 @@ def hash_forgery(sc, f: SFault | None, index: int = 1):  # noqa: D417
     page's *out* leaf, so the forged digest reaches ``root_out``) faulted, every digest
     above it re-derived and ``root_out``/``root_in`` from the result.  None if the fault
     cannot be placed on that block."""
-    from constraint_coverage import _tests_chips
 
-    _tests_chips()
-    import test_mem_merkle as T
+    from tests.chips import test_mem_merkle as T
 
     tr = sc.trace_dict()
     hook = _HashForge(index, f)
@@ -537,7 +535,7 @@ def harvest_sha(ws_or_sc, table: str, members: int, seed: int = 0, log=print,
     """The fault forgeries of ``table`` as ``constraint_coverage.SuiteCase``s.
     ``sha256``: ``ws_or_sc`` is the machine workspace; ``sha256_hash``: the paging scenario
     (``paging_ws`` its Workspace)."""
-    from constraint_coverage import _credit_one
+    from tests.support.constraint_coverage import _credit_one
 
     cache: dict = {}
     cases = []
@@ -551,7 +549,7 @@ def harvest_sha(ws_or_sc, table: str, members: int, seed: int = 0, log=print,
         if hash_forgery(ws_or_sc, None) is None:
             raise RuntimeError("sha256_hash forgery: the honest trees are not reproduced")
         calls = 6      # the first three pages' in / out leaves
-    from constraint_coverage import sample_families
+    from tests.support.constraint_coverage import sample_families
 
     faults = sample_families(core_faults(table), members, seed)
     for f in faults:

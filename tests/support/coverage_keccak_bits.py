@@ -64,9 +64,9 @@ import random
 
 import numpy as np
 
-import constraint_coverage as cc
+from tests.support import constraint_coverage as cc
 from zkvm.chips.precompile_keccak import RC, RC_POS, RHO, b_source
-from zkvm.stark import mutation as mu
+from tests.support import mutation as mu
 
 __all__ = ["forge_ap_bool", "forge_c_bool", "harvest_keccak_bits", "ap_bool_redundant",
            "c_bool_redundant", "row_violations", "forge_padding", "keccak_bit_members",
