@@ -226,6 +226,8 @@ def soft_fault(m: Machine, status: int, pc: int, addr: int) -> bool:
     """A read/write fault of the fast interpreter that flat data memory performs anyway
     (:meth:`Machine.soft_fault`; the faulting instruction has not executed, so the caller
     resumes it)."""
+    from . import fast
+
     if status == fast.ST_FAULT_READ:
         return m.soft_fault(addr, PERM_R, pc)
     if status == fast.ST_FAULT_WRITE:
