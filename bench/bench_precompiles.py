@@ -133,7 +133,7 @@ def prove_keccak_calls(ncalls=(1, 8), params_name: str = "testing"):
     """Machine proof of an asm guest making ``n`` KECCAK_F1600 calls (the keccak table
     dominates): proving time per n, to isolate the chip's cost."""
     from zkvm.chips.machine import Machine
-    from zkvm.chips.precompiles import SYS_KECCAK_F1600
+    from zkvm.precompiles.keccak.air import SYS_KECCAK_F1600
     from zkvm.riscv.asm import encode, li
     from zkvm.riscv.testing import SCRATCH, program
     from zkvm.stark.params import StarkParams

@@ -40,7 +40,7 @@ def make_air(chip: str):
 
         return WideAir()
     if chip == "sha256":  # the SHA-256 precompile table (459 columns)
-        from zkvm.chips.precompile_sha256 import Sha256Air
+        from zkvm.precompiles.sha256.air import Sha256Air
 
         return Sha256Air()
     from zkvm.chips.machine import available_chips

@@ -7,8 +7,8 @@ from __future__ import annotations
 import pytest
 
 from zkvm.chips.machine import CHIP_MODULES, Machine, _find_air_class, verify
-from zkvm.chips.precompile_keccak import KeccakAir
-from zkvm.chips.precompile_sha256 import Sha256Air
+from zkvm.precompiles.keccak.air import KeccakAir
+from zkvm.precompiles.sha256.air import Sha256Air
 from zkvm.chips.syscall import IoAir
 from zkvm.riscv.layout import Program
 from zkvm.stark.checker import check_all_padding

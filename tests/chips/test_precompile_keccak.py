@@ -22,10 +22,10 @@ import numpy as np
 import pytest
 
 from zkvm.chips.machine import Machine
-from zkvm.chips.precompile_keccak import RC, RC_POS, RHO, KeccakAir, rc_bits
-from zkvm.chips.precompiles import SYS_KECCAK_F1600
+from zkvm.precompiles.keccak.air import RC, RC_POS, RHO, KeccakAir, rc_bits
+from zkvm.precompiles.keccak.air import SYS_KECCAK_F1600
 from zkvm.riscv.asm import encode, li
-from zkvm.riscv.precompiles import KECCAK_RC, KECCAK_RHO, keccak_f1600
+from zkvm.precompiles.keccak.exec import KECCAK_RC, KECCAK_RHO, keccak_f1600
 from zkvm.riscv.testing import SCRATCH, program
 from zkvm.stark.checker import check_traces
 

@@ -17,7 +17,8 @@ import numpy as np
 import pytest
 
 from zkvm.chips.machine import Machine
-from zkvm.chips.precompiles import SYS_KECCAK_F1600, SYS_SHA256_COMPRESS
+from zkvm.precompiles.keccak.air import SYS_KECCAK_F1600
+from zkvm.precompiles.sha256.air import SYS_SHA256_COMPRESS
 from zkvm.riscv.asm import encode, li
 from zkvm.riscv.testing import SCRATCH, program
 from zkvm.stark.checker import check_traces

@@ -16,11 +16,13 @@ import pytest
 
 from zkvm.chips import buses
 from zkvm.chips.bytes import BytesAir
-from zkvm.chips.precompile_sha256 import K, Sha256Air, Sha256RoundAir
-from zkvm.chips.precompiles import (PRECOMPILE, SYS_SHA256_COMPRESS, memory_accesses,
-                                    split_prev_ts)
+from zkvm.precompiles.sha256.air import K, Sha256Air, Sha256RoundAir
+from zkvm.chips.buses import PRECOMPILE
+from zkvm.precompiles.sha256.air import SYS_SHA256_COMPRESS
+from zkvm.precompiles.tables import memory_accesses, split_prev_ts
 from zkvm.riscv.asm import encode, li
-from zkvm.riscv.precompiles import SHA256_K, sha256_compress
+from zkvm.riscv.precompiles import PrecompileEvents
+from zkvm.precompiles.sha256.exec import SHA256_K, sha256_compress
 from zkvm.riscv.testing import SCRATCH, run_both
 from zkvm.stark.checker import check_traces
 from zkvm.stark.system import StarkSystem
@@ -65,9 +67,7 @@ class Harness:
         self.ts = 10 + 100 * np.arange(n, dtype=np.int64)
         cyc_to_ts = dict(zip(calls.cycle.astype(np.int64).tolist(), self.ts.tolist()))
 
-        class Ev:
-            sha256 = calls
-            keccak = type("E", (), {"__len__": lambda self: 0})()
+        Ev = PrecompileEvents.of(sha256=calls)
 
         key, time, before, after = memory_accesses(Ev, lambda c: np.array([cyc_to_ts[int(x)] for x in c]))
         order = np.lexsort((time, key))
@@ -82,7 +82,8 @@ class Harness:
         self.bridges = [(int(k[i]), int(ao[i - 1]), int(pts[i]), int(bo[i])) for i in np.flatnonzero(changed)]
         pts = np.where(changed, pts + 1, pts)
         prev_ts[order] = pts
-        self.blk_pts, self.st_pts, _ = split_prev_ts(Ev, prev_ts)
+        sp = split_prev_ts(Ev, prev_ts)["sha256"]
+        self.blk_pts, self.st_pts = sp["block"], sp["state"]
         # initial record per key = 'before' of its first access, final = 'after' of its last
         first = ~same
         lastm = np.r_[k[1:] != k[:-1], True]
@@ -233,20 +234,17 @@ def test_prove_verify_and_tampered_trace_fails(calls3, testing_params, monkeypat
 
 
 def test_machine_hook_traces_match_harness(calls3):
-    from zkvm.chips.precompiles import check_provable, precompile_airs, precompile_traces
+    from zkvm.precompiles.tables import precompile_airs, precompile_traces
 
     airs = precompile_airs()
-    assert [a.name for a in airs] == ["sha256", "sha256_round", "keccak", "keccak_round"]
+    assert [a.name for a in airs][:4] == ["sha256", "sha256_round", "keccak", "keccak_round"]
     h = calls3
     cyc_to_ts = dict(zip(h.calls.cycle.astype(np.int64).tolist(), h.ts.tolist()))
 
-    class Ev:
-        sha256 = h.calls
-        keccak = type("E", (), {"__len__": lambda self: 0})()
+    Ev = PrecompileEvents.of(sha256=h.calls)
 
     prev = np.concatenate([np.concatenate([h.blk_pts, h.st_pts], axis=1).ravel()])
     out = precompile_traces(airs, Ev, lambda c: np.array([cyc_to_ts[int(x)] for x in c]), prev)
     ref = h.traces()
     assert np.array_equal(out["sha256"], ref[0])
     assert np.array_equal(out["sha256_round"], ref[1])
-    check_provable(Ev)  # every precompile has a chip now (the Keccak one: test_precompile_keccak)

@@ -21,7 +21,7 @@ CACHE = REPO / ".zkvm-cache" / "elf"
 
 
 def _keccak_f(lanes):
-    from zkvm.riscv.precompiles import keccak_f1600
+    from zkvm.precompiles.keccak.exec import keccak_f1600
 
     return keccak_f1600(lanes)
 

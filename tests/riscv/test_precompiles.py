@@ -14,8 +14,10 @@ import pytest
 
 from zkvm.riscv import MemoryFault, MisalignedAccess, UnknownSyscall, execute
 from zkvm.riscv.asm import encode, li
-from zkvm.riscv.precompiles import (SHA256_IV, SYS_KECCAK_F1600, SYS_SHA256_COMPRESS,
-                                    keccak_f1600, sha256_compress)
+from zkvm.precompiles.keccak.air import SYS_KECCAK_F1600
+from zkvm.precompiles.keccak.exec import keccak_f1600
+from zkvm.precompiles.sha256.air import SYS_SHA256_COMPRESS
+from zkvm.precompiles.sha256.exec import SHA256_IV, sha256_compress
 from zkvm.riscv.testing import SCRATCH, run_both
 
 
@@ -224,8 +226,9 @@ def test_fast_kernels_equal_the_reference_definitions():
     """The executor's numba kernels compute the readable reference functions."""
     import random
 
-    from zkvm.riscv.precompile_kernels import keccak_f1600_words
-    from zkvm.riscv.precompiles import _fast_sha256_compress, keccak_f1600, sha256_compress
+    from zkvm.precompiles.keccak.kernel import keccak_f1600_words
+    from zkvm.precompiles.keccak.exec import keccak_f1600
+    from zkvm.precompiles.sha256.exec import fast_sha256_compress as _fast_sha256_compress, sha256_compress
 
     rng = random.Random(3)
     for _ in range(20):

@@ -352,7 +352,7 @@ def prog_keccak():
     """Two KECCAK_F1600 calls on random states at SCRATCH and SCRATCH + 0x400 (a1 = 0x1234
     and 0); nothing reads the outputs afterwards, so every output word's next MEMORY record
     is the memory boundary's ``final`` (plain columns, re-matched by cross-table repair)."""
-    from zkvm.chips.precompiles import SYS_KECCAK_F1600
+    from zkvm.precompiles.keccak.air import SYS_KECCAK_F1600
     from zkvm.riscv.testing import SCRATCH
 
     rng = random.Random(11)
@@ -372,7 +372,7 @@ def prog_sha256():
     """Three SHA256_COMPRESS calls (state at SCRATCH + 0x100·k, block at SCRATCH + 0x800 +
     0x100·k, random words): 192 real rows, so the 256-row table has padding rows too.
     Nothing reads the outputs afterwards (re-matched at the memory boundary)."""
-    from zkvm.chips.precompiles import SYS_SHA256_COMPRESS
+    from zkvm.precompiles.sha256.air import SYS_SHA256_COMPRESS
     from zkvm.riscv.testing import SCRATCH
 
     rng = random.Random(12)
@@ -503,7 +503,7 @@ class KFault:
 def _keccak_call(S, f: KFault | None):
     """Rows of one call from input lanes ``S`` with fault ``f``:
     ``([(a, C, CP, Ap, App)] * 24, output lanes)`` (python ints)."""
-    from zkvm.chips.precompile_keccak import RC, RHO
+    from zkvm.precompiles.keccak.air import RC, RHO
 
     rows = []
     A = list(S)

@@ -2,7 +2,7 @@
 (issue #10, docs/soundness.md §2.2 item 7), and the redundancy classification of the
 members no forgery can exist for.
 
-The θ step of the ``keccak`` chip is proven *backwards* (src/zkvm/chips/precompile_keccak.py):
+The θ step of the ``keccak`` chip is proven *backwards* (src/zkvm/precompiles/keccak/air.py):
 the round input limbs ``a`` are compositions ``Σ_t 2^t · xor2(A'[i][t], D[x][t])`` of the θ
 output bits ``A'`` (column ``ap``) and ``D = xor2(C, C')``, with ``xor2(u, v) = u + v − 2uv``.
 With a *non-boolean* value the composition is no longer a unique binary representation:
@@ -65,7 +65,7 @@ import random
 import numpy as np
 
 from tests.support import constraint_coverage as cc
-from zkvm.chips.precompile_keccak import RC, RC_POS, RHO, b_source
+from zkvm.precompiles.keccak.air import RC, RC_POS, RHO, b_source
 from tests.support import mutation as mu
 
 __all__ = ["forge_ap_bool", "forge_c_bool", "harvest_keccak_bits", "ap_bool_redundant",
@@ -391,7 +391,7 @@ def craft_c_bool_state(x: int, z: int, seed: int = 0, tries: int = 4000):
 def crafted_workspace(states, label: str = "keccak_crafted"):
     """The ``keccak`` workspace layout (``constraint_coverage.prog_keccak``) with one call
     per input state in ``states`` (call ``j`` at ``SCRATCH + 0x400 j``)."""
-    from zkvm.chips.precompiles import SYS_KECCAK_F1600
+    from zkvm.precompiles.keccak.air import SYS_KECCAK_F1600
     from zkvm.riscv.asm import encode, li
     from zkvm.riscv.testing import SCRATCH
 

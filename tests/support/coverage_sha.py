@@ -1,7 +1,7 @@
 """SHA-256 round-core fault forgeries for the constraint-coverage run (docs/soundness.md
 §2.2.S).
 
-The round core (:mod:`zkvm.chips.precompile_sha256`: row structure, 64 rounds, message
+The round core (:mod:`zkvm.precompiles.sha256.air`: row structure, 64 rounds, message
 schedule, initial state, final addition) is shared by the ``sha256`` precompile table and
 the paging hash table ``sha256_hash``.  Its constraints lock together: one changed bit
 fails about ten equations, so the single-cell repairs of :mod:`tests.support.mutation` do not
@@ -57,7 +57,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from zkvm.chips.precompile_sha256 import K as _K
+from zkvm.precompiles.sha256.air import K as _K
 from tests.support import mutation as mu
 
 P = mu.P
@@ -418,7 +418,7 @@ class _HashForge:
         self.got = None
 
     def digest(self, block):
-        from zkvm.chips.precompile_sha256 import IV_WORDS
+        from zkvm.precompiles.sha256.air import IV_WORDS
 
         w16 = [int(x) for x in np.asarray(block).reshape(-1)]
         self.got = simulate_call(IV_WORDS, w16, IV_WORDS, None, self.fault)
@@ -432,7 +432,7 @@ class _HashForge:
         return np.array(_words(hrows[0]), dtype=np.uint32)
 
     def patch(self, trace):
-        from zkvm.chips.precompile_sha256 import Sha256HashAir
+        from zkvm.precompiles.sha256.air import Sha256HashAir
 
         rows, hrows, co = self.got
         write_call(Sha256HashAir.columns.view(trace), 64 * self.index, rows, hrows, co)
@@ -460,7 +460,7 @@ def hash_forgery(sc, f: SFault | None, index: int = 1):  # noqa: D417
     # lookup multiplicities (bytes, the round table) are completed by the workspace
     # (Workspace.complete, in _credit_one): a cheating prover commits whatever counts
     # balance its lookups; a message outside the byte table stays unmatched
-    from zkvm.chips.precompile_sha256 import Sha256HashAir, Sha256RoundAir
+    from zkvm.precompiles.sha256.air import Sha256HashAir, Sha256RoundAir
 
     tr["sha256_round"] = Sha256RoundAir.generate_trace(Sha256HashAir.calls_of(tr["sha256_hash"]))
     bytes_air = next(a for a in sc.airs if a.name == "bytes")

@@ -46,7 +46,7 @@ from zkvm.chips import buses
 from zkvm.chips import opcodes as opc
 from zkvm.chips.bytes import BytesAir
 from zkvm.chips.memory import MemoryBoundaryAir, MemoryImageAir
-from zkvm.chips.precompiles import precompile_airs, precompile_traces
+from zkvm.precompiles.tables import precompile_airs, precompile_traces, real_rows
 from zkvm.chips.program import ProgramAir
 from zkvm.chips.syscall import IoAir, SyscallAir
 from zkvm.chips.tracegen import UnprovableExecution, build_witness
@@ -289,7 +289,7 @@ class Machine:
         commitment, and with it the image ID, is the monolithic machine's."""
         if self._segment_airs is None:
             from zkvm.chips.mem_merkle import MemNodeAir, MemPageAir
-            from zkvm.chips.precompile_sha256 import Sha256HashAir
+            from zkvm.precompiles.sha256.air import Sha256HashAir
 
             img = SilentMemoryImageAir(self.image_air)
             self._segment_airs = [self.program_air, self.bytes_air, img, self.io_air,
@@ -408,9 +408,7 @@ class Machine:
             traces[c] = air.generate_trace(w.rows.select(sel))
         traces.update(precompile_traces(self.precompile_airs, w.precompile_events,
                                         lambda cyc: w.ts[cyc], w.precompile_prev_ts))
-        pev = w.precompile_events
-        real["sha256"] = len(pev.sha256)
-        real["keccak"] = len(pev.keccak)
+        real.update(real_rows(w.precompile_events))
         if allow_empty:
             airs = {a.name: a for a in [self.io_air, *self.chip_airs.values(),
                                         *self.precompile_airs]}
@@ -430,7 +428,7 @@ class Machine:
         previous segment's exit salt); ``salt_out``: 16 random words for the exit
         tree's salt page."""
         from zkvm.chips.mem_merkle import paging_witness
-        from zkvm.chips.precompile_sha256 import Sha256RoundAir
+        from zkvm.precompiles.sha256.air import Sha256RoundAir
 
         tm = timings if timings is not None else {}
         t0 = time.perf_counter()

@@ -54,8 +54,15 @@ from __future__ import annotations
 import numpy as np
 
 from zkvm.chips import buses
-from zkvm.chips.precompiles import KECCAK_ROUND, PRECOMPILE, SYS_KECCAK_F1600
-from zkvm.stark.air import Air, Columns
+from zkvm.chips.buses import PRECOMPILE
+from zkvm.precompiles.registry import BY_FOLDER, bus_id
+from zkvm.stark.air import Air, Bus, Columns
+
+SPEC = BY_FOLDER["keccak"]
+SYS_KECCAK_F1600 = SPEC.number
+#: the Keccak round lookup (:class:`KeccakRoundAir`):
+#: ``(rnd, rc0..rc6, f_first, f_last, f_mem, f_mem4, sel0..sel12)``
+KECCAK_ROUND = Bus(id=bus_id("keccak_round"), name="keccak_round", width=25)
 
 ROUNDS = 24
 ROUND_ROWS = 32  # the round table padded to a power of two (rows 24..31: rnd = 24..31)
@@ -64,7 +71,7 @@ WORDS = 50
 M64 = (1 << 64) - 1
 
 # FIPS 202 constants, duplicated here on purpose (the circuits must not depend on the
-# executor); a test checks they agree with zkvm.riscv.precompiles.
+# executor); a test checks they agree with zkvm.precompiles.keccak.exec.
 RC = (
     0x0000000000000001, 0x0000000000008082, 0x800000000000808A, 0x8000000080008000,
     0x000000000000808B, 0x0000000080000001, 0x8000000080008081, 0x8000000000008009,
@@ -302,13 +309,13 @@ class KeccakAir(Air):
 
     # ------------------------------------------------------------------ trace
     def generate_trace(self, calls, ts, prev_ts) -> np.ndarray:
-        """Trace of the calls ``calls`` (:class:`zkvm.riscv.precompiles.KeccakCalls`).
+        """Trace of the calls ``calls`` (:func:`zkvm.precompiles.registry.calls_class`).
 
         ``ts``: EXEC time of each call's ecall (n,); ``prev_ts`` (n, 50): the previous
         access time of each state word (global memory history,
-        :func:`zkvm.chips.precompiles.split_prev_ts`).  Vectorised over calls (the Python
-        loops run over the 24 rounds and the 25 lanes).  ``a1`` is not recorded by the
-        executor, so ``pa1`` is filled by the caller (:func:`set_a1`).
+        :func:`zkvm.precompiles.tables.split_prev_ts`).  Vectorised over calls (the Python
+        loops run over the 24 rounds and the 25 lanes).  ``pa1``: the ecall's ``a1``
+        (``calls.a1``, recorded by the executor).
         """
         n = len(calls)
         rows = ROUNDS * n
@@ -408,11 +415,20 @@ class KeccakAir(Air):
         v.m_prev_ts[mrow, slot] = pts.ravel()
         v.m_lo[mrow, slot] = lo_
         v.m_hi[mrow, slot] = hi_
+        a1 = calls.a1.astype(np.int64)  # the ecall's a1, recorded by the executor
+        v.pa1[first] = np.stack([(a1 >> (8 * i)) & 0xFF for i in range(4)], axis=1)
         return trace
 
-    def set_a1(self, trace: np.ndarray, a1) -> None:
-        """Fill ``pa1`` (first row of each call) with the limbs of each call's a1 value."""
-        a1 = np.asarray(a1, dtype=np.int64)
-        v = self.columns.view(trace)
-        first = np.arange(len(a1)) * ROUNDS
-        v.pa1[first] = np.stack([(a1 >> (8 * i)) & 0xFF for i in range(4)], axis=1)
+
+# ============================================================================ registry hooks
+def airs() -> list:
+    """The tables of this precompile, in the order of its registry row's ``tables``."""
+    return [KeccakAir(), KeccakRoundAir()]
+
+
+def traces(by_name: dict, calls, ts, prev_ts: dict) -> dict:
+    """``{table: trace}`` for ``calls`` (``ts``: EXEC time of each ecall; ``prev_ts``:
+    ``{buffer: (n, words)}`` previous access times, :func:`zkvm.precompiles.tables.
+    split_prev_ts`)."""
+    return {"keccak": by_name["keccak"].generate_trace(calls, ts, prev_ts["state"]),
+            "keccak_round": KeccakRoundAir.generate_trace(len(calls))}

@@ -56,15 +56,21 @@ from __future__ import annotations
 import numpy as np
 
 from zkvm.chips import buses
-from zkvm.chips.precompiles import PRECOMPILE, SHA256_ROUND, SYS_SHA256_COMPRESS
+from zkvm.chips.buses import PRECOMPILE
+from zkvm.precompiles.registry import BY_FOLDER, bus_id
 from zkvm.stark.air import Air, Bus, Columns
+
+SPEC = BY_FOLDER["sha256"]
+SYS_SHA256_COMPRESS = SPEC.number
+#: the SHA-256 round-constant lookup (:class:`Sha256RoundAir`)
+SHA256_ROUND = Bus(id=bus_id("sha256_round"), name="sha256_round", width=15)
 
 ROUNDS = 64
 M32 = 0xFFFFFFFF
 
 # FIPS 180-4 constants, duplicated here on purpose: the chips layer must not import the
 # executor to define circuits (the vk must not depend on executor code); a test checks
-# they agree with zkvm.riscv.precompiles.
+# they agree with zkvm.precompiles.sha256.exec.
 K = (
     0x428A2F98, 0x71374491, 0xB5C0FBCF, 0xE9B5DBA5, 0x3956C25B, 0x59F111F1, 0x923F82A4, 0xAB1C5ED5,
     0xD807AA98, 0x12835B01, 0x243185BE, 0x550C7DC3, 0x72BE5D74, 0x80DEB1FE, 0x9BDC06A7, 0xC19BF174,
@@ -475,11 +481,11 @@ class Sha256Air(Air):
 
     # ------------------------------------------------------------------ trace
     def generate_trace(self, calls, ts, blk_prev_ts, st_prev_ts) -> np.ndarray:
-        """Trace of the calls ``calls`` (:class:`zkvm.riscv.precompiles.Sha256Calls`).
+        """Trace of the calls ``calls`` (:func:`zkvm.precompiles.registry.calls_class`).
 
         ``ts``: EXEC time of each call's ecall (n,); ``blk_prev_ts`` (n, 16) and
         ``st_prev_ts`` (n, 8): the previous access time of each block / state word
-        (from the global memory history, :func:`zkvm.chips.precompiles.split_prev_ts`).
+        (from the global memory history, :func:`zkvm.precompiles.tables.split_prev_ts`).
         Vectorised over calls (the Python loops run over the 64 rounds / bit positions).
         """
         n = len(calls)
@@ -535,7 +541,7 @@ class Sha256Air(Air):
 # ============================================================================ sha256_hash
 #: The HASH bus of the paging circuits (docs/continuations.md §3):
 #: ``(block halves[32], digest halves[16])`` with ``digest = C(block)`` from the IV.
-HASH = Bus(id=20, name="sha256_hash", width=48)
+HASH = Bus(id=bus_id("sha256_hash"), name="sha256_hash", width=48)
 
 #: The IV as 16 halves (lo, hi) per word (FIPS 180-4 §5.3.3).
 IV_WORDS = (0x6A09E667, 0xBB67AE85, 0x3C6EF372, 0xA54FF53A,
@@ -607,3 +613,18 @@ class Sha256HashAir(Air):
             st = np.broadcast_to(np.array(IV_WORDS, dtype=np.uint64), (n, 8))
             _core_trace(self.columns.view(tr), st, blocks.astype(np.uint64))
         return tr
+
+
+# ============================================================================ registry hooks
+def airs() -> list:
+    """The tables of this precompile, in the order of its registry row's ``tables``."""
+    return [Sha256Air(), Sha256RoundAir()]
+
+
+def traces(by_name: dict, calls, ts, prev_ts: dict) -> dict:
+    """``{table: trace}`` for ``calls`` (``ts``: EXEC time of each ecall; ``prev_ts``:
+    ``{buffer: (n, words)}`` previous access times).  The machine regenerates
+    ``sha256_round`` when the paging circuits share it (Sha256HashAir)."""
+    return {"sha256": by_name["sha256"].generate_trace(calls, ts, prev_ts["block"],
+                                                         prev_ts["state"]),
+            "sha256_round": Sha256RoundAir.generate_trace(len(calls))}

@@ -1,6 +1,6 @@
 """numba kernels of the precompiles' functions, for the executor's hot path.
 
-:mod:`zkvm.riscv.precompiles` keeps the readable reference definitions
+:mod:`zkvm.precompiles.keccak.exec` keeps the readable reference definitions
 (``keccak_round``, ``sha256_rounds``); these compute the same functions on word arrays
 (tests compare them on random states). Imported lazily, at the first precompile call, so
 short runs never load numba for them.
@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-from .precompiles import KECCAK_RC, KECCAK_RHO
+from .exec import KECCAK_RC, KECCAK_RHO
 
 _RC = np.array(KECCAK_RC, dtype=np.uint64)
 _RHO = np.array(KECCAK_RHO, dtype=np.uint64)
