@@ -111,6 +111,11 @@ REGISTRY: tuple[Precompile, ...] = (
         call_cost=32, tables=("keccak", "keccak_round"),
         buses=(("keccak_round", 18),),
     ),
+    Precompile(
+        name="uint256_mulmod", folder="uint256", number=0x5A10, c_name="UINT256_MULMOD",
+        buffers=(Buffer("ym", 11, 16), Buffer("x", 10, 8, write=True)),
+        call_cost=2, tables=("uint256_mulmod",),
+    ),
 )
 
 #: bus ids of the machine outside the precompile folders (each id once, checked below)
