@@ -20,6 +20,8 @@ docs/dev-mode.md), ``regions(result)`` (cycle-tracking regions), ``profile(...)`
 
 from __future__ import annotations
 
+from .presets import PARAMS_PRESETS, stark_params  # noqa: F401 (public: zkvm.api.stark_params)
+
 import os
 from pathlib import Path
 from typing import TYPE_CHECKING, Iterable, Sequence
@@ -245,27 +247,6 @@ def disassemble(elf: "bytes | str | os.PathLike | Program") -> list[tuple[int, i
 
 # ---------------------------------------------------------------------------------------
 # proving and verifying (the circuits live in zkvm.chips; imported lazily: they load numba)
-
-
-def stark_params(params: "str | StarkParams | None" = "default", *, zk: bool | None = None) -> "StarkParams":
-    """A :class:`zkvm.stark.params.StarkParams` from a preset name (``"default"``,
-    ``"high"``, ``"testing"``) or an instance; ``zk=False`` turns masking off (benchmarks
-    only: a non-ZK receipt reveals trace values at the opened points)."""
-    from .manifest import PARAMS_PRESETS
-    from .stark.params import StarkParams
-
-    if params is None:
-        params = "default"
-    if isinstance(params, StarkParams):
-        if zk is None or zk == params.zk:
-            return params
-        import dataclasses
-
-        return dataclasses.replace(params, zk=zk)
-    if params not in PARAMS_PRESETS:
-        raise ValueError(f"unknown parameter preset {params!r}; use one of {', '.join(PARAMS_PRESETS)}")
-    preset = getattr(StarkParams, params)
-    return preset() if zk is None else preset(zk=zk)
 
 
 def prove(

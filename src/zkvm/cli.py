@@ -164,7 +164,7 @@ def verify_build(
 def _guest_error_message(e: Exception, elf: Optional[Path] = None) -> str:
     """One line for a guest fault: the stack overflow named as such, the pc symbolised
     with the ELF's debug copy when there is one (docs/diagnostics.md)."""
-    from .entry import guest_error_message
+    from .runcmd import guest_error_message
 
     return guest_error_message(e, elf)
 
@@ -213,13 +213,14 @@ def _guest_fault(e: Exception, elf: Path, stdout_file: Optional[Path], stderr_fi
 
 
 def _regions_table(result) -> None:
-    from .entry import regions_lines
+    from .runcmd import regions_lines
 
     out = _out()
     for line in regions_lines(result):
         out.print(line)
 
 
+@app.command()
 def run(
     elf: Path = typer.Argument(..., help="Guest ELF file."),
     input: Optional[Path] = typer.Option(None, "--input", "-i", help="File holding the private input."),
@@ -231,8 +232,8 @@ def run(
     """Run a guest ELF: print its stdout, then exit code, cycles and journal, the
     cycle-tracking regions if the guest marked any, and whether the run can be proven.
     (The console script serves plain `zkvm run` from zkvm.entry without loading the full
-    CLI; both go through entry.run_command, so the output is the same.)"""
-    from .entry import run_command
+    CLI; both go through runcmd.run_command, so the output is the same.)"""
+    from .runcmd import run_command
 
     def error(msg: str) -> None:
         _err().print(Text("error: ", style="bold red") + Text(msg))
@@ -245,7 +246,7 @@ def run(
 
 def _print_warnings(result) -> None:
     """Diagnostics of a run (flat data memory accesses, ignored markers; docs/abi.md)."""
-    from .entry import warning_lines
+    from .runcmd import warning_lines
 
     for line in warning_lines(result):
         _err().print(Text(line))

@@ -7,7 +7,7 @@
 (every field fixed-length or length-prefixed, so the encoding is injective;
 docs/circuits.md §7).
 
-* ``memory_root`` (:func:`memory_root`): root of the continuation memory tree
+* ``memory_root`` (:func:`zkvm.chips.memory.memory_root`): root of the continuation memory tree
   (:mod:`zkvm.memtree`) of the initial image (ELF segments, the initial stack, the
   initial registers, the initial OS cells).  It identifies the program's memory independently of the
   circuits (two builds with the same bytes get the same root), and composite receipts
@@ -19,12 +19,17 @@ docs/circuits.md §7).
 
 The ELF file's SHA-256 (:func:`elf_sha256`) is carried for display only; it is not part
 of the image ID (the ID depends on what is loaded, not on the file's other bytes).
+
+This module is plain data (it imports no circuit): :class:`VkFields` is what a receipt
+carries about the verifying key; computing the fields of an ELF needs the machine
+(``zkvm.chips.machine.Machine.for_program(elf, params).image_id``).
 """
 
 from __future__ import annotations
 
 import hashlib
 import struct
+from dataclasses import dataclass
 
 _TAG = b"zkvm/image-id/v3"
 
@@ -34,21 +39,6 @@ def _h(*parts: bytes) -> bytes:
     for p in parts:
         h.update(p)
     return h.digest()
-
-
-def memory_root(program) -> bytes:
-    """Root of the memory tree (:mod:`zkvm.memtree`, docs/continuations.md §2) of the
-    initial state of a ``zkvm.riscv`` Program: every non-zero initial RAM word (ELF
-    segments, the initial stack), register (``sp``) and OS cell, salt page 0.
-
-    A composite receipt's first segment must start from this root, so the image ID binds
-    the memory a continuation starts from (the monolithic machine binds the same words
-    through its preprocessed ``memory_image`` table)."""
-    from zkvm.chips.memory import initial_words
-    from zkvm.memtree import MemTree
-
-    keys, vals = initial_words(program)
-    return MemTree.from_words(keys, vals).root_bytes()
 
 
 def compute_image_id(params_digest: bytes, entry: int, mem_root: bytes, opcodes_digest: bytes,
@@ -64,17 +54,29 @@ def compute_image_id(params_digest: bytes, entry: int, mem_root: bytes, opcodes_
               struct.pack("<II", program_log_height, image_log_height))
 
 
+@dataclass
+class VkFields:
+    """What a receipt carries about the verifying key (everything the image ID hashes);
+    ``params`` is a :class:`zkvm.stark.params.StarkParams`."""
+
+    params: object
+    entry: int
+    mem_root: bytes
+    opcodes_digest: bytes
+    chips: tuple
+    pre_root: bytes
+    program_log_height: int
+    image_log_height: int
+
+    def image_id(self) -> bytes:
+        return compute_image_id(self.params.digest(), self.entry, self.mem_root,
+                                self.opcodes_digest, self.chips, self.pre_root,
+                                self.program_log_height, self.image_log_height)
+
+
 def elf_sha256(elf_bytes: bytes) -> bytes:
     """SHA-256 of the ELF file (display only)."""
     return hashlib.sha256(bytes(elf_bytes)).digest()
-
-
-def image_id(elf_or_program, params=None) -> bytes:
-    """Image ID of an ELF file (bytes) or a Program for ``params`` (default:
-    ``StarkParams.default()``).  Builds the preprocessed tables and commits them."""
-    from zkvm.chips.machine import Machine
-
-    return Machine.for_program(elf_or_program, params).image_id
 
 
 def parse_image_id(text: str) -> bytes:

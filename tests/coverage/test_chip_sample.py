@@ -3,7 +3,7 @@
 A fixed, seeded sample of chip constraints (and byte-lookup interactions) across tables
 must each be shown load-bearing by the targeted witness mutation of
 ``tests.support.mutation`` on the honest traces of ``tests/support/constraint_coverage.py``'s small
-programs; the full run is ``python -m tests.support.constraint_coverage`` (docs/soundness.md).
+programs; the full run is ``python -m tests.support.coverage_report`` (docs/soundness.md).
 One attack is also *proven*: the mutant's verifier accepts the proof, the real verifier
 rejects it -- so the checker oracle is faithful to the proof system.
 """

@@ -1,6 +1,6 @@
 """CI sample of the constraint-coverage run on the tables added with the precompiles and
 continuations: ``keccak``, ``mem_page``, ``mem_node``, ``sha256_hash``
-(``tests/support/constraint_coverage.py --tables keccak,mem_page,mem_node,sha256_hash``;
+(``tests/support/coverage_report.py --tables keccak,mem_page,mem_node,sha256_hash``;
 docs/soundness.md §2.2 item 7 and §2.2.M).
 
 * Keccak: the fault forgeries (:class:`constraint_coverage.KFault`) rebuild the call from a

@@ -9,7 +9,7 @@
 * :mod:`tests.support.dist_jobs` -- picklable toy jobs for the distributed runner;
 * :mod:`tests.support.mutation`, :mod:`tests.support.constraint_coverage` -- mutation
   testing of the constraints (docs/soundness.md §2); run the report with
-  ``python -m tests.support.constraint_coverage`` from the repository root.
+  ``python -m tests.support.coverage_report`` from the repository root.
 
 Fixtures that many directories use are in ``tests/conftest.py``.
 """

@@ -38,7 +38,6 @@ from __future__ import annotations
 
 import importlib
 import time
-from dataclasses import dataclass
 
 import numpy as np
 
@@ -50,6 +49,7 @@ from zkvm.precompiles.tables import precompile_airs, precompile_traces, real_row
 from zkvm.chips.program import ProgramAir
 from zkvm.chips.syscall import IoAir, SyscallAir
 from zkvm.chips.tracegen import UnprovableExecution, build_witness
+from zkvm.image_id import VkFields
 from zkvm.stark.air import Air
 from zkvm.stark.errors import VerificationError
 from zkvm.stark.params import StarkParams
@@ -120,27 +120,6 @@ def _load_program(elf_or_program):
 
 def _log2(h: int) -> int:
     return h.bit_length() - 1
-
-
-@dataclass
-class VkFields:
-    """What a receipt carries about the verifying key (everything the image ID hashes)."""
-
-    params: StarkParams
-    entry: int
-    mem_root: bytes
-    opcodes_digest: bytes
-    chips: tuple
-    pre_root: bytes
-    program_log_height: int
-    image_log_height: int
-
-    def image_id(self) -> bytes:
-        from zkvm.image_id import compute_image_id
-
-        return compute_image_id(self.params.digest(), self.entry, self.mem_root,
-                                self.opcodes_digest, self.chips, self.pre_root,
-                                self.program_log_height, self.image_log_height)
 
 
 _SHARED_AIRS: dict = {}
@@ -222,7 +201,8 @@ class Machine:
 
         ``chips``: restrict the instruction chips (default: every available one; the
         list is part of the image ID)."""
-        from zkvm.image_id import elf_sha256, memory_root
+        from zkvm.chips.memory import memory_root
+        from zkvm.image_id import elf_sha256
         from zkvm.stark.pcs import FriPcs
 
         params = StarkParams.default() if params is None else params

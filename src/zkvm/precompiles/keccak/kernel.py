@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-from .exec import KECCAK_RC, KECCAK_RHO
+from .constants import KECCAK_RC, KECCAK_RHO
 
 _RC = np.array(KECCAK_RC, dtype=np.uint64)
 _RHO = np.array(KECCAK_RHO, dtype=np.uint64)
