@@ -61,7 +61,7 @@ def main() -> None:
     print(f"run_jobs    pool start-up ({w} jobs)          {dt_small * 1e3:8.1f} ms")
     print(f"run_jobs    pool per-job overhead         {(dt_big - dt_small) / (big_n - w) * 1e3:8.2f} ms"
           f" ({big_n} no-op jobs)")
-    dt, imp = t(lambda: run_jobs(tj.import_job, ["zkvm.chips.machine"] * w, workers=w))
+    dt, imp = t(lambda: run_jobs(tj.import_job, ["zkvm.machine"] * w, workers=w))
     print(f"run_jobs    pool start + import machine  {dt * 1e3:8.1f} ms (import {max(imp) * 1e3:.0f} ms)")
 
     mib = a.alloc_mib

@@ -95,7 +95,7 @@ def prove_chip(kib: int):
 
 
 def prove_machine_plain():
-    from zkvm.chips.machine import prove
+    from zkvm.machine import prove
 
     data = random.Random(1).randbytes(1024)
     tm = {}
@@ -108,7 +108,7 @@ def prove_machine_plain():
 def prove_keccak_1kib(params_name: str = "default"):
     """examples/keccak256 on 1 KiB, with and without the precompile: cycles, proving
     time of the whole machine proof, receipt size (and the keccak table's shape)."""
-    from zkvm.chips.machine import Machine
+    from zkvm.machine import Machine
     from zkvm.stark.params import StarkParams
 
     params = StarkParams.testing() if params_name == "testing" else StarkParams.default()
@@ -132,7 +132,7 @@ def prove_keccak_1kib(params_name: str = "default"):
 def prove_keccak_calls(ncalls=(1, 8), params_name: str = "testing"):
     """Machine proof of an asm guest making ``n`` KECCAK_F1600 calls (the keccak table
     dominates): proving time per n, to isolate the chip's cost."""
-    from zkvm.chips.machine import Machine
+    from zkvm.machine import Machine
     from zkvm.precompiles.keccak.air import SYS_KECCAK_F1600
     from zkvm.riscv.asm import encode, li
     from zkvm.riscv.testing import SCRATCH, program
@@ -158,7 +158,7 @@ def prove_sha_segments(kib: int, params_name: str = "default", segment_po2: int 
     """SHA-256 of ``kib`` KiB, plain C vs precompile, both proven end to end with
     continuations (one process, segments of 2^segment_po2 steps) and verified."""
     from zkvm import api, continuation
-    from zkvm.chips.machine import verify_composite
+    from zkvm.machine import verify_composite
 
     data = random.Random(kib).randbytes(kib * 1024)
     params = api.stark_params(params_name)

@@ -43,7 +43,7 @@ def make_air(chip: str):
         from zkvm.precompiles.sha256.air import Sha256Air
 
         return Sha256Air()
-    from zkvm.chips.machine import available_chips
+    from zkvm.machine import available_chips
 
     return available_chips()[chip]()
 

@@ -282,7 +282,7 @@ def prove(
         return prove_dev(elf, input, params=params, zk=zk, max_cycles=max_cycles, timings=timings)
     import time
 
-    from .chips.machine import Machine
+    from .machine import Machine
     from .riscv import DEFAULT_MAX_CYCLES, Program, execute
 
     program = elf if isinstance(elf, Program) else load_program(elf)
@@ -446,8 +446,8 @@ def verify_receipt(receipt, image_id: "bytes | str", *, dev: bool | None = None)
     ``zkvm.diagnostics.DevReceiptWarning`` (a warning, not an error)."""
     import warnings
 
-    from .chips.machine import ImageIdMismatch
-    from .chips.machine import verify as _verify, verify_composite
+    from .machine import ImageIdMismatch
+    from .machine import verify as _verify, verify_composite
     from .diagnostics import DevReceiptWarning, Verified, image_id_mismatch_message
     from .image_id import parse_image_id
     from .receipt import DEV_BANNER, CompositeReceipt, DevReceipt
@@ -491,7 +491,7 @@ def execute_only(
     Returns ``{"cycles", "exit_code", "journal", "tables": {name: height}, "cells"}`` so a
     user can see what a proof would cost. Raises what :func:`prove` raises.
     """
-    from .chips.machine import Machine
+    from .machine import Machine
     from .riscv import Program
 
     program = elf if isinstance(elf, Program) else load_program(elf)

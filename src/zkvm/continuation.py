@@ -10,7 +10,7 @@
    process pool or on a Dask cluster (:func:`zkvm.distributed.run_jobs`);
 3. the segment records are assembled, in segment order, into a
    :class:`zkvm.receipt.CompositeReceipt`, verified by
-   :func:`zkvm.chips.machine.verify_composite`.
+   :func:`zkvm.machine.verify_composite`.
 
 The salts: segment 0's entry tree has salt 0 (the image's memory root); every exit tree
 gets 64 fresh bytes from the OS CSPRNG, handed to segment ``i`` as ``salt_out`` and to
@@ -84,7 +84,7 @@ _MACHINES: dict = {}
 
 def _machine(elf, params, chips=None):
     """The prover Machine of ``elf`` (cached per process: workers prove many segments)."""
-    from zkvm.chips.machine import Machine
+    from zkvm.machine import Machine
 
     import pickle
 
@@ -108,7 +108,7 @@ def prove_segment_job(job: SegmentJob):
 def plan(elf, input: bytes, params, segment_po2: int = DEFAULT_SEGMENT_PO2,
          max_cycles: int | None = None, chips=None) -> list[SegmentJob]:
     """Execute once and cut the run into :class:`SegmentJob` s."""
-    from zkvm.chips.machine import _load_program
+    from zkvm.machine import _load_program
     from zkvm.chips.tracegen import UnprovableExecution
     from zkvm.riscv.errors import UnprovableSyscall
     from zkvm.riscv.executor import DEFAULT_MAX_CYCLES

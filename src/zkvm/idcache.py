@@ -130,7 +130,7 @@ def image_id(elf_bytes: bytes, preset: str = "default", *, zk: bool = True, use_
         hit = lookup(elf_bytes, preset, zk)
         if hit is not None:
             return hit
-    from .chips.machine import Machine
+    from .machine import Machine
     from .stark.params import StarkParams
 
     if preset not in ("default", "high", "testing"):

@@ -22,7 +22,7 @@ of the image ID (the ID depends on what is loaded, not on the file's other bytes
 
 This module is plain data (it imports no circuit): :class:`VkFields` is what a receipt
 carries about the verifying key; computing the fields of an ELF needs the machine
-(``zkvm.chips.machine.Machine.for_program(elf, params).image_id``).
+(``zkvm.machine.Machine.for_program(elf, params).image_id``).
 """
 
 from __future__ import annotations

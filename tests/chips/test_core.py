@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 from zkvm.chips import buses, opcodes
-from zkvm.chips.machine import Machine
+from zkvm.machine import Machine
 from zkvm.chips.tracegen import UnprovableExecution
 from zkvm.field.babybear import P
 from zkvm.riscv import asm

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from zkvm.chips.machine import CHIP_MODULES, Machine, _find_air_class, verify
+from zkvm.machine import CHIP_MODULES, Machine, _find_air_class, verify
 from zkvm.precompiles.registry import REGISTRY
 from zkvm.chips.syscall import IoAir
 from zkvm.riscv.layout import Program

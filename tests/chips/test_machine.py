@@ -1,7 +1,7 @@
 """End to end: prove and verify whole executions; malicious provers and edited receipts.
 
 Each attack builds the honest traces, corrupts them (or the public values), proves with
-the debug checker off, and checks that :func:`zkvm.chips.machine.verify` rejects.
+the debug checker off, and checks that :func:`zkvm.machine.verify` rejects.
 """
 
 from __future__ import annotations
@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from zkvm.chips.machine import ImageIdMismatch, Machine, verify
+from zkvm.machine import ImageIdMismatch, Machine, verify
 from zkvm.receipt import Receipt, ReceiptFormatError
 from zkvm.riscv import asm
 from zkvm.riscv.layout import Program
@@ -169,7 +169,7 @@ def test_zig_fibonacci_guest_end_to_end(testing_params, tmp_path):
     import os
     import struct
 
-    from zkvm.chips.machine import CHIP_MODULES, available_chips
+    from zkvm.machine import CHIP_MODULES, available_chips
 
     if set(available_chips()) != set(CHIP_MODULES):
         pytest.skip("not every instruction chip is available yet")

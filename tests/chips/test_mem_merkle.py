@@ -114,7 +114,7 @@ class Scenario:
     def finish(self, tr, system=None, pv=None):
         """Round/bytes multiplicities for ``tr`` (a cheating prover commits whatever
         counts balance its lookups), ordered list."""
-        from zkvm.chips.machine import Machine
+        from zkvm.machine import Machine
 
         system = system or self.system
         tr = dict(tr)

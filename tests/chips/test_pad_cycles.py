@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from zkvm.chips.machine import Machine
+from zkvm.machine import Machine
 from zkvm.chips.padding import PadCyclesExceeded, check_fit, pad_targets
 from zkvm.stark.params import StarkParams
 
@@ -114,7 +114,7 @@ def test_execution_that_does_not_fit(machine, boards):
 
 
 def test_padded_receipts_have_identical_shape(machine, boards, receipts):
-    from zkvm.chips.machine import verify
+    from zkvm.machine import verify
     from zkvm.stark.proof import Proof
 
     ra, rb = receipts[0], receipts[1]

@@ -21,7 +21,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from zkvm.chips.machine import Machine
+from zkvm.machine import Machine
 from zkvm.precompiles.keccak.air import RC, RC_POS, RHO, KeccakAir, rc_bits
 from zkvm.precompiles.keccak.air import SYS_KECCAK_F1600
 from zkvm.riscv.asm import encode, li

@@ -16,7 +16,7 @@ import os
 import numpy as np
 import pytest
 
-from zkvm.chips.machine import Machine
+from zkvm.machine import Machine
 from zkvm.precompiles.keccak.air import SYS_KECCAK_F1600
 from zkvm.precompiles.sha256.air import SYS_SHA256_COMPRESS
 from zkvm.riscv.asm import encode, li

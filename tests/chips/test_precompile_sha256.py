@@ -114,7 +114,7 @@ class Harness:
             mutate(self.airs[0].columns.view(sha), sha)
         rnd = Sha256RoundAir.generate_trace(len(self.calls))
         tr = {"sha256": sha, "sha256_round": rnd}
-        from zkvm.chips.machine import Machine
+        from zkvm.machine import Machine
 
         tr["bytes"] = Machine._bytes_trace(None, self.system, tr, [0])
         return [tr[a.name] for a in self.airs]

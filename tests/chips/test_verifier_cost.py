@@ -13,7 +13,7 @@ import textwrap
 import pytest
 
 from tests.support.core_programs import echo_words
-from zkvm.chips.machine import Machine
+from zkvm.machine import Machine
 from zkvm.receipt import MAX_JOURNAL, Receipt
 from zkvm.riscv.layout import Program
 

@@ -8,7 +8,7 @@ import dataclasses
 import pytest
 
 from tests.support.loop_guest import CHIPS
-from zkvm.chips.machine import Machine, SegmentChainError, verify_composite
+from zkvm.machine import Machine, SegmentChainError, verify_composite
 from zkvm.receipt import CompositeReceipt, ReceiptFormatError
 from zkvm.riscv.executor import execute
 from zkvm.stark.errors import VerificationError
@@ -142,7 +142,7 @@ def test_tampered_exit_code_is_rejected(receipt, machine):
 
 
 def test_other_image_is_rejected(receipt, testing_params):
-    from zkvm.chips.machine import ImageIdMismatch
+    from zkvm.machine import ImageIdMismatch
     from zkvm.riscv.layout import Program
     from tests.support.loop_guest import loop_words
 

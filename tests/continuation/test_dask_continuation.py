@@ -7,7 +7,7 @@ import pytest
 
 from tests.support.loop_guest import CHIPS, flaky_prove
 from zkvm import continuation
-from zkvm.chips.machine import Machine, verify_composite
+from zkvm.machine import Machine, verify_composite
 from zkvm.distributed import run_jobs
 from zkvm.riscv.executor import execute
 

@@ -246,7 +246,7 @@ def test_stark_airs_match_numpy():
 
 def test_chip_airs_match_numpy():
     """The RISC-V chips (wide DAGs with LogUp) on random traces."""
-    from zkvm.chips.machine import available_chips
+    from zkvm.machine import available_chips
 
     chips = available_chips()
     if not chips:  # pragma: no cover
@@ -341,7 +341,7 @@ def test_logup_kernel_matches_numpy_on_chip_airs():
     """The LogUp aux trace (helpers, running sum, claimed sum) of every RISC-V chip on
     random traces, dense and with most rows' multiplicities zero, split over threads
     and odd blocks: identical to the numpy reference."""
-    from zkvm.chips.machine import available_chips
+    from zkvm.machine import available_chips
 
     rng = np.random.default_rng(21)
     for cls in available_chips().values():

@@ -192,14 +192,14 @@ def e2e_params():
 
 
 def machine_for(words):
-    from zkvm.chips.machine import Machine
+    from zkvm.machine import Machine
 
     return Machine.for_program(Program.from_words(list(words) + exit_program(0)), e2e_params())
 
 
 def prove_and_verify(words):
     """Execute, prove with the debug checker on, verify; returns the Machine."""
-    from zkvm.chips.machine import verify
+    from zkvm.machine import verify
 
     m = machine_for(words)
     receipt = m.prove(debug=True)

@@ -164,7 +164,7 @@ PROGRAMS = {
 
 def build_workspace(name: str):
     """``(machine, Workspace)`` of program ``name`` (honest traces, checked)."""
-    from zkvm.chips.machine import Machine
+    from zkvm.machine import Machine
     from zkvm.riscv.layout import Program
 
     got = PROGRAMS[name]()
@@ -298,7 +298,7 @@ def _harvest_core(log):
     except Exception as e:  # pragma: no cover
         log(f"suite: cannot import test_core: {e}")
         return []
-    from zkvm.chips.machine import Machine
+    from zkvm.machine import Machine
     from zkvm.riscv.layout import Program
 
     def fixture(words, inp):

@@ -11,7 +11,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from zkvm.chips.machine import Machine
+from zkvm.machine import Machine
 from zkvm.precompiles.uint256.air import N, NPOS, Uint256MulmodAir
 from zkvm.precompiles.uint256.exec import int_to_words, mulmod, words_to_int
 from zkvm.precompiles.uint256.air import SYS_UINT256_MULMOD

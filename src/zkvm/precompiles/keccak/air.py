@@ -1,4 +1,4 @@
-"""The Keccak-f[1600] precompile chip (docs/circuits.md §11.3, owner: C4).
+"""The Keccak-f[1600] precompile chip (docs/circuits.md §11.3).
 
 One KECCAK_F1600 call (``uint64_t state[25]`` at ``a0``, lanes little endian: memory word
 ``2i`` is the low half of lane ``i``, lane ``(x, y)`` at index ``x + 5y``) is 24 rows of the

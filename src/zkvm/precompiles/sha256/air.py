@@ -1,4 +1,4 @@
-"""The SHA-256 compression precompile chip (docs/circuits.md §11.2, owner: C4).
+"""The SHA-256 compression precompile chip (docs/circuits.md §11.2).
 
 One SHA256_COMPRESS call (``state[8]`` at ``a0``, 64-byte ``block`` at ``a1``) is 64 rows of
 the ``sha256`` table, row ``t`` = round ``t``; the preprocessed ``sha256_round`` table
