@@ -1,7 +1,7 @@
 """Overheads of zkvm.distributed: local spawn pool, forkserver, Dask LocalCluster.
 
 Prints figures (no assertions).  Run:
-    NUMBA_CACHE_DIR=.zkvm-cache/numba .venv/bin/python bench/bench_distributed.py [--alloc-mib 256]
+    NUMBA_CACHE_DIR=.zkvm-cache/numba .venv/bin/python -m bench.bench_distributed [--alloc-mib 256]
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ import time
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the repository root: tests.support
+# run from the repository root as `python -m bench.bench_distributed` (tests.support)
 
 from tests.support import dist_jobs as tj  # noqa: E402
 

@@ -1,11 +1,11 @@
 """Precompile benchmarks: cycles with and without the SHA-256 / Keccak precompiles, the
 cost of proving the SHA-256 precompile table, and Keccak-256 proofs.
 
-    python bench/bench_precompiles.py                 # cycles + sha256 chip proof, 1 KiB
-    python bench/bench_precompiles.py --prove-kib 64  # also prove the 64 KiB chip table
-    python bench/bench_precompiles.py --machine       # also prove the plain-C 1 KiB guest
-    python bench/bench_precompiles.py --keccak [--params testing]  # only the Keccak figures
-    python bench/bench_precompiles.py --sha-segments 64  # SHA-256 64 KiB, both proven (continuations)
+    python -m bench.bench_precompiles                 # cycles + sha256 chip proof, 1 KiB
+    python -m bench.bench_precompiles --prove-kib 64  # also prove the 64 KiB chip table
+    python -m bench.bench_precompiles --machine       # also prove the plain-C 1 KiB guest
+    python -m bench.bench_precompiles --keccak [--params testing]  # only the Keccak figures
+    python -m bench.bench_precompiles --sha-segments 64  # SHA-256 64 KiB, both proven (continuations)
 
 Figures printed:
 * RV32IM cycles of examples/sha256-precompile and examples/keccak256, built with and
@@ -69,7 +69,7 @@ def prove_chip(kib: int):
     from zkvm.stark import prover, verifier
     from zkvm.stark.params import StarkParams
 
-    sys.path.insert(0, str(REPO))  # the repository root: tests.*
+    # run from the repository root as `python -m bench.bench_precompiles` (tests.*)
     from tests.chips.test_precompile_sha256 import Harness  # noqa: E402
 
     from zkvm.riscv import execute, load_elf

@@ -35,7 +35,6 @@ from zkvm.stark.system import StarkSystem
 
 def make_air(chip: str):
     if chip == "wide":
-        sys.path.insert(0, os.path.dirname(__file__))
         from bench_stark import WideAir
 
         return WideAir()

@@ -3,6 +3,11 @@ re-exports it; manifests, the CLI and the image-ID cache use the same names)."""
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from .stark.params import StarkParams
+
 #: the named presets, in the order the CLI lists them
 PARAMS_PRESETS = ("default", "high", "testing")
 
