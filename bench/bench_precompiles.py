@@ -12,7 +12,7 @@ Figures printed:
   without ``ZKVM_NO_PRECOMPILES``, and the precompile calls (the 64 KiB plain-C run is
   executed, not proven);
 * the standalone ``sha256`` precompile table (chip + round table + Bytes, memory and the
-  ecall hand-off as public interactions, tests/chips/test_precompile_sha256.py's harness):
+  ecall hand-off as public interactions, tests/precompiles/sha256/test_sha256_air.py's harness):
   rows, main cells, proving time (numpy quotient path) and proof size;
 * with ``--machine``: the full RV32IM machine proof of the plain-C guest (C1's machine),
   for comparison;
@@ -70,7 +70,7 @@ def prove_chip(kib: int):
     from zkvm.stark.params import StarkParams
 
     # run from the repository root as `python -m bench.bench_precompiles` (tests.*)
-    from tests.chips.test_precompile_sha256 import Harness  # noqa: E402
+    from tests.precompiles.sha256.test_sha256_air import Harness  # noqa: E402
 
     from zkvm.riscv import execute, load_elf
 

@@ -383,6 +383,7 @@ def test_level_range_load_bearing(sc):
 
 
 # ------------------------------------------------------------------ proofs
+@pytest.mark.slow  # > 20 s on 2 shared cores (the inner loop skips it; CI runs it)
 def test_prove_verify_and_forgery_rejected(sc, monkeypatch):
     from zkvm.stark import prover, verifier
 

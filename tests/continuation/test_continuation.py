@@ -43,6 +43,7 @@ def other_receipt(loop_program, testing_params):
     return composite(loop_program, testing_params, bytes(200))
 
 
+@pytest.mark.slow  # > 20 s on 2 shared cores (the inner loop skips it; CI runs it)
 def test_several_segments_match_monolithic_run(receipt, machine, loop_program):
     full = execute(loop_program, INPUT)
     assert len(receipt.segments) >= 3
@@ -99,6 +100,7 @@ def test_duplicate_segment(receipt, machine):
         verify_composite(bad, machine.image_id)
 
 
+@pytest.mark.slow  # > 20 s on 2 shared cores (the inner loop skips it; CI runs it)
 def test_splice_segment_from_other_run(receipt, other_receipt, machine):
     s = list(receipt.segments)
     o = other_receipt.segments

@@ -62,6 +62,7 @@ def test_sampled_constraint_is_load_bearing(prog, spec):
     assert check_traces(mu.mutant(ws.system, [tg.full_name]), r.traces, ws.pv, public_data=ws.public_data).ok
 
 
+@pytest.mark.slow  # > 20 s on 2 shared cores (the inner loop skips it; CI runs it)
 def test_attack_proof_accepted_by_mutant_verifier_rejected_by_real_one(monkeypatch):
     from zkvm.stark import prover, verifier
     from zkvm.stark.errors import VerificationError
@@ -80,6 +81,7 @@ def test_attack_proof_accepted_by_mutant_verifier_rejected_by_real_one(monkeypat
         verifier.verify(m.verifying_key(), proof, ws.pv, public_data=ws.public_data)
 
 
+@pytest.mark.slow  # > 20 s on 2 shared cores (the inner loop skips it; CI runs it)
 def test_all_suite_attacks_rejected_with_every_constraint_on():
     """The ALU malicious-prover suite (harvested as the coverage tool does): every forged
     witness fails the full checker, and the single-constraint ones are credited."""

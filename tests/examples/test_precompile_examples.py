@@ -27,7 +27,7 @@ def _keccak_f(lanes):
 
 
 def keccak256(data: bytes) -> bytes:
-    """Ethereum Keccak-256 (checked against hashlib's SHA3 in tests/riscv/test_precompiles)."""
+    """Ethereum Keccak-256 (checked against hashlib's SHA3 in tests/precompiles/test_precompile_exec.py)."""
     msg = bytearray(data) + b"\x01"
     msg += bytes(-len(msg) % 136)
     msg[-1] |= 0x80

@@ -132,6 +132,7 @@ def _players(rng: random.Random, n: int) -> list[tuple[str, int]]:
     return [(name, rng.randrange(0, 5) * 10) for name in names]  # many ties
 
 
+@pytest.mark.slow  # > 20 s on 2 shared cores (the inner loop skips it; CI runs it)
 def test_leaderboard(leaderboard):
     elf, lb = leaderboard
     rng = random.Random(3)

@@ -179,6 +179,7 @@ def real(example_elfs_bs, tmp_path_factory):
     }
 
 
+@pytest.mark.slow  # > 20 s on 2 shared cores (the inner loop skips it; CI runs it)
 def test_real_receipts_accepted_and_rejected(real):
     from zkvm.receipt import Receipt
 
@@ -209,6 +210,7 @@ def test_real_receipts_accepted_and_rejected(real):
     assert ref.pending == ("alice", "bob", 5, 5) and ref.hits("alice") == 1 and ref.hits("bob") == 1
 
 
+@pytest.mark.slow  # > 20 s on 2 shared cores (the inner loop skips it; CI runs it)
 def test_whole_small_game(real, tmp_path):
     """Alice builds and publishes, Bob reproduces from another layout, one round is
     played with real proofs, the referee declares the result."""

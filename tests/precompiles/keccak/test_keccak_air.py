@@ -29,7 +29,7 @@ from zkvm.precompiles.keccak.exec import KECCAK_RC, KECCAK_RHO, keccak_f1600
 from zkvm.riscv.testing import SCRATCH, program
 from zkvm.stark.checker import check_traces
 
-REPO = Path(__file__).resolve().parents[2]
+REPO = Path(__file__).resolve().parents[3]
 ST = SCRATCH
 M64 = (1 << 64) - 1
 

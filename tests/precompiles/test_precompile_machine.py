@@ -5,7 +5,7 @@
 * malicious witnesses at the checker level: a precompile ecall returning ``a0 ≠ 0``
   (the SDK would then also run its plain-C fallback), and a precompile call whose
   PRECOMPILE hand-off is dropped (the table does not run it);
-* a KECCAK_F1600 call is provable too (its chip: tests/chips/test_precompile_keccak.py).
+* a KECCAK_F1600 call is provable too (its chip: tests/precompiles/keccak/test_keccak_air.py).
 """
 
 from __future__ import annotations
