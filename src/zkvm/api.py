@@ -449,7 +449,7 @@ def verify_receipt(receipt, image_id: "bytes | str", *, dev: bool | None = None)
     from .machine import ImageIdMismatch
     from .machine import verify as _verify, verify_composite
     from .diagnostics import DevReceiptWarning, Verified, image_id_mismatch_message
-    from .image_id import parse_image_id
+    from .receipt.image_id import parse_image_id
     from .receipt import DEV_BANNER, CompositeReceipt, DevReceipt
 
     iid = parse_image_id(image_id) if isinstance(image_id, str) else bytes(image_id)

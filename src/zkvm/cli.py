@@ -572,7 +572,7 @@ def verify(
     """Verify a receipt against an image ID; print what was verified (kind,
     zero-knowledge, security level), the exit code and the journal."""
     from .diagnostics import bytes_diff
-    from .image_id import parse_image_id
+    from .receipt.image_id import parse_image_id
     from .receipt import DEV_BANNER
     from .stark.errors import VerificationError
 

@@ -129,7 +129,7 @@ def plan(elf, input: bytes, params, segment_po2: int = DEFAULT_SEGMENT_PO2,
 
 def assemble(jobs: list[SegmentJob], records: list, elf, params, chips=None):
     """The composite receipt from the jobs' records (in segment order)."""
-    from zkvm.image_id import elf_sha256
+    from zkvm.receipt.image_id import elf_sha256
     from zkvm.receipt import CompositeReceipt
 
     m = _machine(elf, params, chips)

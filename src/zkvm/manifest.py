@@ -122,7 +122,7 @@ def stark_params(preset: str):
 
 
 def compute_image_id(elf: bytes, preset: str = "default") -> str:
-    """Hex image ID of the ELF bytes for a parameter preset (:mod:`zkvm.image_id`,
+    """Hex image ID of the ELF bytes for a parameter preset (:mod:`zkvm.receipt.image_id`,
     through the local cache :mod:`zkvm.idcache`)."""
     from .idcache import image_id
 

@@ -185,7 +185,7 @@ def test_zig_fibonacci_guest_end_to_end(testing_params, tmp_path):
     m = Machine.for_program(elf, testing_params)
     r = m.prove(struct.pack("<I", 10))
     assert verify(r.to_bytes(), m.image_id) == (0, struct.pack("<I", 55))
-    from zkvm.image_id import elf_sha256
+    from zkvm.receipt.image_id import elf_sha256
     assert r.elf_sha256 == elf_sha256(elf)
 
 

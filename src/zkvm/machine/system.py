@@ -8,7 +8,7 @@ from zkvm.chips.bytes import BytesAir
 from zkvm.chips.memory import MemoryBoundaryAir, MemoryImageAir
 from zkvm.chips.program import ProgramAir
 from zkvm.chips.syscall import IoAir, SyscallAir
-from zkvm.image_id import VkFields
+from zkvm.receipt.image_id import VkFields
 from zkvm.precompiles.tables import precompile_airs
 from zkvm.stark.params import StarkParams
 from zkvm.stark.system import ProvingKey, StarkSystem, VerifyingKey
@@ -69,7 +69,7 @@ class Machine(MachineWitness, MachineProver):
         ``chips``: restrict the instruction chips (default: every available one; the
         list is part of the image ID)."""
         from zkvm.chips.memory import memory_root
-        from zkvm.image_id import elf_sha256
+        from zkvm.receipt.image_id import elf_sha256
         from zkvm.stark.pcs import FriPcs
 
         params = StarkParams.default() if params is None else params

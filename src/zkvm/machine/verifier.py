@@ -4,7 +4,7 @@ chain of segments (docs/continuations.md §5)."""
 from __future__ import annotations
 
 from zkvm.chips import buses
-from zkvm.image_id import VkFields
+from zkvm.receipt.image_id import VkFields
 from zkvm.stark.errors import VerificationError
 
 from .errors import ImageIdMismatch, SegmentChainError

@@ -46,7 +46,7 @@ class ReceiptFormatError(ProofFormatError):
 @dataclass
 class Receipt:
     """A proof that a program (identified by ``vk.image_id()``) ran to ``exit_code``
-    and wrote ``journal``.  ``vk`` is a :class:`zkvm.image_id.VkFields`."""
+    and wrote ``journal``.  ``vk`` is a :class:`zkvm.receipt.image_id.VkFields`."""
 
     vk: object
     exit_code: int
@@ -329,7 +329,7 @@ def encode_vk(v) -> bytes:
 
 def decode_vk(r: "_Reader"):
     """Inverse of :func:`encode_vk` (``ReceiptFormatError`` naming the bad field)."""
-    from zkvm.image_id import VkFields
+    from zkvm.receipt.image_id import VkFields
     from zkvm.stark.errors import ParamsError
     from zkvm.stark.params import StarkParams
 
