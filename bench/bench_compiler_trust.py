@@ -52,7 +52,6 @@ from pathlib import Path
 from typing import Callable
 
 REPO = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(REPO / "src"))
 os.environ.setdefault("NUMBA_CACHE_DIR", str(REPO / ".zkvm-cache" / "numba"))
 
 from zkvm import audit as A  # noqa: E402

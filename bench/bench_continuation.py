@@ -54,7 +54,7 @@ def main():
 
     threads.configure()  # passive OpenMP waiting, pool sized to the available cores
     from zkvm import api, continuation
-    from zkvm.chips.machine import Machine, verify_composite
+    from zkvm.machine import Machine, verify_composite
     from zkvm.distributed import run_jobs_detailed
     from zkvm.riscv.executor import execute
     from zkvm.riscv.layout import Program

@@ -1,7 +1,7 @@
 """Overheads of zkvm.distributed: local spawn pool, forkserver, Dask LocalCluster.
 
 Prints figures (no assertions).  Run:
-    NUMBA_CACHE_DIR=.zkvm-cache/numba .venv/bin/python bench/bench_distributed.py [--alloc-mib 256]
+    NUMBA_CACHE_DIR=.zkvm-cache/numba .venv/bin/python -m bench.bench_distributed [--alloc-mib 256]
 """
 
 from __future__ import annotations
@@ -13,9 +13,9 @@ import time
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests" / "distributed"))
+# run from the repository root as `python -m bench.bench_distributed` (tests.support)
 
-import zkvm_dist_testjobs as tj  # noqa: E402
+from tests.support import dist_jobs as tj  # noqa: E402
 
 from zkvm.distributed import run_jobs, run_jobs_detailed  # noqa: E402
 
@@ -61,7 +61,7 @@ def main() -> None:
     print(f"run_jobs    pool start-up ({w} jobs)          {dt_small * 1e3:8.1f} ms")
     print(f"run_jobs    pool per-job overhead         {(dt_big - dt_small) / (big_n - w) * 1e3:8.2f} ms"
           f" ({big_n} no-op jobs)")
-    dt, imp = t(lambda: run_jobs(tj.import_job, ["zkvm.chips.machine"] * w, workers=w))
+    dt, imp = t(lambda: run_jobs(tj.import_job, ["zkvm.machine"] * w, workers=w))
     print(f"run_jobs    pool start + import machine  {dt * 1e3:8.1f} ms (import {max(imp) * 1e3:.0f} ms)")
 
     mib = a.alloc_mib

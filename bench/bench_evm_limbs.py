@@ -15,7 +15,6 @@ import sys
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(REPO / "src"))
 
 from zkvm.riscv import execute, load_elf  # noqa: E402
 from zkvm.toolchain import cached_build  # noqa: E402

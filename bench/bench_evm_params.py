@@ -22,7 +22,6 @@ import time
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(REPO / "src"))
 
 from zkvm import api, threads  # noqa: E402
 from zkvm.receipt import Receipt  # noqa: E402

@@ -1,18 +1,18 @@
 """Precompile benchmarks: cycles with and without the SHA-256 / Keccak precompiles, the
 cost of proving the SHA-256 precompile table, and Keccak-256 proofs.
 
-    python bench/bench_precompiles.py                 # cycles + sha256 chip proof, 1 KiB
-    python bench/bench_precompiles.py --prove-kib 64  # also prove the 64 KiB chip table
-    python bench/bench_precompiles.py --machine       # also prove the plain-C 1 KiB guest
-    python bench/bench_precompiles.py --keccak [--params testing]  # only the Keccak figures
-    python bench/bench_precompiles.py --sha-segments 64  # SHA-256 64 KiB, both proven (continuations)
+    python -m bench.bench_precompiles                 # cycles + sha256 chip proof, 1 KiB
+    python -m bench.bench_precompiles --prove-kib 64  # also prove the 64 KiB chip table
+    python -m bench.bench_precompiles --machine       # also prove the plain-C 1 KiB guest
+    python -m bench.bench_precompiles --keccak [--params testing]  # only the Keccak figures
+    python -m bench.bench_precompiles --sha-segments 64  # SHA-256 64 KiB, both proven (continuations)
 
 Figures printed:
 * RV32IM cycles of examples/sha256-precompile and examples/keccak256, built with and
   without ``ZKVM_NO_PRECOMPILES``, and the precompile calls (the 64 KiB plain-C run is
   executed, not proven);
 * the standalone ``sha256`` precompile table (chip + round table + Bytes, memory and the
-  ecall hand-off as public interactions, tests/chips/test_precompile_sha256.py's harness):
+  ecall hand-off as public interactions, tests/precompiles/sha256/test_sha256_air.py's harness):
   rows, main cells, proving time (numpy quotient path) and proof size;
 * with ``--machine``: the full RV32IM machine proof of the plain-C guest (C1's machine),
   for comparison;
@@ -69,8 +69,8 @@ def prove_chip(kib: int):
     from zkvm.stark import prover, verifier
     from zkvm.stark.params import StarkParams
 
-    sys.path.insert(0, str(REPO / "tests" / "chips"))
-    from test_precompile_sha256 import Harness  # noqa: E402
+    # run from the repository root as `python -m bench.bench_precompiles` (tests.*)
+    from tests.precompiles.sha256.test_sha256_air import Harness  # noqa: E402
 
     from zkvm.riscv import execute, load_elf
 
@@ -95,7 +95,7 @@ def prove_chip(kib: int):
 
 
 def prove_machine_plain():
-    from zkvm.chips.machine import prove
+    from zkvm.machine import prove
 
     data = random.Random(1).randbytes(1024)
     tm = {}
@@ -108,7 +108,7 @@ def prove_machine_plain():
 def prove_keccak_1kib(params_name: str = "default"):
     """examples/keccak256 on 1 KiB, with and without the precompile: cycles, proving
     time of the whole machine proof, receipt size (and the keccak table's shape)."""
-    from zkvm.chips.machine import Machine
+    from zkvm.machine import Machine
     from zkvm.stark.params import StarkParams
 
     params = StarkParams.testing() if params_name == "testing" else StarkParams.default()
@@ -132,8 +132,8 @@ def prove_keccak_1kib(params_name: str = "default"):
 def prove_keccak_calls(ncalls=(1, 8), params_name: str = "testing"):
     """Machine proof of an asm guest making ``n`` KECCAK_F1600 calls (the keccak table
     dominates): proving time per n, to isolate the chip's cost."""
-    from zkvm.chips.machine import Machine
-    from zkvm.chips.precompiles import SYS_KECCAK_F1600
+    from zkvm.machine import Machine
+    from zkvm.precompiles.keccak.air import SYS_KECCAK_F1600
     from zkvm.riscv.asm import encode, li
     from zkvm.riscv.testing import SCRATCH, program
     from zkvm.stark.params import StarkParams
@@ -158,7 +158,7 @@ def prove_sha_segments(kib: int, params_name: str = "default", segment_po2: int 
     """SHA-256 of ``kib`` KiB, plain C vs precompile, both proven end to end with
     continuations (one process, segments of 2^segment_po2 steps) and verified."""
     from zkvm import api, continuation
-    from zkvm.chips.machine import verify_composite
+    from zkvm.machine import verify_composite
 
     data = random.Random(kib).randbytes(kib * 1024)
     params = api.stark_params(params_name)

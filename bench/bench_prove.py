@@ -71,7 +71,7 @@ def main():
     nthreads = zthreads.configure(threads=args.threads)
     import numba
 
-    from zkvm.chips.machine import Machine, verify
+    from zkvm.machine import Machine, verify
     from zkvm.hash import sha256 as _s  # noqa: F401
     from zkvm.riscv.layout import Program
     from zkvm.stark.params import StarkParams

@@ -35,15 +35,14 @@ from zkvm.stark.system import StarkSystem
 
 def make_air(chip: str):
     if chip == "wide":
-        sys.path.insert(0, os.path.dirname(__file__))
         from bench_stark import WideAir
 
         return WideAir()
     if chip == "sha256":  # the SHA-256 precompile table (459 columns)
-        from zkvm.chips.precompile_sha256 import Sha256Air
+        from zkvm.precompiles.sha256.air import Sha256Air
 
         return Sha256Air()
-    from zkvm.chips.machine import available_chips
+    from zkvm.machine import available_chips
 
     return available_chips()[chip]()
 

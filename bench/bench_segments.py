@@ -7,7 +7,7 @@ tests/riscv/guests/libc.c (musl, heap, stdio). Prints, for each ``max_steps``: e
 (no recording) MHz, split MHz, segment count, mean / max pickled SegmentStart size, and
 run_segment (recording) MHz on the first few segments.
 
-    NUMBA_CACHE_DIR=.zkvm-cache/numba .venv/bin/python bench/bench_segments.py \\
+    NUMBA_CACHE_DIR=.zkvm-cache/numba .venv/bin/python -m bench.bench_segments \\
         [--log-cycles 24] [--steps 16,20] [--c]
 """
 
@@ -89,8 +89,8 @@ def main():
         import pathlib
         import sys
 
-        sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[1] / "tests" / "riscv"))
-        from conftest import GUESTS, build_guest  # noqa: E402
+        # run from the repository root as `python -m bench.bench_segments` (tests.*)
+        from tests.riscv.conftest import GUESTS, build_guest  # noqa: E402
 
         from zkvm.riscv.elf import load_elf
 

@@ -20,6 +20,8 @@ docs/dev-mode.md), ``regions(result)`` (cycle-tracking regions), ``profile(...)`
 
 from __future__ import annotations
 
+from .presets import PARAMS_PRESETS, stark_params  # noqa: F401 (public: zkvm.api.stark_params)
+
 import os
 from pathlib import Path
 from typing import TYPE_CHECKING, Iterable, Sequence
@@ -247,27 +249,6 @@ def disassemble(elf: "bytes | str | os.PathLike | Program") -> list[tuple[int, i
 # proving and verifying (the circuits live in zkvm.chips; imported lazily: they load numba)
 
 
-def stark_params(params: "str | StarkParams | None" = "default", *, zk: bool | None = None) -> "StarkParams":
-    """A :class:`zkvm.stark.params.StarkParams` from a preset name (``"default"``,
-    ``"high"``, ``"evm"``, ``"testing"``) or an instance; ``zk=False`` turns masking off (benchmarks
-    only: a non-ZK receipt reveals trace values at the opened points)."""
-    from .manifest import PARAMS_PRESETS
-    from .stark.params import StarkParams
-
-    if params is None:
-        params = "default"
-    if isinstance(params, StarkParams):
-        if zk is None or zk == params.zk:
-            return params
-        import dataclasses
-
-        return dataclasses.replace(params, zk=zk)
-    if params not in PARAMS_PRESETS:
-        raise ValueError(f"unknown parameter preset {params!r}; use one of {', '.join(PARAMS_PRESETS)}")
-    preset = getattr(StarkParams, params)
-    return preset() if zk is None else preset(zk=zk)
-
-
 def prove(
     elf: "bytes | str | os.PathLike | Program",
     input: bytes = b"",
@@ -301,7 +282,7 @@ def prove(
         return prove_dev(elf, input, params=params, zk=zk, max_cycles=max_cycles, timings=timings)
     import time
 
-    from .chips.machine import Machine
+    from .machine import Machine
     from .riscv import DEFAULT_MAX_CYCLES, Program, execute
 
     program = elf if isinstance(elf, Program) else load_program(elf)
@@ -465,10 +446,10 @@ def verify_receipt(receipt, image_id: "bytes | str", *, dev: bool | None = None)
     ``zkvm.diagnostics.DevReceiptWarning`` (a warning, not an error)."""
     import warnings
 
-    from .chips.machine import ImageIdMismatch
-    from .chips.machine import verify as _verify, verify_composite
+    from .machine import ImageIdMismatch
+    from .machine import verify as _verify, verify_composite
     from .diagnostics import DevReceiptWarning, Verified, image_id_mismatch_message
-    from .image_id import parse_image_id
+    from .receipt.image_id import parse_image_id
     from .receipt import DEV_BANNER, CompositeReceipt, DevReceipt
 
     iid = parse_image_id(image_id) if isinstance(image_id, str) else bytes(image_id)
@@ -510,7 +491,7 @@ def execute_only(
     Returns ``{"cycles", "exit_code", "journal", "tables": {name: height}, "cells"}`` so a
     user can see what a proof would cost. Raises what :func:`prove` raises.
     """
-    from .chips.machine import Machine
+    from .machine import Machine
     from .riscv import Program
 
     program = elf if isinstance(elf, Program) else load_program(elf)

@@ -150,7 +150,7 @@ def trace_profile(elf: bytes, data: bytes = b"", params: str = "default", max_cy
     import numpy as np
 
     from .api import MONOLITHIC_MAX_CYCLES, stark_params
-    from .chips.machine import Machine
+    from .machine import Machine
     from .riscv import DEFAULT_MAX_CYCLES, execute, load_elf
 
     elf = bytes(elf)
@@ -182,7 +182,7 @@ def _segments_profile(elf: bytes, data: bytes, params, max_cycles: int | None) -
     the way ``Machine.prove_segment`` builds them, up to (not including) the STARK."""
     import numpy as np
 
-    from .chips.machine import Machine, salt_words
+    from .machine import Machine, salt_words
     from .continuation import plan
     from .memtree import MemTree
     from .riscv.segments import run_segment

@@ -165,7 +165,7 @@ def verify_build(
 def _guest_error_message(e: Exception, elf: Optional[Path] = None) -> str:
     """One line for a guest fault: the stack overflow named as such, the pc symbolised
     with the ELF's debug copy when there is one (docs/diagnostics.md)."""
-    from .entry import guest_error_message
+    from .runcmd import guest_error_message
 
     return guest_error_message(e, elf)
 
@@ -214,7 +214,7 @@ def _guest_fault(e: Exception, elf: Path, stdout_file: Optional[Path], stderr_fi
 
 
 def _regions_table(result) -> None:
-    from .entry import regions_lines
+    from .runcmd import regions_lines
 
     out = _out()
     for line in regions_lines(result):
@@ -233,8 +233,8 @@ def run(
     """Run a guest ELF: print its stdout, then exit code, cycles and journal, the
     cycle-tracking regions if the guest marked any, and whether the run can be proven.
     (The console script serves plain `zkvm run` from zkvm.entry without loading the full
-    CLI; both go through entry.run_command, so the output is the same.)"""
-    from .entry import run_command
+    CLI; both go through runcmd.run_command, so the output is the same.)"""
+    from .runcmd import run_command
 
     def error(msg: str) -> None:
         _err().print(Text("error: ", style="bold red") + Text(msg))
@@ -247,7 +247,7 @@ def run(
 
 def _print_warnings(result) -> None:
     """Diagnostics of a run (flat data memory accesses, ignored markers; docs/abi.md)."""
-    from .entry import warning_lines
+    from .runcmd import warning_lines
 
     for line in warning_lines(result):
         _err().print(Text(line))
@@ -573,7 +573,7 @@ def verify(
     """Verify a receipt against an image ID; print what was verified (kind,
     zero-knowledge, security level), the exit code and the journal."""
     from .diagnostics import bytes_diff
-    from .image_id import parse_image_id
+    from .receipt.image_id import parse_image_id
     from .receipt import DEV_BANNER
     from .stark.errors import VerificationError
 

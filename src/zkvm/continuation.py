@@ -10,7 +10,7 @@
    process pool or on a Dask cluster (:func:`zkvm.distributed.run_jobs`);
 3. the segment records are assembled, in segment order, into a
    :class:`zkvm.receipt.CompositeReceipt`, verified by
-   :func:`zkvm.chips.machine.verify_composite`.
+   :func:`zkvm.machine.verify_composite`.
 
 The salts: segment 0's entry tree has salt 0 (the image's memory root); every exit tree
 gets 64 fresh bytes from the OS CSPRNG, handed to segment ``i`` as ``salt_out`` and to
@@ -30,10 +30,8 @@ MIN_SEGMENT_PO2 = 10
 #: memory times 4·ts + 3 must stay < 2^24 (buses.TS_BITS): with the one-ecall overshoot
 #: of a segment (< 2^16 + 80 steps) 2^21 still fits
 MAX_SEGMENT_PO2 = 21
-#: conservative per-call cost of a SHA-256 precompile (its table rows), so a segment's
-#: SHA table stays within the segment size
-SHA256_CALL_COST = 64
-KECCAK_CALL_COST = 32
+#: the cost of a precompile call is its registry row's ``call_cost`` (an upper bound on
+#: the table rows it adds, so a segment's precompile tables stay within the segment size)
 
 
 def check_segment_po2(po2) -> int:
@@ -50,14 +48,13 @@ def segment_cost(a7: int, a0: int, a1: int, a2: int, ret: int) -> int:
     steps (docs/circuits.md §6: 4 for an OS call, ``2 + S`` for a precompile, whose
     table rows are counted instead), plus one per guest word a read / readv / journal
     write moves (the ``io`` rows; they take no EXEC time)."""
-    from zkvm.chips.precompiles import SYS_KECCAK_F1600, SYS_SHA256_COMPRESS
     from zkvm.chips.syscall import FD_INPUT, FD_JOURNAL, OS_STEPS
+    from zkvm.precompiles.registry import BY_NUMBER
     from zkvm.riscv.syscalls import SYS_READ, SYS_READV, SYS_WRITE
 
-    if a7 == SYS_SHA256_COMPRESS:
-        return 2 + SHA256_CALL_COST
-    if a7 == SYS_KECCAK_F1600:
-        return 2 + KECCAK_CALL_COST
+    pre = BY_NUMBER.get(a7)
+    if pre is not None:
+        return 2 + pre.call_cost
     moved = (a7 in (SYS_READ, SYS_READV) and a0 == FD_INPUT) or \
         (a7 == SYS_WRITE and a0 == FD_JOURNAL)
     if moved and 0 < int(ret) < 1 << 31:
@@ -87,7 +84,7 @@ _MACHINES: dict = {}
 
 def _machine(elf, params, chips=None):
     """The prover Machine of ``elf`` (cached per process: workers prove many segments)."""
-    from zkvm.chips.machine import Machine
+    from zkvm.machine import Machine
 
     import pickle
 
@@ -111,7 +108,7 @@ def prove_segment_job(job: SegmentJob):
 def plan(elf, input: bytes, params, segment_po2: int = DEFAULT_SEGMENT_PO2,
          max_cycles: int | None = None, chips=None) -> list[SegmentJob]:
     """Execute once and cut the run into :class:`SegmentJob` s."""
-    from zkvm.chips.machine import _load_program
+    from zkvm.machine import _load_program
     from zkvm.chips.tracegen import UnprovableExecution
     from zkvm.riscv.errors import UnprovableSyscall
     from zkvm.riscv.executor import DEFAULT_MAX_CYCLES
@@ -132,7 +129,7 @@ def plan(elf, input: bytes, params, segment_po2: int = DEFAULT_SEGMENT_PO2,
 
 def assemble(jobs: list[SegmentJob], records: list, elf, params, chips=None):
     """The composite receipt from the jobs' records (in segment order)."""
-    from zkvm.image_id import elf_sha256
+    from zkvm.receipt.image_id import elf_sha256
     from zkvm.receipt import CompositeReceipt
 
     m = _machine(elf, params, chips)

@@ -124,18 +124,18 @@ def describe(image_id: bytes) -> dict | None:
 
 def image_id(elf_bytes: bytes, preset: str = "default", *, zk: bool = True, use_cache: bool = True) -> bytes:
     """The image ID of ``elf_bytes`` for a parameter preset, from the cache when possible,
-    else computed (:func:`zkvm.image_id.image_id`) and stored."""
+    else computed (``Machine.for_program(elf, params).image_id``) and stored."""
     elf_bytes = bytes(elf_bytes)
     if use_cache:
         hit = lookup(elf_bytes, preset, zk)
         if hit is not None:
             return hit
-    from .image_id import image_id as compute
+    from .machine import Machine
     from .stark.params import StarkParams
 
     if preset not in ("default", "high", "evm", "testing"):
         raise ValueError(f"unknown parameter preset {preset!r}; use one of default, high, evm, testing")
-    iid = compute(elf_bytes, getattr(StarkParams, preset)(zk=zk))
+    iid = Machine.for_program(elf_bytes, getattr(StarkParams, preset)(zk=zk)).image_id
     if use_cache:
         store(elf_bytes, preset, iid, zk)
     return iid

@@ -80,7 +80,7 @@ from .toolchain.build import build as toolchain_build
 FORMAT = "zkvm-build-manifest/v1"
 MANIFEST_SUFFIX = ".manifest.json"
 MAX_MANIFEST_BYTES = 1 << 20
-PARAMS_PRESETS = ("default", "high", "evm", "testing")
+from .presets import PARAMS_PRESETS  # noqa: E402,F401 (re-exported)
 
 _HEX64 = re.compile(r"^[0-9a-f]{64}$")
 # Plain path components only (no "." or ".." can match: a component cannot start with
@@ -116,13 +116,13 @@ def debug_path_for(elf_path: str | os.PathLike) -> Path:
 
 def stark_params(preset: str):
     """The ``StarkParams`` of a named preset (``PARAMS_PRESETS``)."""
-    from .api import stark_params as resolve
+    from .presets import stark_params as resolve
 
     return resolve(preset)
 
 
 def compute_image_id(elf: bytes, preset: str = "default") -> str:
-    """Hex image ID of the ELF bytes for a parameter preset (:mod:`zkvm.image_id`,
+    """Hex image ID of the ELF bytes for a parameter preset (:mod:`zkvm.receipt.image_id`,
     through the local cache :mod:`zkvm.idcache`)."""
     from .idcache import image_id
 

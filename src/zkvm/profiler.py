@@ -365,7 +365,7 @@ def chip_cells_per_row() -> dict[str, int]:
     """``{chip: committed cells per row}`` of every instruction chip: main columns plus
     the LogUp auxiliary columns (4 base columns per extension column)."""
     if not _CHIP_CELLS:
-        from .chips.machine import available_chips
+        from .machine import available_chips
         from .stark.logup import build_layout
 
         for name, cls in available_chips().items():

@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 
 from zkvm import api
-from zkvm.chips.machine import ImageIdMismatch
-from zkvm.chips.machine import verify as machine_verify
+from zkvm.machine import ImageIdMismatch
+from zkvm.machine import verify as machine_verify
 from zkvm.diagnostics import DevReceiptWarning
 from zkvm.receipt import DEV_MAGIC, DevReceipt, DevReceiptRejected, ReceiptFormatError, load_any
 from zkvm.stark.errors import VerificationError

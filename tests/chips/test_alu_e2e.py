@@ -24,7 +24,7 @@ from zkvm.chips import buses
 from zkvm.chips.alu_divrem import fill_core as divrem_fill_core
 from zkvm.chips.alu_mul import conv_carries, extended_limbs
 from zkvm.chips.bytes import BytesAir
-from zkvm.chips.machine import Machine, verify
+from zkvm.machine import Machine, verify
 from zkvm.field.babybear import P
 from zkvm.riscv.asm import encode, exit_program, li
 from zkvm.riscv.layout import Program

@@ -5,19 +5,16 @@ word; targeted corruptions are caught.  End to end: test_atomic_e2e.py.
 
 from __future__ import annotations
 
-import sys
-from pathlib import Path
 
 import numpy as np
 import pytest
 
-sys.path.insert(0, str(Path(__file__).parent))
-import c3_support as S  # noqa: E402
+from tests.support import chip_checks as S
 
-from zkvm.chips import buses  # noqa: E402
-from zkvm.chips.atomic import AtomicAir  # noqa: E402
-from zkvm.field.babybear import P  # noqa: E402
-from zkvm.riscv.asm import encode, li  # noqa: E402
+from zkvm.chips import buses
+from zkvm.chips.atomic import AtomicAir
+from zkvm.field.babybear import P
+from zkvm.riscv.asm import encode, li
 
 AMOS = ("amoswap.w", "amoadd.w", "amoxor.w", "amoand.w", "amoor.w", "amomin.w", "amomax.w",
         "amominu.w", "amomaxu.w")

@@ -7,20 +7,17 @@ The EXEC/PROGRAM/MEMORY buses need the whole machine: see test_control_e2e.py.
 
 from __future__ import annotations
 
-import sys
-from pathlib import Path
 
 import numpy as np
 import pytest
 
-sys.path.insert(0, str(Path(__file__).parent))
-import c3_support as S  # noqa: E402
+from tests.support import chip_checks as S
 
-from zkvm.chips.branch import BranchAir  # noqa: E402
-from zkvm.chips.jump import JumpAir  # noqa: E402
-from zkvm.chips.lui_auipc import LuiAuipcAir  # noqa: E402
-from zkvm.field.babybear import P  # noqa: E402
-from zkvm.riscv.asm import encode, li  # noqa: E402
+from zkvm.chips.branch import BranchAir
+from zkvm.chips.jump import JumpAir
+from zkvm.chips.lui_auipc import LuiAuipcAir
+from zkvm.field.babybear import P
+from zkvm.riscv.asm import encode, li
 
 INT_MIN = 0x80000000
 VALUES = [0, 1, 2, 0x7F, 0x80, 0xFF, 0x100, 0x1234, 0x7FFFFFFF, INT_MIN, INT_MIN + 1,

@@ -12,18 +12,15 @@ attack.
 
 from __future__ import annotations
 
-import sys
-from pathlib import Path
 
 import pytest
 
-sys.path.insert(0, str(Path(__file__).parent))
-import c3_support as S  # noqa: E402
+from tests.support import chip_checks as S
 
-from zkvm.field.babybear import P  # noqa: E402
-from zkvm.field.babybear import inv_scalar  # noqa: E402
-from zkvm.riscv.asm import encode, li  # noqa: E402
-from zkvm.riscv.layout import PROGRAM_START  # noqa: E402
+from zkvm.field.babybear import P
+from zkvm.field.babybear import inv_scalar
+from zkvm.riscv.asm import encode, li
+from zkvm.riscv.layout import PROGRAM_START
 
 NOP = encode("addi", rd=0, rs1=0, imm=0)
 

@@ -1,4 +1,4 @@
-"""C1 core tables: opcodes, gadgets, Program/Bytes/Memory/Syscall/Io, tracegen.
+"""Core tables: opcodes, gadgets, Program/Bytes/Memory/Syscall/Io, tracegen.
 
 Honest traces must satisfy every constraint and balance every bus (debug checker); each
 targeted corruption of a core table must fail a constraint or unbalance a bus.  The
@@ -11,14 +11,14 @@ import numpy as np
 import pytest
 
 from zkvm.chips import buses, opcodes
-from zkvm.chips.machine import Machine
+from zkvm.machine import Machine
 from zkvm.chips.tracegen import UnprovableExecution
 from zkvm.field.babybear import P
 from zkvm.riscv import asm
 from zkvm.riscv.layout import Program
 from zkvm.stark.checker import check_traces
 
-from core_programs import CHIPS, arith_words, echo_words  # noqa: E402
+from tests.support.core_programs import CHIPS, arith_words, echo_words  # noqa: E402
 
 
 @pytest.fixture(scope="module")

@@ -6,19 +6,16 @@ out-of-range address, wrong sign) are caught.  End to end: test_loadstore_e2e.py
 
 from __future__ import annotations
 
-import sys
-from pathlib import Path
 
 import numpy as np
 import pytest
 
-sys.path.insert(0, str(Path(__file__).parent))
-import c3_support as S  # noqa: E402
+from tests.support import chip_checks as S
 
-from zkvm.chips import buses  # noqa: E402
-from zkvm.chips.loadstore import LoadStoreAir  # noqa: E402
-from zkvm.field.babybear import P  # noqa: E402
-from zkvm.riscv.asm import encode, li  # noqa: E402
+from zkvm.chips import buses
+from zkvm.chips.loadstore import LoadStoreAir
+from zkvm.field.babybear import P
+from zkvm.riscv.asm import encode, li
 
 LOADS = ("lb", "lh", "lw", "lbu", "lhu")
 

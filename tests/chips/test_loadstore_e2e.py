@@ -6,16 +6,13 @@ sign extension).  See test_control_e2e.py for how a forged execution is built.
 
 from __future__ import annotations
 
-import sys
-from pathlib import Path
 
 import pytest
 
-sys.path.insert(0, str(Path(__file__).parent))
-import c3_support as S  # noqa: E402
+from tests.support import chip_checks as S
 
-from zkvm.riscv.asm import encode, li  # noqa: E402
-from zkvm.riscv.layout import PROGRAM_START  # noqa: E402
+from zkvm.riscv.asm import encode, li
+from zkvm.riscv.layout import PROGRAM_START
 
 np = S.np
 

@@ -1,7 +1,7 @@
 """End to end: prove and verify whole executions; malicious provers and edited receipts.
 
 Each attack builds the honest traces, corrupts them (or the public values), proves with
-the debug checker off, and checks that :func:`zkvm.chips.machine.verify` rejects.
+the debug checker off, and checks that :func:`zkvm.machine.verify` rejects.
 """
 
 from __future__ import annotations
@@ -9,13 +9,13 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from zkvm.chips.machine import ImageIdMismatch, Machine, verify
+from zkvm.machine import ImageIdMismatch, Machine, verify
 from zkvm.receipt import Receipt, ReceiptFormatError
 from zkvm.riscv import asm
 from zkvm.riscv.layout import Program
 from zkvm.stark.errors import VerificationError
 
-from core_programs import CHIPS, arith_words, echo_words  # noqa: E402
+from tests.support.core_programs import CHIPS, arith_words, echo_words  # noqa: E402
 
 
 @pytest.fixture(scope="module")
@@ -169,7 +169,7 @@ def test_zig_fibonacci_guest_end_to_end(testing_params, tmp_path):
     import os
     import struct
 
-    from zkvm.chips.machine import CHIP_MODULES, available_chips
+    from zkvm.machine import CHIP_MODULES, available_chips
 
     if set(available_chips()) != set(CHIP_MODULES):
         pytest.skip("not every instruction chip is available yet")
@@ -185,7 +185,7 @@ def test_zig_fibonacci_guest_end_to_end(testing_params, tmp_path):
     m = Machine.for_program(elf, testing_params)
     r = m.prove(struct.pack("<I", 10))
     assert verify(r.to_bytes(), m.image_id) == (0, struct.pack("<I", 55))
-    from zkvm.image_id import elf_sha256
+    from zkvm.receipt.image_id import elf_sha256
     assert r.elf_sha256 == elf_sha256(elf)
 
 

@@ -8,7 +8,7 @@ test-only ``mem_user`` table that performs memory accesses through
 Honest traces pass the checker and prove/verify; forged witnesses are rejected: a wrong
 entry word, a wrong sibling digest, a duplicated page, a RAM page aliasing the
 registers, the salt row doing memory traffic, a wrong ``root_out``, a skipped level.
-Constraint-level tests use ``zkvm.stark.mutation``: a forgery the mutant (constraint
+Constraint-level tests use ``tests.support.mutation``: a forgery the mutant (constraint
 switched off) accepts and the real system rejects.
 """
 
@@ -24,9 +24,9 @@ from zkvm.chips import buses
 from zkvm.chips.bytes import BytesAir
 from zkvm.chips.mem_merkle import (HASH, NODE, MemNodeAir, MemPageAir, PagingError,
                                    paging_witness)
-from zkvm.chips.precompile_sha256 import IV_WORDS, Sha256HashAir, Sha256RoundAir
+from zkvm.precompiles.sha256.air import IV_WORDS, Sha256HashAir, Sha256RoundAir
 from zkvm.memtree import DEPTH, MemTree
-from zkvm.stark import mutation as mu
+from tests.support import mutation as mu
 from zkvm.stark.air import Air, Columns
 from zkvm.stark.checker import check_traces
 from zkvm.stark.system import StarkSystem
@@ -114,7 +114,7 @@ class Scenario:
     def finish(self, tr, system=None, pv=None):
         """Round/bytes multiplicities for ``tr`` (a cheating prover commits whatever
         counts balance its lookups), ordered list."""
-        from zkvm.chips.machine import Machine
+        from zkvm.machine import Machine
 
         system = system or self.system
         tr = dict(tr)
@@ -134,7 +134,7 @@ def rehash(tr, forge=None):
     children from the sending row, untouched siblings as in the row), bottom-up, and a
     fresh ``sha256_hash`` trace for every HASH message.  Returns the new root pair.
 
-    ``forge`` (tools/coverage_sha.py): compression number ``forge.index`` (in the order
+    ``forge`` (tests/support/coverage_sha.py): compression number ``forge.index`` (in the order
     below: page rows' in / out leaves, then node rows by level) gets the digest
     ``forge.digest(block)`` (None: give up, return None) and its 64 rows of the fresh
     ``sha256_hash`` trace are rewritten by ``forge.patch(trace)``."""
@@ -223,11 +223,10 @@ def test_witness_rejects_bad_input(sc):
 
 
 def test_bus_ids_free():
-    from zkvm.chips import precompiles
+    from zkvm.precompiles.registry import BUS_IDS
 
-    ids = [b.id for b in buses.ALL_BUSES] + [precompiles.PRECOMPILE.id, precompiles.SHA256_ROUND.id,
-                                              precompiles.KECCAK_ROUND.id]
-    assert NODE.id == 19 and HASH.id == 20 and NODE.id not in ids and HASH.id not in ids
+    assert NODE.id == BUS_IDS["mem_node"] and HASH.id == BUS_IDS["sha256_hash"]
+    assert len(set(BUS_IDS.values())) == len(BUS_IDS)  # every id allocated once
 
 
 # ------------------------------------------------------------------ honest
@@ -384,6 +383,7 @@ def test_level_range_load_bearing(sc):
 
 
 # ------------------------------------------------------------------ proofs
+@pytest.mark.slow  # > 20 s on 2 shared cores (the inner loop skips it; CI runs it)
 def test_prove_verify_and_forgery_rejected(sc, monkeypatch):
     from zkvm.stark import prover, verifier
 

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from zkvm.chips.machine import Machine
+from zkvm.machine import Machine
 from zkvm.chips.padding import PadCyclesExceeded, check_fit, pad_targets
 from zkvm.stark.params import StarkParams
 
@@ -88,6 +88,7 @@ def test_targets_depend_only_on_n(machine):
         check_fit(10, 10, 1)
 
 
+@pytest.mark.slow  # > 20 s on 2 shared cores (the inner loop skips it; CI runs it)
 def test_strict_padding_satisfies_constraints(machine, boards):
     """pad_cycles alone: every witness table at its bound; constraints and buses hold,
     and both boards give the same heights."""
@@ -113,8 +114,9 @@ def test_execution_that_does_not_fit(machine, boards):
         machine.traces(res, pad_cycles=PAD_CYCLES, pad_to={"addsub": 4096})
 
 
+@pytest.mark.slow  # > 20 s on 2 shared cores (the inner loop skips it; CI runs it)
 def test_padded_receipts_have_identical_shape(machine, boards, receipts):
-    from zkvm.chips.machine import verify
+    from zkvm.machine import verify
     from zkvm.stark.proof import Proof
 
     ra, rb = receipts[0], receipts[1]

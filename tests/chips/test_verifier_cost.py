@@ -12,8 +12,8 @@ import textwrap
 
 import pytest
 
-from core_programs import echo_words
-from zkvm.chips.machine import Machine
+from tests.support.core_programs import echo_words
+from zkvm.machine import Machine
 from zkvm.receipt import MAX_JOURNAL, Receipt
 from zkvm.riscv.layout import Program
 

@@ -55,6 +55,7 @@ def test_prove_stops_a_guest_that_never_exits(guests, tmp_path):
     assert r.exit_code == 2 and "cycle limit" in r.output.lower()
 
 
+@pytest.mark.slow  # > 20 s on 2 shared cores (the inner loop skips it; CI runs it)
 def test_long_run_is_proven_as_segments(example_elfs, tmp_path, monkeypatch):
     monkeypatch.setattr(api, "MONOLITHIC_MAX_CYCLES", 2000)  # fibonacci: ~7.6k cycles
     out = tmp_path / "r.bin"

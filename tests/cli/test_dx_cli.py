@@ -247,7 +247,7 @@ def test_image_id_is_fast_once_built(env, tmp_path):
     # The digest path imports neither numba nor the circuits.
     code = ("import sys, zkvm.cli as c\nsys.argv = ['zkvm', 'image-id', sys.argv[1], '--params', 'testing']\n"
             "try:\n    c.main()\nexcept SystemExit:\n    pass\n"
-            "print('HEAVY' if {'numba', 'zkvm.chips.machine'} & set(sys.modules) else 'LIGHT')")
+            "print('HEAVY' if {'numba', 'zkvm.machine'} & set(sys.modules) else 'LIGHT')")
     q = subprocess.run([sys.executable, "-c", code, str(elf)], capture_output=True, text=True, env=env, timeout=120)
     assert q.stdout.strip().endswith("LIGHT"), q.stdout + q.stderr
     # Without the cache the same ID is computed from scratch.

@@ -23,6 +23,7 @@ def fib_elf():
                         name="fibonacci")
 
 
+@pytest.mark.slow  # > 20 s on 2 shared cores (the inner loop skips it; CI runs it)
 def test_prove_segments_and_verify(fib_elf, tmp_path):
     from zkvm import api
 

@@ -7,8 +7,8 @@ import dataclasses
 
 import pytest
 
-from loop_guest import CHIPS
-from zkvm.chips.machine import Machine, SegmentChainError, verify_composite
+from tests.support.loop_guest import CHIPS
+from zkvm.machine import Machine, SegmentChainError, verify_composite
 from zkvm.receipt import CompositeReceipt, ReceiptFormatError
 from zkvm.riscv.executor import execute
 from zkvm.stark.errors import VerificationError
@@ -43,6 +43,7 @@ def other_receipt(loop_program, testing_params):
     return composite(loop_program, testing_params, bytes(200))
 
 
+@pytest.mark.slow  # > 20 s on 2 shared cores (the inner loop skips it; CI runs it)
 def test_several_segments_match_monolithic_run(receipt, machine, loop_program):
     full = execute(loop_program, INPUT)
     assert len(receipt.segments) >= 3
@@ -99,6 +100,7 @@ def test_duplicate_segment(receipt, machine):
         verify_composite(bad, machine.image_id)
 
 
+@pytest.mark.slow  # > 20 s on 2 shared cores (the inner loop skips it; CI runs it)
 def test_splice_segment_from_other_run(receipt, other_receipt, machine):
     s = list(receipt.segments)
     o = other_receipt.segments
@@ -142,9 +144,9 @@ def test_tampered_exit_code_is_rejected(receipt, machine):
 
 
 def test_other_image_is_rejected(receipt, testing_params):
-    from zkvm.chips.machine import ImageIdMismatch
+    from zkvm.machine import ImageIdMismatch
     from zkvm.riscv.layout import Program
-    from loop_guest import loop_words
+    from tests.support.loop_guest import loop_words
 
     other = Machine.for_program(Program.from_words(loop_words(iters=121)), testing_params,
                                 chips=CHIPS)

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import pytest
 
-from loop_guest import CHIPS, flaky_prove
+from tests.support.loop_guest import CHIPS, flaky_prove
 from zkvm import continuation
-from zkvm.chips.machine import Machine, verify_composite
+from zkvm.machine import Machine, verify_composite
 from zkvm.distributed import run_jobs
 from zkvm.riscv.executor import execute
 
@@ -27,6 +27,7 @@ def client():
         cluster.close()
 
 
+@pytest.mark.slow  # > 20 s on 2 shared cores (the inner loop skips it; CI runs it)
 def test_dask_proves_segments_and_survives_a_killed_worker(client, loop_program,
                                                            testing_params, tmp_path):
     jobs = continuation.plan(loop_program, INPUT, testing_params, 10, chips=CHIPS)

@@ -10,7 +10,7 @@ import dataclasses
 import pytest
 
 from zkvm import continuation
-from zkvm.chips.machine import Machine, SegmentChainError, verify_composite
+from zkvm.machine import Machine, SegmentChainError, verify_composite
 from zkvm.riscv.asm import encode, exit_program, li
 from zkvm.riscv.executor import execute
 from zkvm.riscv.layout import Program

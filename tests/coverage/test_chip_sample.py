@@ -2,8 +2,8 @@
 
 A fixed, seeded sample of chip constraints (and byte-lookup interactions) across tables
 must each be shown load-bearing by the targeted witness mutation of
-``zkvm.stark.mutation`` on the honest traces of ``tools/constraint_coverage.py``'s small
-programs; the full run is ``python tools/constraint_coverage.py`` (docs/soundness.md).
+``tests.support.mutation`` on the honest traces of ``tests/support/constraint_coverage.py``'s small
+programs; the full run is ``python -m tests.support.coverage_report`` (docs/soundness.md).
 One attack is also *proven*: the mutant's verifier accepts the proof, the real verifier
 rejects it -- so the checker oracle is faithful to the proof system.
 """
@@ -12,8 +12,8 @@ from __future__ import annotations
 
 import pytest
 
-import constraint_coverage as cc
-from zkvm.stark import mutation as mu
+from tests.support import constraint_coverage as cc
+from tests.support import mutation as mu
 from zkvm.stark.checker import check_traces
 
 #: Chosen with random.Random(2024).sample (3 per program) among the targets that the full
@@ -66,6 +66,7 @@ def test_sampled_constraint_is_load_bearing(prog, spec):
     assert check_traces(mu.mutant(ws.system, [tg.full_name]), r.traces, ws.pv, public_data=ws.public_data).ok
 
 
+@pytest.mark.slow  # > 20 s on 2 shared cores (the inner loop skips it; CI runs it)
 def test_attack_proof_accepted_by_mutant_verifier_rejected_by_real_one(monkeypatch):
     from zkvm.stark import prover, verifier
     from zkvm.stark.errors import VerificationError
@@ -85,6 +86,7 @@ def test_attack_proof_accepted_by_mutant_verifier_rejected_by_real_one(monkeypat
         verifier.verify(m.verifying_key(), proof, ws.pv, public_data=ws.public_data)
 
 
+@pytest.mark.slow  # > 20 s on 2 shared cores (the inner loop skips it; CI runs it)
 def test_all_suite_attacks_rejected_with_every_constraint_on():
     """The ALU malicious-prover suite (harvested as the coverage tool does): every forged
     witness fails the full checker, and the single-constraint ones are credited."""

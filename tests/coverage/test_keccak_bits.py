@@ -1,14 +1,14 @@
 """Keccak θ booleanity (``keccak.ap_bool*``, ``keccak.c_bool*``): forgeries accepted by the
 mutant without the one constraint and rejected by the full system (only that constraint
 fails, every bus balanced), and the limb-top members that no real-row forgery can reach
-(tools/coverage_keccak_bits.py; docs/soundness.md §2.2 item 7)."""
+(tests/support/coverage_keccak_bits.py; docs/soundness.md §2.2 item 7)."""
 
 from __future__ import annotations
 
 import pytest
 
-import constraint_coverage as cc
-import coverage_keccak_bits as kb
+from tests.support import constraint_coverage as cc
+from tests.support import coverage_keccak_bits as kb
 
 
 @pytest.fixture(scope="module")

@@ -1,4 +1,4 @@
-"""The mutation machinery itself (zkvm.stark.mutation) on a toy system.
+"""The mutation machinery itself (tests.support.mutation) on a toy system.
 
 The toy table has columns ``a, b, c, d`` and a 16-row preprocessed range table:
 
@@ -20,7 +20,7 @@ import numpy as np
 import pytest
 
 from zkvm.field.babybear import P
-from zkvm.stark import mutation as mu
+from tests.support import mutation as mu
 from zkvm.stark.air import Air, AirDefinitionError, Bus, Columns
 from zkvm.stark.checker import check_traces
 from zkvm.stark.params import StarkParams
@@ -304,7 +304,7 @@ def test_limb_carry_finds_mul_prod01_on_the_shift_mul_program():
     """A real target of docs/soundness.md §2.2 group 4: ``mul.prod01`` (``U8PAIR(prod0,
     prod1)``).  On a mulh-family row, ``(prod0 + 256, carry0 − 1)`` keeps ``conv0``; the
     repair then moves ``prod1`` by −1 to keep ``conv1``."""
-    cc = pytest.importorskip("constraint_coverage")
+    cc = pytest.importorskip("tests.support.constraint_coverage")
     ws = cc.build_workspace("shift_mul")[1]
     tg = mu.Target("mul", "prod01", "interaction")
     mul = ws.traces[ws.tindex["mul"]]

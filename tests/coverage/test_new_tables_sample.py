@@ -1,6 +1,6 @@
 """CI sample of the constraint-coverage run on the tables added with the precompiles and
 continuations: ``keccak``, ``mem_page``, ``mem_node``, ``sha256_hash``
-(``tools/constraint_coverage.py --tables keccak,mem_page,mem_node,sha256_hash``;
+(``tests/support/coverage_report.py --tables keccak,mem_page,mem_node,sha256_hash``;
 docs/soundness.md §2.2 item 7 and §2.2.M).
 
 * Keccak: the fault forgeries (:class:`constraint_coverage.KFault`) rebuild the call from a
@@ -12,7 +12,7 @@ docs/soundness.md §2.2 item 7 and §2.2.M).
   base of an access-free RAM page moved (``mem_page.kbase``), digests re-derived.
 * ``sha256_hash``: one constraint shown by the targeted search.
 * SHA-256 round core (``sha256`` precompile and ``sha256_hash``): the fault forgeries of
-  ``tools/coverage_sha.py`` rebuild one call from a changed value (the rest of the call
+  ``tests/support/coverage_sha.py`` rebuild one call from a changed value (the rest of the call
   recomputed; the precompile's written state words re-matched in the memory chains, the
   hash table's digest carried up the memory tree to a new root); each must fail exactly
   its one constraint with every bus balanced, and the mutant without it must accept.
@@ -23,9 +23,9 @@ from __future__ import annotations
 
 import pytest
 
-import constraint_coverage as cc
-import coverage_sha as cs
-from zkvm.stark import mutation as mu
+from tests.support import constraint_coverage as cc
+from tests.support import coverage_sha as cs
+from tests.support import mutation as mu
 from zkvm.stark.checker import check_traces
 
 

@@ -1,17 +1,11 @@
-"""Fixtures for the distributed tests: the toy job module on ``sys.path`` (spawned pool
-and Dask worker processes inherit ``sys.path``), a two-worker ``LocalCluster`` torn down
-after the module, and a check that no child process outlives a test."""
+"""Fixtures for the distributed tests: a two-worker ``LocalCluster`` torn down after the
+module, and a check that no child process outlives a test.  The toy jobs are
+``tests.support.dist_jobs`` (spawned pool and Dask worker processes inherit ``sys.path``,
+where pytest's ``pythonpath`` setting put the repository root)."""
 
 from __future__ import annotations
 
-import sys
-from pathlib import Path
-
 import pytest
-
-HERE = str(Path(__file__).resolve().parent)
-if HERE not in sys.path:
-    sys.path.insert(0, HERE)
 
 
 def _children() -> list:

@@ -6,7 +6,7 @@ import socket
 import time
 
 import pytest
-import zkvm_dist_testjobs as tj
+from tests.support import dist_jobs as tj
 
 from zkvm.distributed import ClusterUnavailable, ProvingFailed, run_jobs, run_jobs_detailed
 

@@ -7,7 +7,7 @@ import sys
 import time
 
 import pytest
-import zkvm_dist_testjobs as tj
+from tests.support import dist_jobs as tj
 
 from zkvm.distributed import ProvingFailed, run_jobs, run_jobs_detailed
 

@@ -1,36 +1,13 @@
-"""Shared fixtures: the example ELFs, built once per session and cached on disk.
-
-The cache lives in ``.zkvm-cache/elf/`` and is keyed by ``source_digest`` (compiler
-version, flags, SDK headers, sources), so a stale ELF is never reused.
-"""
+"""Fixtures of the examples' tests (the example ELFs come from tests/conftest.py)."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
-
-from zkvm.toolchain import cached_build
-
-REPO = Path(__file__).resolve().parents[2]
-EXAMPLES = ("fibonacci", "sha256", "battleship")
-
-
-@pytest.fixture(scope="session")
-def example_elfs() -> dict[str, Path]:
-    cache = REPO / ".zkvm-cache" / "elf"
-    return {name: cached_build(REPO / "examples" / name, cache, name=name) for name in EXAMPLES}
 
 
 @pytest.fixture(scope="session")
 def battleship_helper():
     """The stdlib-only helper module examples/battleship/battleship.py."""
-    import importlib.util
-    import sys
+    from tests.support.elfs import load_example_modules
 
-    path = REPO / "examples" / "battleship" / "battleship.py"
-    spec = importlib.util.spec_from_file_location("zkvm_example_battleship", path)
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module  # dataclasses need the module registered
-    spec.loader.exec_module(module)
-    return module
+    return load_example_modules("battleship", "battleship")

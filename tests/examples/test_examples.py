@@ -8,12 +8,12 @@ from __future__ import annotations
 
 import hashlib
 import random
-import shutil
 import subprocess
 from pathlib import Path
 
 import pytest
 
+from tests.support.qemu import run_qemu as qemu_run
 from zkvm import api
 
 REPO = Path(__file__).resolve().parents[2]
@@ -29,18 +29,9 @@ def fib_mod(n: int) -> int:
 
 
 def run_qemu(elf: Path, data: bytes, tmp_path: Path) -> tuple[int, bytes, bytes]:
-    """Run ``elf`` under qemu-riscv32 with ``data`` on stdin; returns (exit, stdout, journal)."""
-    qemu = shutil.which("qemu-riscv32")
-    if qemu is None:
-        pytest.skip("qemu-riscv32 not installed")
-    journal = tmp_path / "journal.bin"
-    proc = subprocess.run(
-        ["sh", "-c", 'exec "$1" "$2" 3>"$3"', "sh", qemu, str(elf), str(journal)],
-        input=data,
-        capture_output=True,
-        timeout=60,
-    )
-    return proc.returncode, proc.stdout, journal.read_bytes()
+    """``(exit, stdout, journal)`` under qemu-riscv32 (tests.support.qemu)."""
+    q = qemu_run(elf, data, tmp_path, timeout=60)
+    return q.exit_code, q.stdout, q.journal
 
 
 def run_zkvm(elf: Path, data: bytes) -> tuple[int, bytes, bytes]:

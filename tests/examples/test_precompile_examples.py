@@ -21,13 +21,13 @@ CACHE = REPO / ".zkvm-cache" / "elf"
 
 
 def _keccak_f(lanes):
-    from zkvm.riscv.precompiles import keccak_f1600
+    from zkvm.precompiles.keccak.exec import keccak_f1600
 
     return keccak_f1600(lanes)
 
 
 def keccak256(data: bytes) -> bytes:
-    """Ethereum Keccak-256 (checked against hashlib's SHA3 in tests/riscv/test_precompiles)."""
+    """Ethereum Keccak-256 (checked against hashlib's SHA3 in tests/precompiles/test_precompile_exec.py)."""
     msg = bytearray(data) + b"\x01"
     msg += bytes(-len(msg) % 136)
     msg[-1] |= 0x80

@@ -8,13 +8,12 @@ from __future__ import annotations
 
 import importlib.util
 import random
-import shutil
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
+from tests.support.elfs import load_example_modules
+from tests.support.qemu import run_qemu
 from zkvm import api
 from zkvm.toolchain import ToolchainError, cached_build
 
@@ -50,13 +49,7 @@ def _run(elf: Path, data: bytes):
 
 
 def _qemu(elf: Path, data: bytes, tmp_path: Path):
-    qemu = shutil.which("qemu-riscv32")
-    if qemu is None:
-        pytest.skip("qemu-riscv32 not installed")
-    journal = tmp_path / "journal.bin"
-    proc = subprocess.run(["sh", "-c", 'exec "$1" "$2" 3>"$3"', "sh", qemu, str(elf), str(journal)],
-                          input=data, capture_output=True, timeout=60)
-    return proc.returncode, proc.stdout, proc.stderr, journal.read_bytes()
+    return tuple(run_qemu(elf, data, tmp_path, timeout=60))
 
 
 def _battleship_inputs(bs) -> list[bytes]:
@@ -120,11 +113,8 @@ def test_battleship_rust_qemu_differential(battleship_rust_elf, battleship_helpe
 def test_battleship_rust_proof_accepted_by_the_referee(battleship_rust_elf, example_elfs):
     """A receipt of the Rust guest is accepted by a referee pinned to the Rust image ID,
     and refused by one pinned to the C guest's."""
-    sys.path.insert(0, str(EX / "battleship"))
-    try:
-        from referee import Referee, Rejected
-    finally:
-        sys.path.pop(0)
+    _bs, referee = load_example_modules("battleship", "battleship", "referee")
+    Referee, Rejected = referee.Referee, referee.Rejected
     hit = (EX / "battleship" / "input-hit.bin").read_bytes()
     receipt = api.prove(battleship_rust_elf, hit, params="testing").to_bytes()
     ref = Referee(api.image_id(battleship_rust_elf, "testing"), ("alice", "bob"))
@@ -142,6 +132,7 @@ def _players(rng: random.Random, n: int) -> list[tuple[str, int]]:
     return [(name, rng.randrange(0, 5) * 10) for name in names]  # many ties
 
 
+@pytest.mark.slow  # > 20 s on 2 shared cores (the inner loop skips it; CI runs it)
 def test_leaderboard(leaderboard):
     elf, lb = leaderboard
     rng = random.Random(3)

@@ -29,6 +29,7 @@ def restore_kernel():
     S._kernel_info.update(info)
 
 
+@pytest.mark.slow  # > 20 s on 2 shared cores (the inner loop skips it; CI runs it)
 def test_every_kernel_gives_the_same_merkle_roots(restore_kernel):
     """Kernel choice never changes outputs: the same mixed-height commitments (natural
     and bit-reversed leaf order, heights above and below the parallel threshold) have the

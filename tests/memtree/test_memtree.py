@@ -19,7 +19,7 @@ from zkvm import memtree as mt
 from zkvm.memtree import DEPTH, MemTree, MemTreeError
 
 M = 0xFFFFFFFF
-K = [int(x) for x in __import__("zkvm.chips.precompile_sha256", fromlist=["K"]).K]
+K = [int(x) for x in __import__("zkvm.precompiles.sha256.air", fromlist=["K"]).K]
 IV = [0x6A09E667, 0xBB67AE85, 0x3C6EF372, 0xA54FF53A, 0x510E527F, 0x9B05688C, 0x1F83D9AB,
       0x5BE0CD19]
 
@@ -84,7 +84,7 @@ def random_memory(rng, n, span_pages=1 << 12):
 
 
 def test_compress_matches_reference_and_executor():
-    from zkvm.riscv.precompiles import sha256_compress
+    from zkvm.precompiles.sha256.exec import sha256_compress
 
     rng = np.random.default_rng(0)
     b = rng.integers(0, 1 << 32, (5, 16), dtype=np.uint64).astype(np.uint32)

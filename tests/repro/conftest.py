@@ -10,17 +10,9 @@ from pathlib import Path
 import pytest
 
 from zkvm import api
-from zkvm.toolchain import cached_build
 
 REPO = Path(__file__).resolve().parents[2]
 EX = REPO / "examples"
-EXAMPLES = ("fibonacci", "sha256", "battleship")
-
-
-@pytest.fixture(scope="session")
-def example_elfs() -> dict[str, Path]:
-    cache = REPO / ".zkvm-cache" / "elf"
-    return {name: cached_build(EX / name, cache, name=name) for name in EXAMPLES}
 
 
 @pytest.fixture(scope="session")

@@ -8,13 +8,12 @@ with real receipts from the zkvm prover (testing parameters), which need
 
 from __future__ import annotations
 
-import importlib
 import shutil
-import sys
 from pathlib import Path
 
 import pytest
 
+from tests.support.elfs import load_example_modules
 from zkvm import api
 from zkvm.toolchain import cached_build
 
@@ -23,12 +22,8 @@ BS = REPO / "examples" / "battleship"
 
 
 # The example's scripts import each other by plain name (as when run from their
-# directory), so load them the same way.
-if str(BS) not in sys.path:
-    sys.path.insert(0, str(BS))
-bs = importlib.import_module("battleship")
-referee = importlib.import_module("referee")
-game = importlib.import_module("game")
+# directory): load_example_modules registers them under those names.
+bs, referee, game = load_example_modules("battleship", "battleship", "referee", "game")
 Referee, Rejected = referee.Referee, referee.Rejected
 
 BOARD_A = bs.board_from_ships(bs.SAMPLE_FLEET)
@@ -184,6 +179,7 @@ def real(example_elfs_bs, tmp_path_factory):
     }
 
 
+@pytest.mark.slow  # > 20 s on 2 shared cores (the inner loop skips it; CI runs it)
 def test_real_receipts_accepted_and_rejected(real):
     from zkvm.receipt import Receipt
 
@@ -214,6 +210,7 @@ def test_real_receipts_accepted_and_rejected(real):
     assert ref.pending == ("alice", "bob", 5, 5) and ref.hits("alice") == 1 and ref.hits("bob") == 1
 
 
+@pytest.mark.slow  # > 20 s on 2 shared cores (the inner loop skips it; CI runs it)
 def test_whole_small_game(real, tmp_path):
     """Alice builds and publishes, Bob reproduces from another layout, one round is
     played with real proofs, the referee declares the result."""

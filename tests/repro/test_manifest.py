@@ -59,7 +59,8 @@ def test_manifest_pins_everything(alice, example_elfs):
         {"name": f"src/{n}", "sha256": hashlib.sha256((src / n).read_bytes()).hexdigest()}
         for n in ("battleship.h", "board.c", "main.c")
     ]
-    assert [s["name"] for s in m["sdk"]] == ["include/zkvm.h", "include/zkvm_sha256.h"]
+    assert [s["name"] for s in m["sdk"]] == ["include/zkvm.h", "include/zkvm_precompiles.h",
+                                           "include/zkvm_sha256.h"]
     elf = example_elfs["battleship"].read_bytes()
     assert m["elf"]["sha256"] == r.sha256 == hashlib.sha256(elf).hexdigest()
     assert m["elf"]["file"] == "battleship.elf" and m["elf"]["size"] == len(elf)

@@ -155,6 +155,7 @@ def _interpreter_for_nobody(base: Path) -> tuple[str | None, str]:
     return python, ""
 
 
+@pytest.mark.slow  # > 20 s on 2 shared cores (the inner loop skips it; CI runs it)
 def test_another_user(example_elfs):
     """Every example built as user ``nobody`` (own HOME, own copy of the zig cache, own
     directories) is byte-identical to the one built by this user."""

@@ -233,7 +233,7 @@ def _quotients(table, log_n, rng, pv, params, zk=False):
 
 
 def test_stark_airs_match_numpy():
-    from stark_airs import ByteTableAir, FibAir, PrepAir, ReceiverAir, SenderAir, U16Air
+    from tests.support.stark_airs import ByteTableAir, FibAir, PrepAir, ReceiverAir, SenderAir, U16Air
 
     s = StarkSystem([ByteTableAir(), U16Air(), PrepAir(), SenderAir(), ReceiverAir(),
                      FibAir()], StarkParams.testing())
@@ -246,7 +246,7 @@ def test_stark_airs_match_numpy():
 
 def test_chip_airs_match_numpy():
     """The RISC-V chips (wide DAGs with LogUp) on random traces."""
-    from zkvm.chips.machine import available_chips
+    from zkvm.machine import available_chips
 
     chips = available_chips()
     if not chips:  # pragma: no cover
@@ -261,7 +261,7 @@ def test_chip_airs_match_numpy():
 
 
 def test_unknown_method_rejected():
-    from stark_airs import FibAir
+    from tests.support.stark_airs import FibAir
     from zkvm.stark.quotient import compute_quotient
 
     t = StarkSystem([FibAir()], StarkParams.testing()).tables[0]
@@ -341,7 +341,7 @@ def test_logup_kernel_matches_numpy_on_chip_airs():
     """The LogUp aux trace (helpers, running sum, claimed sum) of every RISC-V chip on
     random traces, dense and with most rows' multiplicities zero, split over threads
     and odd blocks: identical to the numpy reference."""
-    from zkvm.chips.machine import available_chips
+    from zkvm.machine import available_chips
 
     rng = np.random.default_rng(21)
     for cls in available_chips().values():
@@ -361,7 +361,7 @@ def test_logup_kernel_matches_numpy_on_chip_airs():
 
 def test_logup_zero_denominator():
     """A zero denominator is an error only where its multiplicity is non-zero."""
-    from stark_airs import SenderAir
+    from tests.support.stark_airs import SenderAir
 
     from zkvm.stark.quotient import ProvingError, generate_aux_trace
 

@@ -2,7 +2,7 @@
 
 import numpy as np
 
-from stark_airs import FibAir, ReceiverAir, SenderAir
+from tests.support.stark_airs import FibAir, ReceiverAir, SenderAir
 from zkvm.stark.checker import check_traces
 from zkvm.stark.params import StarkParams
 from zkvm.stark.system import StarkSystem

@@ -4,7 +4,7 @@ the proof; the flag is part of the statement and only flagged tables may be empt
 import numpy as np
 import pytest
 
-from stark_airs import FibAir, PAIR_BUS, PrepAir, ReceiverAir, SenderAir
+from tests.support.stark_airs import FibAir, PAIR_BUS, PrepAir, ReceiverAir, SenderAir
 from zkvm.stark.air import Air, AirDefinitionError, Columns
 from zkvm.stark.checker import check_all_padding, check_traces
 from zkvm.stark.errors import TraceHeightError, VerificationError

@@ -7,7 +7,7 @@ import sys
 import numpy as np
 import pytest
 
-from stark_airs import (ByteTableAir, FibAir, PrepAir, ReceiverAir, SenderAir, U16Air,
+from tests.support.stark_airs import (ByteTableAir, FibAir, PrepAir, ReceiverAir, SenderAir, U16Air,
                         PAIR_BUS, BYTE_BUS)
 from zkvm.field.babybear import P
 from zkvm.stark.air import Air, Columns
@@ -204,7 +204,7 @@ def test_multiplicity_overflow_rejected():
 
 
 @pytest.fixture(scope="module")
-def bus_proof():
+def byte_table_proof():
     ws = [1, 515, 65535]
     lo_hi = [w & 255 for w in ws] + [w >> 8 for w in ws]
     s = StarkSystem([ByteTableAir(), U16Air(), PrepAir()], PARAMS)
@@ -214,8 +214,8 @@ def bus_proof():
     return vk, proof, data
 
 
-def test_byte_flips_in_every_section(bus_proof):
-    vk, proof, data = bus_proof
+def test_byte_flips_in_every_section(byte_table_proof):
+    vk, proof, data = byte_table_proof
     rng = random.Random(1234)
     offsets = proof.section_offsets()
     assert set(offsets) == {"header", "heights", "commitments", "claimed_sums",
@@ -234,8 +234,8 @@ def test_byte_flips_in_every_section(bus_proof):
             pytest.fail(f"flip at {name}+{pos - lo} (byte {pos}) was accepted")
 
 
-def test_truncation_and_trailing_bytes(bus_proof):
-    vk, proof, data = bus_proof
+def test_truncation_and_trailing_bytes(byte_table_proof):
+    vk, proof, data = byte_table_proof
     for cut in [0, 1, 8, 40, len(data) // 2, len(data) - 1]:
         with pytest.raises(ProofFormatError):
             verify(vk, data[:cut], [])
@@ -247,8 +247,8 @@ def test_truncation_and_trailing_bytes(bus_proof):
         Proof.from_bytes(None)
 
 
-def test_non_canonical_element_rejected(bus_proof):
-    vk, proof, data = bus_proof
+def test_non_canonical_element_rejected(byte_table_proof):
+    vk, proof, data = byte_table_proof
     lo, _ = proof.section_offsets()["claimed_sums"]
     bad = bytearray(data)
     bad[lo + 4:lo + 8] = (P).to_bytes(4, "little")
@@ -265,8 +265,8 @@ def test_verifier_does_not_import_prover():
     assert r.returncode == 0, r.stdout + r.stderr
 
 
-def test_preprocessed_height_enforced(bus_proof):
-    vk, proof, data = bus_proof
+def test_preprocessed_height_enforced(byte_table_proof):
+    vk, proof, data = byte_table_proof
     p2 = Proof.from_bytes(data)
     p2.log_heights = [7, 3, 4]  # bytes table is fixed at 2^8 rows
     with pytest.raises(TraceHeightError, match="preprocessed"):

@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from stark_airs import PAIR_BUS, SenderAir
+from tests.support.stark_airs import PAIR_BUS, SenderAir
 from zkvm.field.ext import Ext
 from zkvm.stark import protocol
 from zkvm.stark.errors import LogUpSumError, PublicValuesError, VerificationError

@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from stark_airs import FibAir, PAIR_BUS, SenderAir
+from tests.support.stark_airs import FibAir, PAIR_BUS, SenderAir
 from zkvm.field.babybear import P
 from zkvm.stark import symbolic as sym
 from zkvm.stark.air import Air, AirDefinitionError, Bus, Col, Columns
@@ -158,7 +158,7 @@ def test_air_degree_above_params():
 
 def test_numba_kernel_matches_numpy_evaluator():
     """The generated quotient kernel agrees with the node-by-node numpy evaluation."""
-    from stark_airs import U16Air, ByteTableAir, PrepAir, SenderAir
+    from tests.support.stark_airs import U16Air, ByteTableAir, PrepAir, SenderAir
     from zkvm.field.ext import Ext
     from zkvm.poly.ntt import coset_lde
     from zkvm.stark.quotient import compute_quotient, generate_aux_trace

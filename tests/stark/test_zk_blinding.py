@@ -15,8 +15,8 @@ import numba
 import numpy as np
 import pytest
 
-from stark_airs import FibAir, ReceiverAir, SenderAir
-from test_zk_hiding import _chi2_uniform_pvalue, _ks_pvalue, fixed_challenges  # noqa: F401
+from tests.support.stark_airs import FibAir, ReceiverAir, SenderAir
+from tests.stark.test_zk_hiding import _chi2_uniform_pvalue, _ks_pvalue, fixed_challenges  # noqa: F401
 from zkvm.field.babybear import P
 from zkvm.stark import prover as prover_mod
 from zkvm.stark.air import Air, AirDefinitionError, Columns

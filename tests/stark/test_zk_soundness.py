@@ -16,7 +16,7 @@ import numba
 import numpy as np
 import pytest
 
-from stark_airs import FibAir, ReceiverAir, SenderAir
+from tests.support.stark_airs import FibAir, ReceiverAir, SenderAir
 from zkvm.field.babybear import GENERATOR, P, two_adic_generator
 from zkvm.field.ext import Ext
 from zkvm.poly.ntt import evaluate_poly, intt, ntt
@@ -44,7 +44,7 @@ def one_thread():
 
 
 @pytest.fixture(scope="module")
-def bus_proof():
+def zk_bus_proof():
     xs = [3, 5, 3, 9, 5, 5, 11]
     s = StarkSystem([SenderAir(), ReceiverAir()], PARAMS)
     pk, vk = s.setup()
@@ -58,8 +58,8 @@ def _rejects(vk, proof, exc=VerificationError):
         verify(vk, proof, [])
 
 
-def test_zk_round_trip_reports_mode(bus_proof):
-    s, pk, vk, traces, proof = bus_proof
+def test_zk_round_trip_reports_mode(zk_bus_proof):
+    s, pk, vk, traces, proof = zk_bus_proof
     res = verify(vk, proof.to_bytes(), [])
     assert res.zk is True and res.security_bits == PARAMS.security_bits()
     assert proof.zk and Proof.from_bytes(proof.to_bytes()).zk
@@ -114,8 +114,8 @@ def test_classic_and_zk_mode(zk):
         verify(vk, prove(pk, [bad], pv, debug=False), pv)
 
 
-def test_mode_mismatch_rejected(bus_proof):
-    s, pk, vk, traces, proof = bus_proof
+def test_mode_mismatch_rejected(zk_bus_proof):
+    s, pk, vk, traces, proof = zk_bus_proof
     # the same statement in classic mode: other parameter digest
     s2 = StarkSystem([SenderAir(), ReceiverAir()], StarkParams.testing(zk=False))
     _, vk2 = s2.setup()
@@ -130,10 +130,10 @@ def test_mode_mismatch_rejected(bus_proof):
     _rejects(vk, bytes(data), StatementMismatchError)
 
 
-def test_masking_polynomial_required_and_bound(bus_proof):
+def test_masking_polynomial_required_and_bound(zk_bus_proof):
     """R (in the quotient commitment) must be opened, its value is bound by the transcript
     and the Merkle/FRI checks, and no separate PCS mask round is allowed."""
-    s, pk, vk, traces, proof = bus_proof
+    s, pk, vk, traces, proof = zk_bus_proof
     host = _host(s, proof)
     p = copy.deepcopy(proof)
     del p.opened[-1][host][0][-4:]  # drop R's opening
@@ -153,10 +153,10 @@ def test_masking_polynomial_required_and_bound(bus_proof):
     _rejects(vk, p, MerkleError)
 
 
-def test_salt_is_authenticated(bus_proof):
+def test_salt_is_authenticated(zk_bus_proof):
     """The salt columns ride at the end of the first largest matrix's opened row: they
     are authenticated by the Merkle path and must be present."""
-    s, pk, vk, traces, proof = bus_proof
+    s, pk, vk, traces, proof = zk_bus_proof
     p = copy.deepcopy(proof)
     rows = p.opening_proof.query_proofs[0].input_openings[0].rows  # main round
     w0 = s.tables[0].committed_width
@@ -168,8 +168,8 @@ def test_salt_is_authenticated(bus_proof):
     _rejects(vk, p, MerkleError)  # wrong row length
 
 
-def test_final_polynomial_length_exact(bus_proof):
-    s, pk, vk, traces, proof = bus_proof
+def test_final_polynomial_length_exact(zk_bus_proof):
+    s, pk, vk, traces, proof = zk_bus_proof
     lf, extra = PARAMS.fri_final_shape()
     assert len(proof.opening_proof.final_poly) == (1 << lf) + extra
     p = copy.deepcopy(proof)
@@ -181,7 +181,7 @@ def test_final_polynomial_length_exact(bus_proof):
 
 
 def test_setup_is_deterministic_in_zk_mode():
-    from stark_airs import ByteTableAir
+    from tests.support.stark_airs import ByteTableAir
 
     a = StarkSystem([ByteTableAir()], PARAMS).setup()[1].digest
     b = StarkSystem([ByteTableAir()], PARAMS).setup()[1].digest
@@ -258,7 +258,7 @@ def test_split_domain_quotient_matches_full_domain(monkeypatch):
     """zk: the quotient computed on the classic domain plus a small extra coset
     (quotient._split_domain) has exactly the coefficients of the full-domain evaluation
     (tables of 256 rows with preprocessed, LogUp and blinding columns), and verifies."""
-    from stark_airs import ByteTableAir, U16Air
+    from tests.support.stark_airs import ByteTableAir, U16Air
     from zkvm.stark import prover as prover_mod
     from zkvm.stark import quotient as qmod
 

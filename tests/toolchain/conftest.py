@@ -13,13 +13,6 @@ import pytest
 from zkvm.toolchain import cached_build
 
 REPO = Path(__file__).resolve().parents[2]
-EXAMPLES = ("fibonacci", "sha256", "battleship")
-
-
-@pytest.fixture(scope="session")
-def example_elfs() -> dict[str, Path]:
-    cache = REPO / ".zkvm-cache" / "elf"
-    return {name: cached_build(REPO / "examples" / name, cache, name=name) for name in EXAMPLES}
 
 
 # ----------------------------------------------------------------------------- Rust, C++
@@ -65,20 +58,10 @@ def cpp_elfs() -> dict[str, Path]:
 
 
 def run_qemu(elf: Path, data: bytes, tmp_path: Path) -> tuple[int, bytes, bytes, bytes]:
-    """Run ``elf`` under qemu-riscv32 (input on stdin, journal on fd 3); returns
-    ``(exit code, stdout, stderr, journal)``; death by a signal reads as ``128 + signal``
-    (the zkvm's convention for ``abort()``). Skips if qemu-riscv32 is not installed."""
-    import shutil
-    import subprocess
+    """``(exit code, stdout, stderr, journal)`` under qemu-riscv32 (skips without it)."""
+    from tests.support.qemu import run_qemu as run
 
-    qemu = shutil.which("qemu-riscv32")
-    if qemu is None:
-        pytest.skip("qemu-riscv32 not installed")
-    journal = tmp_path / "qemu-journal.bin"
-    proc = subprocess.run(["sh", "-c", 'exec "$1" "$2" 3>"$3"', "sh", qemu, str(elf), str(journal)],
-                          input=data, capture_output=True, timeout=120)
-    code = proc.returncode if proc.returncode >= 0 else 128 - proc.returncode  # killed by SIGABRT: 134
-    return code, proc.stdout, proc.stderr, journal.read_bytes()
+    return tuple(run(elf, data, tmp_path, timeout=120))
 
 
 def run_zkvm(elf: Path, data: bytes) -> tuple[int, bytes, bytes, bytes]:

@@ -454,7 +454,7 @@ def test_typed_io_errors(rust_elfs, same_as_qemu):
 
 
 def _keccak256(data: bytes) -> bytes:
-    from zkvm.riscv.precompiles import keccak_f1600
+    from zkvm.precompiles.keccak.exec import keccak_f1600
 
     msg = bytearray(data) + b"\x01"
     msg += bytes(-len(msg) % 136)

@@ -36,14 +36,20 @@ never be "looked up" by wrap-around.
 
 from __future__ import annotations
 
+from zkvm.precompiles.registry import bus_id
 from zkvm.stark.air import Bus
 
-EXEC = Bus(id=1, name="exec", width=3)
-PROGRAM = Bus(id=2, name="program", width=11)
-MEMORY = Bus(id=3, name="memory", width=6)
-BYTES = Bus(id=4, name="bytes", width=4)
-IO = Bus(id=5, name="io", width=5)
-JOURNAL = Bus(id=6, name="journal", width=2)
+# every bus id of the machine is allocated once, in zkvm.precompiles.registry.BUS_IDS
+EXEC = Bus(id=bus_id("exec"), name="exec", width=3)
+PROGRAM = Bus(id=bus_id("program"), name="program", width=11)
+MEMORY = Bus(id=bus_id("memory"), name="memory", width=6)
+BYTES = Bus(id=bus_id("bytes"), name="bytes", width=4)
+IO = Bus(id=bus_id("io"), name="io", width=5)
+JOURNAL = Bus(id=bus_id("journal"), name="journal", width=2)
+#: the hand-off of a precompile ecall to its tables (docs/circuits.md §11.1):
+#: ``(number, ts, a0 limbs[4], a1 limbs[4])``, sent by the Syscall row with multiplicity
+#: "is a precompile", received on the first row of the call by the precompile's table
+PRECOMPILE = Bus(id=bus_id("precompile"), name="precompile", width=10)
 
 ALL_BUSES = (EXEC, PROGRAM, MEMORY, BYTES, IO, JOURNAL)
 

@@ -17,7 +17,7 @@ the monolithic machine's memory boundary, three tables do this:
   ``l_in = l_out`` (an untouched sibling, its digest a free witness) — and the same for
   the right child at ``2·index + 1``; sends ``HASH(l_in ‖ r_in → p_in)``,
   ``HASH(l_out ‖ r_out → p_out)`` and ``NODE(level, index, p_in, p_out)``.
-* ``sha256_hash`` (:class:`zkvm.chips.precompile_sha256.Sha256HashAir`): receives every
+* ``sha256_hash`` (:class:`zkvm.precompiles.sha256.air.Sha256HashAir`): receives every
   HASH message, one 64-row compression per message.
 
 The verifier receives ``NODE(24, 0, root_in, root_out)`` itself (a public interaction).
@@ -73,7 +73,8 @@ import numpy as np
 
 from zkvm.chips import buses
 from zkvm.chips.adapter import trace_height, u32_limbs
-from zkvm.chips.precompile_sha256 import HASH, Sha256HashAir
+from zkvm.precompiles.registry import bus_id
+from zkvm.precompiles.sha256.air import HASH, Sha256HashAir
 from zkvm.memtree import (DEPTH, OS_PAGE, PAGE_WORDS, RAM_PAGE_MIN, SALT_PAGE, MemTree,
                           compress_blocks, slot_of_key)
 from zkvm.stark.air import Air, Bus, Columns
@@ -82,7 +83,7 @@ __all__ = ["NODE", "HASH", "DEPTH", "MemPageAir", "MemNodeAir", "Sha256HashAir",
            "PagingWitness", "paging_witness", "PagingError"]
 
 #: ``(level, index, digest_in halves[16], digest_out halves[16])``
-NODE = Bus(id=19, name="mem_node", width=34)
+NODE = Bus(id=bus_id("mem_node"), name="mem_node", width=34)
 
 #: ``mem_node`` levels are checked ``level − 1 < 2^LEVEL_BITS`` (so 1 ≤ level ≤ 32).
 LEVEL_BITS = 5

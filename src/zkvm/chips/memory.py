@@ -186,3 +186,17 @@ class MemoryBoundaryAir(Air):
             v.gap_lo[: n - 1] = gap & 0xFFFF
             v.gap_hi[: n - 1] = gap >> 16
         return t
+
+
+def memory_root(program) -> bytes:
+    """Root of the memory tree (:mod:`zkvm.memtree`, docs/continuations.md §2) of the
+    initial state of a ``zkvm.riscv`` Program: every non-zero initial RAM word (ELF
+    segments, the initial stack), register (``sp``) and OS cell, salt page 0.
+
+    A composite receipt's first segment must start from this root, so the image ID binds
+    the memory a continuation starts from (the monolithic machine binds the same words
+    through its preprocessed ``memory_image`` table)."""
+    from zkvm.memtree import MemTree
+
+    keys, vals = initial_words(program)
+    return MemTree.from_words(keys, vals).root_bytes()

@@ -76,8 +76,8 @@ address, getpid,
 gettid, mremap,
 madvise,
 cycle_marker
-sha256_compress,    ``ret = 0``; PRECOMPILE ``(number, t, a0, a1)`` (docs/circuits.md §11.1)
-keccak_f1600
+precompiles         ``ret = 0``; PRECOMPILE ``(number, t, a0, a1)`` (docs/circuits.md §11.1);
+(registry rows)     one flag per row of ``zkvm.precompiles.registry``
 ==================  =====================================================================
 
 Correctness (the contract with the executor, ``zkvm.riscv.syscalls``): for every kind,
@@ -115,15 +115,17 @@ from zkvm.chips import adapter as ad
 from zkvm.chips import buses
 from zkvm.chips.loadstore import eval_ram_key
 from zkvm.chips.opcodes import CHIP_SYSCALL
-from zkvm.chips.precompiles import PRECOMPILE, STEPS
+from zkvm.chips.buses import PRECOMPILE
+from zkvm.precompiles.registry import REGISTRY as PRECOMPILES
 from zkvm.riscv.layout import (MMAP_END, OS_KEY_BRK, OS_KEY_INPUT, OS_KEY_MMAP, PROGRAM_END)
 from zkvm.riscv.syscalls import KINDS, MODE_INPUT, MODE_JOURNAL, MODE_ZERO
 from zkvm.stark.air import Air, Columns
 
 SYS_FLAGS = tuple(KINDS)
 HALT_FLAGS = ("exit", "exit_group", "tkill", "tgkill")
-#: precompile kinds -> EXEC steps they reserve after the row's own two (precompiles.STEPS)
-PRECOMPILE_FLAGS = {k: STEPS[KINDS[k]] for k in ("sha256_compress", "keccak_f1600")}
+#: precompile kinds -> EXEC steps they reserve after the row's own two (one flag per
+#: registry row: zkvm.precompiles.registry)
+PRECOMPILE_FLAGS = {p.name: p.steps for p in PRECOMPILES}
 #: EXEC steps of every other non-halting ecall (the slot table in the module docstring)
 OS_STEPS = 4
 FD_INPUT = 0
@@ -137,7 +139,7 @@ CONST_RET = {
     "sched_getaffinity": 4, "rt_sigprocmask": 0, "rt_sigprocmask_old": 0,
     "rt_sigaction": 0, "rt_sigaction_old": 0, "munmap": 0, "mprotect": 0, "madvise": 0,
     "mremap": ENOMEM_RET, "clock_gettime": 0, "cycle_marker": 0,
-    "sha256_compress": 0, "keccak_f1600": 0,
+    **{p.name: 0 for p in PRECOMPILES},  # every precompile returns 0
 }  # fmt: skip
 #: the OS cell each kind owns
 OS_CELL = {"brk": OS_KEY_BRK, "mmap2": OS_KEY_MMAP, "read": OS_KEY_INPUT, "readv": OS_KEY_INPUT}

@@ -31,9 +31,10 @@ from zkvm.chips import buses
 from zkvm.chips.adapter import ExecRows
 from zkvm.chips.opcodes import (CHIP_ATOMIC, CHIP_LOADSTORE, CHIP_SYSCALL, BY_ID, chip_of_id,
                                 op_id)
-from zkvm.chips import precompiles
 from zkvm.chips.syscall import (HALT_FLAGS, OS_CELL, OS_STEPS, PRECOMPILE_FLAGS, SYS_FLAGS,
                                 T_A0W, T_A1, T_A2, T_A3, T_AUX, T_CHAIN, T_OS)
+from zkvm.precompiles import tables as precompiles
+from zkvm.precompiles.registry import REGISTRY as PRECOMPILES
 from zkvm.riscv.layout import OS_KEY_RESERVATION
 from zkvm.riscv.syscalls import MODE_JOURNAL
 
@@ -292,20 +293,15 @@ def build_witness(program_air, image_keys, image_vals, result, *, start_jpos: in
     pev = result.precompile_events
     if pev is None:
         raise ValueError("execute(..., record=True) is needed to prove (precompile events)")
-    n_sha = int(np.count_nonzero(kind == _KIND_INDEX["sha256_compress"]))
-    is_kec = kind == _KIND_INDEX["keccak_f1600"]
-    if len(pev.sha256) != n_sha or len(pev.keccak) != int(np.count_nonzero(is_kec)):
-        raise ValueError("precompile events do not match the precompile ecalls "
-                         "(executor/tracegen mismatch)")
-    if len(pev.keccak):
-        if not np.array_equal(pev.keccak.cycle.astype(np.int64), e_idx[is_kec]):
-            raise ValueError("keccak event cycles do not match the ecalls "
+    for p in PRECOMPILES:
+        calls = getattr(pev, p.folder)
+        rows_p = e_idx[kind == _KIND_INDEX[p.name]]
+        if len(calls) != len(rows_p) or (len(calls) and (
+                not np.array_equal(calls.cycle.astype(np.int64), rows_p)
+                or not np.array_equal(calls.a1.astype(np.int64),
+                                      np.asarray(regs["a1"][0], dtype=np.int64)[kind == _KIND_INDEX[p.name]]))):
+            raise ValueError(f"{p.name} events do not match the precompile ecalls "
                              "(executor/tracegen mismatch)")
-        pev.keccak.a1 = regs["a1"][0][is_kec]  # the PRECOMPILE message carries a1
-    if n_sha and not np.array_equal(np.sort(pev.sha256.cycle.astype(np.int64)),
-                                    e_idx[kind == _KIND_INDEX["sha256_compress"]]):
-        raise ValueError("precompile event cycles do not match the ecalls "
-                         "(executor/tracegen mismatch)")
     pk, pt, pb, pa = precompiles.memory_accesses(pev, lambda cyc: ts[cyc])
     nres = len(res_rows)
     mparts = [

@@ -14,7 +14,7 @@ import hmac
 from dataclasses import dataclass, field
 from typing import Sequence
 
-from ..riscv.precompiles import keccak_f1600
+from ..precompiles.keccak.exec import keccak_f1600
 
 # ------------------------------------------------------------------------------ keccak
 

@@ -2,7 +2,7 @@
 
 Prover side: :class:`MerkleTree` (numba kernels, :mod:`zkvm.merkle.tree`).
 Verifier side: :func:`verify_opening` (hashlib only, :mod:`zkvm.merkle.verify`); raises
-:class:`zkvm.stark.errors.MerkleError` (a leaf module with no imports, shared by every
+:class:`zkvm.errors.MerkleError` (a leaf module with no imports, shared by every
 verifier-side check).
 """
 

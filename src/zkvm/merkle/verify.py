@@ -11,7 +11,7 @@ from __future__ import annotations
 import hashlib
 import struct
 
-from zkvm.stark.errors import MerkleError
+from zkvm.errors import MerkleError
 
 __all__ = ["verify_opening", "complete_paths", "leaf_hash", "node_hash", "inject_hash"]
 

@@ -27,7 +27,7 @@ from .errors import (
 from .events import Events, SyscallAccesses
 from .hostcalls import markers_of
 from .layout import PERM_R, PERM_W, Program
-from .machine import Machine
+from .machine import CpuState
 from .precompiles import PrecompileEvents, log_of
 from .spec import run_spec
 from .syscalls import handle_syscall
@@ -89,7 +89,7 @@ def execute(
     """
     if not isinstance(max_cycles, int) or max_cycles < 1:
         raise ValueError(f"max_cycles must be a positive int, got {max_cycles!r}")
-    m = Machine(program, bytes(input), record)
+    m = CpuState(program, bytes(input), record)
     if engine == "auto" and record:
         engine = "fast"  # one engine must record all the events
     try:
@@ -116,7 +116,7 @@ def execute(
     return result_of(m, events)
 
 
-def _attach_state(e: GuestError, m: Machine) -> None:
+def _attach_state(e: GuestError, m: CpuState) -> None:
     """Give a guest error what the guest had done when it stopped (for diagnostics):
     ``e.stdout``/``e.stderr``/``e.journal`` (bytes written so far), ``e.registers``
     (x0..x31), ``e.cycles`` and ``e.cycle_markers``."""
@@ -126,7 +126,7 @@ def _attach_state(e: GuestError, m: Machine) -> None:
     e.cycle_markers = tuple(markers_of(m))
 
 
-def result_of(m: Machine, events: Events | None) -> ExecutionResult:
+def result_of(m: CpuState, events: Events | None) -> ExecutionResult:
     """The :class:`ExecutionResult` of machine ``m`` after a run (a whole execution or a
     segment, :mod:`zkvm.riscv.segments`); ``exit_code`` is ``None`` if it did not exit."""
     return ExecutionResult(
@@ -151,7 +151,7 @@ def result_of(m: Machine, events: Events | None) -> ExecutionResult:
     )
 
 
-def _run_fast(m: Machine, max_cycles: int, stop_at_limit: bool = False) -> Events | None:
+def _run_fast(m: CpuState, max_cycles: int, stop_at_limit: bool = False) -> Events | None:
     """Run ``m`` from its current state (pc, cycles, reservation) with the fast interpreter.
 
     Stops at the guest's exit. Reaching ``max_cycles`` raises :class:`CycleLimitExceeded`,
@@ -222,9 +222,9 @@ def _run_fast(m: Machine, max_cycles: int, stop_at_limit: bool = False) -> Event
     return Events(*cols)
 
 
-def soft_fault(m: Machine, status: int, pc: int, addr: int) -> bool:
+def soft_fault(m: CpuState, status: int, pc: int, addr: int) -> bool:
     """A read/write fault of the fast interpreter that flat data memory performs anyway
-    (:meth:`Machine.soft_fault`; the faulting instruction has not executed, so the caller
+    (:meth:`CpuState.soft_fault`; the faulting instruction has not executed, so the caller
     resumes it)."""
     from . import fast
 
@@ -235,7 +235,7 @@ def soft_fault(m: Machine, status: int, pc: int, addr: int) -> bool:
     return False
 
 
-def _raise_fault(status: int, pc: int, addr: int, m: Machine) -> None:
+def _raise_fault(status: int, pc: int, addr: int, m: CpuState) -> None:
     from . import fast
 
     if status == fast.ST_FAULT_READ:

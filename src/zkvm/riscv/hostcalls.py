@@ -19,7 +19,7 @@ in :attr:`zkvm.riscv.executor.ExecutionResult.cycle_markers`, where ``cycle`` is
 cycle index of the marker's ``ecall`` (the number of instructions executed before it)
 and ``kind`` is ``0`` (begin) or ``1`` (end). :func:`region_stats` turns them into
 per-region counts and totals. The name is read straight from guest memory *without*
-going through :meth:`Machine.read_buffer`, so it is not a syscall memory access: the
+going through :meth:`CpuState.read_buffer`, so it is not a syscall memory access: the
 circuits see an ``ecall`` whose only effect is ``a0 = 0`` (the Syscall chip pins it).
 
 Bad arguments (a name pointer outside guest memory, a name without a NUL in its first 256

@@ -11,8 +11,8 @@ Data memory is flat (docs/abi.md "Memory map", soundness checklist item 31): eve
 aligned load, store, AMO or syscall buffer in ``[0x1_0000, 2^30)`` is performed, because
 that is exactly what the circuits prove (they cannot model page permissions). The page
 permissions are kept for *diagnostics*: the first access to a page the program did not
-map (or mapped read-only, or code) is recorded in :attr:`Machine.warnings` and the page
-becomes readable and writable (:meth:`Machine.soft_fault`). Hard faults remain for what
+map (or mapped read-only, or code) is recorded in :attr:`CpuState.warnings` and the page
+becomes readable and writable (:meth:`CpuState.soft_fault`). Hard faults remain for what
 the circuits refuse too: the null guard below ``0x1_0000``, addresses from ``2^30``,
 misaligned accesses, and fetches outside the executable segments.
 """
@@ -52,7 +52,7 @@ _KIND_NAME = {PERM_R: "read", PERM_W: "write", 4: "execute"}
 MAX_WARNINGS = 16
 
 
-class Machine:
+class CpuState:
     """Registers, memory, permissions, program break, I/O streams and syscall records."""
 
     def __init__(self, program: Program, input: bytes = b"", record: bool = False, load_image: bool = True):

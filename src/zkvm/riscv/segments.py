@@ -3,7 +3,7 @@
 A run is cut into *segments* at instruction boundaries. :func:`split` runs the guest once
 with the fast interpreter (no event recording) and returns one :class:`SegmentStart` per
 segment: the complete machine state at the segment's first instruction plus the
-segment's exact length. :func:`run_segment` rebuilds a :class:`Machine` from one snapshot
+segment's exact length. :func:`run_segment` rebuilds a :class:`CpuState` from one snapshot
 and re-executes exactly that segment with event recording, so segments can be proved
 independently (and on different machines: snapshots are picklable and contain no host
 state).
@@ -32,7 +32,7 @@ store to such a page stops the interpreter with a write fault, the driver checks
 permission (a real fault is raised exactly as :func:`~zkvm.riscv.executor.execute` would),
 marks the page dirty, restores its W bit in the shadow and resumes (the faulting
 instruction had not been executed: the interpreter checks permissions before it writes).
-Syscalls write guest memory only after :meth:`Machine.check_buffer` with ``PERM_W`` on the
+Syscalls write guest memory only after :meth:`CpuState.check_buffer` with ``PERM_W`` on the
 whole buffer (soundness checklist item 26; the precompiles do the same), so the splitter's
 machine marks those ranges dirty in ``check_buffer``. A snapshot is then the previous
 snapshot with the dirty pages re-read.
@@ -59,7 +59,7 @@ from .executor import DEFAULT_MAX_CYCLES, ExecutionResult, _raise_fault, _run_fa
 from .isa import OP
 from .layout import (MEM_SIZE, MMAP_END, MMAP_START, NUM_PAGES, OS_KEY_BRK, OS_KEY_INPUT, OS_KEY_MMAP,
                      OS_KEY_RESERVATION, PAGE_SHIFT, PAGE_SIZE, PERM_W, PROGRAM_END, Program)
-from .machine import Machine
+from .machine import CpuState
 from .syscalls import handle_syscall
 
 #: ``cost(a7, a0, a1, a2, ret) -> steps`` of one ecall.
@@ -222,7 +222,7 @@ class SegmentStart:
 
 
 # ------------------------------------------------------------------------------ split
-class _TrackingMachine(Machine):
+class _TrackingMachine(CpuState):
     """A machine that marks the pages of every buffer a syscall may write as dirty."""
 
     def check_buffer(self, addr: int, length: int, need: int, pc: int, what: str) -> None:
@@ -400,7 +400,7 @@ class _Splitter:
                 steps = 0
 
 
-def _initial_pages(m: Machine, program: Program) -> dict[int, bytes]:
+def _initial_pages(m: CpuState, program: Program) -> dict[int, bytes]:
     """The non-zero pages of the initial image (only pages the image overlaps can be)."""
     cand: set[int] = set()
     for addr, data in program.initial_memory():
@@ -454,17 +454,17 @@ def split(
 
 
 # ------------------------------------------------------------------------- run_segment
-def restore(program: Program, start: SegmentStart, record: bool = False) -> Machine:
-    """A :class:`Machine` in the state ``start`` describes (input = the segment's slice).
+def restore(program: Program, start: SegmentStart, record: bool = False) -> CpuState:
+    """A :class:`CpuState` in the state ``start`` describes (input = the segment's slice).
 
     The machine holds only the segment's input slice, with ``input_extra =
     input_after``: every ``read`` sees the same number of input bytes left as in the
-    full run (``Machine.input_left``), so it returns what it returned there, and the
+    full run (``CpuState.input_left``), so it returns what it returned there, and the
     input OS cell has the same value.
     """
     program = _as_program(program)
     start.validate()
-    m = Machine(program, start.input_slice, record, load_image=False)
+    m = CpuState(program, start.input_slice, record, load_image=False)
     for p, data in start.pages.items():
         m.mem[p << PAGE_SHIFT : (p + 1) << PAGE_SHIFT] = np.frombuffer(data, dtype=np.uint8)
     m.perm[:] = start.perm_array()
@@ -478,7 +478,7 @@ def restore(program: Program, start: SegmentStart, record: bool = False) -> Mach
     return m
 
 
-def replay(program: Program, start: SegmentStart, record: bool = True) -> tuple[ExecutionResult, Machine]:
+def replay(program: Program, start: SegmentStart, record: bool = True) -> tuple[ExecutionResult, CpuState]:
     """:func:`run_segment`, also returning the machine in its state after the segment."""
     m = restore(program, start, record)
     events = _run_fast(m, start.cycles, stop_at_limit=True)

@@ -1,6 +1,6 @@
 """The reference interpreter: decode one word, run its row of the ISA table, repeat.
 
-Slow and simple on purpose. It shares the machine state (:class:`~zkvm.riscv.machine.Machine`)
+Slow and simple on purpose. It shares the machine state (:class:`~zkvm.riscv.machine.CpuState`)
 and the syscall layer with the fast interpreter, so the two can be compared step for step
 (registers, memory, errors and event records).
 """
@@ -13,7 +13,7 @@ from .decode import decode
 from .errors import CycleLimitExceeded, GuestError, IllegalInstruction, MemoryFault, MisalignedAccess
 from .isa import BY_NAME, Decoded
 from .layout import MEM_SIZE, PAGE_SHIFT, PERM_R, PERM_W, PERM_X
-from .machine import Machine
+from .machine import CpuState
 from .syscalls import handle_syscall
 
 
@@ -22,9 +22,9 @@ class _Ecall(Exception):
 
 
 class SpecMachine:
-    """Implements the :class:`zkvm.riscv.isa.State` protocol on top of a :class:`Machine`."""
+    """Implements the :class:`zkvm.riscv.isa.State` protocol on top of a :class:`CpuState`."""
 
-    def __init__(self, m: Machine):
+    def __init__(self, m: CpuState):
         self.m = m
         self.pc = m.pc
         self.next_pc = m.pc
@@ -139,7 +139,7 @@ class SpecMachine:
         return False
 
 
-def run_spec(m: Machine, max_cycles: int) -> np.ndarray | None:
+def run_spec(m: CpuState, max_cycles: int) -> np.ndarray | None:
     """Run ``m`` to completion with the reference interpreter; return the event rows."""
     s = SpecMachine(m)
     try:

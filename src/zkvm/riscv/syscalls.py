@@ -16,7 +16,7 @@ subset* of argument combinations (docs/abi.md "What the prover accepts"), each w
 result and memory effect fully constrained (docs/circuits.md §6).  One function per
 syscall below decides both: it performs the call and returns the *kind* (the Syscall
 chip's flag name, :data:`KINDS`) when the call is in the subset, or calls
-:func:`_unprovable` with the reason (``Machine.unprovable`` keeps the first one; the run
+:func:`_unprovable` with the reason (``CpuState.unprovable`` keeps the first one; the run
 goes on, ``zkvm run`` reports it, ``zkvm prove`` refuses before tracing).
 
 Correctness (the contract with the circuits): for every kind, whenever the circuit's
@@ -25,7 +25,7 @@ are the ones the circuit forces.  A call outside the subset must make the circui
 preconditions fail for every kind (so no prover can attach a different outcome to it);
 the Syscall chip's docstring lists the pins.
 
-Recording: with ``Machine.record``, each ecall appends a :class:`SysRecord` (kind, the
+Recording: with ``CpuState.record``, each ecall appends a :class:`SysRecord` (kind, the
 new value of its OS cell, the words it read/wrote outside the byte chains, and the byte
 chains with the words before/after) for :mod:`zkvm.chips.tracegen`.
 """
@@ -39,7 +39,7 @@ import numpy as np
 from .errors import GuestError, MemoryFault, UnknownSyscall, UnprovableSyscall
 from .layout import (MAX_INPUT, MMAP_END, MMAP_START, OS_KEY_BRK, OS_KEY_INPUT, OS_KEY_MMAP,
                      PAGE_SHIFT, PAGE_SIZE, PERM_R, PERM_W, PROGRAM_END, RESERVED_END, page_ceil)
-from .machine import Machine
+from .machine import CpuState
 from .hostcalls import HOSTCALL_RANGE, SYS_CYCLE_MARKER, handle_hostcall
 from .precompiles import PRECOMPILE_NAMES, PRECOMPILE_RANGE, handle_precompile
 
@@ -160,7 +160,7 @@ class _Call:
 
     __slots__ = ("m", "pc", "a0", "a1", "a2", "a3", "a4", "os_after", "aux", "chains")
 
-    def __init__(self, m: Machine, pc: int):
+    def __init__(self, m: CpuState, pc: int):
         self.m, self.pc = m, pc
         self.a0, self.a1, self.a2, self.a3, self.a4 = (m.reg(r) for r in range(10, 15))
         self.os_after = None
@@ -219,7 +219,7 @@ class _Call:
             self.aux.append((addr, before, int(value)))
 
 
-def _out_stream(m: Machine, fd: int) -> bytearray | None:
+def _out_stream(m: CpuState, fd: int) -> bytearray | None:
     return {FD_STDOUT: m.stdout, FD_STDERR: m.stderr, FD_JOURNAL: m.journal}.get(fd)
 
 
@@ -252,7 +252,7 @@ def _read_input(c: _Call, buf: int, n: int, what: str) -> int:
     return k
 
 
-def _set_pages(m: Machine, addr: int, length: int, perm: int) -> None:
+def _set_pages(m: CpuState, addr: int, length: int, perm: int) -> None:
     m.perm[addr >> PAGE_SHIFT : (addr + length) >> PAGE_SHIFT] = perm
 
 
@@ -527,7 +527,7 @@ HANDLERS = {
 OS_CELL_OF = {"brk": OS_KEY_BRK, "mmap2": OS_KEY_MMAP, "read": OS_KEY_INPUT, "readv": OS_KEY_INPUT}
 
 
-def handle_syscall(m: Machine, pc: int) -> None:
+def handle_syscall(m: CpuState, pc: int) -> None:
     """Perform the syscall of the ``ecall`` at ``pc``: update memory/streams, set a0.
 
     Sets ``m.exit_code`` (and maybe ``m.note``) when the guest terminates, and

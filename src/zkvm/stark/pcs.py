@@ -93,7 +93,6 @@ always) are exactly the classic ones.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 
 import numpy as np
 
@@ -101,66 +100,10 @@ from zkvm.field.ext import Ext
 from zkvm.merkle import MerkleTree
 
 from .params import StarkParams
-from .pcs_types import BatchOpening, OpeningProof, QueryProof
+from .pcs_types import SALT_WIDTH, BatchOpening, OpeningProof, ProverData, QueryProof
 from .transcript import Transcript
 
 __all__ = ["FriPcs", "ProverData", "OpeningProof", "QueryProof", "BatchOpening"]
-
-
-#: Random field elements appended to every leaf of a hiding commitment (8 × 30 bits).
-SALT_WIDTH = 8
-
-
-@dataclass
-class ProverData:
-    """Prover-side state of one ``commit`` / ``commit_coeffs`` call.
-
-    evals:      ``None`` per matrix (the committed evaluations are not kept: openings
-                interpolate the LDE; kept as a field for the matrix count).
-    ldes:       their coset LDEs ``(n_m·B·2^e_m, w_m)`` over ``g·H_{…}``, natural order.
-    tree:       the mixed-height Merkle tree over ``ldes`` (plus the virtual salt columns
-                of a salted commitment), bit-reversed row order.
-    log_blowup: ``log2 B`` used.
-    coeffs:     per matrix the committed polynomial's coefficients ``(D_m, w_m)`` (masked
-                in hiding mode), or ``None`` when the matrix is opened from ``evals``.
-    log_ns:     ``log2 n_m`` (the trace heights); ``extra_logs``: ``e_m``.
-    salted:     True for a hiding commitment: matrix ``salt_matrix`` (the first of the
-                largest LDE) has ``SALT_WIDTH`` extra trailing salt columns in the tree
-                (PRF values, not stored in ``ldes``; never batched or opened at ζ).
-    masks:      hiding ``commit`` only: per matrix the ``(k, w)`` coefficients of ``r``;
-                the committed polynomial is ``f + Z_H·r`` with ``f`` given by ``evals``.
-    """
-
-    evals: list
-    ldes: list
-    tree: MerkleTree
-    log_blowup: int
-    coeffs: list | None = None
-    log_ns: list | None = None
-    extra_logs: list | None = None
-    salted: bool = False
-    masks: list | None = None
-    salt_matrix: int | None = None
-
-    @property
-    def root(self) -> bytes:
-        return self.tree.root
-
-    @property
-    def log_heights(self) -> list[int]:
-        """``log2 n_m`` of each committed matrix (trace heights, not LDE heights)."""
-        if self.log_ns is not None:
-            return list(self.log_ns)
-        return [int(e.shape[0]).bit_length() - 1 for e in self.evals]
-
-    @property
-    def widths(self) -> list[int]:
-        """Committed column counts (without the salt columns)."""
-        return [int(e.shape[1]) for e in self.ldes]
-
-    @property
-    def extra_log_list(self) -> list[int]:
-        return list(self.extra_logs) if self.extra_logs is not None else [0] * len(self.ldes)
 
 
 class FriPcs:

@@ -23,7 +23,7 @@ from zkvm.poly.ntt import (barycentric_eval, barycentric_weights, coset_eval_coe
 
 from .fri_prover import answer_query, commit_phase
 from .params import StarkParams
-from .pcs import SALT_WIDTH, ProverData
+from .pcs_types import SALT_WIDTH, ProverData
 from .pcs_types import BatchOpening, OpeningProof, QueryProof
 from .transcript import Transcript
 from .zk import lde_extra_log

@@ -43,7 +43,7 @@ import tempfile
 from pathlib import Path
 from typing import Iterable, Sequence
 
-from .build import (
+from .common import (
     CANONICAL_ROOT,
     BuildResult,
     ToolchainError,

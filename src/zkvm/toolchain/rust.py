@@ -60,7 +60,7 @@ import tempfile
 from pathlib import Path
 from typing import Iterable
 
-from .build import (
+from .common import (
     CANONICAL_ROOT,
     BuildError,
     BuildResult,

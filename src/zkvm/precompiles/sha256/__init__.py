@@ -1,0 +1,1 @@
+"""SHA256_COMPRESS (0x5A00): ``exec`` (executor semantics), ``air`` (tables), ``sdk.h``."""

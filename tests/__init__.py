@@ -1,0 +1,1 @@
+"""The zkvm test suite (a package so that tests and tools can share ``tests.support``)."""
