@@ -346,9 +346,7 @@ def prove_dev(
                       hashlib.sha256(data).digest())
 
 
-#: Runs longer than this many cycles are not proven as one STARK (its tables and memory
-#: grow with the run: ~6 GiB at 2^20 cycles) but as continuation segments.
-MONOLITHIC_MAX_CYCLES = 1 << 20
+from .continuation import MONOLITHIC_MAX_CYCLES  # noqa: E402 (re-exported)
 
 
 def check_provable(elf: "bytes | str | os.PathLike | Program", input: bytes = b"", *,

@@ -140,7 +140,7 @@ def trace_profile(elf: bytes, data: bytes = b"", params: str = "default", max_cy
 
     ``rows``: executed instructions per instruction chip (``zkvm.chips.opcodes``; one row
     each, unpadded -- the instruction mix). For a run that one proof holds (at most
-    ``zkvm.api.MONOLITHIC_MAX_CYCLES`` cycles): ``tables`` is every table's padded height
+    ``zkvm.continuation.MONOLITHIC_MAX_CYCLES`` cycles): ``tables`` is every table's padded height
     from the prover's own trace generation and ``cells`` the sum over tables of height x
     (committed main + LogUp auxiliary columns), ``segments`` = 1. A longer run is proven
     as continuation segments (``zkvm.api.prove_segments``, default segment size): then
@@ -149,7 +149,8 @@ def trace_profile(elf: bytes, data: bytes = b"", params: str = "default", max_cy
     Raises what :func:`zkvm.api.prove` raises for an unprovable or faulting run."""
     import numpy as np
 
-    from .api import MONOLITHIC_MAX_CYCLES, stark_params
+    from .continuation import MONOLITHIC_MAX_CYCLES
+    from .presets import stark_params
     from .machine import Machine
     from .riscv import DEFAULT_MAX_CYCLES, execute, load_elf
 

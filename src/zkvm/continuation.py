@@ -27,6 +27,10 @@ from dataclasses import dataclass
 #: so two workers fit a 24 GiB machine
 DEFAULT_SEGMENT_PO2 = 20
 MIN_SEGMENT_PO2 = 10
+#: Runs longer than this many cycles are not proven as one STARK (its tables and memory
+#: grow with the run: ~3-4 GiB at 2^20 cycles) but as continuation segments
+#: (``zkvm.api.prove`` raises RunTooLong; ``zkvm prove`` proves segments).
+MONOLITHIC_MAX_CYCLES = 1 << 20
 #: memory times 4·ts + 3 must stay < 2^24 (buses.TS_BITS): with the one-ecall overshoot
 #: of a segment (< 2^16 + 80 steps) 2^21 still fits
 MAX_SEGMENT_PO2 = 21
