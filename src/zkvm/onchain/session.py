@@ -120,22 +120,28 @@ def record(receipt, image_id) -> Recorded:
     return rec
 
 
-def run_pieces(rec: Recorded, chain: LocalChain | None = None) -> list[TxReport]:
+def run_pieces(rec: Recorded, chain: LocalChain | None = None, addrs: dict | None = None,
+               deep_out: dict | None = None) -> list[TxReport]:
     """Submit the recorded pieces; returns one :class:`TxReport` per transaction (a
     constraint transaction whose sum differs from the recorded right-hand side is
-    reported with ``ok=False``)."""
+    reported with ``ok=False``).  ``addrs``: contracts already deployed (keys ``mf``,
+    ``ce``, ``fq``, ``sc``, as :func:`zkvm.onchain.statement.deploy` returns); ``deep_out``
+    receives, per DEEP transaction, ``(root, indices) -> (rows, returned partials)``."""
     from . import fri
 
     chain = chain or LocalChain()
     mf, ce = artifacts.load("MerkleFacts"), artifacts.load("ConstraintEval")
     fq = artifacts.load("FriQueries")
-    a_mf, a_ce = chain.deploy(mf), chain.deploy(ce)
-    a_fq = chain.deploy(fq, abi.word(bytes.fromhex(a_mf[2:])))
+    sc = artifacts.load("StarkChallenges")
+    if addrs is None:
+        a_mf, a_ce = chain.deploy(mf), chain.deploy(ce)
+        a_fq = chain.deploy(fq, abi.word(bytes.fromhex(a_mf[2:])))
+        a_sc = chain.deploy(sc)
+    else:
+        a_mf, a_ce, a_fq, a_sc = addrs["mf"], addrs["ce"], addrs["fq"], addrs["sc"]
     from . import challenges, deep
 
     reps = []
-    sc = artifacts.load("StarkChallenges")
-    a_sc = chain.deploy(sc)
     reps.append(chain.transact(a_sc, abi.encode_call(sc.selector("derive"), [challenges.INPUT_TYPES],
                                                      [challenges.input_of(rec.challenges)]),
                                "StarkChallenges (Fiat-Shamir replay: every challenge)"))
@@ -147,9 +153,16 @@ def run_pieces(rec: Recorded, chain: LocalChain | None = None) -> list[TxReport]
             idx = sorted(g.by_index)  # in batches of DEEP_BATCH leaves (each tx well under the cap)
             for k in range(0, len(idx), DEEP_BATCH):
                 part = idx[k:k + DEEP_BATCH]
-                reps.append(chain.transact(
+                r = chain.transact(
                     a_mf, merkle.deep_call(g, mf.selector("registerOpeningsDeep"), sp, part),
-                    f"MerkleDeep   L={g.L:<2d} matrices={len(g.dims):<3d} queries={len(part)}"))
+                    f"MerkleDeep   L={g.L:<2d} matrices={len(g.dims):<3d} queries={len(part)}")
+                reps.append(r)
+                if deep_out is not None and r.ok:
+                    rows = b"".join(merkle.row_bytes(g.L, g.dims, g.by_index[i].rows) for i in part)
+                    out = r.output
+                    n = int.from_bytes(out[32:64], "big")
+                    deep_out[(bytes(g.root), tuple(part))] = (
+                        rows, [int.from_bytes(out[64 + 32 * j:96 + 32 * j], "big") for j in range(n)])
         else:  # a FRI layer
             reps.append(chain.transact(a_mf, merkle.encode_group(g, mf.selector("registerOpenings")),
                                        f"MerkleFacts  {label}"))
