@@ -2,6 +2,7 @@
 
     zkvm onchain export -o DIR [--receipt receipt.bin --image-id HEX]
     zkvm onchain gas receipt.bin --image-id HEX
+    zkvm onchain verify receipt.bin --image-id HEX
 
 Status: partial (docs/onchain.md).  ``gas`` runs the pieces that exist (Merkle openings
 and DEEP openings as facts, the FRI query phase, constraint evaluation at ζ) in a local EVM and prints every transaction's gas;
@@ -34,6 +35,7 @@ app = typer.Typer(
 
 EXIT_FAILED = 1
 EXIT_ERROR = 2
+EXIT_UNSUPPORTED = 3  # verify: a receipt kind the on-chain verifier does not handle yet
 
 
 def _out() -> Console:
@@ -140,3 +142,48 @@ def gas(
     out.print("PARTIAL: challenges, Merkle openings, DEEP openings, FRI queries and constraint sums "
               "computed and checked on chain; the statement check tying them together (heights, "
               "quotient at zeta, LogUp with the journal, image ID) is not on chain yet: this is no ACCEPT")
+
+
+@app.command()
+def verify(
+    receipt: Path = typer.Argument(..., help="A single-segment receipt (zkvm prove -o)."),
+    image_id: str = typer.Option(..., "--image-id", help="The image ID the verifier is deployed for."),
+) -> None:
+    """Deploy the on-chain verifier for the image into a local EVM (EIP-7623 floor,
+    EIP-7825 cap), submit the receipt's fact transactions and the statement check, print
+    every transaction's gas and ACCEPT (exit 0) or REJECT (exit 1).  Exit 3: a receipt
+    kind not supported on chain yet (composite; a constraint program too large for one
+    transaction, e.g. a non-empty Keccak table); exit 2: bad usage or unreadable file."""
+    from zkvm.stark.errors import VerificationError
+
+    from . import session, statement
+    from .chain import TX_GAS_CAP
+
+    try:
+        raw = receipt.read_bytes()
+    except OSError as e:
+        raise _fail(f"cannot read {receipt}: {e.strerror or e}", EXIT_ERROR) from None
+    out = _out()
+    try:
+        rec = session.record(raw, image_id, permissive=True)
+        res = statement.verify_onchain(rec)
+    except session.UnsupportedReceipt as e:
+        raise _fail(f"unsupported on chain: {e}", EXIT_UNSUPPORTED) from None
+    except VerificationError as e:  # before ValueError: a format error may be both
+        out.print(f"REJECT: the receipt has no encoding for the verifier of this image "
+                  f"(nothing submitted): {e}")
+        raise typer.Exit(EXIT_FAILED) from None
+    except ValueError as e:
+        raise _fail(f"bad --image-id: {e}", EXIT_ERROR) from None
+    out.print(f"{'transaction':62s} {'gas':>10s} {'floor':>10s} {'calldata':>9s}")
+    for r in res.reports:
+        mark = "ok" if r.ok else f"REVERT ({r.reason[:120]})"
+        out.print(f"{r.label:62s} {r.gas:10d} {r.floor:10d} {r.calldata:9d}  {mark}")
+    total = sum(r.gas for r in res.reports)
+    out.print(f"total {total} gas in {len(res.reports)} transactions (cap {TX_GAS_CAP} each), "
+              f"largest {max(r.gas for r in res.reports)}")
+    if res.accepted:
+        out.print("ACCEPT")
+        return
+    out.print(f"REJECT: {res.reason[:200]}")
+    raise typer.Exit(EXIT_FAILED)

@@ -202,9 +202,17 @@ def verify_onchain(rec, chain: LocalChain | None = None) -> VerifyOutcome:
 
         raise UnsupportedReceipt(f"journal of {len(shape['journal'])} bytes: the statement check sums at "
                                  f"most {MAX_JOURNAL} journal bytes in one transaction")
+    from . import session
+    from .constraints import compile_program
+
+    for tc in rec.tables:
+        prog = compile_program(tc.exprs)
+        if prog.nodes > session.MAX_PROGRAM_NODES:
+            raise session.UnsupportedReceipt(
+                f"table {tc.name}: its constraint program ({prog.nodes} nodes) does not fit one transaction "
+                "and splitting it is not implemented")
     addrs = deploy(chain, shape)
     deep_out: dict = {}
-    from . import session
 
     reps = session.run_pieces(rec, chain, addrs, deep_out)
     unsupported = [r for r in reps if r.unsupported]
