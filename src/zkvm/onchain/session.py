@@ -14,9 +14,8 @@ per FRI layer, one ``StarkChallenges.derive`` (every challenge, replayed), one
 DEEP reduced openings in one call), one ``FriQueries.verify`` (the FRI query phase, whose layer rows must be
 MerkleFacts facts) and one ``evaluateAndRecord`` per table, comparing each table's on-chain sum with
 the recorded right-hand side.  This is **not** a verdict on the receipt: the statement check
-that replays the transcript and ties these pieces together (heights, ζ, quotient at ζ,
-summing the DEEP partials into FRI's inputs, LogUp sums with the journal, image ID) is not
-on chain yet (docs/onchain.md).
+that ties these pieces together is :func:`zkvm.onchain.statement.verify_onchain`
+(contracts/src/StatementCheck.sol, docs/onchain.md).
 """
 
 from __future__ import annotations
@@ -114,8 +113,8 @@ def record(receipt, image_id, permissive: bool = False) -> Recorded:
 
     ``permissive``: failing Merkle openings, constraint checks at ζ, FRI checks and the
     LogUp sum (step 11) are recorded and the verification goes on, so a tampered receipt
-    is submitted and the chain judges it (``Recorded.python_error`` keeps the Python
-    verdict); failures before those steps (format, image ID, statement, shapes, proof of
+    is submitted and the chain judges it (``Recorded.python_error`` keeps a swallowed
+    step-11 error); failures before those steps (format, image ID, statement, shapes, proof of
     work) still raise: such a receipt has no complete encoding to submit."""
     from zkvm import api
 
@@ -141,12 +140,14 @@ def record(receipt, image_id, permissive: bool = False) -> Recorded:
 
 
 def run_pieces(rec: Recorded, chain: LocalChain | None = None, addrs: dict | None = None,
-               deep_out: dict | None = None) -> list[TxReport]:
+               deep_out: dict | None = None, challenges_tx: bool = True) -> list[TxReport]:
     """Submit the recorded pieces; returns one :class:`TxReport` per transaction (a
     constraint transaction whose sum differs from the recorded right-hand side is
     reported with ``ok=False``).  ``addrs``: contracts already deployed (keys ``mf``,
     ``ce``, ``fq``, ``sc``, as :func:`zkvm.onchain.statement.deploy` returns); ``deep_out``
-    receives, per DEEP transaction, ``(root, indices) -> (rows, returned partials)``."""
+    receives, per DEEP transaction, ``(root, indices) -> (rows, returned partials)``;
+    ``challenges_tx=False`` leaves out the standalone ``StarkChallenges.derive``
+    transaction (the statement check calls it itself)."""
     from . import fri
 
     chain = chain or LocalChain()
@@ -162,9 +163,10 @@ def run_pieces(rec: Recorded, chain: LocalChain | None = None, addrs: dict | Non
     from . import challenges, deep
 
     reps = []
-    reps.append(chain.transact(a_sc, abi.encode_call(sc.selector("derive"), [challenges.INPUT_TYPES],
-                                                     [challenges.input_of(rec.challenges)]),
-                               "StarkChallenges (Fiat-Shamir replay: every challenge)"))
+    if challenges_tx:
+        reps.append(chain.transact(a_sc, abi.encode_call(sc.selector("derive"), [challenges.INPUT_TYPES],
+                                                         [challenges.input_of(rec.challenges)]),
+                                   "StarkChallenges (Fiat-Shamir replay: every challenge)"))
     specs = {sp.root: sp for cap in rec.pcs for sp in deep.specs_of(cap)}
     for g in merkle.group_statements(rec.statements):
         label = f"L={g.L:<2d} matrices={len(g.dims):<3d} queries={len(g.by_index)}"

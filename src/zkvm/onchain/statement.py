@@ -214,7 +214,7 @@ def verify_onchain(rec, chain: LocalChain | None = None) -> VerifyOutcome:
     addrs = deploy(chain, shape)
     deep_out: dict = {}
 
-    reps = session.run_pieces(rec, chain, addrs, deep_out)
+    reps = session.run_pieces(rec, chain, addrs, deep_out, challenges_tx=False)
     unsupported = [r for r in reps if r.unsupported]
     if unsupported:
         return VerifyOutcome(reps, False, unsupported[0].reason)
