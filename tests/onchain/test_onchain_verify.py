@@ -120,3 +120,18 @@ def test_byte_flips_agree_with_python(fib_receipt):
             oc = False  # no encoding to submit (e.g. the proof of work no longer holds)
         assert oc == py, f"flip at byte {pos}: python {py}, on chain {oc}"
     assert on_chain >= 6  # most flips reach the chain and are rejected there
+
+
+def test_step11_logup_checked(honest):
+    """A StatementCheck over the same fact contracts whose verifying key has another boot
+    pc or journal bus (neither is in the transcript): every challenge and fact still
+    matches, only the LogUp sum of step 11 fails."""
+    rec, sh, chain, addrs, deep_out = honest
+    st = artifacts.load("StatementCheck")
+    same = statement.deploy(chain, sh, facts=addrs)
+    assert chain.transact(same["st"], statement.check_call(sh, deep_out, st.selector("check")), "x").ok
+    for other in (dict(sh, entry=sh["entry"] + 4), dict(sh, journal_bus=sh["journal_bus"] + 1)):
+        a = statement.deploy(chain, other, facts=addrs)
+        r = chain.transact(a["st"], statement.check_call(other, deep_out, st.selector("check")), "x")
+        assert not r.ok
+        assert "bus sums do n".encode().hex() in r.reason  # Reject("bus sums do not balance")

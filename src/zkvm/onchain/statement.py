@@ -147,13 +147,17 @@ def _check_types():
     return [SHAPE_TYPES, INPUT_TYPES, "uint256", "bytes", "bytes32[]", "uint256[]"]
 
 
-def deploy(chain: LocalChain, shape: dict) -> dict:
+def deploy(chain: LocalChain, shape: dict, facts: dict | None = None) -> dict:
     """Deploy every verifier contract for the image of ``shape`` with ``shape`` as its only
-    admissible shape; returns the addresses."""
+    admissible shape; returns the addresses.  ``facts``: reuse these fact contracts
+    (keys ``mf``, ``ce``, ``fq``, ``sc``) and deploy only a StatementCheck."""
     mf, ce, fq, sc, st = (artifacts.load(n) for n in
                           ("MerkleFacts", "ConstraintEval", "FriQueries", "StarkChallenges", "StatementCheck"))
-    a = {"mf": chain.deploy(mf), "ce": chain.deploy(ce), "sc": chain.deploy(sc)}
-    a["fq"] = chain.deploy(fq, abi.word(bytes.fromhex(a["mf"][2:])))
+    if facts is not None:
+        a = {k: facts[k] for k in ("mf", "ce", "fq", "sc")}
+    else:
+        a = {"mf": chain.deploy(mf), "ce": chain.deploy(ce), "sc": chain.deploy(sc)}
+        a["fq"] = chain.deploy(fq, abi.word(bytes.fromhex(a["mf"][2:])))
     addr = [abi.word(bytes.fromhex(a[k][2:])) for k in ("sc", "mf", "fq", "ce")]
 
     def ctor(hashes):
