@@ -80,7 +80,12 @@ def test_tampered_witness_or_shape_rejected(honest):
     td = list(f[19])
     td[0] ^= 1  # one constraint leaf taken from another opened value
     f[19] = td
-    assert not _check(honest, shape=dict(sh, fields=f)).ok
+    assert not _check(honest, shape=dict(sh, fields=f)).ok  # not in the verifying key
+    # ... and registered in a key of its own (same facts): step 9 fails
+    bad_sh = dict(sh, fields=f)
+    a = statement.deploy(chain, bad_sh, facts=addrs)
+    r = chain.transact(a["st"], statement.check_call(bad_sh, deep_out, st.selector("check")), "x")
+    assert not r.ok and "constraints a".encode().hex() in r.reason  # Reject("constraints at zeta ...")
 
 
 def test_cli_verify_accept_and_other_image(tmp_path, fib_receipt):
