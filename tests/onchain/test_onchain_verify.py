@@ -140,3 +140,13 @@ def test_step11_logup_checked(honest):
         r = chain.transact(a["st"], statement.check_call(other, deep_out, st.selector("check")), "x")
         assert not r.ok
         assert "bus sums do n".encode().hex() in r.reason  # Reject("bus sums do not balance")
+
+
+def test_cli_verify_unsupported_exit_3(monkeypatch, fib_receipt):
+    """A constraint program too large for one transaction (as Keccak's is) gives one line
+    and exit 3, before any transaction."""
+    _, iid, path = fib_receipt
+    monkeypatch.setattr(session, "MAX_PROGRAM_NODES", 100)
+    r = runner.invoke(app, ["onchain", "verify", str(path), "--image-id", iid.hex()])
+    assert r.exit_code == 3, r.output
+    assert "unsupported on chain" in r.output and "ACCEPT" not in r.output
