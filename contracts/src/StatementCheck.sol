@@ -183,7 +183,14 @@ contract StatementCheck {
                 sel[2] = _sub(1, sel[1]);
             }
             uint256[] memory leaves = new uint256[](nl);
-            for (uint256 i = 0; i < nl; i++) leaves[i] = _leaf(s.tableData[off + i], ci, c, sel);
+            {
+                uint256[] calldata td = s.tableData[off:off + nl];
+                bytes calldata vals = ci.pcsValues;
+                for (uint256 i = 0; i < nl; i++) {
+                    uint256 spec = td[i];
+                    leaves[i] = spec >> 32 == 0 ? _ext(vals, spec) : _leaf(spec, ci, c, sel);
+                }
+            }
             off += nl;
             uint256 q = 0;
             {
