@@ -183,7 +183,7 @@ def verify(
         out.print(f"{r.label:62s} {r.gas:10d} {r.floor:10d} {r.calldata:9d}  {mark}")
     total = sum(r.gas for r in res.reports)
     out.print(f"total {total} gas in {len(res.reports)} transactions (cap {TX_GAS_CAP} each), "
-              f"largest {max(r.gas for r in res.reports)}")
+              f"largest {max((r.gas for r in res.reports), default=0)}")
     if res.accepted:
         out.print("ACCEPT")
         return

@@ -200,6 +200,9 @@ def verify_onchain(rec, chain: LocalChain | None = None) -> VerifyOutcome:
     transaction and the statement check; ``accepted`` only if every transaction succeeded
     and the statement check returned true."""
     chain = chain or LocalChain()
+    if not rec.fri or not rec.pcs or "pcs" not in rec.challenges or "verify" not in rec.challenges:
+        return VerifyOutcome([], False, "the receipt has no complete encoding (the Python verifier "
+                                        "stopped before its PCS/FRI checks): nothing submitted")
     shape = shape_of(rec)
     if len(shape["journal"]) > MAX_JOURNAL:
         from .session import UnsupportedReceipt
