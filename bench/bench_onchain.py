@@ -1,10 +1,10 @@
-"""Gas of the on-chain verifier pieces (issue 19, docs/onchain.md) for one receipt, in the
-local EVM (pyrevm) with the EIP-7623 floor and the EIP-7825 cap, grouped by piece.
+"""Gas of the on-chain verification (issue 19, docs/onchain.md) of one receipt, in the
+local EVM (pyrevm) with the EIP-7623 floor and the EIP-7825 cap, grouped by piece: every
+fact transaction and the statement check (`zkvm onchain verify` prints them one by one).
 
     .venv/bin/python bench/bench_onchain.py RECEIPT.bin IMAGE_ID_HEX
 
-(`zkvm onchain gas` prints the same transactions one by one.)  Gas is deterministic: no
-timing, no dependence on the machine load.
+Gas is deterministic: no timing, no dependence on the machine load.
 """
 
 from __future__ import annotations
@@ -14,13 +14,14 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
 
-from zkvm.onchain import session  # noqa: E402
+from zkvm.onchain import session, statement  # noqa: E402
 
 
 def main() -> int:
     raw = Path(sys.argv[1]).read_bytes()
     rec = session.record(raw, sys.argv[2])
-    reps = session.run_pieces(rec)
+    res = statement.verify_onchain(rec)
+    reps = res.reports
     groups: dict = {}
     for r in reps:
         k = r.label.split()[0]
@@ -36,7 +37,8 @@ def main() -> int:
     for k, (n, gas, floor, mx) in groups.items():
         print(f"{k:16s} {n:3d} {gas:11d} {floor:11d} {mx:10d}")
     print(f"{'total':16s} {len(reps):3d} {sum(r.gas for r in reps):11d}")
-    return 0 if all(r.ok for r in reps) else 1
+    print("ACCEPT" if res.accepted else f"REJECT: {res.reason}")
+    return 0 if res.accepted else 1
 
 
 if __name__ == "__main__":

@@ -7,10 +7,10 @@ import "./Transcript.sol";
 /// @title StarkChallenges: the Fiat-Shamir replay of zkvm.stark.verifier (steps 5, 6, 7, the
 /// PCS batching challenge of step 10 and the FRI transcript of verify_fri): every challenge
 /// of a proof from its public inputs and commitments, in the verifier's exact order.
-/// @notice This is the prefix of the (missing) statement check: it derives the challenges
-/// the facts of MerkleFacts, FriQueries and ConstraintEval must be conditional on.  It takes
-/// the PCS shape header and the opened values as given (the statement check must build
-/// the header from the heights and the image's tables), and checks the proof of work and
+/// @notice StatementCheck calls it first: it derives the challenges the facts of
+/// MerkleFacts, FriQueries and ConstraintEval must be conditional on.  It takes the PCS
+/// shape header and the opened values as given (StatementCheck requires the header of a
+/// shape registered in the image's verifying key), and checks the proof of work and
 /// the admissibility of ζ (ζ^n ≠ 1 and (ζ/g)^(n·B) ≠ 1, resampling at most 16 times).
 contract StarkChallenges {
     using Transcript for Transcript.State;

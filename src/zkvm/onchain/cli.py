@@ -2,14 +2,16 @@
 
     zkvm onchain export -o DIR [--receipt receipt.bin --image-id HEX]
     zkvm onchain gas receipt.bin --image-id HEX
+    zkvm onchain verify receipt.bin --image-id HEX
 
-Status: partial (docs/onchain.md).  ``gas`` runs the pieces that exist (Merkle openings
-and DEEP openings as facts, the FRI query phase, constraint evaluation at ζ) in a local EVM and prints every transaction's gas;
-it gives no ACCEPT verdict because the on-chain statement check does not exist yet.
-Exit codes: 0 measured (every on-chain check passed); 1 an on-chain check rejected, or
-the Python verifier rejected the receipt; 2 bad usage, unreadable or malformed files, or
-a receipt with a piece not supported yet (a composite receipt, a constraint program too
-large for one transaction).
+``verify`` is the on-chain verdict: it deploys the verifier contracts for the image in a
+local EVM, submits the fact transactions (Merkle and DEEP openings, the FRI query phase,
+constraint evaluation at ζ) and the statement check (StatementCheck.sol), and prints
+every transaction's gas and ACCEPT (exit 0) or REJECT (exit 1); exit 3 for a receipt kind
+not supported on chain yet, 2 for bad usage.  ``gas`` submits the fact transactions only
+(no statement check, no verdict: it prints PARTIAL); its exit codes: 0 measured, 1 an
+on-chain check rejected or the Python verifier rejected the receipt, 2 bad usage or a
+piece not supported yet.
 """
 
 from __future__ import annotations
@@ -25,7 +27,7 @@ from rich.text import Text
 
 app = typer.Typer(
     name="onchain",
-    help="On-chain verification (partial): Solidity contracts and their gas (docs/onchain.md).",
+    help="On-chain verification: Solidity verifier contracts, their gas and verdict (docs/onchain.md).",
     add_completion=False,
     no_args_is_help=True,
     pretty_exceptions_enable=False,
@@ -34,6 +36,7 @@ app = typer.Typer(
 
 EXIT_FAILED = 1
 EXIT_ERROR = 2
+EXIT_UNSUPPORTED = 3  # verify: a receipt kind the on-chain verifier does not handle yet
 
 
 def _out() -> Console:
@@ -89,7 +92,7 @@ def export(
             (output / "src").mkdir(exist_ok=True)
             for f in sorted((src / "src").glob("*.sol")):
                 shutil.copyfile(f, output / "src" / f.name)
-        manifest = {"status": "partial: no on-chain verdict yet (docs/onchain.md)",
+        manifest = {"status": "single-segment receipts without a Keccak table (docs/onchain.md)",
                     "compiler": artifacts.load("MerkleFacts").compiler,
                     "contracts": artifacts.names(), "tables": []}
         if rec is not None:
@@ -112,9 +115,10 @@ def gas(
     receipt: Path = typer.Argument(..., help="A receipt (zkvm prove -o, e.g. with --params evm)."),
     image_id: str = typer.Option(..., "--image-id", help="Expected image ID (64 hex digits)."),
 ) -> None:
-    """Submit the receipt's Merkle openings and constraint evaluations to the contracts
-    in a local EVM (EIP-7623 floor, EIP-7825 cap) and print every transaction's gas.
-    Partial: this is no ACCEPT verdict (docs/onchain.md, "What is missing")."""
+    """Submit the receipt's fact transactions (Merkle openings, DEEP openings, FRI queries,
+    constraint evaluations) to the contracts in a local EVM (EIP-7623 floor, EIP-7825 cap)
+    and print every transaction's gas.  Partial: no statement check and no ACCEPT
+    verdict (use `zkvm onchain verify`)."""
     from . import session
     from .chain import TX_GAS_CAP
 
@@ -138,5 +142,50 @@ def gas(
         out.print(f"REJECT: {bad} on-chain check(s) failed")
         raise typer.Exit(EXIT_FAILED)
     out.print("PARTIAL: challenges, Merkle openings, DEEP openings, FRI queries and constraint sums "
-              "computed and checked on chain; the statement check tying them together (heights, "
-              "quotient at zeta, LogUp with the journal, image ID) is not on chain yet: this is no ACCEPT")
+              "computed and checked on chain, without the statement check that ties them together: "
+              "this is no ACCEPT (`zkvm onchain verify` gives the verdict)")
+
+
+@app.command()
+def verify(
+    receipt: Path = typer.Argument(..., help="A single-segment receipt (zkvm prove -o)."),
+    image_id: str = typer.Option(..., "--image-id", help="The image ID the verifier is deployed for."),
+) -> None:
+    """Deploy the on-chain verifier for the image into a local EVM (EIP-7623 floor,
+    EIP-7825 cap), submit the receipt's fact transactions and the statement check, print
+    every transaction's gas and ACCEPT (exit 0) or REJECT (exit 1).  Exit 3: a receipt
+    kind not supported on chain yet (composite; a constraint program too large for one
+    transaction, e.g. a non-empty Keccak table); exit 2: bad usage or unreadable file."""
+    from zkvm.stark.errors import VerificationError
+
+    from . import session, statement
+    from .chain import TX_GAS_CAP
+
+    try:
+        raw = receipt.read_bytes()
+    except OSError as e:
+        raise _fail(f"cannot read {receipt}: {e.strerror or e}", EXIT_ERROR) from None
+    out = _out()
+    try:
+        rec = session.record(raw, image_id, permissive=True)
+        res = statement.verify_onchain(rec)
+    except session.UnsupportedReceipt as e:
+        raise _fail(f"unsupported on chain: {e}", EXIT_UNSUPPORTED) from None
+    except VerificationError as e:  # before ValueError: a format error may be both
+        out.print(f"REJECT: the receipt has no encoding for the verifier of this image "
+                  f"(nothing submitted): {e}")
+        raise typer.Exit(EXIT_FAILED) from None
+    except ValueError as e:
+        raise _fail(f"bad --image-id: {e}", EXIT_ERROR) from None
+    out.print(f"{'transaction':62s} {'gas':>10s} {'floor':>10s} {'calldata':>9s}")
+    for r in res.reports:
+        mark = "ok" if r.ok else f"REVERT ({r.reason[:120]})"
+        out.print(f"{r.label:62s} {r.gas:10d} {r.floor:10d} {r.calldata:9d}  {mark}")
+    total = sum(r.gas for r in res.reports)
+    out.print(f"total {total} gas in {len(res.reports)} transactions (cap {TX_GAS_CAP} each), "
+              f"largest {max((r.gas for r in res.reports), default=0)}")
+    if res.accepted:
+        out.print("ACCEPT")
+        return
+    out.print(f"REJECT: {res.reason[:200]}")
+    raise typer.Exit(EXIT_FAILED)

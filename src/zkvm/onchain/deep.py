@@ -63,6 +63,7 @@ def specs_of(captured) -> list[DeepSpec]:
     from zkvm.stark.zk import lde_extra_log
 
     params, rounds, t, mask_in_rounds = captured
+    t = t.copy()  # the captured transcript stays as recorded (specs_of may be called again)
     if params.zk and not mask_in_rounds:
         raise ValueError("a separate PCS masking round is not supported")
     lb = params.log_blowup

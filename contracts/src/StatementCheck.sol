@@ -1,0 +1,515 @@
+// SPDX-License-Identifier: MIT OR Apache-2.0
+pragma solidity 0.8.28;
+
+import "./Field.sol";
+import "./StarkChallenges.sol";
+
+interface IFacts {
+    function facts(bytes32 fact) external view returns (bool);
+}
+
+interface IConstraintFacts {
+    function facts(bytes32 fact) external view returns (bool);
+    function factKey(bytes32 programHash, bytes32 leavesHash, uint256 alpha, uint256 result)
+        external pure returns (bytes32);
+}
+
+/// @title StatementCheck: the final transaction of on-chain verification of one zkvm
+/// receipt (a whole run, not composite) for one image: it ties the facts recorded by
+/// MerkleFacts (openings + DEEP reduced openings), FriQueries and ConstraintEval together
+/// exactly as zkvm.stark.verifier's numbered steps do, and records ACCEPT for
+/// (exit code, journal) only if every fact is present and consistent.
+/// @notice The verifying key (constructor): the image's verifying-key digest and
+/// preprocessed root, the boot public interaction EXEC(entry, 1, 0), the bus ids, and
+/// the admissible shapes.  A shape is everything the Python verifier derives from the
+/// verifying key and the claimed heights (steps 4 and 8: layouts, the PCS shape header,
+/// opening structure, FRI schedule, the static part of the multiplicity bound, which
+/// opened value feeds which constraint leaf); it is registered by keccak256 at
+/// deployment, so a proof whose heights have no registered shape is rejected.
+/// Per proof it replays every challenge (StarkChallenges), checks the public values
+/// (exit code, journal length) and the journal (public data), ζ-derived opening points,
+/// step 9 per table (the ConstraintEval fact for the image's program, the leaves built
+/// here from the opened values, and quotient(ζ)·Z_H(ζ) computed here), the DEEP facts
+/// of every input round (terms recomputed here from α and the claimed values, query
+/// indices from the transcript) summed into the FRI inputs, the FRI fact, and step 11
+/// (claimed sums + EXEC + the journal's messages = 0).
+contract StatementCheck {
+    uint256 internal constant P = 2013265921;
+    uint256 internal constant M64 = 0xffffffffffffffff;
+
+    StarkChallenges public immutable challenges;
+    IFacts public immutable merkleFacts;
+    IFacts public immutable friQueries;
+    IConstraintFacts public immutable constraintEval;
+    bytes32 public immutable vkDigest;
+    bytes32 public immutable preRoot;
+    uint256 public immutable entry;
+    uint256 public immutable execBus;
+    uint256 public immutable journalBus;
+
+    mapping(bytes32 => bool) public shapes;
+    /// keccak256(abi.encode(vkDigest, exitCode, keccak256(journal))) => accepted
+    mapping(bytes32 => bool) public accepted;
+
+    error Reject(string why);
+
+    event Accepted(bytes32 vkDigest, uint256 exitCode, bytes32 journalHash);
+
+    struct Shape {
+        uint256[] logHeights;
+        uint256 maxLogHeight;
+        uint256 logBlowup;
+        uint256 powBits;
+        uint256 L0;
+        uint256 numQueries;
+        uint256 finalPolyLen;
+        uint256 numClaimed;
+        uint256 hasAux;
+        uint256 staticBound; // multiplicity bound of the tables and EXEC (step 4), journal excluded
+        uint256 batch; // leaves per DEEP fact
+        bytes pcsShape;
+        uint256[] pointLogs; // per (matrix, point): 0 = ζ, else log h: ζ·ω_h
+        uint256[] valueCounts; // per (matrix, point)
+        uint256[] logArities;
+        uint256[] inputSizes;
+        uint256[] roundHdr; // per round: rootSrc (0 pre, 1 main, 2 aux, 3 quotient), Lr, #levels, #mats, #slots
+        uint256[] roundData; // levels, mats (MerkleFacts.Deep encoding), slots
+        uint256[] tableHdr; // per live table: programHash, logN, logChunk, #leaves, #quot
+        uint256[] tableData; // leaves (kind << 32 | index), quotient value indices (4 per chunk)
+    }
+
+    constructor(
+        StarkChallenges sc,
+        IFacts mf,
+        IFacts fq,
+        IConstraintFacts ce,
+        bytes32 vk,
+        bytes32 pre,
+        uint256 entryPc,
+        uint256 execBusId,
+        uint256 journalBusId,
+        bytes32[] memory shapeHashes
+    ) {
+        challenges = sc;
+        merkleFacts = mf;
+        friQueries = fq;
+        constraintEval = ce;
+        vkDigest = vk;
+        preRoot = pre;
+        entry = entryPc;
+        execBus = execBusId;
+        journalBus = journalBusId;
+        for (uint256 i = 0; i < shapeHashes.length; i++) shapes[shapeHashes[i]] = true;
+    }
+
+    function shapeHash(Shape calldata s) public pure returns (bytes32) {
+        return keccak256(abi.encode(s));
+    }
+
+    /// ACCEPT (returns true, records `accepted`) or reverts with Reject(why).
+    function check(
+        Shape calldata s,
+        StarkChallenges.Input calldata ci,
+        uint256 exitCode,
+        bytes calldata journal,
+        bytes32[] calldata rowsHashes,
+        uint256[] calldata partials
+    ) external returns (bool) {
+        _statement(s, ci, exitCode, journal);
+        StarkChallenges.Challenges memory c = challenges.derive(ci);
+        _points(s, ci, c.zeta);
+        _tables(s, ci, c);
+        _logup(ci, journal, c.logupAlpha, c.logupBeta);
+        uint256[] memory ro = _deep(s, ci, c, rowsHashes, partials);
+        bytes32 ff = keccak256(abi.encode(ci.friCommits, s.L0, s.logArities, c.betas, ci.finalPoly, s.inputSizes,
+                                          c.queries, ro));
+        if (!friQueries.facts(ff)) revert Reject("FRI fact missing");
+        bytes32 jh = keccak256(journal);
+        accepted[keccak256(abi.encode(vkDigest, exitCode, jh))] = true;
+        emit Accepted(vkDigest, exitCode, jh);
+        return true;
+    }
+
+    /// Steps 2-4 and the shape: the statement the transcript is seeded with.
+    function _statement(Shape calldata s, StarkChallenges.Input calldata ci, uint256 exitCode, bytes calldata journal)
+        private
+        view
+    {
+        if (!shapes[keccak256(abi.encode(s))]) revert Reject("heights/shape not in the verifying key");
+        if (ci.vkDigest != vkDigest) revert Reject("verifying key");
+        if (ci.publicValues.length != 2 || ci.publicValues[0] != exitCode || ci.publicValues[1] != journal.length) {
+            revert Reject("public values");
+        }
+        if (exitCode >= P) revert Reject("exit code");
+        if (keccak256(ci.publicData) != keccak256(journal)) revert Reject("journal");
+        if (keccak256(abi.encode(ci.logHeights)) != keccak256(abi.encode(s.logHeights))) revert Reject("heights");
+        if (ci.maxLogHeight != s.maxLogHeight || ci.logBlowup != s.logBlowup || ci.powBits != s.powBits
+                || ci.L0 != s.L0 || ci.numQueries != s.numQueries) revert Reject("parameters");
+        if (keccak256(ci.pcsShape) != keccak256(s.pcsShape)) revert Reject("pcs shape");
+        if (keccak256(abi.encode(ci.pcsValueCounts)) != keccak256(abi.encode(s.valueCounts))) revert Reject("opening shape");
+        if (ci.claimedSums.length != s.numClaimed || ci.hasAux != (s.hasAux != 0)) revert Reject("claimed sums");
+        if (ci.finalPoly.length != s.finalPolyLen || ci.friCommits.length != s.logArities.length) revert Reject("FRI shape");
+        if (s.staticBound + journal.length >= P) revert Reject("multiplicity bound");
+    }
+
+    /// The opening points absorbed by the transcript are ζ and ζ·ω_h (step 10).
+    function _points(Shape calldata s, StarkChallenges.Input calldata ci, uint256 zeta) private view {
+        for (uint256 i = 0; i < s.pointLogs.length; i++) {
+            uint256 z = s.pointLogs[i] == 0 ? zeta : Field.mulBase(zeta, Field.rootPow(s.pointLogs[i], 1));
+            if (_ext(ci.pcsPoints, i) != z) revert Reject("opening point");
+        }
+    }
+
+    /// Step 9 for every live table: ConstraintEval's fact for (program, leaves, α) equals
+    /// quotient(ζ)·Z_H(ζ).
+    function _tables(Shape calldata s, StarkChallenges.Input calldata ci, StarkChallenges.Challenges memory c)
+        private
+        view
+    {
+        uint256 off = 0;
+        for (uint256 t = 0; t < s.tableHdr.length / 5; t++) {
+            uint256 logN = s.tableHdr[5 * t + 1];
+            uint256 nl = s.tableHdr[5 * t + 3];
+            uint256 nq = s.tableHdr[5 * t + 4];
+            uint256 zn = c.zeta;
+            for (uint256 k = 0; k < logN; k++) zn = _mul(zn, zn);
+            uint256 zh = _sub(zn, 1);
+            uint256[3] memory sel;
+            {
+                uint256 nInv = Field.invBase(1 << logN);
+                uint256 wInv = Field.invBase(Field.rootPow(logN, 1));
+                sel[0] = _mul(Field.mulBase(zh, nInv), Field.inv(_sub(c.zeta, 1)));
+                sel[1] = _mul(Field.mulBase(zh, mulmod(nInv, wInv, P)), Field.inv(_sub(c.zeta, wInv)));
+                sel[2] = _sub(1, sel[1]);
+            }
+            uint256[] memory leaves = new uint256[](nl);
+            {
+                uint256[] calldata td = s.tableData[off:off + nl];
+                bytes calldata vals = ci.pcsValues;
+                for (uint256 i = 0; i < nl; i++) {
+                    uint256 spec = td[i];
+                    leaves[i] = spec >> 32 == 0 ? _ext(vals, spec) : _leaf(spec, ci, c, sel);
+                }
+            }
+            off += nl;
+            uint256 q = 0;
+            {
+                uint256 zc = c.zeta;
+                for (uint256 k = 0; k < s.tableHdr[5 * t + 2]; k++) zc = _mul(zc, zc);
+                uint256 zp = 1;
+                for (uint256 j = 0; j < nq / 4; j++) {
+                    q = _add(q, _mul(zp, _cols(ci.pcsValues, s.tableData, off + 4 * j)));
+                    zp = _mul(zp, zc);
+                }
+            }
+            off += nq;
+            bytes32 key = constraintEval.factKey(bytes32(s.tableHdr[5 * t]), keccak256(abi.encodePacked(leaves)),
+                                                 c.constraintAlpha, _mul(q, zh));
+            if (!constraintEval.facts(key)) revert Reject("constraints at zeta do not match the quotient");
+        }
+        if (off != s.tableData.length) revert Reject("table data");
+    }
+
+    function _leaf(uint256 spec, StarkChallenges.Input calldata ci, StarkChallenges.Challenges memory c,
+                   uint256[3] memory sel) private pure returns (uint256) {
+        uint256 kind = spec >> 32;
+        uint256 i = spec & 0xffffffff;
+        if (kind == 0) return _ext(ci.pcsValues, i);
+        if (kind == 1) {
+            uint256 v = 0;
+            for (uint256 k = 0; k < 4; k++) v = _add(v, _mulX(_ext(ci.pcsValues, i + k), k));
+            return v;
+        }
+        if (kind == 2 || kind == 3 || kind == 4) return sel[kind - 2];
+        if (kind == 5) return ci.publicValues[i];
+        if (kind == 6) return i == 0 ? c.logupAlpha : c.logupBeta;
+        if (kind == 7) return ci.claimedSums[i];
+        revert Reject("leaf kind");
+    }
+
+    /// Σ_c v[idx[at + c]]·X^c (a chunk or aux column from its 4 base-column openings).
+    function _cols(bytes calldata vals, uint256[] calldata idx, uint256 at) private pure returns (uint256 v) {
+        for (uint256 k = 0; k < 4; k++) v = _add(v, _mulX(_ext(vals, idx[at + k]), k));
+    }
+
+    /// Step 11: Σ claimed sums + 1/(α − φ(EXEC, [entry, 1, 0])) − Σ_i 1/(α − φ(JOURNAL, [i, b_i])) = 0,
+    /// φ(bus, v) = bus + Σ_j β^(j+1)·v_j.
+    function _logup(StarkChallenges.Input calldata ci, bytes calldata journal, uint256 a, uint256 b) private view {
+        uint256 total = 0;
+        for (uint256 i = 0; i < ci.claimedSums.length; i++) total = _add(total, ci.claimedSums[i]);
+        uint256 b2 = _mul(b, b);
+        {
+            uint256 phi = _add(_add(execBus, Field.mulBase(b, entry)), b2);
+            uint256 den = _sub(a, phi);
+            if (den == 0) revert Reject("public interaction denominator is zero");
+            total = _add(total, Field.inv(den));
+        }
+        uint256 n = journal.length;
+        if (n > 0) {
+            uint256[] memory pre = new uint256[](n);
+            uint256[] memory den = new uint256[](n);
+            uint256 run = 1;
+            for (uint256 i = 0; i < n; i++) {
+                uint256 phi = _add(_add(journalBus, Field.mulBase(b, i)), Field.mulBase(b2, uint8(journal[i])));
+                uint256 d = _sub(a, phi);
+                if (d == 0) revert Reject("public interaction denominator is zero");
+                den[i] = d;
+                pre[i] = run;
+                run = _mul(run, d);
+            }
+            uint256 inv = Field.inv(run);
+            uint256 s = 0;
+            for (uint256 i = n; i > 0; i--) {
+                s = _add(s, _mul(inv, pre[i - 1]));
+                inv = _mul(inv, den[i - 1]);
+            }
+            total = _sub(total, s);
+        }
+        if (total != 0) revert Reject("bus sums do not balance");
+    }
+
+    struct DeepState {
+        uint256 point; // global (matrix, point) counter
+        uint256 value; // global value counter
+        uint256 off; // running α^(Σ widths)
+        uint256 data; // offset in roundData
+        uint256 batchNo;
+        uint256 partialAt;
+        uint256[] ap; // α^j, j < the widest opening
+    }
+
+    /// Step 10, the PCS part: the DEEP facts of every input round (terms recomputed from α
+    /// and the claimed values; indices from the transcript's queries), summed per query
+    /// into the FRI input values RO_L (queries × inputSizes).
+    function _deep(Shape calldata s, StarkChallenges.Input calldata ci, StarkChallenges.Challenges memory c,
+                   bytes32[] calldata rowsHashes, uint256[] calldata partials) private view returns (uint256[] memory ro) {
+        uint256 nq = c.queries.length;
+        uint256 ns = s.inputSizes.length;
+        ro = new uint256[](nq * ns);
+        DeepState memory st;
+        st.off = 1;
+        {
+            uint256 maxW = 0;
+            for (uint256 i = 0; i < s.valueCounts.length; i++) if (s.valueCounts[i] > maxW) maxW = s.valueCounts[i];
+            st.ap = new uint256[](maxW + 1);
+            uint256 x = 1;
+            for (uint256 j = 0; j <= maxW; j++) {
+                st.ap[j] = x;
+                x = _mul(x, c.pcsAlpha);
+            }
+        }
+        for (uint256 r = 0; r < s.roundHdr.length / 5; r++) {
+            bytes32 spec;
+            uint256[] memory idx;
+            uint256 Lr = s.roundHdr[5 * r + 1];
+            uint256 nLev = s.roundHdr[5 * r + 2];
+            uint256 nMat = s.roundHdr[5 * r + 3];
+            uint256 nSl = s.roundHdr[5 * r + 4];
+            bytes32 root = _root(s.roundHdr[5 * r], ci);
+            bytes32 levelsHash = keccak256(abi.encodePacked(s.roundData[st.data:st.data + nLev]));
+            uint256[] calldata mats = s.roundData[st.data + nLev:st.data + nLev + nMat];
+            uint256[] calldata slots = s.roundData[st.data + nLev + nMat:st.data + nLev + nMat + nSl];
+            st.data += nLev + nMat + nSl;
+            spec = keccak256(abi.encode(c.pcsAlpha, mats, _terms(mats, ci, st), slots));
+            if (Lr > s.L0) revert Reject("round height");
+            idx = _sortedDistinct(c.queries, s.L0 - Lr);
+            for (uint256 k = 0; k < idx.length; k += s.batch) {
+                uint256 m = idx.length - k < s.batch ? idx.length - k : s.batch;
+                uint256[] memory part = new uint256[](m);
+                for (uint256 j = 0; j < m; j++) part[j] = idx[k + j];
+                if (st.partialAt + m * nSl > partials.length || st.batchNo >= rowsHashes.length) revert Reject("witness");
+                bytes32 f = keccak256(abi.encodePacked(root, Lr, levelsHash, keccak256(abi.encodePacked(part)),
+                                                      rowsHashes[st.batchNo]));
+                uint256[] calldata pp = partials[st.partialAt:st.partialAt + m * nSl];
+                if (!merkleFacts.facts(keccak256(abi.encodePacked(f, spec, keccak256(abi.encodePacked(pp)))))) {
+                    revert Reject("Merkle/DEEP fact missing");
+                }
+                for (uint256 q = 0; q < nq; q++) {
+                    uint256 pos = c.queries[q] >> (s.L0 - Lr);
+                    for (uint256 j = 0; j < m; j++) {
+                        if (part[j] != pos) continue;
+                        for (uint256 sl = 0; sl < nSl; sl++) {
+                            uint256 gi = _find(s.inputSizes, slots[sl]);
+                            ro[q * ns + gi] = _add(ro[q * ns + gi], pp[j * nSl + sl]);
+                        }
+                    }
+                }
+                st.batchNo++;
+                st.partialAt += m * nSl;
+            }
+        }
+        if (st.batchNo != rowsHashes.length || st.partialAt != partials.length) revert Reject("witness");
+        if (st.point != s.pointLogs.length || st.value * 16 != ci.pcsValues.length) revert Reject("opening count");
+    }
+
+    /// A round's DEEP terms (z, ys = Σ_j α^j·v_j, off), off running over every opening in
+    /// statement order (zkvm.onchain.deep.specs_of).
+    function _terms(uint256[] calldata mats, StarkChallenges.Input calldata ci, DeepState memory st)
+        private
+        pure
+        returns (uint256[] memory terms)
+    {
+        uint256 nt = 0;
+        for (uint256 m = 0; m < mats.length; m++) nt += (mats[m] >> 96) & 0xffffffff;
+        terms = new uint256[](3 * nt);
+        uint256 t = 0;
+        for (uint256 m = 0; m < mats.length; m++) {
+            uint256 w = (mats[m] >> 8) & 0xffffff;
+            uint256 np = (mats[m] >> 96) & 0xffffffff;
+            if (((mats[m] >> 64) & 0xffffffff) != t) revert Reject("term ranges");
+            for (uint256 k = 0; k < np; k++) {
+                if (ci.pcsValueCounts[st.point] != w) revert Reject("opening width");
+                uint256 ys = _ys(ci.pcsValues, st.value, w, st.ap);
+                uint256 ap = st.ap[w];
+                terms[3 * t] = _ext(ci.pcsPoints, st.point);
+                terms[3 * t + 1] = ys;
+                terms[3 * t + 2] = st.off;
+                st.off = _mul(st.off, ap);
+                st.value += w;
+                st.point++;
+                t++;
+            }
+        }
+    }
+
+    // ---- extension arithmetic in one assembly block each (the Field library's calls
+    // cost ~1 k gas inside these large via-IR functions); same results as Field.
+
+    function _mul(uint256 x, uint256 y) private pure returns (uint256 z) {
+        assembly ("memory-safe") {
+            let m := 0xffffffffffffffff
+            let p := 2013265921
+            let a0 := and(x, m)
+            let a1 := and(shr(64, x), m)
+            let a2 := and(shr(128, x), m)
+            let a3 := shr(192, x)
+            let b0 := and(y, m)
+            let b1 := and(shr(64, y), m)
+            let b2 := and(shr(128, y), m)
+            let b3 := shr(192, y)
+            let c0 := mod(add(mul(a0, b0), mul(11, mod(add(add(mul(a1, b3), mul(a2, b2)), mul(a3, b1)), p))), p)
+            let c1 := mod(add(add(mul(a0, b1), mul(a1, b0)), mul(11, mod(add(mul(a2, b3), mul(a3, b2)), p))), p)
+            let c2 := mod(add(add(add(mul(a0, b2), mul(a1, b1)), mul(a2, b0)), mul(11, mod(mul(a3, b3), p))), p)
+            let c3 := mod(add(add(add(mul(a0, b3), mul(a1, b2)), mul(a2, b1)), mul(a3, b0)), p)
+            z := or(or(c0, shl(64, c1)), or(shl(128, c2), shl(192, c3)))
+        }
+    }
+
+    function _add(uint256 x, uint256 y) private pure returns (uint256 z) {
+        assembly ("memory-safe") {
+            let m := 0xffffffffffffffff
+            let p := 2013265921
+            for { let k := 0 } lt(k, 256) { k := add(k, 64) } {
+                z := or(z, shl(k, addmod(and(shr(k, x), m), and(shr(k, y), m), p)))
+            }
+        }
+    }
+
+    function _sub(uint256 x, uint256 y) private pure returns (uint256 z) {
+        assembly ("memory-safe") {
+            let m := 0xffffffffffffffff
+            let p := 2013265921
+            for { let k := 0 } lt(k, 256) { k := add(k, 64) } {
+                z := or(z, shl(k, addmod(and(shr(k, x), m), sub(p, and(shr(k, y), m)), p)))
+            }
+        }
+    }
+
+    /// x·X^k for k < 4 (X^4 = 11).
+    function _mulX(uint256 x, uint256 k) private pure returns (uint256 z) {
+        z = x;
+        for (uint256 i = 0; i < k; i++) z = ((z << 64) & ((1 << 256) - 1)) | mulmod(z >> 192, 11, P);
+    }
+
+    function _root(uint256 src, StarkChallenges.Input calldata ci) private view returns (bytes32) {
+        if (src == 0) return preRoot;
+        if (src == 1) return ci.mainRoot;
+        if (src == 2) return ci.auxRoot;
+        if (src == 3) return ci.quotientRoot;
+        revert Reject("root");
+    }
+
+    /// Extension element i of a u32 LE stream (4 limbs each).
+    function _ext(bytes calldata b, uint256 i) private pure returns (uint256 v) {
+        if (16 * i + 16 > b.length) revert Reject("value index");
+        assembly ("memory-safe") {
+            v := _le4(shr(128, calldataload(add(b.offset, mul(16, i)))))
+            // 4 little-endian u32 limbs (128 bits, first limb in the high bytes) -> packed 64-bit limbs
+            function _le4(w) -> r {
+                w := or(shl(8, and(w, 0x00ff00ff00ff00ff00ff00ff00ff00ff)), and(shr(8, w), 0x00ff00ff00ff00ff00ff00ff00ff00ff))
+                w := or(shl(16, and(w, 0x0000ffff0000ffff0000ffff0000ffff)), and(shr(16, w), 0x0000ffff0000ffff0000ffff0000ffff))
+                r := or(or(shr(96, w), shl(64, and(shr(64, w), 0xffffffff))),
+                        or(shl(128, and(shr(32, w), 0xffffffff)), shl(192, and(w, 0xffffffff))))
+            }
+        }
+    }
+
+    /// Σ_{j<w} α^j·v_j over the values v_start.. of a u32 LE stream, α^j from `ap` (a memory
+    /// array of packed powers): 16 products per value into 7 unreduced convolution sums,
+    /// one reduction at the end (each sum < w·2^62·4).
+    function _ys(bytes calldata b, uint256 start, uint256 w, uint256[] memory ap) private pure returns (uint256 r) {
+        if (16 * (start + w) > b.length || w >= ap.length) revert Reject("value index");
+        assembly ("memory-safe") {
+            let m := 0xffffffffffffffff
+            let s0 := 0
+            let s1 := 0
+            let s2 := 0
+            let s3 := 0
+            let s4 := 0
+            let s5 := 0
+            let s6 := 0
+            let src := add(b.offset, mul(16, start))
+            let pa := add(ap, 0x20)
+            for { let j := 0 } lt(j, w) { j := add(j, 1) } {
+                let x := shr(128, calldataload(add(src, mul(16, j))))
+                x := or(shl(8, and(x, 0x00ff00ff00ff00ff00ff00ff00ff00ff)), and(shr(8, x), 0x00ff00ff00ff00ff00ff00ff00ff00ff))
+                x := or(shl(16, and(x, 0x0000ffff0000ffff0000ffff0000ffff)), and(shr(16, x), 0x0000ffff0000ffff0000ffff0000ffff))
+                let a0 := shr(96, x)
+                let a1 := and(shr(64, x), 0xffffffff)
+                let a2 := and(shr(32, x), 0xffffffff)
+                let a3 := and(x, 0xffffffff)
+                let y := mload(add(pa, mul(32, j)))
+                let b0 := and(y, m)
+                let b1 := and(shr(64, y), m)
+                let b2 := and(shr(128, y), m)
+                let b3 := shr(192, y)
+                s0 := add(s0, mul(a0, b0))
+                s1 := add(s1, add(mul(a0, b1), mul(a1, b0)))
+                s2 := add(s2, add(add(mul(a0, b2), mul(a1, b1)), mul(a2, b0)))
+                s3 := add(s3, add(add(mul(a0, b3), mul(a1, b2)), add(mul(a2, b1), mul(a3, b0))))
+                s4 := add(s4, add(add(mul(a1, b3), mul(a2, b2)), mul(a3, b1)))
+                s5 := add(s5, add(mul(a2, b3), mul(a3, b2)))
+                s6 := add(s6, mul(a3, b3))
+            }
+            let p := 2013265921
+            let c0 := addmod(s0, mulmod(11, s4, p), p)
+            let c1 := addmod(s1, mulmod(11, s5, p), p)
+            let c2 := addmod(s2, mulmod(11, s6, p), p)
+            let c3 := mod(s3, p)
+            r := or(or(c0, shl(64, c1)), or(shl(128, c2), shl(192, c3)))
+        }
+    }
+
+    function _sortedDistinct(uint256[] memory qs, uint256 shift) private pure returns (uint256[] memory out) {
+        uint256[] memory a = new uint256[](qs.length);
+        for (uint256 i = 0; i < qs.length; i++) a[i] = qs[i] >> shift;
+        for (uint256 i = 1; i < a.length; i++) {
+            uint256 x = a[i];
+            uint256 j = i;
+            while (j > 0 && a[j - 1] > x) {
+                a[j] = a[j - 1];
+                j--;
+            }
+            a[j] = x;
+        }
+        uint256 n = 0;
+        for (uint256 i = 0; i < a.length; i++) if (n == 0 || a[n - 1] != a[i]) a[n++] = a[i];
+        out = new uint256[](n);
+        for (uint256 i = 0; i < n; i++) out[i] = a[i];
+    }
+
+    function _find(uint256[] calldata xs, uint256 x) private pure returns (uint256) {
+        for (uint256 i = 0; i < xs.length; i++) if (xs[i] == x) return i;
+        revert Reject("input size");
+    }
+}

@@ -1,0 +1,238 @@
+"""The statement check (contracts/src/StatementCheck.sol): its verifying key (shape) and
+per-proof arguments from a recorded verification, and the whole on-chain verification
+of one receipt (:func:`verify_onchain`).
+
+The **shape** is what the Python verifier derives from the verifying key and the claimed
+heights alone (steps 4 and 8): the PCS shape header, the opening structure (which
+point, how many values), the FRI schedule, the DEEP layout of every commitment round,
+the static multiplicity bound (tables + the boot interaction), every table's constraint
+program hash, log height, quotient layout and the opened value behind each constraint
+leaf.  It is registered in the contract by keccak256 at deployment, as part of the
+verifying key; :func:`shape_of` builds it, :func:`check_args` the per-proof arguments
+(StarkChallenges input, exit code, journal, and the witnesses the facts were recorded
+with: each DEEP batch's rows hash and partial sums).  Nothing in the arguments is
+trusted: the contract recomputes every challenge, point, term, leaf, selector, quotient
+and sum and only looks facts up.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from . import abi, artifacts, merkle
+from .chain import LocalChain, TxReport
+
+__all__ = ["SHAPE_TYPES", "shape_of", "VerifyOutcome", "verify_onchain", "MAX_JOURNAL"]
+
+SHAPE_TYPES = ("uint256[]", "uint256", "uint256", "uint256", "uint256", "uint256", "uint256", "uint256",
+               "uint256", "uint256", "uint256", "bytes", "uint256[]", "uint256[]", "uint256[]", "uint256[]",
+               "uint256[]", "uint256[]", "uint256[]", "uint256[]")
+
+_KIND = {"main": 0, "main_next": 0, "pre": 0, "pre_next": 0, "aux": 1, "aux_next": 1, "is_first_row": 2,
+         "is_last_row": 3, "is_transition": 4, "public": 5, "challenge": 6, "claimed_sum": 7}
+
+#: Journal bytes the statement check hashes and sums in one transaction (~3 k gas each).
+MAX_JOURNAL = 4096
+
+
+def _keccak(b: bytes) -> bytes:
+    from zkvm.evm.ethutil import keccak256
+
+    return keccak256(b)
+
+
+def shape_of(rec) -> dict:
+    """The statement check's shape (a dict with ``fields`` in ``SHAPE_TYPES`` order and the
+    image constants) for the recorded verification ``rec`` (:func:`zkvm.onchain.session.record`)."""
+    from zkvm.chips import buses
+    from zkvm.stark import protocol
+    from zkvm.stark.system import is_empty_height
+    from zkvm.stark.zk import table_layout
+
+    from . import challenges as chal
+    from . import deep
+    from .constraints import compile_program
+    from .session import DEEP_BATCH, UnsupportedReceipt
+
+    vk, proof, pv, pdata = rec.challenges["verify"]
+    from zkvm.stark.proof import Proof
+
+    if not isinstance(proof, Proof):
+        proof = Proof.from_bytes(proof)
+    system, params = vk.system, vk.system.params
+    hs = list(proof.log_heights)
+    live = [t for t in system.tables if not is_empty_height(hs[t.index])]
+    aux_tables = [t for t in live if t.layout.num_aux_ext]
+    pub = system.public_interactions_for(pv)
+    if len(pv) != 2 or len(pub) != 1 or pub[0][0].id != buses.EXEC.id or list(pub[0][1])[1:] != [1, 0] \
+            or pub[0][2] != 1:
+        raise UnsupportedReceipt("only whole-run receipts (public values [exit code, journal length]) "
+                                 "are supported on chain")
+    entry = int(list(pub[0][1])[0])
+    ci = chal.input_of(rec.challenges)
+    _, rounds = rec.challenges["pcs"]
+    # flat value index of every (round, matrix, point); rounds: [pre], main, [aux], quotient
+    names = (["pre"] if vk.pre_tables else []) + ["main"] + (["aux"] if aux_tables else []) + ["quotient"]
+    owners = {"pre": list(vk.pre_tables), "main": live, "aux": aux_tables, "quotient": live}
+    if len(names) != len(rounds):
+        raise UnsupportedReceipt("unexpected PCS round structure")
+    base: dict = {}  # (round, table index, point) -> first value index
+    point_logs, vi = [], 0
+    for nm, rd in zip(names, rounds, strict=True):
+        for j, md in enumerate(rd[1]):
+            log_n, w, ops = md[:3]
+            for k, (_, vals) in enumerate(ops):
+                point_logs.append(0 if k == 0 else log_n)
+                if j < len(owners[nm]):
+                    base[(nm, owners[nm][j].index, k)] = vi
+                vi += len(vals)
+    # tables
+    thdr, tdata = [], []
+    by_name = {t.name: t for t in live}
+    claimed_pos = {t.index: i for i, t in enumerate(aux_tables)}
+    for tc in rec.tables:
+        t = by_name[tc.name]
+        prog = compile_program(tc.exprs)
+        lay = table_layout(params, hs[t.index], t.degree, t.log_quotient_chunks)
+        leaves = []
+        for kind, i in prog.slots:
+            if kind in ("main", "main_next", "pre", "pre_next"):
+                rnd, pt = kind.split("_")[0], int(kind.endswith("_next"))
+                v = base[(rnd, t.index, pt)] + i
+            elif kind in ("aux", "aux_next"):
+                v = base[("aux", t.index, int(kind == "aux_next"))] + 4 * i
+            elif kind == "claimed_sum":
+                v = claimed_pos[t.index]
+            else:
+                v = i
+            leaves.append(_KIND[kind] << 32 | v)
+        q0 = base[("quotient", t.index, 0)]
+        quot = [q0 + c for c in range(4 * lay.num_chunks)]
+        thdr += [int.from_bytes(_keccak(prog.code), "big"), hs[t.index], lay.log_chunk, len(leaves), len(quot)]
+        tdata += leaves + quot
+    # DEEP rounds
+    groups = {(g.root, g.L): g for g in merkle.group_statements(rec.statements)}
+    specs = [sp for cap in rec.pcs for sp in deep.specs_of(cap)]
+    src = {bytes(vk.pre_root) if vk.pre_tables else None: 0, bytes(proof.main_root): 1,
+           bytes(proof.aux_root or b"\x01" * 32): 2, bytes(proof.quotient_root): 3}
+    rhdr, rdata = [], []
+    for sp in specs:
+        g = groups[(bytes(sp.root), sp.Lr)]
+        levels = merkle.levels_of(g.L, g.dims)
+        mats = sp.encode()[1]
+        rhdr += [src[bytes(sp.root)], sp.Lr, len(levels), len(mats), len(sp.slots)]
+        rdata += levels + mats + list(sp.slots)
+    fr = rec.fri[0]
+    static = protocol.multiplicity_bound(system, hs, pv, batches=[])
+    fields = [hs, ci[9], ci[10], ci[17], ci[19], ci[20], len(ci[16]), len(ci[7]), int(ci[5]), static, DEEP_BATCH,
+              ci[11], point_logs, ci[13], list(fr.log_arities), list(fr.input_sizes), rhdr, rdata, thdr, tdata]
+    return {"fields": fields, "vk_digest": vk.digest, "pre_root": bytes(vk.pre_root or bytes(32)),
+            "entry": entry, "exec_bus": buses.EXEC.id, "journal_bus": buses.JOURNAL.id,
+            "input": ci, "exit_code": pv[0], "journal": bytes(pdata), "specs": specs, "groups": groups}
+
+
+@dataclass
+class VerifyOutcome:
+    reports: list  # TxReport, every transaction in order
+    accepted: bool
+    reason: str = ""
+
+
+CHECK_TYPES = None  # set lazily (needs the StarkChallenges input types)
+
+
+def _check_types():
+    from .challenges import INPUT_TYPES
+
+    return [SHAPE_TYPES, INPUT_TYPES, "uint256", "bytes", "bytes32[]", "uint256[]"]
+
+
+def deploy(chain: LocalChain, shape: dict, facts: dict | None = None) -> dict:
+    """Deploy every verifier contract for the image of ``shape`` with ``shape`` as its only
+    admissible shape; returns the addresses.  ``facts``: reuse these fact contracts
+    (keys ``mf``, ``ce``, ``fq``, ``sc``) and deploy only a StatementCheck."""
+    mf, ce, fq, sc, st = (artifacts.load(n) for n in
+                          ("MerkleFacts", "ConstraintEval", "FriQueries", "StarkChallenges", "StatementCheck"))
+    if facts is not None:
+        a = {k: facts[k] for k in ("mf", "ce", "fq", "sc")}
+    else:
+        a = {"mf": chain.deploy(mf), "ce": chain.deploy(ce), "sc": chain.deploy(sc)}
+        a["fq"] = chain.deploy(fq, abi.word(bytes.fromhex(a["mf"][2:])))
+    addr = [abi.word(bytes.fromhex(a[k][2:])) for k in ("sc", "mf", "fq", "ce")]
+
+    def ctor(hashes):
+        return abi.encode_args(["bytes32", "bytes32", "bytes32", "bytes32", "bytes32", "bytes32", "uint256",
+                                "uint256", "uint256", "bytes32[]"],
+                               [*addr, shape["vk_digest"], shape["pre_root"], shape["entry"], shape["exec_bus"],
+                                shape["journal_bus"], hashes])
+
+    probe = chain.deploy(st, ctor([]))
+    h = chain.call(probe, abi.encode_call(st.selector("shapeHash"), [SHAPE_TYPES], [shape["fields"]]))[-32:]
+    a["st"] = chain.deploy(st, ctor([h]))
+    return a
+
+
+def check_call(shape: dict, deep_out: dict, selector: bytes, exit_code=None, journal=None,
+               input_override=None) -> bytes:
+    """Calldata of ``StatementCheck.check`` (the claim ``exit_code``/``journal`` defaults to
+    the receipt's; tests pass other claims)."""
+    rows_hashes, partials = [], []
+    for sp in shape["specs"]:
+        g = shape["groups"][(bytes(sp.root), sp.Lr)]
+        from .session import DEEP_BATCH
+
+        idx = sorted(g.by_index)
+        for k in range(0, len(idx), DEEP_BATCH):
+            key = (bytes(sp.root), tuple(idx[k:k + DEEP_BATCH]))
+            if key not in deep_out:
+                raise ValueError("a DEEP batch was not recorded on chain")
+            rows, p = deep_out[key]
+            rows_hashes.append(_keccak(rows))
+            partials += p
+    ci = input_override if input_override is not None else shape["input"]
+    return abi.encode_call(selector, _check_types(),
+                           [shape["fields"], ci, shape["exit_code"] if exit_code is None else exit_code,
+                            shape["journal"] if journal is None else journal, rows_hashes, partials])
+
+
+def verify_onchain(rec, chain: LocalChain | None = None) -> VerifyOutcome:
+    """Deploy the verifier for the recorded receipt's image and shape, submit every fact
+    transaction and the statement check; ``accepted`` only if every transaction succeeded
+    and the statement check returned true."""
+    chain = chain or LocalChain()
+    if not rec.fri or not rec.pcs or "pcs" not in rec.challenges or "verify" not in rec.challenges:
+        return VerifyOutcome([], False, "the receipt has no complete encoding (the Python verifier "
+                                        "stopped before its PCS/FRI checks): nothing submitted")
+    shape = shape_of(rec)
+    if len(shape["journal"]) > MAX_JOURNAL:
+        from .session import UnsupportedReceipt
+
+        raise UnsupportedReceipt(f"journal of {len(shape['journal'])} bytes: the statement check sums at "
+                                 f"most {MAX_JOURNAL} journal bytes in one transaction")
+    from . import session
+    from .constraints import compile_program
+
+    for tc in rec.tables:
+        prog = compile_program(tc.exprs)
+        if prog.nodes > session.MAX_PROGRAM_NODES:
+            raise session.UnsupportedReceipt(
+                f"table {tc.name}: its constraint program ({prog.nodes} nodes) does not fit one transaction "
+                "and splitting it is not implemented")
+    addrs = deploy(chain, shape)
+    deep_out: dict = {}
+
+    reps = session.run_pieces(rec, chain, addrs, deep_out, challenges_tx=False)
+    unsupported = [r for r in reps if r.unsupported]
+    if unsupported:
+        return VerifyOutcome(reps, False, unsupported[0].reason)
+    st = artifacts.load("StatementCheck")
+    try:
+        data = check_call(shape, deep_out, st.selector("check"))
+    except ValueError as e:
+        reps.append(TxReport("StatementCheck (not submitted)", 0, 0, 0, 0, False, str(e)))
+        return VerifyOutcome(reps, False, str(e))
+    r = chain.transact(addrs["st"], data, "StatementCheck (statement, public values, facts)")
+    reps.append(r)
+    ok = r.ok and int.from_bytes(r.output[-32:], "big") == 1 and all(x.ok for x in reps)
+    bad = next((x for x in reps if not x.ok), None)
+    return VerifyOutcome(reps, ok, "" if ok else (bad.reason if bad else "statement check returned false"))
