@@ -25,8 +25,6 @@ from zkvm.field.babybear import P
 from zkvm.stark import symbolic as sym
 from zkvm.stark.checker import check_traces
 from zkvm.stark.evaluate import NumpyAlgebra, broadcast_base, trace_leaf
-from zkvm.stark.params import StarkParams
-from zkvm.stark.system import StarkSystem
 
 from zkvm.chips.alu_addsub import AddSubAir
 from zkvm.chips.alu_bitwise import BitwiseAir
@@ -34,6 +32,10 @@ from zkvm.chips.alu_divrem import DivRemAir, fill_core as divrem_fill_core
 from zkvm.chips.alu_lt import LtAir
 from zkvm.chips.alu_mul import MulAir
 from zkvm.chips.alu_shift import ShiftAir
+
+# shared chip-test helpers
+from tests.support.chip_checks import (assert_rejected, chip_rows, col, failures, mutate, op_of,
+                                       problems, system_for)
 
 M32 = 0xFFFFFFFF
 INT_MIN = 0x80000000
@@ -98,65 +100,8 @@ def _fmt(op):
     return "R" if BY_NAME[op].fmt == "R" else "I"
 
 
-def chip_rows(air, rows):
-    ids = [OPCODES[o].id for o in air.OPS]
-    return rows.select(np.isin(rows.opcode, ids))
-
-
 # ----------------------------------------------------------------------------------------
 # checking
-
-
-def bytes_valid(op, x, y, z) -> np.ndarray:
-    """Vectorised: is ``(op, x, y, z)`` a row of the Bytes table?"""
-    op, x, y, z = (np.asarray(v, dtype=np.int64) for v in (op, x, y, z))
-    byte = (x < 256) & (y < 256)
-    return (((op == buses.OP_U8PAIR) & byte & (z == 0))
-            | ((op == buses.OP_U16) & (x < 65536) & (y == 0) & (z == 0))
-            | ((op == buses.OP_AND) & byte & (z == (x & y)))
-            | ((op == buses.OP_OR) & byte & (z == (x | y)))
-            | ((op == buses.OP_XOR) & byte & (z == (x ^ y)))
-            | ((op == buses.OP_LTU) & byte & (z == (x < y))))
-
-
-_SYSTEMS = {}
-
-
-def system_for(air):
-    key = type(air)
-    if key not in _SYSTEMS:
-        _SYSTEMS[key] = StarkSystem([air], StarkParams.testing())
-    return _SYSTEMS[key]
-
-
-def failures(air, trace) -> dict[int, list[str]]:
-    """Row -> reasons: failing constraints, and BYTES lookups that are not table rows.
-
-    The other buses (EXEC, PROGRAM, MEMORY) need the rest of the machine and are checked
-    end to end in test_alu_e2e.py."""
-    sysm = system_for(air)
-    t = sysm.tables[0]
-    n = trace.shape[0]
-    leaf = trace_leaf(trace, None, [])
-    out: dict[int, list[str]] = {}
-    cons = t.air_constraints
-    vals = sym.evaluate([c.expr for c in cons], leaf, NumpyAlgebra())
-    for c, v in zip(cons, vals):
-        for r in np.flatnonzero(broadcast_base(v, n)):
-            out.setdefault(int(r), []).append(c.name)
-    for it in t.compiled.interactions:
-        if it.bus.id != buses.BYTES.id:
-            continue
-        ev = sym.evaluate(list(it.values) + [it.multiplicity], leaf, NumpyAlgebra())
-        ev = [broadcast_base(x, n) for x in ev]
-        bad = (ev[4] != 0) & ~bytes_valid(*ev[:4])
-        for r in np.flatnonzero(bad):
-            out.setdefault(int(r), []).append("bytes:" + it.name)
-    return out
-
-
-def problems(air, trace) -> list[str]:
-    return [f"row {r}: {', '.join(v)}" for r, v in sorted(failures(air, trace).items())]
 
 
 def assert_honest(air, rows):
@@ -176,30 +121,6 @@ def check_results(air, trace, rows):
     got = (v.rd_val[:n].astype(np.int64) * (1 << (8 * np.arange(4)))).sum(axis=1)
     nz = rows.rd != 0
     assert np.array_equal(got[nz], rows.rd_val[nz].astype(np.int64))
-
-
-def assert_rejected(air, trace, rows_=None):
-    f = failures(air, trace)
-    assert f, "corrupted trace was accepted"
-    if rows_ is not None:
-        missing = set(rows_) - set(f)
-        assert not missing, f"corruptions in rows {sorted(missing)[:10]} were accepted"
-    return f
-
-
-def col(air, name, k=None):
-    i = air.columns.index(name)
-    return i if k is None else i + k
-
-
-def mutate(trace, row, c, value):
-    t = trace.copy()
-    t[row, c] = value % P
-    return t
-
-
-def op_of(air, rows, i):
-    return next(o for o in air.OPS if OPCODES[o].id == rows.opcode[i])
 
 
 def find_row(air, rows, pred):
