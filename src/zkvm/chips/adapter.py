@@ -37,6 +37,12 @@ Adapter columns (all zero on padding rows):
 * ``rs1_prev_ts, rs1_lo, rs1_hi`` (same for ``rs2_``, ``rd_``) — the previous timestamp
   of each access and the limbs of ``t − prev_ts − 1``.
 
+A chip may leave out the operand columns (``adapter_columns(ops, operands=False)``,
+``eval_adapter(..., fixed_operands=(rd, rs1, rs2, imm))``: one instruction whose decoder
+operands are fixed, ``ecall``) and the rd-slot columns (``rd_slot=False`` with
+``write_rd=False, range_check_rd=False``): every FRI query opens a whole row, so unused
+columns cost receipt bytes.
+
 Constraints and interactions of :func:`eval_adapter`:
 
 * ``is_real`` boolean, padding rows a suffix; each flag boolean; ``Σ flags = is_real``;
@@ -70,13 +76,24 @@ def flag_name(op: str) -> str:
     return "f_" + op.replace(".", "_")
 
 
-def adapter_columns(ops) -> list[tuple]:
+#: the operand columns that a chip with fixed operands (``fixed_operands``) leaves out
+OPERAND_COLUMNS = ("rd", "rs1", "rs2", "imm", "imm_f", "rd_nz")
+#: the rd-slot columns that a chip without the rd write (``write_rd=False``) leaves out
+RD_COLUMNS = ("rd_val", "rd_prev", "rd_prev_ts", "rd_lo", "rd_hi")
+
+
+def adapter_columns(ops, operands: bool = True, rd_slot: bool = True) -> list[tuple]:
     """Column specs (for :class:`zkvm.stark.air.Columns`) of the adapter of a chip that
-    executes the instructions ``ops`` (names from :mod:`zkvm.chips.opcodes`)."""
+    executes the instructions ``ops`` (names from :mod:`zkvm.chips.opcodes`).
+
+    ``operands=False``: no :data:`OPERAND_COLUMNS` (the chip's only instruction has
+    operands fixed by the decoder; :func:`eval_adapter` then needs ``fixed_operands``).
+    ``rd_slot=False``: no :data:`RD_COLUMNS` (the chip never writes rd through the
+    adapter: ``write_rd=False, range_check_rd=False``)."""
     for op in ops:
         if op not in OPCODES:
             raise ValueError(f"adapter_columns: unknown instruction {op!r}")
-    return [
+    cols = [
         ("is_real", "1 on executed-instruction rows (a prefix), 0 on padding"),
         ("pc", "instruction address (EXEC state)"),
         ("ts", "instruction time (EXEC state), memory times are 4ts+slot"),
@@ -102,6 +119,8 @@ def adapter_columns(ops) -> list[tuple]:
         ("rd_lo", "low 16 bits of 4ts+3 - rd_prev_ts - 1"),
         ("rd_hi", "high byte of 4ts+3 - rd_prev_ts - 1"),
     ]
+    drop = (() if operands else OPERAND_COLUMNS) + (() if rd_slot else RD_COLUMNS)
+    return [c for c in cols if c[0] not in drop]
 
 
 def word(limbs):
@@ -122,7 +141,8 @@ class AdapterExprs:
 
 
 def eval_adapter(b, ops, next_pc=None, ts_step=1, exec_send_mult=None, next_jpos=None,
-                 range_check_rd: bool = True, write_rd: bool = True) -> AdapterExprs:
+                 range_check_rd: bool = True, write_rd: bool = True,
+                 fixed_operands=None) -> AdapterExprs:
     """Add the adapter's constraints and interactions (module docstring) to builder ``b``.
 
     Args:
@@ -135,6 +155,12 @@ def eval_adapter(b, ops, next_pc=None, ts_step=1, exec_send_mult=None, next_jpos
         range_check_rd: range-check ``rd_val`` limbs as bytes (set False only when the
             core proves them bytes by construction, and say so in the chip docstring).
         write_rd: False for a chip that does not write rd through the adapter slot.
+        fixed_operands: ``(rd, rs1, rs2, imm)`` ints for a chip of one instruction whose
+            every program row has these operands (``ecall``: the decoder's ``(0, 17, 10,
+            0)``) and whose columns leave out :data:`OPERAND_COLUMNS`: the PROGRAM
+            message and the register keys use the constants.  Correctness: the message
+            still names ``(pc, opcode)``, and a program row with that opcode has exactly
+            these operands, so nothing a column could hold is lost.
 
     Interaction/constraint names start with ``adapter.``.
     """
@@ -159,13 +185,19 @@ def eval_adapter(b, ops, next_pc=None, ts_step=1, exec_send_mult=None, next_jpos
     smult = is_real if exec_send_mult is None else exec_send_mult
     b.receive(buses.EXEC, [pc, ts, jpos], multiplicity=is_real, name="adapter.exec_recv")
     b.send(buses.EXEC, [npc, ts + ts_step, njpos], multiplicity=smult, name="adapter.exec_send")
-    b.send(buses.PROGRAM, [pc, opcode, loc.rd, loc.rs1, loc.rs2, *loc.imm, loc.imm_f, loc.rd_nz],
-           multiplicity=is_real, name="adapter.program")
+    if fixed_operands is None:
+        rs1, rs2 = loc.rs1, loc.rs2
+        operands = [loc.rd, rs1, rs2, *loc.imm, loc.imm_f, loc.rd_nz]
+    else:
+        rd_c, rs1, rs2, imm_c = (int(x) for x in fixed_operands)
+        operands = [rd_c, rs1, rs2, *[(imm_c >> (8 * i)) & 0xFF for i in range(4)],
+                    imm_c % P, int(rd_c != 0)]
+    b.send(buses.PROGRAM, [pc, opcode, *operands], multiplicity=is_real, name="adapter.program")
 
     t0 = 4 * ts
-    buses.mem_read(b, loc.rs1, loc.rs1_val, t0 + buses.SLOT_RS1, loc.rs1_prev_ts, loc.rs1_lo,
+    buses.mem_read(b, rs1, loc.rs1_val, t0 + buses.SLOT_RS1, loc.rs1_prev_ts, loc.rs1_lo,
                    loc.rs1_hi, is_real, "adapter.rs1", check_hi=False)
-    buses.mem_read(b, loc.rs2, loc.rs2_val, t0 + buses.SLOT_RS2, loc.rs2_prev_ts, loc.rs2_lo,
+    buses.mem_read(b, rs2, loc.rs2_val, t0 + buses.SLOT_RS2, loc.rs2_prev_ts, loc.rs2_lo,
                    loc.rs2_hi, is_real, "adapter.rs2", check_hi=False)
     buses.range_u8_pair(b, loc.rs1_hi, loc.rs2_hi, is_real, "adapter.rs12_hi")
     if write_rd:
@@ -302,20 +334,25 @@ def fill_adapter(columns, trace: np.ndarray, rows: ExecRows, ops,
     if not matched.all():
         bad = int(rows.opcode[np.flatnonzero(~matched)[0]])
         raise ValueError(f"fill_adapter: opcode id {bad} is not one of {list(ops)}")
-    v.rd[:n] = rows.rd
-    v.rs1[:n] = rows.rs1
-    v.rs2[:n] = rows.rs2
-    v.imm[:n] = u32_limbs(rows.imm)
-    v.imm_f[:n] = field_of_signed(rows.imm)
+    names = set(columns.names)
     rd_nz = rows.rd != 0
-    v.rd_nz[:n] = rd_nz
+    if "rd" in names:
+        v.rd[:n] = rows.rd
+        v.rs1[:n] = rows.rs1
+        v.rs2[:n] = rows.rs2
+        v.imm[:n] = u32_limbs(rows.imm)
+        v.imm_f[:n] = field_of_signed(rows.imm)
+        v.rd_nz[:n] = rd_nz
     v.rs1_val[:n] = u32_limbs(rows.rs1_val)
     v.rs2_val[:n] = u32_limbs(rows.rs2_val)
-    if fill_rd_val:
-        v.rd_val[:n] = u32_limbs(rows.rd_val)
-    v.rd_prev[:n] = u32_limbs(np.where(rd_nz, rows.rd_prev, 0))
+    slots = [("rs1", 0, None), ("rs2", 1, None)]
+    if "rd_val" in names:
+        if fill_rd_val:
+            v.rd_val[:n] = u32_limbs(rows.rd_val)
+        v.rd_prev[:n] = u32_limbs(np.where(rd_nz, rows.rd_prev, 0))
+        slots.append(("rd", 3, rd_nz))
     t4 = rows.ts.astype(np.int64) * 4
-    for name, slot, active in (("rs1", 0, None), ("rs2", 1, None), ("rd", 3, rd_nz)):
+    for name, slot, active in slots:
         pts = rows.prev_ts[:, slot].astype(np.int64)
         t = t4 + slot
         if active is not None:

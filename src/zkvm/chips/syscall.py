@@ -80,6 +80,16 @@ precompiles         ``ret = 0``; PRECOMPILE ``(number, t, a0, a1)`` (docs/circui
 (registry rows)     one flag per row of ``zkvm.precompiles.registry``
 ==================  =====================================================================
 
+Range checks and layout (docs/circuits.md §6 "Footprint"): no operand columns
+(``ECALL_OPERANDS`` are constants of the PROGRAM message), no rd slot; ``u_lo``/``u_hi``
+are shared by read/readv (``rem``), mmap2 (``q``, ``r``) and the halting kinds (``ts``),
+with ``U16(u_lo)``, ``U16(u_hi)``, ``U16(u_hi + 2^16 − 2^12 + halt·(2^12 − 2^6))``; the
+argument bounds are *limb bounds* ``x + c·Σ flags`` on limbs that are bytes anyway
+(register values, words read from memory, ``ret``, zero where unused), two per U8PAIR
+lookup with multiplicity ``is_real`` (``bound0..6``; the "Correctness" comment in
+:meth:`SyscallAir.eval` lists them); selectors are in multiplicities, not in message
+values, so that LogUp pairs the messages.
+
 Correctness (the contract with the executor, ``zkvm.riscv.syscalls``): for every kind,
 whenever its pins hold, the executor computes exactly this result and memory effect;
 every call the executor marks unprovable violates the pins of every kind of its number
@@ -113,7 +123,6 @@ import numpy as np
 
 from zkvm.chips import adapter as ad
 from zkvm.chips import buses
-from zkvm.chips.loadstore import eval_ram_key
 from zkvm.chips.opcodes import CHIP_SYSCALL, ops_of_chip
 from zkvm.chips.buses import PRECOMPILE
 from zkvm.precompiles.registry import REGISTRY as PRECOMPILES
@@ -149,6 +158,9 @@ CHAIN0_MODE = {"read": MODE_INPUT, "readv": MODE_INPUT, "write_j": MODE_JOURNAL,
                "clock_gettime": MODE_ZERO}
 #: the input length is range-checked below 2^INPUT_BITS (layout.MAX_INPUT)
 INPUT_BITS = 28
+#: the decoder's operands of ``ecall`` (rd, rs1 = a7, rs2 = a0, imm): fixed in the PROGRAM
+#: message (adapter ``fixed_operands``), no columns
+ECALL_OPERANDS = (0, 17, 10, 0)
 #: memory times of the row's accesses, relative to 4t
 T_A3, T_AUX0, T_A1, T_A2, T_OS, T_A0W = 2, 3, 4, 5, 6, 7
 T_AUX = (3, 8, 9, 10)
@@ -189,7 +201,7 @@ class SyscallAir(Air):
     name = CHIP_SYSCALL
     OPS = ops_of_chip(CHIP_SYSCALL)  # ecall
     columns = Columns(
-        *ad.adapter_columns(OPS),
+        *ad.adapter_columns(OPS, operands=False, rd_slot=False),
         *[(sys_flag(f), f"1 iff this ecall is {f}") for f in SYS_FLAGS],
         *_access_cols("a1", "a1"), *_access_cols("a2", "a2"), *_access_cols("a3", "a3"),
         ("ret", 4, "value written to a0 (bytes)"),
@@ -200,14 +212,13 @@ class SyscallAir(Air):
         ("aux_key", "key of aux word 0 (the iovec array or the affinity mask)"),
         ("nz_inv", "inverse of a1's limb sum (a1 != 0)"),
         ("rem", "input bytes left before the call (read/readv)"),
-        ("rem_lo", "rem mod 2^16"), ("rem_hi", "rem div 2^16 (< 2^12)"),
+        ("u_lo", "shared limb: rem mod 2^16 (read/readv), q (mmap2), ts mod 2^16 (halt)"),
+        ("u_hi", "shared limb: rem div 2^16, r (both < 2^12), ts div 2^16 (< 2^6)"),
         *_gadget_cols("g1"), *_gadget_cols("g2"),
         ("k0", "bytes moved by chain 0"), ("k1", "bytes moved by chain 1 (readv)"),
         ("ok", "brk / mmap2 succeed"),
-        ("q", "mmap2: (len - 1) div 4096"), ("r", "mmap2: (len - 1) mod 4096"),
         ("c0_addr", "chain 0 start address"), ("c0_cnt", "chain 0 byte count"),
-        ("ts_lo", "exit only: ts mod 2^16"),
-        ("ts_hi", "exit only: ts div 2^16 (< 2^6)"),
+        ("jend", "journal position after the call: jpos + [write_j]·c0_cnt"),
     )
     num_public_values = 1
     max_degree = 3
@@ -230,11 +241,11 @@ class SyscallAir(Air):
         c0 = F(*c0_flags)
 
         # --- adapter, flags, number ---------------------------------------------------
+        # jend: a column so that the EXEC send and chain 0's end are degree-1 messages
+        b.assert_zero(loc.jend - loc.jpos - f["write_j"] * loc.c0_cnt, "jend")
         ad.eval_adapter(b, self.OPS, ts_step=OS_STEPS + pre_steps, exec_send_mult=r - halt,
-                        next_jpos=loc.jpos + f["write_j"] * loc.c0_cnt,
-                        range_check_rd=False, write_rd=False)
-        b.assert_zero(r * (loc.rs1 - 17), "rs1_is_a7")
-        b.assert_zero(r * (loc.rs2 - 10), "rs2_is_a0")
+                        next_jpos=loc.jend, range_check_rd=False, write_rd=False,
+                        fixed_operands=ECALL_OPERANDS)
         fsum = 0
         num = 0
         for k in SYS_FLAGS:
@@ -252,7 +263,8 @@ class SyscallAir(Air):
                            getattr(loc, nm + "_prev_ts"), getattr(loc, nm + "_lo"),
                            getattr(loc, nm + "_hi"), r, nm, check_hi=False)
         buses.range_u8_pair(b, loc.a1_hi, loc.a2_hi, r, "a12_hi")
-        buses.range_u8_pair(b, loc.a3_hi, 0, r, "a3_hi")
+        # os_hi is 0 on rows without the OS cell access (os_m <= r)
+        buses.range_u8_pair(b, loc.a3_hi, loc.os_hi, r, "a3_os_hi")
         wm = r - halt
         b.receive(buses.MEMORY, [10, *a0, t4 + 1], multiplicity=wm, name="a0_recv")
         b.send(buses.MEMORY, [10, *loc.ret, t4 + T_A0W], multiplicity=wm, name="a0_send")
@@ -263,14 +275,11 @@ class SyscallAir(Air):
         code = (F("exit", "exit_group") * a0[0] + f["tkill"] * (128 + a1[0])
                 + f["tgkill"] * (128 + a2[0]))
         b.assert_zero(code - halt * b.public[0], "exit_code")
-        b.assert_zero(halt * (loc.ts - loc.ts_lo - 65536 * loc.ts_hi), "exit_ts_split")
-        buses.range_u16(b, loc.ts_lo, halt, "exit_ts_lo")
-        buses.range_bits(b, loc.ts_hi, buses.EXEC_TS_BITS - 16, halt, "exit_ts_hi")
+        b.assert_zero(halt * (loc.ts - loc.u_lo - 65536 * loc.u_hi), "exit_ts_split")
         sig_src = (a1, f["tkill"]), (a2, f["tgkill"])
         for i in (1, 2, 3):
             b.assert_zero(sum(fl * x[i] for x, fl in sig_src), f"sig_limb{i}")
-        buses.range_bits(b, sum(fl * (x[0] - 1) for x, fl in sig_src), 6, F("tkill", "tgkill"),
-                         "sig_range")
+        # sig in [1, 64]: the limb bounds below
 
         # --- argument pins ---------------------------------------------------------------
         def zero_limbs(x, flags, name, limbs=(0, 1, 2, 3)):
@@ -289,28 +298,28 @@ class SyscallAir(Air):
         zero_limbs(a2, ("rt_sigprocmask", "rt_sigaction"), "no_old")
         zero_limbs(a3, ("rt_sigprocmask_old", "rt_sigaction_old"), "sigset_size", (1, 2, 3))
         sig_old = F("rt_sigprocmask_old", "rt_sigaction_old")
-        buses.range_u8_pair(b, sig_old * a3[0], sig_old * (a3[0] + 127), sig_old, "sigset_max")
         b.assert_zero(f["mmap2"] * (a3[0] - 0x22), "mmap_flags")
         zero_limbs(a3, ("mmap2",), "mmap_flags", (1, 2, 3))
         prot = F("mmap2", "mprotect")
         zero_limbs(a2, ("mmap2", "mprotect"), "prot", (1, 2, 3))
-        buses.range_bits(b, prot * a2[0], 2, prot, "prot_rw")
         mun = F("munmap", "mprotect")
         zero_limbs(a0, ("munmap", "mprotect"), "page_aligned", (0,))
-        buses.bytes_op(b, buses.OP_AND, mun * a0[1], 15, 0, mun, "page_aligned1")
-        buses.range_bits(b, mun * a0[3] + f["write_j"] * a2[3], 6, mun + f["write_j"],
-                         "below_2p30")
-        buses.range_bits(b, mun * a1[3], 6, mun, "len_below_2p30")
+        buses.bytes_op(b, buses.OP_AND, a0[1], 15, 0, mun, "page_aligned1")
         nz = F("mmap2", "munmap", "mprotect", "sched_getaffinity")
         b.assert_zero(nz * (loc.nz_inv * (a1[0] + a1[1] + a1[2] + a1[3]) - 1), "len_nonzero")
-        buses.bytes_op(b, buses.OP_AND, f["sched_getaffinity"] * a1[0], 3, 0,
-                       f["sched_getaffinity"], "mask_size")
 
         # --- aux words: the iovec array / the affinity mask --------------------------------
         sch = f["sched_getaffinity"]
         ptr = [iov * a1[i] + sch * a2[i] for i in range(4)]
         aux_m = iov + sch
-        key = eval_ram_key(b, ptr, 0, aux_m, "aux_ptr")
+        # a RAM key (loadstore.eval_ram_key, split per source register so that every
+        # message has degree 1; ptr's limbs are register bytes, ptr[3] < 64 is a limb
+        # bound below): 4 | ptr, ptr >= 2^16; sched_getaffinity: 4 | a1 (the mask size)
+        buses.bytes_op(b, buses.OP_AND, a1[0], 3, 0, aux_m, "a1_aligned")
+        buses.bytes_op(b, buses.OP_AND, a2[0], 3, 0, sch, "a2_aligned")
+        buses.range_u16(b, a1[2] + 256 * a1[3] - 1, iov, "iov_ge_64k")
+        buses.range_u16(b, a2[2] + 256 * a2[3] - 1, sch, "mask_ge_64k")
+        key = W(ptr)
         b.assert_zero(aux_m * (loc.aux_key - key), "aux_key")
         aux_mult = (aux_m, iov, iov * two, iov * two)
         for j in range(4):
@@ -328,39 +337,41 @@ class SyscallAir(Air):
             b.assert_zero(iov * (1 - two) * loc.aux2_val[i], f"iov1_base_unused{i}")
             b.assert_zero(iov * (1 - two) * loc.aux3_val[i], f"iov1_len_unused{i}")
         len0, len1 = loc.aux1_val, loc.aux3_val
-        buses.range_bits(b, f["writev_out"] * len0[3], 5, f["writev_out"], "writev_len0")
-        buses.range_bits(b, f["writev_out"] * len1[3], 5, f["writev_out"], "writev_len1")
+
+        # --- comparison gadgets, part 1: lt = [x < 2^30] (the two degree-2 messages come
+        # here, after an even number of degree-1 ones, so that LogUp pairs the rest) ------
+        g1 = ("read", "readv", "brk", "mmap2")
+        g2 = ("readv", "brk", "mmap2")
+        g1_src = {"read": a2, "readv": len0, "brk": a0, "mmap2": a1}
+        g2_src = {"readv": len1, "brk": a0}
+        for g, kinds, srcs in (("g1", g1, g1_src), ("g2", g2, g2_src)):
+            top = sum(f[k] * srcs[k][3] for k in srcs)
+            buses.bytes_op(b, buses.OP_LTU, top, 64, getattr(loc, g + "_lt"), F(*kinds),
+                           g + "_small")
 
         # --- OS cell -------------------------------------------------------------------------
         os_m = F(*OS_CELL)
         os_key = sum(cell * f[k] for k, cell in OS_CELL.items())
         buses.mem_access(b, os_key, loc.os_prev, loc.os_new, t4 + T_OS, loc.os_prev_ts,
                          loc.os_lo, loc.os_hi, os_m, "os", check_hi=False)
-        buses.range_u8_pair(b, loc.os_hi, 0, os_m, "os_hi")
         buses.range_u8_pair(b, loc.os_new[0], loc.os_new[1], os_m, "os_new01")
-        buses.range_u8_pair(b, loc.os_new[2], os_m * loc.os_new[3] + (256 - 64) * os_m, os_m,
-                            "os_new_top")
+        buses.range_u8_pair(b, loc.os_new[2], loc.os_new[3] + (256 - 64), os_m, "os_new_top")
         cur, new = W(loc.os_prev), W(loc.os_new)
 
-        # --- comparison gadgets ---------------------------------------------------------------
-        g1 = ("read", "readv", "brk", "mmap2")
-        g2 = ("readv", "brk", "mmap2")
-        size = 4096 * (loc.q + 1)
-        g1_src = {"read": a2, "readv": len0, "brk": a0, "mmap2": a1}
+        # --- comparison gadgets, part 2 ------------------------------------------------------
+        q, r_ = loc.u_lo, loc.u_hi  # mmap2's (len - 1) = 4096·q + r
+        size = 4096 * (q + 1)
         g1_y = {"read": loc.rem, "readv": loc.rem, "brk": PROGRAM_END, "mmap2": (1 << 28) - 1}
-        g2_src = {"readv": len1, "brk": a0}
         g2_x = {"readv": W(len1), "brk": W(a0), "mmap2": cur + size}
         g2_y = {"readv": loc.rem - loc.k0, "brk": cur, "mmap2": MMAP_END}
-        for g, kinds, xs, ys, srcs in (("g1", g1, {k: W(v) for k, v in g1_src.items()}, g1_y,
-                                        g1_src), ("g2", g2, g2_x, g2_y, g2_src)):
+        for g, kinds, xs, ys in (("g1", g1, {k: W(v) for k, v in g1_src.items()}, g1_y),
+                                 ("g2", g2, g2_x, g2_y)):
             gx, gy = getattr(loc, g + "_x"), getattr(loc, g + "_y")
             lt, le = getattr(loc, g + "_lt"), getattr(loc, g + "_le")
             dlo, dhi = getattr(loc, g + "_dlo"), getattr(loc, g + "_dhi")
             gm = F(*kinds)
             b.assert_zero(sum(f[k] * (gx - xs[k]) for k in kinds), g + "_x")
             b.assert_zero(sum(f[k] * (gy - ys[k]) for k in kinds), g + "_y")
-            top = sum(f[k] * srcs[k][3] for k in srcs)
-            buses.bytes_op(b, buses.OP_LTU, top, 64, lt, gm, g + "_small")
             b.assert_zero((1 - gm) * lt, g + "_lt_unused")
             b.assert_bool(le, g + "_le_bool")
             b.assert_zero((1 - lt) * le, g + "_big_not_le")
@@ -372,9 +383,16 @@ class SyscallAir(Air):
         # --- private input: read / readv ------------------------------------------------------
         inp = F("read", "readv")
         b.assert_zero(inp * cur * (cur - 1 - loc.rem), "input_rem")
-        b.assert_zero(inp * (loc.rem - loc.rem_lo - 65536 * loc.rem_hi), "rem_split")
-        buses.range_u16(b, loc.rem_lo, inp, "rem_lo")
-        buses.range_bits(b, loc.rem_hi, INPUT_BITS - 16, inp, "rem_hi")
+        b.assert_zero(inp * (loc.rem - loc.u_lo - 65536 * loc.u_hi), "rem_split")
+        # the shared limbs: u_lo < 2^16; u_hi < 2^12 (rem: INPUT_BITS = 28; mmap2's r),
+        # u_hi < 2^6 for the halting kinds (ts < 2^22 = 2^EXEC_TS_BITS); the offset
+        # cannot wrap (u_hi < 2^16 by the first U16)
+        u_m = inp + f["mmap2"] + halt
+        buses.range_u16(b, loc.u_lo, u_m, "u_lo")
+        buses.range_u16(b, loc.u_hi, u_m, "u_hi")
+        buses.range_u16(b, loc.u_hi + (1 << 16) - (1 << (INPUT_BITS - 16))
+                        + halt * ((1 << (INPUT_BITS - 16)) - (1 << (buses.EXEC_TS_BITS - 16))),
+                        u_m, "u_hi_max")
         b.assert_zero(inp * (loc.k0 - loc.g1_le * loc.g1_x - (1 - loc.g1_le) * loc.g1_y), "k0_min")
         b.assert_zero(f["readv"] * (loc.k1 - loc.g2_le * loc.g2_x - (1 - loc.g2_le) * loc.g2_y),
                       "k1_min")
@@ -385,11 +403,9 @@ class SyscallAir(Air):
         b.assert_zero(f["brk"] * (loc.ok - loc.g1_le + loc.g1_le * loc.g2_le), "brk_ok")
         b.assert_zero(f["brk"] * (new - loc.ok * loc.g1_x - (1 - loc.ok) * cur), "brk_new")
         b.assert_zero(f["mmap2"] * (loc.ok - loc.g1_le * loc.g2_le), "mmap_ok")
-        b.assert_zero(f["mmap2"] * loc.g1_le * (loc.g1_x - 1 - 4096 * loc.q - loc.r), "mmap_pages")
-        b.assert_zero(f["mmap2"] * (1 - loc.g1_le) * loc.q, "mmap_q_big")
-        b.assert_zero(f["mmap2"] * (1 - loc.g1_le) * loc.r, "mmap_r_big")
-        buses.range_u16(b, loc.q, f["mmap2"], "mmap_q")
-        buses.range_bits(b, loc.r, 12, f["mmap2"], "mmap_r")
+        b.assert_zero(f["mmap2"] * loc.g1_le * (loc.g1_x - 1 - 4096 * q - r_), "mmap_pages")
+        b.assert_zero(f["mmap2"] * (1 - loc.g1_le) * q, "mmap_q_big")
+        b.assert_zero(f["mmap2"] * (1 - loc.g1_le) * r_, "mmap_r_big")
         b.assert_zero(f["mmap2"] * (new - cur - loc.ok * size), "mmap_new")
         b.assert_zero((1 - F("brk", "mmap2")) * loc.ok, "ok_unused")
 
@@ -406,7 +422,6 @@ class SyscallAir(Air):
         counted = F("read", "readv", "writev_out")
         b.assert_zero(f["read"] * (W(ret) - loc.k0) + f["readv"] * (W(ret) - loc.k0 - loc.k1)
                       + f["writev_out"] * (W(ret) - W(len0) - W(len1)), "ret_count")
-        buses.range_bits(b, counted * ret[3], 6, counted, "ret_count_top")
 
         # --- chains ---------------------------------------------------------------------------
         c0_mode = sum(m * f[k] for k, m in CHAIN0_MODE.items())
@@ -417,20 +432,43 @@ class SyscallAir(Air):
                    "clock_gettime": 16}
         b.assert_zero(sum(f[k] * (loc.c0_addr - W(v)) for k, v in addr_src.items()), "c0_addr")
         b.assert_zero(sum(f[k] * (loc.c0_cnt - v) for k, v in cnt_src.items()), "c0_cnt")
-        buses.range_bits(b, sum(f[k] * v[3] for k, v in addr_src.items()), 6, c0, "c0_addr_top")
         ct0, ct1 = t4 + T_CHAIN[0], t4 + T_CHAIN[1]
-        jend = loc.jpos + f["write_j"] * loc.c0_cnt
+        jend = loc.jend
         b.send(buses.IO, [ct0, loc.c0_addr, loc.c0_cnt, loc.jpos, c0_mode], multiplicity=c0,
                name="chain0_start")
         b.receive(buses.IO, [ct0, loc.c0_addr + loc.c0_cnt, 0, jend, c0_mode], multiplicity=c0,
                   name="chain0_end")
         base1 = loc.aux2_val
-        buses.range_bits(b, f["readv"] * base1[3], 6, f["readv"], "c1_addr_top")
         rv = f["readv"]
         b.send(buses.IO, [ct1, W(base1), loc.k1, loc.jpos, MODE_INPUT], multiplicity=rv,
                name="chain1_start")
         b.receive(buses.IO, [ct1, W(base1) + loc.k1, 0, loc.jpos, MODE_INPUT], multiplicity=rv,
                   name="chain1_end")
+
+        # --- limb bounds: two per U8PAIR lookup, on every real row -----------------------------
+        # Correctness: each entry is a limb that is a byte on every real row (a register
+        # value, a word read from memory, ret (ret01/ret23 on the rows that write it; the
+        # counted kinds do), or 0 where the row does not use it) plus c·(flags of the
+        # kinds it bounds) (flags are exclusive): on other rows it is the limb, a byte; on
+        # a bounding kind's row it is a byte iff limb < 256 − c ("limb − flag": iff
+        # limb ≥ 1).  No wrap-around: limb + c < 512.  os_new[3] is range-checked here
+        # itself (os_new_top adds < 64; a non-byte top limb would pass that alone).
+        tk, tg, wv, rv = f["tkill"], f["tgkill"], f["writev_out"], f["readv"]
+        # a1 < 2^30: munmap/mprotect length, chain-0 address, iovec array
+        a1_top = mun + F("read", "write_j", "clock_gettime") + iov
+        # a2 < 2^30: journal count, chain-0 address, affinity mask
+        a2_top = F("write_j", "rt_sigprocmask_old", "rt_sigaction_old") + sch
+        bounds = [
+            a0[3] + 192 * mun, a1[3] + 192 * a1_top,          # < 2^30
+            a2[3] + 192 * a2_top, a3[0] + 127 * sig_old,      # < 2^30; sigset size <= 128
+            a2[0] + 252 * prot + 191 * tg, a2[0] - tg,        # prot <= 3; tgkill sig in [1, 64]
+            a1[0] + 191 * tk, a1[0] - tk,                     # tkill sig in [1, 64]
+            ret[3] + 192 * counted, loc.os_new[3],            # returned count < 2^30; a byte
+            loc.aux0_prev[3] + 192 * rv, loc.aux2_val[3] + 192 * rv,  # readv bases < 2^30
+            len0[3] + 224 * wv, len1[3] + 224 * wv,           # writev lengths < 2^29
+        ]
+        for i in range(0, len(bounds), 2):
+            buses.range_u8_pair(b, bounds[i], bounds[i + 1], r, f"bound{i // 2}")
 
         # --- precompiles: hand-off on PRECOMPILE ------------------------------------------------
         pre_num = sum(KINDS[k] * f[k] for k in PRECOMPILE_FLAGS)
@@ -495,8 +533,6 @@ class SyscallAir(Air):
         inp = is_["read"] | is_["readv"]
         rem = np.where(inp, i64(x["rem"]), 0)
         v.rem[:n] = rem
-        v.rem_lo[:n] = rem & 0xFFFF
-        v.rem_hi[:n] = rem >> 16
         k0, k1 = np.where(inp, i64(x["k0"]), 0), np.where(is_["readv"], i64(x["k1"]), 0)
         v.k0[:n] = k0
         v.k1[:n] = k1
@@ -509,8 +545,6 @@ class SyscallAir(Air):
         small_len = is_["mmap2"] & (ln < 1 << 28)
         q = np.where(small_len, (ln - 1) >> 12, 0)
         r_ = np.where(small_len, (ln - 1) & 0xFFF, 0)
-        v.q[:n] = q
-        v.r[:n] = r_
         g1x = np.select([is_["read"], is_["readv"], is_["brk"], is_["mmap2"]], [a2, len0, a0, ln], 0)
         g1y = np.select([inp, is_["brk"], is_["mmap2"]], [rem, PROGRAM_END, (1 << 28) - 1], 0)
         g1on = inp | is_["brk"] | is_["mmap2"]
@@ -530,9 +564,11 @@ class SyscallAir(Air):
         v.c0_addr[:n] = np.where(np.isin(kind, [SYS_FLAGS.index(k) for k in CHAIN0_MODE]),
                                  caddr, 0)
         v.c0_cnt[:n] = x["c0_cnt"]
+        v.jend[:n] = rows.jpos.astype(np.int64) + np.where(is_["write_j"], i64(x["c0_cnt"]), 0)
         ts = rows.ts.astype(np.int64)
-        v.ts_lo[:n] = np.where(halt, ts & 0xFFFF, 0)
-        v.ts_hi[:n] = np.where(halt, ts >> 16, 0)
+        u = np.select([inp, is_["mmap2"], halt], [rem, q | (r_ << 16), ts], 0)  # (lo, hi)
+        v.u_lo[:n] = u & 0xFFFF
+        v.u_hi[:n] = u >> 16
         if (halt & (ts >= 1 << buses.EXEC_TS_BITS)).any():
             raise ValueError(f"execution too long to prove: EXEC time reaches 2^{buses.EXEC_TS_BITS}")
         return t
