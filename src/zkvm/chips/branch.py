@@ -3,7 +3,7 @@
 Semantics (RV32I): compare ``a = x[rs1]`` and ``c = x[rs2]``; if the condition holds the
 next pc is ``pc + imm`` (imm: the sign-extended B-immediate, even), otherwise ``pc + 4``.
 Branches write no register (the program table gives ``rd = 0``, so the adapter's rd slot
-is not used: ``write_rd=False``).
+is not used: ``write_rd=False``, and its columns are left out: ``rd_slot=False``).
 
 Columns: the adapter's (docs/circuits.md §5) and
 
@@ -169,7 +169,7 @@ class BranchAir(Air):
     may_be_empty = True
     OPS = OPS
     columns = Columns(
-        *ad.adapter_columns(OPS),
+        *ad.adapter_columns(OPS, rd_slot=False),
         *compare_columns("cmp"),
         ("taken", "1 iff the branch is taken"),
         ("next_pc", "pc + imm if taken else pc + 4"),
