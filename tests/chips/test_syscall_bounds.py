@@ -93,6 +93,58 @@ def test_limb_bound_rejects(case, testing_params, monkeypatch):
     S.attack(m, res, "syscall", lambda air, v, rows: None, expect_bytes=True)
 
 
+def _forge_mmap_row(m, res, edit):
+    """The cheater's traces with the (last) mmap2 row edited by ``edit(view, row)``, which
+    returns the new MMAP cell limbs; the memory boundary's final record of the cell
+    follows.  Returns ``(traces, pv, journal)`` (Bytes recounted for valid lookups)."""
+    w, traces, pv = m.traces(res)
+    names = [a.name for a in m.airs]
+    si, bi = names.index("syscall"), names.index("memory_boundary")
+    t = traces[si].copy()
+    v = m.syscall_air.columns.view(t)
+    row = int(np.flatnonzero(v.s_mmap2)[-1])
+    cell = edit(v, row)
+    v.os_new[row] = cell
+    traces[si] = t % P
+    bt = traces[bi].copy()
+    bv = m.boundary_air.columns.view(bt)
+    brow = int(np.flatnonzero((bv.key == OS_KEY_MMAP) & (bv.is_real == 1))[0])
+    bv.final[brow] = cell  # the boundary consumes the cell's last record
+    traces[bi] = bt
+    traces[names.index("bytes")] = S.bytes_trace_for_valid_lookups(m.system(), traces, pv)
+    return traces, pv, w.journal
+
+
+def _only_bytes_rejects(m, traces, pv, journal):
+    rep = check_traces(m.system(), traces, pv, public_data=journal)
+    assert not rep.constraint_failures, str(rep)
+    assert {b.bus for b in rep.bus_imbalances} == {"bytes"}, str(rep)
+    proof = prover.prove(m.proving_key(), traces, pv, debug=False, public_data=journal)
+    with pytest.raises(VerificationError):
+        verifier.verify(m.verifying_key(), proof, pv, public_data=journal)
+
+
+def test_mmap_page_remainder_is_below_4096(testing_params):
+    """mmap2(8192): ``len − 1 = 4096·1 + 4095``; the split ``4096·0 + 8191`` passes every
+    constraint and makes the cell grow by one page only (a later mapping would overlap
+    this one); ``u_hi_max`` (``r < 2^12``) rejects it."""
+    words = call(222, 0, 8192, 3, 0x22, 2**32 - 1, 0) + exit_program(0)
+    m = Machine.for_program(Program.from_words(words), testing_params)
+    res = m.execute()
+    assert res.unprovable is None
+
+    def edit(v, row):
+        assert (int(v.u_lo[row]), int(v.u_hi[row])) == (1, 4095)
+        cur = int(word([int(x) for x in v.os_prev[row]]))
+        v.u_lo[row], v.u_hi[row] = 0, 8191
+        x = cur + 4096  # g2: cur + size <= MMAP_END, size = 4096
+        d = int(v.g2_y[row]) - x
+        v.g2_x[row], v.g2_dlo[row], v.g2_dhi[row] = x, d & 0xFFFF, d >> 16
+        return [(x >> (8 * i)) & 0xFF for i in range(4)]
+
+    _only_bytes_rejects(m, *_forge_mmap_row(m, res, edit))
+
+
 def test_os_cell_top_limb_is_a_byte(testing_params):
     """mmap2 writes the MMAP cell ``V``; the limbs ``(L, p − k)`` with ``L < 2^24`` and
     ``L + 2^24·(p − k) ≡ V`` pass every constraint and ``os_new_top`` (``p − k + 192``
@@ -102,27 +154,11 @@ def test_os_cell_top_limb_is_a_byte(testing_params):
     m = Machine.for_program(Program.from_words(words), testing_params)
     res = m.execute()
     assert res.unprovable is None
-    w, traces, pv = m.traces(res)
-    names = [a.name for a in m.airs]
-    si, bi = names.index("syscall"), names.index("memory_boundary")
-    t = traces[si].copy()
-    v = m.syscall_air.columns.view(t)
-    row = int(np.flatnonzero(v.s_mmap2)[0])
-    val = int(word([int(x) for x in v.os_new[row]]))
-    k = next(k for k in range(1, 193) if (val + k * 2**24) % P < 2**24)
-    low = (val + k * 2**24) % P
-    forged = [low & 0xFF, (low >> 8) & 0xFF, low >> 16, P - k]
-    v.os_new[row] = forged
-    traces[si] = t
-    bt = traces[bi].copy()
-    bv = m.boundary_air.columns.view(bt)
-    brow = int(np.flatnonzero((bv.key == OS_KEY_MMAP) & (bv.is_real == 1))[0])
-    bv.final[brow] = forged  # the boundary consumes the cell's last record
-    traces[bi] = bt
-    traces[names.index("bytes")] = S.bytes_trace_for_valid_lookups(m.system(), traces, pv)
-    rep = check_traces(m.system(), traces, pv, public_data=w.journal)
-    assert not rep.constraint_failures, str(rep)
-    assert {b.bus for b in rep.bus_imbalances} == {"bytes"}, str(rep)
-    proof = prover.prove(m.proving_key(), traces, pv, debug=False, public_data=w.journal)
-    with pytest.raises(VerificationError):
-        verifier.verify(m.verifying_key(), proof, pv, public_data=w.journal)
+
+    def edit(v, row):
+        val = int(word([int(x) for x in v.os_new[row]]))
+        k = next(k for k in range(1, 193) if (val + k * 2**24) % P < 2**24)
+        low = (val + k * 2**24) % P
+        return [low & 0xFF, (low >> 8) & 0xFF, low >> 16, P - k]
+
+    _only_bytes_rejects(m, *_forge_mmap_row(m, res, edit))
