@@ -26,7 +26,7 @@ FIXTURES = Path(__file__).parent / "fixtures"
 #: SHA-256 of ``arith-nozk.receipt``: the receipt a deterministic prover run makes today.
 #: If a deliberate prover or format change moves it, re-pin it *and* regenerate the
 #: fixtures, and say so in CHANGELOG.md (a receipt format change is user-visible).
-ARITH_NOZK_SHA256 = "248f495be80f5eedd02d61823b85d8e041ce7baf36af0709f93e749bebc2b517"
+ARITH_NOZK_SHA256 = "5db334c81b872c887579b89e293ed07f976c22e4ee793e2a43e655dd62393b78"
 
 
 def _read(name: str) -> bytes:

@@ -211,13 +211,13 @@ class SyscallAir(Air):
         *_access_cols("aux3", "aux word 3"),
         ("aux_key", "key of aux word 0 (the iovec array or the affinity mask)"),
         ("nz_inv", "inverse of a1's limb sum (a1 != 0)"),
-        ("rem", "input bytes left before the call (read/readv)"),
         ("u_lo", "shared limb: rem mod 2^16 (read/readv), q (mmap2), ts mod 2^16 (halt)"),
         ("u_hi", "shared limb: rem div 2^16, r (both < 2^12), ts div 2^16 (< 2^6)"),
         *_gadget_cols("g1"), *_gadget_cols("g2"),
-        ("k0", "bytes moved by chain 0"), ("k1", "bytes moved by chain 1 (readv)"),
+        ("k1", "bytes moved by chain 1 (readv)"),
         ("ok", "brk / mmap2 succeed"),
-        ("c0_addr", "chain 0 start address"), ("c0_cnt", "chain 0 byte count"),
+        ("c0_addr", "chain 0 start address"),
+        ("c0_cnt", "chain 0 byte count (read/readv: k0, the bytes moved)"),
         ("jend", "journal position after the call: jpos + [write_j]·c0_cnt"),
     )
     num_public_values = 1
@@ -360,10 +360,12 @@ class SyscallAir(Air):
 
         # --- comparison gadgets, part 2 ------------------------------------------------------
         q, r_ = loc.u_lo, loc.u_hi  # mmap2's (len - 1) = 4096·q + r
+        rem = loc.u_lo + 65536 * loc.u_hi  # read/readv: input bytes left before the call
+        k0 = loc.c0_cnt  # read/readv: bytes moved by chain 0
         size = 4096 * (q + 1)
-        g1_y = {"read": loc.rem, "readv": loc.rem, "brk": PROGRAM_END, "mmap2": (1 << 28) - 1}
+        g1_y = {"read": rem, "readv": rem, "brk": PROGRAM_END, "mmap2": (1 << 28) - 1}
         g2_x = {"readv": W(len1), "brk": W(a0), "mmap2": cur + size}
-        g2_y = {"readv": loc.rem - loc.k0, "brk": cur, "mmap2": MMAP_END}
+        g2_y = {"readv": rem - k0, "brk": cur, "mmap2": MMAP_END}
         for g, kinds, xs, ys in (("g1", g1, {k: W(v) for k, v in g1_src.items()}, g1_y),
                                  ("g2", g2, g2_x, g2_y)):
             gx, gy = getattr(loc, g + "_x"), getattr(loc, g + "_y")
@@ -382,8 +384,7 @@ class SyscallAir(Air):
 
         # --- private input: read / readv ------------------------------------------------------
         inp = F("read", "readv")
-        b.assert_zero(inp * cur * (cur - 1 - loc.rem), "input_rem")
-        b.assert_zero(inp * (loc.rem - loc.u_lo - 65536 * loc.u_hi), "rem_split")
+        b.assert_zero(inp * cur * (cur - 1 - rem), "input_rem")
         # the shared limbs: u_lo < 2^16; u_hi < 2^12 (rem: INPUT_BITS = 28; mmap2's r),
         # u_hi < 2^6 for the halting kinds (ts < 2^22 = 2^EXEC_TS_BITS); the offset
         # cannot wrap (u_hi < 2^16 by the first U16)
@@ -393,11 +394,11 @@ class SyscallAir(Air):
         buses.range_u16(b, loc.u_hi + (1 << 16) - (1 << (INPUT_BITS - 16))
                         + halt * ((1 << (INPUT_BITS - 16)) - (1 << (buses.EXEC_TS_BITS - 16))),
                         u_m, "u_hi_max")
-        b.assert_zero(inp * (loc.k0 - loc.g1_le * loc.g1_x - (1 - loc.g1_le) * loc.g1_y), "k0_min")
+        b.assert_zero(inp * (k0 - loc.g1_le * loc.g1_x - (1 - loc.g1_le) * loc.g1_y), "k0_min")
         b.assert_zero(f["readv"] * (loc.k1 - loc.g2_le * loc.g2_x - (1 - loc.g2_le) * loc.g2_y),
                       "k1_min")
         b.assert_zero((1 - f["readv"]) * loc.k1, "k1_readv_only")
-        b.assert_zero(inp * (new - (loc.rem - loc.k0 - loc.k1 + 1)), "input_left")
+        b.assert_zero(inp * (new - (rem - k0 - loc.k1 + 1)), "input_left")
 
         # --- brk, mmap2 -------------------------------------------------------------------------
         b.assert_zero(f["brk"] * (loc.ok - loc.g1_le + loc.g1_le * loc.g2_le), "brk_ok")
@@ -420,14 +421,14 @@ class SyscallAir(Air):
                                         - (1 - loc.ok) * ((ENOMEM_RET >> (8 * i)) & 0xFF)),
                           f"ret_mmap{i}")
         counted = F("read", "readv", "writev_out")
-        b.assert_zero(f["read"] * (W(ret) - loc.k0) + f["readv"] * (W(ret) - loc.k0 - loc.k1)
+        b.assert_zero(f["read"] * (W(ret) - k0) + f["readv"] * (W(ret) - k0 - loc.k1)
                       + f["writev_out"] * (W(ret) - W(len0) - W(len1)), "ret_count")
 
         # --- chains ---------------------------------------------------------------------------
         c0_mode = sum(m * f[k] for k, m in CHAIN0_MODE.items())
         addr_src = {"read": a1, "readv": loc.aux0_prev, "write_j": a1,
                     "rt_sigprocmask_old": a2, "rt_sigaction_old": a2, "clock_gettime": a1}
-        cnt_src = {"read": loc.k0, "readv": loc.k0, "write_j": W(a2),
+        cnt_src = {"write_j": W(a2),  # read/readv: c0_cnt is k0 (k0_min)
                    "rt_sigprocmask_old": a3[0], "rt_sigaction_old": a3[0] + 8,
                    "clock_gettime": 16}
         b.assert_zero(sum(f[k] * (loc.c0_addr - W(v)) for k, v in addr_src.items()), "c0_addr")
@@ -532,9 +533,7 @@ class SyscallAir(Air):
         # input
         inp = is_["read"] | is_["readv"]
         rem = np.where(inp, i64(x["rem"]), 0)
-        v.rem[:n] = rem
         k0, k1 = np.where(inp, i64(x["k0"]), 0), np.where(is_["readv"], i64(x["k1"]), 0)
-        v.k0[:n] = k0
         v.k1[:n] = k1
         # gadgets
         a0 = rows.rs2_val.astype(np.int64)
@@ -564,6 +563,8 @@ class SyscallAir(Air):
         v.c0_addr[:n] = np.where(np.isin(kind, [SYS_FLAGS.index(k) for k in CHAIN0_MODE]),
                                  caddr, 0)
         v.c0_cnt[:n] = x["c0_cnt"]
+        if (inp & (i64(x["c0_cnt"]) != k0)).any():
+            raise ValueError("syscall rows: read/readv chain 0 count != k0 (tracegen bug)")
         v.jend[:n] = rows.jpos.astype(np.int64) + np.where(is_["write_j"], i64(x["c0_cnt"]), 0)
         ts = rows.ts.astype(np.int64)
         u = np.select([inp, is_["mmap2"], halt], [rem, q | (r_ << 16), ts], 0)  # (lo, hi)
