@@ -73,6 +73,26 @@ class Witness:
     #: the EXEC state after the last instruction: ``(pc, ts, jpos)`` (segments that do
     #: not halt end their EXEC chain there)
     end_state: tuple = None
+    #: ``chip_index`` as small integers: ``chip_names[chip_code[i]] == chip_index[i]``
+    #: (selecting a chip's rows by an integer compare instead of 2^20 string compares)
+    chip_code: np.ndarray = None
+    chip_names: tuple = ()
+
+    def chip_rows(self, chip: str) -> np.ndarray:
+        """Boolean mask of the rows executed by ``chip``."""
+        if self.chip_code is None:
+            return self.chip_index == chip
+        try:
+            c = self.chip_names.index(chip)
+        except ValueError:
+            return np.zeros(len(self.chip_code), dtype=bool)
+        return self.chip_code == c
+
+    def chips_used(self) -> set:
+        """Names of the chips that executed at least one row."""
+        if self.chip_code is None:
+            return {str(c) for c in np.unique(self.chip_index)}
+        return {self.chip_names[int(c)] for c in np.unique(self.chip_code)}
 
 
 _KIND_INDEX = {k: i for i, k in enumerate(SYS_FLAGS)}
@@ -107,6 +127,20 @@ def _chain_rows(recs, e_pos, ts, jpos):
     return {k: (np.concatenate(v) if v else np.zeros(0, dtype=np.int64)) for k, v in cols.items()}
 
 
+def _key_time_order(keys: np.ndarray, ts: np.ndarray) -> np.ndarray:
+    """``np.lexsort((ts, keys))`` (sort by key, then time), as one argsort of the packed
+    int64 ``key·2^b + time`` when both fit (2–3× faster than lexsort on 2^20-cycle runs).
+    Equal (key, time) pairs may come out in either order; the caller rejects them."""
+    if len(keys) == 0:
+        return np.zeros(0, dtype=np.int64)
+    kmin, kmax = int(keys.min()), int(keys.max())
+    tmin, tmax = int(ts.min()), int(ts.max())
+    b = max(1, tmax.bit_length())
+    if kmin < 0 or tmin < 0 or kmax.bit_length() + b > 62:
+        return np.lexsort((ts, keys))
+    return np.argsort((keys << b) | ts)
+
+
 def _history(keys, ts, exp_val, has_exp, aft_val, aft_known, init_keys, init_vals, what):
     """Offline-memory-checking history of a list of accesses (module docstring).
 
@@ -120,7 +154,7 @@ def _history(keys, ts, exp_val, has_exp, aft_val, aft_known, init_keys, init_val
     if m == 0:
         z = np.zeros(0, dtype=np.int64)
         return z, z, z, z, z, z
-    order = np.lexsort((ts, keys))
+    order = _key_time_order(keys, ts)
     k, t = keys[order], ts[order]
     first = np.ones(m, dtype=bool)
     first[1:] = k[1:] != k[:-1]
@@ -189,7 +223,10 @@ def build_witness(program_air, image_keys, image_vals, result, *, start_jpos: in
     rs1 = d["rs1"][prow].astype(np.int64)
     rs2 = d["rs2"][prow].astype(np.int64)
     imm = d["imm"][prow]
-    chips = np.array(chip_of_id(), dtype=object)[opcode]
+    chip_names = tuple(sorted(set(chip_of_id())))
+    code_of_id = np.array([chip_names.index(c) for c in chip_of_id()], dtype=np.int16)
+    chip_code = code_of_id[opcode]
+    chips = np.array(chip_names, dtype=object)[chip_code]
 
     # --- syscalls and EXEC times -------------------------------------------------
     e_idx = np.flatnonzero(opcode == op_id("ecall"))
@@ -264,7 +301,8 @@ def build_witness(program_air, image_keys, image_vals, result, *, start_jpos: in
             for i, nm in ((3, "a1"), (4, "a2"), (5, "a3"))}
 
     # --- RAM and OS-cell accesses ------------------------------------------------------
-    mem_rows = np.flatnonzero((chips == CHIP_LOADSTORE) | (chips == CHIP_ATOMIC))
+    mem_rows = np.flatnonzero((chip_code == chip_names.index(CHIP_LOADSTORE))
+                              | (chip_code == chip_names.index(CHIP_ATOMIC)))
     mkeys = ev.mem_addr[mem_rows].astype(np.int64) & ~3
     io = _chain_rows(recs, np.arange(ne), et, jpos[e_idx])
     # single words of syscalls (aux slots) and OS cells
@@ -405,7 +443,8 @@ def build_witness(program_air, image_keys, image_vals, result, *, start_jpos: in
     end_state = (int(ev.next_pc[-1]), end_ts, int(jpos[-1] + jinc[-1]))
     return Witness(rows, chips, io_rows, boundary, int(result.exit_code or 0),
                    bytes(result.journal), n, ts=ts, precompile_events=pev,
-                   precompile_prev_ts=pre_prev_ts, touched=touched, end_state=end_state)
+                   precompile_prev_ts=pre_prev_ts, touched=touched, end_state=end_state,
+                   chip_code=chip_code, chip_names=chip_names)
 
 
 def _check_journal(io, jrows, journal: bytes, start_jpos: int) -> None:
