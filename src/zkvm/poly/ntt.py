@@ -70,6 +70,7 @@ __all__ = [
     "evaluate_poly",
     "evaluate_ext_poly",
     "barycentric_eval",
+    "barycentric_eval_many",
     "barycentric_weights",
     "bit_reverse_rows",
     "log2_strict",
@@ -1255,6 +1256,67 @@ def _weighted_col_sums(evals, d, nchunks):
                 s = (s + part[t, c, k] % _P64) % _P64
             out[c, k] = s
     return out
+
+
+@njit(cache=True, parallel=True)
+def _weighted_col_sums_multi(evals, d, nchunks):
+    """out[k, c] = Σ_i evals[i, c]·d[k, i] for K points at once (base evals (n, w), ext
+    weights d (K, n, 4)): one pass over ``evals`` for all points."""
+    n, w = evals.shape
+    K = d.shape[0]
+    part = np.zeros((nchunks, K, w, 4), dtype=np.uint64)
+    step = (n + nchunks - 1) // nchunks
+    for t in prange(nchunks):
+        lo = t * step
+        hi = min(n, lo + step)
+        for i in range(lo, hi):
+            row = evals[i]
+            for k in range(K):
+                acc = part[t, k]
+                d0 = np.uint64(d[k, i, 0])
+                d1 = np.uint64(d[k, i, 1])
+                d2 = np.uint64(d[k, i, 2])
+                d3 = np.uint64(d[k, i, 3])
+                for c in range(w):
+                    e = np.uint64(row[c])
+                    acc[c, 0] += e * d0
+                    acc[c, 1] += e * d1
+                    acc[c, 2] += e * d2
+                    acc[c, 3] += e * d3
+            if ((i - lo) & 3) == 3:  # delayed reduction: < p + 4p^2 < 2^64
+                for k in range(K):
+                    for c in range(w):
+                        for q in range(4):
+                            part[t, k, c, q] %= _P64
+    out = np.zeros((K, w, 4), dtype=np.uint32)
+    for k in range(K):
+        for c in range(w):
+            for q in range(4):
+                acc_s = np.uint64(0)
+                for t in range(nchunks):
+                    acc_s = (acc_s + part[t, k, c, q] % _P64) % _P64
+                out[k, c, q] = acc_s
+    return out
+
+
+def barycentric_eval_many(evals, weights: list) -> list:
+    """:func:`barycentric_eval` of one ``(n, w)`` evaluation matrix at several points,
+    reading the matrix once: ``weights`` is a list of :func:`barycentric_weights` (one per
+    point, all for this domain); returns a list of ``(w, 4)`` arrays."""
+    m = _coerce(np.asarray(evals))
+    if m.ndim != 2:
+        raise ValueError("barycentric_eval_many: evals must be (n, w)")
+    if m.strides[1] != m.itemsize:
+        m = np.ascontiguousarray(m)
+    n = m.shape[0]
+    log2_strict(n)
+    if any(wts.shape[0] != n for wts, _ in weights):
+        raise ValueError("barycentric_eval_many: weights for another domain size")
+    from ..field.ext import ext_mul
+
+    d = np.ascontiguousarray(np.stack([wts for wts, _ in weights]))
+    sums = _weighted_col_sums_multi(m, d, 16 if n >= 1 << 12 else 1)
+    return [ext_mul(sums[k], f.to_array()) for k, (_, f) in enumerate(weights)]
 
 
 def barycentric_weights(log_n: int, z, shift: int = 1) -> tuple:

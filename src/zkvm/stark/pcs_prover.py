@@ -15,11 +15,11 @@ import numpy as np
 from numba import njit
 
 from zkvm.field.babybear import GENERATOR, P, TWO_ADICITY, two_adic_generator
-from zkvm.field.ext import Ext, ext_lincomb, ext_powers
+from zkvm.field.ext import Ext, ext_add, ext_lincomb, ext_mul, ext_powers
 from zkvm.hash.sha256 import bitrev_permutation
 from zkvm.merkle import MerkleTree
-from zkvm.poly.ntt import (barycentric_eval, barycentric_weights, coset_eval_coeffs, coset_lde,
-                           intt)
+from zkvm.poly.ntt import (barycentric_eval_many, barycentric_weights, coset_eval_coeffs,
+                           coset_lde, intt)
 
 from .fri_prover import answer_query, commit_phase
 from .params import StarkParams
@@ -190,33 +190,69 @@ def commit_coeffs(params: StarkParams, coeffs: list, log_heights: list, extra_lo
 
 
 def _eval_at(data: ProverData, m: int, z: Ext, cache: dict) -> np.ndarray:
-    """Matrix ``m``'s column polynomials at ``z``: ``(w, 4)``.
+    """Matrix ``m``'s column polynomials at ``z``: ``(w, 4)`` (see :func:`_eval_points`)."""
+    return _eval_points(data, m, [z], cache)[0]
+
+
+def _eval_points(data: ProverData, m: int, zs: list, cache: dict) -> list:
+    """Matrix ``m``'s column polynomials at each point of ``zs``: a list of ``(w, 4)``.
 
     Matrices committed from evaluations (``commit``) are interpolated barycentrically from
-    their LDE, on the smallest sub-coset ``g·H_M`` (every ``N/M``-th LDE row, read in
-    place) with ``M ≥ n + k`` points, ``n + k`` the committed polynomial's coefficient
-    count (``k`` mask coefficients in hiding mode; ``M = n`` without).  The traces
-    themselves are not kept (memory: 0.4 GiB at 2^20 cycles).  Coefficient commitments
-    are evaluated from their coefficients."""
+    their LDE, read in place on a sub-coset ``g·H_M`` (every ``N/M``-th LDE row), all
+    points in one pass.  The traces themselves are not kept (memory: 0.4 GiB at 2^20
+    cycles).  Without a mask ``M = n``.  A hiding commitment holds ``f' = f + Z_H·r``
+    (``n + k`` coefficients, the mask ``r`` of ``k ≤ n`` coefficients is kept): on
+    ``S = g·H_n`` the vanishing polynomial is the constant ``Z_H = g^n − 1``, so the
+    degree-``< n`` interpolant of ``f'|S`` is ``f + (g^n − 1)·r`` and
+
+        ``f'(z) = bary_S(f'|S)(z) + (z^n − g^n)·r(z)``,
+
+    which reads ``n`` rows instead of the ``2^⌈log2(n + k)⌉ = 2n`` a direct interpolation
+    of ``f'`` needs (for ``k > n``, tiny tables, ``M`` is the next power of two
+    ``≥ n + k`` and no correction is applied).  Coefficient commitments are evaluated
+    from their coefficients.
+
+    Correctness: the returned values are exactly the committed polynomials' values
+    (both formulas are identities for the committed ``f'``); they are absorbed into the
+    transcript and checked by the verifier against the openings through DEEP/FRI."""
     if data.coeffs is not None and data.coeffs[m] is not None:
         key = (id(data), m)
         if key not in cache:
             cache[key] = np.ascontiguousarray(data.coeffs[m].T)
         ct = cache[key]
-        return ext_lincomb(ct, ext_powers(z, ct.shape[1]))
+        return [ext_lincomb(ct, ext_powers(z, ct.shape[1])) for z in zs]
     lde = data.ldes[m]
     N = lde.shape[0]
-    k = 0
+    n = 1 << data.log_heights[m]
+    r = None
     if data.masks is not None and data.masks[m] is not None:
-        k = data.masks[m].shape[0]
-    D = (1 << data.log_heights[m]) + k
-    M = 1 << (D - 1).bit_length()
+        r = data.masks[m]
+    k = 0 if r is None else r.shape[0]
+    if 0 < k <= n:
+        M = n
+    else:
+        D = n + k
+        M = 1 << (D - 1).bit_length()
+        r = None
     if M > N:  # pragma: no cover - lde_extra_log makes the LDE large enough
         raise ValueError("PCS open: LDE too small to interpolate the committed polynomial")
-    wkey = ("bary", M, z.coeffs)  # shared by every matrix over g·H_M at z
-    if wkey not in cache:
-        cache[wkey] = barycentric_weights(M.bit_length() - 1, z, GENERATOR)
-    return barycentric_eval(lde[::N // M], z, shift=GENERATOR, weights=cache[wkey])
+    weights = []
+    for z in zs:
+        wkey = ("bary", M, z.coeffs)  # shared by every matrix over g·H_M at z
+        if wkey not in cache:
+            cache[wkey] = barycentric_weights(M.bit_length() - 1, z, GENERATOR)
+        weights.append(cache[wkey])
+    vals = barycentric_eval_many(lde[::N // M], weights)
+    if r is None:
+        return vals
+    rt = np.ascontiguousarray(r.T)  # (w, k)
+    gn = pow(GENERATOR, n, P)
+    out = []
+    for z, v in zip(zs, vals, strict=True):
+        rz = ext_lincomb(rt, ext_powers(z, k))                  # r(z): (w, 4)
+        corr = (z ** n - Ext.from_base(gn)).to_array()           # z^n − g^n
+        out.append(ext_add(v, ext_mul(rz, corr)))
+    return out
 
 
 def shape_header(shapes: list, salted: list | None = None) -> bytes:
@@ -546,11 +582,11 @@ def open_(params: StarkParams, rounds: list, transcript: Transcript,
         per_mat = []
         for m, zs in enumerate(pts):
             per_pt = []
-            for z in zs:
-                try:
-                    vals = _eval_at(data, m, z, ct_cache)
-                except ZeroDivisionError:
-                    raise ValueError("PCS open: point lies in the trace domain H_n") from None
+            try:
+                all_vals = _eval_points(data, m, list(zs), ct_cache)
+            except ZeroDivisionError:
+                raise ValueError("PCS open: point lies in the trace domain H_n") from None
+            for z, vals in zip(zs, all_vals, strict=True):
                 vals_e = [Ext(tuple(int(t) for t in v)) for v in vals]
                 transcript.absorb_ext("pcs_point", [z])
                 transcript.absorb_ext("pcs_values", vals_e)
