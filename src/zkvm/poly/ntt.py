@@ -79,6 +79,7 @@ __all__ = [
 _P64 = np.uint64(P)
 _M32 = np.uint64(0xFFFFFFFF)
 _MU = np.uint64(0x77FFFFFF)  # −p^{-1} mod 2^32
+_R32 = np.uint64((1 << 32) % P)  # 2^32 mod p (partial reductions: lo + hi·_R32)
 _S32 = np.uint64(32)
 _R = (1 << 32) % P  # Montgomery radix mod p
 
@@ -1283,11 +1284,13 @@ def _weighted_col_sums_multi(evals, d, nchunks):
                     acc[c, 1] += e * d1
                     acc[c, 2] += e * d2
                     acc[c, 3] += e * d3
-            if ((i - lo) & 3) == 3:  # delayed reduction: < p + 4p^2 < 2^64
+            if (i - lo) % 3 == 2:  # partial reduction (< 2^61) every 3 products (< 2^62)
                 for k in range(K):
+                    acc = part[t, k]
                     for c in range(w):
                         for q in range(4):
-                            part[t, k, c, q] %= _P64
+                            x = acc[c, q]
+                            acc[c, q] = (x & _M32) + (x >> np.uint64(32)) * _R32
     out = np.zeros((K, w, 4), dtype=np.uint32)
     for k in range(K):
         for c in range(w):

@@ -306,11 +306,26 @@ def _em(a0, a1, a2, a3, b0, b1, b2, b3):
     return c0, c1, c2, c3
 
 
+_M32D = np.uint64(0xFFFFFFFF)
+#: 2^32 mod p
+_R32D = np.uint64((1 << 32) % P)
+
+
+@njit(cache=True, inline="always")
+def _fold32(x):
+    """``x mod p`` up to a multiple of p: ``lo + hi·(2^32 mod p)`` (< 2^61 for any
+    uint64 ``x``), with 32×32-bit products only, so LLVM vectorises it (a vector ``%`` by
+    a constant is scalarised on x86)."""
+    return (x & _M32D) + (x >> np.uint64(32)) * _R32D
+
+
 @njit(cache=True, nogil=True)
 def _deep_acc(mat, coef, w, pair_pt, pair_off, T, r0, r1):
     """``T[k, i − r0] += off·c(i)`` for rows ``r0 ≤ i < r1`` of one matrix, where
-    ``c(i) = Σ_{c<w} mat[i, c]·coef[c]`` (extension coefficients α^c; salt or other
-    columns beyond ``w`` skipped) and ``(k, off)`` runs over the matrix's opening points."""
+    ``c(i) = Σ_{c<w} mat[i, c]·coef[c]`` (extension coefficients α^c, canonical uint32;
+    salt or other columns beyond ``w`` skipped) and ``(k, off)`` runs over the matrix's
+    opening points.  Accumulators take 3 products (< 2^62 each) between partial
+    reductions (:func:`_fold32`, < 2^61): < 2^64."""
     p = _PD
     B = _DEEP_BLOCK
     C = np.zeros((4, B), dtype=np.uint64)
@@ -323,10 +338,10 @@ def _deep_acc(mat, coef, w, pair_pt, pair_off, T, r0, r1):
             C[3, j] = 0
         blk = mat[b0:b0 + m_]
         for c in range(w):
-            k0 = coef[c, 0]
-            k1 = coef[c, 1]
-            k2 = coef[c, 2]
-            k3 = coef[c, 3]
+            k0 = np.uint64(coef[c, 0])
+            k1 = np.uint64(coef[c, 1])
+            k2 = np.uint64(coef[c, 2])
+            k3 = np.uint64(coef[c, 3])
             col = blk[:, c]
             for j in range(m_):  # contiguous accumulators: LLVM vectorises the row loop
                 v = np.uint64(col[j])
@@ -334,12 +349,17 @@ def _deep_acc(mat, coef, w, pair_pt, pair_off, T, r0, r1):
                 C[1, j] += v * k1
                 C[2, j] += v * k2
                 C[3, j] += v * k3
-            if (c & 3) == 3 or c == w - 1:  # ≤ 4 unreduced products per accumulator
+            if c % 3 == 2:
                 for j in range(m_):
-                    C[0, j] %= p
-                    C[1, j] %= p
-                    C[2, j] %= p
-                    C[3, j] %= p
+                    C[0, j] = _fold32(C[0, j])
+                    C[1, j] = _fold32(C[1, j])
+                    C[2, j] = _fold32(C[2, j])
+                    C[3, j] = _fold32(C[3, j])
+        for j in range(m_):
+            C[0, j] %= p
+            C[1, j] %= p
+            C[2, j] %= p
+            C[3, j] %= p
         for q in range(pair_pt.shape[0]):
             k = pair_pt[q]
             f0 = pair_off[q, 0]
@@ -499,7 +519,7 @@ def _deep_inputs(rounds: list, opened: list, alpha: Ext) -> dict:
                 mpts.append(pk[0])
                 moffs.append(off.coeffs)
                 off = off * (alpha ** w)
-            g["mats"].append((np.ascontiguousarray(lde), np.ascontiguousarray(apows, np.uint64),
+            g["mats"].append((np.ascontiguousarray(lde), np.ascontiguousarray(apows, np.uint32),
                               w, np.array(mpts, dtype=np.int64),
                               np.array(moffs, dtype=np.uint64).reshape(-1, 4)))
     out = {}
