@@ -155,3 +155,12 @@ def test_barycentric_worst_case_values():
     evals = np.full((16, 3), P - 1, dtype=np.uint32)  # the constant polynomial −1
     got = N.barycentric_eval(evals, Ext(P - 1, P - 1, P - 1, P - 2))
     assert all(Ext(tuple(r)) == P - 1 for r in got)
+
+
+@pytest.mark.parametrize("log_n,w,k", [(0, 1, 3), (4, 3, 5), (6, 9, 20), (5, 8, 40)])
+def test_intt_padded(log_n, w, k):
+    """intt into the first n rows of an (n + k)-row matrix, zeros below (both paths)."""
+    a = rand(1 << log_n, w)
+    got = N.intt_padded(a, k)
+    assert got.shape == ((1 << log_n) + k, w)
+    assert (got[: 1 << log_n] == N.intt(a)).all() and not got[1 << log_n:].any()

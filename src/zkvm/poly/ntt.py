@@ -62,6 +62,7 @@ __all__ = [
     "NttError",
     "ntt",
     "intt",
+    "intt_padded",
     "coset_ntt",
     "coset_intt",
     "coset_lde",
@@ -845,10 +846,11 @@ def _lde_rows_ser(src, work, out, tw_inv, tw_fwd, scale, log_n, log_b, lbi, log_
 _ROW_PAR_MIN = 1 << 16
 
 
-def _transform_rows(src, log_n: int, inverse: bool, row_scale=None):
+def _transform_rows(src, log_n: int, inverse: bool, row_scale=None, out=None):
     """Row-major ntt/intt of a C-contiguous (D, w) matrix, D ≤ n = 2^log_n (zero-padded to
-    n rows) → new (n, w) matrix.  ``row_scale`` (optional, Montgomery form, length D):
-    source row j is multiplied by it first."""
+    n rows) → new (n, w) matrix (or into ``out``, C-contiguous (n, w) uint32, not
+    overlapping ``src``).  ``row_scale`` (optional, Montgomery form, length D): source
+    row j is multiplied by it first."""
     n = 1 << log_n
     w = src.shape[1]
     tw = _twiddles(log_n, inverse)
@@ -857,7 +859,10 @@ def _transform_rows(src, log_n: int, inverse: bool, row_scale=None):
     rs = np.zeros(0, dtype=DTYPE) if row_scale is None else row_scale
     lb = _row_block_log(log_n, w)
     log_r = _row_items_log(log_n, lb, w)
-    out = np.empty((n, w), dtype=DTYPE)
+    if out is None:
+        out = np.empty((n, w), dtype=DTYPE)
+    elif out.shape != (n, w) or out.dtype != DTYPE or not out.flags.c_contiguous:
+        raise NttError("output buffer must be a C-contiguous (n, w) uint32 matrix")
     k = _transform_rows_par if n * w >= _ROW_PAR_MIN else _transform_rows_ser
     k(src, out, rev, tw, log_n, lb, log_r, scale, rs)
     return out
@@ -971,6 +976,24 @@ def intt(mat) -> np.ndarray:
     """Evaluations over H_n (natural order) → coefficients, for every column (inverse of
     ntt): ``out[j, c] = n^{-1}·Σ_i mat[i, c]·ω_n^{-ij}``."""
     return _transform(mat, True)
+
+
+def intt_padded(mat, extra_rows: int) -> np.ndarray:
+    """:func:`intt` of an ``(n, w)`` matrix written into the first ``n`` rows of a new
+    ``(n + extra_rows, w)`` matrix whose last ``extra_rows`` rows are zero (the
+    coefficients of a polynomial about to get ``extra_rows`` more, e.g. a zk mask),
+    without a second copy for matrices on the row-major path."""
+    a, one = _as_matrix(mat)
+    n, w = a.shape
+    log_n = log2_strict(n)
+    _check_log(log_n)
+    out = np.empty((n + int(extra_rows), w), dtype=DTYPE)
+    if w >= _ROW_MIN_WIDTH and not one:
+        _transform_rows(np.ascontiguousarray(a), log_n, True, out=out[:n])
+    else:
+        out[:n] = _transform(a, True).reshape(n, w)
+    out[n:] = 0
+    return out
 
 
 @njit(cache=True)

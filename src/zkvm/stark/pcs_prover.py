@@ -19,7 +19,7 @@ from zkvm.field.ext import Ext, ext_add, ext_lincomb, ext_mul, ext_powers
 from zkvm.hash.sha256 import bitrev_permutation
 from zkvm.merkle import MerkleTree
 from zkvm.poly.ntt import (barycentric_eval_many, barycentric_weights, coset_eval_coeffs,
-                           coset_lde, intt)
+                           coset_lde, intt_padded)
 
 from .fri_prover import answer_query, commit_phase
 from .params import StarkParams
@@ -68,6 +68,14 @@ def _apply_mask(coeffs: np.ndarray, log_n: int, r: np.ndarray) -> np.ndarray:
     out = np.empty((n + k, w), dtype=np.uint32)
     out[:n, :w] = coeffs
     out[n:, :w] = 0
+    return _mask_in_place(out, log_n, r)
+
+
+def _mask_in_place(out: np.ndarray, log_n: int, r: np.ndarray) -> np.ndarray:
+    """``out`` ``(n + k, w)``: the coefficients of ``f`` (rows ``≥ n`` zero) become those
+    of ``f + Z_H·r``; only the rows ``< k`` and ``≥ n`` are touched.  Returns ``out``."""
+    n = 1 << log_n
+    k, w = r.shape
     body = out[:, :w]
     rr = r.astype(np.int64)
     lo = min(k, n)
@@ -152,7 +160,7 @@ def commit(params: StarkParams, evals: list, hiding: bool = False,
             continue
         # f' = f + Z_H·r from the coefficients (n + k of them), then one size-N NTT
         r = random_field((k, a.shape[1]))
-        c = _apply_mask(intt(a), log_n, r)
+        c = _mask_in_place(intt_padded(a, k), log_n, r)
         ldes.append(_coeff_lde(c, log_N))
         coeffs.append(None)  # opened from evals + masks; dropping c frees (n + k)·w words
         masks.append(r)
