@@ -1345,6 +1345,55 @@ def barycentric_eval_many(evals, weights: list) -> list:
     return [ext_mul(sums[k], f.to_array()) for k, (_, f) in enumerate(weights)]
 
 
+@njit(cache=True, inline="always")
+def _pow_mod(x, e):
+    r = np.uint64(1)
+    b = x % _P64
+    while e > 0:
+        if e & 1:
+            r = (r * b) % _P64
+        b = (b * b) % _P64
+        e >>= 1
+    return r
+
+
+@njit(cache=True, parallel=True)
+def _bary_den_k(omega, s, z, den, nchunks):
+    """``den[i] = z − s·ω^i`` (extension, (n, 4)); True if a row is zero."""
+    n = den.shape[0]
+    step = (n + nchunks - 1) // nchunks
+    zero = np.zeros(nchunks, dtype=np.bool_)
+    for t in prange(nchunks):
+        lo = t * step
+        hi = min(n, lo + step)
+        x = (s * _pow_mod(omega, lo)) % _P64
+        for i in range(lo, hi):
+            d0 = (z[0] + _P64 - x) % _P64
+            den[i, 0] = d0
+            den[i, 1] = z[1]
+            den[i, 2] = z[2]
+            den[i, 3] = z[3]
+            if d0 == 0 and z[1] == 0 and z[2] == 0 and z[3] == 0:
+                zero[t] = True
+            x = (x * omega) % _P64
+    return zero.any()
+
+
+@njit(cache=True, parallel=True)
+def _mul_powers_k(a, omega, nchunks):
+    """``a[i] *= ω^i`` in place (extension rows (n, 4), base factors)."""
+    n = a.shape[0]
+    step = (n + nchunks - 1) // nchunks
+    for t in prange(nchunks):
+        lo = t * step
+        hi = min(n, lo + step)
+        x = _pow_mod(omega, lo)
+        for i in range(lo, hi):
+            for q in range(4):
+                a[i, q] = (np.uint64(a[i, q]) * x) % _P64
+            x = (x * omega) % _P64
+
+
 def barycentric_weights(log_n: int, z, shift: int = 1) -> tuple:
     """``(wts, factor)`` of :func:`barycentric_eval` for ``shift·H_{2^log_n}`` and ``z``:
     ``wts[i] = ω^i / (z − s·ω^i)`` ((n, 4) uint32) and ``factor = (z^n − s^n)/(n·s^{n−1})``
@@ -1354,16 +1403,13 @@ def barycentric_weights(log_n: int, z, shift: int = 1) -> tuple:
     zz = z if isinstance(z, Ext) else Ext.from_base(int(z))
     s = int(shift) % P
     omega = two_adic_generator(log_n)
-    pts = _powers_plain(omega, n)  # ω^i
-    spts = ((pts.astype(np.uint64) * np.uint64(s)) % _P64).astype(DTYPE)  # s·ω^i
-    den = np.zeros((n, 4), dtype=DTYPE)
     zc = zz.coeffs
-    den[:, 0] = ((np.uint64(zc[0]) + _P64 - spts.astype(np.uint64)) % _P64).astype(DTYPE)
-    den[:, 1:] = np.array(zc[1:], dtype=DTYPE)
-    if not den.any(axis=1).all():
+    nch = 16 if n >= 1 << 12 else 1
+    den = np.empty((n, 4), dtype=DTYPE)  # z − s·ω^i
+    if _bary_den_k(np.uint64(omega), np.uint64(s), np.array(zc, dtype=np.uint64), den, nch):
         raise ZeroDivisionError("barycentric_eval: z lies in the evaluation domain")
-    dinv = _ext_inv_flat(den)
-    wts = ((dinv.astype(np.uint64) * pts.astype(np.uint64)[:, None]) % _P64).astype(DTYPE)
+    wts = _ext_inv_flat(den)
+    _mul_powers_k(wts, np.uint64(omega), nch)  # ω^i / (z − s·ω^i)
     factor = (zz ** n - pow(s, n, P)) * inv_scalar(n * pow(s, n - 1, P) % P)
     return wts, factor
 
