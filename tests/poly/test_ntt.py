@@ -112,6 +112,22 @@ def test_barycentric_eval(log_n, shift):
         N.barycentric_eval(evals, Ext(shift), shift)  # z = shift·ω^0 is in the domain
 
 
+@pytest.mark.parametrize("log_n,shift", [(0, 1), (4, GENERATOR), (13, GENERATOR)])
+def test_barycentric_eval_many_matches_single_point(log_n, shift):
+    """Several points in one pass give the single-point values (strided rows too)."""
+    n = 1 << log_n
+    coeffs = rand(n, 5)
+    evals = N.coset_ntt(coeffs, shift, log_blowup=1)[::2]  # a strided (n, 5) view
+    zs = [Ext(11, 22, 33, 44), Ext(5, 0, 7, P - 1), Ext(P - 1, P - 1, P - 1, P - 2)]
+    ws = [N.barycentric_weights(log_n, z, shift) for z in zs]
+    got = N.barycentric_eval_many(evals, ws)
+    for z, g in zip(zs, got):
+        assert (g == N.barycentric_eval(np.ascontiguousarray(evals), z, shift)).all()
+        assert Ext(tuple(g[4])) == N.evaluate_poly(coeffs[:, 4], z)
+    with pytest.raises(ValueError):
+        N.barycentric_eval_many(evals[: max(1, n // 2)] if n > 1 else rand(2, 5), ws)
+
+
 def test_bit_reverse_rows():
     a = np.arange(8, dtype=np.uint32).reshape(8, 1)
     assert N.bit_reverse_rows(a)[:, 0].tolist() == [0, 4, 2, 6, 1, 5, 3, 7]
@@ -139,3 +155,12 @@ def test_barycentric_worst_case_values():
     evals = np.full((16, 3), P - 1, dtype=np.uint32)  # the constant polynomial −1
     got = N.barycentric_eval(evals, Ext(P - 1, P - 1, P - 1, P - 2))
     assert all(Ext(tuple(r)) == P - 1 for r in got)
+
+
+@pytest.mark.parametrize("log_n,w,k", [(0, 1, 3), (4, 3, 5), (6, 9, 20), (5, 8, 40)])
+def test_intt_padded(log_n, w, k):
+    """intt into the first n rows of an (n + k)-row matrix, zeros below (both paths)."""
+    a = rand(1 << log_n, w)
+    got = N.intt_padded(a, k)
+    assert got.shape == ((1 << log_n) + k, w)
+    assert (got[: 1 << log_n] == N.intt(a)).all() and not got[1 << log_n:].any()

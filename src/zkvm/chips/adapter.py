@@ -60,6 +60,7 @@ could "execute" an undecodable word of the program table.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field, fields as dc_fields
 
 import numpy as np
@@ -268,19 +269,44 @@ class ExecRows:
         return self.prev_ts[:, 2]
 
     def select(self, idx) -> "ExecRows":
-        """The rows ``idx`` (boolean mask or index array), extra arrays included."""
+        """The rows ``idx`` (boolean mask or index array), extra arrays included (those
+        are selected when first read: most chips never read them)."""
+        idx = np.asarray(idx)
+        if idx.dtype == bool:
+            idx = np.flatnonzero(idx)  # one index array, reused by every field
         kw = {}
         for f in dc_fields(self):
             if f.name == "extra":
                 continue
             kw[f.name] = getattr(self, f.name)[idx]
-        return ExecRows(**kw, extra={k: v[idx] for k, v in self.extra.items()})
+        return ExecRows(**kw, extra=_SelectedExtra(self.extra, idx))
 
     @classmethod
     def empty(cls) -> "ExecRows":
         z = np.zeros(0, dtype=np.uint32)
         return cls(np.zeros(0, dtype=np.int64), z, z, z, z, z, z, z, np.zeros(0, dtype=np.int64),
                    z, z, z, z, z, z, z, z, np.zeros((0, 4), dtype=np.uint32), z)
+
+
+class _SelectedExtra(Mapping):
+    """``{k: v[idx] for k, v in src.items()}``, each entry computed on first access."""
+
+    def __init__(self, src, idx):
+        self._src = src
+        self._idx = idx
+        self._done: dict = {}
+
+    def __getitem__(self, key):
+        v = self._done.get(key)
+        if v is None:
+            v = self._done[key] = self._src[key][self._idx]
+        return v
+
+    def __iter__(self):
+        return iter(self._src)
+
+    def __len__(self):
+        return len(self._src)
 
 
 def trace_height(n: int) -> int:
@@ -299,8 +325,11 @@ def new_trace(columns, n: int):
 
 def u32_limbs(x) -> np.ndarray:
     """``(n, 4)`` uint32 byte limbs (little endian) of a uint32/int64 array (mod 2^32)."""
-    x = np.asarray(x).astype(np.int64) & 0xFFFFFFFF
-    return np.stack([(x >> (8 * i)) & 0xFF for i in range(4)], axis=1).astype(np.uint32)
+    x = np.asarray(x)
+    if x.dtype != np.uint32:
+        x = (x.astype(np.int64) & 0xFFFFFFFF).astype(np.uint32)
+    b = np.ascontiguousarray(x, dtype="<u4").view(np.uint8).reshape(x.shape + (4,))
+    return b.astype(np.uint32)
 
 
 def field_of_signed(x) -> np.ndarray:

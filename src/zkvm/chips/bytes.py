@@ -66,7 +66,20 @@ class BytesAir(Air):
         that is not a row of the table (an honest-prover bug: some chip sent a value that
         is not a byte / not < 2^16 / a wrong AND/OR/XOR/LTU result).
         """
+        return BytesAir.generate_trace_parts([(messages, mults)])
+
+    @staticmethod
+    def generate_trace_parts(parts) -> np.ndarray:
+        """:meth:`generate_trace` of the concatenation of ``parts`` (a list of
+        ``(messages, mults)`` pairs), counted part by part without concatenating them
+        (strided views are read in place)."""
         out = np.zeros((HEIGHT, len(OPS)), dtype=np.uint64)
+        for messages, mults in parts:
+            BytesAir._count_part(messages, mults, out)
+        return out.astype(np.uint32)
+
+    @staticmethod
+    def _count_part(messages, mults, out) -> None:
         messages = np.asarray(messages)
         mults = np.asarray(mults)
         if messages.ndim != 2 or messages.shape[1] != 4 or mults.shape != messages.shape[:1]:
@@ -77,7 +90,6 @@ class BytesAir(Air):
         if bad >= 0:
             raise ValueError(f"BYTES message {tuple(int(v) for v in messages[bad])} is not a row "
                              "of the byte table (a chip's trace is wrong)")
-        return out.astype(np.uint32)
 
 
 #: BYTES op code of each multiplicity column (in OPS order)

@@ -731,13 +731,21 @@ def _hash_rows_range_ni(mat, mat2, prefix, order, out, lo, hi):
             wb = WB[l]
             hb = pre
             if w > 0:
+                # word t = (top byte of word t−1, or the prefix) << 24 | bswap24(word t):
+                # two branch-free loops (row, then row2) that LLVM vectorises
+                top = np.uint32(0xFF000000)
                 wb[0] = (pre << np.uint32(24)) | _bswap24(_cw(row, row2, w1, 0))
-                prev = _cw(row, row2, w1, 0)
-                for t in range(1, w):
-                    cur = row[t] if t < w1 else row2[t - w1]
-                    wb[t] = ((prev >> np.uint32(24)) << np.uint32(24)) | _bswap24(cur)
-                    prev = cur
-                hb = prev >> np.uint32(24)
+                for t in range(1, w1):
+                    wb[t] = (row[t - 1] & top) | _bswap24(row[t])
+                if w1 < w:
+                    if w1 > 0:
+                        wb[w1] = (row[w1 - 1] & top) | _bswap24(row2[0])
+                    for t in range(w1 + 1, w):
+                        wb[t] = (row2[t - w1 - 1] & top) | _bswap24(row2[t - w1])
+                if w1 < w:
+                    hb = row2[w - w1 - 1] >> np.uint32(24)
+                else:
+                    hb = row[w1 - 1] >> np.uint32(24)
             wb[w] = (hb << np.uint32(24)) | np.uint32(0x800000)
             wb[total_words - 1] = bitlen
             for r in range(8):

@@ -54,10 +54,10 @@ class MachineWitness:
         return w, ordered, pv
 
     def _check_chips(self, w) -> None:
-        need = {str(c) for c in np.unique(w.chip_index)} - {opc.CHIP_SYSCALL}
+        need = w.chips_used() - {opc.CHIP_SYSCALL}
         missing = sorted(need - set(self.chip_airs))
         if missing:
-            counts = {c: int(np.count_nonzero(w.chip_index == c)) for c in missing}
+            counts = {c: int(np.count_nonzero(w.chip_rows(c))) for c in missing}
             raise UnprovableExecution(f"the execution needs chips that are not available: "
                                       f"{counts} (instructions per chip)")
 
@@ -75,10 +75,10 @@ class MachineWitness:
         traces["memory_image"] = self.image_air.generate_trace()
         traces["io"] = self.io_air.generate_trace(w.io)
         real["io"] = len(w.io["ctime"])
-        sel = w.chip_index == opc.CHIP_SYSCALL
+        sel = w.chip_rows(opc.CHIP_SYSCALL)
         traces["syscall"] = self.syscall_air.generate_trace(w.rows.select(sel))
         for c, air in self.chip_airs.items():
-            sel = w.chip_index == c
+            sel = w.chip_rows(c)
             real[c] = int(np.count_nonzero(sel))
             traces[c] = air.generate_trace(w.rows.select(sel))
         traces.update(precompile_traces(self.precompile_airs, w.precompile_events,
@@ -143,10 +143,9 @@ class MachineWitness:
                                      "on BYTES")
             exprs = _bytes_exprs(t, its)  # (op, a, b, c, multiplicity) per interaction
             vals = evaluate_on_trace(exprs, tr, t.pre_trace, pv)  # (n, 5·len(its))
-            parts.append(vals.reshape(-1, 5))
-        allv = np.concatenate(parts) if parts else np.zeros((0, 5), dtype=np.uint32)
-        allm, allc = allv[:, :4], allv[:, 4]
+            v5 = vals.reshape(-1, 5)
+            parts.append((v5[:, :4], v5[:, 4]))
         try:
-            return BytesAir.generate_trace(allm, allc)
+            return BytesAir.generate_trace_parts(parts)
         except ValueError as e:
             raise ValueError(f"byte lookups: {e}") from None

@@ -34,6 +34,7 @@ a permuted copy.  ``open`` returns the rows in tree order (i.e. already permuted
 from __future__ import annotations
 
 import numpy as np
+from numba import njit
 
 from zkvm.hash.sha256 import (bitrev_permutation, digests_to_bytes, hash_pairs, hash_rows,
                               hash_rows_into)
@@ -61,14 +62,36 @@ def salt_words(key: bytes, rows: np.ndarray, width: int) -> np.ndarray:
     if k.size != 8:
         raise ValueError("salt key must be 32 bytes")
     nb = -(-width // 8)
+    if len(rows) and int(rows.min()) < 0:
+        raise ValueError("salt rows must be non-negative")
     src = np.empty((len(rows) * nb, 11), dtype=np.uint32)
-    src[:, :8] = k
-    ctr = (rows[:, None] * nb + np.arange(nb)[None, :]).reshape(-1).astype(np.uint64)
-    src[:, 8] = (ctr & np.uint64(0xFFFFFFFF)).astype(np.uint32)
-    src[:, 9] = (ctr >> np.uint64(32)).astype(np.uint32)
-    src[:, 10] = 0
-    d = hash_rows(src, SALT_PREFIX).reshape(len(rows), nb * 8)[:, :width]
-    return (d % np.uint32(_P)).astype(np.uint32)
+    _salt_messages(k, rows, nb, src)
+    d = hash_rows(src, SALT_PREFIX).reshape(len(rows), nb * 8)
+    out = np.empty((len(rows), width), dtype=np.uint32)
+    _reduce_words(d, out)
+    return out
+
+
+@njit(cache=True)
+def _salt_messages(k, rows, nb, src):
+    """Row ``i·nb + b`` of ``src``: ``key ‖ u64le(rows[i]·nb + b) ‖ 0`` (11 words)."""
+    for i in range(rows.shape[0]):
+        for b in range(nb):
+            ctr = np.uint64(rows[i]) * np.uint64(nb) + np.uint64(b)
+            r = src[i * nb + b]
+            for t in range(8):
+                r[t] = k[t]
+            r[8] = np.uint32(ctr & np.uint64(0xFFFFFFFF))
+            r[9] = np.uint32(ctr >> np.uint64(32))
+            r[10] = 0
+
+
+@njit(cache=True)
+def _reduce_words(d, out):
+    """``out[i, c] = d[i, c] mod p`` for the first ``out.shape[1]`` columns."""
+    for i in range(out.shape[0]):
+        for c in range(out.shape[1]):
+            out[i, c] = d[i, c] % np.uint32(_P)
 
 LEAF_PREFIX = 0x00
 NODE_PREFIX = 0x01

@@ -62,6 +62,7 @@ __all__ = [
     "NttError",
     "ntt",
     "intt",
+    "intt_padded",
     "coset_ntt",
     "coset_intt",
     "coset_lde",
@@ -70,6 +71,7 @@ __all__ = [
     "evaluate_poly",
     "evaluate_ext_poly",
     "barycentric_eval",
+    "barycentric_eval_many",
     "barycentric_weights",
     "bit_reverse_rows",
     "log2_strict",
@@ -78,6 +80,7 @@ __all__ = [
 _P64 = np.uint64(P)
 _M32 = np.uint64(0xFFFFFFFF)
 _MU = np.uint64(0x77FFFFFF)  # −p^{-1} mod 2^32
+_R32 = np.uint64((1 << 32) % P)  # 2^32 mod p (partial reductions: lo + hi·_R32)
 _S32 = np.uint64(32)
 _R = (1 << 32) % P  # Montgomery radix mod p
 
@@ -843,10 +846,11 @@ def _lde_rows_ser(src, work, out, tw_inv, tw_fwd, scale, log_n, log_b, lbi, log_
 _ROW_PAR_MIN = 1 << 16
 
 
-def _transform_rows(src, log_n: int, inverse: bool, row_scale=None):
+def _transform_rows(src, log_n: int, inverse: bool, row_scale=None, out=None):
     """Row-major ntt/intt of a C-contiguous (D, w) matrix, D ≤ n = 2^log_n (zero-padded to
-    n rows) → new (n, w) matrix.  ``row_scale`` (optional, Montgomery form, length D):
-    source row j is multiplied by it first."""
+    n rows) → new (n, w) matrix (or into ``out``, C-contiguous (n, w) uint32, not
+    overlapping ``src``).  ``row_scale`` (optional, Montgomery form, length D): source
+    row j is multiplied by it first."""
     n = 1 << log_n
     w = src.shape[1]
     tw = _twiddles(log_n, inverse)
@@ -855,7 +859,10 @@ def _transform_rows(src, log_n: int, inverse: bool, row_scale=None):
     rs = np.zeros(0, dtype=DTYPE) if row_scale is None else row_scale
     lb = _row_block_log(log_n, w)
     log_r = _row_items_log(log_n, lb, w)
-    out = np.empty((n, w), dtype=DTYPE)
+    if out is None:
+        out = np.empty((n, w), dtype=DTYPE)
+    elif out.shape != (n, w) or out.dtype != DTYPE or not out.flags.c_contiguous:
+        raise NttError("output buffer must be a C-contiguous (n, w) uint32 matrix")
     k = _transform_rows_par if n * w >= _ROW_PAR_MIN else _transform_rows_ser
     k(src, out, rev, tw, log_n, lb, log_r, scale, rs)
     return out
@@ -969,6 +976,24 @@ def intt(mat) -> np.ndarray:
     """Evaluations over H_n (natural order) → coefficients, for every column (inverse of
     ntt): ``out[j, c] = n^{-1}·Σ_i mat[i, c]·ω_n^{-ij}``."""
     return _transform(mat, True)
+
+
+def intt_padded(mat, extra_rows: int) -> np.ndarray:
+    """:func:`intt` of an ``(n, w)`` matrix written into the first ``n`` rows of a new
+    ``(n + extra_rows, w)`` matrix whose last ``extra_rows`` rows are zero (the
+    coefficients of a polynomial about to get ``extra_rows`` more, e.g. a zk mask),
+    without a second copy for matrices on the row-major path."""
+    a, one = _as_matrix(mat)
+    n, w = a.shape
+    log_n = log2_strict(n)
+    _check_log(log_n)
+    out = np.empty((n + int(extra_rows), w), dtype=DTYPE)
+    if w >= _ROW_MIN_WIDTH and not one:
+        _transform_rows(np.ascontiguousarray(a), log_n, True, out=out[:n])
+    else:
+        out[:n] = _transform(a, True).reshape(n, w)
+    out[n:] = 0
+    return out
 
 
 @njit(cache=True)
@@ -1257,6 +1282,118 @@ def _weighted_col_sums(evals, d, nchunks):
     return out
 
 
+@njit(cache=True, parallel=True)
+def _weighted_col_sums_multi(evals, d, nchunks):
+    """out[k, c] = Σ_i evals[i, c]·d[k, i] for K points at once (base evals (n, w), ext
+    weights d (K, n, 4)): one pass over ``evals`` for all points."""
+    n, w = evals.shape
+    K = d.shape[0]
+    part = np.zeros((nchunks, K, w, 4), dtype=np.uint64)
+    step = (n + nchunks - 1) // nchunks
+    for t in prange(nchunks):
+        lo = t * step
+        hi = min(n, lo + step)
+        for i in range(lo, hi):
+            row = evals[i]
+            for k in range(K):
+                acc = part[t, k]
+                d0 = np.uint64(d[k, i, 0])
+                d1 = np.uint64(d[k, i, 1])
+                d2 = np.uint64(d[k, i, 2])
+                d3 = np.uint64(d[k, i, 3])
+                for c in range(w):
+                    e = np.uint64(row[c])
+                    acc[c, 0] += e * d0
+                    acc[c, 1] += e * d1
+                    acc[c, 2] += e * d2
+                    acc[c, 3] += e * d3
+            if (i - lo) % 3 == 2:  # partial reduction (< 2^61) every 3 products (< 2^62)
+                for k in range(K):
+                    acc = part[t, k]
+                    for c in range(w):
+                        for q in range(4):
+                            x = acc[c, q]
+                            acc[c, q] = (x & _M32) + (x >> np.uint64(32)) * _R32
+    out = np.zeros((K, w, 4), dtype=np.uint32)
+    for k in range(K):
+        for c in range(w):
+            for q in range(4):
+                acc_s = np.uint64(0)
+                for t in range(nchunks):
+                    acc_s = (acc_s + part[t, k, c, q] % _P64) % _P64
+                out[k, c, q] = acc_s
+    return out
+
+
+def barycentric_eval_many(evals, weights: list) -> list:
+    """:func:`barycentric_eval` of one ``(n, w)`` evaluation matrix at several points,
+    reading the matrix once: ``weights`` is a list of :func:`barycentric_weights` (one per
+    point, all for this domain); returns a list of ``(w, 4)`` arrays."""
+    m = _coerce(np.asarray(evals))
+    if m.ndim != 2:
+        raise ValueError("barycentric_eval_many: evals must be (n, w)")
+    if m.strides[1] != m.itemsize:
+        m = np.ascontiguousarray(m)
+    n = m.shape[0]
+    log2_strict(n)
+    if any(wts.shape[0] != n for wts, _ in weights):
+        raise ValueError("barycentric_eval_many: weights for another domain size")
+    from ..field.ext import ext_mul
+
+    d = np.ascontiguousarray(np.stack([wts for wts, _ in weights]))
+    sums = _weighted_col_sums_multi(m, d, 16 if n >= 1 << 12 else 1)
+    return [ext_mul(sums[k], f.to_array()) for k, (_, f) in enumerate(weights)]
+
+
+@njit(cache=True, inline="always")
+def _pow_mod(x, e):
+    r = np.uint64(1)
+    b = x % _P64
+    while e > 0:
+        if e & 1:
+            r = (r * b) % _P64
+        b = (b * b) % _P64
+        e >>= 1
+    return r
+
+
+@njit(cache=True, parallel=True)
+def _bary_den_k(omega, s, z, den, nchunks):
+    """``den[i] = z − s·ω^i`` (extension, (n, 4)); True if a row is zero."""
+    n = den.shape[0]
+    step = (n + nchunks - 1) // nchunks
+    zero = np.zeros(nchunks, dtype=np.bool_)
+    for t in prange(nchunks):
+        lo = t * step
+        hi = min(n, lo + step)
+        x = (s * _pow_mod(omega, lo)) % _P64
+        for i in range(lo, hi):
+            d0 = (z[0] + _P64 - x) % _P64
+            den[i, 0] = d0
+            den[i, 1] = z[1]
+            den[i, 2] = z[2]
+            den[i, 3] = z[3]
+            if d0 == 0 and z[1] == 0 and z[2] == 0 and z[3] == 0:
+                zero[t] = True
+            x = (x * omega) % _P64
+    return zero.any()
+
+
+@njit(cache=True, parallel=True)
+def _mul_powers_k(a, omega, nchunks):
+    """``a[i] *= ω^i`` in place (extension rows (n, 4), base factors)."""
+    n = a.shape[0]
+    step = (n + nchunks - 1) // nchunks
+    for t in prange(nchunks):
+        lo = t * step
+        hi = min(n, lo + step)
+        x = _pow_mod(omega, lo)
+        for i in range(lo, hi):
+            for q in range(4):
+                a[i, q] = (np.uint64(a[i, q]) * x) % _P64
+            x = (x * omega) % _P64
+
+
 def barycentric_weights(log_n: int, z, shift: int = 1) -> tuple:
     """``(wts, factor)`` of :func:`barycentric_eval` for ``shift·H_{2^log_n}`` and ``z``:
     ``wts[i] = ω^i / (z − s·ω^i)`` ((n, 4) uint32) and ``factor = (z^n − s^n)/(n·s^{n−1})``
@@ -1266,16 +1403,13 @@ def barycentric_weights(log_n: int, z, shift: int = 1) -> tuple:
     zz = z if isinstance(z, Ext) else Ext.from_base(int(z))
     s = int(shift) % P
     omega = two_adic_generator(log_n)
-    pts = _powers_plain(omega, n)  # ω^i
-    spts = ((pts.astype(np.uint64) * np.uint64(s)) % _P64).astype(DTYPE)  # s·ω^i
-    den = np.zeros((n, 4), dtype=DTYPE)
     zc = zz.coeffs
-    den[:, 0] = ((np.uint64(zc[0]) + _P64 - spts.astype(np.uint64)) % _P64).astype(DTYPE)
-    den[:, 1:] = np.array(zc[1:], dtype=DTYPE)
-    if not den.any(axis=1).all():
+    nch = 16 if n >= 1 << 12 else 1
+    den = np.empty((n, 4), dtype=DTYPE)  # z − s·ω^i
+    if _bary_den_k(np.uint64(omega), np.uint64(s), np.array(zc, dtype=np.uint64), den, nch):
         raise ZeroDivisionError("barycentric_eval: z lies in the evaluation domain")
-    dinv = _ext_inv_flat(den)
-    wts = ((dinv.astype(np.uint64) * pts.astype(np.uint64)[:, None]) % _P64).astype(DTYPE)
+    wts = _ext_inv_flat(den)
+    _mul_powers_k(wts, np.uint64(omega), nch)  # ω^i / (z − s·ω^i)
     factor = (zz ** n - pow(s, n, P)) * inv_scalar(n * pow(s, n - 1, P) % P)
     return wts, factor
 

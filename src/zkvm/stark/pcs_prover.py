@@ -15,11 +15,11 @@ import numpy as np
 from numba import njit
 
 from zkvm.field.babybear import GENERATOR, P, TWO_ADICITY, two_adic_generator
-from zkvm.field.ext import Ext, ext_lincomb, ext_powers
+from zkvm.field.ext import Ext, ext_add, ext_lincomb, ext_mul, ext_powers
 from zkvm.hash.sha256 import bitrev_permutation
 from zkvm.merkle import MerkleTree
-from zkvm.poly.ntt import (barycentric_eval, barycentric_weights, coset_eval_coeffs, coset_lde,
-                           intt)
+from zkvm.poly.ntt import (barycentric_eval_many, barycentric_weights, coset_eval_coeffs,
+                           coset_lde, intt_padded)
 
 from .fri_prover import answer_query, commit_phase
 from .params import StarkParams
@@ -68,6 +68,14 @@ def _apply_mask(coeffs: np.ndarray, log_n: int, r: np.ndarray) -> np.ndarray:
     out = np.empty((n + k, w), dtype=np.uint32)
     out[:n, :w] = coeffs
     out[n:, :w] = 0
+    return _mask_in_place(out, log_n, r)
+
+
+def _mask_in_place(out: np.ndarray, log_n: int, r: np.ndarray) -> np.ndarray:
+    """``out`` ``(n + k, w)``: the coefficients of ``f`` (rows ``≥ n`` zero) become those
+    of ``f + Z_H·r``; only the rows ``< k`` and ``≥ n`` are touched.  Returns ``out``."""
+    n = 1 << log_n
+    k, w = r.shape
     body = out[:, :w]
     rr = r.astype(np.int64)
     lo = min(k, n)
@@ -152,7 +160,7 @@ def commit(params: StarkParams, evals: list, hiding: bool = False,
             continue
         # f' = f + Z_H·r from the coefficients (n + k of them), then one size-N NTT
         r = random_field((k, a.shape[1]))
-        c = _apply_mask(intt(a), log_n, r)
+        c = _mask_in_place(intt_padded(a, k), log_n, r)
         ldes.append(_coeff_lde(c, log_N))
         coeffs.append(None)  # opened from evals + masks; dropping c frees (n + k)·w words
         masks.append(r)
@@ -190,33 +198,69 @@ def commit_coeffs(params: StarkParams, coeffs: list, log_heights: list, extra_lo
 
 
 def _eval_at(data: ProverData, m: int, z: Ext, cache: dict) -> np.ndarray:
-    """Matrix ``m``'s column polynomials at ``z``: ``(w, 4)``.
+    """Matrix ``m``'s column polynomials at ``z``: ``(w, 4)`` (see :func:`_eval_points`)."""
+    return _eval_points(data, m, [z], cache)[0]
+
+
+def _eval_points(data: ProverData, m: int, zs: list, cache: dict) -> list:
+    """Matrix ``m``'s column polynomials at each point of ``zs``: a list of ``(w, 4)``.
 
     Matrices committed from evaluations (``commit``) are interpolated barycentrically from
-    their LDE, on the smallest sub-coset ``g·H_M`` (every ``N/M``-th LDE row, read in
-    place) with ``M ≥ n + k`` points, ``n + k`` the committed polynomial's coefficient
-    count (``k`` mask coefficients in hiding mode; ``M = n`` without).  The traces
-    themselves are not kept (memory: 0.4 GiB at 2^20 cycles).  Coefficient commitments
-    are evaluated from their coefficients."""
+    their LDE, read in place on a sub-coset ``g·H_M`` (every ``N/M``-th LDE row), all
+    points in one pass.  The traces themselves are not kept (memory: 0.4 GiB at 2^20
+    cycles).  Without a mask ``M = n``.  A hiding commitment holds ``f' = f + Z_H·r``
+    (``n + k`` coefficients, the mask ``r`` of ``k ≤ n`` coefficients is kept): on
+    ``S = g·H_n`` the vanishing polynomial is the constant ``Z_H = g^n − 1``, so the
+    degree-``< n`` interpolant of ``f'|S`` is ``f + (g^n − 1)·r`` and
+
+        ``f'(z) = bary_S(f'|S)(z) + (z^n − g^n)·r(z)``,
+
+    which reads ``n`` rows instead of the ``2^⌈log2(n + k)⌉ = 2n`` a direct interpolation
+    of ``f'`` needs (for ``k > n``, tiny tables, ``M`` is the next power of two
+    ``≥ n + k`` and no correction is applied).  Coefficient commitments are evaluated
+    from their coefficients.
+
+    Correctness: the returned values are exactly the committed polynomials' values
+    (both formulas are identities for the committed ``f'``); they are absorbed into the
+    transcript and checked by the verifier against the openings through DEEP/FRI."""
     if data.coeffs is not None and data.coeffs[m] is not None:
         key = (id(data), m)
         if key not in cache:
             cache[key] = np.ascontiguousarray(data.coeffs[m].T)
         ct = cache[key]
-        return ext_lincomb(ct, ext_powers(z, ct.shape[1]))
+        return [ext_lincomb(ct, ext_powers(z, ct.shape[1])) for z in zs]
     lde = data.ldes[m]
     N = lde.shape[0]
-    k = 0
+    n = 1 << data.log_heights[m]
+    r = None
     if data.masks is not None and data.masks[m] is not None:
-        k = data.masks[m].shape[0]
-    D = (1 << data.log_heights[m]) + k
-    M = 1 << (D - 1).bit_length()
+        r = data.masks[m]
+    k = 0 if r is None else r.shape[0]
+    if 0 < k <= n:
+        M = n
+    else:
+        D = n + k
+        M = 1 << (D - 1).bit_length()
+        r = None
     if M > N:  # pragma: no cover - lde_extra_log makes the LDE large enough
         raise ValueError("PCS open: LDE too small to interpolate the committed polynomial")
-    wkey = ("bary", M, z.coeffs)  # shared by every matrix over g·H_M at z
-    if wkey not in cache:
-        cache[wkey] = barycentric_weights(M.bit_length() - 1, z, GENERATOR)
-    return barycentric_eval(lde[::N // M], z, shift=GENERATOR, weights=cache[wkey])
+    weights = []
+    for z in zs:
+        wkey = ("bary", M, z.coeffs)  # shared by every matrix over g·H_M at z
+        if wkey not in cache:
+            cache[wkey] = barycentric_weights(M.bit_length() - 1, z, GENERATOR)
+        weights.append(cache[wkey])
+    vals = barycentric_eval_many(lde[::N // M], weights)
+    if r is None:
+        return vals
+    rt = np.ascontiguousarray(r.T)  # (w, k)
+    gn = pow(GENERATOR, n, P)
+    out = []
+    for z, v in zip(zs, vals, strict=True):
+        rz = ext_lincomb(rt, ext_powers(z, k))                  # r(z): (w, 4)
+        corr = (z ** n - Ext.from_base(gn)).to_array()           # z^n − g^n
+        out.append(ext_add(v, ext_mul(rz, corr)))
+    return out
 
 
 def shape_header(shapes: list, salted: list | None = None) -> bytes:
@@ -270,11 +314,26 @@ def _em(a0, a1, a2, a3, b0, b1, b2, b3):
     return c0, c1, c2, c3
 
 
+_M32D = np.uint64(0xFFFFFFFF)
+#: 2^32 mod p
+_R32D = np.uint64((1 << 32) % P)
+
+
+@njit(cache=True, inline="always")
+def _fold32(x):
+    """``x mod p`` up to a multiple of p: ``lo + hi·(2^32 mod p)`` (< 2^61 for any
+    uint64 ``x``), with 32×32-bit products only, so LLVM vectorises it (a vector ``%`` by
+    a constant is scalarised on x86)."""
+    return (x & _M32D) + (x >> np.uint64(32)) * _R32D
+
+
 @njit(cache=True, nogil=True)
 def _deep_acc(mat, coef, w, pair_pt, pair_off, T, r0, r1):
     """``T[k, i − r0] += off·c(i)`` for rows ``r0 ≤ i < r1`` of one matrix, where
-    ``c(i) = Σ_{c<w} mat[i, c]·coef[c]`` (extension coefficients α^c; salt or other
-    columns beyond ``w`` skipped) and ``(k, off)`` runs over the matrix's opening points."""
+    ``c(i) = Σ_{c<w} mat[i, c]·coef[c]`` (extension coefficients α^c, canonical uint32;
+    salt or other columns beyond ``w`` skipped) and ``(k, off)`` runs over the matrix's
+    opening points.  Accumulators take 3 products (< 2^62 each) between partial
+    reductions (:func:`_fold32`, < 2^61): < 2^64."""
     p = _PD
     B = _DEEP_BLOCK
     C = np.zeros((4, B), dtype=np.uint64)
@@ -287,10 +346,10 @@ def _deep_acc(mat, coef, w, pair_pt, pair_off, T, r0, r1):
             C[3, j] = 0
         blk = mat[b0:b0 + m_]
         for c in range(w):
-            k0 = coef[c, 0]
-            k1 = coef[c, 1]
-            k2 = coef[c, 2]
-            k3 = coef[c, 3]
+            k0 = np.uint64(coef[c, 0])
+            k1 = np.uint64(coef[c, 1])
+            k2 = np.uint64(coef[c, 2])
+            k3 = np.uint64(coef[c, 3])
             col = blk[:, c]
             for j in range(m_):  # contiguous accumulators: LLVM vectorises the row loop
                 v = np.uint64(col[j])
@@ -298,12 +357,17 @@ def _deep_acc(mat, coef, w, pair_pt, pair_off, T, r0, r1):
                 C[1, j] += v * k1
                 C[2, j] += v * k2
                 C[3, j] += v * k3
-            if (c & 3) == 3 or c == w - 1:  # ≤ 4 unreduced products per accumulator
+            if c % 3 == 2:
                 for j in range(m_):
-                    C[0, j] %= p
-                    C[1, j] %= p
-                    C[2, j] %= p
-                    C[3, j] %= p
+                    C[0, j] = _fold32(C[0, j])
+                    C[1, j] = _fold32(C[1, j])
+                    C[2, j] = _fold32(C[2, j])
+                    C[3, j] = _fold32(C[3, j])
+        for j in range(m_):
+            C[0, j] %= p
+            C[1, j] %= p
+            C[2, j] %= p
+            C[3, j] %= p
         for q in range(pair_pt.shape[0]):
             k = pair_pt[q]
             f0 = pair_off[q, 0]
@@ -463,7 +527,7 @@ def _deep_inputs(rounds: list, opened: list, alpha: Ext) -> dict:
                 mpts.append(pk[0])
                 moffs.append(off.coeffs)
                 off = off * (alpha ** w)
-            g["mats"].append((np.ascontiguousarray(lde), np.ascontiguousarray(apows, np.uint64),
+            g["mats"].append((np.ascontiguousarray(lde), np.ascontiguousarray(apows, np.uint32),
                               w, np.array(mpts, dtype=np.int64),
                               np.array(moffs, dtype=np.uint64).reshape(-1, 4)))
     out = {}
@@ -546,11 +610,11 @@ def open_(params: StarkParams, rounds: list, transcript: Transcript,
         per_mat = []
         for m, zs in enumerate(pts):
             per_pt = []
-            for z in zs:
-                try:
-                    vals = _eval_at(data, m, z, ct_cache)
-                except ZeroDivisionError:
-                    raise ValueError("PCS open: point lies in the trace domain H_n") from None
+            try:
+                all_vals = _eval_points(data, m, list(zs), ct_cache)
+            except ZeroDivisionError:
+                raise ValueError("PCS open: point lies in the trace domain H_n") from None
+            for z, vals in zip(zs, all_vals, strict=True):
                 vals_e = [Ext(tuple(int(t) for t in v)) for v in vals]
                 transcript.absorb_ext("pcs_point", [z])
                 transcript.absorb_ext("pcs_values", vals_e)
