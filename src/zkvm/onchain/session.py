@@ -63,6 +63,7 @@ class Recorded:
     pcs: list = field(default_factory=list)
     challenges: dict = field(default_factory=dict)
     python_error: str = ""
+    image_id: bytes = b""  # the image ID the receipt was verified against
 
 
 @contextlib.contextmanager
@@ -127,7 +128,9 @@ def record(receipt, image_id, permissive: bool = False) -> Recorded:
                                  "prove a single segment (docs/onchain.md)")
     from zkvm.stark.errors import LogUpSumError
 
-    rec = Recorded()
+    from zkvm.receipt.image_id import parse_image_id
+
+    rec = Recorded(image_id=parse_image_id(image_id) if isinstance(image_id, str) else bytes(image_id))
     with merkle._recording(rec.statements, permissive), _recording_tables(rec.tables, permissive), \
             fri.recording(rec.fri, permissive), deep.recording(rec.pcs), challenges.recording(rec.challenges):
         try:
