@@ -197,22 +197,25 @@ def check_call(shape: dict, deep_out: dict, selector: bytes, exit_code=None, jou
                             shape["journal"] if journal is None else journal, rows_hashes, partials])
 
 
-def verify_onchain(rec, chain: LocalChain | None = None, addrs: dict | None = None) -> VerifyOutcome:
+def verify_onchain(rec, chain: LocalChain | None = None, addrs: dict | None = None,
+                   fail_fast: bool = False) -> VerifyOutcome:
     """Deploy the verifier for the recorded receipt's image and shape, submit every fact
     transaction and the statement check; ``accepted`` only if every transaction succeeded
     and the statement check returned true.  ``addrs``: submit to this already deployed
     verifier instead (keys ``mf``, ``ce``, ``fq``, ``sc``, ``st`` as :func:`deploy` returns;
-    its verifying key must hold the receipt's shape)."""
+    its verifying key must hold the receipt's shape).  ``fail_fast``: stop at the first
+    failing transaction (REJECT; the statement check is not submitted)."""
     chain = chain or LocalChain()
     if not rec.fri or not rec.pcs or "pcs" not in rec.challenges or "verify" not in rec.challenges:
         return VerifyOutcome([], False, "the receipt has no complete encoding (the Python verifier "
                                         "stopped before its PCS/FRI checks): nothing submitted")
-    shape = shape_of(rec)
-    if len(shape["journal"]) > MAX_JOURNAL:
+    journal = bytes(rec.challenges["verify"][3])
+    if len(journal) > MAX_JOURNAL:
         from .session import UnsupportedReceipt
 
-        raise UnsupportedReceipt(f"journal of {len(shape['journal'])} bytes: the statement check sums at "
+        raise UnsupportedReceipt(f"journal of {len(journal)} bytes: the statement check sums at "
                                  f"most {MAX_JOURNAL} journal bytes in one transaction")
+    shape = shape_of(rec) if addrs is None or not fail_fast else None  # else: only if needed
     from . import session
     from .constraints import compile_program
 
@@ -226,10 +229,14 @@ def verify_onchain(rec, chain: LocalChain | None = None, addrs: dict | None = No
         addrs = deploy(chain, shape)
     deep_out: dict = {}
 
-    reps = session.run_pieces(rec, chain, addrs, deep_out, challenges_tx=False)
+    reps = session.run_pieces(rec, chain, addrs, deep_out, challenges_tx=False, fail_fast=fail_fast)
     unsupported = [r for r in reps if r.unsupported]
     if unsupported:
         return VerifyOutcome(reps, False, unsupported[0].reason)
+    if fail_fast and reps and not reps[-1].ok:
+        return VerifyOutcome(reps, False, reps[-1].reason, shape, deep_out)
+    if shape is None:
+        shape = shape_of(rec)
     st = artifacts.load("StatementCheck")
     try:
         data = check_call(shape, deep_out, st.selector("check"))
