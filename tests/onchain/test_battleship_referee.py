@@ -123,11 +123,15 @@ def cheap():
     return {"chain": chain, "ref": R.Referee(chain, R.deploy_referee(chain, iid, v)), "vk": vk, "v": v}
 
 
-def prove_on_chain(w, player: Player, x: int, y: int):
+def prove_on_chain(w, player: Player, x: int, y: int, before=None):
     """The defender proves the guest's run on their board for shot (x, y) with the ELF Bob
-    rebuilt, and gets the receipt ACCEPTed by the deployed verifier contracts."""
+    rebuilt, and gets the receipt ACCEPTed by the deployed verifier contracts
+    (``before(rec)`` runs first, with the recorded verification)."""
     raw = api.prove(w["bob_elf"], player.input_for(x, y), params="evm").to_bytes()
-    res = statement.verify_onchain(session.record(raw, w["bob_iid"]), w["chain"], w["addrs"])
+    rec = session.record(raw, w["bob_iid"])
+    if before is not None:
+        before(rec)
+    res = statement.verify_onchain(rec, w["chain"], w["addrs"])
     assert res.accepted, res.reason
     assert all(r.gas <= TX_GAS_CAP for r in res.reports)
     return raw, res
@@ -217,8 +221,16 @@ def full_game(w):
     refused(ref.settle, ALICE, g, error="TooEarly")
     ck, (cx, cy) = challenged
     refused(ref.prove, BOB, g, ck, error="NotProven")
+    def decoy(rec):
+        """The receipt ACCEPTed by another verifier deployment (same code and key, but
+        claiming another image ID): the referee does not read its records."""
+        other = bytes(32)
+        d = statement.deploy(chain, dict(statement.shape_of(rec), image_id=other), facts=w["addrs"])
+        assert statement.verify_onchain(rec, chain, d).accepted
+        refused(ref.prove, BOB, g, ck, error="NotProven")
+
     # Bob proves his real answer: the receipt is ACCEPTed by the verifier contracts
-    _, res = prove_on_chain(w, bob, cx, cy)
+    _, res = prove_on_chain(w, bob, cx, cy, before=decoy)
     w["proven"] = {"commitment": bob.commitment, "cell": (cx, cy)}
     # ... a claim with another journal (the other answer) is REJECTed by the statement check
     stc = artifacts.load("StatementCheck")
