@@ -25,9 +25,11 @@ import json
 import random
 
 import pytest
+from typer.testing import CliRunner
 
 from tests.support.elfs import load_example_modules
 from zkvm import api
+from zkvm.cli import app
 from zkvm.evm.ethutil import keccak256
 from zkvm.onchain import abi, artifacts, session, statement
 from zkvm.onchain import referee as R
@@ -105,7 +107,7 @@ def build_world(wd):
     ref_addr = R.deploy_referee(chain, alice_iid, addrs["st"])
     for who in (ALICE, BOB, EVE):
         chain.fund(who, 100 * STAKE)
-    return {"chain": chain, "addrs": addrs, "ref": R.Referee(chain, ref_addr), "ref_addr": ref_addr,
+    return {"chain": chain, "addrs": addrs, "ref": R.Referee(chain, ref_addr), "ref_addr": ref_addr, "dir": wd,
             "alice_iid": alice_iid, "bob_iid": bob_iid, "bob_elf": built["bob_elf"], "sample": sample,
             "shape": shape, "proven": {}}
 
@@ -230,7 +232,17 @@ def full_game(w):
         refused(ref.prove, BOB, g, ck, error="NotProven")
 
     # Bob proves his real answer: the receipt is ACCEPTed by the verifier contracts
-    _, res = prove_on_chain(w, bob, cx, cy, before=decoy)
+    raw, res = prove_on_chain(w, bob, cx, cy, before=decoy)
+    # ... and by `zkvm onchain verify` (its own local EVM); a tampered copy is REJECTed
+    path, bad = w["dir"] / "answer.bin", w["dir"] / "tampered.bin"
+    path.write_bytes(raw)
+    flipped = bytearray(raw)
+    flipped[len(raw) * 3 // 4] ^= 0x10  # Merkle/FRI data: judged on chain
+    bad.write_bytes(bytes(flipped))
+    out = CliRunner().invoke(app, ["onchain", "verify", str(path), "--image-id", w["bob_iid"].hex()])
+    assert out.exit_code == 0 and out.output.strip().endswith("ACCEPT"), out.output
+    out = CliRunner().invoke(app, ["onchain", "verify", str(bad), "--image-id", w["bob_iid"].hex()])
+    assert out.exit_code == 1 and "REJECT" in out.output and "REVERT" in out.output, out.output
     w["proven"] = {"commitment": bob.commitment, "cell": (cx, cy)}
     # ... a claim with another journal (the other answer) is REJECTed by the statement check
     stc = artifacts.load("StatementCheck")
