@@ -361,3 +361,20 @@ def test_timeouts_and_an_unproven_win_is_not_paid(cheap):
     assert ref.balance_of(ALICE) == before + STAKE
     refused(ref.join, BOB, g, keccak256(b"game 5 bob"), STAKE, error="NotOpen")
     refused(ref.create, ALICE, keccak256(b"game 6"), 0, error="BadStake")
+
+
+def test_driver_rejects_malformed_input(cheap):
+    with pytest.raises(ValueError):
+        R.answer_journal(bytes(32), 10, 0, 1)
+    with pytest.raises(ValueError):
+        R.answer_journal(bytes(32), 0, 0, 2)
+    with pytest.raises(ValueError):
+        R.deploy_referee(cheap["chain"], bytes(31), cheap["v"])
+    ref = cheap["ref"]
+    g = ref.create(ALICE, keccak256(b"driver alice"), STAKE)
+    ref.join(BOB, g, keccak256(b"driver bob"), STAKE)
+    refused(ref.shoot, ALICE, g, 256, 0, error="?")  # not a uint8: the ABI decoder reverts
+    ref.shoot(ALICE, g, 9, 9)
+    refused(ref.shoot, ALICE, g, 0, 0, error="NotYourTurn")  # only the first shot uses shoot
+    assert ref.shot(g, 0)[:4] == (9, 9, 0, 0)
+
