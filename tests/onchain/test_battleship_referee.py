@@ -330,7 +330,9 @@ def test_timeouts_and_an_unproven_win_is_not_paid(cheap):
     assert st.status == "ended" and st.winner == 1
     refused(ref.answer, ALICE, g, 0, 3, 3, error="NotActive")
     refused(ref.settle, BOB, g, error="TooEarly")
+    refused(ref.challenge, ALICE, g, 2, error="NoSuchShot")
     ref.challenge(ALICE, g, 0)  # the loser doubts Bob's only answer, within the window
+    refused(ref.challenge, ALICE, g, 0, error="NotChallengeable")  # once
     chain.advance(WINDOW + 1)
     refused(ref.settle, BOB, g, error="ChallengesOpen")  # Bob's win is not paid unproven
     refused(ref.prove, BOB, g, 0, error="NotProven")
@@ -338,6 +340,9 @@ def test_timeouts_and_an_unproven_win_is_not_paid(cheap):
     before = ref.balance_of(ALICE)
     ref.claim_forfeit(ALICE, g, 0)
     assert ref.balance_of(ALICE) == before + 2 * STAKE + BOND
+    for fn, args in ((ref.claim_forfeit, (0,)), (ref.prove, (0,)), (ref.challenge, (0,)), (ref.settle, ()),
+                     (ref.claim_timeout, ())):
+        refused(fn, ALICE, g, *args, error="NotActive")  # settled: nothing moves any more
 
     # game 4: a timeout win with no challenge is paid after the window; late challenges fail
     g = ref.create(ALICE, keccak256(b"game 4 alice"), STAKE)
