@@ -60,6 +60,7 @@ def test_level_costs_share_identical_elfs_and_report_failures(audit_cache):
     assert "timeout" in A.format_level_costs([c], "x", model)
 
 
+@pytest.mark.slow
 @pytest.mark.needs_gcc
 def test_audit_levels_summary_cli(tmp_path, audit_cache):
     """The real `zkvm audit ... --levels 1,3` command: after the agreement table, one row

@@ -317,3 +317,54 @@ def test_io_chain_cannot_stop_early(echo):
     io[last_input:-1] = io[last_input + 1:].copy()
     rep = check(m, tr, pv, w.journal)
     assert any(b.bus == "io" for b in rep.bus_imbalances)
+
+
+#: SHA-256 of the opcode table (hashed into every image ID).  A change here changes every
+#: image ID: say so in CHANGELOG.md and re-pin the image IDs in tests and docs.
+OPCODES_DIGEST = "4e6726a93d69ceb4d3688343418c304bddb526f115f3532f70ad492039fd7398"
+
+
+def test_opcode_table_is_derived_from_the_isa_table_and_pinned():
+    from zkvm.riscv import isa
+
+    assert opcodes.digest().hex() == OPCODES_DIGEST
+    for ins in isa.INSTRUCTIONS:
+        if ins.opcode:
+            o = opcodes.OPCODES[ins.name]
+            assert (o.id, o.chip, o.fmt) == (ins.opcode, ins.chip, ins.fmt)
+    assert opcodes.ALIASES == {"fence": "addi", "fence.i": "addi"}
+
+
+def test_chips_prove_exactly_their_isa_rows():
+    """Every chip's OPS are the ISA rows naming it (id order); together they cover every
+    opcode once; the machine's chip list holds real Air classes in the table's order."""
+    from zkvm.chips.syscall import SyscallAir
+    from zkvm.machine import INSTRUCTION_CHIP_AIRS
+    from zkvm.riscv import isa
+
+    airs = [*INSTRUCTION_CHIP_AIRS.values(), SyscallAir]
+    assert tuple(a.name for a in airs) == isa.CHIPS
+    seen = []
+    for air in airs:
+        rows = sorted((i for i in isa.INSTRUCTIONS if i.chip == air.name), key=lambda i: i.opcode)
+        assert tuple(air.OPS) == tuple(i.name for i in rows), air.name
+        seen += air.OPS
+    assert sorted(seen) == sorted(opcodes.OPCODES)
+
+
+@pytest.mark.parametrize("edit, message", [
+    (dict(chip=""), "needs an opcode id and a known chip"),
+    (dict(chip="nochip"), "needs an opcode id and a known chip"),
+    (dict(opcode=1), "unique and dense"),
+    (dict(proven_as="ebreak"), "proven as an instruction that has one"),
+])
+def test_isa_circuit_columns_checked(edit, message):
+    from dataclasses import replace
+
+    from zkvm.riscv import isa
+
+    rows = list(isa.INSTRUCTIONS)
+    k = isa.OP["sub"]
+    rows[k] = replace(rows[k], **edit)
+    with pytest.raises(RuntimeError, match=message):
+        opcodes.check_isa_columns(tuple(rows))

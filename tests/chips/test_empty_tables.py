@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from zkvm.machine import CHIP_MODULES, Machine, _find_air_class, verify
+from zkvm.machine import INSTRUCTION_CHIP_AIRS, Machine, verify
 from zkvm.precompiles.registry import REGISTRY
 from zkvm.chips.syscall import IoAir
 from zkvm.riscv.layout import Program
@@ -17,12 +17,12 @@ from zkvm.stark.system import EMPTY_LOG_HEIGHT
 from tests.support.core_programs import arith_words, echo_words  # noqa: E402
 
 #: every instruction chip, io, and each precompile's main table (registry order)
-FLAGGED = set(CHIP_MODULES) | {"io"} | {p.tables[0] for p in REGISTRY}
+FLAGGED = set(INSTRUCTION_CHIP_AIRS) | {"io"} | {p.tables[0] for p in REGISTRY}
 
 
 def _flagged_airs():
     pre = [a for p in REGISTRY for a in p.air().airs() if a.name == p.tables[0]]
-    return [_find_air_class(c)() for c in CHIP_MODULES] + [IoAir(), *pre]
+    return [cls() for cls in INSTRUCTION_CHIP_AIRS.values()] + [IoAir(), *pre]
 
 
 @pytest.mark.parametrize("air", _flagged_airs(), ids=lambda a: a.name)

@@ -19,6 +19,10 @@ from zkvm.machine import Machine
 from zkvm.chips.padding import PadCyclesExceeded, check_fit, pad_targets
 from zkvm.stark.params import StarkParams
 
+# The whole module is slow: it proves padded receipts (~2 min of module set-up on 2 shared cores);
+# `-m "not slow"` skips it, CI runs it.
+pytestmark = pytest.mark.slow
+
 REPO = Path(__file__).resolve().parents[2]
 #: battleship runs ~21k cycles + 169 input/journal bytes: every table fits 2^15 rows
 PAD_CYCLES = 21_500

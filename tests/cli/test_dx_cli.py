@@ -211,6 +211,7 @@ def test_prove_shows_guest_output_and_faults(env, elfs, tmp_path):
     assert not (tmp_path / "r.bin").exists()
 
 
+@pytest.mark.slow
 def test_stack_overflow_is_named(env, elfs, tmp_path):
     p = zkvm(env, "run", elfs["overflow"], "-i", u32_file(tmp_path, 0))
     assert p.returncode == 2 and p.stdout == "descending\n"
@@ -233,6 +234,7 @@ def test_output_paths_are_checked_before_any_work(env, elfs, tmp_path):
     assert p.returncode == 2 and "is a directory" in p.stderr
 
 
+@pytest.mark.slow
 def test_image_id_is_fast_once_built(env, tmp_path):
     elf = tmp_path / "fib.elf"
     p = zkvm(env, "build", EX / "fibonacci", "-o", elf, "--params", "testing")
@@ -310,6 +312,7 @@ def test_image_id_mismatch_names_both_params_presets(env, elfs, real_receipt):
 
 
 # ---------------------------------------------------------------------------- zkvm new
+@pytest.mark.slow
 def test_new_project_builds_and_its_test_passes(env, tmp_path):
     p = zkvm(env, "new", "demo-app", "--dir", tmp_path)
     assert p.returncode == 0, p.stderr

@@ -77,6 +77,7 @@ def test_row_check_mirrors_the_chip(keccak_ws):
     assert "ap_bool9_40" in bad and "a9_2" in bad
 
 
+@pytest.mark.slow
 def test_c_bool_near_a_limb_top_is_shown_on_a_crafted_input():
     """``c_bool3_61`` (z mod 16 = 13) needs room above bit 61 in 15 limbs that none of the
     workspace's 48 round states offers; the guest chooses the input, so a crafted state

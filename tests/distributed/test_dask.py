@@ -10,7 +10,7 @@ from tests.support import dist_jobs as tj
 
 from zkvm.distributed import ClusterUnavailable, ProvingFailed, run_jobs, run_jobs_detailed
 
-import distributed  # noqa: E402,F401  (a core dependency: never skip)
+import distributed  # noqa: E402  (a core dependency: never skip)
 
 VALUES = list(range(6))
 JOBS = [(v, 0.05 * (len(VALUES) - v)) for v in VALUES]
@@ -92,16 +92,24 @@ def test_failure_cancels_the_other_jobs(dask_cluster):
     assert _scheduler_tasks(client) == 0, client.run_on_scheduler(lambda dask_scheduler: {k: (v.state, [str(w) for w in v.who_wants]) for k, v in dask_scheduler.tasks.items()})
 
 
-def test_job_that_always_kills_its_worker_fails_with_a_clear_message(dask_cluster):
+@pytest.mark.usefixtures("no_leftover_processes")
+def test_job_that_always_kills_its_worker_fails_with_a_clear_message():
     # The scheduler gives up after distributed.scheduler.allowed-failures (3) deaths.
-    _, client = dask_cluster
-    jobs = [(0, False, 0.0), (1, True, 0.0)]
-    with pytest.raises(ProvingFailed) as ei:
-        run_jobs(tj.always_die_job, jobs, client=client, labels=["a", "b"])
-    assert ei.value.index == 1 and ei.value.label == "b"
-    assert "worker died every time" in str(ei.value) and "KilledWorker" in str(ei.value)
-    # the nannies restart the killed workers (imports: slow on a loaded machine)
-    client.wait_for_workers(2, timeout=240)
+    # A cluster of its own: the nannies keep restarting killed workers, and on a loaded
+    # machine a restart can take minutes; closing the cluster ends them instead of
+    # waiting (the module cluster's later users would otherwise wait for it).
+    cluster = distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
+                                       dashboard_address=":0", silence_logs=50)
+    client = distributed.Client(cluster, set_as_default=False)
+    try:
+        jobs = [(0, False, 0.0), (1, True, 0.0)]
+        with pytest.raises(ProvingFailed) as ei:
+            run_jobs(tj.always_die_job, jobs, client=client, labels=["a", "b"])
+        assert ei.value.index == 1 and ei.value.label == "b"
+        assert "worker died every time" in str(ei.value) and "KilledWorker" in str(ei.value)
+    finally:
+        client.close()
+        cluster.close()
 
 
 @pytest.mark.usefixtures("no_leftover_processes")

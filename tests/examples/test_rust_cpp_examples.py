@@ -17,6 +17,10 @@ from tests.support.qemu import run_qemu
 from zkvm import api
 from zkvm.toolchain import ToolchainError, cached_build
 
+# The whole module is slow: it builds the Rust/C++ examples (~3 min of module set-up on 2 shared cores);
+# `-m "not slow"` skips it, CI runs it.
+pytestmark = pytest.mark.slow
+
 REPO = Path(__file__).resolve().parents[2]
 EX = REPO / "examples"
 CACHE = REPO / ".zkvm-cache" / "elf"

@@ -9,6 +9,7 @@ import pytest
 from zkvm.onchain import artifacts
 
 
+@pytest.mark.slow
 def test_artifacts_match_a_fresh_compile(tmp_path):
     why = artifacts.solc_js_available()
     if why:

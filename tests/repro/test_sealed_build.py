@@ -64,6 +64,7 @@ def _run_builds(env: dict, specs: list[str], user: str | None = None, cwd: Path 
     return proc
 
 
+@pytest.mark.slow
 def test_hostile_environment_and_layout(tmp_path, example_elfs):
     """A second build in another process under every perturbation at once."""
     rng = random.Random(6)

@@ -122,3 +122,24 @@ def test_fast_predecoder_matches_reference_decoder():
         d = decode(w)
         assert row[C_OP] == op == OP[d.name]
         assert (row[C_RD] % 32, row[C_RS1], row[C_RS2], row[C_IMM]) == (d.rd, d.rs1, d.rs2, d.imm)
+
+
+def test_fast_interpreter_pins_the_table_order(monkeypatch):
+    """numba caches the kernel with the op ids as constants, keyed on fast.py alone: a
+    reordered ISA table must make fast.py refuse to load until its pin is updated."""
+    from zkvm.riscv import fast
+
+    fast._check_isa_order()
+    monkeypatch.setattr(fast, "INSTRUCTIONS", tuple(reversed(INSTRUCTIONS)))
+    with pytest.raises(RuntimeError, match="_ISA_PIN"):
+        fast._check_isa_order()
+
+
+def test_fast_kernel_op_ids_are_the_table_rows():
+    """Every op id constant of the numba kernel is the row index of its mnemonic."""
+    from zkvm.riscv import fast
+
+    for ins in INSTRUCTIONS:
+        const = ins.name.upper().replace(".", "_")
+        const = const[:-2] if const.startswith("AMO") else const  # AMOADD for amoadd.w
+        assert getattr(fast, const) == OP[ins.name], ins.name

@@ -348,3 +348,17 @@ def test_encoding_refuses_inconsistent_or_unindexed_proofs(honest):
         pos -= len(o.path)
     with pytest.raises(ProofFormatError, match="another digest"):
         proof.to_bytes()
+
+
+def test_forged_query_count_times_tree_heights_refused_before_building_paths():
+    """Rows may be empty and siblings implied by other queries, so a forged proof could
+    ask for queries × trees × heights path entries from a few hundred KB of input (an
+    unbounded loop and allocation); the parser bounds the product first."""
+    import struct
+
+    nq, trees = 20_000, 10_000
+    data = (struct.pack("<I", 0) + struct.pack("<I", 0) + struct.pack("<Q", 0)
+            + struct.pack("<I", nq) + bytes(4 * nq)
+            + struct.pack("<II", trees, 0) + struct.pack("<II", 0, 40) * trees + b"\x00")
+    with pytest.raises(ProofFormatError, match="parser bound"):
+        OpeningProof.from_bytes(data)

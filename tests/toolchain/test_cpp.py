@@ -19,6 +19,10 @@ from zkvm import api
 from zkvm.toolchain import BuildError, build, compiler_flags, sdk_include_dir
 from zkvm.toolchain.build import CXX_STD
 
+# The whole module is slow: it compiles C++ guests with zig (~80 s on 2 shared cores);
+# `-m "not slow"` skips it, CI runs it.
+pytestmark = pytest.mark.slow
+
 REPO = Path(__file__).resolve().parents[2]
 GUESTS = Path(__file__).resolve().parent / "guests"
 

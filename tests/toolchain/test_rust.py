@@ -24,6 +24,10 @@ from zkvm import api
 from zkvm.toolchain import BuildError, ToolchainError, build
 from zkvm.toolchain import rust
 
+# The whole module is slow: it builds Rust guests with cargo build-std (~50 s on 2 shared cores);
+# `-m "not slow"` skips it, CI runs it.
+pytestmark = pytest.mark.slow
+
 REPO = Path(__file__).resolve().parents[2]
 GUESTS = Path(__file__).resolve().parent / "guests"
 BATTLESHIP_RUST = REPO / "examples" / "battleship-rust"

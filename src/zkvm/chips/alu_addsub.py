@@ -32,10 +32,12 @@ from __future__ import annotations
 import numpy as np
 
 from zkvm.chips import adapter as ad
-from zkvm.chips.opcodes import CHIP_ADDSUB, OPCODES
+from zkvm.chips.opcodes import CHIP_ADDSUB, OPCODES, ops_of_chip
 from zkvm.stark.air import Air, Columns
 
-OPS = ("add", "sub", "addi")
+#: the instructions this chip proves, from the ISA table (zkvm.riscv.isa) in opcode id order:
+#: add, sub, addi
+OPS = ops_of_chip(CHIP_ADDSUB)
 
 
 def _limbs(x) -> np.ndarray:

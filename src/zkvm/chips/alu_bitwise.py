@@ -28,10 +28,12 @@ import numpy as np
 
 from zkvm.chips import adapter as ad
 from zkvm.chips import buses
-from zkvm.chips.opcodes import CHIP_BITWISE, OPCODES
+from zkvm.chips.opcodes import CHIP_BITWISE, OPCODES, ops_of_chip
 from zkvm.stark.air import Air, Columns
 
-OPS = ("and", "or", "xor", "andi", "ori", "xori")
+#: the instructions this chip proves, from the ISA table (zkvm.riscv.isa) in opcode id order:
+#: and, or, xor, andi, ori, xori
+OPS = ops_of_chip(CHIP_BITWISE)
 
 
 class BitwiseAir(Air):

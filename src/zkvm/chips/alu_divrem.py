@@ -79,10 +79,12 @@ import numpy as np
 from zkvm.chips import adapter as ad
 from zkvm.chips import buses
 from zkvm.chips.alu_mul import conv_carries, extended_limbs
-from zkvm.chips.opcodes import CHIP_DIVREM, OPCODES
+from zkvm.chips.opcodes import CHIP_DIVREM, OPCODES, ops_of_chip
 from zkvm.stark.air import Air, Columns
 
-OPS = ("div", "divu", "rem", "remu")
+#: the instructions this chip proves, from the ISA table (zkvm.riscv.isa) in opcode id order:
+#: div, divu, rem, remu
+OPS = ops_of_chip(CHIP_DIVREM)
 
 M32 = 0xFFFFFFFF
 

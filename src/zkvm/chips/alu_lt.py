@@ -43,11 +43,13 @@ import numpy as np
 
 from zkvm.chips import adapter as ad
 from zkvm.chips import buses
-from zkvm.chips.opcodes import CHIP_LT, OPCODES
+from zkvm.chips.opcodes import CHIP_LT, OPCODES, ops_of_chip
 from zkvm.field.babybear import P
 from zkvm.stark.air import Air, Columns
 
-OPS = ("slt", "sltu", "slti", "sltiu")
+#: the instructions this chip proves, from the ISA table (zkvm.riscv.isa) in opcode id order:
+#: slt, sltu, slti, sltiu
+OPS = ops_of_chip(CHIP_LT)
 
 #: ``_INV_BYTE[d] = d^{-1} mod p`` for ``d = 1..255`` (``_INV_BYTE[0] = 0``).
 _INV_BYTE = np.array([0] + [pow(d, P - 2, P) for d in range(1, 256)], dtype=np.int64)

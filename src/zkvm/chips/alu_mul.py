@@ -41,10 +41,12 @@ import numpy as np
 
 from zkvm.chips import adapter as ad
 from zkvm.chips import buses
-from zkvm.chips.opcodes import CHIP_MUL, OPCODES
+from zkvm.chips.opcodes import CHIP_MUL, OPCODES, ops_of_chip
 from zkvm.stark.air import Air, Columns
 
-OPS = ("mul", "mulh", "mulhsu", "mulhu")
+#: the instructions this chip proves, from the ISA table (zkvm.riscv.isa) in opcode id order:
+#: mul, mulh, mulhsu, mulhu
+OPS = ops_of_chip(CHIP_MUL)
 
 
 def extended_limbs(x: np.ndarray, ext: np.ndarray) -> np.ndarray:

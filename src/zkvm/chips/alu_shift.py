@@ -54,10 +54,12 @@ import numpy as np
 
 from zkvm.chips import adapter as ad
 from zkvm.chips import buses
-from zkvm.chips.opcodes import CHIP_SHIFT, OPCODES
+from zkvm.chips.opcodes import CHIP_SHIFT, OPCODES, ops_of_chip
 from zkvm.stark.air import Air, Columns
 
-OPS = ("sll", "srl", "sra", "slli", "srli", "srai")
+#: the instructions this chip proves, from the ISA table (zkvm.riscv.isa) in opcode id order:
+#: sll, srl, sra, slli, srli, srai
+OPS = ops_of_chip(CHIP_SHIFT)
 
 
 class ShiftAir(Air):

@@ -76,14 +76,16 @@ from zkvm.chips import buses
 from zkvm.chips.branch import compare_columns, eval_compare, fill_compare
 from zkvm.chips.lui_auipc import add_carries
 from zkvm.chips.loadstore import eval_ram_key
-from zkvm.chips.opcodes import CHIP_ATOMIC, OPCODES
+from zkvm.chips.opcodes import CHIP_ATOMIC, OPCODES, ops_of_chip
 from zkvm.field.babybear import P
 from zkvm.field.babybear import inv as field_inv
 from zkvm.riscv.layout import OS_KEY_RESERVATION
 from zkvm.stark.air import Air, Columns
 
-OPS = ("lr.w", "sc.w", "amoswap.w", "amoadd.w", "amoxor.w", "amoand.w", "amoor.w",
-       "amomin.w", "amomax.w", "amominu.w", "amomaxu.w")
+#: the instructions this chip proves, from the ISA table (zkvm.riscv.isa) in opcode id order:
+#: lr.w, sc.w, amoswap.w, amoadd.w, amoxor.w, amoand.w, amoor.w, amomin.w, amomax.w, amominu.w,
+#: amomaxu.w
+OPS = ops_of_chip(CHIP_ATOMIC)
 
 
 class AtomicAir(Air):

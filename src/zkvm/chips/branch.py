@@ -63,12 +63,14 @@ import numpy as np
 
 from zkvm.chips import adapter as ad
 from zkvm.chips import buses
-from zkvm.chips.opcodes import CHIP_BRANCH, OPCODES
+from zkvm.chips.opcodes import CHIP_BRANCH, OPCODES, ops_of_chip
 from zkvm.field.babybear import P
 from zkvm.field.babybear import inv as field_inv
 from zkvm.stark.air import Air, Columns
 
-OPS = ("beq", "bne", "blt", "bge", "bltu", "bgeu")
+#: the instructions this chip proves, from the ISA table (zkvm.riscv.isa) in opcode id order:
+#: beq, bne, blt, bge, bltu, bgeu
+OPS = ops_of_chip(CHIP_BRANCH)
 
 
 # ---------------------------------------------------------------------------------------

@@ -42,11 +42,13 @@ import numpy as np
 from zkvm.chips import adapter as ad
 from zkvm.chips import buses
 from zkvm.chips.lui_auipc import add_carries
-from zkvm.chips.opcodes import CHIP_JUMP, OPCODES
+from zkvm.chips.opcodes import CHIP_JUMP, OPCODES, ops_of_chip
 from zkvm.field.babybear import P
 from zkvm.stark.air import Air, Columns
 
-OPS = ("jal", "jalr")
+#: the instructions this chip proves, from the ISA table (zkvm.riscv.isa) in opcode id order:
+#: jal, jalr
+OPS = ops_of_chip(CHIP_JUMP)
 
 
 class JumpAir(Air):

@@ -66,10 +66,12 @@ import numpy as np
 from zkvm.chips import adapter as ad
 from zkvm.chips import buses
 from zkvm.chips.lui_auipc import add_carries
-from zkvm.chips.opcodes import CHIP_LOADSTORE, OPCODES
+from zkvm.chips.opcodes import CHIP_LOADSTORE, OPCODES, ops_of_chip
 from zkvm.stark.air import Air, Columns
 
-OPS = ("lb", "lh", "lw", "lbu", "lhu", "sb", "sh", "sw")
+#: the instructions this chip proves, from the ISA table (zkvm.riscv.isa) in opcode id order:
+#: lb, lh, lw, lbu, lhu, sb, sh, sw
+OPS = ops_of_chip(CHIP_LOADSTORE)
 LOADS = ("lb", "lh", "lw", "lbu", "lhu")
 STORES = ("sb", "sh", "sw")
 #: Lowest RAM word address (docs/architecture.md §6: the null guard below it).

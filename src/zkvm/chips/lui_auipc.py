@@ -37,10 +37,12 @@ import numpy as np
 
 from zkvm.chips import adapter as ad
 from zkvm.chips import buses
-from zkvm.chips.opcodes import CHIP_LUI_AUIPC, OPCODES
+from zkvm.chips.opcodes import CHIP_LUI_AUIPC, OPCODES, ops_of_chip
 from zkvm.stark.air import Air, Columns
 
-OPS = ("lui", "auipc")
+#: the instructions this chip proves, from the ISA table (zkvm.riscv.isa) in opcode id order:
+#: lui, auipc
+OPS = ops_of_chip(CHIP_LUI_AUIPC)
 
 
 def add_carries(x_limbs: np.ndarray, c_limbs: np.ndarray) -> np.ndarray:

@@ -1,4 +1,6 @@
-"""Opcode ids of the proving circuits: ONE table, instruction name → (id, chip, format).
+"""Opcode ids of the proving circuits: instruction name → (id, chip, format), derived
+from the ONE instruction table, :data:`zkvm.riscv.isa.INSTRUCTIONS` (its ``opcode``,
+``chip`` and ``proven_as`` columns).
 
 The circuits never see instruction words.  The preprocessed ``Program`` table stores, per
 instruction address, a small integer *opcode id* taken from :data:`OPCODES`; every
@@ -6,20 +8,20 @@ instruction chip row sends ``opcode = Σ_k flag_k · id_k`` on the PROGRAM bus (
 are boolean and exactly one is set on a real row), so a row of chip C can only execute an
 instruction whose id belongs to C.
 
-The ids are fixed here, *not* derived from the order of :mod:`zkvm.riscv.isa` (that order
-is an executor detail and may change).  They are part of the verifying key: the image ID
-hashes :func:`digest` of this table, so changing an id changes every image ID.
+The ids are an explicit column of the ISA table, *not* derived from the order of its rows
+(that order is an executor detail and may change).  They are part of the verifying key:
+the image ID hashes :func:`digest` of this table, so changing an id, a chip or a format
+changes every image ID.
 
 * ``0`` is the invalid opcode (an undecodable word, ``ebreak``, a word of a data page in
   an executable segment).  No chip has a flag for it, so an instruction row can never
   look up a program row with opcode 0.
 * ``fence`` / ``fence.i`` are no-ops for a single hart: the program table decodes them as
-  ``addi x0, x0, 0`` (:data:`ALIASES`).
+  ``addi x0, x0, 0`` (:data:`ALIASES`, the ISA table's ``proven_as`` column).
 
-Formats follow :mod:`zkvm.riscv.isa` (``R, I, S, B, U, J, SH, A, LR, FENCE, SYS``).
 Correctness: two different instructions must never share an id, and every id a chip
-declares must be the id of an instruction whose semantics that chip constrains
-(checked by the tests in tests/chips/test_core_tables.py).
+declares must be the id of an instruction whose semantics that chip constrains (checked
+at import below and by the tests in tests/chips/test_core.py).
 """
 
 from __future__ import annotations
@@ -27,23 +29,23 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass
 
-# --- chip names (the ``name`` of each instruction chip's Air) ----------------------
-CHIP_ADDSUB = "addsub"
-CHIP_BITWISE = "bitwise"
-CHIP_LT = "lt"
-CHIP_SHIFT = "shift"
-CHIP_MUL = "mul"
-CHIP_DIVREM = "divrem"
-CHIP_LUI_AUIPC = "lui_auipc"
-CHIP_BRANCH = "branch"
-CHIP_JUMP = "jump"
-CHIP_LOADSTORE = "loadstore"
-CHIP_ATOMIC = "atomic"
-CHIP_SYSCALL = "syscall"
+from zkvm.riscv import isa
 
-INSTRUCTION_CHIPS = (CHIP_ADDSUB, CHIP_BITWISE, CHIP_LT, CHIP_SHIFT, CHIP_MUL, CHIP_DIVREM,
-                     CHIP_LUI_AUIPC, CHIP_BRANCH, CHIP_JUMP, CHIP_LOADSTORE, CHIP_ATOMIC,
-                     CHIP_SYSCALL)
+# --- chip names (the ``name`` of each instruction chip's Air; defined by the ISA table) ---
+CHIP_ADDSUB = isa.ADDSUB
+CHIP_BITWISE = isa.BITWISE
+CHIP_LT = isa.LT
+CHIP_SHIFT = isa.SHIFT
+CHIP_MUL = isa.MUL
+CHIP_DIVREM = isa.DIVREM
+CHIP_LUI_AUIPC = isa.LUI_AUIPC
+CHIP_BRANCH = isa.BRANCH
+CHIP_JUMP = isa.JUMP
+CHIP_LOADSTORE = isa.LOADSTORE
+CHIP_ATOMIC = isa.ATOMIC
+CHIP_SYSCALL = isa.SYSCALL
+
+INSTRUCTION_CHIPS = isa.CHIPS
 
 INVALID = 0
 
@@ -59,78 +61,37 @@ class Opcode:
     fmt: str
 
 
-_TABLE = (
-    # name, id, chip, fmt
-    ("add", 1, CHIP_ADDSUB, "R"),
-    ("sub", 2, CHIP_ADDSUB, "R"),
-    ("addi", 3, CHIP_ADDSUB, "I"),
-    ("and", 4, CHIP_BITWISE, "R"),
-    ("or", 5, CHIP_BITWISE, "R"),
-    ("xor", 6, CHIP_BITWISE, "R"),
-    ("andi", 7, CHIP_BITWISE, "I"),
-    ("ori", 8, CHIP_BITWISE, "I"),
-    ("xori", 9, CHIP_BITWISE, "I"),
-    ("slt", 10, CHIP_LT, "R"),
-    ("sltu", 11, CHIP_LT, "R"),
-    ("slti", 12, CHIP_LT, "I"),
-    ("sltiu", 13, CHIP_LT, "I"),
-    ("sll", 14, CHIP_SHIFT, "R"),
-    ("srl", 15, CHIP_SHIFT, "R"),
-    ("sra", 16, CHIP_SHIFT, "R"),
-    ("slli", 17, CHIP_SHIFT, "SH"),
-    ("srli", 18, CHIP_SHIFT, "SH"),
-    ("srai", 19, CHIP_SHIFT, "SH"),
-    ("mul", 20, CHIP_MUL, "R"),
-    ("mulh", 21, CHIP_MUL, "R"),
-    ("mulhsu", 22, CHIP_MUL, "R"),
-    ("mulhu", 23, CHIP_MUL, "R"),
-    ("div", 24, CHIP_DIVREM, "R"),
-    ("divu", 25, CHIP_DIVREM, "R"),
-    ("rem", 26, CHIP_DIVREM, "R"),
-    ("remu", 27, CHIP_DIVREM, "R"),
-    ("lui", 28, CHIP_LUI_AUIPC, "U"),
-    ("auipc", 29, CHIP_LUI_AUIPC, "U"),
-    ("beq", 30, CHIP_BRANCH, "B"),
-    ("bne", 31, CHIP_BRANCH, "B"),
-    ("blt", 32, CHIP_BRANCH, "B"),
-    ("bge", 33, CHIP_BRANCH, "B"),
-    ("bltu", 34, CHIP_BRANCH, "B"),
-    ("bgeu", 35, CHIP_BRANCH, "B"),
-    ("jal", 36, CHIP_JUMP, "J"),
-    ("jalr", 37, CHIP_JUMP, "I"),
-    ("lb", 38, CHIP_LOADSTORE, "I"),
-    ("lh", 39, CHIP_LOADSTORE, "I"),
-    ("lw", 40, CHIP_LOADSTORE, "I"),
-    ("lbu", 41, CHIP_LOADSTORE, "I"),
-    ("lhu", 42, CHIP_LOADSTORE, "I"),
-    ("sb", 43, CHIP_LOADSTORE, "S"),
-    ("sh", 44, CHIP_LOADSTORE, "S"),
-    ("sw", 45, CHIP_LOADSTORE, "S"),
-    ("lr.w", 46, CHIP_ATOMIC, "LR"),
-    ("sc.w", 47, CHIP_ATOMIC, "A"),
-    ("amoswap.w", 48, CHIP_ATOMIC, "A"),
-    ("amoadd.w", 49, CHIP_ATOMIC, "A"),
-    ("amoxor.w", 50, CHIP_ATOMIC, "A"),
-    ("amoand.w", 51, CHIP_ATOMIC, "A"),
-    ("amoor.w", 52, CHIP_ATOMIC, "A"),
-    ("amomin.w", 53, CHIP_ATOMIC, "A"),
-    ("amomax.w", 54, CHIP_ATOMIC, "A"),
-    ("amominu.w", 55, CHIP_ATOMIC, "A"),
-    ("amomaxu.w", 56, CHIP_ATOMIC, "A"),
-    ("ecall", 57, CHIP_SYSCALL, "SYS"),
-)
+def check_isa_columns(rows=isa.INSTRUCTIONS) -> None:
+    """The circuit columns of the ISA table are consistent (run at import): opcode ids
+    unique and dense ``1..N``; a row has an id exactly when it has a chip, and the chip is
+    one of :data:`INSTRUCTION_CHIPS`; a ``proven_as`` row has no id itself and names a row
+    that has one.  ``RuntimeError`` naming the row otherwise."""
+    ids = sorted(r.opcode for r in rows if r.opcode)
+    if ids != list(range(1, len(ids) + 1)):
+        raise RuntimeError("zkvm.riscv.isa: opcode ids must be unique and dense 1..N")
+    proven = {r.name for r in rows if r.opcode}
+    for r in rows:
+        if bool(r.opcode) != bool(r.chip) or (r.chip and r.chip not in INSTRUCTION_CHIPS):
+            raise RuntimeError(f"zkvm.riscv.isa: {r.name} needs an opcode id and a known chip, "
+                               "or neither")
+        if r.proven_as and (r.opcode or r.proven_as not in proven):
+            raise RuntimeError(f"zkvm.riscv.isa: {r.name} must have no opcode id of its own "
+                               "and be proven as an instruction that has one")
 
-#: All opcodes, by name.
-OPCODES: dict[str, Opcode] = {n: Opcode(n, i, c, f) for n, i, c, f in _TABLE}
+
+check_isa_columns()
+
+
+#: All opcodes, by name (id order): the ISA rows with an opcode id.
+OPCODES: dict[str, Opcode] = {
+    ins.name: Opcode(ins.name, ins.opcode, ins.chip, ins.fmt)
+    for ins in sorted(isa.INSTRUCTIONS, key=lambda i: i.opcode) if ins.opcode}
 #: Opcode by id.
 BY_ID: dict[int, Opcode] = {o.id: o for o in OPCODES.values()}
 #: Largest id (ids are 1..MAX_ID, dense).
 MAX_ID = max(BY_ID)
 #: Instructions the executor runs that the program table decodes as another one.
-ALIASES: dict[str, str] = {"fence": "addi", "fence.i": "addi"}
-
-if len(BY_ID) != len(OPCODES) or sorted(BY_ID) != list(range(1, MAX_ID + 1)):
-    raise RuntimeError("zkvm.chips.opcodes: opcode ids must be unique and dense 1..N")
+ALIASES: dict[str, str] = {ins.name: ins.proven_as for ins in isa.INSTRUCTIONS if ins.proven_as}
 
 
 def op_id(name: str) -> int:
@@ -167,11 +128,7 @@ def isa_op_map():
     instruction the circuits do not prove, e.g. ``ebreak``)."""
     import numpy as np
 
-    from zkvm.riscv import isa
-
     m = np.zeros(len(isa.INSTRUCTIONS) + 2, dtype=np.int64)
     for i, ins in enumerate(isa.INSTRUCTIONS):
-        name = ALIASES.get(ins.name, ins.name)
-        if name in OPCODES:
-            m[i] = OPCODES[name].id
+        m[i] = OPCODES[ins.proven_as].id if ins.proven_as else ins.opcode
     return m

@@ -114,7 +114,7 @@ import numpy as np
 from zkvm.chips import adapter as ad
 from zkvm.chips import buses
 from zkvm.chips.loadstore import eval_ram_key
-from zkvm.chips.opcodes import CHIP_SYSCALL
+from zkvm.chips.opcodes import CHIP_SYSCALL, ops_of_chip
 from zkvm.chips.buses import PRECOMPILE
 from zkvm.precompiles.registry import REGISTRY as PRECOMPILES
 from zkvm.riscv.layout import (MMAP_END, OS_KEY_BRK, OS_KEY_INPUT, OS_KEY_MMAP, PROGRAM_END)
@@ -187,7 +187,7 @@ class SyscallAir(Air):
     """ecall rows (module docstring).  Public value 0 is the exit code."""
 
     name = CHIP_SYSCALL
-    OPS = ("ecall",)
+    OPS = ops_of_chip(CHIP_SYSCALL)  # ecall
     columns = Columns(
         *ad.adapter_columns(OPS),
         *[(sys_flag(f), f"1 iff this ecall is {f}") for f in SYS_FLAGS],

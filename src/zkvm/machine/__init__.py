@@ -40,7 +40,7 @@ systems and keys), :mod:`.witness` (traces), :mod:`.prover`, :mod:`.verifier`
 
 from zkvm.chips.tracegen import UnprovableExecution
 
-from .chips import CHIP_MODULES, VERSION, _find_air_class, _load_program, available_chips
+from .chips import INSTRUCTION_CHIP_AIRS, VERSION, _load_program, available_chips
 from .errors import ImageIdMismatch, SegmentChainError
 from .segments import (SEGMENT_FIELDS, halves_of_bytes, journal_batches, salt_words,
                        segment_public_interactions, segment_public_values)
@@ -48,4 +48,4 @@ from .system import Machine, prove
 from .verifier import verify, verify_composite
 
 __all__ = ["Machine", "prove", "verify", "verify_composite", "UnprovableExecution",
-           "ImageIdMismatch", "SegmentChainError", "CHIP_MODULES", "available_chips"]
+           "ImageIdMismatch", "SegmentChainError", "INSTRUCTION_CHIP_AIRS", "available_chips"]

@@ -3,55 +3,38 @@ process-wide AIR instances, and the program loader."""
 
 from __future__ import annotations
 
-import importlib
-
 from zkvm.chips import opcodes as opc
-from zkvm.stark.air import Air
+from zkvm.chips.alu_addsub import AddSubAir
+from zkvm.chips.alu_bitwise import BitwiseAir
+from zkvm.chips.alu_divrem import DivRemAir
+from zkvm.chips.alu_lt import LtAir
+from zkvm.chips.alu_mul import MulAir
+from zkvm.chips.alu_shift import ShiftAir
+from zkvm.chips.atomic import AtomicAir
+from zkvm.chips.branch import BranchAir
+from zkvm.chips.jump import JumpAir
+from zkvm.chips.loadstore import LoadStoreAir
+from zkvm.chips.lui_auipc import LuiAuipcAir
 
+#: The instruction chips a machine may leave out (``Machine.for_program(chips=...)``), by
+#: name, in the order of the machine's chip list (the names, in this order, are part of
+#: the image ID).  The syscall chip is not optional: every machine has it.
+INSTRUCTION_CHIP_AIRS: dict = {cls.name: cls for cls in (
+    AddSubAir, BitwiseAir, LtAir, ShiftAir, MulAir, DivRemAir, LuiAuipcAir, BranchAir,
+    JumpAir, LoadStoreAir, AtomicAir)}
 
-#: Instruction chip -> module defining its Air (an ``Air`` subclass whose ``name`` is
-#: the chip name and which has a no-argument constructor).
-CHIP_MODULES = {
-    opc.CHIP_ADDSUB: "zkvm.chips.alu_addsub",
-    opc.CHIP_BITWISE: "zkvm.chips.alu_bitwise",
-    opc.CHIP_LT: "zkvm.chips.alu_lt",
-    opc.CHIP_SHIFT: "zkvm.chips.alu_shift",
-    opc.CHIP_MUL: "zkvm.chips.alu_mul",
-    opc.CHIP_DIVREM: "zkvm.chips.alu_divrem",
-    opc.CHIP_LUI_AUIPC: "zkvm.chips.lui_auipc",
-    opc.CHIP_BRANCH: "zkvm.chips.branch",
-    opc.CHIP_JUMP: "zkvm.chips.jump",
-    opc.CHIP_LOADSTORE: "zkvm.chips.loadstore",
-    opc.CHIP_ATOMIC: "zkvm.chips.atomic",
-}
-
+if tuple(INSTRUCTION_CHIP_AIRS) != tuple(c for c in opc.INSTRUCTION_CHIPS
+                                         if c != opc.CHIP_SYSCALL):
+    raise RuntimeError("zkvm.machine.chips: the instruction chip list must name every chip of "
+                       "the ISA table (zkvm.riscv.isa.CHIPS but syscall), in its order")
 
 VERSION = 1
 
 
-def _find_air_class(chip: str):
-    try:
-        mod = importlib.import_module(CHIP_MODULES[chip])
-    except ImportError:
-        return None
-    for v in vars(mod).values():
-        if isinstance(v, type) and issubclass(v, Air) and v is not Air and \
-                getattr(v, "name", None) == chip:
-            return v
-    return None
-
-
-_CHIP_CLASSES: dict = {}
-
-
 def available_chips() -> dict:
-    """``{chip name: Air class}`` of the instruction chips whose module is importable."""
-    if not _CHIP_CLASSES:
-        for chip in CHIP_MODULES:
-            cls = _find_air_class(chip)
-            if cls is not None:
-                _CHIP_CLASSES[chip] = cls
-    return dict(_CHIP_CLASSES)
+    """``{chip name: Air class}`` of the optional instruction chips
+    (:data:`INSTRUCTION_CHIP_AIRS`, chip-list order)."""
+    return dict(INSTRUCTION_CHIP_AIRS)
 
 
 def _load_program(elf_or_program):

@@ -13,7 +13,7 @@ from zkvm.precompiles.tables import precompile_airs
 from zkvm.stark.params import StarkParams
 from zkvm.stark.system import ProvingKey, StarkSystem, VerifyingKey
 
-from .chips import _load_program, _log2, _shared_air, available_chips, CHIP_MODULES, VERSION
+from .chips import _load_program, _log2, _shared_air, INSTRUCTION_CHIP_AIRS, VERSION
 from .errors import ImageIdMismatch
 from .prover import MachineProver
 from .segments import _cache_preprocessed, journal_batches, SEGMENT_FIELDS, segment_public_interactions, SilentMemoryImageAir
@@ -36,7 +36,7 @@ class Machine(MachineWitness, MachineProver):
         self.entry = entry
         self.mem_root = mem_root
         self.elf_sha256 = elf_sha256
-        classes = available_chips()
+        classes = INSTRUCTION_CHIP_AIRS
         missing = [c for c in chips if c not in classes]
         if missing:
             raise ImageIdMismatch(f"this zkvm build lacks the chips {missing} that the "
@@ -75,8 +75,8 @@ class Machine(MachineWitness, MachineProver):
         params = StarkParams.default() if params is None else params
         program, data = _load_program(elf_or_program)
         if chips is None:
-            chips = tuple(c for c in CHIP_MODULES if c in available_chips())
-        chips = tuple(c for c in CHIP_MODULES if c in set(chips))
+            chips = tuple(INSTRUCTION_CHIP_AIRS)
+        chips = tuple(c for c in INSTRUCTION_CHIP_AIRS if c in set(chips))
         m = cls(params, ProgramAir(program), MemoryImageAir.from_program(program), chips,
                 program.entry, memory_root(program), program=program,
                 elf_sha256=None if data is None else elf_sha256(data))

@@ -20,7 +20,8 @@ Layout (all integers little endian; every variable-length field length-prefixed)
     -- proof --
     proof         u32 length + zkvm.stark Proof bytes
 
-Parsing is canonical (checklist 20): exact lengths, no trailing bytes, booleans 0/1, a
+Parsing is canonical (checklist 20) and uses the shared byte codec :mod:`zkvm.codec`:
+exact lengths, every length bounded by the bytes left, no trailing bytes, booleans 0/1, a
 known version.  Anything else raises :class:`ReceiptFormatError` saying what is wrong
 (never a bare exception).  ``Receipt.from_bytes(r.to_bytes()) == r`` and
 ``to_bytes(from_bytes(b)) == b`` for every accepted ``b``.
@@ -28,9 +29,9 @@ known version.  Anything else raises :class:`ReceiptFormatError` saying what is 
 
 from __future__ import annotations
 
-import struct
 from dataclasses import dataclass, field
 
+from zkvm.codec import Reader, Writer
 from zkvm.stark.errors import ProofFormatError
 
 MAGIC = b"ZKVMRCPT"
@@ -60,22 +61,15 @@ class Receipt:
 
     # ------------------------------------------------------------------ encoding
     def to_bytes(self) -> bytes:
-        out = bytearray(MAGIC)
-        out += struct.pack("<H", VERSION)
-        out += encode_vk(self.vk)
-        out += self.elf_sha256
-        out += struct.pack("<B", self.exit_code)
-        out += struct.pack("<I", len(self.journal)) + bytes(self.journal)
-        out += struct.pack("<I", len(self.proof)) + bytes(self.proof)
-        return bytes(out)
+        w = _write_head(MAGIC, VERSION, self)
+        w.blob(bytes(self.proof), "proof")
+        return w.getvalue()
 
     @classmethod
     def from_bytes(cls, data) -> "Receipt":
         r, vk, elf, code, journal = _read_head(data, MAGIC, VERSION, "receipt")
-        (pl,) = struct.unpack("<I", r.take(4, "proof length"))
-        proof = r.take(pl, "proof")
-        if r.pos != len(r.b):
-            raise ReceiptFormatError(f"{len(r.b) - r.pos} trailing bytes after the proof")
+        proof = r.blob("proof", limit=MAX_PROOF)
+        r.finish("proof")
         return cls(vk, code, journal, proof, elf)
 
     def size_breakdown(self) -> dict:
@@ -87,6 +81,8 @@ class Receipt:
 COMPOSITE_MAGIC = b"ZKVMCRCT"
 COMPOSITE_VERSION = 1
 MAX_SEGMENTS = 1 << 16
+#: the fixed part of an encoded :class:`SegmentRecord` (3 × u32, 2 roots, 2 × u32)
+_SEGMENT_MIN_BYTES = 12 + 64 + 8
 
 
 @dataclass
@@ -112,19 +108,29 @@ class SegmentRecord:
     journal: bytes = b""
 
     def encode(self) -> bytes:
-        return (struct.pack("<III", self.start_pc, self.end_pc, self.end_ts) + self.root_in
-                + self.root_out + struct.pack("<II", self.journal_len, len(self.proof))
-                + bytes(self.proof))
+        w = Writer(error=ReceiptFormatError, name="receipt")
+        self.write(w)
+        return w.getvalue()
+
+    def write(self, w: Writer) -> None:
+        """Append the record to ``w`` (the layout of :class:`CompositeReceipt`)."""
+        w.u32(self.start_pc, "start_pc")
+        w.u32(self.end_pc, "end_pc")
+        w.u32(self.end_ts, "end_ts")
+        w.digest(self.root_in, "root_in")
+        w.digest(self.root_out, "root_out")
+        w.u32(self.journal_len, "journal slice length")
+        w.blob(bytes(self.proof), "proof")
 
     @classmethod
-    def decode(cls, r: "_Reader", i: int) -> "SegmentRecord":
-        start_pc, end_pc, end_ts = struct.unpack("<III", r.take(12, f"segment {i} header"))
-        root_in = r.take(32, f"segment {i} root_in")
-        root_out = r.take(32, f"segment {i} root_out")
-        jl, pl = struct.unpack("<II", r.take(8, f"segment {i} lengths"))
+    def decode(cls, r: Reader, i: int) -> "SegmentRecord":
+        start_pc, end_pc, end_ts = r.unpack("<III", f"segment {i} header")
+        root_in = r.digest(f"segment {i} root_in")
+        root_out = r.digest(f"segment {i} root_out")
+        jl = r.u32(f"segment {i} journal length")
         if jl > MAX_JOURNAL:
             raise ReceiptFormatError(f"segment {i}: journal length {jl} exceeds {MAX_JOURNAL}")
-        proof = r.take(pl, f"segment {i} proof")
+        proof = r.blob(f"segment {i} proof", limit=MAX_PROOF)
         return cls(start_pc, end_pc, end_ts, root_in, root_out, jl, proof)
 
 
@@ -150,27 +156,23 @@ class CompositeReceipt:
         return self.vk.image_id()
 
     def to_bytes(self) -> bytes:
-        out = bytearray(COMPOSITE_MAGIC)
-        out += struct.pack("<H", COMPOSITE_VERSION)
-        out += encode_vk(self.vk)
-        out += self.elf_sha256
-        out += struct.pack("<B", self.exit_code)
-        out += struct.pack("<I", len(self.journal)) + bytes(self.journal)
-        out += struct.pack("<I", len(self.segments))
+        w = _write_head(COMPOSITE_MAGIC, COMPOSITE_VERSION, self)
+        w.u32(len(self.segments), "segment count")
         for sg in self.segments:
-            out += sg.encode()
-        return bytes(out)
+            sg.write(w)
+        return w.getvalue()
 
     @classmethod
     def from_bytes(cls, data) -> "CompositeReceipt":
         r, vk, elf, code, journal = _read_head(data, COMPOSITE_MAGIC, COMPOSITE_VERSION,
                                                "composite receipt")
-        (n,) = struct.unpack("<I", r.take(4, "segment count"))
+        n = r.u32("segment count")
         if not 1 <= n <= MAX_SEGMENTS:
             raise ReceiptFormatError(f"segment count {n} not in [1, {MAX_SEGMENTS}]")
+        if n * _SEGMENT_MIN_BYTES > r.remaining:
+            raise ReceiptFormatError(f"segment count {n} exceeds the remaining {r.remaining} bytes")
         segs = [SegmentRecord.decode(r, i) for i in range(n)]
-        if r.pos != len(r.b):
-            raise ReceiptFormatError(f"{len(r.b) - r.pos} trailing bytes after the last segment")
+        r.finish("last segment")
         pos = 0
         for sg in segs:
             sg.journal = journal[pos:pos + sg.journal_len]
@@ -222,47 +224,32 @@ class DevReceipt:
         return self.image_id_
 
     def to_bytes(self) -> bytes:
-        p = self.params
-        out = bytearray(DEV_MAGIC)
-        out += struct.pack("<H", DEV_VERSION)
-        out += bytes(self.image_id_)
-        out += struct.pack("<7I", p.log_blowup, p.num_queries, p.pow_bits, p.fri_log_arity,
-                           p.log_final_poly_len, p.max_constraint_degree,
-                           (1 if p.is_testing else 0) | (2 if p.zk else 0))
-        out += bytes(self.elf_sha256)
-        out += struct.pack("<QB", self.cycles, self.exit_code)
-        out += struct.pack("<I", len(self.journal)) + bytes(self.journal)
-        return bytes(out)
+        w = Writer(error=ReceiptFormatError, name="dev receipt")
+        w.raw(DEV_MAGIC)
+        w.u16(DEV_VERSION, "version")
+        w.digest(bytes(self.image_id_), "image id")
+        _write_params(w, self.params)
+        w.digest(bytes(self.elf_sha256), "elf sha256")
+        w.u64(self.cycles, "cycles")
+        w.u8(self.exit_code, "exit code")
+        w.blob(bytes(self.journal), "journal")
+        return w.getvalue()
 
     @classmethod
     def from_bytes(cls, data) -> "DevReceipt":
-        from zkvm.stark.errors import ParamsError
-        from zkvm.stark.params import StarkParams
-
-        if not isinstance(data, (bytes, bytearray, memoryview)):
-            raise ReceiptFormatError("a receipt is bytes")
-        r = _Reader(bytes(data))
+        r = Reader(data, error=ReceiptFormatError, name="receipt")
         if r.take(8, "magic") != DEV_MAGIC:
             raise ReceiptFormatError("not a zkvm dev receipt (bad magic)")
-        (ver,) = struct.unpack("<H", r.take(2, "version"))
+        ver = r.u16("version")
         if ver != DEV_VERSION:
             raise ReceiptFormatError(f"unsupported dev receipt version {ver} (this zkvm reads {DEV_VERSION})")
-        iid = r.take(32, "image id")
-        f = struct.unpack("<7I", r.take(28, "params"))
-        if f[6] not in (0, 1, 2, 3):
-            raise ReceiptFormatError("params: the flags field must be 0..3 (bit 0 testing, bit 1 zk)")
-        try:
-            params = StarkParams(*f[:6], is_testing=bool(f[6] & 1), zk=bool(f[6] & 2))
-        except ParamsError as e:
-            raise ReceiptFormatError(f"params: {e}") from None
-        elf = r.take(32, "elf sha256")
-        cycles, code = struct.unpack("<QB", r.take(9, "cycles and exit code"))
-        (jl,) = struct.unpack("<I", r.take(4, "journal length"))
-        if jl > MAX_JOURNAL:
-            raise ReceiptFormatError(f"journal length {jl} exceeds {MAX_JOURNAL}")
-        journal = r.take(jl, "journal")
-        if r.pos != len(r.b):
-            raise ReceiptFormatError(f"{len(r.b) - r.pos} trailing bytes after the journal")
+        iid = r.digest("image id")
+        params = _read_params(r)
+        elf = r.digest("elf sha256")
+        cycles = r.u64("cycles")
+        code = r.u8("exit code")
+        journal = r.blob("journal", limit=MAX_JOURNAL)
+        r.finish("journal")
         return cls(iid, params, code, journal, cycles, elf)
 
 
@@ -287,93 +274,98 @@ def load_any(data, *, dev: bool = False):
 def _read_head(data, magic: bytes, version: int, what: str):
     """Parse the common head of both receipt kinds: magic, version, vk fields, ELF
     digest, exit code, journal.  Returns ``(reader, vk, elf_sha256, exit_code, journal)``."""
-    if not isinstance(data, (bytes, bytearray, memoryview)):
-        raise ReceiptFormatError("a receipt is bytes")
-    r = _Reader(bytes(data))
+    r = Reader(data, error=ReceiptFormatError, name="receipt")
     got = r.take(len(magic), "magic")
     if got == DEV_MAGIC:
         raise DevReceiptRejected(f"this is a dev-mode receipt ({DEV_BANNER}): it holds no proof; "
                                  "only a dev verify accepts it (zkvm verify --dev, ZKVM_DEV=1)")
     if got != magic:
         raise ReceiptFormatError(f"not a zkvm {what} (bad magic)")
-    (ver,) = struct.unpack("<H", r.take(2, "version"))
+    ver = r.u16("version")
     if ver != version:
         raise ReceiptFormatError(f"unsupported {what} version {ver} (this zkvm reads {version})")
     vk = decode_vk(r)
-    elf = r.take(32, "elf sha256")
-    (code,) = struct.unpack("<B", r.take(1, "exit code"))
-    (jl,) = struct.unpack("<I", r.take(4, "journal length"))
-    if jl > MAX_JOURNAL:
-        raise ReceiptFormatError(f"journal length {jl} exceeds {MAX_JOURNAL}")
-    journal = r.take(jl, "journal")
+    elf = r.digest("elf sha256")
+    code = r.u8("exit code")
+    journal = r.blob("journal", limit=MAX_JOURNAL)
     return r, vk, elf, code, journal
+
+
+def _write_head(magic: bytes, version: int, rc) -> Writer:
+    """The common head of both receipt kinds (inverse of :func:`_read_head`)."""
+    w = Writer(error=ReceiptFormatError, name="receipt")
+    w.raw(magic)
+    w.u16(version, "version")
+    _write_vk(w, rc.vk)
+    w.digest(bytes(rc.elf_sha256), "elf sha256")
+    w.u8(rc.exit_code, "exit code")
+    w.blob(bytes(rc.journal), "journal")
+    return w
+
+
+def _write_params(w: Writer, p) -> None:
+    """StarkParams as 7 × u32, the last a flag word (bit 0 testing, bit 1 zk)."""
+    for v in (p.log_blowup, p.num_queries, p.pow_bits, p.fri_log_arity,
+              p.log_final_poly_len, p.max_constraint_degree):
+        w.u32(v, "params")
+    w.u32((1 if p.is_testing else 0) | (2 if p.zk else 0), "params flags")
+
+
+def _read_params(r: Reader):
+    """Inverse of :func:`_write_params` (``ReceiptFormatError`` for unknown flags or
+    parameters :class:`~zkvm.stark.params.StarkParams` refuses)."""
+    from zkvm.stark.errors import ParamsError
+    from zkvm.stark.params import StarkParams
+
+    f = r.unpack("<7I", "params")
+    if f[6] not in (0, 1, 2, 3):
+        raise ReceiptFormatError("params: the flags field must be 0..3 (bit 0 testing, bit 1 zk)")
+    try:
+        return StarkParams(*f[:6], is_testing=bool(f[6] & 1), zk=bool(f[6] & 2))
+    except ParamsError as e:
+        raise ReceiptFormatError(f"params: {e}") from None
 
 
 def encode_vk(v) -> bytes:
     """The verifying-key fields (everything the image ID hashes), as laid out above."""
-    p = v.params
-    out = bytearray()
-    out += struct.pack("<7I", p.log_blowup, p.num_queries, p.pow_bits, p.fri_log_arity,
-                       p.log_final_poly_len, p.max_constraint_degree,
-                       (1 if p.is_testing else 0) | (2 if p.zk else 0))
-    out += struct.pack("<I", v.entry)
-    out += v.mem_root + v.opcodes_digest
-    out += struct.pack("<B", len(v.chips))
+    w = Writer(error=ReceiptFormatError, name="receipt")
+    _write_vk(w, v)
+    return w.getvalue()
+
+
+def _write_vk(w: Writer, v) -> None:
+    _write_params(w, v.params)
+    w.u32(v.entry, "entry")
+    w.digest(v.mem_root, "memory root")
+    w.digest(v.opcodes_digest, "opcode digest")
+    w.u8(len(v.chips), "chip count")
     for c in v.chips:
-        cb = c.encode("ascii")
-        out += struct.pack("<B", len(cb)) + cb
-    out += v.pre_root
-    out += struct.pack("<BB", v.program_log_height, v.image_log_height)
-    return bytes(out)
+        w.short_str(c, "chip name")
+    w.digest(v.pre_root, "preprocessed root")
+    w.u8(v.program_log_height, "program log height")
+    w.u8(v.image_log_height, "image log height")
 
 
-def decode_vk(r: "_Reader"):
+def decode_vk(r: Reader):
     """Inverse of :func:`encode_vk` (``ReceiptFormatError`` naming the bad field)."""
     from zkvm.receipt.image_id import VkFields
-    from zkvm.stark.errors import ParamsError
-    from zkvm.stark.params import StarkParams
 
-    f = struct.unpack("<7I", r.take(28, "params"))
-    if f[6] not in (0, 1, 2, 3):
-        raise ReceiptFormatError("params: the flags field must be 0..3 (bit 0 testing, bit 1 zk)")
-    try:
-        params = StarkParams(*f[:6], is_testing=bool(f[6] & 1), zk=bool(f[6] & 2))
-    except ParamsError as e:
-        raise ReceiptFormatError(f"params: {e}") from None
-    (entry,) = struct.unpack("<I", r.take(4, "entry"))
-    mem_root = r.take(32, "memory root")
-    opd = r.take(32, "opcode digest")
-    (nc,) = struct.unpack("<B", r.take(1, "chip count"))
+    params = _read_params(r)
+    entry = r.u32("entry")
+    mem_root = r.digest("memory root")
+    opd = r.digest("opcode digest")
+    nc = r.u8("chip count")
     chips = []
     for i in range(nc):
-        (ln,) = struct.unpack("<B", r.take(1, "chip name length"))
-        raw = r.take(ln, "chip name")
-        try:
-            name = raw.decode("ascii")
-        except UnicodeDecodeError:
-            raise ReceiptFormatError(f"chip {i}: name is not ASCII") from None
+        name = r.short_str(f"chip {i} name")
         if not name.isidentifier():
             raise ReceiptFormatError(f"chip {i}: bad name {name!r}")
         chips.append(name)
-    pre_root = r.take(32, "preprocessed root")
-    ph, ih = struct.unpack("<BB", r.take(2, "log heights"))
+    pre_root = r.digest("preprocessed root")
+    ph, ih = r.unpack("<BB", "log heights")
     if not (3 <= ph <= 24 and 3 <= ih <= 24):
         raise ReceiptFormatError("log heights out of range")
     return VkFields(params, entry, mem_root, opd, tuple(chips), pre_root, ph, ih)
-
-
-class _Reader:
-    def __init__(self, b: bytes):
-        self.b = b
-        self.pos = 0
-
-    def take(self, n: int, what: str) -> bytes:
-        if self.pos + n > len(self.b):
-            raise ReceiptFormatError(f"truncated receipt: {what} needs {n} bytes at offset "
-                                     f"{self.pos}, only {len(self.b) - self.pos} left")
-        out = self.b[self.pos:self.pos + n]
-        self.pos += n
-        return out
 
 
 def load(path):

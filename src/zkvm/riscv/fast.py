@@ -13,15 +13,24 @@ Registers are ``int64`` values in ``[0, 2**32)``; writes to x0 go to the scratch
 Correctness: this must compute exactly what the table in :mod:`zkvm.riscv.isa` says; the
 tests run both interpreters (and unicorn) on the same programs and compare registers,
 memory and event records.
+
+The op ids below are *derived* from the ISA table (``OP[name]``, the row index), never
+written as numbers.  numba compiles module globals into the kernel as constants and
+invalidates its on-disk cache only when *this* file changes, so the table's row order is
+pinned here (:data:`_ISA_PIN`, checked at import): reordering or adding rows in
+:mod:`zkvm.riscv.isa` makes this module refuse to load until the pin (and the kernel, for
+a new instruction) is updated here, which also retires the stale cached kernel.
 """
 
 from __future__ import annotations
+
+import hashlib
 
 import numpy as np
 from numba import njit
 
 from . import decode as _dec
-from .isa import OP, OP_ILLEGAL, OP_NOEXEC
+from .isa import FMT_CODES, INSTRUCTIONS, OP, OP_ILLEGAL, OP_NOEXEC
 from .layout import MEM_SIZE, PAGE_SHIFT, PAGE_SIZE, Program
 
 # ---- status codes returned by run() ---------------------------------------------------
@@ -115,6 +124,27 @@ ECALL = OP["ecall"]
 EBREAK = OP["ebreak"]
 ILLEGAL = OP_ILLEGAL
 NOEXEC = OP_NOEXEC
+
+#: SHA-256 prefix of the ISA table's row order and of the format codes the kernel and the
+#: cached pre-decoder were written for (module docstring).
+_ISA_PIN = "f5aacb6ff0856896"
+
+
+def _check_isa_order() -> None:
+    order = ",".join(i.name for i in INSTRUCTIONS) + "|" + ",".join(FMT_CODES)
+    if hashlib.sha256(order.encode()).hexdigest()[:16] != _ISA_PIN:
+        raise RuntimeError(
+            "zkvm.riscv.fast: the ISA table (zkvm.riscv.isa) changed its rows or format "
+            "codes; handle every instruction in fast.run, update _ISA_PIN in "
+            "zkvm/riscv/fast.py and clear the numba cache (.zkvm-cache/numba)")
+    # the kernel tests the branch and the atomic instructions as ranges of op ids
+    for lo, hi, fmts in ((BEQ, BGEU, ("B",)), (LR_W, AMOMAXU, ("LR", "A"))):
+        if {i for i, ins in enumerate(INSTRUCTIONS) if ins.fmt in fmts} != set(range(lo, hi + 1)):
+            raise RuntimeError(f"zkvm.riscv.fast: the {'/'.join(fmts)} rows of the ISA table must "
+                               "be contiguous")
+
+
+_check_isa_order()
 
 _fields = njit(cache=True)(_dec.fields)
 

@@ -29,9 +29,9 @@ they are checked exactly against the statement by :func:`zkvm.stark.pcs_verifier
 
 from __future__ import annotations
 
-import struct
 from dataclasses import dataclass, field
 
+from zkvm.codec import Reader, Writer
 from zkvm.field.babybear import P
 from zkvm.merkle import MerkleTree
 
@@ -42,8 +42,10 @@ __all__ = ["BatchOpening", "QueryProof", "OpeningProof", "ExtTuple", "ProverData
 #: An extension element as a plain 4-tuple of canonical ints (coefficient of X^i at i).
 ExtTuple = tuple  # tuple[int, int, int, int]
 
-# Parser sanity bounds (untrusted input must never make us allocate absurd amounts).
-_MAX_LIST = 1 << 24
+# Parser bound (untrusted input must never make us allocate absurd amounts): the row and
+# path entries of all queries together.  An honest proof has at most 1024 queries
+# (``StarkParams``) × about 20 openings × (1 + a tree height ≤ 40): well below.
+_MAX_QUERY_CELLS = 1 << 22
 
 
 @dataclass
@@ -107,56 +109,43 @@ class OpeningProof:
     # ------------------------------------------------------------------ encoding
     def to_bytes(self) -> bytes:
         """Canonical self-delimiting encoding (see module docstring)."""
-        out = bytearray()
-        u32 = struct.Struct("<I").pack
+        w = Writer(error=ProofFormatError, name="opening proof")
 
         def put_digests(ds):
-            out.extend(u32(len(ds)))
+            w.u32(len(ds))
             for d in ds:
-                if len(d) != 32:
-                    raise ProofFormatError("digest must be 32 bytes")
-                out.extend(d)
-
-        def put_ints(xs):
-            out.extend(u32(len(xs)))
-            out.extend(struct.pack(f"<{len(xs)}I", *xs))
-
-        def put_opening(o: BatchOpening):
-            out.extend(u32(len(o.rows)))
-            for r in o.rows:
-                put_ints(r)
-            put_digests(o.path)
+                w.digest(d)
 
         put_digests(self.fri_commits)
-        out.extend(u32(len(self.final_poly)))
+        w.u32(len(self.final_poly))
         for c in self.final_poly:
             if len(c) != 4:
                 raise ProofFormatError("final_poly coefficient must have 4 ints")
-            out.extend(struct.pack("<4I", *c))
-        out.extend(struct.pack("<Q", self.pow_nonce))
+            w.u32s(c, "final polynomial")
+        w.u64(self.pow_nonce, "pow nonce")
         qps = self.query_proofs
-        out.extend(u32(len(qps)))
+        w.u32(len(qps))
         idx = self.query_indices
         if qps and (idx is None or len(idx) != len(qps)):
             raise ProofFormatError("opening proof: one query index per query proof needed")
         if qps:
-            out.extend(struct.pack(f"<{len(idx)}I", *idx))
+            w.u32s(idx, "query indices")
             shape = _query_shape(qps[0])
             n_in, row_lens, heights = shape
             # the shape, once: openings per query, rows per opening and their lengths,
             # tree heights
-            out.extend(u32(n_in))
-            out.extend(u32(len(row_lens) - n_in))
+            w.u32(n_in)
+            w.u32(len(row_lens) - n_in)
             for lens, h in zip(row_lens, heights, strict=True):
-                out.extend(u32(len(lens)))
-                out.extend(struct.pack(f"<{len(lens)}I", *lens))
-                out.extend(u32(h))
+                w.u32(len(lens))
+                w.u32s(lens, "row lengths")
+                w.u32(h)
             for qi, q in enumerate(qps):
                 if _query_shape(q) != shape:
                     raise ProofFormatError(f"opening proof: query {qi} differs in shape from query 0")
                 for o in list(q.input_openings) + list(q.fri_openings):
                     for r in o.rows:
-                        out.extend(struct.pack(f"<{len(r)}I", *r))
+                        w.u32s(r, "opened row")
             own = _own_nodes(idx, heights)
             seen: dict = {}
             for qi, q in enumerate(qps):
@@ -166,26 +155,22 @@ class OpeningProof:
                         continue  # computable: a node on another query's path
                     prev = seen.get(key)
                     if prev is None:
-                        if d is None or len(d) != 32:
-                            raise ProofFormatError("digest must be 32 bytes")
-                        out.extend(d)
+                        w.digest(d)
                         seen[key] = d
                     elif prev != d:
                         raise ProofFormatError(f"opening proof: query {qi} repeats a Merkle node "
                                                "with another digest")
         if (self.mask_root is None) != (self.mask_values is None):
             raise ProofFormatError("mask_root and mask_values must be both set or both None")
-        if self.mask_root is None:
-            out.append(0)
-        else:
-            out.append(1)
+        w.flag(self.mask_root is not None)
+        if self.mask_root is not None:
             put_digests([self.mask_root])
-            out.extend(u32(len(self.mask_values)))
+            w.u32(len(self.mask_values))
             for c in self.mask_values:
                 if len(c) != 4:
                     raise ProofFormatError("mask value must have 4 ints")
-                out.extend(struct.pack("<4I", *c))
-        return bytes(out)
+                w.u32s(c, "mask value")
+        return w.getvalue()
 
     def sent_digests(self) -> int:
         """How many Merkle sibling digests :meth:`to_bytes` writes: a function of the
@@ -210,27 +195,44 @@ class OpeningProof:
     def from_bytes(cls, data: bytes) -> "OpeningProof":
         """Parse :meth:`to_bytes` output; :class:`ProofFormatError` on anything
         malformed (truncation, element ≥ p, absurd length, trailing bytes)."""
-        r = _Reader(data)
-        fri_commits = r.digests()
-        n = r.length()
-        final_poly = [r.field_ints(4) for _ in range(n)]
-        final_poly = [tuple(c) for c in final_poly]
-        nonce = r.u64()
-        nq = r.length()
-        idx = list(struct.unpack(f"<{nq}I", r.take(4 * nq))) if nq else []
+        r = Reader(data, error=ProofFormatError, name="opening proof", modulus=P)
+
+        def digests(what: str) -> list[bytes]:
+            return [r.digest(what) for _ in range(r.length(what, item_bytes=32))]
+
+        fri_commits = digests("FRI commitments")
+        n = r.length("final polynomial", item_bytes=16)
+        final_poly = [tuple(r.field_elems(4, "final polynomial")) for _ in range(n)]
+        nonce = r.u64("pow nonce")
+        nq = r.length("query indices", item_bytes=4)
+        idx = r.u32s(nq, "query indices")
         qps = []
         if nq:
-            n_in = r.length()
-            n_fri = r.length()
+            n_in = r.length("input openings", item_bytes=8)
+            n_fri = r.length("FRI openings", item_bytes=8)
+            if n_in + n_fri > r.remaining // 8:
+                raise r.fail(f"{n_in} + {n_fri} openings exceed the remaining {r.remaining} bytes")
             row_lens, heights = [], []
             for _ in range(n_in + n_fri):
-                nr = r.length()
-                row_lens.append([r.length() for _ in range(nr)])
-                h = r.u32()
+                nr = r.length("rows", item_bytes=4)
+                row_lens.append(r.u32s(nr, "row lengths"))
+                h = r.u32("tree height")
                 if h > 40:
                     raise ProofFormatError(f"opening proof: Merkle tree height {h} too large")
                 heights.append(h)
-            rows = [[[r.field_ints(n) for n in lens] for lens in row_lens] for _ in range(nq)]
+            # every query holds one entry per opening and per path level, even where it
+            # reads no byte (empty rows, siblings computed from other queries): bound the
+            # total before building anything (untrusted input, no unbounded memory/time)
+            cells = nq * (len(heights) + sum(heights))
+            if cells > _MAX_QUERY_CELLS:
+                raise r.fail(f"{nq} queries of {len(heights)} openings exceed the parser "
+                             f"bound ({cells} > {_MAX_QUERY_CELLS} row and path entries)")
+            row_bytes = 4 * sum(sum(lens) for lens in row_lens)
+            if nq * row_bytes > r.remaining:
+                raise r.fail(f"{nq} queries of {row_bytes} row bytes exceed the remaining "
+                             f"{r.remaining} bytes")
+            rows = [[[r.field_elems(n, "opened row") for n in lens] for lens in row_lens]
+                    for _ in range(nq)]
             own = _own_nodes(idx, heights)
             seen: dict = {}
             paths = []
@@ -243,7 +245,7 @@ class OpeningProof:
                     else:
                         d = seen.get(key)
                         if d is None:
-                            d = seen[key] = r.take(32)
+                            d = seen[key] = r.digest("Merkle sibling")
                     ps.append(d)
                 paths.append(ps)
             for qi in range(nq):
@@ -252,17 +254,15 @@ class OpeningProof:
                     ops.append(BatchOpening(rows[qi][t], paths[qi][pos:pos + h]))
                     pos += h
                 qps.append(QueryProof(ops[:n_in], ops[n_in:]))
-        flag = r.take(1)[0]
         mask_root = mask_values = None
-        if flag == 1:
-            roots = r.digests()
+        if r.flag("mask flag"):
+            roots = digests("mask root")
             if len(roots) != 1:
                 raise ProofFormatError("opening proof: expected exactly one mask root")
             mask_root = roots[0]
-            mask_values = [tuple(r.field_ints(4)) for _ in range(r.length())]
-        elif flag != 0:
-            raise ProofFormatError(f"opening proof: mask flag must be 0 or 1, got {flag}")
-        r.finish()
+            n = r.length("mask values", item_bytes=16)
+            mask_values = [tuple(r.field_elems(4, "mask value")) for _ in range(n)]
+        r.finish("opening proof")
         return cls(fri_commits, final_poly, nonce, qps, mask_root, mask_values,
                    idx if nq else None)
 
@@ -302,54 +302,6 @@ def _path_nodes(q: QueryProof, index: int, shape: tuple):
     for o in ops:
         for d in o.path:
             yield next(keys), (None if d is None else bytes(d))
-
-
-class _Reader:
-    def __init__(self, data: bytes):
-        if not isinstance(data, (bytes, bytearray, memoryview)):
-            raise ProofFormatError("opening proof must be bytes")
-        self.b = bytes(data)
-        self.i = 0
-
-    def take(self, n: int) -> bytes:
-        if n < 0 or self.i + n > len(self.b):
-            raise ProofFormatError("opening proof truncated")
-        s = self.b[self.i:self.i + n]
-        self.i += n
-        return s
-
-    def u32(self) -> int:
-        return struct.unpack("<I", self.take(4))[0]
-
-    def u64(self) -> int:
-        return struct.unpack("<Q", self.take(8))[0]
-
-    def length(self) -> int:
-        n = self.u32()
-        if n > _MAX_LIST or n > len(self.b) - self.i:
-            # every list entry takes at least one byte, so n > remaining is malformed
-            raise ProofFormatError(f"opening proof: list length {n} too large")
-        return n
-
-    def field_ints(self, n: int) -> list[int]:
-        vals = list(struct.unpack(f"<{n}I", self.take(4 * n)))
-        for v in vals:
-            if v >= P:
-                raise ProofFormatError(f"opening proof: non-canonical field element {v}")
-        return vals
-
-    def digests(self) -> list[bytes]:
-        n = self.length()
-        return [self.take(32) for _ in range(n)]
-
-    def opening(self) -> BatchOpening:
-        nr = self.length()
-        rows = [self.field_ints(self.length()) for _ in range(nr)]
-        return BatchOpening(rows, self.digests())
-
-    def finish(self) -> None:
-        if self.i != len(self.b):
-            raise ProofFormatError(f"opening proof: {len(self.b) - self.i} trailing bytes")
 
 
 # ---------------------------------------------------------------------------- prover data

@@ -14,9 +14,9 @@ Layout (all integers little-endian; every list is preceded by its u32 length)::
     pcs         u32 byte length, then the FRI opening proof
                 (:meth:`zkvm.stark.pcs_types.OpeningProof.to_bytes`)
 
-Canonical parsing (checklist 20): every field element must be ``< p``, flags 0 or 1,
-lists no longer than the remaining bytes allow, the PCS section exactly its declared
-length, and no byte may follow the last section.  Any violation raises
+Canonical parsing (checklist 20, with the shared :mod:`zkvm.codec`): every field element
+must be ``< p``, flags 0 or 1, lists no longer than the remaining bytes allow, the PCS
+section exactly its declared length, and no byte may follow the last section.  Any violation raises
 :class:`ProofFormatError` (a :class:`~zkvm.stark.errors.VerificationError`).  Shapes are
 only *bounded* here; the verifier checks them exactly against the verifying key
 (checklist 22).
@@ -24,9 +24,9 @@ only *bounded* here; the verifier checks them exactly against the verifying key
 
 from __future__ import annotations
 
-import struct
 from dataclasses import dataclass, field
 
+from zkvm.codec import Reader, Writer
 from zkvm.field.babybear import P
 from zkvm.field.ext import Ext
 from zkvm.stark.errors import ProofFormatError
@@ -73,31 +73,43 @@ class Proof:
 
     # ------------------------------------------------------------------ encoding
     def _sections(self) -> list[tuple[str, bytes]]:
-        u32 = struct.Struct("<I").pack
+        def section() -> Writer:
+            return Writer(error=ProofFormatError, name="proof")
 
-        def ext(e: Ext) -> bytes:
-            return struct.pack("<4I", *e.coeffs)
-
-        header = (MAGIC + u32(self.version) + (b"\x01" if self.zk else b"\x00")
-                  + _digest(self.params_digest) + _digest(self.vk_digest))
-        heights = u32(len(self.log_heights)) + b"".join(u32(h) for h in self.log_heights)
-        commits = _digest(self.main_root)
-        commits += b"\x00" if self.aux_root is None else b"\x01" + _digest(self.aux_root)
-        commits += _digest(self.quotient_root)
-        sums = u32(len(self.claimed_sums)) + b"".join(ext(e) for e in self.claimed_sums)
-        op = bytearray(u32(len(self.opened)))
+        header = section()
+        header.raw(MAGIC)
+        header.u32(self.version, "version")
+        header.flag(self.zk)
+        header.digest(self.params_digest)
+        header.digest(self.vk_digest)
+        heights = section()
+        heights.u32(len(self.log_heights))
+        heights.u32s(self.log_heights, "log heights")
+        commits = section()
+        commits.digest(self.main_root)
+        commits.flag(self.aux_root is not None)
+        if self.aux_root is not None:
+            commits.digest(self.aux_root)
+        commits.digest(self.quotient_root)
+        sums = section()
+        sums.u32(len(self.claimed_sums))
+        for e in self.claimed_sums:
+            sums.u32s(e.coeffs, "claimed sum")
+        op = section()
+        op.u32(len(self.opened))
         for rnd in self.opened:
-            op += u32(len(rnd))
+            op.u32(len(rnd))
             for mat in rnd:
-                op += u32(len(mat))
+                op.u32(len(mat))
                 for pt in mat:
-                    op += u32(len(pt))
+                    op.u32(len(pt))
                     for e in pt:
-                        op += ext(e)
-        pcs = self.opening_proof.to_bytes()
-        return [("header", header), ("heights", heights), ("commitments", commits),
-                ("claimed_sums", sums), ("opened_values", bytes(op)),
-                ("pcs", u32(len(pcs)) + pcs)]
+                        op.u32s(e.coeffs, "opened value")
+        pcs = section()
+        pcs.blob(self.opening_proof.to_bytes(), "pcs")
+        return [("header", header.getvalue()), ("heights", heights.getvalue()),
+                ("commitments", commits.getvalue()), ("claimed_sums", sums.getvalue()),
+                ("opened_values", op.getvalue()), ("pcs", pcs.getvalue())]
 
     def to_bytes(self) -> bytes:
         return b"".join(s for _, s in self._sections())
@@ -120,79 +132,39 @@ class Proof:
     @classmethod
     def from_bytes(cls, data) -> "Proof":
         """Parse a proof; raises :class:`ProofFormatError` on any malformed input."""
-        if not isinstance(data, (bytes, bytearray, memoryview)):
-            raise ProofFormatError("proof must be bytes")
-        r = _Reader(bytes(data))
-        if r.take(8) != MAGIC:
+        r = Reader(data, error=ProofFormatError, name="proof", modulus=P)
+        if r.take(8, "magic") != MAGIC:
             raise ProofFormatError("bad magic: not a zkvm STARK proof")
-        version = r.u32()
+        version = r.u32("version")
         if version != VERSION:
             raise ProofFormatError(f"unsupported proof version {version} (expected {VERSION})")
-        zk_flag = r.take(1)[0]
-        if zk_flag not in (0, 1):
-            raise ProofFormatError(f"zk flag must be 0 or 1, got {zk_flag}")
-        params_digest = r.take(32)
-        vk_digest = r.take(32)
-        nh = r.length(4)
-        log_heights = [r.u32() for _ in range(nh)]
-        main_root = r.take(32)
-        flag = r.take(1)[0]
-        if flag not in (0, 1):
-            raise ProofFormatError(f"aux flag must be 0 or 1, got {flag}")
-        aux_root = r.take(32) if flag else None
-        quotient_root = r.take(32)
-        ns = r.length(16)
-        sums = [r.ext() for _ in range(ns)]
+        zk = r.flag("zk flag")
+        params_digest = r.digest("params digest")
+        vk_digest = r.digest("vk digest")
+        log_heights = r.u32s(r.length("log heights", item_bytes=4, limit=_MAX_LIST),
+                             "log heights")
+        main_root = r.digest("main root")
+        aux_root = r.digest("aux root") if r.flag("aux flag") else None
+        quotient_root = r.digest("quotient root")
+        ns = r.length("claimed sums", item_bytes=16, limit=_MAX_LIST)
+        sums = [_ext(r, "claimed sum") for _ in range(ns)]
         opened = []
-        for _ in range(r.length(4)):
+        for _ in range(r.length("opened rounds", item_bytes=4, limit=_MAX_LIST)):
             rnd = []
-            for _ in range(r.length(4)):
+            for _ in range(r.length("opened matrices", item_bytes=4, limit=_MAX_LIST)):
                 mat = []
-                for _ in range(r.length(4)):
-                    mat.append([r.ext() for _ in range(r.length(16))])
+                for _ in range(r.length("opening points", item_bytes=4, limit=_MAX_LIST)):
+                    n = r.length("opened columns", item_bytes=16, limit=_MAX_LIST)
+                    mat.append([_ext(r, "opened value") for _ in range(n)])
                 rnd.append(mat)
             opened.append(rnd)
-        plen = r.u32()
-        pcs_bytes = r.take(plen)
-        r.finish()
+        pcs_bytes = r.blob("pcs")
+        r.finish("proof")
         opening = OpeningProof.from_bytes(pcs_bytes)
         return cls(params_digest, vk_digest, log_heights, main_root, aux_root, quotient_root,
-                   sums, opened, opening, version, zk=bool(zk_flag))
+                   sums, opened, opening, version, zk=zk)
 
 
-def _digest(d) -> bytes:
-    if not isinstance(d, (bytes, bytearray)) or len(d) != 32:
-        raise ProofFormatError("digest must be 32 bytes")
-    return bytes(d)
-
-
-class _Reader:
-    def __init__(self, b: bytes):
-        self.b = b
-        self.i = 0
-
-    def take(self, n: int) -> bytes:
-        if n < 0 or self.i + n > len(self.b):
-            raise ProofFormatError("proof truncated")
-        s = self.b[self.i:self.i + n]
-        self.i += n
-        return s
-
-    def u32(self) -> int:
-        return struct.unpack("<I", self.take(4))[0]
-
-    def length(self, min_item_bytes: int) -> int:
-        n = self.u32()
-        if n > _MAX_LIST or n * min_item_bytes > len(self.b) - self.i:
-            raise ProofFormatError(f"list length {n} exceeds the remaining proof bytes")
-        return n
-
-    def ext(self) -> Ext:
-        cs = struct.unpack("<4I", self.take(16))
-        if any(c >= P for c in cs):
-            raise ProofFormatError("non-canonical extension element (coefficient >= p)")
-        return Ext(cs)
-
-    def finish(self) -> None:
-        if self.i != len(self.b):
-            raise ProofFormatError(f"{len(self.b) - self.i} trailing bytes after the proof")
+def _ext(r: Reader, what: str) -> Ext:
+    """An extension element: 4 canonical coefficients."""
+    return Ext(tuple(r.field_elems(4, what)))

@@ -273,6 +273,7 @@ def keccak_elfs():
         pytest.skip(f"cannot build examples/keccak256: {e}")
 
 
+@pytest.mark.slow
 def test_keccak256_example_end_to_end(keccak_elfs):
     import zkvm.api as api
 
