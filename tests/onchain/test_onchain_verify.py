@@ -198,3 +198,28 @@ def test_cli_verify_unsupported_exit_3(monkeypatch, fib_receipt):
     r = runner.invoke(app, ["onchain", "verify", str(path), "--image-id", iid.hex()])
     assert r.exit_code == 3, r.output
     assert "unsupported on chain" in r.output and "ACCEPT" not in r.output
+
+
+def test_malformed_proof_inside_fri_has_no_encoding(monkeypatch, fib_receipt):
+    """A ShapeError raised inside the FRI verifier after every other check passed (what a
+    flip of the proof's redundant query-index field gives, found by the flip sweep: the
+    Python verifier rejects, and the contracts, which read only the decoded values, would
+    ACCEPT the honest statement inside): the permissive recording raises it, so nothing
+    is submitted and both verdicts are REJECT."""
+    from zkvm.stark import pcs_verifier
+    from zkvm.stark.errors import PowError, ShapeError
+
+    raw, iid, _ = fib_receipt
+    real = pcs_verifier.verify_fri
+    for err in (ShapeError("FRI: the proof's query indices are not the sampled ones"), PowError("pow")):
+        def malformed(err=err, **kw):
+            real(**kw)
+            raise err
+
+        monkeypatch.setattr(pcs_verifier, "verify_fri", malformed)
+        with pytest.raises(type(err)):
+            api.verify_receipt(raw, iid)
+        with pytest.raises(type(err)):
+            session.record(raw, iid, permissive=True)
+    monkeypatch.setattr(pcs_verifier, "verify_fri", real)
+    assert statement.verify_onchain(session.record(raw, iid, permissive=True)).accepted

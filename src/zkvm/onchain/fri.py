@@ -41,10 +41,16 @@ class FriRecord:
 @contextlib.contextmanager
 def recording(out: list, permissive: bool = False):
     """``permissive``: a failing FRI check is recorded and swallowed (every query's
-    inputs are still computed), so the chain judges it."""
+    inputs are still computed), so the chain judges it.  A malformed proof
+    (``ProofFormatError``, e.g. ``ShapeError``: the proof's query indices are not the
+    sampled ones, a non-canonical value) or a missed proof of work still raises: such a
+    receipt has no encoding to submit, and the contracts, which read only the decoded
+    values, could otherwise accept the honest statement inside a malformed receipt.
+    Correctness: the on-chain verdict must never be ACCEPT where the Python verifier
+    rejects (the differential tests in tests/onchain/test_onchain_verify.py)."""
     from zkvm.stark import fri as fri_mod
     from zkvm.stark import pcs_verifier
-    from zkvm.stark.errors import VerificationError
+    from zkvm.stark.errors import PowError, ProofFormatError, VerificationError
 
     orig = pcs_verifier.verify_fri
 
@@ -72,6 +78,8 @@ def recording(out: list, permissive: bool = False):
         kw2 = dict(kw, query_inputs=qi_rec)
         try:
             res = orig(**kw2)
+        except (ProofFormatError, PowError):
+            raise
         except VerificationError:
             if not permissive:
                 raise
