@@ -41,16 +41,17 @@ class FriRecord:
 @contextlib.contextmanager
 def recording(out: list, permissive: bool = False):
     """``permissive``: a failing FRI check is recorded and swallowed (every query's
-    inputs are still computed), so the chain judges it.  A malformed proof
+    inputs are still computed), so the chain judges it (a missed proof of work too: the
+    statement check's challenge replay rejects it).  A malformed proof
     (``ProofFormatError``, e.g. ``ShapeError``: the proof's query indices are not the
-    sampled ones, a non-canonical value) or a missed proof of work still raises: such a
-    receipt has no encoding to submit, and the contracts, which read only the decoded
-    values, could otherwise accept the honest statement inside a malformed receipt.
+    sampled ones, a non-canonical value) still raises: such a receipt has no encoding to
+    submit, and the contracts, which read only the decoded values, could otherwise accept
+    the honest statement inside a malformed receipt.
     Correctness: the on-chain verdict must never be ACCEPT where the Python verifier
     rejects (the differential tests in tests/onchain/test_onchain_verify.py)."""
     from zkvm.stark import fri as fri_mod
     from zkvm.stark import pcs_verifier
-    from zkvm.stark.errors import PowError, ProofFormatError, VerificationError
+    from zkvm.stark.errors import ProofFormatError, VerificationError
 
     orig = pcs_verifier.verify_fri
 
@@ -78,7 +79,7 @@ def recording(out: list, permissive: bool = False):
         kw2 = dict(kw, query_inputs=qi_rec)
         try:
             res = orig(**kw2)
-        except (ProofFormatError, PowError):
+        except ProofFormatError:
             raise
         except VerificationError:
             if not permissive:
