@@ -204,8 +204,8 @@ def test_malformed_proof_inside_fri_has_no_encoding(monkeypatch, fib_receipt):
     """A ShapeError raised inside the FRI verifier after every other check passed (what a
     flip of the proof's redundant query-index field gives, found by the flip sweep: the
     Python verifier rejects, and the contracts, which read only the decoded values, would
-    ACCEPT the honest statement inside): the permissive recording raises it, so nothing
-    is submitted and both verdicts are REJECT."""
+    ACCEPT the honest statement inside): the fact transactions are judged (and pass), the
+    statement check is not submitted, the verdict is REJECT."""
     from zkvm.stark import pcs_verifier
     from zkvm.stark.errors import ShapeError
 
@@ -220,6 +220,11 @@ def test_malformed_proof_inside_fri_has_no_encoding(monkeypatch, fib_receipt):
     with pytest.raises(ShapeError):
         api.verify_receipt(raw, iid)
     with pytest.raises(ShapeError):
-        session.record(raw, iid, permissive=True)
+        session.record(raw, iid)
+    rec = session.record(raw, iid, permissive=True)
+    assert "query indices" in rec.fri[0].format_error
+    res = statement.verify_onchain(rec)
+    assert not res.accepted and "malformed receipt" in res.reason
+    assert all(r.ok for r in res.reports[:-1]) and res.reports[-1].label == "StatementCheck (not submitted)"
     monkeypatch.setattr(pcs_verifier, "verify_fri", real)
     assert statement.verify_onchain(session.record(raw, iid, permissive=True)).accepted

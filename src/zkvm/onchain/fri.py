@@ -36,6 +36,7 @@ class FriRecord:
     queries: list
     ro: list  # per query: {L: Ext}
     layer_rows: list  # per query, per layer: the opened row (ints)
+    format_error: str = ""  # a malformed-proof error swallowed in permissive mode (see recording)
 
 
 @contextlib.contextmanager
@@ -44,9 +45,11 @@ def recording(out: list, permissive: bool = False):
     inputs are still computed), so the chain judges it (a missed proof of work too: the
     statement check's challenge replay rejects it).  A malformed proof
     (``ProofFormatError``, e.g. ``ShapeError``: the proof's query indices are not the
-    sampled ones, a non-canonical value) still raises: such a receipt has no encoding to
-    submit, and the contracts, which read only the decoded values, could otherwise accept
-    the honest statement inside a malformed receipt.
+    sampled ones) is swallowed too but kept in ``FriRecord.format_error``: the fact
+    transactions are still judged on chain, but :func:`zkvm.onchain.statement.verify_onchain`
+    never submits the statement check of such a receipt (REJECT) -- the contracts read only
+    the decoded values, so they would ACCEPT the honest statement inside a receipt whose
+    redundant index field was tampered, which the Python verifier rejects.
     Correctness: the on-chain verdict must never be ACCEPT where the Python verifier
     rejects (the differential tests in tests/onchain/test_onchain_verify.py)."""
     from zkvm.stark import fri as fri_mod
@@ -77,20 +80,20 @@ def recording(out: list, permissive: bool = False):
             return r
 
         kw2 = dict(kw, query_inputs=qi_rec)
+        fmt = ""
         try:
             res = orig(**kw2)
-        except ProofFormatError:
-            raise
-        except VerificationError:
+        except VerificationError as e:
             if not permissive:
                 raise
+            fmt = str(e) if isinstance(e, ProofFormatError) else ""
             res = None
             for qi, q in enumerate(queries):
                 if qi not in ros:
                     ros[qi] = dict(inner(qi, q))
         rows = [[list(o.rows[0]) for o in kw["fri_openings"][qi]] for qi in range(kw["num_queries"])]
         out.append(FriRecord(list(kw["fri_commits"]), sizes[0], arities, betas, fp, sizes, queries,
-                             [ros[qi] for qi in range(len(queries))], rows))
+                             [ros[qi] for qi in range(len(queries))], rows, fmt))
         return res
 
     pcs_verifier.verify_fri = rec

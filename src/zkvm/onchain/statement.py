@@ -235,6 +235,11 @@ def verify_onchain(rec, chain: LocalChain | None = None, addrs: dict | None = No
         return VerifyOutcome(reps, False, unsupported[0].reason)
     if fail_fast and reps and not reps[-1].ok:
         return VerifyOutcome(reps, False, reps[-1].reason, shape, deep_out)
+    fmt = next((fr.format_error for fr in rec.fri if getattr(fr, "format_error", "")), "")
+    if fmt:  # Correctness: never ACCEPT what the Python verifier rejects as malformed
+        why = f"malformed receipt (the Python verifier: {fmt}): the statement check is not submitted"
+        reps.append(TxReport("StatementCheck (not submitted)", 0, 0, 0, 0, False, why))
+        return VerifyOutcome(reps, False, why, shape, deep_out)
     if shape is None:
         shape = shape_of(rec)
     st = artifacts.load("StatementCheck")
