@@ -41,6 +41,10 @@ contract StatementCheck {
     IFacts public immutable merkleFacts;
     IFacts public immutable friQueries;
     IConstraintFacts public immutable constraintEval;
+    /// The image ID this verifier is for (the deployer's claim: the verifying-key digest
+    /// below hashes the system name, which contains the image ID, so anyone holding the
+    /// ELF checks it off chain; docs/onchain.md).  Consumers such as BattleshipReferee pin it.
+    bytes32 public immutable imageId;
     bytes32 public immutable vkDigest;
     bytes32 public immutable preRoot;
     uint256 public immutable entry;
@@ -48,6 +52,7 @@ contract StatementCheck {
     uint256 public immutable journalBus;
 
     mapping(bytes32 => bool) public shapes;
+    bytes32[] internal shapeList; // the registered shapes, in constructor order (for audits)
     /// keccak256(abi.encode(vkDigest, exitCode, keccak256(journal))) => accepted
     mapping(bytes32 => bool) public accepted;
 
@@ -83,6 +88,7 @@ contract StatementCheck {
         IFacts mf,
         IFacts fq,
         IConstraintFacts ce,
+        bytes32 image,
         bytes32 vk,
         bytes32 pre,
         uint256 entryPc,
@@ -94,12 +100,19 @@ contract StatementCheck {
         merkleFacts = mf;
         friQueries = fq;
         constraintEval = ce;
+        imageId = image;
         vkDigest = vk;
         preRoot = pre;
         entry = entryPc;
         execBus = execBusId;
         journalBus = journalBusId;
         for (uint256 i = 0; i < shapeHashes.length; i++) shapes[shapeHashes[i]] = true;
+        shapeList = shapeHashes;
+    }
+
+    /// Every registered shape hash (an auditor recomputes each from the verifying key).
+    function shapeHashes() external view returns (bytes32[] memory) {
+        return shapeList;
     }
 
     function shapeHash(Shape calldata s) public pure returns (bytes32) {

@@ -3,7 +3,8 @@ zkvm.onchain.chain) with the Ethereum Foundation's executable specification, for
 (``ethereum-execution``: what ``ethereum-spec-evm t8n --state.fork Osaka`` runs): one
 MerkleFacts.registerOpenings transaction of a real receipt (SHA-256 precompile, storage
 write, ~EIP-7623-floor-sized calldata) and one of tiny calldata are charged exactly the same
-gas by both, and a gas limit above the EIP-7825 cap is rejected by the specification."""
+gas by both, and a gas limit above the EIP-7825 cap is rejected by the specification;
+likewise a BattleshipReferee ``create`` (stake, cold storage writes, an event)."""
 
 import pytest
 
@@ -15,7 +16,7 @@ pytest.importorskip("ethereum.forks.osaka")
 KEY = 0x5EED
 
 
-def _osaka(code: bytes, data: bytes, gas_limit: int = TX_GAS_CAP):
+def _osaka(code: bytes, data: bytes, gas_limit: int = TX_GAS_CAP, value: int = 0):
     """Gas used by the Osaka specification for a call of ``data`` to ``code``; None if the
     transaction is invalid."""
     from ethereum_types.bytes import Bytes32
@@ -33,8 +34,8 @@ def _osaka(code: bytes, data: bytes, gas_limit: int = TX_GAS_CAP):
     st = State()
     set_account(st, Address(sender), Account(nonce=Uint(0), balance=U256(10 ** 24), code=b""))
     set_account(st, Address(target), Account(nonce=Uint(1), balance=U256(0), code=code))
-    raw = Transaction(nonce=0, gas_limit=gas_limit, to=target, data=data, gas_price=10, type=2, chain_id=1,
-                      max_priority_fee_per_gas=0).sign(KEY)
+    raw = Transaction(nonce=0, gas_limit=gas_limit, to=target, value=value, data=data, gas_price=10, type=2,
+                      chain_id=1, max_priority_fee_per_gas=0).sign(KEY)
     tx = decode_transaction(raw)
     block_env = vm.BlockEnvironment(
         chain_id=U64(1), state=st, block_gas_limit=Uint(60_000_000), block_hashes=[],
@@ -68,3 +69,24 @@ def test_gas_matches_the_osaka_specification(fib_receipt):
     assert _osaka(mf.deployed_bytecode, small) == rep2.gas
     # EIP-7825: a gas limit above 2^24 is invalid under Osaka
     assert _osaka(mf.deployed_bytecode, small, gas_limit=TX_GAS_CAP + 1) is None
+
+
+def test_referee_gas_matches_the_osaka_specification():
+    from zkvm.evm.ethutil import keccak256
+    from zkvm.onchain import abi
+    from zkvm.onchain import referee as R
+
+    c = LocalChain()
+    st = artifacts.load("StatementCheck")
+    v = c.deploy(st, abi.encode_args(["bytes32"] * 7 + ["uint256"] * 3 + ["bytes32[]"],
+                                     [bytes(32)] * 4 + [b"\x01" * 32, b"\x02" * 32, bytes(32), 0, 0, 0, []]))
+    addr = R.deploy_referee(c, b"\x01" * 32, v)
+    n = len(artifacts.load("BattleshipReferee").deployed_bytecode)
+    code = bytes(c.evm.get_code(addr))[:n]  # the runtime code with its immutables (pyrevm pads it)
+    ref = R.Referee(c, addr)
+    ref.create(c.sender, keccak256(b"board"), 10 ** 18)
+    rep = ref.reports[-1]
+    assert rep.ok and rep.gas_used > rep.floor
+    data = abi.encode_call(ref.art.selector("create"), ["bytes32", "address"], [keccak256(b"board"), bytes(20)])
+    assert _osaka(code, data, value=10 ** 18) == rep.gas
+

@@ -127,6 +127,54 @@ def test_byte_flips_agree_with_python(fib_receipt):
     assert on_chain >= 6  # most flips reach the chain and are rejected there
 
 
+def _flip_sweep(honest, raw, iid, seed: int, n: int):
+    """``n`` single-bit flips, one at a random position in each of ``n`` equal slices of
+    the receipt (every region is hit: header, commitments, opened values, Merkle data,
+    FRI layers, final polynomial, proof of work); each judged by the Python verifier and
+    by the contracts of the honest receipt's deployed verifier (stopping at the first
+    failing transaction).  Returns the verdict counts; any disagreement fails."""
+    _, _, chain, addrs, _ = honest
+    rng = random.Random(seed)
+    step = len(raw) / n
+    seen = {"chain": 0, "no encoding": 0, "python": {}}
+    for i in range(n):
+        pos = min(len(raw) - 1, int(i * step + rng.random() * step))
+        b = bytearray(raw)
+        b[pos] ^= 1 << rng.randrange(8)
+        b = bytes(b)
+        try:
+            api.verify_receipt(b, iid)
+            py, why = True, "accepted"
+        except VerificationError as e:
+            py, why = False, type(e).__name__
+        seen["python"][why] = seen["python"].get(why, 0) + 1
+        try:
+            rec = session.record(b, iid, permissive=True)
+        except VerificationError:
+            oc = False  # nothing to submit: rejected before any on-chain step
+            seen["no encoding"] += 1
+        else:
+            oc = statement.verify_onchain(rec, chain, addrs, fail_fast=True).accepted
+            seen["chain"] += 1
+        assert oc == py, f"flip at byte {pos}: python {py} ({why}), on chain {oc}"
+    return seen
+
+
+def test_byte_flip_sweep_agrees_with_python(honest, fib_receipt):
+    """40 stratified flips (CI); the slow sweep below adds 260 more."""
+    raw, iid, _ = fib_receipt
+    seen = _flip_sweep(honest, raw, iid, 1919, 40)
+    assert seen["chain"] >= 20 and len(seen["python"]) >= 3, seen
+
+
+@pytest.mark.slow
+def test_byte_flip_sweep_large(honest, fib_receipt):
+    raw, iid, _ = fib_receipt
+    seen = _flip_sweep(honest, raw, iid, 2026, 260)
+    print(f"\n260 flips: {seen}")
+    assert seen["chain"] >= 130 and len(seen["python"]) >= 3, seen
+
+
 def test_step11_logup_checked(honest):
     """A StatementCheck over the same fact contracts whose verifying key has another boot
     pc or journal bus (neither is in the transcript): every challenge and fact still
@@ -150,3 +198,33 @@ def test_cli_verify_unsupported_exit_3(monkeypatch, fib_receipt):
     r = runner.invoke(app, ["onchain", "verify", str(path), "--image-id", iid.hex()])
     assert r.exit_code == 3, r.output
     assert "unsupported on chain" in r.output and "ACCEPT" not in r.output
+
+
+def test_malformed_proof_inside_fri_has_no_encoding(monkeypatch, fib_receipt):
+    """A ShapeError raised inside the FRI verifier after every other check passed (what a
+    flip of the proof's redundant query-index field gives, found by the flip sweep: the
+    Python verifier rejects, and the contracts, which read only the decoded values, would
+    ACCEPT the honest statement inside): the fact transactions are judged (and pass), the
+    statement check is not submitted, the verdict is REJECT."""
+    from zkvm.stark import pcs_verifier
+    from zkvm.stark.errors import ShapeError
+
+    raw, iid, _ = fib_receipt
+    real = pcs_verifier.verify_fri
+
+    def malformed(**kw):
+        real(**kw)
+        raise ShapeError("FRI: the proof's query indices are not the sampled ones")
+
+    monkeypatch.setattr(pcs_verifier, "verify_fri", malformed)
+    with pytest.raises(ShapeError):
+        api.verify_receipt(raw, iid)
+    with pytest.raises(ShapeError):
+        session.record(raw, iid)
+    rec = session.record(raw, iid, permissive=True)
+    assert "query indices" in rec.fri[0].format_error
+    res = statement.verify_onchain(rec)
+    assert not res.accepted and "malformed receipt" in res.reason
+    assert all(r.ok for r in res.reports[:-1]) and res.reports[-1].label == "StatementCheck (not submitted)"
+    monkeypatch.setattr(pcs_verifier, "verify_fri", real)
+    assert statement.verify_onchain(session.record(raw, iid, permissive=True)).accepted

@@ -17,8 +17,12 @@ the receipt format, never the prover); the CLI's ``zkvm onchain`` is thin over i
 * :mod:`zkvm.onchain.fri` -- the FRI query phase of a receipt and its encoding for
   ``FriQueries``;
 * :mod:`zkvm.onchain.constraints` -- a table's constraint DAG compiled to the program
-  that ``ConstraintEval`` interprets at the out-of-domain point.
+  that ``ConstraintEval`` interprets at the out-of-domain point;
+* :mod:`zkvm.onchain.session` / :mod:`zkvm.onchain.statement` -- a receipt's pieces
+  recorded and submitted, the statement check and :func:`~zkvm.onchain.statement.verify_onchain`
+  (ACCEPT/REJECT);
+* :mod:`zkvm.onchain.referee` -- the Battleship referee contract: deployment pinned to an
+  image ID and a verifier, its transactions, and a player's audit of a deployment.
 
-Status: partial -- there is no full on-chain verdict yet (docs/onchain.md, "What is
-missing"); nothing here reports a receipt as accepted.
+Status: single-segment receipts without a Keccak table (docs/onchain.md, "What is missing").
 """

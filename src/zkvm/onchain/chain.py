@@ -59,6 +59,28 @@ class LocalChain:
         self.evm.set_balance(_SENDER, 10 ** 30)
         self.sender = _SENDER
         self.log: list[TxReport] = []
+        self._pyrevm = pyrevm
+        self.now = 1_700_000_000
+        self.set_time(self.now)
+
+    def set_time(self, timestamp: int) -> None:
+        """Make later transactions run in a block with this ``timestamp`` (and the next
+        block number): time only moves forward."""
+        if timestamp < self.now:
+            raise ValueError("block time cannot go backwards")
+        self.now = timestamp
+        n = (self.evm.env.block.number or 0) + 1
+        self.evm.set_block_env(self._pyrevm.BlockEnv(number=n, timestamp=timestamp))
+
+    def advance(self, seconds: int) -> None:
+        """Let ``seconds`` pass (the next block's timestamp)."""
+        self.set_time(self.now + seconds)
+
+    def fund(self, address: str, wei: int) -> None:
+        self.evm.set_balance(address, wei)
+
+    def balance(self, address: str) -> int:
+        return self.evm.get_balance(address)
 
     def deploy(self, art: Artifact, args: bytes = b"") -> str:
         """Deploy ``art`` (constructor ``args`` ABI-encoded); returns its address.

@@ -41,9 +41,29 @@ class Program:
     outputs: int
 
 
+#: compile_program's memo: key = the expressions' identities; the value keeps the
+#: expressions alive (so no identity is reused while its entry exists).  Bounded.
+_MEMO: dict = {}
+_MEMO_MAX = 256
+
+
 def compile_program(exprs) -> Program:
     """The interpreter program for the constraint expressions ``exprs`` (in order).
-    Raises ValueError if the DAG has more than 65 535 nodes or leaves."""
+    Raises ValueError if the DAG has more than 65 535 nodes or leaves.  Memoised on the
+    expression objects (a verifying key's constraint DAG is immutable)."""
+    exprs = list(exprs)
+    key = tuple(map(id, exprs))
+    hit = _MEMO.get(key)
+    if hit is not None:
+        return hit[1]
+    prog = _compile(exprs)
+    if len(_MEMO) >= _MEMO_MAX:
+        _MEMO.clear()
+    _MEMO[key] = (exprs, prog)
+    return prog
+
+
+def _compile(exprs: list) -> Program:
     order = sym.topo_order(list(exprs))
     if len(order) > MAX_NODES:
         raise ValueError(f"{len(order)} nodes: more than the program format's {MAX_NODES}")

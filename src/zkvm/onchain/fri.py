@@ -36,15 +36,25 @@ class FriRecord:
     queries: list
     ro: list  # per query: {L: Ext}
     layer_rows: list  # per query, per layer: the opened row (ints)
+    format_error: str = ""  # a malformed-proof error swallowed in permissive mode (see recording)
 
 
 @contextlib.contextmanager
 def recording(out: list, permissive: bool = False):
     """``permissive``: a failing FRI check is recorded and swallowed (every query's
-    inputs are still computed), so the chain judges it."""
+    inputs are still computed), so the chain judges it (a missed proof of work too: the
+    statement check's challenge replay rejects it).  A malformed proof
+    (``ProofFormatError``, e.g. ``ShapeError``: the proof's query indices are not the
+    sampled ones) is swallowed too but kept in ``FriRecord.format_error``: the fact
+    transactions are still judged on chain, but :func:`zkvm.onchain.statement.verify_onchain`
+    never submits the statement check of such a receipt (REJECT) -- the contracts read only
+    the decoded values, so they would ACCEPT the honest statement inside a receipt whose
+    redundant index field was tampered, which the Python verifier rejects.
+    Correctness: the on-chain verdict must never be ACCEPT where the Python verifier
+    rejects (the differential tests in tests/onchain/test_onchain_verify.py)."""
     from zkvm.stark import fri as fri_mod
     from zkvm.stark import pcs_verifier
-    from zkvm.stark.errors import VerificationError
+    from zkvm.stark.errors import ProofFormatError, VerificationError
 
     orig = pcs_verifier.verify_fri
 
@@ -70,18 +80,20 @@ def recording(out: list, permissive: bool = False):
             return r
 
         kw2 = dict(kw, query_inputs=qi_rec)
+        fmt = ""
         try:
             res = orig(**kw2)
-        except VerificationError:
+        except VerificationError as e:
             if not permissive:
                 raise
+            fmt = str(e) if isinstance(e, ProofFormatError) else ""
             res = None
             for qi, q in enumerate(queries):
                 if qi not in ros:
                     ros[qi] = dict(inner(qi, q))
         rows = [[list(o.rows[0]) for o in kw["fri_openings"][qi]] for qi in range(kw["num_queries"])]
         out.append(FriRecord(list(kw["fri_commits"]), sizes[0], arities, betas, fp, sizes, queries,
-                             [ros[qi] for qi in range(len(queries))], rows))
+                             [ros[qi] for qi in range(len(queries))], rows, fmt))
         return res
 
     pcs_verifier.verify_fri = rec

@@ -63,6 +63,7 @@ class Recorded:
     pcs: list = field(default_factory=list)
     challenges: dict = field(default_factory=dict)
     python_error: str = ""
+    image_id: bytes = b""  # the image ID the receipt was verified against
 
 
 @contextlib.contextmanager
@@ -127,7 +128,9 @@ def record(receipt, image_id, permissive: bool = False) -> Recorded:
                                  "prove a single segment (docs/onchain.md)")
     from zkvm.stark.errors import LogUpSumError
 
-    rec = Recorded()
+    from zkvm.receipt.image_id import parse_image_id
+
+    rec = Recorded(image_id=parse_image_id(image_id) if isinstance(image_id, str) else bytes(image_id))
     with merkle._recording(rec.statements, permissive), _recording_tables(rec.tables, permissive), \
             fri.recording(rec.fri, permissive), deep.recording(rec.pcs), challenges.recording(rec.challenges):
         try:
@@ -140,16 +143,16 @@ def record(receipt, image_id, permissive: bool = False) -> Recorded:
 
 
 def run_pieces(rec: Recorded, chain: LocalChain | None = None, addrs: dict | None = None,
-               deep_out: dict | None = None, challenges_tx: bool = True) -> list[TxReport]:
+               deep_out: dict | None = None, challenges_tx: bool = True,
+               fail_fast: bool = False) -> list[TxReport]:
     """Submit the recorded pieces; returns one :class:`TxReport` per transaction (a
     constraint transaction whose sum differs from the recorded right-hand side is
     reported with ``ok=False``).  ``addrs``: contracts already deployed (keys ``mf``,
     ``ce``, ``fq``, ``sc``, as :func:`zkvm.onchain.statement.deploy` returns); ``deep_out``
     receives, per DEEP transaction, ``(root, indices) -> (rows, returned partials)``;
     ``challenges_tx=False`` leaves out the standalone ``StarkChallenges.derive``
-    transaction (the statement check calls it itself)."""
-    from . import fri
-
+    transaction (the statement check calls it itself); ``fail_fast``: stop after the first
+    transaction that fails (its report is the last one)."""
     chain = chain or LocalChain()
     mf, ce = artifacts.load("MerkleFacts"), artifacts.load("ConstraintEval")
     fq = artifacts.load("FriQueries")
@@ -160,13 +163,30 @@ def run_pieces(rec: Recorded, chain: LocalChain | None = None, addrs: dict | Non
         a_sc = chain.deploy(sc)
     else:
         a_mf, a_ce, a_fq, a_sc = addrs["mf"], addrs["ce"], addrs["fq"], addrs["sc"]
-    from . import challenges, deep
+    reps: list[TxReport] = []
 
-    reps = []
+    class _Stop(Exception):
+        pass
+
+    def add(r: TxReport) -> None:
+        reps.append(r)
+        if fail_fast and not r.ok:
+            raise _Stop
+
+    try:
+        _submit(rec, chain, a_mf, a_ce, a_fq, a_sc, mf, ce, fq, sc, deep_out, challenges_tx, add)
+    except _Stop:
+        pass
+    return reps
+
+
+def _submit(rec, chain, a_mf, a_ce, a_fq, a_sc, mf, ce, fq, sc, deep_out, challenges_tx, add) -> None:
+    from . import challenges, deep, fri
+
     if challenges_tx:
-        reps.append(chain.transact(a_sc, abi.encode_call(sc.selector("derive"), [challenges.INPUT_TYPES],
-                                                         [challenges.input_of(rec.challenges)]),
-                                   "StarkChallenges (Fiat-Shamir replay: every challenge)"))
+        add(chain.transact(a_sc, abi.encode_call(sc.selector("derive"), [challenges.INPUT_TYPES],
+                                                 [challenges.input_of(rec.challenges)]),
+                           "StarkChallenges (Fiat-Shamir replay: every challenge)"))
     specs = {sp.root: sp for cap in rec.pcs for sp in deep.specs_of(cap)}
     for g in merkle.group_statements(rec.statements):
         label = f"L={g.L:<2d} matrices={len(g.dims):<3d} queries={len(g.by_index)}"
@@ -178,7 +198,7 @@ def run_pieces(rec: Recorded, chain: LocalChain | None = None, addrs: dict | Non
                 r = chain.transact(
                     a_mf, merkle.deep_call(g, mf.selector("registerOpeningsDeep"), sp, part),
                     f"MerkleDeep   L={g.L:<2d} matrices={len(g.dims):<3d} queries={len(part)}")
-                reps.append(r)
+                add(r)
                 if deep_out is not None and r.ok:
                     rows = b"".join(merkle.row_bytes(g.L, g.dims, g.by_index[i].rows) for i in part)
                     out = r.output
@@ -186,18 +206,18 @@ def run_pieces(rec: Recorded, chain: LocalChain | None = None, addrs: dict | Non
                     deep_out[(bytes(g.root), tuple(part))] = (
                         rows, [int.from_bytes(out[64 + 32 * j:96 + 32 * j], "big") for j in range(n)])
         else:  # a FRI layer
-            reps.append(chain.transact(a_mf, merkle.encode_group(g, mf.selector("registerOpenings")),
-                                       f"MerkleFacts  {label}"))
+            add(chain.transact(a_mf, merkle.encode_group(g, mf.selector("registerOpenings")),
+                               f"MerkleFacts  {label}"))
     for fr in rec.fri:
-        reps.append(chain.transact(a_fq, fri.encode(fq.selector("verify"), fri.args_of(fr)),
-                                   f"FriQueries   {len(fr.queries)} queries x {len(fr.log_arities)} layers"))
+        add(chain.transact(a_fq, fri.encode(fq.selector("verify"), fri.args_of(fr)),
+                           f"FriQueries   {len(fr.queries)} queries x {len(fr.log_arities)} layers"))
     for tc in rec.tables:
         prog = compile_program(tc.exprs)
         if prog.nodes > MAX_PROGRAM_NODES:
-            reps.append(TxReport(f"ConstraintEval {tc.name} ({len(tc.exprs)} constraints, {prog.nodes} nodes)",
-                                 0, 0, 0, len(prog.code), False,
-                                 f"program too large for one transaction (> {MAX_PROGRAM_NODES} nodes); "
-                                 "splitting it is not implemented", unsupported=True))
+            add(TxReport(f"ConstraintEval {tc.name} ({len(tc.exprs)} constraints, {prog.nodes} nodes)",
+                         0, 0, 0, len(prog.code), False,
+                         f"program too large for one transaction (> {MAX_PROGRAM_NODES} nodes); "
+                         "splitting it is not implemented", unsupported=True))
             continue
         data = abi.encode_call(ce.selector("evaluateAndRecord"), ["bytes", "uint256[]", "uint256"],
                                [prog.code, leaf_values(prog, tc.srcs), pack(tc.alpha)])
@@ -205,5 +225,4 @@ def run_pieces(rec: Recorded, chain: LocalChain | None = None, addrs: dict | Non
                                        f"{prog.nodes} nodes)")
         if r.ok and unpack(int.from_bytes(r.output[-32:], "big")) != tc.expected:
             r.ok, r.reason = False, "constraint sum differs from quotient(zeta)*Z_H(zeta)"
-        reps.append(r)
-    return reps
+        add(r)

@@ -126,7 +126,7 @@ def shape_of(rec) -> dict:
     static = protocol.multiplicity_bound(system, hs, pv, batches=[])
     fields = [hs, ci[9], ci[10], ci[17], ci[19], ci[20], len(ci[16]), len(ci[7]), int(ci[5]), static, DEEP_BATCH,
               ci[11], point_logs, ci[13], list(fr.log_arities), list(fr.input_sizes), rhdr, rdata, thdr, tdata]
-    return {"fields": fields, "vk_digest": vk.digest, "pre_root": bytes(vk.pre_root or bytes(32)),
+    return {"fields": fields, "image_id": bytes(rec.image_id).rjust(32, b"\0"), "vk_digest": vk.digest, "pre_root": bytes(vk.pre_root or bytes(32)),
             "entry": entry, "exec_bus": buses.EXEC.id, "journal_bus": buses.JOURNAL.id,
             "input": ci, "exit_code": pv[0], "journal": bytes(pdata), "specs": specs, "groups": groups}
 
@@ -136,6 +136,8 @@ class VerifyOutcome:
     reports: list  # TxReport, every transaction in order
     accepted: bool
     reason: str = ""
+    shape: dict | None = None  # the receipt's shape (shape_of)
+    deep_out: dict | None = None  # the DEEP transactions' witnesses (check_call's deep_out)
 
 
 CHECK_TYPES = None  # set lazily (needs the StarkChallenges input types)
@@ -161,10 +163,10 @@ def deploy(chain: LocalChain, shape: dict, facts: dict | None = None) -> dict:
     addr = [abi.word(bytes.fromhex(a[k][2:])) for k in ("sc", "mf", "fq", "ce")]
 
     def ctor(hashes):
-        return abi.encode_args(["bytes32", "bytes32", "bytes32", "bytes32", "bytes32", "bytes32", "uint256",
-                                "uint256", "uint256", "bytes32[]"],
-                               [*addr, shape["vk_digest"], shape["pre_root"], shape["entry"], shape["exec_bus"],
-                                shape["journal_bus"], hashes])
+        return abi.encode_args(["bytes32", "bytes32", "bytes32", "bytes32", "bytes32", "bytes32", "bytes32",
+                                "uint256", "uint256", "uint256", "bytes32[]"],
+                               [*addr, shape["image_id"], shape["vk_digest"], shape["pre_root"], shape["entry"],
+                                shape["exec_bus"], shape["journal_bus"], hashes])
 
     probe = chain.deploy(st, ctor([]))
     h = chain.call(probe, abi.encode_call(st.selector("shapeHash"), [SHAPE_TYPES], [shape["fields"]]))[-32:]
@@ -195,20 +197,25 @@ def check_call(shape: dict, deep_out: dict, selector: bytes, exit_code=None, jou
                             shape["journal"] if journal is None else journal, rows_hashes, partials])
 
 
-def verify_onchain(rec, chain: LocalChain | None = None) -> VerifyOutcome:
+def verify_onchain(rec, chain: LocalChain | None = None, addrs: dict | None = None,
+                   fail_fast: bool = False) -> VerifyOutcome:
     """Deploy the verifier for the recorded receipt's image and shape, submit every fact
     transaction and the statement check; ``accepted`` only if every transaction succeeded
-    and the statement check returned true."""
+    and the statement check returned true.  ``addrs``: submit to this already deployed
+    verifier instead (keys ``mf``, ``ce``, ``fq``, ``sc``, ``st`` as :func:`deploy` returns;
+    its verifying key must hold the receipt's shape).  ``fail_fast``: stop at the first
+    failing transaction (REJECT; the statement check is not submitted)."""
     chain = chain or LocalChain()
     if not rec.fri or not rec.pcs or "pcs" not in rec.challenges or "verify" not in rec.challenges:
         return VerifyOutcome([], False, "the receipt has no complete encoding (the Python verifier "
                                         "stopped before its PCS/FRI checks): nothing submitted")
-    shape = shape_of(rec)
-    if len(shape["journal"]) > MAX_JOURNAL:
+    journal = bytes(rec.challenges["verify"][3])
+    if len(journal) > MAX_JOURNAL:
         from .session import UnsupportedReceipt
 
-        raise UnsupportedReceipt(f"journal of {len(shape['journal'])} bytes: the statement check sums at "
+        raise UnsupportedReceipt(f"journal of {len(journal)} bytes: the statement check sums at "
                                  f"most {MAX_JOURNAL} journal bytes in one transaction")
+    shape = shape_of(rec) if addrs is None or not fail_fast else None  # else: only if needed
     from . import session
     from .constraints import compile_program
 
@@ -218,13 +225,23 @@ def verify_onchain(rec, chain: LocalChain | None = None) -> VerifyOutcome:
             raise session.UnsupportedReceipt(
                 f"table {tc.name}: its constraint program ({prog.nodes} nodes) does not fit one transaction "
                 "and splitting it is not implemented")
-    addrs = deploy(chain, shape)
+    if addrs is None:
+        addrs = deploy(chain, shape)
     deep_out: dict = {}
 
-    reps = session.run_pieces(rec, chain, addrs, deep_out, challenges_tx=False)
+    reps = session.run_pieces(rec, chain, addrs, deep_out, challenges_tx=False, fail_fast=fail_fast)
     unsupported = [r for r in reps if r.unsupported]
     if unsupported:
         return VerifyOutcome(reps, False, unsupported[0].reason)
+    if fail_fast and reps and not reps[-1].ok:
+        return VerifyOutcome(reps, False, reps[-1].reason, shape, deep_out)
+    fmt = next((fr.format_error for fr in rec.fri if getattr(fr, "format_error", "")), "")
+    if fmt:  # Correctness: never ACCEPT what the Python verifier rejects as malformed
+        why = f"malformed receipt (the Python verifier: {fmt}): the statement check is not submitted"
+        reps.append(TxReport("StatementCheck (not submitted)", 0, 0, 0, 0, False, why))
+        return VerifyOutcome(reps, False, why, shape, deep_out)
+    if shape is None:
+        shape = shape_of(rec)
     st = artifacts.load("StatementCheck")
     try:
         data = check_call(shape, deep_out, st.selector("check"))
@@ -235,4 +252,5 @@ def verify_onchain(rec, chain: LocalChain | None = None) -> VerifyOutcome:
     reps.append(r)
     ok = r.ok and int.from_bytes(r.output[-32:], "big") == 1 and all(x.ok for x in reps)
     bad = next((x for x in reps if not x.ok), None)
-    return VerifyOutcome(reps, ok, "" if ok else (bad.reason if bad else "statement check returned false"))
+    return VerifyOutcome(reps, ok, "" if ok else (bad.reason if bad else "statement check returned false"),
+                         shape, deep_out)
