@@ -16,18 +16,28 @@ largest gas, and the totals.  Gas is deterministic: no timing, no dependence on 
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import random
 import sys
 from pathlib import Path
 
+from zkvm.onchain import referee as R
+from zkvm.onchain import session, statement
+from zkvm.onchain.chain import TX_GAS_CAP, LocalChain
+
 REPO = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(REPO / "examples" / "battleship"))
 
-import battleship as bs  # noqa: E402
 
-from zkvm.onchain import referee as R  # noqa: E402
-from zkvm.onchain import session, statement  # noqa: E402
-from zkvm.onchain.chain import TX_GAS_CAP, LocalChain  # noqa: E402
+def _example_module(name: str):
+    """``examples/battleship/<name>.py`` as module ``name`` (no sys.path change)."""
+    spec = importlib.util.spec_from_file_location(name, REPO / "examples" / "battleship" / f"{name}.py")
+    mod = importlib.util.module_from_spec(spec)
+    sys.modules[name] = mod  # dataclasses need the module registered
+    spec.loader.exec_module(mod)
+    return mod
+
+
+bs = _example_module("battleship")
 
 ALICE, BOB = "0x" + "a1" * 20, "0x" + "b0" * 20
 STAKE = 10 ** 18
