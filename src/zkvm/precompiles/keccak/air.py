@@ -55,6 +55,7 @@ import numpy as np
 
 from zkvm.chips import buses
 from zkvm.chips.buses import PRECOMPILE
+from zkvm.precompiles.keccak.constants import KECCAK_RC, KECCAK_RHO
 from zkvm.precompiles.registry import BY_FOLDER, bus_id
 from zkvm.stark.air import Air, Bus, Columns
 
@@ -70,23 +71,10 @@ MEM_ROWS = 13  # rows 0..12 access 4 words each (words 0..49)
 WORDS = 50
 M64 = (1 << 64) - 1
 
-# FIPS 202 constants, duplicated here on purpose (the circuits must not depend on the
-# executor); a test checks they agree with zkvm.precompiles.keccak.exec.
-RC = (
-    0x0000000000000001, 0x0000000000008082, 0x800000000000808A, 0x8000000080008000,
-    0x000000000000808B, 0x0000000080000001, 0x8000000080008081, 0x8000000000008009,
-    0x000000000000008A, 0x0000000000000088, 0x0000000080008009, 0x000000008000000A,
-    0x000000008000808B, 0x800000000000008B, 0x8000000000008089, 0x8000000000008003,
-    0x8000000000008002, 0x8000000000000080, 0x000000000000800A, 0x800000008000000A,
-    0x8000000080008081, 0x8000000000008080, 0x0000000080000001, 0x8000000080008008,
-)  # fmt: skip
-RHO = (
-    0, 1, 62, 28, 27,
-    36, 44, 6, 55, 20,
-    3, 10, 43, 25, 39,
-    41, 45, 15, 21, 8,
-    18, 2, 61, 56, 14,
-)  # fmt: skip
+#: FIPS 202 round constants and rho offsets (plain data shared with the executor side:
+#: constants.py)
+RC = KECCAK_RC
+RHO = KECCAK_RHO
 #: bit positions where a round constant can be non-zero: 2^j − 1
 RC_POS = tuple((1 << j) - 1 for j in range(7))
 

@@ -1,5 +1,5 @@
 """Keccak-f[1600] constants (FIPS 202), shared by the reference (exec.py) and the numba
-kernel (kernel.py)."""
+kernel (kernel.py) and the circuits (air.py)."""
 
 #: Keccak-f[1600] round constants (iota), FIPS 202 §3.2.5.
 KECCAK_RC = (

@@ -58,6 +58,7 @@ import numpy as np
 from zkvm.chips import buses
 from zkvm.chips.buses import PRECOMPILE
 from zkvm.precompiles.registry import BY_FOLDER, bus_id
+from zkvm.precompiles.sha256.constants import SHA256_K
 from zkvm.stark.air import Air, Bus, Columns
 
 SPEC = BY_FOLDER["sha256"]
@@ -68,19 +69,8 @@ SHA256_ROUND = Bus(id=bus_id("sha256_round"), name="sha256_round", width=15)
 ROUNDS = 64
 M32 = 0xFFFFFFFF
 
-# FIPS 180-4 constants, duplicated here on purpose: the chips layer must not import the
-# executor to define circuits (the vk must not depend on executor code); a test checks
-# they agree with zkvm.precompiles.sha256.exec.
-K = (
-    0x428A2F98, 0x71374491, 0xB5C0FBCF, 0xE9B5DBA5, 0x3956C25B, 0x59F111F1, 0x923F82A4, 0xAB1C5ED5,
-    0xD807AA98, 0x12835B01, 0x243185BE, 0x550C7DC3, 0x72BE5D74, 0x80DEB1FE, 0x9BDC06A7, 0xC19BF174,
-    0xE49B69C1, 0xEFBE4786, 0x0FC19DC6, 0x240CA1CC, 0x2DE92C6F, 0x4A7484AA, 0x5CB0A9DC, 0x76F988DA,
-    0x983E5152, 0xA831C66D, 0xB00327C8, 0xBF597FC7, 0xC6E00BF3, 0xD5A79147, 0x06CA6351, 0x14292967,
-    0x27B70A85, 0x2E1B2138, 0x4D2C6DFC, 0x53380D13, 0x650A7354, 0x766A0ABB, 0x81C2C92E, 0x92722C85,
-    0xA2BFE8A1, 0xA81A664B, 0xC24B8B70, 0xC76C51A3, 0xD192E819, 0xD6990624, 0xF40E3585, 0x106AA070,
-    0x19A4C116, 0x1E376C08, 0x2748774C, 0x34B0BCB5, 0x391C0CB3, 0x4ED8AA4A, 0x5B9CCA4F, 0x682E6FF3,
-    0x748F82EE, 0x78A5636F, 0x84C87814, 0x8CC70208, 0x90BEFFFA, 0xA4506CEB, 0xBEF9A3F7, 0xC67178F2,
-)  # fmt: skip
+#: FIPS 180-4 round constants (plain data shared with the executor side: constants.py)
+K = SHA256_K
 
 ROUND_COLUMNS = ("rnd", "k_lo", "k_hi", "f_first", "f_blk", "f_st", "f_last",
                  *[f"sel{j}" for j in range(8)])
