@@ -14,13 +14,7 @@ import numpy as np
 import pytest
 
 from zkvm.chips import adapter as ad
-from zkvm.chips import buses
-from zkvm.chips.opcodes import OPCODES, isa_op_map
-from zkvm.riscv.asm import encode, exit_program, li
-from zkvm.riscv.decode import decode
-from zkvm.riscv.executor import execute
-from zkvm.riscv.isa import OP
-from zkvm.riscv.layout import Program
+from zkvm.riscv.asm import encode, li
 from zkvm.field.babybear import P
 from zkvm.stark import symbolic as sym
 from zkvm.stark.checker import check_traces
@@ -35,42 +29,13 @@ from zkvm.chips.alu_shift import ShiftAir
 
 # shared chip-test helpers
 from tests.support.chip_checks import (assert_rejected, chip_rows, col, failures, mutate, op_of,
-                                       problems, system_for)
+                                       problems, run_words, system_for)
 
 M32 = 0xFFFFFFFF
 INT_MIN = 0x80000000
 INT_MAX = 0x7FFFFFFF
 EDGE = [0, 1, 2, 3, 7, 0x80, 0xFF, 0x100, 0x7FFF, 0x8000, 0xFFFF, 0x12345678,
         INT_MAX, INT_MIN, INT_MIN + 1, M32, M32 - 1, 0xFFFFFF00, 0xDEADBEEF, 31, 32, 33, 63]
-
-
-# ----------------------------------------------------------------------------------------
-# rows from a real execution
-
-
-def rows_from_events(events) -> ad.ExecRows:
-    """ExecRows of every event (test helper: decodes each word with the executor's
-    decoder; EXEC times are the event index + 1, previous access times are 0)."""
-    n = len(events)
-    dec = [decode(int(w)) for w in events.insn]
-    opmap = isa_op_map()
-    opcode = np.array([opmap[OP[d.name]] for d in dec], dtype=np.uint32)
-    u = lambda xs: np.array(xs, dtype=np.uint32)  # noqa: E731
-    return ad.ExecRows(
-        index=np.arange(n, dtype=np.int64), pc=events.pc, next_pc=events.next_pc,
-        insn=events.insn, opcode=opcode, rd=u([d.rd for d in dec]),
-        rs1=u([d.rs1 for d in dec]), rs2=u([d.rs2 for d in dec]),
-        imm=np.array([d.imm for d in dec], dtype=np.int64),
-        rs1_val=events.rs1_val, rs2_val=events.rs2_val, rd_val=events.rd_val,
-        mem_addr=events.mem_addr, mem_before=events.mem_before, mem_after=events.mem_after,
-        ts=np.arange(1, n + 1, dtype=np.uint32), jpos=np.zeros(n, dtype=np.uint32),
-        prev_ts=np.zeros((n, 4), dtype=np.uint32), rd_prev=np.zeros(n, dtype=np.uint32))
-
-
-def run_words(words):
-    prog = Program.from_words(list(words) + exit_program(0))
-    res = execute(prog, record=True)
-    return res, rows_from_events(res.events)
 
 
 def binop_program(ops, values, imms=()):
