@@ -23,17 +23,16 @@ import pytest
 from zkvm.chips import buses
 from zkvm.chips.alu_divrem import fill_core as divrem_fill_core
 from zkvm.chips.alu_mul import conv_carries, extended_limbs
-from zkvm.chips.bytes import BytesAir
 from zkvm.machine import Machine, verify
 from zkvm.field.babybear import P
 from zkvm.riscv.asm import encode, exit_program, li
 from zkvm.riscv.layout import Program
 from zkvm.stark import prover, verifier
-from zkvm.stark import symbolic as sym
 from zkvm.stark.checker import check_traces
 from zkvm.stark.errors import VerificationError
-from zkvm.stark.evaluate import NumpyAlgebra, broadcast_base, trace_leaf
 from zkvm.stark.params import StarkParams
+
+from tests.support.chip_checks import bytes_trace_for_valid_lookups
 
 PARAMS = StarkParams.testing()
 M32 = 0xFFFFFFFF
@@ -98,36 +97,6 @@ def test_prove_verify_every_alu_instruction():
 # malicious prover
 
 
-def _bytes_valid(op, x, y, z):
-    op, x, y, z = (np.asarray(v, dtype=np.int64) for v in (op, x, y, z))
-    byte = (x < 256) & (y < 256)
-    return (((op == buses.OP_U8PAIR) & byte & (z == 0))
-            | ((op == buses.OP_U16) & (x < 65536) & (y == 0) & (z == 0))
-            | ((op == buses.OP_AND) & byte & (z == (x & y)))
-            | ((op == buses.OP_OR) & byte & (z == (x | y)))
-            | ((op == buses.OP_XOR) & byte & (z == (x ^ y)))
-            | ((op == buses.OP_LTU) & byte & (z == (x < y))))
-
-
-def _bytes_trace_for_valid_lookups(system, traces, pv):
-    """Byte-table multiplicities a cheating prover would commit: every lookup that is a
-    table row is counted; the others cannot be matched and stay unbalanced."""
-    msgs, mults = [], []
-    for t, tr in zip(system.tables, traces):
-        if t.name == "bytes":
-            continue
-        its = [it for it in t.compiled.interactions if it.bus.id == buses.BYTES.id]
-        n = tr.shape[0]
-        leaf = trace_leaf(tr, t.pre_trace, pv)
-        for it in its:
-            ev = sym.evaluate(list(it.values) + [it.multiplicity], leaf, NumpyAlgebra())
-            ev = [broadcast_base(x, n) for x in ev]
-            keep = (ev[4] != 0) & _bytes_valid(*ev[:4])
-            msgs.append(np.stack(ev[:4], axis=1)[keep])
-            mults.append(ev[4][keep])
-    return BytesAir.generate_trace(np.concatenate(msgs), np.concatenate(mults))
-
-
 def _forged_traces(words, chip, pick, forge):
     """Honest traces of ``words`` with row ``pick(rows)`` of ``chip`` forged by
     ``forge(air, view, r, rows)`` and the rest of the machine made consistent."""
@@ -153,7 +122,7 @@ def _forged_traces(words, chip, pick, forge):
     assert rd != 0 and int(bv.final_ts[krow]) == 4 * int(v.ts[r]) + buses.SLOT_RD
     bv.final[krow] = v.rd_val[r]
     traces[bi] = bt
-    traces[names.index("bytes")] = _bytes_trace_for_valid_lookups(system, traces, pv)
+    traces[names.index("bytes")] = bytes_trace_for_valid_lookups(system, traces, pv)
     return m, system, traces, pv
 
 
