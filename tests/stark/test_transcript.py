@@ -179,4 +179,4 @@ def test_provable_security_is_below_the_conjecture():
     for p in (StarkParams.default(), StarkParams.default(zk=False), StarkParams.high()):
         assert 40 <= p.provable_security_bits() < p.query_security_bits()
         assert p.provable_security_bits(18) >= p.provable_security_bits(26)
-    assert StarkParams.default().provable_security_bits() == 51
+    assert StarkParams.default().provable_security_bits() == 53

@@ -43,10 +43,15 @@ would need a larger extension field.
 Presets
 -------
 * :meth:`default` — ``log_blowup=2`` (rate 1/4, enough for degree-3 constraints with the
-  quotient split in ≤ 4 chunks), 40 queries, 21 PoW bits, FRI arity 8: 40·2 + 21 = 101
-  bits without zk, ⌊40·1.977⌋ + 21 = **100 bits** with zk (the default).  Grinding 21
-  bits costs ~2M SHA-256 compressions, ~0.07 s on one core with SHA-NI (16 bits and 43
-  queries before issue 17: the 5 bits of grinding save 3 queries, ~7 % of a receipt).
+  quotient split in ≤ 4 chunks), 39 queries, 23 PoW bits, FRI arity 8, a final FRI
+  polynomial of 2^7 (+1 with zk) coefficients: 39·2 + 23 = 101 bits without zk,
+  ⌊39·1.9888⌋ + 23 = **100 bits** with zk (the default).  Grinding 23 bits costs ~8M
+  SHA-256 compressions, ~0.3 s on 2 cores with SHA-NI.  History: 43 queries and 16
+  bits before issue 17, then 40 queries and 21 bits with a final polynomial of 2^6 + 1;
+  the last step (one query fewer for 2 more grinding bits, one FRI layer fewer for a
+  final polynomial of 129 coefficients, whose smaller zk rate (1 + 2^-7)/4 also gives
+  each query 0.011 bit more) shrank a 2^20-cycle receipt from 310.8 to ~297 KiB
+  (docs/benchmarks.md).
 * :meth:`high` — ``log_blowup=3`` (rate 1/8), 36 queries, 21 PoW bits, FRI arity 8:
   36·3 + 21 = 129 query bits (128 with zk), reported **123 bits** (field cap).  Larger
   LDE, smaller proofs than the default would need for the same level.
@@ -235,10 +240,11 @@ class StarkParams:
     # ------------------------------------------------------------------ presets
     @classmethod
     def default(cls, zk: bool = True) -> "StarkParams":
-        """≥ 100 conjectured bits: log_blowup 2, 21 PoW bits, 40 queries (40·2 + 21 = 101
-        without zk; rate (1 + 2^-6)/4 with zk: ⌊40·1.9777⌋ + 21 = 100), FRI arity 8."""
-        return cls(log_blowup=2, num_queries=40, pow_bits=21, fri_log_arity=3,
-                   log_final_poly_len=0, max_constraint_degree=3, zk=zk)
+        """≥ 100 conjectured bits: log_blowup 2, 23 PoW bits, 39 queries (39·2 + 23 = 101
+        without zk; rate (1 + 2^-7)/4 with zk: ⌊39·1.9888⌋ + 23 = 100), FRI arity 8,
+        final polynomial of 2^7 coefficients (+1 with zk)."""
+        return cls(log_blowup=2, num_queries=39, pow_bits=23, fri_log_arity=3,
+                   log_final_poly_len=7, max_constraint_degree=3, zk=zk)
 
     @classmethod
     def high(cls, zk: bool = True) -> "StarkParams":
