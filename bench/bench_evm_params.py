@@ -37,7 +37,7 @@ GUESTS = {
 def candidates() -> dict:
     P = StarkParams
     return {
-        "default (lb2 q40 pow21)": P.default(),
+        "default (lb2 q39 pow23 lf7)": P.default(),
         "lb3 q26 pow23": P(log_blowup=3, num_queries=26, pow_bits=23, fri_log_arity=3),
         "lb3 q25 pow26": P(log_blowup=3, num_queries=25, pow_bits=26, fri_log_arity=3),
         "lb4 q20 pow21": P(log_blowup=4, num_queries=20, pow_bits=21, fri_log_arity=3),
