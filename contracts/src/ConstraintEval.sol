@@ -41,6 +41,21 @@ contract ConstraintEval {
         facts[factKey(keccak256(program), keccak256(abi.encodePacked(leaves)), alpha, acc)] = true;
     }
 
+    /// evaluateAndRecord for several tables in one transaction (one α): records the same
+    /// facts as one evaluateAndRecord call per table, saving the per-transaction costs.
+    function evaluateAndRecordMany(bytes[] calldata programs, uint256[][] calldata leaves, uint256 alpha)
+        external
+        returns (uint256[] memory accs)
+    {
+        if (programs.length != leaves.length) revert BadProgram();
+        accs = new uint256[](programs.length);
+        for (uint256 i = 0; i < programs.length; i++) {
+            uint256 acc = _evaluate(programs[i], leaves[i], alpha);
+            accs[i] = acc;
+            facts[factKey(keccak256(programs[i]), keccak256(abi.encodePacked(leaves[i])), alpha, acc)] = true;
+        }
+    }
+
     function factKey(bytes32 programHash, bytes32 leavesHash, uint256 alpha, uint256 result)
         public
         pure
@@ -133,7 +148,7 @@ contract ConstraintEval {
                         let y := mload(add(vals, shl(5, b)))
                         switch op
                         case 2 { r := extadd(x, y) }
-                        case 3 { r := extadd(x, extneg(y)) }
+                        case 3 { r := extsub(x, y) }
                         default { r := extmul(x, y) }
                         ptr_ := add(ptr_, 5)
                     }
@@ -154,30 +169,25 @@ contract ConstraintEval {
                         or(shl(128, mod(sub(P, and(shr(128, x), M64)), P)), shl(192, mod(sub(P, shr(192, x)), P))))
             }
 
-            // (a0 + a1 X + a2 X^2 + a3 X^3)(b0 + ...) mod X^4 − 11; products < 2^62, sums < 2^66
+            function extsub(x, y) -> z {
+                z := or(or(addmod(and(x, M64), sub(P, and(y, M64)), P), shl(64, addmod(and(shr(64, x), M64), sub(P, and(shr(64, y), M64)), P))),
+                        or(shl(128, addmod(and(shr(128, x), M64), sub(P, and(shr(128, y), M64)), P)), shl(192, addmod(shr(192, x), sub(P, shr(192, y)), P))))
+            }
+
+            // x·y mod X^4 − 11, four lanes at once: mul(x, y_j) multiplies every 64-bit lane
+            // of x by the limb y_j (products < p² < 2^62); x·X rotates the lanes (the top one
+            // times 11, reduced); the four partial products add up to < 4p² < 2^64 per lane,
+            // so no lane carries into the next.
             function extmul(x, y) -> z {
-                let a0 := and(x, M64)
-                let a1 := and(shr(64, x), M64)
-                let a2 := and(shr(128, x), M64)
-                let a3 := shr(192, x)
-                let b := shr(192, y) // b3
-                let t := mul(b, a1) // a1 b3
-                let u := mul(b, a2) // a2 b3
-                let z3 := mul(b, a0)
-                let z2 := mul(W, mul(a3, b))
-                b := and(shr(128, y), M64) // b2
-                t := add(t, mul(a2, b))
-                let z1 := mul(W, add(u, mul(a3, b)))
-                z2 := add(z2, mul(a0, b))
-                z3 := add(z3, mul(a1, b))
-                b := and(shr(64, y), M64) // b1
-                t := add(t, mul(a3, b))
-                z1 := add(z1, mul(a0, b))
-                z2 := add(z2, mul(a1, b))
-                z3 := add(z3, mul(a2, b))
-                b := and(y, M64) // b0
-                z := or(mod(add(mul(a0, b), mul(W, t)), P), shl(64, mod(add(z1, mul(a1, b)), P)))
-                z := or(z, or(shl(128, mod(add(z2, mul(a2, b)), P)), shl(192, mod(add(z3, mul(a3, b)), P))))
+                z := mul(x, and(y, M64))
+                x := or(shl(64, x), mulmod(shr(192, x), W, P))
+                z := add(z, mul(x, and(shr(64, y), M64)))
+                x := or(shl(64, x), mulmod(shr(192, x), W, P))
+                z := add(z, mul(x, and(shr(128, y), M64)))
+                x := or(shl(64, x), mulmod(shr(192, x), W, P))
+                z := add(z, mul(x, shr(192, y)))
+                z := or(or(mod(and(z, M64), P), shl(64, mod(and(shr(64, z), M64), P))),
+                        or(shl(128, mod(and(shr(128, z), M64), P)), shl(192, mod(shr(192, z), P))))
             }
         }
         if (bad != 0) revert BadProgram();

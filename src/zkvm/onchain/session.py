@@ -37,7 +37,8 @@ __all__ = ["Recorded", "TableCheck", "record", "run_pieces", "DEEP_BATCH", "MAX_
 class UnsupportedReceipt(ValueError):
     """A valid receipt kind the on-chain pieces do not handle yet (one-line message)."""
 
-#: Largest constraint program submitted in one transaction (~900 gas per node: 12 000
+#: Largest constraint program submitted in one transaction, and the most nodes of the
+#: tables batched into one ``evaluateAndRecordMany`` transaction (~800 gas per node: 12 000
 #: nodes stay under the EIP-7825 cap; Keccak's 38 418 do not).
 MAX_PROGRAM_NODES = 12_000
 
@@ -211,6 +212,7 @@ def _submit(rec, chain, a_mf, a_ce, a_fq, a_sc, mf, ce, fq, sc, deep_out, challe
     for fr in rec.fri:
         add(chain.transact(a_fq, fri.encode(fq.selector("verify"), fri.args_of(fr)),
                            f"FriQueries   {len(fr.queries)} queries x {len(fr.log_arities)} layers"))
+    batch: list = []  # (table check, program), at most MAX_PROGRAM_NODES nodes in all
     for tc in rec.tables:
         prog = compile_program(tc.exprs)
         if prog.nodes > MAX_PROGRAM_NODES:
@@ -219,10 +221,31 @@ def _submit(rec, chain, a_mf, a_ce, a_fq, a_sc, mf, ce, fq, sc, deep_out, challe
                          f"program too large for one transaction (> {MAX_PROGRAM_NODES} nodes); "
                          "splitting it is not implemented", unsupported=True))
             continue
-        data = abi.encode_call(ce.selector("evaluateAndRecord"), ["bytes", "uint256[]", "uint256"],
-                               [prog.code, leaf_values(prog, tc.srcs), pack(tc.alpha)])
-        r = chain.transact(a_ce, data, f"ConstraintEval {tc.name} ({len(tc.exprs)} constraints, "
-                                       f"{prog.nodes} nodes)")
-        if r.ok and unpack(int.from_bytes(r.output[-32:], "big")) != tc.expected:
-            r.ok, r.reason = False, "constraint sum differs from quotient(zeta)*Z_H(zeta)"
-        add(r)
+        if batch and sum(p.nodes for _, p in batch) + prog.nodes > MAX_PROGRAM_NODES:
+            _constraints_tx(chain, a_ce, ce, batch, add)
+            batch = []
+        batch.append((tc, prog))
+    if batch:
+        _constraints_tx(chain, a_ce, ce, batch, add)
+
+
+def _constraints_tx(chain, a_ce, ce, batch, add) -> None:
+    """One ``evaluateAndRecordMany`` transaction for the tables of ``batch`` (one α: the
+    constraint challenge); reported not ok if a table's on-chain sum differs from its
+    recorded ``quotient(ζ)·Z_H(ζ)``."""
+    alpha = {pack(tc.alpha) for tc, _ in batch}
+    if len(alpha) != 1:  # pragma: no cover - one constraint challenge per proof
+        raise ValueError("tables with different constraint challenges")
+    data = abi.encode_call(ce.selector("evaluateAndRecordMany"), ["bytes[]", "uint256[][]", "uint256"],
+                           [[p.code for _, p in batch], [leaf_values(p, tc.srcs) for tc, p in batch],
+                            alpha.pop()])
+    names = ", ".join(tc.name for tc, _ in batch)
+    r = chain.transact(a_ce, data, f"ConstraintEval {len(batch)} tables ({sum(len(tc.exprs) for tc, _ in batch)} "
+                                   f"constraints, {sum(p.nodes for _, p in batch)} nodes: {names})")
+    if r.ok:
+        n = int.from_bytes(r.output[32:64], "big")
+        got = [unpack(int.from_bytes(r.output[64 + 32 * i:96 + 32 * i], "big")) for i in range(n)]
+        bad = [tc.name for (tc, _), v in zip(batch, got, strict=True) if v != tc.expected]
+        if bad:
+            r.ok, r.reason = False, f"constraint sum differs from quotient(zeta)*Z_H(zeta): {', '.join(bad)}"
+    add(r)
