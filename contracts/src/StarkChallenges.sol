@@ -120,7 +120,21 @@ contract StarkChallenges {
         require(b.length % 4 == 0, "u32 words");
         uint256 bad;
         assembly ("memory-safe") {
-            for { let i := 0 } lt(i, b.length) { i := add(i, 4) } {
+            // eight values per calldata word: swap the bytes of every 32-bit lane at once,
+            // then every lane must be < p, i.e. <= 0x78000000
+            let i := 0
+            for { } lt(add(i, 31), b.length) { i := add(i, 32) } {
+                let x := calldataload(add(b.offset, i))
+                x := or(shl(8, and(x, 0x00ff00ff00ff00ff00ff00ff00ff00ff00ff00ff00ff00ff00ff00ff00ff00ff)),
+                        and(shr(8, x), 0x00ff00ff00ff00ff00ff00ff00ff00ff00ff00ff00ff00ff00ff00ff00ff00ff))
+                x := or(shl(16, and(x, 0x0000ffff0000ffff0000ffff0000ffff0000ffff0000ffff0000ffff0000ffff)),
+                        and(shr(16, x), 0x0000ffff0000ffff0000ffff0000ffff0000ffff0000ffff0000ffff0000ffff))
+                bad := or(bad, or(or(gt(shr(224, x), 0x78000000), gt(and(shr(192, x), 0xffffffff), 0x78000000)),
+                                  or(gt(and(shr(160, x), 0xffffffff), 0x78000000), gt(and(shr(128, x), 0xffffffff), 0x78000000))))
+                bad := or(bad, or(or(gt(and(shr(96, x), 0xffffffff), 0x78000000), gt(and(shr(64, x), 0xffffffff), 0x78000000)),
+                                  or(gt(and(shr(32, x), 0xffffffff), 0x78000000), gt(and(x, 0xffffffff), 0x78000000))))
+            }
+            for { } lt(i, b.length) { i := add(i, 4) } {
                 let v := shr(224, calldataload(add(b.offset, i)))
                 v := or(or(shl(24, and(v, 0xff)), shl(8, and(v, 0xff00))), or(and(shr(8, v), 0xff00), shr(24, v)))
                 bad := or(bad, iszero(lt(v, 2013265921)))
