@@ -534,59 +534,139 @@ contract MerkleFacts {
         uint256 live = nq;
         uint256 sp = 0; // siblings consumed
         uint256 nextLevel = 1; // index into levels of the next injected height
+        uint256 injOff = 0; // byte offset in a query's rows of the next injected height
         for (uint256 k = 0; k < L; k++) {
             uint256 lvl = L - k - 1;
-            bool inject = nextLevel < nl && (levels[nextLevel] >> 32) == lvl;
-            uint256 injOff = 0;
             uint256 injLen = 0;
-            if (inject) {
-                for (uint256 j = 0; j < nextLevel; j++) injOff += levels[j] & 0xffffffff;
+            if (nextLevel < nl && (levels[nextLevel] >> 32) == lvl) {
+                injOff += levels[nextLevel - 1] & 0xffffffff;
                 injLen = levels[nextLevel] & 0xffffffff;
                 nextLevel++;
             }
-            uint256 out = 0;
-            uint256 i = 0;
-            while (i < live) {
-                uint256 p = pos[i];
-                bytes32 parent;
-                uint256 o = owner[i];
-                uint256 s = span[i];
-                if (i + 1 < live && pos[i + 1] == (p ^ 1)) {
-                    // both children known (p even, since positions are increasing)
-                    parent = _node(dig[i], dig[i + 1]);
-                    s += span[i + 1];
-                    i += 2;
-                } else {
-                    if (sp >= siblings.length) revert BadShape("siblings short");
-                    bytes32 sib = siblings[sp++];
-                    parent = (p & 1) == 1 ? _node(sib, dig[i]) : _node(dig[i], sib);
-                    i += 1;
-                }
-                if (inject) {
-                    // every query under this node opens the same row at this height:
-                    // hash the first one's, require the others' to be byte-identical.
-                    uint256 base = injOff;
-                    bytes32 lf = _leaf(rows, o * rowBytes + base, injLen);
-                    for (uint256 t = 1; t < s; t++) {
-                        if (keccak256(rows[(o + t) * rowBytes + base:(o + t) * rowBytes + base + injLen])
-                            != keccak256(rows[o * rowBytes + base:o * rowBytes + base + injLen])) {
-                            revert PathMismatch();
-                        }
-                    }
-                    parent = _inject(parent, lf);
-                }
-                pos[out] = p >> 1;
-                dig[out] = parent;
-                owner[out] = o;
-                span[out] = s;
-                out++;
-            }
-            live = out;
+            uint256 bad;
+            (live, sp, bad) = _level(Walk(pos, dig, owner, span, live, sp, rowBytes, injOff, injLen), rows, siblings);
+            if (bad == 1) revert BadShape("siblings short");
+            if (bad == 2) revert PathMismatch();
         }
         if (nextLevel != nl) revert BadShape("level below the tree");
         if (sp != siblings.length) revert BadShape("siblings long");
         if (live != 1 || dig[0] != root) revert PathMismatch();
         return factKey(root, L, levelsHash, keccak256(abi.encodePacked(indices)), keccak256(rows));
+    }
+
+    struct Walk {
+        uint256[] pos;
+        bytes32[] dig;
+        uint256[] owner;
+        uint256[] span;
+        uint256 live;
+        uint256 sp;
+        uint256 rowBytes;
+        uint256 injOff;
+        uint256 injLen; // 0: no lower matrix injected at this level
+    }
+
+    /// One level of _walk's multiproof walk (the same steps as the Solidity loop it
+    /// replaces: pair two known children, else consume the next sibling; inject the
+    /// lower-height rows' leaf, which every query under the node must open byte-identically)
+    /// in one assembly block of small Yul functions.  Returns the live nodes, the siblings
+    /// consumed and 0, or 1 (siblings short) / 2 (rows under one node differ).
+    function _level(Walk memory w, bytes calldata rows, bytes32[] calldata siblings)
+        private
+        view
+        returns (uint256 live, uint256 sp, uint256 bad)
+    {
+        assembly ("memory-safe") {
+            // cx: 0 pos, 1 dig, 2 owner, 3 span (array data), 4 live, 5 sp, 6 rowBytes,
+            // 7 injOff, 8 injLen, 9 rows.offset, 10 siblings.offset, 11 siblings.length,
+            // 12 out, 13 bad; scratch for the hashes above it
+            let cx := mload(0x40)
+            mstore(cx, add(mload(w), 0x20))
+            mstore(add(cx, 0x20), add(mload(add(w, 0x20)), 0x20))
+            mstore(add(cx, 0x40), add(mload(add(w, 0x40)), 0x20))
+            mstore(add(cx, 0x60), add(mload(add(w, 0x60)), 0x20))
+            mstore(add(cx, 0x80), mload(add(w, 0x80)))
+            mstore(add(cx, 0xa0), mload(add(w, 0xa0)))
+            mstore(add(cx, 0xc0), mload(add(w, 0xc0)))
+            mstore(add(cx, 0xe0), mload(add(w, 0xe0)))
+            mstore(add(cx, 0x100), mload(add(w, 0x100)))
+            mstore(add(cx, 0x120), rows.offset)
+            mstore(add(cx, 0x140), siblings.offset)
+            mstore(add(cx, 0x160), siblings.length)
+            mstore(add(cx, 0x180), 0)
+            mstore(add(cx, 0x1a0), 0)
+            for { let i := 0 } lt(i, mload(add(cx, 0x80))) { } {
+                i := step(cx, i)
+                if mload(add(cx, 0x1a0)) { break }
+            }
+            live := mload(add(cx, 0x180))
+            sp := mload(add(cx, 0xa0))
+            bad := mload(add(cx, 0x1a0))
+
+            function step(c, i) -> ni {
+                let o := shl(5, i)
+                let p := mload(add(mload(c), o))
+                let d := mload(add(mload(add(c, 0x20)), o))
+                let s := mload(add(mload(add(c, 0x60)), o))
+                let parent := 0
+                ni := add(i, 1)
+                let paired := 0
+                if lt(ni, mload(add(c, 0x80))) { paired := eq(mload(add(mload(c), add(o, 0x20))), xor(p, 1)) }
+                switch paired
+                case 1 {
+                    parent := node(c, 0x01, d, mload(add(mload(add(c, 0x20)), add(o, 0x20))))
+                    s := add(s, mload(add(mload(add(c, 0x60)), add(o, 0x20))))
+                    ni := add(i, 2)
+                }
+                default {
+                    let sp_ := mload(add(c, 0xa0))
+                    if iszero(lt(sp_, mload(add(c, 0x160)))) { mstore(add(c, 0x1a0), 1) }
+                    let sib := calldataload(add(mload(add(c, 0x140)), shl(5, sp_)))
+                    mstore(add(c, 0xa0), add(sp_, 1))
+                    switch and(p, 1)
+                    case 1 { parent := node(c, 0x01, sib, d) }
+                    default { parent := node(c, 0x01, d, sib) }
+                }
+                let q := mload(add(mload(add(c, 0x40)), o))
+                if mload(add(c, 0x100)) { parent := node(c, 0x02, parent, inj(c, q, s)) }
+                let out := mload(add(c, 0x180))
+                let oo := shl(5, out)
+                mstore(add(mload(c), oo), shr(1, p))
+                mstore(add(mload(add(c, 0x20)), oo), parent)
+                mstore(add(mload(add(c, 0x40)), oo), q)
+                mstore(add(mload(add(c, 0x60)), oo), s)
+                mstore(add(c, 0x180), add(out, 1))
+            }
+
+            // SHA-256(tag ‖ l ‖ r)
+            function node(c, tag, l, r) -> h {
+                let m := add(c, 0x1c0)
+                mstore8(m, tag)
+                mstore(add(m, 1), l)
+                mstore(add(m, 33), r)
+                if iszero(staticcall(gas(), 0x02, m, 65, 0x00, 0x20)) { revert(0, 0) }
+                h := mload(0x00)
+            }
+
+            // the leaf hash of query q's injected rows; the s − 1 queries after q (under
+            // the same node) must open the same bytes
+            function inj(c, q, s) -> h {
+                let len := mload(add(c, 0x100))
+                let rb := mload(add(c, 0xc0))
+                let src := add(mload(add(c, 0x120)), add(mul(q, rb), mload(add(c, 0xe0))))
+                let m := add(c, 0x1c0)
+                mstore8(m, 0x00)
+                calldatacopy(add(m, 1), src, len)
+                let k0 := keccak256(add(m, 1), len)
+                for { let t := 1 } lt(t, s) { t := add(t, 1) } {
+                    calldatacopy(add(m, 1), add(src, mul(t, rb)), len)
+                    if iszero(eq(keccak256(add(m, 1), len), k0)) { mstore(add(c, 0x1a0), 2) }
+                }
+                if gt(s, 1) { calldatacopy(add(m, 1), src, len) }
+                if iszero(staticcall(gas(), 0x02, m, add(len, 1), 0x00, 0x20)) { revert(0, 0) }
+                h := mload(0x00)
+            }
+        }
     }
 
     function _sha(uint256 ptr, uint256 len) private view returns (bytes32 h) {
