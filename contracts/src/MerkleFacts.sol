@@ -122,11 +122,29 @@ contract MerkleFacts {
         // α^j as four limb arrays (lazy reduction in the row combination)
         uint256[] memory ap = new uint256[](2 * maxW);
         {
-            uint256 x = 1;
-            for (uint256 j = 0; j < maxW; j++) {
-                ap[2 * j] = (x & Field.M64) | (((x >> 64) & Field.M64) << 128);
-                ap[2 * j + 1] = ((x >> 128) & Field.M64) | ((x >> 192) << 128);
-                x = Field.mul(x, d.alpha);
+            uint256 al = d.alpha;
+            assembly ("memory-safe") {
+                // as Field.mul, lane-parallel (see _deepLeaves' extmul)
+                let x := 1
+                let at := add(ap, 0x20)
+                let m := 0xffffffffffffffff
+                for { let j := 0 } lt(j, maxW) { j := add(j, 1) } {
+                    mstore(add(at, shl(6, j)), or(and(x, m), shl(128, and(shr(64, x), m))))
+                    mstore(add(at, add(shl(6, j), 0x20)), or(and(shr(128, x), m), shl(128, shr(192, x))))
+                    x := mulx4(x, al)
+                }
+                function mulx4(x_, y) -> z {
+                    let p := 2013265921
+                    z := mul(x_, and(y, 0xffffffffffffffff))
+                    x_ := or(shl(64, x_), mulmod(shr(192, x_), 11, p))
+                    z := add(z, mul(x_, and(shr(64, y), 0xffffffffffffffff)))
+                    x_ := or(shl(64, x_), mulmod(shr(192, x_), 11, p))
+                    z := add(z, mul(x_, and(shr(128, y), 0xffffffffffffffff)))
+                    x_ := or(shl(64, x_), mulmod(shr(192, x_), 11, p))
+                    z := add(z, mul(x_, shr(192, y)))
+                    z := or(or(mod(and(z, 0xffffffffffffffff), p), shl(64, mod(and(shr(64, z), 0xffffffffffffffff), p))),
+                            or(shl(128, mod(and(shr(128, z), 0xffffffffffffffff), p)), shl(192, mod(shr(192, z), p))))
+                }
             }
         }
         uint256[] memory cs = this.combs(rows, rowBytes, d.mats, ap);
