@@ -83,9 +83,9 @@ contract StarkChallenges {
             _requireCanonical(a.pcsValues);
             uint256 off = 0;
             for (uint256 i = 0; i < a.pcsValueCounts.length; i++) {
-                t.absorb("pcs_point", a.pcsPoints[16 * i:16 * i + 16]);
+                t.absorbCalldata("pcs_point", a.pcsPoints[16 * i:16 * i + 16]);
                 uint256 n = 16 * a.pcsValueCounts[i];
-                t.absorb("pcs_values", a.pcsValues[off:off + n]);
+                t.absorbCalldata("pcs_values", a.pcsValues[off:off + n]);
                 off += n;
             }
             require(off == a.pcsValues.length, "pcs values");

@@ -241,9 +241,8 @@ def _constraints_tx(chain, a_ce, ce, batch, add) -> None:
     data = abi.encode_call(ce.selector("evaluateAndRecordMany"), ["bytes[]", "uint256[][]", "uint256"],
                            [[p.code for _, p in batch], [leaf_values(p, tc.srcs) for tc, p in batch],
                             alpha.pop()])
-    names = ", ".join(tc.name for tc, _ in batch)
     r = chain.transact(a_ce, data, f"ConstraintEval {len(batch)} tables ({sum(len(tc.exprs) for tc, _ in batch)} "
-                                   f"constraints, {sum(p.nodes for _, p in batch)} nodes: {names})")
+                                   f"constraints, {sum(p.nodes for _, p in batch)} nodes)")
     if r.ok:
         n = int.from_bytes(r.output[32:64], "big")
         got = [unpack(int.from_bytes(r.output[64 + 32 * i:96 + 32 * i], "big")) for i in range(n)]
