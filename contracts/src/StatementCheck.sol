@@ -179,26 +179,28 @@ contract StatementCheck {
         private
         view
     {
-        uint256 off = 0;
+        uint256 nt = s.tableHdr.length / 5;
         uint256[] memory z2k = new uint256[](32); // ζ^(2^k), shared by every table
         z2k[0] = c.zeta;
         for (uint256 k = 1; k < 32; k++) z2k[k] = _mul(z2k[k - 1], z2k[k - 1]);
-        for (uint256 t = 0; t < s.tableHdr.length / 5; t++) {
+        // the row selectors at ζ of every table (is_first_row, is_last_row, is_transition)
+        uint256[] memory sels = new uint256[](3 * nt);
+        for (uint256 t = 0; t < nt; t++) {
             uint256 logN = s.tableHdr[5 * t + 1];
-            uint256 nl = s.tableHdr[5 * t + 3];
-            uint256 nq = s.tableHdr[5 * t + 4];
             if (logN > 27 || s.tableHdr[5 * t + 2] > 31) revert Reject("table height");
             uint256 zh = _sub(z2k[logN], 1);
-            uint256[3] memory sel;
-            {
-                uint256 nInv = Field.invBase(1 << logN);
-                uint256 wInv = Field.invBase(Field.rootPow(logN, 1));
-                sel[0] = _mul(Field.mulBase(zh, nInv), Field.inv(_sub(c.zeta, 1)));
-                sel[1] = _mul(Field.mulBase(zh, mulmod(nInv, wInv, P)), Field.inv(_sub(c.zeta, wInv)));
-                sel[2] = _sub(1, sel[1]);
-            }
-            uint256[] memory leaves = _leaves(s.tableData[off:off + nl], ci, c, sel);
-            off += nl;
+            uint256 nInv = Field.invBase(1 << logN);
+            uint256 wInv = Field.invBase(Field.rootPow(logN, 1));
+            sels[3 * t] = _mul(Field.mulBase(zh, nInv), Field.inv(_sub(c.zeta, 1)));
+            sels[3 * t + 1] = _mul(Field.mulBase(zh, mulmod(nInv, wInv, P)), Field.inv(_sub(c.zeta, wInv)));
+            sels[3 * t + 2] = _sub(1, sels[3 * t + 1]);
+        }
+        bytes32[] memory lh = this.leafHashes(ci.pcsValues, s.tableHdr, s.tableData, sels, ci.publicValues,
+                                              ci.claimedSums, c.logupAlpha, c.logupBeta);
+        uint256 off = 0;
+        for (uint256 t = 0; t < nt; t++) {
+            uint256 nq = s.tableHdr[5 * t + 4];
+            off += s.tableHdr[5 * t + 3];
             uint256 q = 0;
             {
                 uint256 zc = z2k[s.tableHdr[5 * t + 2]];
@@ -210,47 +212,114 @@ contract StatementCheck {
             }
             off += nq;
             // ConstraintEval.factKey, computed here
-            bytes32 key = keccak256(abi.encode(bytes32(s.tableHdr[5 * t]), keccak256(abi.encodePacked(leaves)),
-                                               c.constraintAlpha, _mul(q, zh)));
+            bytes32 key = keccak256(abi.encode(bytes32(s.tableHdr[5 * t]), lh[t], c.constraintAlpha,
+                                               _mul(q, _sub(z2k[s.tableHdr[5 * t + 1]], 1))));
             if (!constraintEval.facts(key)) revert Reject("constraints at zeta do not match the quotient");
         }
         if (off != s.tableData.length) revert Reject("table data");
     }
 
-    /// A table's constraint leaves from their specs (kind << 32 | index, see _leaf): the
-    /// opened values (kind 0) and the aux columns from their four base openings (kind 1)
-    /// in one assembly loop (the same values as _leaf, ~10x cheaper than a Solidity call
-    /// per leaf), then the few other kinds through _leaf.
-    function _leaves(uint256[] calldata td, StarkChallenges.Input calldata ci, StarkChallenges.Challenges memory c,
-                     uint256[3] memory sel) private pure returns (uint256[] memory leaves) {
-        uint256 nl = td.length;
-        leaves = new uint256[](nl);
-        bytes calldata vals = ci.pcsValues;
-        uint256 flags;
-        assembly ("memory-safe") {
-            flags := fill(add(leaves, 0x20), td.offset, nl, vals.offset, vals.length)
-
-            // bit 0: a leaf of another kind is left for _leaf; bit 1: an index out of range
-            function fill(out, tdo, n, vo, vlen) -> f {
-                for { let i := 0 } lt(i, n) { i := add(i, 1) } {
-                    let spec := calldataload(add(tdo, shl(5, i)))
-                    let idx := and(spec, 0xffffffff)
-                    switch shr(32, spec)
-                    case 0 {
-                        if gt(add(shl(4, idx), 16), vlen) { f := or(f, 2) }
-                        mstore(add(out, shl(5, i)), ext(vo, idx))
-                    }
-                    case 1 {
-                        if gt(add(shl(4, idx), 64), vlen) { f := or(f, 2) }
-                        // Σ_k X^k·v_{idx+k} by Horner: ((v3·X + v2)·X + v1)·X + v0
-                        let v := ext(vo, add(idx, 3))
-                        v := extadd(mulx(v), ext(vo, add(idx, 2)))
-                        v := extadd(mulx(v), ext(vo, add(idx, 1)))
-                        v := extadd(mulx(v), ext(vo, idx))
-                        mstore(add(out, shl(5, i)), v)
-                    }
-                    default { f := or(f, 1) }
+    /// keccak256(abi.encodePacked(leaves)) of every table's constraint leaves (step 9),
+    /// built from their specs (kind << 32 | index, see _leaf) in one assembly loop: the
+    /// opened values (kind 0), aux columns from their four base openings (1), the row
+    /// selectors `sels` (2-4, three per table), public values (5), the LogUp challenges
+    /// `la`, `lb` (6), claimed sums (7): the values _leaf gives.  Pure, proves nothing by
+    /// itself; an external (self-)call so that its loop is compiled as its own function
+    /// (inlined into the large statement functions its variables are moved to memory:
+    /// ~1 k gas per leaf instead of ~0.2 k).
+    function leafHashes(
+        bytes calldata vals,
+        uint256[] calldata tableHdr,
+        uint256[] calldata tableData,
+        uint256[] calldata sels,
+        uint256[] calldata pub,
+        uint256[] calldata claimed,
+        uint256 la,
+        uint256 lb
+    ) external pure returns (bytes32[] memory hs) {
+        uint256 nt = tableHdr.length / 5;
+        if (sels.length != 3 * nt) revert Reject("selectors");
+        hs = new bytes32[](nt);
+        uint256 off = 0;
+        for (uint256 t = 0; t < nt; t++) {
+            uint256 nl = tableHdr[5 * t + 3];
+            if (off + nl > tableData.length) revert Reject("table data");
+            uint256[] memory leaves = new uint256[](nl);
+            uint256 flags;
+            {
+                uint256[9] memory cx;
+                uint256 tdo;
+                assembly ("memory-safe") {
+                    mstore(cx, vals.offset)
+                    mstore(add(cx, 0x20), vals.length)
+                    mstore(add(cx, 0x40), add(sels.offset, mul(96, t)))
+                    mstore(add(cx, 0x60), pub.offset)
+                    mstore(add(cx, 0x80), pub.length)
+                    mstore(add(cx, 0xa0), claimed.offset)
+                    mstore(add(cx, 0xc0), claimed.length)
+                    mstore(add(cx, 0xe0), la)
+                    mstore(add(cx, 0x100), lb)
+                    tdo := add(tableData.offset, shl(5, off))
                 }
+                flags = _fill(leaves, tdo, nl, cx);
+            }
+            if (flags & 2 != 0) revert Reject("value index");
+            if (flags & 1 != 0) revert Reject("leaf kind");
+            hs[t] = keccak256(abi.encodePacked(leaves));
+            off += nl + tableHdr[5 * t + 4];
+        }
+    }
+
+    /// leafHashes' loop: leaves[i] from the spec at calldata tdo + 32·i; cx = [values
+    /// offset, length (bytes), this table's 3 selectors' offset, public values offset,
+    /// count, claimed sums offset, count, LogUp α, β].  Flags: 1 unknown kind, 2 an index
+    /// out of range.
+    function _fill(uint256[] memory leaves, uint256 tdo, uint256 n, uint256[9] memory cx)
+        private
+        pure
+        returns (uint256 f)
+    {
+        assembly ("memory-safe") {
+            let out := add(leaves, 0x20)
+            for { let i := 0 } lt(i, n) { i := add(i, 1) } {
+                let spec := calldataload(add(tdo, shl(5, i)))
+                let r, fl := leaf(cx, shr(32, spec), and(spec, 0xffffffff))
+                f := or(f, fl)
+                mstore(add(out, shl(5, i)), r)
+            }
+
+            function leaf(c, kind, idx) -> r, fl {
+                switch kind
+                case 0 {
+                    if gt(add(shl(4, idx), 16), mload(add(c, 0x20))) { fl := 2 }
+                    r := ext(mload(c), idx)
+                }
+                case 1 {
+                    if gt(add(shl(4, idx), 64), mload(add(c, 0x20))) { fl := 2 }
+                    // Σ_k X^k·v_{idx+k} by Horner: ((v3·X + v2)·X + v1)·X + v0
+                    let vo := mload(c)
+                    r := ext(vo, add(idx, 3))
+                    r := extadd(mulx(r), ext(vo, add(idx, 2)))
+                    r := extadd(mulx(r), ext(vo, add(idx, 1)))
+                    r := extadd(mulx(r), ext(vo, idx))
+                }
+                case 2 { r := calldataload(mload(add(c, 0x40))) }
+                case 3 { r := calldataload(add(mload(add(c, 0x40)), 0x20)) }
+                case 4 { r := calldataload(add(mload(add(c, 0x40)), 0x40)) }
+                case 5 {
+                    if iszero(lt(idx, mload(add(c, 0x80)))) { fl := 2 }
+                    r := calldataload(add(mload(add(c, 0x60)), shl(5, idx)))
+                }
+                case 6 {
+                    switch idx
+                    case 0 { r := mload(add(c, 0xe0)) }
+                    default { r := mload(add(c, 0x100)) }
+                }
+                case 7 {
+                    if iszero(lt(idx, mload(add(c, 0xc0)))) { fl := 2 }
+                    r := calldataload(add(mload(add(c, 0xa0)), shl(5, idx)))
+                }
+                default { fl := 1 }
             }
 
             // the i-th value of a u32 LE stream (as _ext)
@@ -273,10 +342,6 @@ contract StatementCheck {
                 z := or(or(addmod(and(x, m), and(y, m), p), shl(64, addmod(and(shr(64, x), m), and(shr(64, y), m), p))),
                         or(shl(128, addmod(and(shr(128, x), m), and(shr(128, y), m), p)), shl(192, addmod(shr(192, x), shr(192, y), p))))
             }
-        }
-        if (flags & 2 != 0) revert Reject("value index");
-        if (flags & 1 != 0) {
-            for (uint256 i = 0; i < nl; i++) if (td[i] >> 32 > 1) leaves[i] = _leaf(td[i], ci, c, sel);
         }
     }
 
