@@ -1,6 +1,6 @@
 """Minimal Solidity ABI encoding for the on-chain verifier's calls (static words, dynamic
 ``bytes`` and one-dimensional arrays of words).  Types: ``bytes32``, ``uint256``,
-``bool``, ``address``, ``uint256[]``, ``bytes32[]``, ``bytes``, ``bytes[]``, ``uint256[][]``
+``bool``, ``address``, ``uint256[]``, ``bytes32[]``, ``address[]``, ``bytes``, ``bytes[]``, ``uint256[][]``
 and a tuple of those (a Python tuple of type names: a dynamic struct)."""
 
 from __future__ import annotations
@@ -30,7 +30,7 @@ def _tail(t: str, v) -> bytes:
     if t == "bytes":
         b = bytes(v)
         return word(len(b)) + b + bytes(-len(b) % 32)
-    if t in ("uint256[]", "bytes32[]"):
+    if t in ("uint256[]", "bytes32[]", "address[]"):
         return word(len(v)) + b"".join(word(x) for x in v)
     if t == "bytes[]":
         return word(len(v)) + encode_args(["bytes"] * len(v), list(v))
