@@ -41,6 +41,52 @@ contract ConstraintEval {
         facts[factKey(keccak256(program), keccak256(abi.encodePacked(leaves)), alpha, acc)] = true;
     }
 
+    /// evaluateAndRecord for several tables in one transaction (one α): records the same
+    /// facts as one evaluateAndRecord call per table, saving the per-transaction costs.
+    function evaluateAndRecordMany(bytes[] calldata programs, uint256[][] calldata leaves, uint256 alpha)
+        external
+        returns (uint256[] memory accs)
+    {
+        if (programs.length != leaves.length) revert BadProgram();
+        accs = new uint256[](programs.length);
+        for (uint256 i = 0; i < programs.length; i++) {
+            uint256 acc = _evaluate(programs[i], leaves[i], alpha);
+            accs[i] = acc;
+            facts[factKey(keccak256(programs[i]), keccak256(abi.encodePacked(leaves[i])), alpha, acc)] = true;
+        }
+    }
+
+    /// evaluateAndRecordMany with the programs stored on chain: programs[i] is a data
+    /// contract whose code is 0x00 (STOP: not callable) followed by the program bytes
+    /// (zkvm.onchain.constraints.deploy_program).  The facts are the same (keyed by the
+    /// keccak256 of the program bytes read here with EXTCODECOPY), so who deployed the data
+    /// contract does not matter; it saves the programs' calldata in every proof.
+    function evaluateAndRecordStored(address[] calldata programs, uint256[][] calldata leaves, uint256 alpha)
+        external
+        returns (uint256[] memory accs)
+    {
+        if (programs.length != leaves.length) revert BadProgram();
+        accs = new uint256[](programs.length);
+        for (uint256 i = 0; i < programs.length; i++) {
+            bytes memory prog = _stored(programs[i]);
+            uint256 acc = _evaluate(prog, leaves[i], alpha);
+            accs[i] = acc;
+            facts[factKey(keccak256(prog), keccak256(abi.encodePacked(leaves[i])), alpha, acc)] = true;
+        }
+    }
+
+    /// The program stored in data contract `a` (its code without the leading 0x00).
+    function _stored(address a) private view returns (bytes memory prog) {
+        bytes memory code = a.code;
+        if (code.length == 0 || code[0] != 0x00) revert BadProgram();
+        assembly ("memory-safe") {
+            // the bytes value starting one byte later: its length word overwrites the old
+            // length's low 31 bytes and the 0x00 prefix
+            prog := add(code, 1)
+            mstore(prog, sub(mload(code), 1))
+        }
+    }
+
     function factKey(bytes32 programHash, bytes32 leavesHash, uint256 alpha, uint256 result)
         public
         pure
@@ -57,7 +103,7 @@ contract ConstraintEval {
         acc = _evaluate(program, leaves, alpha);
     }
 
-    function _evaluate(bytes calldata program, uint256[] calldata leaves, uint256 alpha)
+    function _evaluate(bytes memory program, uint256[] calldata leaves, uint256 alpha)
         private
         pure
         returns (uint256 acc)
@@ -73,26 +119,36 @@ contract ConstraintEval {
         return (x & M64) < P && ((x >> 64) & M64) < P && ((x >> 128) & M64) < P && (x >> 192) < P;
     }
 
-    function _run(bytes calldata prog, uint256[] calldata leaves, uint256 alpha) private pure returns (uint256 acc) {
+    /// Interprets `prog` (in memory: a calldata program is copied, a stored one read with
+    /// EXTCODECOPY).  Reads past the program's end are harmless: a node that ends past it
+    /// makes the program malformed, and the outputs are read only after the exact-length
+    /// check.
+    function _run(bytes memory prog, uint256[] calldata leaves, uint256 alpha) private pure returns (uint256 acc) {
         uint256 len = prog.length;
         if (len < 4) revert BadProgram();
-        uint256 nodeCount = uint16(bytes2(prog[0:2]));
-        uint256 outCount = uint16(bytes2(prog[2:4]));
+        uint256 nodeCount;
+        uint256 outCount;
+        uint256 base;
+        assembly ("memory-safe") {
+            base := add(prog, 0x20)
+            nodeCount := shr(240, mload(base))
+            outCount := and(shr(224, mload(base)), 0xffff)
+        }
         uint256[] memory v = new uint256[](nodeCount);
         uint256 bad = 0;
         uint256 ptr = 0;
         assembly ("memory-safe") {
             // few live variables: via-IR would spill to memory otherwise (a 3x slowdown)
-            ptr := run(add(v, 0x20), add(prog.offset, 4), add(prog.offset, len), nodeCount, leaves.offset, leaves.length)
+            ptr := run(add(v, 0x20), add(base, 4), add(base, len), nodeCount, leaves.offset, leaves.length)
             if iszero(ptr) { bad := 1 }
             if iszero(bad) {
-                if iszero(eq(add(ptr, mul(outCount, 2)), add(prog.offset, len))) { bad := 1 }
+                if iszero(eq(add(ptr, mul(outCount, 2)), add(base, len))) { bad := 1 }
             }
             if iszero(bad) {
                 // Horner over the constraints in reverse order: acc = acc·α + C_i
                 let vals := add(v, 0x20)
                 for { let j := outCount } gt(j, 0) { j := sub(j, 1) } {
-                    let idx := shr(240, calldataload(add(ptr, mul(sub(j, 1), 2))))
+                    let idx := shr(240, mload(add(ptr, mul(sub(j, 1), 2))))
                     if iszero(lt(idx, nodeCount)) { bad := 1 break }
                     acc := extadd(extmul(acc, alpha), mload(add(vals, shl(5, idx))))
                 }
@@ -103,7 +159,7 @@ contract ConstraintEval {
                 r_ := 0
                 let ok := 1
                 for { let i := 0 } lt(i, n) { i := add(i, 1) } {
-                    let w := calldataload(ptr_)
+                    let w := mload(ptr_)
                     let op := shr(248, w)
                     let r := 0
                     switch op
@@ -133,7 +189,7 @@ contract ConstraintEval {
                         let y := mload(add(vals, shl(5, b)))
                         switch op
                         case 2 { r := extadd(x, y) }
-                        case 3 { r := extadd(x, extneg(y)) }
+                        case 3 { r := extsub(x, y) }
                         default { r := extmul(x, y) }
                         ptr_ := add(ptr_, 5)
                     }
@@ -154,30 +210,25 @@ contract ConstraintEval {
                         or(shl(128, mod(sub(P, and(shr(128, x), M64)), P)), shl(192, mod(sub(P, shr(192, x)), P))))
             }
 
-            // (a0 + a1 X + a2 X^2 + a3 X^3)(b0 + ...) mod X^4 − 11; products < 2^62, sums < 2^66
+            function extsub(x, y) -> z {
+                z := or(or(addmod(and(x, M64), sub(P, and(y, M64)), P), shl(64, addmod(and(shr(64, x), M64), sub(P, and(shr(64, y), M64)), P))),
+                        or(shl(128, addmod(and(shr(128, x), M64), sub(P, and(shr(128, y), M64)), P)), shl(192, addmod(shr(192, x), sub(P, shr(192, y)), P))))
+            }
+
+            // x·y mod X^4 − 11, four lanes at once: mul(x, y_j) multiplies every 64-bit lane
+            // of x by the limb y_j (products < p² < 2^62); x·X rotates the lanes (the top one
+            // times 11, reduced); the four partial products add up to < 4p² < 2^64 per lane,
+            // so no lane carries into the next.
             function extmul(x, y) -> z {
-                let a0 := and(x, M64)
-                let a1 := and(shr(64, x), M64)
-                let a2 := and(shr(128, x), M64)
-                let a3 := shr(192, x)
-                let b := shr(192, y) // b3
-                let t := mul(b, a1) // a1 b3
-                let u := mul(b, a2) // a2 b3
-                let z3 := mul(b, a0)
-                let z2 := mul(W, mul(a3, b))
-                b := and(shr(128, y), M64) // b2
-                t := add(t, mul(a2, b))
-                let z1 := mul(W, add(u, mul(a3, b)))
-                z2 := add(z2, mul(a0, b))
-                z3 := add(z3, mul(a1, b))
-                b := and(shr(64, y), M64) // b1
-                t := add(t, mul(a3, b))
-                z1 := add(z1, mul(a0, b))
-                z2 := add(z2, mul(a1, b))
-                z3 := add(z3, mul(a2, b))
-                b := and(y, M64) // b0
-                z := or(mod(add(mul(a0, b), mul(W, t)), P), shl(64, mod(add(z1, mul(a1, b)), P)))
-                z := or(z, or(shl(128, mod(add(z2, mul(a2, b)), P)), shl(192, mod(add(z3, mul(a3, b)), P))))
+                z := mul(x, and(y, M64))
+                x := or(shl(64, x), mulmod(shr(192, x), W, P))
+                z := add(z, mul(x, and(shr(64, y), M64)))
+                x := or(shl(64, x), mulmod(shr(192, x), W, P))
+                z := add(z, mul(x, and(shr(128, y), M64)))
+                x := or(shl(64, x), mulmod(shr(192, x), W, P))
+                z := add(z, mul(x, shr(192, y)))
+                z := or(or(mod(and(z, M64), P), shl(64, mod(and(shr(64, z), M64), P))),
+                        or(shl(128, mod(and(shr(128, z), M64), P)), shl(192, mod(shr(192, z), P))))
             }
         }
         if (bad != 0) revert BadProgram();

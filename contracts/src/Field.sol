@@ -126,9 +126,11 @@ library Field {
 
     /// Reverse the low `n` bits of `j`.
     function bitrev(uint256 j, uint256 n) internal pure returns (uint256 r) {
-        for (uint256 i = 0; i < n; i++) {
-            r = (r << 1) | (j & 1);
-            j >>= 1;
+        assembly ("memory-safe") {
+            for { let i := 0 } lt(i, n) { i := add(i, 1) } {
+                r := or(shl(1, r), and(j, 1))
+                j := shr(1, j)
+            }
         }
     }
 

@@ -126,62 +126,136 @@ contract FriQueries {
         }
         if (nextInput != ns) revert BadShape("input below the final size");
         uint256 xf = Field.domainPoint(cur, p, shift);
-        uint256 acc = 0;
-        for (uint256 i = a.finalPoly.length; i > 0; i--) {
-            acc = Field.add(Field.mulBase(acc, xf), a.finalPoly[i - 1]);
-        }
-        if (acc != val) revert FriMismatch(q, type(uint256).max);
+        if (_horner(a.finalPoly, xf) != val) revert FriMismatch(q, type(uint256).max);
     }
 
-    /// One layer's fold_row; returns the folded value and β^(2^ar).
-    function _fold(bytes calldata rows, uint256 ar, uint256 yInv, uint256 b) private pure returns (uint256, uint256) {
-        uint256 k = 1 << ar;
-        uint256[8] memory vals;
-        for (uint256 t = 0; t < k; t++) vals[t] = _extAt(rows, t);
-        for (uint256 r = 0; r < ar; r++) {
-            uint256 half = k >> (r + 1);
-            uint256 lb = ar - r; // log2 of the points per row this round
-            uint256 c = mulmod(Field.INV2, yInv, Field.P);
-            for (uint256 t = 0; t < half; t++) {
-                // 1/(2x_t) = INV2 · yInv^(2^r) · ω_{2^lb}^{-bitrev_lb(2t)}, ω_{2^lb}^e = ω_8^(e << (3 − lb))
-                uint256 inv2x = mulmod(c, _w8inv((Field.bitrev(2 * t, lb) << (3 - lb)) & 7), Field.P);
-                uint256 ev = vals[2 * t];
-                uint256 od = vals[2 * t + 1];
-                vals[t] = Field.add(Field.mulBase(Field.add(ev, od), Field.INV2),
-                                    Field.mul(b, Field.mulBase(Field.sub(ev, od), inv2x)));
+    /// Σ_i c_i·x^i (Horner) for extension coefficients c and a base-field x < p, in one
+    /// assembly loop (the Field calls cost ~1 k gas each inside the via-IR code).
+    function _horner(uint256[] calldata c, uint256 x) private pure returns (uint256 acc) {
+        assembly ("memory-safe") {
+            let p := 2013265921
+            let m := 0xffffffffffffffff
+            for { let i := c.length } gt(i, 0) { } {
+                i := sub(i, 1)
+                let v := calldataload(add(c.offset, shl(5, i)))
+                acc := or(or(addmod(mulmod(and(acc, m), x, p), and(v, m), p),
+                             shl(64, addmod(mulmod(and(shr(64, acc), m), x, p), and(shr(64, v), m), p))),
+                          or(shl(128, addmod(mulmod(and(shr(128, acc), m), x, p), and(shr(128, v), m), p)),
+                             shl(192, addmod(mulmod(shr(192, acc), x, p), shr(192, v), p))))
             }
-            yInv = mulmod(yInv, yInv, Field.P);
-            b = Field.mul(b, b);
         }
-        return (vals[0], b);
     }
 
-    /// ω_8^{-e} for e in 0..7 (ω_8 = 31^((p−1)/8), zkvm.field.babybear.two_adic_generator(3)).
-    function _w8inv(uint256 e) private pure returns (uint256) {
-        if (e == 0) return 1;
-        if (e == 1) return 1801542727;
-        if (e == 2) return 284861408;
-        if (e == 3) return 420899707;
-        if (e == 4) return 2013265920;
-        if (e == 5) return 211723194;
-        if (e == 6) return 1728404513;
-        return 1592366214;
+    /// One layer's fold_row; returns the folded value and β^(2^ar).  One assembly block
+    /// (as Field's operations, with the lane-parallel extension multiplication of
+    /// MerkleFacts): per round r and pair t, with inv2x = INV2 · yInv^(2^r) · ω_8^{-e},
+    /// e = bitrev_lb(2t) << (3 − lb):  v_t = (ev + od)·INV2 + β·(ev − od)·inv2x.
+    function _fold(bytes calldata rows, uint256 ar, uint256 yInv, uint256 b) private pure returns (uint256 v, uint256 bb) {
+        if (ar == 0 || ar > 3 || rows.length < (16 << ar)) revert BadShape("row");
+        uint256 bad;
+        assembly ("memory-safe") {
+            let vals := mload(0x40)
+            let k := shl(ar, 1)
+            for { let t := 0 } lt(t, k) { t := add(t, 1) } {
+                let x := ext16(shr(128, calldataload(add(rows.offset, shl(4, t)))))
+                bad := or(bad, iszero(canon(x)))
+                mstore(add(vals, shl(5, t)), x)
+            }
+            for { let r := 0 } lt(r, ar) { r := add(r, 1) } {
+                foldRound(vals, shr(add(r, 1), k), sub(ar, r), mulmod(1006632961, yInv, 2013265921), b)
+                yInv := mulmod(yInv, yInv, 2013265921)
+                b := extmul(b, b)
+            }
+            v := mload(vals)
+            bb := b
+
+            function foldRound(vp, half, lb, c, beta) {
+                let p := 2013265921
+                for { let t := 0 } lt(t, half) { t := add(t, 1) } {
+                    // ω_8^{-e} from a packed table of the eight inverses (32 bits each)
+                    let e := and(shl(sub(3, lb), bitrev(shl(1, t), lb)), 7)
+                    let inv2x := mulmod(c, and(shr(shl(5, e), 0x5ee9948667055c210c9ea3ba7800000019166b7b10faa3e06b615c4700000001), 0xffffffff), p)
+                    let ev := mload(add(vp, shl(6, t)))
+                    let od := mload(add(vp, add(shl(6, t), 0x20)))
+                    mstore(add(vp, shl(5, t)), extadd(mulbase(extadd(ev, od), 1006632961),
+                                                        extmul(beta, mulbase(extsub(ev, od), inv2x))))
+                }
+            }
+
+            function bitrev(j, n) -> r {
+                for { let i := 0 } lt(i, n) { i := add(i, 1) } {
+                    r := or(shl(1, r), and(j, 1))
+                    j := shr(1, j)
+                }
+            }
+
+            function canon(x) -> ok {
+                let p := 2013265921
+                let m := 0xffffffffffffffff
+                ok := and(and(lt(and(x, m), p), lt(and(shr(64, x), m), p)), and(lt(and(shr(128, x), m), p), lt(shr(192, x), p)))
+            }
+
+            // 16 bytes (four u32 LE, the first in the high bytes) -> packed 64-bit limbs
+            function ext16(w) -> r {
+                w := or(shl(8, and(w, 0x00ff00ff00ff00ff00ff00ff00ff00ff)), and(shr(8, w), 0x00ff00ff00ff00ff00ff00ff00ff00ff))
+                w := or(shl(16, and(w, 0x0000ffff0000ffff0000ffff0000ffff)), and(shr(16, w), 0x0000ffff0000ffff0000ffff0000ffff))
+                r := or(or(shr(96, w), shl(64, and(shr(64, w), 0xffffffff))),
+                        or(shl(128, and(shr(32, w), 0xffffffff)), shl(192, and(w, 0xffffffff))))
+            }
+
+            function mulbase(x, c) -> z {
+                let p := 2013265921
+                let m := 0xffffffffffffffff
+                z := or(or(mulmod(and(x, m), c, p), shl(64, mulmod(and(shr(64, x), m), c, p))),
+                        or(shl(128, mulmod(and(shr(128, x), m), c, p)), shl(192, mulmod(shr(192, x), c, p))))
+            }
+
+            function extadd(x, y) -> z {
+                let p := 2013265921
+                let m := 0xffffffffffffffff
+                z := or(or(addmod(and(x, m), and(y, m), p), shl(64, addmod(and(shr(64, x), m), and(shr(64, y), m), p))),
+                        or(shl(128, addmod(and(shr(128, x), m), and(shr(128, y), m), p)), shl(192, addmod(shr(192, x), shr(192, y), p))))
+            }
+
+            function extsub(x, y) -> z {
+                let p := 2013265921
+                let m := 0xffffffffffffffff
+                z := or(or(addmod(and(x, m), sub(p, and(y, m)), p), shl(64, addmod(and(shr(64, x), m), sub(p, and(shr(64, y), m)), p))),
+                        or(shl(128, addmod(and(shr(128, x), m), sub(p, and(shr(128, y), m)), p)), shl(192, addmod(shr(192, x), sub(p, shr(192, y)), p))))
+            }
+
+            // lane-parallel x·y mod X^4 − 11 (see MerkleFacts: lane sums < 4p² < 2^64)
+            function extmul(x, y) -> z {
+                let p := 2013265921
+                z := mul(x, and(y, 0xffffffffffffffff))
+                x := or(shl(64, x), mulmod(shr(192, x), 11, p))
+                z := add(z, mul(x, and(shr(64, y), 0xffffffffffffffff)))
+                x := or(shl(64, x), mulmod(shr(192, x), 11, p))
+                z := add(z, mul(x, and(shr(128, y), 0xffffffffffffffff)))
+                x := or(shl(64, x), mulmod(shr(192, x), 11, p))
+                z := add(z, mul(x, shr(192, y)))
+                z := or(or(mod(and(z, 0xffffffffffffffff), p), shl(64, mod(and(shr(64, z), 0xffffffffffffffff), p))),
+                        or(shl(128, mod(and(shr(128, z), 0xffffffffffffffff), p)), shl(192, mod(shr(192, z), p))))
+            }
+        }
+        if (bad != 0) revert BadShape("non-canonical row");
     }
 
     /// The t-th extension value of a row (four u32 LE coefficients); reverts if not canonical.
     function _extAt(bytes calldata rows, uint256 t) private pure returns (uint256 v) {
         if (16 * t + 16 > rows.length) revert BadShape("row");
-        uint256 w;
+        uint256 ok;
         assembly ("memory-safe") {
-            w := shr(128, calldataload(add(rows.offset, shl(4, t))))
+            let w := shr(128, calldataload(add(rows.offset, shl(4, t))))
+            w := or(shl(8, and(w, 0x00ff00ff00ff00ff00ff00ff00ff00ff)), and(shr(8, w), 0x00ff00ff00ff00ff00ff00ff00ff00ff))
+            w := or(shl(16, and(w, 0x0000ffff0000ffff0000ffff0000ffff)), and(shr(16, w), 0x0000ffff0000ffff0000ffff0000ffff))
+            v := or(or(shr(96, w), shl(64, and(shr(64, w), 0xffffffff))),
+                    or(shl(128, and(shr(32, w), 0xffffffff)), shl(192, and(w, 0xffffffff))))
+            let p := 2013265921
+            let m := 0xffffffffffffffff
+            ok := and(and(lt(and(v, m), p), lt(and(shr(64, v), m), p)), and(lt(and(shr(128, v), m), p), lt(shr(192, v), p)))
         }
-        // w = 16 bytes b0..b15 big-endian; coefficient i is bytes 4i..4i+3 little-endian
-        for (uint256 i = 0; i < 4; i++) {
-            uint256 x = (w >> (96 - 32 * i)) & 0xffffffff;
-            x = ((x & 0xff) << 24) | ((x & 0xff00) << 8) | ((x >> 8) & 0xff00) | (x >> 24);
-            if (x >= Field.P) revert BadShape("non-canonical row");
-            v |= x << (64 * i);
-        }
+        if (ok == 0) revert BadShape("non-canonical row");
     }
 
     function _sortedDistinct(uint256[] calldata qs, uint256 shiftBits) private pure returns (uint256[] memory out) {

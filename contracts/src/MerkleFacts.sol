@@ -122,11 +122,29 @@ contract MerkleFacts {
         // α^j as four limb arrays (lazy reduction in the row combination)
         uint256[] memory ap = new uint256[](2 * maxW);
         {
-            uint256 x = 1;
-            for (uint256 j = 0; j < maxW; j++) {
-                ap[2 * j] = (x & Field.M64) | (((x >> 64) & Field.M64) << 128);
-                ap[2 * j + 1] = ((x >> 128) & Field.M64) | ((x >> 192) << 128);
-                x = Field.mul(x, d.alpha);
+            uint256 al = d.alpha;
+            assembly ("memory-safe") {
+                // as Field.mul, lane-parallel (see _deepLeaves' extmul)
+                let x := 1
+                let at := add(ap, 0x20)
+                let m := 0xffffffffffffffff
+                for { let j := 0 } lt(j, maxW) { j := add(j, 1) } {
+                    mstore(add(at, shl(6, j)), or(and(x, m), shl(128, and(shr(64, x), m))))
+                    mstore(add(at, add(shl(6, j), 0x20)), or(and(shr(128, x), m), shl(128, shr(192, x))))
+                    x := mulx4(x, al)
+                }
+                function mulx4(x_, y) -> z {
+                    let p := 2013265921
+                    z := mul(x_, and(y, 0xffffffffffffffff))
+                    x_ := or(shl(64, x_), mulmod(shr(192, x_), 11, p))
+                    z := add(z, mul(x_, and(shr(64, y), 0xffffffffffffffff)))
+                    x_ := or(shl(64, x_), mulmod(shr(192, x_), 11, p))
+                    z := add(z, mul(x_, and(shr(128, y), 0xffffffffffffffff)))
+                    x_ := or(shl(64, x_), mulmod(shr(192, x_), 11, p))
+                    z := add(z, mul(x_, shr(192, y)))
+                    z := or(or(mod(and(z, 0xffffffffffffffff), p), shl(64, mod(and(shr(64, z), 0xffffffffffffffff), p))),
+                            or(shl(128, mod(and(shr(128, z), 0xffffffffffffffff), p)), shl(192, mod(shr(192, z), p))))
+                }
             }
         }
         uint256[] memory cs = this.combs(rows, rowBytes, d.mats, ap);
@@ -137,6 +155,14 @@ contract MerkleFacts {
     /// registerOpeningsDeep), from the row combinations `cs` (leaves × matrices).  An
     /// external (self-)call for the same reason as combs; pure arithmetic, proves nothing
     /// by itself.
+    /// The terms are grouped by (slot, z): for a group g of a leaf,
+    ///   Σ_{t∈g} off_t·(comb_{m(t)} − ys_t)/(x − z_g) = (Σ_{t∈g} off_t·comb_{m(t)} − C_g)/(x − z_g)
+    /// with C_g = Σ_{t∈g} off_t·ys_t independent of the leaf (computed once), so a leaf costs
+    /// one extension multiplication per term and one inversion per group (Montgomery's
+    /// trick over the groups, one extension inverse per leaf).  Every LDE point of a leaf
+    /// comes from one modexp: with k = Lr − L, (ω_Lr^{bitrev_Lr(i)})^{2^k} = ω_L^{bitrev_L(i >> k)}
+    /// (the low k bits of i land above bit L of bitrev_Lr(i)).  Same field values as the
+    /// term-by-term sum.
     function deepSums(
         uint256 Lr,
         uint256[] calldata indices,
@@ -148,57 +174,241 @@ contract MerkleFacts {
         uint256 ns = slots.length;
         uint256 nm = mats.length;
         if (cs.length != indices.length * nm) revert BadShape("combs");
+        if (Lr > 27) revert BadShape("logMaxHeight");
+        for (uint256 s = 0; s < ns; s++) {
+            if (slots[s] > Lr || (s > 0 && slots[s] >= slots[s - 1])) revert BadShape("slots");
+        }
         partials = new uint256[](indices.length * ns);
         uint256 nt = terms.length / 3;
-        uint256[] memory den = new uint256[](nt);
-        uint256[] memory pre = new uint256[](nt);
-        for (uint256 q = 0; q < indices.length; q++) {
-            // every term's x − z (x: the matrix's LDE point), inverted together (Montgomery)
-            {
-                uint256 lastL = type(uint256).max;
-                uint256 x;
-                uint256 run = 1;
-                for (uint256 m = 0; m < nm; m++) {
-                    uint256 mm = mats[m];
-                    uint256 L = mm & 0xff;
-                    if (L != lastL) {
-                        x = Field.domainPoint(L, indices[q] >> (Lr - L), Field.GENERATOR);
-                        lastL = L;
-                    }
-                    uint256 t0 = (mm >> 64) & 0xffffffff;
-                    uint256 t1 = t0 + ((mm >> 96) & 0xffffffff);
-                    for (uint256 t = t0; t < t1; t++) {
-                        uint256 dz = Field.sub(x, terms[3 * t]);
-                        if (dz == 0) revert BadShape("opening point in the LDE domain");
-                        den[t] = dz;
-                        pre[t] = run;
-                        run = Field.mul(run, dz);
-                    }
+        // the groups: distinct (slot, z) of the terms, in order of first use
+        uint256[] memory tg = new uint256[](nt); // term -> group
+        uint256[] memory gz = new uint256[](nt); // group -> z
+        uint256[] memory gs = new uint256[](nt); // group -> slot
+        uint256[] memory gc = new uint256[](nt); // group -> Σ off·ys
+        uint256 ng = 0;
+        for (uint256 m = 0; m < nm; m++) {
+            uint256 mm = mats[m];
+            uint256 s = _slot(slots, mm & 0xff);
+            uint256 t0 = (mm >> 64) & 0xffffffff;
+            uint256 t1 = t0 + ((mm >> 96) & 0xffffffff);
+            for (uint256 t = t0; t < t1; t++) {
+                uint256 z = terms[3 * t];
+                uint256 g = 0;
+                while (g < ng && (gs[g] != s || gz[g] != z)) g++;
+                if (g == ng) {
+                    gz[g] = z;
+                    gs[g] = s;
+                    ng++;
                 }
-                uint256 inv = Field.inv(run);
-                for (uint256 t = nt; t > 0; t--) {
-                    if (den[t - 1] == 0) continue; // a term no matrix uses
-                    uint256 it = Field.mul(inv, pre[t - 1]);
-                    inv = Field.mul(inv, den[t - 1]);
-                    den[t - 1] = it;
-                }
+                tg[t] = g;
+                gc[g] = Field.add(gc[g], Field.mul(terms[3 * t + 2], terms[3 * t + 1]));
             }
-            for (uint256 m = 0; m < nm; m++) {
-                uint256 mm = mats[m];
-                uint256 si = q * ns + _slot(slots, mm & 0xff);
-                uint256 comb = cs[q * nm + m];
-                uint256 acc = partials[si];
-                uint256 t0 = (mm >> 64) & 0xffffffff;
-                uint256 t1 = t0 + ((mm >> 96) & 0xffffffff);
-                for (uint256 t = t0; t < t1; t++) {
-                    // off · (comb − ys) / (x − z)
-                    uint256 num = Field.mul(terms[3 * t + 2], Field.sub(comb, terms[3 * t + 1]));
-                    acc = Field.add(acc, Field.mul(num, den[t]));
-                }
-                partials[si] = acc;
-            }
-            for (uint256 t = 0; t < nt; t++) den[t] = 0;
         }
+        _deepLeaves(DeepCtx(Lr, ns, nm, ng, tg, gz, gs, gc), indices, cs, mats, terms, slots, partials);
+    }
+
+    struct DeepCtx {
+        uint256 Lr;
+        uint256 ns;
+        uint256 nm;
+        uint256 ng;
+        uint256[] tg;
+        uint256[] gz;
+        uint256[] gs;
+        uint256[] gc;
+    }
+
+    /// The per-leaf part of deepSums, one assembly block (see there).
+    function _deepLeaves(
+        DeepCtx memory c,
+        uint256[] calldata indices,
+        uint256[] calldata cs,
+        uint256[] calldata mats,
+        uint256[] calldata terms,
+        uint256[] calldata slots,
+        uint256[] memory partials
+    ) private view {
+        uint256 bad;
+        assembly ("memory-safe") {
+            // Context words at ctx (every loop below is its own Yul function with few
+            // live variables: a stack-too-deep block would be moved to memory by via-IR):
+            // 0 ng, 1 ns, 2 nm, 3 Lr, 4 tg, 5 gz, 6 gs, 7 gc (array data), 8 xs[ns],
+            // 9 den[ng], 10 pre[ng], 11 acc[ng], 12 modexp scratch, 13 partials data,
+            // 14 indices, 15 cs, 16 mats, 17 terms, 18 slots (calldata offsets)
+            let cx_ := mload(0x40)
+            mstore(cx_, mload(add(c, 0x60)))
+            mstore(add(cx_, 0x20), mload(add(c, 0x20)))
+            mstore(add(cx_, 0x40), mload(add(c, 0x40)))
+            mstore(add(cx_, 0x60), mload(c))
+            mstore(add(cx_, 0x80), add(mload(add(c, 0x80)), 0x20))
+            mstore(add(cx_, 0xa0), add(mload(add(c, 0xa0)), 0x20))
+            mstore(add(cx_, 0xc0), add(mload(add(c, 0xc0)), 0x20))
+            mstore(add(cx_, 0xe0), add(mload(add(c, 0xe0)), 0x20))
+            let xs_ := add(cx_, 0x260)
+            mstore(add(cx_, 0x100), xs_)
+            let ng_ := mload(cx_)
+            mstore(add(cx_, 0x120), add(xs_, shl(5, mload(add(cx_, 0x20)))))
+            mstore(add(cx_, 0x140), add(mload(add(cx_, 0x120)), shl(5, ng_)))
+            mstore(add(cx_, 0x160), add(mload(add(cx_, 0x140)), shl(5, ng_)))
+            mstore(add(cx_, 0x180), add(mload(add(cx_, 0x160)), shl(5, ng_)))
+            mstore(add(cx_, 0x1a0), add(partials, 0x20))
+            mstore(add(cx_, 0x1c0), indices.offset)
+            mstore(add(cx_, 0x1e0), cs.offset)
+            mstore(add(cx_, 0x200), mats.offset)
+            mstore(add(cx_, 0x220), terms.offset)
+            mstore(add(cx_, 0x240), slots.offset)
+            for { let q := 0 } lt(q, indices.length) { q := add(q, 1) } {
+                points(cx_, q)
+                if iszero(dens(cx_)) { bad := 1 break }
+                accum(cx_, q)
+                fin(cx_, q)
+            }
+
+            // xs[s] = 31·ω_{L_s}^{bitrev(i >> (Lr − L_s))} for leaf q (one modexp)
+            function points(ctx, q) {
+                let Lr := mload(add(ctx, 0x60))
+                let y := modexp(mload(add(ctx, 0x180)), 31,
+                                mul(shr(Lr, 2013265920), bitrev(calldataload(add(mload(add(ctx, 0x1c0)), shl(5, q))), Lr)))
+                let sl := mload(add(ctx, 0x240))
+                let xs := mload(add(ctx, 0x100))
+                let ns := mload(add(ctx, 0x20))
+                for { let s := 0 } lt(s, ns) { s := add(s, 1) } {
+                    let L := calldataload(add(sl, shl(5, s)))
+                    for { } gt(Lr, L) { Lr := sub(Lr, 1) } { y := mulmod(y, y, 2013265921) }
+                    mstore(add(xs, shl(5, s)), mulmod(31, y, 2013265921))
+                }
+            }
+
+            // den[g] = 1/(x_{slot g} − z_g) (Montgomery), acc[g] = 0; 0 if some x = z
+            function dens(ctx) -> ok {
+                let ng := mload(ctx)
+                let run := 1
+                ok := 1
+                for { let g := 0 } lt(g, ng) { g := add(g, 1) } {
+                    let o := shl(5, g)
+                    let d := extsub(mload(add(mload(add(ctx, 0x100)), shl(5, mload(add(mload(add(ctx, 0xc0)), o))))),
+                                    mload(add(mload(add(ctx, 0xa0)), o)))
+                    if iszero(d) { ok := 0 }
+                    mstore(add(mload(add(ctx, 0x120)), o), d)
+                    mstore(add(mload(add(ctx, 0x140)), o), run)
+                    mstore(add(mload(add(ctx, 0x160)), o), 0)
+                    run := extmul(run, d)
+                }
+                if ok {
+                    let inv := extinv(mload(add(ctx, 0x180)), run)
+                    let den := mload(add(ctx, 0x120))
+                    let pre := mload(add(ctx, 0x140))
+                    for { let o := shl(5, ng) } gt(o, 0) { } {
+                        o := sub(o, 0x20)
+                        let d := mload(add(den, o))
+                        mstore(add(den, o), extmul(inv, mload(add(pre, o))))
+                        inv := extmul(inv, d)
+                    }
+                }
+            }
+
+            // acc[group(t)] += off_t·comb_m over every matrix m and term t of m
+            function accum(ctx, q) {
+                let nm := mload(add(ctx, 0x40))
+                let crow := add(mload(add(ctx, 0x1e0)), shl(5, mul(q, nm)))
+                let mp := mload(add(ctx, 0x200))
+                for { let m := 0 } lt(m, nm) { m := add(m, 1) } {
+                    let mm := calldataload(add(mp, shl(5, m)))
+                    let comb := calldataload(add(crow, shl(5, m)))
+                    let t := and(shr(64, mm), 0xffffffff)
+                    let t1 := add(t, and(shr(96, mm), 0xffffffff))
+                    for { } lt(t, t1) { t := add(t, 1) } {
+                        let at := add(mload(add(ctx, 0x160)), shl(5, mload(add(mload(add(ctx, 0x80)), shl(5, t)))))
+                        mstore(at, extadd(mload(at), extmul(calldataload(add(mload(add(ctx, 0x220)), add(mul(96, t), 64))), comb)))
+                    }
+                }
+            }
+
+            // partials[q][slot g] += (acc[g] − C_g)·den[g]
+            function fin(ctx, q) {
+                let ng := mload(ctx)
+                let prow := add(mload(add(ctx, 0x1a0)), shl(5, mul(q, mload(add(ctx, 0x20)))))
+                for { let o := 0 } lt(o, shl(5, ng)) { o := add(o, 0x20) } {
+                    let v := extmul(extsub(mload(add(mload(add(ctx, 0x160)), o)), mload(add(mload(add(ctx, 0xe0)), o))),
+                                    mload(add(mload(add(ctx, 0x120)), o)))
+                    let at := add(prow, shl(5, mload(add(mload(add(ctx, 0xc0)), o))))
+                    mstore(at, extadd(mload(at), v))
+                }
+            }
+
+            function bitrev(j, n) -> r {
+                for { let k := 0 } lt(k, n) { k := add(k, 1) } {
+                    r := or(shl(1, r), and(j, 1))
+                    j := shr(1, j)
+                }
+            }
+
+            function modexp(m, b, e) -> r {
+                mstore(m, 0x20)
+                mstore(add(m, 0x20), 0x20)
+                mstore(add(m, 0x40), 0x20)
+                mstore(add(m, 0x60), b)
+                mstore(add(m, 0x80), e)
+                mstore(add(m, 0xa0), 2013265921)
+                if iszero(staticcall(gas(), 0x05, m, 0xc0, m, 0x20)) { revert(0, 0) }
+                r := mload(m)
+            }
+
+            function extadd(x, y) -> z {
+                let p := 2013265921
+                let mk := 0xffffffffffffffff
+                z := or(or(addmod(and(x, mk), and(y, mk), p), shl(64, addmod(and(shr(64, x), mk), and(shr(64, y), mk), p))),
+                        or(shl(128, addmod(and(shr(128, x), mk), and(shr(128, y), mk), p)), shl(192, addmod(shr(192, x), shr(192, y), p))))
+            }
+
+            function extsub(x, y) -> z {
+                let p := 2013265921
+                let mk := 0xffffffffffffffff
+                z := or(or(addmod(and(x, mk), sub(p, and(y, mk)), p), shl(64, addmod(and(shr(64, x), mk), sub(p, and(shr(64, y), mk)), p))),
+                        or(shl(128, addmod(and(shr(128, x), mk), sub(p, and(shr(128, y), mk)), p)), shl(192, addmod(shr(192, x), sub(p, shr(192, y)), p))))
+            }
+
+            // x·y in F_p[X]/(X^4 − 11), four lanes at once: mul(x, y_j) multiplies every
+            // 64-bit lane of x by the limb y_j (each product < p² < 2^62), x·X rotates the
+            // lanes (the top one times 11, reduced), and the four partial products add up to
+            // < 4p² < 2^64 per lane, so no lane carries into the next.
+            function extmul(x, y) -> z {
+                let p := 2013265921
+                z := mul(x, and(y, 0xffffffffffffffff))
+                x := or(shl(64, x), mulmod(shr(192, x), 11, p))
+                z := add(z, mul(x, and(shr(64, y), 0xffffffffffffffff)))
+                x := or(shl(64, x), mulmod(shr(192, x), 11, p))
+                z := add(z, mul(x, and(shr(128, y), 0xffffffffffffffff)))
+                x := or(shl(64, x), mulmod(shr(192, x), 11, p))
+                z := add(z, mul(x, shr(192, y)))
+                z := or(or(mod(and(z, 0xffffffffffffffff), p), shl(64, mod(and(shr(64, z), 0xffffffffffffffff), p))),
+                        or(shl(128, mod(and(shr(128, z), 0xffffffffffffffff), p)), shl(192, mod(shr(192, z), p))))
+            }
+
+            // 1/x (x ≠ 0) as Field.inv: x = A + X·B over F_p[u]/(u² − 11), u = X²
+            function extinv(m, x) -> r {
+                let p := 2013265921
+                let mk := 0xffffffffffffffff
+                let a0 := and(x, mk)
+                let a1 := and(shr(64, x), mk)
+                let a2 := and(shr(128, x), mk)
+                let a3 := shr(192, x)
+                let n0 := addmod(addmod(mulmod(a0, a0, p), mulmod(11, mulmod(a2, a2, p), p), p),
+                                 sub(p, mulmod(22, mulmod(a1, a3, p), p)), p)
+                let n1 := addmod(mulmod(2, mulmod(a0, a2, p), p),
+                                 sub(p, addmod(mulmod(a1, a1, p), mulmod(11, mulmod(a3, a3, p), p), p)), p)
+                let dinv := addmod(mulmod(n0, n0, p), sub(p, mulmod(11, mulmod(n1, n1, p), p)), p)
+                if iszero(dinv) { revert(0, 0) }
+                dinv := modexp(m, dinv, 2013265919)
+                n0 := mulmod(n0, dinv, p)
+                n1 := mulmod(sub(p, n1), dinv, p)
+                r := or(addmod(mulmod(a0, n0, p), mulmod(11, mulmod(a2, n1, p), p), p),
+                        shl(128, addmod(mulmod(a0, n1, p), mulmod(a2, n0, p), p)))
+                r := or(r, shl(64, mod(sub(p, addmod(mulmod(a1, n0, p), mulmod(11, mulmod(a3, n1, p), p), p)), p)))
+                r := or(r, shl(192, mod(sub(p, addmod(mulmod(a1, n1, p), mulmod(a3, n0, p), p)), p)))
+            }
+        }
+        if (bad != 0) revert BadShape("opening point in the LDE domain");
     }
 
     function _slot(uint256[] calldata slots, uint256 L) private pure returns (uint256) {
@@ -342,59 +552,139 @@ contract MerkleFacts {
         uint256 live = nq;
         uint256 sp = 0; // siblings consumed
         uint256 nextLevel = 1; // index into levels of the next injected height
+        uint256 injOff = 0; // byte offset in a query's rows of the next injected height
         for (uint256 k = 0; k < L; k++) {
             uint256 lvl = L - k - 1;
-            bool inject = nextLevel < nl && (levels[nextLevel] >> 32) == lvl;
-            uint256 injOff = 0;
             uint256 injLen = 0;
-            if (inject) {
-                for (uint256 j = 0; j < nextLevel; j++) injOff += levels[j] & 0xffffffff;
+            if (nextLevel < nl && (levels[nextLevel] >> 32) == lvl) {
+                injOff += levels[nextLevel - 1] & 0xffffffff;
                 injLen = levels[nextLevel] & 0xffffffff;
                 nextLevel++;
             }
-            uint256 out = 0;
-            uint256 i = 0;
-            while (i < live) {
-                uint256 p = pos[i];
-                bytes32 parent;
-                uint256 o = owner[i];
-                uint256 s = span[i];
-                if (i + 1 < live && pos[i + 1] == (p ^ 1)) {
-                    // both children known (p even, since positions are increasing)
-                    parent = _node(dig[i], dig[i + 1]);
-                    s += span[i + 1];
-                    i += 2;
-                } else {
-                    if (sp >= siblings.length) revert BadShape("siblings short");
-                    bytes32 sib = siblings[sp++];
-                    parent = (p & 1) == 1 ? _node(sib, dig[i]) : _node(dig[i], sib);
-                    i += 1;
-                }
-                if (inject) {
-                    // every query under this node opens the same row at this height:
-                    // hash the first one's, require the others' to be byte-identical.
-                    uint256 base = injOff;
-                    bytes32 lf = _leaf(rows, o * rowBytes + base, injLen);
-                    for (uint256 t = 1; t < s; t++) {
-                        if (keccak256(rows[(o + t) * rowBytes + base:(o + t) * rowBytes + base + injLen])
-                            != keccak256(rows[o * rowBytes + base:o * rowBytes + base + injLen])) {
-                            revert PathMismatch();
-                        }
-                    }
-                    parent = _inject(parent, lf);
-                }
-                pos[out] = p >> 1;
-                dig[out] = parent;
-                owner[out] = o;
-                span[out] = s;
-                out++;
-            }
-            live = out;
+            uint256 bad;
+            (live, sp, bad) = _level(Walk(pos, dig, owner, span, live, sp, rowBytes, injOff, injLen), rows, siblings);
+            if (bad == 1) revert BadShape("siblings short");
+            if (bad == 2) revert PathMismatch();
         }
         if (nextLevel != nl) revert BadShape("level below the tree");
         if (sp != siblings.length) revert BadShape("siblings long");
         if (live != 1 || dig[0] != root) revert PathMismatch();
         return factKey(root, L, levelsHash, keccak256(abi.encodePacked(indices)), keccak256(rows));
+    }
+
+    struct Walk {
+        uint256[] pos;
+        bytes32[] dig;
+        uint256[] owner;
+        uint256[] span;
+        uint256 live;
+        uint256 sp;
+        uint256 rowBytes;
+        uint256 injOff;
+        uint256 injLen; // 0: no lower matrix injected at this level
+    }
+
+    /// One level of _walk's multiproof walk (the same steps as the Solidity loop it
+    /// replaces: pair two known children, else consume the next sibling; inject the
+    /// lower-height rows' leaf, which every query under the node must open byte-identically)
+    /// in one assembly block of small Yul functions.  Returns the live nodes, the siblings
+    /// consumed and 0, or 1 (siblings short) / 2 (rows under one node differ).
+    function _level(Walk memory w, bytes calldata rows, bytes32[] calldata siblings)
+        private
+        view
+        returns (uint256 live, uint256 sp, uint256 bad)
+    {
+        assembly ("memory-safe") {
+            // cx: 0 pos, 1 dig, 2 owner, 3 span (array data), 4 live, 5 sp, 6 rowBytes,
+            // 7 injOff, 8 injLen, 9 rows.offset, 10 siblings.offset, 11 siblings.length,
+            // 12 out, 13 bad; scratch for the hashes above it
+            let cx := mload(0x40)
+            mstore(cx, add(mload(w), 0x20))
+            mstore(add(cx, 0x20), add(mload(add(w, 0x20)), 0x20))
+            mstore(add(cx, 0x40), add(mload(add(w, 0x40)), 0x20))
+            mstore(add(cx, 0x60), add(mload(add(w, 0x60)), 0x20))
+            mstore(add(cx, 0x80), mload(add(w, 0x80)))
+            mstore(add(cx, 0xa0), mload(add(w, 0xa0)))
+            mstore(add(cx, 0xc0), mload(add(w, 0xc0)))
+            mstore(add(cx, 0xe0), mload(add(w, 0xe0)))
+            mstore(add(cx, 0x100), mload(add(w, 0x100)))
+            mstore(add(cx, 0x120), rows.offset)
+            mstore(add(cx, 0x140), siblings.offset)
+            mstore(add(cx, 0x160), siblings.length)
+            mstore(add(cx, 0x180), 0)
+            mstore(add(cx, 0x1a0), 0)
+            for { let i := 0 } lt(i, mload(add(cx, 0x80))) { } {
+                i := step(cx, i)
+                if mload(add(cx, 0x1a0)) { break }
+            }
+            live := mload(add(cx, 0x180))
+            sp := mload(add(cx, 0xa0))
+            bad := mload(add(cx, 0x1a0))
+
+            function step(c, i) -> ni {
+                let o := shl(5, i)
+                let p := mload(add(mload(c), o))
+                let d := mload(add(mload(add(c, 0x20)), o))
+                let s := mload(add(mload(add(c, 0x60)), o))
+                let parent := 0
+                ni := add(i, 1)
+                let paired := 0
+                if lt(ni, mload(add(c, 0x80))) { paired := eq(mload(add(mload(c), add(o, 0x20))), xor(p, 1)) }
+                switch paired
+                case 1 {
+                    parent := node(c, 0x01, d, mload(add(mload(add(c, 0x20)), add(o, 0x20))))
+                    s := add(s, mload(add(mload(add(c, 0x60)), add(o, 0x20))))
+                    ni := add(i, 2)
+                }
+                default {
+                    let sp_ := mload(add(c, 0xa0))
+                    if iszero(lt(sp_, mload(add(c, 0x160)))) { mstore(add(c, 0x1a0), 1) }
+                    let sib := calldataload(add(mload(add(c, 0x140)), shl(5, sp_)))
+                    mstore(add(c, 0xa0), add(sp_, 1))
+                    switch and(p, 1)
+                    case 1 { parent := node(c, 0x01, sib, d) }
+                    default { parent := node(c, 0x01, d, sib) }
+                }
+                let q := mload(add(mload(add(c, 0x40)), o))
+                if mload(add(c, 0x100)) { parent := node(c, 0x02, parent, inj(c, q, s)) }
+                let out := mload(add(c, 0x180))
+                let oo := shl(5, out)
+                mstore(add(mload(c), oo), shr(1, p))
+                mstore(add(mload(add(c, 0x20)), oo), parent)
+                mstore(add(mload(add(c, 0x40)), oo), q)
+                mstore(add(mload(add(c, 0x60)), oo), s)
+                mstore(add(c, 0x180), add(out, 1))
+            }
+
+            // SHA-256(tag ‖ l ‖ r)
+            function node(c, tag, l, r) -> h {
+                let m := add(c, 0x1c0)
+                mstore8(m, tag)
+                mstore(add(m, 1), l)
+                mstore(add(m, 33), r)
+                if iszero(staticcall(gas(), 0x02, m, 65, 0x00, 0x20)) { revert(0, 0) }
+                h := mload(0x00)
+            }
+
+            // the leaf hash of query q's injected rows; the s − 1 queries after q (under
+            // the same node) must open the same bytes
+            function inj(c, q, s) -> h {
+                let len := mload(add(c, 0x100))
+                let rb := mload(add(c, 0xc0))
+                let src := add(mload(add(c, 0x120)), add(mul(q, rb), mload(add(c, 0xe0))))
+                let m := add(c, 0x1c0)
+                mstore8(m, 0x00)
+                calldatacopy(add(m, 1), src, len)
+                let k0 := keccak256(add(m, 1), len)
+                for { let t := 1 } lt(t, s) { t := add(t, 1) } {
+                    calldatacopy(add(m, 1), add(src, mul(t, rb)), len)
+                    if iszero(eq(keccak256(add(m, 1), len), k0)) { mstore(add(c, 0x1a0), 2) }
+                }
+                if gt(s, 1) { calldatacopy(add(m, 1), src, len) }
+                if iszero(staticcall(gas(), 0x02, m, add(len, 1), 0x00, 0x20)) { revert(0, 0) }
+                h := mload(0x00)
+            }
+        }
     }
 
     function _sha(uint256 ptr, uint256 len) private view returns (bytes32 h) {

@@ -83,9 +83,9 @@ contract StarkChallenges {
             _requireCanonical(a.pcsValues);
             uint256 off = 0;
             for (uint256 i = 0; i < a.pcsValueCounts.length; i++) {
-                t.absorb("pcs_point", a.pcsPoints[16 * i:16 * i + 16]);
+                t.absorbCalldata("pcs_point", a.pcsPoints[16 * i:16 * i + 16]);
                 uint256 n = 16 * a.pcsValueCounts[i];
-                t.absorb("pcs_values", a.pcsValues[off:off + n]);
+                t.absorbCalldata("pcs_values", a.pcsValues[off:off + n]);
                 off += n;
             }
             require(off == a.pcsValues.length, "pcs values");
@@ -118,15 +118,45 @@ contract StarkChallenges {
     /// Every u32 LE word of `b` is < p (the transcript's absorb_field rejects others).
     function _requireCanonical(bytes calldata b) private pure {
         require(b.length % 4 == 0, "u32 words");
+        require(_canonical(b), "field element");
+    }
+
+    /// Whether every u32 LE word of `b` (length a multiple of 4) is < p (what derive
+    /// requires of the opened points and values; exposed for tests).
+    function isCanonical(bytes calldata b) external pure returns (bool) {
+        return b.length % 4 == 0 && _canonical(b);
+    }
+
+    function _canonical(bytes calldata b) private pure returns (bool) {
         uint256 bad;
         assembly ("memory-safe") {
-            for { let i := 0 } lt(i, b.length) { i := add(i, 4) } {
+            // eight values per calldata word.  Fast test: a u32 LE value is < p = 15·2^27 + 1
+            // if its top five bits (bits 3..7 of its last byte) are at most 14; adding 17 to
+            // them (each in its own 32-bit lane, no carries) sets bit 5 exactly when they are
+            // >= 15.  Only a word that fails it is checked value by value (15·2^27 itself is
+            // canonical).
+            let i := 0
+            for { } lt(add(i, 31), b.length) { i := add(i, 32) } {
+                let x := calldataload(add(b.offset, i))
+                let t := add(shr(3, and(x, 0x000000f8000000f8000000f8000000f8000000f8000000f8000000f8000000f8)),
+                             0x0000001100000011000000110000001100000011000000110000001100000011)
+                if and(t, 0x0000002000000020000000200000002000000020000000200000002000000020) {
+                    x := or(shl(8, and(x, 0x00ff00ff00ff00ff00ff00ff00ff00ff00ff00ff00ff00ff00ff00ff00ff00ff)),
+                            and(shr(8, x), 0x00ff00ff00ff00ff00ff00ff00ff00ff00ff00ff00ff00ff00ff00ff00ff00ff))
+                    x := or(shl(16, and(x, 0x0000ffff0000ffff0000ffff0000ffff0000ffff0000ffff0000ffff0000ffff)),
+                            and(shr(16, x), 0x0000ffff0000ffff0000ffff0000ffff0000ffff0000ffff0000ffff0000ffff))
+                    for { let k := 0 } lt(k, 256) { k := add(k, 32) } {
+                        bad := or(bad, gt(and(shr(k, x), 0xffffffff), 0x78000000))
+                    }
+                }
+            }
+            for { } lt(i, b.length) { i := add(i, 4) } {
                 let v := shr(224, calldataload(add(b.offset, i)))
                 v := or(or(shl(24, and(v, 0xff)), shl(8, and(v, 0xff00))), or(and(shr(8, v), 0xff00), shr(24, v)))
                 bad := or(bad, iszero(lt(v, 2013265921)))
             }
         }
-        require(bad == 0, "field element");
+        return bad == 0;
     }
 
     function _u32le(uint256 v) private pure returns (bytes memory b) {

@@ -179,36 +179,31 @@ contract StatementCheck {
         private
         view
     {
-        uint256 off = 0;
-        for (uint256 t = 0; t < s.tableHdr.length / 5; t++) {
+        uint256 nt = s.tableHdr.length / 5;
+        uint256[] memory z2k = new uint256[](32); // ζ^(2^k), shared by every table
+        z2k[0] = c.zeta;
+        for (uint256 k = 1; k < 32; k++) z2k[k] = _mul(z2k[k - 1], z2k[k - 1]);
+        // the row selectors at ζ of every table (is_first_row, is_last_row, is_transition)
+        uint256[] memory sels = new uint256[](3 * nt);
+        for (uint256 t = 0; t < nt; t++) {
             uint256 logN = s.tableHdr[5 * t + 1];
-            uint256 nl = s.tableHdr[5 * t + 3];
+            if (logN > 27 || s.tableHdr[5 * t + 2] > 31) revert Reject("table height");
+            uint256 zh = _sub(z2k[logN], 1);
+            uint256 nInv = Field.invBase(1 << logN);
+            uint256 wInv = Field.invBase(Field.rootPow(logN, 1));
+            sels[3 * t] = _mul(Field.mulBase(zh, nInv), Field.inv(_sub(c.zeta, 1)));
+            sels[3 * t + 1] = _mul(Field.mulBase(zh, mulmod(nInv, wInv, P)), Field.inv(_sub(c.zeta, wInv)));
+            sels[3 * t + 2] = _sub(1, sels[3 * t + 1]);
+        }
+        bytes32[] memory lh = this.leafHashes(ci.pcsValues, s.tableHdr, s.tableData, sels, ci.publicValues,
+                                              ci.claimedSums, c.logupAlpha, c.logupBeta);
+        uint256 off = 0;
+        for (uint256 t = 0; t < nt; t++) {
             uint256 nq = s.tableHdr[5 * t + 4];
-            uint256 zn = c.zeta;
-            for (uint256 k = 0; k < logN; k++) zn = _mul(zn, zn);
-            uint256 zh = _sub(zn, 1);
-            uint256[3] memory sel;
-            {
-                uint256 nInv = Field.invBase(1 << logN);
-                uint256 wInv = Field.invBase(Field.rootPow(logN, 1));
-                sel[0] = _mul(Field.mulBase(zh, nInv), Field.inv(_sub(c.zeta, 1)));
-                sel[1] = _mul(Field.mulBase(zh, mulmod(nInv, wInv, P)), Field.inv(_sub(c.zeta, wInv)));
-                sel[2] = _sub(1, sel[1]);
-            }
-            uint256[] memory leaves = new uint256[](nl);
-            {
-                uint256[] calldata td = s.tableData[off:off + nl];
-                bytes calldata vals = ci.pcsValues;
-                for (uint256 i = 0; i < nl; i++) {
-                    uint256 spec = td[i];
-                    leaves[i] = spec >> 32 == 0 ? _ext(vals, spec) : _leaf(spec, ci, c, sel);
-                }
-            }
-            off += nl;
+            off += s.tableHdr[5 * t + 3];
             uint256 q = 0;
             {
-                uint256 zc = c.zeta;
-                for (uint256 k = 0; k < s.tableHdr[5 * t + 2]; k++) zc = _mul(zc, zc);
+                uint256 zc = z2k[s.tableHdr[5 * t + 2]];
                 uint256 zp = 1;
                 for (uint256 j = 0; j < nq / 4; j++) {
                     q = _add(q, _mul(zp, _cols(ci.pcsValues, s.tableData, off + 4 * j)));
@@ -216,11 +211,138 @@ contract StatementCheck {
                 }
             }
             off += nq;
-            bytes32 key = constraintEval.factKey(bytes32(s.tableHdr[5 * t]), keccak256(abi.encodePacked(leaves)),
-                                                 c.constraintAlpha, _mul(q, zh));
+            // ConstraintEval.factKey, computed here
+            bytes32 key = keccak256(abi.encode(bytes32(s.tableHdr[5 * t]), lh[t], c.constraintAlpha,
+                                               _mul(q, _sub(z2k[s.tableHdr[5 * t + 1]], 1))));
             if (!constraintEval.facts(key)) revert Reject("constraints at zeta do not match the quotient");
         }
         if (off != s.tableData.length) revert Reject("table data");
+    }
+
+    /// keccak256(abi.encodePacked(leaves)) of every table's constraint leaves (step 9),
+    /// built from their specs (kind << 32 | index, see _leaf) in one assembly loop: the
+    /// opened values (kind 0), aux columns from their four base openings (1), the row
+    /// selectors `sels` (2-4, three per table), public values (5), the LogUp challenges
+    /// `la`, `lb` (6), claimed sums (7): the values _leaf gives.  Pure, proves nothing by
+    /// itself; an external (self-)call so that its loop is compiled as its own function
+    /// (inlined into the large statement functions its variables are moved to memory:
+    /// ~1 k gas per leaf instead of ~0.2 k).
+    function leafHashes(
+        bytes calldata vals,
+        uint256[] calldata tableHdr,
+        uint256[] calldata tableData,
+        uint256[] calldata sels,
+        uint256[] calldata pub,
+        uint256[] calldata claimed,
+        uint256 la,
+        uint256 lb
+    ) external pure returns (bytes32[] memory hs) {
+        uint256 nt = tableHdr.length / 5;
+        if (sels.length != 3 * nt) revert Reject("selectors");
+        hs = new bytes32[](nt);
+        uint256 off = 0;
+        for (uint256 t = 0; t < nt; t++) {
+            uint256 nl = tableHdr[5 * t + 3];
+            if (off + nl > tableData.length) revert Reject("table data");
+            uint256[] memory leaves = new uint256[](nl);
+            uint256 flags;
+            {
+                uint256[9] memory cx;
+                uint256 tdo;
+                assembly ("memory-safe") {
+                    mstore(cx, vals.offset)
+                    mstore(add(cx, 0x20), vals.length)
+                    mstore(add(cx, 0x40), add(sels.offset, mul(96, t)))
+                    mstore(add(cx, 0x60), pub.offset)
+                    mstore(add(cx, 0x80), pub.length)
+                    mstore(add(cx, 0xa0), claimed.offset)
+                    mstore(add(cx, 0xc0), claimed.length)
+                    mstore(add(cx, 0xe0), la)
+                    mstore(add(cx, 0x100), lb)
+                    tdo := add(tableData.offset, shl(5, off))
+                }
+                flags = _fill(leaves, tdo, nl, cx);
+            }
+            if (flags & 2 != 0) revert Reject("value index");
+            if (flags & 1 != 0) revert Reject("leaf kind");
+            hs[t] = keccak256(abi.encodePacked(leaves));
+            off += nl + tableHdr[5 * t + 4];
+        }
+    }
+
+    /// leafHashes' loop: leaves[i] from the spec at calldata tdo + 32·i; cx = [values
+    /// offset, length (bytes), this table's 3 selectors' offset, public values offset,
+    /// count, claimed sums offset, count, LogUp α, β].  Flags: 1 unknown kind, 2 an index
+    /// out of range.
+    function _fill(uint256[] memory leaves, uint256 tdo, uint256 n, uint256[9] memory cx)
+        private
+        pure
+        returns (uint256 f)
+    {
+        assembly ("memory-safe") {
+            let out := add(leaves, 0x20)
+            for { let i := 0 } lt(i, n) { i := add(i, 1) } {
+                let spec := calldataload(add(tdo, shl(5, i)))
+                let r, fl := leaf(cx, shr(32, spec), and(spec, 0xffffffff))
+                f := or(f, fl)
+                mstore(add(out, shl(5, i)), r)
+            }
+
+            function leaf(c, kind, idx) -> r, fl {
+                switch kind
+                case 0 {
+                    if gt(add(shl(4, idx), 16), mload(add(c, 0x20))) { fl := 2 }
+                    r := ext(mload(c), idx)
+                }
+                case 1 {
+                    if gt(add(shl(4, idx), 64), mload(add(c, 0x20))) { fl := 2 }
+                    // Σ_k X^k·v_{idx+k} by Horner: ((v3·X + v2)·X + v1)·X + v0
+                    let vo := mload(c)
+                    r := ext(vo, add(idx, 3))
+                    r := extadd(mulx(r), ext(vo, add(idx, 2)))
+                    r := extadd(mulx(r), ext(vo, add(idx, 1)))
+                    r := extadd(mulx(r), ext(vo, idx))
+                }
+                case 2 { r := calldataload(mload(add(c, 0x40))) }
+                case 3 { r := calldataload(add(mload(add(c, 0x40)), 0x20)) }
+                case 4 { r := calldataload(add(mload(add(c, 0x40)), 0x40)) }
+                case 5 {
+                    if iszero(lt(idx, mload(add(c, 0x80)))) { fl := 2 }
+                    r := calldataload(add(mload(add(c, 0x60)), shl(5, idx)))
+                }
+                case 6 {
+                    switch idx
+                    case 0 { r := mload(add(c, 0xe0)) }
+                    default { r := mload(add(c, 0x100)) }
+                }
+                case 7 {
+                    if iszero(lt(idx, mload(add(c, 0xc0)))) { fl := 2 }
+                    r := calldataload(add(mload(add(c, 0xa0)), shl(5, idx)))
+                }
+                default { fl := 1 }
+            }
+
+            // the i-th value of a u32 LE stream (as _ext)
+            function ext(vo, i) -> r {
+                let w := shr(128, calldataload(add(vo, shl(4, i))))
+                w := or(shl(8, and(w, 0x00ff00ff00ff00ff00ff00ff00ff00ff)), and(shr(8, w), 0x00ff00ff00ff00ff00ff00ff00ff00ff))
+                w := or(shl(16, and(w, 0x0000ffff0000ffff0000ffff0000ffff)), and(shr(16, w), 0x0000ffff0000ffff0000ffff0000ffff))
+                r := or(or(shr(96, w), shl(64, and(shr(64, w), 0xffffffff))),
+                        or(shl(128, and(shr(32, w), 0xffffffff)), shl(192, and(w, 0xffffffff))))
+            }
+
+            // x·X (X^4 = 11)
+            function mulx(x) -> z {
+                z := or(shl(64, x), mulmod(shr(192, x), 11, 2013265921))
+            }
+
+            function extadd(x, y) -> z {
+                let p := 2013265921
+                let m := 0xffffffffffffffff
+                z := or(or(addmod(and(x, m), and(y, m), p), shl(64, addmod(and(shr(64, x), m), and(shr(64, y), m), p))),
+                        or(shl(128, addmod(and(shr(128, x), m), and(shr(128, y), m), p)), shl(192, addmod(shr(192, x), shr(192, y), p))))
+            }
+        }
     }
 
     function _leaf(uint256 spec, StarkChallenges.Input calldata ci, StarkChallenges.Challenges memory c,
@@ -289,6 +411,7 @@ contract StatementCheck {
         uint256 batchNo;
         uint256 partialAt;
         uint256[] ap; // α^j, j < the widest opening
+        uint256[] ap2; // α^j as two words: c0 | c1 << 128, c2 | c3 << 128 (for _ys)
     }
 
     /// Step 10, the PCS part: the DEEP facts of every input round (terms recomputed from α
@@ -305,9 +428,12 @@ contract StatementCheck {
             uint256 maxW = 0;
             for (uint256 i = 0; i < s.valueCounts.length; i++) if (s.valueCounts[i] > maxW) maxW = s.valueCounts[i];
             st.ap = new uint256[](maxW + 1);
+            st.ap2 = new uint256[](2 * maxW + 2);
             uint256 x = 1;
             for (uint256 j = 0; j <= maxW; j++) {
                 st.ap[j] = x;
+                st.ap2[2 * j] = (x & M64) | (((x >> 64) & M64) << 128);
+                st.ap2[2 * j + 1] = ((x >> 128) & M64) | ((x >> 192) << 128);
                 x = _mul(x, c.pcsAlpha);
             }
         }
@@ -326,6 +452,8 @@ contract StatementCheck {
             spec = keccak256(abi.encode(c.pcsAlpha, mats, _terms(mats, ci, st), slots));
             if (Lr > s.L0) revert Reject("round height");
             idx = _sortedDistinct(c.queries, s.L0 - Lr);
+            uint256[] memory gis = new uint256[](nSl); // each slot's index in inputSizes
+            for (uint256 sl = 0; sl < nSl; sl++) gis[sl] = _find(s.inputSizes, slots[sl]);
             for (uint256 k = 0; k < idx.length; k += s.batch) {
                 uint256 m = idx.length - k < s.batch ? idx.length - k : s.batch;
                 uint256[] memory part = new uint256[](m);
@@ -342,9 +470,10 @@ contract StatementCheck {
                     for (uint256 j = 0; j < m; j++) {
                         if (part[j] != pos) continue;
                         for (uint256 sl = 0; sl < nSl; sl++) {
-                            uint256 gi = _find(s.inputSizes, slots[sl]);
-                            ro[q * ns + gi] = _add(ro[q * ns + gi], pp[j * nSl + sl]);
+                            uint256 at = q * ns + gis[sl];
+                            ro[at] = _add(ro[at], pp[j * nSl + sl]);
                         }
+                        break; // the batch's indices are distinct
                     }
                 }
                 st.batchNo++;
@@ -359,29 +488,55 @@ contract StatementCheck {
     /// statement order (zkvm.onchain.deep.specs_of).
     function _terms(uint256[] calldata mats, StarkChallenges.Input calldata ci, DeepState memory st)
         private
-        pure
+        view
         returns (uint256[] memory terms)
     {
         uint256 nt = 0;
         for (uint256 m = 0; m < mats.length; m++) nt += (mats[m] >> 96) & 0xffffffff;
         terms = new uint256[](3 * nt);
+        uint256[] memory widths = new uint256[](nt);
         uint256 t = 0;
+        uint256 total = 0;
         for (uint256 m = 0; m < mats.length; m++) {
             uint256 w = (mats[m] >> 8) & 0xffffff;
             uint256 np = (mats[m] >> 96) & 0xffffffff;
             if (((mats[m] >> 64) & 0xffffffff) != t) revert Reject("term ranges");
             for (uint256 k = 0; k < np; k++) {
-                if (ci.pcsValueCounts[st.point] != w) revert Reject("opening width");
-                uint256 ys = _ys(ci.pcsValues, st.value, w, st.ap);
-                uint256 ap = st.ap[w];
-                terms[3 * t] = _ext(ci.pcsPoints, st.point);
-                terms[3 * t + 1] = ys;
-                terms[3 * t + 2] = st.off;
-                st.off = _mul(st.off, ap);
-                st.value += w;
-                st.point++;
+                if (st.point + t >= ci.pcsValueCounts.length || ci.pcsValueCounts[st.point + t] != w) {
+                    revert Reject("opening width");
+                }
+                widths[t] = w;
+                total += w;
                 t++;
             }
+        }
+        if (16 * (st.value + total) > ci.pcsValues.length) revert Reject("value index");
+        uint256[] memory ys = this.ysMany(ci.pcsValues[16 * st.value:16 * (st.value + total)], widths, st.ap2);
+        for (t = 0; t < nt; t++) {
+            terms[3 * t] = _ext(ci.pcsPoints, st.point);
+            terms[3 * t + 1] = ys[t];
+            terms[3 * t + 2] = st.off;
+            st.off = _mul(st.off, st.ap[widths[t]]);
+            st.value += widths[t];
+            st.point++;
+        }
+    }
+
+    /// For consecutive openings of widths `widths` over the u32 LE values `vals`: every
+    /// ys = Σ_{j<w} α^j·v_j (α^j from ap2, see _ys).  Pure, proves nothing by itself; an
+    /// external (self-)call so that via-IR compiles its loops as their own function (inlined
+    /// into the large statement functions they would be moved to memory: ~750 gas per value
+    /// instead of ~150).
+    function ysMany(bytes calldata vals, uint256[] calldata widths, uint256[] calldata ap2)
+        external
+        pure
+        returns (uint256[] memory ys)
+    {
+        ys = new uint256[](widths.length);
+        uint256 at = 0;
+        for (uint256 t = 0; t < widths.length; t++) {
+            ys[t] = _ys(vals, at, widths[t], ap2);
+            at += widths[t];
         }
     }
 
@@ -457,49 +612,87 @@ contract StatementCheck {
         }
     }
 
-    /// Σ_{j<w} α^j·v_j over the values v_start.. of a u32 LE stream, α^j from `ap` (a memory
-    /// array of packed powers): 16 products per value into 7 unreduced convolution sums,
-    /// one reduction at the end (each sum < w·2^62·4).
-    function _ys(bytes calldata b, uint256 start, uint256 w, uint256[] memory ap) private pure returns (uint256 r) {
-        if (16 * (start + w) > b.length || w >= ap.length) revert Reject("value index");
+    /// Σ_{j<w} α^j·v_j over the values v_start.. of a u32 LE stream, α^j from `ap2` (two
+    /// words per j: c0 | c1 << 128, c2 | c3 << 128).  Σ_j v_j·α^j = Σ_k X^k·C_k with
+    /// C_k = Σ_j v_{j,k}·α^j (v_{j,k} the base coefficients): two passes over the values,
+    /// each summing C_k and C_{k+1} in 128-bit lanes (one multiplication per two limbs,
+    /// products < 2^62, no lane overflows below 2^66 values) with few live variables (a
+    /// stack-too-deep loop would be moved to memory by via-IR), one reduction at the end.
+    function _ys(bytes calldata b, uint256 start, uint256 w, uint256[] calldata ap2) private pure returns (uint256 r) {
+        if (16 * (start + w) > b.length || 2 * w >= ap2.length) revert Reject("value index");
         assembly ("memory-safe") {
-            let m := 0xffffffffffffffff
-            let s0 := 0
-            let s1 := 0
-            let s2 := 0
-            let s3 := 0
-            let s4 := 0
-            let s5 := 0
-            let s6 := 0
-            let src := add(b.offset, mul(16, start))
-            let pa := add(ap, 0x20)
-            for { let j := 0 } lt(j, w) { j := add(j, 1) } {
-                let x := shr(128, calldataload(add(src, mul(16, j))))
+            let src := add(b.offset, shl(4, start))
+            let pa := ap2.offset
+            let c0, c1 := passLo(src, pa, w)
+            let c2, c3 := passHi(src, pa, w)
+            // ((C3·X + C2)·X + C1)·X + C0
+            r := extadd(mulx(extadd(mulx(extadd(mulx(c3), c2)), c1)), c0)
+
+            // the 16 bytes of value j, every u32 byte-swapped (limb 0 in bits 96..127)
+            function val(src_, j) -> x {
+                x := shr(128, calldataload(add(src_, shl(4, j))))
                 x := or(shl(8, and(x, 0x00ff00ff00ff00ff00ff00ff00ff00ff)), and(shr(8, x), 0x00ff00ff00ff00ff00ff00ff00ff00ff))
                 x := or(shl(16, and(x, 0x0000ffff0000ffff0000ffff0000ffff)), and(shr(16, x), 0x0000ffff0000ffff0000ffff0000ffff))
-                let a0 := shr(96, x)
-                let a1 := and(shr(64, x), 0xffffffff)
-                let a2 := and(shr(32, x), 0xffffffff)
-                let a3 := and(x, 0xffffffff)
-                let y := mload(add(pa, mul(32, j)))
-                let b0 := and(y, m)
-                let b1 := and(shr(64, y), m)
-                let b2 := and(shr(128, y), m)
-                let b3 := shr(192, y)
-                s0 := add(s0, mul(a0, b0))
-                s1 := add(s1, add(mul(a0, b1), mul(a1, b0)))
-                s2 := add(s2, add(add(mul(a0, b2), mul(a1, b1)), mul(a2, b0)))
-                s3 := add(s3, add(add(mul(a0, b3), mul(a1, b2)), add(mul(a2, b1), mul(a3, b0))))
-                s4 := add(s4, add(add(mul(a1, b3), mul(a2, b2)), mul(a3, b1)))
-                s5 := add(s5, add(mul(a2, b3), mul(a3, b2)))
-                s6 := add(s6, mul(a3, b3))
             }
-            let p := 2013265921
-            let c0 := addmod(s0, mulmod(11, s4, p), p)
-            let c1 := addmod(s1, mulmod(11, s5, p), p)
-            let c2 := addmod(s2, mulmod(11, s6, p), p)
-            let c3 := mod(s3, p)
-            r := or(or(c0, shl(64, c1)), or(shl(128, c2), shl(192, c3)))
+
+            function passLo(src_, pa_, w_) -> e0, e1 {
+                let l0 := 0
+                let h0 := 0
+                let l1 := 0
+                let h1 := 0
+                for { let j := 0 } lt(j, w_) { j := add(j, 1) } {
+                    let x := val(src_, j)
+                    let ylo := calldataload(add(pa_, shl(6, j)))
+                    let yhi := calldataload(add(pa_, add(shl(6, j), 0x20)))
+                    let v := shr(96, x)
+                    l0 := add(l0, mul(v, ylo))
+                    h0 := add(h0, mul(v, yhi))
+                    v := and(shr(64, x), 0xffffffff)
+                    l1 := add(l1, mul(v, ylo))
+                    h1 := add(h1, mul(v, yhi))
+                }
+                e0 := lanes(l0, h0)
+                e1 := lanes(l1, h1)
+            }
+
+            function passHi(src_, pa_, w_) -> e2, e3 {
+                let l2 := 0
+                let h2 := 0
+                let l3 := 0
+                let h3 := 0
+                for { let j := 0 } lt(j, w_) { j := add(j, 1) } {
+                    let x := val(src_, j)
+                    let ylo := calldataload(add(pa_, shl(6, j)))
+                    let yhi := calldataload(add(pa_, add(shl(6, j), 0x20)))
+                    let v := and(shr(32, x), 0xffffffff)
+                    l2 := add(l2, mul(v, ylo))
+                    h2 := add(h2, mul(v, yhi))
+                    v := and(x, 0xffffffff)
+                    l3 := add(l3, mul(v, ylo))
+                    h3 := add(h3, mul(v, yhi))
+                }
+                e2 := lanes(l2, h2)
+                e3 := lanes(l3, h3)
+            }
+
+            // two 128-bit-lane words -> a packed, reduced extension element
+            function lanes(lo, hi) -> e {
+                let p := 2013265921
+                let m := 0xffffffffffffffffffffffffffffffff
+                e := or(or(mod(and(lo, m), p), shl(64, mod(shr(128, lo), p))),
+                        or(shl(128, mod(and(hi, m), p)), shl(192, mod(shr(128, hi), p))))
+            }
+
+            function mulx(x) -> z {
+                z := or(shl(64, x), mulmod(shr(192, x), 11, 2013265921))
+            }
+
+            function extadd(x, y) -> z {
+                let p := 2013265921
+                let m := 0xffffffffffffffff
+                z := or(or(addmod(and(x, m), and(y, m), p), shl(64, addmod(and(shr(64, x), m), and(shr(64, y), m), p))),
+                        or(shl(128, addmod(and(shr(128, x), m), and(shr(128, y), m), p)), shl(192, addmod(shr(192, x), shr(192, y), p))))
+            }
         }
     }
 

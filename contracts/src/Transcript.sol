@@ -26,6 +26,28 @@ library Transcript {
         st.s = _sha(abi.encodePacked(bytes1(0x00), st.s, _u32(label.length), label, _u64(data.length), data));
     }
 
+    /// absorb for calldata `data`: the same hash, built in scratch memory in one pass
+    /// (no copy of `data` into a bytes value and then into abi.encodePacked's buffer).
+    function absorbCalldata(State memory st, bytes memory label, bytes calldata data) internal view {
+        bytes32 s = st.s;
+        bytes32 h;
+        assembly ("memory-safe") {
+            let m := mload(0x40)
+            let ll := mload(label)
+            mstore8(m, 0x00)
+            mstore(add(m, 1), s)
+            for { let k := 0 } lt(k, 4) { k := add(k, 1) } { mstore8(add(m, add(33, k)), and(shr(shl(3, k), ll), 0xff)) }
+            mcopy(add(m, 37), add(label, 0x20), ll)
+            let q := add(m, add(37, ll))
+            let dl := data.length
+            for { let k := 0 } lt(k, 8) { k := add(k, 1) } { mstore8(add(q, k), and(shr(shl(3, k), dl), 0xff)) }
+            calldatacopy(add(q, 8), data.offset, dl)
+            if iszero(staticcall(gas(), 0x02, m, add(sub(q, m), add(8, dl)), 0x00, 0x20)) { revert(0, 0) }
+            h := mload(0x00)
+        }
+        st.s = h;
+    }
+
     function absorbU64(State memory st, bytes memory label, uint256 v) internal view {
         absorb(st, label, abi.encodePacked(_u64(v)));
     }

@@ -33,7 +33,7 @@ contract TranscriptReplay {
                 bytes memory label = script[p + 2:p + 2 + ll];
                 p += 2 + ll;
                 uint256 dl = uint32(bytes4(script[p:p + 4]));
-                st.absorb(label, script[p + 4:p + 4 + dl]);
+                st.absorbCalldata(label, script[p + 4:p + 4 + dl]);
                 p += 4 + dl;
             } else if (op == 1 || op == 2) {
                 uint256 ll = uint16(bytes2(script[p:p + 2]));

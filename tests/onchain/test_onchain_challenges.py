@@ -84,3 +84,29 @@ def test_other_inputs_change_or_revert(recorded):
     other[18] = inp[18] + 1  # a nonce that (almost surely) misses the proof of work
     got, rep = _derive(other)
     assert got is None or got != good
+
+
+def test_canonical_check_of_opened_values():
+    """StarkChallenges' check that every opened point and value is a canonical u32 LE
+    field element (eight words per calldata word with a fast top-bits test): the edges
+    p − 1 (accepted), p, 2^31 − 1, 2^32 − 1 (rejected), in every lane position and tail."""
+    import random
+    import struct
+
+    from zkvm.field.babybear import P
+    from zkvm.onchain import abi, artifacts
+    from zkvm.onchain.chain import LocalChain
+
+    chain = LocalChain()
+    sc = artifacts.load("StarkChallenges")
+    addr = chain.deploy(sc)
+    rng = random.Random(19)
+    edge = [0, 1, P - 2, P - 1, P, P + 1, 0x77FFFFFF, 0x7FFFFFFF, 0x80000000, 0xFFFFFFFF, 15 << 27, (15 << 27) + 2]
+    for _ in range(150):
+        n = rng.randrange(1, 20)
+        vs = [rng.choice(edge + [rng.randrange(P)] * 4) for _ in range(n)]
+        if rng.random() < 0.5:
+            vs = [v if v < P else rng.randrange(P) for v in vs]
+        out = chain.call(addr, abi.encode_call(sc.selector("isCanonical"), ["bytes"], [struct.pack(f"<{n}I", *vs)]))
+        assert (out[-1] == 1) == all(v < P for v in vs), vs
+    assert chain.call(addr, abi.encode_call(sc.selector("isCanonical"), ["bytes"], [b"\x00" * 5]))[-1] == 0

@@ -37,13 +37,20 @@ __all__ = ["Recorded", "TableCheck", "record", "run_pieces", "DEEP_BATCH", "MAX_
 class UnsupportedReceipt(ValueError):
     """A valid receipt kind the on-chain pieces do not handle yet (one-line message)."""
 
-#: Largest constraint program submitted in one transaction (~900 gas per node: 12 000
+#: Largest constraint program submitted in one transaction, and the most nodes of the
+#: tables batched into one ``evaluateAndRecordMany`` transaction (~800 gas per node: 12 000
 #: nodes stay under the EIP-7825 cap; Keccak's 38 418 do not).
 MAX_PROGRAM_NODES = 12_000
 
+#: Largest program stored in a data contract (EIP-170: 24 576 bytes of code, one of them
+#: the 0x00 prefix); a batch with a larger program sends its programs as calldata.
+MAX_STORED_PROGRAM = 24_576
+
 #: Leaves per registerOpeningsDeep transaction (a main-trace round of the evm profile costs
-#: ~0.65 M gas per leaf: 10 leaves stay far below the EIP-7825 cap).
-DEEP_BATCH = 10
+#: ~0.3 M gas per leaf: 20 leaves, i.e. one transaction per round with the evm profile's
+#: 19 queries, stay far below the EIP-7825 cap; fewer transactions save each call's fixed
+#: costs: 21 000, the powers of α, the term groups).
+DEEP_BATCH = 20
 
 
 @dataclass
@@ -161,8 +168,10 @@ def run_pieces(rec: Recorded, chain: LocalChain | None = None, addrs: dict | Non
         a_mf, a_ce = chain.deploy(mf), chain.deploy(ce)
         a_fq = chain.deploy(fq, abi.word(bytes.fromhex(a_mf[2:])))
         a_sc = chain.deploy(sc)
+        programs: dict = {}
     else:
         a_mf, a_ce, a_fq, a_sc = addrs["mf"], addrs["ce"], addrs["fq"], addrs["sc"]
+        programs = addrs.setdefault("programs", {})
     reps: list[TxReport] = []
 
     class _Stop(Exception):
@@ -174,13 +183,13 @@ def run_pieces(rec: Recorded, chain: LocalChain | None = None, addrs: dict | Non
             raise _Stop
 
     try:
-        _submit(rec, chain, a_mf, a_ce, a_fq, a_sc, mf, ce, fq, sc, deep_out, challenges_tx, add)
+        _submit(rec, chain, a_mf, a_ce, a_fq, a_sc, mf, ce, fq, sc, deep_out, challenges_tx, add, programs)
     except _Stop:
         pass
     return reps
 
 
-def _submit(rec, chain, a_mf, a_ce, a_fq, a_sc, mf, ce, fq, sc, deep_out, challenges_tx, add) -> None:
+def _submit(rec, chain, a_mf, a_ce, a_fq, a_sc, mf, ce, fq, sc, deep_out, challenges_tx, add, programs) -> None:
     from . import challenges, deep, fri
 
     if challenges_tx:
@@ -211,6 +220,7 @@ def _submit(rec, chain, a_mf, a_ce, a_fq, a_sc, mf, ce, fq, sc, deep_out, challe
     for fr in rec.fri:
         add(chain.transact(a_fq, fri.encode(fq.selector("verify"), fri.args_of(fr)),
                            f"FriQueries   {len(fr.queries)} queries x {len(fr.log_arities)} layers"))
+    batch: list = []  # (table check, program), at most MAX_PROGRAM_NODES nodes in all
     for tc in rec.tables:
         prog = compile_program(tc.exprs)
         if prog.nodes > MAX_PROGRAM_NODES:
@@ -219,10 +229,41 @@ def _submit(rec, chain, a_mf, a_ce, a_fq, a_sc, mf, ce, fq, sc, deep_out, challe
                          f"program too large for one transaction (> {MAX_PROGRAM_NODES} nodes); "
                          "splitting it is not implemented", unsupported=True))
             continue
-        data = abi.encode_call(ce.selector("evaluateAndRecord"), ["bytes", "uint256[]", "uint256"],
-                               [prog.code, leaf_values(prog, tc.srcs), pack(tc.alpha)])
-        r = chain.transact(a_ce, data, f"ConstraintEval {tc.name} ({len(tc.exprs)} constraints, "
-                                       f"{prog.nodes} nodes)")
-        if r.ok and unpack(int.from_bytes(r.output[-32:], "big")) != tc.expected:
-            r.ok, r.reason = False, "constraint sum differs from quotient(zeta)*Z_H(zeta)"
-        add(r)
+        if batch and sum(p.nodes for _, p in batch) + prog.nodes > MAX_PROGRAM_NODES:
+            _constraints_tx(chain, a_ce, ce, batch, add, programs)
+            batch = []
+        batch.append((tc, prog))
+    if batch:
+        _constraints_tx(chain, a_ce, ce, batch, add, programs)
+
+
+def _constraints_tx(chain, a_ce, ce, batch, add, programs: dict) -> None:
+    """One ``evaluateAndRecordStored`` transaction for the tables of ``batch`` (one α: the
+    constraint challenge) over their programs stored on chain (data contracts deployed
+    once per program into ``programs``, code -> address: once per image, not per proof);
+    reported not ok if a table's on-chain sum differs from its recorded
+    ``quotient(ζ)·Z_H(ζ)``."""
+    from .constraints import deploy_program
+
+    alpha = {pack(tc.alpha) for tc, _ in batch}
+    if len(alpha) != 1:  # pragma: no cover - one constraint challenge per proof
+        raise ValueError("tables with different constraint challenges")
+    leaves = [leaf_values(p, tc.srcs) for tc, p in batch]
+    if all(len(p.code) < MAX_STORED_PROGRAM for _, p in batch):
+        for _, p in batch:
+            if p.code not in programs:
+                programs[p.code] = deploy_program(chain, p.code)
+        data = abi.encode_call(ce.selector("evaluateAndRecordStored"), ["address[]", "uint256[][]", "uint256"],
+                               [[bytes.fromhex(programs[p.code][2:]) for _, p in batch], leaves, alpha.pop()])
+    else:  # a program larger than one data contract (e.g. SHA-256's): as calldata
+        data = abi.encode_call(ce.selector("evaluateAndRecordMany"), ["bytes[]", "uint256[][]", "uint256"],
+                               [[p.code for _, p in batch], leaves, alpha.pop()])
+    r = chain.transact(a_ce, data, f"ConstraintEval {len(batch)} tables ({sum(len(tc.exprs) for tc, _ in batch)} "
+                                   f"constraints, {sum(p.nodes for _, p in batch)} nodes)")
+    if r.ok:
+        n = int.from_bytes(r.output[32:64], "big")
+        got = [unpack(int.from_bytes(r.output[64 + 32 * i:96 + 32 * i], "big")) for i in range(n)]
+        bad = [tc.name for (tc, _), v in zip(batch, got, strict=True) if v != tc.expected]
+        if bad:
+            r.ok, r.reason = False, f"constraint sum differs from quotient(zeta)*Z_H(zeta): {', '.join(bad)}"
+    add(r)
