@@ -34,11 +34,16 @@ from __future__ import annotations
 import os
 import sys
 
-__all__ = ["retain", "release", "retained"]
+__all__ = ["retain", "release", "retained", "free_bytes", "prefault_async", "Prefault"]
 
 #: mallopt parameter numbers (glibc <malloc.h>)
 _M_TRIM_THRESHOLD = -1
 _M_MMAP_MAX = -4
+#: madvise advice: populate (prefault) page tables writable, Linux >= 5.14
+_MADV_POPULATE_WRITE = 23
+_PAGE = 4096
+#: below this many missing bytes :func:`prefault_async` does nothing
+PREFAULT_MIN = 64 << 20
 
 _state = {"retained": False}
 
@@ -96,6 +101,85 @@ def _no_numpy_hugepages() -> None:
 def retained() -> bool:
     """Whether :func:`retain` is in effect in this process."""
     return _state["retained"]
+
+
+def free_bytes() -> int:
+    """Free bytes inside glibc's heaps (``mallinfo2().fordblks``, all arenas), or 0."""
+    libc = _glibc()
+    if libc is None or not hasattr(libc, "mallinfo2"):
+        return 0
+    import ctypes
+
+    class _MallInfo2(ctypes.Structure):
+        _fields_ = [(n, ctypes.c_size_t) for n in ("arena", "ordblks", "smblks", "hblks",
+                                                   "hblkhd", "usmblks", "fsmblks",
+                                                   "uordblks", "fordblks", "keepcost")]
+
+    libc.mallinfo2.restype = _MallInfo2
+    return int(libc.mallinfo2().fordblks)
+
+
+class Prefault:
+    """A heap block being faulted in by a background thread (:func:`prefault_async`);
+    :meth:`finish` waits for it and frees the block into the (retained) heap."""
+
+    def __init__(self, buf, thread):
+        self._buf = buf
+        self._thread = thread
+
+    def finish(self) -> None:
+        if self._thread is not None:
+            self._thread.join()
+            self._thread = None
+        self._buf = None
+
+
+def prefault_async(nbytes: int) -> Prefault | None:
+    """Grow the retained heap to about ``nbytes`` free bytes and fault the new pages in
+    on a background thread (``madvise(MADV_POPULATE_WRITE)``, which runs without the GIL),
+    so that a process's first proof does not fault in its buffers one page at a time
+    on the critical path.  Call it before serial work (the witness and trace building:
+    one core is idle then on a 2-core machine) and :meth:`Prefault.finish` after it;
+    the freed block then serves the prover's allocations.
+
+    Does nothing (``None``) unless :func:`retain` is in effect, or when the heap already
+    has ``nbytes`` free (a later proof of the same size), or for less than
+    :data:`PREFAULT_MIN` missing bytes.  Costs memory only up to ``nbytes`` (capped at an
+    eighth of the machine's memory): callers pass at most what the proof will allocate
+    anyway."""
+    if not retained():
+        return None
+    try:  # never more than an eighth of the machine's memory
+        nbytes = min(int(nbytes), os.sysconf("SC_PHYS_PAGES") * os.sysconf("SC_PAGE_SIZE") // 8)
+    except (ValueError, OSError):  # pragma: no cover - no sysconf
+        return None
+    need = nbytes - free_bytes()
+    if need < PREFAULT_MIN:
+        return None
+    libc = _glibc()
+    if libc is None:  # pragma: no cover - retained() implies glibc
+        return None
+    import ctypes
+    import threading
+
+    import numpy as np
+
+    buf = np.empty(need, dtype=np.uint8)  # from the heap: M_MMAP_MAX = 0
+    addr = buf.ctypes.data
+    start = (addr + _PAGE - 1) & ~(_PAGE - 1)
+    length = (addr + need - start) & ~(_PAGE - 1)
+    madvise = libc.madvise
+    madvise.argtypes = [ctypes.c_void_p, ctypes.c_size_t, ctypes.c_int]
+    madvise.restype = ctypes.c_int
+
+    def populate():
+        # ctypes drops the GIL for the call; on a kernel without the advice it fails
+        # (EINVAL) and the pages are simply faulted in later, as without this
+        madvise(start, length, _MADV_POPULATE_WRITE)
+
+    t = threading.Thread(target=populate, name="zkvm-heap-prefault", daemon=True)
+    t.start()
+    return Prefault(buf, t)
 
 
 def release() -> None:

@@ -53,3 +53,59 @@ def test_opt_out_keeps_glibc_defaults():
 def test_release_and_retained_are_safe_to_call():
     heap.release()
     assert heap.retained() in (True, False)
+
+
+_PREFAULT = """
+import resource
+import numpy as np
+from zkvm import heap, threads
+threads.configure()
+pre = heap.prefault_async(384 << 20)
+assert pre is not None
+pre.finish()
+assert heap.free_bytes() >= 256 << 20
+assert heap.prefault_async(256 << 20) is None   # already free in the heap
+f0 = resource.getrusage(resource.RUSAGE_SELF).ru_minflt
+b = np.ones(64 << 20, dtype=np.uint32)          # 256 MiB from the faulted-in block
+print(resource.getrusage(resource.RUSAGE_SELF).ru_minflt - f0)
+"""
+
+
+@glibc
+def test_prefault_serves_later_allocations_without_faults():
+    out = subprocess.run([sys.executable, "-c", _PREFAULT], capture_output=True, text=True,
+                         check=True, timeout=120).stdout.split()
+    assert int(out[0]) < 32, out
+
+
+def test_prefault_needs_the_retained_heap(monkeypatch):
+    monkeypatch.setitem(heap._state, "retained", False)
+    assert heap.prefault_async(1 << 30) is None
+
+
+_PROVE = """
+import os, sys
+sys.path.insert(0, os.path.join({root!r}, "bench"))
+from zkvm import heap, threads
+threads.configure()
+from bench_prove import fib_words
+from zkvm.machine import Machine, verify
+from zkvm.machine import prover as mp
+from zkvm.riscv.layout import Program
+from zkvm.stark.params import StarkParams
+started = []
+orig = heap.prefault_async
+heap.prefault_async = lambda n: started.append(n) or orig(n)
+m = Machine.for_program(Program.from_words(fib_words(6000)), StarkParams.testing())
+r = m.prove()
+verify(r.to_bytes(), m.image_id)
+print(int(heap.retained()), started[0] // mp.PREFAULT_BYTES_PER_CYCLE)
+"""
+
+
+@glibc
+def test_machine_prove_prefaults_the_heap_and_verifies():
+    root = os.path.join(os.path.dirname(__file__), "..", "..")
+    out = subprocess.run([sys.executable, "-c", _PROVE.format(root=os.path.abspath(root))],
+                         capture_output=True, text=True, check=True, timeout=300).stdout.split()
+    assert out == ["1", str(1 << 15)], out   # 30 000+ cycles padded to 2^15
