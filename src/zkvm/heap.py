@@ -44,6 +44,8 @@ _MADV_POPULATE_WRITE = 23
 _PAGE = 4096
 #: below this many missing bytes :func:`prefault_async` does nothing
 PREFAULT_MIN = 64 << 20
+#: bytes faulted in per madvise call
+_PREFAULT_CHUNK = 32 << 20
 
 _state = {"retained": False}
 
@@ -173,9 +175,13 @@ def prefault_async(nbytes: int) -> Prefault | None:
     madvise.restype = ctypes.c_int
 
     def populate():
-        # ctypes drops the GIL for the call; on a kernel without the advice it fails
-        # (EINVAL) and the pages are simply faulted in later, as without this
-        madvise(start, length, _MADV_POPULATE_WRITE)
+        # ctypes drops the GIL for each call; on a kernel without the advice it fails
+        # (EINVAL) and the pages are simply faulted in later, as without this.  In
+        # chunks: the call holds the mmap lock, which the main thread's brk (heap growth
+        # by the trace building) must otherwise wait for until the whole block is done
+        for a in range(start, start + length, _PREFAULT_CHUNK):
+            if madvise(a, min(_PREFAULT_CHUNK, start + length - a), _MADV_POPULATE_WRITE):
+                return
 
     t = threading.Thread(target=populate, name="zkvm-heap-prefault", daemon=True)
     t.start()
