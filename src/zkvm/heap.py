@@ -39,13 +39,16 @@ __all__ = ["retain", "release", "retained", "free_bytes", "prefault_async", "Pre
 #: mallopt parameter numbers (glibc <malloc.h>)
 _M_TRIM_THRESHOLD = -1
 _M_MMAP_MAX = -4
+_M_TOP_PAD = -2
+#: extra bytes per heap growth (fewer brk calls: each takes the mmap lock for writing)
+_TOP_PAD = 64 << 20
 #: madvise advice: populate (prefault) page tables writable, Linux >= 5.14
 _MADV_POPULATE_WRITE = 23
 _PAGE = 4096
 #: below this many missing bytes :func:`prefault_async` does nothing
 PREFAULT_MIN = 64 << 20
 #: bytes faulted in per madvise call
-_PREFAULT_CHUNK = 32 << 20
+_PREFAULT_CHUNK = 8 << 20
 
 _state = {"retained": False}
 
@@ -75,7 +78,8 @@ def retain() -> bool:
     if libc is None:
         return False
     # M_TRIM_THRESHOLD takes an int that glibc stores as a size_t: -1 = never trim the top
-    ok = libc.mallopt(_M_MMAP_MAX, 0) == 1 and libc.mallopt(_M_TRIM_THRESHOLD, -1) == 1
+    ok = libc.mallopt(_M_MMAP_MAX, 0) == 1 and libc.mallopt(_M_TRIM_THRESHOLD, -1) == 1 \
+        and libc.mallopt(_M_TOP_PAD, _TOP_PAD) == 1
     _state["retained"] = bool(ok)
     if ok and os.environ.get("ZKVM_HUGEPAGES", "").strip() != "1":
         _no_numpy_hugepages()
