@@ -49,6 +49,8 @@ _PAGE = 4096
 PREFAULT_MIN = 64 << 20
 #: bytes faulted in per madvise call
 _PREFAULT_CHUNK = 8 << 20
+#: bytes per block freed as soon as it is faulted in
+_PREFAULT_PIECE = 64 << 20
 
 _state = {"retained": False}
 
@@ -126,18 +128,19 @@ def free_bytes() -> int:
 
 
 class Prefault:
-    """A heap block being faulted in by a background thread (:func:`prefault_async`);
-    :meth:`finish` waits for it and frees the block into the (retained) heap."""
+    """Heap blocks being faulted in by a background thread (:func:`prefault_async`);
+    each is freed into the (retained) heap as soon as its pages are in, and
+    :meth:`finish` waits for the thread and frees whatever is left."""
 
-    def __init__(self, buf, thread):
-        self._buf = buf
+    def __init__(self, pieces: list, thread):
+        self._pieces = pieces
         self._thread = thread
 
     def finish(self) -> None:
         if self._thread is not None:
             self._thread.join()
             self._thread = None
-        self._buf = None
+        self._pieces.clear()
 
 
 def prefault_async(nbytes: int) -> Prefault | None:
@@ -145,15 +148,20 @@ def prefault_async(nbytes: int) -> Prefault | None:
     on a background thread (``madvise(MADV_POPULATE_WRITE)``, which runs without the GIL),
     so that a process's first proof does not fault in its buffers one page at a time
     on the critical path.  Call it before serial work (the witness and trace building:
-    one core is idle then on a 2-core machine) and :meth:`Prefault.finish` after it;
-    the freed block then serves the prover's allocations.
+    one core is idle then on a 2-core machine) and :meth:`Prefault.finish` after it.
 
-    Does nothing (``None``) unless :func:`retain` is in effect, or when the heap already
+    The bytes are allocated as consecutive :data:`_PREFAULT_PIECE` blocks; each is freed
+    as soon as it is faulted in, so the serial work's own allocations already land on
+    faulted-in pages, and the rest serves the prover's buffers.
+
+    Does nothing (``None``) unless :func:`retain` is in effect, with ``ZKVM_PREFAULT=0``
+    (on a machine with no idle core the thread competes with the serial work), or when
+    the heap already
     has ``nbytes`` free (a later proof of the same size), or for less than
     :data:`PREFAULT_MIN` missing bytes.  Costs memory only up to ``nbytes`` (capped at an
     eighth of the machine's memory): callers pass at most what the proof will allocate
     anyway."""
-    if not retained():
+    if not retained() or os.environ.get("ZKVM_PREFAULT", "").strip() == "0":
         return None
     try:  # never more than an eighth of the machine's memory
         nbytes = min(int(nbytes), os.sysconf("SC_PHYS_PAGES") * os.sysconf("SC_PAGE_SIZE") // 8)
@@ -170,10 +178,9 @@ def prefault_async(nbytes: int) -> Prefault | None:
 
     import numpy as np
 
-    buf = np.empty(need, dtype=np.uint8)  # from the heap: M_MMAP_MAX = 0
-    addr = buf.ctypes.data
-    start = (addr + _PAGE - 1) & ~(_PAGE - 1)
-    length = (addr + need - start) & ~(_PAGE - 1)
+    # from the heap (M_MMAP_MAX = 0), consecutive: freed neighbours coalesce
+    pieces = [np.empty(min(_PREFAULT_PIECE, need - o), dtype=np.uint8)
+              for o in range(0, need, _PREFAULT_PIECE)]
     madvise = libc.madvise
     madvise.argtypes = [ctypes.c_void_p, ctypes.c_size_t, ctypes.c_int]
     madvise.restype = ctypes.c_int
@@ -183,13 +190,22 @@ def prefault_async(nbytes: int) -> Prefault | None:
         # (EINVAL) and the pages are simply faulted in later, as without this.  In
         # chunks: the call holds the mmap lock, which the main thread's brk (heap growth
         # by the trace building) must otherwise wait for until the whole block is done
-        for a in range(start, start + length, _PREFAULT_CHUNK):
-            if madvise(a, min(_PREFAULT_CHUNK, start + length - a), _MADV_POPULATE_WRITE):
+        for i in range(len(pieces)):
+            buf = pieces[i]
+            if buf is None:
                 return
+            addr = buf.ctypes.data
+            start = (addr + _PAGE - 1) & ~(_PAGE - 1)
+            end = (addr + buf.nbytes) & ~(_PAGE - 1)
+            del buf
+            for a in range(start, end, _PREFAULT_CHUNK):
+                if madvise(a, min(_PREFAULT_CHUNK, end - a), _MADV_POPULATE_WRITE):
+                    return
+            pieces[i] = None  # faulted in: free it for the next allocation
 
     t = threading.Thread(target=populate, name="zkvm-heap-prefault", daemon=True)
     t.start()
-    return Prefault(buf, t)
+    return Prefault(pieces, t)
 
 
 def release() -> None:

@@ -109,3 +109,9 @@ def test_machine_prove_prefaults_the_heap_and_verifies():
     out = subprocess.run([sys.executable, "-c", _PROVE.format(root=os.path.abspath(root))],
                          capture_output=True, text=True, check=True, timeout=300).stdout.split()
     assert out == ["1", str(1 << 15)], out   # 30 000+ cycles padded to 2^15
+
+
+def test_prefault_opt_out(monkeypatch):
+    monkeypatch.setitem(heap._state, "retained", True)
+    monkeypatch.setenv("ZKVM_PREFAULT", "0")
+    assert heap.prefault_async(1 << 30) is None
