@@ -13,9 +13,10 @@ from .segments import salt_words, segment_public_values
 #: heap bytes faulted in ahead of a proof per (padded) cycle, on a background thread while
 #: the serial witness/trace building runs (:func:`zkvm.heap.prefault_async`): a 2^20-cycle
 #: proof of the smallest program (fibonacci: CPU, program, memory and ALU tables) peaks
-#: at 2.7-3.0 GiB; the block coexists with the trace building's arrays, so 2 KiB per
-#: cycle (more raised the peak RSS to 3.4 GiB)
-PREFAULT_BYTES_PER_CYCLE = 2048
+#: at 2.7-3.0 GiB of heap; 2.5 KiB per cycle leaves no fault in commit_main/commit_aux
+#: and keeps the peak RSS at 2.72-2.84 GiB (the trace building reuses the pieces already
+#: faulted in; an all-at-once block of this size had raised it to 3.4 GiB)
+PREFAULT_BYTES_PER_CYCLE = 2560
 
 
 def _prefault(cycles: int):
