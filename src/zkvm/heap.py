@@ -155,9 +155,8 @@ def prefault_async(nbytes: int) -> Prefault | None:
     faulted-in pages, and the rest serves the prover's buffers.
 
     Does nothing (``None``) unless :func:`retain` is in effect, with ``ZKVM_PREFAULT=0``
-    (on a machine with no idle core the thread competes with the serial work), or when
-    the heap already
-    has ``nbytes`` free (a later proof of the same size), or for less than
+    (on a machine with no idle core the thread competes with the serial work), when the
+    heap already has ``nbytes`` free (a later proof of the same size), or for less than
     :data:`PREFAULT_MIN` missing bytes.  Costs memory only up to ``nbytes`` (capped at an
     eighth of the machine's memory): callers pass at most what the proof will allocate
     anyway."""
