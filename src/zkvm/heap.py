@@ -154,13 +154,16 @@ def prefault_async(nbytes: int) -> Prefault | None:
     as soon as it is faulted in, so the serial work's own allocations already land on
     faulted-in pages, and the rest serves the prover's buffers.
 
-    Does nothing (``None``) unless :func:`retain` is in effect, with ``ZKVM_PREFAULT=0``
-    (on a machine with no idle core the thread competes with the serial work), when the
-    heap already has ``nbytes`` free (a later proof of the same size), or for less than
-    :data:`PREFAULT_MIN` missing bytes.  Costs memory only up to ``nbytes`` (capped at an
+    Opt-in: does nothing (``None``) unless ``ZKVM_PREFAULT=1`` and :func:`retain` is in
+    effect, when the heap already has ``nbytes`` free (a later proof of the same size), or
+    for less than :data:`PREFAULT_MIN` missing bytes.  On the 2-vCPU project machine it
+    did not pay: a first 2^20 proof took 12.17 s with it and 12.22 s without (quiet
+    minute), and under load the thread slowed the trace building down (memory bandwidth,
+    the other core busy); it moves ~1.3 s of page faulting off the prover's critical path,
+    which needs a really idle core beside the front-end.  Costs memory only up to ``nbytes`` (capped at an
     eighth of the machine's memory): callers pass at most what the proof will allocate
     anyway."""
-    if not retained() or os.environ.get("ZKVM_PREFAULT", "").strip() == "0":
+    if not retained() or os.environ.get("ZKVM_PREFAULT", "").strip() != "1":
         return None
     try:  # never more than an eighth of the machine's memory
         nbytes = min(int(nbytes), os.sysconf("SC_PHYS_PAGES") * os.sysconf("SC_PAGE_SIZE") // 8)

@@ -56,7 +56,8 @@ def test_release_and_retained_are_safe_to_call():
 
 
 _PREFAULT = """
-import resource
+import os, resource
+os.environ["ZKVM_PREFAULT"] = "1"
 import numpy as np
 from zkvm import heap, threads
 threads.configure()
@@ -80,11 +81,13 @@ def test_prefault_serves_later_allocations_without_faults():
 
 def test_prefault_needs_the_retained_heap(monkeypatch):
     monkeypatch.setitem(heap._state, "retained", False)
+    monkeypatch.setenv("ZKVM_PREFAULT", "1")
     assert heap.prefault_async(1 << 30) is None
 
 
 _PROVE = """
 import os, sys
+os.environ["ZKVM_PREFAULT"] = "1"
 sys.path.insert(0, os.path.join({root!r}, "bench"))
 from zkvm import heap, threads
 threads.configure()
@@ -111,7 +114,9 @@ def test_machine_prove_prefaults_the_heap_and_verifies():
     assert out == ["1", str(1 << 15)], out   # 30 000+ cycles padded to 2^15
 
 
-def test_prefault_opt_out(monkeypatch):
+def test_prefault_is_opt_in(monkeypatch):
     monkeypatch.setitem(heap._state, "retained", True)
+    monkeypatch.delenv("ZKVM_PREFAULT", raising=False)
+    assert heap.prefault_async(1 << 30) is None
     monkeypatch.setenv("ZKVM_PREFAULT", "0")
     assert heap.prefault_async(1 << 30) is None
