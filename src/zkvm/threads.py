@@ -20,7 +20,10 @@ Two defaults hurt on shared machines:
 job wrapper in :mod:`zkvm.distributed`, and the benchmarks) sets the passive policy
 unless the user chose one, and caps numba's pool at ``available_cpus() // workers``
 threads (at least 1), unless the user already set a smaller ``NUMBA_NUM_THREADS``.
-This module imports nothing from zkvm (any layer may use it) and never imports numba.
+It also keeps freed memory in the process for the next proof (:func:`zkvm.heap.retain`:
+no fresh, zero-filled pages for every LDE; ``ZKVM_HEAP=system`` opts out).
+This module imports only :mod:`zkvm.heap` from zkvm (any layer may use it) and never
+imports numba.
 """
 
 from __future__ import annotations
@@ -28,6 +31,8 @@ from __future__ import annotations
 import math
 import os
 import sys
+
+from zkvm import heap as _heap
 
 __all__ = ["available_cpus", "cgroup_cpu_limit", "configure", "THREAD_VARS"]
 
@@ -111,11 +116,14 @@ def configure(workers: int = 1, threads: int | None = None) -> int:
     * numba not imported yet: ``NUMBA_NUM_THREADS`` and ``OMP_NUM_THREADS`` are set (and
       the BLAS pools to one thread: zkvm does no linear algebra), so the pool never
       starts more threads; numba already imported:
-      ``numba.set_num_threads`` (its pool keeps its size, the extra threads sleep).
+      ``numba.set_num_threads`` (its pool keeps its size, the extra threads sleep);
+    * large freed blocks stay in the heap for the next allocation
+      (:func:`zkvm.heap.retain`, glibc only; ``ZKVM_HEAP=system`` opts out).
     """
     if workers < 1:
         raise ValueError(f"workers must be >= 1, got {workers}")
     os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+    _heap.retain()
     n = threads if threads is not None else max(1, available_cpus() // workers)
     n = max(1, int(n))
     user = os.environ.get("NUMBA_NUM_THREADS", "")

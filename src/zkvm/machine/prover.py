@@ -4,9 +4,32 @@ from __future__ import annotations
 
 import time
 
+from zkvm import heap
 from zkvm.chips.tracegen import UnprovableExecution
 
 from .segments import salt_words, segment_public_values
+
+
+#: heap bytes faulted in ahead of a proof per (padded) cycle, on a background thread while
+#: the serial witness/trace building runs (:func:`zkvm.heap.prefault_async`, opt-in with
+#: ``ZKVM_PREFAULT=1``: no gain on 2 vCPUs, see its docstring): a 2^20-cycle
+#: proof of the smallest program (fibonacci: CPU, program, memory and ALU tables) peaks
+#: at 2.7-3.0 GiB of heap; 2.5 KiB per cycle leaves no fault in commit_main/commit_aux
+#: and keeps the peak RSS at 2.72-2.84 GiB (the trace building reuses the pieces already
+#: faulted in; an all-at-once block of this size had raised it to 3.4 GiB)
+PREFAULT_BYTES_PER_CYCLE = 2560
+
+
+def _prefault(cycles: int):
+    """Start faulting in the heap for a proof of ``cycles`` cycles (or ``None``)."""
+    n = 1 << max(0, int(cycles) - 1).bit_length()
+    return heap.prefault_async(PREFAULT_BYTES_PER_CYCLE * n)
+
+
+def _steps(result) -> int:
+    """Rows of the CPU table a recorded execution needs (its events; 0 if none)."""
+    ev = getattr(result, "events", None)
+    return 0 if ev is None else len(ev)
 
 
 class MachineProver:
@@ -29,7 +52,12 @@ class MachineProver:
         if result is None:
             result = self.execute(input, max_cycles)
         tm["execute"] = time.perf_counter() - t0
-        w, traces, pv = self.traces(result, tm, pad_cycles=pad_cycles, pad_to=pad_to)
+        pre = _prefault(max(_steps(result), int(pad_cycles or 0)))
+        try:
+            w, traces, pv = self.traces(result, tm, pad_cycles=pad_cycles, pad_to=pad_to)
+        finally:
+            if pre is not None:
+                pre.finish()  # its pages now serve the prover's buffers
         pk = self.proving_key()
         cycles, exit_code, journal = w.cycles, w.exit_code, w.journal
         del w, result  # the prover needs the traces only (peak memory)
@@ -52,16 +80,27 @@ class MachineProver:
         ``salt_in``: the salt of the entry memory tree (64 zero bytes for segment 0, as
         in the image's memory root; else the previous segment's ``salt_out``);
         ``salt_out``: 64 fresh random bytes (docs/continuations.md §2)."""
-        from zkvm.memtree import MemTree
-        from zkvm.receipt import SegmentRecord
         from zkvm.riscv.segments import run_segment
-        from zkvm.stark import prover
-        from zkvm.stark.prover import Timings
 
         tm = timings if timings is not None else {}
         t0 = time.perf_counter()
         result = run_segment(self.program, start, record=True)
         tm["execute"] = time.perf_counter() - t0
+        pre = _prefault(_steps(result))
+        try:
+            return self._prove_segment(start, result, salt_in, salt_out, debug, tm, pre)
+        finally:
+            if pre is not None:
+                pre.finish()
+
+    def _prove_segment(self, start, result, salt_in, salt_out, debug, tm, pre):
+        """:meth:`prove_segment` after the re-execution; ``pre`` (a heap prefault or
+        ``None``) is finished before the STARK prover starts."""
+        from zkvm.memtree import MemTree
+        from zkvm.receipt import SegmentRecord
+        from zkvm.stark import prover
+        from zkvm.stark.prover import Timings
+
         if result.events is None or not len(result.events) or \
                 int(result.events.pc[0]) != start.pc:
             raise UnprovableExecution(f"segment {start.index}: re-execution does not start "
@@ -86,6 +125,8 @@ class MachineProver:
         ordered = [traces[a.name] for a in self.segment_airs]
         tm["bytes_mult"] = time.perf_counter() - t0
         pk = self._proving_key(self.segment_verifying_key())
+        if pre is not None:
+            pre.finish()  # its pages now serve the prover's buffers
         ptm = Timings()
         t0 = time.perf_counter()
         proof = prover.prove(pk, ordered, pv, debug=debug, timings=ptm,

@@ -1285,10 +1285,12 @@ def _weighted_col_sums(evals, d, nchunks):
 @njit(cache=True, parallel=True)
 def _weighted_col_sums_multi(evals, d, nchunks):
     """out[k, c] = Σ_i evals[i, c]·d[k, i] for K points at once (base evals (n, w), ext
-    weights d (K, n, 4)): one pass over ``evals`` for all points."""
+    weights d (K, n, 4)): one pass over ``evals`` for all points.  The accumulators of a
+    chunk are laid out (K, 4, w), so the column loop runs over contiguous memory and
+    vectorises (was (K, w, 4): 7.8 -> 6.1 ns per element at width 49)."""
     n, w = evals.shape
     K = d.shape[0]
-    part = np.zeros((nchunks, K, w, 4), dtype=np.uint64)
+    part = np.zeros((nchunks, K, 4, w), dtype=np.uint64)
     step = (n + nchunks - 1) // nchunks
     for t in prange(nchunks):
         lo = t * step
@@ -1296,31 +1298,34 @@ def _weighted_col_sums_multi(evals, d, nchunks):
         for i in range(lo, hi):
             row = evals[i]
             for k in range(K):
-                acc = part[t, k]
+                a0 = part[t, k, 0]
+                a1 = part[t, k, 1]
+                a2 = part[t, k, 2]
+                a3 = part[t, k, 3]
                 d0 = np.uint64(d[k, i, 0])
                 d1 = np.uint64(d[k, i, 1])
                 d2 = np.uint64(d[k, i, 2])
                 d3 = np.uint64(d[k, i, 3])
                 for c in range(w):
                     e = np.uint64(row[c])
-                    acc[c, 0] += e * d0
-                    acc[c, 1] += e * d1
-                    acc[c, 2] += e * d2
-                    acc[c, 3] += e * d3
+                    a0[c] += e * d0
+                    a1[c] += e * d1
+                    a2[c] += e * d2
+                    a3[c] += e * d3
             if (i - lo) % 3 == 2:  # partial reduction (< 2^61) every 3 products (< 2^62)
                 for k in range(K):
-                    acc = part[t, k]
-                    for c in range(w):
-                        for q in range(4):
-                            x = acc[c, q]
-                            acc[c, q] = (x & _M32) + (x >> np.uint64(32)) * _R32
+                    for q in range(4):
+                        a = part[t, k, q]
+                        for c in range(w):
+                            x = a[c]
+                            a[c] = (x & _M32) + (x >> np.uint64(32)) * _R32
     out = np.zeros((K, w, 4), dtype=np.uint32)
     for k in range(K):
         for c in range(w):
             for q in range(4):
                 acc_s = np.uint64(0)
                 for t in range(nchunks):
-                    acc_s = (acc_s + part[t, k, c, q] % _P64) % _P64
+                    acc_s = (acc_s + part[t, k, q, c] % _P64) % _P64
                 out[k, c, q] = acc_s
     return out
 

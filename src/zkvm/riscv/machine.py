@@ -1,7 +1,8 @@
 """Guest machine state shared by both interpreters and the syscall layer.
 
-Memory is one flat ``np.uint8`` array of 2**30 bytes allocated with ``np.zeros`` (the OS
-maps pages lazily, so untouched memory costs nothing), with ``uint16``/``uint32`` views
+Memory is one flat ``np.uint8`` array of 2**30 bytes in its own anonymous private mapping
+(:func:`zeroed_pages`: the OS maps zero pages lazily, so untouched memory costs nothing,
+whatever the process's malloc policy), with ``uint16``/``uint32`` views
 for aligned accesses (the host must be little endian, like RISC-V). ``perm`` holds the
 R/W/X bits of each 4 KiB page. Registers are an ``int64`` array of 33 entries holding
 values in ``[0, 2**32)``; entry 32 is a scratch slot the fast interpreter writes instead of
@@ -19,6 +20,7 @@ misaligned accesses, and fetches outside the executable segments.
 
 from __future__ import annotations
 
+import mmap
 import sys
 
 import numpy as np
@@ -52,6 +54,18 @@ _KIND_NAME = {PERM_R: "read", PERM_W: "write", 4: "execute"}
 MAX_WARNINGS = 16
 
 
+def zeroed_pages(n: int) -> np.ndarray:
+    """A writable ``np.uint8`` array of ``n`` zero bytes in a fresh anonymous private
+    mapping (unmapped when the array is freed).
+
+    Not ``np.zeros``: a proving process keeps freed blocks in its heap
+    (:mod:`zkvm.heap`), and ``calloc`` must then clear a reused block by writing it --
+    1 GiB of guest memory faulted in and zeroed (0.8 s) for every execution."""
+    mm = mmap.mmap(-1, int(n), flags=mmap.MAP_PRIVATE | mmap.MAP_ANONYMOUS,
+                   prot=mmap.PROT_READ | mmap.PROT_WRITE)
+    return np.frombuffer(mm, dtype=np.uint8)
+
+
 class CpuState:
     """Registers, memory, permissions, program break, I/O streams and syscall records."""
 
@@ -60,7 +74,7 @@ class CpuState:
         permissions and registers, for a caller that restores a snapshot, see
         :mod:`zkvm.riscv.segments`)."""
         self.program = program
-        self.mem = np.zeros(MEM_SIZE, dtype=np.uint8)
+        self.mem = zeroed_pages(MEM_SIZE)
         self.mem16 = self.mem.view(np.uint16)
         self.mem32 = self.mem.view(np.uint32)
         self.perm = np.zeros(NUM_PAGES, dtype=np.uint8)

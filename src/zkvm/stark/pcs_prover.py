@@ -327,6 +327,88 @@ def _fold32(x):
     return (x & _M32D) + (x >> np.uint64(32)) * _R32D
 
 
+#: from this width on, :func:`_deep_acc` sums each row's columns contiguously (measured
+#: 2.6 -> 1.9 ns per element at width 49, 5.3 -> 4.8 at 12; narrower matrices keep the
+#: column-by-column pass, vectorised over rows)
+_DEEP_ROW_MIN = 12
+_S32D = np.uint64(32)
+#: 2^64 mod p
+_R64D = np.uint64((1 << 64) % P)
+
+
+@njit(cache=True, nogil=True, inline="always")
+def _deep_cols(mat, k0s, k1s, k2s, k3s, w, C, b0, m_):
+    """``C[:, j] = Σ_c mat[b0 + j, c]·k_c mod p`` for ``j < m_``, column by column
+    (contiguous accumulators: LLVM vectorises the row loop); partial reductions every 3
+    products (:func:`_fold32`)."""
+    p = _PD
+    for j in range(m_):
+        C[0, j] = 0
+        C[1, j] = 0
+        C[2, j] = 0
+        C[3, j] = 0
+    blk = mat[b0:b0 + m_]
+    for c in range(w):
+        k0 = k0s[c]
+        k1 = k1s[c]
+        k2 = k2s[c]
+        k3 = k3s[c]
+        col = blk[:, c]
+        for j in range(m_):
+            v = np.uint64(col[j])
+            C[0, j] += v * k0
+            C[1, j] += v * k1
+            C[2, j] += v * k2
+            C[3, j] += v * k3
+        if c % 3 == 2:
+            for j in range(m_):
+                C[0, j] = _fold32(C[0, j])
+                C[1, j] = _fold32(C[1, j])
+                C[2, j] = _fold32(C[2, j])
+                C[3, j] = _fold32(C[3, j])
+    for j in range(m_):
+        C[0, j] %= p
+        C[1, j] %= p
+        C[2, j] %= p
+        C[3, j] %= p
+
+
+@njit(cache=True, nogil=True, inline="always")
+def _deep_rows(mat, k0s, k1s, k2s, k3s, w, C, b0, m_):
+    """:func:`_deep_cols` row by row, the columns contiguous: each product ``t < 2^62``
+    is split into its low and high 32 bits, summed apart (no overflow below 2^30
+    columns), and recombined as ``l + h_lo·(2^32 mod p) + h_hi·(2^64 mod p) < 2^64``."""
+    p = _PD
+    for j in range(m_):
+        row = mat[b0 + j]
+        l0 = np.uint64(0)
+        l1 = np.uint64(0)
+        l2 = np.uint64(0)
+        l3 = np.uint64(0)
+        h0 = np.uint64(0)
+        h1 = np.uint64(0)
+        h2 = np.uint64(0)
+        h3 = np.uint64(0)
+        for c in range(w):
+            v = np.uint64(row[c])
+            t = v * k0s[c]
+            l0 += t & _M32D
+            h0 += t >> _S32D
+            t = v * k1s[c]
+            l1 += t & _M32D
+            h1 += t >> _S32D
+            t = v * k2s[c]
+            l2 += t & _M32D
+            h2 += t >> _S32D
+            t = v * k3s[c]
+            l3 += t & _M32D
+            h3 += t >> _S32D
+        C[0, j] = (l0 + (h0 & _M32D) * _R32D + (h0 >> _S32D) * _R64D) % p
+        C[1, j] = (l1 + (h1 & _M32D) * _R32D + (h1 >> _S32D) * _R64D) % p
+        C[2, j] = (l2 + (h2 & _M32D) * _R32D + (h2 >> _S32D) * _R64D) % p
+        C[3, j] = (l3 + (h3 & _M32D) * _R32D + (h3 >> _S32D) * _R64D) % p
+
+
 @njit(cache=True, nogil=True)
 def _deep_acc(mat, coef, w, pair_pt, pair_off, T, r0, r1):
     """``T[k, i − r0] += off·c(i)`` for rows ``r0 ≤ i < r1`` of one matrix, where
@@ -337,37 +419,16 @@ def _deep_acc(mat, coef, w, pair_pt, pair_off, T, r0, r1):
     p = _PD
     B = _DEEP_BLOCK
     C = np.zeros((4, B), dtype=np.uint64)
+    k0s = coef[:w, 0].astype(np.uint64)
+    k1s = coef[:w, 1].astype(np.uint64)
+    k2s = coef[:w, 2].astype(np.uint64)
+    k3s = coef[:w, 3].astype(np.uint64)
     for b0 in range(r0, r1, B):
         m_ = min(B, r1 - b0)
-        for j in range(m_):
-            C[0, j] = 0
-            C[1, j] = 0
-            C[2, j] = 0
-            C[3, j] = 0
-        blk = mat[b0:b0 + m_]
-        for c in range(w):
-            k0 = np.uint64(coef[c, 0])
-            k1 = np.uint64(coef[c, 1])
-            k2 = np.uint64(coef[c, 2])
-            k3 = np.uint64(coef[c, 3])
-            col = blk[:, c]
-            for j in range(m_):  # contiguous accumulators: LLVM vectorises the row loop
-                v = np.uint64(col[j])
-                C[0, j] += v * k0
-                C[1, j] += v * k1
-                C[2, j] += v * k2
-                C[3, j] += v * k3
-            if c % 3 == 2:
-                for j in range(m_):
-                    C[0, j] = _fold32(C[0, j])
-                    C[1, j] = _fold32(C[1, j])
-                    C[2, j] = _fold32(C[2, j])
-                    C[3, j] = _fold32(C[3, j])
-        for j in range(m_):
-            C[0, j] %= p
-            C[1, j] %= p
-            C[2, j] %= p
-            C[3, j] %= p
+        if w >= _DEEP_ROW_MIN:
+            _deep_rows(mat, k0s, k1s, k2s, k3s, w, C, b0, m_)
+        else:
+            _deep_cols(mat, k0s, k1s, k2s, k3s, w, C, b0, m_)
         for q in range(pair_pt.shape[0]):
             k = pair_pt[q]
             f0 = pair_off[q, 0]

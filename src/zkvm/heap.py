@@ -1,0 +1,218 @@
+"""Keep the memory a proof frees for the next allocation instead of giving it back to the
+kernel (glibc processes; issue 17).
+
+A 2^20-cycle proof allocates ~7.6 GB of large arrays (LDEs, coefficient matrices, Merkle
+digests, quotient and DEEP buffers, ~2.7 GiB alive at the peak).  glibc serves every
+allocation above its mmap threshold (at most 32 MiB) with a fresh ``mmap`` and returns it
+with ``munmap`` on free, so the kernel zero-fills and faults in every page again, phase
+after phase and proof after proof: 4.4-9 s of *system* CPU time per 2^20 proof on the
+2-core project machine (huge pages make the faults fewer but each one zeroes and often
+compacts 2 MiB).
+
+:func:`retain` switches glibc to serving large blocks from its heap (``mallopt
+M_MMAP_MAX = 0``) and never shrinking it (``M_TRIM_THRESHOLD`` = the largest size), so a
+freed LDE's pages, already faulted in, serve the next LDE of the same proof or of the
+next proof.  The cost: the process keeps its high-water mark of memory until it exits
+(or calls :func:`release`), and free blocks between live ones can fragment the heap
+(measured +0.26 GiB peak RSS on a second 2^20 proof in one process).  It is meant for
+processes that prove (the ``zkvm`` command, proving workers, benchmarks: applied by
+:func:`zkvm.threads.configure`); ``ZKVM_HEAP=system`` keeps glibc's defaults.
+
+It also turns off numpy's transparent-huge-page hint (``madvise(MADV_HUGEPAGE)`` on
+every array of ≥ 4 MiB; ``ZKVM_HUGEPAGES=1`` keeps it).  With THP in ``madvise`` mode and
+the default ``defrag`` setting, every huge-page fault of a hinted region may compact
+memory synchronously: growing the heap for a process's first 2^20 proof cost 7.3 s of
+system time with the hint and 1.7 s without it, against ~0.8 s more user time (TLB
+misses) with small pages once the heap is warm.
+
+This module imports nothing from zkvm (any layer may use it); on another C library it
+does nothing.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+
+__all__ = ["retain", "release", "retained", "free_bytes", "prefault_async", "Prefault"]
+
+#: mallopt parameter numbers (glibc <malloc.h>)
+_M_TRIM_THRESHOLD = -1
+_M_MMAP_MAX = -4
+_M_TOP_PAD = -2
+#: extra bytes per heap growth (fewer brk calls: each takes the mmap lock for writing)
+_TOP_PAD = 64 << 20
+#: madvise advice: populate (prefault) page tables writable, Linux >= 5.14
+_MADV_POPULATE_WRITE = 23
+_PAGE = 4096
+#: below this many missing bytes :func:`prefault_async` does nothing
+PREFAULT_MIN = 64 << 20
+#: bytes faulted in per madvise call
+_PREFAULT_CHUNK = 8 << 20
+#: bytes per block freed as soon as it is faulted in
+_PREFAULT_PIECE = 64 << 20
+
+_state = {"retained": False}
+
+
+def _glibc():
+    """The process's glibc as a ctypes library, or ``None`` (another libc, no ctypes)."""
+    try:
+        if not (os.confstr("CS_GNU_LIBC_VERSION") or "").startswith("glibc"):
+            return None
+        import ctypes
+
+        libc = ctypes.CDLL(None)
+        return libc if hasattr(libc, "mallopt") and hasattr(libc, "malloc_trim") else None
+    except (AttributeError, ValueError, OSError):  # pragma: no cover - not glibc/Linux
+        return None
+
+
+def retain() -> bool:
+    """Serve large allocations from the heap and never trim it (see the module
+    docstring).  Idempotent; returns whether the policy is in effect.  Nothing is done
+    (``False``) with ``ZKVM_HEAP=system`` or on a C library other than glibc."""
+    if _state["retained"]:
+        return True
+    if os.environ.get("ZKVM_HEAP", "").strip().lower() == "system":
+        return False
+    libc = _glibc()
+    if libc is None:
+        return False
+    # M_TRIM_THRESHOLD takes an int that glibc stores as a size_t: -1 = never trim the top
+    ok = libc.mallopt(_M_MMAP_MAX, 0) == 1 and libc.mallopt(_M_TRIM_THRESHOLD, -1) == 1 \
+        and libc.mallopt(_M_TOP_PAD, _TOP_PAD) == 1
+    _state["retained"] = bool(ok)
+    if ok and os.environ.get("ZKVM_HUGEPAGES", "").strip() != "1":
+        _no_numpy_hugepages()
+    return _state["retained"]
+
+
+def _no_numpy_hugepages() -> None:
+    """numpy's THP hint off: before numpy's import through its environment variable (no
+    numpy import here: ``zkvm run`` starts without it), after it at run time."""
+    np_mod = sys.modules.get("numpy")
+    if np_mod is None:
+        os.environ.setdefault("NUMPY_MADVISE_HUGEPAGE", "0")
+        return
+    if os.environ.get("NUMPY_MADVISE_HUGEPAGE", "").strip() == "1":
+        return  # the user asked numpy for it
+    try:
+        from numpy._core import multiarray
+    except ImportError:  # pragma: no cover - numpy 1.x
+        from numpy.core import multiarray
+    setter = getattr(multiarray, "_set_madvise_hugepage", None)
+    if setter is not None:
+        setter(False)
+
+
+def retained() -> bool:
+    """Whether :func:`retain` is in effect in this process."""
+    return _state["retained"]
+
+
+def free_bytes() -> int:
+    """Free bytes inside glibc's heaps (``mallinfo2().fordblks``, all arenas), or 0."""
+    libc = _glibc()
+    if libc is None or not hasattr(libc, "mallinfo2"):
+        return 0
+    import ctypes
+
+    class _MallInfo2(ctypes.Structure):
+        _fields_ = [(n, ctypes.c_size_t) for n in ("arena", "ordblks", "smblks", "hblks",
+                                                   "hblkhd", "usmblks", "fsmblks",
+                                                   "uordblks", "fordblks", "keepcost")]
+
+    libc.mallinfo2.restype = _MallInfo2
+    return int(libc.mallinfo2().fordblks)
+
+
+class Prefault:
+    """Heap blocks being faulted in by a background thread (:func:`prefault_async`);
+    each is freed into the (retained) heap as soon as its pages are in, and
+    :meth:`finish` waits for the thread and frees whatever is left."""
+
+    def __init__(self, pieces: list, thread):
+        self._pieces = pieces
+        self._thread = thread
+
+    def finish(self) -> None:
+        if self._thread is not None:
+            self._thread.join()
+            self._thread = None
+        self._pieces.clear()
+
+
+def prefault_async(nbytes: int) -> Prefault | None:
+    """Grow the retained heap to about ``nbytes`` free bytes and fault the new pages in
+    on a background thread (``madvise(MADV_POPULATE_WRITE)``, which runs without the GIL),
+    so that a process's first proof does not fault in its buffers one page at a time
+    on the critical path.  Call it before serial work (the witness and trace building:
+    one core is idle then on a 2-core machine) and :meth:`Prefault.finish` after it.
+
+    The bytes are allocated as consecutive :data:`_PREFAULT_PIECE` blocks; each is freed
+    as soon as it is faulted in, so the serial work's own allocations already land on
+    faulted-in pages, and the rest serves the prover's buffers.
+
+    Opt-in: does nothing (``None``) unless ``ZKVM_PREFAULT=1`` and :func:`retain` is in
+    effect, when the heap already has ``nbytes`` free (a later proof of the same size), or
+    for less than :data:`PREFAULT_MIN` missing bytes.  On the 2-vCPU project machine it
+    did not pay: a first 2^20 proof took 12.17 s with it and 12.22 s without (quiet
+    minute), and under load the thread slowed the trace building down (memory bandwidth,
+    the other core busy); it moves ~1.3 s of page faulting off the prover's critical path,
+    which needs a really idle core beside the front-end.  Costs memory only up to ``nbytes`` (capped at an
+    eighth of the machine's memory): callers pass at most what the proof will allocate
+    anyway."""
+    if not retained() or os.environ.get("ZKVM_PREFAULT", "").strip() != "1":
+        return None
+    try:  # never more than an eighth of the machine's memory
+        nbytes = min(int(nbytes), os.sysconf("SC_PHYS_PAGES") * os.sysconf("SC_PAGE_SIZE") // 8)
+    except (ValueError, OSError):  # pragma: no cover - no sysconf
+        return None
+    need = nbytes - free_bytes()
+    if need < PREFAULT_MIN:
+        return None
+    libc = _glibc()
+    if libc is None:  # pragma: no cover - retained() implies glibc
+        return None
+    import ctypes
+    import threading
+
+    import numpy as np
+
+    # from the heap (M_MMAP_MAX = 0), consecutive: freed neighbours coalesce
+    pieces = [np.empty(min(_PREFAULT_PIECE, need - o), dtype=np.uint8)
+              for o in range(0, need, _PREFAULT_PIECE)]
+    madvise = libc.madvise
+    madvise.argtypes = [ctypes.c_void_p, ctypes.c_size_t, ctypes.c_int]
+    madvise.restype = ctypes.c_int
+
+    def populate():
+        # ctypes drops the GIL for each call; on a kernel without the advice it fails
+        # (EINVAL) and the pages are simply faulted in later, as without this.  In
+        # chunks: the call holds the mmap lock, which the main thread's brk (heap growth
+        # by the trace building) must otherwise wait for until the whole block is done
+        for i in range(len(pieces)):
+            buf = pieces[i]
+            if buf is None:
+                return
+            addr = buf.ctypes.data
+            start = (addr + _PAGE - 1) & ~(_PAGE - 1)
+            end = (addr + buf.nbytes) & ~(_PAGE - 1)
+            del buf
+            for a in range(start, end, _PREFAULT_CHUNK):
+                if madvise(a, min(_PREFAULT_CHUNK, end - a), _MADV_POPULATE_WRITE):
+                    return
+            pieces[i] = None  # faulted in: free it for the next allocation
+
+    t = threading.Thread(target=populate, name="zkvm-heap-prefault", daemon=True)
+    t.start()
+    return Prefault(pieces, t)
+
+
+def release() -> None:
+    """Give the heap's free pages back to the kernel now (``malloc_trim(0)``); the policy
+    stays in effect.  For a long-lived process that has finished proving."""
+    libc = _glibc()
+    if libc is not None:
+        libc.malloc_trim(0)
