@@ -102,6 +102,10 @@ def test_job_that_always_kills_its_worker_fails_with_a_clear_message():
                                        dashboard_address=":0", silence_logs=50)
     client = distributed.Client(cluster, set_as_default=False)
     try:
+        # both workers up before submitting: on a loaded machine the second one can
+        # start late, and a job queued on the worker that the killer job takes down is
+        # counted as suspicious with it (then job "a" could be the one reported)
+        client.wait_for_workers(2, timeout=240)
         jobs = [(0, False, 0.0), (1, True, 0.0)]
         with pytest.raises(ProvingFailed) as ei:
             run_jobs(tj.always_die_job, jobs, client=client, labels=["a", "b"])
