@@ -17,10 +17,12 @@ from dataclasses import dataclass
 
 from .artifacts import Artifact
 
-__all__ = ["LocalChain", "TxReport", "TX_GAS_CAP", "calldata_floor"]
+__all__ = ["LocalChain", "TxReport", "TX_GAS_CAP", "MAX_CODE_SIZE", "calldata_floor"]
 
 #: EIP-7825 per-transaction gas limit cap.
 TX_GAS_CAP = 1 << 24
+#: EIP-170: the most bytes of runtime code a contract may have
+MAX_CODE_SIZE = 24_576
 _SENDER = "0x" + "5e" * 20
 
 
@@ -85,8 +87,8 @@ class LocalChain:
     def deploy(self, art: Artifact, args: bytes = b"") -> str:
         """Deploy ``art`` (constructor ``args`` ABI-encoded); returns its address.
         Raises RuntimeError if the creation fails or its code exceeds EIP-170."""
-        if len(art.deployed_bytecode) > 24_576:
-            raise RuntimeError(f"{art.name}: runtime code {len(art.deployed_bytecode)} bytes > 24576")
+        if len(art.deployed_bytecode) > MAX_CODE_SIZE:
+            raise RuntimeError(f"{art.name}: runtime code {len(art.deployed_bytecode)} bytes > {MAX_CODE_SIZE}")
         addr = self.evm.deploy(self.sender, art.bytecode + args, gas=TX_GAS_CAP)
         return addr
 

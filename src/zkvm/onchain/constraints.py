@@ -27,6 +27,8 @@ from zkvm.field.babybear import P
 from zkvm.field.ext import Ext
 from zkvm.stark import symbolic as sym
 
+from .chain import MAX_CODE_SIZE
+
 __all__ = ["Program", "compile_program", "pack", "unpack", "leaf_values", "MAX_NODES", "deploy_program",
            "data_contract_initcode"]
 
@@ -130,8 +132,9 @@ def data_contract_initcode(code: bytes) -> bytes:
     calling it does nothing), read by ``ConstraintEval.evaluateAndRecordStored`` with
     EXTCODECOPY.  Raises ValueError above EIP-170's 24 576 bytes."""
     runtime = b"\x00" + bytes(code)
-    if len(runtime) > 24_576:
-        raise ValueError(f"program of {len(code)} bytes: a data contract holds at most 24 575")
+    if len(runtime) > MAX_CODE_SIZE:
+        raise ValueError(f"program of {len(code)} bytes: a data contract holds at most "
+                         f"{MAX_CODE_SIZE - 1}")
     # PUSH2 n, DUP1, PUSH1 12, PUSH1 0, CODECOPY, PUSH1 0, RETURN, then the runtime
     return bytes([0x61]) + len(runtime).to_bytes(2, "big") + bytes([0x80, 0x60, 0x0C, 0x60, 0x00, 0x39, 0x60, 0x00,
                                                                    0xF3]) + runtime

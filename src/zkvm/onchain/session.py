@@ -27,7 +27,7 @@ from zkvm.field.babybear import P, two_adic_generator
 from zkvm.field.ext import Ext
 
 from . import abi, artifacts, merkle
-from .chain import LocalChain, TxReport
+from .chain import MAX_CODE_SIZE, LocalChain, TxReport
 from .constraints import compile_program, leaf_values, pack, unpack
 
 __all__ = ["Recorded", "TableCheck", "record", "run_pieces", "DEEP_BATCH", "MAX_PROGRAM_NODES",
@@ -42,9 +42,10 @@ class UnsupportedReceipt(ValueError):
 #: nodes stay under the EIP-7825 cap; Keccak's 38 418 do not).
 MAX_PROGRAM_NODES = 12_000
 
-#: Largest program stored in a data contract (EIP-170: 24 576 bytes of code, one of them
-#: the 0x00 prefix); a batch with a larger program sends its programs as calldata.
-MAX_STORED_PROGRAM = 24_576
+#: Programs stored in data contracts are shorter than this (EIP-170's code size: the
+#: runtime is the 0x00 prefix and the program); a batch with a longer program sends its
+#: programs as calldata.
+MAX_STORED_PROGRAM = MAX_CODE_SIZE
 
 #: Leaves per registerOpeningsDeep transaction (a main-trace round of the evm profile costs
 #: ~0.3 M gas per leaf: 20 leaves, i.e. one transaction per round with the evm profile's
