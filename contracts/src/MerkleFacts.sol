@@ -70,11 +70,15 @@ contract MerkleFacts {
     ///   mats:  per matrix, commit order: L | w << 8 | byteOffset << 32 | firstTerm << 64 |
     ///          termCount << 96 (L its LDE log-height, w the columns used, byteOffset of its
     ///          row inside a query's rows);
-    ///   terms: per opening point, 3 words: z, ys = Σ_j α^j·v_j(z), off (packed extension);
-    ///   slots: the distinct L of the round, decreasing (the output order).
-    /// For every leaf index i and matrix m: comb = Σ_{j<w} row_j·α^j, x the LDE point of
-    /// i >> (Lr − L) (Lr = logMaxHeight), and RO_L(i) += off·(comb − ys)/(x − z).
-    /// Records keccak256(openings fact, keccak256(abi.encode(alpha, mats, terms, slots)),
+    ///   terms: per opening point, 3 words: z, ys = Σ_{c∈C} α^c·v_c(z), off (packed extension);
+    ///   slots: the distinct L of the round, decreasing (the output order);
+    ///   cols:  per term, in term order, its column set C: one word n, then (n > 0) n
+    ///          strictly increasing column indices < w; n = 0: every column (C = [0, w)).
+    ///          Proof format v6 opens at ζ·ω only the columns a constraint reads at the next
+    ///          row; c is the ORIGINAL column index (α^c, not α^position).
+    /// For every leaf index i and term t of matrix m: comb_t = Σ_{c∈C_t} row_c·α^c, x the LDE
+    /// point of i >> (Lr − L) (Lr = logMaxHeight), and RO_L(i) += off_t·(comb_t − ys_t)/(x − z_t).
+    /// Records keccak256(openings fact, keccak256(abi.encode(alpha, mats, terms, slots, cols)),
     /// keccak256(abi.encodePacked(partials))) and returns the partials (indices × slots).
     function registerOpeningsDeep(
         bytes32 root,
@@ -87,7 +91,7 @@ contract MerkleFacts {
     ) external returns (uint256[] memory partials) {
         bytes32 fact = _walk(root, logMaxHeight, levels, indices, rows, siblings);
         partials = _deep(logMaxHeight, indices, rows, rows.length / indices.length, d);
-        bytes32 spec = keccak256(abi.encode(d.alpha, d.mats, d.terms, d.slots));
+        bytes32 spec = keccak256(abi.encode(d.alpha, d.mats, d.terms, d.slots, d.cols));
         facts[keccak256(abi.encodePacked(fact, spec, keccak256(abi.encodePacked(partials))))] = true;
         emit Registered(root, indices.length);
     }
@@ -97,6 +101,7 @@ contract MerkleFacts {
         uint256[] mats;
         uint256[] terms;
         uint256[] slots;
+        uint256[] cols;
     }
 
     function _deep(uint256 Lr, uint256[] calldata indices, bytes calldata rows, uint256 rowBytes, Deep calldata d)
@@ -119,6 +124,30 @@ contract MerkleFacts {
             if (w > maxW) maxW = w;
         }
         if (nextTerm * 3 != d.terms.length) revert BadShape("term ranges");
+        // each term's column set: tc[t] = start << 32 | n (n = 0: every column; else the
+        // n indices d.cols[start .. start + n), strictly increasing, < the matrix's width)
+        uint256[] memory tc = new uint256[](nextTerm);
+        {
+            uint256 at = 0;
+            for (uint256 m = 0; m < d.mats.length; m++) {
+                uint256 mm = d.mats[m];
+                uint256 w = (mm >> 8) & 0xffffff;
+                uint256 t0 = (mm >> 64) & 0xffffffff;
+                uint256 t1 = t0 + ((mm >> 96) & 0xffffffff);
+                for (uint256 t = t0; t < t1; t++) {
+                    if (at >= d.cols.length) revert BadShape("cols");
+                    uint256 n = d.cols[at];
+                    if (n > w || at + 1 + n > d.cols.length) revert BadShape("cols");
+                    for (uint256 k = 0; k < n; k++) {
+                        uint256 c = d.cols[at + 1 + k];
+                        if (c >= w || (k > 0 && c <= d.cols[at + k])) revert BadShape("cols");
+                    }
+                    tc[t] = n == 0 ? 0 : (at + 1) << 32 | n;
+                    at += 1 + n;
+                }
+            }
+            if (at != d.cols.length) revert BadShape("cols");
+        }
         // α^j as four limb arrays (lazy reduction in the row combination)
         uint256[] memory ap = new uint256[](2 * maxW);
         {
@@ -147,16 +176,16 @@ contract MerkleFacts {
                 }
             }
         }
-        uint256[] memory cs = this.combs(rows, rowBytes, d.mats, ap);
+        uint256[] memory cs = this.combs(rows, rowBytes, d.mats, ap, d.cols, tc);
         partials = this.deepSums(Lr, indices, cs, d.mats, d.terms, d.slots);
     }
 
-    /// For every leaf index and matrix: RO_L += Σ_terms off·(comb − ys)/(x − z) (see
-    /// registerOpeningsDeep), from the row combinations `cs` (leaves × matrices).  An
+    /// For every leaf index and term: RO_L += off·(comb − ys)/(x − z) (see
+    /// registerOpeningsDeep), from the row combinations `cs` (leaves × terms).  An
     /// external (self-)call for the same reason as combs; pure arithmetic, proves nothing
     /// by itself.
     /// The terms are grouped by (slot, z): for a group g of a leaf,
-    ///   Σ_{t∈g} off_t·(comb_{m(t)} − ys_t)/(x − z_g) = (Σ_{t∈g} off_t·comb_{m(t)} − C_g)/(x − z_g)
+    ///   Σ_{t∈g} off_t·(comb_t − ys_t)/(x − z_g) = (Σ_{t∈g} off_t·comb_t − C_g)/(x − z_g)
     /// with C_g = Σ_{t∈g} off_t·ys_t independent of the leaf (computed once), so a leaf costs
     /// one extension multiplication per term and one inversion per group (Montgomery's
     /// trick over the groups, one extension inverse per leaf).  Every LDE point of a leaf
@@ -173,13 +202,13 @@ contract MerkleFacts {
     ) external view returns (uint256[] memory partials) {
         uint256 ns = slots.length;
         uint256 nm = mats.length;
-        if (cs.length != indices.length * nm) revert BadShape("combs");
+        uint256 nt = terms.length / 3;
+        if (cs.length != indices.length * nt) revert BadShape("combs");
         if (Lr > 27) revert BadShape("logMaxHeight");
         for (uint256 s = 0; s < ns; s++) {
             if (slots[s] > Lr || (s > 0 && slots[s] >= slots[s - 1])) revert BadShape("slots");
         }
         partials = new uint256[](indices.length * ns);
-        uint256 nt = terms.length / 3;
         // the groups: distinct (slot, z) of the terms, in order of first use
         uint256[] memory tg = new uint256[](nt); // term -> group
         uint256[] memory gz = new uint256[](nt); // group -> z
@@ -204,13 +233,13 @@ contract MerkleFacts {
                 gc[g] = Field.add(gc[g], Field.mul(terms[3 * t + 2], terms[3 * t + 1]));
             }
         }
-        _deepLeaves(DeepCtx(Lr, ns, nm, ng, tg, gz, gs, gc), indices, cs, mats, terms, slots, partials);
+        _deepLeaves(DeepCtx(Lr, ns, nt, ng, tg, gz, gs, gc), indices, cs, terms, slots, partials);
     }
 
     struct DeepCtx {
         uint256 Lr;
         uint256 ns;
-        uint256 nm;
+        uint256 nt;
         uint256 ng;
         uint256[] tg;
         uint256[] gz;
@@ -223,7 +252,6 @@ contract MerkleFacts {
         DeepCtx memory c,
         uint256[] calldata indices,
         uint256[] calldata cs,
-        uint256[] calldata mats,
         uint256[] calldata terms,
         uint256[] calldata slots,
         uint256[] memory partials
@@ -232,9 +260,9 @@ contract MerkleFacts {
         assembly ("memory-safe") {
             // Context words at ctx (every loop below is its own Yul function with few
             // live variables: a stack-too-deep block would be moved to memory by via-IR):
-            // 0 ng, 1 ns, 2 nm, 3 Lr, 4 tg, 5 gz, 6 gs, 7 gc (array data), 8 xs[ns],
+            // 0 ng, 1 ns, 2 nt, 3 Lr, 4 tg, 5 gz, 6 gs, 7 gc (array data), 8 xs[ns],
             // 9 den[ng], 10 pre[ng], 11 acc[ng], 12 modexp scratch, 13 partials data,
-            // 14 indices, 15 cs, 16 mats, 17 terms, 18 slots (calldata offsets)
+            // 14 indices, 15 cs, 16 (unused), 17 terms, 18 slots (calldata offsets)
             let cx_ := mload(0x40)
             mstore(cx_, mload(add(c, 0x60)))
             mstore(add(cx_, 0x20), mload(add(c, 0x20)))
@@ -254,7 +282,6 @@ contract MerkleFacts {
             mstore(add(cx_, 0x1a0), add(partials, 0x20))
             mstore(add(cx_, 0x1c0), indices.offset)
             mstore(add(cx_, 0x1e0), cs.offset)
-            mstore(add(cx_, 0x200), mats.offset)
             mstore(add(cx_, 0x220), terms.offset)
             mstore(add(cx_, 0x240), slots.offset)
             for { let q := 0 } lt(q, indices.length) { q := add(q, 1) } {
@@ -307,20 +334,16 @@ contract MerkleFacts {
                 }
             }
 
-            // acc[group(t)] += off_t·comb_m over every matrix m and term t of m
+            // acc[group(t)] += off_t·comb_t over every term t
             function accum(ctx, q) {
-                let nm := mload(add(ctx, 0x40))
-                let crow := add(mload(add(ctx, 0x1e0)), shl(5, mul(q, nm)))
-                let mp := mload(add(ctx, 0x200))
-                for { let m := 0 } lt(m, nm) { m := add(m, 1) } {
-                    let mm := calldataload(add(mp, shl(5, m)))
-                    let comb := calldataload(add(crow, shl(5, m)))
-                    let t := and(shr(64, mm), 0xffffffff)
-                    let t1 := add(t, and(shr(96, mm), 0xffffffff))
-                    for { } lt(t, t1) { t := add(t, 1) } {
-                        let at := add(mload(add(ctx, 0x160)), shl(5, mload(add(mload(add(ctx, 0x80)), shl(5, t)))))
-                        mstore(at, extadd(mload(at), extmul(calldataload(add(mload(add(ctx, 0x220)), add(mul(96, t), 64))), comb)))
-                    }
+                let nt := mload(add(ctx, 0x40))
+                let crow := add(mload(add(ctx, 0x1e0)), shl(5, mul(q, nt)))
+                let acc := mload(add(ctx, 0x160))
+                let tg := mload(add(ctx, 0x80))
+                let tp := add(mload(add(ctx, 0x220)), 64)
+                for { let t := 0 } lt(t, nt) { t := add(t, 1) } {
+                    let at := add(acc, shl(5, mload(add(tg, shl(5, t)))))
+                    mstore(at, extadd(mload(at), extmul(calldataload(add(tp, mul(96, t))), calldataload(add(crow, shl(5, t))))))
                 }
             }
 
@@ -416,30 +439,86 @@ contract MerkleFacts {
         return type(uint256).max;
     }
 
-    /// Every leaf's and matrix's Σ_{j<w} row_j·α^j (row_j: u32 LE, canonical), as one
-    /// external (self-)call: compiled as its own function, the unrolled loop below stays on
-    /// the stack (~110 gas per value instead of ~350 inlined into _deep).  `ap` holds α^j
-    /// as two words per j (c0 | c1 << 128, c2 | c3 << 128): one multiplication feeds two
-    /// 128-bit lanes (products < 2^62: no lane overflows below 2^66 terms).  Pure: anyone
-    /// may call it; it proves nothing by itself.
-    function combs(bytes calldata rows, uint256 rowBytes, uint256[] calldata mats, uint256[] calldata ap)
-        external
-        pure
-        returns (uint256[] memory out)
-    {
+    /// Every leaf's and term's Σ_{c∈C} row_c·α^c (row_c: u32 LE, canonical; C every column of
+    /// the term's matrix, or its column subset: see registerOpeningsDeep), as one external
+    /// (self-)call: compiled as its own function, the unrolled loop below stays on the stack
+    /// (~110 gas per value instead of ~350 inlined into _deep).  `ap` holds α^j as two words
+    /// per j (c0 | c1 << 128, c2 | c3 << 128): one multiplication feeds two 128-bit lanes
+    /// (products < 2^62: no lane overflows below 2^66 terms).  `tc[t]` = start << 32 | n:
+    /// n = 0 every column (one full combination per matrix and leaf, shared by its full
+    /// terms), else the n column indices cols[start ..] (checked < w by the caller; checked
+    /// against `ap` here).  Pure: anyone may call it; it proves nothing by itself.
+    function combs(
+        bytes calldata rows,
+        uint256 rowBytes,
+        uint256[] calldata mats,
+        uint256[] calldata ap,
+        uint256[] calldata cols,
+        uint256[] calldata tc
+    ) external pure returns (uint256[] memory out) {
         uint256 nm = mats.length;
+        uint256 nt = tc.length;
         if (rowBytes == 0 || rows.length % rowBytes != 0) revert BadShape("rows");
         uint256 nq = rows.length / rowBytes;
-        out = new uint256[](nq * nm);
+        out = new uint256[](nq * nt);
         for (uint256 q = 0; q < nq; q++) {
             for (uint256 m = 0; m < nm; m++) {
                 uint256 mm = mats[m];
                 uint256 w = (mm >> 8) & 0xffffff;
                 uint256 off = q * rowBytes + ((mm >> 32) & 0xffffffff);
                 if (off + 4 * w > (q + 1) * rowBytes || 2 * w > ap.length) revert BadShape("row");
-                out[q * nm + m] = _comb(rows[off:], w, ap);
+                uint256 t = (mm >> 64) & 0xffffffff;
+                uint256 t1 = t + ((mm >> 96) & 0xffffffff);
+                if (t1 > nt) revert BadShape("terms");
+                uint256 full;
+                bool haveFull;
+                for (; t < t1; t++) {
+                    uint256 sub = tc[t];
+                    if (sub == 0) {
+                        if (!haveFull) {
+                            full = _comb(rows[off:], w, ap);
+                            haveFull = true;
+                        }
+                        out[q * nt + t] = full;
+                    } else {
+                        uint256 n = sub & 0xffffffff;
+                        uint256 s0 = sub >> 32;
+                        if (s0 + n > cols.length) revert BadShape("cols");
+                        out[q * nt + t] = _combSub(rows[off:], cols[s0:s0 + n], w, ap);
+                    }
+                }
             }
         }
+    }
+
+    /// Σ_k row_{cols[k]}·α^{cols[k]} (cols[k] < w), as _comb.
+    function _combSub(bytes calldata row, uint256[] calldata cols, uint256 w, uint256[] calldata ap)
+        private
+        pure
+        returns (uint256 r)
+    {
+        uint256 bad;
+        assembly ("memory-safe") {
+            let lo := 0
+            let hi := 0
+            let src := row.offset
+            let apd := ap.offset
+            for { let k := 0 } lt(k, cols.length) { k := add(k, 1) } {
+                let c := calldataload(add(cols.offset, shl(5, k)))
+                bad := or(bad, iszero(lt(c, w)))
+                let v := shr(224, calldataload(add(src, shl(2, c))))
+                v := or(or(shl(24, and(v, 0xff)), shl(8, and(v, 0xff00))), or(and(shr(8, v), 0xff00), shr(24, v)))
+                bad := or(bad, iszero(lt(v, 2013265921)))
+                let e := add(apd, shl(6, c))
+                lo := add(lo, mul(v, calldataload(e)))
+                hi := add(hi, mul(v, calldataload(add(e, 0x20))))
+            }
+            let p := 2013265921
+            let m := 0xffffffffffffffffffffffffffffffff
+            r := or(or(mod(and(lo, m), p), shl(64, mod(shr(128, lo), p))),
+                    or(shl(128, mod(and(hi, m), p)), shl(192, mod(shr(128, hi), p))))
+        }
+        if (bad != 0) revert BadShape("non-canonical row");
     }
 
     function _comb(bytes calldata row, uint256 w, uint256[] calldata ap) private pure returns (uint256 r) {

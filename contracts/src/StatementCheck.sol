@@ -77,8 +77,8 @@ contract StatementCheck {
         uint256[] valueCounts; // per (matrix, point)
         uint256[] logArities;
         uint256[] inputSizes;
-        uint256[] roundHdr; // per round: rootSrc (0 pre, 1 main, 2 aux, 3 quotient), Lr, #levels, #mats, #slots
-        uint256[] roundData; // levels, mats (MerkleFacts.Deep encoding), slots
+        uint256[] roundHdr; // per round: rootSrc (0 pre, 1 main, 2 aux, 3 quotient), Lr, #levels, #mats, #slots, #cols
+        uint256[] roundData; // levels, mats, slots, cols (MerkleFacts.Deep encoding)
         uint256[] tableHdr; // per live table: programHash, logN, logChunk, #leaves, #quot
         uint256[] tableData; // leaves (kind << 32 | index), quotient value indices (4 per chunk)
     }
@@ -201,15 +201,7 @@ contract StatementCheck {
         for (uint256 t = 0; t < nt; t++) {
             uint256 nq = s.tableHdr[5 * t + 4];
             off += s.tableHdr[5 * t + 3];
-            uint256 q = 0;
-            {
-                uint256 zc = z2k[s.tableHdr[5 * t + 2]];
-                uint256 zp = 1;
-                for (uint256 j = 0; j < nq / 4; j++) {
-                    q = _add(q, _mul(zp, _cols(ci.pcsValues, s.tableData, off + 4 * j)));
-                    zp = _mul(zp, zc);
-                }
-            }
+            uint256 q = _quotient(ci.pcsValues, s.tableData, off, nq / 4, z2k[s.tableHdr[5 * t + 2]]);
             off += nq;
             // ConstraintEval.factKey, computed here
             bytes32 key = keccak256(abi.encode(bytes32(s.tableHdr[5 * t]), lh[t], c.constraintAlpha,
@@ -362,6 +354,20 @@ contract StatementCheck {
         revert Reject("leaf kind");
     }
 
+    /// quotient(ζ) = Σ_j chunk_j(ζ)·(ζ^(2^logChunk))^j from the chunks' openings (value
+    /// indices idx[at ..], 4 per chunk); zc = ζ^(2^logChunk).
+    function _quotient(bytes calldata vals, uint256[] calldata idx, uint256 at, uint256 chunks, uint256 zc)
+        private
+        pure
+        returns (uint256 q)
+    {
+        uint256 zp = 1;
+        for (uint256 j = 0; j < chunks; j++) {
+            q = _add(q, _mul(zp, _cols(vals, idx, at + 4 * j)));
+            zp = _mul(zp, zc);
+        }
+    }
+
     /// Σ_c v[idx[at + c]]·X^c (a chunk or aux column from its 4 base-column openings).
     function _cols(bytes calldata vals, uint256[] calldata idx, uint256 at) private pure returns (uint256 v) {
         for (uint256 k = 0; k < 4; k++) v = _add(v, _mulX(_ext(vals, idx[at + k]), k));
@@ -424,36 +430,15 @@ contract StatementCheck {
         ro = new uint256[](nq * ns);
         DeepState memory st;
         st.off = 1;
-        {
-            uint256 maxW = 0;
-            for (uint256 i = 0; i < s.valueCounts.length; i++) if (s.valueCounts[i] > maxW) maxW = s.valueCounts[i];
-            st.ap = new uint256[](maxW + 1);
-            st.ap2 = new uint256[](2 * maxW + 2);
-            uint256 x = 1;
-            for (uint256 j = 0; j <= maxW; j++) {
-                st.ap[j] = x;
-                st.ap2[2 * j] = (x & M64) | (((x >> 64) & M64) << 128);
-                st.ap2[2 * j + 1] = ((x >> 128) & M64) | ((x >> 192) << 128);
-                x = _mul(x, c.pcsAlpha);
-            }
-        }
-        for (uint256 r = 0; r < s.roundHdr.length / 5; r++) {
-            bytes32 spec;
-            uint256[] memory idx;
-            uint256 Lr = s.roundHdr[5 * r + 1];
-            uint256 nLev = s.roundHdr[5 * r + 2];
-            uint256 nMat = s.roundHdr[5 * r + 3];
-            uint256 nSl = s.roundHdr[5 * r + 4];
-            bytes32 root = _root(s.roundHdr[5 * r], ci);
-            bytes32 levelsHash = keccak256(abi.encodePacked(s.roundData[st.data:st.data + nLev]));
-            uint256[] calldata mats = s.roundData[st.data + nLev:st.data + nLev + nMat];
-            uint256[] calldata slots = s.roundData[st.data + nLev + nMat:st.data + nLev + nMat + nSl];
-            st.data += nLev + nMat + nSl;
-            spec = keccak256(abi.encode(c.pcsAlpha, mats, _terms(mats, ci, st), slots));
+        _alphaPowers(s, c.pcsAlpha, st);
+        if (s.roundHdr.length % 6 != 0) revert Reject("round header");
+        for (uint256 r = 0; r < s.roundHdr.length / 6; r++) {
+            uint256 Lr = s.roundHdr[6 * r + 1];
+            uint256 nSl = s.roundHdr[6 * r + 4];
+            bytes32 root = _root(s.roundHdr[6 * r], ci);
+            (bytes32 spec, bytes32 levelsHash, uint256[] memory gis) = _round(s, r, ci, c.pcsAlpha, st);
             if (Lr > s.L0) revert Reject("round height");
-            idx = _sortedDistinct(c.queries, s.L0 - Lr);
-            uint256[] memory gis = new uint256[](nSl); // each slot's index in inputSizes
-            for (uint256 sl = 0; sl < nSl; sl++) gis[sl] = _find(s.inputSizes, slots[sl]);
+            uint256[] memory idx = _sortedDistinct(c.queries, s.L0 - Lr);
             for (uint256 k = 0; k < idx.length; k += s.batch) {
                 uint256 m = idx.length - k < s.batch ? idx.length - k : s.batch;
                 uint256[] memory part = new uint256[](m);
@@ -484,9 +469,61 @@ contract StatementCheck {
         if (st.point != s.pointLogs.length || st.value * 16 != ci.pcsValues.length) revert Reject("opening count");
     }
 
-    /// A round's DEEP terms (z, ys = Σ_j α^j·v_j, off), off running over every opening in
-    /// statement order (zkvm.onchain.deep.specs_of).
-    function _terms(uint256[] calldata mats, StarkChallenges.Input calldata ci, DeepState memory st)
+    /// st.ap, st.ap2: α^j for j ≤ the widest matrix of the rounds (its column indices and
+    /// the offset step α^w).
+    function _alphaPowers(Shape calldata s, uint256 alpha, DeepState memory st) private pure {
+        uint256 maxW = 0;
+        uint256 at = 0;
+        for (uint256 r = 0; r < s.roundHdr.length / 6; r++) {
+            at += s.roundHdr[6 * r + 2];
+            for (uint256 m = 0; m < s.roundHdr[6 * r + 3]; m++) {
+                uint256 w = (s.roundData[at + m] >> 8) & 0xffffff;
+                if (w > maxW) maxW = w;
+            }
+            at += s.roundHdr[6 * r + 3] + s.roundHdr[6 * r + 4] + s.roundHdr[6 * r + 5];
+        }
+        st.ap = new uint256[](maxW + 1);
+        st.ap2 = new uint256[](2 * maxW + 2);
+        uint256 x = 1;
+        for (uint256 j = 0; j <= maxW; j++) {
+            st.ap[j] = x;
+            st.ap2[2 * j] = (x & M64) | (((x >> 64) & M64) << 128);
+            st.ap2[2 * j + 1] = ((x >> 128) & M64) | ((x >> 192) << 128);
+            x = _mul(x, alpha);
+        }
+    }
+
+    /// Round r's DEEP spec hash (MerkleFacts.registerOpeningsDeep's keccak256(abi.encode(α,
+    /// mats, terms, slots, cols)), terms recomputed here), its Merkle levels hash and each
+    /// slot's index in inputSizes; advances st over the round's data, points and values.
+    function _round(Shape calldata s, uint256 r, StarkChallenges.Input calldata ci, uint256 alpha,
+                    DeepState memory st)
+        private
+        view
+        returns (bytes32 spec, bytes32 levelsHash, uint256[] memory gis)
+    {
+        uint256 d = st.data;
+        uint256 nLev = s.roundHdr[6 * r + 2];
+        uint256 nMat = s.roundHdr[6 * r + 3];
+        uint256 nSl = s.roundHdr[6 * r + 4];
+        uint256 nCol = s.roundHdr[6 * r + 5];
+        levelsHash = keccak256(abi.encodePacked(s.roundData[d:d + nLev]));
+        uint256[] calldata mats = s.roundData[d + nLev:d + nLev + nMat];
+        uint256[] calldata slots = s.roundData[d + nLev + nMat:d + nLev + nMat + nSl];
+        uint256[] calldata cols = s.roundData[d + nLev + nMat + nSl:d + nLev + nMat + nSl + nCol];
+        st.data = d + nLev + nMat + nSl + nCol;
+        spec = keccak256(abi.encode(alpha, mats, _terms(mats, cols, ci, st), slots, cols));
+        gis = new uint256[](nSl);
+        for (uint256 sl = 0; sl < nSl; sl++) gis[sl] = _find(s.inputSizes, slots[sl]);
+    }
+
+    /// A round's DEEP terms (z, ys = Σ_{c∈C} α^c·v_c, off), off running over every opening
+    /// in statement order and advancing by α^w per term (zkvm.onchain.deep.specs_of).  C:
+    /// the term's column set from `cols` (MerkleFacts.Deep: n, then n indices; n = 0 every
+    /// column); the term's claimed values are |C| consecutive values (proof format v6: at
+    /// ζ·ω only the columns the constraints read at the next row).
+    function _terms(uint256[] calldata mats, uint256[] calldata cols, StarkChallenges.Input calldata ci,
+                    DeepState memory st)
         private
         view
         returns (uint256[] memory terms)
@@ -495,48 +532,155 @@ contract StatementCheck {
         for (uint256 m = 0; m < mats.length; m++) nt += (mats[m] >> 96) & 0xffffffff;
         terms = new uint256[](3 * nt);
         uint256[] memory widths = new uint256[](nt);
+        uint256[] memory counts = new uint256[](nt);
+        uint256[] memory sub = new uint256[](nt); // 0 every column, else start << 32 | n in cols
         uint256 t = 0;
         uint256 total = 0;
+        uint256 at = 0;
         for (uint256 m = 0; m < mats.length; m++) {
             uint256 w = (mats[m] >> 8) & 0xffffff;
             uint256 np = (mats[m] >> 96) & 0xffffffff;
             if (((mats[m] >> 64) & 0xffffffff) != t) revert Reject("term ranges");
             for (uint256 k = 0; k < np; k++) {
-                if (st.point + t >= ci.pcsValueCounts.length || ci.pcsValueCounts[st.point + t] != w) {
+                if (at >= cols.length) revert Reject("column sets");
+                uint256 n = cols[at];
+                if (n > w || at + 1 + n > cols.length) revert Reject("column sets");
+                uint256 cnt = n == 0 ? w : n;
+                if (st.point + t >= ci.pcsValueCounts.length || ci.pcsValueCounts[st.point + t] != cnt) {
                     revert Reject("opening width");
                 }
+                if (n != 0) sub[t] = (at + 1) << 32 | n;
+                at += 1 + n;
                 widths[t] = w;
-                total += w;
+                counts[t] = cnt;
+                total += cnt;
                 t++;
             }
         }
+        if (at != cols.length) revert Reject("column sets");
         if (16 * (st.value + total) > ci.pcsValues.length) revert Reject("value index");
-        uint256[] memory ys = this.ysMany(ci.pcsValues[16 * st.value:16 * (st.value + total)], widths, st.ap2);
+        uint256[] memory ys =
+            this.ysMany(ci.pcsValues[16 * st.value:16 * (st.value + total)], counts, st.ap2, cols, sub);
         for (t = 0; t < nt; t++) {
             terms[3 * t] = _ext(ci.pcsPoints, st.point);
             terms[3 * t + 1] = ys[t];
             terms[3 * t + 2] = st.off;
             st.off = _mul(st.off, st.ap[widths[t]]);
-            st.value += widths[t];
+            st.value += counts[t];
             st.point++;
         }
     }
 
-    /// For consecutive openings of widths `widths` over the u32 LE values `vals`: every
-    /// ys = Σ_{j<w} α^j·v_j (α^j from ap2, see _ys).  Pure, proves nothing by itself; an
-    /// external (self-)call so that via-IR compiles its loops as their own function (inlined
-    /// into the large statement functions they would be moved to memory: ~750 gas per value
-    /// instead of ~150).
-    function ysMany(bytes calldata vals, uint256[] calldata widths, uint256[] calldata ap2)
+    /// For consecutive openings of `counts` values each over the u32 LE values `vals`: every
+    /// ys = Σ_{j<count} α^j·v_j (sub[t] = 0), or Σ_{k<n} α^{cols[start+k]}·v_k (sub[t] =
+    /// start << 32 | n: a column subset, α^c of the original column index c); α^j from ap2
+    /// (see _ys).  Pure, proves nothing by itself; an external (self-)call so that via-IR
+    /// compiles its loops as their own function (inlined into the large statement functions
+    /// they would be moved to memory: ~750 gas per value instead of ~150).
+    function ysMany(bytes calldata vals, uint256[] calldata counts, uint256[] calldata ap2,
+                    uint256[] calldata cols, uint256[] calldata sub)
         external
         pure
         returns (uint256[] memory ys)
     {
-        ys = new uint256[](widths.length);
+        if (sub.length != counts.length) revert Reject("column sets");
+        ys = new uint256[](counts.length);
         uint256 at = 0;
-        for (uint256 t = 0; t < widths.length; t++) {
-            ys[t] = _ys(vals, at, widths[t], ap2);
-            at += widths[t];
+        for (uint256 t = 0; t < counts.length; t++) {
+            if (sub[t] == 0) {
+                ys[t] = _ys(vals, at, counts[t], ap2);
+            } else {
+                uint256 s0 = sub[t] >> 32;
+                uint256 n = sub[t] & 0xffffffff;
+                if (n != counts[t] || s0 + n > cols.length) revert Reject("column sets");
+                ys[t] = _ysSub(vals, at, cols[s0:s0 + n], ap2);
+            }
+            at += counts[t];
+        }
+    }
+
+    /// Σ_k α^{cols[k]}·v_{start+k} (the column subset of a ζ·ω opening), as _ys.
+    function _ysSub(bytes calldata b, uint256 start, uint256[] calldata cols, uint256[] calldata ap2)
+        private
+        pure
+        returns (uint256 r)
+    {
+        uint256 n = cols.length;
+        if (16 * (start + n) > b.length) revert Reject("value index");
+        for (uint256 k = 0; k < n; k++) if (2 * cols[k] + 1 >= ap2.length) revert Reject("column index");
+        assembly ("memory-safe") {
+            let src := add(b.offset, shl(4, start))
+            let pa := ap2.offset
+            let co := cols.offset
+            let c0, c1 := subLo(src, pa, co, n)
+            let c2, c3 := subHi(src, pa, co, n)
+            r := extadd(mulx(extadd(mulx(extadd(mulx(c3), c2)), c1)), c0)
+
+            function val(src_, j) -> x {
+                x := shr(128, calldataload(add(src_, shl(4, j))))
+                x := or(shl(8, and(x, 0x00ff00ff00ff00ff00ff00ff00ff00ff)), and(shr(8, x), 0x00ff00ff00ff00ff00ff00ff00ff00ff))
+                x := or(shl(16, and(x, 0x0000ffff0000ffff0000ffff0000ffff)), and(shr(16, x), 0x0000ffff0000ffff0000ffff0000ffff))
+            }
+
+            function subLo(src_, pa_, co_, n_) -> e0, e1 {
+                let l0 := 0
+                let h0 := 0
+                let l1 := 0
+                let h1 := 0
+                for { let k := 0 } lt(k, n_) { k := add(k, 1) } {
+                    let x := val(src_, k)
+                    let e := add(pa_, shl(6, calldataload(add(co_, shl(5, k)))))
+                    let ylo := calldataload(e)
+                    let yhi := calldataload(add(e, 0x20))
+                    let v := shr(96, x)
+                    l0 := add(l0, mul(v, ylo))
+                    h0 := add(h0, mul(v, yhi))
+                    v := and(shr(64, x), 0xffffffff)
+                    l1 := add(l1, mul(v, ylo))
+                    h1 := add(h1, mul(v, yhi))
+                }
+                e0 := lanes(l0, h0)
+                e1 := lanes(l1, h1)
+            }
+
+            function subHi(src_, pa_, co_, n_) -> e2, e3 {
+                let l2 := 0
+                let h2 := 0
+                let l3 := 0
+                let h3 := 0
+                for { let k := 0 } lt(k, n_) { k := add(k, 1) } {
+                    let x := val(src_, k)
+                    let e := add(pa_, shl(6, calldataload(add(co_, shl(5, k)))))
+                    let ylo := calldataload(e)
+                    let yhi := calldataload(add(e, 0x20))
+                    let v := and(shr(32, x), 0xffffffff)
+                    l2 := add(l2, mul(v, ylo))
+                    h2 := add(h2, mul(v, yhi))
+                    v := and(x, 0xffffffff)
+                    l3 := add(l3, mul(v, ylo))
+                    h3 := add(h3, mul(v, yhi))
+                }
+                e2 := lanes(l2, h2)
+                e3 := lanes(l3, h3)
+            }
+
+            function lanes(lo, hi) -> e {
+                let p := 2013265921
+                let m := 0xffffffffffffffffffffffffffffffff
+                e := or(or(mod(and(lo, m), p), shl(64, mod(shr(128, lo), p))),
+                        or(shl(128, mod(and(hi, m), p)), shl(192, mod(shr(128, hi), p))))
+            }
+
+            function mulx(x) -> z {
+                z := or(shl(64, x), mulmod(shr(192, x), 11, 2013265921))
+            }
+
+            function extadd(x, y) -> z {
+                let p := 2013265921
+                let m := 0xffffffffffffffff
+                z := or(or(addmod(and(x, m), and(y, m), p), shl(64, addmod(and(shr(64, x), m), and(shr(64, y), m), p))),
+                        or(shl(128, addmod(and(shr(128, x), m), and(shr(128, y), m), p)), shl(192, addmod(shr(192, x), shr(192, y), p))))
+            }
         }
     }
 

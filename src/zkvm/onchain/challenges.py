@@ -45,10 +45,11 @@ def recording(out: dict):
 def input_of(rec: dict) -> list:
     """The ``Input`` struct's field values (see contracts/src/StarkChallenges.sol)."""
     from zkvm.stark.fri import fri_schedule
-    from zkvm.stark.pcs_verifier import _shape_header
     from zkvm.stark.proof import Proof
     from zkvm.stark.system import is_empty_height
     from zkvm.stark.zk import lde_extra_log
+
+    from .deep import opening_cols, pcs_shape_header
 
     vk, proof, pv, pdata = rec["verify"]
     if not isinstance(proof, Proof):
@@ -64,9 +65,9 @@ def input_of(rec: dict) -> list:
         for md in rd[1]:
             log_n, w, ops = md[:3]
             e = md[3] if len(md) == 4 else lde_extra_log(params, log_n)
-            srow.append((log_n, w, len(ops), e))
+            srow.append((log_n, w, [opening_cols(op, w) for op in ops], e))
             sizes.add(log_n + params.log_blowup + e)
-            for z, vals in ops:
+            for z, vals, *_ in ops:
                 points.append(struct.pack("<4I", *z.coeffs))
                 counts.append(len(vals))
                 values.extend(struct.pack("<4I", *v.coeffs) for v in vals)
@@ -75,7 +76,7 @@ def input_of(rec: dict) -> list:
     op = proof.opening_proof
     return [vk.digest, list(pv), pdata, hs, proof.main_root, proof.aux_root is not None,
             proof.aux_root or bytes(32), [pack(s) for s in proof.claimed_sums], proof.quotient_root,
-            max(live), params.log_blowup, _shape_header(shapes, salted), b"".join(points), counts,
+            max(live), params.log_blowup, pcs_shape_header(shapes, salted), b"".join(points), counts,
             b"".join(values),
             list(op.fri_commits), [pack(tuple(c)) if not hasattr(c, "coeffs") else pack(c) for c in op.final_poly],
             params.pow_bits, op.pow_nonce, max(sizes), params.num_queries]

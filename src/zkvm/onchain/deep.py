@@ -6,7 +6,9 @@ from the Python verifier, and its encoding for ``MerkleFacts.registerOpeningsDee
 steps on that copy (shape header, points and claimed values, then the batching
 challenge α -- exactly pcs_verifier.verify's order) and builds, per commitment round,
 the contract's ``Deep`` struct: α, every matrix's LDE height, used width, byte offset in
-a query's rows and its opening terms ``(z, ys = Σ_j α^j·v_j(z), off)``.  Summing a query's
+a query's rows, its opening terms ``(z, ys = Σ_{c∈C} α^c·v_c(z), off)`` and each term's
+column set ``C`` (proof format v6: every column at ζ, at ζ·ω only the columns some
+constraint reads at the next row; ``c`` the original column index).  Summing a query's
 partials over the rounds gives the ``RO_L`` values FRI consumes (checked by the tests).
 Not thread-safe (like :mod:`zkvm.onchain.session`).
 """
@@ -20,9 +22,48 @@ from zkvm.field.ext import Ext
 
 from .constraints import pack
 
-__all__ = ["DeepSpec", "recording", "specs_of", "DEEP_TYPES"]
+__all__ = ["DeepSpec", "recording", "specs_of", "DEEP_TYPES", "opening_cols", "pcs_shape_header"]
 
-DEEP_TYPES = ("uint256", "uint256[]", "uint256[]", "uint256[]")
+DEEP_TYPES = ("uint256", "uint256[]", "uint256[]", "uint256[]", "uint256[]")
+
+
+def opening_cols(op, w: int):
+    """The column set of one PCS opening ``(z, values)`` (every column: ``None``) or
+    ``(z, values, cols)`` (``cols`` strictly increasing, < ``w``, one value each; all ``w``
+    of them is the same as every column).  Raises ValueError on a malformed opening."""
+    vals = op[1]
+    cols = op[2] if len(op) == 3 else None
+    if cols is None:
+        if len(vals) != w:
+            raise ValueError("an opening of every column with the wrong number of values")
+        return None
+    cols = tuple(int(c) for c in cols)
+    if len(cols) != len(vals) or any(not 0 <= c < w for c in cols) \
+            or any(b <= a for a, b in zip(cols, cols[1:])):
+        raise ValueError("malformed opening column set")
+    return None if len(cols) == w else cols
+
+
+def pcs_shape_header(shapes, salted) -> bytes:
+    """The PCS shape header the transcript absorbs as ``pcs_shape`` (proof format v6):
+    ``[#rounds, per round: #mats, salted, per matrix: log_n, w, #points, extra_log, per
+    point: ncols (+ the ncols column indices when ncols != w)]``, u32 LE.  ``shapes``: per
+    round, per matrix ``(log_n, w, [cols or None per point], extra_log)``."""
+    import struct
+
+    out = [len(shapes)]
+    for mats, sl in zip(shapes, salted, strict=True):
+        out.extend((len(mats), 1 if sl else 0))
+        for (log_n, w, pcols, e) in mats:
+            out.extend((log_n, w, len(pcols), e))
+            for cols in pcols:
+                if cols is None:
+                    out.append(w)
+                else:
+                    out.append(len(cols))
+                    if len(cols) != w:
+                        out.extend(cols)
+    return struct.pack(f"<{len(out)}I", *out)
 
 
 @dataclass
@@ -33,11 +74,12 @@ class DeepSpec:
     mats: list  # (L, w, byte_offset, first_term, term_count)
     terms: list  # (z, ys, off) Ext
     slots: list  # distinct L, decreasing
+    cols: list  # per term: n (0: every column), then n column indices (the contract's encoding)
 
     def encode(self) -> list:
         mats = [L | w << 8 | off << 32 | t0 << 64 | n << 96 for (L, w, off, t0, n) in self.mats]
         terms = [pack(v) for t in self.terms for v in t]
-        return [pack(self.alpha), mats, terms, list(self.slots)]
+        return [pack(self.alpha), mats, terms, list(self.slots), list(self.cols)]
 
 
 @contextlib.contextmanager
@@ -59,7 +101,7 @@ def recording(out: list):
 
 def specs_of(captured) -> list[DeepSpec]:
     """One :class:`DeepSpec` per commitment round of a recorded ``pcs_verify`` call."""
-    from zkvm.stark.pcs_verifier import SALT_WIDTH, _shape_header
+    from zkvm.stark.pcs_verifier import SALT_WIDTH
     from zkvm.stark.zk import lde_extra_log
 
     params, rounds, t, mask_in_rounds = captured
@@ -75,15 +117,16 @@ def specs_of(captured) -> list[DeepSpec]:
         for md in mats:
             log_n, w, ops = md[:3]
             e = md[3] if len(md) == 4 else lde_extra_log(params, log_n)
-            srow.append((log_n, w, len(ops), e))
-            mrow.append((log_n + lb + e, w, [(z, list(v)) for z, v in ops]))
+            pts = [(op[0], list(op[1]), opening_cols(op, w)) for op in ops]
+            srow.append((log_n, w, [c for _, _, c in pts], e))
+            mrow.append((log_n + lb + e, w, pts))
         shapes.append(srow)
         stmt.append((bytes(root), mrow))
         salted.append(sl)
-    t.absorb_bytes("pcs_shape", _shape_header(shapes, salted))
+    t.absorb_bytes("pcs_shape", pcs_shape_header(shapes, salted))
     for _, mrow in stmt:
         for (_, _, pts) in mrow:
-            for z, vals in pts:
+            for z, vals, _ in pts:
                 t.absorb_ext("pcs_point", [z])
                 t.absorb_ext("pcs_values", vals)
     alpha = t.sample_ext("pcs_alpha")
@@ -108,16 +151,18 @@ def specs_of(captured) -> list[DeepSpec]:
                 if L == lv:
                     offs[m] = pos
                     pos += 4 * widths[m]
-        mats, terms = [], []
+        mats, terms, tcols = [], [], []
         for m, (L, w, pts) in enumerate(mrow):
             t0 = len(terms)
-            for z, vals in pts:
+            for z, vals, cols in pts:
+                idx = range(w) if cols is None else cols
                 ys = Ext.ZERO
-                for a_c, y in zip(apows[:w], vals, strict=True):
-                    ys = ys + a_c * y
+                for c, y in zip(idx, vals, strict=True):
+                    ys = ys + apows[c] * y
                 terms.append((z, ys, off))
+                tcols += [0] if cols is None else [len(cols), *cols]
                 off = off * (alpha ** w)
             mats.append((L, w, offs[m], t0, len(terms) - t0))
         specs.append(DeepSpec(root, Lr, alpha, mats, terms,
-                              sorted({L for L, _, _ in mrow}, reverse=True)))
+                              sorted({L for L, _, _ in mrow}, reverse=True), tcols))
     return specs

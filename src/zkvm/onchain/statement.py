@@ -77,15 +77,32 @@ def shape_of(rec) -> dict:
     if len(names) != len(rounds):
         raise UnsupportedReceipt("unexpected PCS round structure")
     base: dict = {}  # (round, table index, point) -> first value index
+    colset: dict = {}  # (round, table index, point) -> the opened column subset, None: every column
     point_logs, vi = [], 0
     for nm, rd in zip(names, rounds, strict=True):
         for j, md in enumerate(rd[1]):
             log_n, w, ops = md[:3]
-            for k, (_, vals) in enumerate(ops):
+            for k, op in enumerate(ops):
                 point_logs.append(0 if k == 0 else log_n)
                 if j < len(owners[nm]):
                     base[(nm, owners[nm][j].index, k)] = vi
-                vi += len(vals)
+                    colset[(nm, owners[nm][j].index, k)] = deep.opening_cols(op, w)
+                vi += len(op[1])
+
+    def value_at(rnd: str, t, pt: int, c: int, n: int = 1) -> int:
+        # the value index of base column c (and the n - 1 after it) of table t's opening
+        # of round rnd at point pt (v6: at ζ·ω only a column subset is opened)
+        key = (rnd, t.index, pt)
+        if key not in base:
+            raise UnsupportedReceipt(f"table {t.name}: a constraint reads a {rnd} column at a point "
+                                     "that is not opened")
+        cols = colset[key]
+        if cols is None:
+            return base[key] + c
+        if c not in cols or list(cols[cols.index(c):cols.index(c) + n]) != list(range(c, c + n)):
+            raise UnsupportedReceipt(f"table {t.name}: {rnd} column {c} is read at the next row "
+                                     "but not opened there")
+        return base[key] + cols.index(c)
     # tables
     thdr, tdata = [], []
     by_name = {t.name: t for t in live}
@@ -98,9 +115,9 @@ def shape_of(rec) -> dict:
         for kind, i in prog.slots:
             if kind in ("main", "main_next", "pre", "pre_next"):
                 rnd, pt = kind.split("_")[0], int(kind.endswith("_next"))
-                v = base[(rnd, t.index, pt)] + i
+                v = value_at(rnd, t, pt, i)
             elif kind in ("aux", "aux_next"):
-                v = base[("aux", t.index, int(kind == "aux_next"))] + 4 * i
+                v = value_at("aux", t, int(kind == "aux_next"), 4 * i, 4)
             elif kind == "claimed_sum":
                 v = claimed_pos[t.index]
             else:
@@ -120,8 +137,8 @@ def shape_of(rec) -> dict:
         g = groups[(bytes(sp.root), sp.Lr)]
         levels = merkle.levels_of(g.L, g.dims)
         mats = sp.encode()[1]
-        rhdr += [src[bytes(sp.root)], sp.Lr, len(levels), len(mats), len(sp.slots)]
-        rdata += levels + mats + list(sp.slots)
+        rhdr += [src[bytes(sp.root)], sp.Lr, len(levels), len(mats), len(sp.slots), len(sp.cols)]
+        rdata += levels + mats + list(sp.slots) + list(sp.cols)
     fr = rec.fri[0]
     static = protocol.multiplicity_bound(system, hs, pv, batches=[])
     fields = [hs, ci[9], ci[10], ci[17], ci[19], ci[20], len(ci[16]), len(ci[7]), int(ci[5]), static, DEEP_BATCH,
