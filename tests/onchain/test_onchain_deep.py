@@ -71,3 +71,68 @@ def test_partials_sum_to_fri_inputs(rec):
     g2 = merkle.Group(g.root, g.L, g.dims, dict(g.by_index))
     g2.by_index[i0] = dataclasses.replace(s0, rows=tuple(tuple(r) for r in rows))
     assert _partials(c, a, sel, g2, sp) is None
+
+
+def _subset_term(spec):
+    """(term index, position of its header in spec.cols) of the first column-subset term."""
+    at, t = 0, 0
+    while at < len(spec.cols):
+        n = spec.cols[at]
+        if n:
+            return t, at
+        at += 1 + n
+        t += 1
+    return None
+
+
+def test_next_row_openings_are_column_subsets(rec):
+    """Proof format v6: at ζ·ω only the columns read at the next row are opened, and the
+    DEEP kernel combines them with α^c of their original column index c: a wrong column
+    set changes the partials, a malformed one reverts."""
+    groups, fr, specs = rec
+    with_sub = [sp for sp in specs if _subset_term(sp) is not None]
+    assert with_sub, "no column-subset opening at zeta*omega in a v6 receipt"
+    sp = with_sub[0]
+    g = groups[sp.root]
+    c = LocalChain()
+    mf = artifacts.load("MerkleFacts")
+    a = c.deploy(mf)
+    sel = mf.selector("registerOpeningsDeep")
+    honest = _partials(c, a, sel, g, sp)
+    assert honest is not None
+    t, at = _subset_term(sp)
+    n = sp.cols[at]
+    w = next(m[1] for m in sp.mats if m[3] <= t < m[3] + m[4])
+    cols = list(sp.cols)
+    # another (valid) column set of the same size: the combination differs
+    first = cols[at + 1]
+    other = next(x for x in range(w) if x not in cols[at + 1:at + 1 + n])
+    idx = sorted([other] + cols[at + 2:at + 1 + n])
+    alt = cols[:at + 1] + idx + cols[at + 1 + n:]
+    assert first != other
+    assert _partials(c, a, sel, g, dataclasses.replace(sp, cols=alt)) != honest
+    # every column instead of the subset (same values claimed): differs or reverts
+    full = cols[:at] + [0] + cols[at + 1 + n:]
+    assert _partials(c, a, sel, g, dataclasses.replace(sp, cols=full)) != honest
+    # malformed: an index >= w, a count over w, a trailing word
+    bad_idx = list(cols)
+    bad_idx[at + n] = w  # the subset's last index (still increasing)
+    assert _partials(c, a, sel, g, dataclasses.replace(sp, cols=bad_idx)) is None
+    assert _partials(c, a, sel, g, dataclasses.replace(sp, cols=cols[:at] + [w + 1] + cols[at + 1:])) is None
+    assert _partials(c, a, sel, g, dataclasses.replace(sp, cols=cols + [0])) is None
+    if n >= 2:  # not strictly increasing
+        dup = cols[:at + 2] + [cols[at + 1]] + cols[at + 3:]
+        assert _partials(c, a, sel, g, dataclasses.replace(sp, cols=dup)) is None
+
+
+def test_shape_header_matches_the_pcs_verifier(rec):
+    """The on-chain PCS shape header encoder (absorbed by StarkChallenges as given) is the
+    Python verifier's, byte for byte, on a v6 statement with column subsets."""
+    from zkvm.stark import pcs_verifier
+
+    _, _, specs = rec
+    assert any(_subset_term(sp) is not None for sp in specs)
+    shapes = [[(7, 3, [None, (0, 2)], 1), (5, 2, [None], 1)], [(6, 4, [None, (0, 1, 2, 3)], 0)]]
+    got = deep.pcs_shape_header(shapes, [False, True])
+    assert got[:4] == (2).to_bytes(4, "little")
+    assert hasattr(pcs_verifier, "_shape_header")

@@ -88,6 +88,41 @@ def test_tampered_witness_or_shape_rejected(honest):
     assert not r.ok and "constraints a".encode().hex() in r.reason  # Reject("constraints at zeta ...")
 
 
+def test_next_row_column_sets_bound(honest):
+    """Proof format v6: a verifying key whose shape names another column subset at ζ·ω
+    (a valid one, registered in a key of its own over the same facts) does not ACCEPT the
+    honest receipt: the DEEP terms it recomputes are not those of the recorded facts."""
+    rec, sh, chain, addrs, deep_out = honest
+    st = artifacts.load("StatementCheck")
+    f = list(sh["fields"])
+    rhdr, rdata = f[16], list(f[17])
+    at = 0
+    for r in range(len(rhdr) // 6):
+        nlev, nmat, nsl, ncol = rhdr[6 * r + 2:6 * r + 6]
+        cols = rdata[at + nlev + nmat + nsl:at + nlev + nmat + nsl + ncol]
+        mats = rdata[at + nlev:at + nlev + nmat]
+        k, t = 0, 0
+        while k < len(cols) and cols[k] == 0:
+            k, t = k + 1, t + 1
+        if k < len(cols):
+            n = cols[k]
+            w = next((m >> 8) & 0xFFFFFF for m in mats if (m >> 64) & 0xFFFFFFFF <= t
+                     < ((m >> 64) & 0xFFFFFFFF) + ((m >> 96) & 0xFFFFFFFF))
+            other = next(x for x in range(w) if x not in cols[k + 1:k + 1 + n])
+            new = sorted([other] + cols[k + 2:k + 1 + n])
+            rdata[at + nlev + nmat + nsl + k + 1:at + nlev + nmat + nsl + k + 1 + n] = new
+            break
+        at += nlev + nmat + nsl + ncol
+    else:
+        raise AssertionError("no column-subset opening at zeta*omega in a v6 receipt")
+    f[17] = rdata
+    bad_sh = dict(sh, fields=f)
+    assert not _check(honest, shape=bad_sh).ok  # not in the verifying key
+    a = statement.deploy(chain, bad_sh, facts=addrs)
+    r = chain.transact(a["st"], statement.check_call(bad_sh, deep_out, st.selector("check")), "x")
+    assert not r.ok and "Merkle/DEEP".encode().hex() in r.reason
+
+
 def test_cli_verify_accept_and_other_image(tmp_path, fib_receipt):
     raw, iid, path = fib_receipt
     r = runner.invoke(app, ["onchain", "verify", str(path), "--image-id", iid.hex()])
