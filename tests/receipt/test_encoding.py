@@ -8,7 +8,9 @@ Fixtures (tests/receipt/fixtures/, written by zkvm at a6a3073 with ``StarkParams
 "hello world", zk on: salted rows, masked quotient), ``loop-composite.receipt`` (the loop guest,
 40 iterations, 2 segments of 2^10 rows, zk off) and ``dev.receipt``.  ``arith-nozk.receipt``
 was re-written (and re-pinned) when the Syscall table's layout narrowed (issue 17: fewer
-columns and LogUp helper columns); the encoding itself is unchanged."""
+columns and LogUp helper columns); the encoding itself is unchanged.  All three proof
+fixtures were re-written for proof format v6 (openings at ζ·ω only where a constraint
+reads the next row) by ``python -m tests.support.receipt_fixtures``."""
 
 from __future__ import annotations
 
@@ -26,7 +28,7 @@ FIXTURES = Path(__file__).parent / "fixtures"
 #: SHA-256 of ``arith-nozk.receipt``: the receipt a deterministic prover run makes today.
 #: If a deliberate prover or format change moves it, re-pin it *and* regenerate the
 #: fixtures, and say so in CHANGELOG.md (a receipt format change is user-visible).
-ARITH_NOZK_SHA256 = "5db334c81b872c887579b89e293ed07f976c22e4ee793e2a43e655dd62393b78"
+ARITH_NOZK_SHA256 = "9d7b36ed3ccfc3cccdff9e0c2e10562893d98479409449cebdf825e5cfb226e8"
 
 
 def _read(name: str) -> bytes:

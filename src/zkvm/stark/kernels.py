@@ -1052,8 +1052,9 @@ def _logup_kernel(code, kb, ke, main, pre, first, last, trans, num_slots, block,
     ``den_rows[k] .. +3``.  Per block, the denominators of the rows with a non-zero
     multiplicity are inverted together (norm to the base field, Montgomery's trick, one
     exponentiation), and ``h_g = Σ_{k in group g} ±m_k / d_k`` is written to aux columns
-    ``4g .. 4g+3``; columns ``4G .. 4G+3`` get the running sum of ``Σ_g h_g`` *from row
-    r0* (the caller adds the sums of the earlier ranges).  ``totals`` receives this
+    ``4g .. 4g+3``; columns ``4G .. 4G+3`` get the exclusive running sum of ``Σ_g h_g``
+    (the rows before this one) *from row r0* (the caller adds the sums of the earlier
+    ranges).  ``totals`` receives this
     range's sum.  Returns −1, or the first row where a contributing denominator is 0.
 
     Rows whose multiplicity is 0 contribute nothing whatever their denominator (it is
@@ -1168,6 +1169,11 @@ def _logup_kernel(code, kb, ke, main, pre, first, last, trans, num_slots, block,
                 H[g, 3, j] = s - p if s >= p else s
         for j in range(m):
             row = q0 + j
+            # exclusive running sum: the row gets Σ of the rows before it
+            out[row, 4 * G] = np.uint32(run0)
+            out[row, 4 * G + 1] = np.uint32(run1)
+            out[row, 4 * G + 2] = np.uint32(run2)
+            out[row, 4 * G + 3] = np.uint32(run3)
             s0 = run0
             s1 = run1
             s2 = run2
@@ -1189,10 +1195,6 @@ def _logup_kernel(code, kb, ke, main, pre, first, last, trans, num_slots, block,
             run1 = s1 % p
             run2 = s2 % p
             run3 = s3 % p
-            out[row, 4 * G] = np.uint32(run0)
-            out[row, 4 * G + 1] = np.uint32(run1)
-            out[row, 4 * G + 2] = np.uint32(run2)
-            out[row, 4 * G + 3] = np.uint32(run3)
     totals[0] = run0
     totals[1] = run1
     totals[2] = run2
@@ -1225,7 +1227,8 @@ def logup_aux_trace(table, main, pre, public, challenges, threads: int | None = 
                     block: int = DEFAULT_BLOCK):
     """The LogUp aux trace of one table with the compiled interpreter: ``(aux, claimed)``
     exactly as :func:`zkvm.stark.quotient.generate_aux_trace` (the reference) returns
-    them: ``aux`` ``(n, 4·(G+1))`` uint32 (helpers, then the running sum), ``claimed`` (4,).
+    them: ``aux`` ``(n, 4·(G+1))`` uint32 (helpers, then the exclusive running sum),
+    ``claimed`` (4,).
 
     Raises ``ZeroDivisionError`` with the row if a contributing denominator is zero."""
     layout = table.layout
@@ -1263,5 +1266,5 @@ def logup_aux_trace(table, main, pre, public, challenges, threads: int | None = 
             col = out[r0:r1, 4 * G:4 * G + 4]
             col[:] = ((col.astype(np.uint64) + off) % P).astype(np.uint32)
         off = (off + totals[i]) % P
-    claimed = out[n - 1, 4 * G:4 * G + 4].copy()
+    claimed = off.astype(np.uint32)  # Σ over every row (the exclusive sum's last row + H)
     return out, claimed

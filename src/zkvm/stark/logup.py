@@ -25,11 +25,14 @@ whose degree ``max(1 + Σ deg d_k, max_k(deg m_k + Σ_{l≠k} deg d_l))`` stays 
 table's ``max_degree`` (with degree-1 values and ``max_degree = 3`` this pairs
 interactions).  One more extension column ``S`` (running sum) satisfies
 
-    first row:   S − Σ_G h_G = 0
-    transition:  S' − S − Σ_G h_G' = 0
-    last row:    S − claimed_sum = 0
+    first row:   S = 0
+    transition:  S' − S − Σ_G h_G = 0
+    last row:    S + Σ_G h_G − claimed_sum = 0
 
-so ``claimed_sum = Σ_rows Σ_G h_G``.  The claimed sum of each table is sent in the proof
+so ``S`` is the *exclusive* prefix sum (row ``i`` holds the rows before ``i``) and
+``claimed_sum = Σ_rows Σ_G h_G``.  Only ``S`` is read at the next row, so the helper
+columns are opened at ``ζ`` alone (proof format v6: at ``ζ·ω`` the PCS opens only the
+columns a constraint reads there, :meth:`zkvm.stark.system.TableInfo.next_cols`).  The claimed sum of each table is sent in the proof
 and absorbed into the transcript before the constraint-combination challenge
 (checklist 18); the verifier checks ``Σ_tables claimed_sum + Σ_public s·m/(α − φ) = 0``
 (checklist 15; tables without interactions have no aux columns and contribute 0).
@@ -169,13 +172,12 @@ def build_layout(table: str, compiled: CompiledAir, max_degree: int,
     s_col = len(groups)
     s, s_next = aux_ext_expr(s_col), aux_ext_expr(s_col, True)
     hsum = sym.sum_exprs(aux_ext_expr(g) for g in range(len(groups)))
-    hsum_next = sym.sum_exprs(aux_ext_expr(g, True) for g in range(len(groups)))
     first = sym.var("is_first_row", 0)
     last = sym.var("is_last_row", 0)
     trans = sym.var("is_transition", 0)
-    constraints.append(Constraint("logup.first_row", first * (s - hsum)))
-    constraints.append(Constraint("logup.transition", trans * (s_next - s - hsum_next)))
-    constraints.append(Constraint("logup.last_row", last * (s - CLAIMED_SUM)))
+    constraints.append(Constraint("logup.first_row", first * s))
+    constraints.append(Constraint("logup.transition", trans * (s_next - s - hsum)))
+    constraints.append(Constraint("logup.last_row", last * (s + hsum - CLAIMED_SUM)))
     for c in constraints:
         if c.expr.degree > max_degree:  # pragma: no cover - grouping guarantees this
             raise AirDefinitionError(f"{table}.{c.name}: degree {c.expr.degree} > {max_degree}")

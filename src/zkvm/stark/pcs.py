@@ -41,13 +41,17 @@ Opening (``open``)
 ------------------
 1. Evaluate every requested column at every requested point ``z`` (barycentric formula
    on ``H_n``), absorb all points and values into the transcript ("pcs_openings"), *then*
-   sample the batching challenge ``α`` (checklist 18: values absorbed before α).
+   sample the batching challenge ``α`` (checklist 18: values absorbed before α).  A point
+   may open a subset ``C_{m,z}`` of the matrix's columns (the STARK opens at ``ζ·ω``
+   only the columns a constraint reads at the next row); the shape header absorbed
+   first names every subset.
 2. For every LDE height ``N`` form the DEEP reduced opening, over the coset ``g·H_N``::
 
-       RO_N(x) = Σ_{(m, z)}  α^{off(m,z)} · Σ_c α^c · (f_{m,c}(x) − f_{m,c}(z)) / (x − z)
+       RO_N(x) = Σ_{(m, z)}  α^{off(m,z)} · Σ_{c ∈ C_{m,z}} α^c · (f_{m,c}(x) − f_{m,c}(z)) / (x − z)
 
-   where ``off`` advances by ``α^{w_m}`` after every (matrix, point) pair, in the order
-   rounds → matrices → points, so every term gets its own power of α. If every claimed
+   where ``c`` is the column's index in the matrix and ``off`` advances by ``α^{w_m}``
+   after every (matrix, point) pair, in the order rounds → matrices → points, so every
+   opened (column, point) gets its own power of α. If every claimed
    value is right, ``RO_N`` is a polynomial of degree < N/B; a wrong claim leaves a pole,
    making ``RO_N`` far from low degree except with probability ~(#terms)/|F_{p^4}|.
 3. Run FRI (:mod:`zkvm.stark.fri`) on the family ``{RO_N}``: start at the largest N,
@@ -154,12 +158,15 @@ class FriPcs:
         """Open committed matrices at out-of-domain points.
 
         ``rounds = [(ProverData, points_per_matrix)]`` where ``points_per_matrix[m]`` is a
-        list of :class:`Ext` points for matrix ``m`` of that commitment (may be empty;
-        must have exactly one entry per committed matrix).  Points must lie outside
-        every LDE coset (they do with overwhelming probability for sampled ζ).
+        non-empty list of the opening points of matrix ``m`` of that commitment (exactly
+        one list per committed matrix): an :class:`Ext` point opens every column, a pair
+        ``(point, cols)`` only the columns ``cols`` (strictly increasing indices < width).
+        Points must lie outside every LDE coset (they do with overwhelming probability
+        for sampled ζ).
 
         Returns ``(opened_values, proof)`` with ``opened_values[r][m][k]`` a list of
-        :class:`Ext` (one per column) = the column polynomials at point ``k``.
+        :class:`Ext` (one per opened column, in column order) = the column polynomials at
+        point ``k``.
 
         Transcript effects (mirrored exactly by ``verify``): absorbs the points and the
         opened values, samples α, runs the FRI commit phase (layer roots absorbed, β
@@ -182,9 +189,10 @@ class FriPcs:
                mask_in_rounds: bool = False) -> None:
         """Verify an opening proof; see :func:`zkvm.stark.pcs_verifier.verify`.
 
-        ``rounds = [(root, [(log_height, width, [(point, claimed_values)])])]`` with
-        ``log_height = log2 n_m`` (the trace height, *not* the LDE height) and
-        ``claimed_values`` a list of ``width`` :class:`Ext`.  Optional extensions: a
+        ``rounds = [(root, [(log_height, width, [(point, claimed_values[, cols])])])]``
+        with ``log_height = log2 n_m`` (the trace height, *not* the LDE height) and
+        ``claimed_values`` a list of ``width`` :class:`Ext` (or, with ``cols``, one per
+        column of ``cols``: strictly increasing column indices).  Optional extensions: a
         matrix description may have a 4th entry ``e_m`` (LDE ``n_m·B·2^e_m`` rows) and a
         round a 3rd entry ``salted`` (bool: the commitment has a salt matrix).  Raises a subclass of
         :class:`~zkvm.stark.errors.VerificationError` naming the failing check.

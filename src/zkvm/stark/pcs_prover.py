@@ -9,7 +9,6 @@ rounds and queries.
 from __future__ import annotations
 
 import os
-import struct
 
 import numpy as np
 from numba import njit
@@ -25,6 +24,7 @@ from .fri_prover import answer_query, commit_phase
 from .params import StarkParams
 from .pcs_types import SALT_WIDTH, ProverData
 from .pcs_types import BatchOpening, OpeningProof, QueryProof
+from .pcs_verifier import _shape_header, normalize_cols
 from .transcript import Transcript
 from .zk import lde_extra_log
 
@@ -202,8 +202,9 @@ def _eval_at(data: ProverData, m: int, z: Ext, cache: dict) -> np.ndarray:
     return _eval_points(data, m, [z], cache)[0]
 
 
-def _eval_points(data: ProverData, m: int, zs: list, cache: dict) -> list:
-    """Matrix ``m``'s column polynomials at each point of ``zs``: a list of ``(w, 4)``.
+def _eval_points(data: ProverData, m: int, zs: list, cache: dict, cols=None) -> list:
+    """Matrix ``m``'s column polynomials at each point of ``zs``: a list of ``(w, 4)``
+    (with ``cols``: only those columns, ``(len(cols), 4)``).
 
     Matrices committed from evaluations (``commit``) are interpolated barycentrically from
     their LDE, read in place on a sub-coset ``g·H_M`` (every ``N/M``-th LDE row), all
@@ -228,6 +229,8 @@ def _eval_points(data: ProverData, m: int, zs: list, cache: dict) -> list:
         if key not in cache:
             cache[key] = np.ascontiguousarray(data.coeffs[m].T)
         ct = cache[key]
+        if cols is not None:
+            ct = np.ascontiguousarray(ct[list(cols)])
         return [ext_lincomb(ct, ext_powers(z, ct.shape[1])) for z in zs]
     lde = data.ldes[m]
     N = lde.shape[0]
@@ -250,7 +253,12 @@ def _eval_points(data: ProverData, m: int, zs: list, cache: dict) -> list:
         if wkey not in cache:
             cache[wkey] = barycentric_weights(M.bit_length() - 1, z, GENERATOR)
         weights.append(cache[wkey])
-    vals = barycentric_eval_many(lde[::N // M], weights)
+    src = lde[::N // M]
+    if cols is not None:
+        src = np.ascontiguousarray(src[:, list(cols)])
+        if r is not None:
+            r = r[:, list(cols)]
+    vals = barycentric_eval_many(src, weights)
     if r is None:
         return vals
     rt = np.ascontiguousarray(r.T)  # (w, k)
@@ -264,16 +272,10 @@ def _eval_points(data: ProverData, m: int, zs: list, cache: dict) -> list:
 
 
 def shape_header(shapes: list, salted: list | None = None) -> bytes:
-    """Canonical bytes of the opening shape ``[[(log_n, width, num_points, extra_log)]]``
-    per round (plus each round's salted flag), absorbed before any point/value so the
-    encoding of what follows is unambiguous."""
+    """Canonical bytes of the opening shape (:func:`zkvm.stark.pcs_verifier._shape_header`:
+    one encoding for both sides)."""
     salted = salted if salted is not None else [False] * len(shapes)
-    out = [len(shapes)]
-    for mats, sl in zip(shapes, salted, strict=True):
-        out.extend((len(mats), 1 if sl else 0))
-        for (log_n, w, k, e) in mats:
-            out.extend((log_n, w, k, e))
-    return struct.pack(f"<{len(out)}I", *out)
+    return _shape_header(shapes, salted)
 
 
 def mask_round(params: StarkParams, rounds: list):
@@ -337,8 +339,8 @@ _R64D = np.uint64((1 << 64) % P)
 
 
 @njit(cache=True, nogil=True, inline="always")
-def _deep_cols(mat, k0s, k1s, k2s, k3s, w, C, b0, m_):
-    """``C[:, j] = Σ_c mat[b0 + j, c]·k_c mod p`` for ``j < m_``, column by column
+def _deep_cols(mat, k0s, k1s, k2s, k3s, cols, C, b0, m_):
+    """``C[:, j] = Σ_i mat[b0 + j, cols[i]]·k_i mod p`` for ``j < m_``, column by column
     (contiguous accumulators: LLVM vectorises the row loop); partial reductions every 3
     products (:func:`_fold32`)."""
     p = _PD
@@ -348,12 +350,12 @@ def _deep_cols(mat, k0s, k1s, k2s, k3s, w, C, b0, m_):
         C[2, j] = 0
         C[3, j] = 0
     blk = mat[b0:b0 + m_]
-    for c in range(w):
+    for c in range(cols.shape[0]):
         k0 = k0s[c]
         k1 = k1s[c]
         k2 = k2s[c]
         k3 = k3s[c]
-        col = blk[:, c]
+        col = blk[:, cols[c]]
         for j in range(m_):
             v = np.uint64(col[j])
             C[0, j] += v * k0
@@ -374,7 +376,7 @@ def _deep_cols(mat, k0s, k1s, k2s, k3s, w, C, b0, m_):
 
 
 @njit(cache=True, nogil=True, inline="always")
-def _deep_rows(mat, k0s, k1s, k2s, k3s, w, C, b0, m_):
+def _deep_rows(mat, k0s, k1s, k2s, k3s, cols, C, b0, m_):
     """:func:`_deep_cols` row by row, the columns contiguous: each product ``t < 2^62``
     is split into its low and high 32 bits, summed apart (no overflow below 2^30
     columns), and recombined as ``l + h_lo·(2^32 mod p) + h_hi·(2^64 mod p) < 2^64``."""
@@ -389,8 +391,8 @@ def _deep_rows(mat, k0s, k1s, k2s, k3s, w, C, b0, m_):
         h1 = np.uint64(0)
         h2 = np.uint64(0)
         h3 = np.uint64(0)
-        for c in range(w):
-            v = np.uint64(row[c])
+        for c in range(cols.shape[0]):
+            v = np.uint64(row[cols[c]])
             t = v * k0s[c]
             l0 += t & _M32D
             h0 += t >> _S32D
@@ -410,15 +412,16 @@ def _deep_rows(mat, k0s, k1s, k2s, k3s, w, C, b0, m_):
 
 
 @njit(cache=True, nogil=True)
-def _deep_acc(mat, coef, w, pair_pt, pair_off, T, r0, r1):
+def _deep_acc(mat, coef, cols, pair_pt, pair_off, T, r0, r1):
     """``T[k, i − r0] += off·c(i)`` for rows ``r0 ≤ i < r1`` of one matrix, where
-    ``c(i) = Σ_{c<w} mat[i, c]·coef[c]`` (extension coefficients α^c, canonical uint32;
-    salt or other columns beyond ``w`` skipped) and ``(k, off)`` runs over the matrix's
-    opening points.  Accumulators take 3 products (< 2^62 each) between partial
+    ``c(i) = Σ_j mat[i, cols[j]]·coef[j]`` (extension coefficients ``α^cols[j]``,
+    canonical uint32; salt columns are never in ``cols``) and ``(k, off)`` runs over the
+    opening points that open exactly the columns ``cols``.  Accumulators take 3 products (< 2^62 each) between partial
     reductions (:func:`_fold32`, < 2^61): < 2^64."""
     p = _PD
     B = _DEEP_BLOCK
     C = np.zeros((4, B), dtype=np.uint64)
+    w = cols.shape[0]
     k0s = coef[:w, 0].astype(np.uint64)
     k1s = coef[:w, 1].astype(np.uint64)
     k2s = coef[:w, 2].astype(np.uint64)
@@ -426,9 +429,9 @@ def _deep_acc(mat, coef, w, pair_pt, pair_off, T, r0, r1):
     for b0 in range(r0, r1, B):
         m_ = min(B, r1 - b0)
         if w >= _DEEP_ROW_MIN:
-            _deep_rows(mat, k0s, k1s, k2s, k3s, w, C, b0, m_)
+            _deep_rows(mat, k0s, k1s, k2s, k3s, cols, C, b0, m_)
         else:
-            _deep_cols(mat, k0s, k1s, k2s, k3s, w, C, b0, m_)
+            _deep_cols(mat, k0s, k1s, k2s, k3s, cols, C, b0, m_)
         for q in range(pair_pt.shape[0]):
             k = pair_pt[q]
             f0 = pair_off[q, 0]
@@ -557,14 +560,15 @@ _DEEP_CHUNK = 1 << 17
 
 def _deep_inputs(rounds: list, opened: list, alpha: Ext) -> dict:
     """``{L: (2^L, 4) uint32}``: for every LDE log-size ``L``, the DEEP quotient
-    ``Σ_{m, z} α^(off) (Σ_c α^c f_{m,c}(x) − Σ_c α^c y_{m,c,z}) / (x − z)`` over the
-    matrices of that size, in **bit-reversed** order (FRI's input layout).
+    ``Σ_{m, z} α^(off) (Σ_{c∈C} α^c f_{m,c}(x) − Σ_{c∈C} α^c y_{m,c,z}) / (x − z)`` over
+    the matrices of that size (``C``: the columns opened at ``z``, all by default), in
+    **bit-reversed** order (FRI's input layout).
 
     ``off`` runs over the matrices and points in the order (round, matrix, point), and
     the same α-power sequence as the verifier (:func:`zkvm.stark.pcs_verifier.verify`):
     each (matrix, point) term is multiplied by ``α^(Σ widths of the earlier terms)``.
-    Numba work items of ``_DEEP_CHUNK`` rows (split over threads): per matrix one pass
-    (:func:`_deep_acc`) accumulating ``Σ off·c_m`` per point, then one pass
+    Numba work items of ``_DEEP_CHUNK`` rows (split over threads): per matrix and column
+    set one pass (:func:`_deep_acc`) accumulating ``Σ off·c_m`` per point, then one pass
     (:func:`_deep_fin`) for the quotients; no full-size temporaries."""
     import numba
 
@@ -578,19 +582,24 @@ def _deep_inputs(rounds: list, opened: list, alpha: Ext) -> dict:
             apows = ext_powers(alpha, w)
             alpha_list = [Ext(tuple(int(t) for t in a)) for a in apows]
             g = groups.setdefault(L, {"mats": [], "points": {}})
-            mpts, moffs = [], []
-            for k, z in enumerate(zs):
+            passes: dict = {}  # cols (None = all) -> (point slots, offsets)
+            for k, (z, cols) in enumerate(zs):
+                idx = range(w) if cols is None else cols
                 ys = Ext.ZERO
-                for a_c, y in zip(alpha_list, opened[r][m][k], strict=True):
-                    ys = ys + a_c * y
+                for c, y in zip(idx, opened[r][m][k], strict=True):
+                    ys = ys + alpha_list[c] * y
                 pk = g["points"].setdefault(z.coeffs, [len(g["points"]), Ext.ZERO])
                 pk[1] = pk[1] + off * ys  # T_k collects off·c_m; its constant term Σ off·ys
+                mpts, moffs = passes.setdefault(cols, ([], []))
                 mpts.append(pk[0])
                 moffs.append(off.coeffs)
                 off = off * (alpha ** w)
-            g["mats"].append((np.ascontiguousarray(lde), np.ascontiguousarray(apows, np.uint32),
-                              w, np.array(mpts, dtype=np.int64),
-                              np.array(moffs, dtype=np.uint64).reshape(-1, 4)))
+            mat = np.ascontiguousarray(lde)
+            for cols, (mpts, moffs) in passes.items():
+                ci = np.arange(w, dtype=np.int64) if cols is None else np.array(cols, np.int64)
+                g["mats"].append((mat, np.ascontiguousarray(apows[ci], np.uint32), ci,
+                                  np.array(mpts, dtype=np.int64),
+                                  np.array(moffs, dtype=np.uint64).reshape(-1, 4)))
     out = {}
     for L, g in groups.items():
         N = 1 << L
@@ -612,8 +621,8 @@ def _deep_inputs(rounds: list, opened: list, alpha: Ext) -> dict:
         def job(rg, mats=g["mats"], K=K, zs=zs, ys=ys, res=res, rev=rev, omega=omega, x0=x0):
             r0, r1 = rg
             T = np.zeros((K, r1 - r0, 4), dtype=np.uint32)
-            for mat, coef, w, mpts, moffs in mats:
-                _deep_acc(mat, coef, w, mpts, moffs, T, r0, r1)
+            for mat, coef, cols, mpts, moffs in mats:
+                _deep_acc(mat, coef, cols, mpts, moffs, T, r0, r1)
             return _deep_fin(T, zs, ys, x0, omega, res, rev, r0, r1)
 
         if threads == 1 or len(ranges) == 1:
@@ -636,6 +645,7 @@ def open_(params: StarkParams, rounds: list, transcript: Transcript,
     if not isinstance(rounds, (list, tuple)) or len(rounds) == 0:
         raise ValueError("PCS open: need at least one round")
     shapes = []
+    rounds = list(rounds)  # normalised below: points as (z, cols or None)
     for r, rd in enumerate(rounds):
         if len(rd) != 2:
             raise ValueError(f"PCS open: round {r} must be (ProverData, points_per_matrix)")
@@ -645,23 +655,31 @@ def open_(params: StarkParams, rounds: list, transcript: Transcript,
         if len(pts) != len(data.ldes):
             raise ValueError(f"PCS open: round {r} has {len(pts)} point lists for "
                              f"{len(data.evals)} matrices")
-        row = []
+        row, npts = [], []
         for m, zs in enumerate(pts):
             if len(zs) == 0:
                 raise ValueError(f"PCS open: round {r} matrix {m} has no opening point")
+            w = data.widths[m]
+            norm = []
             for z in zs:
+                z, cols = z if isinstance(z, tuple) else (z, None)
                 if not isinstance(z, Ext):
                     raise ValueError("PCS open: points must be Ext")
-            row.append((data.log_heights[m], data.widths[m], len(zs), data.extra_log_list[m]))
+                try:
+                    norm.append((z, normalize_cols(cols, w)))
+                except ValueError as e:
+                    raise ValueError(f"PCS open: round {r} matrix {m}: {e}") from None
+            npts.append(norm)
+            row.append((data.log_heights[m], w, [c for _, c in norm], data.extra_log_list[m]))
         shapes.append(row)
-    rounds = list(rounds)
+        rounds[r] = (data, npts)
     mask_root = None
     if params.zk and not mask_in_rounds:
         mask_root, mask_data = mask_round(params, rounds)
         transcript.absorb_digest("pcs_mask_root", mask_root)
-        z0 = rounds[0][1][0][0]
-        rounds.append((mask_data, [[z0]]))
-        shapes.append([(mask_data.log_heights[0], 4, 1, 0)])
+        z0 = rounds[0][1][0][0][0]
+        rounds.append((mask_data, [[(z0, None)]]))
+        shapes.append([(mask_data.log_heights[0], 4, [None], 0)])
     transcript.absorb_bytes("pcs_shape", shape_header(shapes, [d.salted for d, _ in rounds]))
 
     # 1. evaluate at the points, absorb points and values, then sample alpha
@@ -672,10 +690,13 @@ def open_(params: StarkParams, rounds: list, transcript: Transcript,
         for m, zs in enumerate(pts):
             per_pt = []
             try:
-                all_vals = _eval_points(data, m, list(zs), ct_cache)
+                full = [z for z, c in zs if c is None]  # every column: one pass
+                got = iter(_eval_points(data, m, full, ct_cache) if full else [])
+                all_vals = [next(got) if c is None else _eval_points(data, m, [z], ct_cache, c)[0]
+                            for z, c in zs]
             except ZeroDivisionError:
                 raise ValueError("PCS open: point lies in the trace domain H_n") from None
-            for z, vals in zip(zs, all_vals, strict=True):
+            for (z, _), vals in zip(zs, all_vals, strict=True):
                 vals_e = [Ext(tuple(int(t) for t in v)) for v in vals]
                 transcript.absorb_ext("pcs_point", [z])
                 transcript.absorb_ext("pcs_values", vals_e)

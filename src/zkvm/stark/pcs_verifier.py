@@ -31,14 +31,42 @@ SALT_WIDTH = 8
 __all__ = ["verify"]
 
 
+def normalize_cols(cols, width: int):
+    """A point's opened columns: ``None`` (every column) or a tuple of strictly
+    increasing ints in ``[0, width)``; a tuple naming every column becomes ``None``.
+    Raises ``ValueError`` otherwise."""
+    if cols is None:
+        return None
+    if not isinstance(cols, (list, tuple)) or not cols:
+        raise ValueError("opened columns must be a non-empty list")
+    prev = -1
+    for c in cols:
+        if not isinstance(c, int) or isinstance(c, bool) or not prev < c < width:
+            raise ValueError(f"opened columns must increase strictly within [0, {width})")
+        prev = c
+    return None if len(cols) == width else tuple(cols)
+
+
 def _shape_header(shapes, salted) -> bytes:
+    """Canonical bytes of the opening shape, absorbed before any point or value so the
+    encoding of what follows is unambiguous: u32 words ``#rounds``, per round ``#matrices,
+    salted``, per matrix ``log_n, width, #points, extra_log``, then per point ``ncols``
+    followed by the ``ncols`` opened column indices when ``ncols != width``.
+    ``shapes[r][m] = (log_n, width, point_cols, extra_log)`` with ``point_cols`` a list
+    of ``None`` (every column) or a tuple of columns per point."""
     import struct
 
     out = [len(shapes)]
     for mats, sl in zip(shapes, salted, strict=True):
         out.extend((len(mats), 1 if sl else 0))
-        for (log_n, w, k, e) in mats:
-            out.extend((log_n, w, k, e))
+        for (log_n, w, pcols, e) in mats:
+            out.extend((log_n, w, len(pcols), e))
+            for cols in pcols:
+                if cols is None:
+                    out.append(w)
+                else:
+                    out.append(len(cols))
+                    out.extend(cols)
     return struct.pack(f"<{len(out)}I", *out)
 
 
@@ -123,21 +151,27 @@ def verify(params: StarkParams, rounds: list, proof: OpeningProof, transcript: T
             L = log_n + lb + e
             pts = []
             for k, op in enumerate(ops):
-                if not isinstance(op, (list, tuple)) or len(op) != 2:
-                    raise ShapeError(f"PCS round {r} matrix {m} point {k}: expected (point, values)")
-                z, vals = op
+                if not isinstance(op, (list, tuple)) or len(op) not in (2, 3):
+                    raise ShapeError(f"PCS round {r} matrix {m} point {k}: expected (point, "
+                                     f"values[, cols])")
+                z, vals = op[:2]
+                try:
+                    cols = normalize_cols(op[2] if len(op) == 3 else None, w)
+                except ValueError as e:
+                    raise ShapeError(f"PCS round {r} matrix {m} point {k}: {e}") from None
                 if not isinstance(z, Ext):
                     raise ShapeError(f"PCS round {r} matrix {m} point {k}: point must be Ext")
-                if len(vals) != w:
-                    raise ShapeError(f"PCS round {r} matrix {m} point {k}: {len(vals)} claimed "
-                                     f"values, expected {w}")
+                nv = w if cols is None else len(cols)
+                if not isinstance(vals, (list, tuple)) or len(vals) != nv:
+                    raise ShapeError(f"PCS round {r} matrix {m} point {k}: wrong number of "
+                                     f"claimed values, expected {nv}")
                 if any(not isinstance(v, Ext) for v in vals):
                     raise ShapeError(f"PCS round {r} matrix {m} point {k}: values must be Ext")
                 if _in_lde_coset(z, L):
                     raise ProofFormatError(f"PCS round {r} matrix {m}: opening point lies in the "
                                            f"LDE coset")
-                pts.append((z, list(vals)))
-            srow.append((log_n, w, len(ops), e))
+                pts.append((z, list(vals), cols))
+            srow.append((log_n, w, [c for _, _, c in pts], e))
             mrow.append((L, w, pts))
         shapes.append(srow)
         stmt.append((bytes(root), mrow))
@@ -147,8 +181,8 @@ def verify(params: StarkParams, rounds: list, proof: OpeningProof, transcript: T
         # the prover's R: 4 base columns, LDE of the largest size, opened at the first point
         L0 = max(L for _, mrow in stmt for (L, _, _) in mrow)
         z0 = stmt[0][1][0][2][0][0]
-        shapes.append([(L0 - lb, 4, 1, 0)])
-        stmt.append((bytes(proof.mask_root), [(L0, 4, [(z0, mvals)])]))
+        shapes.append([(L0 - lb, 4, [None], 0)])
+        stmt.append((bytes(proof.mask_root), [(L0, 4, [(z0, mvals, None)])]))
         salted.append(False)
         transcript.absorb_digest("pcs_mask_root", bytes(proof.mask_root))
 
@@ -156,7 +190,7 @@ def verify(params: StarkParams, rounds: list, proof: OpeningProof, transcript: T
     transcript.absorb_bytes("pcs_shape", _shape_header(shapes, salted))
     for _, mrow in stmt:
         for (_, _, pts) in mrow:
-            for z, vals in pts:
+            for z, vals, _ in pts:
                 transcript.absorb_ext("pcs_point", [z])
                 transcript.absorb_ext("pcs_values", vals)
     alpha = transcript.sample_ext("pcs_alpha")
@@ -173,11 +207,11 @@ def verify(params: StarkParams, rounds: list, proof: OpeningProof, transcript: T
         prow = []
         for (L, w, pts) in mrow:
             terms = []
-            for z, vals in pts:
+            for z, vals, cols in pts:
                 ys = Ext.ZERO
-                for a_c, y in zip(apows[:w], vals, strict=True):
-                    ys = ys + a_c * y
-                terms.append((z, ys, off))
+                for c, y in zip(range(w) if cols is None else cols, vals, strict=True):
+                    ys = ys + apows[c] * y
+                terms.append((z, ys, off, cols))
                 off = off * (alpha ** w)
             prow.append((L, w, terms))
         prepared.append(prow)
@@ -243,16 +277,14 @@ def verify(params: StarkParams, rounds: list, proof: OpeningProof, transcript: T
             except MerkleError as e:
                 raise MerkleError(f"input round {r}, query {qi}: {e}") from None
             for (L, w, terms), row in zip(prow, op.rows, strict=True):
-                s0 = s1 = s2 = s3 = 0
-                for v, (c0, c1, c2, c3) in zip(row[:w], acoef[:w], strict=True):
-                    s0 += v * c0
-                    s1 += v * c1
-                    s2 += v * c2
-                    s3 += v * c3
-                comb = Ext((s0 % P, s1 % P, s2 % P, s3 % P))
+                combs = {}  # opened columns (None = all) -> Σ_c α^c·row[c]
                 x = domain_point(L, q >> (L0 - L), GENERATOR)
                 acc = ro[L]
-                for z, ys, o in terms:
+                for z, ys, o, cols in terms:
+                    comb = combs.get(cols)
+                    if comb is None:
+                        comb = combs[cols] = _combine(row, acoef, range(w) if cols is None
+                                                      else cols)
                     acc = acc + o * (comb - ys) / (x - z)
                 ro[L] = acc
         return ro
@@ -265,3 +297,17 @@ def verify(params: StarkParams, rounds: list, proof: OpeningProof, transcript: T
                pow_nonce=proof.pow_nonce, transcript=transcript, query_inputs=query_inputs,
                fri_openings=[qp.fri_openings for qp in qps],
                query_indices=proof.query_indices)
+
+
+def _combine(row, acoef, cols) -> Ext:
+    """``Σ_{c ∈ cols} α^c·row[c]`` (``acoef[c]``: the coefficients of ``α^c``)."""
+    s0 = s1 = s2 = s3 = 0
+    for c in cols:
+        v = row[c]
+        c0, c1, c2, c3 = acoef[c]
+        s0 += v * c0
+        s1 += v * c1
+        s2 += v * c2
+        s3 += v * c3
+    return Ext((s0 % P, s1 % P, s2 % P, s3 % P))
+

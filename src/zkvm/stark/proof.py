@@ -9,8 +9,8 @@ Layout (all integers little-endian; every list is preceded by its u32 length)::
                 every later section)
     commits     main root (32), aux flag u8 (0/1) [+ aux root (32)], quotient root (32)
     sums        list of claimed LogUp sums, each an extension element (4 × u32)
-    openings    list (rounds) of list (matrices) of list (points) of list (columns) of
-                extension elements (4 × u32)
+    openings    list (rounds) of list (matrices) of list (points) of list (opened
+                columns) of extension elements (4 × u32)
     pcs         u32 byte length, then the FRI opening proof
                 (:meth:`zkvm.stark.pcs_types.OpeningProof.to_bytes`)
 
@@ -41,8 +41,12 @@ MAGIC = b"ZKVMSTRK"
 #: the commitments, claimed sums and openings.
 #: 5: the PCS section sends the query indices and compresses the queries after the first
 #: (no row length prefixes; Merkle siblings already sent by an earlier query of the same
-#: tree omitted; :mod:`zkvm.stark.pcs_types`).  Versions 2 to 4 are refused.
-VERSION = 5
+#: tree omitted; :mod:`zkvm.stark.pcs_types`).
+#: 6: a trace matrix is opened at ``ζ·ω`` only in the columns its table's constraints
+#: read at the next row (``TableInfo.next_cols``; none: no second point), and the
+#: LogUp running sum is exclusive (its transition reads the helper columns at the
+#: current row).  Versions 2 to 5 are refused.
+VERSION = 6
 _MAX_LIST = 1 << 20
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import struct
 
-from zkvm.field.babybear import GENERATOR, P
+from zkvm.field.babybear import GENERATOR, P, two_adic_generator
 from zkvm.field.ext import Ext
 from zkvm.stark.logup import multiplicity_bound as _bound
 from zkvm.stark.transcript import Transcript
@@ -123,3 +123,14 @@ def public_batch_sum(batch, alpha, beta, chunk: int = 1 << 18) -> Ext:
         for c in range(4):
             sums[c] = (sums[c] + int(inv[:, c].sum())) % P
     return Ext(sums) * Ext.from_base(int(batch.multiplicity) % P)
+
+
+def opening_points(zeta: Ext, log_n: int, next_cols: tuple) -> list:
+    """The PCS opening points of a trace matrix of height ``2^log_n`` (proof format v6):
+    ``ζ`` for every column, and ``ζ·ω_n`` only for ``next_cols`` (the columns the
+    table's constraints read at the next row, :meth:`zkvm.stark.system.TableInfo.
+    next_cols`), as ``(point, cols)``; no second point when ``next_cols`` is empty."""
+    if not next_cols:
+        return [zeta]
+    return [zeta, (zeta * Ext.from_base(two_adic_generator(log_n)), tuple(next_cols))]
+

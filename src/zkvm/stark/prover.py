@@ -45,7 +45,7 @@ from contextlib import contextmanager
 
 import numpy as np
 
-from zkvm.field.babybear import P, two_adic_generator
+from zkvm.field.babybear import P
 from zkvm.field.ext import Ext
 from zkvm.stark.checker import TraceCheckError, check_traces
 from zkvm.stark.pcs import FriPcs
@@ -222,11 +222,15 @@ def prove(key, traces, public_values, params=None, debug: bool = True,
 
     # 7. openings
     rounds = []
+    def points(tables, kind):
+        return [protocol.opening_points(zeta, log_heights[t.index], t.next_cols(kind))
+                for t in tables]
+
     if vk.pre_tables:
-        rounds.append((key.pre_data, [_pts(zeta, log_heights[t.index]) for t in vk.pre_tables]))
-    rounds.append((main_data, [_pts(zeta, h) for h in live_hs]))
+        rounds.append((key.pre_data, points(vk.pre_tables, "pre")))
+    rounds.append((main_data, points(live, "main")))
     if aux_tables:
-        rounds.append((aux_data, [_pts(zeta, log_heights[t.index]) for t in aux_tables]))
+        rounds.append((aux_data, points(aux_tables, "aux")))
     rounds.append((q_data, [[zeta] for _ in range(len(q_data.ldes))]))
     with tm.phase("open_fri"):
         opened, opening = pcs.open(rounds, tr_, mask_in_rounds=params.zk)
@@ -269,6 +273,3 @@ def blind_columns(system: StarkSystem, log_heights: list, ring: list | None = No
         out[ti] = cols
     return out
 
-
-def _pts(zeta: Ext, log_n: int) -> list:
-    return [zeta, zeta * Ext.from_base(two_adic_generator(log_n))]

@@ -83,8 +83,8 @@ def generate_aux_trace(table, main: np.ndarray, pre, public, alpha, beta,
     table, :attr:`TableInfo.committed_width`).
 
     Returns ``(aux_base, claimed_sum)``: ``aux_base`` is ``(n, 4·(G+1))`` uint32 (extension
-    columns as 4 base columns each), ``claimed_sum`` a (4,) uint32 array (= last row of
-    the running sum).  All rows at once: the denominators ``α − φ_k`` of all interactions
+    columns as 4 base columns each), ``claimed_sum`` a (4,) uint32 array (the sum over
+    every row: the exclusive running sum's last row plus that row's helpers).  All rows at once: the denominators ``α − φ_k`` of all interactions
     are inverted together with one batch inversion.
     """
     method = method or os.environ.get("ZKVM_QUOTIENT") or "bytecode"
@@ -146,9 +146,10 @@ def generate_aux_trace(table, main: np.ndarray, pre, public, alpha, beta,
         aux[:, g, :] = acc
     rowsum = aux[:, :g_count, :].astype(np.uint64).sum(axis=1) % P  # (n, 4)
     # prefix sums: values < 2^31, n <= 2^24 -> partial sums < 2^55, no overflow
-    running = np.cumsum(rowsum, axis=0) % P
-    aux[:, g_count, :] = running.astype(np.uint32)
-    claimed = aux[-1, g_count, :].copy()
+    running = np.cumsum(rowsum, axis=0) % P  # inclusive; the column is exclusive
+    aux[0, g_count, :] = 0
+    aux[1:, g_count, :] = running[:-1].astype(np.uint32)
+    claimed = running[-1].astype(np.uint32)
     return fx.ext_to_base_columns(aux), claimed
 
 

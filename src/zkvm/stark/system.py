@@ -52,7 +52,7 @@ MIN_LOG_HEIGHT = 1
 #: sum of that proof.
 EMPTY_LOG_HEIGHT = 0xFFFFFFFF
 
-_VK_TAG = b"zkvm/stark-vk/v4"
+_VK_TAG = b"zkvm/stark-vk/v5"
 
 
 def is_empty_height(log_h: int) -> bool:
@@ -160,6 +160,24 @@ class TableInfo:
     @property
     def all_constraints(self) -> list[Constraint]:
         return self.air_constraints + self.logup_constraints
+
+    def next_cols(self, kind: str) -> tuple:
+        """The committed **base** columns of matrix ``kind`` (``"pre"``, ``"main"`` or
+        ``"aux"``) that some constraint of :attr:`all_constraints` reads at the next row
+        (``pre_next``/``main_next``/``aux_next`` leaves), increasing.  An aux leaf indexes
+        an extension column ``j``: its base columns ``4j .. 4j+3``.  Only these columns
+        are opened at ``ζ·ω`` (proof format v6); derived from the constraints, so bound
+        by the verifying key."""
+        cache = self.__dict__.setdefault("_next_cols", {})
+        hit = cache.get(kind)
+        if hit is None:
+            leaf = {"pre": "pre_next", "main": "main_next", "aux": "aux_next"}[kind]
+            idx = {n.value[1] for n in sym.topo_order([c.expr for c in self.all_constraints])
+                   if n.op == "var" and n.value[0] == leaf}
+            if kind == "aux":
+                idx = {4 * j + c for j in idx for c in range(4)}
+            hit = cache[kind] = tuple(sorted(idx))
+        return hit
 
 
 class StarkSystem:

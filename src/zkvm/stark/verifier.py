@@ -146,39 +146,48 @@ def verify(vk, proof, public_values, params=None, public_data: bytes = b"") -> V
         raise OutOfDomainPointError("step 7: no admissible ζ") from None
 
     # Step 8: shapes of the opened values (checklist 22).
+    # Trace matrices are opened at ζ (every column) and, when a constraint reads the
+    # next row, at ζ·ω (only the columns read there, TableInfo.next_cols).
     pre_tables = vk.pre_tables
-    expected = []  # (root, [(table, log_h, width, num_points)])
+    expected = []  # (round, root, [(table, log_h, width, points)]), points as for the PCS
+
+    def mats_of(tables, kind, width):
+        return [(t, hs[t.index], width(t),
+                 protocol.opening_points(zeta, hs[t.index], t.next_cols(kind)))
+                for t in tables]
+
     if pre_tables:
         expected.append(("preprocessed", vk.pre_root,
-                         [(t, hs[t.index], t.pre_width, 2) for t in pre_tables]))
+                         mats_of(pre_tables, "pre", lambda t: t.pre_width)))
     expected.append(("main", proof.main_root,
-                     [(t, hs[t.index], t.committed_width, 2) for t in live]))
+                     mats_of(live, "main", lambda t: t.committed_width)))
     if aux_tables:
-        expected.append(("aux", proof.aux_root,
-                         [(t, hs[t.index], t.aux_width, 2) for t in aux_tables]))
+        expected.append(("aux", proof.aux_root, mats_of(aux_tables, "aux", lambda t: t.aux_width)))
     # quotient chunks: matrices of height 2^log_chunk (= n without zk)
     # zk: + the DEEP/FRI masking polynomial R (4 base columns, opened at ζ), trailing
     # columns of the host table's chunk matrix or a separate last matrix (host: a
     # position among the non-empty tables)
     host = mask_host(params, live_hs, layouts)
-    q_mats = [(t, lay.log_chunk, 4 * lay.num_chunks + (4 if j == host else 0), 1)
+    q_mats = [(t, lay.log_chunk, 4 * lay.num_chunks + (4 if j == host else 0), [zeta])
               for j, (t, lay) in enumerate(zip(live, layouts, strict=True))]
     if params.zk and host is None:
         log_r, _ = mask_poly_shape(params, live_hs, layouts)
-        q_mats.append((None, log_r, 4, 1))
+        q_mats.append((None, log_r, 4, [zeta]))
     expected.append(("quotient", proof.quotient_root, q_mats))
     if len(proof.opened) != len(expected):
         raise ShapeError(f"step 8: {len(proof.opened)} opened rounds, expected {len(expected)}")
     for (rname, _, mats), got in zip(expected, proof.opened, strict=True):
         if len(got) != len(mats):
             raise ShapeError(f"step 8: round {rname}: {len(got)} matrices, expected {len(mats)}")
-        for (t, _, w, npts), g in zip(mats, got, strict=True):
-            if len(g) != npts or any(len(v) != w for v in g):
+        for (t, _, w, pts), g in zip(mats, got, strict=True):
+            nvals = [w if isinstance(z, Ext) else len(z[1]) for z in pts]
+            if len(g) != len(pts) or any(len(v) != k for v, k in zip(g, nvals)):
                 what = "masking polynomial" if t is None else f"table {t.name}"
                 raise ShapeError(f"step 8: round {rname}, {what}: wrong opening shape")
 
     # Step 9: constraints at ζ equal quotient(ζ)·Z_H(ζ), per non-empty table.
-    opened = {name: {m[0].index: g for m, g in zip(mats, got, strict=True) if m[0] is not None}
+    opened = {name: {m[0].index: _full_points(g, m[3], name)
+                     for m, g in zip(mats, got, strict=True) if m[0] is not None}
               for (name, _, mats), got in zip(expected, proof.opened, strict=True)}
     claimed = {t.index: s for t, s in zip(aux_tables, proof.claimed_sums, strict=True)}
     for t in live:
@@ -194,9 +203,10 @@ def verify(vk, proof, public_values, params=None, public_data: bytes = b"") -> V
     rounds = []
     for (rname, root, mats), got in zip(expected, proof.opened, strict=True):
         entries = []
-        for (t, log_h, w, npts), vals in zip(mats, got, strict=True):
-            pts = [zeta] if npts == 1 else [zeta, zeta * Ext.from_base(two_adic_generator(log_h))]
-            entry = (log_h, w, list(zip(pts, vals, strict=True)))
+        for (t, log_h, w, pts), vals in zip(mats, got, strict=True):
+            ops = [(z, v) if isinstance(z, Ext) else (z[0], v, z[1])
+                   for z, v in zip(pts, vals, strict=True)]
+            entry = (log_h, w, ops)
             entries.append(entry if t is not None else entry + (0,))  # R: no LDE growth
         rounds.append((root, entries, params.zk and rname != "preprocessed"))
     pcs_verify(params, rounds, proof.opening_proof, tr, mask_in_rounds=params.zk)
@@ -221,6 +231,21 @@ def verify(vk, proof, public_values, params=None, public_data: bytes = b"") -> V
         raise LogUpSumError("step 11: bus sums do not balance (claimed sums + public "
                             "interactions != 0)")
     return VerifyResult(params.zk, params.security_bits())
+
+
+def _full_points(got: list, pts: list, rname: str) -> list:
+    """The opened values of one matrix as ``[values at ζ, values at ζ·ω]``, the second
+    full width: columns not opened at ζ·ω (no constraint reads them there) are zero,
+    never read by :func:`_check_table` (``TableInfo.next_cols``).  A matrix opened at
+    ``ζ`` alone (no next-row read) gets an all-zero second list."""
+    if rname == "quotient":
+        return got
+    w = len(got[0])
+    nxt = [Ext.ZERO] * w
+    if len(pts) == 2:
+        for c, v in zip(pts[1][1], got[1], strict=True):
+            nxt[c] = v
+    return [got[0], nxt]
 
 
 def _ext_cols(vals: list, k: int) -> list:
