@@ -123,16 +123,3 @@ def test_next_row_openings_are_column_subsets(rec):
     if n >= 2:  # not strictly increasing
         dup = cols[:at + 2] + [cols[at + 1]] + cols[at + 3:]
         assert _partials(c, a, sel, g, dataclasses.replace(sp, cols=dup)) is None
-
-
-def test_shape_header_matches_the_pcs_verifier(rec):
-    """The on-chain PCS shape header encoder (absorbed by StarkChallenges as given) is the
-    Python verifier's, byte for byte, on a v6 statement with column subsets."""
-    from zkvm.stark import pcs_verifier
-
-    _, _, specs = rec
-    assert any(_subset_term(sp) is not None for sp in specs)
-    shapes = [[(7, 3, [None, (0, 2)], 1), (5, 2, [None], 1)], [(6, 4, [None, (0, 1, 2, 3)], 0)]]
-    got = deep.pcs_shape_header(shapes, [False, True])
-    assert got[:4] == (2).to_bytes(4, "little")
-    assert hasattr(pcs_verifier, "_shape_header")

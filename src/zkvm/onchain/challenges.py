@@ -49,7 +49,9 @@ def input_of(rec: dict) -> list:
     from zkvm.stark.system import is_empty_height
     from zkvm.stark.zk import lde_extra_log
 
-    from .deep import opening_cols, pcs_shape_header
+    from zkvm.stark.pcs_verifier import _shape_header
+
+    from .deep import opening_cols
 
     vk, proof, pv, pdata = rec["verify"]
     if not isinstance(proof, Proof):
@@ -76,7 +78,7 @@ def input_of(rec: dict) -> list:
     op = proof.opening_proof
     return [vk.digest, list(pv), pdata, hs, proof.main_root, proof.aux_root is not None,
             proof.aux_root or bytes(32), [pack(s) for s in proof.claimed_sums], proof.quotient_root,
-            max(live), params.log_blowup, pcs_shape_header(shapes, salted), b"".join(points), counts,
+            max(live), params.log_blowup, _shape_header(shapes, salted), b"".join(points), counts,
             b"".join(values),
             list(op.fri_commits), [pack(tuple(c)) if not hasattr(c, "coeffs") else pack(c) for c in op.final_poly],
             params.pow_bits, op.pow_nonce, max(sizes), params.num_queries]

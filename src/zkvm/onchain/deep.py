@@ -22,48 +22,21 @@ from zkvm.field.ext import Ext
 
 from .constraints import pack
 
-__all__ = ["DeepSpec", "recording", "specs_of", "DEEP_TYPES", "opening_cols", "pcs_shape_header"]
+__all__ = ["DeepSpec", "recording", "specs_of", "DEEP_TYPES", "opening_cols"]
 
 DEEP_TYPES = ("uint256", "uint256[]", "uint256[]", "uint256[]", "uint256[]")
 
 
 def opening_cols(op, w: int):
     """The column set of one PCS opening ``(z, values)`` (every column: ``None``) or
-    ``(z, values, cols)`` (``cols`` strictly increasing, < ``w``, one value each; all ``w``
-    of them is the same as every column).  Raises ValueError on a malformed opening."""
-    vals = op[1]
-    cols = op[2] if len(op) == 3 else None
-    if cols is None:
-        if len(vals) != w:
-            raise ValueError("an opening of every column with the wrong number of values")
-        return None
-    cols = tuple(int(c) for c in cols)
-    if len(cols) != len(vals) or any(not 0 <= c < w for c in cols) \
-            or any(b <= a for a, b in zip(cols, cols[1:])):
-        raise ValueError("malformed opening column set")
-    return None if len(cols) == w else cols
+    ``(z, values, cols)`` (proof format v6: ``cols`` strictly increasing, < ``w``; all
+    ``w`` of them is the same as every column), as ``zkvm.stark.pcs_verifier`` reads it."""
+    from zkvm.stark.pcs_verifier import normalize_cols
 
-
-def pcs_shape_header(shapes, salted) -> bytes:
-    """The PCS shape header the transcript absorbs as ``pcs_shape`` (proof format v6):
-    ``[#rounds, per round: #mats, salted, per matrix: log_n, w, #points, extra_log, per
-    point: ncols (+ the ncols column indices when ncols != w)]``, u32 LE.  ``shapes``: per
-    round, per matrix ``(log_n, w, [cols or None per point], extra_log)``."""
-    import struct
-
-    out = [len(shapes)]
-    for mats, sl in zip(shapes, salted, strict=True):
-        out.extend((len(mats), 1 if sl else 0))
-        for (log_n, w, pcols, e) in mats:
-            out.extend((log_n, w, len(pcols), e))
-            for cols in pcols:
-                if cols is None:
-                    out.append(w)
-                else:
-                    out.append(len(cols))
-                    if len(cols) != w:
-                        out.extend(cols)
-    return struct.pack(f"<{len(out)}I", *out)
+    cols = normalize_cols(op[2] if len(op) == 3 else None, w)
+    if len(op[1]) != (w if cols is None else len(cols)):
+        raise ValueError("an opening with the wrong number of values")
+    return cols
 
 
 @dataclass
@@ -101,7 +74,7 @@ def recording(out: list):
 
 def specs_of(captured) -> list[DeepSpec]:
     """One :class:`DeepSpec` per commitment round of a recorded ``pcs_verify`` call."""
-    from zkvm.stark.pcs_verifier import SALT_WIDTH
+    from zkvm.stark.pcs_verifier import SALT_WIDTH, _shape_header
     from zkvm.stark.zk import lde_extra_log
 
     params, rounds, t, mask_in_rounds = captured
@@ -123,7 +96,7 @@ def specs_of(captured) -> list[DeepSpec]:
         shapes.append(srow)
         stmt.append((bytes(root), mrow))
         salted.append(sl)
-    t.absorb_bytes("pcs_shape", pcs_shape_header(shapes, salted))
+    t.absorb_bytes("pcs_shape", _shape_header(shapes, salted))
     for _, mrow in stmt:
         for (_, _, pts) in mrow:
             for z, vals, _ in pts:
