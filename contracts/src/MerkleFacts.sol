@@ -176,7 +176,7 @@ contract MerkleFacts {
                 }
             }
         }
-        uint256[] memory cs = this.combs(rows, rowBytes, d.mats, ap, d.cols, tc);
+        uint256[] memory cs = _termCombs(rows, rowBytes, d.mats, ap, d.cols, tc, this.combs(rows, rowBytes, d.mats, ap));
         partials = this.deepSums(Lr, indices, cs, d.mats, d.terms, d.slots);
     }
 
@@ -439,86 +439,107 @@ contract MerkleFacts {
         return type(uint256).max;
     }
 
-    /// Every leaf's and term's Σ_{c∈C} row_c·α^c (row_c: u32 LE, canonical; C every column of
-    /// the term's matrix, or its column subset: see registerOpeningsDeep), as one external
-    /// (self-)call: compiled as its own function, the unrolled loop below stays on the stack
-    /// (~110 gas per value instead of ~350 inlined into _deep).  `ap` holds α^j as two words
-    /// per j (c0 | c1 << 128, c2 | c3 << 128): one multiplication feeds two 128-bit lanes
-    /// (products < 2^62: no lane overflows below 2^66 terms).  `tc[t]` = start << 32 | n:
-    /// n = 0 every column (one full combination per matrix and leaf, shared by its full
-    /// terms), else the n column indices cols[start ..] (checked < w by the caller; checked
-    /// against `ap` here).  Pure: anyone may call it; it proves nothing by itself.
-    function combs(
-        bytes calldata rows,
-        uint256 rowBytes,
-        uint256[] calldata mats,
-        uint256[] calldata ap,
-        uint256[] calldata cols,
-        uint256[] calldata tc
-    ) external pure returns (uint256[] memory out) {
+    /// Every leaf's and matrix's Σ_{j<w} row_j·α^j (row_j: u32 LE, canonical), as one
+    /// external (self-)call: compiled as its own function, the unrolled loop below stays on
+    /// the stack (~110 gas per value instead of ~350 inlined into _deep).  `ap` holds α^j
+    /// as two words per j (c0 | c1 << 128, c2 | c3 << 128): one multiplication feeds two
+    /// 128-bit lanes (products < 2^62: no lane overflows below 2^66 terms).  Pure: anyone
+    /// may call it; it proves nothing by itself.
+    function combs(bytes calldata rows, uint256 rowBytes, uint256[] calldata mats, uint256[] calldata ap)
+        external
+        pure
+        returns (uint256[] memory out)
+    {
         uint256 nm = mats.length;
-        uint256 nt = tc.length;
         if (rowBytes == 0 || rows.length % rowBytes != 0) revert BadShape("rows");
         uint256 nq = rows.length / rowBytes;
-        out = new uint256[](nq * nt);
+        out = new uint256[](nq * nm);
         for (uint256 q = 0; q < nq; q++) {
             for (uint256 m = 0; m < nm; m++) {
                 uint256 mm = mats[m];
                 uint256 w = (mm >> 8) & 0xffffff;
                 uint256 off = q * rowBytes + ((mm >> 32) & 0xffffffff);
                 if (off + 4 * w > (q + 1) * rowBytes || 2 * w > ap.length) revert BadShape("row");
-                uint256 t = (mm >> 64) & 0xffffffff;
-                uint256 t1 = t + ((mm >> 96) & 0xffffffff);
-                if (t1 > nt) revert BadShape("terms");
-                uint256 full;
-                bool haveFull;
-                for (; t < t1; t++) {
-                    uint256 sub = tc[t];
-                    if (sub == 0) {
-                        if (!haveFull) {
-                            full = _comb(rows[off:], w, ap);
-                            haveFull = true;
-                        }
-                        out[q * nt + t] = full;
-                    } else {
-                        uint256 n = sub & 0xffffffff;
-                        uint256 s0 = sub >> 32;
-                        if (s0 + n > cols.length) revert BadShape("cols");
-                        out[q * nt + t] = _combSub(rows[off:], cols[s0:s0 + n], w, ap);
-                    }
-                }
+                out[q * nm + m] = _comb(rows[off:], w, ap);
             }
         }
     }
 
-    /// Σ_k row_{cols[k]}·α^{cols[k]} (cols[k] < w), as _comb.
-    function _combSub(bytes calldata row, uint256[] calldata cols, uint256 w, uint256[] calldata ap)
-        private
-        pure
-        returns (uint256 r)
-    {
-        uint256 bad;
+    /// Every leaf's and term's combination (registerOpeningsDeep): `cs[q·nm + m]` (the full
+    /// combination of matrix m, combs) for a term over every column (tc[t] = 0), else
+    /// Σ_k row_{c_k}·α^{c_k} over its column subset c = cols[start .. start + n) (tc[t] =
+    /// start << 32 | n; _deep checked every c < w, combs every row range and that every
+    /// value of the row is canonical), as _comb (lazy reduction in two 128-bit lanes).  Reads the rows from this call's
+    /// calldata (no copy); one assembly block of small Yul functions over a context in
+    /// memory (few live variables: nothing is moved to memory by via-IR).  Subsets are a
+    /// few columns (v6: those read at the next row), so this is cheap next to combs.
+    function _termCombs(
+        bytes calldata rows,
+        uint256 rowBytes,
+        uint256[] calldata mats,
+        uint256[] memory ap,
+        uint256[] calldata cols,
+        uint256[] memory tc,
+        uint256[] memory cs
+    ) private pure returns (uint256[] memory ct) {
+        uint256 nq = rows.length / rowBytes;
+        uint256 nt = tc.length;
+        ct = new uint256[](nq * nt);
         assembly ("memory-safe") {
-            let lo := 0
-            let hi := 0
-            let src := row.offset
-            let apd := ap.offset
-            for { let k := 0 } lt(k, cols.length) { k := add(k, 1) } {
-                let c := calldataload(add(cols.offset, shl(5, k)))
-                bad := or(bad, iszero(lt(c, w)))
-                let v := shr(224, calldataload(add(src, shl(2, c))))
-                v := or(or(shl(24, and(v, 0xff)), shl(8, and(v, 0xff00))), or(and(shr(8, v), 0xff00), shr(24, v)))
-                bad := or(bad, iszero(lt(v, 2013265921)))
-                let e := add(apd, shl(6, c))
-                lo := add(lo, mul(v, calldataload(e)))
-                hi := add(hi, mul(v, calldataload(add(e, 0x20))))
+            // ctx: 0 rows.offset, 1 rowBytes, 2 mats.offset, 3 #mats, 4 ap data, 5 cols.offset,
+            // 6 tc data, 7 cs data, 8 ct data, 9 nt
+            let cx := mload(0x40)
+            mstore(cx, rows.offset)
+            mstore(add(cx, 0x20), rowBytes)
+            mstore(add(cx, 0x40), mats.offset)
+            mstore(add(cx, 0x60), mats.length)
+            mstore(add(cx, 0x80), add(ap, 0x20))
+            mstore(add(cx, 0xa0), cols.offset)
+            mstore(add(cx, 0xc0), add(tc, 0x20))
+            mstore(add(cx, 0xe0), add(cs, 0x20))
+            mstore(add(cx, 0x100), add(ct, 0x20))
+            mstore(add(cx, 0x120), nt)
+            mstore(0x40, add(cx, 0x140))
+            for { let q := 0 } lt(q, nq) { q := add(q, 1) } {
+                for { let m := 0 } lt(m, mats.length) { m := add(m, 1) } { matrix(cx, q, m) }
             }
-            let p := 2013265921
-            let m := 0xffffffffffffffffffffffffffffffff
-            r := or(or(mod(and(lo, m), p), shl(64, mod(shr(128, lo), p))),
-                    or(shl(128, mod(and(hi, m), p)), shl(192, mod(shr(128, hi), p))))
+
+            // ct[q·nt + t] for the terms t of matrix m
+            function matrix(c, q, m) {
+                let mm := calldataload(add(mload(add(c, 0x40)), shl(5, m)))
+                let src := add(mload(c), add(mul(q, mload(add(c, 0x20))), and(shr(32, mm), 0xffffffff)))
+                let full := mload(add(mload(add(c, 0xe0)), shl(5, add(mul(q, mload(add(c, 0x60))), m))))
+                let t := and(shr(64, mm), 0xffffffff)
+                let t1 := add(t, and(shr(96, mm), 0xffffffff))
+                let o := add(mload(add(c, 0x100)), shl(5, mul(q, mload(add(c, 0x120)))))
+                for { } lt(t, t1) { t := add(t, 1) } {
+                    let st := mload(add(mload(add(c, 0xc0)), shl(5, t)))
+                    let r := full
+                    if st { r := subset(c, src, st) }
+                    mstore(add(o, shl(5, t)), r)
+                }
+            }
+
+            // Σ_k row_{c_k}·α^{c_k} over the subset st = start << 32 | n (every value of the
+            // row is < w and canonical: combs checked the whole row)
+            function subset(c, src, st) -> r {
+                let co := add(mload(add(c, 0xa0)), shl(5, shr(32, st)))
+                let lo := 0
+                let hi := 0
+                for { let k := 0 } lt(k, and(st, 0xffffffff)) { k := add(k, 1) } {
+                    let cc := calldataload(add(co, shl(5, k)))
+                    let v := shr(224, calldataload(add(src, shl(2, cc))))
+                    v := or(or(shl(24, and(v, 0xff)), shl(8, and(v, 0xff00))), or(and(shr(8, v), 0xff00), shr(24, v)))
+                    let e := add(mload(add(c, 0x80)), shl(6, cc))
+                    lo := add(lo, mul(v, mload(e)))
+                    hi := add(hi, mul(v, mload(add(e, 0x20))))
+                }
+                let p := 2013265921
+                let mk := 0xffffffffffffffffffffffffffffffff
+                r := or(or(mod(and(lo, mk), p), shl(64, mod(shr(128, lo), p))),
+                        or(shl(128, mod(and(hi, mk), p)), shl(192, mod(shr(128, hi), p))))
+            }
         }
-        if (bad != 0) revert BadShape("non-canonical row");
     }
 
     function _comb(bytes calldata row, uint256 w, uint256[] calldata ap) private pure returns (uint256 r) {
