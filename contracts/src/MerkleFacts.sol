@@ -524,15 +524,17 @@ contract MerkleFacts {
             // row is < w and canonical: combs checked the whole row)
             function subset(c, src, st) -> r {
                 let co := add(mload(add(c, 0xa0)), shl(5, shr(32, st)))
+                let end := add(co, shl(5, and(st, 0xffffffff)))
+                let apd := mload(add(c, 0x80))
                 let lo := 0
                 let hi := 0
-                for { let k := 0 } lt(k, and(st, 0xffffffff)) { k := add(k, 1) } {
-                    let cc := calldataload(add(co, shl(5, k)))
+                for { } lt(co, end) { co := add(co, 0x20) } {
+                    let cc := calldataload(co)
                     let v := shr(224, calldataload(add(src, shl(2, cc))))
                     v := or(or(shl(24, and(v, 0xff)), shl(8, and(v, 0xff00))), or(and(shr(8, v), 0xff00), shr(24, v)))
-                    let e := add(mload(add(c, 0x80)), shl(6, cc))
-                    lo := add(lo, mul(v, mload(e)))
-                    hi := add(hi, mul(v, mload(add(e, 0x20))))
+                    cc := add(apd, shl(6, cc))
+                    lo := add(lo, mul(v, mload(cc)))
+                    hi := add(hi, mul(v, mload(add(cc, 0x20))))
                 }
                 let p := 2013265921
                 let mk := 0xffffffffffffffffffffffffffffffff
