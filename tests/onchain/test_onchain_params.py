@@ -25,7 +25,7 @@ def test_evm_profile_proves_and_verifies(tmp_path):
     assert code == 0 and journal
     with pytest.raises(VerificationError):  # an evm receipt is not a testing-params one
         api.verify(raw, api.image_id(elf, "testing"))
-    # fewer queries than the default: the receipt carries 19 query proofs
+    # fewer queries than the default: the receipt carries 16 query proofs
     from zkvm.stark.proof import Proof
     p = Proof.from_bytes(Receipt.from_bytes(raw).proof)
-    assert len(p.opening_proof.query_proofs) == StarkParams.evm().num_queries == 19
+    assert len(p.opening_proof.query_proofs) == StarkParams.evm().num_queries == 16

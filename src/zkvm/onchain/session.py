@@ -49,7 +49,7 @@ MAX_STORED_PROGRAM = MAX_CODE_SIZE
 
 #: Leaves per registerOpeningsDeep transaction (a main-trace round of the evm profile costs
 #: ~0.3 M gas per leaf: 20 leaves, i.e. one transaction per round with the evm profile's
-#: 19 queries, stay far below the EIP-7825 cap; fewer transactions save each call's fixed
+#: 16 queries, stay far below the EIP-7825 cap; fewer transactions save each call's fixed
 #: costs: 21 000, the powers of α, the term groups).
 DEEP_BATCH = 20
 
