@@ -165,7 +165,7 @@ def commit(params: StarkParams, evals: list, hiding: bool = False,
         coeffs.append(None)  # opened from evals + masks; dropping c frees (n + k)·w words
         masks.append(r)
     tree = MerkleTree(ldes, bit_reversed_rows=True, salt=_salt(star))
-    # the evaluations are not kept: openings interpolate the LDE (_eval_at)
+    # the evaluations are not kept: openings interpolate the LDE (_eval_points)
     return tree.root, ProverData([None] * len(mats), ldes, tree, params.log_blowup, coeffs,
                                  log_ns, extras, hiding, masks, star)
 
@@ -195,11 +195,6 @@ def commit_coeffs(params: StarkParams, coeffs: list, log_heights: list, extra_lo
     tree = MerkleTree(ldes, bit_reversed_rows=True, salt=_salt(star))
     return tree.root, ProverData([None] * len(mats), ldes, tree, params.log_blowup, mats,
                                  log_ns, extras, salt, None, star)
-
-
-def _eval_at(data: ProverData, m: int, z: Ext, cache: dict) -> np.ndarray:
-    """Matrix ``m``'s column polynomials at ``z``: ``(w, 4)`` (see :func:`_eval_points`)."""
-    return _eval_points(data, m, [z], cache)[0]
 
 
 def _eval_points(data: ProverData, m: int, zs: list, cache: dict, cols=None) -> list:
