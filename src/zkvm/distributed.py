@@ -53,6 +53,7 @@ whatever pickled function they are sent; connect only to a cluster on a trusted 
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import multiprocessing
 import os
@@ -494,12 +495,17 @@ def _run_dask(fn, jobs, labels, retries, progress, dask_address, client, connect
         done = 0
         for fut in as_completed(futures, loop=client.loop):
             i = index[fut.key]
-            if fut.status != "finished":
-                try:
-                    exc = fut.exception()
-                except BaseException as cancelled:  # CancelledError: scheduler lost, client closed
-                    exc = cancelled
-                if exc is None or fut.status == "cancelled" or isinstance(exc, CancelledError):
+            # result() waits out a finished job whose result was lost with its worker
+            # (another job killing workers): the scheduler recomputes it, and its status
+            # is not "finished" meanwhile -- not a cancellation
+            try:
+                value, worker, seconds, peak = fut.result()
+                exc = None
+            except (Exception, asyncio.CancelledError) as failed:  # the job's error,
+                exc = failed  # KilledWorker, CancelledError (scheduler lost, client closed)
+            if exc is not None:
+                if fut.status == "cancelled" or isinstance(exc, (CancelledError,
+                                                                 asyncio.CancelledError)):
                     raise ProvingFailed(
                         f"job {i} ({labels[i]}) was cancelled on the cluster (scheduler "
                         "connection lost or client closed)",
@@ -513,7 +519,6 @@ def _run_dask(fn, jobs, labels, retries, progress, dask_address, client, connect
                     )
                     raise err from exc
                 raise _job_failed(i, labels[i], exc, None) from exc
-            value, worker, seconds, peak = fut.result()
             results[i] = JobOutcome(i, labels[i], value, worker, seconds, peak, None)
             done += 1
             if progress is not None:
