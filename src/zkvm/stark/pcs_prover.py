@@ -411,8 +411,8 @@ def _deep_acc(mat, coef, cols, pair_pt, pair_off, T, r0, r1):
     """``T[k, i − r0] += off·c(i)`` for rows ``r0 ≤ i < r1`` of one matrix, where
     ``c(i) = Σ_j mat[i, cols[j]]·coef[j]`` (extension coefficients ``α^cols[j]``,
     canonical uint32; salt columns are never in ``cols``) and ``(k, off)`` runs over the
-    opening points that open exactly the columns ``cols``.  Accumulators take 3 products (< 2^62 each) between partial
-    reductions (:func:`_fold32`, < 2^61): < 2^64."""
+    opening points that open exactly the columns ``cols``.  Accumulators take 3 products
+    (< 2^62 each) between partial reductions (:func:`_fold32`, < 2^61): < 2^64."""
     p = _PD
     B = _DEEP_BLOCK
     C = np.zeros((4, B), dtype=np.uint64)

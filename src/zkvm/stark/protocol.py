@@ -126,11 +126,10 @@ def public_batch_sum(batch, alpha, beta, chunk: int = 1 << 18) -> Ext:
 
 
 def opening_points(zeta: Ext, log_n: int, next_cols: tuple) -> list:
-    """The PCS opening points of a trace matrix of height ``2^log_n`` (proof format v6):
-    ``ζ`` for every column, and ``ζ·ω_n`` only for ``next_cols`` (the columns the
-    table's constraints read at the next row, :meth:`zkvm.stark.system.TableInfo.
-    next_cols`), as ``(point, cols)``; no second point when ``next_cols`` is empty."""
+    """The PCS opening points of a trace matrix of height ``2^log_n`` (proof format v6),
+    as ``(point, cols)`` pairs: ``(ζ, None)`` (every column), then ``(ζ·ω_n, next_cols)``
+    -- only the columns the table's constraints read at the next row
+    (:meth:`zkvm.stark.system.TableInfo.next_cols`) -- unless there are none."""
     if not next_cols:
-        return [zeta]
-    return [zeta, (zeta * Ext.from_base(two_adic_generator(log_n)), tuple(next_cols))]
-
+        return [(zeta, None)]
+    return [(zeta, None), (zeta * Ext.from_base(two_adic_generator(log_n)), tuple(next_cols))]

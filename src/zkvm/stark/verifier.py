@@ -168,11 +168,11 @@ def verify(vk, proof, public_values, params=None, public_data: bytes = b"") -> V
     # columns of the host table's chunk matrix or a separate last matrix (host: a
     # position among the non-empty tables)
     host = mask_host(params, live_hs, layouts)
-    q_mats = [(t, lay.log_chunk, 4 * lay.num_chunks + (4 if j == host else 0), [zeta])
+    q_mats = [(t, lay.log_chunk, 4 * lay.num_chunks + (4 if j == host else 0), [(zeta, None)])
               for j, (t, lay) in enumerate(zip(live, layouts, strict=True))]
     if params.zk and host is None:
         log_r, _ = mask_poly_shape(params, live_hs, layouts)
-        q_mats.append((None, log_r, 4, [zeta]))
+        q_mats.append((None, log_r, 4, [(zeta, None)]))
     expected.append(("quotient", proof.quotient_root, q_mats))
     if len(proof.opened) != len(expected):
         raise ShapeError(f"step 8: {len(proof.opened)} opened rounds, expected {len(expected)}")
@@ -180,7 +180,7 @@ def verify(vk, proof, public_values, params=None, public_data: bytes = b"") -> V
         if len(got) != len(mats):
             raise ShapeError(f"step 8: round {rname}: {len(got)} matrices, expected {len(mats)}")
         for (t, _, w, pts), g in zip(mats, got, strict=True):
-            nvals = [w if isinstance(z, Ext) else len(z[1]) for z in pts]
+            nvals = [w if cols is None else len(cols) for _, cols in pts]
             if len(g) != len(pts) or any(len(v) != k for v, k in zip(g, nvals)):
                 what = "masking polynomial" if t is None else f"table {t.name}"
                 raise ShapeError(f"step 8: round {rname}, {what}: wrong opening shape")
@@ -204,8 +204,7 @@ def verify(vk, proof, public_values, params=None, public_data: bytes = b"") -> V
     for (rname, root, mats), got in zip(expected, proof.opened, strict=True):
         entries = []
         for (t, log_h, w, pts), vals in zip(mats, got, strict=True):
-            ops = [(z, v) if isinstance(z, Ext) else (z[0], v, z[1])
-                   for z, v in zip(pts, vals, strict=True)]
+            ops = [(z, v, cols) for (z, cols), v in zip(pts, vals, strict=True)]
             entry = (log_h, w, ops)
             entries.append(entry if t is not None else entry + (0,))  # R: no LDE growth
         rounds.append((root, entries, params.zk and rname != "preprocessed"))
