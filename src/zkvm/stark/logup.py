@@ -23,7 +23,8 @@ Per table, interactions are grouped (greedily, in declaration order) so that eac
 
 whose degree ``max(1 + Σ deg d_k, max_k(deg m_k + Σ_{l≠k} deg d_l))`` stays within the
 table's ``max_degree`` (with degree-1 values and ``max_degree = 3`` this pairs
-interactions).  One more extension column ``S`` (running sum) satisfies
+interactions; a parameter set with a larger ``max_constraint_degree`` may give a table
+with many interactions larger groups, :func:`zkvm.stark.system._choose_layout`).  One more extension column ``S`` (running sum) satisfies
 
     first row:   S = 0
     transition:  S' − S − Σ_G h_G = 0

@@ -107,9 +107,11 @@ class StarkParams:
         fri_log_arity: log2 of the FRI folding arity; 1..3 (arity 2, 4 or 8).
         log_final_poly_len: log2 of the number of coefficients of the final FRI
             polynomial sent in the clear; 0..10.
-        max_constraint_degree: maximum AIR constraint degree (the AIR layer checks its
-            constraints against it); 2..(2^log_blowup + 1) so the quotient, of degree
-            ≤ (d − 1)·n, fits in the LDE domain.
+        max_constraint_degree: maximum constraint degree; 2..(2^log_blowup + 1) so the
+            quotient, of degree ≤ (d − 1)·n, fits in the LDE domain.  Every AIR's own
+            ``max_degree`` must be at most this; above an AIR's ``max_degree`` it lets the
+            engine group more LogUp interactions per helper column where that opens
+            fewer columns per query (:func:`zkvm.stark.system._choose_layout`).
         is_testing: True only for the low-security :meth:`testing` preset; part of the
             encoding.  (Named ``is_testing`` because ``testing`` is the preset.)
         zk: zero-knowledge (hiding) mode, on by default; part of the encoding, so a

@@ -85,15 +85,60 @@ _LAYOUTS: dict = {}
 _ENCODINGS: dict = {}
 
 
-def _layout(air: Air, compiled: CompiledAir, blinded: bool):
-    """``(blind_its, layout)`` of a table (memoised per compiled AIR, degree and blinding)."""
-    key = (id(compiled), air.max_degree, air.columns.width if blinded else None, air.name)
+def _logq(degree: int) -> int:
+    """``log_quotient_chunks`` of a table of constraint degree ``degree``: the least
+    ``k`` with ``2^k ≥ degree − 1``."""
+    return max(0, (degree - 2).bit_length())
+
+
+def _layout(air: Air, compiled: CompiledAir, blinded: bool, max_degree: int | None = None):
+    """``(blind_its, layout)`` of a table (memoised per compiled AIR, degree and blinding).
+
+    ``max_degree`` bounds the LogUp helper constraints (default: the AIR's own)."""
+    deg = air.max_degree if max_degree is None else max_degree
+    key = (id(compiled), deg, air.columns.width if blinded else None, air.name)
     hit = _LAYOUTS.get(key)
     if hit is None:
         blind_its = blind_interactions(air.columns.width) if blinded else []
-        layout = build_layout(air.name, compiled, air.max_degree, tuple(blind_its))
+        layout = build_layout(air.name, compiled, deg, tuple(blind_its))
         hit = _LAYOUTS.setdefault(key, (compiled, blind_its, layout))
     return list(hit[1]), hit[2]
+
+
+#: table height (log2) at which :func:`_choose_layout` compares the committed widths
+_CHOICE_LOG_N = 16
+
+
+def _choose_layout(air: Air, compiled: CompiledAir, blinded: bool, params: StarkParams):
+    """The table's LogUp layout: helper columns of degree ≤ ``air.max_degree`` (pairs of
+    interactions for degree-1 values) or -- when ``params.max_constraint_degree`` is
+    larger -- of a larger degree ``d`` (``d − 1`` interactions per helper column) if that
+    opens fewer columns per query.
+
+    A helper column saves ``4`` base columns per query, but the table's quotient of degree
+    ``(d − 1)·n`` needs more chunks (extension columns, :func:`zkvm.stark.zk.table_layout`),
+    so larger groups pay only for tables with many interactions.  The cost compared is
+    ``4·(helper columns + running sum) + 4·quotient chunks`` base columns for a table of
+    height ``2^16`` (:data:`_CHOICE_LOG_N`), then the degree (ties go to the cheaper
+    quotient); a degree whose quotient chunks would be committed taller than the trace
+    (zk with ``d ≥ 5``: ``C_Q > 4n``) is never chosen: it would deepen every Merkle tree.
+    A function of the AIR and the parameters only, so the verifier derives the same
+    layout (the groups, degree and chunk count are in the verifying-key encoding).  With
+    ``max_constraint_degree = 3`` (the default profile) this is the AIR's own layout."""
+    from zkvm.stark.zk import table_layout
+
+    best, best_cost = _layout(air, compiled, blinded), None
+    for deg in range(air.max_degree, params.max_constraint_degree + 1):
+        choice = best if deg == air.max_degree else _layout(air, compiled, blinded, deg)
+        layout = choice[1]
+        d = max([c.degree for c in compiled.constraints + layout.constraints] + [2])
+        tl = table_layout(params, _CHOICE_LOG_N, d, _logq(d))
+        if deg > air.max_degree and tl.log_chunk > _CHOICE_LOG_N:
+            continue
+        cost = (4 * layout.num_aux_ext + 4 * tl.num_chunks, d)
+        if best_cost is None or cost < best_cost:
+            best, best_cost = choice, cost
+    return best
 
 
 def _encode_exprs(exprs: list) -> bytes:
@@ -255,13 +300,13 @@ class StarkSystem:
                     raise AirDefinitionError(
                         f"bus id {it.bus.id} used for both {prev} and {it.bus}")
             blind_pos = ring.index(i) if i in ring else None
-            blind_its, layout = _layout(air, compiled, blind_pos is not None)
+            blind_its, layout = _choose_layout(air, compiled, blind_pos is not None, params)
             all_names = [f"{air.name}.{c.name}" for c in compiled.constraints + layout.constraints]
             known.update(all_names)
             air_c = [c for c in compiled.constraints if f"{air.name}.{c.name}" not in self.disabled]
             lu_c = [c for c in layout.constraints if f"{air.name}.{c.name}" not in self.disabled]
             degree = max([c.degree for c in compiled.constraints + layout.constraints] + [2])
-            logq = max(0, (degree - 2).bit_length())  # 2^logq >= degree - 1
+            logq = _logq(degree)  # 2^logq >= degree - 1
             pre = None
             pre_log = None
             if air.preprocessed.width:
