@@ -49,6 +49,8 @@ def candidates() -> dict:
         "lb5 q16 pow21 logup d4": P(log_blowup=5, num_queries=16, pow_bits=21, fri_log_arity=3,
                                     max_constraint_degree=4),
         "lb5 q15 pow26": P(log_blowup=5, num_queries=15, pow_bits=26, fri_log_arity=3),
+        "lb5 q15 pow26 logup d4": P(log_blowup=5, num_queries=15, pow_bits=26, fri_log_arity=3,
+                                    max_constraint_degree=4),
         "lb6 q14 pow17": P(log_blowup=6, num_queries=14, pow_bits=17, fri_log_arity=3),
     }
 

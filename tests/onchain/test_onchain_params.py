@@ -25,7 +25,27 @@ def test_evm_profile_proves_and_verifies(tmp_path):
     assert code == 0 and journal
     with pytest.raises(VerificationError):  # an evm receipt is not a testing-params one
         api.verify(raw, api.image_id(elf, "testing"))
-    # fewer queries than the default: the receipt carries 16 query proofs
+    # fewer queries than the default: the receipt carries 15 query proofs
     from zkvm.stark.proof import Proof
     p = Proof.from_bytes(Receipt.from_bytes(raw).proof)
-    assert len(p.opening_proof.query_proofs) == StarkParams.evm().num_queries == 16
+    assert len(p.opening_proof.query_proofs) == StarkParams.evm().num_queries == 15
+
+
+def test_evm_profile_groups_logup_interactions_by_three():
+    """``max_constraint_degree = 4``: tables with many LogUp interactions (Syscall: 73)
+    put three in a helper column; tables with few keep pairs (degree 3)."""
+    from zkvm.machine import Machine
+    from zkvm.riscv.layout import Program
+
+    from tests.support import core_programs
+
+    m = Machine.for_program(Program.from_words(core_programs.arith_words()), StarkParams.evm())
+    by_name = {t.name: t for t in m.system().tables}
+    sc = by_name["syscall"]
+    assert sc.degree == 4 and max(len(g) for g in sc.layout.groups) == 3
+    n = len(sc.interactions)  # greedy grouping in declaration order: about n/3 helpers
+    assert -(-n // 3) <= len(sc.layout.groups) < -(-n // 2)
+    assert by_name["program"].degree == 3
+    d = Machine.for_program(Program.from_words(core_programs.arith_words()),
+                            StarkParams.default())
+    assert all(t.degree <= 3 for t in d.system().tables)

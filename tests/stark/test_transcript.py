@@ -141,12 +141,13 @@ def test_evm_preset_security():
         e = StarkParams.evm(zk=zk)
         assert e.security_bits() >= 100 and e.zk is zk and not e.is_testing
     e = StarkParams.evm()
-    assert (e.log_blowup, e.num_queries, e.pow_bits, e.fri_log_arity) == (5, 16, 21, 3)
-    assert e.security_bits() == int(16 * (5 - math.log2(1 + 2 ** -6))) + 21 == 100
-    assert StarkParams.evm(zk=False).security_bits() == 16 * 5 + 21 == 101
+    assert (e.log_blowup, e.num_queries, e.pow_bits, e.fri_log_arity,
+            e.max_constraint_degree) == (5, 15, 26, 3, 4)
+    assert e.security_bits() == int(15 * (5 - math.log2(1 + 2 ** -6))) + 26 == 100
+    assert StarkParams.evm(zk=False).security_bits() == 15 * 5 + 26 == 101
     # one query or one grinding bit fewer would drop below 100 bits
-    assert StarkParams(**{**e.__dict__, "num_queries": 15}).security_bits() < 100
-    assert StarkParams(**{**e.__dict__, "pow_bits": 20}).security_bits() < 100
+    assert StarkParams(**{**e.__dict__, "num_queries": 14}).security_bits() < 100
+    assert StarkParams(**{**e.__dict__, "pow_bits": 25}).security_bits() < 100
     assert e.num_queries < StarkParams.default().num_queries
     assert 40 <= e.provable_security_bits() < e.query_security_bits()
 
