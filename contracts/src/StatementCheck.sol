@@ -9,7 +9,7 @@ interface IFacts {
 }
 
 interface IConstraintFacts {
-    function facts(bytes32 fact) external view returns (bool);
+    function codeFacts(bytes32 fact) external view returns (bool);
     function factKey(bytes32 programHash, bytes32 leavesHash, uint256 alpha, uint256 result)
         external pure returns (bytes32);
 }
@@ -79,7 +79,7 @@ contract StatementCheck {
         uint256[] inputSizes;
         uint256[] roundHdr; // per round: rootSrc (0 pre, 1 main, 2 aux, 3 quotient), Lr, #levels, #mats, #slots, #cols
         uint256[] roundData; // levels, mats, slots, cols (MerkleFacts.Deep encoding)
-        uint256[] tableHdr; // per live table: programHash, logN, logChunk, #leaves, #quot
+        uint256[] tableHdr; // per live table: codeHash (ConstraintEval.evaluateAndRecordCode), logN, logChunk, #leaves, #quot
         uint256[] tableData; // leaves (kind << 32 | index), quotient value indices (4 per chunk)
     }
 
@@ -203,10 +203,11 @@ contract StatementCheck {
             off += s.tableHdr[5 * t + 3];
             uint256 q = _quotient(ci.pcsValues, s.tableData, off, nq / 4, z2k[s.tableHdr[5 * t + 2]]);
             off += nq;
-            // ConstraintEval.factKey, computed here
+            // ConstraintEval.factKey, computed here: the table's code hash (the shape's; the
+            // fact exists only if exactly that generated code computed this sum)
             bytes32 key = keccak256(abi.encode(bytes32(s.tableHdr[5 * t]), lh[t], c.constraintAlpha,
                                                _mul(q, _sub(z2k[s.tableHdr[5 * t + 1]], 1))));
-            if (!constraintEval.facts(key)) revert Reject("constraints at zeta do not match the quotient");
+            if (!constraintEval.codeFacts(key)) revert Reject("constraints at zeta do not match the quotient");
         }
         if (off != s.tableData.length) revert Reject("table data");
     }
