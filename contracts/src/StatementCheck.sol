@@ -10,7 +10,7 @@ interface IFacts {
 
 interface IConstraintFacts {
     function codeFacts(bytes32 fact) external view returns (bool);
-    function factKey(bytes32 programHash, bytes32 leavesHash, uint256 alpha, uint256 result)
+    function factKey(bytes32 codeHash, bytes32 leavesHash, uint256 alpha, uint256 result)
         external pure returns (bytes32);
 }
 
@@ -28,7 +28,7 @@ interface IConstraintFacts {
 /// deployment, so a proof whose heights have no registered shape is rejected.
 /// Per proof it replays every challenge (StarkChallenges), checks the public values
 /// (exit code, journal length) and the journal (public data), ζ-derived opening points,
-/// step 9 per table (the ConstraintEval fact for the image's program, the leaves built
+/// step 9 per table (the ConstraintEval fact for the image's generated code, the leaves built
 /// here from the opened values, and quotient(ζ)·Z_H(ζ) computed here), the DEEP facts
 /// of every input round (terms recomputed here from α and the claimed values, query
 /// indices from the transcript) summed into the FRI inputs, the FRI fact, and step 11

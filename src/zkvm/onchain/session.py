@@ -27,7 +27,7 @@ from zkvm.field.babybear import P, two_adic_generator
 from zkvm.field.ext import Ext
 
 from . import abi, artifacts, merkle
-from .chain import MAX_CODE_SIZE, LocalChain, TxReport
+from .chain import LocalChain, TxReport
 from .constraints import compile_program, leaf_values, pack, unpack
 
 __all__ = ["Recorded", "TableCheck", "record", "run_pieces", "DEEP_BATCH", "MAX_PROGRAM_NODES",
@@ -41,11 +41,6 @@ class UnsupportedReceipt(ValueError):
 #: tables batched into one ``evaluateAndRecordMany`` transaction (~800 gas per node: 12 000
 #: nodes stay under the EIP-7825 cap; Keccak's 38 418 do not).
 MAX_PROGRAM_NODES = 12_000
-
-#: Programs stored in data contracts are shorter than this (EIP-170's code size: the
-#: runtime is the 0x00 prefix and the program); a batch with a longer program sends its
-#: programs as calldata.
-MAX_STORED_PROGRAM = MAX_CODE_SIZE
 
 #: Leaves per registerOpeningsDeep transaction (a main-trace round of the evm profile costs
 #: ~0.3 M gas per leaf: 20 leaves, i.e. one transaction per round with the evm profile's
@@ -239,28 +234,24 @@ def _submit(rec, chain, a_mf, a_ce, a_fq, a_sc, mf, ce, fq, sc, deep_out, challe
 
 
 def _constraints_tx(chain, a_ce, ce, batch, add, programs: dict) -> None:
-    """One ``evaluateAndRecordStored`` transaction for the tables of ``batch`` (one α: the
-    constraint challenge) over their programs stored on chain (data contracts deployed
-    once per program into ``programs``, code -> address: once per image, not per proof);
-    reported not ok if a table's on-chain sum differs from its recorded
-    ``quotient(ζ)·Z_H(ζ)``."""
-    from .constraints import deploy_program
+    """One ``evaluateAndRecordCode`` transaction for the tables of ``batch`` (one α: the
+    constraint challenge): each table's straight-line evaluator chunks
+    (:mod:`zkvm.onchain.codegen`, deployed once per distinct chunk into ``programs``,
+    runtime -> address: once per image, not per proof) are called by ConstraintEval,
+    which records the facts under the tables' code hashes; reported not ok if a table's
+    on-chain sum differs from its recorded ``quotient(ζ)·Z_H(ζ)``."""
+    from .codegen import deploy_evaluator, evaluator_code
 
     alpha = {pack(tc.alpha) for tc, _ in batch}
     if len(alpha) != 1:  # pragma: no cover - one constraint challenge per proof
         raise ValueError("tables with different constraint challenges")
     leaves = [leaf_values(p, tc.srcs) for tc, p in batch]
-    if all(len(p.code) < MAX_STORED_PROGRAM for _, p in batch):
-        for _, p in batch:
-            if p.code not in programs:
-                programs[p.code] = deploy_program(chain, p.code)
-        data = abi.encode_call(ce.selector("evaluateAndRecordStored"), ["address[]", "uint256[][]", "uint256"],
-                               [[bytes.fromhex(programs[p.code][2:]) for _, p in batch], leaves, alpha.pop()])
-    else:  # a program larger than one data contract (e.g. SHA-256's): as calldata
-        data = abi.encode_call(ce.selector("evaluateAndRecordMany"), ["bytes[]", "uint256[][]", "uint256"],
-                               [[p.code for _, p in batch], leaves, alpha.pop()])
+    evs = [deploy_evaluator(chain, evaluator_code(p.code, len(p.slots)), programs) for _, p in batch]
+    data = abi.encode_call(ce.selector("evaluateAndRecordCode"), ["address[][]", "uint256[][]", "uint256"],
+                           [[[bytes.fromhex(x[2:]) for x in ev] for ev in evs], leaves, alpha.pop()])
     r = chain.transact(a_ce, data, f"ConstraintEval {len(batch)} tables ({sum(len(tc.exprs) for tc, _ in batch)} "
-                                   f"constraints, {sum(p.nodes for _, p in batch)} nodes)")
+                                   f"constraints, {sum(p.nodes for _, p in batch)} nodes, "
+                                   f"{sum(len(e) for e in evs)} code chunks)")
     if r.ok:
         n = int.from_bytes(r.output[32:64], "big")
         got = [unpack(int.from_bytes(r.output[64 + 32 * i:96 + 32 * i], "big")) for i in range(n)]

@@ -6,7 +6,7 @@ The **shape** is what the Python verifier derives from the verifying key and the
 heights alone (steps 4 and 8): the PCS shape header, the opening structure (which
 point, how many values), the FRI schedule, the DEEP layout of every commitment round,
 the static multiplicity bound (tables + the boot interaction), every table's constraint
-program hash, log height, quotient layout and the opened value behind each constraint
+code hash (:func:`zkvm.onchain.codegen.code_hash` of its generated evaluator), log height, quotient layout and the opened value behind each constraint
 leaf.  It is registered in the contract by keccak256 at deployment, as part of the
 verifying key; :func:`shape_of` builds it, :func:`check_args` the per-proof arguments
 (StarkChallenges input, exit code, journal, and the witnesses the facts were recorded
@@ -51,6 +51,7 @@ def shape_of(rec) -> dict:
 
     from . import challenges as chal
     from . import deep
+    from .codegen import evaluator_code
     from .constraints import compile_program
     from .session import DEEP_BATCH, UnsupportedReceipt
 
@@ -125,7 +126,8 @@ def shape_of(rec) -> dict:
             leaves.append(_KIND[kind] << 32 | v)
         q0 = base[("quotient", t.index, 0)]
         quot = [q0 + c for c in range(4 * lay.num_chunks)]
-        thdr += [int.from_bytes(_keccak(prog.code), "big"), hs[t.index], lay.log_chunk, len(leaves), len(quot)]
+        code = evaluator_code(prog.code, len(prog.slots))  # the table's generated code, bound here
+        thdr += [int.from_bytes(code.code_hash, "big"), hs[t.index], lay.log_chunk, len(leaves), len(quot)]
         tdata += leaves + quot
     # DEEP rounds
     groups = {(g.root, g.L): g for g in merkle.group_statements(rec.statements)}
