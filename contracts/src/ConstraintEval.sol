@@ -27,8 +27,8 @@ contract ConstraintEval {
     error BadProgram();
     error BadLeaf();
 
-    /// Facts recorded by evaluateAndRecordCode (read by StatementCheck): keyed by
-    /// factKey(code hash, keccak256(leaves), α, result).
+    /// Facts recorded by evaluateAndRecordCode (read by StatementCheck): keccak256 of the
+    /// concatenated factKey(code hash, keccak256(leaves), α, result) of one call's tables.
     mapping(bytes32 => bool) public codeFacts;
 
     /// Domain tag of a table's code hash (zkvm.onchain.codegen.CODE_TAG, 23 bytes):
@@ -40,8 +40,9 @@ contract ConstraintEval {
     /// Straight-line evaluation (zkvm.onchain.codegen): evaluators[t] are the chunks of
     /// table t's generated code, in call order (the chunk of its last constraints first).
     /// Each chunk is called (STATICCALL) with `acc ‖ α ‖ leaves[t]` and returns acc
-    /// continued by Horner over its constraints; the first gets acc = 0.  Records
-    /// codeFacts[factKey(codeHash, keccak256(leaves), α, acc)] with codeHash =
+    /// continued by Horner over its constraints; the first gets acc = 0.  Records ONE fact
+    /// per call (one storage write), codeFacts[keccak256(key_1 ‖ … ‖ key_n)] over the
+    /// tables' keys key_t = factKey(codeHash, keccak256(leaves), α, acc), codeHash =
     /// keccak256(CODE_TAG ‖ EXTCODEHASH(chunk_1) ‖ … ‖ EXTCODEHASH(chunk_k)): the hash of the
     /// code that actually ran, which the statement check compares with the one its
     /// verifying key (shape) holds, so any other code (another deployment, one changed
@@ -52,6 +53,7 @@ contract ConstraintEval {
     {
         if (evaluators.length != leaves.length || !_canonical(alpha)) revert BadEvaluator();
         accs = new uint256[](evaluators.length);
+        bytes32[] memory keys = new bytes32[](evaluators.length);
         for (uint256 t = 0; t < evaluators.length; t++) {
             uint256[] calldata lv = leaves[t];
             for (uint256 i = 0; i < lv.length; i++) {
@@ -59,8 +61,9 @@ contract ConstraintEval {
             }
             (uint256 acc, bytes32 h) = _runCode(evaluators[t], lv, alpha);
             accs[t] = acc;
-            codeFacts[factKey(h, keccak256(abi.encodePacked(lv)), alpha, acc)] = true;
+            keys[t] = factKey(h, keccak256(abi.encodePacked(lv)), alpha, acc);
         }
+        codeFacts[keccak256(abi.encodePacked(keys))] = true;
     }
 
     /// Calls the chunks in order; returns the last result and the code hash.

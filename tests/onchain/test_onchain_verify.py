@@ -138,6 +138,20 @@ def test_substituted_constraint_code_rejected(fib_receipt, variant):
     assert statement.verify_onchain(rec, chain, addrs).accepted
 
 
+def test_constraint_batches_witness(honest):
+    """The grouping of the constraint facts is a witness: any grouping other than the
+    transactions' (whose facts exist) is REJECTed, as are counts that do not cover every
+    table exactly once."""
+    _, sh, *_ = honest
+    b = sh["ce_batches"]
+    n = sum(b)
+    assert len(b) == 1 and n >= 5  # fibonacci: every table in one ConstraintEval transaction
+    for other in ([1] * n, [n - 1, 1], [n + 1], [n, 1], [], [0, n]):
+        r = _check(honest, ce_batches=other)
+        assert not r.ok, other
+    assert _check(honest, ce_batches=b).ok
+
+
 def test_next_row_column_sets_bound(honest):
     """Proof format v6: a verifying key whose shape names another column subset at ζ·ω
     (a valid one, registered in a key of its own over the same facts) does not ACCEPT the

@@ -185,33 +185,28 @@ class _Emitter:
         self.push(_MEM_K + 32 * j)
         self.op(MLOAD)
 
-    def lane(self, k: int) -> None:
-        """top word -> its lane k (< 2^64)."""
-        if k == 3:
-            self.push(192)
-            self.op(SHR, delta=-1)
-            return
-        if k:
-            self.push(64 * k)
-            self.op(SHR, delta=-1)
-        self.push(_M64)
-        self.op(AND, delta=-1)
+    def lane_hi(self, k: int) -> None:
+        """top word -> its lane k (< 2^64), k = 1, 2, 3, by shifts."""
+        if k != 3:
+            self.push(192 - 64 * k)
+            self.op(SHL, delta=-1)
+        self.push(192)
+        self.op(SHR, delta=-1)
 
     def reduce(self) -> None:
         """top word (lanes < 2^64) -> every lane mod p."""
-        self.push(P)
-        self.op(_dup(2), delta=1)
-        self.lane(3)
-        self.op(MOD, delta=-1)  # [w, r]
+        self.push(P)  # [w, P]
+        self.op(_dup(1), _dup(3), delta=2)
+        self.lane_hi(3)
+        self.op(MOD, delta=-1)  # [w, P, r]
         for k in (2, 1, 0):
             self.push(64)
             self.op(SHL, delta=-1)
-            self.push(P)
-            self.op(_dup(3), delta=1)
-            self.lane(k)
+            self.op(_dup(2), _dup(4), delta=2)  # [w, P, r, P, w]
+            self._lane(k)
             self.op(MOD, delta=-1)
             self.op(OR, delta=-1)
-        self.op(_swap(1), POP, delta=-1)
+        self.op(_swap(2), POP, POP, delta=-2)
 
     def reduce_second(self) -> None:
         self.op(_swap(1))
@@ -228,24 +223,30 @@ class _Emitter:
 
     def fold_reduce(self) -> None:
         """[L, H] -> [z], z_k = (L_k + 11·H_k) mod p (H_3 = 0)."""
-        self.push(P)
-        self.op(_dup(3), delta=1)
-        self.lane(3)
-        self.op(MOD, delta=-1)  # [L, H, r]
+        self.push(P)  # [L, H, P]
+        self.op(_dup(1), _dup(4), delta=2)
+        self.lane_hi(3)
+        self.op(MOD, delta=-1)  # [L, H, P, r]
         for k in (2, 1, 0):
             self.push(64)
             self.op(SHL, delta=-1)
-            self.push(P)  # [L, H, r, P]
-            self.op(_dup(3), delta=1)
-            self.lane(k)
+            self.op(_dup(2), _dup(4), delta=2)  # [L, H, P, r, P, H]
+            self._lane(k)
             self.push(11)
-            self.op(MUL, delta=-1)  # [L, H, r, P, 11·H_k]
-            self.op(_dup(5), delta=1)
-            self.lane(k)
+            self.op(MUL, delta=-1)  # [L, H, P, r, P, 11·H_k]
+            self.op(_dup(6), delta=1)  # L
+            self._lane(k)
             self.op(ADD, delta=-1)
             self.op(MOD, delta=-1)
             self.op(OR, delta=-1)
-        self.op(_swap(2), POP, POP, delta=-2)
+        self.op(_swap(3), POP, POP, POP, delta=-3)
+
+    def _lane(self, k: int) -> None:
+        if k:
+            self.lane_hi(k)
+        else:
+            self.push(_M64)
+            self.op(AND, delta=-1)
 
     # --- nodes ----------------------------------------------------------------
     def need(self, i: int) -> int:

@@ -30,7 +30,7 @@ from . import abi, artifacts, merkle
 from .chain import LocalChain, TxReport
 from .constraints import compile_program, leaf_values, pack, unpack
 
-__all__ = ["Recorded", "TableCheck", "record", "run_pieces", "DEEP_BATCH", "MAX_PROGRAM_NODES",
+__all__ = ["Recorded", "TableCheck", "record", "run_pieces", "DEEP_BATCH", "MAX_PROGRAM_NODES", "constraint_batches",
            "UnsupportedReceipt"]
 
 
@@ -216,21 +216,36 @@ def _submit(rec, chain, a_mf, a_ce, a_fq, a_sc, mf, ce, fq, sc, deep_out, challe
     for fr in rec.fri:
         add(chain.transact(a_fq, fri.encode(fq.selector("verify"), fri.args_of(fr)),
                            f"FriQueries   {len(fr.queries)} queries x {len(fr.log_arities)} layers"))
-    batch: list = []  # (table check, program), at most MAX_PROGRAM_NODES nodes in all
-    for tc in rec.tables:
-        prog = compile_program(tc.exprs)
+    progs = [compile_program(tc.exprs) for tc in rec.tables]
+    for tc, prog in zip(rec.tables, progs, strict=True):
         if prog.nodes > MAX_PROGRAM_NODES:
             add(TxReport(f"ConstraintEval {tc.name} ({len(tc.exprs)} constraints, {prog.nodes} nodes)",
                          0, 0, 0, len(prog.code), False,
                          f"program too large for one transaction (> {MAX_PROGRAM_NODES} nodes); "
                          "splitting it is not implemented", unsupported=True))
+    for b in constraint_batches(rec.tables):
+        _constraints_tx(chain, a_ce, ce, [(rec.tables[i], progs[i]) for i in b], add, programs)
+
+
+def constraint_batches(tables) -> list[list[int]]:
+    """The tables (indices into ``tables``, in order) of each ConstraintEval transaction:
+    consecutive tables of at most :data:`MAX_PROGRAM_NODES` nodes in all; a table over
+    the limit is left out (not supported).  The statement check is told these group sizes
+    (its ``ceBatches`` witness): one fact per transaction."""
+    out: list = []
+    cur, n = [], 0
+    for i, tc in enumerate(tables):
+        k = compile_program(tc.exprs).nodes
+        if k > MAX_PROGRAM_NODES:
             continue
-        if batch and sum(p.nodes for _, p in batch) + prog.nodes > MAX_PROGRAM_NODES:
-            _constraints_tx(chain, a_ce, ce, batch, add, programs)
-            batch = []
-        batch.append((tc, prog))
-    if batch:
-        _constraints_tx(chain, a_ce, ce, batch, add, programs)
+        if cur and n + k > MAX_PROGRAM_NODES:
+            out.append(cur)
+            cur, n = [], 0
+        cur.append(i)
+        n += k
+    if cur:
+        out.append(cur)
+    return out
 
 
 def _constraints_tx(chain, a_ce, ce, batch, add, programs: dict) -> None:

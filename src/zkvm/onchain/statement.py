@@ -53,7 +53,7 @@ def shape_of(rec) -> dict:
     from . import deep
     from .codegen import evaluator_code
     from .constraints import compile_program
-    from .session import DEEP_BATCH, UnsupportedReceipt
+    from .session import DEEP_BATCH, UnsupportedReceipt, constraint_batches
 
     vk, proof, pv, pdata = rec.challenges["verify"]
     from zkvm.stark.proof import Proof
@@ -147,7 +147,8 @@ def shape_of(rec) -> dict:
               ci[11], point_logs, ci[13], list(fr.log_arities), list(fr.input_sizes), rhdr, rdata, thdr, tdata]
     return {"fields": fields, "image_id": bytes(rec.image_id).rjust(32, b"\0"), "vk_digest": vk.digest, "pre_root": bytes(vk.pre_root or bytes(32)),
             "entry": entry, "exec_bus": buses.EXEC.id, "journal_bus": buses.JOURNAL.id,
-            "input": ci, "exit_code": pv[0], "journal": bytes(pdata), "specs": specs, "groups": groups}
+            "input": ci, "exit_code": pv[0], "journal": bytes(pdata), "specs": specs, "groups": groups,
+            "ce_batches": [len(b) for b in constraint_batches(rec.tables)]}
 
 
 @dataclass
@@ -165,7 +166,7 @@ CHECK_TYPES = None  # set lazily (needs the StarkChallenges input types)
 def _check_types():
     from .challenges import INPUT_TYPES
 
-    return [SHAPE_TYPES, INPUT_TYPES, "uint256", "bytes", "bytes32[]", "uint256[]"]
+    return [SHAPE_TYPES, INPUT_TYPES, "uint256", "bytes", "bytes32[]", "uint256[]", "uint256[]"]
 
 
 def deploy(chain: LocalChain, shape: dict, facts: dict | None = None) -> dict:
@@ -194,9 +195,10 @@ def deploy(chain: LocalChain, shape: dict, facts: dict | None = None) -> dict:
 
 
 def check_call(shape: dict, deep_out: dict, selector: bytes, exit_code=None, journal=None,
-               input_override=None) -> bytes:
+               input_override=None, ce_batches=None) -> bytes:
     """Calldata of ``StatementCheck.check`` (the claim ``exit_code``/``journal`` defaults to
-    the receipt's; tests pass other claims)."""
+    the receipt's; tests pass other claims; ``ce_batches``: the tables per ConstraintEval
+    transaction, default the session's grouping)."""
     rows_hashes, partials = [], []
     for sp in shape["specs"]:
         g = shape["groups"][(bytes(sp.root), sp.Lr)]
@@ -213,7 +215,8 @@ def check_call(shape: dict, deep_out: dict, selector: bytes, exit_code=None, jou
     ci = input_override if input_override is not None else shape["input"]
     return abi.encode_call(selector, _check_types(),
                            [shape["fields"], ci, shape["exit_code"] if exit_code is None else exit_code,
-                            shape["journal"] if journal is None else journal, rows_hashes, partials])
+                            shape["journal"] if journal is None else journal, rows_hashes, partials,
+                            shape["ce_batches"] if ce_batches is None else ce_batches])
 
 
 def verify_onchain(rec, chain: LocalChain | None = None, addrs: dict | None = None,
