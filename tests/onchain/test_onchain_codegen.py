@@ -185,15 +185,16 @@ def _random_dag(rng: random.Random, nleaves: int, nnodes: int, nout: int):
     return [rng.choice(pool[nleaves:]) for _ in range(nout)]
 
 
+@pytest.mark.parametrize("subroutines", [True, False])
 @pytest.mark.parametrize("seed", range(4))
-def test_random_dags_match_python(seed, ce):
+def test_random_dags_match_python(seed, subroutines, ce):
     rng = random.Random(seed)
     chain = ce[0]
     nleaves = 12
     if seed < 3:
         exprs = _random_dag(rng, nleaves, 400, 30)
     else:  # many small constraints: more code than one chunk holds
-        exprs = [e for _ in range(250) for e in _random_dag(rng, nleaves, 25, 2)]
+        exprs = [e for _ in range(250 if not subroutines else 1000) for e in _random_dag(rng, nleaves, 25, 2)]
     # chains of subtractions and negations (bounds grow) and a right-deep sum (stack depth)
     x = sym.var("main", 0)
     for i in range(60):
@@ -210,7 +211,7 @@ def test_random_dags_match_python(seed, ce):
     srcs = {"main": vals}
     alpha = Ext(tuple(rng.randrange(P) for _ in range(4)))
     want = horner(sym.evaluate(exprs, lambda n: srcs[n.value[0]][n.value[1]], sym.ScalarAlgebra()), alpha)
-    ev = codegen.evaluator_code(prog.code, len(prog.slots))
+    ev = codegen.evaluator_code(prog.code, len(prog.slots), subroutines)
     if seed == 3:
         assert len(ev.chunks) > 1  # split across contracts
     addrs = codegen.deploy_evaluator(chain, ev)

@@ -127,9 +127,11 @@ def _decode(code: bytes):
 
 
 class _Emitter:
-    def __init__(self, nodes, outs, lo, hi, nleaves):
+    def __init__(self, nodes, outs, lo, hi, nleaves, subroutines: bool = True):
         self.nodes, self.outs, self.lo, self.hi = nodes, outs, lo, hi
         self.nleaves = nleaves
+        self.subroutines = subroutines
+        self.fixups: list = []  # (position of a PUSH2 immediate, "ret" and body target | subroutine name)
         self.code = bytearray()
         self.depth = 0
         self.peak = 0
@@ -193,7 +195,7 @@ class _Emitter:
         self.push(192)
         self.op(SHR, delta=-1)
 
-    def reduce(self) -> None:
+    def _reduce_inline(self) -> None:
         """top word (lanes < 2^64) -> every lane mod p."""
         self.push(P)  # [w, P]
         self.op(_dup(1), _dup(3), delta=2)
@@ -208,9 +210,37 @@ class _Emitter:
             self.op(OR, delta=-1)
         self.op(_swap(2), POP, POP, delta=-2)
 
+    def push_ret(self) -> int:
+        """PUSH2 of a return address (patched by the assembler); returns its fixup index."""
+        self.code += bytes([0x61, 0, 0])
+        self.fixups.append([len(self.code) - 2, "ret", None])
+        self.depth += 1
+        self.peak = max(self.peak, self.depth)
+        return len(self.fixups) - 1
+
+    def jump_sub(self, name: str, ret: int, pops: int) -> None:
+        """Jump to subroutine ``name`` (its return address already pushed as fixup ``ret``,
+        below its arguments); the subroutine consumes the address and ``pops`` words
+        more than it pushes."""
+        self.code += bytes([0x61, 0, 0])
+        self.fixups.append([len(self.code) - 2, name, None])
+        self.code += bytes([0x56])  # JUMP
+        self.fixups[ret][2] = len(self.code)
+        self.code.append(JUMPDEST)
+        self.depth -= 1 + pops
+
+    def reduce_call(self) -> None:
+        """reduce(), as a subroutine call when enabled (9 bytes instead of ~70)."""
+        if not self.subroutines:
+            self._reduce_inline()
+            return
+        r = self.push_ret()
+        self.op(_swap(1))  # [ret, w]
+        self.jump_sub("reduce", r, 0)
+
     def reduce_second(self) -> None:
         self.op(_swap(1))
-        self.reduce()
+        self.reduce_call()
         self.op(_swap(1))
 
     def mul_core(self) -> None:
@@ -315,7 +345,7 @@ class _Emitter:
         if op == "neg":
             bx = self.emit(a)
             if bx - 1 > (1 << 31) * P:
-                self.reduce()
+                self.reduce_call()
                 bx = P
             k = _pow2_at_least(bx - 1)
             self.push_k(k)
@@ -325,14 +355,14 @@ class _Emitter:
             b1, b2, _ = self._two(a, b, True)
             if b1 + b2 - 1 > _LIM:
                 if b2 >= b1:
-                    self.reduce()
+                    self.reduce_call()
                     b2 = P
                 else:
                     self.reduce_second()
                     b1 = P
                 if b1 + b2 - 1 > _LIM:
                     if b2 > P:
-                        self.reduce()
+                        self.reduce_call()
                         b2 = P
                     else:
                         self.reduce_second()
@@ -348,11 +378,11 @@ class _Emitter:
                 if swapped:  # [y, x]
                     self.reduce_second()
                 else:  # [x, y]
-                    self.reduce()
+                    self.reduce_call()
                 by, k = P, 1
                 if bx + k * P > _LIM:
                     if swapped:
-                        self.reduce()
+                        self.reduce_call()
                     else:
                         self.reduce_second()
                     bx = P
@@ -368,27 +398,31 @@ class _Emitter:
             c, other = (na[1], b) if na[0] == "const" else (nb[1], a)
             bx = self.emit(other)
             if (bx - 1) * c >= _LIM:
-                self.reduce()
+                self.reduce_call()
                 bx = P
             self.push(c)
             self.op(MUL, delta=-1)
             return (bx - 1) * c + 1
+        ret = self.push_ret() if self.subroutines else None
         b1, b2, _ = self._two(a, b, True)
         if not _mul_ok(b1, b2):
             if b2 >= b1:
-                self.reduce()
+                self.reduce_call()
                 b2 = P
             else:
                 self.reduce_second()
                 b1 = P
             if not _mul_ok(b1, b2):
                 if b2 > P:
-                    self.reduce()
+                    self.reduce_call()
                 else:
                     self.reduce_second()
                 b1 = b2 = P
-        self.mul_core()
-        self.fold_reduce()
+        if ret is not None:
+            self.jump_sub("mul", ret, 1)  # [ret, x, y] -> [x·y]
+        else:
+            self.mul_core()
+            self.fold_reduce()
         return P
 
     def horner(self, i: int, first: bool) -> None:
@@ -396,9 +430,19 @@ class _Emitter:
         if first:
             self.push(0)
             self.op(CALLDATALOAD)
+        if self.subroutines:
+            ret = self.push_ret()
+            self.op(_swap(1))  # [ret, acc]
         bc = self.emit(self.outs[i])
         if bc - 1 >= _ADDEND:
-            self.reduce()
+            self.reduce_call()
+        if self.subroutines:
+            self.jump_sub("horner", ret, 1)  # [ret, acc, c] -> [acc·α + c]
+            return
+        self.horner_body()
+
+    def horner_body(self) -> None:
+        """[acc, c] -> [acc·α + c]."""
         self.op(_swap(1))  # [c, acc]
         self.push(32)
         self.op(CALLDATALOAD)  # [c, acc, α]
@@ -420,8 +464,25 @@ def _mul_ok(b1: int, b2: int) -> bool:
     return 4 * (b1 - 1) * (b2 - 1) + _ADDEND < (1 << 64)
 
 
-def _chunk(nodes, outs, lo, hi, nleaves) -> bytes:
-    e = _Emitter(nodes, outs, lo, hi, nleaves)
+def _subroutine(name: str) -> bytes:
+    """The code of a subroutine: JUMPDEST, its body (the return address below the
+    arguments), SWAP1 JUMP."""
+    e = _Emitter([], [], 0, 0, 0, subroutines=False)
+    if name == "mul":  # [ret, x, y] -> [ret, x·y]
+        e.mul_core()
+        e.fold_reduce()
+    elif name == "horner":  # [ret, acc, c] -> [ret, acc·α + c]
+        e.horner_body()
+    else:  # reduce: [ret, w] -> [ret, w mod p lane by lane]
+        e._reduce_inline()
+    return bytes([JUMPDEST]) + bytes(e.code) + bytes([_swap(1), 0x56])
+
+
+_SUBS = ("mul", "horner", "reduce")
+
+
+def _chunk(nodes, outs, lo, hi, nleaves, subroutines: bool = True) -> bytes:
+    e = _Emitter(nodes, outs, lo, hi, nleaves, subroutines)
     for j, i in enumerate(range(hi - 1, lo - 1, -1)):
         e.horner(i, j == 0)
     if e.depth != 1:  # pragma: no cover - emitter invariant
@@ -442,7 +503,17 @@ def _chunk(nodes, outs, lo, hi, nleaves) -> bytes:
         pro += bytes([POP])
     # epilogue: return the word
     epi = bytes([PUSH0, MSTORE, 0x60, 32, PUSH0, RETURN])
-    return bytes(pro) + body + epi
+    code = bytearray(bytes(pro) + body + epi)
+    subs: dict = {}
+    for name in _SUBS:  # the subroutines used, after the epilogue
+        if any(f[1] == name for f in e.fixups):
+            subs[name] = len(code)
+            code += _subroutine(name)
+    base = len(pro)
+    for pos, kind, target in e.fixups:
+        addr = base + target if kind == "ret" else subs[kind]
+        code[base + pos:base + pos + 2] = addr.to_bytes(2, "big")
+    return bytes(code)
 
 
 def _push_bytes(v: int) -> bytes:
@@ -455,14 +526,14 @@ def _push_bytes(v: int) -> bytes:
 _CACHE: dict = {}
 
 
-def evaluator_code(program: bytes, nleaves: int) -> Evaluator:
+def evaluator_code(program: bytes, nleaves: int, subroutines: bool = True) -> Evaluator:
     """The evaluator chunks of a constraint program (bytes of
     :func:`zkvm.onchain.constraints.compile_program`) with ``nleaves`` leaves.  Chunks
     are cut greedily over whole constraints (a shared subexpression is recomputed in every
     chunk that needs it) so that each runtime is at most :data:`MAX_CHUNK` bytes.  Raises
     ValueError for a malformed program or a constraint too large for one chunk.  Memoised
     by content."""
-    key = (bytes(program), nleaves)
+    key = (bytes(program), nleaves, subroutines)
     hit = _CACHE.get(key)
     if hit is not None:
         return hit
@@ -473,8 +544,8 @@ def evaluator_code(program: bytes, nleaves: int) -> Evaluator:
         chunks = []
         hi = len(outs)
         while hi > 0:
-            lo = _cut(nodes, outs, hi, nleaves)
-            chunks.append(_chunk(nodes, outs, lo, hi, nleaves))
+            lo = _cut(nodes, outs, hi, nleaves, subroutines)
+            chunks.append(_chunk(nodes, outs, lo, hi, nleaves, subroutines))
             hi = lo
     finally:
         sys.setrecursionlimit(old)
@@ -485,11 +556,11 @@ def evaluator_code(program: bytes, nleaves: int) -> Evaluator:
     return ev
 
 
-def _cut(nodes, outs, hi, nleaves) -> int:
+def _cut(nodes, outs, hi, nleaves, subroutines: bool = True) -> int:
     """The smallest lo such that constraints [lo, hi) fit one chunk (galloping, then
     bisection: the code size grows with the range)."""
     def fits(lo):
-        return len(_chunk(nodes, outs, lo, hi, nleaves)) <= MAX_CHUNK
+        return len(_chunk(nodes, outs, lo, hi, nleaves, subroutines)) <= MAX_CHUNK
 
     if not fits(hi - 1):
         raise ValueError(f"constraint {hi - 1} alone needs more than {MAX_CHUNK} bytes of code")
