@@ -492,8 +492,8 @@ def _chunk(nodes, outs, lo, hi, nleaves, subroutines: bool = True) -> bytes:
     body = bytes(e.code)
     # prologue: the calldata size guard, then the 2^j·P4 table
     size = 64 + 32 * nleaves
-    pro = bytearray([CALLDATASIZE, 0x61]) + size.to_bytes(2, "big") + bytes([EQ, 0x60, 11, JUMPI, PUSH0, PUSH0,
-                                                                             REVERT, JUMPDEST])
+    guard = bytes([CALLDATASIZE]) + _push_bytes(size) + bytes([EQ])
+    pro = bytearray(guard + bytes([0x60, len(guard) + 6, JUMPI, PUSH0, PUSH0, REVERT, JUMPDEST]))
     if e.k_used:
         pro += b"\x7f" + _P4.to_bytes(32, "big")
         for j in range(max(e.k_used) + 1):
@@ -509,6 +509,8 @@ def _chunk(nodes, outs, lo, hi, nleaves, subroutines: bool = True) -> bytes:
         if any(f[1] == name for f in e.fixups):
             subs[name] = len(code)
             code += _subroutine(name)
+    if len(code) > MAX_CODE_SIZE:  # too large for a contract: the caller cuts the range shorter
+        return bytes(code)
     base = len(pro)
     for pos, kind, target in e.fixups:
         addr = base + target if kind == "ret" else subs[kind]
