@@ -1,4 +1,5 @@
-"""ConstraintEval.sol (the on-chain constraint interpreter) against the Python verifier's
+"""ConstraintEval.evaluate (the reference interpreter the generated code replaced on chain;
+tests/onchain/test_onchain_codegen.py tests the code the verifier runs) against the Python verifier's
 step 9 on every table of a real receipt: with the receipt's own opened values, ζ, α and
 challenges (recorded while the Python verifier runs), the contract's Σ α^i C_i equals
 the Python one, which equals quotient(ζ)·Z_H(ζ); a changed opened value or α changes it;

@@ -168,8 +168,8 @@ def verify(
     """Deploy the on-chain verifier for the image into a local EVM (EIP-7623 floor,
     EIP-7825 cap), submit the receipt's fact transactions and the statement check, print
     every transaction's gas and ACCEPT (exit 0) or REJECT (exit 1).  Exit 3: a receipt
-    kind not supported on chain yet (composite; a constraint program too large for one
-    transaction, e.g. a non-empty Keccak table); exit 2: bad usage or unreadable file."""
+    kind not supported on chain yet (composite; a table over 12 000 constraint nodes, i.e.
+    a non-empty Keccak table); exit 2: bad usage or unreadable file."""
     from zkvm.stark.errors import VerificationError
 
     from . import session, statement

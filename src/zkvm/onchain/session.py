@@ -12,8 +12,9 @@ and ``zkvm.stark.verifier._check_table`` for the duration of the call: not threa
 per FRI layer, one ``StarkChallenges.derive`` (every challenge, replayed), one
 ``registerOpeningsDeep`` per input round (Merkle openings and the
 DEEP reduced openings in one call), one ``FriQueries.verify`` (the FRI query phase, whose layer rows must be
-MerkleFacts facts) and one ``evaluateAndRecord`` per table, comparing each table's on-chain sum with
-the recorded right-hand side.  This is **not** a verdict on the receipt: the statement check
+MerkleFacts facts) and one ``ConstraintEval.evaluateAndRecordCode`` per batch of tables
+(their generated straight-line code, :mod:`zkvm.onchain.codegen`, deployed once per
+image), comparing each table's on-chain sum with the recorded right-hand side.  This is **not** a verdict on the receipt: the statement check
 that ties these pieces together is :func:`zkvm.onchain.statement.verify_onchain`
 (contracts/src/StatementCheck.sol, docs/onchain.md).
 """
@@ -37,9 +38,12 @@ __all__ = ["Recorded", "TableCheck", "record", "run_pieces", "DEEP_BATCH", "MAX_
 class UnsupportedReceipt(ValueError):
     """A valid receipt kind the on-chain pieces do not handle yet (one-line message)."""
 
-#: Largest constraint program submitted in one transaction, and the most nodes of the
-#: tables batched into one ``evaluateAndRecordMany`` transaction (~800 gas per node: 12 000
-#: nodes stay under the EIP-7825 cap; Keccak's 38 418 do not).
+#: Largest table (constraint DAG nodes) the on-chain verifier takes, and the most nodes of
+#: the tables batched into one ``evaluateAndRecordCode`` transaction (generated code:
+#: ~280 gas per node all in, so 12 000 nodes cost ~3.4 M gas).  Keccak's table (38 391
+#: nodes) is refused: its generated code would run in one transaction (8.6 M gas, 22
+#: contracts), but the statement check and DEEP transactions of a receipt with a
+#: non-empty Keccak table are not built or measured yet (docs/onchain.md).
 MAX_PROGRAM_NODES = 12_000
 
 #: Leaves per registerOpeningsDeep transaction (a main-trace round of the evm profile costs
@@ -221,8 +225,8 @@ def _submit(rec, chain, a_mf, a_ce, a_fq, a_sc, mf, ce, fq, sc, deep_out, challe
         if prog.nodes > MAX_PROGRAM_NODES:
             add(TxReport(f"ConstraintEval {tc.name} ({len(tc.exprs)} constraints, {prog.nodes} nodes)",
                          0, 0, 0, len(prog.code), False,
-                         f"program too large for one transaction (> {MAX_PROGRAM_NODES} nodes); "
-                         "splitting it is not implemented", unsupported=True))
+                         f"table too large for the on-chain verifier (> {MAX_PROGRAM_NODES} nodes, "
+                         "e.g. Keccak's): not supported yet", unsupported=True))
     for b in constraint_batches(rec.tables):
         _constraints_tx(chain, a_ce, ce, [(rec.tables[i], progs[i]) for i in b], add, programs)
 

@@ -245,8 +245,8 @@ def verify_onchain(rec, chain: LocalChain | None = None, addrs: dict | None = No
         prog = compile_program(tc.exprs)
         if prog.nodes > session.MAX_PROGRAM_NODES:
             raise session.UnsupportedReceipt(
-                f"table {tc.name}: its constraint program ({prog.nodes} nodes) does not fit one transaction "
-                "and splitting it is not implemented")
+                f"table {tc.name}: {prog.nodes} constraint nodes (> {session.MAX_PROGRAM_NODES}, e.g. Keccak's): "
+                "tables this large are not supported by the on-chain verifier yet")
     if addrs is None:
         addrs = deploy(chain, shape)
     deep_out: dict = {}
