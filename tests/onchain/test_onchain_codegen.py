@@ -219,3 +219,28 @@ def test_random_dags_match_python(seed, subroutines, ce):
     rep = _run(ce, [addrs], [lv], pack(alpha))
     assert rep.ok, rep.reason
     assert _accs(rep)[0] == want
+
+
+@pytest.mark.parametrize("subroutines", [True, False])
+def test_reduction_boundaries(subroutines, ce):
+    """Values at the top of their bounds: differences and sums of p − 1 and 0 in every lane
+    (x + p − 0 = 2p − 1, sums up to 5p − 5) multiplied, so the reductions before a
+    multiplication (one or two conditional subtractions, or lane by lane mod p) and the
+    lazy negation of 0 (= p, left unreduced) all meet their extreme inputs."""
+    chain = ce[0]
+    x0, x1, x2 = (sym.var("main", i) for i in range(3))
+    d = x0 - x1
+    exprs = [d * x2, (d + d) * x2, (x0 + x0) * x2, (x0 + x0 + x0) * x2, (x0 + x0 + x0 + x0 + x0) * x2,
+             (-x1) * x2, (x1 - x0) * x2, (d + d) * (d + d + d), d * d - (x1 - d) * (d + x0), 3 * (d + d),
+             (d + d + d + d) * (x1 - d - d)]
+    prog = compile_program(exprs)
+    top = Ext((P - 1,) * 4)
+    for vals in ([top, Ext.ZERO, top], [top, Ext.ZERO, Ext((1, 2, 3, P - 1))], [Ext.ZERO, top, top]):
+        srcs = {"main": vals}
+        alpha = Ext((P - 1, P - 2, 5, 7))
+        want = horner(sym.evaluate(exprs, lambda n: srcs[n.value[0]][n.value[1]], sym.ScalarAlgebra()), alpha)
+        ev = codegen.evaluator_code(prog.code, len(prog.slots), subroutines)
+        addrs = codegen.deploy_evaluator(chain, ev)
+        rep = _run(ce, [addrs], [leaf_values(prog, srcs)], pack(alpha))
+        assert rep.ok, rep.reason
+        assert _accs(rep)[0] == want
