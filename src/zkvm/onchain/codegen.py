@@ -257,7 +257,15 @@ class _Emitter:
         subtractions (~41 gas each) when bound ≤ 4p, else reduce() (a subroutine call when
         enabled: 9 bytes instead of ~70, ~105 gas)."""
         if bound is not None and bound <= 4 * P:  # lanes ≤ 4p − 1: two steps; ≤ 2p − 1: one
-            for i in ((1, 0) if bound > 2 * P else (0,)):
+            steps = (1, 0) if bound > 2 * P else (0,)
+            if self.subroutines:
+                # the constants are written by this chunk's prologue, used by the subroutine
+                self.c_used.update(steps)
+                r = self.push_ret()
+                self.op(_swap(1))  # [ret, w]
+                self.jump_sub(f"csub{len(steps)}", r, 0)
+                return
+            for i in steps:
                 self.cond_sub(i)
             return
         if not self.subroutines:
@@ -502,12 +510,17 @@ def _subroutine(name: str) -> bytes:
         e.fold_reduce()
     elif name == "horner":  # [ret, acc, c] -> [ret, acc·α + c]
         e.horner_body()
+    elif name == "csub1":  # [ret, w < 2p] -> [ret, w canonical]
+        e.cond_sub(0)
+    elif name == "csub2":  # [ret, w < 4p] -> [ret, w canonical]
+        e.cond_sub(1)
+        e.cond_sub(0)
     else:  # reduce: [ret, w] -> [ret, w mod p lane by lane]
         e._reduce_inline()
     return bytes([JUMPDEST]) + bytes(e.code) + bytes([_swap(1), 0x56])
 
 
-_SUBS = ("mul", "horner", "reduce")
+_SUBS = ("mul", "horner", "reduce", "csub1", "csub2")
 
 
 def _chunk(nodes, outs, lo, hi, nleaves, subroutines: bool = True) -> bytes:
