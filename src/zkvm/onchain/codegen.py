@@ -33,7 +33,15 @@ the polynomial product's coefficients without carries: ``L = x·y mod 2^256`` ho
 ``c_0..c_3`` and ``S = mulmod(x, y, 2^256 − 1)`` holds ``c_k + c_{k+4}`` (each lane a sum
 of four products < 2^64, and ``S < 2^256 − 1``), so ``H = S − L`` holds ``c_4..c_6``; each
 result lane is ``(L_k + 11·H_k) mod p`` (X^4 = 11).  Horner's step adds the constraint
-value (bound ≤ 2^60) to ``L`` before the lane reduction.
+value (bound ≤ 2^60) to ``L`` before the lane reduction.  An operand reduced before a
+multiplication with bound ≤ 2p (≤ 4p) takes one (two) packed conditional subtractions of
+``2^i·p``: ``t = x + (2^63 − 2^i·p)`` per lane has bit 63 set exactly in the lanes with
+``x ≥ 2^i·p`` (no lane overflows, as ``x < 2^(i+1)·p``), and ``mask·2^i·p`` is
+subtracted; a larger bound takes four lane ``MOD`` s.
+
+With ``subroutines`` (the default) the extension multiplication, Horner's step and the
+reductions are subroutines (JUMP there and back, ~27 gas per call): ~5× less code, so
+fewer contracts to deploy per image, for ~5 % more gas per proof.
 """
 
 from __future__ import annotations

@@ -41,7 +41,7 @@ class UnsupportedReceipt(ValueError):
 #: Largest table (constraint DAG nodes) the on-chain verifier takes, and the most nodes of
 #: the tables batched into one ``evaluateAndRecordCode`` transaction (generated code:
 #: ~280 gas per node all in, so 12 000 nodes cost ~3.4 M gas).  Keccak's table (38 391
-#: nodes) is refused: its generated code would run in one transaction (8.6 M gas, 22
+#: nodes) is refused: its generated code would run in one transaction (7.8 M gas, 22
 #: contracts), but the statement check and DEEP transactions of a receipt with a
 #: non-empty Keccak table are not built or measured yet (docs/onchain.md).
 MAX_PROGRAM_NODES = 12_000
