@@ -9,8 +9,8 @@ interface IFacts {
 }
 
 interface IConstraintFacts {
-    function facts(bytes32 fact) external view returns (bool);
-    function factKey(bytes32 programHash, bytes32 leavesHash, uint256 alpha, uint256 result)
+    function codeFacts(bytes32 fact) external view returns (bool);
+    function factKey(bytes32 codeHash, bytes32 leavesHash, uint256 alpha, uint256 result)
         external pure returns (bytes32);
 }
 
@@ -28,7 +28,7 @@ interface IConstraintFacts {
 /// deployment, so a proof whose heights have no registered shape is rejected.
 /// Per proof it replays every challenge (StarkChallenges), checks the public values
 /// (exit code, journal length) and the journal (public data), ζ-derived opening points,
-/// step 9 per table (the ConstraintEval fact for the image's program, the leaves built
+/// step 9 per table (the ConstraintEval fact for the image's generated code, the leaves built
 /// here from the opened values, and quotient(ζ)·Z_H(ζ) computed here), the DEEP facts
 /// of every input round (terms recomputed here from α and the claimed values, query
 /// indices from the transcript) summed into the FRI inputs, the FRI fact, and step 11
@@ -79,7 +79,7 @@ contract StatementCheck {
         uint256[] inputSizes;
         uint256[] roundHdr; // per round: rootSrc (0 pre, 1 main, 2 aux, 3 quotient), Lr, #levels, #mats, #slots, #cols
         uint256[] roundData; // levels, mats, slots, cols (MerkleFacts.Deep encoding)
-        uint256[] tableHdr; // per live table: programHash, logN, logChunk, #leaves, #quot
+        uint256[] tableHdr; // per live table: codeHash (ConstraintEval.evaluateAndRecordCode), logN, logChunk, #leaves, #quot
         uint256[] tableData; // leaves (kind << 32 | index), quotient value indices (4 per chunk)
     }
 
@@ -126,12 +126,13 @@ contract StatementCheck {
         uint256 exitCode,
         bytes calldata journal,
         bytes32[] calldata rowsHashes,
-        uint256[] calldata partials
+        uint256[] calldata partials,
+        uint256[] calldata ceBatches
     ) external returns (bool) {
         _statement(s, ci, exitCode, journal);
         StarkChallenges.Challenges memory c = challenges.derive(ci);
         _points(s, ci, c.zeta);
-        _tables(s, ci, c);
+        _tables(s, ci, c, ceBatches);
         _logup(ci, journal, c.logupAlpha, c.logupBeta);
         uint256[] memory ro = _deep(s, ci, c, rowsHashes, partials);
         bytes32 ff = keccak256(abi.encode(ci.friCommits, s.L0, s.logArities, c.betas, ci.finalPoly, s.inputSizes,
@@ -173,9 +174,13 @@ contract StatementCheck {
         }
     }
 
-    /// Step 9 for every live table: ConstraintEval's fact for (program, leaves, α) equals
-    /// quotient(ζ)·Z_H(ζ).
-    function _tables(Shape calldata s, StarkChallenges.Input calldata ci, StarkChallenges.Challenges memory c)
+    /// Step 9 for every live table: ConstraintEval's fact for (code, leaves, α) equals
+    /// quotient(ζ)·Z_H(ζ).  ConstraintEval records one fact per transaction, over the keys
+    /// of its tables (keccak256 of the concatenated factKeys); `batches` (a witness: the
+    /// number of tables of each ConstraintEval transaction, in table order) says how the
+    /// keys computed here are grouped.  Any grouping whose facts exist proves every key.
+    function _tables(Shape calldata s, StarkChallenges.Input calldata ci, StarkChallenges.Challenges memory c,
+                     uint256[] calldata batches)
         private
         view
     {
@@ -198,17 +203,30 @@ contract StatementCheck {
         bytes32[] memory lh = this.leafHashes(ci.pcsValues, s.tableHdr, s.tableData, sels, ci.publicValues,
                                               ci.claimedSums, c.logupAlpha, c.logupBeta);
         uint256 off = 0;
+        bytes32[] memory keys = new bytes32[](nt);
         for (uint256 t = 0; t < nt; t++) {
             uint256 nq = s.tableHdr[5 * t + 4];
             off += s.tableHdr[5 * t + 3];
             uint256 q = _quotient(ci.pcsValues, s.tableData, off, nq / 4, z2k[s.tableHdr[5 * t + 2]]);
             off += nq;
-            // ConstraintEval.factKey, computed here
-            bytes32 key = keccak256(abi.encode(bytes32(s.tableHdr[5 * t]), lh[t], c.constraintAlpha,
-                                               _mul(q, _sub(z2k[s.tableHdr[5 * t + 1]], 1))));
-            if (!constraintEval.facts(key)) revert Reject("constraints at zeta do not match the quotient");
+            // ConstraintEval.factKey, computed here: the table's code hash (the shape's; the
+            // fact exists only if exactly that generated code computed this sum)
+            keys[t] = keccak256(abi.encode(bytes32(s.tableHdr[5 * t]), lh[t], c.constraintAlpha,
+                                           _mul(q, _sub(z2k[s.tableHdr[5 * t + 1]], 1))));
         }
         if (off != s.tableData.length) revert Reject("table data");
+        uint256 first = 0;
+        for (uint256 b = 0; b < batches.length; b++) {
+            uint256 n = batches[b];
+            if (n == 0 || first + n > nt) revert Reject("constraint batches");
+            bytes32 fact;
+            assembly ("memory-safe") {
+                fact := keccak256(add(add(keys, 0x20), shl(5, first)), shl(5, n))
+            }
+            if (!constraintEval.codeFacts(fact)) revert Reject("constraints at zeta do not match the quotient");
+            first += n;
+        }
+        if (first != nt) revert Reject("constraint batches");
     }
 
     /// keccak256(abi.encodePacked(leaves)) of every table's constraint leaves (step 9),

@@ -22,6 +22,13 @@ def test_export(tmp_path, fib_receipt):
     assert r.exit_code == 0, r.output
     m = json.loads((tmp_path / "y" / "deployment.json").read_text())
     assert m["tables"] and all((tmp_path / "y" / t["program"]).is_file() for t in m["tables"])
+    # the generated evaluator code of every table, and its code hash (the verifying key's)
+    from zkvm.onchain import codegen
+
+    for t in m["tables"]:
+        chunks = [(tmp_path / "y" / c["runtime"]).read_bytes() for c in t["evaluator"]]
+        assert chunks and all(len(c) <= 24_576 for c in chunks)
+        assert t["code_hash"] == "0x" + codegen.code_hash(chunks).hex()
     assert runner.invoke(app, ["onchain", "export", "-o", str(tmp_path / "z"), "--receipt",
                                str(path)]).exit_code == 2
 

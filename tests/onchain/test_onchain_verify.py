@@ -88,6 +88,70 @@ def test_tampered_witness_or_shape_rejected(honest):
     assert not r.ok and "constraints a".encode().hex() in r.reason  # Reject("constraints at zeta ...")
 
 
+@pytest.mark.parametrize("variant", ["constant", "trailing byte"])
+def test_substituted_constraint_code_rejected(fib_receipt, variant):
+    """The generated constraint code is bound to the verifying key: a verifier whose
+    ConstraintEval is handed other evaluator contracts for one table (its program with one
+    constant changed, or the honest code plus one byte, which still computes the right
+    sum) records its fact under another code hash, and the statement check REJECTs."""
+    import struct
+
+    from zkvm.field.babybear import P
+    from zkvm.onchain import codegen
+    from zkvm.onchain.constraints import compile_program
+
+    def first_constant(code: bytes):  # the offset of the first constant other than 0, 1
+        at = 4
+        for _ in range(struct.unpack_from(">H", code, 0)[0]):
+            if code[at] == 0 and struct.unpack_from(">I", code, at + 1)[0] not in (0, 1):
+                return at
+            at += 5 if code[at] in (0, 2, 3, 4) else 3
+        return None
+
+    raw, iid, _ = fib_receipt
+    rec = session.record(raw, iid)
+    chain = LocalChain()
+    addrs = statement.deploy(chain, statement.shape_of(rec))
+    tc = next(t for t in rec.tables if first_constant(compile_program(t.exprs).code) is not None)
+    prog = compile_program(tc.exprs)
+    honest_ev = codegen.evaluator_code(prog.code, len(prog.slots))
+    if variant == "constant":
+        at = first_constant(prog.code)
+        v = (struct.unpack_from(">I", prog.code, at + 1)[0] + 1) % P
+        other_prog = prog.code[:at + 1] + struct.pack(">I", v) + prog.code[at + 5:]
+        chunks = codegen.evaluator_code(other_prog, len(prog.slots)).chunks
+    else:
+        chunks = tuple(c + b"\x00" for c in honest_ev.chunks)
+    other = codegen.deploy_evaluator(chain, codegen.Evaluator(tuple(chunks), honest_ev.leaves,
+                                                              honest_ev.constraints))
+    # the session looks its evaluators up by runtime: hand it the other contracts instead
+    addrs["programs"] = dict(zip(honest_ev.chunks, other, strict=True))
+    res = statement.verify_onchain(rec, chain, addrs)
+    assert not res.accepted
+    ce_rep = next(r for r in res.reports if r.label.startswith("ConstraintEval"))
+    assert ce_rep.ok == (variant == "trailing byte")  # the sum itself is right with the extra byte
+    last = res.reports[-1]
+    assert last.label.startswith("StatementCheck") and not last.ok
+    assert "constraints a".encode().hex() in last.reason  # Reject("constraints at zeta ...")
+    # the honest code on the same verifier ACCEPTs
+    del addrs["programs"]
+    assert statement.verify_onchain(rec, chain, addrs).accepted
+
+
+def test_constraint_batches_witness(honest):
+    """The grouping of the constraint facts is a witness: any grouping other than the
+    transactions' (whose facts exist) is REJECTed, as are counts that do not cover every
+    table exactly once."""
+    _, sh, *_ = honest
+    b = sh["ce_batches"]
+    n = sum(b)
+    assert len(b) == 1 and n >= 5  # fibonacci: every table in one ConstraintEval transaction
+    for other in ([1] * n, [n - 1, 1], [n + 1], [n, 1], [], [0, n]):
+        r = _check(honest, ce_batches=other)
+        assert not r.ok, other
+    assert _check(honest, ce_batches=b).ok
+
+
 def test_next_row_column_sets_bound(honest):
     """Proof format v6: a verifying key whose shape names another column subset at ζ·ω
     (a valid one, registered in a key of its own over the same facts) does not ACCEPT the

@@ -72,12 +72,15 @@ def _record(receipt: Path, image_id: str):
 def export(
     output: Path = typer.Option(..., "--output", "-o", help="Directory to write."),
     receipt: Optional[Path] = typer.Option(None, "--receipt", help="Also write the constraint programs "
-                                           "of this receipt's tables."),
+                                           "and generated evaluator code of this receipt's tables."),
     image_id: Optional[str] = typer.Option(None, "--image-id", help="Expected image ID (with --receipt)."),
 ) -> None:
     """Write the Solidity sources, the compiled contracts (ABI, bytecode) and, with
-    --receipt, the constraint program of every table (ConstraintEval's input)."""
+    --receipt, every table's constraint program and the straight-line evaluator code
+    generated from it (runtime bytecode chunks and the code hash the verifying key
+    registers)."""
     from . import artifacts
+    from .codegen import evaluator_code
     from .constraints import compile_program
 
     if (receipt is None) != (image_id is None):
@@ -100,9 +103,20 @@ def export(
             for tc in rec.tables:
                 prog = compile_program(tc.exprs)
                 (output / "constraints" / f"{tc.name}.bin").write_bytes(prog.code)
-                manifest["tables"].append({"name": tc.name, "constraints": len(tc.exprs),
-                                           "nodes": prog.nodes, "leaves": [list(s) for s in prog.slots],
-                                           "program": f"constraints/{tc.name}.bin"})
+                entry = {"name": tc.name, "constraints": len(tc.exprs), "nodes": prog.nodes,
+                         "leaves": [list(s) for s in prog.slots], "program": f"constraints/{tc.name}.bin"}
+                try:
+                    ev = evaluator_code(prog.code, len(prog.slots))
+                except ValueError as e:  # e.g. a constraint too large for one contract
+                    entry["evaluator_error"] = str(e)
+                else:  # the generated code ConstraintEval.evaluateAndRecordCode calls, in call order
+                    entry["evaluator"] = []
+                    for k, chunk in enumerate(ev.chunks):
+                        f = f"constraints/{tc.name}.{k}.runtime.bin"
+                        (output / f).write_bytes(chunk)
+                        entry["evaluator"].append({"runtime": f, "bytes": len(chunk)})
+                    entry["code_hash"] = "0x" + ev.code_hash.hex()
+                manifest["tables"].append(entry)
         (output / "deployment.json").write_text(json.dumps(manifest, indent=1) + "\n")
     except OSError as e:
         raise _fail(f"cannot write {output}: {e.strerror or e}", EXIT_ERROR) from None
@@ -154,8 +168,8 @@ def verify(
     """Deploy the on-chain verifier for the image into a local EVM (EIP-7623 floor,
     EIP-7825 cap), submit the receipt's fact transactions and the statement check, print
     every transaction's gas and ACCEPT (exit 0) or REJECT (exit 1).  Exit 3: a receipt
-    kind not supported on chain yet (composite; a constraint program too large for one
-    transaction, e.g. a non-empty Keccak table); exit 2: bad usage or unreadable file."""
+    kind not supported on chain yet (composite; a table over 12 000 constraint nodes, i.e.
+    a non-empty Keccak table); exit 2: bad usage or unreadable file."""
     from zkvm.stark.errors import VerificationError
 
     from . import session, statement

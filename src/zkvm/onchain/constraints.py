@@ -27,10 +27,7 @@ from zkvm.field.babybear import P
 from zkvm.field.ext import Ext
 from zkvm.stark import symbolic as sym
 
-from .chain import MAX_CODE_SIZE
-
-__all__ = ["Program", "compile_program", "pack", "unpack", "leaf_values", "MAX_NODES", "deploy_program",
-           "data_contract_initcode"]
+__all__ = ["Program", "compile_program", "pack", "unpack", "leaf_values", "MAX_NODES"]
 
 MAX_NODES = 0xFFFF
 _OPS = {"add": 2, "sub": 3, "mul": 4}
@@ -125,22 +122,3 @@ def horner(values, alpha: Ext) -> Ext:
     for v in reversed(values):
         acc = acc * alpha + (Ext.from_base(v) if isinstance(v, int) else v)
     return acc
-
-
-def data_contract_initcode(code: bytes) -> bytes:
-    """Creation code of a data contract whose runtime code is ``0x00 ‖ code`` (STOP first:
-    calling it does nothing), read by ``ConstraintEval.evaluateAndRecordStored`` with
-    EXTCODECOPY.  Raises ValueError above EIP-170's 24 576 bytes."""
-    runtime = b"\x00" + bytes(code)
-    if len(runtime) > MAX_CODE_SIZE:
-        raise ValueError(f"program of {len(code)} bytes: a data contract holds at most "
-                         f"{MAX_CODE_SIZE - 1}")
-    # PUSH2 n, DUP1, PUSH1 12, PUSH1 0, CODECOPY, PUSH1 0, RETURN, then the runtime
-    return bytes([0x61]) + len(runtime).to_bytes(2, "big") + bytes([0x80, 0x60, 0x0C, 0x60, 0x00, 0x39, 0x60, 0x00,
-                                                                   0xF3]) + runtime
-
-
-def deploy_program(chain, code: bytes) -> str:
-    """Deploy ``code`` (a constraint program) as a data contract into ``chain`` (a
-    :class:`zkvm.onchain.chain.LocalChain`); returns its address."""
-    return chain.evm.deploy(chain.sender, data_contract_initcode(code), gas=1 << 24)

@@ -12,8 +12,9 @@ and ``zkvm.stark.verifier._check_table`` for the duration of the call: not threa
 per FRI layer, one ``StarkChallenges.derive`` (every challenge, replayed), one
 ``registerOpeningsDeep`` per input round (Merkle openings and the
 DEEP reduced openings in one call), one ``FriQueries.verify`` (the FRI query phase, whose layer rows must be
-MerkleFacts facts) and one ``evaluateAndRecord`` per table, comparing each table's on-chain sum with
-the recorded right-hand side.  This is **not** a verdict on the receipt: the statement check
+MerkleFacts facts) and one ``ConstraintEval.evaluateAndRecordCode`` per batch of tables
+(their generated straight-line code, :mod:`zkvm.onchain.codegen`, deployed once per
+image), comparing each table's on-chain sum with the recorded right-hand side.  This is **not** a verdict on the receipt: the statement check
 that ties these pieces together is :func:`zkvm.onchain.statement.verify_onchain`
 (contracts/src/StatementCheck.sol, docs/onchain.md).
 """
@@ -27,25 +28,23 @@ from zkvm.field.babybear import P, two_adic_generator
 from zkvm.field.ext import Ext
 
 from . import abi, artifacts, merkle
-from .chain import MAX_CODE_SIZE, LocalChain, TxReport
+from .chain import LocalChain, TxReport
 from .constraints import compile_program, leaf_values, pack, unpack
 
-__all__ = ["Recorded", "TableCheck", "record", "run_pieces", "DEEP_BATCH", "MAX_PROGRAM_NODES",
+__all__ = ["Recorded", "TableCheck", "record", "run_pieces", "DEEP_BATCH", "MAX_PROGRAM_NODES", "constraint_batches",
            "UnsupportedReceipt"]
 
 
 class UnsupportedReceipt(ValueError):
     """A valid receipt kind the on-chain pieces do not handle yet (one-line message)."""
 
-#: Largest constraint program submitted in one transaction, and the most nodes of the
-#: tables batched into one ``evaluateAndRecordMany`` transaction (~800 gas per node: 12 000
-#: nodes stay under the EIP-7825 cap; Keccak's 38 418 do not).
+#: Largest table (constraint DAG nodes) the on-chain verifier takes, and the most nodes of
+#: the tables batched into one ``evaluateAndRecordCode`` transaction (generated code:
+#: ~280 gas per node all in, so 12 000 nodes cost ~3.4 M gas).  Keccak's table (38 391
+#: nodes) is refused: its generated code would run in one transaction (7.8 M gas, 22
+#: contracts), but the statement check and DEEP transactions of a receipt with a
+#: non-empty Keccak table are not built or measured yet (docs/onchain.md).
 MAX_PROGRAM_NODES = 12_000
-
-#: Programs stored in data contracts are shorter than this (EIP-170's code size: the
-#: runtime is the 0x00 prefix and the program); a batch with a longer program sends its
-#: programs as calldata.
-MAX_STORED_PROGRAM = MAX_CODE_SIZE
 
 #: Leaves per registerOpeningsDeep transaction (a main-trace round of the evm profile costs
 #: ~0.3 M gas per leaf: 20 leaves, i.e. one transaction per round with the evm profile's
@@ -221,46 +220,57 @@ def _submit(rec, chain, a_mf, a_ce, a_fq, a_sc, mf, ce, fq, sc, deep_out, challe
     for fr in rec.fri:
         add(chain.transact(a_fq, fri.encode(fq.selector("verify"), fri.args_of(fr)),
                            f"FriQueries   {len(fr.queries)} queries x {len(fr.log_arities)} layers"))
-    batch: list = []  # (table check, program), at most MAX_PROGRAM_NODES nodes in all
-    for tc in rec.tables:
-        prog = compile_program(tc.exprs)
+    progs = [compile_program(tc.exprs) for tc in rec.tables]
+    for tc, prog in zip(rec.tables, progs, strict=True):
         if prog.nodes > MAX_PROGRAM_NODES:
             add(TxReport(f"ConstraintEval {tc.name} ({len(tc.exprs)} constraints, {prog.nodes} nodes)",
                          0, 0, 0, len(prog.code), False,
-                         f"program too large for one transaction (> {MAX_PROGRAM_NODES} nodes); "
-                         "splitting it is not implemented", unsupported=True))
+                         f"table too large for the on-chain verifier (> {MAX_PROGRAM_NODES} nodes, "
+                         "e.g. Keccak's): not supported yet", unsupported=True))
+    for b in constraint_batches(rec.tables):
+        _constraints_tx(chain, a_ce, ce, [(rec.tables[i], progs[i]) for i in b], add, programs)
+
+
+def constraint_batches(tables) -> list[list[int]]:
+    """The tables (indices into ``tables``, in order) of each ConstraintEval transaction:
+    consecutive tables of at most :data:`MAX_PROGRAM_NODES` nodes in all; a table over
+    the limit is left out (not supported).  The statement check is told these group sizes
+    (its ``ceBatches`` witness): one fact per transaction."""
+    out: list = []
+    cur, n = [], 0
+    for i, tc in enumerate(tables):
+        k = compile_program(tc.exprs).nodes
+        if k > MAX_PROGRAM_NODES:
             continue
-        if batch and sum(p.nodes for _, p in batch) + prog.nodes > MAX_PROGRAM_NODES:
-            _constraints_tx(chain, a_ce, ce, batch, add, programs)
-            batch = []
-        batch.append((tc, prog))
-    if batch:
-        _constraints_tx(chain, a_ce, ce, batch, add, programs)
+        if cur and n + k > MAX_PROGRAM_NODES:
+            out.append(cur)
+            cur, n = [], 0
+        cur.append(i)
+        n += k
+    if cur:
+        out.append(cur)
+    return out
 
 
 def _constraints_tx(chain, a_ce, ce, batch, add, programs: dict) -> None:
-    """One ``evaluateAndRecordStored`` transaction for the tables of ``batch`` (one α: the
-    constraint challenge) over their programs stored on chain (data contracts deployed
-    once per program into ``programs``, code -> address: once per image, not per proof);
-    reported not ok if a table's on-chain sum differs from its recorded
-    ``quotient(ζ)·Z_H(ζ)``."""
-    from .constraints import deploy_program
+    """One ``evaluateAndRecordCode`` transaction for the tables of ``batch`` (one α: the
+    constraint challenge): each table's straight-line evaluator chunks
+    (:mod:`zkvm.onchain.codegen`, deployed once per distinct chunk into ``programs``,
+    runtime -> address: once per image, not per proof) are called by ConstraintEval,
+    which records the facts under the tables' code hashes; reported not ok if a table's
+    on-chain sum differs from its recorded ``quotient(ζ)·Z_H(ζ)``."""
+    from .codegen import deploy_evaluator, evaluator_code
 
     alpha = {pack(tc.alpha) for tc, _ in batch}
     if len(alpha) != 1:  # pragma: no cover - one constraint challenge per proof
         raise ValueError("tables with different constraint challenges")
     leaves = [leaf_values(p, tc.srcs) for tc, p in batch]
-    if all(len(p.code) < MAX_STORED_PROGRAM for _, p in batch):
-        for _, p in batch:
-            if p.code not in programs:
-                programs[p.code] = deploy_program(chain, p.code)
-        data = abi.encode_call(ce.selector("evaluateAndRecordStored"), ["address[]", "uint256[][]", "uint256"],
-                               [[bytes.fromhex(programs[p.code][2:]) for _, p in batch], leaves, alpha.pop()])
-    else:  # a program larger than one data contract (e.g. SHA-256's): as calldata
-        data = abi.encode_call(ce.selector("evaluateAndRecordMany"), ["bytes[]", "uint256[][]", "uint256"],
-                               [[p.code for _, p in batch], leaves, alpha.pop()])
+    evs = [deploy_evaluator(chain, evaluator_code(p.code, len(p.slots)), programs) for _, p in batch]
+    data = abi.encode_call(ce.selector("evaluateAndRecordCode"), ["address[][]", "uint256[][]", "uint256"],
+                           [[[bytes.fromhex(x[2:]) for x in ev] for ev in evs], leaves, alpha.pop()])
     r = chain.transact(a_ce, data, f"ConstraintEval {len(batch)} tables ({sum(len(tc.exprs) for tc, _ in batch)} "
-                                   f"constraints, {sum(p.nodes for _, p in batch)} nodes)")
+                                   f"constraints, {sum(p.nodes for _, p in batch)} nodes, "
+                                   f"{sum(len(e) for e in evs)} code chunks)")
     if r.ok:
         n = int.from_bytes(r.output[32:64], "big")
         got = [unpack(int.from_bytes(r.output[64 + 32 * i:96 + 32 * i], "big")) for i in range(n)]

@@ -6,7 +6,7 @@ The **shape** is what the Python verifier derives from the verifying key and the
 heights alone (steps 4 and 8): the PCS shape header, the opening structure (which
 point, how many values), the FRI schedule, the DEEP layout of every commitment round,
 the static multiplicity bound (tables + the boot interaction), every table's constraint
-program hash, log height, quotient layout and the opened value behind each constraint
+code hash (:func:`zkvm.onchain.codegen.code_hash` of its generated evaluator), log height, quotient layout and the opened value behind each constraint
 leaf.  It is registered in the contract by keccak256 at deployment, as part of the
 verifying key; :func:`shape_of` builds it, :func:`check_args` the per-proof arguments
 (StarkChallenges input, exit code, journal, and the witnesses the facts were recorded
@@ -51,8 +51,9 @@ def shape_of(rec) -> dict:
 
     from . import challenges as chal
     from . import deep
+    from .codegen import evaluator_code
     from .constraints import compile_program
-    from .session import DEEP_BATCH, UnsupportedReceipt
+    from .session import DEEP_BATCH, UnsupportedReceipt, constraint_batches
 
     vk, proof, pv, pdata = rec.challenges["verify"]
     from zkvm.stark.proof import Proof
@@ -125,7 +126,8 @@ def shape_of(rec) -> dict:
             leaves.append(_KIND[kind] << 32 | v)
         q0 = base[("quotient", t.index, 0)]
         quot = [q0 + c for c in range(4 * lay.num_chunks)]
-        thdr += [int.from_bytes(_keccak(prog.code), "big"), hs[t.index], lay.log_chunk, len(leaves), len(quot)]
+        code = evaluator_code(prog.code, len(prog.slots))  # the table's generated code, bound here
+        thdr += [int.from_bytes(code.code_hash, "big"), hs[t.index], lay.log_chunk, len(leaves), len(quot)]
         tdata += leaves + quot
     # DEEP rounds
     groups = {(g.root, g.L): g for g in merkle.group_statements(rec.statements)}
@@ -145,7 +147,8 @@ def shape_of(rec) -> dict:
               ci[11], point_logs, ci[13], list(fr.log_arities), list(fr.input_sizes), rhdr, rdata, thdr, tdata]
     return {"fields": fields, "image_id": bytes(rec.image_id).rjust(32, b"\0"), "vk_digest": vk.digest, "pre_root": bytes(vk.pre_root or bytes(32)),
             "entry": entry, "exec_bus": buses.EXEC.id, "journal_bus": buses.JOURNAL.id,
-            "input": ci, "exit_code": pv[0], "journal": bytes(pdata), "specs": specs, "groups": groups}
+            "input": ci, "exit_code": pv[0], "journal": bytes(pdata), "specs": specs, "groups": groups,
+            "ce_batches": [len(b) for b in constraint_batches(rec.tables)]}
 
 
 @dataclass
@@ -163,7 +166,7 @@ CHECK_TYPES = None  # set lazily (needs the StarkChallenges input types)
 def _check_types():
     from .challenges import INPUT_TYPES
 
-    return [SHAPE_TYPES, INPUT_TYPES, "uint256", "bytes", "bytes32[]", "uint256[]"]
+    return [SHAPE_TYPES, INPUT_TYPES, "uint256", "bytes", "bytes32[]", "uint256[]", "uint256[]"]
 
 
 def deploy(chain: LocalChain, shape: dict, facts: dict | None = None) -> dict:
@@ -192,9 +195,10 @@ def deploy(chain: LocalChain, shape: dict, facts: dict | None = None) -> dict:
 
 
 def check_call(shape: dict, deep_out: dict, selector: bytes, exit_code=None, journal=None,
-               input_override=None) -> bytes:
+               input_override=None, ce_batches=None) -> bytes:
     """Calldata of ``StatementCheck.check`` (the claim ``exit_code``/``journal`` defaults to
-    the receipt's; tests pass other claims)."""
+    the receipt's; tests pass other claims; ``ce_batches``: the tables per ConstraintEval
+    transaction, default the session's grouping)."""
     rows_hashes, partials = [], []
     for sp in shape["specs"]:
         g = shape["groups"][(bytes(sp.root), sp.Lr)]
@@ -211,7 +215,8 @@ def check_call(shape: dict, deep_out: dict, selector: bytes, exit_code=None, jou
     ci = input_override if input_override is not None else shape["input"]
     return abi.encode_call(selector, _check_types(),
                            [shape["fields"], ci, shape["exit_code"] if exit_code is None else exit_code,
-                            shape["journal"] if journal is None else journal, rows_hashes, partials])
+                            shape["journal"] if journal is None else journal, rows_hashes, partials,
+                            shape["ce_batches"] if ce_batches is None else ce_batches])
 
 
 def verify_onchain(rec, chain: LocalChain | None = None, addrs: dict | None = None,
@@ -240,8 +245,8 @@ def verify_onchain(rec, chain: LocalChain | None = None, addrs: dict | None = No
         prog = compile_program(tc.exprs)
         if prog.nodes > session.MAX_PROGRAM_NODES:
             raise session.UnsupportedReceipt(
-                f"table {tc.name}: its constraint program ({prog.nodes} nodes) does not fit one transaction "
-                "and splitting it is not implemented")
+                f"table {tc.name}: {prog.nodes} constraint nodes (> {session.MAX_PROGRAM_NODES}, e.g. Keccak's): "
+                "tables this large are not supported by the on-chain verifier yet")
     if addrs is None:
         addrs = deploy(chain, shape)
     deep_out: dict = {}
