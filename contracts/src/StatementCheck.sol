@@ -8,15 +8,10 @@ interface IFacts {
     function facts(bytes32 fact) external view returns (bool);
 }
 
-interface IConstraintFacts {
-    function codeFacts(bytes32 fact) external view returns (bool);
-    function factKey(bytes32 codeHash, bytes32 leavesHash, uint256 alpha, uint256 result)
-        external pure returns (bytes32);
-}
-
 /// @title StatementCheck: the final transaction of on-chain verification of one zkvm
 /// receipt (a whole run, not composite) for one image: it ties the facts recorded by
-/// MerkleFacts (openings + DEEP reduced openings), FriQueries and ConstraintEval together
+/// MerkleFacts (openings + DEEP reduced openings) and FriQueries together, runs every
+/// table's generated constraint code (zkvm.onchain.codegen) itself,
 /// exactly as zkvm.stark.verifier's numbered steps do, and records ACCEPT for
 /// (exit code, journal) only if every fact is present and consistent.
 /// @notice The verifying key (constructor): the image's verifying-key digest and
@@ -28,8 +23,9 @@ interface IConstraintFacts {
 /// deployment, so a proof whose heights have no registered shape is rejected.
 /// Per proof it replays every challenge (StarkChallenges), checks the public values
 /// (exit code, journal length) and the journal (public data), ζ-derived opening points,
-/// step 9 per table (the ConstraintEval fact for the image's generated code, the leaves built
-/// here from the opened values, and quotient(ζ)·Z_H(ζ) computed here), the DEEP facts
+/// step 9 per table (the image's generated constraint code, bound by its EXTCODEHASH to
+/// the shape's code hash, called here on the leaves built here from the opened values,
+/// equals quotient(ζ)·Z_H(ζ) computed here), the DEEP facts
 /// of every input round (terms recomputed here from α and the claimed values, query
 /// indices from the transcript) summed into the FRI inputs, the FRI fact, and step 11
 /// (claimed sums + EXEC + the journal's messages = 0).
@@ -40,7 +36,6 @@ contract StatementCheck {
     StarkChallenges public immutable challenges;
     IFacts public immutable merkleFacts;
     IFacts public immutable friQueries;
-    IConstraintFacts public immutable constraintEval;
     /// The image ID this verifier is for (the deployer's claim: the verifying-key digest
     /// below hashes the system name, which contains the image ID, so anyone holding the
     /// ELF checks it off chain; docs/onchain.md).  Consumers such as BattleshipReferee pin it.
@@ -79,7 +74,7 @@ contract StatementCheck {
         uint256[] inputSizes;
         uint256[] roundHdr; // per round: rootSrc (0 pre, 1 main, 2 aux, 3 quotient), Lr, #levels, #mats, #slots, #cols
         uint256[] roundData; // levels, mats, slots, cols (MerkleFacts.Deep encoding)
-        uint256[] tableHdr; // per live table: codeHash (ConstraintEval.evaluateAndRecordCode), logN, logChunk, #leaves, #quot
+        uint256[] tableHdr; // per live table: codeHash (zkvm.onchain.codegen.code_hash), logN, logChunk, #leaves, #quot
         uint256[] tableData; // leaves (kind << 32 | index), quotient value indices (4 per chunk)
     }
 
@@ -87,7 +82,6 @@ contract StatementCheck {
         StarkChallenges sc,
         IFacts mf,
         IFacts fq,
-        IConstraintFacts ce,
         bytes32 image,
         bytes32 vk,
         bytes32 pre,
@@ -99,7 +93,6 @@ contract StatementCheck {
         challenges = sc;
         merkleFacts = mf;
         friQueries = fq;
-        constraintEval = ce;
         imageId = image;
         vkDigest = vk;
         preRoot = pre;
@@ -127,12 +120,12 @@ contract StatementCheck {
         bytes calldata journal,
         bytes32[] calldata rowsHashes,
         uint256[] calldata partials,
-        uint256[] calldata ceBatches
+        address[][] calldata evaluators
     ) external returns (bool) {
         _statement(s, ci, exitCode, journal);
         StarkChallenges.Challenges memory c = challenges.derive(ci);
         _points(s, ci, c.zeta);
-        _tables(s, ci, c, ceBatches);
+        _tables(s, ci, c, evaluators);
         _logup(ci, journal, c.logupAlpha, c.logupBeta);
         uint256[] memory ro = _deep(s, ci, c, rowsHashes, partials);
         bytes32 ff = keccak256(abi.encode(ci.friCommits, s.L0, s.logArities, c.betas, ci.finalPoly, s.inputSizes,
@@ -174,17 +167,18 @@ contract StatementCheck {
         }
     }
 
-    /// Step 9 for every live table: ConstraintEval's fact for (code, leaves, α) equals
-    /// quotient(ζ)·Z_H(ζ).  ConstraintEval records one fact per transaction, over the keys
-    /// of its tables (keccak256 of the concatenated factKeys); `batches` (a witness: the
-    /// number of tables of each ConstraintEval transaction, in table order) says how the
-    /// keys computed here are grouped.  Any grouping whose facts exist proves every key.
+    /// Step 9 for every live table: its generated constraint code, run here on the leaves
+    /// built here (`leafEvals`), gives Σ α^i C_i = quotient(ζ)·Z_H(ζ).  `evaluators` (a
+    /// witness: per live table, the addresses of its code chunks in call order) is bound
+    /// by `leafEvals`: the EXTCODEHASH of every chunk, hashed with the code tag, must be the
+    /// shape's code hash of the table, so only exactly the registered code runs.
     function _tables(Shape calldata s, StarkChallenges.Input calldata ci, StarkChallenges.Challenges memory c,
-                     uint256[] calldata batches)
+                     address[][] calldata evaluators)
         private
         view
     {
         uint256 nt = s.tableHdr.length / 5;
+        if (evaluators.length != nt) revert Reject("constraint code");
         uint256[] memory z2k = new uint256[](32); // ζ^(2^k), shared by every table
         z2k[0] = c.zeta;
         for (uint256 k = 1; k < 32; k++) z2k[k] = _mul(z2k[k - 1], z2k[k - 1]);
@@ -200,61 +194,74 @@ contract StatementCheck {
             sels[3 * t + 1] = _mul(Field.mulBase(zh, mulmod(nInv, wInv, P)), Field.inv(_sub(c.zeta, wInv)));
             sels[3 * t + 2] = _sub(1, sels[3 * t + 1]);
         }
-        bytes32[] memory lh = this.leafHashes(ci.pcsValues, s.tableHdr, s.tableData, sels, ci.publicValues,
-                                              ci.claimedSums, c.logupAlpha, c.logupBeta);
+        // leafEvals' context: [LogUp α, β, constraint α, #public, #claimed, public values,
+        // claimed sums, selectors]
+        uint256 np = ci.publicValues.length;
+        uint256 nc = ci.claimedSums.length;
+        uint256[] memory ctx = new uint256[](5 + np + nc + 3 * nt);
+        ctx[0] = c.logupAlpha;
+        ctx[1] = c.logupBeta;
+        ctx[2] = c.constraintAlpha;
+        ctx[3] = np;
+        ctx[4] = nc;
+        for (uint256 i = 0; i < np; i++) ctx[5 + i] = ci.publicValues[i];
+        for (uint256 i = 0; i < nc; i++) ctx[5 + np + i] = ci.claimedSums[i];
+        for (uint256 i = 0; i < 3 * nt; i++) ctx[5 + np + nc + i] = sels[i];
+        uint256[] memory accs = this.leafEvals(ci.pcsValues, s.tableHdr, s.tableData, ctx, evaluators);
         uint256 off = 0;
-        bytes32[] memory keys = new bytes32[](nt);
         for (uint256 t = 0; t < nt; t++) {
             uint256 nq = s.tableHdr[5 * t + 4];
             off += s.tableHdr[5 * t + 3];
             uint256 q = _quotient(ci.pcsValues, s.tableData, off, nq / 4, z2k[s.tableHdr[5 * t + 2]]);
             off += nq;
-            // ConstraintEval.factKey, computed here: the table's code hash (the shape's; the
-            // fact exists only if exactly that generated code computed this sum)
-            keys[t] = keccak256(abi.encode(bytes32(s.tableHdr[5 * t]), lh[t], c.constraintAlpha,
-                                           _mul(q, _sub(z2k[s.tableHdr[5 * t + 1]], 1))));
+            if (accs[t] != _mul(q, _sub(z2k[s.tableHdr[5 * t + 1]], 1))) {
+                revert Reject("constraints at zeta do not match the quotient");
+            }
         }
         if (off != s.tableData.length) revert Reject("table data");
-        uint256 first = 0;
-        for (uint256 b = 0; b < batches.length; b++) {
-            uint256 n = batches[b];
-            if (n == 0 || first + n > nt) revert Reject("constraint batches");
-            bytes32 fact;
-            assembly ("memory-safe") {
-                fact := keccak256(add(add(keys, 0x20), shl(5, first)), shl(5, n))
-            }
-            if (!constraintEval.codeFacts(fact)) revert Reject("constraints at zeta do not match the quotient");
-            first += n;
-        }
-        if (first != nt) revert Reject("constraint batches");
     }
 
-    /// keccak256(abi.encodePacked(leaves)) of every table's constraint leaves (step 9),
-    /// built from their specs (kind << 32 | index, see _leaf) in one assembly loop: the
-    /// opened values (kind 0), aux columns from their four base openings (1), the row
-    /// selectors `sels` (2-4, three per table), public values (5), the LogUp challenges
-    /// `la`, `lb` (6), claimed sums (7): the values _leaf gives.  Pure, proves nothing by
-    /// itself; an external (self-)call so that its loop is compiled as its own function
-    /// (inlined into the large statement functions its variables are moved to memory:
-    /// ~1 k gas per leaf instead of ~0.2 k).
-    function leafHashes(
+    /// Domain tag of a table's code hash (zkvm.onchain.codegen.CODE_TAG, 23 bytes):
+    /// "zkvm.constraint-code.v1", left-aligned in a word.
+    uint256 internal constant CODE_TAG = 0x7a6b766d2e636f6e73747261696e742d636f64652e7631 << 72;
+
+    /// Σ_i α^i·C_i(leaves) of every live table (step 9, the left side): builds
+    /// each table's constraint leaves from their specs (kind << 32 | index, see _leaf) in
+    /// one assembly loop: the opened values (kind 0), aux columns from their four base
+    /// openings (1), the row selectors `sels` (2-4, three per table), public values (5), the
+    /// LogUp challenges (6), claimed sums (7): the values _leaf gives; then calls the
+    /// table's generated code (zkvm.onchain.codegen) with `0 ‖ α ‖ leaves`.  ctx = [LogUp
+    /// α, β, constraint α, #public values np, #claimed sums nc, the np public values, the
+    /// nc claimed sums, 3 selectors per table].
+    /// Correctness: the code is trusted only through its hash: keccak256(CODE_TAG ‖
+    /// EXTCODEHASH(chunk_1) ‖ … ‖ EXTCODEHASH(chunk_k)) of `evaluators[t]` must equal the
+    /// shape's code hash of table t (tableHdr[5t]), else Reject("constraint code").  The
+    /// code assumes canonical leaves and α: every leaf source is (the opened values, claimed
+    /// sums and public values are checked canonical by StarkChallenges.derive, which
+    /// `check` runs first; selectors, aux columns and challenges are reduced results).  An
+    /// external (self-)call so that its loop is compiled as its own function (inlined into
+    /// the large statement functions its variables are moved to memory: ~1 k gas per leaf
+    /// instead of ~0.2 k).
+    function leafEvals(
         bytes calldata vals,
         uint256[] calldata tableHdr,
         uint256[] calldata tableData,
-        uint256[] calldata sels,
-        uint256[] calldata pub,
-        uint256[] calldata claimed,
-        uint256 la,
-        uint256 lb
-    ) external pure returns (bytes32[] memory hs) {
+        uint256[] calldata ctx,
+        address[][] calldata evaluators
+    ) external view returns (uint256[] memory accs) {
         uint256 nt = tableHdr.length / 5;
-        if (sels.length != 3 * nt) revert Reject("selectors");
-        hs = new bytes32[](nt);
+        if (ctx.length < 5 || ctx.length != 5 + ctx[3] + ctx[4] + 3 * nt) revert Reject("selectors");
+        if (evaluators.length != nt) revert Reject("constraint code");
+        accs = new uint256[](nt);
         uint256 off = 0;
         for (uint256 t = 0; t < nt; t++) {
             uint256 nl = tableHdr[5 * t + 3];
             if (off + nl > tableData.length) revert Reject("table data");
-            uint256[] memory leaves = new uint256[](nl);
+            uint256 buf; // acc ‖ α ‖ leaves: the generated code's calldata
+            assembly ("memory-safe") {
+                buf := mload(0x40)
+                mstore(0x40, add(buf, add(64, shl(5, nl))))
+            }
             uint256 flags;
             {
                 uint256[9] memory cx;
@@ -262,42 +269,76 @@ contract StatementCheck {
                 assembly ("memory-safe") {
                     mstore(cx, vals.offset)
                     mstore(add(cx, 0x20), vals.length)
-                    mstore(add(cx, 0x40), add(sels.offset, mul(96, t)))
-                    mstore(add(cx, 0x60), pub.offset)
-                    mstore(add(cx, 0x80), pub.length)
-                    mstore(add(cx, 0xa0), claimed.offset)
-                    mstore(add(cx, 0xc0), claimed.length)
-                    mstore(add(cx, 0xe0), la)
-                    mstore(add(cx, 0x100), lb)
+                    let np := calldataload(add(ctx.offset, 0x60))
+                    let nc := calldataload(add(ctx.offset, 0x80))
+                    let po := add(ctx.offset, 0xa0)
+                    let co := add(po, shl(5, np))
+                    mstore(add(cx, 0x40), add(add(co, shl(5, nc)), mul(96, t)))
+                    mstore(add(cx, 0x60), po)
+                    mstore(add(cx, 0x80), np)
+                    mstore(add(cx, 0xa0), co)
+                    mstore(add(cx, 0xc0), nc)
+                    mstore(add(cx, 0xe0), calldataload(ctx.offset))
+                    mstore(add(cx, 0x100), calldataload(add(ctx.offset, 0x20)))
                     tdo := add(tableData.offset, shl(5, off))
                 }
-                flags = _fill(leaves, tdo, nl, cx);
+                flags = _fill(buf + 64, tdo, nl, cx);
             }
             if (flags & 2 != 0) revert Reject("value index");
             if (flags & 1 != 0) revert Reject("leaf kind");
-            hs[t] = keccak256(abi.encodePacked(leaves));
+            accs[t] = _runCode(evaluators[t], buf, nl, ctx[2], tableHdr[5 * t]);
             off += nl + tableHdr[5 * t + 4];
         }
     }
 
-    /// leafHashes' loop: leaves[i] from the spec at calldata tdo + 32·i; cx = [values
-    /// offset, length (bytes), this table's 3 selectors' offset, public values offset,
-    /// count, claimed sums offset, count, LogUp α, β].  Flags: 1 unknown kind, 2 an index
-    /// out of range.
-    function _fill(uint256[] memory leaves, uint256 tdo, uint256 n, uint256[9] memory cx)
+    /// Calls the chunks (STATICCALL, in order) on `acc ‖ α ‖ leaves` at memory `buf` (acc
+    /// starts at 0; each result overwrites acc, the next chunk's input) and returns the
+    /// last result, after checking that the code that ran hashes to `want`.
+    function _runCode(address[] calldata chunks, uint256 buf, uint256 nl, uint256 alpha, uint256 want)
+        private
+        view
+        returns (uint256 acc)
+    {
+        uint256 bad = 0;
+        assembly ("memory-safe") {
+            // its own Yul function: a frame of its own (the caller's stack is full)
+            function run(co, n, b, size, al, w) -> r, f {
+                let hs := mload(0x40) // scratch (nothing is allocated before its last use)
+                mstore(hs, 0x7a6b766d2e636f6e73747261696e742d636f64652e7631000000000000000000) // CODE_TAG
+                mstore(b, 0)
+                mstore(add(b, 0x20), al)
+                for { let i := 0 } lt(i, n) { i := add(i, 1) } {
+                    let a := calldataload(add(co, shl(5, i)))
+                    if or(shr(160, a), iszero(extcodesize(a))) { f := 1 break }
+                    mstore(add(add(hs, 23), shl(5, i)), extcodehash(a))
+                    // the result overwrites acc, the next chunk's input
+                    if iszero(staticcall(gas(), a, b, size, b, 0x20)) { f := 1 break }
+                    if iszero(eq(returndatasize(), 0x20)) { f := 1 break }
+                }
+                r := mload(b)
+                if iszero(eq(keccak256(hs, add(23, shl(5, n))), w)) { f := 1 }
+            }
+            acc, bad := run(chunks.offset, chunks.length, buf, add(64, shl(5, nl)), alpha, want)
+        }
+        if (bad != 0) revert Reject("constraint code");
+    }
+
+    /// leafEvals' loop: the leaf i at memory out + 32·i from the spec at calldata tdo + 32·i;
+    /// cx = [values offset, length (bytes), this table's 3 selectors' offset, public values
+    /// offset, count, claimed sums offset, count, LogUp α, β].  Flags: 1 unknown kind, 2 an
+    /// index out of range.
+    function _fill(uint256 out, uint256 tdo, uint256 n, uint256[9] memory cx)
         private
         pure
         returns (uint256 f)
     {
         assembly ("memory-safe") {
-            let out := add(leaves, 0x20)
             for { let i := 0 } lt(i, n) { i := add(i, 1) } {
                 let spec := calldataload(add(tdo, shl(5, i)))
                 let r, fl := leaf(cx, shr(32, spec), and(spec, 0xffffffff))
                 f := or(f, fl)
                 mstore(add(out, shl(5, i)), r)
             }
-
             function leaf(c, kind, idx) -> r, fl {
                 switch kind
                 case 0 {

@@ -118,8 +118,8 @@ def cheap():
     chain = LocalChain()
     iid, vk = keccak256(b"some image"), keccak256(b"its verifying key")
     st = artifacts.load("StatementCheck")
-    v = chain.deploy(st, abi.encode_args(["bytes32"] * 7 + ["uint256"] * 3 + ["bytes32[]"],
-                                         [bytes(32)] * 4 + [iid, vk, bytes(32), 0, 0, 0, []]))
+    v = chain.deploy(st, abi.encode_args(["bytes32"] * 6 + ["uint256"] * 3 + ["bytes32[]"],
+                                         [bytes(32)] * 3 + [iid, vk, bytes(32), 0, 0, 0, []]))
     for who in (ALICE, BOB, EVE):
         chain.fund(who, 100 * STAKE)
     return {"chain": chain, "ref": R.Referee(chain, R.deploy_referee(chain, iid, v)), "vk": vk, "v": v}

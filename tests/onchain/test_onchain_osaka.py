@@ -78,8 +78,8 @@ def test_referee_gas_matches_the_osaka_specification():
 
     c = LocalChain()
     st = artifacts.load("StatementCheck")
-    v = c.deploy(st, abi.encode_args(["bytes32"] * 7 + ["uint256"] * 3 + ["bytes32[]"],
-                                     [bytes(32)] * 4 + [b"\x01" * 32, b"\x02" * 32, bytes(32), 0, 0, 0, []]))
+    v = c.deploy(st, abi.encode_args(["bytes32"] * 6 + ["uint256"] * 3 + ["bytes32[]"],
+                                     [bytes(32)] * 3 + [b"\x01" * 32, b"\x02" * 32, bytes(32), 0, 0, 0, []]))
     addr = R.deploy_referee(c, b"\x01" * 32, v)
     n = len(artifacts.load("BattleshipReferee").deployed_bytecode)
     code = bytes(c.evm.get_code(addr))[:n]  # the runtime code with its immutables (pyrevm pads it)

@@ -10,8 +10,9 @@ from typer.testing import CliRunner
 
 from zkvm import api
 from zkvm.cli import app
-from zkvm.onchain import artifacts, session, statement
+from zkvm.onchain import abi, artifacts, session, statement
 from zkvm.onchain.chain import LocalChain
+from zkvm.onchain.constraints import leaf_values, pack, unpack
 from zkvm.stark.errors import VerificationError
 
 runner = CliRunner()
@@ -90,10 +91,10 @@ def test_tampered_witness_or_shape_rejected(honest):
 
 @pytest.mark.parametrize("variant", ["constant", "trailing byte"])
 def test_substituted_constraint_code_rejected(fib_receipt, variant):
-    """The generated constraint code is bound to the verifying key: a verifier whose
-    ConstraintEval is handed other evaluator contracts for one table (its program with one
-    constant changed, or the honest code plus one byte, which still computes the right
-    sum) records its fact under another code hash, and the statement check REJECTs."""
+    """The generated constraint code is bound to the verifying key: a statement check handed
+    other evaluator contracts for one table (its program with one constant changed, or the
+    honest code plus one byte, which still computes the right sum) REJECTs them by their
+    EXTCODEHASH ("constraint code"); the honest code on the same verifier ACCEPTs."""
     import struct
 
     from zkvm.field.babybear import P
@@ -124,32 +125,42 @@ def test_substituted_constraint_code_rejected(fib_receipt, variant):
         chunks = tuple(c + b"\x00" for c in honest_ev.chunks)
     other = codegen.deploy_evaluator(chain, codegen.Evaluator(tuple(chunks), honest_ev.leaves,
                                                               honest_ev.constraints))
+    if variant == "trailing byte":  # the substituted code computes the right sum ...
+        ce = artifacts.load("ConstraintEval")
+        r = chain.transact(chain.deploy(ce), abi.encode_call(
+            ce.selector("evaluateAndRecordCode"), ["address[][]", "uint256[][]", "uint256"],
+            [[[bytes.fromhex(x[2:]) for x in other]], [leaf_values(prog, tc.srcs)], pack(tc.alpha)]), "x")
+        assert r.ok and unpack(int.from_bytes(r.output[64:96], "big")) == tc.expected
     # the session looks its evaluators up by runtime: hand it the other contracts instead
-    addrs["programs"] = dict(zip(honest_ev.chunks, other, strict=True))
+    honest_map = dict(addrs["programs"])
+    addrs["programs"] = {**honest_map, **dict(zip(honest_ev.chunks, other, strict=True))}
     res = statement.verify_onchain(rec, chain, addrs)
     assert not res.accepted
-    ce_rep = next(r for r in res.reports if r.label.startswith("ConstraintEval"))
-    assert ce_rep.ok == (variant == "trailing byte")  # the sum itself is right with the extra byte
+    assert not any(r.label.startswith("ConstraintEval") for r in res.reports)  # no separate transaction
     last = res.reports[-1]
     assert last.label.startswith("StatementCheck") and not last.ok
-    assert "constraints a".encode().hex() in last.reason  # Reject("constraints at zeta ...")
+    assert "constraint c".encode().hex() in last.reason  # ... but is not the registered code
     # the honest code on the same verifier ACCEPTs
-    del addrs["programs"]
+    addrs["programs"] = honest_map
     assert statement.verify_onchain(rec, chain, addrs).accepted
 
 
-def test_constraint_batches_witness(honest):
-    """The grouping of the constraint facts is a witness: any grouping other than the
-    transactions' (whose facts exist) is REJECTed, as are counts that do not cover every
-    table exactly once."""
-    _, sh, *_ = honest
-    b = sh["ce_batches"]
-    n = sum(b)
-    assert len(b) == 1 and n >= 5  # fibonacci: every table in one ConstraintEval transaction
-    for other in ([1] * n, [n - 1, 1], [n + 1], [n, 1], [], [0, n]):
-        r = _check(honest, ce_batches=other)
-        assert not r.ok, other
-    assert _check(honest, ce_batches=b).ok
+def test_evaluator_witness(honest):
+    """The evaluator addresses are a witness bound by EXTCODEHASH: another table's code,
+    a chunk missing or repeated, an empty or code-less account, fewer or more tables are
+    REJECTed ("constraint code"); the honest addresses ACCEPT."""
+    _, sh, chain, *_ = honest
+    ev = sh["evaluator_addrs"]
+    assert len(ev) >= 5  # fibonacci: every live table's code runs inside the statement check
+    i = next(k for k in range(len(ev)) if ev[k] != ev[0])
+    swapped = list(ev)
+    swapped[0], swapped[i] = ev[i], ev[0]
+    eoa = "0x" + "00" * 19 + "01"  # a precompile: no code (EXTCODESIZE 0)
+    for other in (swapped, ev[:-1], ev + [ev[-1]], [ev[0] + ev[0]] + ev[1:], [[]] + ev[1:],
+                  [[eoa]] + ev[1:], [["0x" + "ab" * 20]] + ev[1:]):
+        r = _check(honest, evaluators=other)
+        assert not r.ok and "constraint c".encode().hex() in r.reason, other
+    assert _check(honest, evaluators=ev).ok
 
 
 def test_next_row_column_sets_bound(honest):

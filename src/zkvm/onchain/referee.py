@@ -219,7 +219,7 @@ def audit_referee(chain: LocalChain, address: str, image_id: bytes, shape: dict)
     Checked: the referee's runtime code is BattleshipReferee's with ``imageId`` =
     ``image_id``; its verifier's ``imageId``, vk digest, preprocessed root, boot pc and
     bus ids are those of ``shape``; its only registered shape is ``shape``; and the
-    verifier and its four fact contracts run exactly the compiled artifacts' code (each
+    verifier and its three fact contracts run exactly the compiled artifacts' code (each
     compared byte for byte with a fresh deployment with the same constructor arguments)."""
     from . import statement
 
@@ -234,7 +234,7 @@ def audit_referee(chain: LocalChain, address: str, image_id: bytes, shape: dict)
         return chain.call(v, st.selector(fn))[:32]
 
     addrs = {k: "0x" + word(fn)[12:].hex() for k, fn in
-             (("sc", "challenges"), ("mf", "merkleFacts"), ("fq", "friQueries"), ("ce", "constraintEval"))}
+             (("sc", "challenges"), ("mf", "merkleFacts"), ("fq", "friQueries"))}
     for what, fn, want in (("image ID", "imageId", bytes(image_id)), ("vk digest", "vkDigest", shape["vk_digest"]),
                            ("preprocessed root", "preRoot", shape["pre_root"]),
                            ("boot pc", "entry", abi.word(shape["entry"])),
@@ -254,7 +254,7 @@ def audit_referee(chain: LocalChain, address: str, image_id: bytes, shape: dict)
         if _code(chain, v) != _code(chain, fresh["st"]):
             problems.append("the verifier's code is not StatementCheck's with the reproduced verifying key")
         fq = artifacts.load("FriQueries")
-        for k, name in (("sc", "StarkChallenges"), ("mf", "MerkleFacts"), ("ce", "ConstraintEval")):
+        for k, name in (("sc", "StarkChallenges"), ("mf", "MerkleFacts")):
             if _code(chain, addrs[k]) != _code(chain, chain.deploy(artifacts.load(name))):
                 problems.append(f"the verifier's {name} is not the compiled contract")
         fq_fresh = chain.deploy(fq, abi.word(bytes.fromhex(addrs["mf"][2:])))

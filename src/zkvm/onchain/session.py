@@ -151,7 +151,7 @@ def record(receipt, image_id, permissive: bool = False) -> Recorded:
 
 def run_pieces(rec: Recorded, chain: LocalChain | None = None, addrs: dict | None = None,
                deep_out: dict | None = None, challenges_tx: bool = True,
-               fail_fast: bool = False) -> list[TxReport]:
+               fail_fast: bool = False, constraints_tx: bool = True) -> list[TxReport]:
     """Submit the recorded pieces; returns one :class:`TxReport` per transaction (a
     constraint transaction whose sum differs from the recorded right-hand side is
     reported with ``ok=False``).  ``addrs``: contracts already deployed (keys ``mf``,
@@ -159,7 +159,10 @@ def run_pieces(rec: Recorded, chain: LocalChain | None = None, addrs: dict | Non
     receives, per DEEP transaction, ``(root, indices) -> (rows, returned partials)``;
     ``challenges_tx=False`` leaves out the standalone ``StarkChallenges.derive``
     transaction (the statement check calls it itself); ``fail_fast``: stop after the first
-    transaction that fails (its report is the last one)."""
+    transaction that fails (its report is the last one); ``constraints_tx=False`` leaves out
+    the ConstraintEval transactions (the statement check runs the generated code itself:
+    :func:`zkvm.onchain.statement.verify_onchain`; a table over
+    :data:`MAX_PROGRAM_NODES` is still reported unsupported)."""
     chain = chain or LocalChain()
     mf, ce = artifacts.load("MerkleFacts"), artifacts.load("ConstraintEval")
     fq = artifacts.load("FriQueries")
@@ -170,7 +173,7 @@ def run_pieces(rec: Recorded, chain: LocalChain | None = None, addrs: dict | Non
         a_sc = chain.deploy(sc)
         programs: dict = {}
     else:
-        a_mf, a_ce, a_fq, a_sc = addrs["mf"], addrs["ce"], addrs["fq"], addrs["sc"]
+        a_mf, a_ce, a_fq, a_sc = addrs["mf"], addrs.get("ce"), addrs["fq"], addrs["sc"]
         programs = addrs.setdefault("programs", {})
     reps: list[TxReport] = []
 
@@ -183,13 +186,15 @@ def run_pieces(rec: Recorded, chain: LocalChain | None = None, addrs: dict | Non
             raise _Stop
 
     try:
-        _submit(rec, chain, a_mf, a_ce, a_fq, a_sc, mf, ce, fq, sc, deep_out, challenges_tx, add, programs)
+        _submit(rec, chain, a_mf, a_ce, a_fq, a_sc, mf, ce, fq, sc, deep_out, challenges_tx, add, programs,
+                constraints_tx)
     except _Stop:
         pass
     return reps
 
 
-def _submit(rec, chain, a_mf, a_ce, a_fq, a_sc, mf, ce, fq, sc, deep_out, challenges_tx, add, programs) -> None:
+def _submit(rec, chain, a_mf, a_ce, a_fq, a_sc, mf, ce, fq, sc, deep_out, challenges_tx, add, programs,
+            constraints_tx=True) -> None:
     from . import challenges, deep, fri
 
     if challenges_tx:
@@ -227,7 +232,7 @@ def _submit(rec, chain, a_mf, a_ce, a_fq, a_sc, mf, ce, fq, sc, deep_out, challe
                          0, 0, 0, len(prog.code), False,
                          f"table too large for the on-chain verifier (> {MAX_PROGRAM_NODES} nodes, "
                          "e.g. Keccak's): not supported yet", unsupported=True))
-    for b in constraint_batches(rec.tables):
+    for b in constraint_batches(rec.tables) if constraints_tx else []:
         _constraints_tx(chain, a_ce, ce, [(rec.tables[i], progs[i]) for i in b], add, programs)
 
 

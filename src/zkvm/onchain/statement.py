@@ -53,7 +53,7 @@ def shape_of(rec) -> dict:
     from . import deep
     from .codegen import evaluator_code
     from .constraints import compile_program
-    from .session import DEEP_BATCH, UnsupportedReceipt, constraint_batches
+    from .session import DEEP_BATCH, UnsupportedReceipt
 
     vk, proof, pv, pdata = rec.challenges["verify"]
     from zkvm.stark.proof import Proof
@@ -105,7 +105,7 @@ def shape_of(rec) -> dict:
                                      "but not opened there")
         return base[key] + cols.index(c)
     # tables
-    thdr, tdata = [], []
+    thdr, tdata, evaluators = [], [], []
     by_name = {t.name: t for t in live}
     claimed_pos = {t.index: i for i, t in enumerate(aux_tables)}
     for tc in rec.tables:
@@ -127,6 +127,7 @@ def shape_of(rec) -> dict:
         q0 = base[("quotient", t.index, 0)]
         quot = [q0 + c for c in range(4 * lay.num_chunks)]
         code = evaluator_code(prog.code, len(prog.slots))  # the table's generated code, bound here
+        evaluators.append(code)
         thdr += [int.from_bytes(code.code_hash, "big"), hs[t.index], lay.log_chunk, len(leaves), len(quot)]
         tdata += leaves + quot
     # DEEP rounds
@@ -148,7 +149,7 @@ def shape_of(rec) -> dict:
     return {"fields": fields, "image_id": bytes(rec.image_id).rjust(32, b"\0"), "vk_digest": vk.digest, "pre_root": bytes(vk.pre_root or bytes(32)),
             "entry": entry, "exec_bus": buses.EXEC.id, "journal_bus": buses.JOURNAL.id,
             "input": ci, "exit_code": pv[0], "journal": bytes(pdata), "specs": specs, "groups": groups,
-            "ce_batches": [len(b) for b in constraint_batches(rec.tables)]}
+            "evaluators": evaluators}
 
 
 @dataclass
@@ -166,24 +167,41 @@ CHECK_TYPES = None  # set lazily (needs the StarkChallenges input types)
 def _check_types():
     from .challenges import INPUT_TYPES
 
-    return [SHAPE_TYPES, INPUT_TYPES, "uint256", "bytes", "bytes32[]", "uint256[]", "uint256[]"]
+    return [SHAPE_TYPES, INPUT_TYPES, "uint256", "bytes", "bytes32[]", "uint256[]", "address[][]"]
+
+
+def evaluator_addresses(chain: LocalChain, shape: dict, addrs: dict) -> list[list[str]]:
+    """The addresses of every live table's generated constraint code (its chunks, in call
+    order), deployed into ``chain`` once per distinct chunk (``addrs["programs"]``:
+    runtime -> address, the image's evaluator contracts)."""
+    from .codegen import deploy_evaluator
+
+    cache = addrs.setdefault("programs", {})
+    return [deploy_evaluator(chain, ev, cache) for ev in shape["evaluators"]]
 
 
 def deploy(chain: LocalChain, shape: dict, facts: dict | None = None) -> dict:
     """Deploy every verifier contract for the image of ``shape`` with ``shape`` as its only
-    admissible shape; returns the addresses.  ``facts``: reuse these fact contracts
-    (keys ``mf``, ``ce``, ``fq``, ``sc``) and deploy only a StatementCheck."""
+    admissible shape, and the image's generated constraint code; returns the addresses.
+    ``facts``: reuse these fact contracts (keys ``mf``, ``ce``, ``fq``, ``sc``; ``programs``
+    if present) and deploy only a StatementCheck.  Records the evaluator addresses in
+    ``shape["evaluator_addrs"]`` (:func:`check_call`'s default witness).  (``ce``,
+    ConstraintEval, is no longer part of the verifier: the statement check runs the code
+    itself; it is deployed for :func:`zkvm.onchain.session.run_pieces`' standalone
+    constraint transaction, ``zkvm onchain gas``.)"""
     mf, ce, fq, sc, st = (artifacts.load(n) for n in
                           ("MerkleFacts", "ConstraintEval", "FriQueries", "StarkChallenges", "StatementCheck"))
     if facts is not None:
-        a = {k: facts[k] for k in ("mf", "ce", "fq", "sc")}
+        a = {k: facts[k] for k in ("mf", "ce", "fq", "sc") if k in facts}
+        if "programs" in facts:
+            a["programs"] = facts["programs"]
     else:
         a = {"mf": chain.deploy(mf), "ce": chain.deploy(ce), "sc": chain.deploy(sc)}
         a["fq"] = chain.deploy(fq, abi.word(bytes.fromhex(a["mf"][2:])))
-    addr = [abi.word(bytes.fromhex(a[k][2:])) for k in ("sc", "mf", "fq", "ce")]
+    addr = [abi.word(bytes.fromhex(a[k][2:])) for k in ("sc", "mf", "fq")]
 
     def ctor(hashes):
-        return abi.encode_args(["bytes32", "bytes32", "bytes32", "bytes32", "bytes32", "bytes32", "bytes32",
+        return abi.encode_args(["bytes32", "bytes32", "bytes32", "bytes32", "bytes32", "bytes32",
                                 "uint256", "uint256", "uint256", "bytes32[]"],
                                [*addr, shape["image_id"], shape["vk_digest"], shape["pre_root"], shape["entry"],
                                 shape["exec_bus"], shape["journal_bus"], hashes])
@@ -191,14 +209,16 @@ def deploy(chain: LocalChain, shape: dict, facts: dict | None = None) -> dict:
     probe = chain.deploy(st, ctor([]))
     h = chain.call(probe, abi.encode_call(st.selector("shapeHash"), [SHAPE_TYPES], [shape["fields"]]))[-32:]
     a["st"] = chain.deploy(st, ctor([h]))
+    if "evaluators" in shape:
+        shape["evaluator_addrs"] = evaluator_addresses(chain, shape, a)
     return a
 
 
 def check_call(shape: dict, deep_out: dict, selector: bytes, exit_code=None, journal=None,
-               input_override=None, ce_batches=None) -> bytes:
+               input_override=None, evaluators=None) -> bytes:
     """Calldata of ``StatementCheck.check`` (the claim ``exit_code``/``journal`` defaults to
-    the receipt's; tests pass other claims; ``ce_batches``: the tables per ConstraintEval
-    transaction, default the session's grouping)."""
+    the receipt's; tests pass other claims; ``evaluators``: per live table the addresses of
+    its generated code's chunks, default ``shape["evaluator_addrs"]``, set by :func:`deploy`)."""
     rows_hashes, partials = [], []
     for sp in shape["specs"]:
         g = shape["groups"][(bytes(sp.root), sp.Lr)]
@@ -216,7 +236,8 @@ def check_call(shape: dict, deep_out: dict, selector: bytes, exit_code=None, jou
     return abi.encode_call(selector, _check_types(),
                            [shape["fields"], ci, shape["exit_code"] if exit_code is None else exit_code,
                             shape["journal"] if journal is None else journal, rows_hashes, partials,
-                            shape["ce_batches"] if ce_batches is None else ce_batches])
+                            [[bytes.fromhex(x[2:]) for x in ev] for ev in
+                             (shape["evaluator_addrs"] if evaluators is None else evaluators)]])
 
 
 def verify_onchain(rec, chain: LocalChain | None = None, addrs: dict | None = None,
@@ -251,7 +272,8 @@ def verify_onchain(rec, chain: LocalChain | None = None, addrs: dict | None = No
         addrs = deploy(chain, shape)
     deep_out: dict = {}
 
-    reps = session.run_pieces(rec, chain, addrs, deep_out, challenges_tx=False, fail_fast=fail_fast)
+    reps = session.run_pieces(rec, chain, addrs, deep_out, challenges_tx=False, fail_fast=fail_fast,
+                              constraints_tx=False)
     unsupported = [r for r in reps if r.unsupported]
     if unsupported:
         return VerifyOutcome(reps, False, unsupported[0].reason)
@@ -266,11 +288,12 @@ def verify_onchain(rec, chain: LocalChain | None = None, addrs: dict | None = No
         shape = shape_of(rec)
     st = artifacts.load("StatementCheck")
     try:
+        shape["evaluator_addrs"] = evaluator_addresses(chain, shape, addrs)
         data = check_call(shape, deep_out, st.selector("check"))
     except ValueError as e:
         reps.append(TxReport("StatementCheck (not submitted)", 0, 0, 0, 0, False, str(e)))
         return VerifyOutcome(reps, False, str(e))
-    r = chain.transact(addrs["st"], data, "StatementCheck (statement, public values, facts)")
+    r = chain.transact(addrs["st"], data, "StatementCheck (statement, constraints at zeta, facts)")
     reps.append(r)
     ok = r.ok and int.from_bytes(r.output[-32:], "big") == 1 and all(x.ok for x in reps)
     bad = next((x for x in reps if not x.ok), None)
