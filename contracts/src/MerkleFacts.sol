@@ -64,6 +64,27 @@ contract MerkleFacts {
         emit Registered(root, indices.length);
     }
 
+    /// One registerOpenings call's arguments (registerOpeningsMany).
+    struct Opening {
+        bytes32 root;
+        uint256 logMaxHeight;
+        uint256[] levels;
+        uint256[] indices;
+        bytes rows;
+        bytes32[] siblings;
+    }
+
+    /// registerOpenings for several commitments in one transaction (the FRI layers: one
+    /// transaction's base cost instead of one per layer); records the same facts, one per
+    /// opening, and reverts (nothing recorded) unless every opening verifies.
+    function registerOpeningsMany(Opening[] calldata ops) external {
+        for (uint256 i = 0; i < ops.length; i++) {
+            Opening calldata o = ops[i];
+            facts[_walk(o.root, o.logMaxHeight, o.levels, o.indices, o.rows, o.siblings)] = true;
+            emit Registered(o.root, o.indices.length);
+        }
+    }
+
     /// The DEEP part of one commitment round (zkvm.stark.pcs_verifier, query_inputs), computed
     /// from the rows this call authenticates, so the rows are sent once.
     ///   alpha: the PCS batching challenge (packed extension element);

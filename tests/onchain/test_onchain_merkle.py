@@ -140,3 +140,35 @@ def test_tampered_openings_same_verdict(groups, facts):
 def test_contract_sizes():
     for name in artifacts.names():
         assert len(artifacts.load(name).deployed_bytecode) <= artifacts.MAX_CODE_SIZE
+
+
+def test_many_openings_in_one_call(groups):
+    """registerOpeningsMany (the FRI layers in one transaction) records exactly the facts of
+    one registerOpenings per opening, and nothing at all when any one opening is tampered
+    (the same verdict as the Python verifier's for that opening)."""
+    rng = random.Random(7)
+    art = artifacts.load("MerkleFacts")
+    sel = art.selector("registerOpeningsMany")
+    c = LocalChain()
+    addr = c.deploy(art)
+    fx = (c, addr, art)
+    gs = groups[-4:]  # the last groups: FRI layers (one matrix each)
+    assert all(len(g.dims) == 1 for g in gs)
+    for kind in KINDS:
+        k = rng.randrange(len(gs))
+        tampered = {}
+
+        def tamper(j, a, kind=kind, k=k):
+            if j == k:
+                tampered.update(_tamper(rng, a, kind))
+                a.update(tampered)
+
+        rep = c.transact(addr, merkle.encode_many(gs, sel, tamper), "many")
+        t = tampered
+        py = merkle_verdict(t["root"], t["L"], gs[k].dims, t["levels"], t["indices"], t["rows"], t["siblings"])
+        assert rep.ok == py, kind
+        if not rep.ok:
+            assert not any(_is_fact(fx, _fact(_args(g))) for j, g in enumerate(gs) if j != k), kind
+    rep = c.transact(addr, merkle.encode_many(gs, sel), "many")
+    assert rep.ok, rep.reason
+    assert all(_is_fact(fx, _fact(_args(g))) for g in gs)

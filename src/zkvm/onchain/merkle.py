@@ -144,17 +144,38 @@ def deep_call(g: Group, selector: bytes, spec, indices: list[int] | None = None)
                         multiproof(g.L, idx, [s.path for s in sts]), spec.encode()])
 
 
-def encode_group(g: Group, selector: bytes, indices: list[int] | None = None,
-                 tamper=None) -> bytes:
-    """Calldata of ``registerOpenings`` for ``g``'s queries at ``indices`` (default all).
-    ``tamper(args)`` may modify the argument dict (tests)."""
-    idx = sorted(g.by_index) if indices is None else sorted(indices)
+OPENING_TYPES = ("bytes32", "uint256", "uint256[]", "uint256[]", "bytes", "bytes32[]")
+
+
+def encode_many(groups: list, selector: bytes, tamper=None) -> bytes:
+    """Calldata of ``registerOpeningsMany`` (one ``Opening`` per group, all its queries):
+    the same facts as one ``registerOpenings`` per group, in one transaction.
+    ``tamper(k, args)`` may modify group k's argument dict (tests)."""
+    from .abi import encode_args, word
+
+    ops = []
+    for k, g in enumerate(groups):
+        args = _args(g, sorted(g.by_index))
+        if tamper is not None:
+            tamper(k, args)
+        ops.append([args["root"], args["L"], args["levels"], args["indices"], args["rows"], args["siblings"]])
+    return bytes(selector) + word(32) + word(len(ops)) + encode_args([OPENING_TYPES] * len(ops), ops)
+
+
+def _args(g: Group, idx: list[int]) -> dict:
     sts = [g.by_index[i] for i in idx]
-    args = {
+    return {
         "root": g.root, "L": g.L, "levels": levels_of(g.L, g.dims), "indices": idx,
         "rows": b"".join(row_bytes(g.L, g.dims, s.rows) for s in sts),
         "siblings": multiproof(g.L, idx, [s.path for s in sts]),
     }
+
+
+def encode_group(g: Group, selector: bytes, indices: list[int] | None = None,
+                 tamper=None) -> bytes:
+    """Calldata of ``registerOpenings`` for ``g``'s queries at ``indices`` (default all).
+    ``tamper(args)`` may modify the argument dict (tests)."""
+    args = _args(g, sorted(g.by_index) if indices is None else sorted(indices))
     if tamper is not None:
         tamper(args)
     return encode_call(selector, ["bytes32", "uint256", "uint256[]", "uint256[]", "bytes", "bytes32[]"],

@@ -46,6 +46,11 @@ class UnsupportedReceipt(ValueError):
 #: non-empty Keccak table are not built or measured yet (docs/onchain.md).
 MAX_PROGRAM_NODES = 12_000
 
+#: FRI layers per registerOpeningsMany transaction (an evm-profile layer costs ~0.3-0.45 M
+#: gas with 15 queries, so all of a proof's layers, 6-7, fit one transaction far below the
+#: EIP-7825 cap; a default-profile proof's 10 layers of 39 queries ~7 M).
+FRI_LAYER_BATCH = 12
+
 #: Leaves per registerOpeningsDeep transaction (a main-trace round of the evm profile costs
 #: ~0.3 M gas per leaf: 20 leaves, i.e. one transaction per round with the evm profile's
 #: 16 queries, stay far below the EIP-7825 cap; fewer transactions save each call's fixed
@@ -202,6 +207,7 @@ def _submit(rec, chain, a_mf, a_ce, a_fq, a_sc, mf, ce, fq, sc, deep_out, challe
                                                  [challenges.input_of(rec.challenges)]),
                            "StarkChallenges (Fiat-Shamir replay: every challenge)"))
     specs = {sp.root: sp for cap in rec.pcs for sp in deep.specs_of(cap)}
+    layers = []  # the FRI layers' openings: one registerOpeningsMany transaction
     for g in merkle.group_statements(rec.statements):
         label = f"L={g.L:<2d} matrices={len(g.dims):<3d} queries={len(g.by_index)}"
         sp = specs.get(g.root)
@@ -220,8 +226,12 @@ def _submit(rec, chain, a_mf, a_ce, a_fq, a_sc, mf, ce, fq, sc, deep_out, challe
                     deep_out[(bytes(g.root), tuple(part))] = (
                         rows, [int.from_bytes(out[64 + 32 * j:96 + 32 * j], "big") for j in range(n)])
         else:  # a FRI layer
-            add(chain.transact(a_mf, merkle.encode_group(g, mf.selector("registerOpenings")),
-                               f"MerkleFacts  {label}"))
+            layers.append(g)
+    for k in range(0, len(layers), FRI_LAYER_BATCH):
+        part = layers[k:k + FRI_LAYER_BATCH]
+        add(chain.transact(a_mf, merkle.encode_many(part, mf.selector("registerOpeningsMany")),
+                           f"MerkleFacts  {len(part)} FRI layers L={','.join(str(g.L) for g in part)} "
+                           f"queries={len(part[0].by_index)}"))
     for fr in rec.fri:
         add(chain.transact(a_fq, fri.encode(fq.selector("verify"), fri.args_of(fr)),
                            f"FriQueries   {len(fr.queries)} queries x {len(fr.log_arities)} layers"))
