@@ -208,8 +208,10 @@ contract MerkleFacts {
     /// The terms are grouped by (slot, z): for a group g of a leaf,
     ///   Σ_{t∈g} off_t·(comb_t − ys_t)/(x − z_g) = (Σ_{t∈g} off_t·comb_t − C_g)/(x − z_g)
     /// with C_g = Σ_{t∈g} off_t·ys_t independent of the leaf (computed once), so a leaf costs
-    /// one extension multiplication per term and one inversion per group (Montgomery's
-    /// trick over the groups, one extension inverse per leaf).  Every LDE point of a leaf
+    /// one extension multiplication per term and two per group: 1/(x − z_g) with x in F_p
+    /// is ((x − A) + X·B)·(e0 − u·e1)/N(x) (z_g = A + X·B over F_p[u]/(u² − 11), N(x) in
+    /// F_p its norm; see _deepLeaves' dens), the N of a leaf's groups inverted together
+    /// (Montgomery's trick in F_p, one modexp per leaf).  Every LDE point of a leaf
     /// comes from one modexp: with k = Lr − L, (ω_Lr^{bitrev_Lr(i)})^{2^k} = ω_L^{bitrev_L(i >> k)}
     /// (the low k bits of i land above bit L of bitrev_Lr(i)).  Same field values as the
     /// term-by-term sum.
@@ -283,7 +285,7 @@ contract MerkleFacts {
             // live variables: a stack-too-deep block would be moved to memory by via-IR):
             // 0 ng, 1 ns, 2 nt, 3 Lr, 4 tg, 5 gz, 6 gs, 7 gc (array data), 8 xs[ns],
             // 9 den[ng], 10 pre[ng], 11 acc[ng], 12 modexp scratch, 13 partials data,
-            // 14 indices, 15 cs, 16 (unused), 17 terms, 18 slots (calldata offsets)
+            // 14 indices, 15 cs, 16 nn[ng], 17 terms, 18 slots (calldata offsets), 19 gk[4·ng]
             let cx_ := mload(0x40)
             mstore(cx_, mload(add(c, 0x60)))
             mstore(add(cx_, 0x20), mload(add(c, 0x20)))
@@ -293,7 +295,7 @@ contract MerkleFacts {
             mstore(add(cx_, 0xa0), add(mload(add(c, 0xa0)), 0x20))
             mstore(add(cx_, 0xc0), add(mload(add(c, 0xc0)), 0x20))
             mstore(add(cx_, 0xe0), add(mload(add(c, 0xe0)), 0x20))
-            let xs_ := add(cx_, 0x260)
+            let xs_ := add(cx_, 0x280)
             mstore(add(cx_, 0x100), xs_)
             let ng_ := mload(cx_)
             mstore(add(cx_, 0x120), add(xs_, shl(5, mload(add(cx_, 0x20)))))
@@ -305,6 +307,9 @@ contract MerkleFacts {
             mstore(add(cx_, 0x1e0), cs.offset)
             mstore(add(cx_, 0x220), terms.offset)
             mstore(add(cx_, 0x240), slots.offset)
+            mstore(add(cx_, 0x200), add(mload(add(cx_, 0x180)), 0xc0)) // after the modexp scratch
+            mstore(add(cx_, 0x260), add(mload(add(cx_, 0x200)), shl(5, ng_)))
+            setup(cx_)
             for { let q := 0 } lt(q, indices.length) { q := add(q, 1) } {
                 points(cx_, q)
                 if iszero(dens(cx_)) { bad := 1 break }
@@ -327,30 +332,70 @@ contract MerkleFacts {
                 }
             }
 
-            // den[g] = 1/(x_{slot g} − z_g) (Montgomery), acc[g] = 0; 0 if some x = z
+            // Per group, once per call, for 1/(x − z) with x in F_p (below): z = A + X·B over
+            // F_p[u]/(u² − 11), u = X²; gk[g] = [z0, zc = z1·X − z2·X² + z3·X³ (packed),
+            // K0 = 11·z2² − 22·z1·z3, K1 = z1² + 11·z3²]
+            function setup(ctx) {
+                let p := 2013265921
+                let mk := 0xffffffffffffffff
+                let gz := mload(add(ctx, 0xa0))
+                let gk := mload(add(ctx, 0x260))
+                for { let g := 0 } lt(g, mload(ctx)) { g := add(g, 1) } {
+                    let z := mload(add(gz, shl(5, g)))
+                    let z1 := and(shr(64, z), mk)
+                    let z2 := and(shr(128, z), mk)
+                    let z3 := shr(192, z)
+                    let o := add(gk, shl(7, g))
+                    mstore(o, and(z, mk))
+                    mstore(add(o, 0x20), or(or(shl(64, z1), shl(128, mod(sub(p, z2), p))), shl(192, z3)))
+                    mstore(add(o, 0x40), addmod(mulmod(11, mulmod(z2, z2, p), p), sub(p, mulmod(22, mulmod(z1, z3, p), p)), p))
+                    mstore(add(o, 0x60), addmod(mulmod(z1, z1, p), mulmod(11, mulmod(z3, z3, p), p), p))
+                }
+            }
+
+            // den[g] = 1/(x_{slot g} − z_g), acc[g] = 0; 0 if some x = z.  With a0 = x − z0,
+            // a1 = −z2: x − z = (x − A) − X·B, so (x − z)·((x − A) + X·B) = (x − A)² − u·B² =
+            // e0 + u·e1 (e0 = a0² + K0, e1 = 2·a0·a1 − K1) and (e0 + u·e1)(e0 − u·e1) = N =
+            // e0² − 11·e1² in F_p (0 iff x = z): 1/(x − z) = ((x − A) + X·B)·(e0 − u·e1)/N, one
+            // extension multiplication per group and the N inverted together (Montgomery in
+            // F_p, one modexp per leaf).  Same values as the extension inverse.
             function dens(ctx) -> ok {
+                let p := 2013265921
                 let ng := mload(ctx)
+                let gk := mload(add(ctx, 0x260))
+                let den := mload(add(ctx, 0x120))
+                let pre := mload(add(ctx, 0x140))
+                let nn := mload(add(ctx, 0x200))
                 let run := 1
                 ok := 1
                 for { let g := 0 } lt(g, ng) { g := add(g, 1) } {
                     let o := shl(5, g)
-                    let d := extsub(mload(add(mload(add(ctx, 0x100)), shl(5, mload(add(mload(add(ctx, 0xc0)), o))))),
-                                    mload(add(mload(add(ctx, 0xa0)), o)))
-                    if iszero(d) { ok := 0 }
-                    mstore(add(mload(add(ctx, 0x120)), o), d)
-                    mstore(add(mload(add(ctx, 0x140)), o), run)
+                    let k := add(gk, shl(7, g))
+                    let a0 := addmod(mload(add(mload(add(ctx, 0x100)), shl(5, mload(add(mload(add(ctx, 0xc0)), o))))),
+                                     sub(p, mload(k)), p)
+                    let zc := mload(add(k, 0x20))
+                    let e0 := addmod(mulmod(a0, a0, p), mload(add(k, 0x40)), p)
+                    let e1 := addmod(mulmod(2, mulmod(a0, and(shr(128, zc), 0xffffffffffffffff), p), p),
+                                     sub(p, mload(add(k, 0x60))), p)
+                    let n := addmod(mulmod(e0, e0, p), sub(p, mulmod(11, mulmod(e1, e1, p), p)), p)
+                    if iszero(n) { ok := 0 }
+                    mstore(add(den, o), extmul(or(a0, zc), or(e0, shl(128, mod(sub(p, e1), p)))))
+                    mstore(add(nn, o), n)
+                    mstore(add(pre, o), run)
                     mstore(add(mload(add(ctx, 0x160)), o), 0)
-                    run := extmul(run, d)
+                    run := mulmod(run, n, p)
                 }
                 if ok {
-                    let inv := extinv(mload(add(ctx, 0x180)), run)
-                    let den := mload(add(ctx, 0x120))
-                    let pre := mload(add(ctx, 0x140))
+                    let inv := modexp(mload(add(ctx, 0x180)), run, 2013265919)
                     for { let o := shl(5, ng) } gt(o, 0) { } {
                         o := sub(o, 0x20)
-                        let d := mload(add(den, o))
-                        mstore(add(den, o), extmul(inv, mload(add(pre, o))))
-                        inv := extmul(inv, d)
+                        let s := mulmod(inv, mload(add(pre, o)), p)
+                        inv := mulmod(inv, mload(add(nn, o)), p)
+                        // den·s, lane by lane (products < p² < 2^62: no carry between lanes)
+                        let v := mul(mload(add(den, o)), s)
+                        let mk := 0xffffffffffffffff
+                        mstore(add(den, o), or(or(mod(and(v, mk), p), shl(64, mod(and(shr(64, v), mk), p))),
+                                               or(shl(128, mod(and(shr(128, v), mk), p)), shl(192, mod(shr(192, v), p)))))
                     }
                 }
             }
@@ -427,29 +472,6 @@ contract MerkleFacts {
                 z := add(z, mul(x, shr(192, y)))
                 z := or(or(mod(and(z, 0xffffffffffffffff), p), shl(64, mod(and(shr(64, z), 0xffffffffffffffff), p))),
                         or(shl(128, mod(and(shr(128, z), 0xffffffffffffffff), p)), shl(192, mod(shr(192, z), p))))
-            }
-
-            // 1/x (x ≠ 0) as Field.inv: x = A + X·B over F_p[u]/(u² − 11), u = X²
-            function extinv(m, x) -> r {
-                let p := 2013265921
-                let mk := 0xffffffffffffffff
-                let a0 := and(x, mk)
-                let a1 := and(shr(64, x), mk)
-                let a2 := and(shr(128, x), mk)
-                let a3 := shr(192, x)
-                let n0 := addmod(addmod(mulmod(a0, a0, p), mulmod(11, mulmod(a2, a2, p), p), p),
-                                 sub(p, mulmod(22, mulmod(a1, a3, p), p)), p)
-                let n1 := addmod(mulmod(2, mulmod(a0, a2, p), p),
-                                 sub(p, addmod(mulmod(a1, a1, p), mulmod(11, mulmod(a3, a3, p), p), p)), p)
-                let dinv := addmod(mulmod(n0, n0, p), sub(p, mulmod(11, mulmod(n1, n1, p), p)), p)
-                if iszero(dinv) { revert(0, 0) }
-                dinv := modexp(m, dinv, 2013265919)
-                n0 := mulmod(n0, dinv, p)
-                n1 := mulmod(sub(p, n1), dinv, p)
-                r := or(addmod(mulmod(a0, n0, p), mulmod(11, mulmod(a2, n1, p), p), p),
-                        shl(128, addmod(mulmod(a0, n1, p), mulmod(a2, n0, p), p)))
-                r := or(r, shl(64, mod(sub(p, addmod(mulmod(a1, n0, p), mulmod(11, mulmod(a3, n1, p), p), p)), p)))
-                r := or(r, shl(192, mod(sub(p, addmod(mulmod(a1, n1, p), mulmod(a3, n0, p), p)), p)))
             }
         }
         if (bad != 0) revert BadShape("opening point in the LDE domain");
