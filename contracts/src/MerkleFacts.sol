@@ -238,24 +238,63 @@ contract MerkleFacts {
         uint256[] memory gs = new uint256[](nt); // group -> slot
         uint256[] memory gc = new uint256[](nt); // group -> Σ off·ys
         uint256 ng = 0;
-        for (uint256 m = 0; m < nm; m++) {
-            uint256 mm = mats[m];
-            uint256 s = _slot(slots, mm & 0xff);
-            uint256 t0 = (mm >> 64) & 0xffffffff;
-            uint256 t1 = t0 + ((mm >> 96) & 0xffffffff);
-            for (uint256 t = t0; t < t1; t++) {
-                uint256 z = terms[3 * t];
-                uint256 g = 0;
-                while (g < ng && (gs[g] != s || gz[g] != z)) g++;
-                if (g == ng) {
-                    gz[g] = z;
-                    gs[g] = s;
-                    ng++;
+        uint256 bad = 0;
+        assembly ("memory-safe") {
+            // as the Solidity loop it replaces (Field.add/Field.mul: lane-parallel, see
+            // _deepLeaves' extmul); a slot missing or a term range past nt sets bad
+            let tgd := add(tg, 0x20)
+            let gzd := add(gz, 0x20)
+            let gsd := add(gs, 0x20)
+            let gcd := add(gc, 0x20)
+            for { let m := 0 } lt(m, nm) { m := add(m, 1) } {
+                let mm := calldataload(add(mats.offset, shl(5, m)))
+                let s := slotOf(slots.offset, ns, and(mm, 0xff))
+                if eq(s, ns) { bad := 1 }
+                let t := and(shr(64, mm), 0xffffffff)
+                let t1 := add(t, and(shr(96, mm), 0xffffffff))
+                if gt(t1, nt) { bad := 1 t1 := t }
+                for { } lt(t, t1) { t := add(t, 1) } {
+                    let tp := add(terms.offset, mul(96, t))
+                    let z := calldataload(tp)
+                    let g := 0
+                    for { } and(lt(g, ng), or(iszero(eq(mload(add(gsd, shl(5, g))), s)),
+                                              iszero(eq(mload(add(gzd, shl(5, g))), z)))) { } { g := add(g, 1) }
+                    if eq(g, ng) {
+                        mstore(add(gzd, shl(5, g)), z)
+                        mstore(add(gsd, shl(5, g)), s)
+                        ng := add(ng, 1)
+                    }
+                    mstore(add(tgd, shl(5, t)), g)
+                    let at := add(gcd, shl(5, g))
+                    mstore(at, extadd(mload(at), extmul(calldataload(add(tp, 64)), calldataload(add(tp, 32)))))
                 }
-                tg[t] = g;
-                gc[g] = Field.add(gc[g], Field.mul(terms[3 * t + 2], terms[3 * t + 1]));
+            }
+
+            function slotOf(so, n, L) -> r {
+                for { } lt(r, n) { r := add(r, 1) } { if eq(calldataload(add(so, shl(5, r))), L) { break } }
+            }
+
+            function extadd(x, y) -> z {
+                let p := 2013265921
+                let mk := 0xffffffffffffffff
+                z := or(or(addmod(and(x, mk), and(y, mk), p), shl(64, addmod(and(shr(64, x), mk), and(shr(64, y), mk), p))),
+                        or(shl(128, addmod(and(shr(128, x), mk), and(shr(128, y), mk), p)), shl(192, addmod(shr(192, x), shr(192, y), p))))
+            }
+
+            function extmul(x, y) -> z {
+                let p := 2013265921
+                z := mul(x, and(y, 0xffffffffffffffff))
+                x := or(shl(64, x), mulmod(shr(192, x), 11, p))
+                z := add(z, mul(x, and(shr(64, y), 0xffffffffffffffff)))
+                x := or(shl(64, x), mulmod(shr(192, x), 11, p))
+                z := add(z, mul(x, and(shr(128, y), 0xffffffffffffffff)))
+                x := or(shl(64, x), mulmod(shr(192, x), 11, p))
+                z := add(z, mul(x, shr(192, y)))
+                z := or(or(mod(and(z, 0xffffffffffffffff), p), shl(64, mod(and(shr(64, z), 0xffffffffffffffff), p))),
+                        or(shl(128, mod(and(shr(128, z), 0xffffffffffffffff), p)), shl(192, mod(shr(192, z), p))))
             }
         }
+        if (bad != 0) revert BadShape("terms");
         _deepLeaves(DeepCtx(Lr, ns, nt, ng, tg, gz, gs, gc), indices, cs, terms, slots, partials);
     }
 
