@@ -109,7 +109,7 @@ def export(
                     ev = evaluator_code(prog.code, len(prog.slots))
                 except ValueError as e:  # e.g. a constraint too large for one contract
                     entry["evaluator_error"] = str(e)
-                else:  # the generated code ConstraintEval.evaluateAndRecordCode calls, in call order
+                else:  # the generated code the statement check calls (leafEvals), in call order
                     entry["evaluator"] = []
                     for k, chunk in enumerate(ev.chunks):
                         f = f"constraints/{tc.name}.{k}.runtime.bin"
