@@ -5,6 +5,9 @@ import "./Field.sol";
 
 interface IMerkleFacts {
     function isValid(bytes32 fact) external view returns (bool);
+    function openingFact(bytes32 root, uint256 logMaxHeight, uint256[] calldata levels,
+                         uint256[] calldata indices, bytes calldata rows, bytes32[] calldata siblings)
+        external view returns (bytes32);
 }
 
 /// @title FriQueries: the query phase of zkvm's FRI (zkvm.stark.fri.verify_fri, from
@@ -53,6 +56,37 @@ contract FriQueries {
     }
 
     function verify(Args calldata a) external returns (bytes32 fact) {
+        (fact,) = _verify(a, false);
+    }
+
+    /// verify, with every layer's Merkle paths checked here (MerkleFacts.openingFact, the
+    /// same walk as registerOpenings, without recording) instead of looked up as facts:
+    /// `siblings[j]` is layer j's multiproof (registerOpenings' siblings for the sorted
+    /// distinct positions and `a.layerRows[j]`), so the layer rows are sent once and no
+    /// layer fact is stored.  Records the same fact as verify.
+    function verifyWithPaths(Args calldata a, bytes32[][] calldata siblings) external returns (bytes32 fact) {
+        uint256[][] memory pos;
+        (fact, pos) = _verify(a, true); // everything but the layers' Merkle paths (reverts undo the record)
+        uint256 nl = a.logArities.length;
+        if (siblings.length != nl) revert BadShape("siblings");
+        uint256 cur = a.L0;
+        for (uint256 j = 0; j < nl; j++) {
+            uint256 h = cur - a.logArities[j];
+            uint256[] memory lv = new uint256[](1);
+            lv[0] = (h << 32) | (16 << a.logArities[j]);
+            bytes32 f = keccak256(abi.encodePacked(a.commits[j], h, keccak256(abi.encodePacked(lv)),
+                                                   keccak256(abi.encodePacked(pos[j])), keccak256(a.layerRows[j])));
+            // reverts unless the rows open the commitment at those positions
+            if (merkleFacts.openingFact(a.commits[j], h, lv, pos[j], a.layerRows[j], siblings[j]) != f) {
+                revert BadShape("layer rows not a Merkle fact");
+            }
+            cur = h;
+        }
+    }
+
+    /// verify's checks; `paths`: leave out the layer facts' look-ups (the caller checks
+    /// the paths).  Returns the recorded fact and every layer's sorted distinct positions.
+    function _verify(Args calldata a, bool paths) private returns (bytes32 fact, uint256[][] memory pos) {
         uint256 nl = a.logArities.length;
         uint256 nq = a.queries.length;
         uint256 ns = a.inputSizes.length;
@@ -66,7 +100,7 @@ contract FriQueries {
         for (uint256 i = 1; i < ns; i++) if (a.inputSizes[i] >= a.inputSizes[i - 1]) revert BadShape("sizes");
 
         // per layer: the sorted distinct positions, authenticated rows
-        uint256[][] memory pos = new uint256[][](nl);
+        pos = new uint256[][](nl);
         {
             uint256 cur = a.L0;
             for (uint256 j = 0; j < nl; j++) {
@@ -78,9 +112,11 @@ contract FriQueries {
                 if (a.layerRows[j].length != rowBytes * pos[j].length) revert BadShape("rows");
                 uint256[] memory lv = new uint256[](1);
                 lv[0] = (h << 32) | rowBytes;
-                bytes32 f = keccak256(abi.encodePacked(a.commits[j], h, keccak256(abi.encodePacked(lv)),
-                                                       keccak256(abi.encodePacked(pos[j])), keccak256(a.layerRows[j])));
-                if (!merkleFacts.isValid(f)) revert BadShape("layer rows not a Merkle fact");
+                if (!paths) {
+                    bytes32 f = keccak256(abi.encodePacked(a.commits[j], h, keccak256(abi.encodePacked(lv)),
+                                                           keccak256(abi.encodePacked(pos[j])), keccak256(a.layerRows[j])));
+                    if (!merkleFacts.isValid(f)) revert BadShape("layer rows not a Merkle fact");
+                }
                 cur = h;
             }
         }

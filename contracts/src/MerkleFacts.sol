@@ -64,6 +64,20 @@ contract MerkleFacts {
         emit Registered(root, indices.length);
     }
 
+    /// The fact registerOpenings would record for these arguments, without recording it
+    /// (reverts exactly when registerOpenings does): FriQueries.verifyWithPaths checks the
+    /// FRI layers' paths with it.
+    function openingFact(
+        bytes32 root,
+        uint256 logMaxHeight,
+        uint256[] calldata levels,
+        uint256[] calldata indices,
+        bytes calldata rows,
+        bytes32[] calldata siblings
+    ) external view returns (bytes32) {
+        return _walk(root, logMaxHeight, levels, indices, rows, siblings);
+    }
+
     /// One registerOpenings call's arguments (registerOpeningsMany).
     struct Opening {
         bytes32 root;

@@ -87,3 +87,55 @@ def test_tampered_fri_same_verdict(setup):
         assert not rep.ok  # every one of these tampers breaks FRI or the Merkle link
         if kind != 4:  # the rows are not part of the fact (the commitments bind them)
             assert not _is_fact(setup, a)
+
+
+def test_fri_with_paths(fib_receipt):
+    """FriQueries.verifyWithPaths checks the layers' Merkle paths itself (no MerkleFacts
+    facts exist on this chain): the honest query phase is accepted and records verify's
+    fact; a flipped sibling bit, a flipped layer-row bit (which the Python verifier rejects),
+    a sibling dropped or added, a missing layer's siblings or another layer's siblings
+    revert and record nothing."""
+    raw, iid, _ = fib_receipt
+    st, fr = [], []
+    with merkle._recording(st), fri.recording(fr):
+        api.verify_receipt(raw, iid)
+    c = LocalChain()
+    mf, fq = artifacts.load("MerkleFacts"), artifacts.load("FriQueries")
+    a_mf = c.deploy(mf)
+    a_fq = c.deploy(fq, abi.word(bytes.fromhex(a_mf[2:])))
+    args = fri.args_of(fr[0])
+    by_root = {bytes(g.root): g for g in merkle.group_statements(st)}
+    sibs = []
+    for root in args[0]:
+        g = by_root[bytes(root)]
+        idx = sorted(g.by_index)
+        sibs.append(merkle.multiproof(g.L, idx, [g.by_index[i].path for i in idx]))
+    sel = fq.selector("verifyWithPaths")
+    setup = (c, a_fq, fq, args)
+    assert not _send(setup, args).ok  # verify: the layer facts do not exist here
+    rng = random.Random(3)
+    bad_cases = []
+    s = [list(x) for x in sibs]
+    j = rng.randrange(len(s))
+    k = rng.randrange(len(s[j]))
+    s[j][k] = bytes([s[j][k][0] ^ 1]) + s[j][k][1:]
+    bad_cases.append((args, s))
+    rows = list(args[8])
+    r = bytearray(rows[1])
+    r[5] ^= 0x10
+    rows[1] = bytes(r)
+    bad_args = list(args)
+    bad_args[8] = rows
+    assert not fri_verdict(bad_args, (args[0], args[8]))
+    bad_cases.append((bad_args, sibs))
+    bad_cases.append((args, [x[:-1] for x in sibs[:1]] + sibs[1:]))
+    bad_cases.append((args, [sibs[0] + [bytes(32)]] + sibs[1:]))
+    bad_cases.append((args, sibs[:-1]))
+    bad_cases.append((args, [sibs[1], sibs[0]] + sibs[2:]))
+    for a, sb in bad_cases:
+        rep = c.transact(a_fq, fri.encode_with_paths(sel, a, sb))
+        assert not rep.ok
+        assert not _is_fact(setup, args) and not _is_fact(setup, a)
+    rep = c.transact(a_fq, fri.encode_with_paths(sel, args, sibs))
+    assert rep.ok, rep.reason
+    assert _is_fact(setup, args)

@@ -1,7 +1,7 @@
 """Minimal Solidity ABI encoding for the on-chain verifier's calls (static words, dynamic
 ``bytes`` and one-dimensional arrays of words).  Types: ``bytes32``, ``uint256``,
 ``bool``, ``address``, ``uint256[]``, ``bytes32[]``, ``address[]``, ``bytes``, ``bytes[]``, ``uint256[][]``,
-``address[][]``
+``address[][]``, ``bytes32[][]``
 and a tuple of those (a Python tuple of type names: a dynamic struct)."""
 
 from __future__ import annotations
@@ -35,7 +35,7 @@ def _tail(t: str, v) -> bytes:
         return word(len(v)) + b"".join(word(x) for x in v)
     if t == "bytes[]":
         return word(len(v)) + encode_args(["bytes"] * len(v), list(v))
-    if t in ("uint256[][]", "address[][]"):
+    if t in ("uint256[][]", "address[][]", "bytes32[][]"):
         return word(len(v)) + encode_args([t[:-2]] * len(v), list(v))
     if isinstance(t, tuple):  # a struct of dynamic fields: encoded like an argument list
         return encode_args(list(t), list(v))

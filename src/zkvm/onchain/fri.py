@@ -121,3 +121,9 @@ def args_of(r: FriRecord) -> list:
 
 def encode(selector: bytes, args: list) -> bytes:
     return encode_call(selector, [ARGS_TYPES], [args])
+
+
+def encode_with_paths(selector: bytes, args: list, siblings: list) -> bytes:
+    """Calldata of ``FriQueries.verifyWithPaths``: ``args`` (:func:`args_of`) and, per
+    layer, the Merkle multiproof of its sorted distinct positions."""
+    return encode_call(selector, [ARGS_TYPES, "bytes32[][]"], [args, siblings])

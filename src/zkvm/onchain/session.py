@@ -8,11 +8,11 @@ challenges, public values, claimed sum) and the right-hand side ``quotient(ζ)·
 and ``zkvm.stark.verifier._check_table`` for the duration of the call: not thread-safe.)
 
 :func:`run_pieces` deploys ``MerkleFacts`` and ``ConstraintEval`` into a fresh
-:class:`~zkvm.onchain.chain.LocalChain` and submits one ``registerOpenings`` transaction
-per FRI layer, one ``StarkChallenges.derive`` (every challenge, replayed), one
-``registerOpeningsDeep`` per input round (Merkle openings and the
-DEEP reduced openings in one call), one ``FriQueries.verify`` (the FRI query phase, whose layer rows must be
-MerkleFacts facts) and one ``ConstraintEval.evaluateAndRecordCode`` per batch of tables
+:class:`~zkvm.onchain.chain.LocalChain` and submits one ``StarkChallenges.derive`` (every
+challenge, replayed), one ``registerOpeningsDeep`` per input round (Merkle openings and the
+DEEP reduced openings in one call), one ``FriQueries.verifyWithPaths`` (the FRI query
+phase, with every FRI layer's Merkle paths; for FRI data that does not match the Merkle
+statements, one ``registerOpeningsMany`` for the layers and ``FriQueries.verify``) and one ``ConstraintEval.evaluateAndRecordCode`` per batch of tables
 (their generated straight-line code, :mod:`zkvm.onchain.codegen`, deployed once per
 image), comparing each table's on-chain sum with the recorded right-hand side.  This is **not** a verdict on the receipt: the statement check
 that ties these pieces together is :func:`zkvm.onchain.statement.verify_onchain`
@@ -227,12 +227,29 @@ def _submit(rec, chain, a_mf, a_ce, a_fq, a_sc, mf, ce, fq, sc, deep_out, challe
                         rows, [int.from_bytes(out[64 + 32 * j:96 + 32 * j], "big") for j in range(n)])
         else:  # a FRI layer
             layers.append(g)
-    for k in range(0, len(layers), FRI_LAYER_BATCH):
+    by_root = {bytes(g.root): g for g in layers}
+    if len(rec.fri) == 1 and len(layers) == len(rec.fri[0].commits) \
+            and all(bytes(c) in by_root for c in rec.fri[0].commits):
+        # the FRI layers' Merkle paths checked inside FriQueries (verifyWithPaths): the
+        # layer rows are sent once, no layer fact is stored
+        fr = rec.fri[0]
+        sibs = []
+        for c in fr.commits:
+            g = by_root[bytes(c)]
+            idx = sorted(g.by_index)
+            sibs.append(merkle.multiproof(g.L, idx, [g.by_index[i].path for i in idx]))
+        add(chain.transact(a_fq, fri.encode_with_paths(fq.selector("verifyWithPaths"), fri.args_of(fr), sibs),
+                           f"FriQueries   {len(fr.queries)} queries x {len(fr.log_arities)} layers, "
+                           "with the layers' Merkle paths"))
+        return_fri = True
+    else:  # (a malformed receipt: the layers as MerkleFacts facts, then FriQueries.verify)
+        return_fri = False
+    for k in range(0, len(layers), FRI_LAYER_BATCH) if not return_fri else []:
         part = layers[k:k + FRI_LAYER_BATCH]
         add(chain.transact(a_mf, merkle.encode_many(part, mf.selector("registerOpeningsMany")),
                            f"MerkleFacts  {len(part)} FRI layers L={','.join(str(g.L) for g in part)} "
                            f"queries={len(part[0].by_index)}"))
-    for fr in rec.fri:
+    for fr in rec.fri if not return_fri else []:
         add(chain.transact(a_fq, fri.encode(fq.selector("verify"), fri.args_of(fr)),
                            f"FriQueries   {len(fr.queries)} queries x {len(fr.log_arities)} layers"))
     progs = [compile_program(tc.exprs) for tc in rec.tables]
