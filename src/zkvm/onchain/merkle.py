@@ -130,21 +130,19 @@ def multiproof(L: int, indices: list[int], paths: list) -> list[bytes]:
     return sibs
 
 
+#: ABI types of one opening statement (root, L, levels, indices, rows, siblings), the
+#: leading arguments of registerOpenings / registerOpeningsDeep and an ``Opening`` of
+#: registerOpeningsMany
+OPENING_TYPES = ("bytes32", "uint256", "uint256[]", "uint256[]", "bytes", "bytes32[]")
+
+
 def deep_call(g: Group, selector: bytes, spec, indices: list[int] | None = None) -> bytes:
     """Calldata of ``registerOpeningsDeep`` for ``g``'s queries at ``indices`` (default all)
     and a :class:`zkvm.onchain.deep.DeepSpec` of the same commitment."""
     from .deep import DEEP_TYPES
 
-    idx = sorted(g.by_index) if indices is None else sorted(indices)
-    sts = [g.by_index[i] for i in idx]
-    return encode_call(selector, ["bytes32", "uint256", "uint256[]", "uint256[]", "bytes", "bytes32[]",
-                                  DEEP_TYPES],
-                       [g.root, g.L, levels_of(g.L, g.dims), idx,
-                        b"".join(row_bytes(g.L, g.dims, s.rows) for s in sts),
-                        multiproof(g.L, idx, [s.path for s in sts]), spec.encode()])
-
-
-OPENING_TYPES = ("bytes32", "uint256", "uint256[]", "uint256[]", "bytes", "bytes32[]")
+    a = _args(g, sorted(g.by_index) if indices is None else sorted(indices))
+    return encode_call(selector, [*OPENING_TYPES, DEEP_TYPES], [*_opening(a), spec.encode()])
 
 
 def encode_many(groups: list, selector: bytes, tamper=None) -> bytes:
@@ -158,8 +156,13 @@ def encode_many(groups: list, selector: bytes, tamper=None) -> bytes:
         args = _args(g, sorted(g.by_index))
         if tamper is not None:
             tamper(k, args)
-        ops.append([args["root"], args["L"], args["levels"], args["indices"], args["rows"], args["siblings"]])
+        ops.append(_opening(args))
     return bytes(selector) + word(32) + word(len(ops)) + encode_args([OPENING_TYPES] * len(ops), ops)
+
+
+def _opening(args: dict) -> list:
+    """The :data:`OPENING_TYPES` values of an :func:`_args` dict, in order."""
+    return [args["root"], args["L"], args["levels"], args["indices"], args["rows"], args["siblings"]]
 
 
 def _args(g: Group, idx: list[int]) -> dict:
@@ -178,6 +181,4 @@ def encode_group(g: Group, selector: bytes, indices: list[int] | None = None,
     args = _args(g, sorted(g.by_index) if indices is None else sorted(indices))
     if tamper is not None:
         tamper(args)
-    return encode_call(selector, ["bytes32", "uint256", "uint256[]", "uint256[]", "bytes", "bytes32[]"],
-                       [args["root"], args["L"], args["levels"], args["indices"], args["rows"],
-                        args["siblings"]])
+    return encode_call(selector, list(OPENING_TYPES), _opening(args))

@@ -241,17 +241,15 @@ def _submit(rec, chain, a_mf, a_ce, a_fq, a_sc, mf, ce, fq, sc, deep_out, challe
         add(chain.transact(a_fq, fri.encode_with_paths(fq.selector("verifyWithPaths"), fri.args_of(fr), sibs),
                            f"FriQueries   {len(fr.queries)} queries x {len(fr.log_arities)} layers, "
                            "with the layers' Merkle paths"))
-        return_fri = True
     else:  # (a malformed receipt: the layers as MerkleFacts facts, then FriQueries.verify)
-        return_fri = False
-    for k in range(0, len(layers), FRI_LAYER_BATCH) if not return_fri else []:
-        part = layers[k:k + FRI_LAYER_BATCH]
-        add(chain.transact(a_mf, merkle.encode_many(part, mf.selector("registerOpeningsMany")),
-                           f"MerkleFacts  {len(part)} FRI layers L={','.join(str(g.L) for g in part)} "
-                           f"queries={len(part[0].by_index)}"))
-    for fr in rec.fri if not return_fri else []:
-        add(chain.transact(a_fq, fri.encode(fq.selector("verify"), fri.args_of(fr)),
-                           f"FriQueries   {len(fr.queries)} queries x {len(fr.log_arities)} layers"))
+        for k in range(0, len(layers), FRI_LAYER_BATCH):
+            part = layers[k:k + FRI_LAYER_BATCH]
+            add(chain.transact(a_mf, merkle.encode_many(part, mf.selector("registerOpeningsMany")),
+                               f"MerkleFacts  {len(part)} FRI layers L={','.join(str(g.L) for g in part)} "
+                               f"queries={len(part[0].by_index)}"))
+        for fr in rec.fri:
+            add(chain.transact(a_fq, fri.encode(fq.selector("verify"), fri.args_of(fr)),
+                               f"FriQueries   {len(fr.queries)} queries x {len(fr.log_arities)} layers"))
     progs = [compile_program(tc.exprs) for tc in rec.tables]
     for tc, prog in zip(rec.tables, progs, strict=True):
         if prog.nodes > MAX_PROGRAM_NODES:
@@ -266,8 +264,8 @@ def _submit(rec, chain, a_mf, a_ce, a_fq, a_sc, mf, ce, fq, sc, deep_out, challe
 def constraint_batches(tables) -> list[list[int]]:
     """The tables (indices into ``tables``, in order) of each ConstraintEval transaction:
     consecutive tables of at most :data:`MAX_PROGRAM_NODES` nodes in all; a table over
-    the limit is left out (not supported).  The statement check is told these group sizes
-    (its ``ceBatches`` witness): one fact per transaction."""
+    the limit is left out (not supported).  ConstraintEval records one fact per
+    transaction (the statement check runs the code itself and reads no such fact)."""
     out: list = []
     cur, n = [], 0
     for i, tc in enumerate(tables):

@@ -91,6 +91,11 @@ def _logq(degree: int) -> int:
     return max(0, (degree - 2).bit_length())
 
 
+def _table_degree(compiled: CompiledAir, layout: LogUpLayout) -> int:
+    """A table's constraint degree: the largest over its AIR and LogUp constraints (≥ 2)."""
+    return max([c.degree for c in compiled.constraints + layout.constraints] + [2])
+
+
 def _layout(air: Air, compiled: CompiledAir, blinded: bool, max_degree: int | None = None):
     """``(blind_its, layout)`` of a table (memoised per compiled AIR, degree and blinding).
 
@@ -131,7 +136,7 @@ def _choose_layout(air: Air, compiled: CompiledAir, blinded: bool, params: Stark
     for deg in range(air.max_degree, params.max_constraint_degree + 1):
         choice = best if deg == air.max_degree else _layout(air, compiled, blinded, deg)
         layout = choice[1]
-        d = max([c.degree for c in compiled.constraints + layout.constraints] + [2])
+        d = _table_degree(compiled, layout)
         tl = table_layout(params, _CHOICE_LOG_N, d, _logq(d))
         if deg > air.max_degree and tl.log_chunk > _CHOICE_LOG_N:
             continue
@@ -305,7 +310,7 @@ class StarkSystem:
             known.update(all_names)
             air_c = [c for c in compiled.constraints if f"{air.name}.{c.name}" not in self.disabled]
             lu_c = [c for c in layout.constraints if f"{air.name}.{c.name}" not in self.disabled]
-            degree = max([c.degree for c in compiled.constraints + layout.constraints] + [2])
+            degree = _table_degree(compiled, layout)
             logq = _logq(degree)  # 2^logq >= degree - 1
             pre = None
             pre_log = None
