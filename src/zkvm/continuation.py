@@ -3,7 +3,8 @@
 ``prove_segments(elf, input, params, segment_po2=…, workers=…, dask_address=…)``:
 
 1. :func:`zkvm.riscv.segments.split` runs the guest once (fast, no recording) and cuts it
-   into segments of at most ``2^segment_po2`` EXEC steps (:func:`segment_cost`);
+   into segments of at most ``2^segment_po2`` EXEC steps (:func:`segment_cost`) whose
+   cost including the memory-tree work stays within a budget (:func:`paging_cost`);
 2. each segment becomes an independent :class:`SegmentJob` (the ELF, the parameters,
    the segment's start state -- registers, memory pages, input slice -- and its two
    memory-tree salts), proven by :func:`prove_segment_job` in this process, a local
@@ -45,6 +46,60 @@ def check_segment_po2(po2) -> int:
         raise ValueError(f"segment_po2 must be an integer in [{MIN_SEGMENT_PO2}, "
                          f"{MAX_SEGMENT_PO2}], got {po2!r}")
     return po2
+
+
+#: paging units (tree pages + nodes) a segment touches for free, as a power of two below the
+#: segment size: 2^(segment_po2 - 11) units = a sha256_hash table 1/16 as high as the steps,
+#: and at least 2^6 (a stack page and a few data pages: small segments of C guests)
+PAGING_ALLOWANCE_SHIFT = 11
+PAGING_ALLOWANCE_MIN_LOG = 6
+
+
+def paging_cost(segment_po2: int):
+    """The paging part of the cutting rule (:class:`zkvm.riscv.segments.PagingCost`).
+
+    Cost model, in EXEC-step units, counting main-trace cells (height × width):
+
+    * one EXEC step: at most one row of one instruction chip, ``w_step`` = the widest
+      instruction chip (``divrem``, 91 columns); the step rule keeps every table the
+      steps fill at most ``2^segment_po2`` rows;
+    * paging (:mod:`zkvm.chips.mem_merkle`): ``U`` units (touched 64-byte tree pages and
+      internal nodes on their paths, :mod:`zkvm.riscv.segments` "Paging cost") make at
+      most ``U`` ``mem_page`` rows (202 columns), ``U`` ``mem_node`` rows (101) and
+      ``2U`` SHA-256 compressions (entry and exit tree) of 64 rows in the 412-column
+      ``sha256_hash`` table; padded to powers of two that is at most ``pad(U)·w_unit``
+      cells with ``w_unit = 2·64·412 + 202 + 101 = 53 039``;
+    * ``unit_steps = ⌈w_unit / w_step⌉`` = 583: a padded unit costs as many cells as 583
+      steps;
+    * allowance ``A = 2^max(segment_po2 − 11, 6)`` padded units are free (512 at 2^20: a
+      ``sha256_hash`` table of 2^16 rows, 1/16 of the steps' height): a compute-bound
+      segment keeps its ``2^segment_po2`` steps (the rule cuts earlier than the step
+      rule only once ``pad(U + 25) > A``).
+
+    So a segment's cells stay within about ``2^segment_po2·w_step + A·w_unit`` (≈ 122 M at
+    2^20: what a compute-bound 2^20 segment with a 2^16-row ``sha256_hash`` table has)
+    whatever its mix of steps and pages, instead of growing with the pages it touches;
+    and ``pad(U) ≤ A + 2^segment_po2 / unit_steps`` (but for one ecall's buffers) keeps
+    the ``sha256_hash`` table's ``128·pad(U)`` rows within ``2^segment_po2`` for every
+    ``segment_po2 ≥ 13`` (tests/continuation/test_paging_cut.py).  The widths are read
+    from the AIRs, so the model follows the circuits.
+
+    Correctness: the cut rule affects only the segments' sizes (prover time and memory),
+    never soundness: every segment proves its own transition between two memory roots
+    (docs/continuations.md §4).
+    """
+    from zkvm.chips.mem_merkle import MemNodeAir, MemPageAir, Sha256HashAir
+    from zkvm.machine.chips import INSTRUCTION_CHIP_AIRS
+    from zkvm.precompiles.sha256.air import ROUNDS
+    from zkvm.riscv.segments import PagingCost
+
+    check_segment_po2(segment_po2)
+    w_step = max(cls.columns.width for cls in INSTRUCTION_CHIP_AIRS.values())
+    w_unit = 2 * ROUNDS * Sha256HashAir.columns.width + MemPageAir.columns.width + \
+        MemNodeAir.columns.width
+    unit_steps = -(-w_unit // w_step)
+    allowance = 1 << max(segment_po2 - PAGING_ALLOWANCE_SHIFT, PAGING_ALLOWANCE_MIN_LOG)
+    return PagingCost(unit_steps=unit_steps, allowance=allowance)
 
 
 def segment_cost(a7: int, a0: int, a1: int, a2: int, ret: int) -> int:
@@ -122,7 +177,8 @@ def plan(elf, input: bytes, params, segment_po2: int = DEFAULT_SEGMENT_PO2,
     program, _ = _load_program(elf)
     try:
         starts = split(program, bytes(input), max_steps=1 << segment_po2, cost=segment_cost,
-                       max_cycles=max_cycles or DEFAULT_MAX_CYCLES, strict=True)
+                       max_cycles=max_cycles or DEFAULT_MAX_CYCLES, strict=True,
+                       paging=paging_cost(segment_po2))
     except UnprovableSyscall as e:
         raise UnprovableExecution(str(e)) from None
     salts = [b"\x00" * 64] + [os.urandom(64) for _ in starts]

@@ -161,6 +161,7 @@ def _run_fast(m: CpuState, max_cycles: int, stop_at_limit: bool = False) -> Even
     from . import fast
 
     code, base = fast.predecode(m.program)
+    no_touch = np.zeros(1, dtype=np.uint8)  # no paging tracking (fast.run)
     st = np.zeros(fast.STATE_LEN, dtype=np.int64)
     st[fast.S_PC] = m.pc
     st[fast.S_CYCLES] = m.cycles
@@ -183,7 +184,7 @@ def _run_fast(m: CpuState, max_cycles: int, stop_at_limit: bool = False) -> Even
             st[fast.S_STOP_AT] = min(max_cycles, cycles + ev.shape[1] - int(st[fast.S_NEV]))
         else:
             st[fast.S_STOP_AT] = max_cycles
-        status = fast.run(code, base, m.mem, m.mem16, m.mem32, m.perm, m.regs, st, ev, m.record)
+        status = fast.run(code, base, m.mem, m.mem16, m.mem32, m.perm, m.regs, st, ev, m.record, no_touch)
         pc = int(st[fast.S_PC])
         m.pc, m.cycles = pc, int(st[fast.S_CYCLES])
         if status == fast.ST_ECALL:

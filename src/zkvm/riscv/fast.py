@@ -52,7 +52,24 @@ S_STOP_AT = 2
 S_ERR_ADDR = 3
 S_RESERVATION = 4
 S_NEV = 5
-STATE_LEN = 6
+#: paging units counted so far (:func:`touch_pages`); only when ``touch`` is a tracking array
+S_PAGING = 6
+#: with tracking: also stop once ``cycles + S_UNIT_STEPS * paging_extra(S_PAGING, S_ALLOW)
+#: >= S_COST_STOP``
+S_COST_STOP = 7
+S_UNIT_STEPS = 8
+S_ALLOW = 9
+STATE_LEN = 10
+
+#: 64-byte pages of the memory tree (``zkvm.memtree``: 16 words, depth 24): the tracking
+#: array of :func:`run` is a binary heap of the tree's nodes, node ``(level l, index i)``
+#: at ``2^(TREE_DEPTH - l) + i`` (root 1, page ``P`` at ``TREE_LEAF0 + P``)
+TREE_PAGE_SHIFT = 6
+TREE_DEPTH = 24
+TREE_LEAF0 = 1 << TREE_DEPTH
+TREE_NODES = 2 << TREE_DEPTH
+#: the most tree nodes one memory access can newly mark: its page and 24 ancestors
+TOUCH_MAX = TREE_DEPTH + 1
 
 # columns of the pre-decoded code array
 C_OP, C_RD, C_RS1, C_RS2, C_IMM, C_INSN = range(6)
@@ -205,8 +222,42 @@ def _sx(v):
     return v - ((v & 0x80000000) << 1)
 
 
+@njit(inline="always")
+def _touch(touch, page):
+    """Mark tree page ``page`` and its ancestors; return how many were not marked yet
+    (walks up until an already-marked node)."""
+    i = TREE_LEAF0 + page
+    n = 0
+    while i > 0 and touch[i] == 0:
+        touch[i] = 1
+        n += 1
+        i >>= 1
+    return n
+
+
 @njit(cache=True)
-def run(code, base, mem8, mem16, mem32, perm, regs, st, ev, rec):
+def paging_extra(units, allow):
+    """``max(0, P − allow)`` with ``P`` the least power of two ``≥ units + TOUCH_MAX``: the
+    padded paging height (in units) after one more worst-case access, beyond the
+    allowance (``zkvm.riscv.segments``, "Paging cost")."""
+    p = 1
+    while p < units + TOUCH_MAX:
+        p <<= 1
+    return max(p - allow, 0)
+
+
+@njit(cache=True)
+def touch_pages(touch, p0, p1):
+    """Mark tree pages ``[p0, p1)`` and their ancestors in ``touch`` (a ``TREE_NODES``
+    uint8 heap, see :data:`TREE_LEAF0`); return the number of newly marked nodes."""
+    n = 0
+    for p in range(p0, p1):
+        n += _touch(touch, p)
+    return n
+
+
+@njit(cache=True)
+def run(code, base, mem8, mem16, mem32, perm, regs, st, ev, rec, touch):
     """Execute from ``st[S_PC]`` until an ecall, an error or ``st[S_STOP_AT]`` cycles.
 
     Returns a status ``ST_*``; ``st`` holds pc (of the ecall / faulting instruction),
@@ -214,16 +265,31 @@ def run(code, base, mem8, mem16, mem32, perm, regs, st, ev, rec):
     ``rec`` is true one row per instruction is written to column ``n_ev`` of ``ev`` (shape
     ``(9, cap)``, one line per event field; the caller makes sure it has room for
     ``stop_at - cycles`` more rows).
+
+    ``touch``: a 1-entry array (no tracking) or a ``TREE_NODES`` uint8 heap of marked
+    memory-tree nodes: every load, store and atomic marks its 64-byte tree page and the
+    page's ancestors (:func:`touch_pages`), adds the newly marked count to
+    ``st[S_PAGING]``, and the run also stops (``ST_STOP``) at the first instruction
+    boundary where ``cycles + st[S_UNIT_STEPS] * paging_extra(st[S_PAGING], st[S_ALLOW])``
+    reaches ``st[S_COST_STOP]``.
     """
     pc = st[S_PC]
     cycles = st[S_CYCLES]
     stop_at = st[S_STOP_AT]
+    trk = touch.shape[0] > 1
+    paging = st[S_PAGING]
+    unit = st[S_UNIT_STEPS]
+    allow = st[S_ALLOW]
+    cost_stop = st[S_COST_STOP]
+    lim = stop_at
+    if trk:
+        lim = min(stop_at, cost_stop - unit * paging_extra(paging, allow))
     resv = st[S_RESERVATION]
     n_ev = st[S_NEV]
     ncode = code.shape[0]
     status = ST_STOP
     err = np.int64(0)
-    while cycles < stop_at:
+    while cycles < lim:
         off = (pc - base) >> 2
         if pc < base or off >= ncode:
             status = ST_FAULT_EXEC
@@ -258,6 +324,9 @@ def run(code, base, mem8, mem16, mem32, perm, regs, st, ev, rec):
                 status = ST_FAULT_READ
                 err = addr
                 break
+            if trk and touch[TREE_LEAF0 + (addr >> TREE_PAGE_SHIFT)] == 0:
+                paging += _touch(touch, addr >> TREE_PAGE_SHIFT)
+                lim = min(stop_at, cost_stop - unit * paging_extra(paging, allow))
             if op == LW:
                 v = np.int64(mem32[addr >> 2])
             elif op == LBU:
@@ -291,6 +360,9 @@ def run(code, base, mem8, mem16, mem32, perm, regs, st, ev, rec):
                 status = ST_FAULT_WRITE
                 err = addr
                 break
+            if trk and touch[TREE_LEAF0 + (addr >> TREE_PAGE_SHIFT)] == 0:
+                paging += _touch(touch, addr >> TREE_PAGE_SHIFT)
+                lim = min(stop_at, cost_stop - unit * paging_extra(paging, allow))
             if rec:
                 maddr = addr
                 mb = np.int64(mem32[addr >> 2])
@@ -422,6 +494,9 @@ def run(code, base, mem8, mem16, mem32, perm, regs, st, ev, rec):
                 status = ST_FAULT_WRITE
                 err = addr
                 break
+            if trk and touch[TREE_LEAF0 + (addr >> TREE_PAGE_SHIFT)] == 0:
+                paging += _touch(touch, addr >> TREE_PAGE_SHIFT)
+                lim = min(stop_at, cost_stop - unit * paging_extra(paging, allow))
             old = np.int64(mem32[addr >> 2])
             new = old
             if op == LR_W:
@@ -491,4 +566,5 @@ def run(code, base, mem8, mem16, mem32, perm, regs, st, ev, rec):
     st[S_ERR_ADDR] = err
     st[S_RESERVATION] = resv
     st[S_NEV] = n_ev
+    st[S_PAGING] = paging
     return status

@@ -15,6 +15,34 @@ it overshoots by at most one ecall's cost minus one), anywhere: the lr.w reserva
 the rest of the OS state (docs/abi.md "OS state") are memory words carried by the memory
 tree like every other word. The last segment ends with the exiting ecall.
 
+Paging cost (``paging``, a :class:`PagingCost`; the prover's planning run passes one,
+:func:`zkvm.continuation.paging_cost`). A segment also pays for the memory-tree work it
+causes (docs/continuations.md §3): every 64-byte tree page it touches (a load, store or
+atomic, or a syscall / precompile buffer, which :meth:`CpuState.check_buffer` checks)
+gets a ``mem_page`` row and two SHA-256 compressions (entry and exit leaf), and every
+internal node on the path of a touched page, counted once per segment, a ``mem_node``
+row and two compressions. These rows and nodes are the segment's *paging units*
+``U``, counted incrementally: when a page is first touched in the segment the
+interpreter marks it and walks up its path until a node that is already marked
+(:func:`zkvm.riscv.fast.touch_pages`), so ``U`` is exactly the number of ``mem_page`` plus
+``mem_node`` rows the paging circuits will generate, except that the register pages
+(0, 1), the salt page (2) and the OS page (3) and their paths (:data:`BASE_UNITS` units)
+are counted at every segment start whether touched or not, and that a syscall buffer
+counts whole (an upper bound: ``mem_page + mem_node rows <= U``). The paging tables are
+padded to powers of two, so the cost counts ``pad(U)``, the least power of two ``≥ U``
+(``sha256_hash`` has ``128·pad(U)`` rows at most). With ``c = paging.unit_steps`` and ``A =
+paging.allowance`` (a power of two) a segment's cost is ``steps + c·max(0, pad(U) − A)``,
+and it ends at the first boundary where ``steps + c·max(0, pad(U + 25) − A)`` reaches
+``max_steps`` (:func:`zkvm.riscv.fast.paging_extra`; 25 = the most units one load or
+store adds: its page and 24 ancestors), so its cost stays ``≤ max_steps`` but for the
+overshoot of its last ecall (its step cost and the units of its buffers). This replaces
+the plain step rule (the two agree while ``pad(U + 25) ≤ A``: compute-bound guests get
+the same segments). A segment always executes at least one instruction.
+
+Correctness: where a segment ends does not affect soundness (every segment proves its own
+transition between two memory roots, whatever its length); a wrong paging count only
+changes the segments' sizes, i.e. the prover's time and memory.
+
 State a snapshot carries (everything :mod:`zkvm.riscv.fast` and
 :mod:`zkvm.riscv.syscalls` read): pc, x0..x31, every non-zero 4 KiB page of guest memory
 (including pages that are no longer mapped: their bytes are part of the memory state the
@@ -64,6 +92,42 @@ from .syscalls import handle_syscall
 
 #: ``cost(a7, a0, a1, a2, ret) -> steps`` of one ecall.
 CostFn = Callable[[int, int, int, int, int], int]
+
+
+@dataclass(frozen=True)
+class PagingCost:
+    """The paging part of the cutting rule (module docstring "Paging cost"): a segment
+    ends at the first boundary where ``steps + unit_steps·max(0, pad(U + 25) − allowance)``
+    reaches ``max_steps`` (``U``: its paging units). ``unit_steps``: a positive int (the
+    EXEC-step equivalent of one padded unit); ``allowance``: a power of two (the padded
+    units a segment gets for free). Plain integers: the cost model is the caller's, see
+    :func:`zkvm.continuation.paging_cost`."""
+
+    unit_steps: int
+    allowance: int
+
+    def __post_init__(self):
+        for name in ("unit_steps", "allowance"):
+            v = getattr(self, name)
+            if isinstance(v, bool) or not isinstance(v, numbers.Integral) or v < 1:
+                raise ValueError(f"PagingCost.{name} must be a positive int, got {v!r}")
+        if self.allowance & (self.allowance - 1):
+            raise ValueError(f"PagingCost.allowance must be a power of two, got {self.allowance}")
+
+    def cost(self, steps: int, units: int) -> int:
+        """The cost of a segment of ``steps`` EXEC steps and ``units`` paging units."""
+        p = 1 << max(int(units) - 1, 0).bit_length()
+        return steps + self.unit_steps * max(p - self.allowance, 0)
+
+
+def _base_units() -> int:
+    touch = np.zeros(fast.TREE_NODES, dtype=np.uint8)
+    return int(fast.touch_pages(touch, 0, 4))
+
+
+#: paging units of the register pages 0 and 1, the salt page 2 and the OS page 3 with their
+#: paths to the root (4 leaves + 2 + 1 + 22 nodes), charged to every segment
+BASE_UNITS = 29
 
 _NOT_W = 0xFF & ~PERM_W
 _WORDS_PER_PAGE = PAGE_SIZE // 4
@@ -117,7 +181,9 @@ class SegmentStart:
     ``journal_len`` (journal bytes written before the segment); ``cycle_offset``
     (instructions executed before it); ``cycles`` (instructions it executes, its final
     exit ecall included); ``steps`` (its EXEC-step cost); ``halts`` (it ends with the
-    guest's exit).
+    guest's exit); ``paging``: its paging units ``U`` when :func:`split` was given a
+    :class:`PagingCost` (module docstring; an upper bound on its ``mem_page`` plus
+    ``mem_node`` rows), else 0.
 
     Equal runs give equal snapshots (no host state: no addresses, times or paths).
     Picklable; not hashable (``pages`` is a dict).
@@ -139,6 +205,7 @@ class SegmentStart:
     cycles: int
     steps: int
     halts: bool
+    paging: int = 0
 
     def perm_array(self) -> np.ndarray:
         """The decoded permission array (``uint8``, one entry per 4 KiB page)."""
@@ -189,14 +256,15 @@ class SegmentStart:
             raise SegmentError(f"segment {i}: {msg}")
 
         for name in ("index", "pc", "brk", "mmap_next", "reservation", "input_after", "journal_len",
-                     "cycle_offset", "cycles", "steps"):  # fmt: skip
+                     "cycle_offset", "cycles", "steps", "paging"):  # fmt: skip
             v = getattr(self, name)
             if not isinstance(v, int) or isinstance(v, bool):
                 bad(f"{name} must be an int, got {type(v).__name__}")
         if not isinstance(self.halts, bool) or not isinstance(self.input_started, bool):
             bad("halts and input_started must be bools")
-        if self.index < 0 or self.input_after < 0 or self.journal_len < 0 or self.cycle_offset < 0:
-            bad("index, input_after, journal_len and cycle_offset must be non-negative")
+        if self.index < 0 or self.input_after < 0 or self.journal_len < 0 or self.cycle_offset < 0 or \
+                self.paging < 0:
+            bad("index, input_after, journal_len, cycle_offset and paging must be non-negative")
         if self.cycles < 1 or self.steps < 1:
             bad(f"a segment executes at least one instruction (cycles {self.cycles}, steps {self.steps})")
         if not 0 <= self.pc < MEM_SIZE or self.pc % 4:
@@ -223,12 +291,15 @@ class SegmentStart:
 
 # ------------------------------------------------------------------------------ split
 class _TrackingMachine(CpuState):
-    """A machine that marks the pages of every buffer a syscall may write as dirty."""
+    """A machine that marks the pages of every buffer a syscall may write as dirty, and
+    (with paging tracking) the tree pages of every buffer a syscall checks as touched."""
 
     def check_buffer(self, addr: int, length: int, need: int, pc: int, what: str) -> None:
         super().check_buffer(addr, length, need, pc, what)
-        if need & PERM_W and length > 0:  # the buffer is now known to be inside guest memory
-            self.splitter.mark(addr >> PAGE_SHIFT, ((addr + length - 1) >> PAGE_SHIFT) + 1)
+        if length > 0:  # the buffer is now known to be inside guest memory
+            if need & PERM_W:
+                self.splitter.mark(addr >> PAGE_SHIFT, ((addr + length - 1) >> PAGE_SHIFT) + 1)
+            self.splitter.touch_range(addr, length)
 
 
 def _check_max_steps(max_steps) -> int:
@@ -243,9 +314,10 @@ class _Splitter:
     """The driver behind :func:`split` (one instance per run)."""
 
     def __init__(self, program: Program, input: bytes, max_steps: int, cost: CostFn | None, max_cycles: int,
-                 strict: bool = False):
+                 strict: bool = False, paging: PagingCost | None = None):
         self.program, self.input = program, input
         self.max_steps, self.cost, self.max_cycles = max_steps, cost, max_cycles
+        self.paging = paging
         m = self.m = _TrackingMachine(program, input, record=False)
         m.strict = strict
         m.splitter = self
@@ -257,10 +329,35 @@ class _Splitter:
         self.st[fast.S_PC] = m.pc
         self.st[fast.S_RESERVATION] = -1
         self.ev = np.zeros((9, 1), dtype=np.uint32)
+        # the memory-tree nodes touched in this segment (fast.TREE_NODES entries, 32 MiB)
+        self.touch = np.zeros(fast.TREE_NODES if paging else 1, dtype=np.uint8)
+        if paging:
+            self.st[fast.S_UNIT_STEPS] = paging.unit_steps
+            self.st[fast.S_ALLOW] = paging.allowance
+        self._begin_paging()
         self.pages = _initial_pages(m, program)
         self.perm_raw = m.perm.copy()
         self.perm_z = encode_perm(self.perm_raw)
         self._refresh_shadow()
+
+    # -- paging units --------------------------------------------------------------------
+    def _begin_paging(self) -> None:
+        """Start a segment's paging count: nothing touched but the base pages 0..3."""
+        if self.paging:
+            self.touch.fill(0)
+            self.st[fast.S_PAGING] = fast.touch_pages(self.touch, 0, 4)
+
+    def touch_range(self, addr: int, length: int) -> None:
+        """Count the tree pages of the guest bytes ``[addr, addr + length)`` as touched."""
+        if self.paging:
+            p0, p1 = addr >> fast.TREE_PAGE_SHIFT, ((addr + length - 1) >> fast.TREE_PAGE_SHIFT) + 1
+            self.st[fast.S_PAGING] += fast.touch_pages(self.touch, p0, p1)
+
+    def _full(self, steps: int) -> bool:
+        """The segment ends here (module docstring, "Cutting rule", "Paging cost")."""
+        if self.paging:
+            steps += self.paging.unit_steps * int(fast.paging_extra(int(self.st[fast.S_PAGING]), self.paging.allowance))
+        return steps >= self.max_steps
 
     # -- dirty-page tracking -------------------------------------------------------------
     def _refresh_shadow(self) -> None:
@@ -290,7 +387,8 @@ class _Splitter:
         m, st = self.m, self.st
         while True:
             st[fast.S_STOP_AT] = stop
-            status = fast.run(code, self.base, m.mem, m.mem16, m.mem32, self.shadow, m.regs, st, self.ev, False)
+            status = fast.run(code, self.base, m.mem, m.mem16, m.mem32, self.shadow, m.regs, st, self.ev, False,
+                              self.touch)
             addr = int(st[fast.S_ERR_ADDR])
             if status == fast.ST_FAULT_WRITE and self._trap(addr):
                 continue
@@ -341,14 +439,17 @@ class _Splitter:
     def _close(self, start: dict, halts: bool, steps: int) -> SegmentStart:
         m = self.m
         pos = start.pop("input_pos")
-        return SegmentStart(
+        seg = SegmentStart(
             **start,
             input_slice=self.input[pos : m.input_pos],
             input_after=len(self.input) - m.input_pos,
             cycles=int(self.st[fast.S_CYCLES]) - start["cycle_offset"],
             steps=steps,
             halts=halts,
+            paging=int(self.st[fast.S_PAGING]) if self.paging else 0,
         )
+        self._begin_paging()
+        return seg
 
     # -- the run -------------------------------------------------------------------------
     def _ecall(self, pc: int) -> int:
@@ -375,6 +476,8 @@ class _Splitter:
         steps = 0
         while True:
             c0 = int(st[fast.S_CYCLES])
+            if self.paging:  # stop where steps + unit_steps·paging_extra(U) reaches max_steps
+                st[fast.S_COST_STOP] = c0 - steps + self.max_steps
             status = self._run(code, min(self.max_cycles, c0 + self.max_steps - steps))
             steps += int(st[fast.S_CYCLES]) - c0
             pc = int(st[fast.S_PC])
@@ -391,7 +494,7 @@ class _Splitter:
             else:
                 m.pc, m.cycles = pc, int(st[fast.S_CYCLES])
                 _raise_fault(status, pc, int(st[fast.S_ERR_ADDR]), m)
-            if steps >= self.max_steps:
+            if self._full(steps):
                 if int(st[fast.S_CYCLES]) >= self.max_cycles:
                     # execute() would need another instruction past the limit
                     raise CycleLimitExceeded(self.max_cycles, int(st[fast.S_PC]))
@@ -429,6 +532,7 @@ def split(
     cost: CostFn | None = None,
     max_cycles: int = DEFAULT_MAX_CYCLES,
     strict: bool = False,
+    paging: PagingCost | None = None,
 ) -> list[SegmentStart]:
     """Run ``program`` once (fast, not recording) and cut it into segments.
 
@@ -442,6 +546,9 @@ def split(
     ``strict``: stop with :class:`~zkvm.riscv.errors.UnprovableSyscall` at the first
     syscall outside the provable subset (the prover's planning run).
 
+    ``paging``: count the memory-tree work in the cost too (module docstring "Paging
+    cost"); every snapshot's ``paging`` field then holds its paging units.
+
     Returns the snapshots in order: ``sum(s.cycles) == execute(...).cycles`` and the input
     slices concatenate to the prefix of ``input`` the guest read.
     """
@@ -450,7 +557,9 @@ def split(
         raise ValueError(f"max_cycles must be a positive int, got {max_cycles!r}")
     if cost is not None and not callable(cost):
         raise TypeError("cost must be callable: cost(a7, a0, a1, a2, ret) -> int")
-    return _Splitter(_as_program(program), bytes(input), max_steps, cost, max_cycles, strict).run()
+    if paging is not None and not isinstance(paging, PagingCost):
+        raise TypeError(f"paging must be a PagingCost or None, got {type(paging).__name__}")
+    return _Splitter(_as_program(program), bytes(input), max_steps, cost, max_cycles, strict, paging).run()
 
 
 # ------------------------------------------------------------------------- run_segment
@@ -521,5 +630,5 @@ def run_segment(program: Program, start: SegmentStart, record: bool = True) -> E
 
 __all__ = [
     "SegmentStart", "SegmentError", "split", "run_segment", "replay", "restore", "encode_perm", "decode_perm",
-    "CostFn",
+    "CostFn", "PagingCost", "BASE_UNITS",
 ]
