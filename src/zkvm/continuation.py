@@ -50,9 +50,10 @@ def check_segment_po2(po2) -> int:
 
 #: paging units (tree pages + nodes) a segment touches for free, as a power of two below the
 #: segment size: 2^(segment_po2 - 11) units = a sha256_hash table 1/16 as high as the steps,
-#: and at least 2^6 (a stack page and a few data pages: small segments of C guests)
+#: and at least 2^8 (the few dozen pages any C guest touches, stack, globals, heap, and their
+#: paths, so small segments are never cut to a handful of instructions)
 PAGING_ALLOWANCE_SHIFT = 11
-PAGING_ALLOWANCE_MIN_LOG = 6
+PAGING_ALLOWANCE_MIN_LOG = 8
 
 
 def paging_cost(segment_po2: int):
@@ -71,17 +72,20 @@ def paging_cost(segment_po2: int):
       cells with ``w_unit = 2·64·412 + 202 + 101 = 53 039``;
     * ``unit_steps = ⌈w_unit / w_step⌉`` = 583: a padded unit costs as many cells as 583
       steps;
-    * allowance ``A = 2^max(segment_po2 − 11, 6)`` padded units are free (512 at 2^20: a
+    * allowance ``A = 2^max(segment_po2 − 11, 8)`` padded units are free (512 at 2^20: a
       ``sha256_hash`` table of 2^16 rows, 1/16 of the steps' height): a compute-bound
       segment keeps its ``2^segment_po2`` steps (the rule cuts earlier than the step
-      rule only once ``pad(U + 25) > A``).
+      rule only once ``pad(U + 25) > A``).  At least 256, the footprint of any C guest
+      (stack, globals, heap: ~50-150 units), so that every segment gets at least ``A − 54``
+      units of fresh paging work or its full steps: with less, small segments of C
+      guests would be cut to a handful of instructions each.
 
     So a segment's cells stay within about ``2^segment_po2·w_step + A·w_unit`` (≈ 122 M at
     2^20: what a compute-bound 2^20 segment with a 2^16-row ``sha256_hash`` table has)
     whatever its mix of steps and pages, instead of growing with the pages it touches;
     and ``pad(U) ≤ A + 2^segment_po2 / unit_steps`` (but for one ecall's buffers) keeps
     the ``sha256_hash`` table's ``128·pad(U)`` rows within ``2^segment_po2`` for every
-    ``segment_po2 ≥ 13`` (tests/continuation/test_paging_cut.py).  The widths are read
+    ``segment_po2 ≥ 15`` (tests/continuation/test_paging_cut.py).  The widths are read
     from the AIRs, so the model follows the circuits.
 
     Correctness: the cut rule affects only the segments' sizes (prover time and memory),

@@ -21,7 +21,9 @@ from zkvm.riscv.errors import CycleLimitExceeded, MemoryFault
 from zkvm.riscv.events import EVENT_COLUMNS, KIND_WRITE, SYSCALL_COLUMNS
 from zkvm.riscv.executor import execute
 from zkvm.riscv.layout import PAGE_SHIFT, Program
-from zkvm.riscv.segments import SegmentError, SegmentStart, replay, run_segment, split
+from zkvm.riscv import fast
+from zkvm.riscv.segments import (BASE_UNITS, PagingCost, SegmentError, SegmentStart, _base_units, replay,
+                                 run_segment, split)
 from zkvm.riscv.testing import SCRATCH, program
 
 REPO = pathlib.Path(__file__).parents[2]
@@ -171,17 +173,21 @@ def _reservation_at(full) -> np.ndarray:
     return np.where(last >= 0, after[np.maximum(last, 0)] if len(rows) else -1, -1)
 
 
-def check_segments(prog, inp: bytes, max_steps: int, cost=None, memory_checks: int = 1000):
+def check_segments(prog, inp: bytes, max_steps: int, cost=None, memory_checks: int = 1000, paging=None):
     """Split, replay every segment and compare everything with the full recorded run."""
     full = execute(prog, inp, record=True)
-    segs = split(prog, inp, max_steps, cost)
+    segs = split(prog, inp, max_steps, cost, paging=paging)
     n = len(segs)
     assert n >= 1 and [s.index for s in segs] == list(range(n))
     assert [s.halts for s in segs] == [False] * (n - 1) + [True]
     assert sum(s.cycles for s in segs) == full.cycles
     off = np.cumsum([0] + [s.cycles for s in segs])
     assert [s.cycle_offset for s in segs] == off[:-1].tolist()
-    assert all(s.steps >= max_steps for s in segs[:-1])
+    if paging is None:
+        assert all(s.steps >= max_steps for s in segs[:-1]) and all(s.paging == 0 for s in segs)
+    else:  # the cut rule: steps plus the paging cost after one more access reach max_steps
+        extra = [int(fast.paging_extra(s.paging, paging.allowance)) for s in segs]
+        assert all(s.steps + paging.unit_steps * e >= max_steps for s, e in zip(segs[:-1], extra))
     results = [run_segment(prog, s) for s in segs]
     # events, field by field
     for c in EVENT_COLUMNS:
@@ -457,3 +463,106 @@ def test_examples(name, inp, max_steps):
     data = (REPO / "examples" / name / inp).read_bytes()
     segs, _, full = check_segments(prog, data, max_steps, cost=cost_fn, memory_checks=8)
     assert len(segs) > 2
+
+
+# ----------------------------------------------------------------------------- paging cost
+def _pages_guest():
+    from tests.support.elfs import build_cached
+
+    try:
+        elf = build_cached(REPO / "tests" / "guests" / "programs" / "pages", name="pages")
+    except Exception as e:  # toolchain unavailable
+        pytest.skip(f"cannot build tests/guests/programs/pages: {e}")
+    return load_elf(elf.read_bytes())
+
+
+def _tree_units(pages) -> int:
+    """Pages and internal nodes of the depth-24 memory tree on their paths (the mem_page and
+    mem_node rows zkvm.chips.mem_merkle generates), pages 0..3 always included."""
+    cur = {int(p) for p in pages} | {0, 1, 2, 3}
+    total = len(cur)
+    for _ in range(24):
+        cur = {p >> 1 for p in cur}
+        total += len(cur)
+    return total
+
+
+def _touched_pages(result) -> np.ndarray:
+    """The 64-byte tree pages a recorded segment accessed: loads, stores and atomics, and the
+    words syscalls read or wrote (register and OS keys are below 2^16: pages 0..3)."""
+    ev = result.events
+    addrs = np.concatenate([ev.mem_addr[ev.mem_addr != 0], result.syscall_accesses.addr]).astype(np.int64)
+    return np.unique(addrs >> 6)
+
+
+def test_base_units():
+    assert _base_units() == BASE_UNITS == 4 + 2 + 1 + 22
+
+
+def test_paging_cost_rejects_junk():
+    for bad in (dict(unit_steps=0, allowance=64), dict(unit_steps=5, allowance=96),
+                dict(unit_steps=True, allowance=64), dict(unit_steps=5, allowance=1.0)):
+        with pytest.raises(ValueError, match="PagingCost"):
+            PagingCost(**bad)
+    with pytest.raises(TypeError, match="PagingCost"):
+        split(store_journal_guest(), b"", 16, paging=(5, 64))
+    pc = PagingCost(unit_steps=10, allowance=64)
+    assert pc.cost(100, 64) == 100 and pc.cost(100, 65) == 100 + 10 * 64 and pc.cost(7, 0) == 7
+
+
+def test_paging_units_are_the_tree_paths_asm():
+    """Loads and stores only (plus a 4-byte journal write inside touched pages): the
+    splitter's count is exactly the union of the touched pages' tree paths."""
+    prog = store_journal_guest(60)
+    pc = PagingCost(unit_steps=64, allowance=64)
+    segs, results, _ = check_segments(prog, b"", 512, paging=pc)
+    assert len(segs) > 3 and len(split(prog, b"", 512)) == 2  # 60 pages 1028 bytes apart
+    for s, r in zip(segs, results):
+        assert s.paging == _tree_units(_touched_pages(r)), s.index
+
+
+def test_every_segment_executes_an_instruction():
+    """Even where the paging of an empty segment already exceeds the budget."""
+    prog = store_journal_guest(10)
+    segs, _, full = check_segments(prog, b"", 64, paging=PagingCost(unit_steps=1000, allowance=1))
+    assert len(segs) > 10 and all(s.cycles >= 1 for s in segs)
+
+
+def test_paging_heavy_c_guest_respects_the_budget():
+    """A real C guest (scanf, malloc, random updates of 2000 64-byte records, printf):
+    every segment's paging units bound the tree paths it touches, its cost stays within
+    max_steps but for its last ecall, and the paging rule, not the steps, cuts it."""
+    prog = _pages_guest()
+    pc, max_steps = PagingCost(unit_steps=583, allowance=256), 1 << 16
+    segs, results, full = check_segments(prog, b"2000 2", max_steps, cost=cost_fn, memory_checks=8, paging=pc)
+    assert full.exit_code == 0 and full.journal.startswith(b"n=2000 sum=")
+    assert len(segs) > 20 and len(split(prog, b"2000 2", max_steps, cost_fn)) == 2
+    assert all(s.steps < max_steps // 4 for s in segs[1:-1])
+    for s, r in zip(segs, results):
+        exact = _tree_units(_touched_pages(r))
+        ecalls = int(np.count_nonzero(r.events.insn == 0x73))
+        assert exact <= s.paging, s.index
+        if not ecalls:  # no syscall buffer counted whole
+            assert s.paging == exact, s.index
+        last_is_ecall = int(r.events.insn[-1]) == 0x73
+        if not last_is_ecall:
+            assert pc.cost(s.steps, s.paging) <= max_steps, s.index
+        assert s.paging <= pc.allowance, s.index  # paging-bound: pad(U) within the free allowance
+
+
+def test_compute_bound_segments_unchanged():
+    """A guest that walks a 1 KiB stack buffer gets exactly the step rule's segments."""
+    head = [encode("addi", rd="s1", rs1="sp", imm=-1024)] + li("s0", 3000)
+    body = [encode("lw", rd="t0", rs1="s1", imm=0), encode("add", rd="s2", rs1="s2", rs2="t0"),
+            encode("sw", rs1="s1", rs2="s2", imm=0), encode("addi", rd="s1", rs1="s1", imm=4),
+            encode("andi", rd="t1", rs1="s0", imm=255),
+            encode("bne", rs1="t1", rs2="zero", imm=8), encode("addi", rd="s1", rs1="sp", imm=-1024),
+            encode("addi", rd="s0", rs1="s0", imm=-1)]
+    prog = program(head + body + [bne_back(len(body), rs1="s0")], exit_code=0)
+    pc = PagingCost(unit_steps=583, allowance=256)
+    for max_steps in (1 << 10, 1 << 12):
+        plain = split(prog, b"", max_steps)
+        paged = split(prog, b"", max_steps, paging=pc)
+        assert len(plain) > 3
+        assert [(s.cycles, s.steps) for s in paged] == [(s.cycles, s.steps) for s in plain]
+        assert all(0 < s.paging < 256 - fast.TOUCH_MAX for s in paged)

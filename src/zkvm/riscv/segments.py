@@ -478,6 +478,9 @@ class _Splitter:
             c0 = int(st[fast.S_CYCLES])
             if self.paging:  # stop where steps + unit_steps·paging_extra(U) reaches max_steps
                 st[fast.S_COST_STOP] = c0 - steps + self.max_steps
+                if steps == 0:  # but a segment executes at least one instruction
+                    extra = int(fast.paging_extra(int(st[fast.S_PAGING]), self.paging.allowance))
+                    st[fast.S_COST_STOP] = max(int(st[fast.S_COST_STOP]), c0 + 1 + self.paging.unit_steps * extra)
             status = self._run(code, min(self.max_cycles, c0 + self.max_steps - steps))
             steps += int(st[fast.S_CYCLES]) - c0
             pc = int(st[fast.S_PC])

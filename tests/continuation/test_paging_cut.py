@@ -1,0 +1,171 @@
+"""The continuation splitter's paging cost (zkvm.continuation.paging_cost,
+zkvm.riscv.segments "Paging cost"): the cost model follows the circuits, compute-bound
+guests keep the step rule's segments, a real C guest's segments stay within the budget
+(its paging tables as the prover generates them), and a composite receipt of a
+paging-heavy guest cut by the rule proves, verifies, and rejects a tampered segment."""
+
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+
+import pytest
+
+from zkvm import continuation
+from zkvm.continuation import paging_cost, segment_cost
+from zkvm.riscv import fast
+from zkvm.riscv.segments import PagingCost, split
+
+PROGRAMS = Path(__file__).parents[1] / "guests" / "programs"
+
+
+def _guest(name: str) -> bytes:
+    from tests.support.elfs import build_cached
+
+    try:
+        return build_cached(PROGRAMS / name, name=name).read_bytes()
+    except Exception as e:  # toolchain unavailable
+        pytest.skip(f"cannot build tests/guests/programs/{name}: {e}")
+
+
+def _csv_rows(n: int) -> bytes:
+    from tests.guests.test_real_programs import csv_rows
+
+    return csv_rows(n)
+
+
+def test_cost_model_follows_the_circuits():
+    from zkvm.chips.mem_merkle import MemNodeAir, MemPageAir, Sha256HashAir
+    from zkvm.machine.chips import INSTRUCTION_CHIP_AIRS
+
+    w_step = max(c.columns.width for c in INSTRUCTION_CHIP_AIRS.values())
+    w_unit = 2 * 64 * Sha256HashAir.columns.width + MemPageAir.columns.width + MemNodeAir.columns.width
+    pc = paging_cost(20)
+    assert pc == PagingCost(unit_steps=-(-w_unit // w_step), allowance=512)
+    assert (w_step, w_unit, pc.unit_steps) == (91, 53039, 583)  # the figures of the docstring
+    for po2 in range(continuation.MIN_SEGMENT_PO2, continuation.MAX_SEGMENT_PO2 + 1):
+        pc = paging_cost(po2)
+        assert pc.allowance >= 256 and pc.allowance == 1 << max(po2 - 11, 8)
+        # the largest padded paging a segment can reach (but for one ecall's buffers)
+        top = pc.allowance + ((1 << po2) - 1) // pc.unit_steps
+        pad = 1 << (top.bit_length() - 1)
+        if po2 >= 15:  # the sha256_hash table (128 rows per unit) stays within 2^po2
+            assert 128 * pad <= 1 << po2, po2
+
+
+def _walker(cycles: int):
+    from zkvm.riscv.asm import encode, li
+    from zkvm.riscv.testing import program
+
+    inner = [encode("lw", rd="t0", rs1="s1", imm=0), encode("add", rd="s2", rs1="s2", rs2="t0"),
+             encode("sw", rs1="s1", rs2="s2", imm=0), encode("addi", rd="s1", rs1="s1", imm=4),
+             encode("addi", rd="s4", rs1="s4", imm=-1)]
+    inner.append(encode("bne", rs1="s4", rs2="zero", imm=-4 * len(inner)))
+    body = [encode("addi", rd="s1", rs1="sp", imm=-2048), encode("addi", rd="s4", rs1="zero", imm=256),
+            *inner, encode("addi", rd="s0", rs1="s0", imm=-1)]
+    body.append(encode("bne", rs1="s0", rs2="zero", imm=-4 * len(body)))
+    return program(li("s0", cycles // (6 * 256 + 4) + 1) + body, exit_code=0)
+
+
+@pytest.mark.parametrize("po2,cycles", [(20, 5 << 20), (16, 1 << 19), (10, 1 << 14)])
+def test_compute_bound_guests_keep_their_segments(po2, cycles, loop_program):
+    """The bench_continuation walker (1 KiB stack buffer) and the continuation tests' loop
+    guest are cut exactly as by the step rule alone."""
+    counts = []
+    for prog, inp in ((_walker(cycles), b""), (loop_program, bytes(range(7, 207)))):
+        plain = split(prog, inp, 1 << po2, cost=segment_cost)
+        jobs = continuation.plan(prog, inp, _params(), po2)
+        assert [(j.start.cycles, j.start.steps) for j in jobs] == [(s.cycles, s.steps) for s in plain]
+        assert all(j.start.paging > 0 for j in jobs)
+        counts.append(len(jobs))
+    assert counts[0] >= 5 and (counts[1] > 3 or po2 > 10)
+
+
+def segment_tables(job):
+    """``(traces, paging witness)`` of one job as the prover generates them (no proof)."""
+    from zkvm.machine.segments import salt_words
+    from zkvm.memtree import MemTree
+    from zkvm.riscv.segments import run_segment
+
+    m = continuation._machine(job.elf, job.params, job.chips)
+    st = job.start
+    keys, vals = st.memory_words()
+    entry = MemTree.from_words(keys, vals, salt=salt_words(job.salt_in))
+    _, traces, paging = m.segment_traces(run_segment(m.program, st), (keys, vals), entry,
+                                         salt_words(job.salt_out), st.journal_len, st.halts)
+    return traces, paging
+
+
+def _params():
+    from zkvm.stark.params import StarkParams
+
+    return StarkParams.testing()
+
+
+@pytest.mark.slow  # ~30 s: the paging witness of every segment of a 1.9 M-cycle run
+def test_csvstats_segments_stay_within_the_budget():
+    """csvstats on 130 rows (docs/benchmarks.md): the step rule gives 2 segments, the second
+    with a 2^19-row sha256_hash table; the paging rule cuts more, and every segment's
+    mem_page + mem_node rows (as the prover generates them) are at most the splitter's
+    units, its sha256_hash table at most 2^18 rows and its main-trace cells at most those
+    of a compute-bound 2^20 segment (~122 M)."""
+    elf, data = _guest("csvstats"), _csv_rows(130)
+    po2 = continuation.DEFAULT_SEGMENT_PO2
+    plain = split(elf, data, 1 << po2, cost=segment_cost)
+    jobs = continuation.plan(elf, data, _params(), po2)
+    assert len(plain) == 2 and len(jobs) > 2
+    assert (jobs[0].start.cycles, jobs[0].start.steps) == (plain[0].cycles, plain[0].steps)
+    pc = paging_cost(po2)
+    for j in jobs:
+        traces, pw = segment_tables(j)
+        st = j.start
+        assert len(pw.pages) + pw.node_rows <= st.paging, st.index
+        assert pw.hash_calls == 2 * (len(pw.pages) + pw.node_rows)
+        assert traces["sha256_hash"].shape[0] <= 1 << (po2 - 2), st.index
+        assert sum(t.shape[0] * t.shape[1] for t in traces.values()) <= 125_000_000, st.index
+        if not st.halts:
+            assert st.steps + pc.unit_steps * fast.paging_extra(st.paging, pc.allowance) >= 1 << po2
+
+
+@pytest.fixture(scope="module")
+def pages_receipt():
+    """The paging-heavy C guest (malloc, scanf, printf) proven in segments of 2^16 steps:
+    its ~600 paging units make the rule cut it into 3 segments (the step rule: 1)."""
+    elf = _guest("pages")
+    params = _params()
+    jobs = continuation.plan(elf, b"64 1", params, 16)
+    assert len(jobs) == 3 and len(split(elf, b"64 1", 1 << 16, cost=segment_cost)) == 1
+    recs = [continuation.prove_segment_job(j) for j in jobs]
+    return elf, params, continuation.assemble(jobs, recs, elf, params)
+
+
+@pytest.mark.slow  # three full-machine segment proofs
+def test_paging_heavy_composite_proves_and_verifies(pages_receipt):
+    from zkvm import api
+    from zkvm.machine import verify_composite
+    from zkvm.riscv.executor import execute
+
+    elf, params, receipt = pages_receipt
+    full = execute(elf, b"64 1")
+    image = api.image_id(elf, params="testing")
+    assert verify_composite(receipt.to_bytes(), image) == (full.exit_code, full.journal)
+    assert full.journal.startswith(b"n=64 sum=")
+
+
+@pytest.mark.slow
+def test_paging_heavy_composite_rejects_a_changed_memory_root(pages_receipt):
+    """A boundary root changed consistently on both sides of the link: the chain checks
+    pass, the segment proofs (whose paging tables bind the roots) must fail."""
+    from zkvm import api
+    from zkvm.machine import verify_composite
+    from zkvm.receipt import CompositeReceipt
+    from zkvm.stark.errors import VerificationError
+
+    elf, params, receipt = pages_receipt
+    s = [dataclasses.replace(x) for x in receipt.segments]
+    root = bytearray(s[1].root_out)
+    root[0] ^= 0x80
+    s[1].root_out = s[2].root_in = bytes(root)
+    bad = CompositeReceipt.from_bytes(dataclasses.replace(receipt, segments=s).to_bytes())
+    with pytest.raises(VerificationError, match="segment 1 of"):
+        verify_composite(bad, api.image_id(elf, params="testing"))
