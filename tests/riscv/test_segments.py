@@ -476,10 +476,10 @@ def _pages_guest():
     return load_elf(elf.read_bytes())
 
 
-def _tree_units(pages) -> int:
+def _tree_units(pages, base: bool = True) -> int:
     """Pages and internal nodes of the depth-24 memory tree on their paths (the mem_page and
-    mem_node rows zkvm.chips.mem_merkle generates), pages 0..3 always included."""
-    cur = {int(p) for p in pages} | {0, 1, 2, 3}
+    mem_node rows zkvm.chips.mem_merkle generates), pages 0..3 included if ``base``."""
+    cur = {int(p) for p in pages} | ({0, 1, 2, 3} if base else set())
     total = len(cur)
     for _ in range(24):
         cur = {p >> 1 for p in cur}
@@ -566,3 +566,16 @@ def test_compute_bound_segments_unchanged():
         assert len(plain) > 3
         assert [(s.cycles, s.steps) for s in paged] == [(s.cycles, s.steps) for s in plain]
         assert all(0 < s.paging < 256 - fast.TOUCH_MAX for s in paged)
+
+
+def test_touch_marks_and_clears():
+    """touch_pages counts each tree node once; clear_touch unmarks them all."""
+    touch = np.zeros(fast.TREE_NODES, dtype=np.uint8)
+    rng = np.random.default_rng(3)
+    pages = rng.choice(1 << 24, 300, replace=False)
+    n = sum(int(fast.touch_pages(touch, int(p), int(p) + 1)) for p in pages)
+    n += int(fast.touch_pages(touch, 5000, 5100))
+    assert n == int(touch.sum()) == _tree_units([*pages.tolist(), *range(5000, 5100)], base=False)
+    assert int(fast.touch_pages(touch, 5050, 5060)) == 0  # already marked
+    fast.clear_touch(touch)
+    assert not touch.any()

@@ -257,6 +257,29 @@ def touch_pages(touch, p0, p1):
 
 
 @njit(cache=True)
+def clear_touch(touch):
+    """Unmark every node of ``touch`` (:func:`touch_pages`) in time proportional to the
+    marked nodes: they form a subtree that contains the root (every mark marks the path up
+    to an already-marked node), so a walk down from the root finds them all."""
+    if touch[1] == 0:
+        return
+    stack = np.empty(2 * TREE_DEPTH + 2, dtype=np.int64)
+    stack[0] = 1
+    n = 1
+    while n > 0:
+        n -= 1
+        i = stack[n]
+        touch[i] = 0
+        if i < TREE_LEAF0:
+            if touch[2 * i]:
+                stack[n] = 2 * i
+                n += 1
+            if touch[2 * i + 1]:
+                stack[n] = 2 * i + 1
+                n += 1
+
+
+@njit(cache=True)
 def run(code, base, mem8, mem16, mem32, perm, regs, st, ev, rec, touch):
     """Execute from ``st[S_PC]`` until an ecall, an error or ``st[S_STOP_AT]`` cycles.
 

@@ -344,7 +344,7 @@ class _Splitter:
     def _begin_paging(self) -> None:
         """Start a segment's paging count: nothing touched but the base pages 0..3."""
         if self.paging:
-            self.touch.fill(0)
+            fast.clear_touch(self.touch)
             self.st[fast.S_PAGING] = fast.touch_pages(self.touch, 0, 4)
 
     def touch_range(self, addr: int, length: int) -> None:
