@@ -143,10 +143,11 @@ def pages_receipt():
 def test_paging_heavy_composite_proves_and_verifies(pages_receipt):
     from zkvm import api
     from zkvm.machine import verify_composite
+    from zkvm.riscv.elf import load_elf
     from zkvm.riscv.executor import execute
 
     elf, params, receipt = pages_receipt
-    full = execute(elf, b"64 1")
+    full = execute(load_elf(elf), b"64 1")
     image = api.image_id(elf, params="testing")
     assert verify_composite(receipt.to_bytes(), image) == (full.exit_code, full.journal)
     assert full.journal.startswith(b"n=64 sum=")

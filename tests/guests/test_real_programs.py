@@ -5,7 +5,9 @@ proven and verified, and run identically under qemu-riscv32 (issue 15).
   realloc / free, a > 128 KiB mmap-backed buffer, qsort, printf/snprintf of doubles;
   a malformed row fails an ``assert`` -- exit code 134, proven like any other outcome
   (``zkvm build`` keeps asserts at -O2);
-* ``bigio``: one ``read(0, buf, 1 MiB)`` and one 80 KiB ``write(3, ...)``.
+* ``bigio``: one ``read(0, buf, 1 MiB)`` and one 80 KiB ``write(3, ...)``;
+* ``pages``: scanf, malloc and pseudo-random updates of n 64-byte records (the
+  paging-heavy guest of tests/continuation/test_paging_cut.py).
 """
 
 from __future__ import annotations
@@ -38,6 +40,13 @@ def test_csvstats_like_qemu(guest_elf, qemu_run, tmp_path):
     bad = _same_as_qemu(elf, csv_rows(3) + b"no comma here\n", qemu_run, tmp_path)
     assert bad.exit_code == 134 and bad.journal == b""
     assert b"Assertion failed" in bad.stderr
+
+
+def test_pages_like_qemu(guest_elf, qemu_run, tmp_path):
+    elf = guest_elf("pages")
+    res = _same_as_qemu(elf, b"300 2", qemu_run, tmp_path)
+    assert res.exit_code == 0 and res.journal.startswith(b"n=300 sum=")
+    assert _same_as_qemu(elf, b"0 5", qemu_run, tmp_path).exit_code == 2
 
 
 @pytest.mark.slow
