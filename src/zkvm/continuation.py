@@ -24,7 +24,7 @@ import hashlib
 import os
 from dataclasses import dataclass
 
-#: default segment size (EXEC steps, log2): ~6-7 GiB peak per worker (docs/benchmarks.md),
+#: default segment size (EXEC steps, log2): ~5-5.5 GiB peak per worker (docs/benchmarks.md),
 #: so two workers fit a 24 GiB machine
 DEFAULT_SEGMENT_PO2 = 20
 MIN_SEGMENT_PO2 = 10
