@@ -83,10 +83,10 @@ def paging_cost(segment_po2: int):
     So a segment's cells stay within about ``2^segment_po2·w_step + A·w_unit`` (≈ 122 M at
     2^20: what a compute-bound 2^20 segment with a 2^16-row ``sha256_hash`` table has)
     whatever its mix of steps and pages, instead of growing with the pages it touches;
-    and ``pad(U) ≤ A + 2^segment_po2 / unit_steps`` (but for one ecall's buffers) keeps
-    the ``sha256_hash`` table's ``128·pad(U)`` rows within ``2^segment_po2`` for every
-    ``segment_po2 ≥ 15`` (tests/continuation/test_paging_cut.py).  The widths are read
-    from the AIRs, so the model follows the circuits.
+    and ``pad(U) ≤ A + 2^segment_po2 / unit_steps`` (but for an ecall whose buffers alone
+    exceed the budget) keeps the ``sha256_hash`` table's ``128·pad(U)`` rows within
+    ``2^segment_po2`` for every ``segment_po2 ≥ 15`` (tests/continuation/test_paging_cut.py).
+    The widths are read from the AIRs, so the model follows the circuits.
 
     Correctness: the cut rule affects only the segments' sizes (prover time and memory),
     never soundness: every segment proves its own transition between two memory roots

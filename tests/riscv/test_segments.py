@@ -183,12 +183,14 @@ def check_segments(prog, inp: bytes, max_steps: int, cost=None, memory_checks: i
     assert sum(s.cycles for s in segs) == full.cycles
     off = np.cumsum([0] + [s.cycles for s in segs])
     assert [s.cycle_offset for s in segs] == off[:-1].tolist()
+    results = [run_segment(prog, s) for s in segs]
     if paging is None:
         assert all(s.steps >= max_steps for s in segs[:-1]) and all(s.paging == 0 for s in segs)
-    else:  # the cut rule: steps plus the paging cost after one more access reach max_steps
-        extra = [int(fast.paging_extra(s.paging, paging.allowance)) for s in segs]
-        assert all(s.steps + paging.unit_steps * e >= max_steps for s, e in zip(segs[:-1], extra))
-    results = [run_segment(prog, s) for s in segs]
+    else:  # the cut rule: steps plus the paging cost after one more access reach max_steps,
+        # or the next segment starts with an ecall whose buffers would have broken the budget
+        for s, nxt in zip(segs[:-1], results[1:]):
+            e = int(fast.paging_extra(s.paging, paging.allowance))
+            assert s.steps + paging.unit_steps * e >= max_steps or int(nxt.events.insn[0]) == 0x73, s.index
     # events, field by field
     for c in EVENT_COLUMNS:
         got = np.concatenate([getattr(r.events, c) for r in results])
@@ -579,3 +581,31 @@ def test_touch_marks_and_clears():
     assert int(fast.touch_pages(touch, 5050, 5060)) == 0  # already marked
     fast.clear_touch(touch)
     assert not touch.any()
+
+
+def _touch_then_read_guest(pages: int, nread: int) -> Program:
+    """Stores one word in each of ``pages`` consecutive 64-byte pages at SCRATCH, then one
+    ``read(0, SCRATCH + 1 MiB, nread)``, then a store after the buffer."""
+    head = li("s0", SCRATCH) + li("s1", pages)
+    body = [encode("sw", rs1="s0", rs2="s1", imm=0), encode("addi", rd="s0", rs1="s0", imm=64),
+            encode("addi", rd="s1", rs1="s1", imm=-1)]
+    tail = li("a0", 0) + li("a1", SCRATCH + (1 << 20)) + li("a2", nread) + ecall(63)
+    tail += li("t0", SCRATCH + (2 << 20)) + [encode("sw", rs1="t0", rs2="a0", imm=0)]
+    return program(head + body + [bne_back(len(body))] + tail, exit_code=0)
+
+
+def test_segment_ends_before_an_ecall_whose_buffers_break_the_budget():
+    """60 pages fit the budget, the read's 64 more would not: the segment ends right
+    before the ecall, which starts the next one (the step rule alone: 1 segment)."""
+    prog, inp = _touch_then_read_guest(60, 4096), bytes(range(256)) * 16
+    pc, max_steps = PagingCost(unit_steps=583, allowance=256), 1 << 16
+    segs, results, full = check_segments(prog, inp, max_steps, cost=cost_fn, paging=pc)
+    assert len(split(prog, inp, max_steps, cost_fn)) == 1
+    assert len(segs) == 2 and not segs[0].input_slice and segs[1].input_slice == inp
+    assert int(results[1].events.insn[0]) == 0x73  # the read
+    assert pc.cost(segs[0].steps, segs[0].paging) <= max_steps
+    assert segs[1].paging > 64 + 32 and pc.cost(segs[1].steps, segs[1].paging) <= max_steps
+    for s, r in zip(segs, results):
+        assert s.paging == _tree_units(_touched_pages(r)), s.index
+    # a read that fits stays in the segment
+    assert len(split(prog := _touch_then_read_guest(20, 256), inp, max_steps, cost_fn, paging=pc)) == 1

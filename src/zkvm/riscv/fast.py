@@ -257,6 +257,27 @@ def touch_pages(touch, p0, p1):
 
 
 @njit(cache=True)
+def count_new(touch, p0s, p1s):
+    """How many nodes :func:`touch_pages` would newly mark for the page ranges
+    ``[p0s[k], p1s[k])``, leaving ``touch`` unchanged."""
+    n = 0
+    for k in range(p0s.shape[0]):
+        for p in range(p0s[k], p1s[k]):
+            i = TREE_LEAF0 + p
+            while i > 0 and touch[i] == 0:
+                touch[i] = 2
+                n += 1
+                i >>= 1
+    for k in range(p0s.shape[0]):
+        for p in range(p0s[k], p1s[k]):
+            i = TREE_LEAF0 + p
+            while i > 0 and touch[i] == 2:
+                touch[i] = 0
+                i >>= 1
+    return n
+
+
+@njit(cache=True)
 def clear_touch(touch):
     """Unmark every node of ``touch`` (:func:`touch_pages`) in time proportional to the
     marked nodes: they form a subtree that contains the root (every mark marks the path up

@@ -35,9 +35,15 @@ paging.allowance`` (a power of two) a segment's cost is ``steps + c·max(0, pad(
 and it ends at the first boundary where ``steps + c·max(0, pad(U + 25) − A)`` reaches
 ``max_steps`` (:func:`zkvm.riscv.fast.paging_extra`; 25 = the most units one load or
 store adds: its page and 24 ancestors), so its cost stays ``≤ max_steps`` but for the
-overshoot of its last ecall (its step cost and the units of its buffers). This replaces
-the plain step rule (the two agree while ``pad(U + 25) ≤ A``: compute-bound guests get
-the same segments). A segment always executes at least one instruction.
+overshoot of its last ecall's step cost. An ecall's buffers can add many units at once:
+before an I/O ecall (read, readv, write, writev) or a precompile, the splitter computes
+the units its buffers would add (:func:`_ecall_ranges`, an upper bound on the ranges its
+handler checks, and :func:`zkvm.riscv.fast.count_new`) and, if the segment is not empty
+and ``steps + c·max(0, pad(U + new) − A)`` would exceed ``max_steps``, ends the segment
+before the ecall instead; so only an ecall that alone exceeds the budget (the first of
+its segment) overshoots it. This replaces the plain step rule (the two agree while
+``pad(U + 25) ≤ A`` and no ecall's buffers break it: compute-bound guests get the same
+segments). A segment always executes at least one instruction.
 
 Correctness: where a segment ends does not affect soundness (every segment proves its own
 transition between two memory roots, whatever its length); a wrong paging count only
@@ -118,6 +124,37 @@ class PagingCost:
         """The cost of a segment of ``steps`` EXEC steps and ``units`` paging units."""
         p = 1 << max(int(units) - 1, 0).bit_length()
         return steps + self.unit_steps * max(p - self.allowance, 0)
+
+
+def _ecall_ranges(m: CpuState, a7: int, a0: int, a1: int, a2: int) -> list[tuple[int, int]] | None:
+    """``[(addr, length)]``: an upper bound on the guest byte ranges the handler of this
+    ecall passes to ``check_buffer`` (read/readv of fd 0, write/writev, precompiles), or
+    ``None`` for another syscall or arguments it would reject (the handler then raises or
+    counts what it counts: no prediction, never an exception here)."""
+    from .precompiles import BY_NUMBER
+    from .syscalls import MAX_IOV, SYS_READ, SYS_READV, SYS_WRITE, SYS_WRITEV
+
+    out: list[tuple[int, int]] = []
+    if a7 == SYS_READ and a0 == 0:
+        out.append((a1, min(a2, m.input_left())))
+    elif a7 == SYS_WRITE:
+        out.append((a1, a2))
+    elif a7 in (SYS_READV, SYS_WRITEV) and (a7 == SYS_WRITEV or a0 == 0):
+        if not 0 <= a2 <= MAX_IOV or a1 % 4 or not 0 <= a1 <= MEM_SIZE - 8 * a2:
+            return None
+        out.append((a1, 8 * a2))
+        iov = m.mem32[a1 >> 2 : (a1 >> 2) + 2 * a2]
+        out += [(int(iov[2 * i]), int(iov[2 * i + 1])) for i in range(a2)]
+    else:
+        p = BY_NUMBER.get(a7)
+        if p is None:
+            return None
+        ptr = {10: a0, 11: a1}
+        out += [(ptr[b.reg], 4 * b.words) for b in p.buffers]
+    out = [(a, n) for a, n in out if n > 0]
+    if any(a < 0 or a + n > MEM_SIZE for a, n in out):
+        return None
+    return out
 
 
 def _base_units() -> int:
@@ -353,6 +390,19 @@ class _Splitter:
             p0, p1 = addr >> fast.TREE_PAGE_SHIFT, ((addr + length - 1) >> fast.TREE_PAGE_SHIFT) + 1
             self.st[fast.S_PAGING] += fast.touch_pages(self.touch, p0, p1)
 
+    def _ecall_overflows(self, steps: int) -> bool:
+        """The ecall the run stopped at would take the segment's paging over the budget
+        (module docstring, "Paging cost"): end the segment before it."""
+        m = self.m
+        ranges = _ecall_ranges(m, m.reg(17), m.reg(10), m.reg(11), m.reg(12))
+        if not ranges:
+            return False
+        p0 = np.array([a >> fast.TREE_PAGE_SHIFT for a, _ in ranges], dtype=np.int64)
+        p1 = np.array([((a + n - 1) >> fast.TREE_PAGE_SHIFT) + 1 for a, n in ranges], dtype=np.int64)
+        new = int(fast.count_new(self.touch, p0, p1))
+        # up to TOUCH_MAX new units are covered by the reserve of the cut rule
+        return new > fast.TOUCH_MAX and self.paging.cost(steps, int(self.st[fast.S_PAGING]) + new) > self.max_steps
+
     def _full(self, steps: int) -> bool:
         """The segment ends here (module docstring, "Cutting rule", "Paging cost")."""
         if self.paging:
@@ -485,6 +535,11 @@ class _Splitter:
             steps += int(st[fast.S_CYCLES]) - c0
             pc = int(st[fast.S_PC])
             if status == fast.ST_ECALL:
+                if self.paging and steps and self._ecall_overflows(steps):
+                    out.append(self._close(start, False, steps))  # the next segment starts at the ecall
+                    start = self._snapshot(len(out))
+                    steps = 0
+                    continue
                 steps += self._ecall(pc)
                 if m.exit_code is not None:
                     st[fast.S_PC] = pc
