@@ -43,7 +43,7 @@ def candidates() -> dict:
         "lb3 q25 pow26": P(log_blowup=3, num_queries=25, pow_bits=26, fri_log_arity=3),
         "lb4 q20 pow21": P(log_blowup=4, num_queries=20, pow_bits=21, fri_log_arity=3),
         "lb4 q19 pow25 (evm before)": P(log_blowup=4, num_queries=19, pow_bits=25, fri_log_arity=3),
-        "evm = lb5 q16 pow21": P.evm(),
+        "evm (StarkParams.evm())": P.evm(),
         "lb5 q16 pow21 lf7": P(log_blowup=5, num_queries=16, pow_bits=21, fri_log_arity=3,
                                log_final_poly_len=7),
         "lb5 q16 pow21 logup d4": P(log_blowup=5, num_queries=16, pow_bits=21, fri_log_arity=3,
@@ -52,6 +52,16 @@ def candidates() -> dict:
         "lb5 q15 pow26 logup d4": P(log_blowup=5, num_queries=15, pow_bits=26, fri_log_arity=3,
                                     max_constraint_degree=4),
         "lb6 q14 pow17": P(log_blowup=6, num_queries=14, pow_bits=17, fri_log_arity=3),
+        "lb6 q13 pow23 d4": P(log_blowup=6, num_queries=13, pow_bits=23, fri_log_arity=3,
+                              max_constraint_degree=4),
+        "lb6 q13 pow23 d5": P(log_blowup=6, num_queries=13, pow_bits=23, fri_log_arity=3,
+                              max_constraint_degree=5),
+        "lb7 q11 pow24 d4": P(log_blowup=7, num_queries=11, pow_bits=24, fri_log_arity=3,
+                              max_constraint_degree=4),
+        "lb7 q11 pow24 d5": P(log_blowup=7, num_queries=11, pow_bits=24, fri_log_arity=3,
+                              max_constraint_degree=5),
+        "lb8 q10 pow21 d4": P(log_blowup=8, num_queries=10, pow_bits=21, fri_log_arity=3,
+                              max_constraint_degree=4),
     }
 
 
@@ -74,16 +84,16 @@ def onchain_gas(elf: bytes, raw: bytes, params: StarkParams) -> tuple[int, int, 
 
 
 def measure(elf: bytes, inp: bytes, params: StarkParams, onchain: bool = False) -> dict:
-    t0 = time.perf_counter()
+    t0, c0 = time.perf_counter(), time.process_time()
     r = api.prove(elf, inp, params=params)
-    dt = time.perf_counter() - t0
+    dt, cpu = time.perf_counter() - t0, time.process_time() - c0
     raw = r.to_bytes()
     p = Proof.from_bytes(Receipt.from_bytes(raw).proof)
     op = p.opening_proof
     rows = 4 * sum(len(x) for q in op.query_proofs for o in q.input_openings + q.fri_openings
                    for x in o.rows)
     floor, std = calldata_gas(raw)
-    return {"time": dt, "bytes": len(raw), "ood": p.size_breakdown()["opened_values"],
+    return {"time": dt, "cpu": cpu, "bytes": len(raw), "ood": p.size_breakdown()["opened_values"],
             "rows": rows, "siblings": 32 * op.sent_digests(), "fri_layers": len(op.fri_commits),
             "floor": floor, "std": std,
             "onchain": onchain_gas(elf, raw, params) if onchain else None}
@@ -103,7 +113,7 @@ def main() -> int:
     print(f"guest {args.guest}; load average {os.getloadavg()[0]:.1f}; warm-up proof ...",
           flush=True)
     measure(elf, data, StarkParams.testing())
-    print(f"{'candidate':28s} {'bits':>4s} {'prov':>4s} {'prove s':>8s} {'receipt':>8s} "
+    print(f"{'candidate':28s} {'bits':>4s} {'prov':>4s} {'prove s':>8s} {'cpu s':>6s} {'receipt':>8s} "
           f"{'ood':>6s} {'rows':>7s} {'sibl':>7s} {'fri':>3s} {'floor gas':>10s} {'std gas':>9s}"
           + (f" {'onchain gas':>11s} {'tx':>3s} {'largest':>9s}" if args.onchain else ""))
     for name, p in candidates().items():
@@ -111,7 +121,7 @@ def main() -> int:
             continue
         m = measure(elf, data, p, args.onchain)
         print(f"{name:28s} {p.security_bits():4d} {p.provable_security_bits():4d} "
-              f"{m['time']:8.1f} {m['bytes']:8d} {m['ood']:6d} {m['rows']:7d} "
+              f"{m['time']:8.1f} {m['cpu']:6.1f} {m['bytes']:8d} {m['ood']:6d} {m['rows']:7d} "
               f"{m['siblings']:7d} {m['fri_layers']:3d} {m['floor']:10d} {m['std']:9d} "
               + (" {:11d} {:3d} {:9d}".format(*m["onchain"]) if m["onchain"] else "")
               + f"  "

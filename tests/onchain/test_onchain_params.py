@@ -28,7 +28,7 @@ def test_evm_profile_proves_and_verifies(tmp_path):
     # fewer queries than the default: the receipt carries 15 query proofs
     from zkvm.stark.proof import Proof
     p = Proof.from_bytes(Receipt.from_bytes(raw).proof)
-    assert len(p.opening_proof.query_proofs) == StarkParams.evm().num_queries == 15
+    assert len(p.opening_proof.query_proofs) == StarkParams.evm().num_queries == 13
 
 
 def test_evm_profile_groups_logup_interactions_by_three():

@@ -142,12 +142,12 @@ def test_evm_preset_security():
         assert e.security_bits() >= 100 and e.zk is zk and not e.is_testing
     e = StarkParams.evm()
     assert (e.log_blowup, e.num_queries, e.pow_bits, e.fri_log_arity,
-            e.max_constraint_degree) == (5, 15, 26, 3, 4)
-    assert e.security_bits() == int(15 * (5 - math.log2(1 + 2 ** -6))) + 26 == 100
-    assert StarkParams.evm(zk=False).security_bits() == 15 * 5 + 26 == 101
+            e.max_constraint_degree) == (6, 13, 23, 3, 4)
+    assert e.security_bits() == int(13 * (6 - math.log2(1 + 2 ** -6))) + 23 == 100
+    assert StarkParams.evm(zk=False).security_bits() == 13 * 6 + 23 == 101
     # one query or one grinding bit fewer would drop below 100 bits
-    assert StarkParams(**{**e.__dict__, "num_queries": 14}).security_bits() < 100
-    assert StarkParams(**{**e.__dict__, "pow_bits": 25}).security_bits() < 100
+    assert StarkParams(**{**e.__dict__, "num_queries": 12}).security_bits() < 100
+    assert StarkParams(**{**e.__dict__, "pow_bits": 22}).security_bits() < 100
     assert e.num_queries < StarkParams.default().num_queries
     assert 40 <= e.provable_security_bits() < e.query_security_bits()
 

@@ -47,7 +47,7 @@ class UnsupportedReceipt(ValueError):
 MAX_PROGRAM_NODES = 12_000
 
 #: FRI layers per registerOpeningsMany transaction (an evm-profile layer costs ~0.3-0.45 M
-#: gas with 15 queries, so all of a proof's layers, 6-7, fit one transaction far below the
+#: gas with 13-15 queries, so all of a proof's layers, 6-7, fit one transaction far below the
 #: EIP-7825 cap; a default-profile proof's 10 layers of 39 queries ~7 M).
 FRI_LAYER_BATCH = 12
 

@@ -55,12 +55,13 @@ Presets
 * :meth:`high` — ``log_blowup=3`` (rate 1/8), 36 queries, 21 PoW bits, FRI arity 8:
   36·3 + 21 = 129 query bits (128 with zk), reported **123 bits** (field cap).  Larger
   LDE, smaller proofs than the default would need for the same level.
-* :meth:`evm` — ``log_blowup=5`` (rate 1/32), 15 queries, 26 PoW bits, FRI arity 8,
-  LogUp helpers of degree up to 4: ⌊15·4.9777⌋ + 26 = **100 bits** with zk, chosen to
-  minimise the on-chain verification gas (docs/onchain.md, "The evm profile": a
-  battleship receipt is ~0.47× the default's size and its verification ~30.1 M gas
-  instead of 31.7 M with the previous evm profile lb5 q16 pow21, for ~4× the default's
-  prover time plus ~2.6 s of grinding on average).
+* :meth:`evm` — ``log_blowup=6`` (rate 1/64), 13 queries, 23 PoW bits, FRI arity 8,
+  LogUp helpers of degree up to 4: ⌊13·5.9777⌋ + 23 = **100 bits** with zk, chosen to
+  minimise the on-chain verification gas at a prover cost kept within a small game's
+  budget (docs/onchain.md, "The evm profile": a battleship move verifies in ~21.7 M gas
+  instead of 23.7 M with the session-6 profile lb5 q15 pow26, for ~1.7× its prover CPU
+  time and 2.7 GiB instead of 1.5 GiB peak memory; lb7 q11 pow24 would save another
+  0.9 M for 3.2× the CPU time and 5.0 GiB).
 * :meth:`testing` — 8 queries, 1 PoW bit: 8·2 + 1 = 17 bits.  Only for fast tests; ``is_testing=True``
   is part of :meth:`to_bytes`, so a testing proof can never verify under a
   non-testing parameter set (and tools can refuse it).
@@ -259,20 +260,19 @@ class StarkParams:
 
     @classmethod
     def evm(cls, zk: bool = True) -> "StarkParams":
-        """For receipts verified on the EVM (docs/onchain.md): log_blowup 5 (rate 1/32),
-        15 queries, 26 PoW bits, FRI arity 8: ⌊15·(5 − log2(1 + 2^-6))⌋ + 26 = ⌊74.67⌋ +
-        26 = 100 conjectured bits with zk (15·5 + 26 = 101 without; 53 provable).  Every
-        query costs on chain (opened rows, Merkle paths, DEEP and FRI work), so a larger
-        blowup and more grinding buy fewer queries, and ``max_constraint_degree = 4``
+        """For receipts verified on the EVM (docs/onchain.md): log_blowup 6 (rate 1/64),
+        13 queries, 23 PoW bits, FRI arity 8: ⌊13·(6 − log2(1 + 2^-6))⌋ + 23 = ⌊77.71⌋ +
+        23 = 100 conjectured bits with zk (13·6 + 23 = 101 without; 51 provable).  Every
+        query costs on chain (opened rows, Merkle paths, DEEP and FRI work: ~1.1 M gas
+        each), so a larger blowup buys fewer queries, and ``max_constraint_degree = 4``
         lets tables with many LogUp interactions put three in each helper column (fewer
         opened columns, :func:`zkvm.stark.system._choose_layout`; AIR constraints stay of
-        degree ≤ 3).  One battleship move's verification is ~30.1 M gas in 13
-        transactions instead of 31.7 M with the previous profile (lb5 q16 pow21, degree
-        3), the receipt ~186 KB instead of ~206 KB, for about 4× the default's prover time
-        (8× larger LDE) plus the grinding: 2^26 SHA-256 compressions on average, ~2.6 s
-        on 2 cores at 26 MH/s, more in an unlucky run (bench/bench_evm_params.py); trace
-        heights are capped at 2^22 (TWO_ADICITY − log_blowup)."""
-        return cls(log_blowup=5, num_queries=15, pow_bits=26, fri_log_arity=3,
+        degree ≤ 3).  One battleship move's verification is ~21.7 M gas in 6 transactions
+        instead of 23.7 M with the session-6 profile (lb5 q15 pow26), the receipt ~166 KB
+        instead of ~186 KB, for ~1.7× that profile's prover CPU time (16× the default's
+        LDE) and ~2.7 GiB peak memory for battleship (bench/bench_evm_params.py); trace
+        heights are capped at 2^21 (TWO_ADICITY − log_blowup)."""
+        return cls(log_blowup=6, num_queries=13, pow_bits=23, fri_log_arity=3,
                    log_final_poly_len=0, max_constraint_degree=4, zk=zk)
 
     @classmethod

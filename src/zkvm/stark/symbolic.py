@@ -224,24 +224,27 @@ def topo_order(roots: Sequence[Expr]) -> list[Expr]:
     is the same in the prover's and the verifier's process.
     """
     seen: set[int] = set()
+    mark = seen.add
     out: list[Expr] = []
+    emit = out.append
     for root in roots:
         if id(root) in seen:
             continue
-        stack = [(root, False)]
+        # iterative post-order: descend into the first unvisited child (args order);
+        # a node is emitted once all its children are
+        stack = [root]
+        push, pop = stack.append, stack.pop
         while stack:
-            node, expanded = stack.pop()
-            if expanded:
-                if id(node) not in seen:
-                    seen.add(id(node))
-                    out.append(node)
-                continue
-            if id(node) in seen:
-                continue
-            stack.append((node, True))
-            for child in reversed(node.args):
+            node = stack[-1]
+            for child in node.args:
                 if id(child) not in seen:
-                    stack.append((child, False))
+                    push(child)
+                    break
+            else:
+                pop()
+                if id(node) not in seen:
+                    mark(id(node))
+                    emit(node)
     return out
 
 
@@ -346,23 +349,26 @@ def encode(roots: Sequence[Expr]) -> bytes:
     """
     import struct
 
+    u32 = struct.Struct("<I").pack
+    kinds = {k: i for i, k in enumerate(VAR_KINDS)}
     order = topo_order(roots)
     num = {id(n): i for i, n in enumerate(order)}
-    out = bytearray(struct.pack("<I", len(order)))
+    out = bytearray(u32(len(order)))
     for n in order:
-        out.append(_OP_CODES[n.op])
-        if n.op == "const":
-            out += struct.pack("<I", n.value)
-        elif n.op == "var":
+        op = n.op
+        out.append(_OP_CODES[op])
+        if op == "const":
+            out += u32(n.value)
+        elif op == "var":
             kind, idx = n.value
-            out.append(VAR_KINDS.index(kind))
-            out += struct.pack("<I", idx)
+            out.append(kinds[kind])
+            out += u32(idx)
         else:
             for a in n.args:
-                out += struct.pack("<I", num[id(a)])
-    out += struct.pack("<I", len(roots))
+                out += u32(num[id(a)])
+    out += u32(len(roots))
     for r in roots:
-        out += struct.pack("<I", num[id(r)])
+        out += u32(num[id(r)])
     return bytes(out)
 
 

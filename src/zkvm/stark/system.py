@@ -218,16 +218,16 @@ class TableInfo:
         an extension column ``j``: its base columns ``4j .. 4j+3``.  Only these columns
         are opened at ``ζ·ω`` (proof format v6); derived from the constraints, so bound
         by the verifying key."""
-        cache = self.__dict__.setdefault("_next_cols", {})
-        hit = cache.get(kind)
-        if hit is None:
-            leaf = {"pre": "pre_next", "main": "main_next", "aux": "aux_next"}[kind]
-            idx = {n.value[1] for n in sym.topo_order([c.expr for c in self.all_constraints])
-                   if n.op == "var" and n.value[0] == leaf}
-            if kind == "aux":
-                idx = {4 * j + c for j in idx for c in range(4)}
-            hit = cache[kind] = tuple(sorted(idx))
-        return hit
+        cache = self.__dict__.get("_next_cols")
+        if cache is None:  # one walk of the constraint DAG for the three kinds
+            idx: dict = {"pre_next": set(), "main_next": set(), "aux_next": set()}
+            for n in sym.topo_order([c.expr for c in self.all_constraints]):
+                if n.op == "var" and n.value[0] in idx:
+                    idx[n.value[0]].add(n.value[1])
+            idx["aux_next"] = {4 * j + c for j in idx["aux_next"] for c in range(4)}
+            cache = self.__dict__["_next_cols"] = {
+                k: tuple(sorted(idx[f"{k}_next"])) for k in ("pre", "main", "aux")}
+        return cache[kind]
 
 
 class StarkSystem:
