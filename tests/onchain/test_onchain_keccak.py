@@ -170,11 +170,18 @@ def test_substituted_evaluator_code_rejected(honest, variant):
     assert _missing(r), r.reason
 
 
-def test_fact_of_another_receipt_rejected(honest, tmp_path):
+@pytest.fixture(scope="module")
+def keccak_testing(tmp_path_factory):
+    """examples/keccak256 on the message "zkvm", --params testing (1 PoW bit: a tampered
+    receipt still reaches the contracts half of the time)."""
+    return _prove(tmp_path_factory.mktemp("onchain-keccak-t"), "testing", b"zkvm")
+
+
+def test_fact_of_another_receipt_rejected(honest, keccak_testing):
     """The separate fact recorded with another Keccak receipt's opened values and context
     (the testing-profile proof of another message: other ζ, challenges, values), with this
     receipt's spec and code, is not this receipt's."""
-    raw2, iid2, _ = _prove(tmp_path, "testing", b"zkvm")
+    raw2, iid2, _ = keccak_testing
     rec2 = session.record(raw2, iid2)
     ci2 = challenges.input_of(rec2.challenges)
     tc2 = next(t for t in rec2.tables if t.name == "keccak")
@@ -182,22 +189,50 @@ def test_fact_of_another_receipt_rejected(honest, tmp_path):
     assert sep.ok and _missing(r), r.reason
 
 
-def test_flipped_keccak_opened_value_rejected_by_both(keccak_evm, honest):
-    """A receipt with one bit of a Keccak opened value (at ζ) flipped: the Python verifier
-    REJECTs it, and so does the whole on-chain verification (same verdict)."""
-    raw, iid, _ = keccak_evm
+def test_flipped_keccak_opened_value_rejected_by_both(keccak_testing):
+    """Receipts with one bit of a Keccak opened value (at ζ) flipped: the Python verifier
+    REJECTs each; the first whose proof of work still passes (testing profile, 1 bit) is
+    submitted whole (every fact transaction, the separate Keccak transaction and the
+    statement check) and REJECTed on chain too.  (With the evm profile's 26 PoW bits such
+    a receipt is rejected before anything is submitted: ``test_flipped_evm``.)"""
+    raw, iid, _ = keccak_testing
+    rec = session.record(raw, iid)
+    shape = statement.shape_of(rec)
+    assert statement.verify_onchain(rec, LocalChain()).accepted
+    idx = [s & 0xffffffff for s in shape["separate_specs"]["keccak"] if s >> 32 == 0]
+    judged = 0
+    for i in idx[:40]:
+        needle = bytes(shape["input"][14][16 * i:16 * i + 16])
+        if raw.count(needle) != 1:
+            continue
+        pos = raw.index(needle)
+        bad = raw[:pos] + bytes([raw[pos] ^ 1]) + raw[pos + 1:]
+        with pytest.raises(VerificationError):
+            api.verify_receipt(bad, iid)
+        try:
+            rec_bad = session.record(bad, iid, permissive=True)
+        except VerificationError:  # the proof of work failed: nothing to submit (REJECT)
+            continue
+        res = statement.verify_onchain(rec_bad, LocalChain())
+        assert not res.accepted and res.reports, res.reason
+        judged += 1
+        break
+    assert judged == 1
+
+
+def test_flipped_evm(keccak_evm, honest):
+    """The same flip in the evm-profile receipt: REJECTed by the Python verifier, and by
+    ``zkvm onchain verify`` (nothing submitted: its proof of work no longer holds)."""
+    raw, iid, path = keccak_evm
     rec, shape, *_ = honest
-    ci = shape["input"]
     at = _keccak_value_offset(rec, shape)
-    needle = bytes(ci[14][at:at + 16])
+    needle = bytes(shape["input"][14][at:at + 16])
     assert raw.count(needle) == 1  # the opened value's encoding in the receipt
     pos = raw.index(needle)
     bad = raw[:pos] + bytes([raw[pos] ^ 1]) + raw[pos + 1:]
     with pytest.raises(VerificationError):
         api.verify_receipt(bad, iid)
-    try:
-        rec_bad = session.record(bad, iid, permissive=True)
-    except VerificationError:  # rejected before anything could be submitted: same verdict
-        return
-    res = statement.verify_onchain(rec_bad, LocalChain())
-    assert not res.accepted
+    bad_path = path.with_name("flipped.bin")
+    bad_path.write_bytes(bad)
+    r = runner.invoke(app, ["onchain", "verify", str(bad_path), "--image-id", iid.hex()])
+    assert r.exit_code == 1 and "REJECT" in r.output and "ACCEPT" not in r.output, r.output
