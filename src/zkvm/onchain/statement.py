@@ -22,8 +22,6 @@ from dataclasses import dataclass
 from . import abi, artifacts, merkle
 from .chain import LocalChain, TxReport
 
-from .session import DEEP_BATCH as DEEP_BATCH_DEFAULT  # noqa: E402
-
 __all__ = ["SHAPE_TYPES", "shape_of", "VerifyOutcome", "verify_onchain", "MAX_JOURNAL"]
 
 SHAPE_TYPES = ("uint256[]", "uint256", "uint256", "uint256", "uint256", "uint256", "uint256", "uint256",
@@ -154,8 +152,7 @@ def shape_of(rec) -> dict:
         rdata += levels + mats + list(sp.slots) + list(sp.cols)
     fr = rec.fri[0]
     static = protocol.multiplicity_bound(system, hs, pv, batches=[])
-    fields = [hs, ci[9], ci[10], ci[17], ci[19], ci[20], len(ci[16]), len(ci[7]), int(ci[5]), static,
-              DEEP_BATCH,
+    fields = [hs, ci[9], ci[10], ci[17], ci[19], ci[20], len(ci[16]), len(ci[7]), int(ci[5]), static, DEEP_BATCH,
               ci[11], point_logs, ci[13], list(fr.log_arities), list(fr.input_sizes), rhdr, rdata, thdr, tdata]
     return {"fields": fields, "image_id": bytes(rec.image_id).rjust(32, b"\0"), "vk_digest": vk.digest, "pre_root": bytes(vk.pre_root or bytes(32)),
             "entry": entry, "exec_bus": buses.EXEC.id, "journal_bus": buses.JOURNAL.id,
@@ -235,7 +232,7 @@ def check_call(shape: dict, deep_out: dict, selector: bytes, exit_code=None, jou
         g = shape["groups"][(bytes(sp.root), sp.Lr)]
         from .session import deep_batch
 
-        batch = deep_batch(g) if deep_batch(g) != DEEP_BATCH_DEFAULT else shape["fields"][10]
+        batch = deep_batch(g)  # as shape_of recorded it (roundHdr, or the shape's batch)
         idx = sorted(g.by_index)
         for k in range(0, len(idx), batch):
             key = (bytes(sp.root), tuple(idx[k:k + batch]))
