@@ -602,7 +602,6 @@ contract StatementCheck {
         uint256 data; // offset in roundData
         uint256 batchNo;
         uint256 partialAt;
-        uint256[] ap; // α^j, j < the widest opening
         uint256[] ap2; // α^j as two words: c0 | c1 << 128, c2 | c3 << 128 (for _ys)
     }
 
@@ -663,8 +662,10 @@ contract StatementCheck {
         if (b == 0) revert Reject("batch");
     }
 
-    /// st.ap, st.ap2: α^j for j ≤ the widest matrix of the rounds (its column indices and
-    /// the offset step α^w).
+    /// st.ap2: α^j for j ≤ the widest matrix of the rounds (its column indices and the
+    /// offset step α^w), two words per j (c0 | c1 << 128, c2 | c3 << 128, for _ys); one
+    /// assembly loop (a Keccak receipt's widest round has 3 546 columns: the Solidity loop
+    /// with a second, packed table cost ~1 M gas more).
     function _alphaPowers(Shape calldata s, uint256 alpha, DeepState memory st) private pure {
         uint256 maxW = 0;
         uint256 at = 0;
@@ -676,15 +677,42 @@ contract StatementCheck {
             }
             at += s.roundHdr[6 * r + 3] + s.roundHdr[6 * r + 4] + s.roundHdr[6 * r + 5];
         }
-        st.ap = new uint256[](maxW + 1);
-        st.ap2 = new uint256[](2 * maxW + 2);
-        uint256 x = 1;
-        for (uint256 j = 0; j <= maxW; j++) {
-            st.ap[j] = x;
-            st.ap2[2 * j] = (x & M64) | (((x >> 64) & M64) << 128);
-            st.ap2[2 * j + 1] = ((x >> 128) & M64) | ((x >> 192) << 128);
-            x = _mul(x, alpha);
+        uint256[] memory ap2 = new uint256[](2 * maxW + 2);
+        assembly ("memory-safe") {
+            let p := 2013265921
+            let m := 0xffffffffffffffff
+            let a0 := and(alpha, m)
+            let a1 := and(shr(64, alpha), m)
+            let a2 := and(shr(128, alpha), m)
+            let a3 := shr(192, alpha)
+            let x0 := 1
+            let x1 := 0
+            let x2 := 0
+            let x3 := 0
+            let ptr := add(ap2, 0x20)
+            let end := add(ptr, shl(6, add(maxW, 1)))
+            for {} lt(ptr, end) { ptr := add(ptr, 0x40) } {
+                mstore(ptr, or(x0, shl(128, x1)))
+                mstore(add(ptr, 0x20), or(x2, shl(128, x3)))
+                // x·α in F_p[X]/(X^4 − 11), as _mul
+                let c0 := mod(add(mul(x0, a0), mul(11, mod(add(add(mul(x1, a3), mul(x2, a2)), mul(x3, a1)), p))), p)
+                let c1 := mod(add(add(mul(x0, a1), mul(x1, a0)), mul(11, mod(add(mul(x2, a3), mul(x3, a2)), p))), p)
+                let c2 := mod(add(add(add(mul(x0, a2), mul(x1, a1)), mul(x2, a0)), mul(11, mod(mul(x3, a3), p))), p)
+                x3 := mod(add(add(add(mul(x0, a3), mul(x1, a2)), mul(x2, a1)), mul(x3, a0)), p)
+                x0 := c0
+                x1 := c1
+                x2 := c2
+            }
         }
+        st.ap2 = ap2;
+    }
+
+    /// α^j, packed, from its two-word form in ap2.
+    function _apAt(uint256[] memory ap2, uint256 j) private pure returns (uint256 x) {
+        if (2 * j + 1 >= ap2.length) revert Reject("column index");
+        uint256 lo = ap2[2 * j];
+        uint256 hi = ap2[2 * j + 1];
+        x = (lo & M64) | ((lo >> 128) << 64) | ((hi & M64) << 128) | ((hi >> 128) << 192);
     }
 
     /// Round r's DEEP spec hash (MerkleFacts.registerOpeningsDeep's keccak256(abi.encode(α,
@@ -759,7 +787,7 @@ contract StatementCheck {
             terms[3 * t] = _ext(ci.pcsPoints, st.point);
             terms[3 * t + 1] = ys[t];
             terms[3 * t + 2] = st.off;
-            st.off = _mul(st.off, st.ap[widths[t]]);
+            st.off = _mul(st.off, _apAt(st.ap2, widths[t]));
             st.value += counts[t];
             st.point++;
         }
