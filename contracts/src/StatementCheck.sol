@@ -50,6 +50,9 @@ contract StatementCheck {
     bytes32[] internal shapeList; // the registered shapes, in constructor order (for audits)
     /// keccak256(abi.encode(vkDigest, exitCode, keccak256(journal))) => accepted
     mapping(bytes32 => bool) public accepted;
+    /// Facts of recordSeparate: a separate table's generated code, run on the leaves built
+    /// from (opened values, leaf specs, context), returned acc (see _separateKey).
+    mapping(bytes32 => bool) public separateFacts;
 
     error Reject(string why);
 
@@ -72,10 +75,13 @@ contract StatementCheck {
         uint256[] valueCounts; // per (matrix, point)
         uint256[] logArities;
         uint256[] inputSizes;
-        uint256[] roundHdr; // per round: rootSrc (0 pre, 1 main, 2 aux, 3 quotient), Lr, #levels, #mats, #slots, #cols
+        uint256[] roundHdr; // per round: rootSrc (0 pre, 1 main, 2 aux, 3 quotient), Lr | batch << 32 (0: `batch`),
+        // #levels, #mats, #slots, #cols
         uint256[] roundData; // levels, mats, slots, cols (MerkleFacts.Deep encoding)
-        uint256[] tableHdr; // per live table: codeHash (zkvm.onchain.codegen.code_hash), logN, logChunk, #leaves, #quot
-        uint256[] tableData; // leaves (kind << 32 | index), quotient value indices (4 per chunk)
+        uint256[] tableHdr; // per live table: codeHash (zkvm.onchain.codegen.code_hash), logN,
+        // logChunk | separate << 8 (1: its code runs in a recordSeparate transaction, see _tables), #leaves, #quot
+        uint256[] tableData; // leaves (kind << 32 | index) (a separate table: one word, keccak256 of its leaf
+        // specs), quotient value indices (4 per chunk)
     }
 
     constructor(
@@ -186,7 +192,9 @@ contract StatementCheck {
         uint256[] memory sels = new uint256[](3 * nt);
         for (uint256 t = 0; t < nt; t++) {
             uint256 logN = s.tableHdr[5 * t + 1];
-            if (logN > 27 || s.tableHdr[5 * t + 2] > 31) revert Reject("table height");
+            if (logN > 27 || s.tableHdr[5 * t + 2] & 0xff > 31 || s.tableHdr[5 * t + 2] >> 8 > 1) {
+                revert Reject("table height");
+            }
             uint256 zh = _sub(z2k[logN], 1);
             uint256 nInv = Field.invBase(1 << logN);
             uint256 wInv = Field.invBase(Field.rootPow(logN, 1));
@@ -212,13 +220,94 @@ contract StatementCheck {
         for (uint256 t = 0; t < nt; t++) {
             uint256 nq = s.tableHdr[5 * t + 4];
             off += s.tableHdr[5 * t + 3];
-            uint256 q = _quotient(ci.pcsValues, s.tableData, off, nq / 4, z2k[s.tableHdr[5 * t + 2]]);
+            uint256 q = _quotient(ci.pcsValues, s.tableData, off, nq / 4, z2k[s.tableHdr[5 * t + 2] & 0xff]);
             off += nq;
-            if (accs[t] != _mul(q, _sub(z2k[s.tableHdr[5 * t + 1]], 1))) {
+            uint256 rhs = _mul(q, _sub(z2k[s.tableHdr[5 * t + 1]], 1));
+            if (s.tableHdr[5 * t + 2] >> 8 != 0) {
+                // a separate table: accs[t] is the hash of what its evaluation depends on
+                // (leafEvals); recordSeparate must have recorded that it returned
+                // quotient(ζ)·Z_H(ζ)
+                if (!separateFacts[keccak256(abi.encode(accs[t], rhs))]) revert Reject("constraint fact missing");
+            } else if (accs[t] != rhs) {
                 revert Reject("constraints at zeta do not match the quotient");
             }
         }
         if (off != s.tableData.length) revert Reject("table data");
+    }
+
+    /// Step 9 of a **separate** table (its code would not fit the statement check's
+    /// transaction: Keccak's 38 k constraint nodes and 3 106 leaves), in a transaction of its
+    /// own: builds the table's leaves exactly as leafEvals does, from the opened values
+    /// `vals` (the receipt's pcsValues, u32 LE), the table's leaf specs `spec` and the
+    /// context `ctx1` = [LogUp α, β, constraint α, np, nc, the np public values, the nc
+    /// claimed sums, the table's 3 row selectors at ζ], runs the generated code `chunks`
+    /// on them and records separateFacts[keccak256(abi.encode(_separateKey(keccak256(vals),
+    /// keccak256(spec), keccak256(ctx1), code hash of `chunks`), acc))].  Anyone may submit
+    /// it: it is a conditional fact about a pure computation.  Correctness: the statement
+    /// check looks up the key of ITS opened values (checked canonical and bound to the
+    /// transcript by StarkChallenges.derive), the spec hash its registered shape holds, the
+    /// context it computes (challenges from the transcript, selectors from ζ) and the
+    /// shape's code hash, with acc = quotient(ζ)·Z_H(ζ) computed by itself: a fact recorded
+    /// for another receipt, other opened values, another spec, context or code is another
+    /// key.  Non-canonical inputs only give facts no statement check asks for.
+    function recordSeparate(bytes calldata vals, uint256[] calldata spec, uint256[] calldata ctx1,
+                            address[] calldata chunks) external returns (uint256 acc) {
+        if (ctx1.length < 5 || ctx1.length != 8 + ctx1[3] + ctx1[4]) revert Reject("selectors");
+        uint256 nl = spec.length;
+        uint256 buf;
+        assembly ("memory-safe") {
+            buf := mload(0x40)
+            mstore(0x40, add(buf, add(64, shl(5, nl))))
+        }
+        uint256 flags;
+        {
+            uint256[9] memory cx;
+            uint256 tdo;
+            assembly ("memory-safe") {
+                mstore(cx, vals.offset)
+                mstore(add(cx, 0x20), vals.length)
+                let np := calldataload(add(ctx1.offset, 0x60))
+                let nc := calldataload(add(ctx1.offset, 0x80))
+                let po := add(ctx1.offset, 0xa0)
+                let co := add(po, shl(5, np))
+                mstore(add(cx, 0x40), add(co, shl(5, nc)))
+                mstore(add(cx, 0x60), po)
+                mstore(add(cx, 0x80), np)
+                mstore(add(cx, 0xa0), co)
+                mstore(add(cx, 0xc0), nc)
+                mstore(add(cx, 0xe0), calldataload(ctx1.offset))
+                mstore(add(cx, 0x100), calldataload(add(ctx1.offset, 0x20)))
+                tdo := spec.offset
+            }
+            flags = _fill(buf + 64, tdo, nl, cx);
+        }
+        if (flags & 2 != 0) revert Reject("value index");
+        if (flags & 1 != 0) revert Reject("leaf kind");
+        bytes32 codeHash;
+        (acc, codeHash) = _runCodeHash(chunks, buf, nl, ctx1[2]);
+        bytes32 k = _separateKey(keccak256(vals), keccak256(abi.encodePacked(spec)), keccak256(abi.encodePacked(ctx1)),
+                                 codeHash);
+        separateFacts[keccak256(abi.encode(k, acc))] = true;
+    }
+
+    function _separateKey(bytes32 valsHash, bytes32 specHash, bytes32 ctxHash, bytes32 codeHash)
+        private
+        pure
+        returns (bytes32)
+    {
+        return keccak256(abi.encode(valsHash, specHash, ctxHash, codeHash));
+    }
+
+    /// keccak256 of table t's context as recordSeparate takes it: ctx's first 5 + np + nc
+    /// words, then table t's three selectors.
+    function _ctxHash(uint256[] calldata ctx, uint256 t) private pure returns (bytes32 h) {
+        uint256 k = 5 + ctx[3] + ctx[4];
+        assembly ("memory-safe") {
+            let m := mload(0x40)
+            calldatacopy(m, ctx.offset, shl(5, k))
+            calldatacopy(add(m, shl(5, k)), add(ctx.offset, shl(5, add(k, mul(3, t)))), 96)
+            h := keccak256(m, add(shl(5, k), 96))
+        }
     }
 
     /// Domain tag of a table's code hash (zkvm.onchain.codegen.CODE_TAG, 23 bytes):
@@ -257,6 +346,15 @@ contract StatementCheck {
         for (uint256 t = 0; t < nt; t++) {
             uint256 nl = tableHdr[5 * t + 3];
             if (off + nl > tableData.length) revert Reject("table data");
+            if (tableHdr[5 * t + 2] >> 8 != 0) {
+                // a separate table: not run here; the key of the recordSeparate fact
+                // _tables requires (its one data word is the hash of its leaf specs)
+                if (nl != 1) revert Reject("table data");
+                accs[t] = uint256(_separateKey(keccak256(vals), bytes32(tableData[off]), _ctxHash(ctx, t),
+                                               bytes32(tableHdr[5 * t])));
+                off += 1 + tableHdr[5 * t + 4];
+                continue;
+            }
             uint256 buf; // acc ‖ α ‖ leaves: the generated code's calldata
             assembly ("memory-safe") {
                 buf := mload(0x40)
@@ -321,6 +419,35 @@ contract StatementCheck {
             acc, bad := run(chunks.offset, chunks.length, buf, add(64, shl(5, nl)), alpha, want)
         }
         if (bad != 0) revert Reject("constraint code");
+    }
+
+    /// As _runCode, for recordSeparate: returns the hash of the code that ran instead of
+    /// comparing it (keccak256(CODE_TAG ‖ EXTCODEHASH(chunk_1) ‖ … ‖ EXTCODEHASH(chunk_k))).
+    function _runCodeHash(address[] calldata chunks, uint256 buf, uint256 nl, uint256 alpha)
+        private
+        view
+        returns (uint256 acc, bytes32 h)
+    {
+        uint256 bad = 0;
+        assembly ("memory-safe") {
+            function run(co, n, b, size, al) -> r, hh, f {
+                let hs := mload(0x40)
+                mstore(hs, 0x7a6b766d2e636f6e73747261696e742d636f64652e7631000000000000000000) // CODE_TAG
+                mstore(b, 0)
+                mstore(add(b, 0x20), al)
+                for { let i := 0 } lt(i, n) { i := add(i, 1) } {
+                    let a := calldataload(add(co, shl(5, i)))
+                    if or(shr(160, a), iszero(extcodesize(a))) { f := 1 break }
+                    mstore(add(add(hs, 23), shl(5, i)), extcodehash(a))
+                    if iszero(staticcall(gas(), a, b, size, b, 0x20)) { f := 1 break }
+                    if iszero(eq(returndatasize(), 0x20)) { f := 1 break }
+                }
+                r := mload(b)
+                hh := keccak256(hs, add(23, shl(5, n)))
+            }
+            acc, h, bad := run(chunks.offset, chunks.length, buf, add(64, shl(5, nl)), alpha)
+        }
+        if (bad != 0 || chunks.length == 0) revert Reject("constraint code");
     }
 
     /// leafEvals' loop: the leaf i at memory out + 32·i from the spec at calldata tdo + 32·i;
@@ -475,7 +602,6 @@ contract StatementCheck {
         uint256 data; // offset in roundData
         uint256 batchNo;
         uint256 partialAt;
-        uint256[] ap; // α^j, j < the widest opening
         uint256[] ap2; // α^j as two words: c0 | c1 << 128, c2 | c3 << 128 (for _ys)
     }
 
@@ -492,14 +618,14 @@ contract StatementCheck {
         _alphaPowers(s, c.pcsAlpha, st);
         if (s.roundHdr.length % 6 != 0) revert Reject("round header");
         for (uint256 r = 0; r < s.roundHdr.length / 6; r++) {
-            uint256 Lr = s.roundHdr[6 * r + 1];
+            uint256 Lr = s.roundHdr[6 * r + 1] & 0xffffffff;
             uint256 nSl = s.roundHdr[6 * r + 4];
             bytes32 root = _root(s.roundHdr[6 * r], ci);
             (bytes32 spec, bytes32 levelsHash, uint256[] memory gis) = _round(s, r, ci, c.pcsAlpha, st);
             if (Lr > s.L0) revert Reject("round height");
             uint256[] memory idx = _sortedDistinct(c.queries, s.L0 - Lr);
-            for (uint256 k = 0; k < idx.length; k += s.batch) {
-                uint256 m = idx.length - k < s.batch ? idx.length - k : s.batch;
+            for (uint256 k = 0; k < idx.length; k += _batchOf(s, r)) {
+                uint256 m = idx.length - k < _batchOf(s, r) ? idx.length - k : _batchOf(s, r);
                 uint256[] memory part = new uint256[](m);
                 for (uint256 j = 0; j < m; j++) part[j] = idx[k + j];
                 if (st.partialAt + m * nSl > partials.length || st.batchNo >= rowsHashes.length) revert Reject("witness");
@@ -528,8 +654,18 @@ contract StatementCheck {
         if (st.point != s.pointLogs.length || st.value * 16 != ci.pcsValues.length) revert Reject("opening count");
     }
 
-    /// st.ap, st.ap2: α^j for j ≤ the widest matrix of the rounds (its column indices and
-    /// the offset step α^w).
+    /// Leaves per DEEP fact of round r: roundHdr[6r + 1] >> 32 (a wide round's own batch,
+    /// see zkvm.onchain.session.deep_batch), 0: the shape's batch.
+    function _batchOf(Shape calldata s, uint256 r) private pure returns (uint256 b) {
+        b = s.roundHdr[6 * r + 1] >> 32;
+        if (b == 0) b = s.batch;
+        if (b == 0) revert Reject("batch");
+    }
+
+    /// st.ap2: α^j for j ≤ the widest matrix of the rounds (its column indices and the
+    /// offset step α^w), two words per j (c0 | c1 << 128, c2 | c3 << 128, for _ys); one
+    /// assembly loop (a Keccak receipt's widest round has 3 546 columns: the Solidity loop
+    /// with a second, packed table cost ~1 M gas more).
     function _alphaPowers(Shape calldata s, uint256 alpha, DeepState memory st) private pure {
         uint256 maxW = 0;
         uint256 at = 0;
@@ -541,15 +677,42 @@ contract StatementCheck {
             }
             at += s.roundHdr[6 * r + 3] + s.roundHdr[6 * r + 4] + s.roundHdr[6 * r + 5];
         }
-        st.ap = new uint256[](maxW + 1);
-        st.ap2 = new uint256[](2 * maxW + 2);
-        uint256 x = 1;
-        for (uint256 j = 0; j <= maxW; j++) {
-            st.ap[j] = x;
-            st.ap2[2 * j] = (x & M64) | (((x >> 64) & M64) << 128);
-            st.ap2[2 * j + 1] = ((x >> 128) & M64) | ((x >> 192) << 128);
-            x = _mul(x, alpha);
+        uint256[] memory ap2 = new uint256[](2 * maxW + 2);
+        assembly ("memory-safe") {
+            let p := 2013265921
+            let m := 0xffffffffffffffff
+            let a0 := and(alpha, m)
+            let a1 := and(shr(64, alpha), m)
+            let a2 := and(shr(128, alpha), m)
+            let a3 := shr(192, alpha)
+            let x0 := 1
+            let x1 := 0
+            let x2 := 0
+            let x3 := 0
+            let ptr := add(ap2, 0x20)
+            let end := add(ptr, shl(6, add(maxW, 1)))
+            for {} lt(ptr, end) { ptr := add(ptr, 0x40) } {
+                mstore(ptr, or(x0, shl(128, x1)))
+                mstore(add(ptr, 0x20), or(x2, shl(128, x3)))
+                // x·α in F_p[X]/(X^4 − 11), as _mul
+                let c0 := mod(add(mul(x0, a0), mul(11, mod(add(add(mul(x1, a3), mul(x2, a2)), mul(x3, a1)), p))), p)
+                let c1 := mod(add(add(mul(x0, a1), mul(x1, a0)), mul(11, mod(add(mul(x2, a3), mul(x3, a2)), p))), p)
+                let c2 := mod(add(add(add(mul(x0, a2), mul(x1, a1)), mul(x2, a0)), mul(11, mod(mul(x3, a3), p))), p)
+                x3 := mod(add(add(add(mul(x0, a3), mul(x1, a2)), mul(x2, a1)), mul(x3, a0)), p)
+                x0 := c0
+                x1 := c1
+                x2 := c2
+            }
         }
+        st.ap2 = ap2;
+    }
+
+    /// α^j, packed, from its two-word form in ap2.
+    function _apAt(uint256[] memory ap2, uint256 j) private pure returns (uint256 x) {
+        if (2 * j + 1 >= ap2.length) revert Reject("column index");
+        uint256 lo = ap2[2 * j];
+        uint256 hi = ap2[2 * j + 1];
+        x = (lo & M64) | ((lo >> 128) << 64) | ((hi & M64) << 128) | ((hi >> 128) << 192);
     }
 
     /// Round r's DEEP spec hash (MerkleFacts.registerOpeningsDeep's keccak256(abi.encode(α,
@@ -619,14 +782,35 @@ contract StatementCheck {
         if (at != cols.length) revert Reject("column sets");
         if (16 * (st.value + total) > ci.pcsValues.length) revert Reject("value index");
         uint256[] memory ys =
-            this.ysMany(ci.pcsValues[16 * st.value:16 * (st.value + total)], counts, st.ap2, cols, sub);
+            _ysRound(ci.pcsValues[16 * st.value:16 * (st.value + total)], counts, widths, st.ap2, cols, sub);
         for (t = 0; t < nt; t++) {
             terms[3 * t] = _ext(ci.pcsPoints, st.point);
             terms[3 * t + 1] = ys[t];
             terms[3 * t + 2] = st.off;
-            st.off = _mul(st.off, st.ap[widths[t]]);
+            st.off = _mul(st.off, _apAt(st.ap2, widths[t]));
             st.value += counts[t];
             st.point++;
+        }
+    }
+
+    /// ysMany for one round, handing it only the powers α^j, j ≤ the round's widest matrix:
+    /// `ap2`'s length word is lowered for the call (the self-call copies its arguments into
+    /// fresh memory, never reused: a Keccak receipt's main round is ~2 600 columns wide, so
+    /// the full table is 166 KB, and copying it for every round cost ~2 M gas of memory
+    /// expansion) and restored after it.  ysMany's bound checks use the shortened length.
+    function _ysRound(bytes calldata vals, uint256[] memory counts, uint256[] memory widths, uint256[] memory ap2,
+                      uint256[] calldata cols, uint256[] memory sub) private view returns (uint256[] memory ys) {
+        uint256 maxW = 0;
+        for (uint256 t = 0; t < widths.length; t++) if (widths[t] > maxW) maxW = widths[t];
+        uint256 full = ap2.length;
+        uint256 need = 2 * maxW + 2;
+        if (need > full) need = full;
+        assembly ("memory-safe") {
+            mstore(ap2, need)
+        }
+        ys = this.ysMany(vals, counts, ap2, cols, sub);
+        assembly ("memory-safe") {
+            mstore(ap2, full)
         }
     }
 

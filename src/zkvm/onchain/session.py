@@ -32,19 +32,34 @@ from .chain import LocalChain, TxReport
 from .constraints import compile_program, leaf_values, pack, unpack
 
 __all__ = ["Recorded", "TableCheck", "record", "run_pieces", "DEEP_BATCH", "MAX_PROGRAM_NODES", "constraint_batches",
-           "UnsupportedReceipt"]
+           "UnsupportedReceipt", "deep_batch", "SEPARATE_NODES", "INLINE_BUDGET", "separate_tables"]
 
 
 class UnsupportedReceipt(ValueError):
     """A valid receipt kind the on-chain pieces do not handle yet (one-line message)."""
 
-#: Largest table (constraint DAG nodes) the on-chain verifier takes, and the most nodes of
-#: the tables batched into one ``evaluateAndRecordCode`` transaction (generated code:
-#: ~280 gas per node all in, so 12 000 nodes cost ~3.4 M gas).  Keccak's table (38 391
-#: nodes) is refused: its generated code would run in one transaction (7.8 M gas, 22
-#: contracts), but the statement check and DEEP transactions of a receipt with a
-#: non-empty Keccak table are not built or measured yet (docs/onchain.md).
-MAX_PROGRAM_NODES = 12_000
+#: Largest table (constraint DAG nodes) the on-chain verifier takes: a separate table
+#: (below) runs in one ``evaluateAndRecordCode`` transaction of its own (generated code,
+#: ~200 gas per node plus its leaves' calldata: Keccak's 38 405 nodes and 3 106 leaves
+#: cost ~8 M gas), so ~60 000 nodes stay well under the EIP-7825 cap.  A larger table is
+#: refused (:class:`UnsupportedReceipt`); no table of the machine is that large.
+MAX_PROGRAM_NODES = 60_000
+
+#: A table with more constraint nodes than this is **separate**: its generated code runs in
+#: a ConstraintEval transaction of its own, which records a fact the statement check
+#: consumes (StatementCheck._separateFact), instead of inside the statement check (which
+#: already costs ~7.5 M gas for battleship's 17 tables, 7 000 nodes).  Also the most nodes
+#: of the tables batched into one ``evaluateAndRecordCode`` transaction of ``zkvm onchain gas``.
+SEPARATE_NODES = 12_000
+
+#: The most constraint nodes the statement check runs itself: beyond it the largest
+#: remaining tables are made separate too (:func:`separate_tables`).
+INLINE_BUDGET = 20_000
+
+#: The same when some table is already separate (its opened values still make the
+#: statement check's calldata and DEEP terms: the Keccak receipt's statement check costs
+#: 15.4 M with the base tables' 7 000 nodes inline; SHA-256's 5 732 more would pass the cap).
+INLINE_BUDGET_WITH_SEPARATE = 8_000
 
 #: FRI layers per registerOpeningsMany transaction (an evm-profile layer costs ~0.3-0.45 M
 #: gas with 13-15 queries, so all of a proof's layers, 6-7, fit one transaction far below the
@@ -56,6 +71,24 @@ FRI_LAYER_BATCH = 12
 #: 16 queries, stay far below the EIP-7825 cap; fewer transactions save each call's fixed
 #: costs: 21 000, the powers of α, the term groups).
 DEEP_BATCH = 20
+
+#: Gas budget of one registerOpeningsDeep transaction when choosing a round's batch
+#: (:func:`deep_batch`): a wide round (a non-empty Keccak table: ~3 100 base columns per
+#: leaf) is split so that each transaction stays well under the EIP-7825 cap.
+DEEP_TX_BUDGET = 12_000_000
+
+
+def deep_batch(g) -> int:
+    """Leaves per registerOpeningsDeep transaction of the commitment round ``g`` (a
+    :class:`zkvm.onchain.merkle.Group`): :data:`DEEP_BATCH`, or fewer when the round is so
+    wide that they would cost more than :data:`DEEP_TX_BUDGET` (estimate from the
+    evm-profile Keccak receipt, whose main round has 3 546 columns: ~900 gas per opened
+    base column once per transaction, the powers of α, and ~250 per column and leaf;
+    7 leaves cost 9.4 M).  A function of the round's matrix widths (the shape: the
+    statement check reads it from ``roundHdr``); a round of ≤ ~1 500 columns keeps
+    :data:`DEEP_BATCH`."""
+    w = sum(width for _, width in g.dims)
+    return max(1, min(DEEP_BATCH, (DEEP_TX_BUDGET - 900 * w - 150_000) // (260 * w + 40_000)))
 
 
 @dataclass
@@ -212,9 +245,10 @@ def _submit(rec, chain, a_mf, a_ce, a_fq, a_sc, mf, ce, fq, sc, deep_out, challe
         label = f"L={g.L:<2d} matrices={len(g.dims):<3d} queries={len(g.by_index)}"
         sp = specs.get(g.root)
         if sp is not None and sp.Lr == g.L:  # an input round: Merkle + DEEP in one call,
-            idx = sorted(g.by_index)  # in batches of DEEP_BATCH leaves (each tx well under the cap)
-            for k in range(0, len(idx), DEEP_BATCH):
-                part = idx[k:k + DEEP_BATCH]
+            idx = sorted(g.by_index)  # in batches of deep_batch leaves (each tx well under the cap)
+            batch = deep_batch(g)
+            for k in range(0, len(idx), batch):
+                part = idx[k:k + batch]
                 r = chain.transact(
                     a_mf, merkle.deep_call(g, mf.selector("registerOpeningsDeep"), sp, part),
                     f"MerkleDeep   L={g.L:<2d} matrices={len(g.dims):<3d} queries={len(part)}")
@@ -255,16 +289,38 @@ def _submit(rec, chain, a_mf, a_ce, a_fq, a_sc, mf, ce, fq, sc, deep_out, challe
         if prog.nodes > MAX_PROGRAM_NODES:
             add(TxReport(f"ConstraintEval {tc.name} ({len(tc.exprs)} constraints, {prog.nodes} nodes)",
                          0, 0, 0, len(prog.code), False,
-                         f"table too large for the on-chain verifier (> {MAX_PROGRAM_NODES} nodes, "
-                         "e.g. Keccak's): not supported yet", unsupported=True))
+                         f"table too large for the on-chain verifier (> {MAX_PROGRAM_NODES} nodes): "
+                         "not supported", unsupported=True))
     for b in constraint_batches(rec.tables) if constraints_tx else []:
         _constraints_tx(chain, a_ce, ce, [(rec.tables[i], progs[i]) for i in b], add, programs)
 
 
+def separate_tables(nodes: list[int]) -> list[bool]:
+    """Which tables (given their constraint node counts, in table order) are separate:
+    every table over :data:`SEPARATE_NODES` nodes, then the largest remaining ones while
+    the others total more than :data:`INLINE_BUDGET` nodes (:data:`INLINE_BUDGET_WITH_SEPARATE`
+    once some table is separate).  A function of the verifying
+    key and the heights alone (the shape records it).  Raises :class:`UnsupportedReceipt`
+    for a table over :data:`MAX_PROGRAM_NODES`."""
+    for k in nodes:
+        if k > MAX_PROGRAM_NODES:
+            raise UnsupportedReceipt(f"a table of {k} constraint nodes (> {MAX_PROGRAM_NODES}): too large for "
+                                     "one transaction of the on-chain verifier")
+    sep = [k > SEPARATE_NODES for k in nodes]
+    inline = sum(k for k, s in zip(nodes, sep, strict=True) if not s)
+    for i in sorted(range(len(nodes)), key=lambda i: (-nodes[i], i)):
+        if inline <= (INLINE_BUDGET_WITH_SEPARATE if any(sep) else INLINE_BUDGET):
+            break
+        if not sep[i]:
+            sep[i], inline = True, inline - nodes[i]
+    return sep
+
+
 def constraint_batches(tables) -> list[list[int]]:
     """The tables (indices into ``tables``, in order) of each ConstraintEval transaction:
-    consecutive tables of at most :data:`MAX_PROGRAM_NODES` nodes in all; a table over
-    the limit is left out (not supported).  ConstraintEval records one fact per
+    consecutive tables of at most :data:`SEPARATE_NODES` nodes in all, a larger table in a
+    transaction of its own; a table over :data:`MAX_PROGRAM_NODES` is left out (not
+    supported).  ConstraintEval records one fact per
     transaction (the statement check runs the code itself and reads no such fact)."""
     out: list = []
     cur, n = [], 0
@@ -272,7 +328,7 @@ def constraint_batches(tables) -> list[list[int]]:
         k = compile_program(tc.exprs).nodes
         if k > MAX_PROGRAM_NODES:
             continue
-        if cur and n + k > MAX_PROGRAM_NODES:
+        if cur and n + k > SEPARATE_NODES:
             out.append(cur)
             cur, n = [], 0
         cur.append(i)
@@ -282,13 +338,15 @@ def constraint_batches(tables) -> list[list[int]]:
     return out
 
 
-def _constraints_tx(chain, a_ce, ce, batch, add, programs: dict) -> None:
+def _constraints_tx(chain, a_ce, ce, batch, add, programs: dict, judge: bool = True) -> None:
     """One ``evaluateAndRecordCode`` transaction for the tables of ``batch`` (one α: the
     constraint challenge): each table's straight-line evaluator chunks
     (:mod:`zkvm.onchain.codegen`, deployed once per distinct chunk into ``programs``,
     runtime -> address: once per image, not per proof) are called by ConstraintEval,
     which records the facts under the tables' code hashes; reported not ok if a table's
-    on-chain sum differs from its recorded ``quotient(ζ)·Z_H(ζ)``."""
+    on-chain sum differs from its recorded ``quotient(ζ)·Z_H(ζ)`` (``judge=False``: only the
+    transaction's success counts; the statement check judges the fact it recorded: a
+    separate table of :func:`zkvm.onchain.statement.verify_onchain`)."""
     from .codegen import deploy_evaluator, evaluator_code
 
     alpha = {pack(tc.alpha) for tc, _ in batch}
@@ -301,7 +359,7 @@ def _constraints_tx(chain, a_ce, ce, batch, add, programs: dict) -> None:
     r = chain.transact(a_ce, data, f"ConstraintEval {len(batch)} tables ({sum(len(tc.exprs) for tc, _ in batch)} "
                                    f"constraints, {sum(p.nodes for _, p in batch)} nodes, "
                                    f"{sum(len(e) for e in evs)} code chunks)")
-    if r.ok:
+    if r.ok and judge:
         n = int.from_bytes(r.output[32:64], "big")
         got = [unpack(int.from_bytes(r.output[64 + 32 * i:96 + 32 * i], "big")) for i in range(n)]
         bad = [tc.name for (tc, _), v in zip(batch, got, strict=True) if v != tc.expected]

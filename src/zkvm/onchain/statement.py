@@ -53,7 +53,7 @@ def shape_of(rec) -> dict:
     from . import deep
     from .codegen import evaluator_code
     from .constraints import compile_program
-    from .session import DEEP_BATCH, UnsupportedReceipt
+    from .session import DEEP_BATCH, UnsupportedReceipt, deep_batch, separate_tables
 
     vk, proof, pv, pdata = rec.challenges["verify"]
     from zkvm.stark.proof import Proof
@@ -108,9 +108,11 @@ def shape_of(rec) -> dict:
     thdr, tdata, evaluators = [], [], []
     by_name = {t.name: t for t in live}
     claimed_pos = {t.index: i for i, t in enumerate(aux_tables)}
-    for tc in rec.tables:
+    progs = [compile_program(tc.exprs) for tc in rec.tables]
+    separate = separate_tables([p.nodes for p in progs])
+    specs_sep: dict = {}  # a separate table's name -> its leaf specs (recordSeparate's spec)
+    for tc, prog, sep in zip(rec.tables, progs, separate, strict=True):
         t = by_name[tc.name]
-        prog = compile_program(tc.exprs)
         lay = table_layout(params, hs[t.index], t.degree, t.log_quotient_chunks)
         leaves = []
         for kind, i in prog.slots:
@@ -128,7 +130,11 @@ def shape_of(rec) -> dict:
         quot = [q0 + c for c in range(4 * lay.num_chunks)]
         code = evaluator_code(prog.code, len(prog.slots))  # the table's generated code, bound here
         evaluators.append(code)
-        thdr += [int.from_bytes(code.code_hash, "big"), hs[t.index], lay.log_chunk, len(leaves), len(quot)]
+        if sep:  # its leaves are built by recordSeparate: the shape holds their specs' hash
+            specs_sep[tc.name] = leaves
+            leaves = [int.from_bytes(_keccak(b"".join(abi.word(x) for x in leaves)), "big")]
+        thdr += [int.from_bytes(code.code_hash, "big"), hs[t.index], lay.log_chunk | int(sep) << 8, len(leaves),
+                 len(quot)]
         tdata += leaves + quot
     # DEEP rounds
     groups = {(g.root, g.L): g for g in merkle.group_statements(rec.statements)}
@@ -140,7 +146,9 @@ def shape_of(rec) -> dict:
         g = groups[(bytes(sp.root), sp.Lr)]
         levels = merkle.levels_of(g.L, g.dims)
         mats = sp.encode()[1]
-        rhdr += [src[bytes(sp.root)], sp.Lr, len(levels), len(mats), len(sp.slots), len(sp.cols)]
+        b = deep_batch(g)  # a wide round's own batch (0: the shape's DEEP_BATCH)
+        rhdr += [src[bytes(sp.root)], sp.Lr | (0 if b == DEEP_BATCH else b) << 32, len(levels), len(mats),
+                 len(sp.slots), len(sp.cols)]
         rdata += levels + mats + list(sp.slots) + list(sp.cols)
     fr = rec.fri[0]
     static = protocol.multiplicity_bound(system, hs, pv, batches=[])
@@ -149,7 +157,7 @@ def shape_of(rec) -> dict:
     return {"fields": fields, "image_id": bytes(rec.image_id).rjust(32, b"\0"), "vk_digest": vk.digest, "pre_root": bytes(vk.pre_root or bytes(32)),
             "entry": entry, "exec_bus": buses.EXEC.id, "journal_bus": buses.JOURNAL.id,
             "input": ci, "exit_code": pv[0], "journal": bytes(pdata), "specs": specs, "groups": groups,
-            "evaluators": evaluators}
+            "evaluators": evaluators, "separate": separate, "separate_specs": specs_sep}
 
 
 @dataclass
@@ -186,9 +194,9 @@ def deploy(chain: LocalChain, shape: dict, facts: dict | None = None) -> dict:
     ``facts``: reuse these fact contracts (keys ``mf``, ``ce``, ``fq``, ``sc``; ``programs``
     if present) and deploy only a StatementCheck.  Records the evaluator addresses in
     ``shape["evaluator_addrs"]`` (:func:`check_call`'s default witness).  (``ce``,
-    ConstraintEval, is no longer part of the verifier: the statement check runs the code
-    itself; it is deployed for :func:`zkvm.onchain.session.run_pieces`' standalone
-    constraint transaction, ``zkvm onchain gas``.)"""
+    ConstraintEval, is not part of the verifier: the statement check runs the code itself,
+    a separate table's in its own ``recordSeparate`` transaction; it is deployed for
+    :func:`zkvm.onchain.session.run_pieces`' standalone constraint transaction, ``zkvm onchain gas``.)"""
     mf, ce, fq, sc, st = (artifacts.load(n) for n in
                           ("MerkleFacts", "ConstraintEval", "FriQueries", "StarkChallenges", "StatementCheck"))
     if facts is not None:
@@ -222,22 +230,65 @@ def check_call(shape: dict, deep_out: dict, selector: bytes, exit_code=None, jou
     rows_hashes, partials = [], []
     for sp in shape["specs"]:
         g = shape["groups"][(bytes(sp.root), sp.Lr)]
-        from .session import DEEP_BATCH
+        from .session import deep_batch
 
+        batch = deep_batch(g)  # as shape_of recorded it (roundHdr, or the shape's batch)
         idx = sorted(g.by_index)
-        for k in range(0, len(idx), DEEP_BATCH):
-            key = (bytes(sp.root), tuple(idx[k:k + DEEP_BATCH]))
+        for k in range(0, len(idx), batch):
+            key = (bytes(sp.root), tuple(idx[k:k + batch]))
             if key not in deep_out:
                 raise ValueError("a DEEP batch was not recorded on chain")
             rows, p = deep_out[key]
             rows_hashes.append(_keccak(rows))
             partials += p
     ci = input_override if input_override is not None else shape["input"]
+    if evaluators is None:  # a separate table's code is not run by the statement check: no witness
+        evaluators = [[] if sep else ev for ev, sep in
+                      zip(shape["evaluator_addrs"], shape.get("separate") or [False] * len(shape["evaluator_addrs"]),
+                          strict=True)]
     return abi.encode_call(selector, _check_types(),
                            [shape["fields"], ci, shape["exit_code"] if exit_code is None else exit_code,
                             shape["journal"] if journal is None else journal, rows_hashes, partials,
-                            [[bytes.fromhex(x[2:]) for x in ev] for ev in
-                             (shape["evaluator_addrs"] if evaluators is None else evaluators)]])
+                            [[bytes.fromhex(x[2:]) for x in ev] for ev in evaluators]])
+
+
+def separate_ctx(ci, tc) -> list[int]:
+    """recordSeparate's context for table ``tc`` (a :class:`~zkvm.onchain.session.TableCheck`):
+    [LogUp α, β, constraint α, np, nc, public values, claimed sums, is_first_row,
+    is_last_row, is_transition at ζ], packed; what the statement check computes itself
+    (``ci``: the StarkChallenges input, :func:`zkvm.onchain.challenges.input_of`)."""
+    from .constraints import pack
+
+    ch = [pack(x) for x in tc.srcs["challenge"]]
+    pv, cs = list(ci[1]), list(ci[7])
+    return [ch[0], ch[1], pack(tc.alpha), len(pv), len(cs), *pv, *cs,
+            *(pack(tc.srcs[k]) for k in ("is_first_row", "is_last_row", "is_transition"))]
+
+
+def separate_txs(rec, shape: dict, chain: LocalChain, addrs: dict, override: dict | None = None) -> list[TxReport]:
+    """One ``StatementCheck.recordSeparate`` transaction per separate table of ``shape``
+    (its generated code ``shape["evaluator_addrs"]``, the receipt's opened values, the
+    table's leaf specs and context); each records the fact the statement check looks up.
+    ``override[name]``: a dict replacing some of ``vals``, ``spec``, ``ctx``, ``chunks``
+    (tests: facts for other inputs).  Returns the reports (ok: the transaction succeeded;
+    the statement check judges the fact)."""
+    from .constraints import compile_program
+
+    st = artifacts.load("StatementCheck")
+    ci = shape["input"]
+    out: list = []
+    for tc, ev, sep in zip(rec.tables, shape["evaluator_addrs"], shape["separate"], strict=True):
+        if not sep:
+            continue
+        prog = compile_program(tc.exprs)
+        a = {"vals": bytes(ci[14]), "spec": shape["separate_specs"][tc.name], "ctx": separate_ctx(ci, tc),
+             "chunks": ev}
+        a.update((override or {}).get(tc.name, {}))
+        data = abi.encode_call(st.selector("recordSeparate"), ["bytes", "uint256[]", "uint256[]", "address[]"],
+                               [a["vals"], a["spec"], a["ctx"], [bytes.fromhex(x[2:]) for x in a["chunks"]]])
+        out.append(chain.transact(addrs["st"], data, f"ConstraintCode {tc.name} ({len(tc.exprs)} constraints, "
+                                                     f"{prog.nodes} nodes, {len(ev)} code chunks)"))
+    return out
 
 
 def verify_onchain(rec, chain: LocalChain | None = None, addrs: dict | None = None,
@@ -266,8 +317,8 @@ def verify_onchain(rec, chain: LocalChain | None = None, addrs: dict | None = No
         prog = compile_program(tc.exprs)
         if prog.nodes > session.MAX_PROGRAM_NODES:
             raise session.UnsupportedReceipt(
-                f"table {tc.name}: {prog.nodes} constraint nodes (> {session.MAX_PROGRAM_NODES}, e.g. Keccak's): "
-                "tables this large are not supported by the on-chain verifier yet")
+                f"table {tc.name}: {prog.nodes} constraint nodes (> {session.MAX_PROGRAM_NODES}): "
+                "too large for one transaction of the on-chain verifier")
     if addrs is None:
         addrs = deploy(chain, shape)
     deep_out: dict = {}
@@ -279,6 +330,16 @@ def verify_onchain(rec, chain: LocalChain | None = None, addrs: dict | None = No
         return VerifyOutcome(reps, False, unsupported[0].reason)
     if fail_fast and reps and not reps[-1].ok:
         return VerifyOutcome(reps, False, reps[-1].reason, shape, deep_out)
+    if shape is None and any(session.separate_tables([compile_program(tc.exprs).nodes for tc in rec.tables])):
+        shape = shape_of(rec)
+    if shape is not None and any(shape["separate"]):
+        # the separate tables' constraint code, each in a recordSeparate transaction of its
+        # own (a conditional fact: the statement check looks it up for this proof's values)
+        shape["evaluator_addrs"] = evaluator_addresses(chain, shape, addrs)
+        for r in separate_txs(rec, shape, chain, addrs):
+            reps.append(r)
+            if fail_fast and not r.ok:
+                return VerifyOutcome(reps, False, r.reason, shape, deep_out)
     fmt = next((fr.format_error for fr in rec.fri if getattr(fr, "format_error", "")), "")
     if fmt:  # Correctness: never ACCEPT what the Python verifier rejects as malformed
         why = f"malformed receipt (the Python verifier: {fmt}): the statement check is not submitted"
