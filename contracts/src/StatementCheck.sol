@@ -254,35 +254,12 @@ contract StatementCheck {
                             address[] calldata chunks) external returns (uint256 acc) {
         if (ctx1.length < 5 || ctx1.length != 8 + ctx1[3] + ctx1[4]) revert Reject("selectors");
         uint256 nl = spec.length;
-        uint256 buf;
+        uint256 tdo;
         assembly ("memory-safe") {
-            buf := mload(0x40)
-            mstore(0x40, add(buf, add(64, shl(5, nl))))
+            tdo := spec.offset
         }
-        uint256 flags;
-        {
-            uint256[9] memory cx;
-            uint256 tdo;
-            assembly ("memory-safe") {
-                mstore(cx, vals.offset)
-                mstore(add(cx, 0x20), vals.length)
-                let np := calldataload(add(ctx1.offset, 0x60))
-                let nc := calldataload(add(ctx1.offset, 0x80))
-                let po := add(ctx1.offset, 0xa0)
-                let co := add(po, shl(5, np))
-                mstore(add(cx, 0x40), add(co, shl(5, nc)))
-                mstore(add(cx, 0x60), po)
-                mstore(add(cx, 0x80), np)
-                mstore(add(cx, 0xa0), co)
-                mstore(add(cx, 0xc0), nc)
-                mstore(add(cx, 0xe0), calldataload(ctx1.offset))
-                mstore(add(cx, 0x100), calldataload(add(ctx1.offset, 0x20)))
-                tdo := spec.offset
-            }
-            flags = _fill(buf + 64, tdo, nl, cx);
-        }
-        if (flags & 2 != 0) revert Reject("value index");
-        if (flags & 1 != 0) revert Reject("leaf kind");
+        uint256 buf = _leaves(vals, ctx1, 0, tdo, nl);
+        if (chunks.length == 0) revert Reject("constraint code");
         bytes32 codeHash;
         (acc, codeHash) = _runCodeHash(chunks, buf, nl, ctx1[2]);
         bytes32 k = _separateKey(keccak256(vals), keccak256(abi.encodePacked(spec)), keccak256(abi.encodePacked(ctx1)),
@@ -355,38 +332,50 @@ contract StatementCheck {
                 off += 1 + tableHdr[5 * t + 4];
                 continue;
             }
-            uint256 buf; // acc ‖ α ‖ leaves: the generated code's calldata
+            uint256 tdo;
             assembly ("memory-safe") {
-                buf := mload(0x40)
-                mstore(0x40, add(buf, add(64, shl(5, nl))))
+                tdo := add(tableData.offset, shl(5, off))
             }
-            uint256 flags;
-            {
-                uint256[9] memory cx;
-                uint256 tdo;
-                assembly ("memory-safe") {
-                    mstore(cx, vals.offset)
-                    mstore(add(cx, 0x20), vals.length)
-                    let np := calldataload(add(ctx.offset, 0x60))
-                    let nc := calldataload(add(ctx.offset, 0x80))
-                    let po := add(ctx.offset, 0xa0)
-                    let co := add(po, shl(5, np))
-                    mstore(add(cx, 0x40), add(add(co, shl(5, nc)), mul(96, t)))
-                    mstore(add(cx, 0x60), po)
-                    mstore(add(cx, 0x80), np)
-                    mstore(add(cx, 0xa0), co)
-                    mstore(add(cx, 0xc0), nc)
-                    mstore(add(cx, 0xe0), calldataload(ctx.offset))
-                    mstore(add(cx, 0x100), calldataload(add(ctx.offset, 0x20)))
-                    tdo := add(tableData.offset, shl(5, off))
-                }
-                flags = _fill(buf + 64, tdo, nl, cx);
-            }
-            if (flags & 2 != 0) revert Reject("value index");
-            if (flags & 1 != 0) revert Reject("leaf kind");
+            uint256 buf = _leaves(vals, ctx, t, tdo, nl); // acc ‖ α ‖ leaves: the code's calldata
             accs[t] = _runCode(evaluators[t], buf, nl, ctx[2], tableHdr[5 * t]);
             off += nl + tableHdr[5 * t + 4];
         }
+    }
+
+    /// The generated code's calldata `0 ‖ α ‖ leaves` in fresh memory (returned: its
+    /// address; the two words before the leaves are left for acc and α): the `nl` leaves
+    /// from the specs at calldata `tdo`, the opened values `vals` and the context `ctx` =
+    /// [LogUp α, β, constraint α, np, nc, the np public values, the nc claimed sums, then
+    /// 3 row selectors per table], table `t`'s selectors (recordSeparate passes a context
+    /// with one table's, t = 0).  Rejects an unknown leaf kind or a value index out of range.
+    function _leaves(bytes calldata vals, uint256[] calldata ctx, uint256 t, uint256 tdo, uint256 nl)
+        private
+        pure
+        returns (uint256 buf)
+    {
+        assembly ("memory-safe") {
+            buf := mload(0x40)
+            mstore(0x40, add(buf, add(64, shl(5, nl))))
+        }
+        uint256[9] memory cx;
+        assembly ("memory-safe") {
+            mstore(cx, vals.offset)
+            mstore(add(cx, 0x20), vals.length)
+            let np := calldataload(add(ctx.offset, 0x60))
+            let nc := calldataload(add(ctx.offset, 0x80))
+            let po := add(ctx.offset, 0xa0)
+            let co := add(po, shl(5, np))
+            mstore(add(cx, 0x40), add(add(co, shl(5, nc)), mul(96, t)))
+            mstore(add(cx, 0x60), po)
+            mstore(add(cx, 0x80), np)
+            mstore(add(cx, 0xa0), co)
+            mstore(add(cx, 0xc0), nc)
+            mstore(add(cx, 0xe0), calldataload(ctx.offset))
+            mstore(add(cx, 0x100), calldataload(add(ctx.offset, 0x20)))
+        }
+        uint256 flags = _fill(buf + 64, tdo, nl, cx);
+        if (flags & 2 != 0) revert Reject("value index");
+        if (flags & 1 != 0) revert Reject("leaf kind");
     }
 
     /// Calls the chunks (STATICCALL, in order) on `acc ‖ α ‖ leaves` at memory `buf` (acc
@@ -397,10 +386,23 @@ contract StatementCheck {
         view
         returns (uint256 acc)
     {
+        bytes32 h;
+        (acc, h) = _runCodeHash(chunks, buf, nl, alpha);
+        if (uint256(h) != want) revert Reject("constraint code");
+    }
+
+    /// Runs the chunks as _runCode describes and returns their result and the hash of the
+    /// code that ran (keccak256(CODE_TAG ‖ EXTCODEHASH(chunk_1) ‖ … ‖ EXTCODEHASH(chunk_k))),
+    /// which _runCode compares with the shape's and recordSeparate puts into its fact.
+    function _runCodeHash(address[] calldata chunks, uint256 buf, uint256 nl, uint256 alpha)
+        private
+        view
+        returns (uint256 acc, bytes32 h)
+    {
         uint256 bad = 0;
         assembly ("memory-safe") {
             // its own Yul function: a frame of its own (the caller's stack is full)
-            function run(co, n, b, size, al, w) -> r, f {
+            function run(co, n, b, size, al) -> r, hh, f {
                 let hs := mload(0x40) // scratch (nothing is allocated before its last use)
                 mstore(hs, 0x7a6b766d2e636f6e73747261696e742d636f64652e7631000000000000000000) // CODE_TAG
                 mstore(b, 0)
@@ -414,40 +416,11 @@ contract StatementCheck {
                     if iszero(eq(returndatasize(), 0x20)) { f := 1 break }
                 }
                 r := mload(b)
-                if iszero(eq(keccak256(hs, add(23, shl(5, n))), w)) { f := 1 }
-            }
-            acc, bad := run(chunks.offset, chunks.length, buf, add(64, shl(5, nl)), alpha, want)
-        }
-        if (bad != 0) revert Reject("constraint code");
-    }
-
-    /// As _runCode, for recordSeparate: returns the hash of the code that ran instead of
-    /// comparing it (keccak256(CODE_TAG ‖ EXTCODEHASH(chunk_1) ‖ … ‖ EXTCODEHASH(chunk_k))).
-    function _runCodeHash(address[] calldata chunks, uint256 buf, uint256 nl, uint256 alpha)
-        private
-        view
-        returns (uint256 acc, bytes32 h)
-    {
-        uint256 bad = 0;
-        assembly ("memory-safe") {
-            function run(co, n, b, size, al) -> r, hh, f {
-                let hs := mload(0x40)
-                mstore(hs, 0x7a6b766d2e636f6e73747261696e742d636f64652e7631000000000000000000) // CODE_TAG
-                mstore(b, 0)
-                mstore(add(b, 0x20), al)
-                for { let i := 0 } lt(i, n) { i := add(i, 1) } {
-                    let a := calldataload(add(co, shl(5, i)))
-                    if or(shr(160, a), iszero(extcodesize(a))) { f := 1 break }
-                    mstore(add(add(hs, 23), shl(5, i)), extcodehash(a))
-                    if iszero(staticcall(gas(), a, b, size, b, 0x20)) { f := 1 break }
-                    if iszero(eq(returndatasize(), 0x20)) { f := 1 break }
-                }
-                r := mload(b)
                 hh := keccak256(hs, add(23, shl(5, n)))
             }
             acc, h, bad := run(chunks.offset, chunks.length, buf, add(64, shl(5, nl)), alpha)
         }
-        if (bad != 0 || chunks.length == 0) revert Reject("constraint code");
+        if (bad != 0) revert Reject("constraint code");
     }
 
     /// leafEvals' loop: the leaf i at memory out + 32·i from the spec at calldata tdo + 32·i;
