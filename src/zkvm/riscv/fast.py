@@ -236,14 +236,20 @@ def _touch(touch, page):
 
 
 @njit(cache=True)
-def paging_extra(units, allow):
-    """``max(0, P − allow)`` with ``P`` the least power of two ``≥ units + TOUCH_MAX``: the
-    padded paging height (in units) after one more worst-case access, beyond the
-    allowance (``zkvm.riscv.segments``, "Paging cost")."""
+def padded_over(units, allow):
+    """``max(0, P − allow)`` with ``P`` the least power of two ``≥ units``: the padded
+    paging height (in units) beyond the allowance (``zkvm.riscv.segments``, "Paging
+    cost"; :meth:`zkvm.riscv.segments.PagingCost.cost`)."""
     p = 1
-    while p < units + TOUCH_MAX:
+    while p < units:
         p <<= 1
     return max(p - allow, 0)
+
+
+@njit(cache=True)
+def paging_extra(units, allow):
+    """:func:`padded_over` after one more worst-case access (``TOUCH_MAX`` more units)."""
+    return padded_over(units + TOUCH_MAX, allow)
 
 
 @njit(cache=True)

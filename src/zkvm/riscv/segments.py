@@ -122,8 +122,7 @@ class PagingCost:
 
     def cost(self, steps: int, units: int) -> int:
         """The cost of a segment of ``steps`` EXEC steps and ``units`` paging units."""
-        p = 1 << max(int(units) - 1, 0).bit_length()
-        return steps + self.unit_steps * max(p - self.allowance, 0)
+        return steps + self.unit_steps * int(fast.padded_over(int(units), self.allowance))
 
 
 def _ecall_ranges(m: CpuState, a7: int, a0: int, a1: int, a2: int) -> list[tuple[int, int]] | None:
@@ -155,6 +154,12 @@ def _ecall_ranges(m: CpuState, a7: int, a0: int, a1: int, a2: int) -> list[tuple
     if any(a < 0 or a + n > MEM_SIZE for a, n in out):
         return None
     return out
+
+
+def _tree_pages(addr: int, length: int) -> tuple[int, int]:
+    """The memory-tree pages ``[p0, p1)`` holding the guest bytes ``[addr, addr + length)``
+    (``length > 0``)."""
+    return addr >> fast.TREE_PAGE_SHIFT, ((addr + length - 1) >> fast.TREE_PAGE_SHIFT) + 1
 
 
 def _base_units() -> int:
@@ -387,8 +392,7 @@ class _Splitter:
     def touch_range(self, addr: int, length: int) -> None:
         """Count the tree pages of the guest bytes ``[addr, addr + length)`` as touched."""
         if self.paging:
-            p0, p1 = addr >> fast.TREE_PAGE_SHIFT, ((addr + length - 1) >> fast.TREE_PAGE_SHIFT) + 1
-            self.st[fast.S_PAGING] += fast.touch_pages(self.touch, p0, p1)
+            self.st[fast.S_PAGING] += fast.touch_pages(self.touch, *_tree_pages(addr, length))
 
     def _ecall_overflows(self, steps: int) -> bool:
         """The ecall the run stopped at would take the segment's paging over the budget
@@ -397,9 +401,8 @@ class _Splitter:
         ranges = _ecall_ranges(m, m.reg(17), m.reg(10), m.reg(11), m.reg(12))
         if not ranges:
             return False
-        p0 = np.array([a >> fast.TREE_PAGE_SHIFT for a, _ in ranges], dtype=np.int64)
-        p1 = np.array([((a + n - 1) >> fast.TREE_PAGE_SHIFT) + 1 for a, n in ranges], dtype=np.int64)
-        new = int(fast.count_new(self.touch, p0, p1))
+        p0, p1 = np.array([_tree_pages(a, n) for a, n in ranges], dtype=np.int64).T
+        new = int(fast.count_new(self.touch, np.ascontiguousarray(p0), np.ascontiguousarray(p1)))
         # up to TOUCH_MAX new units are covered by the reserve of the cut rule
         return new > fast.TOUCH_MAX and self.paging.cost(steps, int(self.st[fast.S_PAGING]) + new) > self.max_steps
 
