@@ -39,6 +39,10 @@ def candidates() -> dict:
     P = StarkParams
     return {
         "default (lb2 q39 pow23 lf7)": P.default(),
+        "default logup d4": P(log_blowup=2, num_queries=39, pow_bits=23, fri_log_arity=3,
+                              log_final_poly_len=7, max_constraint_degree=4),
+        "default logup d5": P(log_blowup=2, num_queries=39, pow_bits=23, fri_log_arity=3,
+                              log_final_poly_len=7, max_constraint_degree=5),
         "lb3 q26 pow23": P(log_blowup=3, num_queries=26, pow_bits=23, fri_log_arity=3),
         "lb3 q25 pow26": P(log_blowup=3, num_queries=25, pow_bits=26, fri_log_arity=3),
         "lb4 q20 pow21": P(log_blowup=4, num_queries=20, pow_bits=21, fri_log_arity=3),

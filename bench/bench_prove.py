@@ -62,6 +62,8 @@ def main():
     ap.add_argument("--min-log", type=int, default=12)
     ap.add_argument("--max-log", type=int, default=16)
     ap.add_argument("--params", default="default", choices=["default", "testing", "high"])
+    ap.add_argument("--degree", type=int, default=None,
+                    help="override max_constraint_degree (LogUp grouping; quotient chunks)")
     ap.add_argument("--no-zk", action="store_true", help="classic (non-hiding) mode")
     ap.add_argument("--only", type=int, nargs="*", default=None, help="only these log2 sizes")
     ap.add_argument("--repeat", type=int, default=1, help="proofs per size")
@@ -82,12 +84,17 @@ def main():
 
     sha = sys.modules["zkvm.hash.sha256"]
     params = getattr(StarkParams, args.params)(zk=not args.no_zk)
+    if args.degree is not None:
+        import dataclasses
+
+        params = dataclasses.replace(params, max_constraint_degree=args.degree)
     print(f"# CPU {_cpu_model()}, {zthreads.available_cpus()} cores available, "
           f"{nthreads} numba threads, "
           f"SHA-256 kernel {sha.kernel()}")
     print(f"# params={args.params} zk={params.zk} queries={params.num_queries} "
           f"log_blowup={params.log_blowup} fri_log_arity={params.fri_log_arity} "
-          f"pow_bits={params.pow_bits}: {params.security_bits()} bits conjectured")
+          f"pow_bits={params.pow_bits} max_constraint_degree={params.max_constraint_degree}: "
+          f"{params.security_bits()} bits conjectured")
     if args.warmup:
         m = Machine.for_program(Program.from_words(fib_words(800)), params)
         verify(m.prove().to_bytes(), m.image_id)

@@ -575,7 +575,7 @@ contract StatementCheck {
         uint256 data; // offset in roundData
         uint256 batchNo;
         uint256 partialAt;
-        uint256[] ap2; // α^j as two words: c0 | c1 << 128, c2 | c3 << 128 (for _ys)
+        uint256[] ap; // α^j, packed (c0 | c1 << 64 | c2 << 128 | c3 << 192)
     }
 
     /// Step 10, the PCS part: the DEEP facts of every input round (terms recomputed from α
@@ -635,9 +635,8 @@ contract StatementCheck {
         if (b == 0) revert Reject("batch");
     }
 
-    /// st.ap2: α^j for j ≤ the widest matrix of the rounds (its column indices and the
-    /// offset step α^w), two words per j (c0 | c1 << 128, c2 | c3 << 128, for _ys); one
-    /// assembly loop (a Keccak receipt's widest round has 3 546 columns: the Solidity loop
+    /// st.ap: α^j for j ≤ the widest matrix of the rounds (its column indices and the
+    /// offset step α^w), packed; one assembly loop (a Keccak receipt's widest round has 3 546 columns: the Solidity loop
     /// with a second, packed table cost ~1 M gas more).
     function _alphaPowers(Shape calldata s, uint256 alpha, DeepState memory st) private pure {
         uint256 maxW = 0;
@@ -650,7 +649,7 @@ contract StatementCheck {
             }
             at += s.roundHdr[6 * r + 3] + s.roundHdr[6 * r + 4] + s.roundHdr[6 * r + 5];
         }
-        uint256[] memory ap2 = new uint256[](2 * maxW + 2);
+        uint256[] memory ap = new uint256[](maxW + 1);
         assembly ("memory-safe") {
             let p := 2013265921
             let m := 0xffffffffffffffff
@@ -662,11 +661,10 @@ contract StatementCheck {
             let x1 := 0
             let x2 := 0
             let x3 := 0
-            let ptr := add(ap2, 0x20)
-            let end := add(ptr, shl(6, add(maxW, 1)))
-            for {} lt(ptr, end) { ptr := add(ptr, 0x40) } {
-                mstore(ptr, or(x0, shl(128, x1)))
-                mstore(add(ptr, 0x20), or(x2, shl(128, x3)))
+            let ptr := add(ap, 0x20)
+            let end := add(ptr, shl(5, add(maxW, 1)))
+            for {} lt(ptr, end) { ptr := add(ptr, 0x20) } {
+                mstore(ptr, or(or(x0, shl(64, x1)), or(shl(128, x2), shl(192, x3))))
                 // x·α in F_p[X]/(X^4 − 11), as _mul
                 let c0 := mod(add(mul(x0, a0), mul(11, mod(add(add(mul(x1, a3), mul(x2, a2)), mul(x3, a1)), p))), p)
                 let c1 := mod(add(add(mul(x0, a1), mul(x1, a0)), mul(11, mod(add(mul(x2, a3), mul(x3, a2)), p))), p)
@@ -677,15 +675,13 @@ contract StatementCheck {
                 x2 := c2
             }
         }
-        st.ap2 = ap2;
+        st.ap = ap;
     }
 
-    /// α^j, packed, from its two-word form in ap2.
-    function _apAt(uint256[] memory ap2, uint256 j) private pure returns (uint256 x) {
-        if (2 * j + 1 >= ap2.length) revert Reject("column index");
-        uint256 lo = ap2[2 * j];
-        uint256 hi = ap2[2 * j + 1];
-        x = (lo & M64) | ((lo >> 128) << 64) | ((hi & M64) << 128) | ((hi >> 128) << 192);
+    /// α^j from st.ap.
+    function _apAt(uint256[] memory ap, uint256 j) private pure returns (uint256 x) {
+        if (j >= ap.length) revert Reject("column index");
+        x = ap[j];
     }
 
     /// Round r's DEEP spec hash (MerkleFacts.registerOpeningsDeep's keccak256(abi.encode(α,
@@ -755,45 +751,45 @@ contract StatementCheck {
         if (at != cols.length) revert Reject("column sets");
         if (16 * (st.value + total) > ci.pcsValues.length) revert Reject("value index");
         uint256[] memory ys =
-            _ysRound(ci.pcsValues[16 * st.value:16 * (st.value + total)], counts, widths, st.ap2, cols, sub);
+            _ysRound(ci.pcsValues[16 * st.value:16 * (st.value + total)], counts, widths, st.ap, cols, sub);
         for (t = 0; t < nt; t++) {
             terms[3 * t] = _ext(ci.pcsPoints, st.point);
             terms[3 * t + 1] = ys[t];
             terms[3 * t + 2] = st.off;
-            st.off = _mul(st.off, _apAt(st.ap2, widths[t]));
+            st.off = _mul(st.off, _apAt(st.ap, widths[t]));
             st.value += counts[t];
             st.point++;
         }
     }
 
     /// ysMany for one round, handing it only the powers α^j, j ≤ the round's widest matrix:
-    /// `ap2`'s length word is lowered for the call (the self-call copies its arguments into
-    /// fresh memory, never reused: a Keccak receipt's main round is ~2 600 columns wide, so
-    /// the full table is 166 KB, and copying it for every round cost ~2 M gas of memory
-    /// expansion) and restored after it.  ysMany's bound checks use the shortened length.
-    function _ysRound(bytes calldata vals, uint256[] memory counts, uint256[] memory widths, uint256[] memory ap2,
+    /// `ap`'s length word is lowered for the call (the self-call copies its arguments into
+    /// fresh memory, never reused: a Keccak receipt's main round is ~2 600 columns wide, and
+    /// copying the full table for every round cost ~1 M gas of memory expansion) and
+    /// restored after it.  ysMany's bound checks use the shortened length.
+    function _ysRound(bytes calldata vals, uint256[] memory counts, uint256[] memory widths, uint256[] memory ap,
                       uint256[] calldata cols, uint256[] memory sub) private view returns (uint256[] memory ys) {
         uint256 maxW = 0;
         for (uint256 t = 0; t < widths.length; t++) if (widths[t] > maxW) maxW = widths[t];
-        uint256 full = ap2.length;
-        uint256 need = 2 * maxW + 2;
+        uint256 full = ap.length;
+        uint256 need = maxW + 1;
         if (need > full) need = full;
         assembly ("memory-safe") {
-            mstore(ap2, need)
+            mstore(ap, need)
         }
-        ys = this.ysMany(vals, counts, ap2, cols, sub);
+        ys = this.ysMany(vals, counts, ap, cols, sub);
         assembly ("memory-safe") {
-            mstore(ap2, full)
+            mstore(ap, full)
         }
     }
 
     /// For consecutive openings of `counts` values each over the u32 LE values `vals`: every
     /// ys = Σ_{j<count} α^j·v_j (sub[t] = 0), or Σ_{k<n} α^{cols[start+k]}·v_k (sub[t] =
-    /// start << 32 | n: a column subset, α^c of the original column index c); α^j from ap2
-    /// (see _ys).  Pure, proves nothing by itself; an external (self-)call so that via-IR
-    /// compiles its loops as their own function (inlined into the large statement functions
-    /// they would be moved to memory: ~750 gas per value instead of ~150).
-    function ysMany(bytes calldata vals, uint256[] calldata counts, uint256[] calldata ap2,
+    /// start << 32 | n: a column subset, α^c of the original column index c); α^j = ap[j]
+    /// (packed; see _ys).  Pure, proves nothing by itself; an external (self-)call so that
+    /// via-IR compiles its loops as their own function (inlined into the large statement
+    /// functions their variables would be moved to memory).
+    function ysMany(bytes calldata vals, uint256[] calldata counts, uint256[] calldata ap,
                     uint256[] calldata cols, uint256[] calldata sub)
         external
         pure
@@ -804,87 +800,82 @@ contract StatementCheck {
         uint256 at = 0;
         for (uint256 t = 0; t < counts.length; t++) {
             if (sub[t] == 0) {
-                ys[t] = _ys(vals, at, counts[t], ap2);
+                ys[t] = _ys(vals, at, counts[t], ap);
             } else {
                 uint256 s0 = sub[t] >> 32;
                 uint256 n = sub[t] & 0xffffffff;
                 if (n != counts[t] || s0 + n > cols.length) revert Reject("column sets");
-                ys[t] = _ysSub(vals, at, cols[s0:s0 + n], ap2);
+                ys[t] = _ysSub(vals, at, cols[s0:s0 + n], ap);
             }
             at += counts[t];
         }
     }
 
     /// Σ_k α^{cols[k]}·v_{start+k} (the column subset of a ζ·ω opening), as _ys.
-    function _ysSub(bytes calldata b, uint256 start, uint256[] calldata cols, uint256[] calldata ap2)
+    function _ysSub(bytes calldata b, uint256 start, uint256[] calldata cols, uint256[] calldata ap)
         private
         pure
         returns (uint256 r)
     {
         uint256 n = cols.length;
         if (16 * (start + n) > b.length) revert Reject("value index");
-        for (uint256 k = 0; k < n; k++) if (2 * cols[k] + 1 >= ap2.length) revert Reject("column index");
+        for (uint256 k = 0; k < n; k++) if (cols[k] >= ap.length) revert Reject("column index");
         assembly ("memory-safe") {
             let src := add(b.offset, shl(4, start))
-            let pa := ap2.offset
-            let co := cols.offset
-            let c0, c1 := subLo(src, pa, co, n)
-            let c2, c3 := subHi(src, pa, co, n)
+            let c0, c1, c2, c3 := sums(src, add(src, shl(4, n)), cols.offset, ap.offset)
             r := extadd(mulx(extadd(mulx(extadd(mulx(c3), c2)), c1)), c0)
 
-            function val(src_, j) -> x {
-                x := shr(128, calldataload(add(src_, shl(4, j))))
+            // as _ys's, α^{cols[k]} for value k
+            function sums(ps, end, co, pa) -> c0_, c1_, c2_, c3_ {
+                for {} iszero(gt(add(ps, 64), end)) {} {
+                    c0_, c1_, c2_, c3_ := step(ps, calldataload(add(pa, shl(5, calldataload(co)))),
+                                               c0_, c1_, c2_, c3_)
+                    c0_, c1_, c2_, c3_ := step(add(ps, 16), calldataload(add(pa, shl(5, calldataload(add(co, 32))))),
+                                               c0_, c1_, c2_, c3_)
+                    c0_, c1_, c2_, c3_ := step(add(ps, 32), calldataload(add(pa, shl(5, calldataload(add(co, 64))))),
+                                               c0_, c1_, c2_, c3_)
+                    c0_, c1_, c2_, c3_ := step(add(ps, 48), calldataload(add(pa, shl(5, calldataload(add(co, 96))))),
+                                               c0_, c1_, c2_, c3_)
+                    c0_ := fold(c0_)
+                    c1_ := fold(c1_)
+                    c2_ := fold(c2_)
+                    c3_ := fold(c3_)
+                    ps := add(ps, 64)
+                    co := add(co, 128)
+                }
+                for {} lt(ps, end) {
+                    ps := add(ps, 16)
+                    co := add(co, 32)
+                } {
+                    c0_, c1_, c2_, c3_ := step(ps, calldataload(add(pa, shl(5, calldataload(co)))), c0_, c1_, c2_, c3_)
+                }
+                c0_ := red(c0_)
+                c1_ := red(c1_)
+                c2_ := red(c2_)
+                c3_ := red(c3_)
+            }
+
+            function step(ps, a, d0, d1, d2, d3) -> e0, e1, e2, e3 {
+                let x := shr(128, calldataload(ps))
                 x := or(shl(8, and(x, 0x00ff00ff00ff00ff00ff00ff00ff00ff)), and(shr(8, x), 0x00ff00ff00ff00ff00ff00ff00ff00ff))
                 x := or(shl(16, and(x, 0x0000ffff0000ffff0000ffff0000ffff)), and(shr(16, x), 0x0000ffff0000ffff0000ffff0000ffff))
+                e0 := add(d0, mul(shr(96, x), a))
+                e1 := add(d1, mul(and(shr(64, x), 0xffffffff), a))
+                e2 := add(d2, mul(and(shr(32, x), 0xffffffff), a))
+                e3 := add(d3, mul(and(x, 0xffffffff), a))
             }
 
-            function subLo(src_, pa_, co_, n_) -> e0, e1 {
-                let l0 := 0
-                let h0 := 0
-                let l1 := 0
-                let h1 := 0
-                for { let k := 0 } lt(k, n_) { k := add(k, 1) } {
-                    let x := val(src_, k)
-                    let e := add(pa_, shl(6, calldataload(add(co_, shl(5, k)))))
-                    let ylo := calldataload(e)
-                    let yhi := calldataload(add(e, 0x20))
-                    let v := shr(96, x)
-                    l0 := add(l0, mul(v, ylo))
-                    h0 := add(h0, mul(v, yhi))
-                    v := and(shr(64, x), 0xffffffff)
-                    l1 := add(l1, mul(v, ylo))
-                    h1 := add(h1, mul(v, yhi))
-                }
-                e0 := lanes(l0, h0)
-                e1 := lanes(l1, h1)
+            function fold(c) -> z {
+                let m := 0x00000000ffffffff00000000ffffffff00000000ffffffff00000000ffffffff
+                z := add(and(c, m), mul(and(shr(32, c), m), 268435454))
             }
 
-            function subHi(src_, pa_, co_, n_) -> e2, e3 {
-                let l2 := 0
-                let h2 := 0
-                let l3 := 0
-                let h3 := 0
-                for { let k := 0 } lt(k, n_) { k := add(k, 1) } {
-                    let x := val(src_, k)
-                    let e := add(pa_, shl(6, calldataload(add(co_, shl(5, k)))))
-                    let ylo := calldataload(e)
-                    let yhi := calldataload(add(e, 0x20))
-                    let v := and(shr(32, x), 0xffffffff)
-                    l2 := add(l2, mul(v, ylo))
-                    h2 := add(h2, mul(v, yhi))
-                    v := and(x, 0xffffffff)
-                    l3 := add(l3, mul(v, ylo))
-                    h3 := add(h3, mul(v, yhi))
-                }
-                e2 := lanes(l2, h2)
-                e3 := lanes(l3, h3)
-            }
 
-            function lanes(lo, hi) -> e {
+            function red(c) -> z {
                 let p := 2013265921
-                let m := 0xffffffffffffffffffffffffffffffff
-                e := or(or(mod(and(lo, m), p), shl(64, mod(shr(128, lo), p))),
-                        or(shl(128, mod(and(hi, m), p)), shl(192, mod(shr(128, hi), p))))
+                let m := 0xffffffffffffffff
+                z := or(or(mod(and(c, m), p), shl(64, mod(and(shr(64, c), m), p))),
+                        or(shl(128, mod(and(shr(128, c), m), p)), shl(192, mod(shr(192, c), p))))
             }
 
             function mulx(x) -> z {
@@ -972,75 +963,73 @@ contract StatementCheck {
         }
     }
 
-    /// Σ_{j<w} α^j·v_j over the values v_start.. of a u32 LE stream, α^j from `ap2` (two
-    /// words per j: c0 | c1 << 128, c2 | c3 << 128).  Σ_j v_j·α^j = Σ_k X^k·C_k with
-    /// C_k = Σ_j v_{j,k}·α^j (v_{j,k} the base coefficients): two passes over the values,
-    /// each summing C_k and C_{k+1} in 128-bit lanes (one multiplication per two limbs,
-    /// products < 2^62, no lane overflows below 2^66 values) with few live variables (a
-    /// stack-too-deep loop would be moved to memory by via-IR), one reduction at the end.
-    function _ys(bytes calldata b, uint256 start, uint256 w, uint256[] calldata ap2) private pure returns (uint256 r) {
-        if (16 * (start + w) > b.length || 2 * w >= ap2.length) revert Reject("value index");
+    /// Σ_{j<w} α^j·v_j over the values v_start.. of a u32 LE stream, α^j = ap[j] packed
+    /// (c0 | c1 << 64 | c2 << 128 | c3 << 192).  Σ_j v_j·α^j = Σ_k X^k·C_k with C_k =
+    /// Σ_j v_{j,k}·α^j (v_{j,k} the base coefficients of v_j): one pass, C_k summed in the
+    /// four 64-bit lanes of one word (one multiplication per base coefficient: v_{j,k}·α^j
+    /// multiplies every lane, each product < p^2 < 2^62); the lanes are reduced mod p after
+    /// every 4 values, so a lane holds < p + 4·(p − 1)^2 < 2^64 and never carries into the
+    /// next.  Then Horner in X.
+    function _ys(bytes calldata b, uint256 start, uint256 w, uint256[] calldata ap) private pure returns (uint256 r) {
+        if (16 * (start + w) > b.length || w >= ap.length) revert Reject("value index");
         assembly ("memory-safe") {
             let src := add(b.offset, shl(4, start))
-            let pa := ap2.offset
-            let c0, c1 := passLo(src, pa, w)
-            let c2, c3 := passHi(src, pa, w)
+            let c0, c1, c2, c3 := sums(src, add(src, shl(4, w)), ap.offset)
             // ((C3·X + C2)·X + C1)·X + C0
             r := extadd(mulx(extadd(mulx(extadd(mulx(c3), c2)), c1)), c0)
 
-            // the 16 bytes of value j, every u32 byte-swapped (limb 0 in bits 96..127)
-            function val(src_, j) -> x {
-                x := shr(128, calldataload(add(src_, shl(4, j))))
+            // C_0..C_3 over the values at [ps, end) (16 bytes each, u32 LE limbs) and the
+            // packed powers at pa (32 bytes each), in 64-bit lanes: four values per
+            // iteration, then every lane folded; reduced at the end.
+            function sums(ps, end, pa) -> c0_, c1_, c2_, c3_ {
+                for {} iszero(gt(add(ps, 64), end)) {} {
+                    c0_, c1_, c2_, c3_ := step(ps, calldataload(pa), c0_, c1_, c2_, c3_)
+                    c0_, c1_, c2_, c3_ := step(add(ps, 16), calldataload(add(pa, 32)), c0_, c1_, c2_, c3_)
+                    c0_, c1_, c2_, c3_ := step(add(ps, 32), calldataload(add(pa, 64)), c0_, c1_, c2_, c3_)
+                    c0_, c1_, c2_, c3_ := step(add(ps, 48), calldataload(add(pa, 96)), c0_, c1_, c2_, c3_)
+                    c0_ := fold(c0_)
+                    c1_ := fold(c1_)
+                    c2_ := fold(c2_)
+                    c3_ := fold(c3_)
+                    ps := add(ps, 64)
+                    pa := add(pa, 128)
+                }
+                for {} lt(ps, end) {
+                    ps := add(ps, 16)
+                    pa := add(pa, 32)
+                } {
+                    c0_, c1_, c2_, c3_ := step(ps, calldataload(pa), c0_, c1_, c2_, c3_)
+                }
+                c0_ := red(c0_)
+                c1_ := red(c1_)
+                c2_ := red(c2_)
+                c3_ := red(c3_)
+            }
+
+            // adds v·a to the lanes of C_0..C_3 for the value v at ps (16 bytes, u32 LE limbs;
+            // byte-swapped per u32: limb 0 in bits 96..127) and the packed power a
+            function step(ps, a, d0, d1, d2, d3) -> e0, e1, e2, e3 {
+                let x := shr(128, calldataload(ps))
                 x := or(shl(8, and(x, 0x00ff00ff00ff00ff00ff00ff00ff00ff)), and(shr(8, x), 0x00ff00ff00ff00ff00ff00ff00ff00ff))
                 x := or(shl(16, and(x, 0x0000ffff0000ffff0000ffff0000ffff)), and(shr(16, x), 0x0000ffff0000ffff0000ffff0000ffff))
+                e0 := add(d0, mul(shr(96, x), a))
+                e1 := add(d1, mul(and(shr(64, x), 0xffffffff), a))
+                e2 := add(d2, mul(and(shr(32, x), 0xffffffff), a))
+                e3 := add(d3, mul(and(x, 0xffffffff), a))
             }
 
-            function passLo(src_, pa_, w_) -> e0, e1 {
-                let l0 := 0
-                let h0 := 0
-                let l1 := 0
-                let h1 := 0
-                for { let j := 0 } lt(j, w_) { j := add(j, 1) } {
-                    let x := val(src_, j)
-                    let ylo := calldataload(add(pa_, shl(6, j)))
-                    let yhi := calldataload(add(pa_, add(shl(6, j), 0x20)))
-                    let v := shr(96, x)
-                    l0 := add(l0, mul(v, ylo))
-                    h0 := add(h0, mul(v, yhi))
-                    v := and(shr(64, x), 0xffffffff)
-                    l1 := add(l1, mul(v, ylo))
-                    h1 := add(h1, mul(v, yhi))
-                }
-                e0 := lanes(l0, h0)
-                e1 := lanes(l1, h1)
+            function fold(c) -> z {
+                let m := 0x00000000ffffffff00000000ffffffff00000000ffffffff00000000ffffffff
+                z := add(and(c, m), mul(and(shr(32, c), m), 268435454))
             }
 
-            function passHi(src_, pa_, w_) -> e2, e3 {
-                let l2 := 0
-                let h2 := 0
-                let l3 := 0
-                let h3 := 0
-                for { let j := 0 } lt(j, w_) { j := add(j, 1) } {
-                    let x := val(src_, j)
-                    let ylo := calldataload(add(pa_, shl(6, j)))
-                    let yhi := calldataload(add(pa_, add(shl(6, j), 0x20)))
-                    let v := and(shr(32, x), 0xffffffff)
-                    l2 := add(l2, mul(v, ylo))
-                    h2 := add(h2, mul(v, yhi))
-                    v := and(x, 0xffffffff)
-                    l3 := add(l3, mul(v, ylo))
-                    h3 := add(h3, mul(v, yhi))
-                }
-                e2 := lanes(l2, h2)
-                e3 := lanes(l3, h3)
-            }
 
-            // two 128-bit-lane words -> a packed, reduced extension element
-            function lanes(lo, hi) -> e {
+            // every 64-bit lane mod p
+            function red(c) -> z {
                 let p := 2013265921
-                let m := 0xffffffffffffffffffffffffffffffff
-                e := or(or(mod(and(lo, m), p), shl(64, mod(shr(128, lo), p))),
-                        or(shl(128, mod(and(hi, m), p)), shl(192, mod(shr(128, hi), p))))
+                let m := 0xffffffffffffffff
+                z := or(or(mod(and(c, m), p), shl(64, mod(and(shr(64, c), m), p))),
+                        or(shl(128, mod(and(shr(128, c), m), p)), shl(192, mod(shr(192, c), p))))
             }
 
             function mulx(x) -> z {
