@@ -183,8 +183,8 @@ contract MerkleFacts {
             }
             if (at != d.cols.length) revert BadShape("cols");
         }
-        // α^j as four limb arrays (lazy reduction in the row combination)
-        uint256[] memory ap = new uint256[](2 * maxW);
+        // α^j, packed (one word per j: four 64-bit lanes, for the row combinations)
+        uint256[] memory ap = new uint256[](maxW);
         {
             uint256 al = d.alpha;
             assembly ("memory-safe") {
@@ -193,8 +193,7 @@ contract MerkleFacts {
                 let at := add(ap, 0x20)
                 let m := 0xffffffffffffffff
                 for { let j := 0 } lt(j, maxW) { j := add(j, 1) } {
-                    mstore(add(at, shl(6, j)), or(and(x, m), shl(128, and(shr(64, x), m))))
-                    mstore(add(at, add(shl(6, j), 0x20)), or(and(shr(128, x), m), shl(128, shr(192, x))))
+                    mstore(add(at, shl(5, j)), x)
                     x := mulx4(x, al)
                 }
                 function mulx4(x_, y) -> z {
@@ -537,10 +536,10 @@ contract MerkleFacts {
 
     /// Every leaf's and matrix's Σ_{j<w} row_j·α^j (row_j: u32 LE, canonical), as one
     /// external (self-)call: compiled as its own function, the unrolled loop below stays on
-    /// the stack (~110 gas per value instead of ~350 inlined into _deep).  `ap` holds α^j
-    /// as two words per j (c0 | c1 << 128, c2 | c3 << 128): one multiplication feeds two
-    /// 128-bit lanes (products < 2^62: no lane overflows below 2^66 terms).  Pure: anyone
-    /// may call it; it proves nothing by itself.
+    /// the stack.  `ap` holds α^j packed (c0 | c1 << 64 | c2 << 128 | c3 << 192): one
+    /// multiplication by the base value feeds all four 64-bit lanes (products < p^2 <
+    /// 2^62), the lanes folded after every four values (_comb).  Pure: anyone may call it;
+    /// it proves nothing by itself.
     function combs(bytes calldata rows, uint256 rowBytes, uint256[] calldata mats, uint256[] calldata ap)
         external
         pure
@@ -555,7 +554,7 @@ contract MerkleFacts {
                 uint256 mm = mats[m];
                 uint256 w = (mm >> 8) & 0xffffff;
                 uint256 off = q * rowBytes + ((mm >> 32) & 0xffffffff);
-                if (off + 4 * w > (q + 1) * rowBytes || 2 * w > ap.length) revert BadShape("row");
+                if (off + 4 * w > (q + 1) * rowBytes || w > ap.length) revert BadShape("row");
                 out[q * nm + m] = _comb(rows[off:], w, ap);
             }
         }
@@ -565,7 +564,7 @@ contract MerkleFacts {
     /// combination of matrix m, combs) for a term over every column (tc[t] = 0), else
     /// Σ_k row_{c_k}·α^{c_k} over its column subset c = cols[start .. start + n) (tc[t] =
     /// start << 32 | n; _deep checked every c < w, combs every row range and that every
-    /// value of the row is canonical), as _comb (lazy reduction in two 128-bit lanes).  Reads the rows from this call's
+    /// value of the row is canonical), as _comb (64-bit lanes, folded after every value).  Reads the rows from this call's
     /// calldata (no copy); one assembly block of small Yul functions over a context in
     /// memory (few live variables: nothing is moved to memory by via-IR).  Subsets are a
     /// few columns (v6: those read at the next row), so this is cheap next to combs.
@@ -622,31 +621,34 @@ contract MerkleFacts {
                 let co := add(mload(add(c, 0xa0)), shl(5, shr(32, st)))
                 let end := add(co, shl(5, and(st, 0xffffffff)))
                 let apd := mload(add(c, 0x80))
-                let lo := 0
-                let hi := 0
+                let fm := 0x00000000ffffffff00000000ffffffff00000000ffffffff00000000ffffffff
                 for { } lt(co, end) { co := add(co, 0x20) } {
                     let cc := calldataload(co)
                     let v := shr(224, calldataload(add(src, shl(2, cc))))
                     v := or(or(shl(24, and(v, 0xff)), shl(8, and(v, 0xff00))), or(and(shr(8, v), 0xff00), shr(24, v)))
-                    cc := add(apd, shl(6, cc))
-                    lo := add(lo, mul(v, mload(cc)))
-                    hi := add(hi, mul(v, mload(add(cc, 0x20))))
+                    r := add(r, mul(v, mload(add(apd, shl(5, cc)))))
+                    r := sub(r, mul(and(shr(32, r), fm), 4026531842))
                 }
                 let p := 2013265921
-                let mk := 0xffffffffffffffffffffffffffffffff
-                r := or(or(mod(and(lo, mk), p), shl(64, mod(shr(128, lo), p))),
-                        or(shl(128, mod(and(hi, mk), p)), shl(192, mod(shr(128, hi), p))))
+                let mk := 0xffffffffffffffff
+                r := or(or(mod(and(r, mk), p), shl(64, mod(and(shr(64, r), mk), p))),
+                        or(shl(128, mod(and(shr(128, r), mk), p)), shl(192, mod(shr(192, r), p))))
             }
         }
     }
 
+    /// Σ_{j<w} row_j·α^j in the four 64-bit lanes of one word: row_j·α^j (packed α^j) adds
+    /// a product < p^2 < 2^62 to every lane; after every four values each lane L = hi·2^32
+    /// + lo is folded to L − hi·2p = lo + hi·(2^28 − 2) ≡ L (mod p) (2^32 = 2p + 2^28 − 2;
+    /// no borrow: the result is ≥ 0 lane by lane), < 2^60 + 2^32, which leaves room for
+    /// four more products (2^60 + 2^32 + 4·(p − 1)^2 < 2^64): no lane ever carries into the
+    /// next.  Reverts unless every row_j < p.
     function _comb(bytes calldata row, uint256 w, uint256[] calldata ap) private pure returns (uint256 r) {
         uint256 bad;
         assembly ("memory-safe") {
-            let lo := 0
-            let hi := 0
             let src := row.offset
             let apd := ap.offset
+            let fm := 0x00000000ffffffff00000000ffffffff00000000ffffffff00000000ffffffff
             let j := 0
             let v := 0
             // eight values per calldata word: swap the bytes of every 32-bit lane at once
@@ -656,52 +658,45 @@ contract MerkleFacts {
                         and(shr(8, x), 0x00ff00ff00ff00ff00ff00ff00ff00ff00ff00ff00ff00ff00ff00ff00ff00ff))
                 x := or(shl(16, and(x, 0x0000ffff0000ffff0000ffff0000ffff0000ffff0000ffff0000ffff0000ffff)),
                         and(shr(16, x), 0x0000ffff0000ffff0000ffff0000ffff0000ffff0000ffff0000ffff0000ffff))
-                let e := add(apd, shl(6, j))
+                let e := add(apd, shl(5, j))
                 v := and(shr(224, x), 0xffffffff)
                 bad := or(bad, iszero(lt(v, 2013265921)))
-                lo := add(lo, mul(v, calldataload(add(e, 0))))
-                hi := add(hi, mul(v, calldataload(add(e, 32))))
+                r := add(r, mul(v, calldataload(add(e, 0))))
                 v := and(shr(192, x), 0xffffffff)
                 bad := or(bad, iszero(lt(v, 2013265921)))
-                lo := add(lo, mul(v, calldataload(add(e, 64))))
-                hi := add(hi, mul(v, calldataload(add(e, 96))))
+                r := add(r, mul(v, calldataload(add(e, 32))))
                 v := and(shr(160, x), 0xffffffff)
                 bad := or(bad, iszero(lt(v, 2013265921)))
-                lo := add(lo, mul(v, calldataload(add(e, 128))))
-                hi := add(hi, mul(v, calldataload(add(e, 160))))
+                r := add(r, mul(v, calldataload(add(e, 64))))
                 v := and(shr(128, x), 0xffffffff)
                 bad := or(bad, iszero(lt(v, 2013265921)))
-                lo := add(lo, mul(v, calldataload(add(e, 192))))
-                hi := add(hi, mul(v, calldataload(add(e, 224))))
+                r := add(r, mul(v, calldataload(add(e, 96))))
+                r := sub(r, mul(and(shr(32, r), fm), 4026531842))
                 v := and(shr(96, x), 0xffffffff)
                 bad := or(bad, iszero(lt(v, 2013265921)))
-                lo := add(lo, mul(v, calldataload(add(e, 256))))
-                hi := add(hi, mul(v, calldataload(add(e, 288))))
+                r := add(r, mul(v, calldataload(add(e, 128))))
                 v := and(shr(64, x), 0xffffffff)
                 bad := or(bad, iszero(lt(v, 2013265921)))
-                lo := add(lo, mul(v, calldataload(add(e, 320))))
-                hi := add(hi, mul(v, calldataload(add(e, 352))))
+                r := add(r, mul(v, calldataload(add(e, 160))))
                 v := and(shr(32, x), 0xffffffff)
                 bad := or(bad, iszero(lt(v, 2013265921)))
-                lo := add(lo, mul(v, calldataload(add(e, 384))))
-                hi := add(hi, mul(v, calldataload(add(e, 416))))
+                r := add(r, mul(v, calldataload(add(e, 192))))
                 v := and(shr(0, x), 0xffffffff)
                 bad := or(bad, iszero(lt(v, 2013265921)))
-                lo := add(lo, mul(v, calldataload(add(e, 448))))
-                hi := add(hi, mul(v, calldataload(add(e, 480))))
+                r := add(r, mul(v, calldataload(add(e, 224))))
+                r := sub(r, mul(and(shr(32, r), fm), 4026531842))
             }
             for { } lt(j, w) { j := add(j, 1) } {
                 v := shr(224, calldataload(add(src, shl(2, j))))
                 v := or(or(shl(24, and(v, 0xff)), shl(8, and(v, 0xff00))), or(and(shr(8, v), 0xff00), shr(24, v)))
                 bad := or(bad, iszero(lt(v, 2013265921)))
-                let e := add(apd, shl(6, j))
-                lo := add(lo, mul(v, calldataload(e)))
-                hi := add(hi, mul(v, calldataload(add(e, 0x20))))
+                r := add(r, mul(v, calldataload(add(apd, shl(5, j)))))
+                r := sub(r, mul(and(shr(32, r), fm), 4026531842))
             }
             let p := 2013265921
-            let m := 0xffffffffffffffffffffffffffffffff
-            r := or(or(mod(and(lo, m), p), shl(64, mod(shr(128, lo), p))),
-                    or(shl(128, mod(and(hi, m), p)), shl(192, mod(shr(128, hi), p))))
+            let m := 0xffffffffffffffff
+            r := or(or(mod(and(r, m), p), shl(64, mod(and(shr(64, r), m), p))),
+                    or(shl(128, mod(and(shr(128, r), m), p)), shl(192, mod(shr(192, r), p))))
         }
         if (bad != 0) revert BadShape("non-canonical row");
     }
