@@ -23,7 +23,7 @@ from . import abi, artifacts, merkle
 from .chain import LocalChain, TxReport
 
 __all__ = ["SHAPE_TYPES", "shape_of", "VerifyOutcome", "verify_onchain", "MAX_JOURNAL", "local_ranges",
-           "local_values", "pack_specs"]
+           "local_values", "localize_specs", "pack_specs"]
 
 SHAPE_TYPES = ("uint256[]", "uint256", "uint256", "uint256", "uint256", "uint256", "uint256", "uint256",
                "uint256", "uint256", "uint256", "bytes", "uint256[]", "uint256[]", "uint256[]", "uint256[]",
@@ -54,7 +54,7 @@ def local_ranges(specs: list[int]) -> list[tuple[int, int]]:
     return out
 
 
-def _localize(specs: list[int], ranges: list[tuple[int, int]]) -> list[int]:
+def localize_specs(specs: list[int], ranges: list[tuple[int, int]]) -> list[int]:
     """``specs`` with every value index (kinds 0 and 1) renumbered into the concatenation
     of ``ranges`` (which hold every value they read)."""
     pos, at = {}, 0
@@ -175,7 +175,7 @@ def shape_of(rec) -> dict:
         if sep:  # its leaves are built by recordSeparate from its own values: the shape holds
             # the hash of its specs renumbered into those values, then the values' ranges
             rg = local_ranges(leaves)
-            specs_sep[tc.name] = _localize(leaves, rg)
+            specs_sep[tc.name] = localize_specs(leaves, rg)
             ranges_sep[tc.name] = rg
             leaves = [int.from_bytes(_keccak(pack_specs(specs_sep[tc.name])), "big")] + [s0 << 32 | n for s0, n in rg]
         thdr += [int.from_bytes(code.code_hash, "big"), hs[t.index], lay.log_chunk | int(sep) << 8, len(leaves),
