@@ -190,6 +190,7 @@ contract StatementCheck {
         for (uint256 k = 1; k < 32; k++) z2k[k] = _mul(z2k[k - 1], z2k[k - 1]);
         // the row selectors at ζ of every table (is_first_row, is_last_row, is_transition)
         uint256[] memory sels = new uint256[](3 * nt);
+        uint256 zInv1 = Field.inv(_sub(c.zeta, 1)); // 1/(ζ − 1), the same for every table
         for (uint256 t = 0; t < nt; t++) {
             uint256 logN = s.tableHdr[5 * t + 1];
             if (logN > 27 || s.tableHdr[5 * t + 2] & 0xff > 31 || s.tableHdr[5 * t + 2] >> 8 > 1) {
@@ -197,8 +198,8 @@ contract StatementCheck {
             }
             uint256 zh = _sub(z2k[logN], 1);
             uint256 nInv = Field.invBase(1 << logN);
-            uint256 wInv = Field.invBase(Field.rootPow(logN, 1));
-            sels[3 * t] = _mul(Field.mulBase(zh, nInv), Field.inv(_sub(c.zeta, 1)));
+            uint256 wInv = Field.rootPow(logN, (1 << logN) - 1); // ω^-1 = ω^(n-1)
+            sels[3 * t] = _mul(Field.mulBase(zh, nInv), zInv1);
             sels[3 * t + 1] = _mul(Field.mulBase(zh, mulmod(nInv, wInv, P)), Field.inv(_sub(c.zeta, wInv)));
             sels[3 * t + 2] = _sub(1, sels[3 * t + 1]);
         }
