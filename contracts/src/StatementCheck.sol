@@ -306,7 +306,7 @@ contract StatementCheck {
     {
         uint256 bad;
         assembly ("memory-safe") {
-            // its own Yul function: a frame of its own (leafEvals' stack is full)
+            // its own Yul function: a frame of its own (the caller's stack is full)
             function lh(vo, vl, ro, n) -> hh, f {
                 let m := mload(0x40)
                 let len := 0
@@ -377,7 +377,7 @@ contract StatementCheck {
                 // a separate table: not run here; its context's hash, for the key of the
                 // recordSeparate fact _tables requires (its data: the hash of its local
                 // leaf specs, then the ranges of its local values)
-                if (nl < 2) revert Reject("table data");
+                if (nl == 0) revert Reject("table data");
                 accs[t] = uint256(_ctxHash(ctx, t));
                 off += nl + tableHdr[5 * t + 4];
                 continue;
