@@ -80,8 +80,8 @@ contract StatementCheck {
         uint256[] roundData; // levels, mats, slots, cols (MerkleFacts.Deep encoding)
         uint256[] tableHdr; // per live table: codeHash (zkvm.onchain.codegen.code_hash), logN,
         // logChunk | separate << 8 (1: its code runs in a recordSeparate transaction, see _tables), #leaves, #quot
-        uint256[] tableData; // leaves (kind << 32 | index) (a separate table: one word, keccak256 of its leaf
-        // specs), quotient value indices (4 per chunk)
+        uint256[] tableData; // leaves (kind << 32 | index) (a separate table: keccak256 of its local leaf specs,
+        // then its value ranges start << 32 | count, see recordSeparate), quotient value indices (4 per chunk)
     }
 
     constructor(
@@ -190,6 +190,7 @@ contract StatementCheck {
         for (uint256 k = 1; k < 32; k++) z2k[k] = _mul(z2k[k - 1], z2k[k - 1]);
         // the row selectors at ζ of every table (is_first_row, is_last_row, is_transition)
         uint256[] memory sels = new uint256[](3 * nt);
+        uint256 zInv1 = Field.inv(_sub(c.zeta, 1)); // 1/(ζ − 1), the same for every table
         for (uint256 t = 0; t < nt; t++) {
             uint256 logN = s.tableHdr[5 * t + 1];
             if (logN > 27 || s.tableHdr[5 * t + 2] & 0xff > 31 || s.tableHdr[5 * t + 2] >> 8 > 1) {
@@ -197,8 +198,8 @@ contract StatementCheck {
             }
             uint256 zh = _sub(z2k[logN], 1);
             uint256 nInv = Field.invBase(1 << logN);
-            uint256 wInv = Field.invBase(Field.rootPow(logN, 1));
-            sels[3 * t] = _mul(Field.mulBase(zh, nInv), Field.inv(_sub(c.zeta, 1)));
+            uint256 wInv = Field.rootPow(logN, (1 << logN) - 1); // ω^-1 = ω^(n-1)
+            sels[3 * t] = _mul(Field.mulBase(zh, nInv), zInv1);
             sels[3 * t + 1] = _mul(Field.mulBase(zh, mulmod(nInv, wInv, P)), Field.inv(_sub(c.zeta, wInv)));
             sels[3 * t + 2] = _sub(1, sels[3 * t + 1]);
         }
@@ -224,10 +225,14 @@ contract StatementCheck {
             off += nq;
             uint256 rhs = _mul(q, _sub(z2k[s.tableHdr[5 * t + 1]], 1));
             if (s.tableHdr[5 * t + 2] >> 8 != 0) {
-                // a separate table: accs[t] is the hash of what its evaluation depends on
-                // (leafEvals); recordSeparate must have recorded that it returned
-                // quotient(ζ)·Z_H(ζ)
-                if (!separateFacts[keccak256(abi.encode(accs[t], rhs))]) revert Reject("constraint fact missing");
+                // a separate table: the key of what its evaluation depends on (its local
+                // values: the shape's ranges of ci.pcsValues; the shape's local spec hash;
+                // the context, hashed by leafEvals into accs[t]; the shape's code hash);
+                // recordSeparate must have recorded that it returned quotient(ζ)·Z_H(ζ)
+                uint256 d = off - nq - s.tableHdr[5 * t + 3]; // the table's data: spec hash, ranges
+                bytes32 k = _separateKey(_localHash(ci.pcsValues, s.tableData, d + 1, s.tableHdr[5 * t + 3] - 1),
+                                         bytes32(s.tableData[d]), bytes32(accs[t]), bytes32(s.tableHdr[5 * t]));
+                if (!separateFacts[keccak256(abi.encode(k, rhs))]) revert Reject("constraint fact missing");
             } else if (accs[t] != rhs) {
                 revert Reject("constraints at zeta do not match the quotient");
             }
@@ -237,33 +242,48 @@ contract StatementCheck {
 
     /// Step 9 of a **separate** table (its code would not fit the statement check's
     /// transaction: Keccak's 38 k constraint nodes and 3 106 leaves), in a transaction of its
-    /// own: builds the table's leaves exactly as leafEvals does, from the opened values
-    /// `vals` (the receipt's pcsValues, u32 LE), the table's leaf specs `spec` and the
-    /// context `ctx1` = [LogUp α, β, constraint α, np, nc, the np public values, the nc
-    /// claimed sums, the table's 3 row selectors at ζ], runs the generated code `chunks`
-    /// on them and records separateFacts[keccak256(abi.encode(_separateKey(keccak256(vals),
-    /// keccak256(spec), keccak256(ctx1), code hash of `chunks`), acc))].  Anyone may submit
-    /// it: it is a conditional fact about a pure computation.  Correctness: the statement
-    /// check looks up the key of ITS opened values (checked canonical and bound to the
-    /// transcript by StarkChallenges.derive), the spec hash its registered shape holds, the
-    /// context it computes (challenges from the transcript, selectors from ζ) and the
-    /// shape's code hash, with acc = quotient(ζ)·Z_H(ζ) computed by itself: a fact recorded
-    /// for another receipt, other opened values, another spec, context or code is another
-    /// key.  Non-canonical inputs only give facts no statement check asks for.
-    function recordSeparate(bytes calldata vals, uint256[] calldata spec, uint256[] calldata ctx1,
+    /// own, sent only the table's own data: builds the table's leaves exactly as leafEvals
+    /// does, from the **local** opened values `vals` (u32 LE, 16 bytes a value: the table's
+    /// value ranges of the receipt's pcsValues, concatenated in the shape's order), the
+    /// table's **local** leaf specs `spec` (5 bytes each, big-endian kind << 32 | index, a
+    /// value index into `vals`) and the context `ctx1` = [LogUp α, β, constraint α, np, nc,
+    /// the np public values, the nc claimed sums, the table's 3 row selectors at ζ], runs
+    /// the generated code `chunks` on them and records
+    /// separateFacts[keccak256(abi.encode(_separateKey(keccak256(vals), keccak256(spec),
+    /// keccak256(ctx1), code hash of `chunks`), acc))].  Anyone may submit it: it is a
+    /// conditional fact about a pure computation.
+    /// Correctness: the statement check looks up the key of ITS values: keccak256 of the
+    /// ranges its registered shape names (tableData, after the spec hash) cut out of its
+    /// opened values (checked canonical and bound to the transcript by
+    /// StarkChallenges.derive), the local spec hash its shape holds, the context it computes
+    /// (challenges from the transcript, selectors from ζ) and the shape's code hash, with
+    /// acc = quotient(ζ)·Z_H(ζ) computed by itself.  The shape's local specs index those
+    /// concatenated ranges (zkvm.onchain.statement.shape_of), so the leaves built here from
+    /// the key's preimage are the leaves the statement check would build from its own
+    /// values and the global specs; a fact recorded for another receipt, other values (of
+    /// this or another table), other or renumbered specs, another context or other code is
+    /// another key (keccak256 over fixed-width encodings: spec.length % 5 == 0 is
+    /// required, values are 16 bytes each).  Non-canonical inputs only give facts no
+    /// statement check asks for.
+    function recordSeparate(bytes calldata vals, bytes calldata spec, uint256[] calldata ctx1,
                             address[] calldata chunks) external returns (uint256 acc) {
         if (ctx1.length < 5 || ctx1.length != 8 + ctx1[3] + ctx1[4]) revert Reject("selectors");
-        uint256 nl = spec.length;
-        uint256 tdo;
+        if (spec.length % 5 != 0 || vals.length % 16 != 0) revert Reject("table data");
+        uint256 nl = spec.length / 5;
+        uint256 buf = _alloc(nl);
         assembly ("memory-safe") {
-            tdo := spec.offset
+            // the specs as words (5 bytes each, big-endian)
+            let p := spec.offset
+            for { let q := add(buf, 64) } lt(q, add(buf, add(64, shl(5, nl)))) { q := add(q, 0x20) } {
+                mstore(q, shr(216, calldataload(p)))
+                p := add(p, 5)
+            }
         }
-        uint256 buf = _leaves(vals, ctx1, 0, tdo, nl);
+        _leaves(vals, ctx1, 0, buf, nl);
         if (chunks.length == 0) revert Reject("constraint code");
         bytes32 codeHash;
         (acc, codeHash) = _runCodeHash(chunks, buf, nl, ctx1[2]);
-        bytes32 k = _separateKey(keccak256(vals), keccak256(abi.encodePacked(spec)), keccak256(abi.encodePacked(ctx1)),
-                                 codeHash);
+        bytes32 k = _separateKey(keccak256(vals), keccak256(spec), keccak256(abi.encodePacked(ctx1)), codeHash);
         separateFacts[keccak256(abi.encode(k, acc))] = true;
     }
 
@@ -273,6 +293,36 @@ contract StatementCheck {
         returns (bytes32)
     {
         return keccak256(abi.encode(valsHash, specHash, ctxHash, codeHash));
+    }
+
+    /// keccak256 of a separate table's local values as recordSeparate takes them: the
+    /// `nr` value ranges tableData[at ..] (start << 32 | count, value indices into `vals`)
+    /// of the opened values, concatenated (16 bytes a value) in fresh memory that is not
+    /// kept (the free memory pointer is not moved).
+    function _localHash(bytes calldata vals, uint256[] calldata td, uint256 at, uint256 nr)
+        private
+        pure
+        returns (bytes32 h)
+    {
+        uint256 bad;
+        assembly ("memory-safe") {
+            // its own Yul function: a frame of its own (the caller's stack is full)
+            function lh(vo, vl, ro, n) -> hh, f {
+                let m := mload(0x40)
+                let len := 0
+                for { let r := 0 } lt(r, n) { r := add(r, 1) } {
+                    let w := calldataload(add(ro, shl(5, r)))
+                    let c := and(w, 0xffffffff)
+                    let s0 := shr(32, w)
+                    if or(shr(32, s0), gt(shl(4, add(s0, c)), vl)) { f := 1 }
+                    calldatacopy(add(m, len), add(vo, shl(4, s0)), shl(4, c))
+                    len := add(len, shl(4, c))
+                }
+                hh := keccak256(m, len)
+            }
+            h, bad := lh(vals.offset, vals.length, add(td.offset, shl(5, at)), nr)
+        }
+        if (bad != 0 || at + nr > td.length) revert Reject("value index");
     }
 
     /// keccak256 of table t's context as recordSeparate takes it: ctx's first 5 + np + nc
@@ -324,39 +374,41 @@ contract StatementCheck {
             uint256 nl = tableHdr[5 * t + 3];
             if (off + nl > tableData.length) revert Reject("table data");
             if (tableHdr[5 * t + 2] >> 8 != 0) {
-                // a separate table: not run here; the key of the recordSeparate fact
-                // _tables requires (its one data word is the hash of its leaf specs)
-                if (nl != 1) revert Reject("table data");
-                accs[t] = uint256(_separateKey(keccak256(vals), bytes32(tableData[off]), _ctxHash(ctx, t),
-                                               bytes32(tableHdr[5 * t])));
-                off += 1 + tableHdr[5 * t + 4];
+                // a separate table: not run here; its context's hash, for the key of the
+                // recordSeparate fact _tables requires (its data: the hash of its local
+                // leaf specs, then the ranges of its local values)
+                if (nl == 0) revert Reject("table data");
+                accs[t] = uint256(_ctxHash(ctx, t));
+                off += nl + tableHdr[5 * t + 4];
                 continue;
             }
-            uint256 tdo;
+            uint256 buf = _alloc(nl); // acc ‖ α ‖ leaves: the code's calldata
             assembly ("memory-safe") {
-                tdo := add(tableData.offset, shl(5, off))
+                calldatacopy(add(buf, 64), add(tableData.offset, shl(5, off)), shl(5, nl)) // the specs
             }
-            uint256 buf = _leaves(vals, ctx, t, tdo, nl); // acc ‖ α ‖ leaves: the code's calldata
+            _leaves(vals, ctx, t, buf, nl);
             accs[t] = _runCode(evaluators[t], buf, nl, ctx[2], tableHdr[5 * t]);
             off += nl + tableHdr[5 * t + 4];
         }
     }
 
-    /// The generated code's calldata `0 ‖ α ‖ leaves` in fresh memory (returned: its
-    /// address; the two words before the leaves are left for acc and α): the `nl` leaves
-    /// from the specs at calldata `tdo`, the opened values `vals` and the context `ctx` =
-    /// [LogUp α, β, constraint α, np, nc, the np public values, the nc claimed sums, then
-    /// 3 row selectors per table], table `t`'s selectors (recordSeparate passes a context
-    /// with one table's, t = 0).  Rejects an unknown leaf kind or a value index out of range.
-    function _leaves(bytes calldata vals, uint256[] calldata ctx, uint256 t, uint256 tdo, uint256 nl)
-        private
-        pure
-        returns (uint256 buf)
-    {
+    /// Fresh memory for the generated code's calldata `acc ‖ α ‖ leaves` of `nl` leaves
+    /// (returned: its address; the caller puts the leaf specs, kind << 32 | index, at
+    /// buf + 64 for _leaves to overwrite).
+    function _alloc(uint256 nl) private pure returns (uint256 buf) {
         assembly ("memory-safe") {
             buf := mload(0x40)
             mstore(0x40, add(buf, add(64, shl(5, nl))))
         }
+    }
+
+    /// The generated code's calldata `0 ‖ α ‖ leaves` at `buf` (_alloc; the two words
+    /// before the leaves are left for acc and α): the `nl` leaves, each built in place from
+    /// the spec at its slot, from the opened values `vals` and the context `ctx` =
+    /// [LogUp α, β, constraint α, np, nc, the np public values, the nc claimed sums, then
+    /// 3 row selectors per table], table `t`'s selectors (recordSeparate passes a context
+    /// with one table's, t = 0).  Rejects an unknown leaf kind or a value index out of range.
+    function _leaves(bytes calldata vals, uint256[] calldata ctx, uint256 t, uint256 buf, uint256 nl) private pure {
         uint256[9] memory cx;
         assembly ("memory-safe") {
             mstore(cx, vals.offset)
@@ -373,7 +425,7 @@ contract StatementCheck {
             mstore(add(cx, 0xe0), calldataload(ctx.offset))
             mstore(add(cx, 0x100), calldataload(add(ctx.offset, 0x20)))
         }
-        uint256 flags = _fill(buf + 64, tdo, nl, cx);
+        uint256 flags = _fill(buf + 64, nl, cx);
         if (flags & 2 != 0) revert Reject("value index");
         if (flags & 1 != 0) revert Reject("leaf kind");
     }
@@ -423,18 +475,18 @@ contract StatementCheck {
         if (bad != 0) revert Reject("constraint code");
     }
 
-    /// leafEvals' loop: the leaf i at memory out + 32·i from the spec at calldata tdo + 32·i;
+    /// leafEvals' loop: the leaf i at memory out + 32·i from the spec there (in place);
     /// cx = [values offset, length (bytes), this table's 3 selectors' offset, public values
     /// offset, count, claimed sums offset, count, LogUp α, β].  Flags: 1 unknown kind, 2 an
     /// index out of range.
-    function _fill(uint256 out, uint256 tdo, uint256 n, uint256[9] memory cx)
+    function _fill(uint256 out, uint256 n, uint256[9] memory cx)
         private
         pure
         returns (uint256 f)
     {
         assembly ("memory-safe") {
             for { let i := 0 } lt(i, n) { i := add(i, 1) } {
-                let spec := calldataload(add(tdo, shl(5, i)))
+                let spec := mload(add(out, shl(5, i)))
                 let r, fl := leaf(cx, shr(32, spec), and(spec, 0xffffffff))
                 f := or(f, fl)
                 mstore(add(out, shl(5, i)), r)

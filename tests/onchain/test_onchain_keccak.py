@@ -1,17 +1,19 @@
 """On-chain verification of a receipt with a non-empty Keccak table (issue 19): Keccak's
 constraint code (38 k nodes, 3 106 leaves) is a **separate** table: it runs in a
-``StatementCheck.recordSeparate`` transaction of its own, which records a fact bound to
-the receipt's opened values, the table's leaf specs (the registered shape's hash), the
+``StatementCheck.recordSeparate`` transaction of its own, sent only the table's own opened
+values (the shape's value ranges of the receipt's opened values), which records a fact
+bound to those values, the table's local leaf specs (the registered shape's hash), the
 context (challenges, ζ's row selectors, public values, claimed sums), the hash of the code
 that ran and its result; the statement check requires the fact of exactly its own inputs
 and quotient(ζ)·Z_H(ζ).
 
 The honest evm-profile receipt of ``examples/keccak256`` on the empty message is ACCEPTed
 by ``zkvm onchain verify`` (every transaction under the EIP-7825 cap); facts recorded for
-other opened values, another receipt, another context or spec, or by substituted evaluator
-code are REJECTed by the statement check ("constraint fact missing"); a receipt with a
-flipped Keccak opened value is REJECTed by both the Python verifier and the contracts.
-(One evm proof, ~15 s, and one testing proof, ~5 s: slow.)"""
+other opened values (one changed, another table's, all of the receipt's with the global
+specs), another receipt, another context, swapped or renumbered specs, or by substituted
+evaluator code are REJECTed by the statement check ("constraint fact missing"); a receipt
+with a flipped Keccak opened value is REJECTed by both the Python verifier and the
+contracts.  (One evm proof, ~15 s, and one testing proof, ~5 s: slow.)"""
 
 import re
 
@@ -107,27 +109,56 @@ def test_statement_check_needs_the_fact(honest):
     assert r.ok and int.from_bytes(r.output[-32:], "big") == 1 and r.gas <= TX_GAS_CAP
 
 
+def _global(shape, name: str, i: int) -> int:
+    """The index in pcsValues of value ``i`` of a separate table's local values."""
+    for s0, n in shape["separate_ranges"][name]:
+        if i < n:
+            return s0 + i
+        i -= n
+    raise IndexError(i)
+
+
 def _keccak_value_offset(rec, shape) -> int:
     """Byte offset in pcsValues of an opened value a Keccak constraint leaf reads at ζ."""
     spec = shape["separate_specs"]["keccak"]
     idx = next(s & 0xffffffff for s in spec if s >> 32 == 0)
-    return 16 * idx
+    return 16 * _global(shape, "keccak", idx)
 
 
 def test_facts_for_other_inputs_rejected(honest):
-    """A fact recorded for other opened values (one Keccak value changed), another context
-    (constraint α, LogUp β, a row selector: another ζ or challenge), another leaf spec (two
-    leaves swapped) is recorded (anyone may submit one) but is not the statement check's."""
+    """A fact recorded for other opened values (one Keccak value changed; the same number
+    of another table's values; all of the receipt's values with the global specs: the
+    same leaves, the right sum, but not the shape's key), another context (constraint α,
+    LogUp β, a row selector: another ζ or challenge), other leaf specs (two leaves swapped;
+    a value renumbered: its neighbour read) is recorded (anyone may submit one) but is not
+    the statement check's."""
     rec, shape, *_ = honest
     ci = shape["input"]
-    vals = bytearray(ci[14])
-    at = _keccak_value_offset(rec, shape)
-    vals[at] ^= 1
-    ctx = statement.separate_ctx(ci, next(t for t in rec.tables if t.name == "keccak"))
+    rg = shape["separate_ranges"]["keccak"]
+    own = statement.local_values(ci[14], rg)
+    vals = bytearray(own)
+    k0 = next(s & 0xffffffff for s in shape["separate_specs"]["keccak"] if s >> 32 == 0)
+    vals[16 * k0] ^= 1
+    n_own = len(own) // 16
+    mine = {s0 + k for s0, n in rg for k in range(n)}  # other tables' values, as many as Keccak's
+    rest = b"".join(bytes(ci[14][16 * i:16 * i + 16]) for i in range(len(ci[14]) // 16) if i not in mine)
+    other = (rest * (1 + len(own) // len(rest)))[:len(own)]
+    assert len(other) == len(own) and other != own
+    from zkvm.onchain.constraints import unpack
+
+    tc = next(t for t in rec.tables if t.name == "keccak")
+    ctx = statement.separate_ctx(ci, tc)
     spec = list(shape["separate_specs"]["keccak"])
     swapped = [spec[1], spec[0]] + spec[2:]
+    at = spec.index(k0)
+    renumbered = spec[:at] + [k0 + 1 if k0 + 1 < n_own else k0 - 1] + spec[at + 1:]
+    glob = [s if s >> 32 not in (0, 1) else (s >> 32) << 32 | _global(shape, "keccak", s & 0xffffffff)
+            for s in spec]
     np_, nc = ctx[3], ctx[4]
     for what, ov in (("other opened value", {"vals": bytes(vals)}),
+                     ("another table's values", {"vals": other}),
+                     ("all values, global specs", {"vals": bytes(ci[14]), "spec": glob}),
+                     ("renumbered spec", {"spec": renumbered}),
                      ("other constraint alpha", {"ctx": ctx[:2] + [ctx[2] ^ 1] + ctx[3:]}),
                      ("other LogUp beta", {"ctx": [ctx[0], ctx[1] ^ (1 << 64)] + ctx[2:]}),
                      ("other selector (zeta)", {"ctx": ctx[:5 + np_ + nc] + [ctx[5 + np_ + nc] ^ 2] +
@@ -136,6 +167,8 @@ def test_facts_for_other_inputs_rejected(honest):
         sep, r = _check(honest, {"keccak": ov})
         assert sep.ok, what  # a conditional fact: recorded ...
         assert _missing(r), (what, r.reason)  # ... but not the one the statement check needs
+        if what == "all values, global specs":  # the same leaves: the right sum, another key
+            assert unpack(int.from_bytes(sep.output[-32:], "big")) == tc.expected
 
 
 @pytest.mark.parametrize("variant", ["constant", "trailing byte"])
@@ -183,9 +216,11 @@ def test_fact_of_another_receipt_rejected(honest, keccak_testing):
     receipt's spec and code, is not this receipt's."""
     raw2, iid2, _ = keccak_testing
     rec2 = session.record(raw2, iid2)
+    shape2 = statement.shape_of(rec2)
     ci2 = challenges.input_of(rec2.challenges)
     tc2 = next(t for t in rec2.tables if t.name == "keccak")
-    sep, r = _check(honest, {"keccak": {"vals": bytes(ci2[14]), "ctx": statement.separate_ctx(ci2, tc2)}})
+    vals2 = statement.local_values(ci2[14], shape2["separate_ranges"]["keccak"])
+    sep, r = _check(honest, {"keccak": {"vals": vals2, "ctx": statement.separate_ctx(ci2, tc2)}})
     assert sep.ok and _missing(r), r.reason
 
 
@@ -199,7 +234,7 @@ def test_flipped_keccak_opened_value_rejected_by_both(keccak_testing):
     rec = session.record(raw, iid)
     shape = statement.shape_of(rec)
     assert statement.verify_onchain(rec, LocalChain()).accepted
-    idx = [s & 0xffffffff for s in shape["separate_specs"]["keccak"] if s >> 32 == 0]
+    idx = [_global(shape, "keccak", s & 0xffffffff) for s in shape["separate_specs"]["keccak"] if s >> 32 == 0]
     judged = 0
     for i in idx[:40]:
         needle = bytes(shape["input"][14][16 * i:16 * i + 16])

@@ -46,8 +46,9 @@ class UnsupportedReceipt(ValueError):
 MAX_PROGRAM_NODES = 60_000
 
 #: A table with more constraint nodes than this is **separate**: its generated code runs in
-#: a ConstraintEval transaction of its own, which records a fact the statement check
-#: consumes (StatementCheck._separateFact), instead of inside the statement check (which
+#: a ``StatementCheck.recordSeparate`` transaction of its own (sent only the table's own
+#: opened values: :func:`zkvm.onchain.statement.separate_txs`), which records a fact the
+#: statement check consumes, instead of inside the statement check (which
 #: already costs ~7.5 M gas for battleship's 17 tables, 7 000 nodes).  Also the most nodes
 #: of the tables batched into one ``evaluateAndRecordCode`` transaction of ``zkvm onchain gas``.
 SEPARATE_NODES = 12_000

@@ -22,7 +22,8 @@ from dataclasses import dataclass
 from . import abi, artifacts, merkle
 from .chain import LocalChain, TxReport
 
-__all__ = ["SHAPE_TYPES", "shape_of", "VerifyOutcome", "verify_onchain", "MAX_JOURNAL"]
+__all__ = ["SHAPE_TYPES", "shape_of", "VerifyOutcome", "verify_onchain", "MAX_JOURNAL", "local_ranges",
+           "local_values", "localize_specs", "pack_specs"]
 
 SHAPE_TYPES = ("uint256[]", "uint256", "uint256", "uint256", "uint256", "uint256", "uint256", "uint256",
                "uint256", "uint256", "uint256", "bytes", "uint256[]", "uint256[]", "uint256[]", "uint256[]",
@@ -33,6 +34,46 @@ _KIND = {"main": 0, "main_next": 0, "pre": 0, "pre_next": 0, "aux": 1, "aux_next
 
 #: Journal bytes the statement check hashes and sums in one transaction (~3 k gas each).
 MAX_JOURNAL = 4096
+
+def local_ranges(specs: list[int]) -> list[tuple[int, int]]:
+    """The value ranges ``(start, count)`` (indices into the receipt's opened values,
+    increasing, disjoint, not adjacent) of a separate table: the maximal runs of the values
+    its leaf ``specs`` (kind << 32 | index) read, a kind-0 leaf its value, a kind-1 leaf (an
+    aux column) its four.  A function of the specs alone (the shape): the statement check
+    hashes these ranges of its own opened values, recordSeparate receives them
+    concatenated (:func:`local_values`).  (A table's leaves read every value it opens, so
+    these are its openings, a range per round: Keccak's 3 133 values in 2 ranges of the
+    EVM guest's 5 031.)"""
+    idx = sorted({(s & 0xFFFFFFFF) + k for s in specs if s >> 32 in (0, 1) for k in range(1 + 3 * (s >> 32))})
+    out: list = []
+    for i in idx:
+        if out and i == out[-1][0] + out[-1][1]:
+            out[-1] = (out[-1][0], i + 1 - out[-1][0])
+        else:
+            out.append((i, 1))
+    return out
+
+
+def localize_specs(specs: list[int], ranges: list[tuple[int, int]]) -> list[int]:
+    """``specs`` with every value index (kinds 0 and 1) renumbered into the concatenation
+    of ``ranges`` (which hold every value they read)."""
+    pos, at = {}, 0
+    for s0, n in ranges:
+        for k in range(n):
+            pos[s0 + k] = at + k
+        at += n
+    return [s if s >> 32 not in (0, 1) else (s >> 32) << 32 | pos[s & 0xFFFFFFFF] for s in specs]
+
+
+def local_values(values: bytes, ranges: list[tuple[int, int]]) -> bytes:
+    """A separate table's local values: the ``ranges`` of the opened values ``values``
+    (u32 LE, 16 bytes a value: the StarkChallenges input's pcsValues), concatenated."""
+    return b"".join(bytes(values[16 * s0:16 * (s0 + n)]) for s0, n in ranges)
+
+
+def pack_specs(specs: list[int]) -> bytes:
+    """recordSeparate's leaf specs: 5 bytes each, big-endian kind << 32 | index."""
+    return b"".join(x.to_bytes(5, "big") for x in specs)
 
 
 def _keccak(b: bytes) -> bytes:
@@ -110,7 +151,8 @@ def shape_of(rec) -> dict:
     claimed_pos = {t.index: i for i, t in enumerate(aux_tables)}
     progs = [compile_program(tc.exprs) for tc in rec.tables]
     separate = separate_tables([p.nodes for p in progs])
-    specs_sep: dict = {}  # a separate table's name -> its leaf specs (recordSeparate's spec)
+    specs_sep: dict = {}  # a separate table's name -> its local leaf specs (recordSeparate's spec)
+    ranges_sep: dict = {}  # a separate table's name -> its value ranges (recordSeparate's vals)
     for tc, prog, sep in zip(rec.tables, progs, separate, strict=True):
         t = by_name[tc.name]
         lay = table_layout(params, hs[t.index], t.degree, t.log_quotient_chunks)
@@ -130,9 +172,12 @@ def shape_of(rec) -> dict:
         quot = [q0 + c for c in range(4 * lay.num_chunks)]
         code = evaluator_code(prog.code, len(prog.slots))  # the table's generated code, bound here
         evaluators.append(code)
-        if sep:  # its leaves are built by recordSeparate: the shape holds their specs' hash
-            specs_sep[tc.name] = leaves
-            leaves = [int.from_bytes(_keccak(b"".join(abi.word(x) for x in leaves)), "big")]
+        if sep:  # its leaves are built by recordSeparate from its own values: the shape holds
+            # the hash of its specs renumbered into those values, then the values' ranges
+            rg = local_ranges(leaves)
+            specs_sep[tc.name] = localize_specs(leaves, rg)
+            ranges_sep[tc.name] = rg
+            leaves = [int.from_bytes(_keccak(pack_specs(specs_sep[tc.name])), "big")] + [s0 << 32 | n for s0, n in rg]
         thdr += [int.from_bytes(code.code_hash, "big"), hs[t.index], lay.log_chunk | int(sep) << 8, len(leaves),
                  len(quot)]
         tdata += leaves + quot
@@ -157,7 +202,8 @@ def shape_of(rec) -> dict:
     return {"fields": fields, "image_id": bytes(rec.image_id).rjust(32, b"\0"), "vk_digest": vk.digest, "pre_root": bytes(vk.pre_root or bytes(32)),
             "entry": entry, "exec_bus": buses.EXEC.id, "journal_bus": buses.JOURNAL.id,
             "input": ci, "exit_code": pv[0], "journal": bytes(pdata), "specs": specs, "groups": groups,
-            "evaluators": evaluators, "separate": separate, "separate_specs": specs_sep}
+            "evaluators": evaluators, "separate": separate, "separate_specs": specs_sep,
+            "separate_ranges": ranges_sep}
 
 
 @dataclass
@@ -267,11 +313,12 @@ def separate_ctx(ci, tc) -> list[int]:
 
 def separate_txs(rec, shape: dict, chain: LocalChain, addrs: dict, override: dict | None = None) -> list[TxReport]:
     """One ``StatementCheck.recordSeparate`` transaction per separate table of ``shape``
-    (its generated code ``shape["evaluator_addrs"]``, the receipt's opened values, the
-    table's leaf specs and context); each records the fact the statement check looks up.
-    ``override[name]``: a dict replacing some of ``vals``, ``spec``, ``ctx``, ``chunks``
-    (tests: facts for other inputs).  Returns the reports (ok: the transaction succeeded;
-    the statement check judges the fact)."""
+    (its generated code ``shape["evaluator_addrs"]``, the table's own opened values
+    (:func:`local_values` of its ranges), its local leaf specs (packed, :func:`pack_specs`)
+    and context); each records the fact the statement check looks up.
+    ``override[name]``: a dict replacing some of ``vals`` (bytes), ``spec`` (a list of
+    specs), ``ctx``, ``chunks`` (tests: facts for other inputs).  Returns the reports (ok:
+    the transaction succeeded; the statement check judges the fact)."""
     from .constraints import compile_program
 
     st = artifacts.load("StatementCheck")
@@ -281,11 +328,12 @@ def separate_txs(rec, shape: dict, chain: LocalChain, addrs: dict, override: dic
         if not sep:
             continue
         prog = compile_program(tc.exprs)
-        a = {"vals": bytes(ci[14]), "spec": shape["separate_specs"][tc.name], "ctx": separate_ctx(ci, tc),
-             "chunks": ev}
+        a = {"vals": local_values(ci[14], shape["separate_ranges"][tc.name]),
+             "spec": shape["separate_specs"][tc.name], "ctx": separate_ctx(ci, tc), "chunks": ev}
         a.update((override or {}).get(tc.name, {}))
-        data = abi.encode_call(st.selector("recordSeparate"), ["bytes", "uint256[]", "uint256[]", "address[]"],
-                               [a["vals"], a["spec"], a["ctx"], [bytes.fromhex(x[2:]) for x in a["chunks"]]])
+        data = abi.encode_call(st.selector("recordSeparate"), ["bytes", "bytes", "uint256[]", "address[]"],
+                               [a["vals"], pack_specs(a["spec"]), a["ctx"],
+                                [bytes.fromhex(x[2:]) for x in a["chunks"]]])
         out.append(chain.transact(addrs["st"], data, f"ConstraintCode {tc.name} ({len(tc.exprs)} constraints, "
                                                      f"{prog.nodes} nodes, {len(ev)} code chunks)"))
     return out
