@@ -549,15 +549,81 @@ contract MerkleFacts {
         if (rowBytes == 0 || rows.length % rowBytes != 0) revert BadShape("rows");
         uint256 nq = rows.length / rowBytes;
         out = new uint256[](nq * nm);
-        for (uint256 q = 0; q < nq; q++) {
-            for (uint256 m = 0; m < nm; m++) {
-                uint256 mm = mats[m];
-                uint256 w = (mm >> 8) & 0xffffff;
-                uint256 off = q * rowBytes + ((mm >> 32) & 0xffffffff);
-                if (off + 4 * w > (q + 1) * rowBytes || w > ap.length) revert BadShape("row");
-                out[q * nm + m] = _comb(rows[off:], w, ap);
+        // every matrix's byte range lies inside a row and has its α powers (once, not per leaf)
+        for (uint256 m = 0; m < nm; m++) {
+            uint256 mm = mats[m];
+            uint256 w = (mm >> 8) & 0xffffff;
+            if (((mm >> 32) & 0xffffffff) + 4 * w > rowBytes || w > ap.length) revert BadShape("row");
+        }
+        uint256 bad;
+        assembly ("memory-safe") {
+            let o := add(out, 0x20)
+            for { let q := 0 } lt(q, nq) { q := add(q, 1) } {
+                let base := add(rows.offset, mul(q, rowBytes))
+                for { let m := 0 } lt(m, nm) { m := add(m, 1) } {
+                    let mm := calldataload(add(mats.offset, shl(5, m)))
+                    let r, b := comb(add(base, and(shr(32, mm), 0xffffffff)), and(shr(8, mm), 0xffffff), ap.offset)
+                    mstore(o, r)
+                    o := add(o, 0x20)
+                    bad := or(bad, b)
+                }
+            }
+
+            // Σ_{j<w} row_j·α^j for the row at calldata src (u32 LE values) and the packed
+            // powers at apd, in the four 64-bit lanes of one word: row_j·α^j adds a product
+            // < p^2 < 2^62 to every lane; after every four values each lane L = hi·2^32 + lo
+            // is folded to L − hi·2p = lo + hi·(2^28 − 2) ≡ L (mod p) (2^32 = 2p + 2^28 − 2;
+            // no borrow: the result is ≥ 0 lane by lane), < 2^60 + 2^32, which leaves room
+            // for four more products (2^60 + 2^32 + 4·(p − 1)^2 < 2^64): no lane ever
+            // carries into the next.  Eight values per calldata word (the bytes of every
+            // 32-bit lane swapped at once); the last word's values at j ≥ w are masked to 0
+            // (they belong to the next matrix: their α "powers", read past the table, are
+            // multiplied by 0).  bad_ ≠ 0 iff some row_j ≥ p.
+            function comb(src, w, apd) -> r, bad_ {
+                let fm := 0x00000000ffffffff00000000ffffffff00000000ffffffff00000000ffffffff
+                for { let j := 0 } lt(j, w) { j := add(j, 8) } {
+                    let x := calldataload(add(src, shl(2, j)))
+                    if lt(sub(w, j), 8) { x := and(x, not(shr(shl(5, sub(w, j)), not(0)))) }
+                    x := or(shl(8, and(x, 0x00ff00ff00ff00ff00ff00ff00ff00ff00ff00ff00ff00ff00ff00ff00ff00ff)),
+                            and(shr(8, x), 0x00ff00ff00ff00ff00ff00ff00ff00ff00ff00ff00ff00ff00ff00ff00ff00ff))
+                    x := or(shl(16, and(x, 0x0000ffff0000ffff0000ffff0000ffff0000ffff0000ffff0000ffff0000ffff)),
+                            and(shr(16, x), 0x0000ffff0000ffff0000ffff0000ffff0000ffff0000ffff0000ffff0000ffff))
+                    let e := add(apd, shl(5, j))
+                    let v := 0
+                    v := and(shr(224, x), 0xffffffff)
+                    bad_ := or(bad_, iszero(lt(v, 2013265921)))
+                    r := add(r, mul(v, calldataload(add(e, 0))))
+                    v := and(shr(192, x), 0xffffffff)
+                    bad_ := or(bad_, iszero(lt(v, 2013265921)))
+                    r := add(r, mul(v, calldataload(add(e, 32))))
+                    v := and(shr(160, x), 0xffffffff)
+                    bad_ := or(bad_, iszero(lt(v, 2013265921)))
+                    r := add(r, mul(v, calldataload(add(e, 64))))
+                    v := and(shr(128, x), 0xffffffff)
+                    bad_ := or(bad_, iszero(lt(v, 2013265921)))
+                    r := add(r, mul(v, calldataload(add(e, 96))))
+                    r := sub(r, mul(and(shr(32, r), fm), 4026531842))
+                    v := and(shr(96, x), 0xffffffff)
+                    bad_ := or(bad_, iszero(lt(v, 2013265921)))
+                    r := add(r, mul(v, calldataload(add(e, 128))))
+                    v := and(shr(64, x), 0xffffffff)
+                    bad_ := or(bad_, iszero(lt(v, 2013265921)))
+                    r := add(r, mul(v, calldataload(add(e, 160))))
+                    v := and(shr(32, x), 0xffffffff)
+                    bad_ := or(bad_, iszero(lt(v, 2013265921)))
+                    r := add(r, mul(v, calldataload(add(e, 192))))
+                    v := and(shr(0, x), 0xffffffff)
+                    bad_ := or(bad_, iszero(lt(v, 2013265921)))
+                    r := add(r, mul(v, calldataload(add(e, 224))))
+                    r := sub(r, mul(and(shr(32, r), fm), 4026531842))
+                }
+                let p := 2013265921
+                let mk := 0xffffffffffffffff
+                r := or(or(mod(and(r, mk), p), shl(64, mod(and(shr(64, r), mk), p))),
+                        or(shl(128, mod(and(shr(128, r), mk), p)), shl(192, mod(shr(192, r), p))))
             }
         }
+        if (bad != 0) revert BadShape("non-canonical row");
     }
 
     /// Every leaf's and term's combination (registerOpeningsDeep): `cs[q·nm + m]` (the full
@@ -635,70 +701,6 @@ contract MerkleFacts {
                         or(shl(128, mod(and(shr(128, r), mk), p)), shl(192, mod(shr(192, r), p))))
             }
         }
-    }
-
-    /// Σ_{j<w} row_j·α^j in the four 64-bit lanes of one word: row_j·α^j (packed α^j) adds
-    /// a product < p^2 < 2^62 to every lane; after every four values each lane L = hi·2^32
-    /// + lo is folded to L − hi·2p = lo + hi·(2^28 − 2) ≡ L (mod p) (2^32 = 2p + 2^28 − 2;
-    /// no borrow: the result is ≥ 0 lane by lane), < 2^60 + 2^32, which leaves room for
-    /// four more products (2^60 + 2^32 + 4·(p − 1)^2 < 2^64): no lane ever carries into the
-    /// next.  Reverts unless every row_j < p.
-    function _comb(bytes calldata row, uint256 w, uint256[] calldata ap) private pure returns (uint256 r) {
-        uint256 bad;
-        assembly ("memory-safe") {
-            let src := row.offset
-            let apd := ap.offset
-            let fm := 0x00000000ffffffff00000000ffffffff00000000ffffffff00000000ffffffff
-            let j := 0
-            let v := 0
-            // eight values per calldata word: swap the bytes of every 32-bit lane at once
-            for { } lt(add(j, 7), w) { j := add(j, 8) } {
-                let x := calldataload(add(src, shl(2, j)))
-                x := or(shl(8, and(x, 0x00ff00ff00ff00ff00ff00ff00ff00ff00ff00ff00ff00ff00ff00ff00ff00ff)),
-                        and(shr(8, x), 0x00ff00ff00ff00ff00ff00ff00ff00ff00ff00ff00ff00ff00ff00ff00ff00ff))
-                x := or(shl(16, and(x, 0x0000ffff0000ffff0000ffff0000ffff0000ffff0000ffff0000ffff0000ffff)),
-                        and(shr(16, x), 0x0000ffff0000ffff0000ffff0000ffff0000ffff0000ffff0000ffff0000ffff))
-                let e := add(apd, shl(5, j))
-                v := and(shr(224, x), 0xffffffff)
-                bad := or(bad, iszero(lt(v, 2013265921)))
-                r := add(r, mul(v, calldataload(add(e, 0))))
-                v := and(shr(192, x), 0xffffffff)
-                bad := or(bad, iszero(lt(v, 2013265921)))
-                r := add(r, mul(v, calldataload(add(e, 32))))
-                v := and(shr(160, x), 0xffffffff)
-                bad := or(bad, iszero(lt(v, 2013265921)))
-                r := add(r, mul(v, calldataload(add(e, 64))))
-                v := and(shr(128, x), 0xffffffff)
-                bad := or(bad, iszero(lt(v, 2013265921)))
-                r := add(r, mul(v, calldataload(add(e, 96))))
-                r := sub(r, mul(and(shr(32, r), fm), 4026531842))
-                v := and(shr(96, x), 0xffffffff)
-                bad := or(bad, iszero(lt(v, 2013265921)))
-                r := add(r, mul(v, calldataload(add(e, 128))))
-                v := and(shr(64, x), 0xffffffff)
-                bad := or(bad, iszero(lt(v, 2013265921)))
-                r := add(r, mul(v, calldataload(add(e, 160))))
-                v := and(shr(32, x), 0xffffffff)
-                bad := or(bad, iszero(lt(v, 2013265921)))
-                r := add(r, mul(v, calldataload(add(e, 192))))
-                v := and(shr(0, x), 0xffffffff)
-                bad := or(bad, iszero(lt(v, 2013265921)))
-                r := add(r, mul(v, calldataload(add(e, 224))))
-                r := sub(r, mul(and(shr(32, r), fm), 4026531842))
-            }
-            for { } lt(j, w) { j := add(j, 1) } {
-                v := shr(224, calldataload(add(src, shl(2, j))))
-                v := or(or(shl(24, and(v, 0xff)), shl(8, and(v, 0xff00))), or(and(shr(8, v), 0xff00), shr(24, v)))
-                bad := or(bad, iszero(lt(v, 2013265921)))
-                r := add(r, mul(v, calldataload(add(apd, shl(5, j)))))
-                r := sub(r, mul(and(shr(32, r), fm), 4026531842))
-            }
-            let p := 2013265921
-            let m := 0xffffffffffffffff
-            r := or(or(mod(and(r, m), p), shl(64, mod(and(shr(64, r), m), p))),
-                    or(shl(128, mod(and(shr(128, r), m), p)), shl(192, mod(shr(192, r), p))))
-        }
-        if (bad != 0) revert BadShape("non-canonical row");
     }
 
     function _walk(
