@@ -78,17 +78,23 @@ contract StarkChallenges {
         // step 10: the PCS transcript (pcs_verifier.verify)
         t.absorb("pcs_shape", a.pcsShape);
         {
-            require(a.pcsValueCounts.length * 16 == a.pcsPoints.length, "pcs points");
-            _requireCanonical(a.pcsPoints);
-            _requireCanonical(a.pcsValues);
+            // the struct's members decoded once (every `a.x` access re-decodes its offset)
+            uint256[] calldata vcs = a.pcsValueCounts;
+            bytes calldata pts = a.pcsPoints;
+            bytes calldata vals = a.pcsValues;
+            require(vcs.length * 16 == pts.length, "pcs points");
+            _requireCanonical(pts);
+            _requireCanonical(vals);
+            bytes memory lp = "pcs_point";
+            bytes memory lv = "pcs_values";
             uint256 off = 0;
-            for (uint256 i = 0; i < a.pcsValueCounts.length; i++) {
-                t.absorbCalldata("pcs_point", a.pcsPoints[16 * i:16 * i + 16]);
-                uint256 n = 16 * a.pcsValueCounts[i];
-                t.absorbCalldata("pcs_values", a.pcsValues[off:off + n]);
+            for (uint256 i = 0; i < vcs.length; i++) {
+                t.absorbCalldata(lp, pts[16 * i:16 * i + 16]);
+                uint256 n = 16 * vcs[i];
+                t.absorbCalldata(lv, vals[off:off + n]);
                 off += n;
             }
-            require(off == a.pcsValues.length, "pcs values");
+            require(off == vals.length, "pcs values");
         }
         c.pcsAlpha = t.sampleExt("pcs_alpha");
         // FRI (verify_fri): β per layer, final polynomial, proof of work, query indices

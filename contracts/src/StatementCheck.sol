@@ -167,9 +167,18 @@ contract StatementCheck {
 
     /// The opening points absorbed by the transcript are ζ and ζ·ω_h (step 10).
     function _points(Shape calldata s, StarkChallenges.Input calldata ci, uint256 zeta) private view {
-        for (uint256 i = 0; i < s.pointLogs.length; i++) {
-            uint256 z = s.pointLogs[i] == 0 ? zeta : Field.mulBase(zeta, Field.rootPow(s.pointLogs[i], 1));
-            if (_ext(ci.pcsPoints, i) != z) revert Reject("opening point");
+        uint256[] calldata logs = s.pointLogs;
+        bytes calldata pts = ci.pcsPoints;
+        uint256[] memory zw = new uint256[](32); // ζ·ω_h by log h, computed once per height
+        for (uint256 i = 0; i < logs.length; i++) {
+            uint256 lg = logs[i];
+            uint256 z = zeta;
+            if (lg != 0) {
+                if (lg > 27) revert Reject("opening point");
+                if (zw[lg] == 0) zw[lg] = Field.mulBase(zeta, Field.rootPow(lg, 1));
+                z = zw[lg];
+            }
+            if (_ext(pts, i) != z) revert Reject("opening point");
         }
     }
 
@@ -640,6 +649,8 @@ contract StatementCheck {
         ro = new uint256[](nq * ns);
         DeepState memory st;
         st.off = 1;
+        uint256 shift;
+        uint256[] memory idx;
         _alphaPowers(s, c.pcsAlpha, st);
         if (s.roundHdr.length % 6 != 0) revert Reject("round header");
         for (uint256 r = 0; r < s.roundHdr.length / 6; r++) {
@@ -648,35 +659,65 @@ contract StatementCheck {
             bytes32 root = _root(s.roundHdr[6 * r], ci);
             (bytes32 spec, bytes32 levelsHash, uint256[] memory gis) = _round(s, r, ci, c.pcsAlpha, st);
             if (Lr > s.L0) revert Reject("round height");
-            uint256[] memory idx = _sortedDistinct(c.queries, s.L0 - Lr);
-            for (uint256 k = 0; k < idx.length; k += _batchOf(s, r)) {
-                uint256 m = idx.length - k < _batchOf(s, r) ? idx.length - k : _batchOf(s, r);
-                uint256[] memory part = new uint256[](m);
-                for (uint256 j = 0; j < m; j++) part[j] = idx[k + j];
+            if (r == 0 || s.L0 - Lr != shift) {
+                // the rounds share the sorted leaf indices when they share a height
+                shift = s.L0 - Lr;
+                idx = _sortedDistinct(c.queries, shift);
+            }
+            uint256 bsz = _batchOf(s, r);
+            for (uint256 k = 0; k < idx.length; k += bsz) {
+                uint256 m = idx.length - k < bsz ? idx.length - k : bsz;
                 if (st.partialAt + m * nSl > partials.length || st.batchNo >= rowsHashes.length) revert Reject("witness");
-                bytes32 f = keccak256(abi.encodePacked(root, Lr, levelsHash, keccak256(abi.encodePacked(part)),
-                                                      rowsHashes[st.batchNo]));
+                bytes32 partHash; // keccak256(abi.encodePacked(idx[k .. k + m)))
+                assembly ("memory-safe") {
+                    partHash := keccak256(add(idx, shl(5, add(k, 1))), shl(5, m))
+                }
+                bytes32 f = keccak256(abi.encodePacked(root, Lr, levelsHash, partHash, rowsHashes[st.batchNo]));
                 uint256[] calldata pp = partials[st.partialAt:st.partialAt + m * nSl];
                 if (!merkleFacts.facts(keccak256(abi.encodePacked(f, spec, keccak256(abi.encodePacked(pp)))))) {
                     revert Reject("Merkle/DEEP fact missing");
                 }
-                for (uint256 q = 0; q < nq; q++) {
-                    uint256 pos = c.queries[q] >> (s.L0 - Lr);
-                    for (uint256 j = 0; j < m; j++) {
-                        if (part[j] != pos) continue;
-                        for (uint256 sl = 0; sl < nSl; sl++) {
-                            uint256 at = q * ns + gis[sl];
-                            ro[at] = _add(ro[at], pp[j * nSl + sl]);
-                        }
-                        break; // the batch's indices are distinct
-                    }
-                }
+                _roAdd(ro, c.queries, shift, idx, k, m, pp, gis, ns);
                 st.batchNo++;
                 st.partialAt += m * nSl;
             }
         }
         if (st.batchNo != rowsHashes.length || st.partialAt != partials.length) revert Reject("witness");
         if (st.point != s.pointLogs.length || st.value * 16 != ci.pcsValues.length) revert Reject("opening count");
+    }
+
+    /// RO_L[q][gis[sl]] += pp[j][sl] for every query q whose leaf (queries[q] >> shift) is the
+    /// batch's j-th index (idx[k + j], j < m; the batch's indices are distinct) and every slot
+    /// sl of the round: the DEEP partial sums a MerkleDeep fact recorded (pp: m × #slots,
+    /// canonical: the fact binds their hash), added lane by lane mod p.  gis[sl] < ns (_find).
+    function _roAdd(uint256[] memory ro, uint256[] memory qs, uint256 shift, uint256[] memory idx, uint256 k,
+                    uint256 m, uint256[] calldata pp, uint256[] memory gis, uint256 ns) private pure {
+        assembly ("memory-safe") {
+            let pd := add(idx, shl(5, add(k, 1)))
+            for { let q := 0 } lt(q, mload(qs)) { q := add(q, 1) } {
+                let pos := shr(shift, mload(add(qs, shl(5, add(q, 1)))))
+                for { let j := 0 } lt(j, m) { j := add(j, 1) } {
+                    if eq(mload(add(pd, shl(5, j))), pos) {
+                        addRow(add(add(ro, 0x20), shl(5, mul(q, ns))), gis, add(pp.offset, shl(5, mul(j, mload(gis)))))
+                        break
+                    }
+                }
+            }
+
+            function addRow(base, gis_, src) {
+                for { let sl := 0 } lt(sl, mload(gis_)) { sl := add(sl, 1) } {
+                    let at := add(base, shl(5, mload(add(gis_, shl(5, add(sl, 1))))))
+                    mstore(at, extadd(mload(at), calldataload(add(src, shl(5, sl)))))
+                }
+            }
+
+            function extadd(x, y) -> z {
+                let p := 2013265921
+                let mk := 0xffffffffffffffff
+                z := or(or(addmod(and(x, mk), and(y, mk), p), shl(64, addmod(and(shr(64, x), mk), and(shr(64, y), mk), p))),
+                        or(shl(128, addmod(and(shr(128, x), mk), and(shr(128, y), mk), p)), shl(192, addmod(shr(192, x), shr(192, y), p))))
+            }
+        }
     }
 
     /// Leaves per DEEP fact of round r: roundHdr[6r + 1] >> 32 (a wide round's own batch,
@@ -780,6 +821,8 @@ contract StatementCheck {
         uint256 t = 0;
         uint256 total = 0;
         uint256 at = 0;
+        uint256[] calldata vcs = ci.pcsValueCounts; // decoded once (each struct-member access re-decodes)
+        uint256 p0 = st.point;
         for (uint256 m = 0; m < mats.length; m++) {
             uint256 w = (mats[m] >> 8) & 0xffffff;
             uint256 np = (mats[m] >> 96) & 0xffffffff;
@@ -789,9 +832,7 @@ contract StatementCheck {
                 uint256 n = cols[at];
                 if (n > w || at + 1 + n > cols.length) revert Reject("column sets");
                 uint256 cnt = n == 0 ? w : n;
-                if (st.point + t >= ci.pcsValueCounts.length || ci.pcsValueCounts[st.point + t] != cnt) {
-                    revert Reject("opening width");
-                }
+                if (p0 + t >= vcs.length || vcs[p0 + t] != cnt) revert Reject("opening width");
                 if (n != 0) sub[t] = (at + 1) << 32 | n;
                 at += 1 + n;
                 widths[t] = w;
@@ -804,14 +845,18 @@ contract StatementCheck {
         if (16 * (st.value + total) > ci.pcsValues.length) revert Reject("value index");
         uint256[] memory ys =
             _ysRound(ci.pcsValues[16 * st.value:16 * (st.value + total)], counts, widths, st.ap, cols, sub);
+        bytes calldata pts = ci.pcsPoints;
+        uint256 off = st.off;
+        uint256[] memory ap = st.ap;
         for (t = 0; t < nt; t++) {
-            terms[3 * t] = _ext(ci.pcsPoints, st.point);
+            terms[3 * t] = _ext(pts, p0 + t);
             terms[3 * t + 1] = ys[t];
-            terms[3 * t + 2] = st.off;
-            st.off = _mul(st.off, _apAt(st.ap, widths[t]));
-            st.value += counts[t];
-            st.point++;
+            terms[3 * t + 2] = off;
+            off = _mul(off, _apAt(ap, widths[t]));
         }
+        st.off = off;
+        st.value += total;
+        st.point = p0 + nt;
     }
 
     /// ysMany for one round, handing it only the powers α^j, j ≤ the round's widest matrix:

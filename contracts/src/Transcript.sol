@@ -36,14 +36,21 @@ library Transcript {
             let ll := mload(label)
             mstore8(m, 0x00)
             mstore(add(m, 1), s)
-            for { let k := 0 } lt(k, 4) { k := add(k, 1) } { mstore8(add(m, add(33, k)), and(shr(shl(3, k), ll), 0xff)) }
+            // u32 LE label length, u64 LE data length: one word store each (its bytes past
+            // the field are overwritten by the label / the data right after)
+            mstore(add(m, 33), shl(224, le32(ll)))
             mcopy(add(m, 37), add(label, 0x20), ll)
             let q := add(m, add(37, ll))
             let dl := data.length
-            for { let k := 0 } lt(k, 8) { k := add(k, 1) } { mstore8(add(q, k), and(shr(shl(3, k), dl), 0xff)) }
+            mstore(q, shl(192, or(shl(32, le32(dl)), le32(shr(32, dl)))))
             calldatacopy(add(q, 8), data.offset, dl)
             if iszero(staticcall(gas(), 0x02, m, add(sub(q, m), add(8, dl)), 0x00, 0x20)) { revert(0, 0) }
             h := mload(0x00)
+
+            // the low 32 bits of v, byte-reversed
+            function le32(v) -> r {
+                r := or(or(shl(24, and(v, 0xff)), shl(8, and(v, 0xff00))), or(and(shr(8, v), 0xff00), and(shr(24, v), 0xff)))
+            }
         }
         st.s = h;
     }
