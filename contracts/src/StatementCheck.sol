@@ -734,13 +734,16 @@ contract StatementCheck {
     function _alphaPowers(Shape calldata s, uint256 alpha, DeepState memory st) private pure {
         uint256 maxW = 0;
         uint256 at = 0;
-        for (uint256 r = 0; r < s.roundHdr.length / 6; r++) {
-            at += s.roundHdr[6 * r + 2];
-            for (uint256 m = 0; m < s.roundHdr[6 * r + 3]; m++) {
-                uint256 w = (s.roundData[at + m] >> 8) & 0xffffff;
+        uint256[] calldata rh = s.roundHdr; // decoded once
+        uint256[] calldata rd = s.roundData;
+        for (uint256 r = 0; r < rh.length / 6; r++) {
+            at += rh[6 * r + 2];
+            uint256 nm = rh[6 * r + 3];
+            for (uint256 m = 0; m < nm; m++) {
+                uint256 w = (rd[at + m] >> 8) & 0xffffff;
                 if (w > maxW) maxW = w;
             }
-            at += s.roundHdr[6 * r + 3] + s.roundHdr[6 * r + 4] + s.roundHdr[6 * r + 5];
+            at += nm + rh[6 * r + 4] + rh[6 * r + 5];
         }
         uint256[] memory ap = new uint256[](maxW + 1);
         assembly ("memory-safe") {
