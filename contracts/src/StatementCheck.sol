@@ -920,75 +920,11 @@ contract StatementCheck {
         uint256 n = cols.length;
         if (16 * (start + n) > b.length) revert Reject("value index");
         for (uint256 k = 0; k < n; k++) if (cols[k] >= ap.length) revert Reject("column index");
+        uint256 co;
         assembly ("memory-safe") {
-            let src := add(b.offset, shl(4, start))
-            let c0, c1, c2, c3 := sums(src, add(src, shl(4, n)), cols.offset, ap.offset)
-            r := extadd(mulx(extadd(mulx(extadd(mulx(c3), c2)), c1)), c0)
-
-            // as _ys's, α^{cols[k]} for value k
-            function sums(ps, end, co, pa) -> c0_, c1_, c2_, c3_ {
-                for {} iszero(gt(add(ps, 64), end)) {} {
-                    c0_, c1_, c2_, c3_ := step(ps, calldataload(add(pa, shl(5, calldataload(co)))),
-                                               c0_, c1_, c2_, c3_)
-                    c0_, c1_, c2_, c3_ := step(add(ps, 16), calldataload(add(pa, shl(5, calldataload(add(co, 32))))),
-                                               c0_, c1_, c2_, c3_)
-                    c0_, c1_, c2_, c3_ := step(add(ps, 32), calldataload(add(pa, shl(5, calldataload(add(co, 64))))),
-                                               c0_, c1_, c2_, c3_)
-                    c0_, c1_, c2_, c3_ := step(add(ps, 48), calldataload(add(pa, shl(5, calldataload(add(co, 96))))),
-                                               c0_, c1_, c2_, c3_)
-                    c0_ := fold(c0_)
-                    c1_ := fold(c1_)
-                    c2_ := fold(c2_)
-                    c3_ := fold(c3_)
-                    ps := add(ps, 64)
-                    co := add(co, 128)
-                }
-                for {} lt(ps, end) {
-                    ps := add(ps, 16)
-                    co := add(co, 32)
-                } {
-                    c0_, c1_, c2_, c3_ := step(ps, calldataload(add(pa, shl(5, calldataload(co)))), c0_, c1_, c2_, c3_)
-                }
-                c0_ := red(c0_)
-                c1_ := red(c1_)
-                c2_ := red(c2_)
-                c3_ := red(c3_)
-            }
-
-            function step(ps, a, d0, d1, d2, d3) -> e0, e1, e2, e3 {
-                let x := shr(128, calldataload(ps))
-                x := or(shl(8, and(x, 0x00ff00ff00ff00ff00ff00ff00ff00ff)), and(shr(8, x), 0x00ff00ff00ff00ff00ff00ff00ff00ff))
-                x := or(shl(16, and(x, 0x0000ffff0000ffff0000ffff0000ffff)), and(shr(16, x), 0x0000ffff0000ffff0000ffff0000ffff))
-                e0 := add(d0, mul(shr(96, x), a))
-                e1 := add(d1, mul(and(shr(64, x), 0xffffffff), a))
-                e2 := add(d2, mul(and(shr(32, x), 0xffffffff), a))
-                e3 := add(d3, mul(and(x, 0xffffffff), a))
-            }
-
-            function fold(c) -> z {
-                let m := 0x00000000ffffffff00000000ffffffff00000000ffffffff00000000ffffffff
-                z := add(and(c, m), mul(and(shr(32, c), m), 268435454))
-            }
-
-
-            function red(c) -> z {
-                let p := 2013265921
-                let m := 0xffffffffffffffff
-                z := or(or(mod(and(c, m), p), shl(64, mod(and(shr(64, c), m), p))),
-                        or(shl(128, mod(and(shr(128, c), m), p)), shl(192, mod(shr(192, c), p))))
-            }
-
-            function mulx(x) -> z {
-                z := or(shl(64, x), mulmod(shr(192, x), 11, 2013265921))
-            }
-
-            function extadd(x, y) -> z {
-                let p := 2013265921
-                let m := 0xffffffffffffffff
-                z := or(or(addmod(and(x, m), and(y, m), p), shl(64, addmod(and(shr(64, x), m), and(shr(64, y), m), p))),
-                        or(shl(128, addmod(and(shr(128, x), m), and(shr(128, y), m), p)), shl(192, addmod(shr(192, x), shr(192, y), p))))
-            }
+            co := cols.offset
         }
+        r = _ysCore(b, start, n, co, ap);
     }
 
     // ---- extension arithmetic in one assembly block each (the Field library's calls
@@ -1064,33 +1000,45 @@ contract StatementCheck {
     }
 
     /// Σ_{j<w} α^j·v_j over the values v_start.. of a u32 LE stream, α^j = ap[j] packed
-    /// (c0 | c1 << 64 | c2 << 128 | c3 << 192).  Σ_j v_j·α^j = Σ_k X^k·C_k with C_k =
-    /// Σ_j v_{j,k}·α^j (v_{j,k} the base coefficients of v_j): one pass, C_k summed in the
-    /// four 64-bit lanes of one word (one multiplication per base coefficient: v_{j,k}·α^j
-    /// multiplies every lane, each product < p^2 < 2^62); the lanes are reduced mod p after
-    /// every 4 values, so a lane holds < p + 4·(p − 1)^2 < 2^64 and never carries into the
-    /// next.  Then Horner in X.
+    /// (c0 | c1 << 64 | c2 << 128 | c3 << 192).
     function _ys(bytes calldata b, uint256 start, uint256 w, uint256[] calldata ap) private pure returns (uint256 r) {
         if (16 * (start + w) > b.length || w >= ap.length) revert Reject("value index");
+        r = _ysCore(b, start, w, 0, ap);
+    }
+
+    /// The sum of _ys (co = 0: value k with α^k) and _ysSub (co: the calldata offset of the
+    /// column indices: value k with α^{cols[k]}), their bounds checked by the callers.
+    /// Σ_k v_k·α^{c_k} = Σ_i X^i·C_i with C_i = Σ_k v_{k,i}·α^{c_k} (v_{k,i} the base
+    /// coefficients of v_k): C_0..C_3 summed in the four 64-bit lanes of one word each (one
+    /// multiplication per base coefficient: v_{k,i}·α^{c_k} multiplies every lane, each
+    /// product < p^2 < 2^62); after every four values each lane L = hi·2^32 + lo is folded
+    /// to L − hi·2p = lo + hi·(2^28 − 2) ≡ L (mod p) (2^32 = 2p + 2^28 − 2; no borrow),
+    /// < 2^60 + 2^32, which leaves room for four more products (2^60 + 2^32 + 4·(p − 1)^2 <
+    /// 2^64): no lane ever carries into the next.  Then Horner in X.  Four values per loop
+    /// iteration through a small Yul function (a fully inlined body made via-IR move the
+    /// variables to memory: more gas, not less).
+    function _ysCore(bytes calldata b, uint256 start, uint256 n, uint256 co, uint256[] calldata ap)
+        private
+        pure
+        returns (uint256 r)
+    {
         assembly ("memory-safe") {
             let src := add(b.offset, shl(4, start))
-            let c0, c1, c2, c3 := sums(src, add(src, shl(4, w)), ap.offset)
+            let c0, c1, c2, c3
+            switch co
+            case 0 { c0, c1, c2, c3 := sums(src, add(src, shl(4, n)), ap.offset) }
+            default { c0, c1, c2, c3 := sumsAt(src, add(src, shl(4, n)), co, ap.offset) }
             // ((C3·X + C2)·X + C1)·X + C0
             r := extadd(mulx(extadd(mulx(extadd(mulx(c3), c2)), c1)), c0)
 
-            // C_0..C_3 over the values at [ps, end) (16 bytes each, u32 LE limbs) and the
-            // packed powers at pa (32 bytes each), in 64-bit lanes: four values per
-            // iteration, then every lane folded; reduced at the end.
+            // C_0..C_3 over the values at [ps, end) (16 bytes each) and the packed powers at pa
             function sums(ps, end, pa) -> c0_, c1_, c2_, c3_ {
                 for {} iszero(gt(add(ps, 64), end)) {} {
                     c0_, c1_, c2_, c3_ := step(ps, calldataload(pa), c0_, c1_, c2_, c3_)
                     c0_, c1_, c2_, c3_ := step(add(ps, 16), calldataload(add(pa, 32)), c0_, c1_, c2_, c3_)
                     c0_, c1_, c2_, c3_ := step(add(ps, 32), calldataload(add(pa, 64)), c0_, c1_, c2_, c3_)
                     c0_, c1_, c2_, c3_ := step(add(ps, 48), calldataload(add(pa, 96)), c0_, c1_, c2_, c3_)
-                    c0_ := fold(c0_)
-                    c1_ := fold(c1_)
-                    c2_ := fold(c2_)
-                    c3_ := fold(c3_)
+                    c0_, c1_, c2_, c3_ := fold4(c0_, c1_, c2_, c3_)
                     ps := add(ps, 64)
                     pa := add(pa, 128)
                 }
@@ -1100,10 +1048,32 @@ contract StatementCheck {
                 } {
                     c0_, c1_, c2_, c3_ := step(ps, calldataload(pa), c0_, c1_, c2_, c3_)
                 }
-                c0_ := red(c0_)
-                c1_ := red(c1_)
-                c2_ := red(c2_)
-                c3_ := red(c3_)
+                c0_, c1_, c2_, c3_ := red4(c0_, c1_, c2_, c3_)
+            }
+
+            // as sums, α^{cols[k]} for value k (the indices at calldata co)
+            function sumsAt(ps, end, co_, pa) -> c0_, c1_, c2_, c3_ {
+                for {} iszero(gt(add(ps, 64), end)) {} {
+                    c0_, c1_, c2_, c3_ := step(ps, at(pa, co_, 0), c0_, c1_, c2_, c3_)
+                    c0_, c1_, c2_, c3_ := step(add(ps, 16), at(pa, co_, 32), c0_, c1_, c2_, c3_)
+                    c0_, c1_, c2_, c3_ := step(add(ps, 32), at(pa, co_, 64), c0_, c1_, c2_, c3_)
+                    c0_, c1_, c2_, c3_ := step(add(ps, 48), at(pa, co_, 96), c0_, c1_, c2_, c3_)
+                    c0_, c1_, c2_, c3_ := fold4(c0_, c1_, c2_, c3_)
+                    ps := add(ps, 64)
+                    co_ := add(co_, 128)
+                }
+                for {} lt(ps, end) {
+                    ps := add(ps, 16)
+                    co_ := add(co_, 32)
+                } {
+                    c0_, c1_, c2_, c3_ := step(ps, at(pa, co_, 0), c0_, c1_, c2_, c3_)
+                }
+                c0_, c1_, c2_, c3_ := red4(c0_, c1_, c2_, c3_)
+            }
+
+            // α^{cols[k]}: the power whose index sits at calldata co_ + d
+            function at(pa, co_, d) -> a {
+                a := calldataload(add(pa, shl(5, calldataload(add(co_, d)))))
             }
 
             // adds v·a to the lanes of C_0..C_3 for the value v at ps (16 bytes, u32 LE limbs;
@@ -1118,11 +1088,25 @@ contract StatementCheck {
                 e3 := add(d3, mul(and(x, 0xffffffff), a))
             }
 
-            function fold(c) -> z {
-                let m := 0x00000000ffffffff00000000ffffffff00000000ffffffff00000000ffffffff
-                z := add(and(c, m), mul(and(shr(32, c), m), 268435454))
+            function fold4(a0, a1, a2, a3) -> b0, b1, b2, b3 {
+                b0 := fold(a0)
+                b1 := fold(a1)
+                b2 := fold(a2)
+                b3 := fold(a3)
             }
 
+            // every 64-bit lane L to L − hi·2p (see above)
+            function fold(c) -> z {
+                z := sub(c, mul(and(shr(32, c), 0x00000000ffffffff00000000ffffffff00000000ffffffff00000000ffffffff),
+                                4026531842))
+            }
+
+            function red4(a0, a1, a2, a3) -> b0, b1, b2, b3 {
+                b0 := red(a0)
+                b1 := red(a1)
+                b2 := red(a2)
+                b3 := red(a3)
+            }
 
             // every 64-bit lane mod p
             function red(c) -> z {
