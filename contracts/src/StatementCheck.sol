@@ -575,22 +575,70 @@ contract StatementCheck {
     }
 
     /// quotient(ζ) = Σ_j chunk_j(ζ)·(ζ^(2^logChunk))^j from the chunks' openings (value
-    /// indices idx[at ..], 4 per chunk); zc = ζ^(2^logChunk).
+    /// indices idx[at ..], 4 per chunk: chunk_j = Σ_c v[idx[at + 4j + c]]·X^c); zc =
+    /// ζ^(2^logChunk).  One assembly block, Horner in X and in zc (the same field values as
+    /// the term-by-term sums); rejects an index past the values or the index list.
     function _quotient(bytes calldata vals, uint256[] calldata idx, uint256 at, uint256 chunks, uint256 zc)
         private
         pure
         returns (uint256 q)
     {
-        uint256 zp = 1;
-        for (uint256 j = 0; j < chunks; j++) {
-            q = _add(q, _mul(zp, _cols(vals, idx, at + 4 * j)));
-            zp = _mul(zp, zc);
-        }
-    }
+        if (at + 4 * chunks > idx.length) revert Reject("table data");
+        uint256 bad;
+        assembly ("memory-safe") {
+            for { let j := chunks } gt(j, 0) {} {
+                j := sub(j, 1)
+                let ch, b := chunk(vals.offset, vals.length, add(idx.offset, shl(5, add(at, shl(2, j)))))
+                bad := or(bad, b)
+                q := extadd(extmul(q, zc), ch)
+            }
 
-    /// Σ_c v[idx[at + c]]·X^c (a chunk or aux column from its 4 base-column openings).
-    function _cols(bytes calldata vals, uint256[] calldata idx, uint256 at) private pure returns (uint256 v) {
-        for (uint256 k = 0; k < 4; k++) v = _add(v, _mulX(_ext(vals, idx[at + k]), k));
+            // v[i0] + X·(v[i1] + X·(v[i2] + X·v[i3])) for the indices at calldata ip
+            function chunk(vo, vl, ip) -> r, b {
+                for { let c := 4 } gt(c, 0) {} {
+                    c := sub(c, 1)
+                    let i := calldataload(add(ip, shl(5, c)))
+                    b := or(b, gt(add(shl(4, i), 16), vl))
+                    b := or(b, gt(i, 0xffffffffffff))
+                    r := extadd(mulx(r), ext(vo, i))
+                }
+            }
+
+            // extension value i of the u32 LE stream at vo (4 limbs) -> packed 64-bit lanes
+            function ext(vo, i) -> r {
+                let w := shr(128, calldataload(add(vo, shl(4, and(i, 0xffffffffffff)))))
+                w := or(shl(8, and(w, 0x00ff00ff00ff00ff00ff00ff00ff00ff)), and(shr(8, w), 0x00ff00ff00ff00ff00ff00ff00ff00ff))
+                w := or(shl(16, and(w, 0x0000ffff0000ffff0000ffff0000ffff)), and(shr(16, w), 0x0000ffff0000ffff0000ffff0000ffff))
+                r := or(or(shr(96, w), shl(64, and(shr(64, w), 0xffffffff))),
+                        or(shl(128, and(shr(32, w), 0xffffffff)), shl(192, and(w, 0xffffffff))))
+            }
+
+            function mulx(x) -> z {
+                z := or(shl(64, x), mulmod(shr(192, x), 11, 2013265921))
+            }
+
+            function extadd(x, y) -> z {
+                let p := 2013265921
+                let m := 0xffffffffffffffff
+                z := or(or(addmod(and(x, m), and(y, m), p), shl(64, addmod(and(shr(64, x), m), and(shr(64, y), m), p))),
+                        or(shl(128, addmod(and(shr(128, x), m), and(shr(128, y), m), p)), shl(192, addmod(shr(192, x), shr(192, y), p))))
+            }
+
+            // x·y in F_p[X]/(X^4 − 11), lane-parallel (every lane < p^2·4 < 2^64)
+            function extmul(x, y) -> z {
+                let p := 2013265921
+                z := mul(x, and(y, 0xffffffffffffffff))
+                x := or(shl(64, x), mulmod(shr(192, x), 11, p))
+                z := add(z, mul(x, and(shr(64, y), 0xffffffffffffffff)))
+                x := or(shl(64, x), mulmod(shr(192, x), 11, p))
+                z := add(z, mul(x, and(shr(128, y), 0xffffffffffffffff)))
+                x := or(shl(64, x), mulmod(shr(192, x), 11, p))
+                z := add(z, mul(x, shr(192, y)))
+                z := or(or(mod(and(z, 0xffffffffffffffff), p), shl(64, mod(and(shr(64, z), 0xffffffffffffffff), p))),
+                        or(shl(128, mod(and(shr(128, z), 0xffffffffffffffff), p)), shl(192, mod(shr(192, z), p))))
+            }
+        }
+        if (bad != 0) revert Reject("value index");
     }
 
     /// Step 11: Σ claimed sums + 1/(α − φ(EXEC, [entry, 1, 0])) − Σ_i 1/(α − φ(JOURNAL, [i, b_i])) = 0,
