@@ -225,21 +225,13 @@ contract FriQueries {
                     e_ := 3
                     leave
                 }
-                let x := ext16(shr(128, calldataload(add(rowOff, shl(4, and(pp_, sub(shl(ar, 1), 1)))))))
-                if iszero(canon(x)) {
-                    e_ := 2
-                    leave
-                }
-                if iszero(eq(x, v_)) {
-                    e_ := 1
-                    leave
-                }
                 let cur := mload(add(t_, 0x20))
                 let yInv := mulmod(mload(add(t_, 0x40)),
                                    rootPow(cur, mod(sub(shl(cur, 1), bitrev(shr(ar, pp_), sub(cur, ar))), shl(cur, 1)), sc_),
                                    2013265921)
                 let bb := 0
-                nv, bb, e_ := fold(rowOff, ar, yInv, mload(add(t_, 0x60)), sc_)
+                nv, bb, e_ := fold(rowOff, ar, yInv, mload(add(t_, 0x60)), sc_, and(pp_, sub(shl(ar, 1), 1)), v_)
+                if e_ { leave }
                 let ri := mload(add(t_, 0xe0))
                 if ri { nv := extadd(nv, extmul(bb, calldataload(add(roq_, shl(5, ri))))) }
             }
@@ -285,15 +277,17 @@ contract FriQueries {
                 r := shr(sub(32, n_), or(shr(16, r), shl(16, and(r, 0xffff))))
             }
 
-            // fold_row of the row at rowOff (2^ar values, each checked canonical: else e 2);
-            // returns the folded value and β^(2^ar)
-            function fold(rowOff, ar, yInv, b, vals) -> v, bb, e_ {
+            // fold_row of the row at rowOff (2^ar values, each checked canonical: else e 2;
+            // the value at `sel` must be the running value `cur`: else e 1); returns the
+            // folded value and β^(2^ar)
+            function fold(rowOff, ar, yInv, b, vals, sel, cur) -> v, bb, e_ {
                 let k := shl(ar, 1)
                 for { let t := 0 } lt(t, k) { t := add(t, 1) } {
                     let x := ext16(shr(128, calldataload(add(rowOff, shl(4, t)))))
                     if iszero(canon(x)) { e_ := 2 }
                     mstore(add(vals, shl(5, t)), x)
                 }
+                if iszero(e_) { if iszero(eq(mload(add(vals, shl(5, sel))), cur)) { e_ := 1 } }
                 for { let r := 0 } lt(r, ar) { r := add(r, 1) } {
                     foldRound(vals, shr(add(r, 1), k), sub(ar, r), mulmod(1006632961, yInv, 2013265921), b)
                     yInv := mulmod(yInv, yInv, 2013265921)
@@ -315,10 +309,11 @@ contract FriQueries {
                 }
             }
 
+            // every 64-bit lane of x (each < 2^32, as ext16 gives) is < p: lane + 2^63 − p
+            // < 2^63 + 2^32 never carries into the next lane, and has bit 63 set iff lane ≥ p
             function canon(x) -> ok {
-                let pr := 2013265921
-                let mk := 0xffffffffffffffff
-                ok := and(and(lt(and(x, mk), pr), lt(and(shr(64, x), mk), pr)), and(lt(and(shr(128, x), mk), pr), lt(shr(192, x), pr)))
+                ok := iszero(and(add(x, 0x7fffffff87ffffff7fffffff87ffffff7fffffff87ffffff7fffffff87ffffff),
+                                 0x8000000000000000800000000000000080000000000000008000000000000000))
             }
 
             // 16 bytes (four u32 LE, the first in the high bytes) -> packed 64-bit limbs

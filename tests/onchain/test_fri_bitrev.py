@@ -4,7 +4,10 @@ zkvm.stark.fri.bitrev.  The function body is read from contracts/src/FriQueries.
 evaluated with the EVM's 256-bit semantics of its opcodes, so the test checks the
 contract's own text: every n in 0..27 (the largest FRI domain) with j = 0, all ones, every
 single bit, random values, and exhaustively for n <= 10; also j with bits above n (only
-the low n bits count) and the one-bit masks' worst case j = 2^32 − 1."""
+the low n bits count) and the one-bit masks' worst case j = 2^32 − 1.  And its Yul
+`canon` (every 64-bit lane < p, by one addition of 2^63 − p per lane and a mask of the
+lanes' top bits; the lanes are < 2^32, as ext16 gives) against the lane-wise comparison,
+at every lane's worst cases p − 1, p, p + 1, 2^32 − 1 and 0."""
 
 from __future__ import annotations
 
@@ -23,6 +26,8 @@ OPS = {
     "shr": lambda s, v: v >> s if s < 256 else 0,
     "shl": lambda s, v: (v << s) & M if s < 256 else 0,
     "sub": lambda a, b: (a - b) & M,
+    "add": lambda a, b: (a + b) & M,
+    "iszero": lambda a: int(a == 0),
 }
 
 
@@ -55,3 +60,27 @@ def test_yul_bitrev_matches_field_bitrev():
             j = rng.randrange(1 << n) if n else 0
             assert f(hi | j, n) == bitrev(j, n)
         assert f((1 << 32) - 1, n) == (1 << n) - 1
+
+
+def _yul_canon():
+    body = re.search(r"function canon\(x\) -> ok \{(.*?)\n\s*\}", SRC.read_text(), re.S).group(1)
+    expr = " ".join(ln.strip() for ln in body.strip().splitlines())
+    assert expr.startswith("ok := ")
+    expr = re.sub(r"\b(or|and)\(", r"\1_(", expr[len("ok := "):])
+    return lambda x: eval(expr, {"__builtins__": {}}, dict(OPS, x=x))  # noqa: S307
+
+
+def test_yul_canon_lanes():
+    from itertools import product
+
+    from zkvm.field.babybear import P
+    f = _yul_canon()
+    edge = [0, 1, P - 1, P, P + 1, (1 << 32) - 1]
+    for lanes in product(edge, repeat=4):
+        x = sum(v << (64 * i) for i, v in enumerate(lanes))
+        assert f(x) == int(all(v < P for v in lanes)), lanes
+    rng = random.Random(9)
+    for _ in range(2000):
+        lanes = [rng.randrange(1 << 32) for _ in range(4)]
+        x = sum(v << (64 * i) for i, v in enumerate(lanes))
+        assert f(x) == int(all(v < P for v in lanes))
