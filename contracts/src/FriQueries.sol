@@ -99,70 +99,70 @@ contract FriQueries {
         for (uint256 q = 0; q < nq; q++) if (a.queries[q] >> a.L0 != 0) revert BadShape("query");
         for (uint256 i = 1; i < ns; i++) if (a.inputSizes[i] >= a.inputSizes[i - 1]) revert BadShape("sizes");
 
-        // per layer: the sorted distinct positions, authenticated rows
+        // per layer: the sorted distinct positions, authenticated rows; and the layer table
+        // of the query loop (everything in it is the same for every query): 8 words per
+        // layer j: a_j, cur_j (log-size before the fold), shift_j^-1 (= 31^-(2^(L0 − cur_j))),
+        // β_j, the calldata offset of layerRows[j], pos[j] (memory, its data), |pos[j]|, and
+        // the index in a query's ro of the input rolled in after the fold (0: none).
         pos = new uint256[][](nl);
+        uint256 tab;
+        uint256 shiftF = Field.GENERATOR;
+        uint256 curF = a.L0;
         {
-            uint256 cur = a.L0;
+            assembly ("memory-safe") {
+                tab := mload(0x40)
+                mstore(0x40, add(tab, shl(8, nl)))
+            }
+            uint256 shiftInv = GEN_INV;
+            uint256 nextInput = 1;
             for (uint256 j = 0; j < nl; j++) {
                 uint256 ar = a.logArities[j];
-                if (ar == 0 || ar > 3 || ar > cur) revert BadShape("arity");
-                uint256 h = cur - ar;
-                pos[j] = _sortedDistinct(a.queries, a.L0 - h);
+                if (ar == 0 || ar > 3 || ar > curF) revert BadShape("arity");
+                uint256 h = curF - ar;
+                uint256[] memory pj = _sortedDistinct(a.queries, a.L0 - h);
+                pos[j] = pj;
                 uint256 rowBytes = 16 << ar;
-                if (a.layerRows[j].length != rowBytes * pos[j].length) revert BadShape("rows");
+                bytes calldata lr = a.layerRows[j];
+                if (lr.length != rowBytes * pj.length) revert BadShape("rows");
                 uint256[] memory lv = new uint256[](1);
                 lv[0] = (h << 32) | rowBytes;
                 if (!paths) {
                     bytes32 f = keccak256(abi.encodePacked(a.commits[j], h, keccak256(abi.encodePacked(lv)),
-                                                           keccak256(abi.encodePacked(pos[j])), keccak256(a.layerRows[j])));
+                                                           keccak256(abi.encodePacked(pj)), keccak256(lr)));
                     if (!merkleFacts.isValid(f)) revert BadShape("layer rows not a Merkle fact");
                 }
-                cur = h;
+                uint256 roIdx = 0;
+                if (nextInput < ns && a.inputSizes[nextInput] == h) roIdx = nextInput++;
+                uint256 beta = a.betas[j];
+                assembly ("memory-safe") {
+                    let t := add(tab, shl(8, j))
+                    mstore(t, ar)
+                    mstore(add(t, 0x20), curF)
+                    mstore(add(t, 0x40), shiftInv)
+                    mstore(add(t, 0x60), beta)
+                    mstore(add(t, 0x80), lr.offset)
+                    mstore(add(t, 0xa0), add(pj, 0x20))
+                    mstore(add(t, 0xc0), mload(pj))
+                    mstore(add(t, 0xe0), roIdx)
+                }
+                for (uint256 r = 0; r < ar; r++) {
+                    shiftF = mulmod(shiftF, shiftF, Field.P);
+                    shiftInv = mulmod(shiftInv, shiftInv, Field.P);
+                }
+                curF = h;
             }
+            // the inputs rolled in depend on the layer sizes only (the same for every query)
+            if (nextInput != ns) revert BadShape("input below the final size");
         }
         for (uint256 q = 0; q < nq; q++) {
-            _query(a, pos, q);
+            (uint256 err, uint256 layer, uint256 val, uint256 xf) = _query(a, tab, nl, q, curF, shiftF);
+            if (err == 1) revert FriMismatch(q, layer);
+            if (err == 2) revert BadShape("non-canonical row");
+            if (err == 3) revert BadShape("position");
+            if (_horner(a.finalPoly, xf) != val) revert FriMismatch(q, type(uint256).max);
         }
         fact = factOf(a);
         facts[fact] = true;
-    }
-
-    function _query(Args calldata a, uint256[][] memory pos, uint256 q) private view {
-        uint256 ns = a.inputSizes.length;
-        uint256 cur = a.L0;
-        uint256 p = a.queries[q];
-        uint256 shift = Field.GENERATOR;
-        uint256 shiftInv = GEN_INV;
-        uint256 val = a.ro[q * ns];
-        uint256 nextInput = 1;
-        uint256 b;
-        for (uint256 j = 0; j < a.logArities.length; j++) {
-            uint256 ar = a.logArities[j];
-            uint256 k = 1 << ar;
-            uint256 row = _find(pos[j], p >> ar);
-            bytes calldata rows = a.layerRows[j][row * (16 << ar):(row + 1) * (16 << ar)];
-            if (_extAt(rows, p & (k - 1)) != val) revert FriMismatch(q, j);
-            // fold_row: chain of binary folds with β, β², β⁴, …  The points of the row
-            // (positions k·r + t of shift·H_{2^cur}, bit-reversed) are y0·ω_k^{bitrev(t)} with
-            // y0 = shift·ω_cur^{bitrev_{cur−a}(r)}, so one modexp gives 1/y0 and every
-            // 1/(2x) of every round is INV2 · (1/y0)^{2^i} · a constant 8th root of unity.
-            uint256 yInv = mulmod(shiftInv, Field.rootPow(cur, ((1 << cur) - Field.bitrev(p >> ar, cur - ar)) % (1 << cur)), Field.P);
-            (val, b) = _fold(rows, ar, yInv, a.betas[j]);
-            for (uint256 r = 0; r < ar; r++) {
-                shift = mulmod(shift, shift, Field.P);
-                shiftInv = mulmod(shiftInv, shiftInv, Field.P);
-            }
-            p >>= ar;
-            cur -= ar;
-            if (nextInput < ns && a.inputSizes[nextInput] == cur) {
-                // β^k · RO_cur (b is now β^k)
-                val = Field.add(val, Field.mul(b, a.ro[q * ns + nextInput]));
-                nextInput++;
-            }
-        }
-        if (nextInput != ns) revert BadShape("input below the final size");
-        uint256 xf = Field.domainPoint(cur, p, shift);
-        if (_horner(a.finalPoly, xf) != val) revert FriMismatch(q, type(uint256).max);
     }
 
     /// Σ_i c_i·x^i (Horner) for extension coefficients c and a base-field x < p, in one
@@ -182,35 +182,126 @@ contract FriQueries {
         }
     }
 
-    /// One layer's fold_row; returns the folded value and β^(2^ar).  One assembly block
-    /// (as Field's operations, with the lane-parallel extension multiplication of
-    /// MerkleFacts): per round r and pair t, with inv2x = INV2 · yInv^(2^r) · ω_8^{-e},
-    /// e = bitrev_lb(2t) << (3 − lb):  v_t = (ev + od)·INV2 + β·(ev − od)·inv2x.
-    function _fold(bytes calldata rows, uint256 ar, uint256 yInv, uint256 b) private pure returns (uint256 v, uint256 bb) {
-        if (ar == 0 || ar > 3 || rows.length < (16 << ar)) revert BadShape("row");
-        uint256 bad;
+    /// One query through every layer (zkvm.stark.fri.verify_fri's loop body), one assembly
+    /// block of small Yul functions over the layer table of _verify (tab, 8 words per
+    /// layer).  Per layer: the opened value at pos mod 2^a of the row at position pos >> a
+    /// (binary search in the layer's sorted distinct positions) must equal the running value;
+    /// fold the row (fold_row: per round r and pair t, with inv2x = INV2·yInv^(2^r)·ω_8^{-e},
+    /// e = bitrev_lb(2t) << (3 − lb): v_t = (ev + od)·INV2 + β·(ev − od)·inv2x, where the
+    /// points of the row are y0·ω_k^{bitrev(t)}, y0 = shift·ω_cur^{bitrev_{cur−a}(pos >> a)},
+    /// so one modexp gives 1/y0); roll in β^(2^a)·RO at an input size.  Returns err 0 and
+    /// the final value and the last domain point xf = shift_F·ω_curF^{bitrev(pos)}, or err 1
+    /// (value mismatch), 2 (non-canonical row value), 3 (position not opened) and the layer.
+    function _query(Args calldata a, uint256 tab, uint256 nl, uint256 q, uint256 curF, uint256 shiftF)
+        private
+        view
+        returns (uint256 err, uint256 layer, uint256 val, uint256 xf)
+    {
+        uint256 ns = a.inputSizes.length;
+        uint256 p0 = a.queries[q];
+        uint256[] calldata ro = a.ro;
         assembly ("memory-safe") {
-            let vals := mload(0x40)
-            let k := shl(ar, 1)
-            for { let t := 0 } lt(t, k) { t := add(t, 1) } {
-                let x := ext16(shr(128, calldataload(add(rows.offset, shl(4, t)))))
-                bad := or(bad, iszero(canon(x)))
-                mstore(add(vals, shl(5, t)), x)
+            let roq := add(ro.offset, shl(5, mul(q, ns)))
+            let sc := mload(0x40)
+            val := calldataload(roq)
+            let pp := p0
+            for { let j := 0 } lt(j, nl) { j := add(j, 1) } {
+                let e := 0
+                val, e := layerStep(add(tab, shl(8, j)), pp, val, roq, sc)
+                if e {
+                    err := e
+                    layer := j
+                    break
+                }
+                pp := shr(mload(add(tab, shl(8, j))), pp)
             }
-            for { let r := 0 } lt(r, ar) { r := add(r, 1) } {
-                foldRound(vals, shr(add(r, 1), k), sub(ar, r), mulmod(1006632961, yInv, 2013265921), b)
-                yInv := mulmod(yInv, yInv, 2013265921)
-                b := extmul(b, b)
+            if iszero(err) { xf := mulmod(shiftF, rootPow(curF, bitrev(pp, curF), sc), 2013265921) }
+
+            // one layer: check the opened value, fold the row, roll in the next input
+            function layerStep(t_, pp_, v_, roq_, sc_) -> nv, e_ {
+                let ar := mload(t_)
+                let rowOff := rowAt(t_, ar, pp_)
+                if eq(rowOff, not(0)) {
+                    e_ := 3
+                    leave
+                }
+                let cur := mload(add(t_, 0x20))
+                let yInv := mulmod(mload(add(t_, 0x40)),
+                                   rootPow(cur, mod(sub(shl(cur, 1), bitrev(shr(ar, pp_), sub(cur, ar))), shl(cur, 1)), sc_),
+                                   2013265921)
+                let bb := 0
+                nv, bb, e_ := fold(rowOff, ar, yInv, mload(add(t_, 0x60)), sc_, and(pp_, sub(shl(ar, 1), 1)), v_)
+                if e_ { leave }
+                let ri := mload(add(t_, 0xe0))
+                if ri { nv := extadd(nv, extmul(bb, calldataload(add(roq_, shl(5, ri))))) }
             }
-            v := mload(vals)
-            bb := b
+
+            // calldata offset of the row at position pp >> ar (binary search in the layer's
+            // sorted distinct positions), or not(0) if it is not there
+            function rowAt(t_, ar, pp_) -> off {
+                let ptr := mload(add(t_, 0xa0))
+                let n := mload(add(t_, 0xc0))
+                let x := shr(ar, pp_)
+                let lo := 0
+                let hi := n
+                for { } lt(lo, hi) { } {
+                    let mid := shr(1, add(lo, hi))
+                    switch lt(mload(add(ptr, shl(5, mid))), x)
+                    case 1 { lo := add(mid, 1) }
+                    default { hi := mid }
+                }
+                off := not(0)
+                if lt(lo, n) {
+                    if eq(mload(add(ptr, shl(5, lo))), x) { off := add(mload(add(t_, 0x80)), mul(lo, shl(add(ar, 4), 1))) }
+                }
+            }
+
+            // ω_{2^logN}^e = 31^(((p − 1) >> logN)·e mod (p − 1)) (modexp precompile)
+            function rootPow(logN, e_, m) -> r {
+                mstore(m, 0x20)
+                mstore(add(m, 0x20), 0x20)
+                mstore(add(m, 0x40), 0x20)
+                mstore(add(m, 0x60), 31)
+                mstore(add(m, 0x80), mod(mul(shr(logN, 2013265920), e_), 2013265920))
+                mstore(add(m, 0xa0), 2013265921)
+                if iszero(staticcall(gas(), 0x05, m, 0xc0, m, 0x20)) { revert(0, 0) }
+                r := mload(m)
+            }
+
+            // the low n ≤ 32 bits of j reversed (five swap steps on 32 bits, then a shift)
+            function bitrev(j_, n_) -> r {
+                r := or(shr(1, and(j_, 0xaaaaaaaa)), shl(1, and(j_, 0x55555555)))
+                r := or(shr(2, and(r, 0xcccccccc)), shl(2, and(r, 0x33333333)))
+                r := or(shr(4, and(r, 0xf0f0f0f0)), shl(4, and(r, 0x0f0f0f0f)))
+                r := or(shr(8, and(r, 0xff00ff00)), shl(8, and(r, 0x00ff00ff)))
+                r := shr(sub(32, n_), or(shr(16, r), shl(16, and(r, 0xffff))))
+            }
+
+            // fold_row of the row at rowOff (2^ar values, each checked canonical: else e 2;
+            // the value at `sel` must be the running value `cur`: else e 1); returns the
+            // folded value and β^(2^ar)
+            function fold(rowOff, ar, yInv, b, vals, sel, cur) -> v, bb, e_ {
+                let k := shl(ar, 1)
+                for { let t := 0 } lt(t, k) { t := add(t, 1) } {
+                    let x := ext16(shr(128, calldataload(add(rowOff, shl(4, t)))))
+                    if iszero(canon(x)) { e_ := 2 }
+                    mstore(add(vals, shl(5, t)), x)
+                }
+                if iszero(e_) { if iszero(eq(mload(add(vals, shl(5, sel))), cur)) { e_ := 1 } }
+                for { let r := 0 } lt(r, ar) { r := add(r, 1) } {
+                    foldRound(vals, shr(add(r, 1), k), sub(ar, r), mulmod(1006632961, yInv, 2013265921), b)
+                    yInv := mulmod(yInv, yInv, 2013265921)
+                    b := extmul(b, b)
+                }
+                v := mload(vals)
+                bb := b
+            }
 
             function foldRound(vp, half, lb, c, beta) {
-                let p := 2013265921
                 for { let t := 0 } lt(t, half) { t := add(t, 1) } {
                     // ω_8^{-e} from a packed table of the eight inverses (32 bits each)
-                    let e := and(shl(sub(3, lb), bitrev(shl(1, t), lb)), 7)
-                    let inv2x := mulmod(c, and(shr(shl(5, e), 0x5ee9948667055c210c9ea3ba7800000019166b7b10faa3e06b615c4700000001), 0xffffffff), p)
+                    let e8 := and(shl(sub(3, lb), bitrev(shl(1, t), lb)), 7)
+                    let inv2x := mulmod(c, and(shr(shl(5, e8), 0x5ee9948667055c210c9ea3ba7800000019166b7b10faa3e06b615c4700000001), 0xffffffff), 2013265921)
                     let ev := mload(add(vp, shl(6, t)))
                     let od := mload(add(vp, add(shl(6, t), 0x20)))
                     mstore(add(vp, shl(5, t)), extadd(mulbase(extadd(ev, od), 1006632961),
@@ -218,17 +309,11 @@ contract FriQueries {
                 }
             }
 
-            function bitrev(j, n) -> r {
-                for { let i := 0 } lt(i, n) { i := add(i, 1) } {
-                    r := or(shl(1, r), and(j, 1))
-                    j := shr(1, j)
-                }
-            }
-
+            // every 64-bit lane of x (each < 2^32, as ext16 gives) is < p: lane + 2^63 − p
+            // < 2^63 + 2^32 never carries into the next lane, and has bit 63 set iff lane ≥ p
             function canon(x) -> ok {
-                let p := 2013265921
-                let m := 0xffffffffffffffff
-                ok := and(and(lt(and(x, m), p), lt(and(shr(64, x), m), p)), and(lt(and(shr(128, x), m), p), lt(shr(192, x), p)))
+                ok := iszero(and(add(x, 0x7fffffff87ffffff7fffffff87ffffff7fffffff87ffffff7fffffff87ffffff),
+                                 0x8000000000000000800000000000000080000000000000008000000000000000))
             }
 
             // 16 bytes (four u32 LE, the first in the high bytes) -> packed 64-bit limbs
@@ -240,89 +325,71 @@ contract FriQueries {
             }
 
             function mulbase(x, c) -> z {
-                let p := 2013265921
-                let m := 0xffffffffffffffff
-                z := or(or(mulmod(and(x, m), c, p), shl(64, mulmod(and(shr(64, x), m), c, p))),
-                        or(shl(128, mulmod(and(shr(128, x), m), c, p)), shl(192, mulmod(shr(192, x), c, p))))
+                let pr := 2013265921
+                let mk := 0xffffffffffffffff
+                z := or(or(mulmod(and(x, mk), c, pr), shl(64, mulmod(and(shr(64, x), mk), c, pr))),
+                        or(shl(128, mulmod(and(shr(128, x), mk), c, pr)), shl(192, mulmod(shr(192, x), c, pr))))
             }
 
             function extadd(x, y) -> z {
-                let p := 2013265921
-                let m := 0xffffffffffffffff
-                z := or(or(addmod(and(x, m), and(y, m), p), shl(64, addmod(and(shr(64, x), m), and(shr(64, y), m), p))),
-                        or(shl(128, addmod(and(shr(128, x), m), and(shr(128, y), m), p)), shl(192, addmod(shr(192, x), shr(192, y), p))))
+                let pr := 2013265921
+                let mk := 0xffffffffffffffff
+                z := or(or(addmod(and(x, mk), and(y, mk), pr), shl(64, addmod(and(shr(64, x), mk), and(shr(64, y), mk), pr))),
+                        or(shl(128, addmod(and(shr(128, x), mk), and(shr(128, y), mk), pr)), shl(192, addmod(shr(192, x), shr(192, y), pr))))
             }
 
             function extsub(x, y) -> z {
-                let p := 2013265921
-                let m := 0xffffffffffffffff
-                z := or(or(addmod(and(x, m), sub(p, and(y, m)), p), shl(64, addmod(and(shr(64, x), m), sub(p, and(shr(64, y), m)), p))),
-                        or(shl(128, addmod(and(shr(128, x), m), sub(p, and(shr(128, y), m)), p)), shl(192, addmod(shr(192, x), sub(p, shr(192, y)), p))))
+                let pr := 2013265921
+                let mk := 0xffffffffffffffff
+                z := or(or(addmod(and(x, mk), sub(pr, and(y, mk)), pr), shl(64, addmod(and(shr(64, x), mk), sub(pr, and(shr(64, y), mk)), pr))),
+                        or(shl(128, addmod(and(shr(128, x), mk), sub(pr, and(shr(128, y), mk)), pr)), shl(192, addmod(shr(192, x), sub(pr, shr(192, y)), pr))))
             }
 
             // lane-parallel x·y mod X^4 − 11 (see MerkleFacts: lane sums < 4p² < 2^64)
             function extmul(x, y) -> z {
-                let p := 2013265921
+                let pr := 2013265921
                 z := mul(x, and(y, 0xffffffffffffffff))
-                x := or(shl(64, x), mulmod(shr(192, x), 11, p))
+                x := or(shl(64, x), mulmod(shr(192, x), 11, pr))
                 z := add(z, mul(x, and(shr(64, y), 0xffffffffffffffff)))
-                x := or(shl(64, x), mulmod(shr(192, x), 11, p))
+                x := or(shl(64, x), mulmod(shr(192, x), 11, pr))
                 z := add(z, mul(x, and(shr(128, y), 0xffffffffffffffff)))
-                x := or(shl(64, x), mulmod(shr(192, x), 11, p))
+                x := or(shl(64, x), mulmod(shr(192, x), 11, pr))
                 z := add(z, mul(x, shr(192, y)))
-                z := or(or(mod(and(z, 0xffffffffffffffff), p), shl(64, mod(and(shr(64, z), 0xffffffffffffffff), p))),
-                        or(shl(128, mod(and(shr(128, z), 0xffffffffffffffff), p)), shl(192, mod(shr(192, z), p))))
+                z := or(or(mod(and(z, 0xffffffffffffffff), pr), shl(64, mod(and(shr(64, z), 0xffffffffffffffff), pr))),
+                        or(shl(128, mod(and(shr(128, z), 0xffffffffffffffff), pr)), shl(192, mod(shr(192, z), pr))))
             }
         }
-        if (bad != 0) revert BadShape("non-canonical row");
     }
 
-    /// The t-th extension value of a row (four u32 LE coefficients); reverts if not canonical.
-    function _extAt(bytes calldata rows, uint256 t) private pure returns (uint256 v) {
-        if (16 * t + 16 > rows.length) revert BadShape("row");
-        uint256 ok;
-        assembly ("memory-safe") {
-            let w := shr(128, calldataload(add(rows.offset, shl(4, t))))
-            w := or(shl(8, and(w, 0x00ff00ff00ff00ff00ff00ff00ff00ff)), and(shr(8, w), 0x00ff00ff00ff00ff00ff00ff00ff00ff))
-            w := or(shl(16, and(w, 0x0000ffff0000ffff0000ffff0000ffff)), and(shr(16, w), 0x0000ffff0000ffff0000ffff0000ffff))
-            v := or(or(shr(96, w), shl(64, and(shr(64, w), 0xffffffff))),
-                    or(shl(128, and(shr(32, w), 0xffffffff)), shl(192, and(w, 0xffffffff))))
-            let p := 2013265921
-            let m := 0xffffffffffffffff
-            ok := and(and(lt(and(v, m), p), lt(and(shr(64, v), m), p)), and(lt(and(shr(128, v), m), p), lt(shr(192, v), p)))
-        }
-        if (ok == 0) revert BadShape("non-canonical row");
-    }
-
+    /// The sorted distinct values qs[i] >> shiftBits (an insertion sort, then the
+    /// duplicates dropped), in one assembly block (the Solidity loops' checked indexing cost
+    /// ~30 k gas per layer for 13 queries).
     function _sortedDistinct(uint256[] calldata qs, uint256 shiftBits) private pure returns (uint256[] memory out) {
-        uint256 n = qs.length;
-        uint256[] memory v = new uint256[](n);
-        for (uint256 i = 0; i < n; i++) {
-            uint256 x = qs[i] >> shiftBits;
-            uint256 j = i;
-            while (j > 0 && v[j - 1] > x) {
-                v[j] = v[j - 1];
-                j--;
+        assembly ("memory-safe") {
+            let n := qs.length
+            out := mload(0x40)
+            let v := add(out, 0x20)
+            for { let i := 0 } lt(i, n) { i := add(i, 1) } {
+                let x := shr(shiftBits, calldataload(add(qs.offset, shl(5, i))))
+                let j := i
+                for { } gt(j, 0) { j := sub(j, 1) } {
+                    let y := mload(add(v, shl(5, sub(j, 1))))
+                    if iszero(gt(y, x)) { break }
+                    mstore(add(v, shl(5, j)), y)
+                }
+                mstore(add(v, shl(5, j)), x)
             }
-            v[j] = x;
+            let m := 0
+            if n { m := 1 }
+            for { let i := 1 } lt(i, n) { i := add(i, 1) } {
+                let x := mload(add(v, shl(5, i)))
+                if iszero(eq(x, mload(add(v, shl(5, sub(m, 1)))))) {
+                    mstore(add(v, shl(5, m)), x)
+                    m := add(m, 1)
+                }
+            }
+            mstore(out, m)
+            mstore(0x40, add(v, shl(5, m)))
         }
-        uint256 m = 0;
-        for (uint256 i = 0; i < n; i++) {
-            if (i == 0 || v[i] != v[m - 1]) v[m++] = v[i];
-        }
-        out = new uint256[](m);
-        for (uint256 i = 0; i < m; i++) out[i] = v[i];
-    }
-
-    function _find(uint256[] memory xs, uint256 x) private pure returns (uint256) {
-        uint256 lo = 0;
-        uint256 hi = xs.length;
-        while (lo < hi) {
-            uint256 mid = (lo + hi) / 2;
-            if (xs[mid] < x) lo = mid + 1;
-            else hi = mid;
-        }
-        require(lo < xs.length && xs[lo] == x, "position");
-        return lo;
     }
 }

@@ -733,16 +733,25 @@ contract MerkleFacts {
         // rows entries must be u32 (any 4 bytes are), and the walk below binds them.
         bytes32 levelsHash = keccak256(abi.encodePacked(levels));
 
-        // Per live node: position, digest, first query whose path it is.
-        uint256[] memory pos = new uint256[](nq);
-        bytes32[] memory dig = new bytes32[](nq);
-        uint256[] memory owner = new uint256[](nq);
-        uint256[] memory span = new uint256[](nq); // number of queries merged into the node
-        for (uint256 q = 0; q < nq; q++) {
-            pos[q] = indices[q];
-            dig[q] = _leaf(rows, q * rowBytes, levels[0] & 0xffffffff);
-            owner[q] = q;
-            span[q] = 1;
+        // Per live node one 4-word record at base + 128·i: position, digest, first query
+        // whose path it is, number of queries merged into it.
+        uint256 base;
+        assembly ("memory-safe") {
+            base := mload(0x40)
+            // scratch above the records: 0x60 bytes for the node hashes, then the leaves
+            let m := add(base, shl(7, nq))
+            let len := and(calldataload(levels.offset), 0xffffffff)
+            mstore8(add(m, 0x60), 0x00)
+            for { let q := 0 } lt(q, nq) { q := add(q, 1) } {
+                calldatacopy(add(m, 0x61), add(rows.offset, mul(q, rowBytes)), len)
+                if iszero(staticcall(gas(), 0x02, add(m, 0x60), add(len, 1), 0x00, 0x20)) { revert(0, 0) }
+                let r := add(base, shl(7, q))
+                mstore(r, calldataload(add(indices.offset, shl(5, q))))
+                mstore(add(r, 0x20), mload(0x00))
+                mstore(add(r, 0x40), q)
+                mstore(add(r, 0x60), 1)
+            }
+            mstore(0x40, m) // the records stay allocated; the scratch above them is temporary
         }
         uint256 live = nq;
         uint256 sp = 0; // siblings consumed
@@ -757,167 +766,114 @@ contract MerkleFacts {
                 nextLevel++;
             }
             uint256 bad;
-            (live, sp, bad) = _level(Walk(pos, dig, owner, span, live, sp, rowBytes, injOff, injLen), rows, siblings);
-            if (bad == 1) revert BadShape("siblings short");
-            if (bad == 2) revert PathMismatch();
+            (live, sp, bad) = _level(base, live, sp, rowBytes, injOff, injLen, rows, siblings);
+            if ((bad & 1) != 0) revert BadShape("siblings short");
+            if (bad != 0) revert PathMismatch();
         }
         if (nextLevel != nl) revert BadShape("level below the tree");
         if (sp != siblings.length) revert BadShape("siblings long");
-        if (live != 1 || dig[0] != root) revert PathMismatch();
+        bytes32 top;
+        assembly ("memory-safe") {
+            top := mload(add(base, 0x20))
+        }
+        if (live != 1 || top != root) revert PathMismatch();
         return factKey(root, L, levelsHash, keccak256(abi.encodePacked(indices)), keccak256(rows));
     }
 
-    struct Walk {
-        uint256[] pos;
-        bytes32[] dig;
-        uint256[] owner;
-        uint256[] span;
-        uint256 live;
-        uint256 sp;
-        uint256 rowBytes;
-        uint256 injOff;
-        uint256 injLen; // 0: no lower matrix injected at this level
-    }
-
-    /// One level of _walk's multiproof walk (the same steps as the Solidity loop it
-    /// replaces: pair two known children, else consume the next sibling; inject the
-    /// lower-height rows' leaf, which every query under the node must open byte-identically)
-    /// in one assembly block of small Yul functions.  Returns the live nodes, the siblings
-    /// consumed and 0, or 1 (siblings short) / 2 (rows under one node differ).
-    function _level(Walk memory w, bytes calldata rows, bytes32[] calldata siblings)
+    /// One level of _walk's multiproof walk over the live records at `base` (4 words each:
+    /// position, digest, first query, span), rewritten in place: pair two known children
+    /// (positions 2i, 2i+1), else consume the next sibling (left or right by the position's
+    /// low bit); at a level with a lower-height matrix (injLen > 0) hash the node with the
+    /// leaf of the first query's injected rows, which every query under the node must open
+    /// byte-identically.  The scratch for the hashes is the free memory (not allocated).
+    /// Returns the live nodes, the siblings consumed and 0, or 1 (siblings short) / 2 (rows
+    /// under one node differ).  One Yul loop with the records addressed from one base and
+    /// the node hash's tag byte written once (the previous version re-read a 14-word memory
+    /// context at every step): the same steps in the same order.
+    function _level(uint256 base, uint256 live, uint256 sp, uint256 rowBytes, uint256 injOff, uint256 injLen,
+                    bytes calldata rows, bytes32[] calldata siblings)
         private
         view
-        returns (uint256 live, uint256 sp, uint256 bad)
+        returns (uint256 out, uint256 spOut, uint256 bad)
     {
         assembly ("memory-safe") {
-            // cx: 0 pos, 1 dig, 2 owner, 3 span (array data), 4 live, 5 sp, 6 rowBytes,
-            // 7 injOff, 8 injLen, 9 rows.offset, 10 siblings.offset, 11 siblings.length,
-            // 12 out, 13 bad; scratch for the hashes above it
-            let cx := mload(0x40)
-            mstore(cx, add(mload(w), 0x20))
-            mstore(add(cx, 0x20), add(mload(add(w, 0x20)), 0x20))
-            mstore(add(cx, 0x40), add(mload(add(w, 0x40)), 0x20))
-            mstore(add(cx, 0x60), add(mload(add(w, 0x60)), 0x20))
-            mstore(add(cx, 0x80), mload(add(w, 0x80)))
-            mstore(add(cx, 0xa0), mload(add(w, 0xa0)))
-            mstore(add(cx, 0xc0), mload(add(w, 0xc0)))
-            mstore(add(cx, 0xe0), mload(add(w, 0xe0)))
-            mstore(add(cx, 0x100), mload(add(w, 0x100)))
-            mstore(add(cx, 0x120), rows.offset)
-            mstore(add(cx, 0x140), siblings.offset)
-            mstore(add(cx, 0x160), siblings.length)
-            mstore(add(cx, 0x180), 0)
-            mstore(add(cx, 0x1a0), 0)
-            for { let i := 0 } lt(i, mload(add(cx, 0x80))) { } {
-                i := step(cx, i)
-                if mload(add(cx, 0x1a0)) { break }
-            }
-            live := mload(add(cx, 0x180))
-            sp := mload(add(cx, 0xa0))
-            bad := mload(add(cx, 0x1a0))
-
-            function step(c, i) -> ni {
-                let o := shl(5, i)
-                let p := mload(add(mload(c), o))
-                let d := mload(add(mload(add(c, 0x20)), o))
-                let s := mload(add(mload(add(c, 0x60)), o))
-                let parent := 0
-                ni := add(i, 1)
-                let paired := 0
-                if lt(ni, mload(add(c, 0x80))) { paired := eq(mload(add(mload(c), add(o, 0x20))), xor(p, 1)) }
-                switch paired
-                case 1 {
-                    parent := node(c, 0x01, d, mload(add(mload(add(c, 0x20)), add(o, 0x20))))
-                    s := add(s, mload(add(mload(add(c, 0x60)), add(o, 0x20))))
-                    ni := add(i, 2)
-                }
-                default {
-                    let sp_ := mload(add(c, 0xa0))
-                    if iszero(lt(sp_, mload(add(c, 0x160)))) { mstore(add(c, 0x1a0), 1) }
-                    let sib := calldataload(add(mload(add(c, 0x140)), shl(5, sp_)))
-                    mstore(add(c, 0xa0), add(sp_, 1))
-                    switch and(p, 1)
-                    case 1 { parent := node(c, 0x01, sib, d) }
-                    default { parent := node(c, 0x01, d, sib) }
-                }
-                let q := mload(add(mload(add(c, 0x40)), o))
-                if mload(add(c, 0x100)) { parent := node(c, 0x02, parent, inj(c, q, s)) }
-                let out := mload(add(c, 0x180))
-                let oo := shl(5, out)
-                mstore(add(mload(c), oo), shr(1, p))
-                mstore(add(mload(add(c, 0x20)), oo), parent)
-                mstore(add(mload(add(c, 0x40)), oo), q)
-                mstore(add(mload(add(c, 0x60)), oo), s)
-                mstore(add(c, 0x180), add(out, 1))
-            }
-
-            // SHA-256(tag ‖ l ‖ r)
-            function node(c, tag, l, r) -> h {
-                let m := add(c, 0x1c0)
-                mstore8(m, tag)
-                mstore(add(m, 1), l)
-                mstore(add(m, 33), r)
-                if iszero(staticcall(gas(), 0x02, m, 65, 0x00, 0x20)) { revert(0, 0) }
-                h := mload(0x00)
-            }
-
-            // the leaf hash of query q's injected rows; the s − 1 queries after q (under
-            // the same node) must open the same bytes
-            function inj(c, q, s) -> h {
-                let len := mload(add(c, 0x100))
-                let rb := mload(add(c, 0xc0))
-                let src := add(mload(add(c, 0x120)), add(mul(q, rb), mload(add(c, 0xe0))))
-                let m := add(c, 0x1c0)
-                mstore8(m, 0x00)
-                calldatacopy(add(m, 1), src, len)
-                let k0 := keccak256(add(m, 1), len)
-                for { let t := 1 } lt(t, s) { t := add(t, 1) } {
-                    calldatacopy(add(m, 1), add(src, mul(t, rb)), len)
-                    if iszero(eq(keccak256(add(m, 1), len), k0)) { mstore(add(c, 0x1a0), 2) }
-                }
-                if gt(s, 1) { calldatacopy(add(m, 1), src, len) }
-                if iszero(staticcall(gas(), 0x02, m, add(len, 1), 0x00, 0x20)) { revert(0, 0) }
-                h := mload(0x00)
-            }
-        }
-    }
-
-    function _sha(uint256 ptr, uint256 len) private view returns (bytes32 h) {
-        assembly ("memory-safe") {
-            if iszero(staticcall(gas(), 0x02, ptr, len, 0x00, 0x20)) { revert(0, 0) }
-            h := mload(0x00)
-        }
-    }
-
-    function _leaf(bytes calldata rows, uint256 off, uint256 len) private view returns (bytes32 h) {
-        assembly ("memory-safe") {
-            let m := mload(0x40)
-            mstore8(m, 0x00)
-            calldatacopy(add(m, 1), add(rows.offset, off), len)
-            if iszero(staticcall(gas(), 0x02, m, add(len, 1), 0x00, 0x20)) { revert(0, 0) }
-            h := mload(0x00)
-        }
-    }
-
-    function _node(bytes32 l, bytes32 r) private view returns (bytes32 h) {
-        assembly ("memory-safe") {
-            let m := mload(0x40)
+            let m := mload(0x40) // m: 0x01 ‖ l ‖ r (65 bytes); m + 0x60: injection scratch
             mstore8(m, 0x01)
-            mstore(add(m, 1), l)
-            mstore(add(m, 33), r)
-            if iszero(staticcall(gas(), 0x02, m, 65, 0x00, 0x20)) { revert(0, 0) }
-            h := mload(0x00)
-        }
-    }
+            let ic := 0
+            if injLen {
+                ic := add(m, 0x80) // injection context: rows.offset, rowBytes, injOff, injLen, then 0x02/0x00 ‖ bytes
+                mstore(ic, rows.offset)
+                mstore(add(ic, 0x20), rowBytes)
+                mstore(add(ic, 0x40), injOff)
+                mstore(add(ic, 0x60), injLen)
+            }
+            out, spOut, bad := walkLevel(base, live, sp, siblings.offset, siblings.length, m, ic)
 
-    function _inject(bytes32 n, bytes32 lf) private view returns (bytes32 h) {
-        assembly ("memory-safe") {
-            let m := mload(0x40)
-            mstore8(m, 0x02)
-            mstore(add(m, 1), n)
-            mstore(add(m, 33), lf)
-            if iszero(staticcall(gas(), 0x02, m, 65, 0x00, 0x20)) { revert(0, 0) }
-            h := mload(0x00)
+            function walkLevel(b, n, sp_, so, sl, m_, ic_) -> o, spo, bad_ {
+                spo := sp_
+                for { let i := 0 } lt(i, n) { } {
+                    let r := add(b, shl(7, i))
+                    let p := mload(r)
+                    let s := mload(add(r, 0x60))
+                    switch and(lt(add(i, 1), n), eq(mload(add(r, 0x80)), xor(p, 1)))
+                    case 1 {
+                        // both children known (the next record is the sibling)
+                        mstore(add(m_, 1), mload(add(r, 0x20)))
+                        mstore(add(m_, 33), mload(add(r, 0xa0)))
+                        s := add(s, mload(add(r, 0xe0)))
+                        i := add(i, 2)
+                    }
+                    default {
+                        if iszero(lt(spo, sl)) { bad_ := 1 }
+                        let sib := calldataload(add(so, shl(5, spo)))
+                        spo := add(spo, 1)
+                        switch and(p, 1)
+                        case 1 {
+                            mstore(add(m_, 1), sib)
+                            mstore(add(m_, 33), mload(add(r, 0x20)))
+                        }
+                        default {
+                            mstore(add(m_, 1), mload(add(r, 0x20)))
+                            mstore(add(m_, 33), sib)
+                        }
+                        i := add(i, 1)
+                    }
+                    if iszero(staticcall(gas(), 0x02, m_, 65, 0x00, 0x20)) { revert(0, 0) }
+                    let q := mload(add(r, 0x40))
+                    if ic_ { bad_ := or(bad_, inject(ic_, q, s)) }
+                    let w := add(b, shl(7, o))
+                    mstore(w, shr(1, p))
+                    mstore(add(w, 0x20), mload(0x00))
+                    mstore(add(w, 0x40), q)
+                    mstore(add(w, 0x60), s)
+                    o := add(o, 1)
+                    if bad_ { break }
+                }
+            }
+
+            // word 0 (the node) := SHA-256(0x02 ‖ node ‖ leaf), leaf = SHA-256(0x00 ‖ query
+            // q's injected bytes); the s − 1 queries after q (under the same node) must open
+            // the same bytes (else 2)
+            function inject(c, q, s) -> e {
+                let node := mload(0x00)
+                let len := mload(add(c, 0x60))
+                let rb := mload(add(c, 0x20))
+                let src := add(mload(c), add(mul(q, rb), mload(add(c, 0x40))))
+                let t := add(c, 0x80)
+                mstore8(t, 0x00)
+                calldatacopy(add(t, 1), src, len)
+                let k0 := keccak256(add(t, 1), len)
+                for { let u := 1 } lt(u, s) { u := add(u, 1) } {
+                    calldatacopy(add(t, 1), add(src, mul(u, rb)), len)
+                    if iszero(eq(keccak256(add(t, 1), len), k0)) { e := 2 }
+                }
+                if gt(s, 1) { calldatacopy(add(t, 1), src, len) }
+                if iszero(staticcall(gas(), 0x02, t, add(len, 1), 0x20, 0x20)) { revert(0, 0) }
+                mstore8(t, 0x02)
+                mstore(add(t, 1), node)
+                mstore(add(t, 33), mload(0x20))
+                if iszero(staticcall(gas(), 0x02, t, 65, 0x00, 0x20)) { revert(0, 0) }
+            }
         }
     }
 }
