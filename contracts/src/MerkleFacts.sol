@@ -145,44 +145,7 @@ contract MerkleFacts {
         returns (uint256[] memory partials)
     {
         if (!Field.canonical(d.alpha)) revert BadShape("alpha");
-        for (uint256 t = 0; t < d.terms.length; t++) if (!Field.canonical(d.terms[t])) revert BadShape("term");
-        uint256 maxW = 0;
-        uint256 nextTerm = 0; // the matrices' term ranges must tile [0, terms/3) in order
-        for (uint256 m = 0; m < d.mats.length; m++) {
-            uint256 mm = d.mats[m];
-            if ((mm >> 64) & 0xffffffff != nextTerm) revert BadShape("term ranges");
-            nextTerm += (mm >> 96) & 0xffffffff;
-            uint256 w = (mm >> 8) & 0xffffff;
-            if ((mm & 0xff) > Lr || ((mm >> 32) & 0xffffffff) + 4 * w > rowBytes) revert BadShape("matrix");
-            if (((mm >> 64) & 0xffffffff) + ((mm >> 96) & 0xffffffff) > d.terms.length / 3) revert BadShape("terms");
-            if (_slot(d.slots, mm & 0xff) == type(uint256).max) revert BadShape("slot");
-            if (w > maxW) maxW = w;
-        }
-        if (nextTerm * 3 != d.terms.length) revert BadShape("term ranges");
-        // each term's column set: tc[t] = start << 32 | n (n = 0: every column; else the
-        // n indices d.cols[start .. start + n), strictly increasing, < the matrix's width)
-        uint256[] memory tc = new uint256[](nextTerm);
-        {
-            uint256 at = 0;
-            for (uint256 m = 0; m < d.mats.length; m++) {
-                uint256 mm = d.mats[m];
-                uint256 w = (mm >> 8) & 0xffffff;
-                uint256 t0 = (mm >> 64) & 0xffffffff;
-                uint256 t1 = t0 + ((mm >> 96) & 0xffffffff);
-                for (uint256 t = t0; t < t1; t++) {
-                    if (at >= d.cols.length) revert BadShape("cols");
-                    uint256 n = d.cols[at];
-                    if (n > w || at + 1 + n > d.cols.length) revert BadShape("cols");
-                    for (uint256 k = 0; k < n; k++) {
-                        uint256 c = d.cols[at + 1 + k];
-                        if (c >= w || (k > 0 && c <= d.cols[at + k])) revert BadShape("cols");
-                    }
-                    tc[t] = n == 0 ? 0 : (at + 1) << 32 | n;
-                    at += 1 + n;
-                }
-            }
-            if (at != d.cols.length) revert BadShape("cols");
-        }
+        (uint256 maxW, uint256[] memory tc) = _checkDeep(Lr, rowBytes, d.mats, d.terms, d.cols, d.slots);
         // α^j, packed (one word per j: four 64-bit lanes, for the row combinations)
         uint256[] memory ap = new uint256[](maxW);
         {
@@ -527,6 +490,53 @@ contract MerkleFacts {
             }
         }
         if (bad != 0) revert BadShape("opening point in the LDE domain");
+    }
+
+    /// The checks of registerOpeningsDeep's shape (the members of `Deep` decoded once by the
+    /// caller: every access to a calldata struct member re-decodes its offset): every term
+    /// word canonical; the matrices' term ranges tile [0, #terms) in order; every matrix
+    /// within the row, at a height ≤ Lr with a slot; each term's column set
+    /// cols[start .. start + n) strictly increasing and < the matrix's width (n = 0: every
+    /// column), returned as tc[t] = start << 32 | n (0: every column); and the widest matrix.
+    function _checkDeep(uint256 Lr, uint256 rowBytes, uint256[] calldata mats, uint256[] calldata terms,
+                        uint256[] calldata cols, uint256[] calldata slots)
+        private
+        pure
+        returns (uint256 maxW, uint256[] memory tc)
+    {
+        for (uint256 t = 0; t < terms.length; t++) if (!Field.canonical(terms[t])) revert BadShape("term");
+        uint256 nextTerm = 0; // the matrices' term ranges must tile [0, terms/3) in order
+        for (uint256 m = 0; m < mats.length; m++) {
+            uint256 mm = mats[m];
+            if ((mm >> 64) & 0xffffffff != nextTerm) revert BadShape("term ranges");
+            nextTerm += (mm >> 96) & 0xffffffff;
+            uint256 w = (mm >> 8) & 0xffffff;
+            if ((mm & 0xff) > Lr || ((mm >> 32) & 0xffffffff) + 4 * w > rowBytes) revert BadShape("matrix");
+            if (((mm >> 64) & 0xffffffff) + ((mm >> 96) & 0xffffffff) > terms.length / 3) revert BadShape("terms");
+            if (_slot(slots, mm & 0xff) == type(uint256).max) revert BadShape("slot");
+            if (w > maxW) maxW = w;
+        }
+        if (nextTerm * 3 != terms.length) revert BadShape("term ranges");
+        tc = new uint256[](nextTerm);
+        uint256 at = 0;
+        for (uint256 m = 0; m < mats.length; m++) {
+            uint256 mm = mats[m];
+            uint256 w = (mm >> 8) & 0xffffff;
+            uint256 t0 = (mm >> 64) & 0xffffffff;
+            uint256 t1 = t0 + ((mm >> 96) & 0xffffffff);
+            for (uint256 t = t0; t < t1; t++) {
+                if (at >= cols.length) revert BadShape("cols");
+                uint256 n = cols[at];
+                if (n > w || at + 1 + n > cols.length) revert BadShape("cols");
+                for (uint256 k = 0; k < n; k++) {
+                    uint256 c = cols[at + 1 + k];
+                    if (c >= w || (k > 0 && c <= cols[at + k])) revert BadShape("cols");
+                }
+                tc[t] = n == 0 ? 0 : (at + 1) << 32 | n;
+                at += 1 + n;
+            }
+        }
+        if (at != cols.length) revert BadShape("cols");
     }
 
     function _slot(uint256[] calldata slots, uint256 L) private pure returns (uint256) {
