@@ -351,10 +351,10 @@ contract StatementCheck {
     uint256 internal constant CODE_TAG = 0x7a6b766d2e636f6e73747261696e742d636f64652e7631 << 72;
 
     /// Σ_i α^i·C_i(leaves) of every live table (step 9, the left side): builds
-    /// each table's constraint leaves from their specs (kind << 32 | index, see _leaf) in
+    /// each table's constraint leaves from their specs (kind << 32 | index, see _fill's `leaf`) in
     /// one assembly loop: the opened values (kind 0), aux columns from their four base
     /// openings (1), the row selectors `sels` (2-4, three per table), public values (5), the
-    /// LogUp challenges (6), claimed sums (7): the values _leaf gives; then calls the
+    /// LogUp challenges (6), claimed sums (7); then calls the
     /// table's generated code (zkvm.onchain.codegen) with `0 ‖ α ‖ leaves`.  ctx = [LogUp
     /// α, β, constraint α, #public values np, #claimed sums nc, the np public values, the
     /// nc claimed sums, 3 selectors per table].
@@ -555,23 +555,6 @@ contract StatementCheck {
                         or(shl(128, addmod(and(shr(128, x), m), and(shr(128, y), m), p)), shl(192, addmod(shr(192, x), shr(192, y), p))))
             }
         }
-    }
-
-    function _leaf(uint256 spec, StarkChallenges.Input calldata ci, StarkChallenges.Challenges memory c,
-                   uint256[3] memory sel) private pure returns (uint256) {
-        uint256 kind = spec >> 32;
-        uint256 i = spec & 0xffffffff;
-        if (kind == 0) return _ext(ci.pcsValues, i);
-        if (kind == 1) {
-            uint256 v = 0;
-            for (uint256 k = 0; k < 4; k++) v = _add(v, _mulX(_ext(ci.pcsValues, i + k), k));
-            return v;
-        }
-        if (kind == 2 || kind == 3 || kind == 4) return sel[kind - 2];
-        if (kind == 5) return ci.publicValues[i];
-        if (kind == 6) return i == 0 ? c.logupAlpha : c.logupBeta;
-        if (kind == 7) return ci.claimedSums[i];
-        revert Reject("leaf kind");
     }
 
     /// quotient(ζ) = Σ_j chunk_j(ζ)·(ζ^(2^logChunk))^j from the chunks' openings (value
@@ -1016,12 +999,6 @@ contract StatementCheck {
                 z := or(z, shl(k, addmod(and(shr(k, x), m), sub(p, and(shr(k, y), m)), p)))
             }
         }
-    }
-
-    /// x·X^k for k < 4 (X^4 = 11).
-    function _mulX(uint256 x, uint256 k) private pure returns (uint256 z) {
-        z = x;
-        for (uint256 i = 0; i < k; i++) z = ((z << 64) & ((1 << 256) - 1)) | mulmod(z >> 192, 11, P);
     }
 
     function _root(uint256 src, StarkChallenges.Input calldata ci) private view returns (bytes32) {
