@@ -742,148 +742,155 @@ contract MerkleFacts {
         }
         // rows entries must be u32 (any 4 bytes are), and the walk below binds them.
         bytes32 levelsHash = keccak256(abi.encodePacked(levels));
-
-        // Per live node one 4-word record at base + 128·i: position, digest, first query
-        // whose path it is, number of queries merged into it.
-        uint256 base;
+        uint256 b = _leaves(indices, rows, rowBytes, levels[0] & 0xffffffff);
+        uint256 n = nq;
+        uint256 sp;
+        uint256 send;
+        uint256 src; // calldata offset of the rows
         assembly ("memory-safe") {
-            base := mload(0x40)
-            // scratch above the records: 0x60 bytes for the node hashes, then the leaves
-            let m := add(base, shl(7, nq))
-            let len := and(calldataload(levels.offset), 0xffffffff)
-            mstore8(add(m, 0x60), 0x00)
-            for { let q := 0 } lt(q, nq) { q := add(q, 1) } {
-                calldatacopy(add(m, 0x61), add(rows.offset, mul(q, rowBytes)), len)
-                if iszero(staticcall(gas(), 0x02, add(m, 0x60), add(len, 1), 0x00, 0x20)) { revert(0, 0) }
-                let r := add(base, shl(7, q))
-                mstore(r, calldataload(add(indices.offset, shl(5, q))))
-                mstore(add(r, 0x20), mload(0x00))
-                mstore(add(r, 0x40), q)
-                mstore(add(r, 0x60), 1)
-            }
-            mstore(0x40, m) // the records stay allocated; the scratch above them is temporary
+            sp := siblings.offset
+            send := add(siblings.offset, shl(5, siblings.length))
+            src := rows.offset
         }
-        uint256 live = nq;
-        uint256 sp = 0; // siblings consumed
         uint256 nextLevel = 1; // index into levels of the next injected height
         uint256 injOff = 0; // byte offset in a query's rows of the next injected height
         for (uint256 k = 0; k < L; k++) {
-            uint256 lvl = L - k - 1;
-            uint256 injLen = 0;
-            if (nextLevel < nl && (levels[nextLevel] >> 32) == lvl) {
+            uint256 st = _level(b, n, sp);
+            if (st >> 128 != 0) revert BadShape("precompile");
+            n = (st >> 64) & 0xffffffffffffffff;
+            sp = st & 0xffffffffffffffff;
+            if (sp > send) revert BadShape("siblings short");
+            if (nextLevel < nl && (levels[nextLevel] >> 32) == L - k - 1) {
                 injOff += levels[nextLevel - 1] & 0xffffffff;
-                injLen = levels[nextLevel] & 0xffffffff;
+                if (_inject(b, n, nq, src + injOff, rowBytes, levels[nextLevel] & 0xffffffff) != 0) {
+                    revert PathMismatch();
+                }
                 nextLevel++;
             }
-            uint256 bad;
-            (live, sp, bad) = _level(base, live, sp, rowBytes, injOff, injLen, rows, siblings);
-            if ((bad & 1) != 0) revert BadShape("siblings short");
-            if (bad != 0) revert PathMismatch();
         }
         if (nextLevel != nl) revert BadShape("level below the tree");
-        if (sp != siblings.length) revert BadShape("siblings long");
+        if (sp != send) revert BadShape("siblings long");
         bytes32 top;
         assembly ("memory-safe") {
-            top := mload(add(base, 0x20))
+            top := mload(add(b, 0x20))
         }
-        if (live != 1 || top != root) revert PathMismatch();
+        if (n != 1 || top != root) revert PathMismatch();
         return factKey(root, L, levelsHash, keccak256(abi.encodePacked(indices)), keccak256(rows));
     }
 
-    /// One level of _walk's multiproof walk over the live records at `base` (4 words each:
-    /// position, digest, first query, span), rewritten in place: pair two known children
-    /// (positions 2i, 2i+1), else consume the next sibling (left or right by the position's
-    /// low bit); at a level with a lower-height matrix (injLen > 0) hash the node with the
-    /// leaf of the first query's injected rows, which every query under the node must open
-    /// byte-identically.  The scratch for the hashes is the free memory (not allocated).
-    /// Returns the live nodes, the siblings consumed and 0, or 1 (siblings short) / 2 (rows
-    /// under one node differ).  One Yul loop with the records addressed from one base and
-    /// the node hash's tag byte written once (the previous version re-read a 14-word memory
-    /// context at every step): the same steps in the same order.
-    function _level(uint256 base, uint256 live, uint256 sp, uint256 rowBytes, uint256 injOff, uint256 injLen,
-                    bytes calldata rows, bytes32[] calldata siblings)
+    /// The walk's live nodes, allocated: 4-word records at b + 128·i (position, digest,
+    /// first query under the node, unused), one per query: its leaf index and leaf
+    /// SHA-256(0x00 ‖ its rows of the top height, `len` bytes); the 0x60 bytes below b are
+    /// _level's hash scratch.  A level rewrites the records in place, in increasing
+    /// position; the queries under record i are [q_i, q_{i+1}) (q_n = nq): the leaves are
+    /// sorted and distinct and a merge keeps the left record's q.
+    function _leaves(uint256[] calldata indices, bytes calldata rows, uint256 rowBytes, uint256 len)
         private
         view
-        returns (uint256 out, uint256 spOut, uint256 bad)
+        returns (uint256 b)
     {
+        uint256 ok = 1;
         assembly ("memory-safe") {
-            let m := mload(0x40) // m: 0x01 ‖ l ‖ r (65 bytes); m + 0x60: injection scratch
-            mstore8(m, 0x01)
-            let ic := 0
-            if injLen {
-                ic := add(m, 0x80) // injection context: rows.offset, rowBytes, injOff, injLen, then 0x02/0x00 ‖ bytes
-                mstore(ic, rows.offset)
-                mstore(add(ic, 0x20), rowBytes)
-                mstore(add(ic, 0x40), injOff)
-                mstore(add(ic, 0x60), injLen)
+            b := add(mload(0x40), 0x60)
+            let nq := indices.length
+            let t := add(b, shl(7, nq))
+            mstore(0x40, t) // the records stay allocated; the leaf buffer above them is temporary
+            mstore8(t, 0x00)
+            for { let q := 0 } lt(q, nq) { q := add(q, 1) } {
+                let r := add(b, shl(7, q))
+                calldatacopy(add(t, 1), add(rows.offset, mul(q, rowBytes)), len)
+                ok := and(ok, staticcall(gas(), 0x02, t, add(len, 1), add(r, 0x20), 0x20))
+                mstore(r, calldataload(add(indices.offset, shl(5, q))))
+                mstore(add(r, 0x40), q)
             }
-            out, spOut, bad := walkLevel(base, live, sp, siblings.offset, siblings.length, m, ic)
+        }
+        if (ok == 0) revert BadShape("precompile");
+    }
 
-            function walkLevel(b, n, sp_, so, sl, m_, ic_) -> o, spo, bad_ {
-                spo := sp_
-                for { let i := 0 } lt(i, n) { } {
-                    let r := add(b, shl(7, i))
-                    let p := mload(r)
-                    let s := mload(add(r, 0x60))
-                    switch and(lt(add(i, 1), n), eq(mload(add(r, 0x80)), xor(p, 1)))
+    /// One level of the multiproof walk over the n live records at b (see _leaves): pair
+    /// two known children (positions 2i, 2i + 1), else take the sibling at calldata offset
+    /// sp (left or right by the position's low bit); the parent SHA-256(0x01 ‖ l ‖ r) is
+    /// written straight into the output record.  Returns, packed in one word, the next
+    /// sibling's calldata offset (past the siblings' end: they ran out; the caller
+    /// reverts: what was read there is never used), the live nodes and whether a
+    /// precompile call failed.
+    function _level(uint256 b, uint256 n, uint256 sp) private view returns (uint256 st) {
+        assembly ("memory-safe") {
+            // st = next sibling offset | live nodes << 64 | (a precompile call failed) << 128;
+            // one return word and no other named variable than the loop's, so via-IR keeps
+            // them all on the stack (the hash scratch is b − 0x60: 0x01 ‖ l ‖ r)
+            mstore8(sub(b, 0x60), 0x01)
+            let ok := 1
+            let r := b
+            let w := b
+            let end := add(b, shl(7, n))
+            for { } lt(r, end) { } {
+                let p := mload(r)
+                mstore(add(w, 0x40), mload(add(r, 0x40)))
+                switch and(lt(add(r, 0x80), end), eq(mload(add(r, 0x80)), xor(p, 1)))
+                case 1 {
+                    // both children known (the next record is the sibling)
+                    mstore(sub(b, 0x5f), mload(add(r, 0x20)))
+                    mstore(sub(b, 0x3f), mload(add(r, 0xa0)))
+                    r := add(r, 0x100)
+                }
+                default {
+                    switch and(p, 1)
                     case 1 {
-                        // both children known (the next record is the sibling)
-                        mstore(add(m_, 1), mload(add(r, 0x20)))
-                        mstore(add(m_, 33), mload(add(r, 0xa0)))
-                        s := add(s, mload(add(r, 0xe0)))
-                        i := add(i, 2)
+                        mstore(sub(b, 0x5f), calldataload(sp))
+                        mstore(sub(b, 0x3f), mload(add(r, 0x20)))
                     }
                     default {
-                        if iszero(lt(spo, sl)) { bad_ := 1 }
-                        let sib := calldataload(add(so, shl(5, spo)))
-                        spo := add(spo, 1)
-                        switch and(p, 1)
-                        case 1 {
-                            mstore(add(m_, 1), sib)
-                            mstore(add(m_, 33), mload(add(r, 0x20)))
-                        }
-                        default {
-                            mstore(add(m_, 1), mload(add(r, 0x20)))
-                            mstore(add(m_, 33), sib)
-                        }
-                        i := add(i, 1)
+                        mstore(sub(b, 0x5f), mload(add(r, 0x20)))
+                        mstore(sub(b, 0x3f), calldataload(sp))
                     }
-                    if iszero(staticcall(gas(), 0x02, m_, 65, 0x00, 0x20)) { revert(0, 0) }
-                    let q := mload(add(r, 0x40))
-                    if ic_ { bad_ := or(bad_, inject(ic_, q, s)) }
-                    let w := add(b, shl(7, o))
-                    mstore(w, shr(1, p))
-                    mstore(add(w, 0x20), mload(0x00))
-                    mstore(add(w, 0x40), q)
-                    mstore(add(w, 0x60), s)
-                    o := add(o, 1)
-                    if bad_ { break }
+                    sp := add(sp, 0x20)
+                    r := add(r, 0x80)
                 }
+                ok := and(ok, staticcall(gas(), 0x02, sub(b, 0x60), 65, add(w, 0x20), 0x20))
+                mstore(w, shr(1, p))
+                w := add(w, 0x80)
             }
+            st := or(or(sp, shl(64, shr(7, sub(w, b)))), shl(128, iszero(ok)))
+        }
+    }
 
-            // word 0 (the node) := SHA-256(0x02 ‖ node ‖ leaf), leaf = SHA-256(0x00 ‖ query
-            // q's injected bytes); the s − 1 queries after q (under the same node) must open
-            // the same bytes (else 2)
-            function inject(c, q, s) -> e {
-                let node := mload(0x00)
-                let len := mload(add(c, 0x60))
-                let rb := mload(add(c, 0x20))
-                let src := add(mload(c), add(mul(q, rb), mload(add(c, 0x40))))
-                let t := add(c, 0x80)
-                mstore8(t, 0x00)
-                calldatacopy(add(t, 1), src, len)
-                let k0 := keccak256(add(t, 1), len)
-                for { let u := 1 } lt(u, s) { u := add(u, 1) } {
-                    calldatacopy(add(t, 1), add(src, mul(u, rb)), len)
-                    if iszero(eq(keccak256(add(t, 1), len), k0)) { e := 2 }
+    /// At a level with matrices of that height: every node's digest becomes
+    /// SHA-256(0x02 ‖ node ‖ SHA-256(0x00 ‖ the injected bytes of its first query q)), the
+    /// `len` bytes at calldata src + q·rowBytes; every other query under the node (up to
+    /// the next record's first query) must open byte-identical rows.  Returns 0, or 1 if
+    /// they differ, 2 if a precompile call failed.  The buffer is free memory (not kept).
+    function _inject(uint256 b, uint256 n, uint256 nq, uint256 src, uint256 rowBytes, uint256 len)
+        private
+        view
+        returns (uint256 e)
+    {
+        assembly ("memory-safe") {
+            let t := mload(0x40)
+            let ok := 1
+            let end := add(b, shl(7, n))
+            for { let r := b } lt(r, end) { r := add(r, 0x80) } {
+                let q := mload(add(r, 0x40))
+                let qn := nq
+                if lt(add(r, 0x80), end) { qn := mload(add(r, 0xc0)) }
+                let s := add(src, mul(q, rowBytes))
+                calldatacopy(add(t, 1), s, len)
+                if gt(sub(qn, q), 1) {
+                    let k0 := keccak256(add(t, 1), len)
+                    for { let u := add(q, 1) } lt(u, qn) { u := add(u, 1) } {
+                        calldatacopy(add(t, 1), add(src, mul(u, rowBytes)), len)
+                        if iszero(eq(keccak256(add(t, 1), len), k0)) { e := 1 }
+                    }
+                    calldatacopy(add(t, 1), s, len)
                 }
-                if gt(s, 1) { calldatacopy(add(t, 1), src, len) }
-                if iszero(staticcall(gas(), 0x02, t, add(len, 1), 0x20, 0x20)) { revert(0, 0) }
+                mstore8(t, 0x00)
+                ok := and(ok, staticcall(gas(), 0x02, t, add(len, 1), 0x20, 0x20))
                 mstore8(t, 0x02)
-                mstore(add(t, 1), node)
+                mstore(add(t, 1), mload(add(r, 0x20)))
                 mstore(add(t, 33), mload(0x20))
-                if iszero(staticcall(gas(), 0x02, t, 65, 0x00, 0x20)) { revert(0, 0) }
+                ok := and(ok, staticcall(gas(), 0x02, t, 65, add(r, 0x20), 0x20))
             }
+            if iszero(ok) { e := 2 }
         }
     }
 }

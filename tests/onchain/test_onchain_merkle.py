@@ -172,3 +172,43 @@ def test_many_openings_in_one_call(groups):
     rep = c.transact(addr, merkle.encode_many(gs, sel), "many")
     assert rep.ok, rep.reason
     assert all(_is_fact(fx, _fact(_args(g))) for g in gs)
+
+
+def test_shared_injected_rows_must_be_identical(facts):
+    """Queries under one node of a lower-height matrix must open byte-identical rows of it
+    (the walk hashes the node's first query's rows into the node and compares the
+    others'): on a tree of three heights with leaf indices sharing nodes at every
+    injected height, the honest call is accepted, and changing one query's copy of one
+    shared row -- the first query's or a later one's -- is rejected by the contract and
+    by the Python reference."""
+    import numpy as np
+
+    from zkvm.merkle.tree import MerkleTree
+
+    rng = np.random.default_rng(5)
+    mats = [rng.integers(0, 2**31 - 2**27, size=(1 << lh, w), dtype=np.uint32)
+            for lh, w in ((6, 3), (4, 2), (2, 1))]
+    t = MerkleTree(mats)
+    dims = tuple((lh, m.shape[1]) for lh, m in zip((6, 4, 2), mats))
+    idx = [4, 5, 7, 20, 21, 40, 63]
+    opened = [t.open(i) for i in idx]
+    a = {"root": t.root, "L": 6, "levels": merkle.levels_of(6, dims), "indices": idx,
+         "rows": b"".join(merkle.row_bytes(6, dims, r) for r, _ in opened),
+         "siblings": merkle.multiproof(6, idx, [p for _, p in opened])}
+    assert merkle_verdict(a["root"], 6, dims, a["levels"], idx, a["rows"], a["siblings"])
+    rep = _send(facts, a)
+    assert rep.ok, rep.reason
+    rb = len(a["rows"]) // len(idx)
+    tried = 0
+    for at, lh in ((12, 4), (20, 2)):  # byte offsets of the heights 2^4 and 2^2 in a query's rows
+        for j in range(len(idx)):
+            if not any(idx[k] >> (6 - lh) == idx[j] >> (6 - lh) for k in range(len(idx)) if k != j):
+                continue
+            b = bytearray(a["rows"])
+            b[j * rb + at] ^= 1
+            t2 = dict(a, rows=bytes(b))
+            py = merkle_verdict(t2["root"], 6, dims, t2["levels"], idx, t2["rows"], t2["siblings"])
+            rep = _send(facts, t2)
+            assert not py and not rep.ok, (lh, j)
+            tried += 1
+    assert tried >= 8
