@@ -93,10 +93,10 @@ contract FriQueries {
         if (a.commits.length != nl || a.betas.length != nl || a.layerRows.length != nl) revert BadShape("layers");
         if (ns == 0 || a.inputSizes[0] != a.L0 || a.ro.length != nq * ns || nq == 0) revert BadShape("inputs");
         if (a.L0 > 27) revert BadShape("L0");
-        for (uint256 i = 0; i < a.betas.length; i++) if (!a.betas[i].canonical()) revert BadShape("beta");
-        for (uint256 i = 0; i < a.finalPoly.length; i++) if (!a.finalPoly[i].canonical()) revert BadShape("final");
-        for (uint256 i = 0; i < a.ro.length; i++) if (!a.ro[i].canonical()) revert BadShape("ro");
-        for (uint256 q = 0; q < nq; q++) if (a.queries[q] >> a.L0 != 0) revert BadShape("query");
+        if (!_allCanonical(a.betas)) revert BadShape("beta");
+        if (!_allCanonical(a.finalPoly)) revert BadShape("final");
+        if (!_allCanonical(a.ro)) revert BadShape("ro");
+        if (!_allBelow(a.queries, a.L0)) revert BadShape("query");
         for (uint256 i = 1; i < ns; i++) if (a.inputSizes[i] >= a.inputSizes[i - 1]) revert BadShape("sizes");
 
         // per layer: the sorted distinct positions, authenticated rows; and the layer table
@@ -165,20 +165,47 @@ contract FriQueries {
         facts[fact] = true;
     }
 
-    /// Σ_i c_i·x^i (Horner) for extension coefficients c and a base-field x < p, in one
-    /// assembly loop (the Field calls cost ~1 k gas each inside the via-IR code).
+    /// Σ_i c_i·x^i (Horner) for extension coefficients c (canonical: _verify checked them)
+    /// and a base-field x < p, in one assembly loop, lane-parallel: acc·x multiplies all
+    /// four 64-bit lanes at once (each lane < p, so < p² < 2^62: no carry into the next
+    /// lane), the coefficient is added (< p² + p) and every lane reduced mod p.
     function _horner(uint256[] calldata c, uint256 x) private pure returns (uint256 acc) {
         assembly ("memory-safe") {
             let p := 2013265921
             let m := 0xffffffffffffffff
             for { let i := c.length } gt(i, 0) { } {
                 i := sub(i, 1)
-                let v := calldataload(add(c.offset, shl(5, i)))
-                acc := or(or(addmod(mulmod(and(acc, m), x, p), and(v, m), p),
-                             shl(64, addmod(mulmod(and(shr(64, acc), m), x, p), and(shr(64, v), m), p))),
-                          or(shl(128, addmod(mulmod(and(shr(128, acc), m), x, p), and(shr(128, v), m), p)),
-                             shl(192, addmod(mulmod(shr(192, acc), x, p), shr(192, v), p))))
+                let v := add(mul(acc, x), calldataload(add(c.offset, shl(5, i))))
+                acc := or(or(mod(and(v, m), p), shl(64, mod(and(shr(64, v), m), p))),
+                          or(shl(128, mod(and(shr(128, v), m), p)), shl(192, mod(shr(192, v), p))))
             }
+        }
+    }
+
+    /// Every word of xs a canonical packed extension element (each 64-bit lane < p), as
+    /// Field.canonical, lane-parallel: no lane has a bit ≥ 2^31 set, and then (every lane <
+    /// 2^31) lane + 2^63 − p has bit 63 set iff lane ≥ p, without carrying into the next.
+    function _allCanonical(uint256[] calldata xs) private pure returns (bool ok) {
+        assembly ("memory-safe") {
+            let bad := 0
+            for { let o := xs.offset } lt(o, add(xs.offset, shl(5, xs.length))) { o := add(o, 0x20) } {
+                let x := calldataload(o)
+                bad := or(bad, or(and(x, 0xffffffff80000000ffffffff80000000ffffffff80000000ffffffff80000000),
+                                  and(add(x, 0x7fffffff87ffffff7fffffff87ffffff7fffffff87ffffff7fffffff87ffffff),
+                                      0x8000000000000000800000000000000080000000000000008000000000000000)))
+            }
+            ok := iszero(bad)
+        }
+    }
+
+    /// Every word of xs < 2^bits.
+    function _allBelow(uint256[] calldata xs, uint256 bits) private pure returns (bool ok) {
+        assembly ("memory-safe") {
+            let bad := 0
+            for { let o := xs.offset } lt(o, add(xs.offset, shl(5, xs.length))) { o := add(o, 0x20) } {
+                bad := or(bad, shr(bits, calldataload(o)))
+            }
+            ok := iszero(bad)
         }
     }
 
@@ -297,16 +324,43 @@ contract FriQueries {
                 bb := b
             }
 
+            // One folding round over the first 2·half values at vp (each a reduced packed
+            // extension element): v_t = (ev + od)·INV2 + β·((ev − od)·inv2x), lazily reduced.
+            // (ev − od) as ev + p − od lane by lane (< 2p, od < p: no borrow), times the base
+            // inv2x < p: < 2p² < 2^63 per lane, one MUL for the four lanes, then reduced;
+            // (ev + od)·INV2 < 2p² likewise; β·y without its final reduction has lanes
+            // < 4p² (extmulRaw), plus the reduced first part < 4p² + p < 2^64: one final
+            // reduction.  ω_8^{-e} from a packed table of the eight inverses (32 bits each),
+            // e = bitrev_lb(2t) << (3 − lb) from a packed table of nibbles at 16·lb + 4·t.
             function foldRound(vp, half, lb, c, beta) {
                 for { let t := 0 } lt(t, half) { t := add(t, 1) } {
-                    // ω_8^{-e} from a packed table of the eight inverses (32 bits each)
-                    let e8 := and(shl(sub(3, lb), bitrev(shl(1, t), lb)), 7)
+                    let e8 := and(shr(add(shl(4, lb), shl(2, t)), 0x3120002000000000), 7)
                     let inv2x := mulmod(c, and(shr(shl(5, e8), 0x5ee9948667055c210c9ea3ba7800000019166b7b10faa3e06b615c4700000001), 0xffffffff), 2013265921)
                     let ev := mload(add(vp, shl(6, t)))
                     let od := mload(add(vp, add(shl(6, t), 0x20)))
-                    mstore(add(vp, shl(5, t)), extadd(mulbase(extadd(ev, od), 1006632961),
-                                                        extmul(beta, mulbase(extsub(ev, od), inv2x))))
+                    let y := red(mul(add(ev, sub(0x0000000078000001000000007800000100000000780000010000000078000001, od)), inv2x))
+                    mstore(add(vp, shl(5, t)), red(add(red(mul(add(ev, od), 1006632961)), extmulRaw(beta, y))))
                 }
+            }
+
+            // every 64-bit lane mod p
+            function red(v) -> z {
+                let pr := 2013265921
+                let mk := 0xffffffffffffffff
+                z := or(or(mod(and(v, mk), pr), shl(64, mod(and(shr(64, v), mk), pr))),
+                        or(shl(128, mod(and(shr(128, v), mk), pr)), shl(192, mod(shr(192, v), pr))))
+            }
+
+            // extmul without the final reduction: lanes < 4p² (x, y reduced)
+            function extmulRaw(x, y) -> z {
+                let pr := 2013265921
+                z := mul(x, and(y, 0xffffffffffffffff))
+                x := or(shl(64, x), mulmod(shr(192, x), 11, pr))
+                z := add(z, mul(x, and(shr(64, y), 0xffffffffffffffff)))
+                x := or(shl(64, x), mulmod(shr(192, x), 11, pr))
+                z := add(z, mul(x, and(shr(128, y), 0xffffffffffffffff)))
+                x := or(shl(64, x), mulmod(shr(192, x), 11, pr))
+                z := add(z, mul(x, shr(192, y)))
             }
 
             // every 64-bit lane of x (each < 2^32, as ext16 gives) is < p: lane + 2^63 − p
@@ -324,25 +378,11 @@ contract FriQueries {
                         or(shl(128, and(shr(32, w), 0xffffffff)), shl(192, and(w, 0xffffffff))))
             }
 
-            function mulbase(x, c) -> z {
-                let pr := 2013265921
-                let mk := 0xffffffffffffffff
-                z := or(or(mulmod(and(x, mk), c, pr), shl(64, mulmod(and(shr(64, x), mk), c, pr))),
-                        or(shl(128, mulmod(and(shr(128, x), mk), c, pr)), shl(192, mulmod(shr(192, x), c, pr))))
-            }
-
             function extadd(x, y) -> z {
                 let pr := 2013265921
                 let mk := 0xffffffffffffffff
                 z := or(or(addmod(and(x, mk), and(y, mk), pr), shl(64, addmod(and(shr(64, x), mk), and(shr(64, y), mk), pr))),
                         or(shl(128, addmod(and(shr(128, x), mk), and(shr(128, y), mk), pr)), shl(192, addmod(shr(192, x), shr(192, y), pr))))
-            }
-
-            function extsub(x, y) -> z {
-                let pr := 2013265921
-                let mk := 0xffffffffffffffff
-                z := or(or(addmod(and(x, mk), sub(pr, and(y, mk)), pr), shl(64, addmod(and(shr(64, x), mk), sub(pr, and(shr(64, y), mk)), pr))),
-                        or(shl(128, addmod(and(shr(128, x), mk), sub(pr, and(shr(128, y), mk)), pr)), shl(192, addmod(shr(192, x), sub(pr, shr(192, y)), pr))))
             }
 
             // lane-parallel x·y mod X^4 − 11 (see MerkleFacts: lane sums < 4p² < 2^64)
