@@ -232,6 +232,8 @@ contract FriQueries {
             let sc := mload(0x40)
             val := calldataload(roq)
             let pp := p0
+            // 1/y0 of the first layer's row (one modexp), then chained: see nextY
+            mstore(add(sc, 0xc0), firstY(tab, pp, sc)) // 1/y0 of the current layer's row, above the modexp scratch
             for { let j := 0 } lt(j, nl) { j := add(j, 1) } {
                 let e := 0
                 val, e := layerStep(add(tab, shl(8, j)), pp, val, roq, sc)
@@ -241,10 +243,37 @@ contract FriQueries {
                     break
                 }
                 pp := shr(mload(add(tab, shl(8, j))), pp)
+                if lt(add(j, 1), nl) { mstore(add(sc, 0xc0), nextY(add(tab, shl(8, j)), mload(add(sc, 0xc0)), pp)) }
             }
             if iszero(err) { xf := mulmod(shiftF, rootPow(curF, bitrev(pp, curF), sc), 2013265921) }
 
-            // one layer: check the opened value, fold the row, roll in the next input
+            // 1/y0 = shift^-1 · ω_cur^(−bitrev_(cur−a)(pp_ >> a)) of the first layer's row
+            function firstY(t_, pp_, sc_) -> y {
+                let ar := mload(t_)
+                let cur := mload(add(t_, 0x20))
+                y := mulmod(mload(add(t_, 0x40)),
+                            rootPow(cur, mod(sub(shl(cur, 1), bitrev(shr(ar, pp_), sub(cur, ar))), shl(cur, 1)), sc_),
+                            2013265921)
+            }
+
+            // 1/y0 of the next layer's row from this layer's (t_, yInv; pp_ the next layer's
+            // position): with a = this layer's arity, a' the next one's and low = pp_ mod 2^a',
+            // 1/y0' = (1/y0)^(2^a) · ω_{2^a'}^{bitrev_a'(low)}, since y0^(2^a) = shift'·
+            // ω_{cur'}^{bitrev_cur'(pp_)} and bitrev_cur'(pp_) = bitrev_a'(low)·2^(cur' − a') +
+            // bitrev_(cur'−a')(pp_ >> a') (the next row's y0' exponent).  ω_{2^a'}^k =
+            // ω_8^(k << (3 − a')) = (ω_8^-1)^(8 − that) from the table of the eight inverses.
+            // The same value as shift'^-1 · ω_cur'^(−bitrev_(cur'−a')(pp_ >> a')), one
+            // modexp fewer per layer.
+            function nextY(t_, yInv, pp_) -> y {
+                y := yInv
+                for { let r := mload(t_) } gt(r, 0) { r := sub(r, 1) } { y := mulmod(y, y, 2013265921) }
+                let a2 := mload(add(t_, 0x100))
+                let e8 := shl(sub(3, a2), bitrev(and(pp_, sub(shl(a2, 1), 1)), a2))
+                y := mulmod(y, and(shr(shl(5, and(sub(8, e8), 7)), 0x5ee9948667055c210c9ea3ba7800000019166b7b10faa3e06b615c4700000001), 0xffffffff), 2013265921)
+            }
+
+            // one layer: check the opened value, fold the row (1/y0 of the row at sc_ + 0xc0,
+            // see nextY), roll in the next input
             function layerStep(t_, pp_, v_, roq_, sc_) -> nv, e_ {
                 let ar := mload(t_)
                 let rowOff := rowAt(t_, ar, pp_)
@@ -252,12 +281,8 @@ contract FriQueries {
                     e_ := 3
                     leave
                 }
-                let cur := mload(add(t_, 0x20))
-                let yInv := mulmod(mload(add(t_, 0x40)),
-                                   rootPow(cur, mod(sub(shl(cur, 1), bitrev(shr(ar, pp_), sub(cur, ar))), shl(cur, 1)), sc_),
-                                   2013265921)
                 let bb := 0
-                nv, bb, e_ := fold(rowOff, ar, yInv, mload(add(t_, 0x60)), sc_, and(pp_, sub(shl(ar, 1), 1)), v_)
+                nv, bb, e_ := fold(rowOff, ar, mload(add(sc_, 0xc0)), mload(add(t_, 0x60)), add(sc_, 0xe0), and(pp_, sub(shl(ar, 1), 1)), v_)
                 if e_ { leave }
                 let ri := mload(add(t_, 0xe0))
                 if ri { nv := extadd(nv, extmul(bb, calldataload(add(roq_, shl(5, ri))))) }
