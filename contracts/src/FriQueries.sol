@@ -115,24 +115,29 @@ contract FriQueries {
             }
             uint256 shiftInv = GEN_INV;
             uint256 nextInput = 1;
+            uint256[] calldata ars = a.logArities;
+            uint256[] calldata sizes = a.inputSizes;
+            // the queries sorted once at L0; a layer's positions are these shifted, then
+            // deduplicated (shifting keeps the order)
+            uint256[] memory sq = _sortedDistinct(a.queries, 0);
             for (uint256 j = 0; j < nl; j++) {
-                uint256 ar = a.logArities[j];
+                uint256 ar = ars[j];
                 if (ar == 0 || ar > 3 || ar > curF) revert BadShape("arity");
                 uint256 h = curF - ar;
-                uint256[] memory pj = _sortedDistinct(a.queries, a.L0 - h);
+                uint256[] memory pj = _shiftedDistinct(sq, a.L0 - h);
                 pos[j] = pj;
                 uint256 rowBytes = 16 << ar;
                 bytes calldata lr = a.layerRows[j];
                 if (lr.length != rowBytes * pj.length) revert BadShape("rows");
-                uint256[] memory lv = new uint256[](1);
-                lv[0] = (h << 32) | rowBytes;
                 if (!paths) {
+                    uint256[] memory lv = new uint256[](1);
+                    lv[0] = (h << 32) | rowBytes;
                     bytes32 f = keccak256(abi.encodePacked(a.commits[j], h, keccak256(abi.encodePacked(lv)),
                                                            keccak256(abi.encodePacked(pj)), keccak256(lr)));
                     if (!merkleFacts.isValid(f)) revert BadShape("layer rows not a Merkle fact");
                 }
                 uint256 roIdx = 0;
-                if (nextInput < ns && a.inputSizes[nextInput] == h) roIdx = nextInput++;
+                if (nextInput < ns && sizes[nextInput] == h) roIdx = nextInput++;
                 uint256 beta = a.betas[j];
                 assembly ("memory-safe") {
                     let t := add(tab, shl(8, j))
@@ -144,10 +149,10 @@ contract FriQueries {
                     mstore(add(t, 0xa0), add(pj, 0x20))
                     mstore(add(t, 0xc0), mload(pj))
                     mstore(add(t, 0xe0), roIdx)
-                }
-                for (uint256 r = 0; r < ar; r++) {
-                    shiftF = mulmod(shiftF, shiftF, Field.P);
-                    shiftInv = mulmod(shiftInv, shiftInv, Field.P);
+                    for { let r := 0 } lt(r, ar) { r := add(r, 1) } {
+                        shiftF := mulmod(shiftF, shiftF, 2013265921)
+                        shiftInv := mulmod(shiftInv, shiftInv, 2013265921)
+                    }
                 }
                 curF = h;
             }
@@ -451,6 +456,28 @@ contract FriQueries {
                 if iszero(eq(x, mload(add(v, shl(5, sub(m, 1)))))) {
                     mstore(add(v, shl(5, m)), x)
                     m := add(m, 1)
+                }
+            }
+            mstore(out, m)
+            mstore(0x40, add(v, shl(5, m)))
+        }
+    }
+
+    /// The distinct values xs[i] >> shiftBits of a sorted array xs (still sorted: shifting
+    /// keeps the order, so equal values are adjacent).
+    function _shiftedDistinct(uint256[] memory xs, uint256 shiftBits) private pure returns (uint256[] memory out) {
+        assembly ("memory-safe") {
+            let n := mload(xs)
+            out := mload(0x40)
+            let v := add(out, 0x20)
+            let m := 0
+            let last := not(0)
+            for { let i := 0 } lt(i, n) { i := add(i, 1) } {
+                let x := shr(shiftBits, mload(add(xs, shl(5, add(i, 1)))))
+                if iszero(eq(x, last)) {
+                    mstore(add(v, shl(5, m)), x)
+                    m := add(m, 1)
+                    last := x
                 }
             }
             mstore(out, m)
