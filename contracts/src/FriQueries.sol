@@ -290,7 +290,8 @@ contract FriQueries {
                 nv, bb, e_ := fold(rowOff, ar, mload(add(sc_, 0xc0)), mload(add(t_, 0x60)), add(sc_, 0xe0), and(pp_, sub(shl(ar, 1), 1)), v_)
                 if e_ { leave }
                 let ri := mload(add(t_, 0xe0))
-                if ri { nv := extadd(nv, extmul(bb, calldataload(add(roq_, shl(5, ri))))) }
+                // nv + β^(2^a)·RO: nv < p and the unreduced product < 4p² per lane (< 2^64)
+                if ri { nv := red(add(nv, extmulRaw(bb, calldataload(add(roq_, shl(5, ri)))))) }
             }
 
             // calldata offset of the row at position pp >> ar (binary search in the layer's
@@ -348,7 +349,7 @@ contract FriQueries {
                 for { let r := 0 } lt(r, ar) { r := add(r, 1) } {
                     foldRound(vals, shr(add(r, 1), k), sub(ar, r), mulmod(1006632961, yInv, 2013265921), b)
                     yInv := mulmod(yInv, yInv, 2013265921)
-                    b := extmul(b, b)
+                    b := red(extmulRaw(b, b))
                 }
                 v := mload(vals)
                 bb := b
@@ -406,27 +407,6 @@ contract FriQueries {
                 w := or(shl(16, and(w, 0x0000ffff0000ffff0000ffff0000ffff)), and(shr(16, w), 0x0000ffff0000ffff0000ffff0000ffff))
                 r := or(or(shr(96, w), shl(64, and(shr(64, w), 0xffffffff))),
                         or(shl(128, and(shr(32, w), 0xffffffff)), shl(192, and(w, 0xffffffff))))
-            }
-
-            function extadd(x, y) -> z {
-                let pr := 2013265921
-                let mk := 0xffffffffffffffff
-                z := or(or(addmod(and(x, mk), and(y, mk), pr), shl(64, addmod(and(shr(64, x), mk), and(shr(64, y), mk), pr))),
-                        or(shl(128, addmod(and(shr(128, x), mk), and(shr(128, y), mk), pr)), shl(192, addmod(shr(192, x), shr(192, y), pr))))
-            }
-
-            // lane-parallel x·y mod X^4 − 11 (see MerkleFacts: lane sums < 4p² < 2^64)
-            function extmul(x, y) -> z {
-                let pr := 2013265921
-                z := mul(x, and(y, 0xffffffffffffffff))
-                x := or(shl(64, x), mulmod(shr(192, x), 11, pr))
-                z := add(z, mul(x, and(shr(64, y), 0xffffffffffffffff)))
-                x := or(shl(64, x), mulmod(shr(192, x), 11, pr))
-                z := add(z, mul(x, and(shr(128, y), 0xffffffffffffffff)))
-                x := or(shl(64, x), mulmod(shr(192, x), 11, pr))
-                z := add(z, mul(x, shr(192, y)))
-                z := or(or(mod(and(z, 0xffffffffffffffff), pr), shl(64, mod(and(shr(64, z), 0xffffffffffffffff), pr))),
-                        or(shl(128, mod(and(shr(128, z), 0xffffffffffffffff), pr)), shl(192, mod(shr(192, z), pr))))
             }
         }
     }

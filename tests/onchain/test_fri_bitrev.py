@@ -17,18 +17,9 @@ from pathlib import Path
 
 from zkvm.stark.fri import bitrev
 
-SRC = Path(__file__).resolve().parents[2] / "contracts" / "src" / "FriQueries.sol"
-M = (1 << 256) - 1
+from tests.support.yul_eval import OPS
 
-OPS = {
-    "or_": lambda a, b: a | b,
-    "and_": lambda a, b: a & b,
-    "shr": lambda s, v: v >> s if s < 256 else 0,
-    "shl": lambda s, v: (v << s) & M if s < 256 else 0,
-    "sub": lambda a, b: (a - b) & M,
-    "add": lambda a, b: (a + b) & M,
-    "iszero": lambda a: int(a == 0),
-}
+SRC = Path(__file__).resolve().parents[2] / "contracts" / "src" / "FriQueries.sol"
 
 
 def _yul_bitrev():

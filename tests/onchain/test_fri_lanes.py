@@ -8,7 +8,7 @@ evaluated with the EVM's 256-bit semantics (as test_fri_bitrev.py does for `bitr
 * `_allCanonical`'s word check (each 64-bit lane < p, any bit of the lane) against
   Field.canonical's lane-wise comparison at the edges 0, p − 1, p, 2^31, 2^32 − 1, 2^63,
   2^64 − 1;
-* `_horner`'s lane-parallel step against the field."""
+* `_horner`'s lane-parallel step and the roll-in nv + β^(2^a)·RO against the field."""
 
 from __future__ import annotations
 
@@ -21,26 +21,10 @@ from zkvm.field.babybear import P
 from zkvm.field.ext import Ext
 from zkvm.onchain.constraints import pack, unpack
 
+from tests.support.yul_eval import OPS, py as _py
+
 SRC = (Path(__file__).resolve().parents[2] / "contracts" / "src" / "FriQueries.sol").read_text()
-M = (1 << 256) - 1
 INV2 = (P + 1) // 2
-
-OPS = {
-    "or_": lambda a, b: a | b,
-    "and_": lambda a, b: a & b,
-    "shr": lambda s, v: v >> s if s < 256 else 0,
-    "shl": lambda s, v: (v << s) & M if s < 256 else 0,
-    "sub": lambda a, b: (a - b) & M,
-    "add": lambda a, b: (a + b) & M,
-    "mul": lambda a, b: (a * b) & M,
-    "mod": lambda a, b: a % b if b else 0,
-    "mulmod": lambda a, b, n: (a * b) % n if n else 0,
-    "iszero": lambda a: int(a == 0),
-}
-
-
-def _py(expr: str) -> str:
-    return re.sub(r"\b(or|and)\(", r"\1_(", expr)
 
 
 def _statements(body: str) -> list[tuple[str, str]]:
@@ -145,3 +129,17 @@ def test_horner_step_lanes():
         env["v"] = eval(v.replace("c.offset", "0"), {"__builtins__": {}}, env)  # noqa: S307
         got = eval(acc, {"__builtins__": {}}, env)  # noqa: S307
         assert got == pack(A * Ext.from_base(x) + C)
+
+
+def test_roll_in_lanes():
+    """The roll-in nv + β^(2^a)·RO (reduced nv, unreduced product < 4p², one reduction),
+    from the contract's text, against the field at the lanes' worst cases."""
+    line = re.search(r"if ri \{ nv := (.*) \}\n", SRC).group(1)
+    expr = _py(line.replace("calldataload(add(roq_, shl(5, ri)))", "ro"))
+    rng = random.Random(21)
+    vals = [0, 1, P - 1] + [rng.randrange(P) for _ in range(4)]
+    for a, b, c in product(vals, repeat=3):
+        nv, bb, ro = Ext((a, b, c, a)), Ext((b, c, a, b)), Ext((c, a, b, c))
+        for x, y, z in ((nv, bb, ro), (Ext((a,) * 4), Ext((b,) * 4), Ext((c,) * 4))):
+            got = eval(expr, {"__builtins__": {}}, dict(OPS, **FUNCS, nv=pack(x), bb=pack(y), ro=pack(z)))  # noqa: S307
+            assert got == pack(x + y * z)
