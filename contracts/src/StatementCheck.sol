@@ -80,8 +80,10 @@ contract StatementCheck {
         uint256[] roundData; // levels, mats, slots, cols (MerkleFacts.Deep encoding)
         uint256[] tableHdr; // per live table: codeHash (zkvm.onchain.codegen.code_hash), logN,
         // logChunk | separate << 8 (1: its code runs in a recordSeparate transaction, see _tables), #leaves, #quot
-        uint256[] tableData; // leaves (kind << 32 | index) (a separate table: keccak256 of its local leaf specs,
-        // then its value ranges start << 32 | count, see recordSeparate), quotient value indices (4 per chunk)
+        bytes tableData; // 8-byte big-endian entries, per live table: its leaves (kind << 32 | index) (a separate
+        // table: keccak256 of its local leaf specs as 4 entries, then its value ranges start << 32 | count, see
+        // recordSeparate), then its quotient value indices (4 per chunk).  (Packed: 8 bytes an entry instead of a
+        // 32-byte word, a quarter of the calldata; every entry is read as shr(192, calldataload(...)).)
     }
 
     constructor(
@@ -225,29 +227,42 @@ contract StatementCheck {
         for (uint256 i = 0; i < np; i++) ctx[5 + i] = ci.publicValues[i];
         for (uint256 i = 0; i < nc; i++) ctx[5 + np + i] = ci.claimedSums[i];
         for (uint256 i = 0; i < 3 * nt; i++) ctx[5 + np + nc + i] = sels[i];
-        uint256[] memory accs = this.leafEvals(ci.pcsValues, s.tableHdr, s.tableData, ctx, evaluators);
+        bytes calldata td = s.tableData; // decoded once
+        uint256[] calldata th = s.tableHdr;
+        uint256[] memory accs = this.leafEvals(ci.pcsValues, th, td, ctx, evaluators);
         uint256 off = 0;
         for (uint256 t = 0; t < nt; t++) {
-            uint256 nq = s.tableHdr[5 * t + 4];
-            off += s.tableHdr[5 * t + 3];
-            uint256 q = _quotient(ci.pcsValues, s.tableData, off, nq / 4, z2k[s.tableHdr[5 * t + 2] & 0xff]);
+            uint256 nq = th[5 * t + 4];
+            uint256 nl = th[5 * t + 3];
+            off += nl;
+            uint256 q = _quotient(ci.pcsValues, td, off, nq / 4, z2k[th[5 * t + 2] & 0xff]);
             off += nq;
-            uint256 rhs = _mul(q, _sub(z2k[s.tableHdr[5 * t + 1]], 1));
-            if (s.tableHdr[5 * t + 2] >> 8 != 0) {
+            uint256 rhs = _mul(q, _sub(z2k[th[5 * t + 1]], 1));
+            if (th[5 * t + 2] >> 8 != 0) {
                 // a separate table: the key of what its evaluation depends on (its local
                 // values: the shape's ranges of ci.pcsValues; the shape's local spec hash;
                 // the context, hashed by leafEvals into accs[t]; the shape's code hash);
                 // recordSeparate must have recorded that it returned quotient(ζ)·Z_H(ζ)
-                uint256 d = off - nq - s.tableHdr[5 * t + 3]; // the table's data: spec hash, ranges
-                bytes32 k = _separateKey(_localHash(ci.pcsValues, s.tableData, d + 1, s.tableHdr[5 * t + 3] - 1),
-                                         bytes32(s.tableData[d]), bytes32(accs[t]), bytes32(s.tableHdr[5 * t]));
+                // (leafEvals rejected nl < 4: the spec hash is the data's first 4 entries)
+                uint256 d = off - nq - nl; // the table's data: spec hash, ranges
+                bytes32 k = _separateKey(_localHash(ci.pcsValues, td, d + 4, nl - 4), _entryWord(td, d),
+                                         bytes32(accs[t]), bytes32(th[5 * t]));
                 if (!separateFacts[keccak256(abi.encode(k, rhs))]) revert Reject("constraint fact missing");
             } else if (accs[t] != rhs) {
                 revert Reject("constraints at zeta do not match the quotient");
             }
         }
-        if (off != s.tableData.length) revert Reject("table data");
+        if (off * 8 != td.length) revert Reject("table data");
     }
+
+    /// The 32 bytes of the entries d .. d + 3 of `td` (8 bytes each).
+    function _entryWord(bytes calldata td, uint256 d) private pure returns (bytes32 w) {
+        if (8 * d + 32 > td.length) revert Reject("table data");
+        assembly ("memory-safe") {
+            w := calldataload(add(td.offset, shl(3, d)))
+        }
+    }
+
 
     /// Step 9 of a **separate** table (its code would not fit the statement check's
     /// transaction: Keccak's 38 k constraint nodes and 3 106 leaves), in a transaction of its
@@ -280,15 +295,11 @@ contract StatementCheck {
         if (spec.length % 5 != 0 || vals.length % 16 != 0) revert Reject("table data");
         uint256 nl = spec.length / 5;
         uint256 buf = _alloc(nl);
+        uint256 so;
         assembly ("memory-safe") {
-            // the specs as words (5 bytes each, big-endian)
-            let p := spec.offset
-            for { let q := add(buf, 64) } lt(q, add(buf, add(64, shl(5, nl)))) { q := add(q, 0x20) } {
-                mstore(q, shr(216, calldataload(p)))
-                p := add(p, 5)
-            }
+            so := spec.offset
         }
-        _leaves(vals, ctx1, 0, buf, nl);
+        _leaves(vals, ctx1, 0, buf, nl, so, 5); // the specs: 5 bytes each, big-endian
         if (chunks.length == 0) revert Reject("constraint code");
         bytes32 codeHash;
         (acc, codeHash) = _runCodeHash(chunks, buf, nl, ctx1[2]);
@@ -305,10 +316,10 @@ contract StatementCheck {
     }
 
     /// keccak256 of a separate table's local values as recordSeparate takes them: the
-    /// `nr` value ranges tableData[at ..] (start << 32 | count, value indices into `vals`)
+    /// `nr` value ranges, entries at .. of tableData (start << 32 | count, value indices into `vals`)
     /// of the opened values, concatenated (16 bytes a value) in fresh memory that is not
     /// kept (the free memory pointer is not moved).
-    function _localHash(bytes calldata vals, uint256[] calldata td, uint256 at, uint256 nr)
+    function _localHash(bytes calldata vals, bytes calldata td, uint256 at, uint256 nr)
         private
         pure
         returns (bytes32 h)
@@ -320,7 +331,7 @@ contract StatementCheck {
                 let m := mload(0x40)
                 let len := 0
                 for { let r := 0 } lt(r, n) { r := add(r, 1) } {
-                    let w := calldataload(add(ro, shl(5, r)))
+                    let w := shr(192, calldataload(add(ro, shl(3, r))))
                     let c := and(w, 0xffffffff)
                     let s0 := shr(32, w)
                     if or(shr(32, s0), gt(shl(4, add(s0, c)), vl)) { f := 1 }
@@ -329,9 +340,9 @@ contract StatementCheck {
                 }
                 hh := keccak256(m, len)
             }
-            h, bad := lh(vals.offset, vals.length, add(td.offset, shl(5, at)), nr)
+            h, bad := lh(vals.offset, vals.length, add(td.offset, shl(3, at)), nr)
         }
-        if (bad != 0 || at + nr > td.length) revert Reject("value index");
+        if (bad != 0 || 8 * (at + nr) > td.length) revert Reject("value index");
     }
 
     /// keccak256 of table t's context as recordSeparate takes it: ctx's first 5 + np + nc
@@ -370,7 +381,7 @@ contract StatementCheck {
     function leafEvals(
         bytes calldata vals,
         uint256[] calldata tableHdr,
-        uint256[] calldata tableData,
+        bytes calldata tableData,
         uint256[] calldata ctx,
         address[][] calldata evaluators
     ) external view returns (uint256[] memory accs) {
@@ -381,29 +392,29 @@ contract StatementCheck {
         uint256 off = 0;
         for (uint256 t = 0; t < nt; t++) {
             uint256 nl = tableHdr[5 * t + 3];
-            if (off + nl > tableData.length) revert Reject("table data");
+            if (8 * (off + nl) > tableData.length) revert Reject("table data");
             if (tableHdr[5 * t + 2] >> 8 != 0) {
                 // a separate table: not run here; its context's hash, for the key of the
                 // recordSeparate fact _tables requires (its data: the hash of its local
-                // leaf specs, then the ranges of its local values)
-                if (nl == 0) revert Reject("table data");
+                // leaf specs in 4 entries, then the ranges of its local values)
+                if (nl < 4) revert Reject("table data");
                 accs[t] = uint256(_ctxHash(ctx, t));
                 off += nl + tableHdr[5 * t + 4];
                 continue;
             }
             uint256 buf = _alloc(nl); // acc ‖ α ‖ leaves: the code's calldata
+            uint256 so;
             assembly ("memory-safe") {
-                calldatacopy(add(buf, 64), add(tableData.offset, shl(5, off)), shl(5, nl)) // the specs
+                so := add(tableData.offset, shl(3, off)) // the specs: 8 bytes each
             }
-            _leaves(vals, ctx, t, buf, nl);
+            _leaves(vals, ctx, t, buf, nl, so, 8);
             accs[t] = _runCode(evaluators[t], buf, nl, ctx[2], tableHdr[5 * t]);
             off += nl + tableHdr[5 * t + 4];
         }
     }
 
     /// Fresh memory for the generated code's calldata `acc ‖ α ‖ leaves` of `nl` leaves
-    /// (returned: its address; the caller puts the leaf specs, kind << 32 | index, at
-    /// buf + 64 for _leaves to overwrite).
+    /// (returned: its address; _leaves writes the leaves at buf + 64).
     function _alloc(uint256 nl) private pure returns (uint256 buf) {
         assembly ("memory-safe") {
             buf := mload(0x40)
@@ -412,12 +423,14 @@ contract StatementCheck {
     }
 
     /// The generated code's calldata `0 ‖ α ‖ leaves` at `buf` (_alloc; the two words
-    /// before the leaves are left for acc and α): the `nl` leaves, each built in place from
-    /// the spec at its slot, from the opened values `vals` and the context `ctx` =
+    /// before the leaves are left for acc and α): the `nl` leaves, leaf i built from the spec
+    /// (kind << 32 | index) in the `w` big-endian bytes at calldata so + w·i (w = 8: the
+    /// shape's tableData, 5: recordSeparate's specs), from the opened values `vals` and the context `ctx` =
     /// [LogUp α, β, constraint α, np, nc, the np public values, the nc claimed sums, then
     /// 3 row selectors per table], table `t`'s selectors (recordSeparate passes a context
     /// with one table's, t = 0).  Rejects an unknown leaf kind or a value index out of range.
-    function _leaves(bytes calldata vals, uint256[] calldata ctx, uint256 t, uint256 buf, uint256 nl) private pure {
+    function _leaves(bytes calldata vals, uint256[] calldata ctx, uint256 t, uint256 buf, uint256 nl, uint256 so,
+                     uint256 w) private pure {
         uint256[9] memory cx;
         assembly ("memory-safe") {
             mstore(cx, vals.offset)
@@ -434,7 +447,7 @@ contract StatementCheck {
             mstore(add(cx, 0xe0), calldataload(ctx.offset))
             mstore(add(cx, 0x100), calldataload(add(ctx.offset, 0x20)))
         }
-        uint256 flags = _fill(buf + 64, nl, cx);
+        uint256 flags = _fill(buf + 64, nl, cx, so, w);
         if (flags & 2 != 0) revert Reject("value index");
         if (flags & 1 != 0) revert Reject("leaf kind");
     }
@@ -484,37 +497,49 @@ contract StatementCheck {
         if (bad != 0) revert Reject("constraint code");
     }
 
-    /// leafEvals' loop: the leaf i at memory out + 32·i from the spec there (in place);
+    /// leafEvals' loop: the leaf i at memory out + 32·i from the spec in the sw bytes at
+    /// calldata so + sw·i;
     /// cx = [values offset, length (bytes), this table's 3 selectors' offset, public values
     /// offset, count, claimed sums offset, count, LogUp α, β].  Flags: 1 unknown kind, 2 an
-    /// index out of range.
-    function _fill(uint256 out, uint256 n, uint256[9] memory cx)
+    /// index out of range.  Kinds 0 (an opened value) and 1 (an aux column), almost every
+    /// leaf, inline in the loop; the others through `leaf`.
+    function _fill(uint256 out, uint256 n, uint256[9] memory cx, uint256 so, uint256 sw)
         private
         pure
         returns (uint256 f)
     {
         assembly ("memory-safe") {
-            for { let i := 0 } lt(i, n) { i := add(i, 1) } {
-                let spec := mload(add(out, shl(5, i)))
-                let r, fl := leaf(cx, shr(32, spec), and(spec, 0xffffffff))
-                f := or(f, fl)
-                mstore(add(out, shl(5, i)), r)
+            let vo := mload(cx)
+            let vl := mload(add(cx, 0x20))
+            let sh := sub(256, shl(3, sw))
+            for { let q := out } lt(q, add(out, shl(5, n))) { q := add(q, 0x20) } {
+                let spec := shr(sh, calldataload(so))
+                so := add(so, sw)
+                let o := shl(4, and(spec, 0xffffffff)) // kinds 0, 1: the value's byte offset
+                if iszero(shr(32, spec)) {
+                    // kind 0, inline (as ext)
+                    if gt(add(o, 16), vl) { f := or(f, 2) }
+                    let x := shr(128, calldataload(add(vo, o)))
+                    x := or(shl(8, and(x, 0x00ff00ff00ff00ff00ff00ff00ff00ff)), and(shr(8, x), 0x00ff00ff00ff00ff00ff00ff00ff00ff))
+                    x := or(shl(16, and(x, 0x0000ffff0000ffff0000ffff0000ffff)), and(shr(16, x), 0x0000ffff0000ffff0000ffff0000ffff))
+                    mstore(q, or(or(shr(96, x), shl(64, and(shr(64, x), 0xffffffff))),
+                                 or(shl(128, and(shr(32, x), 0xffffffff)), shl(192, and(x, 0xffffffff)))))
+                    continue
+                }
+                switch shr(32, spec)
+                case 1 {
+                    if gt(add(o, 64), vl) { f := or(f, 2) }
+                    mstore(q, aux(add(vo, o)))
+                }
+                default {
+                    let r, fl := leaf(cx, shr(32, spec), and(spec, 0xffffffff))
+                    f := or(f, fl)
+                    mstore(q, r)
+                }
             }
+
             function leaf(c, kind, idx) -> r, fl {
                 switch kind
-                case 0 {
-                    if gt(add(shl(4, idx), 16), mload(add(c, 0x20))) { fl := 2 }
-                    r := ext(mload(c), idx)
-                }
-                case 1 {
-                    if gt(add(shl(4, idx), 64), mload(add(c, 0x20))) { fl := 2 }
-                    // Σ_k X^k·v_{idx+k} by Horner: ((v3·X + v2)·X + v1)·X + v0
-                    let vo := mload(c)
-                    r := ext(vo, add(idx, 3))
-                    r := extadd(mulx(r), ext(vo, add(idx, 2)))
-                    r := extadd(mulx(r), ext(vo, add(idx, 1)))
-                    r := extadd(mulx(r), ext(vo, idx))
-                }
                 case 2 { r := calldataload(mload(add(c, 0x40))) }
                 case 3 { r := calldataload(add(mload(add(c, 0x40)), 0x20)) }
                 case 4 { r := calldataload(add(mload(add(c, 0x40)), 0x40)) }
@@ -534,44 +559,49 @@ contract StatementCheck {
                 default { fl := 1 }
             }
 
-            // the i-th value of a u32 LE stream (as _ext)
-            function ext(vo, i) -> r {
-                let w := shr(128, calldataload(add(vo, shl(4, i))))
+            // the value in the high 16 bytes of w (4 u32 LE limbs) -> packed 64-bit lanes (as _ext)
+            function ext(w) -> r {
+                w := shr(128, w)
                 w := or(shl(8, and(w, 0x00ff00ff00ff00ff00ff00ff00ff00ff)), and(shr(8, w), 0x00ff00ff00ff00ff00ff00ff00ff00ff))
                 w := or(shl(16, and(w, 0x0000ffff0000ffff0000ffff0000ffff)), and(shr(16, w), 0x0000ffff0000ffff0000ffff0000ffff))
                 r := or(or(shr(96, w), shl(64, and(shr(64, w), 0xffffffff))),
                         or(shl(128, and(shr(32, w), 0xffffffff)), shl(192, and(w, 0xffffffff))))
             }
 
-            // x·X (X^4 = 11)
-            function mulx(x) -> z {
-                z := or(shl(64, x), mulmod(shr(192, x), 11, 2013265921))
-            }
-
-            function extadd(x, y) -> z {
-                let p := 2013265921
+            // Σ_k X^k·v_k (X^4 = 11) of the four values v_0..v_3 at calldata ptr: with
+            // X^k·v = (v << 64k) + 11·(v >> 64(4 − k)) lane-wise (the lanes shifted out at
+            // the top come back at the bottom times 11), every lane of the sum is below
+            // p + 3·11·p < 2^36 (no carries), then reduced mod p lane by lane
+            function aux(ptr) -> r {
+                let e1 := ext(calldataload(add(ptr, 16)))
+                let e2 := ext(calldataload(add(ptr, 32)))
+                let e3 := ext(calldataload(add(ptr, 48)))
+                r := add(add(ext(calldataload(ptr)), add(shl(64, e1), mul(11, shr(192, e1)))),
+                         add(add(shl(128, e2), mul(11, shr(128, e2))), add(shl(192, e3), mul(11, shr(64, e3)))))
                 let m := 0xffffffffffffffff
-                z := or(or(addmod(and(x, m), and(y, m), p), shl(64, addmod(and(shr(64, x), m), and(shr(64, y), m), p))),
-                        or(shl(128, addmod(and(shr(128, x), m), and(shr(128, y), m), p)), shl(192, addmod(shr(192, x), shr(192, y), p))))
+                let p := 2013265921
+                r := or(or(mod(and(r, m), p), shl(64, mod(and(shr(64, r), m), p))),
+                        or(shl(128, mod(and(shr(128, r), m), p)), shl(192, mod(shr(192, r), p))))
             }
         }
     }
 
     /// quotient(ζ) = Σ_j chunk_j(ζ)·(ζ^(2^logChunk))^j from the chunks' openings (value
-    /// indices idx[at ..], 4 per chunk: chunk_j = Σ_c v[idx[at + 4j + c]]·X^c); zc =
+    /// indices idx[at ..]: the 8-byte entries of the packed tableData, 4 per chunk:
+    /// chunk_j = Σ_c v[idx[at + 4j + c]]·X^c); zc =
     /// ζ^(2^logChunk).  One assembly block, Horner in X and in zc (the same field values as
     /// the term-by-term sums); rejects an index past the values or the index list.
-    function _quotient(bytes calldata vals, uint256[] calldata idx, uint256 at, uint256 chunks, uint256 zc)
+    function _quotient(bytes calldata vals, bytes calldata idx, uint256 at, uint256 chunks, uint256 zc)
         private
         pure
         returns (uint256 q)
     {
-        if (at + 4 * chunks > idx.length) revert Reject("table data");
+        if (8 * (at + 4 * chunks) > idx.length) revert Reject("table data");
         uint256 bad;
         assembly ("memory-safe") {
             for { let j := chunks } gt(j, 0) {} {
                 j := sub(j, 1)
-                let ch, b := chunk(vals.offset, vals.length, add(idx.offset, shl(5, add(at, shl(2, j)))))
+                let ch, b := chunk(vals.offset, vals.length, add(idx.offset, shl(3, add(at, shl(2, j)))))
                 bad := or(bad, b)
                 q := extadd(extmul(q, zc), ch)
             }
@@ -580,7 +610,7 @@ contract StatementCheck {
             function chunk(vo, vl, ip) -> r, b {
                 for { let c := 4 } gt(c, 0) {} {
                     c := sub(c, 1)
-                    let i := calldataload(add(ip, shl(5, c)))
+                    let i := shr(192, calldataload(add(ip, shl(3, c))))
                     b := or(b, gt(add(shl(4, i), 16), vl))
                     b := or(b, gt(i, 0xffffffffffff))
                     r := extadd(mulx(r), ext(vo, i))

@@ -78,9 +78,9 @@ def test_tampered_witness_or_shape_rejected(honest):
         f[i] = f[i] + delta
         assert not _check(honest, shape=dict(sh, fields=f)).ok
     f = list(sh["fields"])
-    td = list(f[19])
-    td[0] ^= 1  # one constraint leaf taken from another opened value
-    f[19] = td
+    td = bytearray(f[19])
+    td[7] ^= 1  # one constraint leaf (the first 8-byte entry) taken from another opened value
+    f[19] = bytes(td)
     assert not _check(honest, shape=dict(sh, fields=f)).ok  # not in the verifying key
     # ... and registered in a key of its own (same facts): step 9 fails
     bad_sh = dict(sh, fields=f)
