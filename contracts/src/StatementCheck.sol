@@ -194,41 +194,53 @@ contract StatementCheck {
         private
         view
     {
-        uint256 nt = s.tableHdr.length / 5;
+        bytes calldata td = s.tableData; // decoded once
+        uint256[] calldata th = s.tableHdr;
+        uint256 nt = th.length / 5;
         if (evaluators.length != nt) revert Reject("constraint code");
         uint256[] memory z2k = new uint256[](32); // ζ^(2^k), shared by every table
         z2k[0] = c.zeta;
         for (uint256 k = 1; k < 32; k++) z2k[k] = _mul(z2k[k - 1], z2k[k - 1]);
-        // the row selectors at ζ of every table (is_first_row, is_last_row, is_transition)
-        uint256[] memory sels = new uint256[](3 * nt);
-        uint256 zInv1 = Field.inv(_sub(c.zeta, 1)); // 1/(ζ − 1), the same for every table
-        for (uint256 t = 0; t < nt; t++) {
-            uint256 logN = s.tableHdr[5 * t + 1];
-            if (logN > 27 || s.tableHdr[5 * t + 2] & 0xff > 31 || s.tableHdr[5 * t + 2] >> 8 > 1) {
-                revert Reject("table height");
-            }
-            uint256 zh = _sub(z2k[logN], 1);
-            uint256 nInv = Field.invBase(1 << logN);
-            uint256 wInv = Field.rootPow(logN, (1 << logN) - 1); // ω^-1 = ω^(n-1)
-            sels[3 * t] = _mul(Field.mulBase(zh, nInv), zInv1);
-            sels[3 * t + 1] = _mul(Field.mulBase(zh, mulmod(nInv, wInv, P)), Field.inv(_sub(c.zeta, wInv)));
-            sels[3 * t + 2] = _sub(1, sels[3 * t + 1]);
-        }
         // leafEvals' context: [LogUp α, β, constraint α, #public, #claimed, public values,
-        // claimed sums, selectors]
-        uint256 np = ci.publicValues.length;
-        uint256 nc = ci.claimedSums.length;
+        // claimed sums, the row selectors at ζ of every table (is_first_row, is_last_row,
+        // is_transition)]
+        uint256[] calldata pv = ci.publicValues;
+        uint256[] calldata cs = ci.claimedSums;
+        uint256 np = pv.length;
+        uint256 nc = cs.length;
         uint256[] memory ctx = new uint256[](5 + np + nc + 3 * nt);
         ctx[0] = c.logupAlpha;
         ctx[1] = c.logupBeta;
         ctx[2] = c.constraintAlpha;
         ctx[3] = np;
         ctx[4] = nc;
-        for (uint256 i = 0; i < np; i++) ctx[5 + i] = ci.publicValues[i];
-        for (uint256 i = 0; i < nc; i++) ctx[5 + np + i] = ci.claimedSums[i];
-        for (uint256 i = 0; i < 3 * nt; i++) ctx[5 + np + nc + i] = sels[i];
-        bytes calldata td = s.tableData; // decoded once
-        uint256[] calldata th = s.tableHdr;
+        for (uint256 i = 0; i < np; i++) ctx[5 + i] = pv[i];
+        for (uint256 i = 0; i < nc; i++) ctx[5 + np + i] = cs[i];
+        {
+            uint256 zInv1 = Field.inv(_sub(c.zeta, 1)); // 1/(ζ − 1), the same for every table
+            // the first two selectors by log height, computed once per height (tables
+            // share heights): memo[2·logN], memo[2·logN + 1], bit 255 set once computed
+            // (packed canonical elements never have it)
+            uint256[] memory memo = new uint256[](56);
+            uint256 at = 5 + np + nc;
+            for (uint256 t = 0; t < nt; t++) {
+                uint256 logN = th[5 * t + 1];
+                uint256 lc = th[5 * t + 2];
+                if (logN > 27 || lc & 0xff > 31 || lc >> 8 > 1) revert Reject("table height");
+                if (memo[2 * logN] == 0) {
+                    uint256 zh = _sub(z2k[logN], 1);
+                    uint256 nInv = Field.invBase(1 << logN);
+                    uint256 wInv = Field.rootPow(logN, (1 << logN) - 1); // ω^-1 = ω^(n-1)
+                    memo[2 * logN] = _mul(Field.mulBase(zh, nInv), zInv1) | (1 << 255);
+                    memo[2 * logN + 1] =
+                        _mul(Field.mulBase(zh, mulmod(nInv, wInv, P)), Field.inv(_sub(c.zeta, wInv))) | (1 << 255);
+                }
+                uint256 last = memo[2 * logN + 1] & ~uint256(1 << 255);
+                ctx[at + 3 * t] = memo[2 * logN] & ~uint256(1 << 255);
+                ctx[at + 3 * t + 1] = last;
+                ctx[at + 3 * t + 2] = _sub(1, last);
+            }
+        }
         uint256[] memory accs = this.leafEvals(ci.pcsValues, th, td, ctx, evaluators);
         uint256 off = 0;
         for (uint256 t = 0; t < nt; t++) {
@@ -655,10 +667,12 @@ contract StatementCheck {
     }
 
     /// Step 11: Σ claimed sums + 1/(α − φ(EXEC, [entry, 1, 0])) − Σ_i 1/(α − φ(JOURNAL, [i, b_i])) = 0,
-    /// φ(bus, v) = bus + Σ_j β^(j+1)·v_j.
+    /// φ(bus, v) = bus + Σ_j β^(j+1)·v_j.  The journal's inverses by one inversion
+    /// (Montgomery's trick) in two assembly loops (_journalDens, _journalSum).
     function _logup(StarkChallenges.Input calldata ci, bytes calldata journal, uint256 a, uint256 b) private view {
         uint256 total = 0;
-        for (uint256 i = 0; i < ci.claimedSums.length; i++) total = _add(total, ci.claimedSums[i]);
+        uint256[] calldata cs = ci.claimedSums; // decoded once
+        for (uint256 i = 0; i < cs.length; i++) total = _add(total, cs[i]);
         uint256 b2 = _mul(b, b);
         {
             uint256 phi = _add(_add(execBus, Field.mulBase(b, entry)), b2);
@@ -668,26 +682,98 @@ contract StatementCheck {
         }
         uint256 n = journal.length;
         if (n > 0) {
-            uint256[] memory pre = new uint256[](n);
-            uint256[] memory den = new uint256[](n);
-            uint256 run = 1;
-            for (uint256 i = 0; i < n; i++) {
-                uint256 phi = _add(_add(journalBus, Field.mulBase(b, i)), Field.mulBase(b2, uint8(journal[i])));
-                uint256 d = _sub(a, phi);
-                if (d == 0) revert Reject("public interaction denominator is zero");
-                den[i] = d;
-                pre[i] = run;
-                run = _mul(run, d);
-            }
-            uint256 inv = Field.inv(run);
-            uint256 s = 0;
-            for (uint256 i = n; i > 0; i--) {
-                s = _add(s, _mul(inv, pre[i - 1]));
-                inv = _mul(inv, den[i - 1]);
-            }
-            total = _sub(total, s);
+            (uint256 m, uint256 run, uint256 bad) = _journalDens(journal, a, b, b2, journalBus % P);
+            if (bad != 0) revert Reject("public interaction denominator is zero");
+            total = _sub(total, _journalSum(m, n, Field.inv(run)));
         }
         if (total != 0) revert Reject("bus sums do not balance");
+    }
+
+    /// The journal's denominators d_i = α − φ(JOURNAL, [i, b_i]) = α − (bus + β·i + β²·b_i)
+    /// (bus < p) and their prefix products pre_i = Π_{j<i} d_j, stored (pre_i, d_i) at
+    /// m + 64·i in fresh memory (allocated); returns m, run = Π d_i and bad = 1 if some
+    /// d_i = 0.  φ is computed lane-wise on the packed words without reductions: for
+    /// i < 2^32 every lane is below p·2^32 + p·2^8 + p < 2^64 (no carry into the next
+    /// lane); each lane of α − φ is then (α_k + 2^33·p − φ_k) mod p (no borrow, in full
+    /// 256-bit words).
+    function _journalDens(bytes calldata journal, uint256 a, uint256 b, uint256 b2, uint256 bus)
+        private
+        pure
+        returns (uint256 m, uint256 run, uint256 bad)
+    {
+        uint256 n = journal.length;
+        if (n >= (1 << 32)) revert Reject("journal");
+        assembly ("memory-safe") {
+            m := mload(0x40)
+            mstore(0x40, add(m, shl(6, n)))
+            run := 1
+            for { let i := 0 } lt(i, n) { i := add(i, 1) } {
+                let phi := add(add(mul(b, i), mul(b2, shr(248, calldataload(add(journal.offset, i))))), bus)
+                let d := den(a, phi)
+                bad := or(bad, iszero(d))
+                mstore(add(m, shl(6, i)), run)
+                mstore(add(m, add(shl(6, i), 32)), d)
+                run := extmul(run, d)
+            }
+
+            // (x − y) mod p lane by lane for y's lanes < 2^33·p (no borrow: 2^33·p + x_k − y_k > 0)
+            function den(x, y) -> z {
+                let p := 2013265921
+                let mk := 0xffffffffffffffff
+                let k := 17293822577692639232 // 2^33·p
+                z := or(or(mod(sub(add(and(x, mk), k), and(y, mk)), p),
+                           shl(64, mod(sub(add(and(shr(64, x), mk), k), and(shr(64, y), mk)), p))),
+                        or(shl(128, mod(sub(add(and(shr(128, x), mk), k), and(shr(128, y), mk)), p)),
+                           shl(192, mod(sub(add(shr(192, x), k), shr(192, y)), p))))
+            }
+
+            // x·y in F_p[X]/(X^4 − 11) for canonical x, y, lane-parallel (every lane < 4·p^2 < 2^64)
+            function extmul(x, y) -> z {
+                let p := 2013265921
+                let mk := 0xffffffffffffffff
+                z := mul(x, and(y, mk))
+                x := or(shl(64, x), mulmod(shr(192, x), 11, p))
+                z := add(z, mul(x, and(shr(64, y), mk)))
+                x := or(shl(64, x), mulmod(shr(192, x), 11, p))
+                z := add(z, mul(x, and(shr(128, y), mk)))
+                x := or(shl(64, x), mulmod(shr(192, x), 11, p))
+                z := add(z, mul(x, shr(192, y)))
+                z := or(or(mod(and(z, mk), p), shl(64, mod(and(shr(64, z), mk), p))),
+                        or(shl(128, mod(and(shr(128, z), mk), p)), shl(192, mod(shr(192, z), p))))
+            }
+        }
+    }
+
+    /// Σ_i 1/d_i from _journalDens' (pre_i, d_i) at m and inv = 1/Π d_i: backwards,
+    /// 1/d_i = inv_i·pre_i with inv_{n−1} = inv, inv_{i−1} = inv_i·d_i; the sum's lanes
+    /// accumulated unreduced (n < 2^32 terms < p each: < 2^63) and reduced at the end.
+    function _journalSum(uint256 m, uint256 n, uint256 inv) private pure returns (uint256 s) {
+        assembly ("memory-safe") {
+            for { let i := n } gt(i, 0) {} {
+                i := sub(i, 1)
+                s := add(s, extmul(inv, mload(add(m, shl(6, i)))))
+                inv := extmul(inv, mload(add(m, add(shl(6, i), 32))))
+            }
+            let q := 2013265921
+            let ms := 0xffffffffffffffff
+            s := or(or(mod(and(s, ms), q), shl(64, mod(and(shr(64, s), ms), q))),
+                    or(shl(128, mod(and(shr(128, s), ms), q)), shl(192, mod(shr(192, s), q))))
+
+            // as in _journalDens
+            function extmul(x, y) -> z {
+                let p := 2013265921
+                let mk := 0xffffffffffffffff
+                z := mul(x, and(y, mk))
+                x := or(shl(64, x), mulmod(shr(192, x), 11, p))
+                z := add(z, mul(x, and(shr(64, y), mk)))
+                x := or(shl(64, x), mulmod(shr(192, x), 11, p))
+                z := add(z, mul(x, and(shr(128, y), mk)))
+                x := or(shl(64, x), mulmod(shr(192, x), 11, p))
+                z := add(z, mul(x, shr(192, y)))
+                z := or(or(mod(and(z, mk), p), shl(64, mod(and(shr(64, z), mk), p))),
+                        or(shl(128, mod(and(shr(128, z), mk), p)), shl(192, mod(shr(192, z), p))))
+            }
+        }
     }
 
     struct DeepState {
