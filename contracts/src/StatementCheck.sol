@@ -798,6 +798,7 @@ contract StatementCheck {
         st.off = 1;
         uint256 shift;
         uint256[] memory idx;
+        uint256[] memory jq; // per query: the position of its leaf in idx
         _alphaPowers(s, c.pcsAlpha, st);
         if (s.roundHdr.length % 6 != 0) revert Reject("round header");
         for (uint256 r = 0; r < s.roundHdr.length / 6; r++) {
@@ -810,6 +811,7 @@ contract StatementCheck {
                 // the rounds share the sorted leaf indices when they share a height
                 shift = s.L0 - Lr;
                 idx = _sortedDistinct(c.queries, shift);
+                jq = _positions(c.queries, shift, idx);
             }
             uint256 bsz = _batchOf(s, r);
             for (uint256 k = 0; k < idx.length; k += bsz) {
@@ -824,45 +826,70 @@ contract StatementCheck {
                 if (!merkleFacts.facts(keccak256(abi.encodePacked(f, spec, keccak256(abi.encodePacked(pp)))))) {
                     revert Reject("Merkle/DEEP fact missing");
                 }
-                _roAdd(ro, c.queries, shift, idx, k, m, pp, gis, ns);
+                _roAdd(ro, jq, k, m, pp, gis, ns);
                 st.batchNo++;
                 st.partialAt += m * nSl;
             }
         }
         if (st.batchNo != rowsHashes.length || st.partialAt != partials.length) revert Reject("witness");
         if (st.point != s.pointLogs.length || st.value * 16 != ci.pcsValues.length) revert Reject("opening count");
+        _reduceAll(ro);
     }
 
-    /// RO_L[q][gis[sl]] += pp[j][sl] for every query q whose leaf (queries[q] >> shift) is the
-    /// batch's j-th index (idx[k + j], j < m; the batch's indices are distinct) and every slot
-    /// sl of the round: the DEEP partial sums a MerkleDeep fact recorded (pp: m × #slots,
-    /// canonical: the fact binds their hash), added lane by lane mod p.  gis[sl] < ns (_find).
-    function _roAdd(uint256[] memory ro, uint256[] memory qs, uint256 shift, uint256[] memory idx, uint256 k,
-                    uint256 m, uint256[] calldata pp, uint256[] memory gis, uint256 ns) private pure {
+    /// Per query q the position of its leaf queries[q] >> shift in `idx` (sorted distinct,
+    /// holding every query's leaf: _sortedDistinct).
+    function _positions(uint256[] memory qs, uint256 shift, uint256[] memory idx)
+        private
+        pure
+        returns (uint256[] memory jq)
+    {
+        jq = new uint256[](qs.length);
         assembly ("memory-safe") {
-            let pd := add(idx, shl(5, add(k, 1)))
+            let n := mload(idx)
             for { let q := 0 } lt(q, mload(qs)) { q := add(q, 1) } {
                 let pos := shr(shift, mload(add(qs, shl(5, add(q, 1)))))
-                for { let j := 0 } lt(j, m) { j := add(j, 1) } {
-                    if eq(mload(add(pd, shl(5, j))), pos) {
-                        addRow(add(add(ro, 0x20), shl(5, mul(q, ns))), gis, add(pp.offset, shl(5, mul(j, mload(gis)))))
-                        break
+                let j := 0
+                for { } and(lt(j, n), iszero(eq(mload(add(idx, shl(5, add(j, 1)))), pos))) { j := add(j, 1) } { }
+                mstore(add(jq, shl(5, add(q, 1))), j)
+            }
+        }
+    }
+
+    /// RO_L[q][gis[sl]] += pp[j][sl] for every query q whose leaf is the batch's j-th index
+    /// (idx[k + j], j < m: jq[q] = k + j, _positions; the batch's indices are distinct) and
+    /// every slot sl of the round: the DEEP partial sums a MerkleDeep fact recorded (pp:
+    /// m × #slots, canonical: the fact binds their hash, MerkleFacts computed them
+    /// reduced).  Added lane by lane **without reduction** (one ADD: every lane of pp is
+    /// < p, and an RO entry receives one addend per slot of every round, far fewer than
+    /// 2^32 addends: no lane carries into the next); _deep reduces every entry once at the
+    /// end (_reduceAll).  gis[sl] < ns (_find).
+    function _roAdd(uint256[] memory ro, uint256[] memory jq, uint256 k, uint256 m, uint256[] calldata pp,
+                    uint256[] memory gis, uint256 ns) private pure {
+        assembly ("memory-safe") {
+            let nsl := mload(gis)
+            for { let q := 0 } lt(q, mload(jq)) { q := add(q, 1) } {
+                let j := sub(mload(add(jq, shl(5, add(q, 1)))), k) // wraps (huge) below k
+                if lt(j, m) {
+                    let base := add(add(ro, 0x20), shl(5, mul(q, ns)))
+                    let src := add(pp.offset, shl(5, mul(j, nsl)))
+                    for { let sl := 0 } lt(sl, nsl) { sl := add(sl, 1) } {
+                        let at := add(base, shl(5, mload(add(gis, shl(5, add(sl, 1))))))
+                        mstore(at, add(mload(at), calldataload(add(src, shl(5, sl)))))
                     }
                 }
             }
+        }
+    }
 
-            function addRow(base, gis_, src) {
-                for { let sl := 0 } lt(sl, mload(gis_)) { sl := add(sl, 1) } {
-                    let at := add(base, shl(5, mload(add(gis_, shl(5, add(sl, 1))))))
-                    mstore(at, extadd(mload(at), calldataload(add(src, shl(5, sl)))))
-                }
-            }
-
-            function extadd(x, y) -> z {
-                let p := 2013265921
-                let mk := 0xffffffffffffffff
-                z := or(or(addmod(and(x, mk), and(y, mk), p), shl(64, addmod(and(shr(64, x), mk), and(shr(64, y), mk), p))),
-                        or(shl(128, addmod(and(shr(128, x), mk), and(shr(128, y), mk), p)), shl(192, addmod(shr(192, x), shr(192, y), p))))
+    /// Every entry of `ro` (lanes summed without reduction by _roAdd) reduced mod p lane by lane.
+    function _reduceAll(uint256[] memory ro) private pure {
+        assembly ("memory-safe") {
+            let p := 2013265921
+            let mk := 0xffffffffffffffff
+            for { let q := add(ro, 0x20) } lt(q, add(ro, shl(5, add(mload(ro), 1)))) { q := add(q, 0x20) } {
+                let c := mload(q)
+                mstore(q, or(or(mod(and(c, mk), p), shl(64, mod(and(shr(64, c), mk), p))),
+                             or(shl(128, mod(and(shr(128, c), mk), p)), shl(192, mod(shr(192, c), p)))))
             }
         }
     }
@@ -963,46 +990,116 @@ contract StatementCheck {
         returns (uint256[] memory terms)
     {
         uint256 nt = 0;
-        for (uint256 m = 0; m < mats.length; m++) nt += (mats[m] >> 96) & 0xffffffff;
+        assembly ("memory-safe") {
+            for { let m := 0 } lt(m, mats.length) { m := add(m, 1) } {
+                nt := add(nt, and(shr(96, calldataload(add(mats.offset, shl(5, m)))), 0xffffffff))
+            }
+        }
         terms = new uint256[](3 * nt);
         uint256[] memory widths = new uint256[](nt);
         uint256[] memory counts = new uint256[](nt);
-        uint256[] memory sub = new uint256[](nt); // 0 every column, else start << 32 | n in cols
-        uint256 t = 0;
-        uint256 total = 0;
-        uint256 at = 0;
-        uint256[] calldata vcs = ci.pcsValueCounts; // decoded once (each struct-member access re-decodes)
+        uint256[] memory sb = new uint256[](nt); // 0 every column, else start << 32 | n in cols
+        uint256 total;
         uint256 p0 = st.point;
-        for (uint256 m = 0; m < mats.length; m++) {
-            uint256 w = (mats[m] >> 8) & 0xffffff;
-            uint256 np = (mats[m] >> 96) & 0xffffffff;
-            if (((mats[m] >> 64) & 0xffffffff) != t) revert Reject("term ranges");
-            for (uint256 k = 0; k < np; k++) {
-                if (at >= cols.length) revert Reject("column sets");
-                uint256 n = cols[at];
-                if (n > w || at + 1 + n > cols.length) revert Reject("column sets");
-                uint256 cnt = n == 0 ? w : n;
-                if (p0 + t >= vcs.length || vcs[p0 + t] != cnt) revert Reject("opening width");
-                if (n != 0) sub[t] = (at + 1) << 32 | n;
-                at += 1 + n;
-                widths[t] = w;
-                counts[t] = cnt;
-                total += cnt;
-                t++;
+        {
+            uint256[] calldata vcs = ci.pcsValueCounts; // decoded once (each struct-member access re-decodes)
+            uint256[4] memory px;
+            px[0] = p0;
+            uint256 code;
+            assembly ("memory-safe") {
+                mstore(add(px, 0x20), widths)
+                mstore(add(px, 0x40), counts)
+                mstore(add(px, 0x60), sb)
+                code, total := scan(mats.offset, mats.length, cols.offset, cols.length, vcs.offset, vcs.length, px)
+
+                // per matrix m (mats[m]: w = bits 8..31, first term = bits 64..95, #points
+                // np = bits 96..127) its np terms t: the column set at cols[at] (n, then n
+                // indices; n = 0 every column, n <= w), the claimed count vcs[p0 + t] = n or w,
+                // widths[t] = w, counts[t] = the count, sub[t] = (at + 1) << 32 | n (n != 0);
+                // code 1 term ranges, 2 column sets, 3 opening width (the first failure, as
+                // the checks' order)
+                function scan(mo, ml, co, cl, vo, vl, x) -> code_, tot {
+                    let t := 0
+                    let at := 0
+                    let p := mload(x)
+                    for { let m := 0 } lt(m, ml) { m := add(m, 1) } {
+                        let mm := calldataload(add(mo, shl(5, m)))
+                        let w := and(shr(8, mm), 0xffffff)
+                        if iszero(eq(and(shr(64, mm), 0xffffffff), t)) { code_ := 1 leave }
+                        for { let k := and(shr(96, mm), 0xffffffff) } k { k := sub(k, 1) } {
+                            if iszero(lt(at, cl)) { code_ := 2 leave }
+                            let n := calldataload(add(co, shl(5, at)))
+                            if or(gt(n, w), gt(add(add(at, 1), n), cl)) { code_ := 2 leave }
+                            let cnt := n
+                            if iszero(n) { cnt := w }
+                            if iszero(lt(add(p, t), vl)) { code_ := 3 leave }
+                            if iszero(eq(calldataload(add(vo, shl(5, add(p, t)))), cnt)) { code_ := 3 leave }
+                            let o := shl(5, add(t, 1))
+                            if n { mstore(add(mload(add(x, 0x60)), o), or(shl(32, add(at, 1)), n)) }
+                            mstore(add(mload(add(x, 0x20)), o), w)
+                            mstore(add(mload(add(x, 0x40)), o), cnt)
+                            at := add(add(at, 1), n)
+                            tot := add(tot, cnt)
+                            t := add(t, 1)
+                        }
+                    }
+                    if iszero(eq(at, cl)) { code_ := 2 }
+                }
             }
+            if (code == 1) revert Reject("term ranges");
+            if (code == 2) revert Reject("column sets");
+            if (code == 3) revert Reject("opening width");
         }
-        if (at != cols.length) revert Reject("column sets");
         if (16 * (st.value + total) > ci.pcsValues.length) revert Reject("value index");
         uint256[] memory ys =
-            _ysRound(ci.pcsValues[16 * st.value:16 * (st.value + total)], counts, widths, st.ap, cols, sub);
+            _ysRound(ci.pcsValues[16 * st.value:16 * (st.value + total)], counts, widths, st.ap, cols, sb);
         bytes calldata pts = ci.pcsPoints;
         uint256 off = st.off;
         uint256[] memory ap = st.ap;
-        for (t = 0; t < nt; t++) {
-            terms[3 * t] = _ext(pts, p0 + t);
-            terms[3 * t + 1] = ys[t];
-            terms[3 * t + 2] = off;
-            off = _mul(off, _apAt(ap, widths[t]));
+        {
+            uint256 code;
+            assembly ("memory-safe") {
+                code, off := build(pts.offset, pts.length, p0, nt, terms, ys, ap, widths, off)
+
+                // terms[3t ..] = (the point p0 + t, ys[t], off), off ← off·α^{widths[t]}
+                // (extmul: canonical operands, canonical product as _mul); code 1 a point
+                // past pts ("value index"), 2 a width past ap ("column index")
+                function build(po, pl, p, n, tm, y, a, wd, f) -> code_, off_ {
+                    off_ := f
+                    for { let t := 0 } lt(t, n) { t := add(t, 1) } {
+                        let i := add(p, t)
+                        if gt(add(shl(4, i), 16), pl) { code_ := 1 leave }
+                        let w := shr(128, calldataload(add(po, shl(4, i))))
+                        w := or(shl(8, and(w, 0x00ff00ff00ff00ff00ff00ff00ff00ff)), and(shr(8, w), 0x00ff00ff00ff00ff00ff00ff00ff00ff))
+                        w := or(shl(16, and(w, 0x0000ffff0000ffff0000ffff0000ffff)), and(shr(16, w), 0x0000ffff0000ffff0000ffff0000ffff))
+                        let q := add(tm, mul(96, t))
+                        mstore(add(q, 0x20), or(or(shr(96, w), shl(64, and(shr(64, w), 0xffffffff))),
+                                                or(shl(128, and(shr(32, w), 0xffffffff)), shl(192, and(w, 0xffffffff)))))
+                        mstore(add(q, 0x40), mload(add(y, shl(5, add(t, 1)))))
+                        mstore(add(q, 0x60), off_)
+                        let j := mload(add(wd, shl(5, add(t, 1))))
+                        if iszero(lt(j, mload(a))) { code_ := 2 leave }
+                        off_ := extmul(off_, mload(add(a, shl(5, add(j, 1)))))
+                    }
+                }
+
+                // x·y in F_p[X]/(X^4 − 11) for canonical x, y, lane-parallel (every lane < 4·p^2 < 2^64)
+                function extmul(x, y) -> z {
+                    let pr := 2013265921
+                    let mk := 0xffffffffffffffff
+                    z := mul(x, and(y, mk))
+                    x := or(shl(64, x), mulmod(shr(192, x), 11, pr))
+                    z := add(z, mul(x, and(shr(64, y), mk)))
+                    x := or(shl(64, x), mulmod(shr(192, x), 11, pr))
+                    z := add(z, mul(x, and(shr(128, y), mk)))
+                    x := or(shl(64, x), mulmod(shr(192, x), 11, pr))
+                    z := add(z, mul(x, shr(192, y)))
+                    z := or(or(mod(and(z, mk), pr), shl(64, mod(and(shr(64, z), mk), pr))),
+                            or(shl(128, mod(and(shr(128, z), mk), pr)), shl(192, mod(shr(192, z), pr))))
+                }
+            }
+            if (code == 1) revert Reject("value index");
+            if (code == 2) revert Reject("column index");
         }
         st.off = off;
         st.value += total;
