@@ -903,49 +903,61 @@ contract StatementCheck {
     }
 
     /// st.ap: α^j for j ≤ the widest matrix of the rounds (its column indices and the
-    /// offset step α^w), packed; one assembly loop (a Keccak receipt's widest round has 3 546 columns: the Solidity loop
-    /// with a second, packed table cost ~1 M gas more).
-    function _alphaPowers(Shape calldata s, uint256 alpha, DeepState memory st) private pure {
+    /// offset step α^w), packed: the widest matrix by one assembly scan of the round data,
+    /// the powers by alphaPowers (a Keccak receipt's widest round has 3 546 columns: the
+    /// Solidity loop with a second, packed table cost ~1 M gas more).
+    function _alphaPowers(Shape calldata s, uint256 alpha, DeepState memory st) private view {
         uint256 maxW = 0;
-        uint256 at = 0;
-        uint256[] calldata rh = s.roundHdr; // decoded once
-        uint256[] calldata rd = s.roundData;
-        for (uint256 r = 0; r < rh.length / 6; r++) {
-            at += rh[6 * r + 2];
-            uint256 nm = rh[6 * r + 3];
-            for (uint256 m = 0; m < nm; m++) {
-                uint256 w = (rd[at + m] >> 8) & 0xffffff;
-                if (w > maxW) maxW = w;
+        uint256 bad;
+        {
+            uint256[] calldata rh = s.roundHdr; // decoded once
+            uint256[] calldata rd = s.roundData;
+            assembly ("memory-safe") {
+                // per round r: skip its #levels, scan its #mats matrix words (width: bits
+                // 8..31), skip its #slots and #cols; a matrix past roundData is bad
+                let at := 0
+                for { let r := 0 } lt(r, div(rh.length, 6)) { r := add(r, 1) } {
+                    let h := add(rh.offset, mul(192, r))
+                    at := add(at, calldataload(add(h, 64)))
+                    let nm := calldataload(add(h, 96))
+                    if gt(add(at, nm), rd.length) { bad := 1 break }
+                    for { let m := 0 } lt(m, nm) { m := add(m, 1) } {
+                        let w := and(shr(8, calldataload(add(rd.offset, shl(5, add(at, m))))), 0xffffff)
+                        if gt(w, maxW) { maxW := w }
+                    }
+                    at := add(add(at, nm), add(calldataload(add(h, 128)), calldataload(add(h, 160))))
+                    if gt(at, 0xffffffffffffffff) { bad := 1 break }
+                }
             }
-            at += nm + rh[6 * r + 4] + rh[6 * r + 5];
         }
-        uint256[] memory ap = new uint256[](maxW + 1);
+        if (bad != 0) revert Reject("round header");
+        st.ap = this.alphaPowers(alpha, maxW);
+    }
+
+    /// [α^0, …, α^maxW] (packed) for a canonical α.  Pure, proves nothing by itself; an
+    /// external (self-)call so that its loop runs in a frame of its own (inlined into
+    /// _deep, whose stack is full, via-IR moved its variables to memory: ~2.5× the gas).
+    function alphaPowers(uint256 alpha, uint256 maxW) external pure returns (uint256[] memory ap) {
+        ap = new uint256[](maxW + 1);
         assembly ("memory-safe") {
+            // x·α = Σ_i x_i·(X^i·α) lane-parallel: the four packed multiples X^i·α (lanes < p),
+            // four products < p^2 per lane (< 2^64), then every lane mod p
             let p := 2013265921
             let m := 0xffffffffffffffff
-            let a0 := and(alpha, m)
-            let a1 := and(shr(64, alpha), m)
-            let a2 := and(shr(128, alpha), m)
-            let a3 := shr(192, alpha)
-            let x0 := 1
-            let x1 := 0
-            let x2 := 0
-            let x3 := 0
+            let a1 := or(shl(64, alpha), mulmod(shr(192, alpha), 11, p))
+            let a2 := or(shl(64, a1), mulmod(shr(192, a1), 11, p))
+            let a3 := or(shl(64, a2), mulmod(shr(192, a2), 11, p))
+            let x := 1
             let ptr := add(ap, 0x20)
             let end := add(ptr, shl(5, add(maxW, 1)))
             for {} lt(ptr, end) { ptr := add(ptr, 0x20) } {
-                mstore(ptr, or(or(x0, shl(64, x1)), or(shl(128, x2), shl(192, x3))))
-                // x·α in F_p[X]/(X^4 − 11), as _mul
-                let c0 := mod(add(mul(x0, a0), mul(11, mod(add(add(mul(x1, a3), mul(x2, a2)), mul(x3, a1)), p))), p)
-                let c1 := mod(add(add(mul(x0, a1), mul(x1, a0)), mul(11, mod(add(mul(x2, a3), mul(x3, a2)), p))), p)
-                let c2 := mod(add(add(add(mul(x0, a2), mul(x1, a1)), mul(x2, a0)), mul(11, mod(mul(x3, a3), p))), p)
-                x3 := mod(add(add(add(mul(x0, a3), mul(x1, a2)), mul(x2, a1)), mul(x3, a0)), p)
-                x0 := c0
-                x1 := c1
-                x2 := c2
+                mstore(ptr, x)
+                let z := add(add(mul(and(x, m), alpha), mul(and(shr(64, x), m), a1)),
+                             add(mul(and(shr(128, x), m), a2), mul(shr(192, x), a3)))
+                x := or(or(mod(and(z, m), p), shl(64, mod(and(shr(64, z), m), p))),
+                        or(shl(128, mod(and(shr(128, z), m), p)), shl(192, mod(shr(192, z), p))))
             }
         }
-        st.ap = ap;
     }
 
     /// α^j from st.ap.
