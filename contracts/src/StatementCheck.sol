@@ -800,20 +800,22 @@ contract StatementCheck {
         uint256[] memory idx;
         uint256[] memory jq; // per query: the position of its leaf in idx
         _alphaPowers(s, c.pcsAlpha, st);
-        if (s.roundHdr.length % 6 != 0) revert Reject("round header");
-        for (uint256 r = 0; r < s.roundHdr.length / 6; r++) {
-            uint256 Lr = s.roundHdr[6 * r + 1] & 0xffffffff;
-            uint256 nSl = s.roundHdr[6 * r + 4];
-            bytes32 root = _root(s.roundHdr[6 * r], ci);
+        uint256[] calldata rh = s.roundHdr; // decoded once
+        uint256 L0 = s.L0;
+        if (rh.length % 6 != 0) revert Reject("round header");
+        for (uint256 r = 0; r < rh.length / 6; r++) {
+            uint256 Lr = rh[6 * r + 1] & 0xffffffff;
+            uint256 nSl = rh[6 * r + 4];
+            bytes32 root = _root(rh[6 * r], ci);
             (bytes32 spec, bytes32 levelsHash, uint256[] memory gis) = _round(s, r, ci, c.pcsAlpha, st);
-            if (Lr > s.L0) revert Reject("round height");
-            if (r == 0 || s.L0 - Lr != shift) {
+            if (Lr > L0) revert Reject("round height");
+            if (r == 0 || L0 - Lr != shift) {
                 // the rounds share the sorted leaf indices when they share a height
-                shift = s.L0 - Lr;
+                shift = L0 - Lr;
                 idx = _sortedDistinct(c.queries, shift);
                 jq = _positions(c.queries, shift, idx);
             }
-            uint256 bsz = _batchOf(s, r);
+            uint256 bsz = _batchOf(s, rh[6 * r + 1]);
             for (uint256 k = 0; k < idx.length; k += bsz) {
                 uint256 m = idx.length - k < bsz ? idx.length - k : bsz;
                 if (st.partialAt + m * nSl > partials.length || st.batchNo >= rowsHashes.length) revert Reject("witness");
@@ -894,10 +896,10 @@ contract StatementCheck {
         }
     }
 
-    /// Leaves per DEEP fact of round r: roundHdr[6r + 1] >> 32 (a wide round's own batch,
-    /// see zkvm.onchain.session.deep_batch), 0: the shape's batch.
-    function _batchOf(Shape calldata s, uint256 r) private pure returns (uint256 b) {
-        b = s.roundHdr[6 * r + 1] >> 32;
+    /// Leaves per DEEP fact of a round (h: its roundHdr[6r + 1]): h >> 32 (a wide round's own
+    /// batch, see zkvm.onchain.session.deep_batch), 0: the shape's batch.
+    function _batchOf(Shape calldata s, uint256 h) private pure returns (uint256 b) {
+        b = h >> 32;
         if (b == 0) b = s.batch;
         if (b == 0) revert Reject("batch");
     }
@@ -976,18 +978,35 @@ contract StatementCheck {
         returns (bytes32 spec, bytes32 levelsHash, uint256[] memory gis)
     {
         uint256 d = st.data;
-        uint256 nLev = s.roundHdr[6 * r + 2];
-        uint256 nMat = s.roundHdr[6 * r + 3];
-        uint256 nSl = s.roundHdr[6 * r + 4];
-        uint256 nCol = s.roundHdr[6 * r + 5];
-        levelsHash = keccak256(abi.encodePacked(s.roundData[d:d + nLev]));
-        uint256[] calldata mats = s.roundData[d + nLev:d + nLev + nMat];
-        uint256[] calldata slots = s.roundData[d + nLev + nMat:d + nLev + nMat + nSl];
-        uint256[] calldata cols = s.roundData[d + nLev + nMat + nSl:d + nLev + nMat + nSl + nCol];
+        uint256[] calldata rh = s.roundHdr[6 * r:6 * r + 6]; // decoded once
+        uint256[] calldata rd = s.roundData;
+        uint256 nLev = rh[2];
+        uint256 nMat = rh[3];
+        uint256 nSl = rh[4];
+        uint256 nCol = rh[5];
+        levelsHash = keccak256(abi.encodePacked(rd[d:d + nLev]));
+        uint256[] calldata mats = rd[d + nLev:d + nLev + nMat];
+        uint256[] calldata slots = rd[d + nLev + nMat:d + nLev + nMat + nSl];
+        uint256[] calldata cols = rd[d + nLev + nMat + nSl:d + nLev + nMat + nSl + nCol];
         st.data = d + nLev + nMat + nSl + nCol;
         spec = keccak256(abi.encode(alpha, mats, _terms(mats, cols, ci, st), slots, cols));
-        gis = new uint256[](nSl);
-        for (uint256 sl = 0; sl < nSl; sl++) gis[sl] = _find(s.inputSizes, slots[sl]);
+        gis = _slotIndices(slots, s.inputSizes);
+    }
+
+    /// Each slot's index in inputSizes (the first equal entry; Reject("input size") if none).
+    function _slotIndices(uint256[] calldata slots, uint256[] calldata sizes) private pure returns (uint256[] memory gis) {
+        gis = new uint256[](slots.length);
+        uint256 bad;
+        assembly ("memory-safe") {
+            for { let sl := 0 } lt(sl, slots.length) { sl := add(sl, 1) } {
+                let v := calldataload(add(slots.offset, shl(5, sl)))
+                let j := 0
+                for { } and(lt(j, sizes.length), iszero(eq(calldataload(add(sizes.offset, shl(5, j))), v))) { j := add(j, 1) } { }
+                if eq(j, sizes.length) { bad := 1 }
+                mstore(add(gis, shl(5, add(sl, 1))), j)
+            }
+        }
+        if (bad != 0) revert Reject("input size");
     }
 
     /// A round's DEEP terms (z, ys = Σ_{c∈C} α^c·v_c, off), off running over every opening
@@ -1395,10 +1414,5 @@ contract StatementCheck {
         for (uint256 i = 0; i < a.length; i++) if (n == 0 || a[n - 1] != a[i]) a[n++] = a[i];
         out = new uint256[](n);
         for (uint256 i = 0; i < n; i++) out[i] = a[i];
-    }
-
-    function _find(uint256[] calldata xs, uint256 x) private pure returns (uint256) {
-        for (uint256 i = 0; i < xs.length; i++) if (xs[i] == x) return i;
-        revert Reject("input size");
     }
 }

@@ -341,13 +341,14 @@ def test_malformed_proof_inside_fri_has_no_encoding(monkeypatch, fib_receipt):
 
 
 @pytest.mark.parametrize("tamper,why", [("first term", "term ranges"), ("width", "column sets"),
-                                        ("every column", "opening width")])
+                                        ("every column", "opening width"), ("slot", "input size")])
 def test_malformed_round_terms_rejected(honest, tamper, why):
     """_terms' assembly scan of a round's matrices and column sets keeps every check, each
     with its reason: a verifying key whose shape (registered, over the same facts) gives a
     matrix another first-term index ("term ranges"), a column set more columns than its
-    matrix ("column sets"), or opens every column where the proof opened a subset
-    ("opening width") is rejected with that reason."""
+    matrix ("column sets"), opens every column where the proof opened a subset
+    ("opening width"), or names a DEEP slot of no FRI input size ("input size") is
+    rejected with that reason."""
     rec, sh, chain, addrs, deep_out = honest
     st = artifacts.load("StatementCheck")
     f = list(sh["fields"])
@@ -363,6 +364,9 @@ def test_malformed_round_terms_rejected(honest, tamper, why):
         elif tamper == "width" and 0 in rdata[c0:c0 + ncol]:
             k = rdata[c0:c0 + ncol].index(0)
             rdata[c0 + k] = ((rdata[m0] >> 8) & 0xFFFFFF) + 1 if k == 0 else 1 << 40
+            done = True
+        elif tamper == "slot" and nsl:
+            rdata[at + nlev + nmat] = 999
             done = True
         elif tamper == "every column":
             k = 0
