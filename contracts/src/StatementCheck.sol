@@ -167,21 +167,41 @@ contract StatementCheck {
         if (s.staticBound + journal.length >= P) revert Reject("multiplicity bound");
     }
 
-    /// The opening points absorbed by the transcript are ζ and ζ·ω_h (step 10).
+    /// The opening points absorbed by the transcript are ζ and ζ·ω_h (step 10): point i is
+    /// ζ (pointLogs[i] = 0) or ζ·ω_h (log h = pointLogs[i] ≤ 27), else Reject("opening
+    /// point"); a point past pcsPoints Reject("value index") (the first failure's reason, in
+    /// point order).  ζ·ω_h computed once per height; the comparison loop in assembly.
     function _points(Shape calldata s, StarkChallenges.Input calldata ci, uint256 zeta) private view {
         uint256[] calldata logs = s.pointLogs;
         bytes calldata pts = ci.pcsPoints;
-        uint256[] memory zw = new uint256[](32); // ζ·ω_h by log h, computed once per height
-        for (uint256 i = 0; i < logs.length; i++) {
-            uint256 lg = logs[i];
-            uint256 z = zeta;
-            if (lg != 0) {
-                if (lg > 27) revert Reject("opening point");
-                if (zw[lg] == 0) zw[lg] = Field.mulBase(zeta, Field.rootPow(lg, 1));
-                z = zw[lg];
+        uint256[] memory zw = new uint256[](32); // ζ·ω_h by log h (zw[0] = ζ)
+        uint256 mask;
+        assembly ("memory-safe") {
+            for { let i := 0 } lt(i, logs.length) { i := add(i, 1) } {
+                let lg := calldataload(add(logs.offset, shl(5, i)))
+                if lt(lg, 28) { mask := or(mask, shl(lg, 1)) }
             }
-            if (_ext(pts, i) != z) revert Reject("opening point");
         }
+        zw[0] = zeta;
+        for (uint256 lg = 1; lg < 28; lg++) {
+            if ((mask >> lg) & 1 != 0) zw[lg] = Field.mulBase(zeta, Field.rootPow(lg, 1));
+        }
+        uint256 code;
+        assembly ("memory-safe") {
+            for { let i := 0 } lt(i, logs.length) { i := add(i, 1) } {
+                let lg := calldataload(add(logs.offset, shl(5, i)))
+                if gt(lg, 27) { code := 1 break }
+                if gt(add(shl(4, i), 16), pts.length) { code := 2 break }
+                let w := shr(128, calldataload(add(pts.offset, shl(4, i))))
+                w := or(shl(8, and(w, 0x00ff00ff00ff00ff00ff00ff00ff00ff)), and(shr(8, w), 0x00ff00ff00ff00ff00ff00ff00ff00ff))
+                w := or(shl(16, and(w, 0x0000ffff0000ffff0000ffff0000ffff)), and(shr(16, w), 0x0000ffff0000ffff0000ffff0000ffff))
+                let v := or(or(shr(96, w), shl(64, and(shr(64, w), 0xffffffff))),
+                            or(shl(128, and(shr(32, w), 0xffffffff)), shl(192, and(w, 0xffffffff))))
+                if iszero(eq(v, mload(add(zw, shl(5, add(lg, 1)))))) { code := 1 break }
+            }
+        }
+        if (code == 1) revert Reject("opening point");
+        if (code == 2) revert Reject("value index");
     }
 
     /// Step 9 for every live table: its generated constraint code, run here on the leaves
