@@ -80,8 +80,10 @@ contract StatementCheck {
         uint256[] roundData; // levels, mats, slots, cols (MerkleFacts.Deep encoding)
         uint256[] tableHdr; // per live table: codeHash (zkvm.onchain.codegen.code_hash), logN,
         // logChunk | separate << 8 (1: its code runs in a recordSeparate transaction, see _tables), #leaves, #quot
-        uint256[] tableData; // leaves (kind << 32 | index) (a separate table: keccak256 of its local leaf specs,
-        // then its value ranges start << 32 | count, see recordSeparate), quotient value indices (4 per chunk)
+        bytes tableData; // 8-byte big-endian entries, per live table: its leaves (kind << 32 | index) (a separate
+        // table: keccak256 of its local leaf specs as 4 entries, then its value ranges start << 32 | count, see
+        // recordSeparate), then its quotient value indices (4 per chunk).  (Packed: 8 bytes an entry instead of a
+        // 32-byte word, a quarter of the calldata; every entry is read as shr(192, calldataload(...)).)
     }
 
     constructor(
@@ -165,21 +167,41 @@ contract StatementCheck {
         if (s.staticBound + journal.length >= P) revert Reject("multiplicity bound");
     }
 
-    /// The opening points absorbed by the transcript are ζ and ζ·ω_h (step 10).
+    /// The opening points absorbed by the transcript are ζ and ζ·ω_h (step 10): point i is
+    /// ζ (pointLogs[i] = 0) or ζ·ω_h (log h = pointLogs[i] ≤ 27), else Reject("opening
+    /// point"); a point past pcsPoints Reject("value index") (the first failure's reason, in
+    /// point order).  ζ·ω_h computed once per height; the comparison loop in assembly.
     function _points(Shape calldata s, StarkChallenges.Input calldata ci, uint256 zeta) private view {
         uint256[] calldata logs = s.pointLogs;
         bytes calldata pts = ci.pcsPoints;
-        uint256[] memory zw = new uint256[](32); // ζ·ω_h by log h, computed once per height
-        for (uint256 i = 0; i < logs.length; i++) {
-            uint256 lg = logs[i];
-            uint256 z = zeta;
-            if (lg != 0) {
-                if (lg > 27) revert Reject("opening point");
-                if (zw[lg] == 0) zw[lg] = Field.mulBase(zeta, Field.rootPow(lg, 1));
-                z = zw[lg];
+        uint256[] memory zw = new uint256[](32); // ζ·ω_h by log h (zw[0] = ζ)
+        uint256 mask;
+        assembly ("memory-safe") {
+            for { let i := 0 } lt(i, logs.length) { i := add(i, 1) } {
+                let lg := calldataload(add(logs.offset, shl(5, i)))
+                if lt(lg, 28) { mask := or(mask, shl(lg, 1)) }
             }
-            if (_ext(pts, i) != z) revert Reject("opening point");
         }
+        zw[0] = zeta;
+        for (uint256 lg = 1; lg < 28; lg++) {
+            if ((mask >> lg) & 1 != 0) zw[lg] = Field.mulBase(zeta, Field.rootPow(lg, 1));
+        }
+        uint256 code;
+        assembly ("memory-safe") {
+            for { let i := 0 } lt(i, logs.length) { i := add(i, 1) } {
+                let lg := calldataload(add(logs.offset, shl(5, i)))
+                if gt(lg, 27) { code := 1 break }
+                if gt(add(shl(4, i), 16), pts.length) { code := 2 break }
+                let w := shr(128, calldataload(add(pts.offset, shl(4, i))))
+                w := or(shl(8, and(w, 0x00ff00ff00ff00ff00ff00ff00ff00ff)), and(shr(8, w), 0x00ff00ff00ff00ff00ff00ff00ff00ff))
+                w := or(shl(16, and(w, 0x0000ffff0000ffff0000ffff0000ffff)), and(shr(16, w), 0x0000ffff0000ffff0000ffff0000ffff))
+                let v := or(or(shr(96, w), shl(64, and(shr(64, w), 0xffffffff))),
+                            or(shl(128, and(shr(32, w), 0xffffffff)), shl(192, and(w, 0xffffffff))))
+                if iszero(eq(v, mload(add(zw, shl(5, add(lg, 1)))))) { code := 1 break }
+            }
+        }
+        if (code == 1) revert Reject("opening point");
+        if (code == 2) revert Reject("value index");
     }
 
     /// Step 9 for every live table: its generated constraint code, run here on the leaves
@@ -192,62 +214,87 @@ contract StatementCheck {
         private
         view
     {
-        uint256 nt = s.tableHdr.length / 5;
+        bytes calldata td = s.tableData; // decoded once
+        uint256[] calldata th = s.tableHdr;
+        uint256 nt = th.length / 5;
         if (evaluators.length != nt) revert Reject("constraint code");
         uint256[] memory z2k = new uint256[](32); // ζ^(2^k), shared by every table
         z2k[0] = c.zeta;
         for (uint256 k = 1; k < 32; k++) z2k[k] = _mul(z2k[k - 1], z2k[k - 1]);
-        // the row selectors at ζ of every table (is_first_row, is_last_row, is_transition)
-        uint256[] memory sels = new uint256[](3 * nt);
-        uint256 zInv1 = Field.inv(_sub(c.zeta, 1)); // 1/(ζ − 1), the same for every table
-        for (uint256 t = 0; t < nt; t++) {
-            uint256 logN = s.tableHdr[5 * t + 1];
-            if (logN > 27 || s.tableHdr[5 * t + 2] & 0xff > 31 || s.tableHdr[5 * t + 2] >> 8 > 1) {
-                revert Reject("table height");
-            }
-            uint256 zh = _sub(z2k[logN], 1);
-            uint256 nInv = Field.invBase(1 << logN);
-            uint256 wInv = Field.rootPow(logN, (1 << logN) - 1); // ω^-1 = ω^(n-1)
-            sels[3 * t] = _mul(Field.mulBase(zh, nInv), zInv1);
-            sels[3 * t + 1] = _mul(Field.mulBase(zh, mulmod(nInv, wInv, P)), Field.inv(_sub(c.zeta, wInv)));
-            sels[3 * t + 2] = _sub(1, sels[3 * t + 1]);
-        }
         // leafEvals' context: [LogUp α, β, constraint α, #public, #claimed, public values,
-        // claimed sums, selectors]
-        uint256 np = ci.publicValues.length;
-        uint256 nc = ci.claimedSums.length;
+        // claimed sums, the row selectors at ζ of every table (is_first_row, is_last_row,
+        // is_transition)]
+        uint256[] calldata pv = ci.publicValues;
+        uint256[] calldata cs = ci.claimedSums;
+        uint256 np = pv.length;
+        uint256 nc = cs.length;
         uint256[] memory ctx = new uint256[](5 + np + nc + 3 * nt);
         ctx[0] = c.logupAlpha;
         ctx[1] = c.logupBeta;
         ctx[2] = c.constraintAlpha;
         ctx[3] = np;
         ctx[4] = nc;
-        for (uint256 i = 0; i < np; i++) ctx[5 + i] = ci.publicValues[i];
-        for (uint256 i = 0; i < nc; i++) ctx[5 + np + i] = ci.claimedSums[i];
-        for (uint256 i = 0; i < 3 * nt; i++) ctx[5 + np + nc + i] = sels[i];
-        uint256[] memory accs = this.leafEvals(ci.pcsValues, s.tableHdr, s.tableData, ctx, evaluators);
+        for (uint256 i = 0; i < np; i++) ctx[5 + i] = pv[i];
+        for (uint256 i = 0; i < nc; i++) ctx[5 + np + i] = cs[i];
+        {
+            uint256 zInv1 = Field.inv(_sub(c.zeta, 1)); // 1/(ζ − 1), the same for every table
+            // the first two selectors by log height, computed once per height (tables
+            // share heights): memo[2·logN], memo[2·logN + 1], bit 255 set once computed
+            // (packed canonical elements never have it)
+            uint256[] memory memo = new uint256[](56);
+            uint256 at = 5 + np + nc;
+            for (uint256 t = 0; t < nt; t++) {
+                uint256 logN = th[5 * t + 1];
+                uint256 lc = th[5 * t + 2];
+                if (logN > 27 || lc & 0xff > 31 || lc >> 8 > 1) revert Reject("table height");
+                if (memo[2 * logN] == 0) {
+                    uint256 zh = _sub(z2k[logN], 1);
+                    uint256 nInv = Field.invBase(1 << logN);
+                    uint256 wInv = Field.rootPow(logN, (1 << logN) - 1); // ω^-1 = ω^(n-1)
+                    memo[2 * logN] = _mul(Field.mulBase(zh, nInv), zInv1) | (1 << 255);
+                    memo[2 * logN + 1] =
+                        _mul(Field.mulBase(zh, mulmod(nInv, wInv, P)), Field.inv(_sub(c.zeta, wInv))) | (1 << 255);
+                }
+                uint256 last = memo[2 * logN + 1] & ~uint256(1 << 255);
+                ctx[at + 3 * t] = memo[2 * logN] & ~uint256(1 << 255);
+                ctx[at + 3 * t + 1] = last;
+                ctx[at + 3 * t + 2] = _sub(1, last);
+            }
+        }
+        uint256[] memory accs = this.leafEvals(ci.pcsValues, th, td, ctx, evaluators);
         uint256 off = 0;
         for (uint256 t = 0; t < nt; t++) {
-            uint256 nq = s.tableHdr[5 * t + 4];
-            off += s.tableHdr[5 * t + 3];
-            uint256 q = _quotient(ci.pcsValues, s.tableData, off, nq / 4, z2k[s.tableHdr[5 * t + 2] & 0xff]);
+            uint256 nq = th[5 * t + 4];
+            uint256 nl = th[5 * t + 3];
+            off += nl;
+            uint256 q = _quotient(ci.pcsValues, td, off, nq / 4, z2k[th[5 * t + 2] & 0xff]);
             off += nq;
-            uint256 rhs = _mul(q, _sub(z2k[s.tableHdr[5 * t + 1]], 1));
-            if (s.tableHdr[5 * t + 2] >> 8 != 0) {
+            uint256 rhs = _mul(q, _sub(z2k[th[5 * t + 1]], 1));
+            if (th[5 * t + 2] >> 8 != 0) {
                 // a separate table: the key of what its evaluation depends on (its local
                 // values: the shape's ranges of ci.pcsValues; the shape's local spec hash;
                 // the context, hashed by leafEvals into accs[t]; the shape's code hash);
                 // recordSeparate must have recorded that it returned quotient(ζ)·Z_H(ζ)
-                uint256 d = off - nq - s.tableHdr[5 * t + 3]; // the table's data: spec hash, ranges
-                bytes32 k = _separateKey(_localHash(ci.pcsValues, s.tableData, d + 1, s.tableHdr[5 * t + 3] - 1),
-                                         bytes32(s.tableData[d]), bytes32(accs[t]), bytes32(s.tableHdr[5 * t]));
+                // (leafEvals rejected nl < 4: the spec hash is the data's first 4 entries)
+                uint256 d = off - nq - nl; // the table's data: spec hash, ranges
+                bytes32 k = _separateKey(_localHash(ci.pcsValues, td, d + 4, nl - 4), _entryWord(td, d),
+                                         bytes32(accs[t]), bytes32(th[5 * t]));
                 if (!separateFacts[keccak256(abi.encode(k, rhs))]) revert Reject("constraint fact missing");
             } else if (accs[t] != rhs) {
                 revert Reject("constraints at zeta do not match the quotient");
             }
         }
-        if (off != s.tableData.length) revert Reject("table data");
+        if (off * 8 != td.length) revert Reject("table data");
     }
+
+    /// The 32 bytes of the entries d .. d + 3 of `td` (8 bytes each).
+    function _entryWord(bytes calldata td, uint256 d) private pure returns (bytes32 w) {
+        if (8 * d + 32 > td.length) revert Reject("table data");
+        assembly ("memory-safe") {
+            w := calldataload(add(td.offset, shl(3, d)))
+        }
+    }
+
 
     /// Step 9 of a **separate** table (its code would not fit the statement check's
     /// transaction: Keccak's 38 k constraint nodes and 3 106 leaves), in a transaction of its
@@ -280,15 +327,11 @@ contract StatementCheck {
         if (spec.length % 5 != 0 || vals.length % 16 != 0) revert Reject("table data");
         uint256 nl = spec.length / 5;
         uint256 buf = _alloc(nl);
+        uint256 so;
         assembly ("memory-safe") {
-            // the specs as words (5 bytes each, big-endian)
-            let p := spec.offset
-            for { let q := add(buf, 64) } lt(q, add(buf, add(64, shl(5, nl)))) { q := add(q, 0x20) } {
-                mstore(q, shr(216, calldataload(p)))
-                p := add(p, 5)
-            }
+            so := spec.offset
         }
-        _leaves(vals, ctx1, 0, buf, nl);
+        _leaves(vals, ctx1, 0, buf, nl, so, 5); // the specs: 5 bytes each, big-endian
         if (chunks.length == 0) revert Reject("constraint code");
         bytes32 codeHash;
         (acc, codeHash) = _runCodeHash(chunks, buf, nl, ctx1[2]);
@@ -305,10 +348,10 @@ contract StatementCheck {
     }
 
     /// keccak256 of a separate table's local values as recordSeparate takes them: the
-    /// `nr` value ranges tableData[at ..] (start << 32 | count, value indices into `vals`)
+    /// `nr` value ranges, entries at .. of tableData (start << 32 | count, value indices into `vals`)
     /// of the opened values, concatenated (16 bytes a value) in fresh memory that is not
     /// kept (the free memory pointer is not moved).
-    function _localHash(bytes calldata vals, uint256[] calldata td, uint256 at, uint256 nr)
+    function _localHash(bytes calldata vals, bytes calldata td, uint256 at, uint256 nr)
         private
         pure
         returns (bytes32 h)
@@ -320,7 +363,7 @@ contract StatementCheck {
                 let m := mload(0x40)
                 let len := 0
                 for { let r := 0 } lt(r, n) { r := add(r, 1) } {
-                    let w := calldataload(add(ro, shl(5, r)))
+                    let w := shr(192, calldataload(add(ro, shl(3, r))))
                     let c := and(w, 0xffffffff)
                     let s0 := shr(32, w)
                     if or(shr(32, s0), gt(shl(4, add(s0, c)), vl)) { f := 1 }
@@ -329,9 +372,9 @@ contract StatementCheck {
                 }
                 hh := keccak256(m, len)
             }
-            h, bad := lh(vals.offset, vals.length, add(td.offset, shl(5, at)), nr)
+            h, bad := lh(vals.offset, vals.length, add(td.offset, shl(3, at)), nr)
         }
-        if (bad != 0 || at + nr > td.length) revert Reject("value index");
+        if (bad != 0 || 8 * (at + nr) > td.length) revert Reject("value index");
     }
 
     /// keccak256 of table t's context as recordSeparate takes it: ctx's first 5 + np + nc
@@ -370,7 +413,7 @@ contract StatementCheck {
     function leafEvals(
         bytes calldata vals,
         uint256[] calldata tableHdr,
-        uint256[] calldata tableData,
+        bytes calldata tableData,
         uint256[] calldata ctx,
         address[][] calldata evaluators
     ) external view returns (uint256[] memory accs) {
@@ -381,29 +424,29 @@ contract StatementCheck {
         uint256 off = 0;
         for (uint256 t = 0; t < nt; t++) {
             uint256 nl = tableHdr[5 * t + 3];
-            if (off + nl > tableData.length) revert Reject("table data");
+            if (8 * (off + nl) > tableData.length) revert Reject("table data");
             if (tableHdr[5 * t + 2] >> 8 != 0) {
                 // a separate table: not run here; its context's hash, for the key of the
                 // recordSeparate fact _tables requires (its data: the hash of its local
-                // leaf specs, then the ranges of its local values)
-                if (nl == 0) revert Reject("table data");
+                // leaf specs in 4 entries, then the ranges of its local values)
+                if (nl < 4) revert Reject("table data");
                 accs[t] = uint256(_ctxHash(ctx, t));
                 off += nl + tableHdr[5 * t + 4];
                 continue;
             }
             uint256 buf = _alloc(nl); // acc ‖ α ‖ leaves: the code's calldata
+            uint256 so;
             assembly ("memory-safe") {
-                calldatacopy(add(buf, 64), add(tableData.offset, shl(5, off)), shl(5, nl)) // the specs
+                so := add(tableData.offset, shl(3, off)) // the specs: 8 bytes each
             }
-            _leaves(vals, ctx, t, buf, nl);
+            _leaves(vals, ctx, t, buf, nl, so, 8);
             accs[t] = _runCode(evaluators[t], buf, nl, ctx[2], tableHdr[5 * t]);
             off += nl + tableHdr[5 * t + 4];
         }
     }
 
     /// Fresh memory for the generated code's calldata `acc ‖ α ‖ leaves` of `nl` leaves
-    /// (returned: its address; the caller puts the leaf specs, kind << 32 | index, at
-    /// buf + 64 for _leaves to overwrite).
+    /// (returned: its address; _leaves writes the leaves at buf + 64).
     function _alloc(uint256 nl) private pure returns (uint256 buf) {
         assembly ("memory-safe") {
             buf := mload(0x40)
@@ -412,12 +455,14 @@ contract StatementCheck {
     }
 
     /// The generated code's calldata `0 ‖ α ‖ leaves` at `buf` (_alloc; the two words
-    /// before the leaves are left for acc and α): the `nl` leaves, each built in place from
-    /// the spec at its slot, from the opened values `vals` and the context `ctx` =
+    /// before the leaves are left for acc and α): the `nl` leaves, leaf i built from the spec
+    /// (kind << 32 | index) in the `w` big-endian bytes at calldata so + w·i (w = 8: the
+    /// shape's tableData, 5: recordSeparate's specs), from the opened values `vals` and the context `ctx` =
     /// [LogUp α, β, constraint α, np, nc, the np public values, the nc claimed sums, then
     /// 3 row selectors per table], table `t`'s selectors (recordSeparate passes a context
     /// with one table's, t = 0).  Rejects an unknown leaf kind or a value index out of range.
-    function _leaves(bytes calldata vals, uint256[] calldata ctx, uint256 t, uint256 buf, uint256 nl) private pure {
+    function _leaves(bytes calldata vals, uint256[] calldata ctx, uint256 t, uint256 buf, uint256 nl, uint256 so,
+                     uint256 w) private pure {
         uint256[9] memory cx;
         assembly ("memory-safe") {
             mstore(cx, vals.offset)
@@ -434,7 +479,7 @@ contract StatementCheck {
             mstore(add(cx, 0xe0), calldataload(ctx.offset))
             mstore(add(cx, 0x100), calldataload(add(ctx.offset, 0x20)))
         }
-        uint256 flags = _fill(buf + 64, nl, cx);
+        uint256 flags = _fill(buf + 64, nl, cx, so, w);
         if (flags & 2 != 0) revert Reject("value index");
         if (flags & 1 != 0) revert Reject("leaf kind");
     }
@@ -484,37 +529,49 @@ contract StatementCheck {
         if (bad != 0) revert Reject("constraint code");
     }
 
-    /// leafEvals' loop: the leaf i at memory out + 32·i from the spec there (in place);
+    /// leafEvals' loop: the leaf i at memory out + 32·i from the spec in the sw bytes at
+    /// calldata so + sw·i;
     /// cx = [values offset, length (bytes), this table's 3 selectors' offset, public values
     /// offset, count, claimed sums offset, count, LogUp α, β].  Flags: 1 unknown kind, 2 an
-    /// index out of range.
-    function _fill(uint256 out, uint256 n, uint256[9] memory cx)
+    /// index out of range.  Kinds 0 (an opened value) and 1 (an aux column), almost every
+    /// leaf, inline in the loop; the others through `leaf`.
+    function _fill(uint256 out, uint256 n, uint256[9] memory cx, uint256 so, uint256 sw)
         private
         pure
         returns (uint256 f)
     {
         assembly ("memory-safe") {
-            for { let i := 0 } lt(i, n) { i := add(i, 1) } {
-                let spec := mload(add(out, shl(5, i)))
-                let r, fl := leaf(cx, shr(32, spec), and(spec, 0xffffffff))
-                f := or(f, fl)
-                mstore(add(out, shl(5, i)), r)
+            let vo := mload(cx)
+            let vl := mload(add(cx, 0x20))
+            let sh := sub(256, shl(3, sw))
+            for { let q := out } lt(q, add(out, shl(5, n))) { q := add(q, 0x20) } {
+                let spec := shr(sh, calldataload(so))
+                so := add(so, sw)
+                let o := shl(4, and(spec, 0xffffffff)) // kinds 0, 1: the value's byte offset
+                if iszero(shr(32, spec)) {
+                    // kind 0, inline (as ext)
+                    if gt(add(o, 16), vl) { f := or(f, 2) }
+                    let x := shr(128, calldataload(add(vo, o)))
+                    x := or(shl(8, and(x, 0x00ff00ff00ff00ff00ff00ff00ff00ff)), and(shr(8, x), 0x00ff00ff00ff00ff00ff00ff00ff00ff))
+                    x := or(shl(16, and(x, 0x0000ffff0000ffff0000ffff0000ffff)), and(shr(16, x), 0x0000ffff0000ffff0000ffff0000ffff))
+                    mstore(q, or(or(shr(96, x), shl(64, and(shr(64, x), 0xffffffff))),
+                                 or(shl(128, and(shr(32, x), 0xffffffff)), shl(192, and(x, 0xffffffff)))))
+                    continue
+                }
+                switch shr(32, spec)
+                case 1 {
+                    if gt(add(o, 64), vl) { f := or(f, 2) }
+                    mstore(q, aux(add(vo, o)))
+                }
+                default {
+                    let r, fl := leaf(cx, shr(32, spec), and(spec, 0xffffffff))
+                    f := or(f, fl)
+                    mstore(q, r)
+                }
             }
+
             function leaf(c, kind, idx) -> r, fl {
                 switch kind
-                case 0 {
-                    if gt(add(shl(4, idx), 16), mload(add(c, 0x20))) { fl := 2 }
-                    r := ext(mload(c), idx)
-                }
-                case 1 {
-                    if gt(add(shl(4, idx), 64), mload(add(c, 0x20))) { fl := 2 }
-                    // Σ_k X^k·v_{idx+k} by Horner: ((v3·X + v2)·X + v1)·X + v0
-                    let vo := mload(c)
-                    r := ext(vo, add(idx, 3))
-                    r := extadd(mulx(r), ext(vo, add(idx, 2)))
-                    r := extadd(mulx(r), ext(vo, add(idx, 1)))
-                    r := extadd(mulx(r), ext(vo, idx))
-                }
                 case 2 { r := calldataload(mload(add(c, 0x40))) }
                 case 3 { r := calldataload(add(mload(add(c, 0x40)), 0x20)) }
                 case 4 { r := calldataload(add(mload(add(c, 0x40)), 0x40)) }
@@ -534,44 +591,49 @@ contract StatementCheck {
                 default { fl := 1 }
             }
 
-            // the i-th value of a u32 LE stream (as _ext)
-            function ext(vo, i) -> r {
-                let w := shr(128, calldataload(add(vo, shl(4, i))))
+            // the value in the high 16 bytes of w (4 u32 LE limbs) -> packed 64-bit lanes (as _ext)
+            function ext(w) -> r {
+                w := shr(128, w)
                 w := or(shl(8, and(w, 0x00ff00ff00ff00ff00ff00ff00ff00ff)), and(shr(8, w), 0x00ff00ff00ff00ff00ff00ff00ff00ff))
                 w := or(shl(16, and(w, 0x0000ffff0000ffff0000ffff0000ffff)), and(shr(16, w), 0x0000ffff0000ffff0000ffff0000ffff))
                 r := or(or(shr(96, w), shl(64, and(shr(64, w), 0xffffffff))),
                         or(shl(128, and(shr(32, w), 0xffffffff)), shl(192, and(w, 0xffffffff))))
             }
 
-            // x·X (X^4 = 11)
-            function mulx(x) -> z {
-                z := or(shl(64, x), mulmod(shr(192, x), 11, 2013265921))
-            }
-
-            function extadd(x, y) -> z {
-                let p := 2013265921
+            // Σ_k X^k·v_k (X^4 = 11) of the four values v_0..v_3 at calldata ptr: with
+            // X^k·v = (v << 64k) + 11·(v >> 64(4 − k)) lane-wise (the lanes shifted out at
+            // the top come back at the bottom times 11), every lane of the sum is below
+            // p + 3·11·p < 2^36 (no carries), then reduced mod p lane by lane
+            function aux(ptr) -> r {
+                let e1 := ext(calldataload(add(ptr, 16)))
+                let e2 := ext(calldataload(add(ptr, 32)))
+                let e3 := ext(calldataload(add(ptr, 48)))
+                r := add(add(ext(calldataload(ptr)), add(shl(64, e1), mul(11, shr(192, e1)))),
+                         add(add(shl(128, e2), mul(11, shr(128, e2))), add(shl(192, e3), mul(11, shr(64, e3)))))
                 let m := 0xffffffffffffffff
-                z := or(or(addmod(and(x, m), and(y, m), p), shl(64, addmod(and(shr(64, x), m), and(shr(64, y), m), p))),
-                        or(shl(128, addmod(and(shr(128, x), m), and(shr(128, y), m), p)), shl(192, addmod(shr(192, x), shr(192, y), p))))
+                let p := 2013265921
+                r := or(or(mod(and(r, m), p), shl(64, mod(and(shr(64, r), m), p))),
+                        or(shl(128, mod(and(shr(128, r), m), p)), shl(192, mod(shr(192, r), p))))
             }
         }
     }
 
     /// quotient(ζ) = Σ_j chunk_j(ζ)·(ζ^(2^logChunk))^j from the chunks' openings (value
-    /// indices idx[at ..], 4 per chunk: chunk_j = Σ_c v[idx[at + 4j + c]]·X^c); zc =
+    /// indices idx[at ..]: the 8-byte entries of the packed tableData, 4 per chunk:
+    /// chunk_j = Σ_c v[idx[at + 4j + c]]·X^c); zc =
     /// ζ^(2^logChunk).  One assembly block, Horner in X and in zc (the same field values as
     /// the term-by-term sums); rejects an index past the values or the index list.
-    function _quotient(bytes calldata vals, uint256[] calldata idx, uint256 at, uint256 chunks, uint256 zc)
+    function _quotient(bytes calldata vals, bytes calldata idx, uint256 at, uint256 chunks, uint256 zc)
         private
         pure
         returns (uint256 q)
     {
-        if (at + 4 * chunks > idx.length) revert Reject("table data");
+        if (8 * (at + 4 * chunks) > idx.length) revert Reject("table data");
         uint256 bad;
         assembly ("memory-safe") {
             for { let j := chunks } gt(j, 0) {} {
                 j := sub(j, 1)
-                let ch, b := chunk(vals.offset, vals.length, add(idx.offset, shl(5, add(at, shl(2, j)))))
+                let ch, b := chunk(vals.offset, vals.length, add(idx.offset, shl(3, add(at, shl(2, j)))))
                 bad := or(bad, b)
                 q := extadd(extmul(q, zc), ch)
             }
@@ -580,7 +642,7 @@ contract StatementCheck {
             function chunk(vo, vl, ip) -> r, b {
                 for { let c := 4 } gt(c, 0) {} {
                     c := sub(c, 1)
-                    let i := calldataload(add(ip, shl(5, c)))
+                    let i := shr(192, calldataload(add(ip, shl(3, c))))
                     b := or(b, gt(add(shl(4, i), 16), vl))
                     b := or(b, gt(i, 0xffffffffffff))
                     r := extadd(mulx(r), ext(vo, i))
@@ -625,10 +687,12 @@ contract StatementCheck {
     }
 
     /// Step 11: Σ claimed sums + 1/(α − φ(EXEC, [entry, 1, 0])) − Σ_i 1/(α − φ(JOURNAL, [i, b_i])) = 0,
-    /// φ(bus, v) = bus + Σ_j β^(j+1)·v_j.
+    /// φ(bus, v) = bus + Σ_j β^(j+1)·v_j.  The journal's inverses by one inversion
+    /// (Montgomery's trick) in two assembly loops (_journalDens, _journalSum).
     function _logup(StarkChallenges.Input calldata ci, bytes calldata journal, uint256 a, uint256 b) private view {
         uint256 total = 0;
-        for (uint256 i = 0; i < ci.claimedSums.length; i++) total = _add(total, ci.claimedSums[i]);
+        uint256[] calldata cs = ci.claimedSums; // decoded once
+        for (uint256 i = 0; i < cs.length; i++) total = _add(total, cs[i]);
         uint256 b2 = _mul(b, b);
         {
             uint256 phi = _add(_add(execBus, Field.mulBase(b, entry)), b2);
@@ -638,26 +702,98 @@ contract StatementCheck {
         }
         uint256 n = journal.length;
         if (n > 0) {
-            uint256[] memory pre = new uint256[](n);
-            uint256[] memory den = new uint256[](n);
-            uint256 run = 1;
-            for (uint256 i = 0; i < n; i++) {
-                uint256 phi = _add(_add(journalBus, Field.mulBase(b, i)), Field.mulBase(b2, uint8(journal[i])));
-                uint256 d = _sub(a, phi);
-                if (d == 0) revert Reject("public interaction denominator is zero");
-                den[i] = d;
-                pre[i] = run;
-                run = _mul(run, d);
-            }
-            uint256 inv = Field.inv(run);
-            uint256 s = 0;
-            for (uint256 i = n; i > 0; i--) {
-                s = _add(s, _mul(inv, pre[i - 1]));
-                inv = _mul(inv, den[i - 1]);
-            }
-            total = _sub(total, s);
+            (uint256 m, uint256 run, uint256 bad) = _journalDens(journal, a, b, b2, journalBus % P);
+            if (bad != 0) revert Reject("public interaction denominator is zero");
+            total = _sub(total, _journalSum(m, n, Field.inv(run)));
         }
         if (total != 0) revert Reject("bus sums do not balance");
+    }
+
+    /// The journal's denominators d_i = α − φ(JOURNAL, [i, b_i]) = α − (bus + β·i + β²·b_i)
+    /// (bus < p) and their prefix products pre_i = Π_{j<i} d_j, stored (pre_i, d_i) at
+    /// m + 64·i in fresh memory (allocated); returns m, run = Π d_i and bad = 1 if some
+    /// d_i = 0.  φ is computed lane-wise on the packed words without reductions: for
+    /// i < 2^32 every lane is below p·2^32 + p·2^8 + p < 2^64 (no carry into the next
+    /// lane); each lane of α − φ is then (α_k + 2^33·p − φ_k) mod p (no borrow, in full
+    /// 256-bit words).
+    function _journalDens(bytes calldata journal, uint256 a, uint256 b, uint256 b2, uint256 bus)
+        private
+        pure
+        returns (uint256 m, uint256 run, uint256 bad)
+    {
+        uint256 n = journal.length;
+        if (n >= (1 << 32)) revert Reject("journal");
+        assembly ("memory-safe") {
+            m := mload(0x40)
+            mstore(0x40, add(m, shl(6, n)))
+            run := 1
+            for { let i := 0 } lt(i, n) { i := add(i, 1) } {
+                let phi := add(add(mul(b, i), mul(b2, shr(248, calldataload(add(journal.offset, i))))), bus)
+                let d := den(a, phi)
+                bad := or(bad, iszero(d))
+                mstore(add(m, shl(6, i)), run)
+                mstore(add(m, add(shl(6, i), 32)), d)
+                run := extmul(run, d)
+            }
+
+            // (x − y) mod p lane by lane for y's lanes < 2^33·p (no borrow: 2^33·p + x_k − y_k > 0)
+            function den(x, y) -> z {
+                let p := 2013265921
+                let mk := 0xffffffffffffffff
+                let k := 17293822577692639232 // 2^33·p
+                z := or(or(mod(sub(add(and(x, mk), k), and(y, mk)), p),
+                           shl(64, mod(sub(add(and(shr(64, x), mk), k), and(shr(64, y), mk)), p))),
+                        or(shl(128, mod(sub(add(and(shr(128, x), mk), k), and(shr(128, y), mk)), p)),
+                           shl(192, mod(sub(add(shr(192, x), k), shr(192, y)), p))))
+            }
+
+            // x·y in F_p[X]/(X^4 − 11) for canonical x, y, lane-parallel (every lane < 4·p^2 < 2^64)
+            function extmul(x, y) -> z {
+                let p := 2013265921
+                let mk := 0xffffffffffffffff
+                z := mul(x, and(y, mk))
+                x := or(shl(64, x), mulmod(shr(192, x), 11, p))
+                z := add(z, mul(x, and(shr(64, y), mk)))
+                x := or(shl(64, x), mulmod(shr(192, x), 11, p))
+                z := add(z, mul(x, and(shr(128, y), mk)))
+                x := or(shl(64, x), mulmod(shr(192, x), 11, p))
+                z := add(z, mul(x, shr(192, y)))
+                z := or(or(mod(and(z, mk), p), shl(64, mod(and(shr(64, z), mk), p))),
+                        or(shl(128, mod(and(shr(128, z), mk), p)), shl(192, mod(shr(192, z), p))))
+            }
+        }
+    }
+
+    /// Σ_i 1/d_i from _journalDens' (pre_i, d_i) at m and inv = 1/Π d_i: backwards,
+    /// 1/d_i = inv_i·pre_i with inv_{n−1} = inv, inv_{i−1} = inv_i·d_i; the sum's lanes
+    /// accumulated unreduced (n < 2^32 terms < p each: < 2^63) and reduced at the end.
+    function _journalSum(uint256 m, uint256 n, uint256 inv) private pure returns (uint256 s) {
+        assembly ("memory-safe") {
+            for { let i := n } gt(i, 0) {} {
+                i := sub(i, 1)
+                s := add(s, extmul(inv, mload(add(m, shl(6, i)))))
+                inv := extmul(inv, mload(add(m, add(shl(6, i), 32))))
+            }
+            let q := 2013265921
+            let ms := 0xffffffffffffffff
+            s := or(or(mod(and(s, ms), q), shl(64, mod(and(shr(64, s), ms), q))),
+                    or(shl(128, mod(and(shr(128, s), ms), q)), shl(192, mod(shr(192, s), q))))
+
+            // as in _journalDens
+            function extmul(x, y) -> z {
+                let p := 2013265921
+                let mk := 0xffffffffffffffff
+                z := mul(x, and(y, mk))
+                x := or(shl(64, x), mulmod(shr(192, x), 11, p))
+                z := add(z, mul(x, and(shr(64, y), mk)))
+                x := or(shl(64, x), mulmod(shr(192, x), 11, p))
+                z := add(z, mul(x, and(shr(128, y), mk)))
+                x := or(shl(64, x), mulmod(shr(192, x), 11, p))
+                z := add(z, mul(x, shr(192, y)))
+                z := or(or(mod(and(z, mk), p), shl(64, mod(and(shr(64, z), mk), p))),
+                        or(shl(128, mod(and(shr(128, z), mk), p)), shl(192, mod(shr(192, z), p))))
+            }
+        }
     }
 
     struct DeepState {
@@ -682,20 +818,24 @@ contract StatementCheck {
         st.off = 1;
         uint256 shift;
         uint256[] memory idx;
+        uint256[] memory jq; // per query: the position of its leaf in idx
         _alphaPowers(s, c.pcsAlpha, st);
-        if (s.roundHdr.length % 6 != 0) revert Reject("round header");
-        for (uint256 r = 0; r < s.roundHdr.length / 6; r++) {
-            uint256 Lr = s.roundHdr[6 * r + 1] & 0xffffffff;
-            uint256 nSl = s.roundHdr[6 * r + 4];
-            bytes32 root = _root(s.roundHdr[6 * r], ci);
+        uint256[] calldata rh = s.roundHdr; // decoded once
+        uint256 L0 = s.L0;
+        if (rh.length % 6 != 0) revert Reject("round header");
+        for (uint256 r = 0; r < rh.length / 6; r++) {
+            uint256 Lr = rh[6 * r + 1] & 0xffffffff;
+            uint256 nSl = rh[6 * r + 4];
+            bytes32 root = _root(rh[6 * r], ci);
             (bytes32 spec, bytes32 levelsHash, uint256[] memory gis) = _round(s, r, ci, c.pcsAlpha, st);
-            if (Lr > s.L0) revert Reject("round height");
-            if (r == 0 || s.L0 - Lr != shift) {
+            if (Lr > L0) revert Reject("round height");
+            if (r == 0 || L0 - Lr != shift) {
                 // the rounds share the sorted leaf indices when they share a height
-                shift = s.L0 - Lr;
+                shift = L0 - Lr;
                 idx = _sortedDistinct(c.queries, shift);
+                jq = _positions(c.queries, shift, idx);
             }
-            uint256 bsz = _batchOf(s, r);
+            uint256 bsz = _batchOf(s, rh[6 * r + 1]);
             for (uint256 k = 0; k < idx.length; k += bsz) {
                 uint256 m = idx.length - k < bsz ? idx.length - k : bsz;
                 if (st.partialAt + m * nSl > partials.length || st.batchNo >= rowsHashes.length) revert Reject("witness");
@@ -708,101 +848,138 @@ contract StatementCheck {
                 if (!merkleFacts.facts(keccak256(abi.encodePacked(f, spec, keccak256(abi.encodePacked(pp)))))) {
                     revert Reject("Merkle/DEEP fact missing");
                 }
-                _roAdd(ro, c.queries, shift, idx, k, m, pp, gis, ns);
+                _roAdd(ro, jq, k, m, pp, gis, ns);
                 st.batchNo++;
                 st.partialAt += m * nSl;
             }
         }
         if (st.batchNo != rowsHashes.length || st.partialAt != partials.length) revert Reject("witness");
         if (st.point != s.pointLogs.length || st.value * 16 != ci.pcsValues.length) revert Reject("opening count");
+        _reduceAll(ro);
     }
 
-    /// RO_L[q][gis[sl]] += pp[j][sl] for every query q whose leaf (queries[q] >> shift) is the
-    /// batch's j-th index (idx[k + j], j < m; the batch's indices are distinct) and every slot
-    /// sl of the round: the DEEP partial sums a MerkleDeep fact recorded (pp: m × #slots,
-    /// canonical: the fact binds their hash), added lane by lane mod p.  gis[sl] < ns (_find).
-    function _roAdd(uint256[] memory ro, uint256[] memory qs, uint256 shift, uint256[] memory idx, uint256 k,
-                    uint256 m, uint256[] calldata pp, uint256[] memory gis, uint256 ns) private pure {
+    /// Per query q the position of its leaf queries[q] >> shift in `idx` (sorted distinct,
+    /// holding every query's leaf: _sortedDistinct).
+    function _positions(uint256[] memory qs, uint256 shift, uint256[] memory idx)
+        private
+        pure
+        returns (uint256[] memory jq)
+    {
+        jq = new uint256[](qs.length);
         assembly ("memory-safe") {
-            let pd := add(idx, shl(5, add(k, 1)))
+            let n := mload(idx)
             for { let q := 0 } lt(q, mload(qs)) { q := add(q, 1) } {
                 let pos := shr(shift, mload(add(qs, shl(5, add(q, 1)))))
-                for { let j := 0 } lt(j, m) { j := add(j, 1) } {
-                    if eq(mload(add(pd, shl(5, j))), pos) {
-                        addRow(add(add(ro, 0x20), shl(5, mul(q, ns))), gis, add(pp.offset, shl(5, mul(j, mload(gis)))))
-                        break
-                    }
-                }
-            }
-
-            function addRow(base, gis_, src) {
-                for { let sl := 0 } lt(sl, mload(gis_)) { sl := add(sl, 1) } {
-                    let at := add(base, shl(5, mload(add(gis_, shl(5, add(sl, 1))))))
-                    mstore(at, extadd(mload(at), calldataload(add(src, shl(5, sl)))))
-                }
-            }
-
-            function extadd(x, y) -> z {
-                let p := 2013265921
-                let mk := 0xffffffffffffffff
-                z := or(or(addmod(and(x, mk), and(y, mk), p), shl(64, addmod(and(shr(64, x), mk), and(shr(64, y), mk), p))),
-                        or(shl(128, addmod(and(shr(128, x), mk), and(shr(128, y), mk), p)), shl(192, addmod(shr(192, x), shr(192, y), p))))
+                let j := 0
+                for { } and(lt(j, n), iszero(eq(mload(add(idx, shl(5, add(j, 1)))), pos))) { j := add(j, 1) } { }
+                mstore(add(jq, shl(5, add(q, 1))), j)
             }
         }
     }
 
-    /// Leaves per DEEP fact of round r: roundHdr[6r + 1] >> 32 (a wide round's own batch,
-    /// see zkvm.onchain.session.deep_batch), 0: the shape's batch.
-    function _batchOf(Shape calldata s, uint256 r) private pure returns (uint256 b) {
-        b = s.roundHdr[6 * r + 1] >> 32;
+    /// RO_L[q][gis[sl]] += pp[j][sl] for every query q whose leaf is the batch's j-th index
+    /// (idx[k + j], j < m: jq[q] = k + j, _positions; the batch's indices are distinct) and
+    /// every slot sl of the round: the DEEP partial sums a MerkleDeep fact recorded (pp:
+    /// m × #slots, canonical: the fact binds their hash, MerkleFacts computed them
+    /// reduced).  Added lane by lane **without reduction** (one ADD: every lane of pp is
+    /// < p, and an RO entry receives one addend per slot of every round, far fewer than
+    /// 2^32 addends: no lane carries into the next); _deep reduces every entry once at the
+    /// end (_reduceAll).  gis[sl] < ns (_find).
+    function _roAdd(uint256[] memory ro, uint256[] memory jq, uint256 k, uint256 m, uint256[] calldata pp,
+                    uint256[] memory gis, uint256 ns) private pure {
+        assembly ("memory-safe") {
+            let nsl := mload(gis)
+            for { let q := 0 } lt(q, mload(jq)) { q := add(q, 1) } {
+                let j := sub(mload(add(jq, shl(5, add(q, 1)))), k) // wraps (huge) below k
+                if lt(j, m) {
+                    let base := add(add(ro, 0x20), shl(5, mul(q, ns)))
+                    let src := add(pp.offset, shl(5, mul(j, nsl)))
+                    for { let sl := 0 } lt(sl, nsl) { sl := add(sl, 1) } {
+                        let at := add(base, shl(5, mload(add(gis, shl(5, add(sl, 1))))))
+                        mstore(at, add(mload(at), calldataload(add(src, shl(5, sl)))))
+                    }
+                }
+            }
+        }
+    }
+
+    /// Every entry of `ro` (lanes summed without reduction by _roAdd) reduced mod p lane by lane.
+    function _reduceAll(uint256[] memory ro) private pure {
+        assembly ("memory-safe") {
+            let p := 2013265921
+            let mk := 0xffffffffffffffff
+            for { let q := add(ro, 0x20) } lt(q, add(ro, shl(5, add(mload(ro), 1)))) { q := add(q, 0x20) } {
+                let c := mload(q)
+                mstore(q, or(or(mod(and(c, mk), p), shl(64, mod(and(shr(64, c), mk), p))),
+                             or(shl(128, mod(and(shr(128, c), mk), p)), shl(192, mod(shr(192, c), p)))))
+            }
+        }
+    }
+
+    /// Leaves per DEEP fact of a round (h: its roundHdr[6r + 1]): h >> 32 (a wide round's own
+    /// batch, see zkvm.onchain.session.deep_batch), 0: the shape's batch.
+    function _batchOf(Shape calldata s, uint256 h) private pure returns (uint256 b) {
+        b = h >> 32;
         if (b == 0) b = s.batch;
         if (b == 0) revert Reject("batch");
     }
 
     /// st.ap: α^j for j ≤ the widest matrix of the rounds (its column indices and the
-    /// offset step α^w), packed; one assembly loop (a Keccak receipt's widest round has 3 546 columns: the Solidity loop
-    /// with a second, packed table cost ~1 M gas more).
-    function _alphaPowers(Shape calldata s, uint256 alpha, DeepState memory st) private pure {
+    /// offset step α^w), packed: the widest matrix by one assembly scan of the round data,
+    /// the powers by alphaPowers (a Keccak receipt's widest round has 3 546 columns: the
+    /// Solidity loop with a second, packed table cost ~1 M gas more).
+    function _alphaPowers(Shape calldata s, uint256 alpha, DeepState memory st) private view {
         uint256 maxW = 0;
-        uint256 at = 0;
-        uint256[] calldata rh = s.roundHdr; // decoded once
-        uint256[] calldata rd = s.roundData;
-        for (uint256 r = 0; r < rh.length / 6; r++) {
-            at += rh[6 * r + 2];
-            uint256 nm = rh[6 * r + 3];
-            for (uint256 m = 0; m < nm; m++) {
-                uint256 w = (rd[at + m] >> 8) & 0xffffff;
-                if (w > maxW) maxW = w;
+        uint256 bad;
+        {
+            uint256[] calldata rh = s.roundHdr; // decoded once
+            uint256[] calldata rd = s.roundData;
+            assembly ("memory-safe") {
+                // per round r: skip its #levels, scan its #mats matrix words (width: bits
+                // 8..31), skip its #slots and #cols; a matrix past roundData is bad
+                let at := 0
+                for { let r := 0 } lt(r, div(rh.length, 6)) { r := add(r, 1) } {
+                    let h := add(rh.offset, mul(192, r))
+                    at := add(at, calldataload(add(h, 64)))
+                    let nm := calldataload(add(h, 96))
+                    if gt(add(at, nm), rd.length) { bad := 1 break }
+                    for { let m := 0 } lt(m, nm) { m := add(m, 1) } {
+                        let w := and(shr(8, calldataload(add(rd.offset, shl(5, add(at, m))))), 0xffffff)
+                        if gt(w, maxW) { maxW := w }
+                    }
+                    at := add(add(at, nm), add(calldataload(add(h, 128)), calldataload(add(h, 160))))
+                    if gt(at, 0xffffffffffffffff) { bad := 1 break }
+                }
             }
-            at += nm + rh[6 * r + 4] + rh[6 * r + 5];
         }
-        uint256[] memory ap = new uint256[](maxW + 1);
+        if (bad != 0) revert Reject("round header");
+        st.ap = this.alphaPowers(alpha, maxW);
+    }
+
+    /// [α^0, …, α^maxW] (packed) for a canonical α.  Pure, proves nothing by itself; an
+    /// external (self-)call so that its loop runs in a frame of its own (inlined into
+    /// _deep, whose stack is full, via-IR moved its variables to memory: ~2.5× the gas).
+    function alphaPowers(uint256 alpha, uint256 maxW) external pure returns (uint256[] memory ap) {
+        ap = new uint256[](maxW + 1);
         assembly ("memory-safe") {
+            // x·α = Σ_i x_i·(X^i·α) lane-parallel: the four packed multiples X^i·α (lanes < p),
+            // four products < p^2 per lane (< 2^64), then every lane mod p
             let p := 2013265921
             let m := 0xffffffffffffffff
-            let a0 := and(alpha, m)
-            let a1 := and(shr(64, alpha), m)
-            let a2 := and(shr(128, alpha), m)
-            let a3 := shr(192, alpha)
-            let x0 := 1
-            let x1 := 0
-            let x2 := 0
-            let x3 := 0
+            let a1 := or(shl(64, alpha), mulmod(shr(192, alpha), 11, p))
+            let a2 := or(shl(64, a1), mulmod(shr(192, a1), 11, p))
+            let a3 := or(shl(64, a2), mulmod(shr(192, a2), 11, p))
+            let x := 1
             let ptr := add(ap, 0x20)
             let end := add(ptr, shl(5, add(maxW, 1)))
             for {} lt(ptr, end) { ptr := add(ptr, 0x20) } {
-                mstore(ptr, or(or(x0, shl(64, x1)), or(shl(128, x2), shl(192, x3))))
-                // x·α in F_p[X]/(X^4 − 11), as _mul
-                let c0 := mod(add(mul(x0, a0), mul(11, mod(add(add(mul(x1, a3), mul(x2, a2)), mul(x3, a1)), p))), p)
-                let c1 := mod(add(add(mul(x0, a1), mul(x1, a0)), mul(11, mod(add(mul(x2, a3), mul(x3, a2)), p))), p)
-                let c2 := mod(add(add(add(mul(x0, a2), mul(x1, a1)), mul(x2, a0)), mul(11, mod(mul(x3, a3), p))), p)
-                x3 := mod(add(add(add(mul(x0, a3), mul(x1, a2)), mul(x2, a1)), mul(x3, a0)), p)
-                x0 := c0
-                x1 := c1
-                x2 := c2
+                mstore(ptr, x)
+                let z := add(add(mul(and(x, m), alpha), mul(and(shr(64, x), m), a1)),
+                             add(mul(and(shr(128, x), m), a2), mul(shr(192, x), a3)))
+                x := or(or(mod(and(z, m), p), shl(64, mod(and(shr(64, z), m), p))),
+                        or(shl(128, mod(and(shr(128, z), m), p)), shl(192, mod(shr(192, z), p))))
             }
         }
-        st.ap = ap;
     }
 
     /// α^j from st.ap.
@@ -821,18 +998,35 @@ contract StatementCheck {
         returns (bytes32 spec, bytes32 levelsHash, uint256[] memory gis)
     {
         uint256 d = st.data;
-        uint256 nLev = s.roundHdr[6 * r + 2];
-        uint256 nMat = s.roundHdr[6 * r + 3];
-        uint256 nSl = s.roundHdr[6 * r + 4];
-        uint256 nCol = s.roundHdr[6 * r + 5];
-        levelsHash = keccak256(abi.encodePacked(s.roundData[d:d + nLev]));
-        uint256[] calldata mats = s.roundData[d + nLev:d + nLev + nMat];
-        uint256[] calldata slots = s.roundData[d + nLev + nMat:d + nLev + nMat + nSl];
-        uint256[] calldata cols = s.roundData[d + nLev + nMat + nSl:d + nLev + nMat + nSl + nCol];
+        uint256[] calldata rh = s.roundHdr[6 * r:6 * r + 6]; // decoded once
+        uint256[] calldata rd = s.roundData;
+        uint256 nLev = rh[2];
+        uint256 nMat = rh[3];
+        uint256 nSl = rh[4];
+        uint256 nCol = rh[5];
+        levelsHash = keccak256(abi.encodePacked(rd[d:d + nLev]));
+        uint256[] calldata mats = rd[d + nLev:d + nLev + nMat];
+        uint256[] calldata slots = rd[d + nLev + nMat:d + nLev + nMat + nSl];
+        uint256[] calldata cols = rd[d + nLev + nMat + nSl:d + nLev + nMat + nSl + nCol];
         st.data = d + nLev + nMat + nSl + nCol;
         spec = keccak256(abi.encode(alpha, mats, _terms(mats, cols, ci, st), slots, cols));
-        gis = new uint256[](nSl);
-        for (uint256 sl = 0; sl < nSl; sl++) gis[sl] = _find(s.inputSizes, slots[sl]);
+        gis = _slotIndices(slots, s.inputSizes);
+    }
+
+    /// Each slot's index in inputSizes (the first equal entry; Reject("input size") if none).
+    function _slotIndices(uint256[] calldata slots, uint256[] calldata sizes) private pure returns (uint256[] memory gis) {
+        gis = new uint256[](slots.length);
+        uint256 bad;
+        assembly ("memory-safe") {
+            for { let sl := 0 } lt(sl, slots.length) { sl := add(sl, 1) } {
+                let v := calldataload(add(slots.offset, shl(5, sl)))
+                let j := 0
+                for { } and(lt(j, sizes.length), iszero(eq(calldataload(add(sizes.offset, shl(5, j))), v))) { j := add(j, 1) } { }
+                if eq(j, sizes.length) { bad := 1 }
+                mstore(add(gis, shl(5, add(sl, 1))), j)
+            }
+        }
+        if (bad != 0) revert Reject("input size");
     }
 
     /// A round's DEEP terms (z, ys = Σ_{c∈C} α^c·v_c, off), off running over every opening
@@ -847,46 +1041,116 @@ contract StatementCheck {
         returns (uint256[] memory terms)
     {
         uint256 nt = 0;
-        for (uint256 m = 0; m < mats.length; m++) nt += (mats[m] >> 96) & 0xffffffff;
+        assembly ("memory-safe") {
+            for { let m := 0 } lt(m, mats.length) { m := add(m, 1) } {
+                nt := add(nt, and(shr(96, calldataload(add(mats.offset, shl(5, m)))), 0xffffffff))
+            }
+        }
         terms = new uint256[](3 * nt);
         uint256[] memory widths = new uint256[](nt);
         uint256[] memory counts = new uint256[](nt);
-        uint256[] memory sub = new uint256[](nt); // 0 every column, else start << 32 | n in cols
-        uint256 t = 0;
-        uint256 total = 0;
-        uint256 at = 0;
-        uint256[] calldata vcs = ci.pcsValueCounts; // decoded once (each struct-member access re-decodes)
+        uint256[] memory sb = new uint256[](nt); // 0 every column, else start << 32 | n in cols
+        uint256 total;
         uint256 p0 = st.point;
-        for (uint256 m = 0; m < mats.length; m++) {
-            uint256 w = (mats[m] >> 8) & 0xffffff;
-            uint256 np = (mats[m] >> 96) & 0xffffffff;
-            if (((mats[m] >> 64) & 0xffffffff) != t) revert Reject("term ranges");
-            for (uint256 k = 0; k < np; k++) {
-                if (at >= cols.length) revert Reject("column sets");
-                uint256 n = cols[at];
-                if (n > w || at + 1 + n > cols.length) revert Reject("column sets");
-                uint256 cnt = n == 0 ? w : n;
-                if (p0 + t >= vcs.length || vcs[p0 + t] != cnt) revert Reject("opening width");
-                if (n != 0) sub[t] = (at + 1) << 32 | n;
-                at += 1 + n;
-                widths[t] = w;
-                counts[t] = cnt;
-                total += cnt;
-                t++;
+        {
+            uint256[] calldata vcs = ci.pcsValueCounts; // decoded once (each struct-member access re-decodes)
+            uint256[4] memory px;
+            px[0] = p0;
+            uint256 code;
+            assembly ("memory-safe") {
+                mstore(add(px, 0x20), widths)
+                mstore(add(px, 0x40), counts)
+                mstore(add(px, 0x60), sb)
+                code, total := scan(mats.offset, mats.length, cols.offset, cols.length, vcs.offset, vcs.length, px)
+
+                // per matrix m (mats[m]: w = bits 8..31, first term = bits 64..95, #points
+                // np = bits 96..127) its np terms t: the column set at cols[at] (n, then n
+                // indices; n = 0 every column, n <= w), the claimed count vcs[p0 + t] = n or w,
+                // widths[t] = w, counts[t] = the count, sub[t] = (at + 1) << 32 | n (n != 0);
+                // code 1 term ranges, 2 column sets, 3 opening width (the first failure, as
+                // the checks' order)
+                function scan(mo, ml, co, cl, vo, vl, x) -> code_, tot {
+                    let t := 0
+                    let at := 0
+                    let p := mload(x)
+                    for { let m := 0 } lt(m, ml) { m := add(m, 1) } {
+                        let mm := calldataload(add(mo, shl(5, m)))
+                        let w := and(shr(8, mm), 0xffffff)
+                        if iszero(eq(and(shr(64, mm), 0xffffffff), t)) { code_ := 1 leave }
+                        for { let k := and(shr(96, mm), 0xffffffff) } k { k := sub(k, 1) } {
+                            if iszero(lt(at, cl)) { code_ := 2 leave }
+                            let n := calldataload(add(co, shl(5, at)))
+                            if or(gt(n, w), gt(add(add(at, 1), n), cl)) { code_ := 2 leave }
+                            let cnt := n
+                            if iszero(n) { cnt := w }
+                            if iszero(lt(add(p, t), vl)) { code_ := 3 leave }
+                            if iszero(eq(calldataload(add(vo, shl(5, add(p, t)))), cnt)) { code_ := 3 leave }
+                            let o := shl(5, add(t, 1))
+                            if n { mstore(add(mload(add(x, 0x60)), o), or(shl(32, add(at, 1)), n)) }
+                            mstore(add(mload(add(x, 0x20)), o), w)
+                            mstore(add(mload(add(x, 0x40)), o), cnt)
+                            at := add(add(at, 1), n)
+                            tot := add(tot, cnt)
+                            t := add(t, 1)
+                        }
+                    }
+                    if iszero(eq(at, cl)) { code_ := 2 }
+                }
             }
+            if (code == 1) revert Reject("term ranges");
+            if (code == 2) revert Reject("column sets");
+            if (code == 3) revert Reject("opening width");
         }
-        if (at != cols.length) revert Reject("column sets");
         if (16 * (st.value + total) > ci.pcsValues.length) revert Reject("value index");
         uint256[] memory ys =
-            _ysRound(ci.pcsValues[16 * st.value:16 * (st.value + total)], counts, widths, st.ap, cols, sub);
+            _ysRound(ci.pcsValues[16 * st.value:16 * (st.value + total)], counts, widths, st.ap, cols, sb);
         bytes calldata pts = ci.pcsPoints;
         uint256 off = st.off;
         uint256[] memory ap = st.ap;
-        for (t = 0; t < nt; t++) {
-            terms[3 * t] = _ext(pts, p0 + t);
-            terms[3 * t + 1] = ys[t];
-            terms[3 * t + 2] = off;
-            off = _mul(off, _apAt(ap, widths[t]));
+        {
+            uint256 code;
+            assembly ("memory-safe") {
+                code, off := build(pts.offset, pts.length, p0, nt, terms, ys, ap, widths, off)
+
+                // terms[3t ..] = (the point p0 + t, ys[t], off), off ← off·α^{widths[t]}
+                // (extmul: canonical operands, canonical product as _mul); code 1 a point
+                // past pts ("value index"), 2 a width past ap ("column index")
+                function build(po, pl, p, n, tm, y, a, wd, f) -> code_, off_ {
+                    off_ := f
+                    for { let t := 0 } lt(t, n) { t := add(t, 1) } {
+                        let i := add(p, t)
+                        if gt(add(shl(4, i), 16), pl) { code_ := 1 leave }
+                        let w := shr(128, calldataload(add(po, shl(4, i))))
+                        w := or(shl(8, and(w, 0x00ff00ff00ff00ff00ff00ff00ff00ff)), and(shr(8, w), 0x00ff00ff00ff00ff00ff00ff00ff00ff))
+                        w := or(shl(16, and(w, 0x0000ffff0000ffff0000ffff0000ffff)), and(shr(16, w), 0x0000ffff0000ffff0000ffff0000ffff))
+                        let q := add(tm, mul(96, t))
+                        mstore(add(q, 0x20), or(or(shr(96, w), shl(64, and(shr(64, w), 0xffffffff))),
+                                                or(shl(128, and(shr(32, w), 0xffffffff)), shl(192, and(w, 0xffffffff)))))
+                        mstore(add(q, 0x40), mload(add(y, shl(5, add(t, 1)))))
+                        mstore(add(q, 0x60), off_)
+                        let j := mload(add(wd, shl(5, add(t, 1))))
+                        if iszero(lt(j, mload(a))) { code_ := 2 leave }
+                        off_ := extmul(off_, mload(add(a, shl(5, add(j, 1)))))
+                    }
+                }
+
+                // x·y in F_p[X]/(X^4 − 11) for canonical x, y, lane-parallel (every lane < 4·p^2 < 2^64)
+                function extmul(x, y) -> z {
+                    let pr := 2013265921
+                    let mk := 0xffffffffffffffff
+                    z := mul(x, and(y, mk))
+                    x := or(shl(64, x), mulmod(shr(192, x), 11, pr))
+                    z := add(z, mul(x, and(shr(64, y), mk)))
+                    x := or(shl(64, x), mulmod(shr(192, x), 11, pr))
+                    z := add(z, mul(x, and(shr(128, y), mk)))
+                    x := or(shl(64, x), mulmod(shr(192, x), 11, pr))
+                    z := add(z, mul(x, shr(192, y)))
+                    z := or(or(mod(and(z, mk), pr), shl(64, mod(and(shr(64, z), mk), pr))),
+                            or(shl(128, mod(and(shr(128, z), mk), pr)), shl(192, mod(shr(192, z), pr))))
+                }
+            }
+            if (code == 1) revert Reject("value index");
+            if (code == 2) revert Reject("column index");
         }
         st.off = off;
         st.value += total;
@@ -1170,10 +1434,5 @@ contract StatementCheck {
         for (uint256 i = 0; i < a.length; i++) if (n == 0 || a[n - 1] != a[i]) a[n++] = a[i];
         out = new uint256[](n);
         for (uint256 i = 0; i < n; i++) out[i] = a[i];
-    }
-
-    function _find(uint256[] calldata xs, uint256 x) private pure returns (uint256) {
-        for (uint256 i = 0; i < xs.length; i++) if (xs[i] == x) return i;
-        revert Reject("input size");
     }
 }

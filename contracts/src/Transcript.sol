@@ -11,6 +11,8 @@ pragma solidity 0.8.28;
 /// Sampling: base elements by rejection (each squeeze gives eight u32 words, low 31 bits,
 /// accepted if < p; an extension element takes the next four accepted words of one
 /// label's squeezes), indices as the low n bits of the first u64 of a squeeze.
+/// Every hash input is built in scratch memory past the free memory pointer (which is not
+/// moved: nothing is allocated between building and hashing), in one assembly block.
 library Transcript {
     uint256 internal constant P = 2013265921;
 
@@ -22,8 +24,30 @@ library Transcript {
         st.s = _sha(abi.encodePacked("zkvm/transcript", _u32(1), _u32(tag.length), tag));
     }
 
+    /// absorb for memory `data` (the hash input built in scratch memory in one pass).
     function absorb(State memory st, bytes memory label, bytes memory data) internal view {
-        st.s = _sha(abi.encodePacked(bytes1(0x00), st.s, _u32(label.length), label, _u64(data.length), data));
+        bytes32 s = st.s;
+        bytes32 h;
+        assembly ("memory-safe") {
+            let m := mload(0x40)
+            let ll := mload(label)
+            mstore8(m, 0x00)
+            mstore(add(m, 1), s)
+            mstore(add(m, 33), shl(224, le32(ll)))
+            mcopy(add(m, 37), add(label, 0x20), ll)
+            let q := add(m, add(37, ll))
+            let dl := mload(data)
+            mstore(q, shl(192, or(shl(32, le32(dl)), le32(shr(32, dl)))))
+            mcopy(add(q, 8), add(data, 0x20), dl)
+            if iszero(staticcall(gas(), 0x02, m, add(sub(q, m), add(8, dl)), 0x00, 0x20)) { revert(0, 0) }
+            h := mload(0x00)
+
+            // the low 32 bits of v, byte-reversed
+            function le32(v) -> r {
+                r := or(or(shl(24, and(v, 0xff)), shl(8, and(v, 0xff00))), or(and(shr(8, v), 0xff00), and(shr(24, v), 0xff)))
+            }
+        }
+        st.s = h;
     }
 
     /// absorb for calldata `data`: the same hash, built in scratch memory in one pass
@@ -55,13 +79,50 @@ library Transcript {
         st.s = h;
     }
 
+    /// absorb of one 32-byte word (a commitment root): data = the word's 32 bytes.
+    function absorbWord(State memory st, bytes memory label, bytes32 w) internal view {
+        bytes32 s = st.s;
+        bytes32 h;
+        assembly ("memory-safe") {
+            let m := mload(0x40)
+            let ll := mload(label)
+            mstore8(m, 0x00)
+            mstore(add(m, 1), s)
+            mstore(add(m, 33), shl(224, or(or(shl(24, and(ll, 0xff)), shl(8, and(ll, 0xff00))),
+                                          or(and(shr(8, ll), 0xff00), and(shr(24, ll), 0xff)))))
+            mcopy(add(m, 37), add(label, 0x20), ll)
+            let q := add(m, add(37, ll))
+            mstore(q, shl(192, 0x2000000000000000)) // u64 LE 32
+            mstore(add(q, 8), w)
+            if iszero(staticcall(gas(), 0x02, m, add(sub(q, m), 40), 0x00, 0x20)) { revert(0, 0) }
+            h := mload(0x00)
+        }
+        st.s = h;
+    }
+
     function absorbU64(State memory st, bytes memory label, uint256 v) internal view {
         absorb(st, label, abi.encodePacked(_u64(v)));
     }
 
-    function squeeze(State memory st, bytes memory label) internal view returns (bytes32) {
-        st.s = _sha(abi.encodePacked(bytes1(0x01), st.s, _u32(label.length), label));
-        return st.s;
+    function squeeze(State memory st, bytes memory label) internal view returns (bytes32 d) {
+        bytes32 s = st.s;
+        assembly ("memory-safe") {
+            d := sq(s, label)
+
+            // H(0x01 || s || u32(len(label)) || label), in scratch memory
+            function sq(s_, lab) -> h {
+                let m := mload(0x40)
+                let ll := mload(lab)
+                mstore8(m, 0x01)
+                mstore(add(m, 1), s_)
+                mstore(add(m, 33), shl(224, or(or(shl(24, and(ll, 0xff)), shl(8, and(ll, 0xff00))),
+                                              or(and(shr(8, ll), 0xff00), and(shr(24, ll), 0xff)))))
+                mcopy(add(m, 37), add(lab, 0x20), ll)
+                if iszero(staticcall(gas(), 0x02, m, add(37, ll), 0x00, 0x20)) { revert(0, 0) }
+                h := mload(0x00)
+            }
+        }
+        st.s = d;
     }
 
     /// `count` base-field samples (rejection sampling over one label's squeezes).
@@ -82,10 +143,40 @@ library Transcript {
         return sampleBases(st, label, 1)[0];
     }
 
-    /// An extension element, packed c0 | c1 << 64 | c2 << 128 | c3 << 192.
-    function sampleExt(State memory st, bytes memory label) internal view returns (uint256) {
-        uint256[] memory c = sampleBases(st, label, 4);
-        return c[0] | (c[1] << 64) | (c[2] << 128) | (c[3] << 192);
+    /// An extension element, packed c0 | c1 << 64 | c2 << 128 | c3 << 192: sampleBases(st,
+    /// label, 4) in one assembly loop (the next four accepted words of the label's squeezes,
+    /// the rest of the last squeeze discarded).
+    function sampleExt(State memory st, bytes memory label) internal view returns (uint256 r) {
+        bytes32 s = st.s;
+        assembly ("memory-safe") {
+            let got := 0
+            for {} lt(got, 4) {} {
+                s := sq(s, label)
+                for { let i := 0 } and(lt(i, 8), lt(got, 4)) { i := add(i, 1) } {
+                    let v := shr(sub(224, shl(5, i)), s)
+                    // u32 LE word i, low 31 bits
+                    v := or(or(shl(24, and(v, 0x7f)), shl(8, and(v, 0xff00))), or(and(shr(8, v), 0xff00), and(shr(24, v), 0xff)))
+                    if lt(v, 2013265921) {
+                        r := or(r, shl(shl(6, got), v))
+                        got := add(got, 1)
+                    }
+                }
+            }
+
+            // H(0x01 || s || u32(len(label)) || label), in scratch memory
+            function sq(s_, lab) -> h {
+                let m := mload(0x40)
+                let ll := mload(lab)
+                mstore8(m, 0x01)
+                mstore(add(m, 1), s_)
+                mstore(add(m, 33), shl(224, or(or(shl(24, and(ll, 0xff)), shl(8, and(ll, 0xff00))),
+                                              or(and(shr(8, ll), 0xff00), and(shr(24, ll), 0xff)))))
+                mcopy(add(m, 37), add(lab, 0x20), ll)
+                if iszero(staticcall(gas(), 0x02, m, add(37, ll), 0x00, 0x20)) { revert(0, 0) }
+                h := mload(0x00)
+            }
+        }
+        st.s = s;
     }
 
     function sampleBits(State memory st, bytes memory label, uint256 n) internal view returns (uint256) {

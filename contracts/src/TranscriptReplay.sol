@@ -12,6 +12,8 @@ import "./Transcript.sol";
 ///   0x02 u16 labelLen label                    sampleBase (one output)
 ///   0x03 u8 n u16 labelLen label               sampleBits (one output)
 ///   0x04 u8 bits u64 nonce                     checkPow   (reverts if it fails)
+///   0x05 u16 labelLen label u32 dataLen data   absorb, data copied to memory (Transcript.absorb)
+///   0x06 u16 labelLen label bytes32 w          absorbWord (= absorb of w's 32 bytes)
 /// (big-endian lengths in the script; the transcript's own encoding is little-endian).
 contract TranscriptReplay {
     using Transcript for Transcript.State;
@@ -51,6 +53,20 @@ contract TranscriptReplay {
                 uint256 nonce = uint64(bytes8(script[p + 1:p + 9]));
                 p += 9;
                 st.checkPow(bits, nonce);
+            } else if (op == 5) {
+                uint256 ll = uint16(bytes2(script[p:p + 2]));
+                bytes memory label = script[p + 2:p + 2 + ll];
+                p += 2 + ll;
+                uint256 dl = uint32(bytes4(script[p:p + 4]));
+                bytes memory data = script[p + 4:p + 4 + dl];
+                st.absorb(label, data);
+                p += 4 + dl;
+            } else if (op == 6) {
+                uint256 ll = uint16(bytes2(script[p:p + 2]));
+                bytes memory label = script[p + 2:p + 2 + ll];
+                p += 2 + ll;
+                st.absorbWord(label, bytes32(script[p:p + 32]));
+                p += 32;
             } else {
                 revert("bad op");
             }

@@ -110,3 +110,44 @@ def test_canonical_check_of_opened_values():
         out = chain.call(addr, abi.encode_call(sc.selector("isCanonical"), ["bytes"], [struct.pack(f"<{n}I", *vs)]))
         assert (out[-1] == 1) == all(v < P for v in vs), vs
     assert chain.call(addr, abi.encode_call(sc.selector("isCanonical"), ["bytes"], [b"\x00" * 5]))[-1] == 0
+
+
+def test_malformed_inputs_revert(recorded):
+    """derive's assembly encoders keep every check: a public value p, a height 2^32, a
+    non-canonical limb (p) of a claimed sum or of the final polynomial, a value count
+    that runs past (or falls short of) the opened values, a count of 2^32 all revert; the
+    worst canonical limbs (p − 1) are accepted (without a proof of work) and change the
+    challenges."""
+    from zkvm.field.babybear import P
+
+    inp, _ = recorded
+    good, rep = _derive(inp)
+    assert rep.ok
+
+    def bad(i, v):
+        other = list(inp)
+        other[i] = v
+        got, r = _derive(other)
+        assert got is None and not r.ok, (i, r.reason)
+        return r.reason
+
+    bad(1, [P] + list(inp[1][1:]))
+    bad(3, list(inp[3][:-1]) + [1 << 32])
+    for i in (7, 16):
+        for lane in range(4):
+            xs = list(inp[i])
+            xs[0] = (xs[0] & ~(0xFFFFFFFFFFFFFFFF << (64 * lane))) | (P << (64 * lane))
+            bad(i, xs)
+        xs = list(inp[i])
+        xs[-1] = xs[-1] | (1 << 63)  # a limb >= 2^32
+        bad(i, xs)
+    vcs = list(inp[13])
+    bad(13, vcs[:-1] + [vcs[-1] + 1])
+    bad(13, vcs[:-1] + [vcs[-1] - 1])
+    bad(13, vcs[:-1] + [1 << 32])
+    other = list(inp)
+    m = (P - 1) | (P - 1) << 64 | (P - 1) << 128 | (P - 1) << 192
+    other[16] = [m] + list(inp[16][1:])
+    other[17] = 0  # no proof of work (the nonce was ground for the real transcript)
+    got, r = _derive(other)
+    assert r.ok and got != good

@@ -38,11 +38,19 @@ def _script(rng, t: Transcript):
     s = bytearray()
     outs = []
     for _ in range(rng.randrange(1, 25)):
-        op = rng.choice("aaaebip")
+        op = rng.choice("aaamwebip")
         label = bytes(rng.randrange(97, 123) for _ in range(rng.randrange(0, 12)))
         if op == "a":
             data = bytes(rng.randrange(256) for _ in range(rng.choice((0, 1, 4, 31, 32, 33, 100, 300))))
             s += b"\x00" + struct.pack(">H", len(label)) + label + struct.pack(">I", len(data)) + data
+            t.absorb_bytes(label, data)
+        elif op == "m":  # absorb through memory (Transcript.absorb)
+            data = bytes(rng.randrange(256) for _ in range(rng.choice((0, 1, 4, 31, 32, 33, 100, 300))))
+            s += b"\x05" + struct.pack(">H", len(label)) + label + struct.pack(">I", len(data)) + data
+            t.absorb_bytes(label, data)
+        elif op == "w":  # absorbWord (a 32-byte root)
+            data = bytes(rng.randrange(256) for _ in range(32))
+            s += b"\x06" + struct.pack(">H", len(label)) + label + data
             t.absorb_bytes(label, data)
         elif op == "e":
             s += b"\x01" + struct.pack(">H", len(label)) + label
@@ -64,7 +72,7 @@ def _script(rng, t: Transcript):
 
 def test_random_scripts_match_python(replay):
     rng = random.Random(1919)
-    for _ in range(60):
+    for _ in range(80):
         tag = bytes(rng.randrange(256) for _ in range(rng.randrange(0, 20)))
         t = Transcript(tag)
         script, outs = _script(rng, t)

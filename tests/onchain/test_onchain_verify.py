@@ -78,9 +78,9 @@ def test_tampered_witness_or_shape_rejected(honest):
         f[i] = f[i] + delta
         assert not _check(honest, shape=dict(sh, fields=f)).ok
     f = list(sh["fields"])
-    td = list(f[19])
-    td[0] ^= 1  # one constraint leaf taken from another opened value
-    f[19] = td
+    td = bytearray(f[19])
+    td[7] ^= 1  # one constraint leaf (the first 8-byte entry) taken from another opened value
+    f[19] = bytes(td)
     assert not _check(honest, shape=dict(sh, fields=f)).ok  # not in the verifying key
     # ... and registered in a key of its own (same facts): step 9 fails
     bad_sh = dict(sh, fields=f)
@@ -338,3 +338,50 @@ def test_malformed_proof_inside_fri_has_no_encoding(monkeypatch, fib_receipt):
     assert all(r.ok for r in res.reports[:-1]) and res.reports[-1].label == "StatementCheck (not submitted)"
     monkeypatch.setattr(pcs_verifier, "verify_fri", real)
     assert statement.verify_onchain(session.record(raw, iid, permissive=True)).accepted
+
+
+@pytest.mark.parametrize("tamper,why", [("first term", "term ranges"), ("width", "column sets"),
+                                        ("every column", "opening width"), ("slot", "input size")])
+def test_malformed_round_terms_rejected(honest, tamper, why):
+    """_terms' assembly scan of a round's matrices and column sets keeps every check, each
+    with its reason: a verifying key whose shape (registered, over the same facts) gives a
+    matrix another first-term index ("term ranges"), a column set more columns than its
+    matrix ("column sets"), opens every column where the proof opened a subset
+    ("opening width"), or names a DEEP slot of no FRI input size ("input size") is
+    rejected with that reason."""
+    rec, sh, chain, addrs, deep_out = honest
+    st = artifacts.load("StatementCheck")
+    f = list(sh["fields"])
+    rhdr, rdata = f[16], list(f[17])
+    at = 0
+    done = False
+    for r in range(len(rhdr) // 6):
+        nlev, nmat, nsl, ncol = rhdr[6 * r + 2:6 * r + 6]
+        m0, c0 = at + nlev, at + nlev + nmat + nsl
+        if tamper == "first term" and nmat > 1:
+            rdata[m0 + 1] += 1 << 64
+            done = True
+        elif tamper == "width" and 0 in rdata[c0:c0 + ncol]:
+            k = rdata[c0:c0 + ncol].index(0)
+            rdata[c0 + k] = ((rdata[m0] >> 8) & 0xFFFFFF) + 1 if k == 0 else 1 << 40
+            done = True
+        elif tamper == "slot" and nsl:
+            rdata[at + nlev + nmat] = 999
+            done = True
+        elif tamper == "every column":
+            k = 0
+            while k < ncol:
+                if rdata[c0 + k] != 0:
+                    rdata[c0 + k] = 0
+                    done = True
+                    break
+                k += 1
+        if done:
+            break
+        at += nlev + nmat + nsl + ncol
+    assert done
+    f[17] = rdata
+    bad_sh = dict(sh, fields=f)
+    a = statement.deploy(chain, bad_sh, facts=addrs)
+    r = chain.transact(a["st"], statement.check_call(bad_sh, deep_out, st.selector("check")), "x")
+    assert not r.ok and why.encode().hex() in r.reason, r.reason

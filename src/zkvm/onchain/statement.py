@@ -23,11 +23,11 @@ from . import abi, artifacts, merkle
 from .chain import LocalChain, TxReport
 
 __all__ = ["SHAPE_TYPES", "shape_of", "VerifyOutcome", "verify_onchain", "MAX_JOURNAL", "local_ranges",
-           "local_values", "localize_specs", "pack_specs"]
+           "local_values", "localize_specs", "pack_specs", "pack_table_data"]
 
 SHAPE_TYPES = ("uint256[]", "uint256", "uint256", "uint256", "uint256", "uint256", "uint256", "uint256",
                "uint256", "uint256", "uint256", "bytes", "uint256[]", "uint256[]", "uint256[]", "uint256[]",
-               "uint256[]", "uint256[]", "uint256[]", "uint256[]")
+               "uint256[]", "uint256[]", "uint256[]", "bytes")
 
 _KIND = {"main": 0, "main_next": 0, "pre": 0, "pre_next": 0, "aux": 1, "aux_next": 1, "is_first_row": 2,
          "is_last_row": 3, "is_transition": 4, "public": 5, "challenge": 6, "claimed_sum": 7}
@@ -74,6 +74,13 @@ def local_values(values: bytes, ranges: list[tuple[int, int]]) -> bytes:
 def pack_specs(specs: list[int]) -> bytes:
     """recordSeparate's leaf specs: 5 bytes each, big-endian kind << 32 | index."""
     return b"".join(x.to_bytes(5, "big") for x in specs)
+
+
+def pack_table_data(entries: list[int]) -> bytes:
+    """The shape's tableData: every entry (a leaf spec kind << 32 | index, a value range
+    start << 32 | count, 8 bytes of a separate table's spec hash, a quotient value index)
+    as 8 big-endian bytes."""
+    return b"".join(x.to_bytes(8, "big") for x in entries)
 
 
 def _keccak(b: bytes) -> bytes:
@@ -177,7 +184,8 @@ def shape_of(rec) -> dict:
             rg = local_ranges(leaves)
             specs_sep[tc.name] = localize_specs(leaves, rg)
             ranges_sep[tc.name] = rg
-            leaves = [int.from_bytes(_keccak(pack_specs(specs_sep[tc.name])), "big")] + [s0 << 32 | n for s0, n in rg]
+            h = _keccak(pack_specs(specs_sep[tc.name]))  # 4 entries of 8 bytes
+            leaves = [int.from_bytes(h[8 * i:8 * i + 8], "big") for i in range(4)] + [s0 << 32 | n for s0, n in rg]
         thdr += [int.from_bytes(code.code_hash, "big"), hs[t.index], lay.log_chunk | int(sep) << 8, len(leaves),
                  len(quot)]
         tdata += leaves + quot
@@ -198,7 +206,8 @@ def shape_of(rec) -> dict:
     fr = rec.fri[0]
     static = protocol.multiplicity_bound(system, hs, pv, batches=[])
     fields = [hs, ci[9], ci[10], ci[17], ci[19], ci[20], len(ci[16]), len(ci[7]), int(ci[5]), static, DEEP_BATCH,
-              ci[11], point_logs, ci[13], list(fr.log_arities), list(fr.input_sizes), rhdr, rdata, thdr, tdata]
+              ci[11], point_logs, ci[13], list(fr.log_arities), list(fr.input_sizes), rhdr, rdata, thdr,
+              pack_table_data(tdata)]
     return {"fields": fields, "image_id": bytes(rec.image_id).rjust(32, b"\0"), "vk_digest": vk.digest, "pre_root": bytes(vk.pre_root or bytes(32)),
             "entry": entry, "exec_bus": buses.EXEC.id, "journal_bus": buses.JOURNAL.id,
             "input": ci, "exit_code": pv[0], "journal": bytes(pdata), "specs": specs, "groups": groups,
