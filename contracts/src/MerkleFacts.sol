@@ -585,51 +585,57 @@ contract MerkleFacts {
             // is folded to L − hi·2p = lo + hi·(2^28 − 2) ≡ L (mod p) (2^32 = 2p + 2^28 − 2;
             // no borrow: the result is ≥ 0 lane by lane), < 2^60 + 2^32, which leaves room
             // for four more products (2^60 + 2^32 + 4·(p − 1)^2 < 2^64): no lane ever
-            // carries into the next.  Eight values per calldata word (the bytes of every
-            // 32-bit lane swapped at once); the last word's values at j ≥ w are masked to 0
-            // (they belong to the next matrix: their α "powers", read past the table, are
-            // multiplied by 0).  bad_ ≠ 0 iff some row_j ≥ p.
+            // carries into the next.  Eight values per calldata word (w8): the full words in
+            // the loop, then the last partial word with its values at j ≥ w masked to 0 (they
+            // belong to the next matrix: their α "powers", read past the table, are
+            // multiplied by 0).  bad_ ≠ 0 iff some row_j ≥ p (w8's lane-wise test).
             function comb(src, w, apd) -> r, bad_ {
-                let fm := 0x00000000ffffffff00000000ffffffff00000000ffffffff00000000ffffffff
-                for { let j := 0 } lt(j, w) { j := add(j, 8) } {
-                    let x := calldataload(add(src, shl(2, j)))
-                    if lt(sub(w, j), 8) { x := and(x, not(shr(shl(5, sub(w, j)), not(0)))) }
-                    x := or(shl(8, and(x, 0x00ff00ff00ff00ff00ff00ff00ff00ff00ff00ff00ff00ff00ff00ff00ff00ff)),
-                            and(shr(8, x), 0x00ff00ff00ff00ff00ff00ff00ff00ff00ff00ff00ff00ff00ff00ff00ff00ff))
-                    x := or(shl(16, and(x, 0x0000ffff0000ffff0000ffff0000ffff0000ffff0000ffff0000ffff0000ffff)),
-                            and(shr(16, x), 0x0000ffff0000ffff0000ffff0000ffff0000ffff0000ffff0000ffff0000ffff))
-                    let e := add(apd, shl(5, j))
-                    let v := 0
-                    v := and(shr(224, x), 0xffffffff)
-                    bad_ := or(bad_, iszero(lt(v, 2013265921)))
-                    r := add(r, mul(v, calldataload(add(e, 0))))
-                    v := and(shr(192, x), 0xffffffff)
-                    bad_ := or(bad_, iszero(lt(v, 2013265921)))
-                    r := add(r, mul(v, calldataload(add(e, 32))))
-                    v := and(shr(160, x), 0xffffffff)
-                    bad_ := or(bad_, iszero(lt(v, 2013265921)))
-                    r := add(r, mul(v, calldataload(add(e, 64))))
-                    v := and(shr(128, x), 0xffffffff)
-                    bad_ := or(bad_, iszero(lt(v, 2013265921)))
-                    r := add(r, mul(v, calldataload(add(e, 96))))
-                    r := sub(r, mul(and(shr(32, r), fm), 4026531842))
-                    v := and(shr(96, x), 0xffffffff)
-                    bad_ := or(bad_, iszero(lt(v, 2013265921)))
-                    r := add(r, mul(v, calldataload(add(e, 128))))
-                    v := and(shr(64, x), 0xffffffff)
-                    bad_ := or(bad_, iszero(lt(v, 2013265921)))
-                    r := add(r, mul(v, calldataload(add(e, 160))))
-                    v := and(shr(32, x), 0xffffffff)
-                    bad_ := or(bad_, iszero(lt(v, 2013265921)))
-                    r := add(r, mul(v, calldataload(add(e, 192))))
-                    v := and(shr(0, x), 0xffffffff)
-                    bad_ := or(bad_, iszero(lt(v, 2013265921)))
-                    r := add(r, mul(v, calldataload(add(e, 224))))
-                    r := sub(r, mul(and(shr(32, r), fm), 4026531842))
+                let e := apd
+                for { let end := add(src, shl(5, shr(3, w))) } lt(src, end) { src := add(src, 0x20) } {
+                    let b
+                    r, b := w8(calldataload(src), e, r)
+                    bad_ := or(bad_, b)
+                    e := add(e, 0x100)
                 }
+                if and(w, 7) {
+                    let b
+                    r, b := w8(and(calldataload(src), not(shr(shl(5, and(w, 7)), not(0)))), e, r)
+                    bad_ := or(bad_, b)
+                }
+                r := reduce(r)
+            }
+
+            // r + Σ_{k<8} v_k·α^{j+k} for the calldata word x of eight u32 LE values v_k and
+            // the powers at e (α^j first), folded after every four values (comb).  b has bit
+            // 31 of some 32-bit lane set iff some v_k ≥ p: with u = v mod 2^31, v ≥ p iff
+            // v ≥ 2^31 (bit 31 of v) or u ≥ p, i.e. u + (2^31 − p) = u + 0x07ffffff ≥ 2^31
+            // (bit 31 of the sum); u + 0x07ffffff < 2^32 never carries into the next lane, so
+            // all eight lanes are tested at once.
+            function w8(x, e, r) -> s, b {
+                x := or(shl(8, and(x, 0x00ff00ff00ff00ff00ff00ff00ff00ff00ff00ff00ff00ff00ff00ff00ff00ff)),
+                        and(shr(8, x), 0x00ff00ff00ff00ff00ff00ff00ff00ff00ff00ff00ff00ff00ff00ff00ff00ff))
+                x := or(shl(16, and(x, 0x0000ffff0000ffff0000ffff0000ffff0000ffff0000ffff0000ffff0000ffff)),
+                        and(shr(16, x), 0x0000ffff0000ffff0000ffff0000ffff0000ffff0000ffff0000ffff0000ffff))
+                b := and(or(x, add(and(x, 0x7fffffff7fffffff7fffffff7fffffff7fffffff7fffffff7fffffff7fffffff),
+                                   0x07ffffff07ffffff07ffffff07ffffff07ffffff07ffffff07ffffff07ffffff)),
+                         0x8000000080000000800000008000000080000000800000008000000080000000)
+                s := add(r, mul(shr(224, x), calldataload(e)))
+                s := add(s, mul(and(shr(192, x), 0xffffffff), calldataload(add(e, 0x20))))
+                s := add(s, mul(and(shr(160, x), 0xffffffff), calldataload(add(e, 0x40))))
+                s := add(s, mul(and(shr(128, x), 0xffffffff), calldataload(add(e, 0x60))))
+                s := sub(s, mul(and(shr(32, s), 0x00000000ffffffff00000000ffffffff00000000ffffffff00000000ffffffff), 4026531842))
+                s := add(s, mul(and(shr(96, x), 0xffffffff), calldataload(add(e, 0x80))))
+                s := add(s, mul(and(shr(64, x), 0xffffffff), calldataload(add(e, 0xa0))))
+                s := add(s, mul(and(shr(32, x), 0xffffffff), calldataload(add(e, 0xc0))))
+                s := add(s, mul(and(x, 0xffffffff), calldataload(add(e, 0xe0))))
+                s := sub(s, mul(and(shr(32, s), 0x00000000ffffffff00000000ffffffff00000000ffffffff00000000ffffffff), 4026531842))
+            }
+
+            // every 64-bit lane mod p
+            function reduce(r) -> z {
                 let p := 2013265921
                 let mk := 0xffffffffffffffff
-                r := or(or(mod(and(r, mk), p), shl(64, mod(and(shr(64, r), mk), p))),
+                z := or(or(mod(and(r, mk), p), shl(64, mod(and(shr(64, r), mk), p))),
                         or(shl(128, mod(and(shr(128, r), mk), p)), shl(192, mod(shr(192, r), p))))
             }
         }
