@@ -139,6 +139,82 @@ contract MerkleFacts {
         uint256[] cols;
     }
 
+    /// One input round of registerOpeningsDeepMany: registerOpeningsDeep's arguments less
+    /// the leaf indices and logMaxHeight, which the rounds share.
+    struct DeepRound {
+        bytes32 root;
+        uint256[] levels;
+        bytes rows;
+        bytes32[] siblings;
+        Deep d;
+    }
+
+    /// registerOpeningsDeep for several input rounds opened at the same leaf indices of
+    /// trees of the same height (a receipt's rounds at the same LDE height: one
+    /// transaction's base cost instead of one per round, the α powers computed once).  All
+    /// rounds must have the same α (else BadShape).  Records exactly the facts the separate
+    /// registerOpeningsDeep(root_r, logMaxHeight, levels_r, indices, rows_r, siblings_r, d_r)
+    /// calls would record, one per round, and returns their partials concatenated in round
+    /// order (round r: indices × its slots); reverts (nothing recorded) unless every round
+    /// verifies.
+    function registerOpeningsDeepMany(uint256 logMaxHeight, uint256[] calldata indices, DeepRound[] calldata rs)
+        external
+        returns (uint256[] memory all)
+    {
+        uint256 n = rs.length;
+        uint256 nq = indices.length;
+        if (n == 0 || nq == 0) revert BadShape("empty");
+        uint256 alpha = rs[0].d.alpha;
+        if (!Field.canonical(alpha)) revert BadShape("alpha");
+        uint256 maxW = 0;
+        uint256 total = 0;
+        uint256[][] memory tcs = new uint256[][](n);
+        for (uint256 r = 0; r < n; r++) {
+            DeepRound calldata x = rs[r];
+            Deep calldata d = x.d;
+            if (d.alpha != alpha) revert BadShape("alpha");
+            (uint256 w, uint256[] memory tc) =
+                _checkDeep(logMaxHeight, x.rows.length / nq, d.mats, d.terms, d.cols, d.slots);
+            tcs[r] = tc;
+            if (w > maxW) maxW = w;
+            total += nq * d.slots.length;
+        }
+        uint256[] memory ap = _powers(alpha, maxW);
+        all = new uint256[](total);
+        uint256 at = 0;
+        for (uint256 r = 0; r < n; r++) {
+            uint256 fmp;
+            assembly ("memory-safe") {
+                fmp := mload(0x40)
+            }
+            uint256[] memory part = _deepRound(logMaxHeight, indices, rs[r], ap, tcs[r]);
+            // (part.length = nq · its slots: deepSums' output; checked, as the copy is unchecked)
+            if (at + part.length > total) revert BadShape("partials");
+            // nothing the round allocated is used after it (its partials are copied): the
+            // next round reuses that memory (no further expansion cost)
+            assembly ("memory-safe") {
+                let len := mload(part)
+                mcopy(add(add(all, 0x20), shl(5, at)), add(part, 0x20), shl(5, len))
+                at := add(at, len)
+                mstore(0x40, fmp)
+            }
+        }
+    }
+
+    /// One round of registerOpeningsDeepMany (its shape already checked: tc from _checkDeep,
+    /// ap the α powers up to at least its widest matrix): as registerOpeningsDeep.
+    function _deepRound(uint256 Lr, uint256[] calldata indices, DeepRound calldata x, uint256[] memory ap,
+                        uint256[] memory tc) private returns (uint256[] memory partials) {
+        bytes32 root = x.root;
+        bytes calldata rows = x.rows;
+        bytes32 fact = _walk(root, Lr, x.levels, indices, rows, x.siblings);
+        Deep calldata d = x.d;
+        partials = _deepWith(Lr, indices, rows, rows.length / indices.length, d, ap, tc);
+        bytes32 spec = keccak256(abi.encode(d.alpha, d.mats, d.terms, d.slots, d.cols));
+        facts[keccak256(abi.encodePacked(fact, spec, keccak256(abi.encodePacked(partials))))] = true;
+        emit Registered(root, indices.length);
+    }
+
     function _deep(uint256 Lr, uint256[] calldata indices, bytes calldata rows, uint256 rowBytes, Deep calldata d)
         private
         view
@@ -146,35 +222,42 @@ contract MerkleFacts {
     {
         if (!Field.canonical(d.alpha)) revert BadShape("alpha");
         (uint256 maxW, uint256[] memory tc) = _checkDeep(Lr, rowBytes, d.mats, d.terms, d.cols, d.slots);
-        // α^j, packed (one word per j: four 64-bit lanes, for the row combinations)
-        uint256[] memory ap = new uint256[](maxW);
-        {
-            uint256 al = d.alpha;
-            assembly ("memory-safe") {
-                // as Field.mul, lane-parallel (see _deepLeaves' extmul)
-                let x := 1
-                let at := add(ap, 0x20)
-                let m := 0xffffffffffffffff
-                for { let j := 0 } lt(j, maxW) { j := add(j, 1) } {
-                    mstore(add(at, shl(5, j)), x)
-                    x := mulx4(x, al)
-                }
-                function mulx4(x_, y) -> z {
-                    let p := 2013265921
-                    z := mul(x_, and(y, 0xffffffffffffffff))
-                    x_ := or(shl(64, x_), mulmod(shr(192, x_), 11, p))
-                    z := add(z, mul(x_, and(shr(64, y), 0xffffffffffffffff)))
-                    x_ := or(shl(64, x_), mulmod(shr(192, x_), 11, p))
-                    z := add(z, mul(x_, and(shr(128, y), 0xffffffffffffffff)))
-                    x_ := or(shl(64, x_), mulmod(shr(192, x_), 11, p))
-                    z := add(z, mul(x_, shr(192, y)))
-                    z := or(or(mod(and(z, 0xffffffffffffffff), p), shl(64, mod(and(shr(64, z), 0xffffffffffffffff), p))),
-                            or(shl(128, mod(and(shr(128, z), 0xffffffffffffffff), p)), shl(192, mod(shr(192, z), p))))
-                }
+        partials = _deepWith(Lr, indices, rows, rowBytes, d, _powers(d.alpha, maxW), tc);
+    }
+
+    /// α^j for j < maxW, packed (one word per j: four 64-bit lanes, for the row combinations).
+    function _powers(uint256 al, uint256 maxW) private pure returns (uint256[] memory ap) {
+        ap = new uint256[](maxW);
+        assembly ("memory-safe") {
+            // as Field.mul, lane-parallel (see _deepLeaves' extmul)
+            let x := 1
+            let at := add(ap, 0x20)
+            for { let j := 0 } lt(j, maxW) { j := add(j, 1) } {
+                mstore(add(at, shl(5, j)), x)
+                x := mulx4(x, al)
+            }
+            function mulx4(x_, y) -> z {
+                let p := 2013265921
+                z := mul(x_, and(y, 0xffffffffffffffff))
+                x_ := or(shl(64, x_), mulmod(shr(192, x_), 11, p))
+                z := add(z, mul(x_, and(shr(64, y), 0xffffffffffffffff)))
+                x_ := or(shl(64, x_), mulmod(shr(192, x_), 11, p))
+                z := add(z, mul(x_, and(shr(128, y), 0xffffffffffffffff)))
+                x_ := or(shl(64, x_), mulmod(shr(192, x_), 11, p))
+                z := add(z, mul(x_, shr(192, y)))
+                z := or(or(mod(and(z, 0xffffffffffffffff), p), shl(64, mod(and(shr(64, z), 0xffffffffffffffff), p))),
+                        or(shl(128, mod(and(shr(128, z), 0xffffffffffffffff), p)), shl(192, mod(shr(192, z), p))))
             }
         }
-        uint256[] memory cs = _termCombs(rows, rowBytes, d.mats, ap, d.cols, tc, this.combs(rows, rowBytes, d.mats, ap));
-        partials = this.deepSums(Lr, indices, cs, d.mats, d.terms, d.slots);
+    }
+
+    /// The DEEP partials of one round from its checked shape (tc) and the α powers ap
+    /// (ap.length ≥ its widest matrix).
+    function _deepWith(uint256 Lr, uint256[] calldata indices, bytes calldata rows, uint256 rowBytes, Deep calldata d,
+                       uint256[] memory ap, uint256[] memory tc) private view returns (uint256[] memory partials) {
+        uint256[] calldata mats = d.mats;
+        uint256[] memory cs = _termCombs(rows, rowBytes, mats, ap, d.cols, tc, this.combs(rows, rowBytes, mats, ap));
+        partials = this.deepSums(Lr, indices, cs, mats, d.terms, d.slots);
     }
 
     /// For every leaf index and term: RO_L += off·(comb − ys)/(x − z) (see
