@@ -587,44 +587,94 @@ contract MerkleFacts {
         pure
         returns (uint256 maxW, uint256[] memory tc)
     {
-        for (uint256 t = 0; t < terms.length; t++) if (!Field.canonical(terms[t])) revert BadShape("term");
-        uint256 nextTerm = 0; // the matrices' term ranges must tile [0, terms/3) in order
-        for (uint256 m = 0; m < mats.length; m++) {
-            uint256 mm = mats[m];
-            if ((mm >> 64) & 0xffffffff != nextTerm) revert BadShape("term ranges");
-            nextTerm += (mm >> 96) & 0xffffffff;
-            uint256 w = (mm >> 8) & 0xffffff;
-            if ((mm & 0xff) > Lr || ((mm >> 32) & 0xffffffff) + 4 * w > rowBytes) revert BadShape("matrix");
-            if (((mm >> 64) & 0xffffffff) + ((mm >> 96) & 0xffffffff) > terms.length / 3) revert BadShape("terms");
-            if (_slot(slots, mm & 0xff) == type(uint256).max) revert BadShape("slot");
-            if (w > maxW) maxW = w;
-        }
-        if (nextTerm * 3 != terms.length) revert BadShape("term ranges");
-        tc = new uint256[](nextTerm);
-        uint256 at = 0;
-        for (uint256 m = 0; m < mats.length; m++) {
-            uint256 mm = mats[m];
-            uint256 w = (mm >> 8) & 0xffffff;
-            uint256 t0 = (mm >> 64) & 0xffffffff;
-            uint256 t1 = t0 + ((mm >> 96) & 0xffffffff);
-            for (uint256 t = t0; t < t1; t++) {
-                if (at >= cols.length) revert BadShape("cols");
-                uint256 n = cols[at];
-                if (n > w || at + 1 + n > cols.length) revert BadShape("cols");
-                for (uint256 k = 0; k < n; k++) {
-                    uint256 c = cols[at + 1 + k];
-                    if (c >= w || (k > 0 && c <= cols[at + k])) revert BadShape("cols");
+        // (in assembly, the same checks in the same order as the Solidity loops it replaced:
+        // the first failing one reverts with its message)
+        tc = new uint256[](terms.length / 3);
+        uint256 err;
+        assembly ("memory-safe") {
+            let cx := mload(0x40) // context (scratch, not allocated): Lr, rowBytes, #terms/3, slots
+            mstore(cx, Lr)
+            mstore(add(cx, 0x20), rowBytes)
+            mstore(add(cx, 0x40), div(terms.length, 3))
+            mstore(add(cx, 0x60), slots.offset)
+            mstore(add(cx, 0x80), slots.length)
+            if canon(terms.offset, terms.length) { err := 1 }
+            if iszero(err) { err, maxW := check(mats.offset, mats.length, cx) }
+            if iszero(or(err, eq(mul(mload(add(cx, 0x40)), 3), terms.length))) { err := 2 }
+            if iszero(err) { err := colSets(mats.offset, mats.length, cols.offset, cols.length, add(tc, 0x20)) }
+
+            // every term word canonical: each 64-bit lane < 2^32 (no bit of the first mask)
+            // and then lane + 2^32 − p < 2^33 (no carry into the next lane) has bit 32 set
+            // iff lane ≥ p (err 1)
+            function canon(to, tl) -> b {
+                for { let o := to } lt(o, add(to, shl(5, tl))) { o := add(o, 0x20) } {
+                    let x := calldataload(o)
+                    b := or(b, or(and(x, 0xffffffff00000000ffffffff00000000ffffffff00000000ffffffff00000000),
+                                  and(add(x, 0x0000000087ffffff0000000087ffffff0000000087ffffff0000000087ffffff),
+                                      0x0000000100000000000000010000000000000001000000000000000100000000)))
                 }
-                tc[t] = n == 0 ? 0 : (at + 1) << 32 | n;
-                at += 1 + n;
+            }
+
+            // per matrix: its term range starts where the previous one ended, L ≤ Lr and its
+            // bytes inside the row, its range within the terms, its L a slot; the ranges
+            // cover every term (err: 2 term ranges, 3 matrix, 4 terms, 5 slot)
+            function check(mo, ml, c) -> e, mw {
+                let next := 0
+                for { let m := 0 } lt(m, ml) { m := add(m, 1) } {
+                    let mm := calldataload(add(mo, shl(5, m)))
+                    let t0 := and(shr(64, mm), 0xffffffff)
+                    if iszero(eq(t0, next)) { e := 2 leave }
+                    next := add(next, and(shr(96, mm), 0xffffffff))
+                    let w := and(shr(8, mm), 0xffffff)
+                    if or(gt(and(mm, 0xff), mload(c)), gt(add(and(shr(32, mm), 0xffffffff), shl(2, w)), mload(add(c, 0x20)))) {
+                        e := 3
+                        leave
+                    }
+                    if gt(next, mload(add(c, 0x40))) { e := 4 leave }
+                    if iszero(hasSlot(mload(add(c, 0x60)), mload(add(c, 0x80)), and(mm, 0xff))) { e := 5 leave }
+                    if gt(w, mw) { mw := w }
+                }
+                if iszero(eq(next, mload(add(c, 0x40)))) { e := 2 }
+            }
+
+            function hasSlot(so, sl, L) -> f {
+                for { let s := 0 } lt(s, sl) { s := add(s, 1) } {
+                    if eq(calldataload(add(so, shl(5, s))), L) { f := 1 leave }
+                }
+            }
+
+            // each term's column set at cols[at]: n ≤ w, then n strictly increasing column
+            // indices < w, all inside cols; tc[t] = (at + 1) << 32 | n (0 for n = 0: every
+            // column); every word of cols used (err 6)
+            function colSets(mo, ml, co, cl, tcd) -> e {
+                let at := 0
+                for { let m := 0 } lt(m, ml) { m := add(m, 1) } {
+                    let mm := calldataload(add(mo, shl(5, m)))
+                    let w := and(shr(8, mm), 0xffffff)
+                    let t := and(shr(64, mm), 0xffffffff)
+                    for { let t1 := add(t, and(shr(96, mm), 0xffffffff)) } lt(t, t1) { t := add(t, 1) } {
+                        if iszero(lt(at, cl)) { e := 6 leave }
+                        let n := calldataload(add(co, shl(5, at)))
+                        if or(gt(n, w), gt(add(add(at, 1), n), cl)) { e := 6 leave }
+                        let prev := 0
+                        for { let k := 0 } lt(k, n) { k := add(k, 1) } {
+                            let c := calldataload(add(co, shl(5, add(add(at, 1), k))))
+                            if or(iszero(lt(c, w)), and(gt(k, 0), iszero(gt(c, prev)))) { e := 6 leave }
+                            prev := c
+                        }
+                        if n { mstore(add(tcd, shl(5, t)), or(shl(32, add(at, 1)), n)) }
+                        at := add(add(at, 1), n)
+                    }
+                }
+                if iszero(eq(at, cl)) { e := 6 }
             }
         }
-        if (at != cols.length) revert BadShape("cols");
-    }
-
-    function _slot(uint256[] calldata slots, uint256 L) private pure returns (uint256) {
-        for (uint256 i = 0; i < slots.length; i++) if (slots[i] == L) return i;
-        return type(uint256).max;
+        if (err == 1) revert BadShape("term");
+        if (err == 2) revert BadShape("term ranges");
+        if (err == 3) revert BadShape("matrix");
+        if (err == 4) revert BadShape("terms");
+        if (err == 5) revert BadShape("slot");
+        if (err == 6) revert BadShape("cols");
     }
 
     /// Every leaf's and matrix's Σ_{j<w} row_j·α^j (row_j: u32 LE, canonical), as one

@@ -125,3 +125,75 @@ def test_session_batches_only_rounds_that_share_indices_height_and_alpha(rounds)
     assert not session.deep_many([rounds[0], (g3, sp)])
     with pytest.raises(ValueError):
         merkle.deep_many_call([rounds[0][0], g3], b"\0" * 4, [rounds[0][1], sp])
+
+
+def _first_subset(cols):
+    """(position of the first column-subset term's n in cols, n), else None."""
+    at = 0
+    while at < len(cols):
+        n = cols[at]
+        if n:
+            return at, n
+        at += 1 + n
+    return None
+
+
+def _bad_shapes(rounds):
+    """Malformed Deep shapes of round 0 (every one must be rejected by _checkDeep)."""
+    g, sp = rounds[0]
+    enc = sp.encode()
+    out = []
+    terms = enc[2]
+    for lane in range(4):
+        for v in (P, 1 << 32, (1 << 64) - 1):
+            t = list(terms)
+            t[1] = (t[1] & ~(((1 << 64) - 1) << (64 * lane))) | (v << (64 * lane))
+            out.append(("term", 2, t))
+    mats = enc[1]
+    m0 = mats[0]
+    out.append(("L > Lr", 1, [(m0 & ~0xFF) | (g.L + 1)] + mats[1:]))
+    out.append(("no slot", 1, [(m0 & ~0xFF) | (min(enc[3]) - 1)] + mats[1:]))
+    out.append(("outside the row", 1, [m0 | (1 << 40)] + mats[1:]))
+    out.append(("term ranges", 1, [m0 + (1 << 64)] + mats[1:]))
+    out.append(("too few terms", 2, terms[:-3]))
+    out.append(("not a multiple of 3", 2, terms[:-1]))
+    cols = enc[4]
+    out.append(("cols long", 4, cols + [0]))
+    out.append(("cols short", 4, cols[:-1]))
+    return out
+
+
+def test_malformed_deep_shapes_are_rejected(rounds):
+    mf = artifacts.load("MerkleFacts")
+    c = LocalChain()
+    a = c.deploy(mf)
+    gs, sps = [g for g, _ in rounds], [sp for _, sp in rounds]
+    assert c.transact(a, merkle.deep_many_call(gs, mf.selector("registerOpeningsDeepMany"), sps)).ok
+    cases = _bad_shapes(rounds)
+    # the column subsets (proof format v6): a round with a subset of ≥ 2 columns
+    for k, (g, sp) in enumerate(rounds):
+        enc = sp.encode()
+        hit = _first_subset(enc[4])
+        if hit is None:
+            continue
+        at, n = hit
+        fs = [("column ≥ w", lambda cl: cl.__setitem__(at + n, 1 << 23)),
+              ("n too large", lambda cl: cl.__setitem__(at, 1 << 23))]
+        if n > 1:
+            fs += [("not increasing", lambda cl: cl.__setitem__(at + 2, cl[at + 1])),
+                   ("decreasing", lambda cl: cl.__setitem__(at + 1, cl[at + 2] + 1))]
+        for what, f in fs:
+            cl = list(enc[4])
+            f(cl)
+            cases.append((what, 4, cl, k))
+        break
+    assert len(cases) > 17, "no column-subset term in these rounds"
+    for case in cases:
+        what, field, value = case[:3]
+        k = case[3] if len(case) > 3 else 0
+
+        def tamper(j, args, k=k, field=field, value=value):
+            if j == k:
+                args["deep"][field] = value
+        r = c.transact(a, merkle.deep_many_call(gs, mf.selector("registerOpeningsDeepMany"), sps, tamper=tamper))
+        assert not r.ok, what
