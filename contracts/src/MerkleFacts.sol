@@ -498,7 +498,12 @@ contract MerkleFacts {
                 }
             }
 
-            // acc[group(t)] += off_t·comb_t over every term t
+            // acc[group(t)] += off_t·comb_t over every term t, lane by lane without reducing
+            // mod p: the product's lanes (mulraw, before extmul's final reduction) are < 4p²;
+            // acc's lanes stay < 2^60 (fold, as in combs: a lane L = hi·2^32 + lo becomes
+            // lo + hi·(2^28 − 2) ≡ L, < 2^32 + 2^60 − 2^33 < 2^60 for L < 2^64) and
+            // 2^60 + 4p² < 2^64, so no lane carries into the next; fin's extsub reduces them
+            // (addmod of a lane < 2^64).  Same field values as the reduced sums.
             function accum(ctx, q) {
                 let nt := mload(add(ctx, 0x40))
                 let crow := add(mload(add(ctx, 0x1e0)), shl(5, mul(q, nt)))
@@ -507,8 +512,22 @@ contract MerkleFacts {
                 let tp := add(mload(add(ctx, 0x220)), 64)
                 for { let t := 0 } lt(t, nt) { t := add(t, 1) } {
                     let at := add(acc, shl(5, mload(add(tg, shl(5, t)))))
-                    mstore(at, extadd(mload(at), extmul(calldataload(add(tp, mul(96, t))), calldataload(add(crow, shl(5, t))))))
+                    let v := add(mload(at), mulraw(calldataload(add(tp, mul(96, t))), calldataload(add(crow, shl(5, t)))))
+                    mstore(at, sub(v, mul(and(shr(32, v), 0x00000000ffffffff00000000ffffffff00000000ffffffff00000000ffffffff),
+                                          4026531842)))
                 }
+            }
+
+            // extmul before its final reduction: every lane < 4p² (x, y canonical)
+            function mulraw(x, y) -> z {
+                let p := 2013265921
+                z := mul(x, and(y, 0xffffffffffffffff))
+                x := or(shl(64, x), mulmod(shr(192, x), 11, p))
+                z := add(z, mul(x, and(shr(64, y), 0xffffffffffffffff)))
+                x := or(shl(64, x), mulmod(shr(192, x), 11, p))
+                z := add(z, mul(x, and(shr(128, y), 0xffffffffffffffff)))
+                x := or(shl(64, x), mulmod(shr(192, x), 11, p))
+                z := add(z, mul(x, shr(192, y)))
             }
 
             // partials[q][slot g] += (acc[g] − C_g)·den[g]
