@@ -542,11 +542,15 @@ contract MerkleFacts {
                 }
             }
 
+            // the low n ≤ 32 bits of j reversed: the low 32 bits reversed by swapping halves,
+            // then the top n of them shifted down (bit k < n lands at n − 1 − k)
             function bitrev(j, n) -> r {
-                for { let k := 0 } lt(k, n) { k := add(k, 1) } {
-                    r := or(shl(1, r), and(j, 1))
-                    j := shr(1, j)
-                }
+                r := and(j, 0xffffffff)
+                r := or(and(shr(1, r), 0x55555555), shl(1, and(r, 0x55555555)))
+                r := or(and(shr(2, r), 0x33333333), shl(2, and(r, 0x33333333)))
+                r := or(and(shr(4, r), 0x0f0f0f0f), shl(4, and(r, 0x0f0f0f0f)))
+                r := or(and(shr(8, r), 0x00ff00ff), shl(8, and(r, 0x00ff00ff)))
+                r := shr(sub(32, n), or(shr(16, r), shl(16, and(r, 0xffff))))
             }
 
             function modexp(m, b, e) -> r {

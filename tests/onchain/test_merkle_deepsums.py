@@ -66,3 +66,19 @@ def test_deep_sums_match_the_field(worst):
         + [(zs[0], y(), r()) for _ in range(7)]
     combs = [[r() for _ in terms] for _ in indices]
     assert _run(Lr, indices, mats, terms, combs, slots) == _expect(Lr, indices, mats, terms, combs, slots)
+
+
+def test_deep_sums_at_the_largest_height():
+    # Lr = 27 (the largest deepSums accepts): every bit of the leaf index reversed into the
+    # LDE point (bitrev of 27 bits), a slot 7 levels down
+    rng = random.Random(11)
+
+    def r():
+        return Ext(tuple(rng.randrange(P) for _ in range(4)))
+
+    Lr, slots = 27, [27, 20]
+    indices = [0, 1, 12345677, (1 << 27) - 2, (1 << 27) - 1]
+    mats = [(27, 0, 3), (20, 3, 2)]
+    terms = [(r(), r(), r()) for _ in range(5)]
+    combs = [[r() for _ in terms] for _ in indices]
+    assert _run(Lr, indices, mats, terms, combs, slots) == _expect(Lr, indices, mats, terms, combs, slots)
