@@ -477,7 +477,16 @@ contract MerkleFacts {
                                      sub(p, mload(add(k, 0x60))), p)
                     let n := addmod(mulmod(e0, e0, p), sub(p, mulmod(11, mulmod(e1, e1, p), p)), p)
                     if iszero(n) { ok := 0 }
-                    mstore(add(den, o), extmul(or(a0, zc), or(e0, shl(128, mod(sub(p, e1), p)))))
+                    // ((x − A) + X·B)·(e0 − u·e1) unreduced: with y = (x − A) + X·B (lanes
+                    // < p), y·e0 + (y·X²)·(p − e1), y·X² = (11·y2, 11·y3, y0, y1): every
+                    // lane < 2p² < 2^63, no carry; reduced lane by lane below (times 1/N)
+                    {
+                        let y := or(a0, zc)
+                        mstore(add(den, o), add(mul(y, e0),
+                                                mul(or(shl(128, y), or(mulmod(and(shr(128, y), 0xffffffffffffffff), 11, p),
+                                                                       shl(64, mulmod(shr(192, y), 11, p)))),
+                                                    mod(sub(p, e1), p))))
+                    }
                     mstore(add(nn, o), n)
                     mstore(add(pre, o), run)
                     mstore(add(mload(add(ctx, 0x160)), o), 0)
@@ -489,11 +498,11 @@ contract MerkleFacts {
                         o := sub(o, 0x20)
                         let s := mulmod(inv, mload(add(pre, o)), p)
                         inv := mulmod(inv, mload(add(nn, o)), p)
-                        // den·s, lane by lane (products < p² < 2^62: no carry between lanes)
-                        let v := mul(mload(add(den, o)), s)
+                        // den·s mod p, lane by lane
+                        let v := mload(add(den, o))
                         let mk := 0xffffffffffffffff
-                        mstore(add(den, o), or(or(mod(and(v, mk), p), shl(64, mod(and(shr(64, v), mk), p))),
-                                               or(shl(128, mod(and(shr(128, v), mk), p)), shl(192, mod(shr(192, v), p)))))
+                        mstore(add(den, o), or(or(mulmod(and(v, mk), s, p), shl(64, mulmod(and(shr(64, v), mk), s, p))),
+                                               or(shl(128, mulmod(and(shr(128, v), mk), s, p)), shl(192, mulmod(shr(192, v), s, p)))))
                     }
                 }
             }
