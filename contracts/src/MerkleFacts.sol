@@ -767,12 +767,14 @@ contract MerkleFacts {
                     r, b := w8(and(calldataload(src), not(shr(shl(5, and(w, 7)), not(0)))), e, r)
                     bad_ := or(bad_, b)
                 }
+                bad_ := and(bad_, 0x8000000080000000800000008000000080000000800000008000000080000000)
                 r := reduce(r)
             }
 
             // r + Σ_{k<8} v_k·α^{j+k} for the calldata word x of eight u32 LE values v_k and
             // the powers at e (α^j first), folded after every four values (comb).  b has bit
-            // 31 of some 32-bit lane set iff some v_k ≥ p: with u = v mod 2^31, v ≥ p iff
+            // 31 of some 32-bit lane set iff some v_k ≥ p (its other bits are noise, masked off
+            // by comb): with u = v mod 2^31, v ≥ p iff
             // v ≥ 2^31 (bit 31 of v) or u ≥ p, i.e. u + (2^31 − p) = u + 0x07ffffff ≥ 2^31
             // (bit 31 of the sum); u + 0x07ffffff < 2^32 never carries into the next lane, so
             // all eight lanes are tested at once.
@@ -781,9 +783,9 @@ contract MerkleFacts {
                         and(shr(8, x), 0x00ff00ff00ff00ff00ff00ff00ff00ff00ff00ff00ff00ff00ff00ff00ff00ff))
                 x := or(shl(16, and(x, 0x0000ffff0000ffff0000ffff0000ffff0000ffff0000ffff0000ffff0000ffff)),
                         and(shr(16, x), 0x0000ffff0000ffff0000ffff0000ffff0000ffff0000ffff0000ffff0000ffff))
-                b := and(or(x, add(and(x, 0x7fffffff7fffffff7fffffff7fffffff7fffffff7fffffff7fffffff7fffffff),
-                                   0x07ffffff07ffffff07ffffff07ffffff07ffffff07ffffff07ffffff07ffffff)),
-                         0x8000000080000000800000008000000080000000800000008000000080000000)
+                // (unmasked: comb keeps bit 31 of every lane of the OR of all words)
+                b := or(x, add(and(x, 0x7fffffff7fffffff7fffffff7fffffff7fffffff7fffffff7fffffff7fffffff),
+                               0x07ffffff07ffffff07ffffff07ffffff07ffffff07ffffff07ffffff07ffffff))
                 s := add(r, mul(shr(224, x), calldataload(e)))
                 s := add(s, mul(and(shr(192, x), 0xffffffff), calldataload(add(e, 0x20))))
                 s := add(s, mul(and(shr(160, x), 0xffffffff), calldataload(add(e, 0x40))))
