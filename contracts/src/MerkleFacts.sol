@@ -831,7 +831,7 @@ contract MerkleFacts {
         ct = new uint256[](nq * nt);
         assembly ("memory-safe") {
             // ctx: 0 rows.offset, 1 rowBytes, 2 mats.offset, 3 #mats, 4 ap data, 5 cols.offset,
-            // 6 tc data, 7 cs data, 8 ct data, 9 nt
+            // 6 tc data, 7 cs data, 8 ct data, 9 nt, 10 32·nq·nt
             let cx := mload(0x40)
             mstore(cx, rows.offset)
             mstore(add(cx, 0x20), rowBytes)
@@ -843,24 +843,54 @@ contract MerkleFacts {
             mstore(add(cx, 0xe0), add(cs, 0x20))
             mstore(add(cx, 0x100), add(ct, 0x20))
             mstore(add(cx, 0x120), nt)
-            mstore(0x40, add(cx, 0x140))
-            for { let q := 0 } lt(q, nq) { q := add(q, 1) } {
-                for { let m := 0 } lt(m, mats.length) { m := add(m, 1) } { matrix(cx, q, m) }
+            mstore(add(cx, 0x140), shl(5, mul(nq, nt)))
+            mstore(0x40, add(cx, 0x160))
+            for { let m := 0 } lt(m, mats.length) { m := add(m, 1) } { matrix(cx, m) }
+
+            // ct[q·nt + t] for every leaf q and term t of matrix m (matrix by matrix: its
+            // fields decoded once; a matrix without a column-subset term only copies its
+            // full combination cs[q·nm + m] to its terms)
+            function matrix(c, m) {
+                let mm := calldataload(add(mload(add(c, 0x40)), shl(5, m)))
+                let t0 := and(shr(64, mm), 0xffffffff)
+                let n := and(shr(96, mm), 0xffffffff)
+                let fp := add(mload(add(c, 0xe0)), shl(5, m))
+                let o := add(mload(add(c, 0x100)), shl(5, t0))
+                let oe := add(o, mload(add(c, 0x140)))
+                switch anySubset(mload(add(c, 0xc0)), t0, n)
+                case 0 {
+                    let fs := shl(5, mload(add(c, 0x60)))
+                    let os := shl(5, mload(add(c, 0x120)))
+                    let ne := shl(5, n)
+                    for { } lt(o, oe) { o := add(o, os) } {
+                        let v := mload(fp)
+                        for { let k := 0 } lt(k, ne) { k := add(k, 0x20) } { mstore(add(o, k), v) }
+                        fp := add(fp, fs)
+                    }
+                }
+                default {
+                    let src := add(mload(c), and(shr(32, mm), 0xffffffff))
+                    for { } lt(o, oe) { o := add(o, shl(5, mload(add(c, 0x120)))) } {
+                        subs(c, src, mload(fp), o, t0, n)
+                        fp := add(fp, shl(5, mload(add(c, 0x60))))
+                        src := add(src, mload(add(c, 0x20)))
+                    }
+                }
             }
 
-            // ct[q·nt + t] for the terms t of matrix m
-            function matrix(c, q, m) {
-                let mm := calldataload(add(mload(add(c, 0x40)), shl(5, m)))
-                let src := add(mload(c), add(mul(q, mload(add(c, 0x20))), and(shr(32, mm), 0xffffffff)))
-                let full := mload(add(mload(add(c, 0xe0)), shl(5, add(mul(q, mload(add(c, 0x60))), m))))
-                let t := and(shr(64, mm), 0xffffffff)
-                let t1 := add(t, and(shr(96, mm), 0xffffffff))
-                let o := add(mload(add(c, 0x100)), shl(5, mul(q, mload(add(c, 0x120)))))
-                for { } lt(t, t1) { t := add(t, 1) } {
-                    let st := mload(add(mload(add(c, 0xc0)), shl(5, t)))
+            function anySubset(tcd, t0, n) -> f {
+                for { let t := t0 } lt(t, add(t0, n)) { t := add(t, 1) } { f := or(f, mload(add(tcd, shl(5, t)))) }
+            }
+
+            // one leaf's terms t0 .. t0 + n of one matrix (row at src, full combination full),
+            // written from o
+            function subs(c, src, full, o, t0, n) {
+                let tcp := add(mload(add(c, 0xc0)), shl(5, t0))
+                for { let k := 0 } lt(k, shl(5, n)) { k := add(k, 0x20) } {
+                    let st := mload(add(tcp, k))
                     let r := full
                     if st { r := subset(c, src, st) }
-                    mstore(add(o, shl(5, t)), r)
+                    mstore(add(o, k), r)
                 }
             }
 
