@@ -9,8 +9,10 @@ and ``zkvm.stark.verifier._check_table`` for the duration of the call: not threa
 
 :func:`run_pieces` deploys ``MerkleFacts`` and ``ConstraintEval`` into a fresh
 :class:`~zkvm.onchain.chain.LocalChain` and submits one ``StarkChallenges.derive`` (every
-challenge, replayed), one ``registerOpeningsDeep`` per input round (Merkle openings and the
-DEEP reduced openings in one call), one ``FriQueries.verifyWithPaths`` (the FRI query
+challenge, replayed), the input rounds' Merkle openings and DEEP reduced openings (one
+``registerOpeningsDeepMany`` for all of them when they share the tree height, the leaf
+indices and α and fit :data:`DEEP_TX_BUDGET` (:func:`deep_many`), else one
+``registerOpeningsDeep`` per round and batch of leaves), one ``FriQueries.verifyWithPaths`` (the FRI query
 phase, with every FRI layer's Merkle paths; for FRI data that does not match the Merkle
 statements, one ``registerOpeningsMany`` for the layers and ``FriQueries.verify``) and one ``ConstraintEval.evaluateAndRecordCode`` per batch of tables
 (their generated straight-line code, :mod:`zkvm.onchain.codegen`, deployed once per
