@@ -966,66 +966,66 @@ contract MerkleFacts {
             }
             mstore(0x40, m) // the records stay allocated; the scratch above them is temporary
         }
-        uint256 live = nq;
-        uint256 sp = 0; // siblings consumed
-        uint256 nextLevel = 1; // index into levels of the next injected height
-        uint256 injOff = 0; // byte offset in a query's rows of the next injected height
-        for (uint256 k = 0; k < L; k++) {
-            uint256 lvl = L - k - 1;
-            uint256 injLen = 0;
-            if (nextLevel < nl && (levels[nextLevel] >> 32) == lvl) {
-                injOff += levels[nextLevel - 1] & 0xffffffff;
-                injLen = levels[nextLevel] & 0xffffffff;
-                nextLevel++;
-            }
-            uint256 bad;
-            (live, sp, bad) = _level(base, live, sp, rowBytes, injOff, injLen, rows, siblings);
-            if ((bad & 1) != 0) revert BadShape("siblings short");
-            if (bad != 0) revert PathMismatch();
-        }
-        if (nextLevel != nl) revert BadShape("level below the tree");
-        if (sp != siblings.length) revert BadShape("siblings long");
-        bytes32 top;
+        uint256 live;
+        uint256 sp; // siblings consumed
+        uint256 nextLevel; // index into levels of the next injected height
+        uint256 bad;
         assembly ("memory-safe") {
-            top := mload(add(base, 0x20))
-        }
-        if (live != 1 || top != root) revert PathMismatch();
-        return factKey(root, L, levelsHash, keccak256(abi.encodePacked(indices)), keccak256(rows));
-    }
+            // context (scratch above the records, not allocated): 0 base, 1 rowBytes,
+            // 2 rows.offset, 3 siblings.offset, 4 siblings.length, 5 levels.offset, 6 nl, 7 L;
+            // at +0x100 the node hash input 0x01 ‖ l ‖ r (65 bytes), at +0x180 the injection
+            // context (see inject)
+            let cw := mload(0x40)
+            mstore(cw, base)
+            mstore(add(cw, 0x20), rowBytes)
+            mstore(add(cw, 0x40), rows.offset)
+            mstore(add(cw, 0x60), siblings.offset)
+            mstore(add(cw, 0x80), siblings.length)
+            mstore(add(cw, 0xa0), levels.offset)
+            mstore(add(cw, 0xc0), nl)
+            mstore(add(cw, 0xe0), L)
+            mstore8(add(cw, 0x100), 0x01)
+            live, sp, nextLevel, bad := walkAll(cw, nq)
 
-    /// One level of _walk's multiproof walk over the live records at `base` (4 words each:
-    /// position, digest, first query, span), rewritten in place: pair two known children
-    /// (positions 2i, 2i+1), else consume the next sibling (left or right by the position's
-    /// low bit); at a level with a lower-height matrix (injLen > 0) hash the node with the
-    /// leaf of the first query's injected rows, which every query under the node must open
-    /// byte-identically.  The scratch for the hashes is the free memory (not allocated).
-    /// Returns the live nodes, the siblings consumed and 0, or 1 (siblings short) / 2 (rows
-    /// under one node differ).  One Yul loop with the records addressed from one base and
-    /// the node hash's tag byte written once (the previous version re-read a 14-word memory
-    /// context at every step): the same steps in the same order.
-    function _level(uint256 base, uint256 live, uint256 sp, uint256 rowBytes, uint256 injOff, uint256 injLen,
-                    bytes calldata rows, bytes32[] calldata siblings)
-        private
-        view
-        returns (uint256 out, uint256 spOut, uint256 bad)
-    {
-        assembly ("memory-safe") {
-            let m := mload(0x40) // m: 0x01 ‖ l ‖ r (65 bytes); m + 0x60: injection scratch
-            mstore8(m, 0x01)
-            let ic := 0
-            if injLen {
-                ic := add(m, 0x80) // injection context: rows.offset, rowBytes, injOff, injLen, then 0x02/0x00 ‖ bytes
-                mstore(ic, rows.offset)
-                mstore(add(ic, 0x20), rowBytes)
-                mstore(add(ic, 0x40), injOff)
-                mstore(add(ic, 0x60), injLen)
+            // The levels L − 1 .. 0 (as the Solidity loop this replaced): at a level with a
+            // lower-height matrix (the next entry of levels) its rows are injected; stops at
+            // the first level with bad ≠ 0.
+            function walkAll(c, n) -> live_, sp_, nextL, bad_ {
+                live_ := n
+                nextL := 1
+                let injOff := 0
+                let L_ := mload(add(c, 0xe0))
+                for { let k := 0 } lt(k, L_) { k := add(k, 1) } {
+                    let ic := 0
+                    let lo := mload(add(c, 0xa0))
+                    if lt(nextL, mload(add(c, 0xc0))) {
+                        if eq(shr(32, calldataload(add(lo, shl(5, nextL)))), sub(sub(L_, k), 1)) {
+                            injOff := add(injOff, and(calldataload(add(lo, shl(5, sub(nextL, 1)))), 0xffffffff))
+                            ic := add(c, 0x180) // injection context: rows.offset, rowBytes, injOff, injLen
+                            mstore(ic, mload(add(c, 0x40)))
+                            mstore(add(ic, 0x20), mload(add(c, 0x20)))
+                            mstore(add(ic, 0x40), injOff)
+                            mstore(add(ic, 0x60), and(calldataload(add(lo, shl(5, nextL))), 0xffffffff))
+                            nextL := add(nextL, 1)
+                        }
+                    }
+                    live_, sp_, bad_ := walkLevel(c, live_, sp_, ic)
+                    if bad_ { leave }
+                }
             }
-            out, spOut, bad := walkLevel(base, live, sp, siblings.offset, siblings.length, m, ic)
 
-            function walkLevel(b, n, sp_, so, sl, m_, ic_) -> o, spo, bad_ {
+            // One level of the multiproof walk over the live records at base (4 words each:
+            // position, digest, first query, span), rewritten in place: pair two known
+            // children (positions 2i, 2i+1), else consume the next sibling (left or right by
+            // the position's low bit); at a level with a lower-height matrix (ic ≠ 0) hash the
+            // node with the leaf of the first query's injected rows, which every query under
+            // the node must open byte-identically.  Returns the live nodes, the siblings
+            // consumed and 0, or 1 (siblings short) / 2 (rows under one node differ).
+            function walkLevel(c, n, sp_, ic_) -> o, spo, bad_ {
                 spo := sp_
+                let m_ := add(c, 0x100)
                 for { let i := 0 } lt(i, n) { } {
-                    let r := add(b, shl(7, i))
+                    let r := add(mload(c), shl(7, i))
                     let p := mload(r)
                     let s := mload(add(r, 0x60))
                     switch and(lt(add(i, 1), n), eq(mload(add(r, 0x80)), xor(p, 1)))
@@ -1037,8 +1037,8 @@ contract MerkleFacts {
                         i := add(i, 2)
                     }
                     default {
-                        if iszero(lt(spo, sl)) { bad_ := 1 }
-                        let sib := calldataload(add(so, shl(5, spo)))
+                        if iszero(lt(spo, mload(add(c, 0x80)))) { bad_ := 1 }
+                        let sib := calldataload(add(mload(add(c, 0x60)), shl(5, spo)))
                         spo := add(spo, 1)
                         switch and(p, 1)
                         case 1 {
@@ -1054,7 +1054,7 @@ contract MerkleFacts {
                     if iszero(staticcall(gas(), 0x02, m_, 65, 0x00, 0x20)) { revert(0, 0) }
                     let q := mload(add(r, 0x40))
                     if ic_ { bad_ := or(bad_, inject(ic_, q, s)) }
-                    let w := add(b, shl(7, o))
+                    let w := add(mload(c), shl(7, o))
                     mstore(w, shr(1, p))
                     mstore(add(w, 0x20), mload(0x00))
                     mstore(add(w, 0x40), q)
@@ -1088,5 +1088,15 @@ contract MerkleFacts {
                 if iszero(staticcall(gas(), 0x02, t, 65, 0x00, 0x20)) { revert(0, 0) }
             }
         }
+        if ((bad & 1) != 0) revert BadShape("siblings short");
+        if (bad != 0) revert PathMismatch();
+        if (nextLevel != nl) revert BadShape("level below the tree");
+        if (sp != siblings.length) revert BadShape("siblings long");
+        bytes32 top;
+        assembly ("memory-safe") {
+            top := mload(add(base, 0x20))
+        }
+        if (live != 1 || top != root) revert PathMismatch();
+        return factKey(root, L, levelsHash, keccak256(abi.encodePacked(indices)), keccak256(rows));
     }
 }
