@@ -139,6 +139,82 @@ contract MerkleFacts {
         uint256[] cols;
     }
 
+    /// One input round of registerOpeningsDeepMany: registerOpeningsDeep's arguments less
+    /// the leaf indices and logMaxHeight, which the rounds share.
+    struct DeepRound {
+        bytes32 root;
+        uint256[] levels;
+        bytes rows;
+        bytes32[] siblings;
+        Deep d;
+    }
+
+    /// registerOpeningsDeep for several input rounds opened at the same leaf indices of
+    /// trees of the same height (a receipt's rounds at the same LDE height: one
+    /// transaction's base cost instead of one per round, the α powers computed once).  All
+    /// rounds must have the same α (else BadShape).  Records exactly the facts the separate
+    /// registerOpeningsDeep(root_r, logMaxHeight, levels_r, indices, rows_r, siblings_r, d_r)
+    /// calls would record, one per round, and returns their partials concatenated in round
+    /// order (round r: indices × its slots); reverts (nothing recorded) unless every round
+    /// verifies.
+    function registerOpeningsDeepMany(uint256 logMaxHeight, uint256[] calldata indices, DeepRound[] calldata rs)
+        external
+        returns (uint256[] memory all)
+    {
+        uint256 n = rs.length;
+        uint256 nq = indices.length;
+        if (n == 0 || nq == 0) revert BadShape("empty");
+        uint256 alpha = rs[0].d.alpha;
+        if (!Field.canonical(alpha)) revert BadShape("alpha");
+        uint256 maxW = 0;
+        uint256 total = 0;
+        uint256[][] memory tcs = new uint256[][](n);
+        for (uint256 r = 0; r < n; r++) {
+            DeepRound calldata x = rs[r];
+            Deep calldata d = x.d;
+            if (d.alpha != alpha) revert BadShape("alpha");
+            (uint256 w, uint256[] memory tc) =
+                _checkDeep(logMaxHeight, x.rows.length / nq, d.mats, d.terms, d.cols, d.slots);
+            tcs[r] = tc;
+            if (w > maxW) maxW = w;
+            total += nq * d.slots.length;
+        }
+        uint256[] memory ap = _powers(alpha, maxW);
+        all = new uint256[](total);
+        uint256 at = 0;
+        for (uint256 r = 0; r < n; r++) {
+            uint256 fmp;
+            assembly ("memory-safe") {
+                fmp := mload(0x40)
+            }
+            uint256[] memory part = _deepRound(logMaxHeight, indices, rs[r], ap, tcs[r]);
+            // (part.length = nq · its slots: deepSums' output; checked, as the copy is unchecked)
+            if (at + part.length > total) revert BadShape("partials");
+            // nothing the round allocated is used after it (its partials are copied): the
+            // next round reuses that memory (no further expansion cost)
+            assembly ("memory-safe") {
+                let len := mload(part)
+                mcopy(add(add(all, 0x20), shl(5, at)), add(part, 0x20), shl(5, len))
+                at := add(at, len)
+                mstore(0x40, fmp)
+            }
+        }
+    }
+
+    /// One round of registerOpeningsDeepMany (its shape already checked: tc from _checkDeep,
+    /// ap the α powers up to at least its widest matrix): as registerOpeningsDeep.
+    function _deepRound(uint256 Lr, uint256[] calldata indices, DeepRound calldata x, uint256[] memory ap,
+                        uint256[] memory tc) private returns (uint256[] memory partials) {
+        bytes32 root = x.root;
+        bytes calldata rows = x.rows;
+        bytes32 fact = _walk(root, Lr, x.levels, indices, rows, x.siblings);
+        Deep calldata d = x.d;
+        partials = _deepWith(Lr, indices, rows, rows.length / indices.length, d, ap, tc);
+        bytes32 spec = keccak256(abi.encode(d.alpha, d.mats, d.terms, d.slots, d.cols));
+        facts[keccak256(abi.encodePacked(fact, spec, keccak256(abi.encodePacked(partials))))] = true;
+        emit Registered(root, indices.length);
+    }
+
     function _deep(uint256 Lr, uint256[] calldata indices, bytes calldata rows, uint256 rowBytes, Deep calldata d)
         private
         view
@@ -146,35 +222,42 @@ contract MerkleFacts {
     {
         if (!Field.canonical(d.alpha)) revert BadShape("alpha");
         (uint256 maxW, uint256[] memory tc) = _checkDeep(Lr, rowBytes, d.mats, d.terms, d.cols, d.slots);
-        // α^j, packed (one word per j: four 64-bit lanes, for the row combinations)
-        uint256[] memory ap = new uint256[](maxW);
-        {
-            uint256 al = d.alpha;
-            assembly ("memory-safe") {
-                // as Field.mul, lane-parallel (see _deepLeaves' extmul)
-                let x := 1
-                let at := add(ap, 0x20)
-                let m := 0xffffffffffffffff
-                for { let j := 0 } lt(j, maxW) { j := add(j, 1) } {
-                    mstore(add(at, shl(5, j)), x)
-                    x := mulx4(x, al)
-                }
-                function mulx4(x_, y) -> z {
-                    let p := 2013265921
-                    z := mul(x_, and(y, 0xffffffffffffffff))
-                    x_ := or(shl(64, x_), mulmod(shr(192, x_), 11, p))
-                    z := add(z, mul(x_, and(shr(64, y), 0xffffffffffffffff)))
-                    x_ := or(shl(64, x_), mulmod(shr(192, x_), 11, p))
-                    z := add(z, mul(x_, and(shr(128, y), 0xffffffffffffffff)))
-                    x_ := or(shl(64, x_), mulmod(shr(192, x_), 11, p))
-                    z := add(z, mul(x_, shr(192, y)))
-                    z := or(or(mod(and(z, 0xffffffffffffffff), p), shl(64, mod(and(shr(64, z), 0xffffffffffffffff), p))),
-                            or(shl(128, mod(and(shr(128, z), 0xffffffffffffffff), p)), shl(192, mod(shr(192, z), p))))
-                }
+        partials = _deepWith(Lr, indices, rows, rowBytes, d, _powers(d.alpha, maxW), tc);
+    }
+
+    /// α^j for j < maxW, packed (one word per j: four 64-bit lanes, for the row combinations).
+    function _powers(uint256 al, uint256 maxW) private pure returns (uint256[] memory ap) {
+        ap = new uint256[](maxW);
+        assembly ("memory-safe") {
+            // as Field.mul, lane-parallel (see _deepLeaves' extmul)
+            let x := 1
+            let at := add(ap, 0x20)
+            for { let j := 0 } lt(j, maxW) { j := add(j, 1) } {
+                mstore(add(at, shl(5, j)), x)
+                x := mulx4(x, al)
+            }
+            function mulx4(x_, y) -> z {
+                let p := 2013265921
+                z := mul(x_, and(y, 0xffffffffffffffff))
+                x_ := or(shl(64, x_), mulmod(shr(192, x_), 11, p))
+                z := add(z, mul(x_, and(shr(64, y), 0xffffffffffffffff)))
+                x_ := or(shl(64, x_), mulmod(shr(192, x_), 11, p))
+                z := add(z, mul(x_, and(shr(128, y), 0xffffffffffffffff)))
+                x_ := or(shl(64, x_), mulmod(shr(192, x_), 11, p))
+                z := add(z, mul(x_, shr(192, y)))
+                z := or(or(mod(and(z, 0xffffffffffffffff), p), shl(64, mod(and(shr(64, z), 0xffffffffffffffff), p))),
+                        or(shl(128, mod(and(shr(128, z), 0xffffffffffffffff), p)), shl(192, mod(shr(192, z), p))))
             }
         }
-        uint256[] memory cs = _termCombs(rows, rowBytes, d.mats, ap, d.cols, tc, this.combs(rows, rowBytes, d.mats, ap));
-        partials = this.deepSums(Lr, indices, cs, d.mats, d.terms, d.slots);
+    }
+
+    /// The DEEP partials of one round from its checked shape (tc) and the α powers ap
+    /// (ap.length ≥ its widest matrix).
+    function _deepWith(uint256 Lr, uint256[] calldata indices, bytes calldata rows, uint256 rowBytes, Deep calldata d,
+                       uint256[] memory ap, uint256[] memory tc) private view returns (uint256[] memory partials) {
+        uint256[] calldata mats = d.mats;
+        uint256[] memory cs = _termCombs(rows, rowBytes, mats, ap, d.cols, tc, this.combs(rows, rowBytes, mats, ap));
+        partials = this.deepSums(Lr, indices, cs, mats, d.terms, d.slots);
     }
 
     /// For every leaf index and term: RO_L += off·(comb − ys)/(x − z) (see
@@ -394,7 +477,16 @@ contract MerkleFacts {
                                      sub(p, mload(add(k, 0x60))), p)
                     let n := addmod(mulmod(e0, e0, p), sub(p, mulmod(11, mulmod(e1, e1, p), p)), p)
                     if iszero(n) { ok := 0 }
-                    mstore(add(den, o), extmul(or(a0, zc), or(e0, shl(128, mod(sub(p, e1), p)))))
+                    // ((x − A) + X·B)·(e0 − u·e1) unreduced: with y = (x − A) + X·B (lanes
+                    // < p), y·e0 + (y·X²)·(p − e1), y·X² = (11·y2, 11·y3, y0, y1): every
+                    // lane < 2p² < 2^63, no carry; reduced lane by lane below (times 1/N)
+                    {
+                        let y := or(a0, zc)
+                        mstore(add(den, o), add(mul(y, e0),
+                                                mul(or(shl(128, y), or(mulmod(and(shr(128, y), 0xffffffffffffffff), 11, p),
+                                                                       shl(64, mulmod(shr(192, y), 11, p)))),
+                                                    mod(sub(p, e1), p))))
+                    }
                     mstore(add(nn, o), n)
                     mstore(add(pre, o), run)
                     mstore(add(mload(add(ctx, 0x160)), o), 0)
@@ -406,16 +498,21 @@ contract MerkleFacts {
                         o := sub(o, 0x20)
                         let s := mulmod(inv, mload(add(pre, o)), p)
                         inv := mulmod(inv, mload(add(nn, o)), p)
-                        // den·s, lane by lane (products < p² < 2^62: no carry between lanes)
-                        let v := mul(mload(add(den, o)), s)
+                        // den·s mod p, lane by lane
+                        let v := mload(add(den, o))
                         let mk := 0xffffffffffffffff
-                        mstore(add(den, o), or(or(mod(and(v, mk), p), shl(64, mod(and(shr(64, v), mk), p))),
-                                               or(shl(128, mod(and(shr(128, v), mk), p)), shl(192, mod(shr(192, v), p)))))
+                        mstore(add(den, o), or(or(mulmod(and(v, mk), s, p), shl(64, mulmod(and(shr(64, v), mk), s, p))),
+                                               or(shl(128, mulmod(and(shr(128, v), mk), s, p)), shl(192, mulmod(shr(192, v), s, p)))))
                     }
                 }
             }
 
-            // acc[group(t)] += off_t·comb_t over every term t
+            // acc[group(t)] += off_t·comb_t over every term t, lane by lane without reducing
+            // mod p: the product's lanes (mulraw, before extmul's final reduction) are < 4p²;
+            // acc's lanes stay < 2^60 (fold, as in combs: a lane L = hi·2^32 + lo becomes
+            // lo + hi·(2^28 − 2) ≡ L, < 2^32 + 2^60 − 2^33 < 2^60 for L < 2^64) and
+            // 2^60 + 4p² < 2^64, so no lane carries into the next; fin's extsub reduces them
+            // (addmod of a lane < 2^64).  Same field values as the reduced sums.
             function accum(ctx, q) {
                 let nt := mload(add(ctx, 0x40))
                 let crow := add(mload(add(ctx, 0x1e0)), shl(5, mul(q, nt)))
@@ -424,8 +521,22 @@ contract MerkleFacts {
                 let tp := add(mload(add(ctx, 0x220)), 64)
                 for { let t := 0 } lt(t, nt) { t := add(t, 1) } {
                     let at := add(acc, shl(5, mload(add(tg, shl(5, t)))))
-                    mstore(at, extadd(mload(at), extmul(calldataload(add(tp, mul(96, t))), calldataload(add(crow, shl(5, t))))))
+                    let v := add(mload(at), mulraw(calldataload(add(tp, mul(96, t))), calldataload(add(crow, shl(5, t)))))
+                    mstore(at, sub(v, mul(and(shr(32, v), 0x00000000ffffffff00000000ffffffff00000000ffffffff00000000ffffffff),
+                                          4026531842)))
                 }
+            }
+
+            // extmul before its final reduction: every lane < 4p² (x, y canonical)
+            function mulraw(x, y) -> z {
+                let p := 2013265921
+                z := mul(x, and(y, 0xffffffffffffffff))
+                x := or(shl(64, x), mulmod(shr(192, x), 11, p))
+                z := add(z, mul(x, and(shr(64, y), 0xffffffffffffffff)))
+                x := or(shl(64, x), mulmod(shr(192, x), 11, p))
+                z := add(z, mul(x, and(shr(128, y), 0xffffffffffffffff)))
+                x := or(shl(64, x), mulmod(shr(192, x), 11, p))
+                z := add(z, mul(x, shr(192, y)))
             }
 
             // partials[q][slot g] += (acc[g] − C_g)·den[g]
@@ -440,11 +551,15 @@ contract MerkleFacts {
                 }
             }
 
+            // the low n ≤ 32 bits of j reversed: the low 32 bits reversed by swapping halves,
+            // then the top n of them shifted down (bit k < n lands at n − 1 − k)
             function bitrev(j, n) -> r {
-                for { let k := 0 } lt(k, n) { k := add(k, 1) } {
-                    r := or(shl(1, r), and(j, 1))
-                    j := shr(1, j)
-                }
+                r := and(j, 0xffffffff)
+                r := or(and(shr(1, r), 0x55555555), shl(1, and(r, 0x55555555)))
+                r := or(and(shr(2, r), 0x33333333), shl(2, and(r, 0x33333333)))
+                r := or(and(shr(4, r), 0x0f0f0f0f), shl(4, and(r, 0x0f0f0f0f)))
+                r := or(and(shr(8, r), 0x00ff00ff), shl(8, and(r, 0x00ff00ff)))
+                r := shr(sub(32, n), or(shr(16, r), shl(16, and(r, 0xffff))))
             }
 
             function modexp(m, b, e) -> r {
@@ -504,44 +619,94 @@ contract MerkleFacts {
         pure
         returns (uint256 maxW, uint256[] memory tc)
     {
-        for (uint256 t = 0; t < terms.length; t++) if (!Field.canonical(terms[t])) revert BadShape("term");
-        uint256 nextTerm = 0; // the matrices' term ranges must tile [0, terms/3) in order
-        for (uint256 m = 0; m < mats.length; m++) {
-            uint256 mm = mats[m];
-            if ((mm >> 64) & 0xffffffff != nextTerm) revert BadShape("term ranges");
-            nextTerm += (mm >> 96) & 0xffffffff;
-            uint256 w = (mm >> 8) & 0xffffff;
-            if ((mm & 0xff) > Lr || ((mm >> 32) & 0xffffffff) + 4 * w > rowBytes) revert BadShape("matrix");
-            if (((mm >> 64) & 0xffffffff) + ((mm >> 96) & 0xffffffff) > terms.length / 3) revert BadShape("terms");
-            if (_slot(slots, mm & 0xff) == type(uint256).max) revert BadShape("slot");
-            if (w > maxW) maxW = w;
-        }
-        if (nextTerm * 3 != terms.length) revert BadShape("term ranges");
-        tc = new uint256[](nextTerm);
-        uint256 at = 0;
-        for (uint256 m = 0; m < mats.length; m++) {
-            uint256 mm = mats[m];
-            uint256 w = (mm >> 8) & 0xffffff;
-            uint256 t0 = (mm >> 64) & 0xffffffff;
-            uint256 t1 = t0 + ((mm >> 96) & 0xffffffff);
-            for (uint256 t = t0; t < t1; t++) {
-                if (at >= cols.length) revert BadShape("cols");
-                uint256 n = cols[at];
-                if (n > w || at + 1 + n > cols.length) revert BadShape("cols");
-                for (uint256 k = 0; k < n; k++) {
-                    uint256 c = cols[at + 1 + k];
-                    if (c >= w || (k > 0 && c <= cols[at + k])) revert BadShape("cols");
+        // (in assembly, the same checks in the same order as the Solidity loops it replaced:
+        // the first failing one reverts with its message)
+        tc = new uint256[](terms.length / 3);
+        uint256 err;
+        assembly ("memory-safe") {
+            let cx := mload(0x40) // context (scratch, not allocated): Lr, rowBytes, #terms/3, slots
+            mstore(cx, Lr)
+            mstore(add(cx, 0x20), rowBytes)
+            mstore(add(cx, 0x40), div(terms.length, 3))
+            mstore(add(cx, 0x60), slots.offset)
+            mstore(add(cx, 0x80), slots.length)
+            if canon(terms.offset, terms.length) { err := 1 }
+            if iszero(err) { err, maxW := check(mats.offset, mats.length, cx) }
+            if iszero(or(err, eq(mul(mload(add(cx, 0x40)), 3), terms.length))) { err := 2 }
+            if iszero(err) { err := colSets(mats.offset, mats.length, cols.offset, cols.length, add(tc, 0x20)) }
+
+            // every term word canonical: each 64-bit lane < 2^32 (no bit of the first mask)
+            // and then lane + 2^32 − p < 2^33 (no carry into the next lane) has bit 32 set
+            // iff lane ≥ p (err 1)
+            function canon(to, tl) -> b {
+                for { let o := to } lt(o, add(to, shl(5, tl))) { o := add(o, 0x20) } {
+                    let x := calldataload(o)
+                    b := or(b, or(and(x, 0xffffffff00000000ffffffff00000000ffffffff00000000ffffffff00000000),
+                                  and(add(x, 0x0000000087ffffff0000000087ffffff0000000087ffffff0000000087ffffff),
+                                      0x0000000100000000000000010000000000000001000000000000000100000000)))
                 }
-                tc[t] = n == 0 ? 0 : (at + 1) << 32 | n;
-                at += 1 + n;
+            }
+
+            // per matrix: its term range starts where the previous one ended, L ≤ Lr and its
+            // bytes inside the row, its range within the terms, its L a slot; the ranges
+            // cover every term (err: 2 term ranges, 3 matrix, 4 terms, 5 slot)
+            function check(mo, ml, c) -> e, mw {
+                let next := 0
+                for { let m := 0 } lt(m, ml) { m := add(m, 1) } {
+                    let mm := calldataload(add(mo, shl(5, m)))
+                    let t0 := and(shr(64, mm), 0xffffffff)
+                    if iszero(eq(t0, next)) { e := 2 leave }
+                    next := add(next, and(shr(96, mm), 0xffffffff))
+                    let w := and(shr(8, mm), 0xffffff)
+                    if or(gt(and(mm, 0xff), mload(c)), gt(add(and(shr(32, mm), 0xffffffff), shl(2, w)), mload(add(c, 0x20)))) {
+                        e := 3
+                        leave
+                    }
+                    if gt(next, mload(add(c, 0x40))) { e := 4 leave }
+                    if iszero(hasSlot(mload(add(c, 0x60)), mload(add(c, 0x80)), and(mm, 0xff))) { e := 5 leave }
+                    if gt(w, mw) { mw := w }
+                }
+                if iszero(eq(next, mload(add(c, 0x40)))) { e := 2 }
+            }
+
+            function hasSlot(so, sl, L) -> f {
+                for { let s := 0 } lt(s, sl) { s := add(s, 1) } {
+                    if eq(calldataload(add(so, shl(5, s))), L) { f := 1 leave }
+                }
+            }
+
+            // each term's column set at cols[at]: n ≤ w, then n strictly increasing column
+            // indices < w, all inside cols; tc[t] = (at + 1) << 32 | n (0 for n = 0: every
+            // column); every word of cols used (err 6)
+            function colSets(mo, ml, co, cl, tcd) -> e {
+                let at := 0
+                for { let m := 0 } lt(m, ml) { m := add(m, 1) } {
+                    let mm := calldataload(add(mo, shl(5, m)))
+                    let w := and(shr(8, mm), 0xffffff)
+                    let t := and(shr(64, mm), 0xffffffff)
+                    for { let t1 := add(t, and(shr(96, mm), 0xffffffff)) } lt(t, t1) { t := add(t, 1) } {
+                        if iszero(lt(at, cl)) { e := 6 leave }
+                        let n := calldataload(add(co, shl(5, at)))
+                        if or(gt(n, w), gt(add(add(at, 1), n), cl)) { e := 6 leave }
+                        let prev := 0
+                        for { let k := 0 } lt(k, n) { k := add(k, 1) } {
+                            let c := calldataload(add(co, shl(5, add(add(at, 1), k))))
+                            if or(iszero(lt(c, w)), and(gt(k, 0), iszero(gt(c, prev)))) { e := 6 leave }
+                            prev := c
+                        }
+                        if n { mstore(add(tcd, shl(5, t)), or(shl(32, add(at, 1)), n)) }
+                        at := add(add(at, 1), n)
+                    }
+                }
+                if iszero(eq(at, cl)) { e := 6 }
             }
         }
-        if (at != cols.length) revert BadShape("cols");
-    }
-
-    function _slot(uint256[] calldata slots, uint256 L) private pure returns (uint256) {
-        for (uint256 i = 0; i < slots.length; i++) if (slots[i] == L) return i;
-        return type(uint256).max;
+        if (err == 1) revert BadShape("term");
+        if (err == 2) revert BadShape("term ranges");
+        if (err == 3) revert BadShape("matrix");
+        if (err == 4) revert BadShape("terms");
+        if (err == 5) revert BadShape("slot");
+        if (err == 6) revert BadShape("cols");
     }
 
     /// Every leaf's and matrix's Σ_{j<w} row_j·α^j (row_j: u32 LE, canonical), as one
@@ -585,51 +750,59 @@ contract MerkleFacts {
             // is folded to L − hi·2p = lo + hi·(2^28 − 2) ≡ L (mod p) (2^32 = 2p + 2^28 − 2;
             // no borrow: the result is ≥ 0 lane by lane), < 2^60 + 2^32, which leaves room
             // for four more products (2^60 + 2^32 + 4·(p − 1)^2 < 2^64): no lane ever
-            // carries into the next.  Eight values per calldata word (the bytes of every
-            // 32-bit lane swapped at once); the last word's values at j ≥ w are masked to 0
-            // (they belong to the next matrix: their α "powers", read past the table, are
-            // multiplied by 0).  bad_ ≠ 0 iff some row_j ≥ p.
+            // carries into the next.  Eight values per calldata word (w8): the full words in
+            // the loop, then the last partial word with its values at j ≥ w masked to 0 (they
+            // belong to the next matrix: their α "powers", read past the table, are
+            // multiplied by 0).  bad_ ≠ 0 iff some row_j ≥ p (w8's lane-wise test).
             function comb(src, w, apd) -> r, bad_ {
-                let fm := 0x00000000ffffffff00000000ffffffff00000000ffffffff00000000ffffffff
-                for { let j := 0 } lt(j, w) { j := add(j, 8) } {
-                    let x := calldataload(add(src, shl(2, j)))
-                    if lt(sub(w, j), 8) { x := and(x, not(shr(shl(5, sub(w, j)), not(0)))) }
-                    x := or(shl(8, and(x, 0x00ff00ff00ff00ff00ff00ff00ff00ff00ff00ff00ff00ff00ff00ff00ff00ff)),
-                            and(shr(8, x), 0x00ff00ff00ff00ff00ff00ff00ff00ff00ff00ff00ff00ff00ff00ff00ff00ff))
-                    x := or(shl(16, and(x, 0x0000ffff0000ffff0000ffff0000ffff0000ffff0000ffff0000ffff0000ffff)),
-                            and(shr(16, x), 0x0000ffff0000ffff0000ffff0000ffff0000ffff0000ffff0000ffff0000ffff))
-                    let e := add(apd, shl(5, j))
-                    let v := 0
-                    v := and(shr(224, x), 0xffffffff)
-                    bad_ := or(bad_, iszero(lt(v, 2013265921)))
-                    r := add(r, mul(v, calldataload(add(e, 0))))
-                    v := and(shr(192, x), 0xffffffff)
-                    bad_ := or(bad_, iszero(lt(v, 2013265921)))
-                    r := add(r, mul(v, calldataload(add(e, 32))))
-                    v := and(shr(160, x), 0xffffffff)
-                    bad_ := or(bad_, iszero(lt(v, 2013265921)))
-                    r := add(r, mul(v, calldataload(add(e, 64))))
-                    v := and(shr(128, x), 0xffffffff)
-                    bad_ := or(bad_, iszero(lt(v, 2013265921)))
-                    r := add(r, mul(v, calldataload(add(e, 96))))
-                    r := sub(r, mul(and(shr(32, r), fm), 4026531842))
-                    v := and(shr(96, x), 0xffffffff)
-                    bad_ := or(bad_, iszero(lt(v, 2013265921)))
-                    r := add(r, mul(v, calldataload(add(e, 128))))
-                    v := and(shr(64, x), 0xffffffff)
-                    bad_ := or(bad_, iszero(lt(v, 2013265921)))
-                    r := add(r, mul(v, calldataload(add(e, 160))))
-                    v := and(shr(32, x), 0xffffffff)
-                    bad_ := or(bad_, iszero(lt(v, 2013265921)))
-                    r := add(r, mul(v, calldataload(add(e, 192))))
-                    v := and(shr(0, x), 0xffffffff)
-                    bad_ := or(bad_, iszero(lt(v, 2013265921)))
-                    r := add(r, mul(v, calldataload(add(e, 224))))
-                    r := sub(r, mul(and(shr(32, r), fm), 4026531842))
+                let e := apd
+                for { let end := add(src, shl(5, shr(3, w))) } lt(src, end) { src := add(src, 0x20) } {
+                    let b
+                    r, b := w8(calldataload(src), e, r)
+                    bad_ := or(bad_, b)
+                    e := add(e, 0x100)
                 }
+                if and(w, 7) {
+                    let b
+                    r, b := w8(and(calldataload(src), not(shr(shl(5, and(w, 7)), not(0)))), e, r)
+                    bad_ := or(bad_, b)
+                }
+                bad_ := and(bad_, 0x8000000080000000800000008000000080000000800000008000000080000000)
+                r := reduce(r)
+            }
+
+            // r + Σ_{k<8} v_k·α^{j+k} for the calldata word x of eight u32 LE values v_k and
+            // the powers at e (α^j first), folded after every four values (comb).  b has bit
+            // 31 of some 32-bit lane set iff some v_k ≥ p (its other bits are noise, masked off
+            // by comb): with u = v mod 2^31, v ≥ p iff
+            // v ≥ 2^31 (bit 31 of v) or u ≥ p, i.e. u + (2^31 − p) = u + 0x07ffffff ≥ 2^31
+            // (bit 31 of the sum); u + 0x07ffffff < 2^32 never carries into the next lane, so
+            // all eight lanes are tested at once.
+            function w8(x, e, r) -> s, b {
+                x := or(shl(8, and(x, 0x00ff00ff00ff00ff00ff00ff00ff00ff00ff00ff00ff00ff00ff00ff00ff00ff)),
+                        and(shr(8, x), 0x00ff00ff00ff00ff00ff00ff00ff00ff00ff00ff00ff00ff00ff00ff00ff00ff))
+                x := or(shl(16, and(x, 0x0000ffff0000ffff0000ffff0000ffff0000ffff0000ffff0000ffff0000ffff)),
+                        and(shr(16, x), 0x0000ffff0000ffff0000ffff0000ffff0000ffff0000ffff0000ffff0000ffff))
+                // (unmasked: comb keeps bit 31 of every lane of the OR of all words)
+                b := or(x, add(and(x, 0x7fffffff7fffffff7fffffff7fffffff7fffffff7fffffff7fffffff7fffffff),
+                               0x07ffffff07ffffff07ffffff07ffffff07ffffff07ffffff07ffffff07ffffff))
+                s := add(r, mul(shr(224, x), calldataload(e)))
+                s := add(s, mul(and(shr(192, x), 0xffffffff), calldataload(add(e, 0x20))))
+                s := add(s, mul(and(shr(160, x), 0xffffffff), calldataload(add(e, 0x40))))
+                s := add(s, mul(and(shr(128, x), 0xffffffff), calldataload(add(e, 0x60))))
+                s := sub(s, mul(and(shr(32, s), 0x00000000ffffffff00000000ffffffff00000000ffffffff00000000ffffffff), 4026531842))
+                s := add(s, mul(and(shr(96, x), 0xffffffff), calldataload(add(e, 0x80))))
+                s := add(s, mul(and(shr(64, x), 0xffffffff), calldataload(add(e, 0xa0))))
+                s := add(s, mul(and(shr(32, x), 0xffffffff), calldataload(add(e, 0xc0))))
+                s := add(s, mul(and(x, 0xffffffff), calldataload(add(e, 0xe0))))
+                s := sub(s, mul(and(shr(32, s), 0x00000000ffffffff00000000ffffffff00000000ffffffff00000000ffffffff), 4026531842))
+            }
+
+            // every 64-bit lane mod p
+            function reduce(r) -> z {
                 let p := 2013265921
                 let mk := 0xffffffffffffffff
-                r := or(or(mod(and(r, mk), p), shl(64, mod(and(shr(64, r), mk), p))),
+                z := or(or(mod(and(r, mk), p), shl(64, mod(and(shr(64, r), mk), p))),
                         or(shl(128, mod(and(shr(128, r), mk), p)), shl(192, mod(shr(192, r), p))))
             }
         }
@@ -658,7 +831,7 @@ contract MerkleFacts {
         ct = new uint256[](nq * nt);
         assembly ("memory-safe") {
             // ctx: 0 rows.offset, 1 rowBytes, 2 mats.offset, 3 #mats, 4 ap data, 5 cols.offset,
-            // 6 tc data, 7 cs data, 8 ct data, 9 nt
+            // 6 tc data, 7 cs data, 8 ct data, 9 nt, 10 32·nq·nt
             let cx := mload(0x40)
             mstore(cx, rows.offset)
             mstore(add(cx, 0x20), rowBytes)
@@ -670,24 +843,54 @@ contract MerkleFacts {
             mstore(add(cx, 0xe0), add(cs, 0x20))
             mstore(add(cx, 0x100), add(ct, 0x20))
             mstore(add(cx, 0x120), nt)
-            mstore(0x40, add(cx, 0x140))
-            for { let q := 0 } lt(q, nq) { q := add(q, 1) } {
-                for { let m := 0 } lt(m, mats.length) { m := add(m, 1) } { matrix(cx, q, m) }
+            mstore(add(cx, 0x140), shl(5, mul(nq, nt)))
+            mstore(0x40, add(cx, 0x160))
+            for { let m := 0 } lt(m, mats.length) { m := add(m, 1) } { matrix(cx, m) }
+
+            // ct[q·nt + t] for every leaf q and term t of matrix m (matrix by matrix: its
+            // fields decoded once; a matrix without a column-subset term only copies its
+            // full combination cs[q·nm + m] to its terms)
+            function matrix(c, m) {
+                let mm := calldataload(add(mload(add(c, 0x40)), shl(5, m)))
+                let t0 := and(shr(64, mm), 0xffffffff)
+                let n := and(shr(96, mm), 0xffffffff)
+                let fp := add(mload(add(c, 0xe0)), shl(5, m))
+                let o := add(mload(add(c, 0x100)), shl(5, t0))
+                let oe := add(o, mload(add(c, 0x140)))
+                switch anySubset(mload(add(c, 0xc0)), t0, n)
+                case 0 {
+                    let fs := shl(5, mload(add(c, 0x60)))
+                    let os := shl(5, mload(add(c, 0x120)))
+                    let ne := shl(5, n)
+                    for { } lt(o, oe) { o := add(o, os) } {
+                        let v := mload(fp)
+                        for { let k := 0 } lt(k, ne) { k := add(k, 0x20) } { mstore(add(o, k), v) }
+                        fp := add(fp, fs)
+                    }
+                }
+                default {
+                    let src := add(mload(c), and(shr(32, mm), 0xffffffff))
+                    for { } lt(o, oe) { o := add(o, shl(5, mload(add(c, 0x120)))) } {
+                        subs(c, src, mload(fp), o, t0, n)
+                        fp := add(fp, shl(5, mload(add(c, 0x60))))
+                        src := add(src, mload(add(c, 0x20)))
+                    }
+                }
             }
 
-            // ct[q·nt + t] for the terms t of matrix m
-            function matrix(c, q, m) {
-                let mm := calldataload(add(mload(add(c, 0x40)), shl(5, m)))
-                let src := add(mload(c), add(mul(q, mload(add(c, 0x20))), and(shr(32, mm), 0xffffffff)))
-                let full := mload(add(mload(add(c, 0xe0)), shl(5, add(mul(q, mload(add(c, 0x60))), m))))
-                let t := and(shr(64, mm), 0xffffffff)
-                let t1 := add(t, and(shr(96, mm), 0xffffffff))
-                let o := add(mload(add(c, 0x100)), shl(5, mul(q, mload(add(c, 0x120)))))
-                for { } lt(t, t1) { t := add(t, 1) } {
-                    let st := mload(add(mload(add(c, 0xc0)), shl(5, t)))
+            function anySubset(tcd, t0, n) -> f {
+                for { let t := t0 } lt(t, add(t0, n)) { t := add(t, 1) } { f := or(f, mload(add(tcd, shl(5, t)))) }
+            }
+
+            // one leaf's terms t0 .. t0 + n of one matrix (row at src, full combination full),
+            // written from o
+            function subs(c, src, full, o, t0, n) {
+                let tcp := add(mload(add(c, 0xc0)), shl(5, t0))
+                for { let k := 0 } lt(k, shl(5, n)) { k := add(k, 0x20) } {
+                    let st := mload(add(tcp, k))
                     let r := full
                     if st { r := subset(c, src, st) }
-                    mstore(add(o, shl(5, t)), r)
+                    mstore(add(o, k), r)
                 }
             }
 

@@ -92,3 +92,20 @@ def test_combs_rejects_a_matrix_outside_the_row(merkle_facts):
         data = abi.encode_call(mf.selector("combs"), TYPES, [raw, 32, mats, [pack((1, 0, 0, 0))] * npow])
         with pytest.raises(RuntimeError):
             chain.call(addr, data)
+
+
+@pytest.mark.parametrize("bad_value", [P, P + 1, 0x7FFFFFFF, 0x80000000, 0xF8000000, 0xFFFFFFFF])
+def test_combs_lane_wise_canonical_check(merkle_facts, bad_value):
+    # the eight values of one calldata word are tested at once (bit 31 of v | (v mod 2^31 +
+    # 2^31 − p)): a value ≥ p in any lane, full word or masked tail, is rejected; the largest
+    # canonical values (and those just below the 2^31 − p boundary) in every lane pass
+    powers = [tuple((3 * j + k) % P for k in range(4)) for j in range(16)]
+    good = [P - 1, 0, 0x07FFFFFF, 0x08000000, 0x77FFFFFF, P - 2, 1, 0x78000000 - 1]
+    got = _combs(merkle_facts, [good + good[::-1]], [16], powers)
+    assert got[0] == _expect(good + good[::-1], powers)
+    for w in (16, 13):  # a full second word, a masked tail
+        for k in range(w):
+            row = (good + good[::-1])[:]
+            row[k] = bad_value
+            with pytest.raises(RuntimeError):
+                _combs(merkle_facts, [row], [w, 16 - w] if w < 16 else [w], powers)

@@ -145,6 +145,40 @@ def deep_call(g: Group, selector: bytes, spec, indices: list[int] | None = None)
     return encode_call(selector, [*OPENING_TYPES, DEEP_TYPES], [*_opening(a), spec.encode()])
 
 
+#: ABI types of one ``DeepRound`` of registerOpeningsDeepMany (root, levels, rows,
+#: siblings, Deep)
+def deep_round_types():
+    from .deep import DEEP_TYPES
+
+    return ("bytes32", "uint256[]", "bytes", "bytes32[]", DEEP_TYPES)
+
+
+def deep_many_call(groups: list, selector: bytes, specs: list, indices: list[int] | None = None,
+                   tamper=None) -> bytes:
+    """Calldata of ``registerOpeningsDeepMany`` for the input rounds ``groups`` (same tree
+    height, all opened at ``indices``: default the first group's) with their
+    :class:`zkvm.onchain.deep.DeepSpec` ``specs``: the same facts as one
+    :func:`deep_call` per round.  ``tamper(k, args)`` may modify round k's argument dict
+    (tests)."""
+    from .abi import encode_args, word
+
+    idx = sorted(groups[0].by_index) if indices is None else sorted(indices)
+    L = groups[0].L
+    if any(g.L != L for g in groups):
+        raise ValueError("rounds of different heights")
+    rounds = []
+    for k, (g, sp) in enumerate(zip(groups, specs, strict=True)):
+        args = _args(g, idx)
+        args["deep"] = sp.encode()
+        if tamper is not None:
+            tamper(k, args)
+        rounds.append([args["root"], args["levels"], args["rows"], args["siblings"], args["deep"]])
+    rt = deep_round_types()
+    head = word(L) + word(96) + word(96 + 32 + 32 * len(idx))
+    return (bytes(selector) + head + word(len(idx)) + b"".join(word(i) for i in idx)
+            + word(len(rounds)) + encode_args([rt] * len(rounds), rounds))
+
+
 def encode_many(groups: list, selector: bytes, tamper=None) -> bytes:
     """Calldata of ``registerOpeningsMany`` (one ``Opening`` per group, all its queries):
     the same facts as one ``registerOpenings`` per group, in one transaction.

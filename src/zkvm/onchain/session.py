@@ -9,8 +9,10 @@ and ``zkvm.stark.verifier._check_table`` for the duration of the call: not threa
 
 :func:`run_pieces` deploys ``MerkleFacts`` and ``ConstraintEval`` into a fresh
 :class:`~zkvm.onchain.chain.LocalChain` and submits one ``StarkChallenges.derive`` (every
-challenge, replayed), one ``registerOpeningsDeep`` per input round (Merkle openings and the
-DEEP reduced openings in one call), one ``FriQueries.verifyWithPaths`` (the FRI query
+challenge, replayed), the input rounds' Merkle openings and DEEP reduced openings (one
+``registerOpeningsDeepMany`` for all of them when they share the tree height, the leaf
+indices and α and fit :data:`DEEP_TX_BUDGET` (:func:`deep_many`), else one
+``registerOpeningsDeep`` per round and batch of leaves), one ``FriQueries.verifyWithPaths`` (the FRI query
 phase, with every FRI layer's Merkle paths; for FRI data that does not match the Merkle
 statements, one ``registerOpeningsMany`` for the layers and ``FriQueries.verify``) and one ``ConstraintEval.evaluateAndRecordCode`` per batch of tables
 (their generated straight-line code, :mod:`zkvm.onchain.codegen`, deployed once per
@@ -32,7 +34,7 @@ from .chain import LocalChain, TxReport
 from .constraints import compile_program, leaf_values, pack, unpack
 
 __all__ = ["Recorded", "TableCheck", "record", "run_pieces", "DEEP_BATCH", "MAX_PROGRAM_NODES", "constraint_batches",
-           "UnsupportedReceipt", "deep_batch", "SEPARATE_NODES", "INLINE_BUDGET", "separate_tables"]
+           "UnsupportedReceipt", "deep_batch", "deep_many", "SEPARATE_NODES", "INLINE_BUDGET", "separate_tables"]
 
 
 class UnsupportedReceipt(ValueError):
@@ -90,6 +92,25 @@ def deep_batch(g) -> int:
     :data:`DEEP_BATCH`."""
     w = sum(width for _, width in g.dims)
     return max(1, min(DEEP_BATCH, (DEEP_TX_BUDGET - 900 * w - 150_000) // (260 * w + 40_000)))
+
+
+def deep_many(inputs) -> bool:
+    """Whether the input rounds ``inputs`` ([(Group, DeepSpec)]) go to one
+    registerOpeningsDeepMany transaction: more than one round, all of the same tree height
+    (their ``Lr``), opened at the same leaf indices, with the same α, and together within
+    :data:`DEEP_TX_BUDGET` (the :func:`deep_batch` estimate summed over the rounds: each
+    round's share of the call's base cost is counted, so the estimate errs high)."""
+    if len(inputs) < 2:
+        return False
+    g0, sp0 = inputs[0]
+    idx = set(g0.by_index)
+    if any(g.L != g0.L or set(g.by_index) != idx or sp.alpha != sp0.alpha for g, sp in inputs):
+        return False
+    est = 0
+    for g, _ in inputs:
+        w = sum(width for _, width in g.dims)
+        est += 900 * w + 150_000 + len(idx) * (260 * w + 40_000)
+    return est <= DEEP_TX_BUDGET
 
 
 @dataclass
@@ -242,11 +263,40 @@ def _submit(rec, chain, a_mf, a_ce, a_fq, a_sc, mf, ce, fq, sc, deep_out, challe
                            "StarkChallenges (Fiat-Shamir replay: every challenge)"))
     specs = {sp.root: sp for cap in rec.pcs for sp in deep.specs_of(cap)}
     layers = []  # the FRI layers' openings: one registerOpeningsMany transaction
+    inputs = []  # the input rounds: Merkle + DEEP in one call
     for g in merkle.group_statements(rec.statements):
-        label = f"L={g.L:<2d} matrices={len(g.dims):<3d} queries={len(g.by_index)}"
         sp = specs.get(g.root)
-        if sp is not None and sp.Lr == g.L:  # an input round: Merkle + DEEP in one call,
-            idx = sorted(g.by_index)  # in batches of deep_batch leaves (each tx well under the cap)
+        if sp is not None and sp.Lr == g.L:
+            inputs.append((g, sp))
+        else:  # a FRI layer
+            layers.append(g)
+
+    def record(g, part, out):
+        if deep_out is not None:
+            rows = b"".join(merkle.row_bytes(g.L, g.dims, g.by_index[i].rows) for i in part)
+            deep_out[(bytes(g.root), tuple(part))] = (rows, out)
+
+    def words(out: bytes) -> list[int]:
+        n = int.from_bytes(out[32:64], "big")
+        return [int.from_bytes(out[64 + 32 * j:96 + 32 * j], "big") for j in range(n)]
+
+    if deep_many(inputs):  # every round in one registerOpeningsDeepMany transaction
+        gs = [g for g, _ in inputs]
+        idx = sorted(gs[0].by_index)
+        r = chain.transact(
+            a_mf, merkle.deep_many_call(gs, mf.selector("registerOpeningsDeepMany"), [sp for _, sp in inputs]),
+            f"MerkleDeep   {len(gs)} rounds L={gs[0].L:<2d} matrices={sum(len(g.dims) for g in gs):<3d} "
+            f"queries={len(idx)}")
+        add(r)
+        if r.ok:
+            allp, at = words(r.output), 0
+            for g, sp in inputs:
+                n = len(idx) * len(sp.slots)
+                record(g, idx, allp[at:at + n])
+                at += n
+    else:
+        for g, sp in inputs:  # one registerOpeningsDeep per round, in batches of deep_batch leaves
+            idx = sorted(g.by_index)
             batch = deep_batch(g)
             for k in range(0, len(idx), batch):
                 part = idx[k:k + batch]
@@ -254,14 +304,8 @@ def _submit(rec, chain, a_mf, a_ce, a_fq, a_sc, mf, ce, fq, sc, deep_out, challe
                     a_mf, merkle.deep_call(g, mf.selector("registerOpeningsDeep"), sp, part),
                     f"MerkleDeep   L={g.L:<2d} matrices={len(g.dims):<3d} queries={len(part)}")
                 add(r)
-                if deep_out is not None and r.ok:
-                    rows = b"".join(merkle.row_bytes(g.L, g.dims, g.by_index[i].rows) for i in part)
-                    out = r.output
-                    n = int.from_bytes(out[32:64], "big")
-                    deep_out[(bytes(g.root), tuple(part))] = (
-                        rows, [int.from_bytes(out[64 + 32 * j:96 + 32 * j], "big") for j in range(n)])
-        else:  # a FRI layer
-            layers.append(g)
+                if r.ok:
+                    record(g, part, words(r.output))
     by_root = {bytes(g.root): g for g in layers}
     if len(rec.fri) == 1 and len(layers) == len(rec.fri[0].commits) \
             and all(bytes(c) in by_root for c in rec.fri[0].commits):
