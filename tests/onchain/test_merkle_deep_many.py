@@ -197,3 +197,21 @@ def test_malformed_deep_shapes_are_rejected(rounds):
                 args["deep"][field] = value
         r = c.transact(a, merkle.deep_many_call(gs, mf.selector("registerOpeningsDeepMany"), sps, tamper=tamper))
         assert not r.ok, what
+
+
+def test_rounds_batched_by_the_statement_check_are_not_merged(rounds, fib_receipt, monkeypatch):
+    """A round whose leaves the statement check looks up in several facts (more leaves
+    than deep_batch) is not merged into a Many call (which records one fact per round over
+    all its leaves): with the batch forced below the receipt's 8 leaves the session falls
+    back to one registerOpeningsDeep per round and batch, and the receipt is still
+    ACCEPTed end to end."""
+    from zkvm.onchain import statement
+
+    assert session.deep_many(rounds)
+    monkeypatch.setattr(session, "DEEP_BATCH", 5)
+    assert all(session.deep_batch(g) == 5 < len(g.by_index) for g, _ in rounds)
+    assert not session.deep_many(rounds)
+    raw, iid, _ = fib_receipt
+    res = statement.verify_onchain(session.record(raw, iid))
+    assert res.accepted, res.reason
+    assert not any("rounds" in r.label for r in res.reports)

@@ -97,14 +97,18 @@ def deep_batch(g) -> int:
 def deep_many(inputs) -> bool:
     """Whether the input rounds ``inputs`` ([(Group, DeepSpec)]) go to one
     registerOpeningsDeepMany transaction: more than one round, all of the same tree height
-    (their ``Lr``), opened at the same leaf indices, with the same α, and together within
-    :data:`DEEP_TX_BUDGET` (the :func:`deep_batch` estimate summed over the rounds: each
-    round's share of the call's base cost is counted, so the estimate errs high)."""
+    (their ``Lr``), opened at the same leaf indices, with the same α, every round's leaves
+    within one :func:`deep_batch` (the statement check looks up one fact per round and batch
+    of ``deep_batch`` leaves, and the Many call records one fact per round over all the
+    leaves: a round batched in several facts must be submitted per batch), and together
+    within :data:`DEEP_TX_BUDGET` (the :func:`deep_batch` estimate summed over the rounds:
+    each round's share of the call's base cost is counted, so the estimate errs high)."""
     if len(inputs) < 2:
         return False
     g0, sp0 = inputs[0]
     idx = set(g0.by_index)
-    if any(g.L != g0.L or set(g.by_index) != idx or sp.alpha != sp0.alpha for g, sp in inputs):
+    if any(g.L != g0.L or set(g.by_index) != idx or sp.alpha != sp0.alpha or len(idx) > deep_batch(g)
+           for g, sp in inputs):
         return False
     est = 0
     for g, _ in inputs:
