@@ -144,14 +144,13 @@ library Transcript {
     }
 
     /// An extension element, packed c0 | c1 << 64 | c2 << 128 | c3 << 192: sampleBases(st,
-    /// label, 4) in one assembly loop (the next four accepted words of the label's squeezes,
-    /// the rest of the last squeeze discarded).
+    /// label, 4) with the words picked in one assembly loop per squeeze (the next four
+    /// accepted words of the label's squeezes, the rest of the last squeeze discarded).
     function sampleExt(State memory st, bytes memory label) internal view returns (uint256 r) {
-        bytes32 s = st.s;
-        assembly ("memory-safe") {
-            let got := 0
-            for {} lt(got, 4) {} {
-                s := sq(s, label)
+        uint256 got = 0;
+        while (got < 4) {
+            bytes32 s = squeeze(st, label);
+            assembly ("memory-safe") {
                 for { let i := 0 } and(lt(i, 8), lt(got, 4)) { i := add(i, 1) } {
                     let v := shr(sub(224, shl(5, i)), s)
                     // u32 LE word i, low 31 bits
@@ -162,21 +161,7 @@ library Transcript {
                     }
                 }
             }
-
-            // H(0x01 || s || u32(len(label)) || label), in scratch memory
-            function sq(s_, lab) -> h {
-                let m := mload(0x40)
-                let ll := mload(lab)
-                mstore8(m, 0x01)
-                mstore(add(m, 1), s_)
-                mstore(add(m, 33), shl(224, or(or(shl(24, and(ll, 0xff)), shl(8, and(ll, 0xff00))),
-                                              or(and(shr(8, ll), 0xff00), and(shr(24, ll), 0xff)))))
-                mcopy(add(m, 37), add(lab, 0x20), ll)
-                if iszero(staticcall(gas(), 0x02, m, add(37, ll), 0x00, 0x20)) { revert(0, 0) }
-                h := mload(0x00)
-            }
         }
-        st.s = s;
     }
 
     function sampleBits(State memory st, bytes memory label, uint256 n) internal view returns (uint256) {
