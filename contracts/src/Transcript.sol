@@ -26,78 +26,63 @@ library Transcript {
 
     /// absorb for memory `data` (the hash input built in scratch memory in one pass).
     function absorb(State memory st, bytes memory label, bytes memory data) internal view {
-        bytes32 s = st.s;
-        bytes32 h;
+        uint256 dl = data.length;
+        (uint256 m, uint256 q) = _absorbPrefix(st.s, label, dl);
         assembly ("memory-safe") {
-            let m := mload(0x40)
-            let ll := mload(label)
-            mstore8(m, 0x00)
-            mstore(add(m, 1), s)
-            mstore(add(m, 33), shl(224, le32(ll)))
-            mcopy(add(m, 37), add(label, 0x20), ll)
-            let q := add(m, add(37, ll))
-            let dl := mload(data)
-            mstore(q, shl(192, or(shl(32, le32(dl)), le32(shr(32, dl)))))
-            mcopy(add(q, 8), add(data, 0x20), dl)
-            if iszero(staticcall(gas(), 0x02, m, add(sub(q, m), add(8, dl)), 0x00, 0x20)) { revert(0, 0) }
-            h := mload(0x00)
-
-            // the low 32 bits of v, byte-reversed
-            function le32(v) -> r {
-                r := or(or(shl(24, and(v, 0xff)), shl(8, and(v, 0xff00))), or(and(shr(8, v), 0xff00), and(shr(24, v), 0xff)))
-            }
+            mcopy(q, add(data, 0x20), dl)
         }
-        st.s = h;
+        st.s = _sha256At(m, q - m + dl);
     }
 
     /// absorb for calldata `data`: the same hash, built in scratch memory in one pass
     /// (no copy of `data` into a bytes value and then into abi.encodePacked's buffer).
     function absorbCalldata(State memory st, bytes memory label, bytes calldata data) internal view {
-        bytes32 s = st.s;
-        bytes32 h;
+        uint256 dl = data.length;
+        (uint256 m, uint256 q) = _absorbPrefix(st.s, label, dl);
         assembly ("memory-safe") {
-            let m := mload(0x40)
+            calldatacopy(q, data.offset, dl)
+        }
+        st.s = _sha256At(m, q - m + dl);
+    }
+
+    /// absorb of one 32-byte word (a commitment root): data = the word's 32 bytes.
+    function absorbWord(State memory st, bytes memory label, bytes32 w) internal view {
+        (uint256 m, uint256 q) = _absorbPrefix(st.s, label, 32);
+        assembly ("memory-safe") {
+            mstore(q, w)
+        }
+        st.s = _sha256At(m, q - m + 32);
+    }
+
+    /// The absorb hash input's prefix 0x00 ‖ s ‖ u32 LE len(label) ‖ label ‖ u64 LE dl,
+    /// written to scratch memory at m (the free memory, not allocated); the dl data bytes
+    /// go at q.  The length fields are one word store each: their bytes past the field are
+    /// overwritten by the label / the data right after.
+    function _absorbPrefix(bytes32 s, bytes memory label, uint256 dl) private pure returns (uint256 m, uint256 q) {
+        assembly ("memory-safe") {
+            m := mload(0x40)
             let ll := mload(label)
             mstore8(m, 0x00)
             mstore(add(m, 1), s)
-            // u32 LE label length, u64 LE data length: one word store each (its bytes past
-            // the field are overwritten by the label / the data right after)
             mstore(add(m, 33), shl(224, le32(ll)))
             mcopy(add(m, 37), add(label, 0x20), ll)
-            let q := add(m, add(37, ll))
-            let dl := data.length
+            q := add(m, add(37, ll))
             mstore(q, shl(192, or(shl(32, le32(dl)), le32(shr(32, dl)))))
-            calldatacopy(add(q, 8), data.offset, dl)
-            if iszero(staticcall(gas(), 0x02, m, add(sub(q, m), add(8, dl)), 0x00, 0x20)) { revert(0, 0) }
-            h := mload(0x00)
+            q := add(q, 8)
 
             // the low 32 bits of v, byte-reversed
             function le32(v) -> r {
                 r := or(or(shl(24, and(v, 0xff)), shl(8, and(v, 0xff00))), or(and(shr(8, v), 0xff00), and(shr(24, v), 0xff)))
             }
         }
-        st.s = h;
     }
 
-    /// absorb of one 32-byte word (a commitment root): data = the word's 32 bytes.
-    function absorbWord(State memory st, bytes memory label, bytes32 w) internal view {
-        bytes32 s = st.s;
-        bytes32 h;
+    /// SHA-256 of the n bytes at memory m (precompile 0x02).
+    function _sha256At(uint256 m, uint256 n) private view returns (bytes32 h) {
         assembly ("memory-safe") {
-            let m := mload(0x40)
-            let ll := mload(label)
-            mstore8(m, 0x00)
-            mstore(add(m, 1), s)
-            mstore(add(m, 33), shl(224, or(or(shl(24, and(ll, 0xff)), shl(8, and(ll, 0xff00))),
-                                          or(and(shr(8, ll), 0xff00), and(shr(24, ll), 0xff)))))
-            mcopy(add(m, 37), add(label, 0x20), ll)
-            let q := add(m, add(37, ll))
-            mstore(q, shl(192, 0x2000000000000000)) // u64 LE 32
-            mstore(add(q, 8), w)
-            if iszero(staticcall(gas(), 0x02, m, add(sub(q, m), 40), 0x00, 0x20)) { revert(0, 0) }
+            if iszero(staticcall(gas(), 0x02, m, n, 0x00, 0x20)) { revert(0, 0) }
             h := mload(0x00)
         }
-        st.s = h;
     }
 
     function absorbU64(State memory st, bytes memory label, uint256 v) internal view {
