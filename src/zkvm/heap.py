@@ -154,16 +154,18 @@ def prefault_async(nbytes: int) -> Prefault | None:
     as soon as it is faulted in, so the serial work's own allocations already land on
     faulted-in pages, and the rest serves the prover's buffers.
 
-    Opt-in: does nothing (``None``) unless ``ZKVM_PREFAULT=1`` and :func:`retain` is in
-    effect, when the heap already has ``nbytes`` free (a later proof of the same size), or
-    for less than :data:`PREFAULT_MIN` missing bytes.  On the 2-vCPU project machine it
-    did not pay: a first 2^20 proof took 12.17 s with it and 12.22 s without (quiet
-    minute), and under load the thread slowed the trace building down (memory bandwidth,
-    the other core busy); it moves ~1.3 s of page faulting off the prover's critical path,
-    which needs a really idle core beside the front-end.  Costs memory only up to ``nbytes`` (capped at an
-    eighth of the machine's memory): callers pass at most what the proof will allocate
-    anyway."""
-    if not retained() or os.environ.get("ZKVM_PREFAULT", "").strip() != "1":
+    On by default (``ZKVM_PREFAULT=0`` turns it off); does nothing (``None``) unless
+    :func:`retain` is in effect, when the heap already has ``nbytes`` free (a later proof
+    of the same size), or for less than :data:`PREFAULT_MIN` missing bytes.  Measured on
+    the 2-vCPU project machine (docs/benchmarks.md, "Session 10"): a process's first 2^20
+    proof 9.66-10.11 s without and 8.82-9.16 s with it (quiet host), 14.42-14.83 vs
+    13.67-13.95 s with a CPU burner on one core, two concurrent 1-thread proofs 16.1-16.5 vs
+    15.6-16.1 s; system time 1.3-1.5 -> 0.9 s (one ``madvise`` per 8 MiB instead of one
+    fault per page) and fewer CPU-seconds in total.  (Sessions 4-6 measured no gain, with a
+    slower front-end and before the chunked populate.)  Costs memory only up to ``nbytes``
+    (capped at an eighth of the machine's memory): callers pass at most what the proof
+    will allocate anyway."""
+    if not retained() or os.environ.get("ZKVM_PREFAULT", "").strip() == "0":
         return None
     try:  # never more than an eighth of the machine's memory
         nbytes = min(int(nbytes), os.sysconf("SC_PHYS_PAGES") * os.sysconf("SC_PAGE_SIZE") // 8)

@@ -114,9 +114,12 @@ def test_machine_prove_prefaults_the_heap_and_verifies():
     assert out == ["1", str(1 << 15)], out   # 30 000+ cycles padded to 2^15
 
 
-def test_prefault_is_opt_in(monkeypatch):
+def test_prefault_is_on_by_default_and_zero_turns_it_off(monkeypatch):
     monkeypatch.setitem(heap._state, "retained", True)
-    monkeypatch.delenv("ZKVM_PREFAULT", raising=False)
-    assert heap.prefault_async(1 << 30) is None
+    monkeypatch.setattr(heap, "free_bytes", lambda: 0)
     monkeypatch.setenv("ZKVM_PREFAULT", "0")
     assert heap.prefault_async(1 << 30) is None
+    monkeypatch.delenv("ZKVM_PREFAULT", raising=False)
+    pre = heap.prefault_async(heap.PREFAULT_MIN)
+    assert pre is not None
+    pre.finish()

@@ -11,8 +11,8 @@ from .segments import salt_words, segment_public_values
 
 
 #: heap bytes faulted in ahead of a proof per (padded) cycle, on a background thread while
-#: the serial witness/trace building runs (:func:`zkvm.heap.prefault_async`, opt-in with
-#: ``ZKVM_PREFAULT=1``: no gain on 2 vCPUs, see its docstring): a 2^20-cycle
+#: the serial witness/trace building runs (:func:`zkvm.heap.prefault_async`, on by default,
+#: ``ZKVM_PREFAULT=0`` turns it off; measured gain in its docstring): a 2^20-cycle
 #: proof of the smallest program (fibonacci: CPU, program, memory and ALU tables) peaks
 #: at 2.7-3.0 GiB of heap; 2.5 KiB per cycle leaves no fault in commit_main/commit_aux
 #: and keeps the peak RSS at 2.72-2.84 GiB (the trace building reuses the pieces already
