@@ -177,8 +177,20 @@ def _init_pool_worker(threads: int) -> None:
     """Pool-process initializer: a passive OpenMP wait policy and at most ``threads``
     numba/BLAS threads, so ``workers`` processes on one machine do not oversubscribe its
     cores (each gets ``available_cpus() // workers``, at least 1; a smaller cap the user
-    already set is kept).  See :mod:`zkvm.threads`."""
+    already set is kept).  See :mod:`zkvm.threads`.  The heap prefault is off in workers
+    unless the user set ``ZKVM_PREFAULT`` (:func:`worker_env`)."""
+    worker_env()
     _threads.configure(threads=threads)
+
+
+def worker_env() -> None:
+    """Environment defaults of a proving worker (a process that proves segment after
+    segment): ``ZKVM_PREFAULT=0`` unless set.  The prefault (:func:`zkvm.heap.
+    prefault_async`) only speeds up a process's first proof (~0.9 s at 2^20 cycles) and
+    the heap layout it leaves made a later 2^20 proof of the process peak at 3.24 GiB
+    instead of 2.79-2.86 GiB in 2 of 5 runs (docs/benchmarks.md, "Session 10"); a
+    worker's memory is what bounds how many fit on a machine."""
+    os.environ.setdefault("ZKVM_PREFAULT", "0")
 
 
 def _call_dask(fn: Callable[[Any], Any], job: Any, per_host: dict) -> tuple:
@@ -195,6 +207,7 @@ def _call_dask(fn: Callable[[Any], Any], job: Any, per_host: dict) -> tuple:
         host = addr.split("://", 1)[-1].rsplit(":", 1)[0]
     except Exception:  # noqa: BLE001 - not in a worker (tests call it directly)
         pass
+    worker_env()
     _threads.configure(workers=max(1, int(per_host.get(host, 1))))
     return _call(fn, job)
 

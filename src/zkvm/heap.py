@@ -34,7 +34,8 @@ from __future__ import annotations
 import os
 import sys
 
-__all__ = ["retain", "release", "retained", "free_bytes", "prefault_async", "Prefault"]
+__all__ = ["retain", "release", "retained", "free_bytes", "heap_bytes", "prefault_async",
+           "Prefault"]
 
 #: mallopt parameter numbers (glibc <malloc.h>)
 _M_TRIM_THRESHOLD = -1
@@ -49,8 +50,6 @@ _PAGE = 4096
 PREFAULT_MIN = 64 << 20
 #: bytes faulted in per madvise call
 _PREFAULT_CHUNK = 8 << 20
-#: bytes per block freed as soon as it is faulted in
-_PREFAULT_PIECE = 64 << 20
 
 _state = {"retained": False}
 
@@ -111,11 +110,11 @@ def retained() -> bool:
     return _state["retained"]
 
 
-def free_bytes() -> int:
-    """Free bytes inside glibc's heaps (``mallinfo2().fordblks``, all arenas), or 0."""
+def _mallinfo2():
+    """glibc's ``mallinfo2()`` (all arenas), or ``None`` (another libc, glibc < 2.33)."""
     libc = _glibc()
     if libc is None or not hasattr(libc, "mallinfo2"):
-        return 0
+        return None
     import ctypes
 
     class _MallInfo2(ctypes.Structure):
@@ -124,23 +123,34 @@ def free_bytes() -> int:
                                                    "uordblks", "fordblks", "keepcost")]
 
     libc.mallinfo2.restype = _MallInfo2
-    return int(libc.mallinfo2().fordblks)
+    return libc.mallinfo2()
+
+
+def free_bytes() -> int:
+    """Free bytes inside glibc's heaps (``mallinfo2().fordblks``, all arenas), or 0."""
+    mi = _mallinfo2()
+    return 0 if mi is None else int(mi.fordblks)
+
+
+def heap_bytes() -> int:
+    """Bytes glibc's heaps hold from the kernel (``mallinfo2().arena``, all arenas), or 0.
+    Under :func:`retain` the heap never shrinks, so these pages have already been handed
+    out (and written, for the prover's buffers) once."""
+    mi = _mallinfo2()
+    return 0 if mi is None else int(mi.arena)
 
 
 class Prefault:
-    """Heap blocks being faulted in by a background thread (:func:`prefault_async`);
-    each is freed into the (retained) heap as soon as its pages are in, and
-    :meth:`finish` waits for the thread and frees whatever is left."""
+    """Heap pages being faulted in by a background thread (:func:`prefault_async`);
+    :meth:`finish` waits for the thread."""
 
-    def __init__(self, pieces: list, thread):
-        self._pieces = pieces
+    def __init__(self, thread):
         self._thread = thread
 
     def finish(self) -> None:
         if self._thread is not None:
             self._thread.join()
             self._thread = None
-        self._pieces.clear()
 
 
 def prefault_async(nbytes: int) -> Prefault | None:
@@ -150,13 +160,14 @@ def prefault_async(nbytes: int) -> Prefault | None:
     on the critical path.  Call it before serial work (the witness and trace building:
     one core is idle then on a 2-core machine) and :meth:`Prefault.finish` after it.
 
-    The bytes are allocated as consecutive :data:`_PREFAULT_PIECE` blocks; each is freed
-    as soon as it is faulted in, so the serial work's own allocations already land on
-    faulted-in pages, and the rest serves the prover's buffers.
+    The missing bytes are allocated as one block and freed at once (the retained heap
+    keeps it), then faulted in from the bottom, where the serial work's own allocations
+    land first; the rest serves the prover's buffers.
 
     On by default (``ZKVM_PREFAULT=0`` turns it off); does nothing (``None``) unless
-    :func:`retain` is in effect, when the heap already has ``nbytes`` free (a later proof
-    of the same size), or for less than :data:`PREFAULT_MIN` missing bytes.  Measured on
+    :func:`retain` is in effect, when the heap already holds ``nbytes`` (a later proof
+    of the same size, even with its buffers partly in use), or for less than
+    :data:`PREFAULT_MIN` missing bytes.  Measured on
     the 2-vCPU project machine (docs/benchmarks.md, "Session 10"): a process's first 2^20
     proof 9.66-10.11 s without and 8.82-9.16 s with it (quiet host), 14.42-14.83 vs
     13.67-13.95 s with a CPU burner on one core, two concurrent 1-thread proofs 16.1-16.5 vs
@@ -171,7 +182,10 @@ def prefault_async(nbytes: int) -> Prefault | None:
         nbytes = min(int(nbytes), os.sysconf("SC_PHYS_PAGES") * os.sysconf("SC_PAGE_SIZE") // 8)
     except (ValueError, OSError):  # pragma: no cover - no sysconf
         return None
-    need = nbytes - free_bytes()
+    # pages the heap does not hold yet (free blocks inside it were faulted in by an
+    # earlier proof: counting them as missing grew a second 2^20 proof's peak RSS from
+    # 2.79 to 3.26 GiB)
+    need = nbytes - max(heap_bytes(), free_bytes())
     if need < PREFAULT_MIN:
         return None
     libc = _glibc()
@@ -182,9 +196,15 @@ def prefault_async(nbytes: int) -> Prefault | None:
 
     import numpy as np
 
-    # from the heap (M_MMAP_MAX = 0), consecutive: freed neighbours coalesce
-    pieces = [np.empty(min(_PREFAULT_PIECE, need - o), dtype=np.uint8)
-              for o in range(0, need, _PREFAULT_PIECE)]
+    # grow the heap by one block and free it at once (M_MMAP_MAX = 0: from the heap; no
+    # trim: it stays there), then fault its pages in behind the allocator's back.  The
+    # heap's layout is exactly that of a run without prefault, so later proofs of the
+    # process fragment it no more (64 MiB pieces held until faulted in, the first
+    # version, had a second 2^20 proof peak at 3.26 GiB instead of 2.79-2.93 GiB)
+    buf = np.empty(need, dtype=np.uint8)
+    start = (buf.ctypes.data + _PAGE - 1) & ~(_PAGE - 1)
+    end = (buf.ctypes.data + buf.nbytes) & ~(_PAGE - 1)
+    del buf
     madvise = libc.madvise
     madvise.argtypes = [ctypes.c_void_p, ctypes.c_size_t, ctypes.c_int]
     madvise.restype = ctypes.c_int
@@ -192,24 +212,16 @@ def prefault_async(nbytes: int) -> Prefault | None:
     def populate():
         # ctypes drops the GIL for each call; on a kernel without the advice it fails
         # (EINVAL) and the pages are simply faulted in later, as without this.  In
-        # chunks: the call holds the mmap lock, which the main thread's brk (heap growth
-        # by the trace building) must otherwise wait for until the whole block is done
-        for i in range(len(pieces)):
-            buf = pieces[i]
-            if buf is None:
+        # chunks, from the bottom (where the allocator serves the trace building first):
+        # the call holds the mmap lock, which the main thread's own page faults need.
+        # Populating a page the main thread already uses is a no-op (never a write)
+        for a in range(start, end, _PREFAULT_CHUNK):
+            if madvise(a, min(_PREFAULT_CHUNK, end - a), _MADV_POPULATE_WRITE):
                 return
-            addr = buf.ctypes.data
-            start = (addr + _PAGE - 1) & ~(_PAGE - 1)
-            end = (addr + buf.nbytes) & ~(_PAGE - 1)
-            del buf
-            for a in range(start, end, _PREFAULT_CHUNK):
-                if madvise(a, min(_PREFAULT_CHUNK, end - a), _MADV_POPULATE_WRITE):
-                    return
-            pieces[i] = None  # faulted in: free it for the next allocation
 
     t = threading.Thread(target=populate, name="zkvm-heap-prefault", daemon=True)
     t.start()
-    return Prefault(pieces, t)
+    return Prefault(t)
 
 
 def release() -> None:

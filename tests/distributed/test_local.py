@@ -206,3 +206,14 @@ def test_pool_function_the_worker_cannot_import_is_a_job_error(monkeypatch):
     with pytest.raises(ProvingFailed) as ei:
         run_jobs(ghost.f, [1, 2], workers=2, retries=0)
     assert "ModuleNotFoundError: No module named 'zkvm_dist_ghost_module'" in str(ei.value)
+
+
+def test_worker_env_turns_the_heap_prefault_off_unless_the_user_chose(monkeypatch):
+    from zkvm.distributed import worker_env
+
+    monkeypatch.delenv("ZKVM_PREFAULT", raising=False)
+    worker_env()
+    assert os.environ["ZKVM_PREFAULT"] == "0"
+    monkeypatch.setenv("ZKVM_PREFAULT", "1")
+    worker_env()
+    assert os.environ["ZKVM_PREFAULT"] == "1"

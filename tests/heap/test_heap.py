@@ -69,6 +69,8 @@ assert heap.prefault_async(256 << 20) is None   # already free in the heap
 f0 = resource.getrusage(resource.RUSAGE_SELF).ru_minflt
 b = np.ones(64 << 20, dtype=np.uint32)          # 256 MiB from the faulted-in block
 print(resource.getrusage(resource.RUSAGE_SELF).ru_minflt - f0)
+assert heap.free_bytes() < 384 << 20 <= heap.heap_bytes()
+assert heap.prefault_async(384 << 20) is None   # held by the heap, partly in use: no regrowth
 """
 
 
@@ -117,6 +119,7 @@ def test_machine_prove_prefaults_the_heap_and_verifies():
 def test_prefault_is_on_by_default_and_zero_turns_it_off(monkeypatch):
     monkeypatch.setitem(heap._state, "retained", True)
     monkeypatch.setattr(heap, "free_bytes", lambda: 0)
+    monkeypatch.setattr(heap, "heap_bytes", lambda: 0)
     monkeypatch.setenv("ZKVM_PREFAULT", "0")
     assert heap.prefault_async(1 << 30) is None
     monkeypatch.delenv("ZKVM_PREFAULT", raising=False)
