@@ -304,11 +304,13 @@ def _write_head(magic: bytes, version: int, rc) -> Writer:
 
 
 def _write_params(w: Writer, p) -> None:
-    """StarkParams as 7 × u32, the last a flag word (bit 0 testing, bit 1 zk)."""
+    """StarkParams as 7 × u32, the last a flag word (bit 0 testing, bit 1 zk, bits 8..15
+    ``log_stack``)."""
     for v in (p.log_blowup, p.num_queries, p.pow_bits, p.fri_log_arity,
               p.log_final_poly_len, p.max_constraint_degree):
         w.u32(v, "params")
-    w.u32((1 if p.is_testing else 0) | (2 if p.zk else 0), "params flags")
+    w.u32((1 if p.is_testing else 0) | (2 if p.zk else 0) | (p.log_stack << 8),
+          "params flags")
 
 
 def _read_params(r: Reader):
@@ -318,10 +320,12 @@ def _read_params(r: Reader):
     from zkvm.stark.params import StarkParams
 
     f = r.unpack("<7I", "params")
-    if f[6] not in (0, 1, 2, 3):
-        raise ReceiptFormatError("params: the flags field must be 0..3 (bit 0 testing, bit 1 zk)")
+    if f[6] & ~0xFF03:
+        raise ReceiptFormatError("params: unknown bits in the flags field (bit 0 testing, "
+                                 "bit 1 zk, bits 8..15 log_stack)")
     try:
-        return StarkParams(*f[:6], is_testing=bool(f[6] & 1), zk=bool(f[6] & 2))
+        return StarkParams(*f[:6], is_testing=bool(f[6] & 1), zk=bool(f[6] & 2),
+                           log_stack=f[6] >> 8)
     except ParamsError as e:
         raise ReceiptFormatError(f"params: {e}") from None
 

@@ -91,6 +91,7 @@ __all__ = ["StarkParams", "EXT_FIELD_BITS"]
 EXT_FIELD_BITS: int = int(math.floor(4 * math.log2(P)))
 
 _ENCODING_TAG = b"zkvm/stark-params/v2"
+_ENCODING_TAG_STACK = b"zkvm/stark-params/v3"
 
 #: Zero-knowledge mode: smallest log2 of the FRI final polynomial's "power-of-two part"
 #: (the final polynomial has ``2^lf + 1`` coefficients, see :meth:`StarkParams.fri_final_shape`).
@@ -118,6 +119,13 @@ class StarkParams:
         zk: zero-knowledge (hiding) mode, on by default; part of the encoding, so a
             proof's parameter digest says which mode produced it.  See
             docs/zero-knowledge.md and :mod:`zkvm.stark.zk`.
+        log_stack: 0..6, log2 of the largest *stacking* factor ``k`` of a short table
+            (0: off).  A table whose committed matrices all have room below the tallest
+            LDE is committed stacked: ``⌈w/k⌉`` columns ``g_j(X) = Σ_t X^t f_{jk+t}(X^k)``
+            of height ``k·n`` instead of ``w`` columns of height ``n``, so a FRI query
+            opens one value per ``k`` columns (:func:`zkvm.stark.protocol.stack_logs`,
+            :mod:`zkvm.stark.pcs`, "Stacking").  Part of the encoding only when non-zero
+            (parameter sets without it keep their digests and image IDs).
 
     Raises :class:`ParamsError` on any out-of-range or ill-typed field.
     """
@@ -130,6 +138,7 @@ class StarkParams:
     max_constraint_degree: int = 3
     is_testing: bool = False
     zk: bool = True
+    log_stack: int = 0
 
     def __post_init__(self) -> None:
         def check_int(name: str, lo: int, hi: int) -> None:
@@ -145,6 +154,7 @@ class StarkParams:
         check_int("fri_log_arity", 1, 3)
         check_int("log_final_poly_len", 0, 10)
         check_int("max_constraint_degree", 2, (1 << self.log_blowup) + 1)
+        check_int("log_stack", 0, 6)
         if not isinstance(self.is_testing, bool):
             raise ParamsError(f"StarkParams.is_testing must be a bool, got {self.is_testing!r}")
         if not isinstance(self.zk, bool):
@@ -225,7 +235,13 @@ class StarkParams:
     def to_bytes(self) -> bytes:
         """Canonical encoding: a fixed tag, then every field as a little-endian u32
         in declaration order (``is_testing`` and ``zk`` as 0/1).  Injective by
-        construction (fixed length, fixed order)."""
+        construction (fixed length, fixed order per tag); ``log_stack`` is appended, under
+        another tag, only when non-zero."""
+        if self.log_stack:
+            return _ENCODING_TAG_STACK + struct.pack(
+                "<9I", self.log_blowup, self.num_queries, self.pow_bits, self.fri_log_arity,
+                self.log_final_poly_len, self.max_constraint_degree,
+                1 if self.is_testing else 0, 1 if self.zk else 0, self.log_stack)
         return _ENCODING_TAG + struct.pack(
             "<8I",
             self.log_blowup,

@@ -93,6 +93,31 @@ Used when ``params.zk`` (see docs/zero-knowledge.md for the argument):
 
 Non-hiding commitments (``hiding=False``, the default; the preprocessed commitment
 always) are exactly the classic ones.
+
+Stacking
+--------
+A matrix committed with ``stack_log`` ``s > 0`` (``k = 2^s``) puts in the tree, instead of
+its ``w`` columns ``f_c`` of height ``n``, the ``W = ⌈w/k⌉`` *stacked* columns
+
+    ``g_j(X) = Σ_{t<k} X^t · f_{jk+t}(X^k)``   (``f_c = 0`` for ``c ≥ w``),
+
+polynomials of degree ``< k·n`` (``k·(n + k_zk)`` masked) with an LDE of ``k·N`` rows on
+``g·H_{kN}``: coefficient ``i·k + t`` of ``g_j`` is coefficient ``i`` of ``f_{jk+t}``.  A
+query opens ``W`` values of it instead of ``w``.  The claimed values stay those of the
+original columns, ``f_c(z)``; a point opens whole groups ``[jk, jk + k)``.  Since
+``g_j(X) ≡ I_j(X) := Σ_t X^t f_{jk+t}(z)  mod (X^k − z)``, the DEEP term of the matrix at
+``z`` is
+
+    ``α^off · (Σ_{j∈J} α^j g_j(x) − Σ_{j∈J} α^j I_j(x)) / (x^k − z)``
+
+(``J``: the opened groups; ``off`` advances by ``α^W``), a polynomial exactly when every
+claimed ``f_c(z)`` of the opened groups is right: ``g_j − I_j`` vanishes on the roots of
+``X^k − z`` iff the remainder of ``g_j`` mod ``X^k − z``, which is ``Σ_t X^t f_{jk+t}(z)``
+computed in ``F_{p^4}[X]``, equals ``I_j`` (no ``k``-th root of ``z`` needs to exist).
+The verifier evaluates ``Σ_j α^j I_j`` at a query by Horner (``k`` terms) and ``x^k`` by
+``s`` squarings.  The prover keeps the columns' own LDE (``ProverData.ldes``: the quotient
+and the evaluations at ``z`` read it) beside the stacked one (``tree_ldes``).  A point
+``z`` must not be a ``k``-th power of an LDE point (``x^k − z ≠ 0``).
 """
 
 from __future__ import annotations
@@ -118,23 +143,27 @@ class FriPcs:
 
     # ------------------------------------------------------------------ commit
     def commit(self, evals: list, hiding: bool = False,
-               extra_log: list | None = None) -> tuple[bytes, ProverData]:
+               extra_log: list | None = None,
+               stack_log: list | None = None) -> tuple[bytes, ProverData]:
         """Commit to a list of ``(n_m, w_m)`` uint32 matrices of evaluations over
         ``H_{n_m}`` (natural order; n_m powers of two ≥ 1, w_m ≥ 1, canonical entries).
 
         ``hiding``: mask every column with ``Z_H·r`` (fresh OS randomness) and salt the
         leaves (see "Zero-knowledge"); requires ``params.zk``.  ``extra_log``: per matrix
-        ``e_m ≥ 0``, the LDE has ``n_m·B·2^e_m`` rows (default all 0).
+        ``e_m ≥ 0``, the LDE has ``n_m·B·2^e_m`` rows (default all 0).  ``stack_log``: per
+        matrix ``s_m`` (default all 0): commit it stacked (see "Stacking").
 
         Returns ``(root, data)``; ``root`` is the 32-byte Merkle root of the LDEs.
         Raises ``ValueError`` on a malformed input matrix (prover bug).
         """
         from .pcs_prover import commit as _commit
 
-        return _commit(self.params, evals, hiding=hiding, extra_log=extra_log)
+        return _commit(self.params, evals, hiding=hiding, extra_log=extra_log,
+                       stack_log=stack_log)
 
     def commit_coeffs(self, coeffs: list, log_heights: list, extra_log: list | None = None,
-                      salt: bool = False) -> tuple[bytes, ProverData]:
+                      salt: bool = False,
+                      stack_log: list | None = None) -> tuple[bytes, ProverData]:
         """Commit to polynomials given by coefficients: ``coeffs[m]`` is ``(D_m, w_m)``
         uint32 (row i = coefficient of X^i), described to the verifier as a matrix of
         height ``2^log_heights[m]`` with LDE ``2^(log_heights[m] + log_blowup +
@@ -142,7 +171,8 @@ class FriPcs:
         matrix.  Used for the zk quotient chunks (already randomised by the caller)."""
         from .pcs_prover import commit_coeffs as _cc
 
-        return _cc(self.params, coeffs, log_heights, extra_log=extra_log, salt=salt)
+        return _cc(self.params, coeffs, log_heights, extra_log=extra_log, salt=salt,
+                   stack_log=stack_log)
 
     def lde(self, data: ProverData, i: int) -> np.ndarray:
         """The LDE of matrix ``i`` over ``g·H_{N_i}`` (``N_i = n_i·B·2^e_i``) in

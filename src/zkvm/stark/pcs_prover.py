@@ -11,7 +11,7 @@ from __future__ import annotations
 import os
 
 import numpy as np
-from numba import njit
+from numba import njit, prange
 
 from zkvm.field.babybear import GENERATOR, P, TWO_ADICITY, two_adic_generator
 from zkvm.field.ext import Ext, ext_add, ext_lincomb, ext_mul, ext_powers
@@ -127,8 +127,39 @@ def _salt(star: int | None) -> tuple | None:
     return None if star is None else (star, os.urandom(32), SALT_WIDTH)
 
 
+def _stack_list(stack_log, n: int) -> list:
+    if stack_log is None:
+        return [0] * n
+    out = [int(x) for x in stack_log]
+    if len(out) != n or any(not 0 <= x <= 6 for x in out):
+        raise ValueError("PCS commit: stack_log must have one entry in [0, 6] per matrix")
+    return out
+
+
+def _stacked_lde(coeffs: np.ndarray, log_N: int, s: int) -> np.ndarray:
+    """The LDE over ``g·H_{2^(log_N + s)}`` of the stacked columns of the polynomials with
+    ``(D, w)`` coefficients: ``g_j(X) = Σ_t X^t f_{jk+t}(X^k)`` (``k = 2^s``; columns past
+    ``w`` are zero), i.e. coefficient ``i·k + t`` of ``g_j`` is coefficient ``i`` of
+    ``f_{jk+t}``: a ``(D·k, ⌈w/k⌉)`` coefficient matrix, one transform."""
+    D, w = coeffs.shape
+    k = 1 << s
+    W = -(-w // k)
+    c = coeffs
+    if W * k != w:
+        c = np.zeros((D, W * k), dtype=np.uint32)
+        c[:, :w] = coeffs
+    g = np.ascontiguousarray(c.reshape(D, W, k).transpose(0, 2, 1).reshape(D * k, W))
+    return _coeff_lde(g, log_N + s)
+
+
+def _tree_of(ldes: list, tree_ldes: list, salt) -> MerkleTree:
+    """The commitment's Merkle tree: a stacked matrix contributes its stacked LDE."""
+    mats = [t if t is not None else l for l, t in zip(ldes, tree_ldes, strict=True)]
+    return MerkleTree(mats, bit_reversed_rows=True, salt=salt)
+
+
 def commit(params: StarkParams, evals: list, hiding: bool = False,
-           extra_log=None) -> tuple[bytes, ProverData]:
+           extra_log=None, stack_log=None) -> tuple[bytes, ProverData]:
     """See :meth:`zkvm.stark.pcs.FriPcs.commit`."""
     if not isinstance(evals, (list, tuple)) or len(evals) == 0:
         raise ValueError("PCS commit: need a non-empty list of matrices")
@@ -145,16 +176,25 @@ def commit(params: StarkParams, evals: list, hiding: bool = False,
             raise ValueError(f"PCS commit: matrix {i} has non-canonical entries")
         mats.append(a)
     extras = _extra_logs(params, log_ns, extra_log)
-    ldes, coeffs, masks = [], [], []
+    stacks = _stack_list(stack_log, len(mats))
+    ldes, coeffs, masks, tree_ldes = [], [], [], []
     k = params.zk_mask_len()
-    star = _salt_index([ln + e for ln, e in zip(log_ns, extras, strict=True)]) if hiding \
-        else None
-    for i, (a, log_n, e) in enumerate(zip(mats, log_ns, extras, strict=True)):
+    star = _salt_index([ln + e + s for ln, e, s in zip(log_ns, extras, stacks, strict=True)]) \
+        if hiding else None
+    for i, (a, log_n, e, s) in enumerate(zip(mats, log_ns, extras, stacks, strict=True)):
         log_N = log_n + params.log_blowup + e
-        if log_N > TWO_ADICITY:
+        if log_N + s > TWO_ADICITY:
             raise ValueError(f"PCS commit: matrix {i} too tall for the two-adic domain")
+        if not hiding and s:
+            c = intt_padded(a, 0)  # (coset_lde may transform its input in place)
+            ldes.append(_coeff_lde(c, log_N))
+            tree_ldes.append(_stacked_lde(c, log_N, s))
+            coeffs.append(None)
+            masks.append(None)
+            continue
         if not hiding:
             ldes.append(coset_lde(a, params.log_blowup + e, GENERATOR))
+            tree_ldes.append(None)
             coeffs.append(None)
             masks.append(None)
             continue
@@ -162,39 +202,46 @@ def commit(params: StarkParams, evals: list, hiding: bool = False,
         r = random_field((k, a.shape[1]))
         c = _mask_in_place(intt_padded(a, k), log_n, r)
         ldes.append(_coeff_lde(c, log_N))
+        tree_ldes.append(_stacked_lde(c, log_N, s) if s else None)
         coeffs.append(None)  # opened from evals + masks; dropping c frees (n + k)·w words
         masks.append(r)
-    tree = MerkleTree(ldes, bit_reversed_rows=True, salt=_salt(star))
+    tree = _tree_of(ldes, tree_ldes, _salt(star))
     # the evaluations are not kept: openings interpolate the LDE (_eval_points)
     return tree.root, ProverData([None] * len(mats), ldes, tree, params.log_blowup, coeffs,
-                                 log_ns, extras, hiding, masks, star)
+                                 log_ns, extras, hiding, masks, star,
+                                 stacks if any(stacks) else None,
+                                 tree_ldes if any(stacks) else None)
 
 
 def commit_coeffs(params: StarkParams, coeffs: list, log_heights: list, extra_log=None,
-                  salt: bool = False) -> tuple[bytes, ProverData]:
+                  salt: bool = False, stack_log=None) -> tuple[bytes, ProverData]:
     """See :meth:`zkvm.stark.pcs.FriPcs.commit_coeffs`."""
     if not isinstance(coeffs, (list, tuple)) or len(coeffs) == 0 or \
             len(coeffs) != len(log_heights):
         raise ValueError("PCS commit_coeffs: need one log height per coefficient matrix")
     log_ns = [int(x) for x in log_heights]
     extras = _extra_logs(params, log_ns, extra_log)
-    mats, ldes = [], []
-    star = _salt_index([ln + e for ln, e in zip(log_ns, extras, strict=True)]) if salt \
-        else None
-    for i, (c, log_n, e) in enumerate(zip(coeffs, log_ns, extras, strict=True)):
+    stacks = _stack_list(stack_log, len(log_ns))
+    mats, ldes, tree_ldes = [], [], []
+    star = _salt_index([ln + e + s for ln, e, s in zip(log_ns, extras, stacks, strict=True)]) \
+        if salt else None
+    for i, (c, log_n, e, s) in enumerate(zip(coeffs, log_ns, extras, stacks, strict=True)):
         a = np.ascontiguousarray(np.asarray(c))
         if a.ndim != 2 or a.dtype != np.uint32 or a.shape[1] < 1 or a.shape[0] < 1:
             raise ValueError(f"PCS commit_coeffs: matrix {i} must be 2-D uint32")
         if int(a.max()) >= P:
             raise ValueError(f"PCS commit_coeffs: matrix {i} has non-canonical entries")
         log_N = log_n + params.log_blowup + e
-        if log_n < 0 or log_N > TWO_ADICITY:
+        if log_n < 0 or log_N + s > TWO_ADICITY:
             raise ValueError(f"PCS commit_coeffs: matrix {i}: bad height 2^{log_n}")
         mats.append(a)
         ldes.append(_coeff_lde(a, log_N))
-    tree = MerkleTree(ldes, bit_reversed_rows=True, salt=_salt(star))
+        tree_ldes.append(_stacked_lde(a, log_N, s) if s else None)
+    tree = _tree_of(ldes, tree_ldes, _salt(star))
     return tree.root, ProverData([None] * len(mats), ldes, tree, params.log_blowup, mats,
-                                 log_ns, extras, salt, None, star)
+                                 log_ns, extras, salt, None, star,
+                                 stacks if any(stacks) else None,
+                                 tree_ldes if any(stacks) else None)
 
 
 def _eval_points(data: ProverData, m: int, zs: list, cache: dict, cols=None) -> list:
@@ -278,8 +325,8 @@ def mask_round(params: StarkParams, rounds: list):
     4 base columns) with as many coefficients as FRI's tested degree for the largest
     LDE, ``F·2^(L0 − L_f)``.  Returns ``(root, data)``."""
     lb = params.log_blowup
-    sizes = [ln + lb + e for data, _ in rounds
-             for ln, e in zip(data.log_heights, data.extra_log_list, strict=True)]
+    sizes = [ln + lb + e + data.stack_log(m) for data, _ in rounds
+             for m, (ln, e) in enumerate(zip(data.log_heights, data.extra_log_list, strict=True))]
     L0, Lmin = max(sizes), min(sizes)
     lf, extra = params.fri_final_shape()
     lf = min(lf, Lmin - lb)
@@ -549,6 +596,96 @@ def _deep_fin(T, zs, ys, x0, omega, out, rev, r0, r1):
     return -1
 
 
+_STACK_BLOCK = 1 << 12
+
+
+@njit(cache=True, nogil=True, parallel=True)
+def _stack_fin(A, coefs, x0, omega, invd, res, rev):
+    """``res[rev[i]] += (A[i] − Ĩ(x_i)) · invd[i mod N/K]`` for ``x_i = x0·ω^i``, where
+    ``Ĩ(X) = Σ_t coefs[t]·X^t`` (Horner, ``K`` = ``coefs`` rows) and ``invd[j] =
+    1/(x_j^K − z)`` (period ``N/K``): a stacked group's DEEP term (see
+    :func:`_stacked_deep`).  Every index is written by one iteration (``rev`` is a
+    permutation)."""
+    p = _PD
+    N = A.shape[0]
+    K = coefs.shape[0]
+    per = invd.shape[0]
+    nb = (N + _STACK_BLOCK - 1) // _STACK_BLOCK
+    for b in prange(nb):
+        i0 = b * _STACK_BLOCK
+        i1 = min(N, i0 + _STACK_BLOCK)
+        x = np.uint64(1)
+        base = omega
+        e = i0
+        while e > 0:
+            if e & 1:
+                x = (x * base) % p
+            base = (base * base) % p
+            e >>= 1
+        x = (x * x0) % p
+        for i in range(i0, i1):
+            h0 = coefs[K - 1, 0]
+            h1 = coefs[K - 1, 1]
+            h2 = coefs[K - 1, 2]
+            h3 = coefs[K - 1, 3]
+            for t in range(K - 2, -1, -1):
+                h0 = (h0 * x + coefs[t, 0]) % p
+                h1 = (h1 * x + coefs[t, 1]) % p
+                h2 = (h2 * x + coefs[t, 2]) % p
+                h3 = (h3 * x + coefs[t, 3]) % p
+            u0 = (np.uint64(A[i, 0]) + p - h0) % p
+            u1 = (np.uint64(A[i, 1]) + p - h1) % p
+            u2 = (np.uint64(A[i, 2]) + p - h2) % p
+            u3 = (np.uint64(A[i, 3]) + p - h3) % p
+            j = i % per
+            d0 = np.uint64(invd[j, 0])
+            d1 = np.uint64(invd[j, 1])
+            d2 = np.uint64(invd[j, 2])
+            d3 = np.uint64(invd[j, 3])
+            e0, e1, e2, e3 = _em(u0, u1, u2, u3, d0, d1, d2, d3)
+            r = rev[i]
+            res[r, 0] = np.uint32((np.uint64(res[r, 0]) + e0) % p)
+            res[r, 1] = np.uint32((np.uint64(res[r, 1]) + e1) % p)
+            res[r, 2] = np.uint32((np.uint64(res[r, 2]) + e2) % p)
+            res[r, 3] = np.uint32((np.uint64(res[r, 3]) + e3) % p)
+            x = (x * omega) % p
+
+
+def _stacked_deep(groups: dict, out: dict) -> None:
+    """Add the DEEP terms of the stacked matrices to ``out[L]`` (bit-reversed).
+
+    ``groups[(L, s, z)] = [A, c]``: ``A(x) = Σ_m Σ_j off_m·α^j·g_{m,j}(x)`` over the
+    stacked columns ``g_{m,j}`` of LDE size ``2^L`` and factor ``k = 2^s`` opened at
+    ``z``, and ``c`` the ``k`` coefficients of ``Ĩ(X) = Σ_t X^t Σ_m off_m Σ_j α^j
+    v_{m,jk+t}`` (``v``: the claimed values of the original columns at ``z``).  Adds
+    ``(A(x) − Ĩ(x)) / (x^k − z)``: a polynomial exactly when ``g_{m,j} ≡ Σ_t X^t
+    v_{m,jk+t} mod (X^k − z)`` for every term, i.e. when every claimed ``f_{jk+t}(z)``
+    is right."""
+    from zkvm.field.babybear import powers
+    from zkvm.field.ext import ext_inv
+
+    for (L, s, zc), (A, c) in groups.items():
+        N = 1 << L
+        k = 1 << s
+        per = N >> s
+        # x_j^k − z for the N/k distinct values x_j^k = g^k·ω_{N/k}^j
+        xk = powers(two_adic_generator(L - s), per, pow(GENERATOR, k, P)).astype(np.uint64)
+        den = np.empty((per, 4), dtype=np.uint32)
+        den[:, 0] = (xk + np.uint64(P) - np.uint64(zc[0])) % np.uint64(P)
+        for t in range(1, 4):
+            den[:, t] = (P - zc[t]) % P
+        if not np.all(den.any(axis=1)):
+            raise ValueError("PCS open: point is a k-th power of the LDE coset")
+        invd = ext_inv(den)
+        A = (A % np.uint64(P)).astype(np.uint32)
+        if L not in out:
+            out[L] = np.zeros((N, 4), dtype=np.uint32)
+        coefs = np.array([e.coeffs for e in c], dtype=np.uint64).reshape(k, 4)
+        _stack_fin(A, coefs,
+                   np.uint64(GENERATOR), np.uint64(two_adic_generator(L)), invd, out[L],
+                   bitrev_permutation(L))
+
+
 #: rows per DEEP work item (its accumulators: points × rows × 16 bytes)
 _DEEP_CHUNK = 1 << 17
 
@@ -568,9 +705,13 @@ def _deep_inputs(rounds: list, opened: list, alpha: Ext) -> dict:
     import numba
 
     groups: dict = {}
+    stacked: dict = {}
     off = Ext.ONE
     for r, (data, pts) in enumerate(rounds):
         for m, zs in enumerate(pts):
+            if data.stack_log(m):
+                off = _stacked_terms(data, m, zs, opened[r][m], alpha, off, stacked)
+                continue
             lde = data.ldes[m]
             L = _log2(lde.shape[0])
             w = data.widths[m]  # without the salt columns
@@ -630,7 +771,47 @@ def _deep_inputs(rounds: list, opened: list, alpha: Ext) -> dict:
         if any(b >= 0 for b in bad):
             raise ValueError("PCS open: point lies in the LDE coset")
         out[L] = res
+    _stacked_deep(stacked, out)
     return out
+
+
+def _stacked_terms(data: ProverData, m: int, zs: list, vals: list, alpha: Ext, off: Ext,
+                   stacked: dict) -> Ext:
+    """Collect the DEEP terms of stacked matrix ``m`` (points ``zs``, claimed values
+    ``vals``) into ``stacked`` (:func:`_stacked_deep`); returns the next α offset (each
+    (matrix, point) term advances it by ``α^W``, ``W`` the stacked column count, as the
+    verifier does)."""
+    s = data.stack_log(m)
+    k = 1 << s
+    w = data.widths[m]
+    G = data.tree_ldes[m]
+    W = G.shape[1]
+    L = _log2(G.shape[0])
+    apows = [Ext(tuple(int(t) for t in a)) for a in ext_powers(alpha, W)]
+    aW = alpha ** W
+    for (z, cols), vz in zip(zs, vals, strict=True):
+        idx = range(w) if cols is None else cols
+        v = dict(zip(idx, vz, strict=True))
+        js = sorted({c >> s for c in idx})
+        coef = np.zeros((W, 4), dtype=np.uint32)
+        ct = [Ext.ZERO] * k
+        for j in js:
+            a = off * apows[j]
+            coef[j] = a.coeffs
+            for t in range(k):
+                c = j * k + t
+                if c < w:
+                    ct[t] = ct[t] + a * v[c]
+        A = ext_lincomb(G, coef)
+        key = (L, s, z.coeffs)
+        g = stacked.get(key)
+        if g is None:  # uint64 sums of < 2^32 canonical terms: reduced once, at the end
+            stacked[key] = [A.astype(np.uint64), ct]
+        else:
+            g[0] += A
+            g[1] = [a + b for a, b in zip(g[1], ct, strict=True)]
+        off = off * aW
+    return off
 
 
 def open_(params: StarkParams, rounds: list, transcript: Transcript,
@@ -655,17 +836,19 @@ def open_(params: StarkParams, rounds: list, transcript: Transcript,
             if len(zs) == 0:
                 raise ValueError(f"PCS open: round {r} matrix {m} has no opening point")
             w = data.widths[m]
+            st = data.stack_log(m)
             norm = []
             for z in zs:
                 z, cols = z if isinstance(z, tuple) else (z, None)
                 if not isinstance(z, Ext):
                     raise ValueError("PCS open: points must be Ext")
                 try:
-                    norm.append((z, normalize_cols(cols, w)))
+                    norm.append((z, normalize_cols(cols, w, st)))
                 except ValueError as e:
                     raise ValueError(f"PCS open: round {r} matrix {m}: {e}") from None
             npts.append(norm)
-            row.append((data.log_heights[m], w, [c for _, c in norm], data.extra_log_list[m]))
+            row.append((data.log_heights[m], w, [c for _, c in norm], data.extra_log_list[m],
+                        st))
         shapes.append(row)
         rounds[r] = (data, npts)
     mask_root = None
@@ -674,7 +857,7 @@ def open_(params: StarkParams, rounds: list, transcript: Transcript,
         transcript.absorb_digest("pcs_mask_root", mask_root)
         z0 = rounds[0][1][0][0][0]
         rounds.append((mask_data, [[(z0, None)]]))
-        shapes.append([(mask_data.log_heights[0], 4, [None], 0)])
+        shapes.append([(mask_data.log_heights[0], 4, [None], 0, 0)])
     transcript.absorb_bytes("pcs_shape", shape_header(shapes, [d.salted for d, _ in rounds]))
 
     # 1. evaluate at the points, absorb points and values, then sample alpha

@@ -327,6 +327,11 @@ class ProverData:
                 (PRF values, not stored in ``ldes``; never batched or opened at ζ).
     masks:      hiding ``commit`` only: per matrix the ``(k, w)`` coefficients of ``r``;
                 the committed polynomial is ``f + Z_H·r`` with ``f`` given by ``evals``.
+    stack_logs: per matrix ``s_m`` (0: not stacked, the default); a stacked matrix's
+                tree holds ``tree_ldes[m]``: the LDE ``(k·N_m, ⌈w_m/k⌉)`` of its stacked
+                columns ``g_j(X) = Σ_t X^t f_{jk+t}(X^k)`` (``k = 2^s_m``), while
+                ``ldes[m]`` stays the columns' own LDE (read by the quotient and by the
+                evaluations at ζ).  See :mod:`zkvm.stark.pcs`, "Stacking".
     """
 
     evals: list
@@ -339,6 +344,12 @@ class ProverData:
     salted: bool = False
     masks: list | None = None
     salt_matrix: int | None = None
+    stack_logs: list | None = None
+    tree_ldes: list | None = None
+
+    def stack_log(self, m: int) -> int:
+        """``s_m`` of matrix ``m`` (0 when not stacked)."""
+        return 0 if self.stack_logs is None else int(self.stack_logs[m])
 
     @property
     def root(self) -> bytes:

@@ -31,9 +31,11 @@ SALT_WIDTH = 8
 __all__ = ["verify"]
 
 
-def normalize_cols(cols, width: int):
+def normalize_cols(cols, width: int, stack_log: int = 0):
     """A point's opened columns: ``None`` (every column) or a tuple of strictly
     increasing ints in ``[0, width)``; a tuple naming every column becomes ``None``.
+    A stacked matrix (``stack_log`` > 0) opens whole groups ``[j·k, (j+1)·k) ∩ [0,
+    width)``, ``k = 2^stack_log`` (its DEEP term interpolates a group).
     Raises ``ValueError`` otherwise."""
     if cols is None:
         return None
@@ -44,23 +46,32 @@ def normalize_cols(cols, width: int):
         if not isinstance(c, int) or isinstance(c, bool) or not prev < c < width:
             raise ValueError(f"opened columns must increase strictly within [0, {width})")
         prev = c
+    if stack_log:
+        k = 1 << stack_log
+        groups = sorted({c >> stack_log for c in cols})
+        if tuple(cols) != tuple(c for g in groups for c in range(g * k, min(width, g * k + k))):
+            raise ValueError(f"a stacked matrix opens whole groups of {k} columns")
     return None if len(cols) == width else tuple(cols)
 
 
 def _shape_header(shapes, salted) -> bytes:
     """Canonical bytes of the opening shape, absorbed before any point or value so the
     encoding of what follows is unambiguous: u32 words ``#rounds``, per round ``#matrices,
-    salted``, per matrix ``log_n, width, #points, extra_log``, then per point ``ncols``
-    followed by the ``ncols`` opened column indices when ``ncols != width``.
-    ``shapes[r][m] = (log_n, width, point_cols, extra_log)`` with ``point_cols`` a list
-    of ``None`` (every column) or a tuple of columns per point."""
+    salted``, per matrix ``log_n, width, #points, extra_log + 256·stack_log``, then per
+    point ``ncols`` followed by the ``ncols`` opened column indices when ``ncols !=
+    width``.  ``shapes[r][m] = (log_n, width, point_cols, extra_log[, stack_log])`` with
+    ``point_cols`` a list of ``None`` (every column) or a tuple of columns per point
+    (``extra_log ≤ 27``, so the word is injective; unstacked shapes encode as before
+    stacking existed)."""
     import struct
 
     out = [len(shapes)]
     for mats, sl in zip(shapes, salted, strict=True):
         out.extend((len(mats), 1 if sl else 0))
-        for (log_n, w, pcols, e) in mats:
-            out.extend((log_n, w, len(pcols), e))
+        for md in mats:
+            log_n, w, pcols, e = md[:4]
+            st = md[4] if len(md) > 4 else 0
+            out.extend((log_n, w, len(pcols), e + (st << 8)))
             for cols in pcols:
                 if cols is None:
                     out.append(w)
@@ -70,11 +81,14 @@ def _shape_header(shapes, salted) -> bytes:
     return struct.pack(f"<{len(out)}I", *out)
 
 
-def _in_lde_coset(z: Ext, log_size: int) -> bool:
-    """True iff z ∈ g·H_{2^log_size} (then x − z can vanish)."""
+def _in_lde_coset(z: Ext, log_size: int, stack_log: int = 0) -> bool:
+    """True iff z ∈ g^k·H_{2^log_size} (``k = 2^stack_log``): the values ``x^k`` of the
+    points ``x`` of a (stacked) LDE of ``2^(log_size + stack_log)`` points, where the
+    DEEP denominator ``x^k − z`` can vanish."""
     if not z.is_base():
         return False
-    zz = z.coeffs[0] * pow_scalar(GENERATOR, P - 2) % P
+    gk = pow_scalar(GENERATOR, 1 << stack_log)
+    zz = z.coeffs[0] * pow_scalar(gk, P - 2) % P
     return pow_scalar(zz, 1 << log_size) == 1
 
 
@@ -129,10 +143,13 @@ def verify(params: StarkParams, rounds: list, proof: OpeningProof, transcript: T
             raise ShapeError(f"PCS round {r}: no matrices")
         srow, mrow = [], []
         for m, md in enumerate(mats):
-            if not isinstance(md, (list, tuple)) or len(md) not in (3, 4):
+            if not isinstance(md, (list, tuple)) or len(md) not in (3, 4, 5):
                 raise ShapeError(f"PCS round {r} matrix {m}: expected (log_height, width, openings"
-                                 f"[, extra_log])")
+                                 f"[, extra_log[, stack_log]])")
             log_n, w, ops = md[:3]
+            st = md[4] if len(md) == 5 else 0
+            if not isinstance(st, int) or isinstance(st, bool) or not 0 <= st <= 6:
+                raise ShapeError(f"PCS round {r} matrix {m}: bad stack_log {st!r}")
             if not isinstance(log_n, int) or not 0 <= log_n <= TWO_ADICITY - lb:
                 raise ShapeError(f"PCS round {r} matrix {m}: bad log_height {log_n!r}")
             if len(md) == 4:
@@ -142,13 +159,13 @@ def verify(params: StarkParams, rounds: list, proof: OpeningProof, transcript: T
                     e = lde_extra_log(params, log_n)
                 except ValueError:
                     raise ShapeError(f"PCS round {r} matrix {m}: height too large") from None
-            if not isinstance(e, int) or e < 0 or log_n + lb + e > TWO_ADICITY:
+            if not isinstance(e, int) or e < 0 or log_n + lb + e + st > TWO_ADICITY:
                 raise ShapeError(f"PCS round {r} matrix {m}: bad extra_log {e!r}")
             if not isinstance(w, int) or w < 1:
                 raise ShapeError(f"PCS round {r} matrix {m}: bad width {w!r}")
             if not isinstance(ops, (list, tuple)) or len(ops) == 0:
                 raise ShapeError(f"PCS round {r} matrix {m}: no opening points")
-            L = log_n + lb + e
+            L = log_n + lb + e + st  # the committed (tree) LDE
             pts = []
             for k, op in enumerate(ops):
                 if not isinstance(op, (list, tuple)) or len(op) not in (2, 3):
@@ -156,7 +173,7 @@ def verify(params: StarkParams, rounds: list, proof: OpeningProof, transcript: T
                                      f"values[, cols])")
                 z, vals = op[:2]
                 try:
-                    cols = normalize_cols(op[2] if len(op) == 3 else None, w)
+                    cols = normalize_cols(op[2] if len(op) == 3 else None, w, st)
                 except ValueError as e:
                     raise ShapeError(f"PCS round {r} matrix {m} point {k}: {e}") from None
                 if not isinstance(z, Ext):
@@ -167,55 +184,75 @@ def verify(params: StarkParams, rounds: list, proof: OpeningProof, transcript: T
                                      f"claimed values, expected {nv}")
                 if any(not isinstance(v, Ext) for v in vals):
                     raise ShapeError(f"PCS round {r} matrix {m} point {k}: values must be Ext")
-                if _in_lde_coset(z, L):
+                if _in_lde_coset(z, L - st, st):
                     raise ProofFormatError(f"PCS round {r} matrix {m}: opening point lies in the "
                                            f"LDE coset")
                 pts.append((z, list(vals), cols))
-            srow.append((log_n, w, [c for _, _, c in pts], e))
-            mrow.append((L, w, pts))
+            srow.append((log_n, w, [c for _, _, c in pts], e, st))
+            mrow.append((L, w, pts, st))
         shapes.append(srow)
         stmt.append((bytes(root), mrow))
         salted.append(sl)
 
     if own_mask:
         # the prover's R: 4 base columns, LDE of the largest size, opened at the first point
-        L0 = max(L for _, mrow in stmt for (L, _, _) in mrow)
+        L0 = max(L for _, mrow in stmt for (L, _, _, _) in mrow)
         z0 = stmt[0][1][0][2][0][0]
-        shapes.append([(L0 - lb, 4, [None], 0)])
-        stmt.append((bytes(proof.mask_root), [(L0, 4, [(z0, mvals, None)])]))
+        shapes.append([(L0 - lb, 4, [None], 0, 0)])
+        stmt.append((bytes(proof.mask_root), [(L0, 4, [(z0, mvals, None)], 0)]))
         salted.append(False)
         transcript.absorb_digest("pcs_mask_root", bytes(proof.mask_root))
 
     # ---- transcript: shape, points, values, then alpha
     transcript.absorb_bytes("pcs_shape", _shape_header(shapes, salted))
     for _, mrow in stmt:
-        for (_, _, pts) in mrow:
+        for (_, _, pts, _) in mrow:
             for z, vals, _ in pts:
                 transcript.absorb_ext("pcs_point", [z])
                 transcript.absorb_ext("pcs_values", vals)
     alpha = transcript.sample_ext("pcs_alpha")
 
-    # ---- per (round, matrix): alpha powers (as int tuples), per point ys and offset
+    # ---- per (round, matrix): alpha powers (as int tuples), per point ys and offset.
+    # A stacked matrix (factor k = 2^st) holds W = ⌈w/k⌉ columns g_j; its term at z is
+    # (off·Σ_{j∈J} α^j g_j(x) − Ĩ(x)) / (x^k − z), Ĩ(X) = Σ_t X^t off·Σ_{j∈J} α^j v_{jk+t}
+    # (J: the groups of the opened columns), and off advances by α^W
     prepared = []
     off = Ext.ONE
-    max_w = max(w for _, mrow in stmt for (_, w, _) in mrow)
+    max_w = max(w for _, mrow in stmt for (_, w, _, _) in mrow)
     apows = [Ext.ONE]
     for _ in range(max_w - 1):
         apows.append(apows[-1] * alpha)
     acoef = [a.coeffs for a in apows]
     for _, mrow in stmt:
         prow = []
-        for (L, w, pts) in mrow:
+        for (L, w, pts, st) in mrow:
             terms = []
+            if st:
+                k = 1 << st
+                W = -(-w // k)
+                for z, vals, cols in pts:
+                    idx = range(w) if cols is None else cols
+                    v = dict(zip(idx, vals, strict=True))
+                    js = tuple(sorted({c >> st for c in idx}))
+                    ct = [Ext.ZERO] * k
+                    for j in js:
+                        a = off * apows[j]
+                        for t in range(k):
+                            if j * k + t < w:
+                                ct[t] = ct[t] + a * v[j * k + t]
+                    terms.append((z, ct, off, js))
+                    off = off * (alpha ** W)
+                prow.append((L, W, terms, st))
+                continue
             for z, vals, cols in pts:
                 ys = Ext.ZERO
                 for c, y in zip(range(w) if cols is None else cols, vals, strict=True):
                     ys = ys + apows[c] * y
                 terms.append((z, ys, off, cols))
                 off = off * (alpha ** w)
-            prow.append((L, w, terms))
+            prow.append((L, w, terms, 0))
         prepared.append(prow)
-    sizes = {L for prow in prepared for (L, _, _) in prow}
+    sizes = {L for prow in prepared for (L, _, _, _) in prow}
     L0 = max(sizes)
 
     qps = proof.query_proofs
@@ -226,7 +263,7 @@ def verify(params: StarkParams, rounds: list, proof: OpeningProof, transcript: T
             raise ProofFormatError("PCS: query proof has the wrong type")
 
     def round_dims(r: int, prow, sl) -> tuple:
-        dims = [(L, w) for (L, w, _) in prow]
+        dims = [(L, w) for (L, w, _, _) in prow]
         Lr = max(L for L, _ in dims)
         if sl:  # the first matrix of the largest LDE carries the salt columns
             star = [L for L, _ in dims].index(Lr)
@@ -276,10 +313,24 @@ def verify(params: StarkParams, rounds: list, proof: OpeningProof, transcript: T
                 verify_opening(root, Lr, q >> (L0 - Lr), op.rows, dims, op.path)
             except MerkleError as e:
                 raise MerkleError(f"input round {r}, query {qi}: {e}") from None
-            for (L, w, terms), row in zip(prow, op.rows, strict=True):
+            for (L, w, terms, st), row in zip(prow, op.rows, strict=True):
                 combs = {}  # opened columns (None = all) -> Σ_c α^c·row[c]
                 x = domain_point(L, q >> (L0 - L), GENERATOR)
                 acc = ro[L]
+                if st:
+                    xk = x
+                    for _ in range(st):
+                        xk = xk * xk % P
+                    for z, ct, o, js in terms:
+                        comb = combs.get(js)
+                        if comb is None:
+                            comb = combs[js] = _combine(row, acoef, js)
+                        ipol = ct[-1]
+                        for c in reversed(ct[:-1]):
+                            ipol = ipol * x + c
+                        acc = acc + (o * comb - ipol) / (xk - z)
+                    ro[L] = acc
+                    continue
                 for z, ys, o, cols in terms:
                     comb = combs.get(cols)
                     if comb is None:

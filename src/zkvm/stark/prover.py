@@ -138,11 +138,18 @@ def prove(key, traces, public_values, params=None, debug: bool = True,
 
     # 0. transcript
     tr_ = protocol.new_transcript(vk, pv, log_heights, public_data)
+    live_hs = [log_heights[t.index] for t in live]
+    layouts = [table_layout(params, log_heights[t.index], t.degree, t.log_quotient_chunks)
+               for t in live]
+    # stacking factors (params.log_stack), one per table for main, aux and quotient
+    stk = dict(zip((t.index for t in live), protocol.stack_logs(params, live_hs, layouts),
+                   strict=True))
 
     # 1. main commitment (non-empty tables, in table order)
     with tm.phase("commit_main"):
         main_root, main_data = pcs.commit([np.ascontiguousarray(traces[t.index]) for t in live],
-                                          hiding=params.zk)
+                                          hiding=params.zk,
+                                          stack_log=[stk[t.index] for t in live])
     tr_.absorb_digest("main_root", main_root)
     main_pos = {t.index: j for j, t in enumerate(live)}
 
@@ -165,7 +172,8 @@ def prove(key, traces, public_values, params=None, debug: bool = True,
                 claimed[t.index] = cs
         traces = None  # from here on only the LDEs are read (memory: the PCS keeps no traces)
         with tm.phase("commit_aux"):
-            aux_root, aux_data = pcs.commit(aux_mats, hiding=params.zk)
+            aux_root, aux_data = pcs.commit(aux_mats, hiding=params.zk,
+                                            stack_log=[stk[t.index] for t in aux_tables])
         aux_mats = None
         tr_.absorb_digest("aux_root", aux_root)
     traces = None
@@ -179,9 +187,6 @@ def prove(key, traces, public_values, params=None, debug: bool = True,
     q_mats = []
     challenges = [lu_alpha.to_array(), lu_beta.to_array()]
     aux_pos = {t.index: j for j, t in enumerate(aux_tables)}
-    live_hs = [log_heights[t.index] for t in live]
-    layouts = [table_layout(params, log_heights[t.index], t.degree, t.log_quotient_chunks)
-               for t in live]
     with tm.phase("quotient"):
         for t, lay in zip(live, layouts, strict=True):
             main_lde = pcs.lde(main_data, main_pos[t.index])
@@ -204,17 +209,22 @@ def prove(key, traces, public_values, params=None, debug: bool = True,
             host = mask_host(params, live_hs, layouts)
             heights = [lay.log_chunk for lay in layouts]
             extras = [lde_extra_log(params, lay.log_chunk) for lay in layouts]
+            q_stack = [stk[t.index] for t in live]
             if host is None:
                 q_mats, heights, extras = q_mats + [r_poly], heights + [log_r], extras + [0]
+                q_stack = q_stack + [0]
             else:
+                if q_stack[host]:  # pragma: no cover - stack_logs leaves L0 tables unstacked
+                    raise ValueError("the DEEP mask's host table is stacked")
                 qm = q_mats[host]
                 both = np.zeros((max(qm.shape[0], d_r), qm.shape[1] + 4), dtype=np.uint32)
                 both[:qm.shape[0], :qm.shape[1]] = qm
                 both[:d_r, qm.shape[1]:] = r_poly
                 q_mats[host] = both
-            q_root, q_data = pcs.commit_coeffs(q_mats, heights, extra_log=extras, salt=True)
+            q_root, q_data = pcs.commit_coeffs(q_mats, heights, extra_log=extras, salt=True,
+                                               stack_log=q_stack)
         else:
-            q_root, q_data = pcs.commit(q_mats)
+            q_root, q_data = pcs.commit(q_mats, stack_log=[stk[t.index] for t in live])
     tr_.absorb_digest("quotient_root", q_root)
 
     # 6. out-of-domain point
@@ -222,15 +232,16 @@ def prove(key, traces, public_values, params=None, debug: bool = True,
 
     # 7. openings
     rounds = []
-    def points(tables, kind):
-        return [protocol.opening_points(zeta, log_heights[t.index], t.next_cols(kind))
+    def points(tables, kind, width):
+        return [protocol.opening_points(zeta, log_heights[t.index], t.next_cols(kind),
+                                        0 if kind == "pre" else stk[t.index], width(t))
                 for t in tables]
 
     if vk.pre_tables:
-        rounds.append((key.pre_data, points(vk.pre_tables, "pre")))
-    rounds.append((main_data, points(live, "main")))
+        rounds.append((key.pre_data, points(vk.pre_tables, "pre", lambda t: t.pre_width)))
+    rounds.append((main_data, points(live, "main", lambda t: t.committed_width)))
     if aux_tables:
-        rounds.append((aux_data, points(aux_tables, "aux")))
+        rounds.append((aux_data, points(aux_tables, "aux", lambda t: t.aux_width)))
     rounds.append((q_data, [[zeta] for _ in range(len(q_data.ldes))]))
     with tm.phase("open_fri"):
         opened, opening = pcs.open(rounds, tr_, mask_in_rounds=params.zk)

@@ -23,7 +23,7 @@ from zkvm.stark.logup import public_fingerprint
 from zkvm.stark.pcs_verifier import verify as pcs_verify
 from zkvm.stark.proof import Proof
 from zkvm.stark.system import MIN_LOG_HEIGHT, StarkSystem, VerifyingKey, is_empty_height
-from zkvm.stark.zk import mask_host, mask_poly_shape, table_layout
+from zkvm.stark.zk import lde_extra_log, mask_host, mask_poly_shape, table_layout
 
 _XPOW = [Ext.ONE, Ext.X, Ext.X * Ext.X, Ext.X * Ext.X * Ext.X]
 
@@ -151,9 +151,15 @@ def verify(vk, proof, public_values, params=None, public_data: bytes = b"") -> V
     pre_tables = vk.pre_tables
     expected = []  # (round, root, [(table, log_h, width, points)]), points as for the PCS
 
+    # stacking (params.log_stack): one factor per table for its main, aux and quotient
+    # matrices; the preprocessed commitment (fixed by the verifying key) is never stacked
+    stack_of = {t.index: sl for t, sl in
+                zip(live, protocol.stack_logs(params, live_hs, layouts), strict=True)}
+
     def mats_of(tables, kind, width):
         return [(t, hs[t.index], width(t),
-                 protocol.opening_points(zeta, hs[t.index], t.next_cols(kind)))
+                 protocol.opening_points(zeta, hs[t.index], t.next_cols(kind),
+                                         0 if kind == "pre" else stack_of[t.index], width(t)))
                 for t in tables]
 
     if pre_tables:
@@ -206,7 +212,12 @@ def verify(vk, proof, public_values, params=None, public_data: bytes = b"") -> V
         for (t, log_h, w, pts), vals in zip(mats, got, strict=True):
             ops = [(z, v, cols) for (z, cols), v in zip(pts, vals, strict=True)]
             entry = (log_h, w, ops)
-            entries.append(entry if t is not None else entry + (0,))  # R: no LDE growth
+            if t is None:
+                entries.append(entry + (0,))  # R: no LDE growth
+            elif rname != "preprocessed" and stack_of[t.index]:
+                entries.append(entry + (lde_extra_log(params, log_h), stack_of[t.index]))
+            else:
+                entries.append(entry)
         rounds.append((root, entries, params.zk and rname != "preprocessed"))
     pcs_verify(params, rounds, proof.opening_proof, tr, mask_in_rounds=params.zk)
 
