@@ -79,3 +79,24 @@ def test_too_large_programs_are_not_submitted(fib_receipt, monkeypatch):
     r = runner.invoke(app, ["onchain", "gas", str(path), "--image-id", iid.hex()])
     assert r.exit_code == 2 and "NOT SUBMITTED" in r.output and "UNSUPPORTED" in r.output
     assert "REJECT" not in r.output
+
+
+def test_stacked_receipts_are_refused_with_one_line():
+    """The default parameters stack short tables (StarkParams.log_stack); the contracts do
+    not verify that DEEP term yet: refused before anything is recorded."""
+    import dataclasses
+
+    import pytest
+
+    from zkvm.machine import Machine
+    from zkvm.onchain import session
+    from zkvm.riscv.layout import Program
+    from zkvm.stark.params import StarkParams
+
+    from tests.support.core_programs import echo_words
+
+    p = dataclasses.replace(StarkParams.testing(), log_stack=2)
+    m = Machine.for_program(Program.from_words(echo_words()), p)
+    raw = m.prove(b"x").to_bytes()
+    with pytest.raises(session.UnsupportedReceipt, match="stacked"):
+        session.record(raw, m.image_id)

@@ -156,8 +156,10 @@ def test_partial_groups_are_refused():
 
 def test_params_encoding_keeps_unstacked_digests():
     d = StarkParams.default()
-    assert d.log_stack == 0 and d.to_bytes().startswith(b"zkvm/stark-params/v2")
-    s = dataclasses.replace(d, log_stack=4)
-    assert s.to_bytes().startswith(b"zkvm/stark-params/v3") and s.digest() != d.digest()
+    assert d.log_stack == 4 and d.to_bytes().startswith(b"zkvm/stark-params/v3")
+    u = dataclasses.replace(d, log_stack=0)
+    assert u.to_bytes().startswith(b"zkvm/stark-params/v2") and u.digest() != d.digest()
+    for p in (StarkParams.evm(), StarkParams.high(), StarkParams.testing()):
+        assert p.log_stack == 0 and p.to_bytes().startswith(b"zkvm/stark-params/v2")
     with pytest.raises(Exception):
         dataclasses.replace(d, log_stack=7)

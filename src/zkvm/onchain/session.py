@@ -194,9 +194,14 @@ def record(receipt, image_id, permissive: bool = False) -> Recorded:
 
     from . import challenges, deep, fri
 
-    if isinstance(api.load_receipt(receipt), CompositeReceipt):
+    loaded = api.load_receipt(receipt)
+    if isinstance(loaded, CompositeReceipt):
         raise UnsupportedReceipt("composite (multi-segment) receipts are not supported on chain yet: "
                                  "prove a single segment (docs/onchain.md)")
+    if getattr(getattr(loaded, "vk", None), "params", None) is not None and loaded.vk.params.log_stack:
+        raise UnsupportedReceipt("receipts with stacked tables (StarkParams.log_stack, the default "
+                                 "parameters) are not verified on chain yet: prove with "
+                                 "--params evm (docs/onchain.md)")
     from zkvm.stark.errors import LogUpSumError
 
     from zkvm.receipt.image_id import parse_image_id

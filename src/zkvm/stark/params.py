@@ -51,7 +51,9 @@ Presets
   the last step (one query fewer for 2 more grinding bits, one FRI layer fewer for a
   final polynomial of 129 coefficients, whose smaller zk rate (1 + 2^-7)/4 also gives
   each query 0.011 bit more) shrank a 2^20-cycle receipt from 310.8 to ~297 KiB
-  (docs/benchmarks.md).
+  (docs/benchmarks.md).  Since session 10 short tables are committed stacked
+  (``log_stack=4``, :func:`zkvm.stark.protocol.stack_logs`): same security (the FRI
+  queries, rate and grinding are unchanged), the C fibonacci's receipt 401 → 191 KiB.
 * :meth:`high` — ``log_blowup=3`` (rate 1/8), 36 queries, 21 PoW bits, FRI arity 8:
   36·3 + 21 = 129 query bits (128 with zk), reported **123 bits** (field cap).  Larger
   LDE, smaller proofs than the default would need for the same level.
@@ -263,9 +265,10 @@ class StarkParams:
     def default(cls, zk: bool = True) -> "StarkParams":
         """≥ 100 conjectured bits: log_blowup 2, 23 PoW bits, 39 queries (39·2 + 23 = 101
         without zk; rate (1 + 2^-7)/4 with zk: ⌊39·1.9888⌋ + 23 = 100), FRI arity 8,
-        final polynomial of 2^7 coefficients (+1 with zk)."""
+        final polynomial of 2^7 coefficients (+1 with zk), short tables stacked by up to
+        16 (``log_stack=4``, since session 10: the C fibonacci's receipt 401 → 191 KiB)."""
         return cls(log_blowup=2, num_queries=39, pow_bits=23, fri_log_arity=3,
-                   log_final_poly_len=7, max_constraint_degree=3, zk=zk)
+                   log_final_poly_len=7, max_constraint_degree=3, zk=zk, log_stack=4)
 
     @classmethod
     def high(cls, zk: bool = True) -> "StarkParams":

@@ -179,7 +179,8 @@ class FriPcs:
         **natural** order (row ``j`` ↔ point ``GENERATOR·ω_{N_i}^j``), shape ``(N_i, w_i)``
         uint32 -- plus ``SALT_WIDTH`` trailing salt columns for the salt-carrying matrix of
         a hiding commitment (``data.salt_matrix``).  The returned array is the committed
-        one: do not modify it."""
+        one: do not modify it.  For a stacked matrix it is its columns' own LDE; the tree
+        holds the stacked one (``data.tree_ldes[i]``, see "Stacking")."""
         return data.ldes[i]
 
     # ------------------------------------------------------------------ open
