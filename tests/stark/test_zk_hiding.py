@@ -50,6 +50,21 @@ class SecretAir(Air):
         b.receive(SECRET_BUS, [loc.a, loc.b], name="recv")
 
 
+class FillerAir(Air):
+    """A taller table (2^8 rows of zeros) beside which ``SecretAir`` has room to be
+    committed stacked (``StarkParams.log_stack``).  Its constraint is of degree 3, so
+    that every quotient chunk is a masked (uniform) polynomial: a lower degree would
+    leave chunks that are zero polynomials, public zeros the uniformity test flags."""
+
+    name = "filler"
+    columns = Columns("x")
+    max_degree = 3
+
+    def eval(self, b):
+        x = b.local.x
+        b.assert_zero(x * x * x, "zero")
+
+
 def secret_trace(seed: int) -> np.ndarray:
     n = 1 << LOG_N
     rng = np.random.default_rng(seed)
@@ -100,11 +115,13 @@ def _features(proof) -> dict[str, list[int]]:
 
 
 def _collect(params, trace, count):
-    system = StarkSystem([SecretAir()], params)
+    stacked = params.log_stack > 0
+    system = StarkSystem([SecretAir(), FillerAir()] if stacked else [SecretAir()], params)
     pk, vk = system.setup()
+    traces = [trace, np.zeros((1 << (LOG_N + 2), 1), dtype=np.uint32)] if stacked else [trace]
     out: dict[str, list[list[int]]] = {}
     for i in range(count):
-        proof = prove(pk, [trace], [], debug=False)
+        proof = prove(pk, list(traces), [], debug=False)
         if i == 0:
             verify(vk, proof, [])  # the override is applied to both sides
         for g, vals in _features(proof).items():
@@ -162,6 +179,24 @@ def test_opened_values_uniform_and_witness_independent(fixed_challenges):
     # every group the verifier sees is covered: trace/aux/quotient openings, LDE rows, FRI
     assert {"main@0", "main@1", "aux@0", "aux@1", "quotient@0", "main_lde_row",
             "aux_lde_row", "quotient_lde_row", "fri_layer0", "fri_final"} <= set(groups)
+    assert pu_a > 1e-6 and pu_b > 1e-6, "opened values are not uniform"
+    assert p_ab > 1e-6, "two witnesses give distinguishable opened values"
+
+
+def test_stacked_opened_values_uniform_and_witness_independent(fixed_challenges):
+    """The same with the secret table committed stacked (k = 4 beside a 4x taller one):
+    its stacked LDE rows (the first matrix of each round) and its values at ζ / ζ·ω."""
+    import dataclasses
+
+    from zkvm.stark import protocol
+    from zkvm.stark.zk import table_layout
+
+    params = dataclasses.replace(_params(zk=True), log_stack=2)
+    hs = [LOG_N, LOG_N + 2]
+    lays = [table_layout(params, h, 3, 1) for h in hs]
+    assert protocol.stack_logs(params, hs, lays)[0] > 0  # the secret table is stacked
+    pu_a, pu_b, p_ab, groups = _distinguish(params, count=40)
+    assert {"main_lde_row", "aux_lde_row", "quotient_lde_row"} <= set(groups)
     assert pu_a > 1e-6 and pu_b > 1e-6, "opened values are not uniform"
     assert p_ab > 1e-6, "two witnesses give distinguishable opened values"
 
