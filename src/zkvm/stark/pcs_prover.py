@@ -14,7 +14,7 @@ import numpy as np
 from numba import njit, prange
 
 from zkvm.field.babybear import GENERATOR, P, TWO_ADICITY, two_adic_generator
-from zkvm.field.ext import Ext, ext_add, ext_lincomb, ext_mul, ext_powers
+from zkvm.field.ext import Ext, _pow_u64, ext_add, ext_lincomb, ext_mul, ext_powers
 from zkvm.hash.sha256 import bitrev_permutation
 from zkvm.merkle import MerkleTree
 from zkvm.poly.ntt import (barycentric_eval_many, barycentric_weights, coset_eval_coeffs,
@@ -507,15 +507,7 @@ def _deep_fin(T, zs, ys, x0, omega, out, rev, r0, r1):
     n1s = np.empty((K, B), dtype=np.uint64)
     dns = np.empty((K, B), dtype=np.uint64)
     pre = np.empty((K, B), dtype=np.uint64)
-    xr = np.uint64(1)
-    base = omega
-    e = r0
-    while e > 0:
-        if e & 1:
-            xr = (xr * base) % p
-        base = (base * base) % p
-        e >>= 1
-    xr = (xr * x0) % p
+    xr = (_pow_u64(omega, np.uint64(r0)) * x0) % p
     for b0 in range(r0, r1, B):
         m_ = min(B, r1 - b0)
         for j in range(m_):
@@ -614,15 +606,7 @@ def _stack_fin(A, coefs, x0, omega, invd, res, rev):
     for b in prange(nb):
         i0 = b * _STACK_BLOCK
         i1 = min(N, i0 + _STACK_BLOCK)
-        x = np.uint64(1)
-        base = omega
-        e = i0
-        while e > 0:
-            if e & 1:
-                x = (x * base) % p
-            base = (base * base) % p
-            e >>= 1
-        x = (x * x0) % p
+        x = (_pow_u64(omega, np.uint64(i0)) * x0) % p
         for i in range(i0, i1):
             h0 = coefs[K - 1, 0]
             h1 = coefs[K - 1, 1]
