@@ -17,6 +17,7 @@ prints the total gas, the number of transactions and the largest one.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import os
 import sys
 import time
@@ -38,7 +39,8 @@ GUESTS = {
 def candidates() -> dict:
     P = StarkParams
     return {
-        "default (lb2 q39 pow23 lf7)": P.default(),
+        "default unstacked (lb2 q39 pow23 lf7)": P(log_blowup=2, num_queries=39, pow_bits=23,
+                                                   fri_log_arity=3, log_final_poly_len=7),
         "default logup d4": P(log_blowup=2, num_queries=39, pow_bits=23, fri_log_arity=3,
                               log_final_poly_len=7, max_constraint_degree=4),
         "default logup d5": P(log_blowup=2, num_queries=39, pow_bits=23, fri_log_arity=3,
@@ -58,6 +60,8 @@ def candidates() -> dict:
         "lb6 q14 pow17": P(log_blowup=6, num_queries=14, pow_bits=17, fri_log_arity=3),
         "lb6 q13 pow23 d4": P(log_blowup=6, num_queries=13, pow_bits=23, fri_log_arity=3,
                               max_constraint_degree=4),
+        "evm + stacked (log_stack 4)": dataclasses.replace(P.evm(), log_stack=4),
+        "default + stacked (log_stack 4)": P.default(),
         "lb6 q13 pow23 d5": P(log_blowup=6, num_queries=13, pow_bits=23, fri_log_arity=3,
                               max_constraint_degree=5),
         "lb7 q11 pow24 d4": P(log_blowup=7, num_queries=11, pow_bits=24, fri_log_arity=3,
