@@ -273,9 +273,10 @@ class StarkParams:
     @classmethod
     def high(cls, zk: bool = True) -> "StarkParams":
         """129 query bits (log_blowup 3, 36 queries, 21 PoW, FRI arity 8; 128 with zk);
-        reported 123 (field cap)."""
+        reported 123 (field cap); short tables stacked as in :meth:`default`
+        (``log_stack=4``: the C fibonacci's receipt 389–398 → 200–202 KB)."""
         return cls(log_blowup=3, num_queries=36, pow_bits=21, fri_log_arity=3,
-                   log_final_poly_len=0, max_constraint_degree=3, zk=zk)
+                   log_final_poly_len=0, max_constraint_degree=3, zk=zk, log_stack=4)
 
     @classmethod
     def evm(cls, zk: bool = True) -> "StarkParams":
