@@ -592,12 +592,14 @@ _STACK_BLOCK = 1 << 12
 
 
 @njit(cache=True, nogil=True, parallel=True)
-def _stack_fin(A, coefs, x0, omega, invd, res, rev):
+def _stack_fin(A, coefs, x0, omega, invd, res, L):
     """``res[rev[i]] += (A[i] − Ĩ(x_i)) · invd[i mod N/K]`` for ``x_i = x0·ω^i``, where
     ``Ĩ(X) = Σ_t coefs[t]·X^t`` (Horner, ``K`` = ``coefs`` rows) and ``invd[j] =
-    1/(x_j^K − z)`` (period ``N/K``): a stacked group's DEEP term (see
-    :func:`_stacked_deep`).  Every index is written by one iteration (``rev`` is a
-    permutation)."""
+    1/(x_j^K − z)`` (period ``N/K``) and ``rev`` the ``L``-bit reversal (computed here:
+    the memoised tables of :func:`bitrev_permutation` are kept for the big sizes, and
+    extra sizes allocated mid-proof fragmented the retained heap, a second 2^20 proof
+    then peaking 0.5 GiB higher): a stacked group's DEEP term (see
+    :func:`_stacked_deep`).  Every index is written by one iteration."""
     p = _PD
     N = A.shape[0]
     K = coefs.shape[0]
@@ -627,7 +629,11 @@ def _stack_fin(A, coefs, x0, omega, invd, res, rev):
             d2 = np.uint64(invd[j, 2])
             d3 = np.uint64(invd[j, 3])
             e0, e1, e2, e3 = _em(u0, u1, u2, u3, d0, d1, d2, d3)
-            r = rev[i]
+            r = 0
+            v = i
+            for _ in range(L):
+                r = (r << 1) | (v & 1)
+                v >>= 1
             res[r, 0] = np.uint32((np.uint64(res[r, 0]) + e0) % p)
             res[r, 1] = np.uint32((np.uint64(res[r, 1]) + e1) % p)
             res[r, 2] = np.uint32((np.uint64(res[r, 2]) + e2) % p)
@@ -666,8 +672,7 @@ def _stacked_deep(groups: dict, out: dict) -> None:
             out[L] = np.zeros((N, 4), dtype=np.uint32)
         coefs = np.array([e.coeffs for e in c], dtype=np.uint64).reshape(k, 4)
         _stack_fin(A, coefs,
-                   np.uint64(GENERATOR), np.uint64(two_adic_generator(L)), invd, out[L],
-                   bitrev_permutation(L))
+                   np.uint64(GENERATOR), np.uint64(two_adic_generator(L)), invd, out[L], L)
 
 
 #: rows per DEEP work item (its accumulators: points × rows × 16 bytes)
