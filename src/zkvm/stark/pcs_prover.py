@@ -24,7 +24,7 @@ from .fri_prover import answer_query, commit_phase
 from .params import StarkParams
 from .pcs_types import SALT_WIDTH, ProverData
 from .pcs_types import BatchOpening, OpeningProof, QueryProof
-from .pcs_verifier import _shape_header, normalize_cols
+from .pcs_verifier import _shape_header, normalize_cols, stacked_interpolant
 from .transcript import Transcript
 from .zk import lde_extra_log
 
@@ -185,23 +185,14 @@ def commit(params: StarkParams, evals: list, hiding: bool = False,
         log_N = log_n + params.log_blowup + e
         if log_N + s > TWO_ADICITY:
             raise ValueError(f"PCS commit: matrix {i} too tall for the two-adic domain")
-        if not hiding and s:
-            c = intt_padded(a, 0)  # (coset_lde may transform its input in place)
-            ldes.append(_coeff_lde(c, log_N))
-            tree_ldes.append(_stacked_lde(c, log_N, s))
-            coeffs.append(None)
-            masks.append(None)
-            continue
-        if not hiding:
-            ldes.append(coset_lde(a, params.log_blowup + e, GENERATOR))
-            tree_ldes.append(None)
-            coeffs.append(None)
-            masks.append(None)
-            continue
-        # f' = f + Z_H·r from the coefficients (n + k of them), then one size-N NTT
-        r = random_field((k, a.shape[1]))
-        c = _mask_in_place(intt_padded(a, k), log_n, r)
-        ldes.append(_coeff_lde(c, log_N))
+        r = c = None
+        if hiding:  # f' = f + Z_H·r from the coefficients (n + k of them), one size-N NTT
+            r = random_field((k, a.shape[1]))
+            c = _mask_in_place(intt_padded(a, k), log_n, r)
+        elif s:  # the coefficients serve both LDEs (coset_lde may transform its input)
+            c = intt_padded(a, 0)
+        ldes.append(coset_lde(a, params.log_blowup + e, GENERATOR) if c is None
+                    else _coeff_lde(c, log_N))
         tree_ldes.append(_stacked_lde(c, log_N, s) if s else None)
         coeffs.append(None)  # opened from evals + masks; dropping c frees (n + k)·w words
         masks.append(r)
@@ -209,8 +200,7 @@ def commit(params: StarkParams, evals: list, hiding: bool = False,
     # the evaluations are not kept: openings interpolate the LDE (_eval_points)
     return tree.root, ProverData([None] * len(mats), ldes, tree, params.log_blowup, coeffs,
                                  log_ns, extras, hiding, masks, star,
-                                 stacks if any(stacks) else None,
-                                 tree_ldes if any(stacks) else None)
+                                 stacks, tree_ldes)
 
 
 def commit_coeffs(params: StarkParams, coeffs: list, log_heights: list, extra_log=None,
@@ -239,9 +229,7 @@ def commit_coeffs(params: StarkParams, coeffs: list, log_heights: list, extra_lo
         tree_ldes.append(_stacked_lde(a, log_N, s) if s else None)
     tree = _tree_of(ldes, tree_ldes, _salt(star))
     return tree.root, ProverData([None] * len(mats), ldes, tree, params.log_blowup, mats,
-                                 log_ns, extras, salt, None, star,
-                                 stacks if any(stacks) else None,
-                                 tree_ldes if any(stacks) else None)
+                                 log_ns, extras, salt, None, star, stacks, tree_ldes)
 
 
 def _eval_points(data: ProverData, m: int, zs: list, cache: dict, cols=None) -> list:
@@ -771,7 +759,6 @@ def _stacked_terms(data: ProverData, m: int, zs: list, vals: list, alpha: Ext, o
     (matrix, point) term advances it by ``α^W``, ``W`` the stacked column count, as the
     verifier does)."""
     s = data.stack_log(m)
-    k = 1 << s
     w = data.widths[m]
     G = data.tree_ldes[m]
     W = G.shape[1]
@@ -779,18 +766,10 @@ def _stacked_terms(data: ProverData, m: int, zs: list, vals: list, alpha: Ext, o
     apows = [Ext(tuple(int(t) for t in a)) for a in ext_powers(alpha, W)]
     aW = alpha ** W
     for (z, cols), vz in zip(zs, vals, strict=True):
-        idx = range(w) if cols is None else cols
-        v = dict(zip(idx, vz, strict=True))
-        js = sorted({c >> s for c in idx})
+        js, ct = stacked_interpolant(vz, cols, w, s, off, apows)
         coef = np.zeros((W, 4), dtype=np.uint32)
-        ct = [Ext.ZERO] * k
         for j in js:
-            a = off * apows[j]
-            coef[j] = a.coeffs
-            for t in range(k):
-                c = j * k + t
-                if c < w:
-                    ct[t] = ct[t] + a * v[c]
+            coef[j] = (off * apows[j]).coeffs
         A = ext_lincomb(G, coef)
         key = (L, s, z.coeffs)
         g = stacked.get(key)

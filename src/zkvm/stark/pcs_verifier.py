@@ -46,12 +46,35 @@ def normalize_cols(cols, width: int, stack_log: int = 0):
         if not isinstance(c, int) or isinstance(c, bool) or not prev < c < width:
             raise ValueError(f"opened columns must increase strictly within [0, {width})")
         prev = c
-    if stack_log:
-        k = 1 << stack_log
-        groups = sorted({c >> stack_log for c in cols})
-        if tuple(cols) != tuple(c for g in groups for c in range(g * k, min(width, g * k + k))):
-            raise ValueError(f"a stacked matrix opens whole groups of {k} columns")
+    if stack_log and tuple(cols) != stack_closure(cols, stack_log, width):
+        raise ValueError(f"a stacked matrix opens whole groups of {1 << stack_log} columns")
     return None if len(cols) == width else tuple(cols)
+
+
+def stack_closure(cols, stack_log: int, width: int) -> tuple:
+    """Every column ``< width`` of the groups ``[j·k, (j+1)·k)`` (``k = 2^stack_log``)
+    that contain one of ``cols``."""
+    k = 1 << stack_log
+    groups = sorted({int(c) >> stack_log for c in cols})
+    return tuple(c for g in groups for c in range(g * k, min(width, (g + 1) * k)))
+
+
+def stacked_interpolant(vals, cols, width: int, stack_log: int, off: Ext, apows) -> tuple:
+    """The DEEP data of a stacked matrix at one point (prover and verifier alike):
+    ``(js, ct)`` with ``js`` the groups holding the opened columns ``cols`` (``None``:
+    all ``width``) and ``ct`` the ``k`` coefficients of ``Ĩ(X) = Σ_t X^t Σ_{j∈js}
+    off·α^j·v_{jk+t}`` (``vals``: the claimed values of the opened columns, ``apows[j]``
+    = ``α^j``); the term is ``(Σ_{j∈js} off·α^j·g_j(x) − Ĩ(x)) / (x^k − z)``."""
+    k = 1 << stack_log
+    idx = range(width) if cols is None else cols
+    v = dict(zip(idx, vals, strict=True))
+    js = tuple(sorted({c >> stack_log for c in idx}))
+    ct = [Ext.ZERO] * k
+    for j in js:
+        a = off * apows[j]
+        for t in range(min(k, width - j * k)):
+            ct[t] = ct[t] + a * v[j * k + t]
+    return js, ct
 
 
 def _shape_header(shapes, salted) -> bytes:
@@ -228,18 +251,9 @@ def verify(params: StarkParams, rounds: list, proof: OpeningProof, transcript: T
         for (L, w, pts, st) in mrow:
             terms = []
             if st:
-                k = 1 << st
-                W = -(-w // k)
+                W = -(-w // (1 << st))
                 for z, vals, cols in pts:
-                    idx = range(w) if cols is None else cols
-                    v = dict(zip(idx, vals, strict=True))
-                    js = tuple(sorted({c >> st for c in idx}))
-                    ct = [Ext.ZERO] * k
-                    for j in js:
-                        a = off * apows[j]
-                        for t in range(k):
-                            if j * k + t < w:
-                                ct[t] = ct[t] + a * v[j * k + t]
+                    js, ct = stacked_interpolant(vals, cols, w, st, off, apows)
                     terms.append((z, ct, off, js))
                     off = off * (alpha ** W)
                 prow.append((L, W, terms, st))

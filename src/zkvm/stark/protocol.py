@@ -12,6 +12,7 @@ import struct
 from zkvm.field.babybear import GENERATOR, P, two_adic_generator
 from zkvm.field.ext import Ext
 from zkvm.stark.logup import multiplicity_bound as _bound
+from zkvm.stark.pcs_verifier import stack_closure
 from zkvm.stark.transcript import Transcript
 
 DOMAIN_TAG = b"zkvm/stark/v1"
@@ -134,20 +135,13 @@ def opening_points(zeta: Ext, log_n: int, next_cols: tuple, log_stack: int = 0,
 
     A stacked matrix (``log_stack`` > 0, ``width`` its column count) opens at ``ζ·ω_n``
     every column of each stacked group of ``2^log_stack`` columns that holds a next-row
-    column (:func:`stack_closure`): its DEEP term interpolates the whole group."""
+    column (:func:`zkvm.stark.pcs_verifier.stack_closure`): its DEEP term interpolates
+    the whole group."""
     if not next_cols:
         return [(zeta, None)]
     if log_stack:
         next_cols = stack_closure(next_cols, log_stack, width)
     return [(zeta, None), (zeta * Ext.from_base(two_adic_generator(log_n)), tuple(next_cols))]
-
-
-def stack_closure(cols, log_stack: int, width: int) -> tuple:
-    """Every column ``< width`` of the groups ``[j·k, (j+1)·k)`` (``k = 2^log_stack``)
-    that contain one of ``cols``."""
-    k = 1 << log_stack
-    groups = sorted({int(c) >> log_stack for c in cols})
-    return tuple(c for g in groups for c in range(g * k, min(width, (g + 1) * k)))
 
 
 #: a stacked table's matrices are at most this tall (``k·n ≤ 2^16``): stacking the short
