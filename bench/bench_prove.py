@@ -1,4 +1,6 @@
-"""Benchmark: prove and verify a fibonacci guest (asm loop) of 2^k cycles on the RISC-V machine.
+"""Benchmark: prove and verify a fibonacci guest (asm loop) of 2^k cycles on the RISC-V machine
+(``--program walker``: a load/add/store loop over a 1 KiB buffer instead, the guest of
+bench_continuation.py: the memory tables are filled too, as in real programs).
 
 Prints, per proof: cycles, wall time and throughput (kHz = thousands of cycles proven per
 second), process CPU time (user+sys, all threads), verify time, receipt size, peak RSS, and
@@ -6,6 +8,7 @@ the per-phase times (execute, witness, traces, byte multiplicities, STARK phases
 
     NUMBA_CACHE_DIR=.zkvm-cache/numba .venv/bin/python bench/bench_prove.py --only 20
         [--repeat N] [--threads T] [--params default|testing|high] [--no-zk]
+        [--program fib|walker]
 
 The first proof in a process also loads the numba kernels (and compiles them on an empty
 cache, minutes): use ``--warmup`` (one small proof first) or ``--repeat`` and read the
@@ -33,6 +36,19 @@ def fib_words(iters: int):
             e("addi", "t0", "t0", imm=-1), e("bne", 0, "t0", 0, imm=-16)]
     return [*asm.li("a0", 0), *asm.li("a1", 1), *asm.li("t0", iters), *body,
             *asm.exit_program("a0")]
+
+
+def program_words(program: str, lg: int):
+    """The guest of ``program`` running just under ``2^lg`` cycles."""
+    if program == "fib":
+        return fib_words(max(1, ((1 << lg) - 12) // 5))
+    sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+    from bench_continuation import INNER, walker_words
+
+    per_outer = 7 * INNER + 5
+    if lg < 15:
+        raise SystemExit("--program walker needs 2^15 cycles or more")
+    return walker_words((1 << lg) - 9 * per_outer)
 
 
 def _cpu_model() -> str:
@@ -69,6 +85,8 @@ def main():
     ap.add_argument("--repeat", type=int, default=1, help="proofs per size")
     ap.add_argument("--threads", type=int, default=None,
                     help="numba threads [default: the cores available to this process]")
+    ap.add_argument("--program", default="fib", choices=["fib", "walker"],
+                    help="fib: ALU and branch only; walker: loads and stores too (2^15 and up)")
     ap.add_argument("--warmup", action="store_true", help="one 2^12 proof first (not printed)")
     args = ap.parse_args()
 
@@ -91,6 +109,7 @@ def main():
     print(f"# CPU {_cpu_model()}, {zthreads.available_cpus()} cores available, "
           f"{nthreads} numba threads, "
           f"SHA-256 kernel {sha.kernel()}")
+    print(f"# program {args.program}")
     print(f"# params={args.params} zk={params.zk} queries={params.num_queries} "
           f"log_blowup={params.log_blowup} fri_log_arity={params.fri_log_arity} "
           f"pow_bits={params.pow_bits} max_constraint_degree={params.max_constraint_degree}: "
@@ -106,12 +125,12 @@ def main():
           f"{'sys s':>6} {'receipt KiB':>11} {'peak RSS GiB':>12} {'load':>5}  phases (s)")
     for lg in args.only or range(args.min_log, args.max_log + 1):
         for _ in range(args.repeat):
-            iters = max(1, ((1 << lg) - 12) // 5)
+            words = program_words(args.program, lg)
             load0 = os.getloadavg()[0]
             c0 = _cpu_seconds()
             s0 = _sys_seconds()
             t0 = time.perf_counter()
-            m = Machine.for_program(Program.from_words(fib_words(iters)), params)
+            m = Machine.for_program(Program.from_words(words), params)
             tm = {}
             r = m.prove(timings=tm)
             tp = time.perf_counter() - t0
