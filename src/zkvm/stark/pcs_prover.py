@@ -581,52 +581,92 @@ _STACK_BLOCK = 1 << 12
 
 @njit(cache=True, nogil=True, parallel=True)
 def _stack_fin(A, coefs, x0, omega, invd, res, L):
-    """``res[rev[i]] += (A[i] − Ĩ(x_i)) · invd[i mod N/K]`` for ``x_i = x0·ω^i``, where
-    ``Ĩ(X) = Σ_t coefs[t]·X^t`` (Horner, ``K`` = ``coefs`` rows) and ``invd[j] =
-    1/(x_j^K − z)`` (period ``N/K``) and ``rev`` the ``L``-bit reversal (computed here:
-    the memoised tables of :func:`bitrev_permutation` are kept for the big sizes, and
-    extra sizes allocated mid-proof fragmented the retained heap, a second 2^20 proof
-    then peaking 0.5 GiB higher): a stacked group's DEEP term (see
-    :func:`_stacked_deep`).  Every index is written by one iteration."""
+    """``res[rev(i)] += (A[i] − Ĩ(x_i)) · invd[i mod N/K]`` for ``x_i = x0·ω^i``
+    (``ω`` of order ``N = 2^L``), where ``Ĩ(X) = Σ_t coefs[t]·X^t`` (``K = 2^S`` =
+    ``coefs`` rows), ``invd[a] = 1/(x_a^K − z)`` (period ``N/K``) and ``rev`` the
+    ``L``-bit reversal: a stacked group's DEEP term (see :func:`_stacked_deep`).
+
+    The ``K`` points ``x_{a + b·N/K} = y_a·η^b`` (``y_a = x_a``, ``η = ω^{N/K}`` of order
+    ``K``, ``b < K``) share ``invd[a]``, and ``Ĩ`` on them is the size-``K`` DFT of
+    ``coefs[t]·y_a^t``: ``K + (K/2)·log K`` products per ``K`` points instead of ``K``
+    per point by Horner; ``rev(a + b·N/K) = rev_{L−S}(a)·K + rev_S(b)``, so the ``K``
+    results land in one block of ``res``.  (The reversal is computed here, not read
+    from :func:`bitrev_permutation`'s memo: new sizes allocated mid-proof fragmented
+    the retained heap.)  Every index is written by one iteration."""
     p = _PD
     N = A.shape[0]
     K = coefs.shape[0]
     per = invd.shape[0]
-    nb = (N + _STACK_BLOCK - 1) // _STACK_BLOCK
-    for b in prange(nb):
-        i0 = b * _STACK_BLOCK
-        i1 = min(N, i0 + _STACK_BLOCK)
-        x = (_pow_u64(omega, np.uint64(i0)) * x0) % p
-        for i in range(i0, i1):
-            h0 = coefs[K - 1, 0]
-            h1 = coefs[K - 1, 1]
-            h2 = coefs[K - 1, 2]
-            h3 = coefs[K - 1, 3]
-            for t in range(K - 2, -1, -1):
-                h0 = (h0 * x + coefs[t, 0]) % p
-                h1 = (h1 * x + coefs[t, 1]) % p
-                h2 = (h2 * x + coefs[t, 2]) % p
-                h3 = (h3 * x + coefs[t, 3]) % p
-            u0 = (np.uint64(A[i, 0]) + p - h0) % p
-            u1 = (np.uint64(A[i, 1]) + p - h1) % p
-            u2 = (np.uint64(A[i, 2]) + p - h2) % p
-            u3 = (np.uint64(A[i, 3]) + p - h3) % p
-            j = i % per
-            d0 = np.uint64(invd[j, 0])
-            d1 = np.uint64(invd[j, 1])
-            d2 = np.uint64(invd[j, 2])
-            d3 = np.uint64(invd[j, 3])
-            e0, e1, e2, e3 = _em(u0, u1, u2, u3, d0, d1, d2, d3)
-            r = 0
-            v = i
-            for _ in range(L):
-                r = (r << 1) | (v & 1)
+    S = 0
+    while (1 << S) < K:
+        S += 1
+    eta = _pow_u64(omega, np.uint64(per))
+    tw = np.empty(max(1, K // 2), dtype=np.uint64)  # η^j, j < K/2
+    acc = np.uint64(1)
+    for j in range(tw.shape[0]):
+        tw[j] = acc
+        acc = (acc * eta) % p
+    revk = np.zeros(K, dtype=np.int64)
+    for b in range(K):
+        r = 0
+        v = b
+        for _ in range(S):
+            r = (r << 1) | (v & 1)
+            v >>= 1
+        revk[b] = r
+    ab = max(1, _STACK_BLOCK >> S)  # values of a per work item (K points each)
+    nb = (per + ab - 1) // ab
+    for blk in prange(nb):
+        a0 = blk * ab
+        a1 = min(per, a0 + ab)
+        u = np.empty((K, 4), dtype=np.uint64)
+        y = (_pow_u64(omega, np.uint64(a0)) * x0) % p
+        for a in range(a0, a1):
+            # u[revk[t]] = coefs[t]·y^t (bit-reversed input of the DIT transform)
+            yt = np.uint64(1)
+            for t in range(K):
+                q = revk[t]
+                u[q, 0] = (coefs[t, 0] * yt) % p
+                u[q, 1] = (coefs[t, 1] * yt) % p
+                u[q, 2] = (coefs[t, 2] * yt) % p
+                u[q, 3] = (coefs[t, 3] * yt) % p
+                yt = (yt * y) % p
+            h = 1
+            while h < K:
+                step = K // (2 * h)
+                for s0 in range(0, K, 2 * h):
+                    for j in range(h):
+                        w = tw[j * step]
+                        lo = s0 + j
+                        hi = lo + h
+                        for c in range(4):
+                            xv = u[lo, c]
+                            yv = (u[hi, c] * w) % p
+                            u[lo, c] = (xv + yv) % p
+                            u[hi, c] = (xv + p - yv) % p
+                h *= 2
+            d0 = np.uint64(invd[a, 0])
+            d1 = np.uint64(invd[a, 1])
+            d2 = np.uint64(invd[a, 2])
+            d3 = np.uint64(invd[a, 3])
+            ra = 0
+            v = a
+            for _ in range(L - S):
+                ra = (ra << 1) | (v & 1)
                 v >>= 1
-            res[r, 0] = np.uint32((np.uint64(res[r, 0]) + e0) % p)
-            res[r, 1] = np.uint32((np.uint64(res[r, 1]) + e1) % p)
-            res[r, 2] = np.uint32((np.uint64(res[r, 2]) + e2) % p)
-            res[r, 3] = np.uint32((np.uint64(res[r, 3]) + e3) % p)
-            x = (x * omega) % p
+            for b in range(K):
+                i = a + b * per
+                u0 = (np.uint64(A[i, 0]) + p - u[b, 0]) % p
+                u1 = (np.uint64(A[i, 1]) + p - u[b, 1]) % p
+                u2 = (np.uint64(A[i, 2]) + p - u[b, 2]) % p
+                u3 = (np.uint64(A[i, 3]) + p - u[b, 3]) % p
+                e0, e1, e2, e3 = _em(u0, u1, u2, u3, d0, d1, d2, d3)
+                r = (ra << S) | revk[b]
+                res[r, 0] = np.uint32((np.uint64(res[r, 0]) + e0) % p)
+                res[r, 1] = np.uint32((np.uint64(res[r, 1]) + e1) % p)
+                res[r, 2] = np.uint32((np.uint64(res[r, 2]) + e2) % p)
+                res[r, 3] = np.uint32((np.uint64(res[r, 3]) + e3) % p)
+            y = (y * omega) % p
 
 
 def _stacked_deep(groups: dict, out: dict) -> None:
