@@ -13,8 +13,13 @@ compacts 2 MiB).
 M_MMAP_MAX = 0``) and never shrinking it (``M_TRIM_THRESHOLD`` = the largest size), so a
 freed LDE's pages, already faulted in, serve the next LDE of the same proof or of the
 next proof.  The cost: the process keeps its high-water mark of memory until it exits
-(or calls :func:`release`), and free blocks between live ones can fragment the heap
-(measured +0.26 GiB peak RSS on a second 2^20 proof in one process).  It is meant for
+(or calls :func:`release`), and free blocks between live ones can fragment the heap: a
+later 2^20 proof in the same process peaks at 3.23-3.26 GiB instead of 2.73-2.76 GiB in
+most runs (a 512+ MiB LDE finds no hole big enough: 1.16 GiB free in 18 pieces), with
+or without the prefault and whether or not the Machine is reused, and not in others.
+Serving the LDEs from a pool of their own mappings, reused by size (session 11), was
+tried and dropped: the first proof then peaked at 3.07-3.18 GiB (the heap and the pool
+share no space) and later ones at 3.11-3.24 GiB (the rest of the heap still fragments).  It is meant for
 processes that prove (the ``zkvm`` command, proving workers, benchmarks: applied by
 :func:`zkvm.threads.configure`); ``ZKVM_HEAP=system`` keeps glibc's defaults.
 
