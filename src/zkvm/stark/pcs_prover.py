@@ -723,14 +723,14 @@ def _bitrev_rows_inplace(a, rev):
                 a[j, c] = t
 
 
-def _coeff_count(data: ProverData, m: int) -> int:
+def _coeff_count(data: ProverData, m: int) -> int | None:
     """How many coefficients matrix ``m``'s committed polynomials have (their degree is
-    below it): the coefficient matrix's rows, else ``n`` plus the zk mask's rows; 0 when
-    the commitment does not record it (then no half-size DEEP pass)."""
+    below it): the coefficient matrix's rows, else ``n`` plus the zk mask's rows; None
+    when the commitment does not record it (then no half-size DEEP pass)."""
     if data.coeffs is not None and data.coeffs[m] is not None:
         return int(data.coeffs[m].shape[0])
     if data.log_ns is None:
-        return 0
+        return None
     r = data.masks[m] if data.masks is not None else None
     return (1 << int(data.log_ns[m])) + (0 if r is None else int(r.shape[0]))
 
@@ -803,7 +803,8 @@ def _deep_inputs(rounds: list, opened: list, alpha: Ext) -> dict:
             apows = ext_powers(alpha, w)
             alpha_list = [Ext(tuple(int(t) for t in a)) for a in apows]
             g = groups.setdefault(L, {"mats": [], "points": {}, "coeffs": 0})
-            g["coeffs"] = max(g["coeffs"], _coeff_count(data, m))
+            c = _coeff_count(data, m)  # None (unknown) rules the half pass out
+            g["coeffs"] = None if c is None or g["coeffs"] is None else max(g["coeffs"], c)
             passes: dict = {}  # cols (None = all) -> (point slots, offsets)
             for k, (z, cols) in enumerate(zs):
                 idx = range(w) if cols is None else cols
@@ -833,7 +834,7 @@ def _deep_inputs(rounds: list, opened: list, alpha: Ext) -> dict:
             ys[k] = y.coeffs
         rev = bitrev_permutation(L)
         omega = np.uint64(two_adic_generator(L))
-        if L >= 1 and 0 < g["coeffs"] <= N // 2:
+        if L >= 1 and g["coeffs"] is not None and 0 < g["coeffs"] <= N // 2:
             # Q on the even rows g·H_{N/2} (natural order), then extended to g·H_N:
             # Q'(Y) = Q(g·Y) is known on H_{N/2}, and its plain LDE is Q on g·H_N
             half = np.empty((N // 2, 4), dtype=np.uint32)
