@@ -376,3 +376,20 @@ def test_logup_zero_denominator():
     for method in ("bytecode", "numpy"):
         with pytest.raises(ProvingError, match="denominator"):
             generate_aux_trace(t, tr, None, [], alpha, beta, method=method)
+
+
+def test_logup_kernel_more_items_than_threads():
+    """Tall tables are cut into ``ITEMS_PER_THREAD`` work items per thread (the real rows
+    come first, so equal shares left a core idle): the running sum carried over many
+    items is still the numpy reference's."""
+    from zkvm.machine import available_chips
+
+    rng = np.random.default_rng(22)
+    cls = next(iter(available_chips().values()))
+    t = StarkSystem([cls()], StarkParams.testing(), num_public_values=4).tables[0]
+    n = 1 << 15
+    assert len(kernels._row_ranges(n, 2, kernels.DEFAULT_BLOCK)) > 2
+    tr = _rand(rng, (n, t.committed_width))
+    tr[n // 3:] = 0  # real rows first, then padding-like rows
+    ref, got = _aux_both(t, tr, [1, 2, 3, 4], rng, threads=2)
+    assert np.array_equal(ref[0], got[0]) and np.array_equal(ref[1], got[1])
