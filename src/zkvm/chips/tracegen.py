@@ -130,17 +130,20 @@ def _chain_rows(recs, e_pos, ts, jpos):
 
 
 def _key_time_order(keys: np.ndarray, ts: np.ndarray) -> np.ndarray:
-    """``np.lexsort((ts, keys))`` (sort by key, then time), as one argsort of the packed
-    int64 ``key·2^b + time`` when both fit (2–3× faster than lexsort on 2^20-cycle runs).
-    Equal (key, time) pairs may come out in either order; the caller rejects them."""
+    """The accesses' order by key, then time (``np.lexsort((ts, keys))``): a stable
+    argsort by time (the accesses come almost in time order: a few long runs), then a
+    stable one by key of that sequence, a radix sort when the keys span fewer than 2^16
+    values (the registers).  0.21-0.23 -> 0.03-0.05 s for the ~2.9 M register accesses
+    of a 2^20-cycle run (one argsort of the packed ``key·2^b + time`` before).  Equal
+    (key, time) pairs keep their input order; the caller rejects them."""
     if len(keys) == 0:
         return np.zeros(0, dtype=np.int64)
-    kmin, kmax = int(keys.min()), int(keys.max())
-    tmin, tmax = int(ts.min()), int(ts.max())
-    b = max(1, tmax.bit_length())
-    if kmin < 0 or tmin < 0 or kmax.bit_length() + b > 62:
-        return np.lexsort((ts, keys))
-    return np.argsort((keys << b) | ts)
+    o = np.argsort(ts, kind="stable")
+    k = keys[o]
+    kmin, kmax = int(k.min()), int(k.max())
+    if kmax - kmin < (1 << 16):
+        return o[np.argsort((k - kmin).astype(np.uint16), kind="stable")]
+    return o[np.argsort(k, kind="stable")]
 
 
 def _history(keys, ts, exp_val, has_exp, aft_val, aft_known, init_keys, init_vals, what):
