@@ -580,6 +580,16 @@ def _deep_fin(T, zs, ys, x0, omega, out, rev, r0, r1):
 _STACK_BLOCK = 1 << 12
 
 
+@njit(cache=True, inline="always")
+def _rev_bits(v, bits):
+    """The low ``bits`` bits of ``v`` reversed."""
+    r = 0
+    for _ in range(bits):
+        r = (r << 1) | (v & 1)
+        v >>= 1
+    return r
+
+
 @njit(cache=True, nogil=True, parallel=True)
 def _stack_fin(A, coefs, x0, omega, invd, res, L):
     """``res[rev(i)] += (A[i] − Ĩ(x_i)) · invd[i mod N/K]`` for ``x_i = x0·ω^i``
@@ -609,12 +619,7 @@ def _stack_fin(A, coefs, x0, omega, invd, res, L):
         acc = (acc * eta) % p
     revk = np.zeros(K, dtype=np.int64)
     for b in range(K):
-        r = 0
-        v = b
-        for _ in range(S):
-            r = (r << 1) | (v & 1)
-            v >>= 1
-        revk[b] = r
+        revk[b] = _rev_bits(b, S)
     ab = max(1, _STACK_BLOCK >> S)  # values of a per work item (K points each)
     nb = (per + ab - 1) // ab
     for blk in prange(nb):
@@ -650,11 +655,7 @@ def _stack_fin(A, coefs, x0, omega, invd, res, L):
             d1 = np.uint64(invd[a, 1])
             d2 = np.uint64(invd[a, 2])
             d3 = np.uint64(invd[a, 3])
-            ra = 0
-            v = a
-            for _ in range(L - S):
-                ra = (ra << 1) | (v & 1)
-                v >>= 1
+            ra = _rev_bits(a, L - S)
             for b in range(K):
                 i = a + b * per
                 u0 = (np.uint64(A[i, 0]) + p - u[b, 0]) % p
@@ -723,16 +724,14 @@ def _bitrev_rows_inplace(a, rev):
                 a[j, c] = t
 
 
-def _coeff_count(data: ProverData, m: int) -> int | None:
+def _coeff_count(data: ProverData, m: int) -> int:
     """How many coefficients matrix ``m``'s committed polynomials have (their degree is
-    below it): the coefficient matrix's rows, else ``n`` plus the zk mask's rows; None
-    when the commitment does not record it (then no half-size DEEP pass)."""
+    below it): the coefficient matrix's rows, else ``n`` plus the zk mask's rows (as
+    :func:`_eval_points` reads them)."""
     if data.coeffs is not None and data.coeffs[m] is not None:
         return int(data.coeffs[m].shape[0])
-    if data.log_ns is None:
-        return None
     r = data.masks[m] if data.masks is not None else None
-    return (1 << int(data.log_ns[m])) + (0 if r is None else int(r.shape[0]))
+    return (1 << data.log_heights[m]) + (0 if r is None else int(r.shape[0]))
 
 
 def _deep_pass(mats: list, zs, ys, omega, res, rev) -> None:
@@ -803,8 +802,7 @@ def _deep_inputs(rounds: list, opened: list, alpha: Ext) -> dict:
             apows = ext_powers(alpha, w)
             alpha_list = [Ext(tuple(int(t) for t in a)) for a in apows]
             g = groups.setdefault(L, {"mats": [], "points": {}, "coeffs": 0})
-            c = _coeff_count(data, m)  # None (unknown) rules the half pass out
-            g["coeffs"] = None if c is None or g["coeffs"] is None else max(g["coeffs"], c)
+            g["coeffs"] = max(g["coeffs"], _coeff_count(data, m))
             passes: dict = {}  # cols (None = all) -> (point slots, offsets)
             for k, (z, cols) in enumerate(zs):
                 idx = range(w) if cols is None else cols
@@ -834,7 +832,7 @@ def _deep_inputs(rounds: list, opened: list, alpha: Ext) -> dict:
             ys[k] = y.coeffs
         rev = bitrev_permutation(L)
         omega = np.uint64(two_adic_generator(L))
-        if L >= 1 and g["coeffs"] is not None and 0 < g["coeffs"] <= N // 2:
+        if L >= 1 and g["coeffs"] <= N // 2:
             # Q on the even rows g·H_{N/2} (natural order), then extended to g·H_N:
             # Q'(Y) = Q(g·Y) is known on H_{N/2}, and its plain LDE is Q on g·H_N
             half = np.empty((N // 2, 4), dtype=np.uint32)
