@@ -8,7 +8,7 @@ the per-phase times (execute, witness, traces, byte multiplicities, STARK phases
 
     NUMBA_CACHE_DIR=.zkvm-cache/numba .venv/bin/python bench/bench_prove.py --only 20
         [--repeat N] [--threads T] [--params default|testing|high] [--no-zk]
-        [--program fib|walker]
+        [--program fib|walker] [--shard-min-log L]
 
 The first proof in a process also loads the numba kernels (and compiles them on an empty
 cache, minutes): use ``--warmup`` (one small proof first) or ``--repeat`` and read the
@@ -87,6 +87,9 @@ def main():
                     help="numba threads [default: the cores available to this process]")
     ap.add_argument("--program", default="fib", choices=["fib", "walker"],
                     help="fib: ALU and branch only; walker: loads and stores too (2^15 and up)")
+    ap.add_argument("--shard-min-log", type=int, default=None,
+                    help="split a chip's rows over two tables from this log height on "
+                         "(zkvm.machine.chips.shard_split; default the machine's, 99: never)")
     ap.add_argument("--warmup", action="store_true", help="one 2^12 proof first (not printed)")
     args = ap.parse_args()
 
@@ -131,6 +134,8 @@ def main():
             s0 = _sys_seconds()
             t0 = time.perf_counter()
             m = Machine.for_program(Program.from_words(words), params)
+            if args.shard_min_log is not None:
+                m.shard_min_log = args.shard_min_log
             tm = {}
             r = m.prove(timings=tm)
             tp = time.perf_counter() - t0

@@ -195,3 +195,26 @@ def test_segment_prover_runs_without_the_execution(loop_program, testing_params,
     job = continuation.plan(loop_program, INPUT, testing_params, PO2, chips=CHIPS)[0]
     continuation.prove_segment_job(job)
     assert seen == [(True, True)]
+
+
+def test_segments_with_split_chips_verify(loop_program, testing_params, monkeypatch):
+    """Segment proofs split a chip's rows over its two tables like whole-run proofs
+    (zkvm.machine.chips.shard_split, here from 2^3 rows on) and the composite verifies."""
+    import zkvm.machine.chips as mchips
+    from zkvm import continuation
+    from zkvm.stark.proof import Proof
+    from zkvm.stark.system import EMPTY_LOG_HEIGHT
+
+    monkeypatch.setattr(mchips, "SHARD_MIN_LOG", 3)
+    monkeypatch.setattr(continuation, "_MACHINES", {})
+    rec = composite(loop_program, testing_params, bytes(40))
+    m = Machine.for_program(loop_program, testing_params, chips=CHIPS)
+    full = execute(loop_program, bytes(40))
+    assert verify_composite(rec.to_bytes(), m.image_id) == (full.exit_code, full.journal)
+    names = [a.name for a in m.segment_airs]
+    split = set()
+    for s in rec.segments:
+        hs = Proof.from_bytes(s.proof).log_heights
+        split |= {n for n, h in zip(names, hs) if n.endswith(mchips.SHARD_SUFFIX)
+                  and h != EMPTY_LOG_HEIGHT}
+    assert split, "no segment split a chip"

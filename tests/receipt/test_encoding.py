@@ -10,7 +10,9 @@ Fixtures (tests/receipt/fixtures/, written by zkvm at a6a3073 with ``StarkParams
 was re-written (and re-pinned) when the Syscall table's layout narrowed (issue 17: fewer
 columns and LogUp helper columns); the encoding itself is unchanged.  All three proof
 fixtures were re-written for proof format v6 (openings at ζ·ω only where a constraint
-reads the next row) by ``python -m tests.support.receipt_fixtures``."""
+reads the next row) by ``python -m tests.support.receipt_fixtures``, and again when the
+machine got a second table per instruction chip (session 12: one more log height per
+chip in every proof; the encoding is unchanged)."""
 
 from __future__ import annotations
 
@@ -28,7 +30,7 @@ FIXTURES = Path(__file__).parent / "fixtures"
 #: SHA-256 of ``arith-nozk.receipt``: the receipt a deterministic prover run makes today.
 #: If a deliberate prover or format change moves it, re-pin it *and* regenerate the
 #: fixtures, and say so in CHANGELOG.md (a receipt format change is user-visible).
-ARITH_NOZK_SHA256 = "9d7b36ed3ccfc3cccdff9e0c2e10562893d98479409449cebdf825e5cfb226e8"
+ARITH_NOZK_SHA256 = "84f929056a34e0414fb24f0c3797023391ba2f3b401f1c11afa6f6026ecdf257"
 
 
 def _read(name: str) -> bytes:

@@ -4,6 +4,7 @@ process-wide AIR instances, and the program loader."""
 from __future__ import annotations
 
 from zkvm.chips import opcodes as opc
+from zkvm.chips.adapter import trace_height
 from zkvm.chips.alu_addsub import AddSubAir
 from zkvm.chips.alu_bitwise import BitwiseAir
 from zkvm.chips.alu_divrem import DivRemAir
@@ -15,6 +16,7 @@ from zkvm.chips.branch import BranchAir
 from zkvm.chips.jump import JumpAir
 from zkvm.chips.loadstore import LoadStoreAir
 from zkvm.chips.lui_auipc import LuiAuipcAir
+from zkvm.stark.air import Air
 
 #: The instruction chips a machine may leave out (``Machine.for_program(chips=...)``), by
 #: name, in the order of the machine's chip list (the names, in this order, are part of
@@ -67,6 +69,80 @@ def _shared_air(cls):
     if air is None:
         air = _SHARED_AIRS.setdefault(cls, cls())
     return air
+
+
+#: Name suffix of an instruction chip's second table (``addsub#2``: :class:`ShardAir`).
+SHARD_SUFFIX = "#2"
+
+#: A chip's rows are split over its two tables only when one table would be at least
+#: ``2^SHARD_MIN_LOG`` rows tall (:func:`shard_split`): below it the second table's
+#: openings (every column of every table is opened at every FRI query) cost more
+#: receipt bytes than the padding rows cost prover time.
+SHARD_MIN_LOG = 17
+
+
+class ShardAir(Air):
+    """The second table of an instruction chip: the same columns, constraints and bus
+    messages as ``base`` under its own name (``base.name + SHARD_SUFFIX``), always
+    ``may_be_empty``.
+
+    Why: a table is as tall as the power of two above its row count, so a chip with
+    ``n = 2^a + r`` rows (``r`` small) pays for up to twice the rows it uses (the
+    walker bench's addsub chip: 597 717 rows in a 2^20-row table).  The prover may put
+    the first ``2^a`` rows in ``base`` and the other ``r`` in this table, of height
+    ``trace_height(r)`` (:func:`shard_split`).
+
+    Correctness: each row of a chip is checked on its own (the chips' only transition
+    constraint is the padding suffix, which holds in each table separately) and talks
+    to the other tables only through bus messages, which the LogUp argument sums over
+    every table.  So any split of a valid set of rows over the two tables proves the
+    same statement as the rows in one table, and a row that is invalid in ``base`` is
+    invalid here (same constraints).  An empty shard sends nothing (the chips'
+    ``may_be_empty`` argument, :func:`zkvm.stark.checker.check_all_padding`)."""
+
+    may_be_empty = True
+
+    def __init__(self, base: Air):
+        self.base = base
+        self.name = base.name + SHARD_SUFFIX
+        self.columns = base.columns
+        self.preprocessed = base.preprocessed
+        self.num_public_values = base.num_public_values
+        self.max_degree = base.max_degree
+
+    def eval(self, b) -> None:
+        self.base.eval(b)
+
+    def generate_trace(self, rows):
+        return self.base.generate_trace(rows)
+
+
+_SHARDS: dict = {}
+
+
+def _shard_air(cls) -> ShardAir:
+    """The process-wide :class:`ShardAir` of the chip class ``cls`` (as
+    :func:`_shared_air`)."""
+    air = _SHARDS.get(cls)
+    if air is None:
+        air = _SHARDS.setdefault(cls, ShardAir(_shared_air(cls)))
+    return air
+
+
+def shard_split(n: int, min_log: int = SHARD_MIN_LOG) -> int:
+    """How many of a chip's ``n`` rows go to its first table; the rest (``n`` minus
+    that) go to the :class:`ShardAir`.
+
+    With ``H = trace_height(n)``: split at ``H/2`` when ``H ≥ 2^min_log`` and the two
+    tables are at most ``3H/4`` rows tall together (the rest fits in ``H/4`` rows, and
+    ``H/4`` is at least the minimum table height); otherwise keep every row in the
+    first table."""
+    n = int(n)
+    h = trace_height(n)
+    k = h // 2
+    if h < 1 << min_log or n <= k or k + trace_height(n - k) > 3 * h // 4:
+        return n
+    return k
 
 
 _BYTES_EXPRS: dict = {}

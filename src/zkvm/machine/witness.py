@@ -12,7 +12,7 @@ from zkvm.chips.bytes import BytesAir
 from zkvm.chips.tracegen import build_witness, UnprovableExecution
 from zkvm.precompiles.tables import precompile_traces, real_rows
 
-from .chips import _bytes_exprs
+from .chips import _bytes_exprs, shard_split
 
 
 class MachineWitness:
@@ -43,8 +43,10 @@ class MachineWitness:
             from zkvm.chips.padding import check_fit, pad_targets, pad_traces
 
             check_fit(pad_cycles, int(w.cycles), len(w.io["ctime"]))
-            pad_traces(traces, pad_targets(pad_cycles, self.airs, len(self.image_air.keys),
-                                               pad_to))
+            shards = {a.name for a in self.shard_airs.values()}  # stay empty (0 rows)
+            pad_traces(traces, pad_targets(pad_cycles, [a for a in self.airs
+                                                        if a.name not in shards],
+                                           len(self.image_air.keys), pad_to))
         tm["traces"] = time.perf_counter() - t0
         t0 = time.perf_counter()
         system = self.system()
@@ -78,19 +80,26 @@ class MachineWitness:
         sel = w.chip_rows(opc.CHIP_SYSCALL)
         traces["syscall"] = self.syscall_air.generate_trace(w.rows.select(sel))
         for c, air in self.chip_airs.items():
-            sel = w.chip_rows(c)
-            real[c] = int(np.count_nonzero(sel))
-            traces[c] = air.generate_trace(w.rows.select(sel))
+            idx = np.flatnonzero(w.chip_rows(c))
+            shard = self.shard_airs[c]
+            # under length hiding (allow_empty False) the shards stay empty: fixed shape
+            k = shard_split(len(idx), self.shard_min_log) if allow_empty else len(idx)
+            real[c], real[shard.name] = k, len(idx) - k
+            traces[c] = air.generate_trace(w.rows.select(idx[:k]))
+            traces[shard.name] = shard.generate_trace(w.rows.select(idx[k:]))
         traces.update(precompile_traces(self.precompile_airs, w.precompile_events,
                                         lambda cyc: w.ts[cyc], w.precompile_prev_ts))
         real.update(real_rows(w.precompile_events))
         if allow_empty:
             airs = {a.name: a for a in [self.io_air, *self.chip_airs.values(),
-                                        *self.precompile_airs]}
+                                        *self.precompile_airs, *self.shard_airs.values()]}
             for name, count in real.items():
                 air = airs.get(name)
                 if count == 0 and air is not None and air.may_be_empty and name in traces:
                     traces[name] = np.zeros((0, air.columns.width), dtype=np.uint32)
+        else:
+            for shard in self.shard_airs.values():
+                traces[shard.name] = np.zeros((0, shard.columns.width), dtype=np.uint32)
         return traces
 
     def segment_traces(self, result, entry_words, entry, salt_out, jpos_start: int,
