@@ -14,7 +14,6 @@ from zkvm.chips.adapter import trace_height
 from zkvm.chips.padding import pad_targets
 from zkvm.machine import Machine, verify
 from zkvm.machine.chips import SHARD_SUFFIX, ShardAir, shard_split
-from zkvm.riscv import asm
 from zkvm.riscv.layout import Program
 from zkvm.stark import prover
 from zkvm.stark.checker import check_all_padding, check_traces
@@ -23,19 +22,10 @@ from zkvm.stark.proof import Proof
 from zkvm.stark.system import EMPTY_LOG_HEIGHT
 
 from tests.support.chip_checks import bytes_trace_for_valid_lookups
+from tests.support.core_programs import fib_loop_words as loop_words
 
 CHIPS = ("addsub", "branch")
 SHARD = "addsub" + SHARD_SUFFIX
-
-
-def loop_words(iters: int):
-    """``iters`` rounds of 3 addi + 1 add + bne (the addsub chip gets 4 rows a round)."""
-    e = asm.encode
-    body = [e("add", "a2", "a0", "a1"), e("addi", "a0", "a1", imm=0),
-            e("addi", "a1", "a2", imm=0), e("addi", "t0", "t0", imm=-1),
-            e("bne", 0, "t0", 0, imm=-16)]
-    return [e("addi", "a0", 0, imm=0), e("addi", "a1", 0, imm=1),
-            e("addi", "t0", 0, imm=iters), *body, *asm.exit_program("a0")]
 
 
 @pytest.fixture(scope="module")

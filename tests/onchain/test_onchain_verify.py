@@ -385,3 +385,22 @@ def test_malformed_round_terms_rejected(honest, tamper, why):
     a = statement.deploy(chain, bad_sh, facts=addrs)
     r = chain.transact(a["st"], statement.check_call(bad_sh, deep_out, st.selector("check")), "x")
     assert not r.ok and why.encode().hex() in r.reason, r.reason
+
+
+def test_split_chip_tables_accepted(testing_params):
+    """A receipt whose addsub and branch rows are split over two tables each
+    (zkvm.machine.chips.ShardAir) is ACCEPTed on chain like any other."""
+    from zkvm.machine import Machine
+    from zkvm.riscv.layout import Program
+    from zkvm.stark.proof import Proof
+    from zkvm.stark.system import EMPTY_LOG_HEIGHT
+
+    from tests.support.core_programs import fib_loop_words
+
+    m = Machine.for_program(Program.from_words(fib_loop_words(40)), testing_params)
+    m.shard_min_log = 3
+    r = m.prove()
+    heights = dict(zip([a.name for a in m.airs], Proof.from_bytes(r.proof).log_heights))
+    assert heights["addsub#2"] != EMPTY_LOG_HEIGHT and heights["branch#2"] != EMPTY_LOG_HEIGHT
+    res = statement.verify_onchain(session.record(r.to_bytes(), m.image_id), LocalChain())
+    assert res.accepted, res.reason

@@ -24,3 +24,14 @@ def arith_words():
     return [e("addi", "t0", 0, imm=100), e("addi", "t1", 0, imm=-3), e("add", "t2", "t0", "t1"),
             e("add", "t2", "t2", "t2"), e("addi", 0, "t2", imm=1),  # write to x0 ignored
             e("add", "a0", "t2", 0), *asm.exit_program("a0")]
+
+
+def fib_loop_words(iters: int):
+    """``iters`` rounds of 3 addi + 1 add + bne (4 addsub rows and 1 branch row a round),
+    exit code fib(iters) mod 2^8 (chips: addsub, branch)."""
+    e = asm.encode
+    body = [e("add", "a2", "a0", "a1"), e("addi", "a0", "a1", imm=0),
+            e("addi", "a1", "a2", imm=0), e("addi", "t0", "t0", imm=-1),
+            e("bne", 0, "t0", 0, imm=-16)]
+    return [e("addi", "a0", 0, imm=0), e("addi", "a1", 0, imm=1),
+            e("addi", "t0", 0, imm=iters), *body, *asm.exit_program("a0")]

@@ -14,7 +14,9 @@ are available (the list of chips is part of the image ID; a chip whose module is
 missing is left out, and proving an execution that needs it fails with
 :class:`UnprovableExecution` naming it), then the precompile tables
 (``precompiles.precompile_airs()``: ``sha256``, ``sha256_round``; always present, fixed
-by the machine version like ``io``/``syscall``, and bound by the verifying-key digest).
+by the machine version like ``io``/``syscall``, and bound by the verifying-key digest),
+then each instruction chip's second table (``addsub#2``, ...: :class:`.chips.ShardAir`,
+empty unless :func:`.chips.shard_split` splits the chip's rows over both tables).
 
 Statement
 ---------
