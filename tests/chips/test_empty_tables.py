@@ -1,13 +1,13 @@
 """May-be-empty tables in the machine: every flagged chip's all-padding trace is inert
 (the soundness condition of ``Air.may_be_empty``), unused chips are left out of the proof,
-and ``pad_cycles`` keeps every table present but the chips' second tables (empty)."""
+and ``pad_cycles`` keeps every table present but the chips' tables 2.. (empty)."""
 
 from __future__ import annotations
 
 import pytest
 
 from zkvm.machine import INSTRUCTION_CHIP_AIRS, Machine, verify
-from zkvm.machine.chips import SHARD_SUFFIX, ShardAir
+from zkvm.machine.chips import SHARDS, ShardAir, shard_name
 from zkvm.precompiles.registry import REGISTRY
 from zkvm.chips.syscall import IoAir
 from zkvm.riscv.layout import Program
@@ -17,15 +17,17 @@ from zkvm.stark.system import EMPTY_LOG_HEIGHT
 
 from tests.support.core_programs import arith_words, echo_words  # noqa: E402
 
-#: every instruction chip and its second table, io, and each precompile's main table
-FLAGGED = set(INSTRUCTION_CHIP_AIRS) | {c + SHARD_SUFFIX for c in INSTRUCTION_CHIP_AIRS} | \
+#: every instruction chip and its tables 2.., io, and each precompile's main table
+FLAGGED = set(INSTRUCTION_CHIP_AIRS) | \
+    {shard_name(c, i) for c in INSTRUCTION_CHIP_AIRS for i in range(2, SHARDS + 1)} | \
     {"io"} | {p.tables[0] for p in REGISTRY}
 
 
 def _flagged_airs():
     pre = [a for p in REGISTRY for a in p.air().airs() if a.name == p.tables[0]]
     chips = [cls() for cls in INSTRUCTION_CHIP_AIRS.values()]
-    return chips + [ShardAir(c) for c in chips] + [IoAir(), *pre]
+    shards = [ShardAir(c, i) for c in chips for i in range(2, SHARDS + 1)]
+    return chips + shards + [IoAir(), *pre]
 
 
 @pytest.mark.parametrize("air", _flagged_airs(), ids=lambda a: a.name)
@@ -67,7 +69,7 @@ def test_unused_tables_are_empty_and_verify(testing_params, prog, inp, expect):
 
 
 def test_pad_cycles_keeps_every_table(arith_machine):
-    """... but the chips' second tables, which length hiding leaves empty (fixed shape)."""
+    """... but the chips' tables 2.., which length hiding leaves empty (fixed shape)."""
     _, traces, _ = arith_machine.traces(arith_machine.execute(b""), pad_cycles=256)
     for a, t in zip(arith_machine.airs, traces):
         assert (t.shape[0] == 0) == isinstance(a, ShardAir), a.name

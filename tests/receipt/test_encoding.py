@@ -11,8 +11,8 @@ was re-written (and re-pinned) when the Syscall table's layout narrowed (issue 1
 columns and LogUp helper columns); the encoding itself is unchanged.  All three proof
 fixtures were re-written for proof format v6 (openings at ζ·ω only where a constraint
 reads the next row) by ``python -m tests.support.receipt_fixtures``, and again when the
-machine got a second table per instruction chip (session 12: one more log height per
-chip in every proof; the encoding is unchanged)."""
+machine got a second and a third table per instruction chip (session 12: two more log
+heights per chip in every proof; the encoding is unchanged)."""
 
 from __future__ import annotations
 
@@ -30,7 +30,7 @@ FIXTURES = Path(__file__).parent / "fixtures"
 #: SHA-256 of ``arith-nozk.receipt``: the receipt a deterministic prover run makes today.
 #: If a deliberate prover or format change moves it, re-pin it *and* regenerate the
 #: fixtures, and say so in CHANGELOG.md (a receipt format change is user-visible).
-ARITH_NOZK_SHA256 = "84f929056a34e0414fb24f0c3797023391ba2f3b401f1c11afa6f6026ecdf257"
+ARITH_NOZK_SHA256 = "0312225f7baf3022f36769aa30a93f5e4f9796dd1d02409097d3f31b02004d23"
 
 
 def _read(name: str) -> bytes:

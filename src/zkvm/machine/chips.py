@@ -71,40 +71,50 @@ def _shared_air(cls):
     return air
 
 
-#: Name suffix of an instruction chip's second table (``addsub#2``: :class:`ShardAir`).
-SHARD_SUFFIX = "#2"
+#: Tables per instruction chip: its own and ``SHARDS − 1`` :class:`ShardAir` tables
+#: (``addsub#2``, ``addsub#3``).
+SHARDS = 3
 
-#: A chip's rows are split over its two tables only when one table would be at least
-#: ``2^SHARD_MIN_LOG`` rows tall (:func:`shard_split`): below it the second table's
-#: openings (every column of every table is opened at every FRI query) cost more
-#: receipt bytes than the padding rows cost prover time.
+#: A chip's rows are split over two tables only when its one table would be at least
+#: ``2^SHARD_MIN_LOG`` rows tall, over three from ``2^(SHARD_MIN_LOG + 2)`` on
+#: (:func:`shard_split`): below that a further table's openings (every column of every
+#: table is opened at every FRI query, ~10 KiB at the default parameters) cost more
+#: receipt bytes than its saved padding rows cost prover time.
 SHARD_MIN_LOG = 17
 
 
+def shard_name(chip: str, index: int) -> str:
+    """The name of table ``index`` (2 or 3) of ``chip``: ``"addsub#2"``."""
+    return f"{chip}#{index}"
+
+
 class ShardAir(Air):
-    """The second table of an instruction chip: the same columns, constraints and bus
-    messages as ``base`` under its own name (``base.name + SHARD_SUFFIX``), always
-    ``may_be_empty``.
+    """Table ``index`` (2..:data:`SHARDS`) of an instruction chip: the same columns,
+    constraints and bus messages as ``base`` under its own name (:func:`shard_name`),
+    always ``may_be_empty``.
 
     Why: a table is as tall as the power of two above its row count, so a chip with
     ``n = 2^a + r`` rows (``r`` small) pays for up to twice the rows it uses (the
     walker bench's addsub chip: 597 717 rows in a 2^20-row table).  The prover may put
-    the first ``2^a`` rows in ``base`` and the other ``r`` in this table, of height
-    ``trace_height(r)`` (:func:`shard_split`).
+    the first ``2^a`` rows in ``base`` and the other ``r`` in table 2, of height
+    ``trace_height(r)`` (and a third slice in table 3: :func:`shard_split`).
 
     Correctness: each row of a chip is checked on its own (the chips' only transition
     constraint is the padding suffix, which holds in each table separately) and talks
     to the other tables only through bus messages, which the LogUp argument sums over
-    every table.  So any split of a valid set of rows over the two tables proves the
-    same statement as the rows in one table, and a row that is invalid in ``base`` is
+    every table.  So any split of a valid set of rows over the tables proves the same
+    statement as the rows in one table, and a row that is invalid in ``base`` is
     invalid here (same constraints).  An empty shard sends nothing (the chips'
     ``may_be_empty`` argument, :func:`zkvm.stark.checker.check_all_padding`)."""
 
     may_be_empty = True
 
-    def __init__(self, base: Air):
+    def __init__(self, base: Air, index: int = 2):
+        if not 2 <= index <= SHARDS:
+            raise ValueError(f"shard index {index} not in 2..{SHARDS}")
         self.base = base
-        self.name = base.name + SHARD_SUFFIX
+        self.index = index
+        self.name = shard_name(base.name, index)
         self.columns = base.columns
         self.preprocessed = base.preprocessed
         self.num_public_values = base.num_public_values
@@ -120,29 +130,40 @@ class ShardAir(Air):
 _SHARDS: dict = {}
 
 
-def _shard_air(cls) -> ShardAir:
-    """The process-wide :class:`ShardAir` of the chip class ``cls`` (as
-    :func:`_shared_air`)."""
-    air = _SHARDS.get(cls)
-    if air is None:
-        air = _SHARDS.setdefault(cls, ShardAir(_shared_air(cls)))
-    return air
+def _shard_airs(cls) -> list:
+    """The process-wide :class:`ShardAir` tables 2..:data:`SHARDS` of the chip class
+    ``cls`` (as :func:`_shared_air`)."""
+    airs = _SHARDS.get(cls)
+    if airs is None:
+        base = _shared_air(cls)
+        airs = _SHARDS.setdefault(cls, [ShardAir(base, i) for i in range(2, SHARDS + 1)])
+    return airs
 
 
-def shard_split(n: int, min_log: int = SHARD_MIN_LOG) -> int:
-    """How many of a chip's ``n`` rows go to its first table; the rest (``n`` minus
-    that) go to the :class:`ShardAir`.
+def shard_split(n: int, min_log: int = SHARD_MIN_LOG) -> tuple:
+    """How a chip's ``n`` rows are shared out over its tables: the row counts of its
+    own table, then of tables 2 and 3 (as many as used; they sum to ``n``).
 
-    With ``H = trace_height(n)``: split at ``H/2`` when ``H ≥ 2^min_log`` and the two
-    tables are at most ``3H/4`` rows tall together (the rest fits in ``H/4`` rows, and
-    ``H/4`` is at least the minimum table height); otherwise keep every row in the
-    first table."""
+    With ``H = trace_height(n)``:
+
+    * ``(H/2, n − H/2)`` when ``H ≥ 2^min_log`` and the two tables are at most ``3H/4``
+      rows tall together (the rest fits in ``H/4`` rows, and ``H/4`` is at least the
+      minimum table height): ≥ 25 % fewer rows;
+    * else ``(H/2, H/4, n − 3H/4)`` when ``H ≥ 2^(min_log + 2)`` and the three tables
+      are at most ``7H/8`` rows tall: ≥ 12.5 % fewer;
+    * else ``(n,)``: one table."""
     n = int(n)
     h = trace_height(n)
-    k = h // 2
-    if h < 1 << min_log or n <= k or k + trace_height(n - k) > 3 * h // 4:
-        return n
-    return k
+    a = h // 2
+    if h < 1 << min_log or n <= a:
+        return (n,)
+    if a + trace_height(n - a) <= 3 * h // 4:
+        return (a, n - a)
+    b = h // 4
+    if h >= 1 << (min_log + 2) and n - a - b > 0 and \
+            a + b + trace_height(n - a - b) <= 7 * h // 8:
+        return (a, b, n - a - b)
+    return (n,)
 
 
 _BYTES_EXPRS: dict = {}

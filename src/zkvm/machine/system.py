@@ -14,7 +14,7 @@ from zkvm.stark.params import StarkParams
 from zkvm.stark.system import ProvingKey, StarkSystem, VerifyingKey
 
 from . import chips as _chips
-from .chips import _load_program, _log2, _shard_air, _shared_air, INSTRUCTION_CHIP_AIRS, VERSION
+from .chips import _load_program, _log2, _shard_airs, _shared_air, INSTRUCTION_CHIP_AIRS, VERSION
 from .errors import ImageIdMismatch
 from .prover import MachineProver
 from .segments import _cache_preprocessed, journal_batches, SEGMENT_FIELDS, segment_public_interactions, SilentMemoryImageAir
@@ -51,14 +51,14 @@ class Machine(MachineWitness, MachineProver):
         self.syscall_air = _shared_air(SyscallAir)
         self.chip_airs = {c: _shared_air(classes[c]) for c in self.chips}
         self.precompile_airs = [_shared_air(type(a)) for a in precompile_airs()]
-        #: each chip's second table (:class:`zkvm.machine.chips.ShardAir`), last in the list
-        self.shard_airs = {c: _shard_air(classes[c]) for c in self.chips}
+        #: each chip's tables 2.. (:class:`zkvm.machine.chips.ShardAir`), last in the list
+        self.shard_airs = {c: list(_shard_airs(classes[c])) for c in self.chips}
         #: :func:`zkvm.machine.chips.shard_split`'s threshold for this machine's proofs
         #: (a prover choice: the verifier accepts any split of a chip's rows)
         self.shard_min_log = _chips.SHARD_MIN_LOG
         self.airs = [self.program_air, self.bytes_air, self.image_air, self.boundary_air,
                      self.io_air, self.syscall_air, *self.chip_airs.values(),
-                     *self.precompile_airs, *self.shard_airs.values()]
+                     *self.precompile_airs, *self.shard_list]
         for a in self.pre_airs:
             _cache_preprocessed(a)
         self.pre_root = None
@@ -109,6 +109,11 @@ class Machine(MachineWitness, MachineProver):
         return self.vk_fields.image_id()
 
     @property
+    def shard_list(self) -> list:
+        """Every chip's tables 2.. in table order (chip by chip)."""
+        return [s for airs in self.shard_airs.values() for s in airs]
+
+    @property
     def pre_airs(self) -> list:
         """The tables with preprocessed columns, in table order (their columns are
         committed together at setup, in this order: ``program``, ``bytes``,
@@ -149,7 +154,7 @@ class Machine(MachineWitness, MachineProver):
                                   self.syscall_air, *self.chip_airs.values(),
                                   *self.precompile_airs, _shared_air(MemPageAir),
                                   _shared_air(MemNodeAir), _shared_air(Sha256HashAir),
-                                  *self.shard_airs.values()]
+                                  *self.shard_list]
             pre_names = [a.name for a in self._segment_airs if a.preprocessed.width > 0]
             if pre_names != [a.name for a in self.pre_airs]:
                 raise RuntimeError("segment system: preprocessed tables differ (a bug)")

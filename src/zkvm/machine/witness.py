@@ -43,7 +43,7 @@ class MachineWitness:
             from zkvm.chips.padding import check_fit, pad_targets, pad_traces
 
             check_fit(pad_cycles, int(w.cycles), len(w.io["ctime"]))
-            shards = {a.name for a in self.shard_airs.values()}  # stay empty (0 rows)
+            shards = {a.name for a in self.shard_list}  # they stay empty (0 rows)
             pad_traces(traces, pad_targets(pad_cycles, [a for a in self.airs
                                                         if a.name not in shards],
                                            len(self.image_air.keys), pad_to))
@@ -81,24 +81,32 @@ class MachineWitness:
         traces["syscall"] = self.syscall_air.generate_trace(w.rows.select(sel))
         for c, air in self.chip_airs.items():
             idx = np.flatnonzero(w.chip_rows(c))
-            shard = self.shard_airs[c]
+            tables = [air, *self.shard_airs[c]]
             # under length hiding (allow_empty False) the shards stay empty: fixed shape
-            k = shard_split(len(idx), self.shard_min_log) if allow_empty else len(idx)
-            real[c], real[shard.name] = k, len(idx) - k
-            traces[c] = air.generate_trace(w.rows.select(idx[:k]))
-            traces[shard.name] = shard.generate_trace(w.rows.select(idx[k:]))
+            parts = shard_split(len(idx), self.shard_min_log) if allow_empty else (len(idx),)
+            if len(parts) > len(tables) or sum(parts) != len(idx):
+                raise RuntimeError(f"{c}: bad split {parts} of {len(idx)} rows (a bug)")
+            start = 0
+            for i, t in enumerate(tables):
+                k = parts[i] if i < len(parts) else 0
+                real[t.name] = k
+                if k or t is air:
+                    traces[t.name] = t.generate_trace(w.rows.select(idx[start:start + k]))
+                else:
+                    traces[t.name] = np.zeros((0, t.columns.width), dtype=np.uint32)
+                start += k
         traces.update(precompile_traces(self.precompile_airs, w.precompile_events,
                                         lambda cyc: w.ts[cyc], w.precompile_prev_ts))
         real.update(real_rows(w.precompile_events))
         if allow_empty:
             airs = {a.name: a for a in [self.io_air, *self.chip_airs.values(),
-                                        *self.precompile_airs, *self.shard_airs.values()]}
+                                        *self.precompile_airs, *self.shard_list]}
             for name, count in real.items():
                 air = airs.get(name)
                 if count == 0 and air is not None and air.may_be_empty and name in traces:
                     traces[name] = np.zeros((0, air.columns.width), dtype=np.uint32)
         else:
-            for shard in self.shard_airs.values():
+            for shard in self.shard_list:
                 traces[shard.name] = np.zeros((0, shard.columns.width), dtype=np.uint32)
         return traces
 
