@@ -15,8 +15,9 @@ missing is left out, and proving an execution that needs it fails with
 :class:`UnprovableExecution` naming it), then the precompile tables
 (``precompiles.precompile_airs()``: ``sha256``, ``sha256_round``; always present, fixed
 by the machine version like ``io``/``syscall``, and bound by the verifying-key digest),
-then each instruction chip's second table (``addsub#2``, ...: :class:`.chips.ShardAir`,
-empty unless :func:`.chips.shard_split` splits the chip's rows over both tables).
+then each instruction chip's second and third tables (``addsub#2``, ``addsub#3``, ...:
+:class:`.chips.ShardAir`, empty unless :func:`.chips.shard_split` shares the chip's
+rows out over them).
 
 Statement
 ---------

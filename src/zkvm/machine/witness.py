@@ -70,7 +70,12 @@ class MachineWitness:
         ``allow_empty``: a ``may_be_empty`` table (instruction chips, ``io``, ``sha256``,
         ``keccak``) with no real row gets a 0-row trace and is left out of the proof
         (:attr:`zkvm.stark.air.Air.may_be_empty`).  False with ``pad_cycles`` (length
-        hiding: which tables are present must not depend on the execution)."""
+        hiding: which tables are present must not depend on the execution).
+
+        A chip's rows are shared out over its own table and its ``ShardAir`` tables
+        as :func:`zkvm.machine.chips.shard_split` says (``self.shard_min_log``); with
+        ``allow_empty`` False they all stay in the chip's table and the others are
+        empty (0 rows) in every proof."""
         traces = {}
         real: dict[str, int] = {}
         traces["program"] = self.program_air.generate_trace(w.rows.pc)
@@ -82,7 +87,7 @@ class MachineWitness:
         for c, air in self.chip_airs.items():
             idx = np.flatnonzero(w.chip_rows(c))
             tables = [air, *self.shard_airs[c]]
-            # under length hiding (allow_empty False) the shards stay empty: fixed shape
+            # under length hiding (allow_empty False) tables 2.. stay empty: fixed shape
             parts = shard_split(len(idx), self.shard_min_log) if allow_empty else (len(idx),)
             if len(parts) > len(tables) or sum(parts) != len(idx):
                 raise RuntimeError(f"{c}: bad split {parts} of {len(idx)} rows (a bug)")
@@ -105,9 +110,6 @@ class MachineWitness:
                 air = airs.get(name)
                 if count == 0 and air is not None and air.may_be_empty and name in traces:
                     traces[name] = np.zeros((0, air.columns.width), dtype=np.uint32)
-        else:
-            for shard in self.shard_list:
-                traces[shard.name] = np.zeros((0, shard.columns.width), dtype=np.uint32)
         return traces
 
     def segment_traces(self, result, entry_words, entry, salt_out, jpos_start: int,
