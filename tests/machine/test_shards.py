@@ -184,3 +184,24 @@ def test_forged_shard_row_rejected(machine):
     assert {x.table for x in rep.constraint_failures} == {SHARD}, str(rep)
     with pytest.raises(VerificationError):
         _forge(machine, traces, pv)
+
+
+def test_dry_run_shows_the_split_at_the_default_threshold():
+    """``zkvm prove --execute-only`` / ``api.execute_only``: 160 005 addsub rows (a 2^18
+    table) go to tables of 2^17 and 2^15 rows at the default ``SHARD_MIN_LOG``; the CLI
+    leaves the unused extra tables out of its listing."""
+    from typer.testing import CliRunner
+
+    from zkvm import api
+    from zkvm.cli import app
+
+    from tests.support.elfs import example_elf
+
+    info = api.execute_only(Program.from_words(loop_words(40_000)), params="testing")
+    t = info["tables"]
+    assert (t["addsub"], t["addsub#2"], t["addsub#3"]) == (1 << 17, 1 << 15, 0)
+    assert t["branch"] == 1 << 16 and t["branch#2"] == 0     # 40 000 rows: 61 % of 2^16
+    r = CliRunner().invoke(app, ["prove", str(example_elf("fibonacci")), "--params", "testing",
+                                 "--execute-only"])
+    assert r.exit_code == 0, r.output
+    assert " addsub " in r.output and "#2" not in r.output and "#3" not in r.output

@@ -28,10 +28,10 @@ def arith_words():
 
 def fib_loop_words(iters: int):
     """``iters`` rounds of 3 addi + 1 add + bne (4 addsub rows and 1 branch row a round),
-    exit code fib(iters) mod 2^8 (chips: addsub, branch)."""
+    exit code fib(iters) mod 2^8 (chips: addsub, branch; lui_auipc too from 2048 rounds)."""
     e = asm.encode
     body = [e("add", "a2", "a0", "a1"), e("addi", "a0", "a1", imm=0),
             e("addi", "a1", "a2", imm=0), e("addi", "t0", "t0", imm=-1),
             e("bne", 0, "t0", 0, imm=-16)]
     return [e("addi", "a0", 0, imm=0), e("addi", "a1", 0, imm=1),
-            e("addi", "t0", 0, imm=iters), *body, *asm.exit_program("a0")]
+            *asm.li("t0", iters), *body, *asm.exit_program("a0")]
