@@ -11,7 +11,7 @@
 #   echo /.whl/ >> .git/info/exclude; for p in pyelftools==0.33 typer==0.29.2 rich==15.0.0; do
 #     python3 -m pip download --no-deps --only-binary=:all: --python-version 3.12 \
 #       --implementation cp --platform manylinux2014_x86_64 -d .whl $p; done
-# then `run` "OUT=$OUT bash bench/cpu_check.sh" with carry [".whl", "out"] (2-3 min here
+# then `run` "OUT=$OUT bash bench/cpu_check.sh" with carry [".whl", "out"] (3-4 min here
 # on a cold numba cache; numba, llvmlite and numpy wheels would not fit the 64 MiB trip).  The guest is the main job's prebuilt
 # out/fibonacci.elf (build it here first: `zkvm build examples/fibonacci -o
 # out/fibonacci.elf`; it is reproducible, and zig does not fit the trip), so the main
@@ -19,7 +19,8 @@
 # Writes the log and a summary under $OUT.  Steps: environment; a 2^12 proof on a cold
 # numba cache (compiles the kernels); the SHA-256 kernel the calibration picks, with its
 # timings; the SHA kernel tests (assembly: vzeroupper before the first sha256rnds2);
-# the main job's steps three times, warm; bench_prove at 2^20, two proofs in a process.
+# the main job's steps three times, warm; bench_prove at 2^20, two proofs in a process,
+# for the fibonacci guest and for the load/store walker.
 set -uo pipefail
 
 PY=${PY:-python3}
@@ -95,5 +96,8 @@ fi
 
 say "== 5. bench_prove at 2^20 cycles, 2 proofs in one process (>= 100 kHz, <= 300 KiB, <= 3 GiB)"
 "${PIN[@]}" "$PY" bench/bench_prove.py --only 20 --repeat 2 2>&1 | tee -a "$LOG" "$OUT/bench_prove.txt"
+
+say "== 6. the same with loads and stores (--program walker)"
+"${PIN[@]}" "$PY" bench/bench_prove.py --only 20 --repeat 2 --program walker 2>&1 | tee -a "$LOG" "$OUT/bench_prove_walker.txt"
 
 say "== done ($(date -u +%FT%TZ))"
