@@ -123,6 +123,11 @@ class ShardAir(Air):
     def eval(self, b) -> None:
         self.base.eval(b)
 
+    def compile(self):
+        """``base``'s compiled constraints and interactions (the same DAG: no second
+        symbolic run, and the verifying-key encoding of it is memoised once)."""
+        return self.base.compile()
+
     def generate_trace(self, rows):
         return self.base.generate_trace(rows)
 

@@ -105,7 +105,7 @@ class MachineWitness:
         real.update(real_rows(w.precompile_events))
         if allow_empty:
             airs = {a.name: a for a in [self.io_air, *self.chip_airs.values(),
-                                        *self.precompile_airs, *self.shard_list]}
+                                        *self.precompile_airs]}
             for name, count in real.items():
                 air = airs.get(name)
                 if count == 0 and air is not None and air.may_be_empty and name in traces:
