@@ -16,7 +16,9 @@ next proof.  The cost: the process keeps its high-water mark of memory until it 
 (or calls :func:`release`), and free blocks between live ones can fragment the heap: a
 later 2^20 proof in the same process peaks at 3.23-3.26 GiB instead of 2.73-2.76 GiB in
 most runs (a 512+ MiB LDE finds no hole big enough: 1.16 GiB free in 18 pieces), with
-or without the prefault and whether or not the Machine is reused, and not in others.
+or without the prefault and whether or not the Machine is reused, and not in others
+(session 11; since the chips' rows are split over up to three tables, session 12, the
+LDEs are smaller and later proofs measured 2.61 GiB, fibonacci, 2.85 GiB, the walker).
 Serving the LDEs from a pool of their own mappings, reused by size (session 11), was
 tried and dropped: the first proof then peaked at 3.07-3.18 GiB (the heap and the pool
 share no space) and later ones at 3.11-3.24 GiB (the rest of the heap still fragments).  It is meant for
