@@ -8,7 +8,7 @@ the per-phase times (execute, witness, traces, byte multiplicities, STARK phases
 
     NUMBA_CACHE_DIR=.zkvm-cache/numba .venv/bin/python bench/bench_prove.py --only 20
         [--repeat N] [--threads T] [--params default|testing|high] [--no-zk]
-        [--program fib|walker] [--shard-min-log L]
+        [--program fib|walker] [--shard-min-log L] [--no-leaf-inputs]
 
 The first proof in a process also loads the numba kernels (and compiles them on an empty
 cache, minutes): use ``--warmup`` (one small proof first) or ``--repeat`` and read the
@@ -90,6 +90,9 @@ def main():
     ap.add_argument("--shard-min-log", type=int, default=None,
                     help="split a chip's rows over two tables from this log height on "
                          "(zkvm.machine.chips.shard_split; default the machine's, 99: never)")
+    ap.add_argument("--no-leaf-inputs", action="store_true",
+                    help="classic FRI schedule (StarkParams.fri_leaf_inputs=False: a round "
+                         "cut short at every input size) instead of the default leaf inputs")
     ap.add_argument("--warmup", action="store_true", help="one 2^12 proof first (not printed)")
     args = ap.parse_args()
 
@@ -109,13 +112,18 @@ def main():
         import dataclasses
 
         params = dataclasses.replace(params, max_constraint_degree=args.degree)
+    if args.no_leaf_inputs:
+        import dataclasses
+
+        params = dataclasses.replace(params, fri_leaf_inputs=False)
     print(f"# CPU {_cpu_model()}, {zthreads.available_cpus()} cores available, "
           f"{nthreads} numba threads, "
           f"SHA-256 kernel {sha.kernel()}")
     print(f"# program {args.program}")
     print(f"# params={args.params} zk={params.zk} queries={params.num_queries} "
           f"log_blowup={params.log_blowup} fri_log_arity={params.fri_log_arity} "
-          f"pow_bits={params.pow_bits} max_constraint_degree={params.max_constraint_degree}: "
+          f"pow_bits={params.pow_bits} max_constraint_degree={params.max_constraint_degree} "
+          f"fri_leaf_inputs={params.fri_leaf_inputs}: "
           f"{params.security_bits()} bits conjectured")
     if args.warmup:
         m = Machine.for_program(Program.from_words(fib_words(800)), params)

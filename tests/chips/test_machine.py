@@ -205,6 +205,6 @@ def test_no_zk_receipt_roundtrips_and_verifies(testing_params):
 def test_receipt_rejects_unknown_param_flags(echo_receipt):
     b = bytearray(echo_receipt.to_bytes())
     off = 8 + 2 + 6 * 4  # magic, version, six u32 params
-    b[off] = 4
+    b[off] = 8  # bit 3: unknown (bits 0-2: testing, zk, fri_leaf_inputs)
     with pytest.raises(ReceiptFormatError, match="flags"):
         Receipt.from_bytes(bytes(b))

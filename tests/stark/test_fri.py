@@ -8,7 +8,7 @@ from zkvm.field.ext import Ext
 from zkvm.hash.sha256 import bitrev_permutation
 from zkvm.poly.ntt import coset_ntt
 from zkvm.stark.errors import FriError, MerkleError, PowError, ShapeError
-from zkvm.stark.fri import fold_row, fri_schedule, verify_fri
+from zkvm.stark.fri import fold_row, fri_rounds, fri_schedule, leaf_offsets, verify_fri
 from zkvm.stark.fri_prover import answer_query, commit_phase, fold_vector, fold_vector_naive
 from zkvm.stark.transcript import Transcript
 
@@ -28,9 +28,13 @@ def rand_vec(rng, log_size):
     return rng.integers(0, P, (1 << log_size, 4), dtype=np.uint32)
 
 
-def prove_verify(inputs, *, arity=1, lfp=0, nq=8, pow_bits=2, strict=True, tamper=None):
+def prove_verify(inputs, *, arity=1, lfp=0, nq=8, pow_bits=2, strict=True, tamper=None,
+                 leaf=False, claimed=None):
+    """Commit, answer and verify; ``claimed`` (default ``inputs``): what the verifier
+    computes as the DEEP inputs at the queries (a cheating prover commits ``inputs``)."""
     kw = dict(log_blowup=LB, log_final_poly_len=lfp, fri_log_arity=arity, num_queries=nq,
-              pow_bits=pow_bits)
+              pow_bits=pow_bits, leaf_inputs=leaf)
+    claimed = inputs if claimed is None else claimed
     tp = Transcript(b"fri-test")
     data = commit_phase(inputs, transcript=tp, strict=strict, **kw)
     L0 = max(inputs)
@@ -40,7 +44,7 @@ def prove_verify(inputs, *, arity=1, lfp=0, nq=8, pow_bits=2, strict=True, tampe
         commits, final_poly, nonce, openings = tamper(commits, final_poly, nonce, openings)
 
     def query_inputs(qi, q):
-        return {L: Ext(tuple(int(t) for t in v[q >> (L0 - L)])) for L, v in inputs.items()}
+        return {L: Ext(tuple(int(t) for t in v[q >> (L0 - L)])) for L, v in claimed.items()}
 
     tv = Transcript(b"fri-test")
     verify_fri(input_log_sizes=list(inputs), fri_commits=commits, final_poly=final_poly,
@@ -137,17 +141,19 @@ def test_rejects_cancelling_rollin():
     """Checklist 21: f = p(X) + H(X²) with H of too high degree, and the smaller input
     g = −H.  With roll-in coefficient 1 the first fold would give p_e + βp_o + H − H,
     low degree, and the attack would pass.  With coefficient β² it must fail."""
-    rng = np.random.default_rng(8)
-    L0 = 8
+    with pytest.raises(FriError):
+        prove_verify(_cancelling_inputs(np.random.default_rng(8), 8), strict=False, nq=16)
+
+
+def _cancelling_inputs(rng, L0):
+    """``{L0: p + H(X²), L0 − 1: −H}``: ``p`` of low degree, ``H`` a random function on
+    the size-2^(L0−1) folded domain g²·H (i.e. high degree); in bit-reversed order
+    ``H(x²)`` for positions 2i, 2i+1 equals ``H_vec[i]``."""
     p_vec = low_degree(rng, L0)
-    # H: a random function on the size-2^(L0−1) folded domain g²·H (i.e. high degree);
-    # in bit-reversed order H(x²) for positions 2i, 2i+1 equals H_vec[i].
     h_vec = rand_vec(rng, L0 - 1)
     f = (p_vec.astype(np.int64) + np.repeat(h_vec, 2, axis=0)) % P
     g = (-h_vec.astype(np.int64)) % P
-    inputs = {L0: f.astype(np.uint32), L0 - 1: g.astype(np.uint32)}
-    with pytest.raises(FriError):
-        prove_verify(inputs, strict=False, nq=16)
+    return {L0: f.astype(np.uint32), L0 - 1: g.astype(np.uint32)}
 
 
 def _tamper_layer_value(c, fp, n, ops):
@@ -188,3 +194,73 @@ def test_rejects_bad_pow_nonce():
     inputs = {8: low_degree(rng, 8)}
     with pytest.raises(PowError):
         prove_verify(inputs, pow_bits=12, tamper=lambda c, fp, n, o: (c, fp, n + 1, o))
+
+
+# ---------------------------------------------------------------------------- leaf inputs
+def test_leaf_rounds_schedule():
+    """Full-arity rounds; inputs inside a round are its leaf words (the 2^20-cycle
+    walker's input sizes); the classic schedule cuts a round at every input size."""
+    sizes = [21, 20, 19, 18, 16, 12]
+    assert fri_rounds(sizes, 2, 7, 3, True) == ([(3, (20, 19)), (3, (16,)), (3, ()), (3, ())], 7)
+    assert fri_schedule(sizes, 2, 7, 3) == ([1, 1, 1, 2, 3, 1, 3], 7)
+    assert fri_schedule(sizes, 2, 7, 3, leaf_inputs=True) == ([3, 3, 3, 3], 7)
+    # arity 2 (log 1): no size lies strictly inside a round, same as the classic schedule
+    assert fri_rounds(sizes, 2, 0, 1, True)[0] == [(1, ())] * 19
+    # the last round is cut at the final size; powers of β: 8 for the folded word, then
+    # 4 and 2 for the leaf words, the round's output-size input after them
+    assert fri_rounds([12, 11], 2, 7, 3, True) == ([(3, (11,))], 7)
+    assert leaf_offsets(3, (20, 19), 21) == ([8, 12], 14)
+    assert leaf_offsets(3, (), 21) == ([], 8)
+
+
+@pytest.mark.parametrize("lfp", [0, 2])
+def test_leaf_inputs_accept_low_degree(lfp):
+    rng = np.random.default_rng(20 + lfp)
+    inputs = {L: low_degree(rng, L) for L in (12, 11, 10, 9, 7, 4)}
+    prove_verify(inputs, arity=3, lfp=lfp, leaf=True)
+
+
+def test_leaf_inputs_reject_high_degree_leaf_word():
+    """A leaf word that is not of low degree (random) is caught by the folding."""
+    rng = np.random.default_rng(30)
+    inputs = {12: low_degree(rng, 12), 11: rand_vec(rng, 11), 9: low_degree(rng, 9)}
+    with pytest.raises(FriError):
+        prove_verify(inputs, arity=3, leaf=True, strict=False, nq=16)
+
+
+def test_leaf_inputs_reject_committed_word_not_the_deep_value():
+    """The prover commits a low-degree leaf word that is not RO_L (the verifier's DEEP
+    value at the query): the spot check at the query's position names the leaf input."""
+    rng = np.random.default_rng(31)
+    inputs = {12: low_degree(rng, 12), 11: low_degree(rng, 11), 9: low_degree(rng, 9)}
+    claimed = dict(inputs)
+    claimed[11] = low_degree(rng, 11)
+    with pytest.raises(FriError, match="leaf input of size 2\\^11"):
+        prove_verify(inputs, arity=3, leaf=True, claimed=claimed)
+
+
+def test_leaf_inputs_reject_cancelling_word():
+    """Checklist 21 for leaf words: f = p + H(X²) with H of high degree and the leaf word
+    g = −H at the next size.  Added to the folded word after its first binary fold with
+    coefficient 1 (and folded on with β², β⁴ like it), g would cancel H's components
+    exactly; with powers of its own (β^8, β^9, … : :func:`leaf_offsets`) it cannot."""
+    with pytest.raises(FriError):
+        prove_verify(_cancelling_inputs(np.random.default_rng(32), 9), arity=3, leaf=True,
+                     strict=False, nq=16)
+
+
+def test_leaf_inputs_reject_wrong_shape():
+    rng = np.random.default_rng(33)
+    inputs = {12: low_degree(rng, 12), 11: low_degree(rng, 11)}
+
+    def drop_word(c, fp, n, ops):
+        for q in ops:
+            q[0].rows.pop()
+        return c, fp, n, ops
+
+    with pytest.raises(ShapeError):
+        prove_verify(inputs, arity=3, leaf=True, tamper=drop_word)
+    # a classic verifier (no leaf inputs) refuses a leaf-input proof and vice versa
+    with pytest.raises((ShapeError, FriError, MerkleError)):
+        prove_verify(inputs, arity=3, leaf=True,
+                     tamper=lambda c, fp, n, o: (c + [c[0]], fp, n, o))

@@ -156,14 +156,21 @@ def test_partial_groups_are_refused():
 
 def test_params_encoding_keeps_unstacked_digests():
     d = StarkParams.default()
-    assert d.log_stack == 4 and d.to_bytes().startswith(b"zkvm/stark-params/v3")
-    u = dataclasses.replace(d, log_stack=0)
-    assert u.to_bytes().startswith(b"zkvm/stark-params/v2") and u.digest() != d.digest()
-    assert StarkParams.high().log_stack == 4
+    assert d.log_stack == 4 and d.fri_leaf_inputs and d.to_bytes().startswith(b"zkvm/stark-params/v4")
+    s = dataclasses.replace(d, fri_leaf_inputs=False)
+    assert s.to_bytes().startswith(b"zkvm/stark-params/v3") and s.digest() != d.digest()
+    u = dataclasses.replace(s, log_stack=0)
+    assert u.to_bytes().startswith(b"zkvm/stark-params/v2") and u.digest() != s.digest()
+    lu = dataclasses.replace(d, log_stack=0)
+    assert len({lu.digest(), u.digest(), s.digest(), d.digest()}) == 4
+    assert StarkParams.high().log_stack == 4 and StarkParams.high().fri_leaf_inputs
     for p in (StarkParams.evm(), StarkParams.testing()):
         assert p.log_stack == 0 and p.to_bytes().startswith(b"zkvm/stark-params/v2")
+        assert not p.fri_leaf_inputs
     with pytest.raises(Exception):
         dataclasses.replace(d, log_stack=7)
+    with pytest.raises(Exception):
+        dataclasses.replace(d, fri_leaf_inputs=1)
 
 
 @pytest.mark.parametrize("L, S", [(3, 3), (5, 0), (5, 2), (6, 4)])

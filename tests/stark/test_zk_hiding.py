@@ -110,15 +110,21 @@ def _features(proof) -> dict[str, list[int]]:
         groups[f"{name}_lde_row"] = list(q0.input_openings[r].rows[0])
     if q0.fri_openings:
         groups["fri_layer0"] = list(q0.fri_openings[0].rows[0])
+        if len(q0.fri_openings[0].rows) > 1:  # FRI leaf inputs (fri_leaf_inputs)
+            groups["fri_layer0_leaf"] = [c for r in q0.fri_openings[0].rows[1:] for c in r]
     groups["fri_final"] = [c for t in op.final_poly for c in t]
     return groups
 
 
 def _collect(params, trace, count):
-    stacked = params.log_stack > 0
-    system = StarkSystem([SecretAir(), FillerAir()] if stacked else [SecretAir()], params)
+    # a taller filler table: room to stack the secret one (k = 4), or (FRI leaf inputs)
+    # the secret table's LDE size strictly inside FRI's first round (filler 2^10 rows:
+    # LDE 2^12, the secret table's 2^11)
+    filler = LOG_N + (4 if params.fri_leaf_inputs else 2)
+    two = params.log_stack > 0 or params.fri_leaf_inputs
+    system = StarkSystem([SecretAir(), FillerAir()] if two else [SecretAir()], params)
     pk, vk = system.setup()
-    traces = [trace, np.zeros((1 << (LOG_N + 2), 1), dtype=np.uint32)] if stacked else [trace]
+    traces = [trace, np.zeros((1 << filler, 1), dtype=np.uint32)] if two else [trace]
     out: dict[str, list[list[int]]] = {}
     for i in range(count):
         proof = prove(pk, list(traces), [], debug=False)
@@ -197,6 +203,23 @@ def test_stacked_opened_values_uniform_and_witness_independent(fixed_challenges)
     assert protocol.stack_logs(params, hs, lays)[0] > 0  # the secret table is stacked
     pu_a, pu_b, p_ab, groups = _distinguish(params, count=40)
     assert {"main_lde_row", "aux_lde_row", "quotient_lde_row"} <= set(groups)
+    assert pu_a > 1e-6 and pu_b > 1e-6, "opened values are not uniform"
+    assert p_ab > 1e-6, "two witnesses give distinguishable opened values"
+
+
+def test_fri_leaf_inputs_uniform_and_witness_independent(fixed_challenges):
+    """FRI leaf inputs (``fri_leaf_inputs``, arity 8): the secret table's DEEP word is
+    opened in the first FRI round's leaves at 2 positions per query, masked by its own
+    ``R_L`` (:func:`zkvm.stark.zk.leaf_mask_logs`)."""
+    import dataclasses
+
+    from zkvm.stark.fri import fri_rounds
+
+    params = dataclasses.replace(_params(zk=True), fri_log_arity=3, fri_leaf_inputs=True)
+    rounds, _ = fri_rounds([12, 11], 2, 6, 3, True)
+    assert rounds[0] == (3, (11,))
+    pu_a, pu_b, p_ab, groups = _distinguish(params, count=40)
+    assert "fri_layer0_leaf" in groups
     assert pu_a > 1e-6 and pu_b > 1e-6, "opened values are not uniform"
     assert p_ab > 1e-6, "two witnesses give distinguishable opened values"
 

@@ -202,6 +202,11 @@ def record(receipt, image_id, permissive: bool = False) -> Recorded:
         raise UnsupportedReceipt("receipts with stacked tables (StarkParams.log_stack, the default "
                                  "parameters) are not verified on chain yet: prove with "
                                  "--params evm (docs/onchain.md)")
+    if getattr(getattr(loaded, "vk", None), "params", None) is not None and \
+            loaded.vk.params.fri_leaf_inputs:
+        raise UnsupportedReceipt("receipts whose FRI rounds carry leaf inputs "
+                                 "(StarkParams.fri_leaf_inputs, the default parameters) are not "
+                                 "verified on chain yet: prove with --params evm (docs/onchain.md)")
     from zkvm.stark.errors import LogUpSumError
 
     from zkvm.receipt.image_id import parse_image_id

@@ -304,12 +304,13 @@ def _write_head(magic: bytes, version: int, rc) -> Writer:
 
 
 def _write_params(w: Writer, p) -> None:
-    """StarkParams as 7 × u32, the last a flag word (bit 0 testing, bit 1 zk, bits 8..15
-    ``log_stack``)."""
+    """StarkParams as 7 × u32, the last a flag word (bit 0 testing, bit 1 zk, bit 2
+    ``fri_leaf_inputs``, bits 8..15 ``log_stack``)."""
     for v in (p.log_blowup, p.num_queries, p.pow_bits, p.fri_log_arity,
               p.log_final_poly_len, p.max_constraint_degree):
         w.u32(v, "params")
-    w.u32((1 if p.is_testing else 0) | (2 if p.zk else 0) | (p.log_stack << 8),
+    w.u32((1 if p.is_testing else 0) | (2 if p.zk else 0) | (4 if p.fri_leaf_inputs else 0)
+          | (p.log_stack << 8),
           "params flags")
 
 
@@ -320,12 +321,12 @@ def _read_params(r: Reader):
     from zkvm.stark.params import StarkParams
 
     f = r.unpack("<7I", "params")
-    if f[6] & ~0xFF03:
+    if f[6] & ~0xFF07:
         raise ReceiptFormatError("params: unknown bits in the flags field (bit 0 testing, "
-                                 "bit 1 zk, bits 8..15 log_stack)")
+                                 "bit 1 zk, bit 2 fri_leaf_inputs, bits 8..15 log_stack)")
     try:
         return StarkParams(*f[:6], is_testing=bool(f[6] & 1), zk=bool(f[6] & 2),
-                           log_stack=f[6] >> 8)
+                           log_stack=f[6] >> 8, fri_leaf_inputs=bool(f[6] & 4))
     except ParamsError as e:
         raise ReceiptFormatError(f"params: {e}") from None
 

@@ -38,6 +38,43 @@ next unused power of β, so the folded word is a random combination of distinct
 components; with coefficient 1 a malicious prover could choose ``v_L`` to cancel the
 high-degree part of the already-known ``f_0`` and pass.
 
+Leaf inputs (``leaf_inputs``, :attr:`StarkParams.fri_leaf_inputs`): the classic
+schedule cuts a round short at every input size, so inputs of many sizes (tables of many
+heights) give many small-arity rounds, each a Merkle tree and a path per query (a
+2^20-cycle walker: rounds 21→20→19→18→16→13→12→9, 107 path levels per query).  With leaf
+inputs every round folds by ``a = min(fri_log_arity, cur − L_f)`` and an input of size
+``L`` with ``cur − a < L < cur`` is a *leaf word* of that round: the round's tree has one
+leaf per output position ``i`` holding the folded word's ``2^a`` values at positions
+``2^a·i + t`` **and** each leaf word's ``2^(L − cur + a)`` values at its positions
+``2^(L−cur+a)·i + t`` (matrices of equal height in one tree; 21→18→15→12→9, 54 levels).
+With the round's challenge β the output is::
+
+    v' = Σ_{r<2^a} β^r f_r  +  Σ_i β^{off_i} · Σ_{r<2^{a_i}} β^r w_{i,r}  +  β^{off_end} · v_h
+
+(:func:`leaf_offsets`: the folded word takes ``β^0..β^(2^a−1)``, leaf word ``i`` the next
+``2^{a_i}`` powers, the input of the output size ``h`` the power after them; without leaf
+words ``off_end = 2^a``, the classic roll-in).  Every component of every word gets its
+own power of β (checklist 21), so ``v'`` is a power-batch of all of them, the folding
+arguments of a classic arity-``2^a`` round with more words.  Per query the verifier
+checks the folded word's value at the query's position against the previous round (as
+before) and each leaf word's value at the query's position against the DEEP value
+``RO_L`` it computes from the opened input rows, then folds every word by its own arity
+(over ``s_L·H``) and combines.
+
+Soundness: a classic arity-``2^a`` round is already a power-batch (β, β², β⁴, … make
+``Σ_r β^r f_r``) of ``2^a`` components followed by a roll-in with a fresh power; a leaf
+round is the same batch over ``2^a + Σ_i 2^{a_i}`` components (proximity gaps for
+power-batching: a far component makes the combination far except with probability
+``≈ (#components)·|D|/|F_{p^4}|``).  What a classic round boundary checks at a query --
+the next layer's value at ``q`` equals the fold plus the input's DEEP value ``RO_L(q)`` --
+is here the check ``w(q) = RO_L(q)`` on the committed leaf word; where ``w`` differs from
+``RO_L`` on a fraction δ of its positions a query catches it with probability δ, as a
+classic layer that differs from fold + roll-in on a δ fraction.  The leaf word is
+committed before β (a classic layer after), which only removes choices from the prover.
+Zero knowledge: a leaf word is seen at ``2^{a_i}`` positions per query, so in zk mode each
+leaf size gets its own DEEP mask (:func:`zkvm.stark.zk.leaf_mask_logs`,
+docs/zero-knowledge.md "FRI leaf inputs").
+
 Protocol (prover, mirrored by :func:`verify_fri`): per round ``j`` commit the current
 vector (Merkle tree, leaf ``i`` = the ``2^a`` values at positions ``2^a·i..`` as
 ``4·2^a`` u32), absorb the root ("fri_commit"), sample β_j ("fri_beta"), fold, roll
@@ -62,6 +99,8 @@ from .transcript import Transcript
 
 __all__ = [
     "fri_schedule",
+    "fri_rounds",
+    "leaf_offsets",
     "bitrev",
     "domain_point",
     "fold_row",
@@ -83,15 +122,31 @@ def bitrev(j: int, log_n: int) -> int:
 
 
 def fri_schedule(input_log_sizes, log_blowup: int, log_final_poly_len: int,
-                 fri_log_arity: int) -> tuple[list[int], int]:
+                 fri_log_arity: int, leaf_inputs: bool = False) -> tuple[list[int], int]:
     """Folding schedule for inputs of the given log-sizes (LDE sizes).
 
     Returns ``(log_arities, log_final_len)``: ``log_arities[j]`` is the log-arity of
     round ``j``; the final polynomial has ``2^log_final_len`` coefficients where
     ``log_final_len = min(log_final_poly_len, min(L) − log_blowup)`` (small inputs can't
     be rolled in below the final size, so the final size shrinks to fit them).
+    ``leaf_inputs``: see :func:`fri_rounds`.
     Raises ``ValueError`` on an empty family or a size below ``log_blowup``.
     """
+    rounds, log_final_len = fri_rounds(input_log_sizes, log_blowup, log_final_poly_len,
+                                       fri_log_arity, leaf_inputs)
+    return [a for a, _ in rounds], log_final_len
+
+
+def fri_rounds(input_log_sizes, log_blowup: int, log_final_poly_len: int,
+               fri_log_arity: int, leaf_inputs: bool = False) -> tuple[list, int]:
+    """``([(log_arity, leaf_sizes)], log_final_len)`` per FRI round.
+
+    Without ``leaf_inputs`` a round folds by ``2^a`` with ``a = min(fri_log_arity, cur −
+    next)`` (``next`` the next smaller input size or the final size), so every input size
+    is a round boundary and ``leaf_sizes`` is always empty.  With ``leaf_inputs`` every
+    round folds by ``a = min(fri_log_arity, cur − L_f)`` and ``leaf_sizes`` lists, in
+    decreasing order, the input sizes ``L`` with ``cur − a < L < cur``: their words are
+    committed in the round's leaves (see the module docstring, "Leaf inputs")."""
     sizes = sorted(set(int(x) for x in input_log_sizes), reverse=True)
     if not sizes:
         raise ValueError("FRI needs at least one input")
@@ -100,13 +155,32 @@ def fri_schedule(input_log_sizes, log_blowup: int, log_final_poly_len: int,
     log_final_len = min(log_final_poly_len, sizes[-1] - log_blowup)
     lf = log_final_len + log_blowup
     cur = sizes[0]
-    arities = []
+    rounds = []
     while cur > lf:
-        nxt = max([s for s in sizes if s < cur] + [lf])
-        a = min(fri_log_arity, cur - nxt)
-        arities.append(a)
+        if leaf_inputs:
+            a = min(fri_log_arity, cur - lf)
+            inner = tuple(s for s in sizes if cur - a < s < cur)
+        else:
+            nxt = max([s for s in sizes if s < cur] + [lf])
+            a = min(fri_log_arity, cur - nxt)
+            inner = ()
+        rounds.append((a, inner))
         cur -= a
-    return arities, log_final_len
+    return rounds, log_final_len
+
+
+def leaf_offsets(log_arity: int, leaf_sizes, cur: int) -> tuple[list[int], int]:
+    """Powers of β of one round's words: word 0 (the folded vector, ``2^a`` components)
+    takes ``β^0..β^(2^a − 1)``; leaf word ``i`` (size ``L_i``, folded by ``2^(L_i −
+    cur + a)``) the next ``2^(L_i − cur + a)`` powers from ``β^off_i``; an input of
+    the round's output size is rolled in with ``β^off_end``.  Returns ``([off_i],
+    off_end)``; without leaf words ``off_end = 2^a`` (the classic roll-in)."""
+    off = 1 << log_arity
+    offs = []
+    for L in leaf_sizes:
+        offs.append(off)
+        off += 1 << (L - cur + log_arity)
+    return offs, off
 
 
 def domain_point(log_size: int, pos: int, shift: int) -> int:
@@ -171,7 +245,7 @@ def verify_fri(*, log_blowup: int, log_final_poly_len: int, fri_log_arity: int,
                transcript: Transcript,
                query_inputs: Callable[[int, int], dict],
                fri_openings: list, final_extra: int = 0,
-               query_indices: list | None = None) -> None:
+               query_indices: list | None = None, leaf_inputs: bool = False) -> None:
     """Verify the FRI part of an opening proof.
 
     Args:
@@ -187,6 +261,8 @@ def verify_fri(*, log_blowup: int, log_final_poly_len: int, fri_log_arity: int,
         final_extra: the final polynomial has exactly ``2^log_final_len + final_extra``
             coefficients (1 in zk mode).  Correctness: with ``F`` final coefficients the
             FRI code chain is ``RS[F·2^j]``, so this number *is* the tested degree bound.
+        leaf_inputs: full-arity rounds with the inputs inside a round in its leaves
+            (:func:`fri_rounds`; the module docstring, "Leaf inputs").
 
     Transcript: absorbs the roots / samples β per round, absorbs the final polynomial,
     checks the PoW, samples the query indices -- exactly as the prover did.
@@ -194,7 +270,9 @@ def verify_fri(*, log_blowup: int, log_final_poly_len: int, fri_log_arity: int,
     :class:`PowError` or :class:`FriError`.
     """
     sizes = sorted(set(int(x) for x in input_log_sizes), reverse=True)
-    arities, log_final_len = fri_schedule(sizes, log_blowup, log_final_poly_len, fri_log_arity)
+    rounds, log_final_len = fri_rounds(sizes, log_blowup, log_final_poly_len, fri_log_arity,
+                                       leaf_inputs)
+    arities = [a for a, _ in rounds]
     if len(fri_commits) != len(arities):
         raise ShapeError(f"FRI: {len(fri_commits)} layer commitments, expected {len(arities)}")
     betas = []
@@ -221,6 +299,16 @@ def verify_fri(*, log_blowup: int, log_final_poly_len: int, fri_log_arity: int,
     queries = [transcript.sample_index(L0, "fri_query") for _ in range(num_queries)]
     if query_indices is not None and [int(i) for i in query_indices] != queries:
         raise ShapeError("FRI: the proof's query indices are not the sampled ones")
+    # per round: the leaf's matrices (the folded word, then the leaf inputs' words), all
+    # with 2^(cur − a) rows; (log-arity, size) of each word
+    layer_dims, layer_words = [], []
+    cur = L0
+    for a, inner in rounds:
+        h = cur - a
+        words = [(a, cur)] + [(L - h, L) for L in inner]
+        layer_words.append(words)
+        layer_dims.append([(h, 4 << wa) for wa, _ in words])
+        cur = h
     # siblings a batch-encoded proof left out (computable from the other queries' rows)
     cur = L0
     for j, a in enumerate(arities):
@@ -228,7 +316,7 @@ def verify_fri(*, log_blowup: int, log_final_poly_len: int, fri_log_arity: int,
         try:
             ops = [fri_openings[qi][j] for qi in range(num_queries)]
             complete_paths(h, [q >> (L0 - h) for q in queries], [o.rows for o in ops],
-                           [(h, 4 << a)], [o.path for o in ops])
+                           layer_dims[j], [o.path for o in ops])
         except MerkleError as e:
             raise MerkleError(f"FRI layer {j}: {e}") from None
         except (IndexError, AttributeError, TypeError):
@@ -245,29 +333,45 @@ def verify_fri(*, log_blowup: int, log_final_poly_len: int, fri_log_arity: int,
         pos = q
         shift = GENERATOR  # s_{L0} = g
         val = ro[L0]
-        for j, a in enumerate(arities):
+        for j, (a, inner) in enumerate(rounds):
             k = 1 << a
             op = openings[j]
-            if not isinstance(op, BatchOpening) or len(op.rows) != 1:
-                raise ShapeError(f"FRI layer {j}: opening must contain exactly one row")
-            row = op.rows[0]
-            if len(row) != 4 * k:
-                raise ShapeError(f"FRI layer {j}: row has {len(row)} ints, expected {4 * k}")
+            words = layer_words[j]
+            if not isinstance(op, BatchOpening) or len(op.rows) != len(words):
+                raise ShapeError(f"FRI layer {j}: opening must contain exactly {len(words)} "
+                                 f"row(s)")
+            for (wa, _), row in zip(words, op.rows, strict=True):
+                if not isinstance(row, (list, tuple)) or len(row) != 4 << wa:
+                    raise ShapeError(f"FRI layer {j}: row has {len(row)} ints, expected "
+                                     f"{4 << wa}")
             try:
-                verify_opening(fri_commits[j], cur - a, pos >> a, [row], [(cur - a, 4 * k)], op.path)
+                verify_opening(fri_commits[j], cur - a, pos >> a, list(op.rows),
+                               layer_dims[j], op.path)
             except MerkleError as e:
                 raise MerkleError(f"FRI layer {j}, query {qi}: {e}") from None
-            vals = _ext_from_ints(row)
+            vals = _ext_from_ints(op.rows[0])
             if vals[pos & (k - 1)] != val:
                 raise FriError(f"FRI layer {j}, query {qi}: opened value does not match the "
                                f"folded value of the previous layer")
-            val = fold_row(vals, pos >> a, cur, shift, betas[j], a)
+            beta = betas[j]
+            val = fold_row(vals, pos >> a, cur, shift, beta, a)
+            offs, off_end = leaf_offsets(a, inner, cur)
+            for (wa, L), row, off in zip(words[1:], op.rows[1:], offs, strict=True):
+                # a leaf input: its opened word must hold RO_L at the query's position,
+                # then it is folded by its own arity into the round's output
+                wv = _ext_from_ints(row)
+                lpos = q >> (L0 - L)
+                if wv[lpos & ((1 << wa) - 1)] != ro[L]:
+                    raise FriError(f"FRI layer {j}, query {qi}: leaf input of size 2^{L} "
+                                   f"does not match its DEEP value")
+                wshift = pow(GENERATOR, 1 << (L0 - L), P)
+                val = val + (beta ** off) * fold_row(wv, pos >> a, L, wshift, beta, wa)
             pos >>= a
             cur -= a
             for _ in range(a):
                 shift = shift * shift % P
             if cur in input_set:
-                val = val + (betas[j] ** k) * ro[cur]
+                val = val + (beta ** off_end) * ro[cur]
         x = domain_point(cur, pos, shift)
         if eval_ext_poly(fp, x) != val:
             raise FriError(f"FRI query {qi}: final polynomial does not match the last folded value")

@@ -17,7 +17,7 @@ from zkvm.hash.sha256 import bitrev_permutation
 from zkvm.merkle import MerkleTree
 from zkvm.poly.ntt import coset_intt
 
-from .fri import fri_schedule
+from .fri import fri_rounds, leaf_offsets
 from .pcs_types import BatchOpening
 from .transcript import Transcript
 
@@ -128,7 +128,8 @@ class FriProverData:
 
 def commit_phase(inputs: dict, *, log_blowup: int, log_final_poly_len: int, fri_log_arity: int,
                  num_queries: int, pow_bits: int, transcript: Transcript,
-                 strict: bool = True, final_extra: int = 0) -> FriProverData:
+                 strict: bool = True, final_extra: int = 0,
+                 leaf_inputs: bool = False) -> FriProverData:
     """Run the FRI commit phase on ``inputs = {L: (2^L, 4) uint32 bit-reversed vector}``,
     then PoW and query sampling (see :mod:`zkvm.stark.fri`).
 
@@ -139,30 +140,53 @@ def commit_phase(inputs: dict, *, log_blowup: int, log_final_poly_len: int, fri_
     inputs were not low-degree: a prover bug, e.g. a wrong opened value).  Tests that
     simulate a cheating prover pass ``strict=False``: the high coefficients are then
     silently dropped (and the verifier must catch the lie).
+
+    ``leaf_inputs``: full-arity rounds, an input whose size falls inside a round committed
+    in that round's leaves (:func:`zkvm.stark.fri.fri_rounds`).
     """
     sizes = sorted(inputs, reverse=True)
-    arities, log_final_len = fri_schedule(sizes, log_blowup, log_final_poly_len, fri_log_arity)
+    rounds, log_final_len = fri_rounds(sizes, log_blowup, log_final_poly_len, fri_log_arity,
+                                       leaf_inputs)
+    arities = [a for a, _ in rounds]
     L0 = sizes[0]
     cur = L0
     shift = GENERATOR
     v = np.ascontiguousarray(inputs[L0], dtype=np.uint32)
     trees, commits = [], []
-    for a in arities:
+    for a, inner in rounds:
         k = 1 << a
-        tree = MerkleTree([v.reshape(-1, 4 * k)])
+        words = [np.ascontiguousarray(inputs[L], dtype=np.uint32) for L in inner]
+        tree = MerkleTree([v.reshape(-1, 4 * k)] +
+                          [w.reshape(-1, 4 << (L - cur + a)) for w, L in zip(words, inner)])
         trees.append(tree)
         commits.append(tree.root)
         transcript.absorb_digest("fri_commit", tree.root)
         beta = transcript.sample_ext("fri_beta")
+        offs, off_end = leaf_offsets(a, inner, cur)
+        folded = []
+        for w, L in zip(words, inner):
+            # a leaf input: folded by its own arity 2^(L − cur + a) with β, β², …
+            ws = pow(GENERATOR, 1 << (L0 - L), P)
+            b = beta
+            for size in range(L, cur - a, -1):
+                w = fold_vector(w, b, size, ws)
+                ws = ws * ws % P
+                b = b * b
+            folded.append(w)
+        words = None
         b = beta
         for _ in range(a):
             v = fold_vector(v, b, cur, shift)
             cur -= 1
             shift = shift * shift % P
             b = b * b
-        if cur in inputs:
+        if folded or cur in inputs:
             v = v.copy()
-            _axpy_ext_kernel(v, (beta ** k).to_array(), np.ascontiguousarray(inputs[cur], dtype=np.uint32))
+        for w, off in zip(folded, offs):
+            _axpy_ext_kernel(v, (beta ** off).to_array(), w)
+        if cur in inputs:
+            _axpy_ext_kernel(v, (beta ** off_end).to_array(),
+                             np.ascontiguousarray(inputs[cur], dtype=np.uint32))
     # final polynomial: interpolate the last vector over shift·H_{2^cur}
     nat = v[bitrev_permutation(cur)]
     coeffs = coset_intt(nat, shift)  # (2^cur, 4): ext coefficient-wise (linear)

@@ -54,6 +54,9 @@ Presets
   (docs/benchmarks.md).  Since session 10 short tables are committed stacked
   (``log_stack=4``, :func:`zkvm.stark.protocol.stack_logs`): same security (the FRI
   queries, rate and grinding are unchanged), the C fibonacci's receipt 401 → 191 KiB.
+  Since session 13 FRI rounds keep the full arity and take the inputs of sizes inside a
+  round as leaf words (``fri_leaf_inputs``, :func:`zkvm.stark.fri.fri_rounds`): same
+  queries, rate and grinding, a 2^20-cycle receipt 21–35 KiB smaller.
 * :meth:`high` — ``log_blowup=3`` (rate 1/8), 36 queries, 21 PoW bits, FRI arity 8:
   36·3 + 21 = 129 query bits (128 with zk), reported **123 bits** (field cap).  Larger
   LDE, smaller proofs than the default would need for the same level.
@@ -71,7 +74,8 @@ Presets
 FRI folding
 -----------
 ``fri_log_arity`` a ∈ {1, 2, 3} folds by 2^a per FRI round (an arity-2^a fold is a
-chain of a binary folds with challenges β, β², β⁴, …).  Larger arity means fewer Merkle
+chain of a binary folds with challenges β, β², β⁴, …); with ``fri_leaf_inputs`` every
+round has that arity, and inputs whose sizes fall inside a round ride in its leaves.  Larger arity means fewer Merkle
 trees/paths but more values per opened leaf.  ``log_final_poly_len`` l: FRI stops when the
 folded polynomial has 2^l coefficients; they are sent in the clear.
 """
@@ -94,6 +98,7 @@ EXT_FIELD_BITS: int = int(math.floor(4 * math.log2(P)))
 
 _ENCODING_TAG = b"zkvm/stark-params/v2"
 _ENCODING_TAG_STACK = b"zkvm/stark-params/v3"
+_ENCODING_TAG_LEAF = b"zkvm/stark-params/v4"
 
 #: Zero-knowledge mode: smallest log2 of the FRI final polynomial's "power-of-two part"
 #: (the final polynomial has ``2^lf + 1`` coefficients, see :meth:`StarkParams.fri_final_shape`).
@@ -128,6 +133,12 @@ class StarkParams:
             opens one value per ``k`` columns (:func:`zkvm.stark.protocol.stack_logs`,
             :mod:`zkvm.stark.pcs`, "Stacking").  Part of the encoding only when non-zero
             (parameter sets without it keep their digests and image IDs).
+        fri_leaf_inputs: every FRI round folds by the full arity ``2^fri_log_arity``
+            (down to the final size); a DEEP input whose LDE size falls strictly inside a
+            round is committed in that round's leaves beside the folded word, instead of
+            cutting the round short (:func:`zkvm.stark.fri.fri_rounds`; in zk mode each
+            such size gets its own DEEP mask, :func:`zkvm.stark.zk.leaf_mask_logs`).  Part
+            of the encoding only when set.
 
     Raises :class:`ParamsError` on any out-of-range or ill-typed field.
     """
@@ -141,6 +152,7 @@ class StarkParams:
     is_testing: bool = False
     zk: bool = True
     log_stack: int = 0
+    fri_leaf_inputs: bool = False
 
     def __post_init__(self) -> None:
         def check_int(name: str, lo: int, hi: int) -> None:
@@ -161,6 +173,9 @@ class StarkParams:
             raise ParamsError(f"StarkParams.is_testing must be a bool, got {self.is_testing!r}")
         if not isinstance(self.zk, bool):
             raise ParamsError(f"StarkParams.zk must be a bool, got {self.zk!r}")
+        if not isinstance(self.fri_leaf_inputs, bool):
+            raise ParamsError(f"StarkParams.fri_leaf_inputs must be a bool, got "
+                              f"{self.fri_leaf_inputs!r}")
 
     # ------------------------------------------------------------------ zero knowledge
     def zk_mask_len(self) -> int:
@@ -238,7 +253,13 @@ class StarkParams:
         """Canonical encoding: a fixed tag, then every field as a little-endian u32
         in declaration order (``is_testing`` and ``zk`` as 0/1).  Injective by
         construction (fixed length, fixed order per tag); ``log_stack`` is appended, under
-        another tag, only when non-zero."""
+        another tag, only when non-zero; with ``fri_leaf_inputs`` both are appended under
+        a third tag."""
+        if self.fri_leaf_inputs:
+            return _ENCODING_TAG_LEAF + struct.pack(
+                "<10I", self.log_blowup, self.num_queries, self.pow_bits, self.fri_log_arity,
+                self.log_final_poly_len, self.max_constraint_degree,
+                1 if self.is_testing else 0, 1 if self.zk else 0, self.log_stack, 1)
         if self.log_stack:
             return _ENCODING_TAG_STACK + struct.pack(
                 "<9I", self.log_blowup, self.num_queries, self.pow_bits, self.fri_log_arity,
@@ -266,9 +287,13 @@ class StarkParams:
         """≥ 100 conjectured bits: log_blowup 2, 23 PoW bits, 39 queries (39·2 + 23 = 101
         without zk; rate (1 + 2^-7)/4 with zk: ⌊39·1.9888⌋ + 23 = 100), FRI arity 8,
         final polynomial of 2^7 coefficients (+1 with zk), short tables stacked by up to
-        16 (``log_stack=4``, since session 10: the C fibonacci's receipt 401 → 191 KiB)."""
+        16 (``log_stack=4``, since session 10: the C fibonacci's receipt 401 → 191 KiB),
+        full-arity FRI rounds with leaf inputs (``fri_leaf_inputs``, since session 13: the
+        C fibonacci's receipt 197–201 → 178–183 KB, a 2^20-cycle walker's 304–308 →
+        270–277 KiB)."""
         return cls(log_blowup=2, num_queries=39, pow_bits=23, fri_log_arity=3,
-                   log_final_poly_len=7, max_constraint_degree=3, zk=zk, log_stack=4)
+                   log_final_poly_len=7, max_constraint_degree=3, zk=zk, log_stack=4,
+                   fri_leaf_inputs=True)
 
     @classmethod
     def high(cls, zk: bool = True) -> "StarkParams":
@@ -276,7 +301,8 @@ class StarkParams:
         reported 123 (field cap); short tables stacked as in :meth:`default`
         (``log_stack=4``: the C fibonacci's receipt 389–398 → 200–202 KB)."""
         return cls(log_blowup=3, num_queries=36, pow_bits=21, fri_log_arity=3,
-                   log_final_poly_len=0, max_constraint_degree=3, zk=zk, log_stack=4)
+                   log_final_poly_len=0, max_constraint_degree=3, zk=zk, log_stack=4,
+                   fri_leaf_inputs=True)
 
     @classmethod
     def evm(cls, zk: bool = True) -> "StarkParams":

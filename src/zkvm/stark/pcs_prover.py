@@ -918,6 +918,9 @@ def open_(params: StarkParams, rounds: list, transcript: Transcript,
         rounds[r] = (data, npts)
     mask_root = None
     if params.zk and not mask_in_rounds:
+        if params.fri_leaf_inputs:
+            raise ValueError("PCS open: zk with FRI leaf inputs needs the caller's DEEP masks "
+                             "(mask_in_rounds=True, zkvm.stark.zk.leaf_mask_logs)")
         mask_root, mask_data = mask_round(params, rounds)
         transcript.absorb_digest("pcs_mask_root", mask_root)
         z0 = rounds[0][1][0][0][0]
@@ -956,7 +959,8 @@ def open_(params: StarkParams, rounds: list, transcript: Transcript,
     lf, final_extra = params.fri_final_shape()
     fri = commit_phase(inputs, log_blowup=lb, log_final_poly_len=lf,
                        fri_log_arity=params.fri_log_arity, num_queries=params.num_queries,
-                       pow_bits=params.pow_bits, transcript=transcript, final_extra=final_extra)
+                       pow_bits=params.pow_bits, transcript=transcript, final_extra=final_extra,
+                       leaf_inputs=params.fri_leaf_inputs)
 
     # 4. answer queries
     qps = []

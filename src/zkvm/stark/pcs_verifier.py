@@ -135,6 +135,9 @@ def verify(params: StarkParams, rounds: list, proof: OpeningProof, transcript: T
     # ---- zk: the masking round R (committed by the prover, described by the proof)
     rounds = list(rounds)
     own_mask = params.zk and not mask_in_rounds
+    if own_mask and params.fri_leaf_inputs:
+        raise ShapeError("PCS: zk with FRI leaf inputs needs the statement's DEEP masks "
+                         "(mask_in_rounds)")
     if own_mask:
         if proof.mask_root is None or proof.mask_values is None:
             raise ShapeError("PCS: zk proof without a masking polynomial")
@@ -361,7 +364,7 @@ def verify(params: StarkParams, rounds: list, proof: OpeningProof, transcript: T
                fri_commits=proof.fri_commits, final_poly=proof.final_poly,
                pow_nonce=proof.pow_nonce, transcript=transcript, query_inputs=query_inputs,
                fri_openings=[qp.fri_openings for qp in qps],
-               query_indices=proof.query_indices)
+               query_indices=proof.query_indices, leaf_inputs=params.fri_leaf_inputs)
 
 
 def _combine(row, acoef, cols) -> Ext:

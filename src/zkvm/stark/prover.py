@@ -55,7 +55,8 @@ from zkvm.stark.quotient import (ProvingError, compute_quotient, generate_aux_tr
 from zkvm.stark.system import EMPTY_LOG_HEIGHT, ProvingKey, StarkSystem, is_empty_height
 from zkvm.stark import protocol
 from zkvm.stark.pcs_prover import random_field
-from zkvm.stark.zk import (lde_extra_log, mask_host, mask_poly_shape, proof_blind_ring,
+from zkvm.stark.zk import (committed_lde_logs, leaf_mask_coeffs, leaf_mask_logs,
+                           lde_extra_log, mask_host, mask_poly_shape, proof_blind_ring,
                            table_layout)
 
 
@@ -221,6 +222,14 @@ def prove(key, traces, public_values, params=None, debug: bool = True,
                 both[:qm.shape[0], :qm.shape[1]] = qm
                 both[:d_r, qm.shape[1]:] = r_poly
                 q_mats[host] = both
+            # + one DEEP mask per size FRI commits in a round's leaves (fri_leaf_inputs)
+            sizes = committed_lde_logs(params, [log_heights[t.index] for t in vk.pre_tables],
+                                       live_hs, layouts, [stk[t.index] for t in live])
+            for L in leaf_mask_logs(params, sizes):
+                q_mats.append(random_field((leaf_mask_coeffs(params, L, sizes), 4)))
+                heights.append(L - params.log_blowup)
+                extras.append(0)
+                q_stack.append(0)
             q_root, q_data = pcs.commit_coeffs(q_mats, heights, extra_log=extras, salt=True,
                                                stack_log=q_stack)
         else:

@@ -23,7 +23,8 @@ from zkvm.stark.logup import public_fingerprint
 from zkvm.stark.pcs_verifier import verify as pcs_verify
 from zkvm.stark.proof import Proof
 from zkvm.stark.system import MIN_LOG_HEIGHT, StarkSystem, VerifyingKey, is_empty_height
-from zkvm.stark.zk import lde_extra_log, mask_host, mask_poly_shape, table_layout
+from zkvm.stark.zk import (committed_lde_logs, leaf_mask_logs, lde_extra_log, mask_host,
+                           mask_poly_shape, table_layout)
 
 _XPOW = [Ext.ONE, Ext.X, Ext.X * Ext.X, Ext.X * Ext.X * Ext.X]
 
@@ -179,6 +180,11 @@ def verify(vk, proof, public_values, params=None, public_data: bytes = b"") -> V
     if params.zk and host is None:
         log_r, _ = mask_poly_shape(params, live_hs, layouts)
         q_mats.append((None, log_r, 4, [(zeta, None)]))
+    # zk + fri_leaf_inputs: + one DEEP mask R_L per size FRI commits in a round's leaves
+    sizes = committed_lde_logs(params, [hs[t.index] for t in pre_tables], live_hs, layouts,
+                               [stack_of[t.index] for t in live])
+    for L in leaf_mask_logs(params, sizes):
+        q_mats.append((None, L - params.log_blowup, 4, [(zeta, None)]))
     expected.append(("quotient", proof.quotient_root, q_mats))
     if len(proof.opened) != len(expected):
         raise ShapeError(f"step 8: {len(proof.opened)} opened rounds, expected {len(expected)}")

@@ -48,7 +48,8 @@ from zkvm.stark.air import Bus, Interaction
 from .params import StarkParams
 
 __all__ = ["TableLayout", "table_layout", "quotient_coeff_count", "lde_extra_log",
-           "chunk_capacity", "mask_poly_shape", "mask_host",
+           "chunk_capacity", "mask_poly_shape", "mask_host", "committed_lde_logs",
+           "leaf_mask_logs", "leaf_mask_coeffs",
            "BLIND_BUS", "BLIND_WIDTH", "blind_ring", "proof_blind_ring", "blind_interactions"]
 
 # ---------------------------------------------------------------------------------
@@ -230,3 +231,50 @@ def mask_host(params: StarkParams, log_heights: list, layouts: list) -> int | No
         if lay.log_chunk + lde_extra_log(params, lay.log_chunk) == log_r:
             return i
     return None
+
+
+def committed_lde_logs(params: StarkParams, pre_log_heights: list, log_heights: list,
+                       layouts: list, stack_logs: list) -> set:
+    """The LDE log-sizes of the matrices a STARK proof commits before any DEEP mask:
+    preprocessed traces (never stacked), main and aux traces (``log n + lb + e + s``)
+    and quotient chunks (``log_chunk + lb + e(log_chunk) + s``) of the non-empty tables
+    (``log_heights``/``layouts``/``stack_logs`` in the same order).  These are FRI's input
+    sizes (the masks add none: ``R`` lives at the largest, each leaf mask at its own)."""
+    lb = params.log_blowup
+    out = {h + lb + lde_extra_log(params, h) for h in pre_log_heights}
+    for h, lay, st in zip(log_heights, layouts, stack_logs, strict=True):
+        out.add(h + lb + lay.extra_log + st)
+        out.add(lay.log_chunk + lb + lde_extra_log(params, lay.log_chunk) + st)
+    return out
+
+
+def leaf_mask_logs(params: StarkParams, sizes) -> list:
+    """zk with ``params.fri_leaf_inputs``: the LDE log-sizes whose DEEP input FRI
+    commits in a round's leaves (:func:`zkvm.stark.fri.fri_rounds`), in decreasing
+    order; empty otherwise.  ``sizes``: :func:`committed_lde_logs`.
+
+    Correctness (zero knowledge): a leaf word ``RO_L`` is opened at ``2^(L − h)``
+    positions per query (``h`` the round's output size), not at the one the verifier
+    recomputes, and unlike a classic FRI layer it is not added to the (uniform, masked
+    by ``R``) folded word: so each such size gets its own random masking polynomial
+    ``R_L`` (:func:`leaf_mask_coeffs` coefficients, one extension column in the quotient
+    commitment, opened at ζ), whose DEEP quotient makes ``RO_L`` a uniformly random
+    polynomial of FRI's degree bound at ``L`` (docs/zero-knowledge.md, "FRI leaf
+    inputs")."""
+    if not (params.zk and params.fri_leaf_inputs):
+        return []
+    from .fri import fri_rounds
+
+    lf, _ = params.fri_final_shape()
+    rounds, _ = fri_rounds(sorted(sizes), params.log_blowup, lf, params.fri_log_arity, True)
+    return [L for _, inner in rounds for L in inner]
+
+
+def leaf_mask_coeffs(params: StarkParams, log_lde: int, sizes) -> int:
+    """Coefficients of the leaf mask ``R_L`` at LDE log-size ``log_lde``: FRI's degree
+    bound there, ``F·2^(L − lb − l)`` with ``F = 2^l + extra`` the final polynomial's
+    length for these input ``sizes`` (``l = min(lf, min(sizes) − lb)``)."""
+    lb = params.log_blowup
+    lf, extra = params.fri_final_shape()
+    lf = min(lf, min(sizes) - lb)
+    return ((1 << lf) + extra) << (log_lde - lb - lf)
