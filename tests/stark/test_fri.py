@@ -2,6 +2,8 @@
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from zkvm.field.babybear import GENERATOR, P
 from zkvm.field.ext import Ext
@@ -264,3 +266,26 @@ def test_leaf_inputs_reject_wrong_shape():
     with pytest.raises((ShapeError, FriError, MerkleError)):
         prove_verify(inputs, arity=3, leaf=True,
                      tamper=lambda c, fp, n, o: (c + [c[0]], fp, n, o))
+
+
+@settings(max_examples=25, deadline=None)
+@given(st.sets(st.integers(4, 11), min_size=1, max_size=6), st.integers(1, 3),
+       st.integers(0, 2), st.booleans(), st.integers(0, 2**32 - 1))
+def test_any_sizes_schedule_and_proof(sizes, arity, lfp, leaf, seed):
+    """Any family of input sizes, arity, final length, with or without leaf inputs: the
+    rounds fold exactly down to the final size, every input size is the top, a leaf
+    word or a round boundary (exactly once), and an honest proof verifies."""
+    rounds, lfl = fri_rounds(sizes, LB, lfp, arity, leaf)
+    L0, lf = max(sizes), lfl + LB
+    assert sum(a for a, _ in rounds) == L0 - lf
+    seen, cur = [L0], L0
+    for a, inner in rounds:
+        assert 1 <= a <= arity and (leaf or not inner)
+        assert all(cur - a < s < cur for s in inner)
+        seen += list(inner)
+        cur -= a
+        if cur in sizes:
+            seen.append(cur)
+    assert sorted(seen) == sorted(sizes)
+    rng = np.random.default_rng(seed)
+    prove_verify({L: low_degree(rng, L) for L in sizes}, arity=arity, lfp=lfp, leaf=leaf, nq=4)
