@@ -155,3 +155,28 @@ def test_unstored_low_levels_give_the_same_openings(bitrev, keep_from):
         assert lean.open(i) == full.open(i)
         rows, path = lean.open(i)
         verify_opening(lean.root, lean.log_max_height, i, rows, lean.dims, path)
+
+
+@pytest.mark.parametrize("bitrev", [False, True])
+@pytest.mark.parametrize("widths", [(3, 1), (2, 7, 1), (1, 1, 6, 2), (5, 1, 1, 1, 4)])
+def test_several_matrices_of_one_height_hash_as_their_concatenation(bitrev, widths):
+    """Leaf ``j`` of a height shared by several matrices is SHA-256(0x00 ‖ the rows of
+    all of them, in commit order), whatever two parts the tree hashes the rows in
+    (``_two_parts``: no full concatenation is built)."""
+    from zkvm.merkle.tree import _two_parts
+
+    rng = np.random.default_rng(sum(widths))
+    ms = [rng.integers(0, 2**31, (8, w), dtype=np.uint32) for w in widths]
+    ms.append(rng.integers(0, 2**31, (16, 2), dtype=np.uint32))  # a taller one: the 8s inject
+    t = MerkleTree(ms, bit_reversed_rows=bitrev)
+    got = t._leaf_hashes(3)
+    whole = np.concatenate(ms[:-1], axis=1)
+    for j in range(8):
+        r = int(format(j, "03b")[::-1], 2) if bitrev else j
+        want = hashlib.sha256(b"\x00" + whole[r].astype("<u4").tobytes()).digest()
+        assert bytes(got[j].astype(">u4").tobytes()) == want
+    a, b = _two_parts(ms[:-1])
+    assert (np.concatenate([a, b], axis=1) == whole).all()
+    for i in range(16):
+        rows, path = t.open(i)
+        verify_opening(t.root, 4, i, rows, t.dims, path)
