@@ -26,7 +26,7 @@ from .pcs_types import SALT_WIDTH, ProverData
 from .pcs_types import BatchOpening, OpeningProof, QueryProof
 from .pcs_verifier import _shape_header, normalize_cols, stacked_interpolant
 from .transcript import Transcript
-from .zk import lde_extra_log
+from .zk import lde_extra_log, deep_mask_coeffs
 
 __all__ = ["commit", "commit_coeffs", "open_", "shape_header", "random_field", "mask_coeffs"]
 
@@ -315,10 +315,8 @@ def mask_round(params: StarkParams, rounds: list):
     lb = params.log_blowup
     sizes = [ln + lb + e + data.stack_log(m) for data, _ in rounds
              for m, (ln, e) in enumerate(zip(data.log_heights, data.extra_log_list, strict=True))]
-    L0, Lmin = max(sizes), min(sizes)
-    lf, extra = params.fri_final_shape()
-    lf = min(lf, Lmin - lb)
-    D = ((1 << lf) + extra) << (L0 - lf - lb)
+    L0 = max(sizes)
+    D = deep_mask_coeffs(params, L0, sizes)
     return commit_coeffs(params, [random_field((D, 4))], [L0 - lb], extra_log=[0])
 
 

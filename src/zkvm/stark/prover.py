@@ -55,7 +55,7 @@ from zkvm.stark.quotient import (ProvingError, compute_quotient, generate_aux_tr
 from zkvm.stark.system import EMPTY_LOG_HEIGHT, ProvingKey, StarkSystem, is_empty_height
 from zkvm.stark import protocol
 from zkvm.stark.pcs_prover import random_field
-from zkvm.stark.zk import (committed_lde_logs, leaf_mask_coeffs, leaf_mask_logs,
+from zkvm.stark.zk import (committed_lde_logs, deep_mask_coeffs, leaf_mask_logs,
                            lde_extra_log, mask_host, mask_poly_shape, proof_blind_ring,
                            table_layout)
 
@@ -226,7 +226,7 @@ def prove(key, traces, public_values, params=None, debug: bool = True,
             sizes = committed_lde_logs(params, [log_heights[t.index] for t in vk.pre_tables],
                                        live_hs, layouts, [stk[t.index] for t in live])
             for L in leaf_mask_logs(params, sizes):
-                q_mats.append(random_field((leaf_mask_coeffs(params, L, sizes), 4)))
+                q_mats.append(random_field((deep_mask_coeffs(params, L, sizes), 4)))
                 heights.append(L - params.log_blowup)
                 extras.append(0)
                 q_stack.append(0)

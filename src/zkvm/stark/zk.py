@@ -49,7 +49,7 @@ from .params import StarkParams
 
 __all__ = ["TableLayout", "table_layout", "quotient_coeff_count", "lde_extra_log",
            "chunk_capacity", "mask_poly_shape", "mask_host", "committed_lde_logs",
-           "leaf_mask_logs", "leaf_mask_coeffs",
+           "leaf_mask_logs", "deep_mask_coeffs",
            "BLIND_BUS", "BLIND_WIDTH", "blind_ring", "proof_blind_ring", "blind_interactions"]
 
 # ---------------------------------------------------------------------------------
@@ -211,10 +211,8 @@ def mask_poly_shape(params: StarkParams, log_heights: list, layouts: list) -> tu
     for h, lay in zip(log_heights, layouts, strict=True):
         logs.append(h + lb + lay.extra_log)
         logs.append(lay.log_chunk + lb + lde_extra_log(params, lay.log_chunk))
-    L0, Lmin = max(logs), min(logs)
-    lf, extra = params.fri_final_shape()
-    lf = min(lf, Lmin - lb)
-    return L0 - lb, ((1 << lf) + extra) << (L0 - lb - lf)
+    L0 = max(logs)
+    return L0 - lb, deep_mask_coeffs(params, L0, logs)
 
 
 def mask_host(params: StarkParams, log_heights: list, layouts: list) -> int | None:
@@ -257,7 +255,7 @@ def leaf_mask_logs(params: StarkParams, sizes) -> list:
     positions per query (``h`` the round's output size), not at the one the verifier
     recomputes, and unlike a classic FRI layer it is not added to the (uniform, masked
     by ``R``) folded word: so each such size gets its own random masking polynomial
-    ``R_L`` (:func:`leaf_mask_coeffs` coefficients, one extension column in the quotient
+    ``R_L`` (:func:`deep_mask_coeffs` coefficients, one extension column in the quotient
     commitment, opened at ζ), whose DEEP quotient makes ``RO_L`` a uniformly random
     polynomial of FRI's degree bound at ``L`` (docs/zero-knowledge.md, "FRI leaf
     inputs")."""
@@ -270,10 +268,11 @@ def leaf_mask_logs(params: StarkParams, sizes) -> list:
     return [L for _, inner in rounds for L in inner]
 
 
-def leaf_mask_coeffs(params: StarkParams, log_lde: int, sizes) -> int:
-    """Coefficients of the leaf mask ``R_L`` at LDE log-size ``log_lde``: FRI's degree
-    bound there, ``F·2^(L − lb − l)`` with ``F = 2^l + extra`` the final polynomial's
-    length for these input ``sizes`` (``l = min(lf, min(sizes) − lb)``)."""
+def deep_mask_coeffs(params: StarkParams, log_lde: int, sizes) -> int:
+    """Coefficients of a DEEP mask (``R`` at ``L0``, :func:`mask_poly_shape`; a leaf mask
+    ``R_L``; the PCS's own mask round) at LDE log-size ``log_lde``: FRI's degree bound
+    there, ``F·2^(L − lb − l)`` with ``F = 2^l + extra`` the final polynomial's length for
+    these input ``sizes`` (``l = min(lf, min(sizes) − lb)``)."""
     lb = params.log_blowup
     lf, extra = params.fri_final_shape()
     lf = min(lf, min(sizes) - lb)
