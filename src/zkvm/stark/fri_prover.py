@@ -114,6 +114,18 @@ def fold_vector_naive(v: np.ndarray, beta: Ext, log_size: int, shift: int) -> np
     return np.array(out, dtype=np.uint32).reshape(half, 4)
 
 
+def _fold_by(v: np.ndarray, beta: Ext, log_size: int, shift: int, log_arity: int):
+    """``log_arity`` binary folds of ``v`` (over ``shift·H_{2^log_size}``) with β, β²,
+    β⁴, …: returns the folded vector and its domain's shift (``shift^(2^log_arity)``)."""
+    b = beta
+    for _ in range(log_arity):
+        v = fold_vector(v, b, log_size, shift)
+        log_size -= 1
+        shift = shift * shift % P
+        b = b * b
+    return v, shift
+
+
 @dataclass
 class FriProverData:
     """Prover state after the commit phase (needed to answer queries)."""
@@ -163,23 +175,12 @@ def commit_phase(inputs: dict, *, log_blowup: int, log_final_poly_len: int, fri_
         transcript.absorb_digest("fri_commit", tree.root)
         beta = transcript.sample_ext("fri_beta")
         offs, off_end = leaf_offsets(a, inner, cur)
-        folded = []
-        for w, L in zip(words, inner):
-            # a leaf input: folded by its own arity 2^(L − cur + a) with β, β², …
-            ws = pow(GENERATOR, 1 << (L0 - L), P)
-            b = beta
-            for size in range(L, cur - a, -1):
-                w = fold_vector(w, b, size, ws)
-                ws = ws * ws % P
-                b = b * b
-            folded.append(w)
+        # a leaf input: folded by its own arity 2^(L − cur + a) over s_L·H
+        folded = [_fold_by(w, beta, L, pow(GENERATOR, 1 << (L0 - L), P), L - cur + a)[0]
+                  for w, L in zip(words, inner)]
         words = None
-        b = beta
-        for _ in range(a):
-            v = fold_vector(v, b, cur, shift)
-            cur -= 1
-            shift = shift * shift % P
-            b = b * b
+        v, shift = _fold_by(v, beta, cur, shift, a)
+        cur -= a
         if folded or cur in inputs:
             v = v.copy()
         for w, off in zip(folded, offs):
