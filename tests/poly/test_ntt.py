@@ -126,6 +126,13 @@ def test_barycentric_eval_many_matches_single_point(log_n, shift):
         assert Ext(tuple(g[4])) == N.evaluate_poly(coeffs[:, 4], z)
     with pytest.raises(ValueError):
         N.barycentric_eval_many(evals[: max(1, n // 2)] if n > 1 else rand(2, 5), ws)
+    # a subset of the columns, read in place from the strided view, in any order
+    for cols in ([4, 0, 3], [2], []):
+        sub = N.barycentric_eval_many(evals, ws, cols)
+        for g, full in zip(sub, got):
+            assert g.shape == (len(cols), 4) and (g == full[cols]).all()
+    with pytest.raises(ValueError):
+        N.barycentric_eval_many(evals, ws, [5])
 
 
 def test_bit_reverse_rows():

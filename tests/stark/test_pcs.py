@@ -131,8 +131,8 @@ def test_cheating_prover_wrong_value_rejected_by_deep_check(monkeypatch, mat):
     target = {"n": 0}
     order = {0: 0, 1: 1, 3: 2}[mat]  # index of the barycentric call for that matrix
 
-    def lying(evals, weights):
-        out = real(evals, weights)
+    def lying(evals, weights, cols=None):
+        out = real(evals, weights, cols)
         if target["n"] == order:  # the first point's value of the first column
             out[0] = out[0].copy()
             out[0][0, 0] = (int(out[0][0, 0]) + 1) % P

@@ -91,8 +91,8 @@ def test_cheating_prover_wrong_stacked_value_rejected(monkeypatch, zk, col):
 
     calls = {"n": 0}
 
-    def lying(evals, weights):
-        out = real(evals, weights)
+    def lying(evals, weights, cols=None):
+        out = real(evals, weights, cols)
         if calls["n"] == 0:  # the stacked matrix's evaluation at z (first call)
             out[0] = out[0].copy()
             out[0][col, 1] = (int(out[0][col, 1]) + 1) % P

@@ -1330,10 +1330,59 @@ def _weighted_col_sums_multi(evals, d, nchunks):
     return out
 
 
-def barycentric_eval_many(evals, weights: list) -> list:
+@njit(cache=True, parallel=True)
+def _weighted_col_sums_multi_idx(evals, cols, d, nchunks):
+    """:func:`_weighted_col_sums_multi` of the columns ``cols`` of ``evals`` only, read in
+    place (a strided row view is fine): ``out[k, j] = Σ_i evals[i, cols[j]]·d[k, i]``."""
+    n = evals.shape[0]
+    w = cols.shape[0]
+    K = d.shape[0]
+    part = np.zeros((nchunks, K, 4, w), dtype=np.uint64)
+    step = (n + nchunks - 1) // nchunks
+    for t in prange(nchunks):
+        lo = t * step
+        hi = min(n, lo + step)
+        for i in range(lo, hi):
+            row = evals[i]
+            for k in range(K):
+                a0 = part[t, k, 0]
+                a1 = part[t, k, 1]
+                a2 = part[t, k, 2]
+                a3 = part[t, k, 3]
+                d0 = np.uint64(d[k, i, 0])
+                d1 = np.uint64(d[k, i, 1])
+                d2 = np.uint64(d[k, i, 2])
+                d3 = np.uint64(d[k, i, 3])
+                for c in range(w):
+                    e = np.uint64(row[cols[c]])
+                    a0[c] += e * d0
+                    a1[c] += e * d1
+                    a2[c] += e * d2
+                    a3[c] += e * d3
+            if (i - lo) % 3 == 2:  # partial reduction (< 2^61) every 3 products (< 2^62)
+                for k in range(K):
+                    for q in range(4):
+                        a = part[t, k, q]
+                        for c in range(w):
+                            x = a[c]
+                            a[c] = (x & _M32) + (x >> np.uint64(32)) * _R32
+    out = np.zeros((K, w, 4), dtype=np.uint32)
+    for k in range(K):
+        for c in range(w):
+            for q in range(4):
+                acc_s = np.uint64(0)
+                for t in range(nchunks):
+                    acc_s = (acc_s + part[t, k, q, c] % _P64) % _P64
+                out[k, c, q] = acc_s
+    return out
+
+
+def barycentric_eval_many(evals, weights: list, cols=None) -> list:
     """:func:`barycentric_eval` of one ``(n, w)`` evaluation matrix at several points,
     reading the matrix once: ``weights`` is a list of :func:`barycentric_weights` (one per
-    point, all for this domain); returns a list of ``(w, 4)`` arrays."""
+    point, all for this domain); returns a list of ``(w, 4)`` arrays.  With ``cols`` (a
+    sequence of column indices): only those columns, read in place (no gathered copy of a
+    strided matrix), ``(len(cols), 4)`` each."""
     m = _coerce(np.asarray(evals))
     if m.ndim != 2:
         raise ValueError("barycentric_eval_many: evals must be (n, w)")
@@ -1346,7 +1395,14 @@ def barycentric_eval_many(evals, weights: list) -> list:
     from ..field.ext import ext_mul
 
     d = np.ascontiguousarray(np.stack([wts for wts, _ in weights]))
-    sums = _weighted_col_sums_multi(m, d, 16 if n >= 1 << 12 else 1)
+    nchunks = 16 if n >= 1 << 12 else 1
+    if cols is None:
+        sums = _weighted_col_sums_multi(m, d, nchunks)
+    else:
+        idx = np.asarray(cols, dtype=np.int64).reshape(-1)
+        if idx.size and (idx.min() < 0 or idx.max() >= m.shape[1]):
+            raise ValueError("barycentric_eval_many: column index out of range")
+        sums = _weighted_col_sums_multi_idx(m, np.ascontiguousarray(idx), d, nchunks)
     return [ext_mul(sums[k], f.to_array()) for k, (_, f) in enumerate(weights)]
 
 

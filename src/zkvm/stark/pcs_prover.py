@@ -283,12 +283,10 @@ def _eval_points(data: ProverData, m: int, zs: list, cache: dict, cols=None) -> 
         if wkey not in cache:
             cache[wkey] = barycentric_weights(M.bit_length() - 1, z, GENERATOR)
         weights.append(cache[wkey])
-    src = lde[::N // M]
-    if cols is not None:
-        src = np.ascontiguousarray(src[:, list(cols)])
-        if r is not None:
-            r = r[:, list(cols)]
-    vals = barycentric_eval_many(src, weights)
+    src = lde[::N // M]  # a strided view: the kernel reads the rows (and ``cols``) in place
+    if cols is not None and r is not None:
+        r = r[:, list(cols)]
+    vals = barycentric_eval_many(src, weights, cols)
     if r is None:
         return vals
     rt = np.ascontiguousarray(r.T)  # (w, k)
