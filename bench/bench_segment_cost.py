@@ -2,10 +2,11 @@
 
 Plans ``tests/guests/programs/csvstats`` on ``--rows`` CSV rows (the input of
 tests/guests/test_real_programs.py) with :func:`zkvm.continuation.plan` and prints, per
-segment: EXEC steps, the splitter's paging units (touched pages + tree nodes,
-``SegmentStart.paging``), the ``mem_page`` / ``mem_node`` rows and SHA-256 compressions the
-prover generates, the largest tables and the trace cells (sum of height x width of every
-table of the segment's STARK but the fixed ``bytes`` table).  With ``--rss`` every segment
+segment: EXEC steps, the splitter's paging measure (``SegmentStart.paging``: touched
+pages + tree nodes, twice where non-zero at entry, + 25), the ``mem_page`` / ``mem_node``
+rows, the HASH sends (two per row) and the SHA-256 compressions the prover generates (one
+per distinct block), the largest tables and the trace cells (sum of height x width of
+every table of the segment's STARK but the fixed ``bytes`` table).  With ``--rss`` every segment
 is also proven for real, each in its own process under ``nice -n 5 /usr/bin/time -v``,
 printing its peak RSS and wall time.
 
@@ -105,7 +106,7 @@ def main():
     print(f"guest {args.guest}, segment_po2 {args.segment_po2}, params {args.params}: "
           f"{len(jobs)} segments, {sum(j.start.cycles for j in jobs)} cycles "
           f"(plan {time.perf_counter() - t0:.1f} s)")
-    print(f"{'seg':>3} {'steps':>8} {'units':>6} {'pages':>6} {'nodes':>6} {'compr':>6} "
+    print(f"{'seg':>3} {'steps':>8} {'measure':>7} {'pages':>6} {'nodes':>6} {'sends':>6} {'compr':>6} "
           f"{'hash rows':>9} {'cells M':>8} {'paging %':>8}  largest tables")
     tot = 0
     for j in jobs:
@@ -116,8 +117,8 @@ def main():
         pag = sum(cells[k] for k in ("mem_page", "mem_node", "sha256_hash"))
         big = sorted(((v.shape[0], k) for k, v in traces.items()), reverse=True)[:4]
         units = getattr(j.start, "paging", -1)
-        print(f"{j.start.index:3d} {j.start.steps:8d} {units:6d} {len(pw.pages):6d} {pw.node_rows:6d} "
-              f"{pw.hash_calls:6d} {traces['sha256_hash'].shape[0]:9d} {total / 1e6:8.1f} "
+        print(f"{j.start.index:3d} {j.start.steps:8d} {units:7d} {len(pw.pages):6d} {pw.node_rows:6d} "
+              f"{pw.sends:6d} {pw.hash_calls:6d} {traces['sha256_hash'].shape[0]:9d} {total / 1e6:8.1f} "
               f"{100 * pag / total:7.0f}%  " + ", ".join(f"{k} 2^{h.bit_length() - 1}" for h, k in big),
               flush=True)
     print(f"total cells {tot / 1e6:.1f} M")

@@ -48,12 +48,13 @@ def check_segment_po2(po2) -> int:
     return po2
 
 
-#: paging units (tree pages + nodes) a segment touches for free, as a power of two below the
-#: segment size: 2^(segment_po2 - 11) units = a sha256_hash table 1/16 as high as the steps,
-#: and at least 2^8 (the few dozen pages any C guest touches, stack, globals, heap, and their
-#: paths, so small segments are never cut to a handful of instructions)
-PAGING_ALLOWANCE_SHIFT = 11
-PAGING_ALLOWANCE_MIN_LOG = 8
+#: paging measure (``zkvm.riscv.segments`` "Paging cost": ≥ the SHA-256 compressions) a
+#: segment gets for free, as a power of two below the segment size: 2^(segment_po2 - 10) =
+#: a sha256_hash table 1/16 as high as the steps, and at least 2^9 (the few dozen pages any
+#: C guest touches, stack, globals, heap, and their paths, so small segments are never cut
+#: to a handful of instructions)
+PAGING_ALLOWANCE_SHIFT = 10
+PAGING_ALLOWANCE_MIN_LOG = 9
 
 
 def paging_cost(segment_po2: int):
@@ -64,28 +65,31 @@ def paging_cost(segment_po2: int):
     * one EXEC step: at most one row of one instruction chip, ``w_step`` = the widest
       instruction chip (``divrem``, 91 columns); the step rule keeps every table the
       steps fill at most ``2^segment_po2`` rows;
-    * paging (:mod:`zkvm.chips.mem_merkle`): ``U`` units (touched 64-byte tree pages and
-      internal nodes on their paths, :mod:`zkvm.riscv.segments` "Paging cost") make at
-      most ``U`` ``mem_page`` rows (202 columns), ``U`` ``mem_node`` rows (101) and
-      ``2U`` SHA-256 compressions (entry and exit tree) of 64 rows in the 412-column
-      ``sha256_hash`` table; padded to powers of two that is at most ``pad(U)·w_unit``
-      cells with ``w_unit = 2·64·412 + 202 + 101 = 53 039``;
-    * ``unit_steps = ⌈w_unit / w_step⌉`` = 583: a padded unit costs as many cells as 583
-      steps;
-    * allowance ``A = 2^max(segment_po2 − 11, 8)`` padded units are free (512 at 2^20: a
-      ``sha256_hash`` table of 2^16 rows, 1/16 of the steps' height): a compute-bound
-      segment keeps its ``2^segment_po2`` steps (the rule cuts earlier than the step
-      rule only once ``pad(U + 25) > A``).  At least 256, the footprint of any C guest
-      (stack, globals, heap: ~50-150 units), so that every segment gets at least ``A − 54``
-      units of fresh paging work or its full steps: with less, small segments of C
-      guests would be cut to a handful of instructions each.
+    * paging (:mod:`zkvm.chips.mem_merkle`): the paging measure ``U`` (touched 64-byte
+      tree pages and internal nodes on their paths, twice where the subtree may be
+      non-zero at entry, plus the zero blocks: :mod:`zkvm.riscv.segments` "Paging cost")
+      bounds both the ``mem_page`` (202 columns) + ``mem_node`` (101) rows and the
+      distinct SHA-256 compressions, 64 rows each in the 413-column ``sha256_hash``
+      table; padded to powers of two that is at most ``pad(U)·w_unit`` cells with
+      ``w_unit = 64·413 + 202 + 101 = 26 735``;
+    * ``unit_steps = ⌈w_unit / w_step⌉`` = 294: a padded unit of measure costs as many
+      cells as 294 steps;
+    * allowance ``A = 2^max(segment_po2 − 10, 9)`` (1024 at 2^20: a ``sha256_hash`` table
+      of 2^16 rows, 1/16 of the steps' height) is free: a compute-bound segment keeps its
+      ``2^segment_po2`` steps (the rule cuts earlier than the step rule only once
+      ``pad(U + 50) > A``).  At least 512, the footprint of any C guest (stack, globals,
+      heap: ~50-150 rows, most of them non-zero), so that every segment gets at least
+      ``A − 133`` of fresh paging measure or its full steps: with less, small segments
+      of C guests would be cut to a handful of instructions each.
 
-    So a segment's cells stay within about ``2^segment_po2·w_step + A·w_unit`` (≈ 122 M at
+    So a segment's cells stay within about ``2^segment_po2·w_step + A·w_unit`` (≈ 123 M at
     2^20: what a compute-bound 2^20 segment with a 2^16-row ``sha256_hash`` table has)
     whatever its mix of steps and pages, instead of growing with the pages it touches;
     and ``pad(U) ≤ A + 2^segment_po2 / unit_steps`` (but for an ecall whose buffers alone
-    exceed the budget) keeps the ``sha256_hash`` table's ``128·pad(U)`` rows within
+    exceed the budget) keeps the ``sha256_hash`` table's ``64·pad(U)`` rows within
     ``2^segment_po2`` for every ``segment_po2 ≥ 15`` (tests/continuation/test_paging_cut.py).
+    Pages the program never wrote before (fresh heap, stack, bss) count about half of
+    what re-touched pages do, because their entry blocks are all the same.
     The widths are read from the AIRs, so the model follows the circuits.
 
     Correctness: the cut rule affects only the segments' sizes (prover time and memory),
@@ -99,7 +103,7 @@ def paging_cost(segment_po2: int):
 
     check_segment_po2(segment_po2)
     w_step = max(cls.columns.width for cls in INSTRUCTION_CHIP_AIRS.values())
-    w_unit = 2 * ROUNDS * Sha256HashAir.columns.width + MemPageAir.columns.width + \
+    w_unit = ROUNDS * Sha256HashAir.columns.width + MemPageAir.columns.width + \
         MemNodeAir.columns.width
     unit_steps = -(-w_unit // w_step)
     allowance = 1 << max(segment_po2 - PAGING_ALLOWANCE_SHIFT, PAGING_ALLOWANCE_MIN_LOG)

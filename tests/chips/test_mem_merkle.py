@@ -207,7 +207,11 @@ def test_witness_shape_and_roots(sc):
     exp = MemTree.from_words(list(sc.final_mem), list(sc.final_mem.values()), sc.salt_out)
     assert pw.exit_tree.root_bytes() == exp.root_bytes()
     assert pw.root_out.tolist() == exp.root().tolist()
-    assert pw.hash_calls == 2 * len(pw.pages) + 2 * pw.node_rows
+    assert pw.sends == 2 * len(pw.pages) + 2 * pw.node_rows
+    th = Sha256HashAir.columns.view(pw.traces["sha256_hash"])
+    assert int(th.mult.sum()) == pw.sends           # every send received once in all
+    assert 0 < pw.hash_calls < pw.sends              # page 1025 is read only: one block twice
+    assert int((th.mult > 0).sum()) == pw.hash_calls == int(th.f_first.sum())
     assert Sha256HashAir.calls_of(pw.traces["sha256_hash"]) == pw.hash_calls
     assert Sha256HashAir.ROUNDS == 64
     assert IV_WORDS == tuple(int(x) for x in __import__("zkvm.hash.sha256", fromlist=["IV"]).IV)
@@ -241,7 +245,9 @@ def test_rehash_is_identity_on_honest(sc):
     assert rehash(tr) == sc.pv
     for k in ("mem_page", "mem_node"):
         assert np.array_equal(tr[k], ref[k])
-    assert Sha256HashAir.calls_of(tr["sha256_hash"]) == sc.pw.hash_calls
+    # rehash compresses every send (multiplicity 1 each): the same messages, more calls
+    assert Sha256HashAir.calls_of(tr["sha256_hash"]) == sc.pw.sends
+    assert sc.check(tr).ok
 
 
 # ------------------------------------------------------------------ forgeries
@@ -330,6 +336,101 @@ def test_skipped_level_rejected(sc):
     t[i:-1] = t[i + 1:].copy()
     rehash(tr)
     assert not sc.check(tr).ok
+
+
+def _call_rows(tr, mult_at_least):
+    """First row of a ``sha256_hash`` call received at least ``mult_at_least`` times."""
+    h = Sha256HashAir.columns.view(tr["sha256_hash"])
+    return int(np.flatnonzero(h.mult >= mult_at_least)[0]), h
+
+
+@pytest.mark.parametrize("delta", [-1, 1])
+def test_wrong_hash_multiplicity_rejected(sc, delta):
+    """A repeated block received once too few or too many times: HASH does not balance."""
+    tr = sc.trace_dict()
+    i, h = _call_rows(tr, 2)
+    h.mult[i] = int(h.mult[i]) + delta
+    rep = sc.check(tr)
+    assert not rep.ok and _failing(rep) == {"sha256_hash"}
+
+
+def test_hash_multiplicity_moved_off_first_row_rejected(sc):
+    """The multiplicity of a call moved to its second row: that row's ``w`` is the schedule
+    window ``W_1..W_16``, not the block, so the receive would be a false HASH message."""
+    tr = sc.trace_dict()
+    i, h = _call_rows(tr, 1)
+    h.mult[i + 1], h.mult[i] = h.mult[i], 0
+    rep = sc.check(tr)
+    assert "mult_first_row" in _failing(rep)
+
+
+class HashUserAir(Air):
+    """TEST-ONLY: sends one HASH message (48 halves) per real row."""
+
+    name = "hash_user"
+    columns = Columns("is_real", ("msg", 48))
+    max_degree = 3
+
+    def eval(self, b):
+        b.assert_bool(b.local.is_real, "is_real_bool")
+        b.send(HASH, list(b.local.msg), multiplicity=b.local.is_real, name="hash")
+
+
+def test_mult_first_row_is_load_bearing(testing_params):
+    """Without ``mult_first_row`` a row inside a call receives ``(W_1..W_16, C(block))``
+    — a digest paired with a block it is not the compression of — and a sender can use
+    that false message (here a test-only table sending it)."""
+    from zkvm.machine import Machine
+
+    airs = [Sha256HashAir(), Sha256RoundAir(), BytesAir(), HashUserAir()]
+    system = StarkSystem(airs, testing_params, num_public_values=0, name="hash-mult-test")
+    blocks = np.array([[i * 16 + j + 1 for j in range(16)] for i in range(2)], dtype=np.uint32)
+    th = Sha256HashAir().generate_trace(blocks)
+    h = Sha256HashAir.columns.view(th)
+    h.mult[0], h.mult[1] = 0, 1                   # call 0 received at its second row
+    msg = np.concatenate([h.w[1], h.hout[1]])     # (W_1..W_16 halves, C(block 0))
+    assert not np.array_equal(msg[:32], h.w[0])
+    tu = HashUserAir.columns.new_trace(8)
+    u = HashUserAir.columns.view(tu)
+    u.is_real[0] = 1
+    u.msg[0] = msg
+    u.is_real[1] = 1
+    u.msg[1] = np.concatenate([h.w[64], h.hout[64]])   # call 1, honest
+    tr = {"sha256_hash": th, "sha256_round": Sha256RoundAir.generate_trace(2), "hash_user": tu,
+          "bytes": np.zeros((65536, 1), np.uint32)}
+    tr["bytes"] = Machine._bytes_trace(None, system, tr, [])
+    traces = [tr[a.name] for a in airs]
+    weak = mu.mutant(system, ["sha256_hash.mult_first_row"])
+    assert mu.shows_load_bearing(system, weak, traces, [])
+    h.mult[0], h.mult[1] = 1, 0
+    u.msg[0] = np.concatenate([h.w[0], h.hout[0]])
+    assert check_traces(system, traces, []).ok        # the honest pair passes the real system
+
+
+def test_generate_trace_rejects_bad_multiplicities():
+    with pytest.raises(ValueError):
+        Sha256HashAir().generate_trace(np.zeros((2, 16), np.uint32), [1])
+    with pytest.raises(ValueError):
+        Sha256HashAir().generate_trace(np.zeros((2, 16), np.uint32), [1, 0])
+
+
+def test_paging_compresses_each_distinct_block_once():
+    """Zero pages, read-only pages and zero subtrees share blocks: one compression each."""
+    zero = MemTree.from_words([], [], [0] * 16)
+    ram = 1 << 16
+    keys = [ram + 64 * k for k in range(8)]                # 8 fresh (zero) pages
+    vals = [0, 0, 0, 0, 5, 6, 7, 8]                         # the first four stay zero
+    pw = paging_witness(zero, keys, vals, [1] * 8, [0] * 16)
+    uniq = Sha256HashAir.unique_blocks(np.zeros((3, 16), np.uint32))
+    assert uniq[0].shape == (1, 16) and uniq[1].tolist() == [3]
+    assert pw.sends == 2 * (len(pw.pages) + pw.node_rows)
+    # The entry tree is all zeros: one distinct block per level (leaf + 24 levels).  Exit:
+    # pages 1028..1031 are new blocks (4), their level-1 nodes (2), level 2 (1), level 3
+    # (1, node 128 over pages 1024..1031) and one node per level above it (21); pages
+    # 1024..1027 and the salt page stay zero, so they and their subtrees repeat entry blocks.
+    assert pw.sends == 94 and pw.hash_calls == 25 + 4 + 2 + 1 + 1 + 21
+    h = Sha256HashAir.columns.view(pw.traces["sha256_hash"])
+    assert int(h.mult.sum()) == pw.sends and int(h.mult.max()) > 8
 
 
 # ------------------------------------------------------------------ load-bearing constraints

@@ -18,7 +18,11 @@ the monolithic machine's memory boundary, three tables do this:
   the right child at ``2·index + 1``; sends ``HASH(l_in ‖ r_in → p_in)``,
   ``HASH(l_out ‖ r_out → p_out)`` and ``NODE(level, index, p_in, p_out)``.
 * ``sha256_hash`` (:class:`zkvm.precompiles.sha256.air.Sha256HashAir`): receives every
-  HASH message, one 64-row compression per message.
+  HASH message, one 64-row compression per *distinct* message, received as many times as
+  it is sent (its ``mult`` column).  Blocks repeat a lot in real programs: a page the
+  segment only reads has equal entry and exit blocks, every all-zero page (fresh heap,
+  stack, bss) has the same block and so has every all-zero subtree of one level; in
+  csvstats' segments 38–51 % of the sends are repeats (docs/benchmarks.md).
 
 The verifier receives ``NODE(24, 0, root_in, root_out)`` itself (a public interaction).
 
@@ -219,13 +223,16 @@ class PagingWitness:
     """Traces of the paging tables of one segment and the roots they prove.
 
     ``traces``: ``{"mem_page", "mem_node", "sha256_hash"}``; ``hash_calls``: number of
-    compressions in ``sha256_hash`` (add it to the ``sha256_round`` multiplicity);
+    compressions in ``sha256_hash`` (add it to the ``sha256_round`` multiplicity), one
+    per distinct block; ``sends``: the HASH sends (two per ``mem_page`` and ``mem_node``
+    row, ``≥ hash_calls``);
     ``root_in`` / ``root_out``: (8,) uint32; ``exit_tree``: the memory tree at exit;
     ``pages``: the page indices of the ``mem_page`` rows; ``node_rows``: number of
     ``mem_node`` rows."""
 
     traces: dict
     hash_calls: int
+    sends: int
     root_in: np.ndarray
     root_out: np.ndarray
     exit_tree: MemTree
@@ -337,8 +344,11 @@ def paging_witness(entry: MemTree, touched_keys, final_values, final_ts,
     digests = np.concatenate(digests)
     if not np.array_equal(compress_blocks(blocks), digests):
         raise PagingError("memory tree digests disagree with the compression (a bug)")
-    th = Sha256HashAir().generate_trace(blocks)
+    hash_air = Sha256HashAir()
+    uniq, mult = hash_air.unique_blocks(blocks)
+    th = hash_air.generate_trace(uniq, mult)
     return PagingWitness(traces={"mem_page": tp, "mem_node": tn, "sha256_hash": th},
-                         hash_calls=int(blocks.shape[0]), root_in=entry.root(),
+                         hash_calls=int(uniq.shape[0]), sends=int(blocks.shape[0]),
+                         root_in=entry.root(),
                          root_out=exit_tree.root(), exit_tree=exit_tree, pages=pages,
                          node_rows=m)

@@ -52,7 +52,7 @@ S_STOP_AT = 2
 S_ERR_ADDR = 3
 S_RESERVATION = 4
 S_NEV = 5
-#: paging units counted so far (:func:`touch_pages`); only when ``touch`` is a tracking array
+#: paging measure counted so far (:func:`touch_pages`); only when ``touch`` is a tracking array
 S_PAGING = 6
 #: with tracking: also stop once ``cycles + S_UNIT_STEPS * paging_extra(S_PAGING, S_ALLOW)
 #: >= S_COST_STOP``
@@ -68,8 +68,15 @@ TREE_PAGE_SHIFT = 6
 TREE_DEPTH = 24
 TREE_LEAF0 = 1 << TREE_DEPTH
 TREE_NODES = 2 << TREE_DEPTH
-#: the most tree nodes one memory access can newly mark: its page and 24 ancestors
-TOUCH_MAX = TREE_DEPTH + 1
+#: bits of a node's byte in the tracking array: marked (touched) in this segment; the
+#: temporary mark of :func:`count_new`; the node's subtree may hold a non-zero word at
+#: the segment's entry (the initial image's non-zero pages, and every node touched in an
+#: earlier segment: :func:`mark_nonzero`, :func:`clear_touch`)
+T_MARK = 1
+T_PROBE = 2
+T_NONZERO = 4
+#: the most paging measure one memory access can add: its page and 24 ancestors, 2 each
+TOUCH_MAX = 2 * (TREE_DEPTH + 1)
 
 # columns of the pre-decoded code array
 C_OP, C_RD, C_RS1, C_RS2, C_IMM, C_INSN = range(6)
@@ -224,13 +231,15 @@ def _sx(v):
 
 @njit(inline="always")
 def _touch(touch, page):
-    """Mark tree page ``page`` and its ancestors; return how many were not marked yet
-    (walks up until an already-marked node)."""
+    """Mark tree page ``page`` and its ancestors (walks up until an already-marked node);
+    return the paging measure they add: 1 per newly marked node, 2 where its subtree may
+    be non-zero at entry (``zkvm.riscv.segments`` "Paging cost")."""
     i = TREE_LEAF0 + page
     n = 0
-    while i > 0 and touch[i] == 0:
-        touch[i] = 1
-        n += 1
+    while i > 0 and (touch[i] & T_MARK) == 0:
+        t = touch[i]
+        touch[i] = t | T_MARK
+        n += 1 + ((t >> 2) & 1)
         i >>= 1
     return n
 
@@ -255,7 +264,8 @@ def paging_extra(units, allow):
 @njit(cache=True)
 def touch_pages(touch, p0, p1):
     """Mark tree pages ``[p0, p1)`` and their ancestors in ``touch`` (a ``TREE_NODES``
-    uint8 heap, see :data:`TREE_LEAF0`); return the number of newly marked nodes."""
+    uint8 heap, see :data:`TREE_LEAF0` and :data:`T_MARK`); return the paging measure of
+    the newly marked nodes (:func:`_touch`)."""
     n = 0
     for p in range(p0, p1):
         n += _touch(touch, p)
@@ -264,31 +274,45 @@ def touch_pages(touch, p0, p1):
 
 @njit(cache=True)
 def count_new(touch, p0s, p1s):
-    """How many nodes :func:`touch_pages` would newly mark for the page ranges
+    """The paging measure :func:`touch_pages` would add for the page ranges
     ``[p0s[k], p1s[k])``, leaving ``touch`` unchanged."""
     n = 0
     for k in range(p0s.shape[0]):
         for p in range(p0s[k], p1s[k]):
             i = TREE_LEAF0 + p
-            while i > 0 and touch[i] == 0:
-                touch[i] = 2
-                n += 1
+            while i > 0 and (touch[i] & (T_MARK | T_PROBE)) == 0:
+                t = touch[i]
+                touch[i] = t | T_PROBE
+                n += 1 + ((t >> 2) & 1)
                 i >>= 1
     for k in range(p0s.shape[0]):
         for p in range(p0s[k], p1s[k]):
             i = TREE_LEAF0 + p
-            while i > 0 and touch[i] == 2:
-                touch[i] = 0
+            while i > 0 and (touch[i] & T_PROBE) != 0:
+                touch[i] = touch[i] & ~T_PROBE
                 i >>= 1
     return n
 
 
 @njit(cache=True)
+def mark_nonzero(touch, p0, p1):
+    """Flag tree pages ``[p0, p1)`` and their ancestors :data:`T_NONZERO` (their subtrees
+    may hold non-zero words at the next segments' entries)."""
+    for p in range(p0, p1):
+        i = TREE_LEAF0 + p
+        while i > 0 and (touch[i] & T_NONZERO) == 0:
+            touch[i] = touch[i] | T_NONZERO
+            i >>= 1
+
+
+@njit(cache=True)
 def clear_touch(touch):
     """Unmark every node of ``touch`` (:func:`touch_pages`) in time proportional to the
-    marked nodes: they form a subtree that contains the root (every mark marks the path up
-    to an already-marked node), so a walk down from the root finds them all."""
-    if touch[1] == 0:
+    marked nodes, flagging each :data:`T_NONZERO` (a node touched in this segment may be
+    non-zero at the next one's entry): they form a subtree that contains the root (every
+    mark marks the path up to an already-marked node), so a walk down from the root finds
+    them all."""
+    if (touch[1] & T_MARK) == 0:
         return
     stack = np.empty(2 * TREE_DEPTH + 2, dtype=np.int64)
     stack[0] = 1
@@ -296,12 +320,12 @@ def clear_touch(touch):
     while n > 0:
         n -= 1
         i = stack[n]
-        touch[i] = 0
+        touch[i] = (touch[i] & ~T_MARK) | T_NONZERO
         if i < TREE_LEAF0:
-            if touch[2 * i]:
+            if touch[2 * i] & T_MARK:
                 stack[n] = 2 * i
                 n += 1
-            if touch[2 * i + 1]:
+            if touch[2 * i + 1] & T_MARK:
                 stack[n] = 2 * i + 1
                 n += 1
 
@@ -318,7 +342,7 @@ def run(code, base, mem8, mem16, mem32, perm, regs, st, ev, rec, touch):
 
     ``touch``: a 1-entry array (no tracking) or a ``TREE_NODES`` uint8 heap of marked
     memory-tree nodes: every load, store and atomic marks its 64-byte tree page and the
-    page's ancestors (:func:`touch_pages`), adds the newly marked count to
+    page's ancestors (:func:`touch_pages`), adds their paging measure to
     ``st[S_PAGING]``, and the run also stops (``ST_STOP``) at the first instruction
     boundary where ``cycles + st[S_UNIT_STEPS] * paging_extra(st[S_PAGING], st[S_ALLOW])``
     reaches ``st[S_COST_STOP]``.
@@ -374,7 +398,7 @@ def run(code, base, mem8, mem16, mem32, perm, regs, st, ev, rec, touch):
                 status = ST_FAULT_READ
                 err = addr
                 break
-            if trk and touch[TREE_LEAF0 + (addr >> TREE_PAGE_SHIFT)] == 0:
+            if trk and (touch[TREE_LEAF0 + (addr >> TREE_PAGE_SHIFT)] & T_MARK) == 0:
                 paging += _touch(touch, addr >> TREE_PAGE_SHIFT)
                 lim = min(stop_at, cost_stop - unit * paging_extra(paging, allow))
             if op == LW:
@@ -410,7 +434,7 @@ def run(code, base, mem8, mem16, mem32, perm, regs, st, ev, rec, touch):
                 status = ST_FAULT_WRITE
                 err = addr
                 break
-            if trk and touch[TREE_LEAF0 + (addr >> TREE_PAGE_SHIFT)] == 0:
+            if trk and (touch[TREE_LEAF0 + (addr >> TREE_PAGE_SHIFT)] & T_MARK) == 0:
                 paging += _touch(touch, addr >> TREE_PAGE_SHIFT)
                 lim = min(stop_at, cost_stop - unit * paging_extra(paging, allow))
             if rec:
@@ -544,7 +568,7 @@ def run(code, base, mem8, mem16, mem32, perm, regs, st, ev, rec, touch):
                 status = ST_FAULT_WRITE
                 err = addr
                 break
-            if trk and touch[TREE_LEAF0 + (addr >> TREE_PAGE_SHIFT)] == 0:
+            if trk and (touch[TREE_LEAF0 + (addr >> TREE_PAGE_SHIFT)] & T_MARK) == 0:
                 paging += _touch(touch, addr >> TREE_PAGE_SHIFT)
                 lim = min(stop_at, cost_stop - unit * paging_extra(paging, allow))
             old = np.int64(mem32[addr >> 2])

@@ -19,31 +19,38 @@ Paging cost (``paging``, a :class:`PagingCost`; the prover's planning run passes
 :func:`zkvm.continuation.paging_cost`). A segment also pays for the memory-tree work it
 causes (docs/continuations.md §3): every 64-byte tree page it touches (a load, store or
 atomic, or a syscall / precompile buffer, which :meth:`CpuState.check_buffer` checks)
-gets a ``mem_page`` row and two SHA-256 compressions (entry and exit leaf), and every
-internal node on the path of a touched page, counted once per segment, a ``mem_node``
-row and two compressions. These rows and nodes are the segment's *paging units*
-``U``, counted incrementally: when a page is first touched in the segment the
-interpreter marks it and walks up its path until a node that is already marked
-(:func:`zkvm.riscv.fast.touch_pages`), so ``U`` is exactly the number of ``mem_page`` plus
-``mem_node`` rows the paging circuits will generate, except that the register pages
-(0, 1), the salt page (2) and the OS page (3) and their paths (:data:`BASE_UNITS` units)
-are counted at every segment start whether touched or not, and that a syscall buffer
-counts whole (an upper bound: ``mem_page + mem_node rows <= U``). The paging tables are
-padded to powers of two, so the cost counts ``pad(U)``, the least power of two ``≥ U``
-(``sha256_hash`` has ``128·pad(U)`` rows at most). With ``c = paging.unit_steps`` and ``A =
-paging.allowance`` (a power of two) a segment's cost is ``steps + c·max(0, pad(U) − A)``,
-and it ends at the first boundary where ``steps + c·max(0, pad(U + 25) − A)`` reaches
-``max_steps`` (:func:`zkvm.riscv.fast.paging_extra`; 25 = the most units one load or
-store adds: its page and 24 ancestors), so its cost stays ``≤ max_steps`` but for the
-overshoot of its last ecall's step cost. An ecall's buffers can add many units at once:
-before an I/O ecall (read, readv, write, writev) or a precompile, the splitter computes
-the units its buffers would add (:func:`_ecall_ranges`, an upper bound on the ranges its
-handler checks, and :func:`zkvm.riscv.fast.count_new`) and, if the segment is not empty
-and ``steps + c·max(0, pad(U + new) − A)`` would exceed ``max_steps``, ends the segment
-before the ecall instead; so only an ecall that alone exceeds the budget (the first of
-its segment) overshoots it. This replaces the plain step rule (the two agree while
-``pad(U + 25) ≤ A`` and no ecall's buffers break it: compute-bound guests get the same
-segments). A segment always executes at least one instruction.
+gets a ``mem_page`` row, and every internal node on the path of a touched page, counted
+once per segment, a ``mem_node`` row; each row sends its entry and its exit block to the
+``sha256_hash`` table, which compresses each *distinct* block once. A row whose subtree
+is all zeros at entry (a page, or a subtree of pages, the program never wrote before)
+has the same entry block as every other such row of its level, so all of them cost at
+most :data:`ZERO_BLOCKS` compressions together. The segment's *paging measure* ``U``
+therefore counts 1 per touched page or node, 1 more where its subtree may be non-zero at
+entry (it lies on the path of a non-zero page of the initial image, or was touched in an
+earlier segment: the only ways a word becomes non-zero), plus :data:`ZERO_BLOCKS`; it
+is an upper bound on both the ``sha256_hash`` compressions and the ``mem_page`` +
+``mem_node`` rows. It is counted incrementally: when a page is first touched in the
+segment the interpreter marks it and walks up its path until a node that is already
+marked (:func:`zkvm.riscv.fast.touch_pages`). The register pages (0, 1), the salt page
+(2) and the OS page (3) and their paths (:data:`BASE_UNITS` rows, flagged non-zero) are
+counted at every segment start whether touched or not (:data:`BASE_MEASURE`), and a
+syscall buffer counts whole. The paging tables are padded to powers of two, so the cost
+counts ``pad(U)``, the least power of two ``≥ U`` (``sha256_hash`` has ``64·pad(U)``
+rows at most). With ``c = paging.unit_steps`` and ``A = paging.allowance`` (a power of
+two) a segment's cost is ``steps + c·max(0, pad(U) − A)``, and it ends at the first
+boundary where ``steps + c·max(0, pad(U + 50) − A)`` reaches ``max_steps``
+(:func:`zkvm.riscv.fast.paging_extra`; 50 = :data:`zkvm.riscv.fast.TOUCH_MAX`, the most
+measure one load or store adds: its page and 24 ancestors, 2 each), so its cost stays
+``≤ max_steps`` but for the overshoot of its last ecall's step cost. An ecall's buffers
+can add much at once: before an I/O ecall (read, readv, write, writev) or a precompile,
+the splitter computes the measure its buffers would add (:func:`_ecall_ranges`, an upper
+bound on the ranges its handler checks, and :func:`zkvm.riscv.fast.count_new`) and, if
+the segment is not empty and ``steps + c·max(0, pad(U + new) − A)`` would exceed
+``max_steps``, ends the segment before the ecall instead; so only an ecall that alone
+exceeds the budget (the first of its segment) overshoots it. This replaces the plain step
+rule (the two agree while ``pad(U + 50) ≤ A`` and no ecall's buffers break it:
+compute-bound guests get the same segments). A segment always executes at least one
+instruction.
 
 Correctness: where a segment ends does not affect soundness (every segment proves its own
 transition between two memory roots, whatever its length); a wrong paging count only
@@ -103,10 +110,10 @@ CostFn = Callable[[int, int, int, int, int], int]
 @dataclass(frozen=True)
 class PagingCost:
     """The paging part of the cutting rule (module docstring "Paging cost"): a segment
-    ends at the first boundary where ``steps + unit_steps·max(0, pad(U + 25) − allowance)``
-    reaches ``max_steps`` (``U``: its paging units). ``unit_steps``: a positive int (the
-    EXEC-step equivalent of one padded unit); ``allowance``: a power of two (the padded
-    units a segment gets for free). Plain integers: the cost model is the caller's, see
+    ends at the first boundary where ``steps + unit_steps·max(0, pad(U + 50) − allowance)``
+    reaches ``max_steps`` (``U``: its paging measure). ``unit_steps``: a positive int (the
+    EXEC-step equivalent of one padded unit of measure); ``allowance``: a power of two
+    (the padded measure a segment gets for free). Plain integers: the cost model is the caller's, see
     :func:`zkvm.continuation.paging_cost`."""
 
     unit_steps: int
@@ -121,7 +128,7 @@ class PagingCost:
             raise ValueError(f"PagingCost.allowance must be a power of two, got {self.allowance}")
 
     def cost(self, steps: int, units: int) -> int:
-        """The cost of a segment of ``steps`` EXEC steps and ``units`` paging units."""
+        """The cost of a segment of ``steps`` EXEC steps and paging measure ``units``."""
         return steps + self.unit_steps * int(fast.padded_over(int(units), self.allowance))
 
 
@@ -167,9 +174,14 @@ def _base_units() -> int:
     return int(fast.touch_pages(touch, 0, 4))
 
 
-#: paging units of the register pages 0 and 1, the salt page 2 and the OS page 3 with their
-#: paths to the root (4 leaves + 2 + 1 + 22 nodes), charged to every segment
+#: ``mem_page`` + ``mem_node`` rows of the register pages 0 and 1, the salt page 2 and the
+#: OS page 3 with their paths to the root (4 leaves + 2 + 1 + 22 nodes), every segment
 BASE_UNITS = 29
+#: distinct entry blocks of all-zero subtrees: one per level, pages (0) to the root (24)
+ZERO_BLOCKS = fast.TREE_DEPTH + 1
+#: the paging measure every segment starts with (module docstring "Paging cost"): the
+#: base rows, non-zero (2 each), and the zero blocks
+BASE_MEASURE = 2 * BASE_UNITS + ZERO_BLOCKS
 
 _NOT_W = 0xFF & ~PERM_W
 _WORDS_PER_PAGE = PAGE_SIZE // 4
@@ -223,9 +235,9 @@ class SegmentStart:
     ``journal_len`` (journal bytes written before the segment); ``cycle_offset``
     (instructions executed before it); ``cycles`` (instructions it executes, its final
     exit ecall included); ``steps`` (its EXEC-step cost); ``halts`` (it ends with the
-    guest's exit); ``paging``: its paging units ``U`` when :func:`split` was given a
-    :class:`PagingCost` (module docstring; an upper bound on its ``mem_page`` plus
-    ``mem_node`` rows), else 0.
+    guest's exit); ``paging``: its paging measure ``U`` when :func:`split` was given a
+    :class:`PagingCost` (module docstring; an upper bound on its ``sha256_hash``
+    compressions and on its ``mem_page`` plus ``mem_node`` rows), else 0.
 
     Equal runs give equal snapshots (no host state: no addresses, times or paths).
     Picklable; not hashable (``pages`` is a dict).
@@ -373,21 +385,28 @@ class _Splitter:
         self.ev = np.zeros((9, 1), dtype=np.uint32)
         # the memory-tree nodes touched in this segment (fast.TREE_NODES entries, 32 MiB)
         self.touch = np.zeros(fast.TREE_NODES if paging else 1, dtype=np.uint8)
+        self.pages = _initial_pages(m, program)
         if paging:
             self.st[fast.S_UNIT_STEPS] = paging.unit_steps
             self.st[fast.S_ALLOW] = paging.allowance
+            # subtrees that may be non-zero at the first segment's entry: the initial
+            # image's non-zero pages and the base pages (registers, salt, OS cells)
+            per = 1 << (PAGE_SHIFT - fast.TREE_PAGE_SHIFT)
+            for p in self.pages:
+                fast.mark_nonzero(self.touch, p * per, (p + 1) * per)
+            fast.mark_nonzero(self.touch, 0, 4)
         self._begin_paging()
-        self.pages = _initial_pages(m, program)
         self.perm_raw = m.perm.copy()
         self.perm_z = encode_perm(self.perm_raw)
         self._refresh_shadow()
 
-    # -- paging units --------------------------------------------------------------------
+    # -- paging measure ------------------------------------------------------------------
     def _begin_paging(self) -> None:
-        """Start a segment's paging count: nothing touched but the base pages 0..3."""
+        """Start a segment's paging count: nothing touched but the base pages 0..3 (every
+        node touched so far is flagged non-zero), plus the zero blocks."""
         if self.paging:
             fast.clear_touch(self.touch)
-            self.st[fast.S_PAGING] = fast.touch_pages(self.touch, 0, 4)
+            self.st[fast.S_PAGING] = fast.touch_pages(self.touch, 0, 4) + ZERO_BLOCKS
 
     def touch_range(self, addr: int, length: int) -> None:
         """Count the tree pages of the guest bytes ``[addr, addr + length)`` as touched."""
@@ -403,7 +422,7 @@ class _Splitter:
             return False
         p0, p1 = np.array([_tree_pages(a, n) for a, n in ranges], dtype=np.int64).T
         new = int(fast.count_new(self.touch, np.ascontiguousarray(p0), np.ascontiguousarray(p1)))
-        # up to TOUCH_MAX new units are covered by the reserve of the cut rule
+        # up to TOUCH_MAX new measure is covered by the reserve of the cut rule
         return new > fast.TOUCH_MAX and self.paging.cost(steps, int(self.st[fast.S_PAGING]) + new) > self.max_steps
 
     def _full(self, steps: int) -> bool:
@@ -608,7 +627,7 @@ def split(
     syscall outside the provable subset (the prover's planning run).
 
     ``paging``: count the memory-tree work in the cost too (module docstring "Paging
-    cost"); every snapshot's ``paging`` field then holds its paging units.
+    cost"); every snapshot's ``paging`` field then holds its paging measure.
 
     Returns the snapshots in order: ``sum(s.cycles) == execute(...).cycles`` and the input
     slices concatenate to the prefix of ``input`` the guest read.
@@ -691,5 +710,5 @@ def run_segment(program: Program, start: SegmentStart, record: bool = True) -> E
 
 __all__ = [
     "SegmentStart", "SegmentError", "split", "run_segment", "replay", "restore", "encode_perm", "decode_perm",
-    "CostFn", "PagingCost", "BASE_UNITS",
+    "CostFn", "PagingCost", "BASE_UNITS", "BASE_MEASURE", "ZERO_BLOCKS",
 ]

@@ -554,6 +554,12 @@ class Sha256HashAir(Air):
     Range checks on the first row: ``U16`` of the two halves of ``W_0`` and of the 16
     digest halves ``hout`` (18 U16 lookups per call).
 
+    Each distinct message is compressed once: ``mult`` (on a call's first row, zero on
+    every other row) is the number of HASH sends of that message, so the paging tables'
+    repeated blocks — a page or subtree the segment only reads (entry and exit block
+    equal), every all-zero page and the all-zero subtrees above them — cost one
+    compression, not one per send (:func:`zkvm.chips.mem_merkle.paging_witness`).
+
     Correctness: the HASH message must be the genuine ``(block, C(block))`` of 512 and 256
     bit values, else a sender could hash a field-element "block" that is not a bit string
     (and two senders could disagree on which block a digest commits to).  The round core
@@ -566,10 +572,17 @@ class Sha256HashAir(Air):
     satisfies the equation; with it each equation holds over the integers and ``hout``
     is the true sum mod 2^32.  The call structure (complete calls, ``rnd`` from 0 to 63,
     flags from the preprocessed round table) is the precompile's (module docstring).
+    ``mult`` is a free witness (a lookup table's multiplicity): every receiving row is a
+    genuine compression whatever ``mult`` is, and LogUp balances only if, for every
+    message, the sends equal the sum of ``mult`` over the rows receiving it (the sends of
+    one message number fewer than ``p``), so a message no row computes cannot be sent,
+    whatever the multiplicities; ``mult_first_row`` keeps it off rows that are not a
+    call's first (where ``w``/``hout`` are not the call's block and digest).
     """
 
     name = "sha256_hash"
-    columns = Columns(*CORE_HEAD, *CORE_STATE, *CORE_ROUNDS)
+    columns = Columns(*CORE_HEAD, *CORE_STATE, *CORE_ROUNDS,
+                      ("mult", "HASH sends of this call's message (first row; 0 elsewhere)"))
     max_degree = 3
 
     #: rows per call (the ``sha256_round`` multiplicity counts calls of both tables)
@@ -580,7 +593,8 @@ class Sha256HashAir(Air):
         r, fl, _sel, nx, tr = _core_structure(b, list(zip(loc.hout, nxt.hout)))
         core = _core_rounds(b, r, nx, tr)
         ff = fl["f_first"]
-        b.receive(HASH, [*loc.w, *loc.hout], multiplicity=ff, name="hash_recv")
+        b.assert_zero(loc.mult * (1 - ff), "mult_first_row")
+        b.receive(HASH, [*loc.w, *loc.hout], multiplicity=loc.mult, name="hash_recv")
         buses.range_u16(b, loc.w[0], ff, "w0_lo_u16")
         buses.range_u16(b, loc.w[1], ff, "w0_hi_u16")
         for i in range(16):
@@ -593,16 +607,34 @@ class Sha256HashAir(Air):
         """Number of compressions in a ``sha256_hash`` trace (its real rows / 64)."""
         return int(trace[:, 0].astype(np.int64).sum()) // ROUNDS
 
-    def generate_trace(self, blocks) -> np.ndarray:
-        """Trace of one compression per row of ``blocks`` ((n, 16) uint32 message words);
-        height ``max(8, next power of two ≥ 64n)``."""
+    def generate_trace(self, blocks, mult=None) -> np.ndarray:
+        """Trace of one compression per row of ``blocks`` ((n, 16) uint32 message words),
+        received ``mult[i]`` times (default: once each); height ``max(8, next power of two
+        ≥ 64n)``."""
         blocks = np.asarray(blocks, dtype=np.uint32).reshape(-1, 16)
         n = blocks.shape[0]
+        mult = np.ones(n, dtype=np.int64) if mult is None else \
+            np.asarray(mult, dtype=np.int64).reshape(-1)
+        if mult.shape != (n,) or (n and mult.min() < 1):
+            raise ValueError("sha256_hash: one positive multiplicity per block")
         tr = self.columns.new_trace(_table_height(n))
         if n:
+            v = self.columns.view(tr)
             st = np.broadcast_to(np.array(IV_WORDS, dtype=np.uint64), (n, 8))
-            _core_trace(self.columns.view(tr), st, blocks.astype(np.uint64))
+            _core_trace(v, st, blocks.astype(np.uint64))
+            v.mult[0:ROUNDS * n:ROUNDS] = mult
         return tr
+
+    @staticmethod
+    def unique_blocks(blocks) -> tuple[np.ndarray, np.ndarray]:
+        """``(distinct blocks in sorted order, how often each occurs)`` of ``(n, 16)``
+        message words: the arguments of :meth:`generate_trace` that compress each
+        distinct block once."""
+        blocks = np.ascontiguousarray(np.asarray(blocks, dtype=np.uint32).reshape(-1, 16))
+        if not blocks.shape[0]:
+            return blocks, np.zeros(0, dtype=np.int64)
+        u, counts = np.unique(blocks, axis=0, return_counts=True)
+        return u, counts.astype(np.int64)
 
 
 # ============================================================================ registry hooks
