@@ -508,17 +508,33 @@ def _initial_nonzero(prog) -> set:
     return out
 
 
+def _written_pages(result) -> np.ndarray:
+    """The 64-byte tree pages a recorded segment wrote, as the splitter counts them:
+    stores, atomics but lr.w (sc.w whether it succeeds or not), and every word a syscall
+    accessed (its buffers count as written)."""
+    ev = result.events
+    insn = ev.insn.astype(np.int64)
+    opc = insn & 0x7F
+    store = (opc == 0x23) | ((opc == 0x2F) & ((insn >> 27) != 0b00010))
+    addrs = np.concatenate([ev.mem_addr[store], result.syscall_accesses.addr]).astype(np.int64)
+    return np.unique(addrs >> 6)
+
+
 def _measures(prog, results) -> list[int]:
     """The paging measure of every recorded segment, from first principles: 25 zero blocks
     plus, for each node on the paths of its touched pages and pages 0..3, 1, or 2 if the
-    node is on the path of a non-zero page of the image, a base page or a page touched by
-    an earlier segment (zkvm.riscv.segments "Paging cost")."""
-    nz = _paths(_initial_nonzero(prog) | {0, 1, 2, 3})
+    node is on the path of a non-zero page of the image, a base page or a page written by
+    an earlier segment, *and* on the path of a page this segment writes (zkvm.riscv.segments
+    "Paging cost")."""
+    base = {0, 1, 2, 3}
+    nz = _paths(_initial_nonzero(prog) | base)
     out = []
     for r in results:
-        units = _paths({*_touched_pages(r).tolist(), 0, 1, 2, 3})
-        out.append(ZERO_BLOCKS + len(units) + len(units & nz))
-        nz |= units
+        units = _paths({*_touched_pages(r).tolist(), *base})
+        written = _paths({*_written_pages(r).tolist(), *base})
+        assert written <= units
+        out.append(ZERO_BLOCKS + len(units) + len(units & nz & written))
+        nz |= written
     return out
 
 
@@ -569,7 +585,7 @@ def test_every_segment_executes_an_instruction():
 
 def test_paging_heavy_c_guest_respects_the_budget():
     """A real C guest (scanf, malloc, random updates of 2000 64-byte records, printf):
-    every segment's paging units bound the tree paths it touches, its cost stays within
+    every segment's paging measure bounds the tree paths it touches, its cost stays within
     max_steps but for its last ecall, and the paging rule, not the steps, cuts it."""
     prog = _pages_guest()
     pc, max_steps = PagingCost(unit_steps=583, allowance=256), 1 << 16
@@ -613,36 +629,50 @@ def test_touch_marks_and_clears():
     pages = rng.choice(1 << 24, 300, replace=False)
     n = sum(int(fast.touch_pages(touch, int(p), int(p) + 1)) for p in pages)
     n += int(fast.touch_pages(touch, 5000, 5100))
-    assert n == int(touch.sum()) == _tree_units([*pages.tolist(), *range(5000, 5100)], base=False)
+    assert n == int(np.count_nonzero(touch)) == _tree_units([*pages.tolist(), *range(5000, 5100)], base=False)
     assert int(fast.touch_pages(touch, 5050, 5060)) == 0  # already marked
-    marked = touch == fast.T_MARK
+    marked = touch == fast.T_MARK | fast.T_WRITTEN     # touch_pages: touched and written
+    assert marked.sum() == n
+    assert int(fast.touch_read(touch, 7, 8)) == len(_paths([7]) - _paths(pages.tolist() + list(range(5000, 5100))))
+    read_only = touch == fast.T_MARK
     fast.clear_touch(touch)
-    # unmarked, and every node touched in the segment flagged non-zero for the next ones
+    # unmarked, and every node written in the segment flagged non-zero for the next ones;
+    # page 7's own path (only read) stays zero
     assert np.array_equal(touch, np.where(marked, fast.T_NONZERO, 0).astype(np.uint8))
+    assert read_only.sum() > 0 and not touch[read_only].any()
 
 
-def test_measure_counts_nonzero_nodes_twice():
-    """After a segment touched pages 5000..5099, the next segment's touches count 2 for
-    every node on those pages' paths and 1 elsewhere; count_new agrees and leaves the
-    array unchanged."""
+def test_measure_counts_nonzero_written_nodes_twice():
+    """After a segment wrote pages 5000..5099, the next segment's writes count 2 for every
+    node on those pages' paths and 1 elsewhere, its reads 1 anywhere, and a read node
+    written later adds its second unit then; count_new agrees and leaves the array
+    unchanged."""
     touch = np.zeros(fast.TREE_NODES, dtype=np.uint8)
     fast.touch_pages(touch, 5000, 5100)
     fast.clear_touch(touch)
-    nz, marked = _paths(range(5000, 5100)), set()
+    nz, marked, written = _paths(range(5000, 5100)), set(), set()
 
-    def expect(pages):
-        new = _paths(pages) - marked
-        return len(new) + len(new & nz)
+    def expect(pages, write=True):
+        p = _paths(pages)
+        return len(p - marked) + (len((p - written) & nz) if write else 0)
 
-    for pages in ([5000], [1 << 23], [5001, 5002, 7], [5099, 5100, 9000]):
+    steps = [([5040, 5041], False), ([5000], True), ([1 << 23], True), ([5001, 5002, 7], True),
+             ([5040], True), ([5099, 5100, 9000], True), ([5050, 12], False)]
+    for pages, write in steps:
         p0s = np.array(pages, dtype=np.int64)
         before = touch.copy()
-        assert int(fast.count_new(touch, p0s, p0s + 1)) == expect(pages), pages
-        assert np.array_equal(touch, before)
-        got = sum(int(fast.touch_pages(touch, p, p + 1)) for p in pages)
-        assert got == expect(pages), pages
+        if write:
+            assert int(fast.count_new(touch, p0s, p0s + 1)) == expect(pages), pages
+            assert np.array_equal(touch, before)
+        fn = fast.touch_pages if write else fast.touch_read
+        got = sum(int(fn(touch, p, p + 1)) for p in pages)
+        assert got == expect(pages, write), pages
         marked |= _paths(pages)
+        if write:
+            written |= _paths(pages)
     assert expect([5000]) == 0 and len(_paths([5000])) == 25
+    # reading 5040-5041 counted 1 per new node; writing 5040 later added its nz path
+    assert expect([5041], write=True) == 1   # page 5041 itself: read, non-zero, not written
 
 
 def test_mark_nonzero_flags_paths_only():
@@ -650,9 +680,10 @@ def test_mark_nonzero_flags_paths_only():
     fast.mark_nonzero(touch, 64, 128)
     assert int(np.count_nonzero(touch)) == len(_paths(range(64, 128)))
     assert set(np.unique(touch).tolist()) == {0, fast.T_NONZERO}
-    assert int(fast.touch_pages(touch, 64, 65)) == 2 * 25        # its whole path is flagged
-    # page 2^20 shares only levels 21..24 (index 0) with pages 64..127
-    assert int(fast.touch_pages(touch, 1 << 20, (1 << 20) + 1)) == 21    # 17 new, 4 marked
+    assert int(fast.touch_read(touch, 64, 65)) == 25            # read: 1 per node
+    assert int(fast.touch_pages(touch, 64, 65)) == 25           # then written: +1 each
+    # page 2^20 shares only levels 21..24 (index 0) with pages 64..127, already written
+    assert int(fast.touch_pages(touch, 1 << 20, (1 << 20) + 1)) == 21    # 21 new nodes
 
 
 def _touch_then_read_guest(pages: int, nread: int) -> Program:

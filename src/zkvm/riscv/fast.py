@@ -70,11 +70,14 @@ TREE_LEAF0 = 1 << TREE_DEPTH
 TREE_NODES = 2 << TREE_DEPTH
 #: bits of a node's byte in the tracking array: marked (touched) in this segment; the
 #: temporary mark of :func:`count_new`; the node's subtree may hold a non-zero word at
-#: the segment's entry (the initial image's non-zero pages, and every node touched in an
-#: earlier segment: :func:`mark_nonzero`, :func:`clear_touch`)
+#: the segment's entry (the initial image's non-zero pages, and every node written in an
+#: earlier segment: :func:`mark_nonzero`, :func:`clear_touch`); a page of the node's
+#: subtree was written (stored to, or a syscall / precompile buffer) in this segment
 T_MARK = 1
 T_PROBE = 2
 T_NONZERO = 4
+T_WRITTEN = 8
+_T_MW = T_MARK | T_WRITTEN
 #: the most paging measure one memory access can add: its page and 24 ancestors, 2 each
 TOUCH_MAX = 2 * (TREE_DEPTH + 1)
 
@@ -232,16 +235,40 @@ def _sx(v):
 @njit(inline="always")
 def _touch(touch, page):
     """Mark tree page ``page`` and its ancestors (walks up until an already-marked node);
-    return the paging measure they add: 1 per newly marked node, 2 where its subtree may
-    be non-zero at entry (``zkvm.riscv.segments`` "Paging cost")."""
+    return the paging measure they add: 1 per newly marked node (``zkvm.riscv.segments``
+    "Paging cost")."""
     i = TREE_LEAF0 + page
     n = 0
     while i > 0 and (touch[i] & T_MARK) == 0:
-        t = touch[i]
-        touch[i] = t | T_MARK
-        n += 1 + ((t >> 2) & 1)
+        touch[i] = touch[i] | T_MARK
+        n += 1
         i >>= 1
     return n
+
+
+@njit(inline="always")
+def _write(touch, page):
+    """Flag the marked tree page ``page`` and its ancestors written (walks up until an
+    already-written node); return the paging measure they add: 1 per newly written node
+    whose subtree may be non-zero at entry (its exit block then differs from an entry
+    block that is not the shared zero block)."""
+    i = TREE_LEAF0 + page
+    n = 0
+    while i > 0 and (touch[i] & T_WRITTEN) == 0:
+        t = touch[i]
+        touch[i] = t | T_WRITTEN
+        n += (t >> 2) & 1
+        i >>= 1
+    return n
+
+
+@njit(inline="always")
+def _touch_write(touch, page):
+    """:func:`_touch` then :func:`_write` (a store): the measure both add."""
+    n = 0
+    if (touch[TREE_LEAF0 + page] & T_MARK) == 0:
+        n = _touch(touch, page)
+    return n + _write(touch, page)
 
 
 @njit(cache=True)
@@ -257,18 +284,19 @@ def padded_over(units, allow):
 
 @njit(cache=True)
 def paging_extra(units, allow):
-    """:func:`padded_over` after one more worst-case access (``TOUCH_MAX`` more units)."""
+    """:func:`padded_over` after one more worst-case access (``TOUCH_MAX`` more measure)."""
     return padded_over(units + TOUCH_MAX, allow)
 
 
 @njit(cache=True)
 def touch_pages(touch, p0, p1):
     """Mark tree pages ``[p0, p1)`` and their ancestors in ``touch`` (a ``TREE_NODES``
-    uint8 heap, see :data:`TREE_LEAF0` and :data:`T_MARK`); return the paging measure of
-    the newly marked nodes (:func:`_touch`)."""
+    uint8 heap, see :data:`TREE_LEAF0` and :data:`T_MARK`) touched and written (a syscall
+    or precompile buffer, counted as written whatever the call does); return the paging
+    measure they add (:func:`_touch`, :func:`_write`)."""
     n = 0
     for p in range(p0, p1):
-        n += _touch(touch, p)
+        n += _touch_write(touch, p)
     return n
 
 
@@ -280,10 +308,14 @@ def count_new(touch, p0s, p1s):
     for k in range(p0s.shape[0]):
         for p in range(p0s[k], p1s[k]):
             i = TREE_LEAF0 + p
-            while i > 0 and (touch[i] & (T_MARK | T_PROBE)) == 0:
+            # a node both marked and written has its ancestors marked and written too
+            while i > 0 and (touch[i] & T_PROBE) == 0 and (touch[i] & _T_MW) != _T_MW:
                 t = touch[i]
                 touch[i] = t | T_PROBE
-                n += 1 + ((t >> 2) & 1)
+                if (t & T_MARK) == 0:
+                    n += 1
+                if (t & T_WRITTEN) == 0:
+                    n += (t >> 2) & 1
                 i >>= 1
     for k in range(p0s.shape[0]):
         for p in range(p0s[k], p1s[k]):
@@ -291,6 +323,16 @@ def count_new(touch, p0s, p1s):
             while i > 0 and (touch[i] & T_PROBE) != 0:
                 touch[i] = touch[i] & ~T_PROBE
                 i >>= 1
+    return n
+
+
+@njit(cache=True)
+def touch_read(touch, p0, p1):
+    """Mark tree pages ``[p0, p1)`` and their ancestors touched, not written (loads);
+    return the paging measure they add (:func:`_touch`)."""
+    n = 0
+    for p in range(p0, p1):
+        n += _touch(touch, p)
     return n
 
 
@@ -308,10 +350,10 @@ def mark_nonzero(touch, p0, p1):
 @njit(cache=True)
 def clear_touch(touch):
     """Unmark every node of ``touch`` (:func:`touch_pages`) in time proportional to the
-    marked nodes, flagging each :data:`T_NONZERO` (a node touched in this segment may be
-    non-zero at the next one's entry): they form a subtree that contains the root (every
-    mark marks the path up to an already-marked node), so a walk down from the root finds
-    them all."""
+    marked nodes, flagging each written one :data:`T_NONZERO` (it may be non-zero at the
+    next segment's entry; a subtree only read keeps its flag): they form a subtree that
+    contains the root (every mark marks the path up to an already-marked node), so a walk
+    down from the root finds them all."""
     if (touch[1] & T_MARK) == 0:
         return
     stack = np.empty(2 * TREE_DEPTH + 2, dtype=np.int64)
@@ -320,7 +362,8 @@ def clear_touch(touch):
     while n > 0:
         n -= 1
         i = stack[n]
-        touch[i] = (touch[i] & ~T_MARK) | T_NONZERO
+        t = touch[i]
+        touch[i] = (t & T_NONZERO) | ((t & T_WRITTEN) >> 1)  # T_WRITTEN >> 1 == T_NONZERO
         if i < TREE_LEAF0:
             if touch[2 * i] & T_MARK:
                 stack[n] = 2 * i
@@ -434,8 +477,8 @@ def run(code, base, mem8, mem16, mem32, perm, regs, st, ev, rec, touch):
                 status = ST_FAULT_WRITE
                 err = addr
                 break
-            if trk and (touch[TREE_LEAF0 + (addr >> TREE_PAGE_SHIFT)] & T_MARK) == 0:
-                paging += _touch(touch, addr >> TREE_PAGE_SHIFT)
+            if trk and (touch[TREE_LEAF0 + (addr >> TREE_PAGE_SHIFT)] & _T_MW) != _T_MW:
+                paging += _touch_write(touch, addr >> TREE_PAGE_SHIFT)
                 lim = min(stop_at, cost_stop - unit * paging_extra(paging, allow))
             if rec:
                 maddr = addr
@@ -568,8 +611,11 @@ def run(code, base, mem8, mem16, mem32, perm, regs, st, ev, rec, touch):
                 status = ST_FAULT_WRITE
                 err = addr
                 break
-            if trk and (touch[TREE_LEAF0 + (addr >> TREE_PAGE_SHIFT)] & T_MARK) == 0:
+            if trk and op == LR_W and (touch[TREE_LEAF0 + (addr >> TREE_PAGE_SHIFT)] & T_MARK) == 0:
                 paging += _touch(touch, addr >> TREE_PAGE_SHIFT)
+                lim = min(stop_at, cost_stop - unit * paging_extra(paging, allow))
+            elif trk and op != LR_W and (touch[TREE_LEAF0 + (addr >> TREE_PAGE_SHIFT)] & _T_MW) != _T_MW:
+                paging += _touch_write(touch, addr >> TREE_PAGE_SHIFT)  # sc.w counted as a write
                 lim = min(stop_at, cost_stop - unit * paging_extra(paging, allow))
             old = np.int64(mem32[addr >> 2])
             new = old

@@ -24,23 +24,28 @@ once per segment, a ``mem_node`` row; each row sends its entry and its exit bloc
 ``sha256_hash`` table, which compresses each *distinct* block once. A row whose subtree
 is all zeros at entry (a page, or a subtree of pages, the program never wrote before)
 has the same entry block as every other such row of its level, so all of them cost at
-most :data:`ZERO_BLOCKS` compressions together. The segment's *paging measure* ``U``
-therefore counts 1 per touched page or node, 1 more where its subtree may be non-zero at
-entry (it lies on the path of a non-zero page of the initial image, or was touched in an
-earlier segment: the only ways a word becomes non-zero), plus :data:`ZERO_BLOCKS`; it
-is an upper bound on both the ``sha256_hash`` compressions and the ``mem_page`` +
-``mem_node`` rows. It is counted incrementally: when a page is first touched in the
-segment the interpreter marks it and walks up its path until a node that is already
-marked (:func:`zkvm.riscv.fast.touch_pages`). The register pages (0, 1), the salt page
-(2) and the OS page (3) and their paths (:data:`BASE_UNITS` rows, flagged non-zero) are
-counted at every segment start whether touched or not (:data:`BASE_MEASURE`), and a
-syscall buffer counts whole. The paging tables are padded to powers of two, so the cost
+most :data:`ZERO_BLOCKS` compressions together; a row whose subtree the segment does not
+write has an exit block equal to its entry block. So a row costs at most one distinct
+block of its own unless its subtree is both non-zero at entry (it lies on the path of a
+non-zero page of the initial image, or was written in an earlier segment: the only ways
+a word becomes non-zero) and written in this segment. The segment's *paging measure*
+``U`` counts 1 per touched page or node, 1 more where both hold, plus
+:data:`ZERO_BLOCKS`; it is an upper bound on both the ``sha256_hash`` compressions and
+the ``mem_page`` + ``mem_node`` rows. It is counted incrementally: when a page is first
+touched in the segment the interpreter marks it and walks up its path until a node that
+is already marked (:func:`zkvm.riscv.fast.touch_read`), and when a page is first written
+(a store, an atomic but ``lr.w``, a syscall or precompile buffer) it flags it and walks
+up until an already-written node (:func:`zkvm.riscv.fast.touch_pages`). The register
+pages (0, 1), the salt page (2) and the OS page (3) and their paths
+(:data:`BASE_UNITS` rows, non-zero and written) are counted at every segment start
+whether touched or not (:data:`BASE_MEASURE`), and a syscall buffer counts whole, as
+written. The paging tables are padded to powers of two, so the cost
 counts ``pad(U)``, the least power of two ``≥ U`` (``sha256_hash`` has ``64·pad(U)``
 rows at most). With ``c = paging.unit_steps`` and ``A = paging.allowance`` (a power of
 two) a segment's cost is ``steps + c·max(0, pad(U) − A)``, and it ends at the first
 boundary where ``steps + c·max(0, pad(U + 50) − A)`` reaches ``max_steps``
 (:func:`zkvm.riscv.fast.paging_extra`; 50 = :data:`zkvm.riscv.fast.TOUCH_MAX`, the most
-measure one load or store adds: its page and 24 ancestors, 2 each), so its cost stays
+measure one store adds: its page and 24 ancestors, 2 each), so its cost stays
 ``≤ max_steps`` but for the overshoot of its last ecall's step cost. An ecall's buffers
 can add much at once: before an I/O ecall (read, readv, write, writev) or a precompile,
 the splitter computes the measure its buffers would add (:func:`_ecall_ranges`, an upper
@@ -180,7 +185,7 @@ BASE_UNITS = 29
 #: distinct entry blocks of all-zero subtrees: one per level, pages (0) to the root (24)
 ZERO_BLOCKS = fast.TREE_DEPTH + 1
 #: the paging measure every segment starts with (module docstring "Paging cost"): the
-#: base rows, non-zero (2 each), and the zero blocks
+#: base rows, non-zero and written (2 each), and the zero blocks
 BASE_MEASURE = 2 * BASE_UNITS + ZERO_BLOCKS
 
 _NOT_W = 0xFF & ~PERM_W
@@ -403,13 +408,14 @@ class _Splitter:
     # -- paging measure ------------------------------------------------------------------
     def _begin_paging(self) -> None:
         """Start a segment's paging count: nothing touched but the base pages 0..3 (every
-        node touched so far is flagged non-zero), plus the zero blocks."""
+        node written so far is flagged non-zero), plus the zero blocks."""
         if self.paging:
             fast.clear_touch(self.touch)
             self.st[fast.S_PAGING] = fast.touch_pages(self.touch, 0, 4) + ZERO_BLOCKS
 
     def touch_range(self, addr: int, length: int) -> None:
-        """Count the tree pages of the guest bytes ``[addr, addr + length)`` as touched."""
+        """Count the tree pages of the guest bytes ``[addr, addr + length)`` as touched and
+        written (a syscall or precompile buffer, whatever the call does with it)."""
         if self.paging:
             self.st[fast.S_PAGING] += fast.touch_pages(self.touch, *_tree_pages(addr, length))
 
