@@ -128,6 +128,26 @@ def test_csvstats_segments_stay_within_the_budget():
             assert st.steps + pc.unit_steps * fast.paging_extra(st.paging, pc.allowance) >= 1 << po2
 
 
+@pytest.mark.parametrize("inp,po2", [(b"300 3", 14), (b"64 1", 12)])
+def test_measure_bounds_the_paging_the_prover_generates(inp, po2):
+    """The paging-heavy C guest (pages written, re-read and rewritten across segments):
+    in every segment the distinct SHA-256 compressions and the mem_page + mem_node rows
+    the prover generates are at most the splitter's paging measure, so the sha256_hash
+    table's height is what the cut rule paid for."""
+    elf = _guest("pages")
+    jobs = continuation.plan(elf, inp, _params(), po2)
+    assert len(jobs) > 2
+    tight = 0
+    for j in jobs:
+        traces, pw = segment_tables(j)
+        st = j.start
+        assert len(pw.pages) + pw.node_rows <= st.paging, st.index
+        assert pw.hash_calls <= st.paging, st.index
+        assert traces["sha256_hash"].shape[0] <= 64 * (1 << (st.paging - 1).bit_length())
+        tight += pw.hash_calls >= 0.7 * st.paging
+    assert tight  # the measure is no loose bound
+
+
 @pytest.fixture(scope="module")
 def pages_receipt():
     """The paging-heavy C guest (malloc, scanf, printf) proven in segments of 2^16 steps:
