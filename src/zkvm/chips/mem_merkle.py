@@ -22,7 +22,7 @@ the monolithic machine's memory boundary, three tables do this:
   it is sent (its ``mult`` column).  Blocks repeat a lot in real programs: a page the
   segment only reads has equal entry and exit blocks, every all-zero page (fresh heap,
   stack, bss) has the same block and so has every all-zero subtree of one level; in
-  csvstats' segments 38–51 % of the sends are repeats (docs/benchmarks.md).
+  csvstats' segments 10–49 % of the sends are repeats (docs/benchmarks.md).
 
 The verifier receives ``NODE(24, 0, root_in, root_out)`` itself (a public interaction).
 
