@@ -89,8 +89,8 @@ def test_a_wrong_claimed_value_is_still_rejected(zk, monkeypatch):
 
     calls = {"n": 0}
 
-    def lying(evals, weights):
-        out = real(evals, weights)
+    def lying(evals, weights, cols=None):
+        out = real(evals, weights, cols)
         if calls["n"] == 0:  # matrix A at ζ (the first evaluation)
             out[0] = out[0].copy()
             out[0][2, 1] = (int(out[0][2, 1]) + 1) % P
