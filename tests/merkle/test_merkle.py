@@ -157,14 +157,20 @@ def test_unstored_low_levels_give_the_same_openings(bitrev, keep_from):
         verify_opening(lean.root, lean.log_max_height, i, rows, lean.dims, path)
 
 
+@pytest.mark.parametrize("chunk_bytes", [None, 3 * 4 * 8])
 @pytest.mark.parametrize("bitrev", [False, True])
 @pytest.mark.parametrize("widths", [(3, 1), (2, 7, 1), (1, 1, 6, 2), (5, 1, 1, 1, 4)])
-def test_several_matrices_of_one_height_hash_as_their_concatenation(bitrev, widths):
+def test_several_matrices_of_one_height_hash_as_their_concatenation(bitrev, widths,
+                                                                     chunk_bytes, monkeypatch):
     """Leaf ``j`` of a height shared by several matrices is SHA-256(0x00 ‖ the rows of
-    all of them, in commit order), whatever two parts the tree hashes the rows in
-    (``_two_parts``: no full concatenation is built)."""
+    all of them, in commit order), however the tree hashes the rows: two matrices from
+    two parts (``_two_parts``), more from a reused buffer a chunk of rows at a time
+    (``_chunked_leaves``; ``chunk_bytes`` small: chunks of one to three rows)."""
+    from zkvm.merkle import tree as T
     from zkvm.merkle.tree import _two_parts
 
+    if chunk_bytes is not None:
+        monkeypatch.setattr(T, "_CONCAT_CHUNK_BYTES", chunk_bytes)
     rng = np.random.default_rng(sum(widths))
     ms = [rng.integers(0, 2**31, (8, w), dtype=np.uint32) for w in widths]
     ms.append(rng.integers(0, 2**31, (16, 2), dtype=np.uint32))  # a taller one: the 8s inject
