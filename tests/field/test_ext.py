@@ -171,6 +171,20 @@ def test_ext_worst_case_no_overflow():
         assert got == [m1 * (P - 1) * k] * 2
 
 
+@pytest.mark.parametrize("n,k", [(3, 5 * (1 << 13) + 7), (70, 300), (1, 1 << 13)])
+def test_ext_lincomb_split_rows_match_reference(n, k):
+    """Few rows of many terms and many rows of few: the same values as exact integer
+    arithmetic."""
+    rng = np.random.default_rng(n + k)
+    mat = rng.integers(0, P, (n, k), dtype=np.uint32)
+    co = rng.integers(0, P, (k, 4), dtype=np.uint32)
+    got = E.ext_lincomb(mat, co)
+    mo = mat.astype(object)
+    for q in range(4):
+        want = [int((mo[i] * co[:, q].astype(object)).sum() % P) for i in range(n)]
+        assert got[:, q].tolist() == want
+
+
 def test_ext_inv_parallel_chunks_match_serial():
     """Above _EXT_INV_PAR_MIN the inverse is computed in parallel chunks: same result as
     the one-chunk kernel, and a·a⁻¹ = 1 across every chunk boundary."""
