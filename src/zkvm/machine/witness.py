@@ -84,7 +84,6 @@ class MachineWitness:
         real["io"] = len(w.io["ctime"])
         sel = w.chip_rows(opc.CHIP_SYSCALL)
         traces["syscall"] = self.syscall_air.generate_trace(w.rows.select(sel))
-        jobs = []  # (table, its rows): the chip traces, generated over the threads below
         for c, air in self.chip_airs.items():
             idx = np.flatnonzero(w.chip_rows(c))
             tables = [air, *self.shard_airs[c]]
@@ -97,11 +96,10 @@ class MachineWitness:
                 k = parts[i] if i < len(parts) else 0
                 real[t.name] = k
                 if k or t is air:
-                    jobs.append((t, idx[start:start + k]))
+                    traces[t.name] = t.generate_trace(w.rows.select(idx[start:start + k]))
                 else:
                     traces[t.name] = np.zeros((0, t.columns.width), dtype=np.uint32)
                 start += k
-        traces.update(_chip_traces(jobs, w.rows))
         traces.update(precompile_traces(self.precompile_airs, w.precompile_events,
                                         lambda cyc: w.ts[cyc], w.precompile_prev_ts))
         real.update(real_rows(w.precompile_events))
@@ -170,25 +168,3 @@ class MachineWitness:
             return BytesAir.generate_trace_parts(parts)
         except ValueError as e:
             raise ValueError(f"byte lookups: {e}") from None
-
-
-def _chip_traces(jobs: list, rows) -> dict:
-    """``{table: trace}`` for ``jobs`` (``(air, row indices)``), the largest first over
-    a pool of the numba thread count (serial in a 1-thread worker): the chip trace
-    builders are numpy (and numba) code that releases the GIL on whole columns, and the
-    tables are independent, so each trace is the same as serially (a function of its
-    rows only).  Fibonacci at 2^20 on 2 threads: 0.49-0.59 -> 0.29-0.34 s."""
-    import numba
-
-    def one(job):
-        air, idx = job
-        return air.name, air.generate_trace(rows.select(idx))
-
-    n = min(len(jobs), numba.get_num_threads())
-    if n <= 1:
-        return dict(one(j) for j in jobs)
-    from concurrent.futures import ThreadPoolExecutor
-
-    with ThreadPoolExecutor(n) as ex:
-        got = dict(ex.map(one, sorted(jobs, key=lambda j: -len(j[1]))))
-    return {air.name: got[air.name] for air, _ in jobs}  # the tables' order, as serially
