@@ -77,25 +77,17 @@ def main():
     w, c, _ = best(lambda: MerkleTree([coset_lde(trace, 1)], bit_reversed_rows=True), a.repeats)
     print(f"LDE (blowup 2) + commit, {a.cols} cols x 2^{a.log_rows - 1} -> 2^{a.log_rows} rows: "
           f"wall {w:.2f} s, cpu {c:.2f} s")
-    half = [rng.integers(0, P, (n // 2, a.cols), dtype=np.uint32) for _ in range(2)]
-    tree = MerkleTree([mat] + half, bit_reversed_rows=True)
     lh = a.log_rows - 1
-    w, c, d2 = best(lambda: tree._leaf_hashes(lh), a.repeats)
-    w0, c0, d1 = best(lambda: hash_rows(np.concatenate(half, axis=1), 0, row_order_bitrev=True),
-                      a.repeats)
-    assert (d1 == d2).all()
-    print(f"leaves of two {a.cols}-col matrices of 2^{lh} rows: two parts wall {w:.2f} s, "
-          f"cpu {c:.2f} s; concatenate + hash wall {w0:.2f} s, cpu {c0:.2f} s")
     widths = [max(1, a.cols * k // 8) for k in (6, 9, 1, 5, 8, 2)]  # a real program's tables
-    six = [rng.integers(0, P, (n // 2, wi), dtype=np.uint32) for wi in widths]
-    tree = MerkleTree([mat] + six, bit_reversed_rows=True)
-    w, c, d2 = best(lambda: tree._leaf_hashes(lh), a.repeats)
-    w0, c0, d1 = best(lambda: hash_rows(np.concatenate(six, axis=1), 0, row_order_bitrev=True),
-                      a.repeats)
-    assert (d1 == d2).all()
-    print(f"leaves of six matrices ({sum(widths)} cols) of 2^{lh} rows: chunked wall {w:.2f} s, "
-          f"cpu {c:.2f} s; concatenate + hash wall {w0:.2f} s, cpu {c0:.2f} s")
-
+    for label, how, ws in (("two", "two parts", [a.cols, a.cols]), ("six", "chunked", widths)):
+        group = [rng.integers(0, P, (n // 2, wi), dtype=np.uint32) for wi in ws]
+        tree = MerkleTree([mat] + group, bit_reversed_rows=True)
+        w, c, d2 = best(lambda: tree._leaf_hashes(lh), a.repeats)
+        w0, c0, d1 = best(lambda: hash_rows(np.concatenate(group, axis=1), 0,
+                                            row_order_bitrev=True), a.repeats)
+        assert (d1 == d2).all()
+        print(f"leaves of {label} matrices ({sum(ws)} cols) of 2^{lh} rows: {how} wall "
+              f"{w:.2f} s, cpu {c:.2f} s; concatenate + hash wall {w0:.2f} s, cpu {c0:.2f} s")
 
 if __name__ == "__main__":
     main()

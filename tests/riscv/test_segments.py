@@ -633,7 +633,7 @@ def test_touch_marks_and_clears():
     assert int(fast.touch_pages(touch, 5050, 5060)) == 0  # already marked
     marked = touch == fast.T_MARK | fast.T_WRITTEN     # touch_pages: touched and written
     assert marked.sum() == n
-    assert int(fast.touch_read(touch, 7, 8)) == len(_paths([7]) - _paths(pages.tolist() + list(range(5000, 5100))))
+    assert int(fast.touch_pages(touch, 7, 8, False)) == len(_paths([7]) - _paths(pages.tolist() + list(range(5000, 5100))))
     read_only = touch == fast.T_MARK
     fast.clear_touch(touch)
     # unmarked, and every node written in the segment flagged non-zero for the next ones;
@@ -664,8 +664,7 @@ def test_measure_counts_nonzero_written_nodes_twice():
         if write:
             assert int(fast.count_new(touch, p0s, p0s + 1)) == expect(pages), pages
             assert np.array_equal(touch, before)
-        fn = fast.touch_pages if write else fast.touch_read
-        got = sum(int(fn(touch, p, p + 1)) for p in pages)
+        got = sum(int(fast.touch_pages(touch, p, p + 1, write)) for p in pages)
         assert got == expect(pages, write), pages
         marked |= _paths(pages)
         if write:
@@ -680,7 +679,7 @@ def test_mark_nonzero_flags_paths_only():
     fast.mark_nonzero(touch, 64, 128)
     assert int(np.count_nonzero(touch)) == len(_paths(range(64, 128)))
     assert set(np.unique(touch).tolist()) == {0, fast.T_NONZERO}
-    assert int(fast.touch_read(touch, 64, 65)) == 25            # read: 1 per node
+    assert int(fast.touch_pages(touch, 64, 65, False)) == 25            # read: 1 per node
     assert int(fast.touch_pages(touch, 64, 65)) == 25           # then written: +1 each
     # page 2^20 shares only levels 21..24 (index 0) with pages 64..127, already written
     assert int(fast.touch_pages(touch, 1 << 20, (1 << 20) + 1)) == 21    # 21 new nodes

@@ -1283,59 +1283,16 @@ def _weighted_col_sums(evals, d, nchunks):
 
 
 @njit(cache=True, parallel=True)
-def _weighted_col_sums_multi(evals, d, nchunks):
-    """out[k, c] = Σ_i evals[i, c]·d[k, i] for K points at once (base evals (n, w), ext
-    weights d (K, n, 4)): one pass over ``evals`` for all points.  The accumulators of a
-    chunk are laid out (K, 4, w), so the column loop runs over contiguous memory and
-    vectorises (was (K, w, 4): 7.8 -> 6.1 ns per element at width 49)."""
-    n, w = evals.shape
-    K = d.shape[0]
-    part = np.zeros((nchunks, K, 4, w), dtype=np.uint64)
-    step = (n + nchunks - 1) // nchunks
-    for t in prange(nchunks):
-        lo = t * step
-        hi = min(n, lo + step)
-        for i in range(lo, hi):
-            row = evals[i]
-            for k in range(K):
-                a0 = part[t, k, 0]
-                a1 = part[t, k, 1]
-                a2 = part[t, k, 2]
-                a3 = part[t, k, 3]
-                d0 = np.uint64(d[k, i, 0])
-                d1 = np.uint64(d[k, i, 1])
-                d2 = np.uint64(d[k, i, 2])
-                d3 = np.uint64(d[k, i, 3])
-                for c in range(w):
-                    e = np.uint64(row[c])
-                    a0[c] += e * d0
-                    a1[c] += e * d1
-                    a2[c] += e * d2
-                    a3[c] += e * d3
-            if (i - lo) % 3 == 2:  # partial reduction (< 2^61) every 3 products (< 2^62)
-                for k in range(K):
-                    for q in range(4):
-                        a = part[t, k, q]
-                        for c in range(w):
-                            x = a[c]
-                            a[c] = (x & _M32) + (x >> np.uint64(32)) * _R32
-    out = np.zeros((K, w, 4), dtype=np.uint32)
-    for k in range(K):
-        for c in range(w):
-            for q in range(4):
-                acc_s = np.uint64(0)
-                for t in range(nchunks):
-                    acc_s = (acc_s + part[t, k, q, c] % _P64) % _P64
-                out[k, c, q] = acc_s
-    return out
-
-
-@njit(cache=True, parallel=True)
-def _weighted_col_sums_multi_idx(evals, cols, d, nchunks):
-    """:func:`_weighted_col_sums_multi` of the columns ``cols`` of ``evals`` only, read in
-    place (a strided row view is fine): ``out[k, j] = Σ_i evals[i, cols[j]]·d[k, i]``."""
+def _weighted_col_sums_multi(evals, cols, d, nchunks):
+    """out[k, j] = Σ_i evals[i, c_j]·d[k, i] for K points at once (base evals (n, w), ext
+    weights d (K, n, 4)): one pass over ``evals`` for all points; ``c_j`` the columns
+    ``cols`` (read in place: a strided row view is fine), or every column for an empty
+    ``cols``.  The accumulators of a chunk are laid out (K, 4, w), so the column loop runs
+    over contiguous memory and vectorises (was (K, w, 4): 7.8 -> 6.1 ns per element at
+    width 49)."""
     n = evals.shape[0]
-    w = cols.shape[0]
+    allc = cols.shape[0] == 0
+    w = evals.shape[1] if allc else cols.shape[0]
     K = d.shape[0]
     part = np.zeros((nchunks, K, 4, w), dtype=np.uint64)
     step = (n + nchunks - 1) // nchunks
@@ -1353,12 +1310,20 @@ def _weighted_col_sums_multi_idx(evals, cols, d, nchunks):
                 d1 = np.uint64(d[k, i, 1])
                 d2 = np.uint64(d[k, i, 2])
                 d3 = np.uint64(d[k, i, 3])
-                for c in range(w):
-                    e = np.uint64(row[cols[c]])
-                    a0[c] += e * d0
-                    a1[c] += e * d1
-                    a2[c] += e * d2
-                    a3[c] += e * d3
+                if allc:
+                    for c in range(w):
+                        e = np.uint64(row[c])
+                        a0[c] += e * d0
+                        a1[c] += e * d1
+                        a2[c] += e * d2
+                        a3[c] += e * d3
+                else:
+                    for c in range(w):
+                        e = np.uint64(row[cols[c]])
+                        a0[c] += e * d0
+                        a1[c] += e * d1
+                        a2[c] += e * d2
+                        a3[c] += e * d3
             if (i - lo) % 3 == 2:  # partial reduction (< 2^61) every 3 products (< 2^62)
                 for k in range(K):
                     for q in range(4):
@@ -1396,13 +1361,13 @@ def barycentric_eval_many(evals, weights: list, cols=None) -> list:
 
     d = np.ascontiguousarray(np.stack([wts for wts, _ in weights]))
     nchunks = 16 if n >= 1 << 12 else 1
-    if cols is None:
-        sums = _weighted_col_sums_multi(m, d, nchunks)
-    else:
-        idx = np.asarray(cols, dtype=np.int64).reshape(-1)
-        if idx.size and (idx.min() < 0 or idx.max() >= m.shape[1]):
-            raise ValueError("barycentric_eval_many: column index out of range")
-        sums = _weighted_col_sums_multi_idx(m, np.ascontiguousarray(idx), d, nchunks)
+    idx = np.zeros(0, dtype=np.int64) if cols is None else \
+        np.ascontiguousarray(np.asarray(cols, dtype=np.int64).reshape(-1))
+    if idx.size and (idx.min() < 0 or idx.max() >= m.shape[1]):
+        raise ValueError("barycentric_eval_many: column index out of range")
+    if cols is not None and not idx.size:
+        return [np.zeros((0, 4), dtype=np.uint32) for _ in weights]
+    sums = _weighted_col_sums_multi(m, idx, d, nchunks)
     return [ext_mul(sums[k], f.to_array()) for k, (_, f) in enumerate(weights)]
 
 

@@ -289,14 +289,15 @@ def paging_extra(units, allow):
 
 
 @njit(cache=True)
-def touch_pages(touch, p0, p1):
+def touch_pages(touch, p0, p1, write=True):
     """Mark tree pages ``[p0, p1)`` and their ancestors in ``touch`` (a ``TREE_NODES``
-    uint8 heap, see :data:`TREE_LEAF0` and :data:`T_MARK`) touched and written (a syscall
-    or precompile buffer, counted as written whatever the call does); return the paging
-    measure they add (:func:`_touch`, :func:`_write`)."""
+    uint8 heap, see :data:`TREE_LEAF0` and :data:`T_MARK`) touched and, with ``write``,
+    written (a syscall or precompile buffer, counted as written whatever the call does;
+    ``write=False``: loads); return the paging measure they add (:func:`_touch`,
+    :func:`_write`)."""
     n = 0
     for p in range(p0, p1):
-        n += _touch_write(touch, p)
+        n += _touch_write(touch, p) if write else _touch(touch, p)
     return n
 
 
@@ -323,16 +324,6 @@ def count_new(touch, p0s, p1s):
             while i > 0 and (touch[i] & T_PROBE) != 0:
                 touch[i] = touch[i] & ~T_PROBE
                 i >>= 1
-    return n
-
-
-@njit(cache=True)
-def touch_read(touch, p0, p1):
-    """Mark tree pages ``[p0, p1)`` and their ancestors touched, not written (loads);
-    return the paging measure they add (:func:`_touch`)."""
-    n = 0
-    for p in range(p0, p1):
-        n += _touch(touch, p)
     return n
 
 

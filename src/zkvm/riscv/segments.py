@@ -33,9 +33,9 @@ a word becomes non-zero) and written in this segment. The segment's *paging meas
 :data:`ZERO_BLOCKS`; it is an upper bound on both the ``sha256_hash`` compressions and
 the ``mem_page`` + ``mem_node`` rows. It is counted incrementally: when a page is first
 touched in the segment the interpreter marks it and walks up its path until a node that
-is already marked (:func:`zkvm.riscv.fast.touch_read`), and when a page is first written
-(a store, an atomic but ``lr.w``, a syscall or precompile buffer) it flags it and walks
-up until an already-written node (:func:`zkvm.riscv.fast.touch_pages`). The register
+is already marked, and when a page is first written (a store, an atomic but ``lr.w``, a
+syscall or precompile buffer) it flags it and walks up until an already-written node
+(:func:`zkvm.riscv.fast.touch_pages`, ``write`` False or True). The register
 pages (0, 1), the salt page (2) and the OS page (3) and their paths
 (:data:`BASE_UNITS` rows, non-zero and written) are counted at every segment start
 whether touched or not (:data:`BASE_MEASURE`), and a syscall buffer counts whole, as
