@@ -10,6 +10,8 @@ import dataclasses
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from zkvm import continuation
 from zkvm.continuation import paging_cost, segment_cost
@@ -146,6 +148,46 @@ def test_measure_bounds_the_paging_the_prover_generates(inp, po2):
         assert traces["sha256_hash"].shape[0] <= 64 * (1 << (st.paging - 1).bit_length())
         tight += pw.hash_calls >= 0.7 * st.paging
     assert tight  # the measure is no loose bound
+
+
+def _random_access_guest(ops, reps):
+    """asm guest: ``reps`` passes over ``ops`` = (store?, page, word, value kind) loads and
+    stores to 64-byte pages scattered over the tree (page ``k`` at SCRATCH + 64·37·k),
+    storing 0 (a page that stays zero), a constant, or the pass counter."""
+    from zkvm.riscv.asm import encode, li
+    from zkvm.riscv.testing import SCRATCH, program
+
+    words = li("s0", 0)
+    for r in range(reps):
+        for store, page, word, kind in ops:
+            words += li("t0", SCRATCH + 64 * 37 * page + 4 * word)
+            if store:
+                if kind == 0:
+                    words.append(encode("sw", rs1="t0", rs2="zero", imm=0))
+                else:
+                    words += li("t1", 0x1234 * kind) if kind < 3 else \
+                        [encode("addi", rd="t1", rs1="s0", imm=r + 1)]
+                    words.append(encode("sw", rs1="t0", rs2="t1", imm=0))
+            else:
+                words.append(encode("lw", rd="t1", rs1="t0", imm=0))
+    return program(words, exit_code=0)
+
+
+@pytest.mark.slow  # ~10-20 s: the paging witness of every segment of 6 random guests
+@settings(max_examples=6, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(st.tuples(st.booleans(), st.integers(0, 300), st.integers(0, 15),
+                          st.integers(0, 3)), min_size=40, max_size=160),
+       st.integers(1, 3))
+def test_measure_bounds_random_access_guests(ops, reps):
+    """Random loads and stores (zero and non-zero values, pages re-read and rewritten by
+    later passes, so later segments see pages earlier ones wrote): in every segment the
+    prover's distinct compressions and paging rows are at most the splitter's measure."""
+    prog = _random_access_guest(ops, reps)
+    jobs = continuation.plan(prog, b"", _params(), 10)
+    for j in jobs:
+        traces, pw = segment_tables(j)
+        assert len(pw.pages) + pw.node_rows <= j.start.paging, j.start.index
+        assert pw.hash_calls <= j.start.paging, j.start.index
 
 
 @pytest.fixture(scope="module")
