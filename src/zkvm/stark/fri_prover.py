@@ -179,10 +179,10 @@ def commit_phase(inputs: dict, *, log_blowup: int, log_final_poly_len: int, fri_
         folded = [_fold_by(w, beta, L, pow(GENERATOR, 1 << (L0 - L), P), L - cur + a)[0]
                   for w, L in zip(words, inner)]
         words = None
+        # every round folds at least once (a ≥ 1), so v is a fresh array, not the
+        # committed one: the roll-ins below may add into it in place
         v, shift = _fold_by(v, beta, cur, shift, a)
         cur -= a
-        if folded or cur in inputs:
-            v = v.copy()
         for w, off in zip(folded, offs):
             _axpy_ext_kernel(v, (beta ** off).to_array(), w)
         if cur in inputs:
