@@ -576,6 +576,18 @@ def test_paging_units_are_the_tree_paths_asm():
         assert units + ZERO_BLOCKS <= s.paging <= 2 * units + ZERO_BLOCKS, s.index
 
 
+@pytest.mark.parametrize("max_steps", [8, 16, 64])
+def test_paging_measure_of_atomics(max_steps):
+    """lr.w touches its page as a read, every other atomic (sc.w, failed or not) as a
+    write: segments holding only an lr.w of the page, or its sc.w too, are counted as
+    the first-principles measure says."""
+    prog = lrsc_guest(n=6, hold=6)
+    segs, results, _ = check_segments(prog, b"", max_steps,
+                                      paging=PagingCost(unit_steps=1, allowance=1 << 10))
+    assert len(segs) > 1
+    assert [s.paging for s in segs] == _measures(prog, results)
+
+
 def test_every_segment_executes_an_instruction():
     """Even where the paging of an empty segment already exceeds the budget."""
     prog = store_journal_guest(10)

@@ -265,10 +265,7 @@ def _write(touch, page):
 @njit(inline="always")
 def _touch_write(touch, page):
     """:func:`_touch` then :func:`_write` (a store): the measure both add."""
-    n = 0
-    if (touch[TREE_LEAF0 + page] & T_MARK) == 0:
-        n = _touch(touch, page)
-    return n + _write(touch, page)
+    return _touch(touch, page) + _write(touch, page)
 
 
 @njit(cache=True)
@@ -602,12 +599,12 @@ def run(code, base, mem8, mem16, mem32, perm, regs, st, ev, rec, touch):
                 status = ST_FAULT_WRITE
                 err = addr
                 break
-            if trk and op == LR_W and (touch[TREE_LEAF0 + (addr >> TREE_PAGE_SHIFT)] & T_MARK) == 0:
-                paging += _touch(touch, addr >> TREE_PAGE_SHIFT)
-                lim = min(stop_at, cost_stop - unit * paging_extra(paging, allow))
-            elif trk and op != LR_W and (touch[TREE_LEAF0 + (addr >> TREE_PAGE_SHIFT)] & _T_MW) != _T_MW:
-                paging += _touch_write(touch, addr >> TREE_PAGE_SHIFT)  # sc.w counted as a write
-                lim = min(stop_at, cost_stop - unit * paging_extra(paging, allow))
+            if trk:  # lr.w reads; every other atomic writes (sc.w counted whether it succeeds)
+                need = T_MARK if op == LR_W else _T_MW
+                if (touch[TREE_LEAF0 + (addr >> TREE_PAGE_SHIFT)] & need) != need:
+                    page = addr >> TREE_PAGE_SHIFT
+                    paging += _touch(touch, page) if op == LR_W else _touch_write(touch, page)
+                    lim = min(stop_at, cost_stop - unit * paging_extra(paging, allow))
             old = np.int64(mem32[addr >> 2])
             new = old
             if op == LR_W:
