@@ -407,6 +407,23 @@ def test_mult_first_row_is_load_bearing(testing_params):
     assert check_traces(system, traces, []).ok        # the honest pair passes the real system
 
 
+def test_witness_checks_every_digest_against_the_compression(sc, monkeypatch):
+    """The tree's digests are checked against one compression per distinct block, mapped
+    back to every send: a wrong compression of any block is a PagingError."""
+    import zkvm.chips.mem_merkle as M
+
+    real = M.compress_blocks
+
+    def wrong_last(blocks):
+        out = real(blocks).copy()
+        out[-1, 0] ^= 1
+        return out
+
+    monkeypatch.setattr(M, "compress_blocks", wrong_last)
+    with pytest.raises(PagingError, match="disagree"):
+        paging_witness(sc.entry, sc.keys, sc.vals, sc.fts, sc.salt_out)
+
+
 def test_generate_trace_rejects_bad_multiplicities():
     with pytest.raises(ValueError):
         Sha256HashAir().generate_trace(np.zeros((2, 16), np.uint32), [1])
@@ -422,7 +439,7 @@ def test_paging_compresses_each_distinct_block_once():
     vals = [0, 0, 0, 0, 5, 6, 7, 8]                         # the first four stay zero
     pw = paging_witness(zero, keys, vals, [1] * 8, [0] * 16)
     uniq = Sha256HashAir.unique_blocks(np.zeros((3, 16), np.uint32))
-    assert uniq[0].shape == (1, 16) and uniq[1].tolist() == [3]
+    assert uniq[0].shape == (1, 16) and uniq[1].tolist() == [3] and uniq[2].tolist() == [0, 0, 0]
     assert pw.sends == 2 * (len(pw.pages) + pw.node_rows)
     # The entry tree is all zeros: one distinct block per level (leaf + 24 levels).  Exit:
     # pages 1028..1031 are new blocks (4), their level-1 nodes (2), level 2 (1), level 3

@@ -626,15 +626,15 @@ class Sha256HashAir(Air):
         return tr
 
     @staticmethod
-    def unique_blocks(blocks) -> tuple[np.ndarray, np.ndarray]:
-        """``(distinct blocks in sorted order, how often each occurs)`` of ``(n, 16)``
-        message words: the arguments of :meth:`generate_trace` that compress each
-        distinct block once."""
+    def unique_blocks(blocks) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """``(distinct blocks in sorted order, how often each occurs, the index of each
+        block's distinct one)`` of ``(n, 16)`` message words: the first two are the
+        arguments of :meth:`generate_trace` that compress each distinct block once."""
         blocks = np.ascontiguousarray(np.asarray(blocks, dtype=np.uint32).reshape(-1, 16))
         if not blocks.shape[0]:
-            return blocks, np.zeros(0, dtype=np.int64)
-        u, counts = np.unique(blocks, axis=0, return_counts=True)
-        return u, counts.astype(np.int64)
+            return blocks, np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
+        u, where, counts = np.unique(blocks, axis=0, return_inverse=True, return_counts=True)
+        return u, counts.astype(np.int64), where.reshape(-1).astype(np.int64)
 
 
 # ============================================================================ registry hooks
