@@ -67,7 +67,8 @@ def paging_cost(segment_po2: int):
       steps fill at most ``2^segment_po2`` rows;
     * paging (:mod:`zkvm.chips.mem_merkle`): the paging measure ``U`` (touched 64-byte
       tree pages and internal nodes on their paths, twice where the subtree may be
-      non-zero at entry, plus the zero blocks: :mod:`zkvm.riscv.segments` "Paging cost")
+      non-zero at entry and is written, plus the zero blocks: :mod:`zkvm.riscv.segments`
+      "Paging cost")
       bounds both the ``mem_page`` (202 columns) + ``mem_node`` (101) rows and the
       distinct SHA-256 compressions, 64 rows each in the 413-column ``sha256_hash``
       table; padded to powers of two that is at most ``pad(U)·w_unit`` cells with
@@ -88,8 +89,9 @@ def paging_cost(segment_po2: int):
     and ``pad(U) ≤ A + 2^segment_po2 / unit_steps`` (but for an ecall whose buffers alone
     exceed the budget) keeps the ``sha256_hash`` table's ``64·pad(U)`` rows within
     ``2^segment_po2`` for every ``segment_po2 ≥ 15`` (tests/continuation/test_paging_cut.py).
-    Pages the program never wrote before (fresh heap, stack, bss) count about half of
-    what re-touched pages do, because their entry blocks are all the same.
+    Pages the program never wrote before (fresh heap, stack, bss) and pages it only
+    reads count about half of what rewritten pages do: their entry blocks are all the
+    same, or their exit blocks are their entry blocks.
     The widths are read from the AIRs, so the model follows the circuits.
 
     Correctness: the cut rule affects only the segments' sizes (prover time and memory),
