@@ -186,3 +186,35 @@ def test_several_matrices_of_one_height_hash_as_their_concatenation(bitrev, widt
     for i in range(16):
         rows, path = t.open(i)
         verify_opening(t.root, 4, i, rows, t.dims, path)
+
+
+@pytest.mark.parametrize("chunk_bytes", [None, 2 * 4 * 12])
+@pytest.mark.parametrize("bitrev", [False, True])
+@pytest.mark.parametrize("sm", [0, 1, 2])
+def test_salted_height_of_several_matrices_hashes_rows_with_their_salt(bitrev, sm, chunk_bytes,
+                                                                      monkeypatch):
+    """Three matrices at the salted height: leaf ``j`` is SHA-256(0x00 ‖ the rows in
+    commit order, the salt words right after the salted matrix's row), whichever chunks
+    the rows are hashed in; openings verify."""
+    from zkvm.merkle import tree as T
+    from zkvm.merkle.tree import salt_words
+
+    if chunk_bytes is not None:
+        monkeypatch.setattr(T, "_CONCAT_CHUNK_BYTES", chunk_bytes)
+    rng = np.random.default_rng(sm)
+    ms = [rng.integers(0, 2**31, (8, w), dtype=np.uint32) for w in (2, 3, 1)]
+    key, sw = bytes(range(32)), 4
+    t = MerkleTree(ms, bit_reversed_rows=bitrev, salt=(sm, key, sw))
+    got = t._leaf_hashes(3)
+    for j in range(8):
+        r = int(format(j, "03b")[::-1], 2) if bitrev else j
+        parts = []
+        for m, a in enumerate(ms):
+            parts.append(a[r])
+            if m == sm:
+                parts.append(salt_words(key, np.array([r]), sw)[0])
+        want = hashlib.sha256(b"\x00" + np.concatenate(parts).astype("<u4").tobytes()).digest()
+        assert bytes(got[j].astype(">u4").tobytes()) == want
+    for i in range(8):
+        rows, path = t.open(i)
+        verify_opening(t.root, 3, i, rows, t.dims, path)

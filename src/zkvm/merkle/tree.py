@@ -171,6 +171,11 @@ class MerkleTree:
     def _group_rows(self, log_h: int, nat) -> np.ndarray:
         """The leaf rows (every matrix of height 2^log_h, commit order, the virtual salt
         after its matrix) of the natural rows ``nat`` (an index array or a slice)."""
+        parts = self._group_parts(log_h, nat)
+        return parts[0] if len(parts) == 1 else np.concatenate(parts, axis=1)
+
+    def _group_parts(self, log_h: int, nat) -> list:
+        """:meth:`_group_rows` as the list of its parts, not concatenated."""
         parts = []
         for m, (a, lh) in enumerate(zip(self.matrices, self.log_heights, strict=True)):
             if lh != log_h:
@@ -179,7 +184,7 @@ class MerkleTree:
             if self.salt is not None and m == self.salt[0]:
                 idx = np.arange(a.shape[0])[nat] if isinstance(nat, slice) else nat
                 parts.append(salt_words(self.salt[1], idx, self.salt[2]))
-        return parts[0] if len(parts) == 1 else np.concatenate(parts, axis=1)
+        return parts
 
     def _leaf_hashes(self, log_h: int) -> np.ndarray:
         if log_h != self._salted_height():
@@ -187,7 +192,9 @@ class MerkleTree:
             if len(group) == 1:
                 return hash_rows(group[0], LEAF_PREFIX, row_order_bitrev=self.bit_reversed_rows)
             if len(group) > 2:
-                return _chunked_leaves(group, log_h, self.bit_reversed_rows)
+                return _chunked_leaves(lambda s0, s1: [m[s0:s1] for m in group],
+                                       sum(m.shape[1] for m in group), log_h,
+                                       self.bit_reversed_rows)
             # several matrices of this height: hash each row as the concatenation of two
             # parts without building the whole (n, Σw) concatenation (a serial copy of up
             # to hundreds of MB at 2^20 rows: 0.8-1.3 s per group measured); only a part
@@ -214,14 +221,10 @@ class MerkleTree:
                 hash_rows_into(a[s0:s1], salt, LEAF_PREFIX, rev[s0:s1] if rev.size else rev,
                                out if rev.size else out[s0:s1])
             return out
-        for s0 in range(0, n, _SALT_CHUNK):
-            s1 = min(n, s0 + _SALT_CHUNK)
-            d = hash_rows(self._group_rows(log_h, slice(s0, s1)), LEAF_PREFIX)
-            if rev.size:
-                out[rev[s0:s1]] = d
-            else:
-                out[s0:s1] = d
-        return out
+        # several matrices with the salt: their rows and the salt words, a chunk at a time
+        return _chunked_leaves(lambda s0, s1: self._group_parts(log_h, slice(s0, s1)),
+                               sum(m.shape[1] for m in group) + sw, log_h,
+                               self.bit_reversed_rows)
 
     def _leaf_hashes_at(self, log_h: int, start: int, count: int) -> np.ndarray:
         """Leaf digests of tree rows ``[start, start+count)`` of the height-2^log_h group."""
@@ -285,14 +288,14 @@ class MerkleTree:
 _CONCAT_CHUNK_BYTES = 4 << 20
 
 
-def _chunked_leaves(group: list, log_h: int, bit_reversed: bool) -> np.ndarray:
-    """Leaf digests of the rows ``m_1[i] ‖ … ‖ m_k[i]`` of ``k ≥ 3`` matrices of height
-    ``2^log_h``: the rows are concatenated a few thousand at a time into one reused,
+def _chunked_leaves(parts_of, width: int, log_h: int, bit_reversed: bool) -> np.ndarray:
+    """Leaf digests of the ``2^log_h`` rows ``p_1[i] ‖ … ‖ p_k[i]`` of several parts
+    (``parts_of(s0, s1)``: the parts' natural rows ``[s0, s1)``, ``width`` columns in
+    all): the rows are concatenated a few thousand at a time into one reused,
     cache-sized buffer and hashed from there (no ``(n, Σw)`` copy into fresh pages: a
     serial 0.5-0.9 s per proof at 2^19-2^20 rows with a real program's many tables of
     one height)."""
     n = 1 << log_h
-    width = sum(m.shape[1] for m in group)
     rows = max(1, min(n, _CONCAT_CHUNK_BYTES // (4 * width)))
     buf = np.empty((rows, width), dtype=np.uint32)
     out = np.empty((n, 8), dtype=np.uint32)
@@ -300,7 +303,7 @@ def _chunked_leaves(group: list, log_h: int, bit_reversed: bool) -> np.ndarray:
     for s0 in range(0, n, rows):
         s1 = min(n, s0 + rows)
         chunk = buf[:s1 - s0]
-        np.concatenate([m[s0:s1] for m in group], axis=1, out=chunk)
+        np.concatenate(parts_of(s0, s1), axis=1, out=chunk)
         # natural row i lands at tree row bitrev(i) (an involution)
         hash_rows_into(chunk, None, LEAF_PREFIX, order[s0:s1] if order.size else order,
                        out if order.size else out[s0:s1])
