@@ -135,6 +135,30 @@ def test_barycentric_eval_many_matches_single_point(log_n, shift):
         N.barycentric_eval_many(evals, ws, [5])
 
 
+@pytest.mark.parametrize("D", [1, 5, 4096 + 37])
+def test_coeff_eval_many(D):
+    """Coefficient matrices of any height (masked polynomials: n + k rows) at several
+    points in one pass, from a strided view too, all columns or a subset."""
+    coeffs = rand(D, 6)
+    zs = [Ext(11, 22, 33, 44), Ext(5, 0, 7, P - 1), Ext(0)]
+    got = N.coeff_eval_many(coeffs, zs)
+    for z, g in zip(zs, got):
+        assert g.shape == (6, 4)
+        for c in (0, 5):
+            assert Ext(tuple(g[c])) == N.evaluate_poly(coeffs[:, c], z)
+    wide = rand(D, 12)
+    wide[:, ::2] = coeffs
+    for g, full in zip(N.coeff_eval_many(wide[:, ::2], zs), got):  # strided columns
+        assert (g == full).all()
+    for cols in ([4, 0, 3], [2], []):
+        for g, full in zip(N.coeff_eval_many(coeffs, zs, cols), got):
+            assert g.shape == (len(cols), 4) and (g == full[cols]).all()
+    with pytest.raises(ValueError):
+        N.coeff_eval_many(coeffs, zs, [6])
+    with pytest.raises(ValueError):
+        N.coeff_eval_many(np.zeros((0, 3), dtype=np.uint32), zs)
+
+
 def test_bit_reverse_rows():
     a = np.arange(8, dtype=np.uint32).reshape(8, 1)
     assert N.bit_reverse_rows(a)[:, 0].tolist() == [0, 4, 2, 6, 1, 5, 3, 7]

@@ -72,6 +72,32 @@ def test_round_trip(zk, n, w, s):
     assert len(row) - salt == -(-w // (1 << s))  # a query opens one value per group
 
 
+@pytest.mark.parametrize("zk", [False, True])
+def test_stacked_matrix_keeps_coefficients_not_its_column_lde(zk):
+    """Memory: a stacked matrix's data holds its stacked LDE and its (masked) coefficients,
+    not its columns' LDE; ``FriPcs.lde`` makes that LDE on demand, equal to the columns'
+    LDE an unstacked commitment keeps (same polynomials: same mask ⇒ same values)."""
+    from zkvm.poly.ntt import coset_eval_coeffs, coset_lde
+    from zkvm.field.babybear import GENERATOR
+
+    p = params(zk)
+    st = setup(p, 16, 11, 2)
+    data = st["data"]
+    assert data.ldes[0] is None and data.tree_ldes[0] is not None
+    c = data.coeffs[0]
+    assert c.shape == (16 + (p.zk_mask_len() if zk else 0), 11)
+    assert data.ldes[1] is not None and data.coeffs[1] is None and data.widths == [11, 3]
+    lde = st["pcs"].lde(data, 0)
+    log_N = 4 + p.log_blowup + lde_extra_log(p, 4)
+    assert lde.shape == (1 << log_N, 11)
+    assert (lde == coset_eval_coeffs(c, log_N, GENERATOR)).all()
+    if not zk:  # the same values as the LDE of the evaluations
+        assert (lde == coset_lde(st["A"], p.log_blowup + lde_extra_log(p, 4), GENERATOR)).all()
+    else:  # the masked polynomial agrees with the trace on H_n
+        big = (c.shape[0] - 1).bit_length()
+        assert (coset_eval_coeffs(c, big, 1)[::1 << (big - 4)] == st["A"]).all()
+
+
 def test_values_are_the_original_columns():
     st = setup(params(False), 16, 11, 2)
     coeffs = intt(st["A"])
@@ -87,21 +113,22 @@ def test_cheating_prover_wrong_stacked_value_rejected(monkeypatch, zk, col):
     """A prover that lies about one claimed value of a stacked matrix and runs the rest of
     the protocol consistently is caught: the DEEP term (g − I)/(x^k − z) has a pole."""
     import zkvm.stark.pcs_prover as pp
-    from zkvm.poly.ntt import barycentric_eval_many as real
+    from zkvm.poly.ntt import coeff_eval_many as real
 
     calls = {"n": 0}
 
-    def lying(evals, weights, cols=None):
-        out = real(evals, weights, cols)
+    def lying(coeffs, points, cols=None):  # a stacked matrix is evaluated from its coefficients
+        out = real(coeffs, points, cols)
         if calls["n"] == 0:  # the stacked matrix's evaluation at z (first call)
             out[0] = out[0].copy()
             out[0][col, 1] = (int(out[0][col, 1]) + 1) % P
         calls["n"] += 1
         return out
 
-    monkeypatch.setattr(pp, "barycentric_eval_many", lying)
+    monkeypatch.setattr(pp, "coeff_eval_many", lying)
     monkeypatch.setattr(pp, "commit_phase", functools.partial(pp.commit_phase, strict=False))
     st = setup(params(zk, num_queries=10), 16, 11, 2, seed=3)
+    assert calls["n"] >= 1
     with pytest.raises(FriError):
         verify(st)
 

@@ -73,6 +73,7 @@ __all__ = [
     "barycentric_eval",
     "barycentric_eval_many",
     "barycentric_weights",
+    "coeff_eval_many",
     "bit_reverse_rows",
     "log2_strict",
 ]
@@ -1340,6 +1341,31 @@ def _weighted_col_sums_multi(evals, cols, d, nchunks):
                     acc_s = (acc_s + part[t, k, q, c] % _P64) % _P64
                 out[k, c, q] = acc_s
     return out
+
+
+def coeff_eval_many(coeffs, points: list, cols=None) -> list:
+    """The polynomials given by the columns of a ``(D, w)`` coefficient matrix (row ``i``
+    = coefficient of ``X^i``, any ``D ≥ 1``) at several extension points, reading the
+    matrix once, row by row (no transposed copy): ``Σ_i c[i, j]·z^i`` per column ``j`` (of
+    ``cols`` when given) and point ``z``; returns a list of ``(w, 4)`` arrays (``(len(cols),
+    4)`` with ``cols``), one per point."""
+    from ..field.ext import ext_powers
+
+    m = _coerce(np.asarray(coeffs))
+    if m.ndim != 2 or m.shape[0] < 1:
+        raise ValueError("coeff_eval_many: coeffs must be (D, w) with D >= 1")
+    if m.strides[1] != m.itemsize:
+        m = np.ascontiguousarray(m)
+    idx = np.zeros(0, dtype=np.int64) if cols is None else \
+        np.ascontiguousarray(np.asarray(cols, dtype=np.int64).reshape(-1))
+    if idx.size and (idx.min() < 0 or idx.max() >= m.shape[1]):
+        raise ValueError("coeff_eval_many: column index out of range")
+    if cols is not None and not idx.size:
+        return [np.zeros((0, 4), dtype=np.uint32) for _ in points]
+    D = m.shape[0]
+    d = np.ascontiguousarray(np.stack([ext_powers(z, D) for z in points]))
+    sums = _weighted_col_sums_multi(m, idx, d, 16 if D >= 1 << 12 else 1)
+    return [sums[k] for k in range(len(points))]
 
 
 def barycentric_eval_many(evals, weights: list, cols=None) -> list:

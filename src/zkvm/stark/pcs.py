@@ -115,8 +115,11 @@ claimed ``f_c(z)`` of the opened groups is right: ``g_j − I_j`` vanishes on th
 ``X^k − z`` iff the remainder of ``g_j`` mod ``X^k − z``, which is ``Σ_t X^t f_{jk+t}(z)``
 computed in ``F_{p^4}[X]``, equals ``I_j`` (no ``k``-th root of ``z`` needs to exist).
 The verifier evaluates ``Σ_j α^j I_j`` at a query by Horner (``k`` terms) and ``x^k`` by
-``s`` squarings.  The prover keeps the columns' own LDE (``ProverData.ldes``: the quotient
-and the evaluations at ``z`` read it) beside the stacked one (``tree_ldes``).  A point
+``s`` squarings.  The prover keeps the stacked LDE (``tree_ldes``) and the columns'
+coefficients (``ProverData.coeffs``, a quarter of an LDE at blowup 4: the evaluations at
+``z`` read them); the columns' own LDE, which the quotient reads, is made when asked for
+(:meth:`FriPcs.lde`) and not kept (memory: 0.4 GiB at a real program's 2^20-cycle
+segment).  A point
 ``z`` must not be a ``k``-th power of an LDE point (``x^k − z ≠ 0``).
 """
 
@@ -177,11 +180,12 @@ class FriPcs:
     def lde(self, data: ProverData, i: int) -> np.ndarray:
         """The LDE of matrix ``i`` over ``g·H_{N_i}`` (``N_i = n_i·B·2^e_i``) in
         **natural** order (row ``j`` ↔ point ``GENERATOR·ω_{N_i}^j``), shape ``(N_i, w_i)``
-        uint32 -- plus ``SALT_WIDTH`` trailing salt columns for the salt-carrying matrix of
-        a hiding commitment (``data.salt_matrix``).  The returned array is the committed
-        one: do not modify it.  For a stacked matrix it is its columns' own LDE; the tree
-        holds the stacked one (``data.tree_ldes[i]``, see "Stacking")."""
-        return data.ldes[i]
+        uint32.  The returned array is the committed one: do not modify it.  For a stacked
+        matrix it is its columns' own LDE, computed on each call from the kept coefficients
+        (the tree holds the stacked one, ``data.tree_ldes[i]``, see "Stacking")."""
+        from .pcs_prover import column_lde
+
+        return column_lde(data, i)
 
     # ------------------------------------------------------------------ open
     def open(self, rounds: list, transcript: Transcript,

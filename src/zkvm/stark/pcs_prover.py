@@ -17,8 +17,8 @@ from zkvm.field.babybear import GENERATOR, P, TWO_ADICITY, two_adic_generator
 from zkvm.field.ext import Ext, _pow_u64, ext_add, ext_lincomb, ext_mul, ext_powers
 from zkvm.hash.sha256 import bitrev_permutation
 from zkvm.merkle import MerkleTree
-from zkvm.poly.ntt import (barycentric_eval_many, barycentric_weights, coset_eval_coeffs,
-                           coset_lde, intt_padded)
+from zkvm.poly.ntt import (barycentric_eval_many, barycentric_weights, coeff_eval_many,
+                           coset_eval_coeffs, coset_lde, intt_padded)
 
 from .fri_prover import answer_query, commit_phase
 from .params import StarkParams
@@ -84,6 +84,17 @@ def _mask_in_place(out: np.ndarray, log_n: int, r: np.ndarray) -> np.ndarray:
         body[n:k] = (body[n:k].astype(np.int64) - rr[n:]) % P
     body[n:] = (body[n:].astype(np.int64) + rr) % P         # + X^n·r
     return out
+
+
+def column_lde(data: ProverData, m: int) -> np.ndarray:
+    """See :meth:`zkvm.stark.pcs.FriPcs.lde`: the kept LDE, or for a stacked matrix its
+    columns' LDE made now from the kept coefficients (the same values the commitment's
+    polynomials take there; a fresh array the caller may drop)."""
+    lde = data.ldes[m]
+    if lde is not None:
+        return lde
+    log_N = data.log_heights[m] + data.log_blowup + data.extra_log_list[m]
+    return _coeff_lde(data.coeffs[m], log_N)
 
 
 def _coeff_lde(coeffs: np.ndarray, log_N: int) -> np.ndarray:
@@ -191,10 +202,15 @@ def commit(params: StarkParams, evals: list, hiding: bool = False,
             c = _mask_in_place(intt_padded(a, k), log_n, r)
         elif s:  # the coefficients serve both LDEs (coset_lde may transform its input)
             c = intt_padded(a, 0)
-        ldes.append(coset_lde(a, params.log_blowup + e, GENERATOR) if c is None
-                    else _coeff_lde(c, log_N))
-        tree_ldes.append(_stacked_lde(c, log_N, s) if s else None)
-        coeffs.append(None)  # opened from evals + masks; dropping c frees (n + k)·w words
+        if s:  # the tree holds the stacked LDE; the columns' own LDE is made on demand
+            ldes.append(None)
+            tree_ldes.append(_stacked_lde(c, log_N, s))
+            coeffs.append(c)
+        else:
+            ldes.append(coset_lde(a, params.log_blowup + e, GENERATOR) if c is None
+                        else _coeff_lde(c, log_N))
+            tree_ldes.append(None)
+            coeffs.append(None)  # opened from evals + masks; dropping c frees (n + k)·w words
         masks.append(r)
     tree = _tree_of(ldes, tree_ldes, _salt(star))
     # the evaluations are not kept: openings interpolate the LDE (_eval_points)
@@ -225,7 +241,7 @@ def commit_coeffs(params: StarkParams, coeffs: list, log_heights: list, extra_lo
         if log_n < 0 or log_N + s > TWO_ADICITY:
             raise ValueError(f"PCS commit_coeffs: matrix {i}: bad height 2^{log_n}")
         mats.append(a)
-        ldes.append(_coeff_lde(a, log_N))
+        ldes.append(None if s else _coeff_lde(a, log_N))  # stacked: made on demand
         tree_ldes.append(_stacked_lde(a, log_N, s) if s else None)
     tree = _tree_of(ldes, tree_ldes, _salt(star))
     return tree.root, ProverData([None] * len(mats), ldes, tree, params.log_blowup, mats,
@@ -248,20 +264,16 @@ def _eval_points(data: ProverData, m: int, zs: list, cache: dict, cols=None) -> 
 
     which reads ``n`` rows instead of the ``2^⌈log2(n + k)⌉ = 2n`` a direct interpolation
     of ``f'`` needs (for ``k > n``, tiny tables, ``M`` is the next power of two
-    ``≥ n + k`` and no correction is applied).  Coefficient commitments are evaluated
-    from their coefficients.
+    ``≥ n + k`` and no correction is applied).  Coefficient commitments and stacked
+    matrices (which keep their coefficients instead of their columns' LDE) are evaluated
+    from their coefficients, all points in one pass over the rows
+    (:func:`zkvm.poly.ntt.coeff_eval_many`).
 
     Correctness: the returned values are exactly the committed polynomials' values
     (both formulas are identities for the committed ``f'``); they are absorbed into the
     transcript and checked by the verifier against the openings through DEEP/FRI."""
     if data.coeffs is not None and data.coeffs[m] is not None:
-        key = (id(data), m)
-        if key not in cache:
-            cache[key] = np.ascontiguousarray(data.coeffs[m].T)
-        ct = cache[key]
-        if cols is not None:
-            ct = np.ascontiguousarray(ct[list(cols)])
-        return [ext_lincomb(ct, ext_powers(z, ct.shape[1])) for z in zs]
+        return coeff_eval_many(data.coeffs[m], zs, cols)
     lde = data.ldes[m]
     N = lde.shape[0]
     n = 1 << data.log_heights[m]

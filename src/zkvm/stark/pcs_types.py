@@ -315,12 +315,14 @@ class ProverData:
 
     evals:      ``None`` per matrix (the committed evaluations are not kept: openings
                 interpolate the LDE; kept as a field for the matrix count).
-    ldes:       their coset LDEs ``(n_m·B·2^e_m, w_m)`` over ``g·H_{…}``, natural order.
+    ldes:       their coset LDEs ``(n_m·B·2^e_m, w_m)`` over ``g·H_{…}``, natural order;
+                ``None`` for a stacked matrix (made on demand from ``coeffs``).
     tree:       the mixed-height Merkle tree over ``ldes`` (plus the virtual salt columns
                 of a salted commitment), bit-reversed row order.
     log_blowup: ``log2 B`` used.
     coeffs:     per matrix the committed polynomial's coefficients ``(D_m, w_m)`` (masked
-                in hiding mode), or ``None`` when the matrix is opened from ``evals``.
+                in hiding mode): every matrix of ``commit_coeffs`` and every stacked one;
+                ``None`` when the matrix is opened from its LDE.
     log_ns:     ``log2 n_m`` (the trace heights); ``extra_logs``: ``e_m``.
     salted:     True for a hiding commitment: matrix ``salt_matrix`` (the first of the
                 largest LDE) has ``SALT_WIDTH`` extra trailing salt columns in the tree
@@ -329,9 +331,9 @@ class ProverData:
                 the committed polynomial is ``f + Z_H·r`` with ``f`` given by ``evals``.
     stack_logs: per matrix ``s_m`` (0: not stacked, the default); a stacked matrix's
                 tree holds ``tree_ldes[m]``: the LDE ``(k·N_m, ⌈w_m/k⌉)`` of its stacked
-                columns ``g_j(X) = Σ_t X^t f_{jk+t}(X^k)`` (``k = 2^s_m``), while
-                ``ldes[m]`` stays the columns' own LDE (read by the quotient and by the
-                evaluations at ζ).  See :mod:`zkvm.stark.pcs`, "Stacking".
+                columns ``g_j(X) = Σ_t X^t f_{jk+t}(X^k)`` (``k = 2^s_m``); the
+                columns' own LDE (read by the quotient) is made from ``coeffs[m]`` when
+                asked for.  See :mod:`zkvm.stark.pcs`, "Stacking".
     """
 
     evals: list
@@ -365,7 +367,8 @@ class ProverData:
     @property
     def widths(self) -> list[int]:
         """Committed column counts (without the salt columns)."""
-        return [int(e.shape[1]) for e in self.ldes]
+        return [int(e.shape[1]) if e is not None else int(c.shape[1])
+                for e, c in zip(self.ldes, self.coeffs or [None] * len(self.ldes))]
 
     @property
     def extra_log_list(self) -> list[int]:
