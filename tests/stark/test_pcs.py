@@ -384,3 +384,46 @@ def test_hiding_openings_are_the_masked_polynomials(log_n):
     for z, g in zip(zs, got):
         for c in range(3):
             assert Ext(tuple(int(v) for v in g[c])) == evaluate_poly(coeffs[:, c], z)
+
+
+@pytest.mark.parametrize("zk", [False, True])
+def test_commit_extends_the_largest_matrix_first(monkeypatch, zk):
+    """Memory: the LDEs are made largest trace first, so the biggest transient (its
+    coefficients) sits beside no other LDE; the masks are still drawn in matrix order and
+    every matrix gets the LDE of its own (masked) polynomial."""
+    import zkvm.stark.pcs_prover as pp
+    from zkvm.poly.ntt import coset_lde
+
+    p = params(zk=zk, num_queries=6)
+    rng = np.random.default_rng(7)
+    mats = [rng.integers(0, P, shape, dtype=np.uint32)
+            for shape in [(16, 2), (64, 5), (32, 3), (64, 1)]]
+    seen = []
+    real = pp.intt_padded if zk else pp.coset_lde
+
+    def spy(a, *rest):
+        seen.append(a.shape)
+        return real(a, *rest)
+
+    drawn = []
+    real_rf = pp.random_field
+
+    def rf(shape):
+        drawn.append(tuple(shape))
+        return real_rf(shape)
+
+    monkeypatch.setattr(pp, "intt_padded" if zk else "coset_lde", spy)
+    monkeypatch.setattr(pp, "random_field", rf)
+    _, data = FriPcs(p).commit(mats, hiding=zk)
+    assert seen == [(64, 5), (32, 3), (64, 1), (16, 2)]
+    k = p.zk_mask_len()
+    assert drawn == ([(k, 2), (k, 5), (k, 3), (k, 1)] if zk else [])
+    for m, a in enumerate(mats):
+        if zk:
+            assert data.masks[m].shape == (p.zk_mask_len(), a.shape[1])
+            lb = p.log_blowup + data.extra_log_list[m]
+            want = pp._coeff_lde(pp._apply_mask(intt(a), len(a).bit_length() - 1,
+                                                data.masks[m]), data.log_heights[m] + lb)
+        else:
+            want = coset_lde(a, p.log_blowup, GENERATOR)
+        assert (data.ldes[m] == want).all()

@@ -188,30 +188,32 @@ def commit(params: StarkParams, evals: list, hiding: bool = False,
         mats.append(a)
     extras = _extra_logs(params, log_ns, extra_log)
     stacks = _stack_list(stack_log, len(mats))
-    ldes, coeffs, masks, tree_ldes = [], [], [], []
+    count = len(mats)
+    ldes, coeffs, tree_ldes = [None] * count, [None] * count, [None] * count
     k = params.zk_mask_len()
     star = _salt_index([ln + e + s for ln, e, s in zip(log_ns, extras, stacks, strict=True)]) \
         if hiding else None
-    for i, (a, log_n, e, s) in enumerate(zip(mats, log_ns, extras, stacks, strict=True)):
-        log_N = log_n + params.log_blowup + e
-        if log_N + s > TWO_ADICITY:
+    for i, (log_n, e, s) in enumerate(zip(log_ns, extras, stacks, strict=True)):
+        if log_n + params.log_blowup + e + s > TWO_ADICITY:
             raise ValueError(f"PCS commit: matrix {i} too tall for the two-adic domain")
-        r = c = None
+    masks = [random_field((k, a.shape[1])) if hiding else None for a in mats]
+    # largest matrix first: its transient coefficients (a quarter of its LDE) then sit
+    # beside no other LDE (the commitment's peak memory; same values in any order)
+    for i in sorted(range(count), key=lambda j: -mats[j].nbytes):
+        a, log_n, e, s, r = mats[i], log_ns[i], extras[i], stacks[i], masks[i]
+        log_N = log_n + params.log_blowup + e
+        c = None
         if hiding:  # f' = f + Z_H·r from the coefficients (n + k of them), one size-N NTT
-            r = random_field((k, a.shape[1]))
             c = _mask_in_place(intt_padded(a, k), log_n, r)
         elif s:  # the coefficients serve both LDEs (coset_lde may transform its input)
             c = intt_padded(a, 0)
         if s:  # the tree holds the stacked LDE; the columns' own LDE is made on demand
-            ldes.append(None)
-            tree_ldes.append(_stacked_lde(c, log_N, s))
-            coeffs.append(c)
-        else:
-            ldes.append(coset_lde(a, params.log_blowup + e, GENERATOR) if c is None
-                        else _coeff_lde(c, log_N))
-            tree_ldes.append(None)
-            coeffs.append(None)  # opened from evals + masks; dropping c frees (n + k)·w words
-        masks.append(r)
+            tree_ldes[i] = _stacked_lde(c, log_N, s)
+            coeffs[i] = c
+        else:  # opened from evals + masks; dropping c frees (n + k)·w words
+            ldes[i] = (coset_lde(a, params.log_blowup + e, GENERATOR) if c is None
+                       else _coeff_lde(c, log_N))
+        del c
     tree = _tree_of(ldes, tree_ldes, _salt(star))
     # the evaluations are not kept: openings interpolate the LDE (_eval_points)
     return tree.root, ProverData([None] * len(mats), ldes, tree, params.log_blowup, coeffs,
