@@ -206,13 +206,23 @@ def mask_poly_shape(params: StarkParams, log_heights: list, layouts: list) -> tu
     ``2^log_chunk``), as a matrix of height ``2^(L0 − lb)`` with no extra LDE growth.
     The STARK prover commits it inside the quotient commitment (:func:`mask_host`): one
     tree and one Merkle path per query less than a separate mask round."""
-    lb = params.log_blowup
-    logs = []
-    for h, lay in zip(log_heights, layouts, strict=True):
-        logs.append(h + lb + lay.extra_log)
-        logs.append(lay.log_chunk + lb + lde_extra_log(params, lay.log_chunk))
+    logs = _table_lde_logs(params, log_heights, layouts)
     L0 = max(logs)
-    return L0 - lb, deep_mask_coeffs(params, L0, logs)
+    return L0 - params.log_blowup, deep_mask_coeffs(params, L0, logs)
+
+
+def _table_lde_logs(params: StarkParams, log_heights: list, layouts: list,
+                    stack_logs: list | None = None) -> list:
+    """Per non-empty table, the LDE log-sizes of its trace (``log n + lb + e + s``; the
+    aux trace has the main trace's) and of its quotient chunks (``log_chunk + lb +
+    e(log_chunk) + s``), flattened; ``s = 0`` without ``stack_logs``."""
+    lb = params.log_blowup
+    out = []
+    for i, (h, lay) in enumerate(zip(log_heights, layouts, strict=True)):
+        st = 0 if stack_logs is None else stack_logs[i]
+        out.append(h + lb + lay.extra_log + st)
+        out.append(lay.log_chunk + lb + lde_extra_log(params, lay.log_chunk) + st)
+    return out
 
 
 def mask_host(params: StarkParams, log_heights: list, layouts: list) -> int | None:
@@ -238,12 +248,11 @@ def committed_lde_logs(params: StarkParams, pre_log_heights: list, log_heights: 
     and quotient chunks (``log_chunk + lb + e(log_chunk) + s``) of the non-empty tables
     (``log_heights``/``layouts``/``stack_logs`` in the same order).  These are FRI's input
     sizes (the masks add none: ``R`` lives at the largest, each leaf mask at its own)."""
+    if len(stack_logs) != len(log_heights):
+        raise ValueError("committed_lde_logs: one stacking factor per table")
     lb = params.log_blowup
     out = {h + lb + lde_extra_log(params, h) for h in pre_log_heights}
-    for h, lay, st in zip(log_heights, layouts, stack_logs, strict=True):
-        out.add(h + lb + lay.extra_log + st)
-        out.add(lay.log_chunk + lb + lde_extra_log(params, lay.log_chunk) + st)
-    return out
+    return out | set(_table_lde_logs(params, log_heights, layouts, stack_logs))
 
 
 def leaf_mask_logs(params: StarkParams, sizes) -> list:
