@@ -874,19 +874,43 @@ def _stacked_terms(data: ProverData, m: int, zs: list, vals: list, alpha: Ext, o
     aW = alpha ** W
     for (z, cols), vz in zip(zs, vals, strict=True):
         js, ct = stacked_interpolant(vz, cols, w, s, off, apows)
-        coef = np.zeros((W, 4), dtype=np.uint32)
-        for j in js:
-            coef[j] = (off * apows[j]).coeffs
-        A = ext_lincomb(G, coef)
+        coef = np.array([(off * apows[j]).coeffs for j in js], dtype=np.uint32).reshape(-1, 4)
         key = (L, s, z.coeffs)
         g = stacked.get(key)
-        if g is None:  # uint64 sums of < 2^32 canonical terms: reduced once, at the end
-            stacked[key] = [A.astype(np.uint64), ct]
-        else:
-            g[0] += A
-            g[1] = [a + b for a, b in zip(g[1], ct, strict=True)]
+        if g is None:  # canonical uint64 sums (_stacked_deep reduces them again)
+            g = stacked[key] = [np.zeros((G.shape[0], 4), dtype=np.uint64), [Ext.ZERO] * len(ct)]
+        _lincomb_acc(G, np.array(js, dtype=np.int64), coef, g[0])
+        g[1] = [a + b for a, b in zip(g[1], ct, strict=True)]
         off = off * aW
     return off
+
+
+@njit(cache=True, parallel=True)
+def _lincomb_acc(mat, cols, coef, acc):
+    """``acc[i] += Σ_c coef[c]·mat[i, cols[c]]`` mod p, in place (``acc``: (n, 4) uint64,
+    canonical in and out): the opened groups only, read in place, no temporary."""
+    n = mat.shape[0]
+    m = cols.shape[0]
+    for i in prange(n):
+        s0 = acc[i, 0]
+        s1 = acc[i, 1]
+        s2 = acc[i, 2]
+        s3 = acc[i, 3]
+        for c in range(m):
+            v = np.uint64(mat[i, cols[c]])
+            s0 += v * np.uint64(coef[c, 0])
+            s1 += v * np.uint64(coef[c, 1])
+            s2 += v * np.uint64(coef[c, 2])
+            s3 += v * np.uint64(coef[c, 3])
+            if (c & 3) == 3:
+                s0 %= _PD
+                s1 %= _PD
+                s2 %= _PD
+                s3 %= _PD
+        acc[i, 0] = s0 % _PD
+        acc[i, 1] = s1 % _PD
+        acc[i, 2] = s2 % _PD
+        acc[i, 3] = s3 % _PD
 
 
 def open_(params: StarkParams, rounds: list, transcript: Transcript,
