@@ -236,3 +236,21 @@ def test_ext_inv_numpy_edges_and_shapes():
     with pytest.raises(ZeroDivisionError):
         E.ext_inv_numpy(np.zeros((2, 4), dtype=np.uint32))
 
+
+
+def test_ext_lincomb_acc_column_subset_in_place():
+    """``acc += Σ_c coeffs[c]·mat[:, cols[c]]`` mod p in place, against exact integers:
+    worst-case entries p − 1 and 9 columns (several delayed reductions), a column
+    subset read in place, a canonical non-zero accumulator in."""
+    rng = np.random.default_rng(11)
+    mat = rng.integers(0, P, (300, 13), dtype=np.uint32)
+    mat[:7] = P - 1
+    cols = np.array([0, 2, 3, 5, 6, 8, 9, 11, 12], dtype=np.int64)
+    co = rng.integers(0, P, (len(cols), 4), dtype=np.uint32)
+    co[0] = P - 1
+    acc0 = rng.integers(0, P, (300, 4)).astype(np.uint64)
+    acc0[:3] = P - 1
+    acc = acc0.copy()
+    E.ext_lincomb_acc(mat, cols, co, acc)
+    want = (acc0.astype(object) + mat[:, cols].astype(object).dot(co.astype(object))) % P
+    assert (acc.astype(object) == want).all()

@@ -228,25 +228,3 @@ def test_stacked_deep_kernel_matches_the_formula(L, S):
         r = int(f"{i:0{L}b}"[::-1], 2) if L else 0
         assert tuple(int(c) for c in res[r]) == (Ext(tuple(int(c) for c in res0[r])) + term).coeffs
 
-
-def test_lincomb_acc_matches_ext_lincomb():
-    """The stacked DEEP accumulation adds ``Σ_c coef[c]·G[:, cols[c]]`` to a canonical
-    accumulator in place: the same as ``ext_lincomb`` over the zero-padded coefficients
-    (worst-case entries p − 1, 9 columns: several delayed reductions)."""
-    from zkvm.field.ext import ext_lincomb
-    from zkvm.stark.pcs_prover import _lincomb_acc
-
-    rng = np.random.default_rng(11)
-    G = rng.integers(0, P, (300, 13), dtype=np.uint32)
-    G[:7] = P - 1
-    cols = np.array([0, 2, 3, 5, 6, 8, 9, 11, 12], dtype=np.int64)
-    coef = rng.integers(0, P, (len(cols), 4), dtype=np.uint32)
-    coef[0] = P - 1
-    acc0 = rng.integers(0, P, (300, 4)).astype(np.uint64)
-    acc0[:3] = P - 1
-    acc = acc0.copy()
-    _lincomb_acc(G, cols, coef, acc)
-    full = np.zeros((13, 4), dtype=np.uint32)
-    full[cols] = coef
-    want = (acc0 + ext_lincomb(G, full).astype(np.uint64)) % P
-    assert (acc == want).all() and int(acc.max()) < P

@@ -48,6 +48,7 @@ __all__ = [
     "ext_pow",
     "ext_powers",
     "ext_lincomb",
+    "ext_lincomb_acc",
     "ext_to_base_columns",
     "base_columns_to_ext",
     "ext_array",
@@ -564,32 +565,34 @@ def _ext_powers_k(x, n, start):
 
 
 @njit(cache=True, parallel=True)
-def _ext_lincomb_k(mat, coeffs):
-    """out[i] = Σ_j mat[i, j]·coeffs[j]; delayed reduction: the accumulators (< p after a
-    reduction) take 4 unreduced products (< 4p^2 + p < 2^64) between reductions."""
-    n, k = mat.shape
-    out = np.empty((n, 4), dtype=np.uint32)
+def ext_lincomb_acc(mat, cols, coeffs, acc):
+    """``acc[i] += Σ_c coeffs[c]·mat[i, cols[c]]`` mod p, in place: base ``mat`` (n, ·)
+    (read in place, only the columns ``cols``), extension ``coeffs`` (len(cols), 4),
+    ``acc`` (n, 4) uint64 canonical in and out.  Delayed reduction: the accumulators
+    (< p after a reduction) take 4 unreduced products (< 4p^2 + p < 2^64) between
+    reductions."""
+    n = mat.shape[0]
+    m = cols.shape[0]
     for i in prange(n):
-        s0 = np.uint64(0)
-        s1 = np.uint64(0)
-        s2 = np.uint64(0)
-        s3 = np.uint64(0)
-        for j in range(k):
-            m = np.uint64(mat[i, j])
-            s0 += m * np.uint64(coeffs[j, 0])
-            s1 += m * np.uint64(coeffs[j, 1])
-            s2 += m * np.uint64(coeffs[j, 2])
-            s3 += m * np.uint64(coeffs[j, 3])
-            if (j & 3) == 3:
+        s0 = acc[i, 0]
+        s1 = acc[i, 1]
+        s2 = acc[i, 2]
+        s3 = acc[i, 3]
+        for c in range(m):
+            v = np.uint64(mat[i, cols[c]])
+            s0 += v * np.uint64(coeffs[c, 0])
+            s1 += v * np.uint64(coeffs[c, 1])
+            s2 += v * np.uint64(coeffs[c, 2])
+            s3 += v * np.uint64(coeffs[c, 3])
+            if (c & 3) == 3:
                 s0 %= _P64
                 s1 %= _P64
                 s2 %= _P64
                 s3 %= _P64
-        out[i, 0] = s0 % _P64
-        out[i, 1] = s1 % _P64
-        out[i, 2] = s2 % _P64
-        out[i, 3] = s3 % _P64
-    return out
+        acc[i, 0] = s0 % _P64
+        acc[i, 1] = s1 % _P64
+        acc[i, 2] = s2 % _P64
+        acc[i, 3] = s3 % _P64
 
 
 # ============================================================================ vector API
@@ -733,7 +736,9 @@ def ext_lincomb(mat, coeffs) -> np.ndarray:
     c = np.ascontiguousarray(to_ext(c))
     if m.ndim != 2 or c.shape != (m.shape[1], 4):
         raise ValueError(f"ext_lincomb: shapes {m.shape} and {c.shape} do not match")
-    return _ext_lincomb_k(m, c)
+    acc = np.zeros((m.shape[0], 4), dtype=np.uint64)
+    ext_lincomb_acc(m, np.arange(m.shape[1], dtype=np.int64), c, acc)
+    return acc.astype(np.uint32)
 
 
 def ext_to_base_columns(a) -> np.ndarray:

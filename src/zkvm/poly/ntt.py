@@ -1351,21 +1351,33 @@ def coeff_eval_many(coeffs, points: list, cols=None) -> list:
     4)`` with ``cols``), one per point."""
     from ..field.ext import ext_powers
 
-    m = _coerce(np.asarray(coeffs))
-    if m.ndim != 2 or m.shape[0] < 1:
+    m, idx = _col_sums_input(coeffs, cols, "coeff_eval_many")
+    if m.shape[0] < 1:
         raise ValueError("coeff_eval_many: coeffs must be (D, w) with D >= 1")
-    if m.strides[1] != m.itemsize:
-        m = np.ascontiguousarray(m)
-    idx = np.zeros(0, dtype=np.int64) if cols is None else \
-        np.ascontiguousarray(np.asarray(cols, dtype=np.int64).reshape(-1))
-    if idx.size and (idx.min() < 0 or idx.max() >= m.shape[1]):
-        raise ValueError("coeff_eval_many: column index out of range")
-    if cols is not None and not idx.size:
+    if idx is None:
         return [np.zeros((0, 4), dtype=np.uint32) for _ in points]
     D = m.shape[0]
     d = np.ascontiguousarray(np.stack([ext_powers(z, D) for z in points]))
     sums = _weighted_col_sums_multi(m, idx, d, 16 if D >= 1 << 12 else 1)
     return [sums[k] for k in range(len(points))]
+
+
+def _col_sums_input(mat, cols, name: str):
+    """``(matrix, column index array)`` for :func:`_weighted_col_sums_multi`: a 2-D
+    canonical matrix whose rows are contiguous (a strided row view is kept), and the
+    ``int64`` indices of ``cols`` (empty = every column), or ``None`` for an empty
+    ``cols``.  ``ValueError`` on a bad shape or an index out of range."""
+    m = _coerce(np.asarray(mat))
+    if m.ndim != 2:
+        raise ValueError(f"{name}: the matrix must be 2-D")
+    if m.strides[1] != m.itemsize:
+        m = np.ascontiguousarray(m)
+    if cols is None:
+        return m, np.zeros(0, dtype=np.int64)
+    idx = np.ascontiguousarray(np.asarray(cols, dtype=np.int64).reshape(-1))
+    if idx.size and (idx.min() < 0 or idx.max() >= m.shape[1]):
+        raise ValueError(f"{name}: column index out of range")
+    return m, (idx if idx.size else None)
 
 
 def barycentric_eval_many(evals, weights: list, cols=None) -> list:
@@ -1374,11 +1386,7 @@ def barycentric_eval_many(evals, weights: list, cols=None) -> list:
     point, all for this domain); returns a list of ``(w, 4)`` arrays.  With ``cols`` (a
     sequence of column indices): only those columns, read in place (no gathered copy of a
     strided matrix), ``(len(cols), 4)`` each."""
-    m = _coerce(np.asarray(evals))
-    if m.ndim != 2:
-        raise ValueError("barycentric_eval_many: evals must be (n, w)")
-    if m.strides[1] != m.itemsize:
-        m = np.ascontiguousarray(m)
+    m, idx = _col_sums_input(evals, cols, "barycentric_eval_many")
     n = m.shape[0]
     log2_strict(n)
     if any(wts.shape[0] != n for wts, _ in weights):
@@ -1386,14 +1394,9 @@ def barycentric_eval_many(evals, weights: list, cols=None) -> list:
     from ..field.ext import ext_mul
 
     d = np.ascontiguousarray(np.stack([wts for wts, _ in weights]))
-    nchunks = 16 if n >= 1 << 12 else 1
-    idx = np.zeros(0, dtype=np.int64) if cols is None else \
-        np.ascontiguousarray(np.asarray(cols, dtype=np.int64).reshape(-1))
-    if idx.size and (idx.min() < 0 or idx.max() >= m.shape[1]):
-        raise ValueError("barycentric_eval_many: column index out of range")
-    if cols is not None and not idx.size:
+    if idx is None:
         return [np.zeros((0, 4), dtype=np.uint32) for _ in weights]
-    sums = _weighted_col_sums_multi(m, idx, d, nchunks)
+    sums = _weighted_col_sums_multi(m, idx, d, 16 if n >= 1 << 12 else 1)
     return [ext_mul(sums[k], f.to_array()) for k, (_, f) in enumerate(weights)]
 
 

@@ -14,7 +14,8 @@ import numpy as np
 from numba import njit, prange
 
 from zkvm.field.babybear import GENERATOR, P, TWO_ADICITY, two_adic_generator
-from zkvm.field.ext import Ext, _pow_u64, ext_add, ext_lincomb, ext_mul, ext_powers
+from zkvm.field.ext import (Ext, _pow_u64, ext_add, ext_lincomb, ext_lincomb_acc, ext_mul,
+                            ext_powers)
 from zkvm.hash.sha256 import bitrev_permutation
 from zkvm.merkle import MerkleTree
 from zkvm.poly.ntt import (barycentric_eval_many, barycentric_weights, coeff_eval_many,
@@ -879,38 +880,11 @@ def _stacked_terms(data: ProverData, m: int, zs: list, vals: list, alpha: Ext, o
         g = stacked.get(key)
         if g is None:  # canonical uint64 sums (_stacked_deep reduces them again)
             g = stacked[key] = [np.zeros((G.shape[0], 4), dtype=np.uint64), [Ext.ZERO] * len(ct)]
-        _lincomb_acc(G, np.array(js, dtype=np.int64), coef, g[0])
+        ext_lincomb_acc(G, np.array(js, dtype=np.int64), coef, g[0])
         g[1] = [a + b for a, b in zip(g[1], ct, strict=True)]
         off = off * aW
     return off
 
-
-@njit(cache=True, parallel=True)
-def _lincomb_acc(mat, cols, coef, acc):
-    """``acc[i] += Σ_c coef[c]·mat[i, cols[c]]`` mod p, in place (``acc``: (n, 4) uint64,
-    canonical in and out): the opened groups only, read in place, no temporary."""
-    n = mat.shape[0]
-    m = cols.shape[0]
-    for i in prange(n):
-        s0 = acc[i, 0]
-        s1 = acc[i, 1]
-        s2 = acc[i, 2]
-        s3 = acc[i, 3]
-        for c in range(m):
-            v = np.uint64(mat[i, cols[c]])
-            s0 += v * np.uint64(coef[c, 0])
-            s1 += v * np.uint64(coef[c, 1])
-            s2 += v * np.uint64(coef[c, 2])
-            s3 += v * np.uint64(coef[c, 3])
-            if (c & 3) == 3:
-                s0 %= _PD
-                s1 %= _PD
-                s2 %= _PD
-                s3 %= _PD
-        acc[i, 0] = s0 % _PD
-        acc[i, 1] = s1 % _PD
-        acc[i, 2] = s2 % _PD
-        acc[i, 3] = s3 % _PD
 
 
 def open_(params: StarkParams, rounds: list, transcript: Transcript,
