@@ -24,12 +24,13 @@ import hashlib
 import os
 from dataclasses import dataclass
 
-#: default segment size (EXEC steps, log2): ~5-5.5 GiB peak per worker (docs/benchmarks.md),
-#: so two workers fit a 24 GiB machine
+#: default segment size (EXEC steps, log2): 2.5-3.0 GiB peak RSS per segment (fibonacci,
+#: walker, the csvstats C guest: docs/benchmarks.md, session 15), so four workers fit a
+#: 24 GiB machine
 DEFAULT_SEGMENT_PO2 = 20
 MIN_SEGMENT_PO2 = 10
 #: Runs longer than this many cycles are not proven as one STARK (its tables and memory
-#: grow with the run: ~3-4 GiB at 2^20 cycles) but as continuation segments
+#: grow with the run: 2.5-2.7 GiB at 2^20 cycles) but as continuation segments
 #: (``zkvm.api.prove`` raises RunTooLong; ``zkvm prove`` proves segments).
 MONOLITHIC_MAX_CYCLES = 1 << 20
 #: memory times 4·ts + 3 must stay < 2^24 (buses.TS_BITS): with the one-ecall overshoot

@@ -886,7 +886,6 @@ def _stacked_terms(data: ProverData, m: int, zs: list, vals: list, alpha: Ext, o
     return off
 
 
-
 def open_(params: StarkParams, rounds: list, transcript: Transcript,
           mask_in_rounds: bool = False):
     """See :meth:`zkvm.stark.pcs.FriPcs.open`."""
