@@ -365,7 +365,8 @@ def prove(
         None, "--segment-po2", metavar="K",
         help="Continuations: split the run into segments of at most 2^K EXEC steps "
              "(10..21; default 20 when --workers/--dask is given) and write a composite receipt."),
-    workers: int = typer.Option(1, "--workers", help="Prove segments on N local processes."),
+    workers: int = typer.Option(1, "--workers", help="Prove segments on N local processes "
+                                "(fewer, with a note, where the memory cannot hold N provers)."),
     dask: Optional[str] = typer.Option(
         None, "--dask", metavar="SCHEDULER_ADDRESS",
         help="Prove segments on a Dask cluster (e.g. tcp://10.0.0.5:8786; see docs/distributed.md)."),
@@ -508,9 +509,11 @@ def _prove_segments(elf_bytes, private, p, output, segment_po2, workers, dask, m
     import time
 
     from .chips.tracegen import UnprovableExecution
-    from .continuation import DEFAULT_SEGMENT_PO2, check_segment_po2
+    from .continuation import (DEFAULT_SEGMENT_PO2, check_segment_po2, segment_peak_bytes,
+                               workers_that_fit)
     from .distributed import ProvingFailed, rich_progress
     from .riscv import GuestError
+    from .threads import available_memory
 
     po2 = DEFAULT_SEGMENT_PO2 if segment_po2 is None else segment_po2
     try:
@@ -522,6 +525,16 @@ def _prove_segments(elf_bytes, private, p, output, segment_po2, workers, dask, m
                              "workers prove the segments)")
     except ValueError as e:
         raise fail(str(e), EXIT_ERROR) from None
+    if workers > 1:  # N local provers must not run the machine out of memory
+        avail = available_memory()
+        fit = workers_that_fit(workers, po2, p, avail)
+        if fit < workers:
+            peak = segment_peak_bytes(po2, p) / 2**30
+            _err().print(Text(
+                f"note: {workers} workers would need about {workers * peak:.1f} GiB "
+                f"({peak:.1f} GiB per 2^{po2}-step segment) and {avail / 2**30:.1f} GiB "
+                f"is available: proving on {fit} (a smaller --segment-po2 needs less)"))
+            workers = fit
     t0 = time.perf_counter()
     try:
         with rich_progress("proving segments", console=_err()) as progress:

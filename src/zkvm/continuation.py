@@ -49,6 +49,41 @@ def check_segment_po2(po2) -> int:
     return po2
 
 
+#: peak RSS of one process proving one segment, fitted to the measurements of session 15
+#: (docs/benchmarks.md; default parameters, blowup 4): 2.53-2.96 GiB at 2^20 steps
+#: (fibonacci, the walker, every csvstats segment), <= 1.85 GiB at 2^19; the LDEs, most
+#: of it, grow with the steps and the blowup: ``BASE + SCALE·2^(po2 − 20)·B/4``
+SEGMENT_PEAK_BASE = 7 << 27     # 0.875 GiB
+SEGMENT_PEAK_SCALE = 17 << 27   # 2.125 GiB
+
+
+def segment_peak_bytes(segment_po2: int, params) -> int:
+    """About how much memory one process proving a segment of ``2^segment_po2`` steps
+    with ``params`` peaks at (:data:`SEGMENT_PEAK_BASE`, :data:`SEGMENT_PEAK_SCALE`):
+    3.0 GiB at 2^20 with the default parameters, 1.9 GiB at 2^19."""
+    check_segment_po2(segment_po2)
+    scale = SEGMENT_PEAK_SCALE * 2.0 ** (segment_po2 - 20) * 2.0 ** (params.log_blowup - 2)
+    return int(SEGMENT_PEAK_BASE + scale)
+
+
+def workers_that_fit(workers: int, segment_po2: int, params,
+                     available: int | None = None) -> int:
+    """How many of ``workers`` local proving processes fit in ``available`` bytes of
+    memory (default: :func:`zkvm.threads.available_memory`, this machine's or container's
+    headroom), each peaking at :func:`segment_peak_bytes`: at least 1 (a single worker
+    is what the caller asked for at least) and at most ``workers``; ``workers`` when the
+    memory is unknown."""
+    if workers <= 1:
+        return workers
+    if available is None:
+        from zkvm.threads import available_memory
+
+        available = available_memory()
+    if available is None:
+        return workers
+    return max(1, min(workers, int(available) // segment_peak_bytes(segment_po2, params)))
+
+
 #: paging measure (``zkvm.riscv.segments`` "Paging cost": ≥ the SHA-256 compressions) a
 #: segment gets for free, as a power of two below the segment size: 2^(segment_po2 - 10) =
 #: a sha256_hash table 1/16 as high as the steps, and at least 2^9 (the few dozen pages any

@@ -34,7 +34,7 @@ import sys
 
 from zkvm import heap as _heap
 
-__all__ = ["available_cpus", "cgroup_cpu_limit", "configure", "THREAD_VARS"]
+__all__ = ["available_cpus", "available_memory", "cgroup_cpu_limit", "configure", "THREAD_VARS"]
 
 #: environment variables that size the thread pools of numba and the BLAS libraries
 THREAD_VARS = ("NUMBA_NUM_THREADS", "OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
@@ -48,14 +48,12 @@ def _read(path: str) -> str | None:
         return None
 
 
-def cgroup_cpu_limit(root: str = "/sys/fs/cgroup", proc_cgroup: str = "/proc/self/cgroup") -> float | None:
-    """The CPU quota of this process's cgroup in cores (e.g. 1.5), or ``None`` if there
-    is none.  Reads cgroup v2 ``cpu.max`` (``"max 100000"`` = no limit, ``"150000
-    100000"`` = 1.5 cores) and v1 ``cpu.cfs_quota_us`` / ``cpu.cfs_period_us``, in the
-    process's own cgroup and every ancestor up to the mount point (the smallest wins)."""
+def _cgroup_paths(proc_cgroup: str, controller: str) -> tuple[list, list]:
+    """This process's cgroup paths from ``/proc/self/cgroup``: ``(v2, v1)`` lists, each
+    starting with ``""`` (the mount point itself); v1 only the hierarchies holding
+    ``controller``."""
     paths_v2, paths_v1 = [""], [""]
-    text = _read(proc_cgroup) or ""
-    for line in text.splitlines():
+    for line in (_read(proc_cgroup) or "").splitlines():
         parts = line.split(":", 2)
         if len(parts) != 3:
             continue
@@ -63,19 +61,29 @@ def cgroup_cpu_limit(root: str = "/sys/fs/cgroup", proc_cgroup: str = "/proc/sel
         path = path.strip()
         if hid == "0" and controllers == "":
             paths_v2.append(path)
-        elif "cpu" in controllers.split(","):
+        elif controller in controllers.split(","):
             paths_v1.append(path)
+    return paths_v2, paths_v1
+
+
+def _ancestors(path: str):
+    """``a/b/c``, ``a/b``, ``a``, then ``""`` (the mount point)."""
+    p = path.strip("/")
+    while p:
+        yield p
+        p = p.rpartition("/")[0]
+    yield ""
+
+
+def cgroup_cpu_limit(root: str = "/sys/fs/cgroup", proc_cgroup: str = "/proc/self/cgroup") -> float | None:
+    """The CPU quota of this process's cgroup in cores (e.g. 1.5), or ``None`` if there
+    is none.  Reads cgroup v2 ``cpu.max`` (``"max 100000"`` = no limit, ``"150000
+    100000"`` = 1.5 cores) and v1 ``cpu.cfs_quota_us`` / ``cpu.cfs_period_us``, in the
+    process's own cgroup and every ancestor up to the mount point (the smallest wins)."""
+    paths_v2, paths_v1 = _cgroup_paths(proc_cgroup, "cpu")
     limits = []
-
-    def ancestors(path: str):
-        p = path.strip("/")
-        while p:
-            yield p
-            p = p.rpartition("/")[0]
-        yield ""
-
     for base in paths_v2:
-        for p in ancestors(base):
+        for p in _ancestors(base):
             v = _read(os.path.join(root, p, "cpu.max"))
             if v:
                 q, _, period = v.partition(" ")
@@ -83,13 +91,37 @@ def cgroup_cpu_limit(root: str = "/sys/fs/cgroup", proc_cgroup: str = "/proc/sel
                     limits.append(int(q) / int(period))
     for sub in ("cpu", "cpu,cpuacct", "cpuacct,cpu"):
         for base in paths_v1:
-            for p in ancestors(base):
+            for p in _ancestors(base):
                 d = os.path.join(root, sub, p)
                 q, period = _read(os.path.join(d, "cpu.cfs_quota_us")), _read(os.path.join(d, "cpu.cfs_period_us"))
                 if q and period and q.lstrip("-").isdigit() and period.isdigit():
                     if int(q) > 0 and int(period) > 0:
                         limits.append(int(q) / int(period))
     return min(limits) if limits else None
+
+
+def available_memory(root: str = "/sys/fs/cgroup", proc_cgroup: str = "/proc/self/cgroup",
+                     meminfo: str = "/proc/meminfo") -> int | None:
+    """Bytes of memory this process can still get, or ``None`` if unknown: the kernel's
+    ``MemAvailable`` estimate, lowered by every cgroup memory limit on the way up from the
+    process's own cgroup (v2 ``memory.max − memory.current``, v1 ``memory.limit_in_bytes −
+    memory.usage_in_bytes``; the smallest headroom wins)."""
+    out = []
+    for line in (_read(meminfo) or "").splitlines():
+        if line.startswith("MemAvailable:"):
+            f = line.split()
+            if len(f) >= 2 and f[1].isdigit():
+                out.append(int(f[1]) * 1024)
+    paths_v2, paths_v1 = _cgroup_paths(proc_cgroup, "memory")
+    dirs = [(os.path.join(root, p), "memory.max", "memory.current")
+            for base in paths_v2 for p in _ancestors(base)]
+    dirs += [(os.path.join(root, "memory", p), "memory.limit_in_bytes", "memory.usage_in_bytes")
+             for base in paths_v1 for p in _ancestors(base)]
+    for d, lim_name, use_name in dirs:
+        lim, use = _read(os.path.join(d, lim_name)), _read(os.path.join(d, use_name))
+        if lim and lim.isdigit() and use and use.isdigit() and int(lim) < 1 << 60:
+            out.append(max(0, int(lim) - int(use)))
+    return min(out) if out else None
 
 
 def available_cpus() -> int:

@@ -54,3 +54,32 @@ def test_bad_segment_options(fib_elf, tmp_path, args, msg):
                             str(tmp_path / "r.bin"), *args])
     assert r.exit_code != 0
     assert msg in r.output
+
+
+def test_workers_sized_to_memory(fib_elf, tmp_path, monkeypatch):
+    """``--workers N`` on a machine without memory for N segment provers proves on as
+    many as fit, with a note; with room for all of them nothing changes."""
+    from zkvm import api, threads
+    from zkvm.continuation import segment_peak_bytes
+    from zkvm.stark.params import StarkParams
+
+    seen = []
+
+    class Stop(Exception):
+        pass
+
+    def fake(*a, workers=1, **kw):
+        seen.append(workers)
+        raise Stop
+
+    monkeypatch.setattr(api, "prove_segments", fake)
+    peak = segment_peak_bytes(12, StarkParams.testing())
+    for avail, want in [(2 * peak + peak // 2, 2), (100 * peak, 3), (peak // 3, 1)]:
+        monkeypatch.setattr(threads, "available_memory", lambda a=avail: a)
+        r = runner.invoke(app, ["prove", str(fib_elf), "--params", "testing", "-o",
+                                str(tmp_path / "r.bin"), "--segment-po2", "12",
+                                "--workers", "3"])
+        assert isinstance(r.exception, Stop) and seen[-1] == want
+        assert ("note: 3 workers would need about" in r.output) == (want < 3), r.output
+        if want < 3:
+            assert f"proving on {want}" in r.output

@@ -217,3 +217,23 @@ def test_segments_with_split_chips_verify(loop_program, testing_params, monkeypa
         hs = Proof.from_bytes(s.proof).log_heights
         split |= {n for n, h in zip(names, hs) if "#" in n and h != EMPTY_LOG_HEIGHT}
     assert split, "no segment split a chip"
+
+
+def test_segment_peak_and_workers_that_fit():
+    """The per-segment memory model (fitted to session 15's measurements: ≤ 3.0 GiB at
+    2^20 steps, ≤ 1.85 GiB at 2^19, default parameters) and the workers it lets run."""
+    from zkvm.continuation import segment_peak_bytes, workers_that_fit
+    from zkvm.stark.params import StarkParams
+
+    GiB = 1 << 30
+    d = StarkParams.default()
+    assert segment_peak_bytes(20, d) == 3 * GiB
+    assert 1.85 * GiB <= segment_peak_bytes(19, d) < 2 * GiB
+    assert segment_peak_bytes(21, d) == segment_peak_bytes(20, StarkParams.high()) > 5 * GiB
+    with pytest.raises(ValueError):
+        segment_peak_bytes(30, d)
+    assert workers_that_fit(4, 20, d, 24 * GiB) == 4       # the issue's 4 workers in 24 GiB
+    assert workers_that_fit(8, 20, d, 20 * GiB) == 6
+    assert workers_that_fit(4, 20, d, GiB) == 1            # never below one
+    assert workers_that_fit(4, 20, d, None) in range(1, 5)  # this machine's memory
+    assert workers_that_fit(1, 20, d, 0) == 1

@@ -45,6 +45,30 @@ def test_cgroup_missing_files(tmp_path):
     assert threads.cgroup_cpu_limit(str(tmp_path / "none"), str(tmp_path / "none2")) is None
 
 
+def test_available_memory_meminfo_and_cgroups(tmp_path):
+    """The kernel's MemAvailable, lowered by the tightest cgroup headroom (v2 max −
+    current up the tree; v1 limit − usage); unlimited groups and missing files ignored."""
+    GiB = 1 << 30
+    mi = tmp_path / "meminfo"
+    mi.write_text(f"MemTotal: {24 * GiB // 1024} kB\nMemAvailable: {20 * GiB // 1024} kB\n")
+    root, proc = _cg(tmp_path, {"memory.max": "max\n", "memory.current": f"{GiB}\n"}, "0::/\n")
+    assert threads.available_memory(root, proc, str(mi)) == 20 * GiB
+    root, proc = _cg(tmp_path, {"a/memory.max": f"{8 * GiB}\n", "a/memory.current": f"{3 * GiB}\n",
+                                "a/b/memory.max": "max\n", "a/b/memory.current": "1\n"},
+                     "0::/a/b\n")
+    assert threads.available_memory(root, proc, str(mi)) == 5 * GiB
+    root, proc = _cg(tmp_path, {"memory/x/memory.limit_in_bytes": f"{6 * GiB}\n",
+                                "memory/x/memory.usage_in_bytes": f"{4 * GiB}\n",
+                                "memory/memory.limit_in_bytes": "9223372036854771712\n",
+                                "memory/memory.usage_in_bytes": f"{GiB}\n"},
+                     "4:memory:/x\n3:cpu,cpuacct:/x\n")
+    assert threads.available_memory(root, proc, str(mi)) == 2 * GiB
+    none = str(tmp_path / "none")
+    assert threads.available_memory(none, none, none) is None
+    here = threads.available_memory()
+    assert here is None or here > 0
+
+
 def test_available_cpus_follows_affinity_and_quota(monkeypatch):
     n = len(os.sched_getaffinity(0))
     monkeypatch.setattr(threads, "cgroup_cpu_limit", lambda: None)
