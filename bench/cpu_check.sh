@@ -16,11 +16,13 @@
 # out/fibonacci.elf (build it here first: `zkvm build examples/fibonacci -o
 # out/fibonacci.elf`; it is reproducible, and zig does not fit the trip), so the main
 # job's figure is run + prove + image-id + verify; add the build time measured here.
+# Likewise the real C program of step 7: `zkvm build tests/guests/programs/csvstats -o
+# out/csvstats.elf`.
 # Writes the log and a summary under $OUT.  Steps: environment; a 2^12 proof on a cold
 # numba cache (compiles the kernels); the SHA-256 kernel the calibration picks, with its
 # timings; the SHA kernel tests (assembly: vzeroupper before the first sha256rnds2);
 # the main job's steps three times, warm; bench_prove at 2^20, two proofs in a process,
-# for the fibonacci guest and for the load/store walker.
+# for the fibonacci guest and for the load/store walker; csvstats' continuation segments.
 set -uo pipefail
 
 PY=${PY:-python3}
@@ -99,5 +101,13 @@ say "== 5. bench_prove at 2^20 cycles, 2 proofs in one process (>= 100 kHz, <= 3
 
 say "== 6. the same with loads and stores (--program walker)"
 "${PIN[@]}" "$PY" bench/bench_prove.py --only 20 --repeat 2 --program walker 2>&1 | tee -a "$LOG" "$OUT/bench_prove_walker.txt"
+
+say "== 7. a real C program in continuations: csvstats on 130 rows, 2^20-step segments, one process each (<= 3 GiB)"
+if [[ -f out/csvstats.elf ]]; then
+    "${PIN[@]}" "$PY" bench/bench_segment_cost.py --rows 130 --rss --elf out/csvstats.elf 2>&1 \
+        | tee -a "$LOG" "$OUT/bench_segment_cost.txt"
+else
+    say "out/csvstats.elf missing: skipped (build it here and carry out/)"
+fi
 
 say "== done ($(date -u +%FT%TZ))"
