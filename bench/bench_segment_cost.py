@@ -8,7 +8,8 @@ rows, the HASH sends (two per row) and the SHA-256 compressions the prover gener
 per distinct block), the largest tables and the trace cells (sum of height x width of
 every table of the segment's STARK but the fixed ``bytes`` table).  With ``--rss`` every segment
 is also proven for real, each in its own process under ``nice -n 5`` (which reports its
-peak RSS, ``ru_maxrss``), printing its peak RSS and wall time.
+peak RSS, ``ru_maxrss``), printing its peak RSS and wall time, and per STARK phase its
+time and the peak RSS when it ended (``Timings.peaks``: where the proof peaked).
 
     NUMBA_CACHE_DIR=.zkvm-cache/numba .venv/bin/python bench/bench_segment_cost.py \\
         [--rows 130] [--segment-po2 20] [--params default] [--rss] [--guest csvstats|walker]
@@ -61,17 +62,20 @@ def prove_one(path: str) -> None:
     from zkvm import threads
 
     threads.configure()
-    from zkvm.continuation import prove_segment_job
+    from zkvm import heap
+    from zkvm.continuation import _machine
 
     with open(path, "rb") as f:
         job = pickle.load(f)
     t0 = time.perf_counter()
-    rec = prove_segment_job(job)
+    tm: dict = {}
+    rec = _machine(job.elf, job.params, job.chips).prove_segment(job.start, job.salt_in,
+                                                                 job.salt_out, timings=tm)
+    phases = ", ".join(f"{k} {v:.2f} s / {tm['prove_peaks'][k] / 2**30:.2f} GiB"
+                       for k, v in tm["prove_phases"].items())
     print(f"proved segment {job.start.index} in {time.perf_counter() - t0:.1f} s, "
-          f"proof {len(rec.proof)} bytes", flush=True)
-    import resource
-
-    print(f"peak_rss_kib {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss}", flush=True)
+          f"proof {len(rec.proof)} bytes; phase: time / peak RSS so far: {phases}", flush=True)
+    print(f"peak_rss_kib {heap.peak_rss_bytes() // 1024}", flush=True)
 
 
 def main():

@@ -58,12 +58,7 @@ import contextlib
 import multiprocessing
 import os
 import pickle
-try:
-    import resource
-except ImportError:  # pragma: no cover - not on Windows: peak RSS is then reported as 0
-    resource = None
 import socket
-import sys
 import time
 import uuid
 from collections import Counter, deque
@@ -72,6 +67,7 @@ from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from typing import Any, Callable, Iterator, Optional
 
+from . import heap
 from . import threads as _threads
 
 __all__ = [
@@ -146,14 +142,6 @@ class JobOutcome:
 # --------------------------------------------------------------------------- workers
 
 
-def _peak_rss_bytes() -> int:
-    """Peak resident set size of this process (``ru_maxrss`` is KiB on Linux, bytes on macOS)."""
-    if resource is None:  # pragma: no cover
-        return 0
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    return int(peak) if sys.platform == "darwin" else int(peak) * 1024
-
-
 def _call(fn: Callable[[Any], Any], job: Any) -> tuple:
     """Run one job where it was sent; return ``(value, worker, seconds, peak_rss)``.
 
@@ -162,7 +150,7 @@ def _call(fn: Callable[[Any], Any], job: Any) -> tuple:
     t0 = time.perf_counter()
     value = fn(job)
     seconds = time.perf_counter() - t0
-    return value, f"{socket.gethostname()}:{os.getpid()}", seconds, _peak_rss_bytes()
+    return value, f"{socket.gethostname()}:{os.getpid()}", seconds, heap.peak_rss_bytes()
 
 
 def _call_pickled(payload: bytes) -> tuple:

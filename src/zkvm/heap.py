@@ -42,7 +42,7 @@ import os
 import sys
 
 __all__ = ["retain", "release", "retained", "free_bytes", "heap_bytes", "prefault_async",
-           "Prefault"]
+           "Prefault", "peak_rss_bytes"]
 
 #: mallopt parameter numbers (glibc <malloc.h>)
 _M_TRIM_THRESHOLD = -1
@@ -237,3 +237,14 @@ def release() -> None:
     libc = _glibc()
     if libc is not None:
         libc.malloc_trim(0)
+
+
+def peak_rss_bytes() -> int:
+    """This process's peak resident set size so far in bytes (``ru_maxrss``: KiB on
+    Linux, bytes on macOS), 0 where the platform does not report it."""
+    try:
+        import resource
+    except ImportError:  # pragma: no cover - not POSIX
+        return 0
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return int(peak) if sys.platform == "darwin" else int(peak) * 1024

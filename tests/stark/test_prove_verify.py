@@ -95,6 +95,10 @@ def test_timings_and_debug_off(fib):
     proof = prove(pk, [t], pv, debug=False, timings=tm)
     verify(vk, proof, pv)
     assert "quotient" in tm and "open_fri" in tm
+    # the peak RSS when each phase ended: a high-water mark, so never decreasing
+    assert list(tm.peaks) == list(tm)
+    peaks = list(tm.peaks.values())
+    assert peaks[0] > 0 and peaks == sorted(peaks)
 
 
 # ------------------------------------------------------------------------- negative

@@ -67,6 +67,7 @@ class MachineProver:
                              public_data=bytes(journal))
         tm["prove"] = time.perf_counter() - t0
         tm["prove_phases"] = dict(ptm)
+        tm["prove_peaks"] = dict(ptm.peaks)
         tm["cycles"] = cycles
         return Receipt(self.vk_fields, exit_code, journal, proof.to_bytes(),
                        elf_sha256=self.elf_sha256 or b"\x00" * 32)
@@ -146,6 +147,7 @@ class MachineProver:
                              public_data=journal)
         tm["prove"] = time.perf_counter() - t0
         tm["prove_phases"] = dict(ptm)
+        tm["prove_peaks"] = dict(ptm.peaks)
         tm["cycles"] = cycles
         return SegmentRecord(start_pc=start.pc, end_pc=end_pc, end_ts=end_ts, root_in=root_in,
                              root_out=root_out, journal_len=len(journal),

@@ -45,6 +45,7 @@ from contextlib import contextmanager
 
 import numpy as np
 
+from zkvm import heap
 from zkvm.field.babybear import P
 from zkvm.field.ext import Ext
 from zkvm.stark.checker import TraceCheckError, check_traces
@@ -61,7 +62,15 @@ from zkvm.stark.zk import (committed_lde_logs, deep_mask_coeffs, leaf_mask_logs,
 
 
 class Timings(dict):
-    """Seconds per prover phase (filled when ``prove(..., timings=Timings())``)."""
+    """Seconds per prover phase (filled when ``prove(..., timings=Timings())``).
+
+    ``peaks[name]``: the process's peak resident set size in bytes when the phase ended
+    (``ru_maxrss``, a high-water mark: the first phase whose figure reaches the final
+    one is where the proof peaked; 0 where the platform does not report it)."""
+
+    def __init__(self, *args, **kw):
+        super().__init__(*args, **kw)
+        self.peaks: dict = {}
 
     @contextmanager
     def phase(self, name):
@@ -70,6 +79,7 @@ class Timings(dict):
             yield
         finally:
             self[name] = self.get(name, 0.0) + time.perf_counter() - t0
+            self.peaks[name] = heap.peak_rss_bytes()
 
 
 def prove(key, traces, public_values, params=None, debug: bool = True,
