@@ -470,6 +470,9 @@ def prove(
             out.print(f"  {phase:<14} {timings[phase]:8.2f} s")
     for phase, sec in (timings.get("prove_phases") or {}).items():
         out.print(f"    {phase:<12} {sec:8.2f} s")
+    peaks = [v for v in (timings.get("prove_peaks") or {}).values() if v]
+    if peaks:
+        out.print(f"peak memory    {max(peaks) / 2**30:.2f} GiB (resident set)")
 
 
 def _prove_dev(elf, elf_bytes, private, params, no_zk, output, max_cycles, guest_stdout, guest_stderr):

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import resource
 import subprocess
 import sys
@@ -273,6 +274,7 @@ def real_receipt(env, elfs, tmp_path_factory):
     p = zkvm(env, "prove", elfs["fibonacci"], "-i", EX / "fibonacci" / "input.bin", "-o", rcpt, "--params", "testing")
     assert p.returncode == 0, p.stderr
     assert "fib(n) mod 2^32 = 1556111435" in p.stdout  # guest stdout is shown by prove
+    assert re.search(r"^peak memory +\d+\.\d\d GiB \(resident set\)$", p.stdout, re.M), p.stdout
     iid = zkvm(env, "image-id", elfs["fibonacci"], "--params", "testing").stdout.split()[2]
     return rcpt, iid
 
