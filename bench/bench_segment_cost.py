@@ -63,14 +63,13 @@ def prove_one(path: str) -> None:
 
     threads.configure()
     from zkvm import heap
-    from zkvm.continuation import _machine
+    from zkvm.continuation import prove_segment_job
 
     with open(path, "rb") as f:
         job = pickle.load(f)
     t0 = time.perf_counter()
     tm: dict = {}
-    rec = _machine(job.elf, job.params, job.chips).prove_segment(job.start, job.salt_in,
-                                                                 job.salt_out, timings=tm)
+    rec = prove_segment_job(job, timings=tm)
     phases = ", ".join(f"{k} {v:.2f} s / {tm['prove_peaks'][k] / 2**30:.2f} GiB"
                        for k, v in tm["prove_phases"].items())
     print(f"proved segment {job.start.index} in {time.perf_counter() - t0:.1f} s, "

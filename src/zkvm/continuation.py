@@ -204,10 +204,12 @@ def _machine(elf, params, chips=None):
     return m
 
 
-def prove_segment_job(job: SegmentJob):
-    """Prove one segment (runs on a worker).  Returns a :class:`zkvm.receipt.SegmentRecord`."""
+def prove_segment_job(job: SegmentJob, timings: dict | None = None):
+    """Prove one segment (runs on a worker).  Returns a :class:`zkvm.receipt.SegmentRecord`;
+    ``timings`` (a dict) receives the prover's phase times and peaks (``prove_phases``,
+    ``prove_peaks``, as :meth:`zkvm.machine.Machine.prove_segment` fills them)."""
     m = _machine(job.elf, job.params, job.chips)
-    return m.prove_segment(job.start, job.salt_in, job.salt_out)
+    return m.prove_segment(job.start, job.salt_in, job.salt_out, timings=timings)
 
 
 def plan(elf, input: bytes, params, segment_po2: int = DEFAULT_SEGMENT_PO2,
