@@ -1,8 +1,8 @@
 """Paging circuits of continuations: compressions, rows and times (docs/continuations.md §3).
 
 Prints, for a few page-touching patterns, the number of touched pages, mem_node rows,
-SHA-256 compressions (= sha256_hash calls, 64 rows each), the table heights and the
-paging_witness time; and the MemTree.from_words / updated times for 50 000 words.
+Poseidon2 permutations (distinct blocks = ``poseidon2`` rows, one each), the table
+heights and the paging_witness time; and the MemTree.from_words / updated times for 50 000 words.
 
     .venv/bin/python bench/bench_paging.py
 """
@@ -62,10 +62,10 @@ def main():
         tv = rng.integers(0, 1 << 32, len(tk), dtype=np.uint64)
         tt = 1 + np.arange(len(tk))
         t, pw = best(lambda: paging_witness(entry, tk, tv, tt, np.arange(16)))
-        th = pw.traces["sha256_hash"]
-        print(f"{name:38s} {len(pw.pages):6d} {pw.node_rows:6d} {pw.hash_calls:7d} {64 * pw.hash_calls:10d} "
+        th = pw.traces["poseidon2"]
+        print(f"{name:38s} {len(pw.pages):6d} {pw.node_rows:6d} {pw.hash_calls:7d} {pw.hash_calls:10d} "
               f"{pw.traces['mem_page'].shape[0]:7d} {pw.traces['mem_node'].shape[0]:7d} "
-              f"{t * 1e3:7.1f}ms   (sha256_hash height {th.shape[0]})")
+              f"{t * 1e3:7.1f}ms   (poseidon2 height {th.shape[0]})")
 
 
 if __name__ == "__main__":

@@ -4,8 +4,8 @@ Plans ``tests/guests/programs/csvstats`` on ``--rows`` CSV rows (the input of
 tests/guests/test_real_programs.py) with :func:`zkvm.continuation.plan` and prints, per
 segment: EXEC steps, the splitter's paging measure (``SegmentStart.paging``: touched
 pages + tree nodes, twice where non-zero at entry, + 25), the ``mem_page`` / ``mem_node``
-rows, the HASH sends (two per row) and the SHA-256 compressions the prover generates (one
-per distinct block), the largest tables and the trace cells (sum of height x width of
+rows, the HASH sends (six per page row, two per node row) and the Poseidon2 permutations
+the prover generates (one ``poseidon2`` row per distinct block), the largest tables and the trace cells (sum of height x width of
 every table of the segment's STARK but the fixed ``bytes`` table).  With ``--rss`` every segment
 is also proven for real, each in its own process under ``nice -n 5`` (which reports its
 peak RSS, ``ru_maxrss``), printing its peak RSS and wall time, and per STARK phase its
@@ -127,11 +127,11 @@ def main():
         cells = {k: int(v.shape[0]) * int(v.shape[1]) for k, v in traces.items()}
         total = sum(cells.values())
         tot += total
-        pag = sum(cells[k] for k in ("mem_page", "mem_node", "sha256_hash"))
+        pag = sum(cells[k] for k in ("mem_page", "mem_node", "poseidon2"))
         big = sorted(((v.shape[0], k) for k, v in traces.items()), reverse=True)[:4]
         units = getattr(j.start, "paging", -1)
         print(f"{j.start.index:3d} {j.start.steps:8d} {units:7d} {len(pw.pages):6d} {pw.node_rows:6d} "
-              f"{pw.sends:6d} {pw.hash_calls:6d} {traces['sha256_hash'].shape[0]:9d} {total / 1e6:8.1f} "
+              f"{pw.sends:6d} {pw.hash_calls:6d} {traces['poseidon2'].shape[0]:9d} {total / 1e6:8.1f} "
               f"{100 * pag / total:7.0f}%  " + ", ".join(f"{k} 2^{h.bit_length() - 1}" for h, k in big),
               flush=True)
     print(f"total cells {tot / 1e6:.1f} M")

@@ -84,13 +84,17 @@ def workers_that_fit(workers: int, segment_po2: int, params,
     return max(1, min(workers, int(available) // segment_peak_bytes(segment_po2, params)))
 
 
-#: paging measure (``zkvm.riscv.segments`` "Paging cost": ≥ the SHA-256 compressions) a
-#: segment gets for free, as a power of two below the segment size: 2^(segment_po2 - 10) =
-#: a sha256_hash table 1/16 as high as the steps, and at least 2^9 (the few dozen pages any
-#: C guest touches, stack, globals, heap, and their paths, so small segments are never cut
-#: to a handful of instructions)
-PAGING_ALLOWANCE_SHIFT = 10
+#: paging measure (``zkvm.riscv.segments`` "Paging cost": ≥ the ``mem_page`` + ``mem_node``
+#: rows, ≥ a third of the Poseidon2 permutations) a segment gets for free, as a power of
+#: two below the segment size: 2^(segment_po2 - 8) (4096 at 2^20: ~1.2 % of a 2^20
+#: segment's rows), and at least 2^9 (the few dozen pages any C guest touches, stack,
+#: globals, heap, and their paths, so small segments are never cut to a handful of
+#: instructions)
+PAGING_ALLOWANCE_SHIFT = 8
 PAGING_ALLOWANCE_MIN_LOG = 9
+#: distinct Poseidon2 blocks per unit of paging measure: a page row hashes 3 blocks per
+#: version (two halves and the leaf), a node row 1 (riscv.segments "Paging cost")
+HASH_PER_UNIT = 3
 
 
 def paging_cost(segment_po2: int):
@@ -104,44 +108,35 @@ def paging_cost(segment_po2: int):
     * paging (:mod:`zkvm.chips.mem_merkle`): the paging measure ``U`` (touched 64-byte
       tree pages and internal nodes on their paths, twice where the subtree may be
       non-zero at entry and is written, plus the zero blocks: :mod:`zkvm.riscv.segments`
-      "Paging cost")
-      bounds both the ``mem_page`` (202 columns) + ``mem_node`` (101) rows and the
-      distinct SHA-256 compressions, 64 rows each in the 413-column ``sha256_hash``
-      table; padded to powers of two that is at most ``pad(U)·w_unit`` cells with
-      ``w_unit = 64·413 + 202 + 101 = 26 735``;
-    * ``unit_steps = ⌈w_unit / w_step⌉`` = 294: a padded unit of measure costs as many
-      cells as 294 steps;
-    * allowance ``A = 2^max(segment_po2 − 10, 9)`` (1024 at 2^20: a ``sha256_hash`` table
-      of 2^16 rows, 1/16 of the steps' height) is free: a compute-bound segment keeps its
-      ``2^segment_po2`` steps (the rule cuts earlier than the step rule only once
-      ``pad(U + 50) > A``).  At least 512, the footprint of any C guest (stack, globals,
-      heap: ~50-150 rows, most of them non-zero), so that every segment gets at least
-      ``A − 133`` of fresh paging measure or its full steps: with less, small segments
-      of C guests would be cut to a handful of instructions each.
+      "Paging cost") bounds the ``mem_page`` + ``mem_node`` rows, and ``3U``
+      (:data:`HASH_PER_UNIT`) the distinct Poseidon2 blocks, one row each of the
+      ``poseidon2`` table: padded to powers of two at most ``pad(U)·w_unit`` cells with
+      ``w_unit = 4·w_p2 + w_page + w_node`` (``pad(3U) ≤ 4·pad(U)``);
+    * ``unit_steps = ⌈w_unit / w_step⌉``: a padded unit of measure costs as many cells as
+      that many steps (the widths are read from the AIRs, so the model follows the
+      circuits; 17 with Poseidon2, 294 with the SHA-256 tree before session 16);
+    * allowance ``A = 2^max(segment_po2 − 8, 9)`` (4096 at 2^20) is free: a
+      compute-bound segment keeps its ``2^segment_po2`` steps (the rule cuts earlier
+      than the step rule only once ``pad(U + 50) > A``).  At least 512, the footprint of
+      any C guest (stack, globals, heap: ~50-150 rows, most of them non-zero).
 
-    So a segment's cells stay within about ``2^segment_po2·w_step + A·w_unit`` (≈ 123 M at
-    2^20: what a compute-bound 2^20 segment with a 2^16-row ``sha256_hash`` table has)
-    whatever its mix of steps and pages, instead of growing with the pages it touches;
-    and ``pad(U) ≤ A + 2^segment_po2 / unit_steps`` (but for an ecall whose buffers alone
-    exceed the budget) keeps the ``sha256_hash`` table's ``64·pad(U)`` rows within
-    ``2^segment_po2`` for every ``segment_po2 ≥ 15`` (tests/continuation/test_paging_cut.py).
-    Pages the program never wrote before (fresh heap, stack, bss) and pages it only
-    reads count about half of what rewritten pages do: their entry blocks are all the
-    same, or their exit blocks are their entry blocks.
-    The widths are read from the AIRs, so the model follows the circuits.
+    So a segment's cells stay within about ``2^segment_po2·w_step + A·w_unit`` whatever
+    its mix of steps and pages, instead of growing with the pages it touches; and
+    ``pad(U) ≤ A + 2^segment_po2 / unit_steps`` (but for an ecall whose buffers alone
+    exceed the budget) keeps every paging table within ``2^segment_po2`` rows for every
+    ``segment_po2 ≥ 15`` (tests/continuation/test_paging_cut.py).
 
     Correctness: the cut rule affects only the segments' sizes (prover time and memory),
     never soundness: every segment proves its own transition between two memory roots
     (docs/continuations.md §4).
     """
-    from zkvm.chips.mem_merkle import MemNodeAir, MemPageAir, Sha256HashAir
+    from zkvm.chips.mem_merkle import MemNodeAir, MemPageAir, Poseidon2Air
     from zkvm.machine.chips import INSTRUCTION_CHIP_AIRS
-    from zkvm.precompiles.sha256.air import ROUNDS
     from zkvm.riscv.segments import PagingCost
 
     check_segment_po2(segment_po2)
     w_step = max(cls.columns.width for cls in INSTRUCTION_CHIP_AIRS.values())
-    w_unit = ROUNDS * Sha256HashAir.columns.width + MemPageAir.columns.width + \
+    w_unit = (HASH_PER_UNIT + 1) * Poseidon2Air.columns.width + MemPageAir.columns.width + \
         MemNodeAir.columns.width
     unit_steps = -(-w_unit // w_step)
     allowance = 1 << max(segment_po2 - PAGING_ALLOWANCE_SHIFT, PAGING_ALLOWANCE_MIN_LOG)

@@ -2,7 +2,7 @@
 
 Every segment of a continued run starts from a memory **root** and ends at another; this
 module computes those roots (and every node the paging circuits need) outside the
-circuit.  Pure numpy + :mod:`zkvm.hash.sha256` (no chips / stark imports).
+circuit.  Pure numpy + :mod:`zkvm.hash.poseidon2` (no chips / stark imports).
 
 Layout
 ------
@@ -11,39 +11,44 @@ Layout
   ``s = k >> 2`` (RAM).  A **page** is 16 consecutive slots: page ``P = s >> 4``, word
   ``j = s & 15``.  Pages 0 and 1 hold the registers, page 2 is the **salt page** (no key
   maps to it), RAM pages are ``1024 ≤ P < 2^24``.
-* **Compression.** ``C(block)``: one SHA-256 compression (FIPS 180-4) of the 16-word
-  ``block`` from the initial value ``IV``; no padding, the u32 words are the message
-  words ``W_0..W_15`` as stored (a memory word's numeric value, not its bytes).
-* **Tree.** Leaf (level 0) of page ``P`` = ``C(word_0 … word_15)``; node
-  ``(l, i) = C(node(l−1, 2i)[0..8] ‖ node(l−1, 2i+1)[0..8])``; depth :data:`DEPTH` = 24,
-  root = node ``(24, 0)``.  Empty subtrees have the default digests
-  ``Z_0 = C(0^16)``, ``Z_{l+1} = C(Z_l ‖ Z_l)`` (:data:`ZERO_DIGESTS`).
-* **Digest in the field:** 16 halves ``(lo, hi)`` per word, word order
-  (:func:`halves`); as bytes: the 8 words big-endian, like a SHA-256 digest.
+* **Compression.** ``C(block)``: the truncated Poseidon2 permutation over BabyBear
+  (:mod:`zkvm.hash.poseidon2`): 16 field elements in, the first 8 of the permuted state
+  out (a digest: 8 canonical elements).
+* **Tree.** A page's 16 u32 words are 32 field elements, the ``(lo, hi)`` 16-bit halves of
+  each word in word order (:func:`word_halves`).  Leaf (level 0) of page ``P`` =
+  ``C(A ‖ B)`` with ``A = C(halves of words 0..7)``, ``B = C(halves of words 8..15)``
+  (:func:`leaf_parts`); node ``(l, i) = C(node(l−1, 2i) ‖ node(l−1, 2i+1))``; depth
+  :data:`DEPTH` = 24, root = node ``(24, 0)``.  Empty subtrees have the default digests
+  ``Z_0`` = the leaf of an all-zero page, ``Z_{l+1} = C(Z_l ‖ Z_l)`` (:data:`ZERO_DIGESTS`).
+  The depth is fixed and every node's level is part of the circuit's key, so a leaf is
+  never read as a node nor the reverse.
+* **Digest as bytes:** the 8 elements, each a big-endian u32 (:func:`digest_elems`,
+  which also checks they are canonical).
 
 Representation: per level a sorted ``int64`` array of the indices of the nodes stored
 explicitly (every ancestor of a stored page) and their ``(n, 8)`` uint32 digests; any
 other node is the level's default.  Building and updating compress every stored node of
 a level in one numba batch (:func:`compress_blocks`), so a tree of ~50 000 words costs a
-few tens of thousands of compressions, no Python loop per node.
+few tens of thousands of permutations, no Python loop per node.
 
 Correctness: the tree is a pure function of the page contents: a stored page whose words
 are all zero has digest ``Z_0`` exactly like an absent page, so "stored" vs "absent" never
 changes a root.  The paging circuits (``zkvm.chips.mem_merkle``) rebuild these digests
-with the ``sha256_hash`` table; this module is only the prover's (and the composite
+with the ``poseidon2`` table; this module is only the prover's (and the composite
 verifier's image-root) reference computation.
 """
 
 from __future__ import annotations
 
 import numpy as np
-from numba import njit, prange
 
-from zkvm.hash.sha256 import IV, _compress
+from zkvm.hash.poseidon2 import P as _P
+from zkvm.hash.poseidon2 import Poseidon2Error, compress_many
 
 __all__ = ["DEPTH", "SALT_PAGE", "OS_PAGE", "PAGE_WORDS", "NUM_REGISTERS", "RAM_PAGE_MIN", "ZERO_DIGESTS",
            "MemTreeError", "slot_of_key", "key_of_slot", "page_of_key", "compress_blocks",
-           "MemTree", "halves", "root_from_halves"]
+           "word_halves", "leaf_parts", "leaf_digests", "MemTree", "digest_elems",
+           "root_from_elems"]
 
 DEPTH = 24
 SALT_PAGE = 2
@@ -94,36 +99,46 @@ def page_of_key(keys) -> np.ndarray:
 
 
 # ------------------------------------------------------------------------ compression
-@njit(cache=True, parallel=True)
-def _compress_blocks(blocks, out):
-    n = blocks.shape[0]
-    for i in prange(n):
-        st = np.empty(8, dtype=np.uint32)
-        for k in range(8):
-            st[k] = IV[k]
-        w = np.empty(64, dtype=np.uint32)
-        for k in range(16):
-            w[k] = blocks[i, k]
-        _compress(st, w)
-        for k in range(8):
-            out[i, k] = st[k]
-
-
 def compress_blocks(blocks) -> np.ndarray:
-    """``C(block)`` for each row of ``blocks`` ``(n, 16)`` uint32 -> ``(n, 8)`` uint32:
-    one SHA-256 compression from the IV, the row's words as message words W_0..W_15."""
-    b = np.ascontiguousarray(blocks, dtype=np.uint32)
+    """``C(block)`` for each row of ``blocks`` ``(n, 16)`` (canonical BabyBear elements)
+    -> ``(n, 8)`` uint32: the truncated Poseidon2 permutation
+    (:func:`zkvm.hash.poseidon2.compress_many`)."""
+    b = np.asarray(blocks)
     if b.ndim != 2 or b.shape[1] != 16:
         raise MemTreeError(f"compress_blocks: blocks must be (n, 16), got {b.shape}")
-    out = np.empty((b.shape[0], 8), dtype=np.uint32)
-    if b.shape[0]:
-        _compress_blocks(b, out)
-    return out
+    try:
+        return compress_many(b)
+    except Poseidon2Error as e:
+        raise MemTreeError(f"compress_blocks: {e}") from None
+
+
+def word_halves(words) -> np.ndarray:
+    """``(n, m)`` u32 words -> ``(n, 2m)`` uint32 field elements: the ``(lo, hi)`` 16-bit
+    halves of each word, in word order."""
+    d = np.asarray(words, dtype=np.uint32)
+    return np.stack([d & 0xFFFF, d >> 16], axis=-1).reshape(d.shape[0], 2 * d.shape[1])
+
+
+def leaf_parts(words) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """``(A, B, leaf)`` of each page ``words`` ``(n, 16)`` u32, each ``(n, 8)``:
+    ``A = C(halves of words 0..7)``, ``B = C(halves of words 8..15)``, ``leaf = C(A ‖ B)``."""
+    w = np.asarray(words, dtype=np.uint32)
+    if w.ndim != 2 or w.shape[1] != PAGE_WORDS:
+        raise MemTreeError(f"pages must be (n, 16) words, got {w.shape}")
+    h = word_halves(w)
+    ab = compress_blocks(np.concatenate([h[:, :16], h[:, 16:]]))
+    a, b = ab[:len(w)], ab[len(w):]
+    return a, b, compress_blocks(np.concatenate([a, b], axis=1))
+
+
+def leaf_digests(words) -> np.ndarray:
+    """The leaf digest ``(n, 8)`` of each page ``words`` ``(n, 16)`` u32 (:func:`leaf_parts`)."""
+    return leaf_parts(words)[2]
 
 
 def _zero_digests() -> np.ndarray:
     z = np.zeros((DEPTH + 1, 8), dtype=np.uint32)
-    z[0] = compress_blocks(np.zeros((1, 16), dtype=np.uint32))[0]
+    z[0] = leaf_digests(np.zeros((1, PAGE_WORDS), dtype=np.uint32))[0]
     for lvl in range(1, DEPTH + 1):
         z[lvl] = compress_blocks(np.concatenate([z[lvl - 1], z[lvl - 1]])[None, :])[0]
     return z
@@ -135,29 +150,25 @@ ZERO_DIGESTS.setflags(write=False)
 
 
 # ------------------------------------------------------------------------ digests <-> field
-def halves(digest) -> list[int]:
-    """The 16 field elements of a digest: ``(lo, hi)`` 16-bit halves of each word, in word
-    order (``digest``: 8 u32 words, or 32 bytes big-endian)."""
+def digest_elems(digest) -> list[int]:
+    """The 8 field elements of a digest (``digest``: 8 ints, or 32 bytes: each element a
+    big-endian u32); ``MemTreeError`` unless each is canonical (``< p``)."""
     if isinstance(digest, (bytes, bytearray)):
         if len(digest) != 32:
             raise MemTreeError("a digest is 32 bytes")
-        words = [int.from_bytes(digest[4 * i:4 * i + 4], "big") for i in range(8)]
+        e = [int.from_bytes(digest[4 * i:4 * i + 4], "big") for i in range(8)]
     else:
-        words = [int(x) for x in np.asarray(digest).reshape(-1)]
-        if len(words) != 8 or any(not 0 <= x <= _M32 for x in words):
-            raise MemTreeError("a digest is 8 u32 words")
-    out = []
-    for x in words:
-        out += [x & 0xFFFF, x >> 16]
-    return out
+        e = [int(x) for x in np.asarray(digest).reshape(-1)]
+        if len(e) != 8:
+            raise MemTreeError("a digest is 8 field elements")
+    if any(not 0 <= x < _P for x in e):
+        raise MemTreeError("a digest's elements must be canonical BabyBear elements (< p)")
+    return e
 
 
-def root_from_halves(h16) -> bytes:
-    """Inverse of :func:`halves`: 16 halves (each ``< 2^16``) -> the 32 digest bytes."""
-    h = [int(x) for x in h16]
-    if len(h) != 16 or any(not 0 <= x < 1 << 16 for x in h):
-        raise MemTreeError("a digest in the field is 16 halves, each < 2^16")
-    return b"".join((h[2 * i] | (h[2 * i + 1] << 16)).to_bytes(4, "big") for i in range(8))
+def root_from_elems(elems) -> bytes:
+    """Inverse of :func:`digest_elems`: 8 canonical elements -> the 32 digest bytes."""
+    return _digest_bytes(digest_elems(elems))
 
 
 def _digest_bytes(d) -> bytes:
@@ -219,7 +230,7 @@ class MemTree:
     @classmethod
     def _build(cls, pages, words) -> "MemTree":
         idx = [pages]
-        dig = [compress_blocks(words)]
+        dig = [leaf_digests(words)]
         for lvl in range(1, DEPTH + 1):
             child_idx, child_dig = idx[-1], dig[-1]
             par = np.unique(child_idx >> 1)
@@ -264,7 +275,7 @@ class MemTree:
         d0 = np.empty((len(pages), 8), dtype=np.uint32)
         d0[np.searchsorted(pages, self._idx[0])] = self._dig[0]
         cpos = np.searchsorted(pages, chg)
-        d0[cpos] = compress_blocks(words[cpos])
+        d0[cpos] = leaf_digests(words[cpos])
         dig.append(d0)
         for lvl in range(1, DEPTH + 1):
             chg = np.unique(chg >> 1)
@@ -282,12 +293,12 @@ class MemTree:
         return self.node(DEPTH, 0)
 
     def root_bytes(self) -> bytes:
-        """The root as 32 bytes (the 8 words big-endian)."""
+        """The root as 32 bytes (the 8 elements, each a big-endian u32)."""
         return _digest_bytes(self.root())
 
-    def root_halves(self) -> list[int]:
-        """The root as 16 field elements (:func:`halves`)."""
-        return halves(self.root())
+    def root_elems(self) -> list[int]:
+        """The root as 8 field elements (:func:`digest_elems`)."""
+        return digest_elems(self.root())
 
     @property
     def salt(self) -> np.ndarray:

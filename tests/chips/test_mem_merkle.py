@@ -1,13 +1,15 @@
 """Paging circuits (zkvm.chips.mem_merkle, docs/continuations.md §3), standalone.
 
-System: ``mem_page``, ``mem_node``, ``sha256_hash``, ``sha256_round``, ``bytes`` and a
-test-only ``mem_user`` table that performs memory accesses through
-``buses.mem_access`` (so MEMORY balances against the page rows); the verifier receives
-``NODE(24, 0, root_in, root_out)`` from the public values (32 halves).
+System: ``mem_page``, ``mem_node``, ``poseidon2``, ``bytes`` and a test-only ``mem_user``
+table that performs memory accesses through ``buses.mem_access`` (so MEMORY balances
+against the page rows); the verifier receives ``NODE(24, 0, root_in, root_out)`` from
+the public values (16: the two roots, 8 field elements each).
 
 Honest traces pass the checker and prove/verify; forged witnesses are rejected: a wrong
 entry word, a wrong sibling digest, a duplicated page, a RAM page aliasing the
-registers, the salt row doing memory traffic, a wrong ``root_out``, a skipped level.
+registers, the salt row doing memory traffic, a wrong ``root_out``, a skipped level, a
+wrong half-page digest ``a_in`` (the leaf recomputed from it), a wrong ``poseidon2``
+multiplicity.
 Constraint-level tests use ``tests.support.mutation``: a forgery the mutant (constraint
 switched off) accepts and the real system rejects.
 """
@@ -22,9 +24,9 @@ import pytest
 from zkvm import memtree as mt
 from zkvm.chips import buses
 from zkvm.chips.bytes import BytesAir
-from zkvm.chips.mem_merkle import (HASH, NODE, MemNodeAir, MemPageAir, PagingError,
-                                   paging_witness)
-from zkvm.precompiles.sha256.air import IV_WORDS, Sha256HashAir, Sha256RoundAir
+from zkvm.chips.mem_merkle import (DIGEST, HASH, NODE, MemNodeAir, MemPageAir, PagingError,
+                                   Poseidon2Air, paging_witness)
+from zkvm.chips.poseidon2 import Poseidon2AirError
 from zkvm.memtree import DEPTH, MemTree
 from tests.support import mutation as mu
 from zkvm.stark.air import Air, Columns
@@ -63,7 +65,7 @@ class MemUserAir(Air):
 
 
 def public_roots(pv):
-    return [(NODE, [DEPTH, 0, *pv[:32]], -1)]
+    return [(NODE, [DEPTH, 0, *pv[:2 * DIGEST]], -1)]
 
 
 class Scenario:
@@ -99,26 +101,24 @@ class Scenario:
         self.vals = [mem.get(k, 0) for k in keys]
         self.fts = [last.get(k, 0) for k in keys]
         self.pw = paging_witness(self.entry, keys, self.vals, self.fts, self.salt_out)
-        self.pv = mt.halves(self.pw.root_in) + mt.halves(self.pw.root_out)
-        self.airs = [MemPageAir(), MemNodeAir(), Sha256HashAir(), Sha256RoundAir(), BytesAir(),
-                     MemUserAir()]
-        self.system = StarkSystem(self.airs, params, num_public_values=32,
+        self.pv = mt.digest_elems(self.pw.root_in) + mt.digest_elems(self.pw.root_out)
+        self.airs = [MemPageAir(), MemNodeAir(), Poseidon2Air(), BytesAir(), MemUserAir()]
+        self.system = StarkSystem(self.airs, params, num_public_values=2 * DIGEST,
                                   public_interactions=public_roots, name="paging-test")
 
     def trace_dict(self):
         tr = dict(self.pw.traces)
         tr = {k: v.copy() for k, v in tr.items()}
-        tr["mem_user"] = self.airs[5].generate_trace(self.acc)
+        tr["mem_user"] = self.airs[-1].generate_trace(self.acc)
         return tr
 
     def finish(self, tr, system=None, pv=None):
-        """Round/bytes multiplicities for ``tr`` (a cheating prover commits whatever
-        counts balance its lookups), ordered list."""
+        """Bytes multiplicities for ``tr`` (a cheating prover commits whatever counts
+        balance its lookups), ordered list."""
         from zkvm.machine import Machine
 
         system = system or self.system
         tr = dict(tr)
-        tr["sha256_round"] = Sha256RoundAir.generate_trace(Sha256HashAir.calls_of(tr["sha256_hash"]))
         tr["bytes"] = np.zeros((65536, 1), np.uint32)
         tr["bytes"] = Machine._bytes_trace(None, system, tr, pv or self.pv)
         return [tr[a.name] for a in self.airs]
@@ -128,16 +128,24 @@ class Scenario:
         return check_traces(system or self.system, self.finish(tr, system, pv), pv)
 
 
-def rehash(tr, forge=None):
+def rehash(tr, parts_from_words=True, forge=None):
     """Make the HASH / NODE digests of (possibly forged) ``mem_page``/``mem_node`` rows
-    consistent: leaves from the page words, parents from their children (received
-    children from the sending row, untouched siblings as in the row), bottom-up, and a
-    fresh ``sha256_hash`` trace for every HASH message.  Returns the new root pair.
+    consistent: each page row's half-page digests ``a``/``b`` from its words and its leaf
+    ``C(a ‖ b)``, parents from their children (received children from the sending row,
+    untouched siblings as in the row), bottom-up, and a fresh ``poseidon2`` trace with
+    one row (multiplicity 1) per HASH send, in the order: per page row ``in`` (A, B,
+    leaf) then ``out`` (A, B, leaf); then the node rows by level, ``in`` then ``out``.
+    Returns the new root pair (16 elements: in, out), None if no row sends the root.
 
-    ``forge`` (tests/support/coverage_sha.py): compression number ``forge.index`` (in the order
-    below: page rows' in / out leaves, then node rows by level) gets the digest
-    ``forge.digest(block)`` (None: give up, return None) and its 64 rows of the fresh
-    ``sha256_hash`` trace are rewritten by ``forge.patch(trace)``."""
+    ``parts_from_words=False``: keep the rows' ``a_*``/``b_*`` columns as they are (a
+    forgery of the half-page digests) and derive only the leaves and the nodes from them;
+    the ``poseidon2`` rows are still the genuine compressions of the blocks sent.
+
+    ``forge`` (``tests/support/constraint_coverage.py``, the Poseidon2 fault forgeries):
+    send number ``forge.index`` (in the order above) gets the digest
+    ``forge.digest(block)`` (None: give up, return None) and its row of the fresh
+    ``poseidon2`` trace (row ``forge.index``: one row per send) is rewritten by
+    ``forge.patch(trace)``."""
     page, node = MemPageAir.columns, MemNodeAir.columns
     vp, vn = page.view(tr["mem_page"]), node.view(tr["mem_node"])
 
@@ -145,29 +153,28 @@ def rehash(tr, forge=None):
         l = limbs.astype(np.int64).reshape(-1, 4)
         return (l[:, 0] | l[:, 1] << 8 | l[:, 2] << 16 | l[:, 3] << 24).astype(np.uint32)
 
-    def h16(d):
-        return np.array(mt.halves(d), dtype=np.uint32)
-
-    def w8(h):
-        h = h.astype(np.int64)
-        return (h[0::2] | h[1::2] << 16).astype(np.uint32)
-
     sent = {}
     blocks = []
 
     def compress(blk):
-        if forge is not None and len(blocks) == forge.index:
-            return forge.digest(blk)
-        return mt.compress_blocks(blk[None])[0]
+        blk = np.asarray(blk, dtype=np.uint32).reshape(16)
+        forged = forge is not None and len(blocks) == forge.index
+        blocks.append(blk)
+        return forge.digest(blk) if forged else mt.compress_blocks(blk[None])[0]
 
     for i in np.flatnonzero(vp.is_real):
         for side in ("in", "out"):
-            blk = words(getattr(vp, "v_" + side)[i])
-            d = compress(blk)
-            if d is None:
+            h = mt.word_halves(words(getattr(vp, "v_" + side)[i])[None])[0]
+            a, b = compress(h[:16]), compress(h[16:])
+            if a is None or b is None:
                 return None
-            getattr(vp, "leaf_" + side)[i] = h16(d)
-            blocks.append(blk)
+            if parts_from_words:
+                getattr(vp, "a_" + side)[i], getattr(vp, "b_" + side)[i] = a, b
+            a, b = getattr(vp, "a_" + side)[i], getattr(vp, "b_" + side)[i]
+            leaf = compress(np.concatenate([a, b]))
+            if leaf is None:
+                return None
+            getattr(vp, "leaf_" + side)[i] = leaf
         sent[(0, int(vp.page[i]))] = (vp.leaf_in[i].copy(), vp.leaf_out[i].copy())
     order = sorted(np.flatnonzero(vn.is_real), key=lambda i: int(vn.level[i]))
     for i in order:
@@ -176,16 +183,15 @@ def rehash(tr, forge=None):
             if has and (lvl - 1, c) in sent:
                 getattr(vn, side + "_in")[i], getattr(vn, side + "_out")[i] = sent[(lvl - 1, c)]
         for s in ("in", "out"):
-            blk = np.concatenate([w8(getattr(vn, "l_" + s)[i]), w8(getattr(vn, "r_" + s)[i])])
+            blk = np.concatenate([getattr(vn, "l_" + s)[i], getattr(vn, "r_" + s)[i]])
             d = compress(blk)
             if d is None:
                 return None
-            getattr(vn, "p_" + s)[i] = h16(d)
-            blocks.append(blk)
+            getattr(vn, "p_" + s)[i] = d
         sent[(lvl, idx)] = (vn.p_in[i].copy(), vn.p_out[i].copy())
-    tr["sha256_hash"] = Sha256HashAir().generate_trace(np.array(blocks))
+    tr["poseidon2"] = Poseidon2Air().generate_trace(np.array(blocks))
     if forge is not None:
-        forge.patch(tr["sha256_hash"])
+        forge.patch(tr["poseidon2"])
     root = sent.get((DEPTH, 0))
     return None if root is None else [int(x) for x in root[0]] + [int(x) for x in root[1]]
 
@@ -207,14 +213,24 @@ def test_witness_shape_and_roots(sc):
     exp = MemTree.from_words(list(sc.final_mem), list(sc.final_mem.values()), sc.salt_out)
     assert pw.exit_tree.root_bytes() == exp.root_bytes()
     assert pw.root_out.tolist() == exp.root().tolist()
-    assert pw.sends == 2 * len(pw.pages) + 2 * pw.node_rows
-    th = Sha256HashAir.columns.view(pw.traces["sha256_hash"])
+    assert pw.sends == 6 * len(pw.pages) + 2 * pw.node_rows
+    th = Poseidon2Air.columns.view(pw.traces["poseidon2"])
     assert int(th.mult.sum()) == pw.sends           # every send received once in all
-    assert 0 < pw.hash_calls < pw.sends              # page 1025 is read only: one block twice
-    assert int((th.mult > 0).sum()) == pw.hash_calls == int(th.f_first.sum())
-    assert Sha256HashAir.calls_of(pw.traces["sha256_hash"]) == pw.hash_calls
-    assert Sha256HashAir.ROUNDS == 64
-    assert IV_WORDS == tuple(int(x) for x in __import__("zkvm.hash.sha256", fromlist=["IV"]).IV)
+    assert 0 < pw.hash_calls < pw.sends              # page 1025 is read only: its blocks twice
+    assert int((th.mult > 0).sum()) == pw.hash_calls  # one row per distinct block
+    assert not th.mult[pw.hash_calls:].any()         # then padding rows, received 0 times
+    # every row's message is a block and its compression
+    dig = pw.traces["poseidon2"][:, Poseidon2Air.digest_columns()]
+    assert np.array_equal(dig, mt.compress_blocks(th.inp))
+    # the page rows carry A, B and the leaf of their words (memtree.leaf_parts)
+    vp = MemPageAir.columns.view(pw.traces["mem_page"])
+    n = len(pw.pages)
+    for side, tree in (("in", sc.entry), ("out", pw.exit_tree)):
+        a, b, leaf = mt.leaf_parts(tree.pages_words(pw.pages))
+        assert np.array_equal(getattr(vp, "a_" + side)[:n], a)
+        assert np.array_equal(getattr(vp, "b_" + side)[:n], b)
+        assert np.array_equal(getattr(vp, "leaf_" + side)[:n], leaf)
+        assert np.array_equal(leaf, tree.nodes(0, pw.pages))
 
 
 def test_witness_rejects_bad_input(sc):
@@ -229,7 +245,9 @@ def test_witness_rejects_bad_input(sc):
 def test_bus_ids_free():
     from zkvm.precompiles.registry import BUS_IDS
 
-    assert NODE.id == BUS_IDS["mem_node"] and HASH.id == BUS_IDS["sha256_hash"]
+    assert NODE.id == BUS_IDS["mem_node"] and HASH.id == BUS_IDS["p2_hash"]
+    assert "sha256_hash" not in BUS_IDS
+    assert (NODE.width, HASH.width) == (2 + 2 * DIGEST, 16 + DIGEST) == (18, 24)
     assert len(set(BUS_IDS.values())) == len(BUS_IDS)  # every id allocated once
 
 
@@ -245,8 +263,9 @@ def test_rehash_is_identity_on_honest(sc):
     assert rehash(tr) == sc.pv
     for k in ("mem_page", "mem_node"):
         assert np.array_equal(tr[k], ref[k])
-    # rehash compresses every send (multiplicity 1 each): the same messages, more calls
-    assert Sha256HashAir.calls_of(tr["sha256_hash"]) == sc.pw.sends
+    # rehash compresses every send (multiplicity 1 each): the same messages, more rows
+    h = Poseidon2Air.columns.view(tr["poseidon2"])
+    assert int((h.mult > 0).sum()) == int(h.mult.sum()) == sc.pw.sends
     assert sc.check(tr).ok
 
 
@@ -313,7 +332,7 @@ def test_wrong_root_out_rejected(sc):
     mem = dict(sc.final_mem)
     mem[2] = sc.entry_words[2]
     wrong = MemTree.from_words(list(mem), list(mem.values()), sc.salt_out)
-    pv = sc.pv[:16] + mt.halves(wrong.root())
+    pv = sc.pv[:DIGEST] + mt.digest_elems(wrong.root())
     rep = sc.check(sc.trace_dict(), pv=pv)
     assert not rep.ok and _failing(rep) == {"mem_node"}
 
@@ -338,97 +357,111 @@ def test_skipped_level_rejected(sc):
     assert not sc.check(tr).ok
 
 
-def _call_rows(tr, mult_at_least):
-    """First row of a ``sha256_hash`` call received at least ``mult_at_least`` times."""
-    h = Sha256HashAir.columns.view(tr["sha256_hash"])
-    return int(np.flatnonzero(h.mult >= mult_at_least)[0]), h
+def test_wrong_half_page_digest_rejected(sc):
+    """A page row's entry half-page digest ``a_in`` changed, its leaf (and every digest
+    above it, and the public ``root_in``) recomputed from the forged ``a_in``: the send
+    ``hash_a_in`` — the page's words 0..7 paired with a digest that is not their
+    compression — has no receiver (a ``poseidon2`` row receives only ``(inp, C(inp))``)."""
+    tr = sc.trace_dict()
+    i, v = _page_row(tr, 1025)
+    v.a_in[i, 0] = (int(v.a_in[i, 0]) + 1) % mu.P
+    roots = rehash(tr, parts_from_words=False)
+    assert roots[:DIGEST] != sc.pv[:DIGEST] and roots[DIGEST:] == sc.pv[DIGEST:]
+    # rehash gave every send its own poseidon2 row: the genuine compression of this
+    # send's block (page row i's first send) is left unreceived, as a cheating prover would
+    h = Poseidon2Air.columns.view(tr["poseidon2"])
+    assert np.array_equal(h.inp[6 * i], mt.word_halves(sc.entry.pages_words([1025]))[0, :16])
+    h.mult[6 * i] = 0
+    rep = sc.check(tr, pv=roots)
+    assert not rep.ok and not rep.constraint_failures and _failing(rep) == {"p2_hash"}
+    (bad,) = rep.bus_imbalances
+    assert bad.net == 1 and [s[:2] for s in bad.sources] == [("mem_page", "hash_a_in")]
+    assert list(bad.values[16:]) == [int(x) for x in v.a_in[i]]
+    # the same rebuild with a_in honest passes (fresh traces: the forged ones stay as
+    # checked, tests/support/constraint_coverage.py records them)
+    tr = sc.trace_dict()
+    assert rehash(tr, parts_from_words=False) == sc.pv
+    assert sc.check(tr).ok
+
+
+def _row_received(tr, at_least):
+    """First ``poseidon2`` row received at least ``at_least`` times, and the view."""
+    h = Poseidon2Air.columns.view(tr["poseidon2"])
+    return int(np.flatnonzero(h.mult >= at_least)[0]), h
 
 
 @pytest.mark.parametrize("delta", [-1, 1])
 def test_wrong_hash_multiplicity_rejected(sc, delta):
     """A repeated block received once too few or too many times: HASH does not balance."""
     tr = sc.trace_dict()
-    i, h = _call_rows(tr, 2)
+    i, h = _row_received(tr, 2)
     h.mult[i] = int(h.mult[i]) + delta
     rep = sc.check(tr)
-    assert not rep.ok and _failing(rep) == {"sha256_hash"}
+    assert not rep.ok and not rep.constraint_failures and _failing(rep) == {"p2_hash"}
 
 
-def test_hash_multiplicity_moved_off_first_row_rejected(sc):
-    """The multiplicity of a call moved to its second row: that row's ``w`` is the schedule
-    window ``W_1..W_16``, not the block, so the receive would be a false HASH message."""
+@pytest.mark.parametrize("to", ["padding", "other_block"])
+def test_hash_multiplicity_moved_rejected(sc, to):
+    """A row's multiplicity moved to a padding row (the zero block) or to the row of
+    another block: both messages unbalanced.  (Moving the *zero* block's count onto a
+    padding row is harmless and accepted: padding rows are genuine compressions of the
+    zero block, and ``mult`` only counts receives of a row's own message.)"""
     tr = sc.trace_dict()
-    i, h = _call_rows(tr, 1)
-    h.mult[i + 1], h.mult[i] = h.mult[i], 0
+    h = Poseidon2Air.columns.view(tr["poseidon2"])
+    n = sc.pw.hash_calls
+    assert tr["poseidon2"].shape[0] > n              # the scenario's table has padding rows
+    assert not h.inp[n:].any() and h.inp[n - 1].any()   # padding: zero block; n-1: not
+    i, j = (n - 1, n) if to == "padding" else (n - 1, 0)
+    h.mult[j], h.mult[i] = int(h.mult[j]) + int(h.mult[i]), 0
     rep = sc.check(tr)
-    assert "mult_first_row" in _failing(rep)
+    assert not rep.ok and not rep.constraint_failures and _failing(rep) == {"p2_hash"}
+    assert len(rep.bus_imbalances) == 2
+    if to == "padding":                              # the zero block (row 0): same message
+        tr = sc.trace_dict()
+        h = Poseidon2Air.columns.view(tr["poseidon2"])
+        assert not h.inp[0].any() and int(h.mult[0]) > 0
+        h.mult[n], h.mult[0] = h.mult[0], 0
+        assert sc.check(tr).ok
 
 
-class HashUserAir(Air):
-    """TEST-ONLY: sends one HASH message (48 halves) per real row."""
-
-    name = "hash_user"
-    columns = Columns("is_real", ("msg", 48))
-    max_degree = 3
-
-    def eval(self, b):
-        b.assert_bool(b.local.is_real, "is_real_bool")
-        b.send(HASH, list(b.local.msg), multiplicity=b.local.is_real, name="hash")
-
-
-def test_mult_first_row_is_load_bearing(testing_params):
-    """Without ``mult_first_row`` a row inside a call receives ``(W_1..W_16, C(block))``
-    — a digest paired with a block it is not the compression of — and a sender can use
-    that false message (here a test-only table sending it)."""
-    from zkvm.machine import Machine
-
-    airs = [Sha256HashAir(), Sha256RoundAir(), BytesAir(), HashUserAir()]
-    system = StarkSystem(airs, testing_params, num_public_values=0, name="hash-mult-test")
-    blocks = np.array([[i * 16 + j + 1 for j in range(16)] for i in range(2)], dtype=np.uint32)
-    th = Sha256HashAir().generate_trace(blocks)
-    h = Sha256HashAir.columns.view(th)
-    h.mult[0], h.mult[1] = 0, 1                   # call 0 received at its second row
-    msg = np.concatenate([h.w[1], h.hout[1]])     # (W_1..W_16 halves, C(block 0))
-    assert not np.array_equal(msg[:32], h.w[0])
-    tu = HashUserAir.columns.new_trace(8)
-    u = HashUserAir.columns.view(tu)
-    u.is_real[0] = 1
-    u.msg[0] = msg
-    u.is_real[1] = 1
-    u.msg[1] = np.concatenate([h.w[64], h.hout[64]])   # call 1, honest
-    tr = {"sha256_hash": th, "sha256_round": Sha256RoundAir.generate_trace(2), "hash_user": tu,
-          "bytes": np.zeros((65536, 1), np.uint32)}
-    tr["bytes"] = Machine._bytes_trace(None, system, tr, [])
-    traces = [tr[a.name] for a in airs]
-    weak = mu.mutant(system, ["sha256_hash.mult_first_row"])
-    assert mu.shows_load_bearing(system, weak, traces, [])
-    h.mult[0], h.mult[1] = 1, 0
-    u.msg[0] = np.concatenate([h.w[0], h.hout[0]])
-    assert check_traces(system, traces, []).ok        # the honest pair passes the real system
-
-
-def test_witness_checks_every_digest_against_the_compression(sc, monkeypatch):
+@pytest.mark.parametrize("what", ["compression", "leaf"])
+def test_witness_checks_every_digest_against_the_compression(sc, monkeypatch, what):
     """The tree's digests are checked against one compression per distinct block, mapped
-    back to every send: a wrong compression of any block is a PagingError."""
+    back to every send, and its leaves against the pages' words (``leaf_parts``): a wrong
+    compression of any block, or a wrong leaf, is a PagingError."""
     import zkvm.chips.mem_merkle as M
 
-    real = M.compress_blocks
+    if what == "compression":
+        real = M.compress_blocks
 
-    def wrong_last(blocks):
-        out = real(blocks).copy()
-        out[-1, 0] ^= 1
-        return out
+        def wrong_last(blocks):
+            out = real(blocks).copy()
+            out[-1, 0] = (int(out[-1, 0]) + 1) % mu.P
+            return out
 
-    monkeypatch.setattr(M, "compress_blocks", wrong_last)
+        monkeypatch.setattr(M, "compress_blocks", wrong_last)
+    else:
+        real_parts = M.leaf_parts
+
+        def wrong_leaf(words):
+            a, b, leaf = real_parts(words)
+            leaf = leaf.copy()
+            leaf[0, 0] = (int(leaf[0, 0]) + 1) % mu.P
+            return a, b, leaf
+
+        monkeypatch.setattr(M, "leaf_parts", wrong_leaf)
     with pytest.raises(PagingError, match="disagree"):
         paging_witness(sc.entry, sc.keys, sc.vals, sc.fts, sc.salt_out)
 
 
 def test_generate_trace_rejects_bad_multiplicities():
-    with pytest.raises(ValueError):
-        Sha256HashAir().generate_trace(np.zeros((2, 16), np.uint32), [1])
-    with pytest.raises(ValueError):
-        Sha256HashAir().generate_trace(np.zeros((2, 16), np.uint32), [1, 0])
+    blocks = np.zeros((2, 16), np.uint32)
+    with pytest.raises(Poseidon2AirError):
+        Poseidon2Air().generate_trace(blocks, [1])            # one per block
+    with pytest.raises(Poseidon2AirError):
+        Poseidon2Air().generate_trace(blocks, [1, -1])
+    with pytest.raises(ValueError):                            # Poseidon2AirError is one
+        Poseidon2Air().generate_trace(blocks, [1, mu.P])
 
 
 def test_paging_compresses_each_distinct_block_once():
@@ -438,16 +471,24 @@ def test_paging_compresses_each_distinct_block_once():
     keys = [ram + 64 * k for k in range(8)]                # 8 fresh (zero) pages
     vals = [0, 0, 0, 0, 5, 6, 7, 8]                         # the first four stay zero
     pw = paging_witness(zero, keys, vals, [1] * 8, [0] * 16)
-    uniq = Sha256HashAir.unique_blocks(np.zeros((3, 16), np.uint32))
+    uniq = Poseidon2Air.unique_blocks(np.zeros((3, 16), np.uint32))
     assert uniq[0].shape == (1, 16) and uniq[1].tolist() == [3] and uniq[2].tolist() == [0, 0, 0]
-    assert pw.sends == 2 * (len(pw.pages) + pw.node_rows)
-    # The entry tree is all zeros: one distinct block per level (leaf + 24 levels).  Exit:
-    # pages 1028..1031 are new blocks (4), their level-1 nodes (2), level 2 (1), level 3
-    # (1, node 128 over pages 1024..1031) and one node per level above it (21); pages
-    # 1024..1027 and the salt page stay zero, so they and their subtrees repeat entry blocks.
-    assert pw.sends == 94 and pw.hash_calls == 25 + 4 + 2 + 1 + 1 + 21
-    h = Sha256HashAir.columns.view(pw.traces["sha256_hash"])
-    assert int(h.mult.sum()) == pw.sends and int(h.mult.max()) > 8
+    # 9 page rows (the salt page, 1024..1031), 38 node rows (the salt page's path: 24;
+    # pages 1024..1031 below level 11, where the paths meet: 4 + 2 + 8)
+    assert (len(pw.pages), pw.node_rows) == (9, 38)
+    assert pw.sends == 6 * len(pw.pages) + 2 * pw.node_rows == 130
+    # The entry tree is all zeros: two distinct blocks at level 0 (the all-zero half page,
+    # and Z_a ‖ Z_a for the leaf), one per level above (24).  Exit: pages 1028..1031 have
+    # a new half page 0..7 each (4) and a new leaf block (4), their half page 8..15 is the
+    # zero one; their level-1 nodes (2), level 2 (1), level 3 (1, node 128 over pages
+    # 1024..1031) and one node per level above it (21) are new; pages 1024..1027 and the
+    # salt page stay zero, so they and their subtrees repeat entry blocks.
+    assert pw.hash_calls == 2 + 24 + 4 + 4 + 2 + 1 + 1 + 21
+    h = Poseidon2Air.columns.view(pw.traces["poseidon2"])
+    assert int(h.mult.sum()) == pw.sends and int((h.mult > 0).sum()) == pw.hash_calls
+    # the all-zero half page: 9 pages × 2 halves at entry, 5 × 2 + 4 at exit
+    zrow = int(np.flatnonzero((h.inp == 0).all(axis=1) & (h.mult > 0))[0])
+    assert int(h.mult[zrow]) == int(h.mult.max()) == 32
 
 
 # ------------------------------------------------------------------ load-bearing constraints
@@ -465,7 +506,7 @@ def test_l_keep_is_load_bearing(sc):
     i = int(np.flatnonzero((u.is_real == 1) & (u.has_r == 0) & (u.level == 12))[0])
     u.r_out[i, 3] ^= 5
     roots = rehash(tr)
-    pv = sc.pv[:16] + roots[16:]
+    pv = sc.pv[:DIGEST] + roots[DIGEST:]
     assert _shows(sc, tr, ["mem_node.r_keep3"], pv)
 
 
@@ -477,23 +518,21 @@ def test_kind_and_page_constraints_load_bearing(sc):
     # its keys 32..47 are not touched by anyone: records cancel (in = out, fts = 0)
     v.v_out[i] = v.v_in[i]
     rehash(tr)
-    assert _shows(sc, tr, ["mem_page.reg_page"], sc.pv[:16] + rehash(tr)[16:])
+    assert _shows(sc, tr, ["mem_page.reg_page"], sc.pv[:DIGEST] + rehash(tr)[DIGEST:])
 
 
 def test_level_range_load_bearing(sc):
-    """A node row at level 0 standing in for an untouched page's leaf (harmless, but the
-    tree shape would not be canonical)."""
+    """A node row at level 0 standing in for an untouched page's leaf ``C(A ‖ B)`` (its
+    children the page's half-page digests; harmless, but the tree shape would not be
+    canonical)."""
     tr = sc.trace_dict()
     i, v = _page_row(tr, 1025)
     u = MemNodeAir.columns.view(tr["mem_node"])
     n = int(u.is_real.sum())
     leaf_in = v.leaf_in[i].copy()
-    blk = v.v_in[i].astype(np.int64).reshape(16, 4)
-    words = blk[:, 0] | blk[:, 1] << 8 | blk[:, 2] << 16 | blk[:, 3] << 24
-    h = np.array([x for w in words for x in (w & 0xFFFF, w >> 16)], dtype=np.uint32)
     u.is_real[n], u.level[n], u.index[n] = 1, 0, 1025
-    u.l_in[n] = u.l_out[n] = h[:16]
-    u.r_in[n] = u.r_out[n] = h[16:]
+    u.l_in[n] = u.l_out[n] = v.a_in[i]
+    u.r_in[n] = u.r_out[n] = v.b_in[i]
     tr["mem_page"][i:-1] = tr["mem_page"][i + 1:].copy()
     rehash(tr)
     assert np.array_equal(u.p_in[n], leaf_in)

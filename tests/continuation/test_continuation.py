@@ -122,6 +122,26 @@ def test_changed_boundary_root_is_rejected(receipt, machine):
         verify_composite(_with(receipt, s), machine.image_id)
 
 
+def test_non_canonical_boundary_root_is_rejected(receipt, machine):
+    """A root element given as ``x + p`` (the same field element, other bytes): rejected
+    before any proof is read, as is a non-canonical last exit root (no chain link)."""
+    from zkvm.field.babybear import P
+
+    def bump(root):
+        w = int.from_bytes(root[:4], "big")
+        assert w + P < 1 << 32
+        return (w + P).to_bytes(4, "big") + root[4:]
+
+    s = [dataclasses.replace(x) for x in receipt.segments]
+    s[0].root_out = s[1].root_in = bump(s[0].root_out)
+    with pytest.raises(SegmentChainError, match="segment 0: its exit memory root is not"):
+        verify_composite(_with(receipt, s), machine.image_id)
+    s = [dataclasses.replace(x) for x in receipt.segments]
+    s[-1].root_out = bump(s[-1].root_out)
+    with pytest.raises(SegmentChainError, match=f"segment {len(s) - 1}: its exit memory root"):
+        verify_composite(_with(receipt, s), machine.image_id)
+
+
 def test_changed_end_pc_is_rejected(receipt, machine):
     s = [dataclasses.replace(x) for x in receipt.segments]
     s[0].end_pc += 4

@@ -1,6 +1,6 @@
 """CI sample of the constraint-coverage run on the tables added with the precompiles and
-continuations: ``keccak``, ``mem_page``, ``mem_node``, ``sha256_hash``
-(``tests/support/coverage_report.py --tables keccak,mem_page,mem_node,sha256_hash``;
+continuations: ``keccak``, ``mem_page``, ``mem_node``, ``poseidon2``, ``sha256``
+(``tests/support/coverage_report.py --tables keccak,mem_page,mem_node,poseidon2``;
 docs/soundness.md §2.2 item 7 and §2.2.M).
 
 * Keccak: the fault forgeries (:class:`constraint_coverage.KFault`) rebuild the call from a
@@ -10,13 +10,19 @@ docs/soundness.md §2.2 item 7 and §2.2.M).
   (a guard against the chip's column layout changing under the tool).
 * Paging: an untouched sibling's out digest rewritten (``mem_node.l_keep*``) and the key
   base of an access-free RAM page moved (``mem_page.kbase``), digests re-derived.
-* ``sha256_hash``: one constraint shown by the targeted search.
-* SHA-256 round core (``sha256`` precompile and ``sha256_hash``): the fault forgeries of
+* ``poseidon2`` (the memory tree's hash table, in the paging workspace): one constraint
+  shown by the targeted search (an unused output element of the last full round: the
+  only single-cell attack, the other round columns all feed later ones), and the fault
+  forgeries of :class:`constraint_coverage.PFault`: one value of a permutation row moved
+  (an S-box cube, a full-round state element, a partial-round cube or S-box output), the
+  rest of the row recomputed, the forged digest carried up the memory tree to a new root;
+  each must fail exactly its one constraint with every bus balanced, and the mutant
+  without it must accept.  The rebuild without a fault must reproduce the honest row.
+* SHA-256 round core (``sha256`` precompile): the fault forgeries of
   ``tests/support/coverage_sha.py`` rebuild one call from a changed value (the rest of the call
-  recomputed; the precompile's written state words re-matched in the memory chains, the
-  hash table's digest carried up the memory tree to a new root); each must fail exactly
-  its one constraint with every bus balanced, and the mutant without it must accept.
-  The rebuild without a fault must reproduce the honest call.
+  recomputed; the written state words re-matched in the memory chains); each must fail
+  exactly its one constraint with every bus balanced, and the mutant without it must
+  accept.  The rebuild without a fault must reproduce the honest call.
 """
 
 from __future__ import annotations
@@ -67,18 +73,20 @@ def test_access_free_page_key_base_shows_kbase(paging):
     assert case.shown == ["mem_page.kbase"], case.failing
 
 
-def test_sha256_hash_sampled_constraint_is_load_bearing(paging):
+def test_poseidon2_sampled_constraint_is_load_bearing(paging):
     _sc, ws = paging
-    tg = mu.Target("sha256_hash", SHA_HASH_TARGET)
+    tg = mu.Target("poseidon2", P2_TARGET)
     r = mu.search_attack(ws, tg, keep_traces=True, max_seeds=400)  # seeds, not seconds: load-independent
     assert r.found, f"{tg.full_name}: no attack found"
+    assert not r.inert_only                                   # on a real row
     assert not check_traces(ws.system, ws.complete(ws.system, r.traces), ws.pv, public_data=ws.public_data).ok
     assert check_traces(mu.mutant(ws.system, [tg.full_name]), r.traces, ws.pv, public_data=ws.public_data).ok
 
 
-#: shown by the search in the run of docs/soundness.md §2 (< 1 s there; on a real row, a
-#: non-last row of a compression where the carry is unused -- see §2.2.M)
-SHA_HASH_TARGET = "co0_lo_bool"
+#: shown by the search on a real row (~4 s on 2 cores): element 9 of the last full round's
+#: state is not part of the digest (``state7[0..8]``) and feeds nothing, so one moved cell
+#: fails only this constraint
+P2_TARGET = "full7_state9"
 
 
 @pytest.fixture(scope="module")
@@ -86,9 +94,12 @@ def sha_ws():
     return cc.build_workspace("sha256")[1]
 
 
-def test_sha_rebuild_without_fault_is_the_honest_call(sha_ws, paging):
+def test_sha_rebuild_without_fault_is_the_honest_call(sha_ws):
     assert cs.sha256_forgery(sha_ws, None) is not None
-    assert cs.hash_forgery(paging[0], None) is not None
+
+
+def test_poseidon2_rebuild_without_fault_is_the_honest_row(paging):
+    assert cc.p2_hash_forgery(paging[0], None) is not None
 
 
 #: one member of each kind; co_lo is the field-wrap carry (2^16 * 30720 = p - 1)
@@ -109,13 +120,21 @@ def test_sha256_fault_shows_exactly_its_constraint(sha_ws, fault):
     assert case.shown == [want], case.failing
 
 
-@pytest.mark.parametrize("fault", [cs.SFault("const", "", 7, row=30), cs.SFault("co_hi", "", 1, row=63),
-                                   cs.SFault("bool", "c", 20, row=0)], ids=lambda f: f.target)
-def test_sha256_hash_fault_shows_exactly_its_constraint(paging, fault):
+#: an S-box cube (full round 1), a full-round state element, the partial rounds' cube and
+#: S-box output, and the last round's cube (every digest element moves)
+P2_FAULTS = [cc.PFault("cube", 1, 6), cc.PFault("state", 5, 11), cc.PFault("pcube", 3),
+             cc.PFault("psbox", 9), cc.PFault("cube", 7, 2)]
+
+
+@pytest.mark.parametrize("fault", P2_FAULTS, ids=lambda f: f.target)
+def test_poseidon2_fault_shows_exactly_its_constraint(paging, fault):
+    """A false compression (the faulted row's digest) proves a forged ``root_out`` (the
+    first page's exit leaf) once its one constraint is off; the real system rejects it."""
     sc, ws = paging
-    got = next((r for i in (1, 0, 3, 2) if (r := cs.hash_forgery(sc, fault, i)) is not None), None)
-    assert got is not None, "fault not placed"
+    got = cc.p2_hash_forgery(sc, fault)
+    assert got is not None
     traces, pv = got
-    assert pv != list(ws.pv) or fault.kind == "bool"   # a forged root, except trace-level faults
+    assert pv[:8] == list(ws.pv[:8]) and pv[8:] != list(ws.pv[8:])   # a forged root_out
     case = cc._credit_one(ws, traces, pv, str(fault))
-    assert case.shown == [f"sha256_hash.{fault.target}"], case.failing
+    assert case.failing == [f"poseidon2.{fault.target}"]
+    assert case.shown == [f"poseidon2.{fault.target}"]

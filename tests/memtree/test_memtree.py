@@ -1,6 +1,7 @@
 """The memory Merkle tree (zkvm.memtree, docs/continuations.md §2) against a slow
-pure-Python reference: FIPS 180-4 compression written out here, and a recursive tree
-over the non-empty pages."""
+pure-Python reference: the plain-int Poseidon2 permutation (``zkvm.hash.poseidon2.permute``,
+itself checked in tests/hash/test_poseidon2.py), and a recursive tree over the non-empty
+pages."""
 
 from __future__ import annotations
 
@@ -16,31 +17,23 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from zkvm import memtree as mt
+from zkvm.hash import poseidon2 as p2
 from zkvm.memtree import DEPTH, MemTree, MemTreeError
 
 M = 0xFFFFFFFF
-K = [int(x) for x in __import__("zkvm.precompiles.sha256.air", fromlist=["K"]).K]
-IV = [0x6A09E667, 0xBB67AE85, 0x3C6EF372, 0xA54FF53A, 0x510E527F, 0x9B05688C, 0x1F83D9AB,
-      0x5BE0CD19]
 
 
-def rotr(x, n):
-    return ((x >> n) | (x << (32 - n))) & M
+def ref_compress(elems16):
+    """The tree's compression from the plain-int Poseidon2 reference."""
+    return p2.compress([int(x) for x in elems16])
 
 
-def ref_compress(words16):
-    """FIPS 180-4 §6.2.2 with H = IV, message words = the 16 u32 given (no padding)."""
-    w = [int(x) & M for x in words16]
-    for t in range(16, 64):
-        s0 = rotr(w[t - 15], 7) ^ rotr(w[t - 15], 18) ^ (w[t - 15] >> 3)
-        s1 = rotr(w[t - 2], 17) ^ rotr(w[t - 2], 19) ^ (w[t - 2] >> 10)
-        w.append((w[t - 16] + s0 + w[t - 7] + s1) & M)
-    a, b, c, d, e, f, g, h = IV
-    for t in range(64):
-        t1 = (h + (rotr(e, 6) ^ rotr(e, 11) ^ rotr(e, 25)) + ((e & f) ^ (~e & g)) + K[t] + w[t]) & M
-        t2 = ((rotr(a, 2) ^ rotr(a, 13) ^ rotr(a, 22)) + ((a & b) ^ (a & c) ^ (b & c))) & M
-        a, b, c, d, e, f, g, h = (t1 + t2) & M, a, b, c, (d + t1) & M, e, f, g
-    return [(x + y) & M for x, y in zip(IV, (a, b, c, d, e, f, g, h))]
+def ref_leaf(words16):
+    """Leaf of a page: C(C(halves of words 0..7) ‖ C(halves of words 8..15))."""
+    h = []
+    for w in words16:
+        h += [int(w) & 0xFFFF, int(w) >> 16]
+    return ref_compress(ref_compress(h[:16]) + ref_compress(h[16:]))
 
 
 class RefTree:
@@ -53,7 +46,7 @@ class RefTree:
             self.pages.setdefault(s >> 4, [0] * 16)[s & 15] = v
         self.pages[2] = list(salt) if salt is not None else [0] * 16
         self.memo = {}
-        z = [ref_compress([0] * 16)]
+        z = [ref_leaf([0] * 16)]
         for _ in range(DEPTH):
             z.append(ref_compress(z[-1] + z[-1]))
         self.z = z
@@ -65,7 +58,7 @@ class RefTree:
         if not any(lo <= p < hi for p in self.pages):
             return self.z[lvl]
         if lvl == 0:
-            r = ref_compress(self.pages[i])
+            r = ref_leaf(self.pages[i])
         else:
             r = ref_compress(self.node(lvl - 1, 2 * i) + self.node(lvl - 1, 2 * i + 1))
         self.memo[lvl, i] = r
@@ -83,21 +76,29 @@ def random_memory(rng, n, span_pages=1 << 12):
     return {k: (0 if rng.random() < 0.1 else rng.getrandbits(32)) for k in keys}
 
 
-def test_compress_matches_reference_and_executor():
-    from zkvm.precompiles.sha256.exec import sha256_compress
-
+def test_compress_matches_reference():
     rng = np.random.default_rng(0)
-    b = rng.integers(0, 1 << 32, (5, 16), dtype=np.uint64).astype(np.uint32)
+    b = rng.integers(0, p2.P, (5, 16), dtype=np.uint64).astype(np.uint32)
     got = mt.compress_blocks(b)
     for i in range(5):
         assert list(got[i]) == ref_compress(b[i])
-        blk = b"".join(int(x).to_bytes(4, "big") for x in b[i])
-        assert list(got[i]) == list(sha256_compress(IV, blk))
     assert mt.compress_blocks(np.zeros((0, 16), np.uint32)).shape == (0, 8)
+    with pytest.raises(MemTreeError):
+        mt.compress_blocks(np.full((1, 16), p2.P, np.uint32))   # not canonical
+    with pytest.raises(MemTreeError):
+        mt.compress_blocks(np.zeros((1, 15), np.uint32))
 
 
-def test_zero_digests():
-    z = ref_compress([0] * 16)
+def test_leaf_parts_and_zero_digests():
+    rng = np.random.default_rng(1)
+    w = rng.integers(0, 1 << 32, (3, 16), dtype=np.uint64).astype(np.uint32)
+    w[0, :] = 0xFFFFFFFF                     # halves 0xFFFF: canonical whatever the word
+    a, b, leaf = mt.leaf_parts(w)
+    for i in range(3):
+        h = [x for v in w[i] for x in (int(v) & 0xFFFF, int(v) >> 16)]
+        assert list(a[i]) == ref_compress(h[:16]) and list(b[i]) == ref_compress(h[16:])
+        assert list(leaf[i]) == ref_leaf(w[i])
+    z = ref_leaf([0] * 16)
     assert list(mt.ZERO_DIGESTS[0]) == z
     assert list(mt.ZERO_DIGESTS[1]) == ref_compress(z + z)
 
@@ -166,17 +167,21 @@ def test_updated_equals_rebuild(seed):
                                                 np.array(list(words.values()), dtype=np.int64)).root_bytes()
 
 
-def test_halves_roundtrip():
+def test_digest_elems_roundtrip():
     t = MemTree.from_words(np.array([1 << 16], np.uint32), np.array([7], np.uint32))
-    h = mt.halves(t.root())
-    assert len(h) == 16 and all(0 <= x < 65536 for x in h)
-    assert h[0] == int(t.root()[0]) & 0xFFFF and h[1] == int(t.root()[0]) >> 16
-    assert mt.root_from_halves(h) == t.root_bytes()
-    assert mt.halves(t.root_bytes()) == h
+    e = mt.digest_elems(t.root())
+    assert len(e) == 8 and all(0 <= x < p2.P for x in e)
+    assert e == [int(x) for x in t.root()] == t.root_elems()
+    assert mt.root_from_elems(e) == t.root_bytes()
+    assert mt.digest_elems(t.root_bytes()) == e
     with pytest.raises(MemTreeError):
-        mt.root_from_halves(h[:15])
+        mt.root_from_elems(e[:7])
     with pytest.raises(MemTreeError):
-        mt.root_from_halves([65536] + h[1:])
+        mt.root_from_elems([p2.P] + e[1:])                 # not canonical
+    with pytest.raises(MemTreeError):
+        mt.digest_elems(p2.P.to_bytes(4, "big") + t.root_bytes()[4:])
+    with pytest.raises(MemTreeError):
+        mt.digest_elems(t.root_bytes()[:31])
 
 
 def test_bad_inputs_rejected():

@@ -12,7 +12,8 @@ columns and LogUp helper columns); the encoding itself is unchanged.  All three 
 fixtures were re-written for proof format v6 (openings at ζ·ω only where a constraint
 reads the next row) by ``python -m tests.support.receipt_fixtures``, and again when the
 machine got a second and a third table per instruction chip (session 12: two more log
-heights per chip in every proof; the encoding is unchanged)."""
+heights per chip in every proof; the encoding is unchanged), and again when the memory
+tree moved to Poseidon2 (session 16: every image ID changed; the encoding is unchanged)."""
 
 from __future__ import annotations
 
@@ -30,7 +31,7 @@ FIXTURES = Path(__file__).parent / "fixtures"
 #: SHA-256 of ``arith-nozk.receipt``: the receipt a deterministic prover run makes today.
 #: If a deliberate prover or format change moves it, re-pin it *and* regenerate the
 #: fixtures, and say so in CHANGELOG.md (a receipt format change is user-visible).
-ARITH_NOZK_SHA256 = "0312225f7baf3022f36769aa30a93f5e4f9796dd1d02409097d3f31b02004d23"
+ARITH_NOZK_SHA256 = "03c3849ff826a36b859253535aa83a4ff809ec1a221e6dc39cce8e4f5c8eb2fb"
 
 
 def _read(name: str) -> bytes:

@@ -521,7 +521,8 @@ def _written_pages(result) -> np.ndarray:
 
 
 def _measures(prog, results) -> list[int]:
-    """The paging measure of every recorded segment, from first principles: 25 zero blocks
+    """The paging measure of every recorded segment, from first principles: the 25 units of
+    the zero blocks (ZERO_BLOCKS: one per level; 26 Poseidon2 blocks, 2 at level 0)
     plus, for each node on the paths of its touched pages and pages 0..3, 1, or 2 if the
     node is on the path of a non-zero page of the image, a base page or a page written by
     an earlier segment, *and* on the path of a page this segment writes (zkvm.riscv.segments

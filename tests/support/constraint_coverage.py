@@ -13,15 +13,17 @@ traces that the weakened system accepts and the real one rejects
    programs below (:func:`tests.support.mutation.search_attack`).
 
 The precompile and paging tables (``keccak``, ``mem_page``, ``mem_node``,
-``sha256_hash``) have their own workspaces -- the ``keccak`` program (two calls) and the
+``poseidon2``) have their own workspaces -- the ``keccak`` program (two calls) and the
 standalone ``paging`` system of ``tests/chips/test_mem_merkle.py`` -- and their own
 forgeries, credited like suite cases: the Keccak *fault forgeries* (:class:`KFault`: one
 θ/χ value changed, the rest of the call recomputed, the output words re-matched in the
-memory chains) and the paging digest forgeries (:func:`harvest_paging`: the test module's
+memory chains), the paging digest forgeries (:func:`harvest_paging`: the test module's
 forgeries, an untouched sibling's out digest, the key columns and kind of an access-free
-page, every digest re-derived).  ``--family-sample K`` searches only K members of each
-family of >= 20 constraints (same name up to digits); ``--keccak-members N`` builds N
-fault forgeries per family (0: all, ~20 min).
+page, every digest re-derived) and the Poseidon2 fault forgeries (:class:`PFault`: one
+value of a ``poseidon2`` row moved, the rest of the row recomputed, the forged digest
+carried up the memory tree to a new root).  ``--family-sample K`` searches only K members
+of each family of >= 20 constraints (same name up to digits); ``--keccak-members N``
+builds N fault forgeries per family (0: all, ~20 min).
 
 Usage::
 
@@ -30,7 +32,7 @@ Usage::
     python -m tests.support.coverage_report --sample 15 --seed 1 # a seeded sample
     python -m tests.support.coverage_report --tables addsub,lt --no-suite
     python -m tests.support.coverage_report --prove 3            # + proof-level check of 3 attacks
-    python -m tests.support.coverage_report --tables keccak,mem_page,mem_node,sha256_hash \
+    python -m tests.support.coverage_report --tables keccak,mem_page,mem_node,poseidon2 \
         --budget 1.5 --family-sample 3 --keccak-members 20   # the new tables, ~10 min
 
 ``--prove K``: for K found attacks, prove the forged traces with the debug checker off
@@ -345,7 +347,7 @@ def _harvest_core(log):
 
 # ---------------------------------------------------------------------------------------
 # tables added with the precompiles and continuations: keccak, mem_page, mem_node,
-# sha256_hash (docs/soundness.md §2.2 item 7 and §2.2.M)
+# poseidon2 (docs/soundness.md §2.2 item 7 and §2.2.M)
 
 
 def prog_keccak():
@@ -394,11 +396,12 @@ SPECIAL = {}
 
 def build_paging_workspace():
     """``(scenario, Workspace)`` of the standalone paging system of
-    ``tests/chips/test_mem_merkle.py`` (``mem_page``, ``mem_node``, ``sha256_hash``,
-    ``sha256_round``, ``bytes`` and the test-only ``mem_user`` access table; public
-    ``NODE(24, 0, root_in, root_out)``): two register pages, the salt page, RAM pages 1024
-    (accessed), 1025 and 1027 (touched without an access; 1027 is a right child whose
-    left sibling 1026 is untouched, so some node rows have ``has_l = 0``), 7 accesses."""
+    ``tests/chips/test_mem_merkle.py`` (``mem_page``, ``mem_node``, ``poseidon2``,
+    ``bytes`` and the test-only ``mem_user`` access table; public
+    ``NODE(24, 0, root_in, root_out)``, 16 elements): two register pages, the salt page,
+    RAM pages 1024 (accessed), 1025 and 1027 (touched without an access; 1027 is a right
+    child whose left sibling 1026 is untouched, so some node rows have ``has_l = 0``), 7
+    accesses."""
     from tests.chips import test_mem_merkle as T
     from zkvm import memtree as mt
     from zkvm.chips.mem_merkle import paging_witness
@@ -409,13 +412,13 @@ def build_paging_workspace():
     sc.keys, sc.vals = keys, [sc.final_mem.get(k, sc.entry_words.get(k, 0)) for k in keys]
     sc.fts = [last.get(k, 0) for k in keys]
     sc.pw = paging_witness(sc.entry, sc.keys, sc.vals, sc.fts, sc.salt_out)
-    sc.pv = mt.halves(sc.pw.root_in) + mt.halves(sc.pw.root_out)
+    sc.pv = mt.digest_elems(sc.pw.root_in) + mt.digest_elems(sc.pw.root_out)
     return sc, mu.Workspace(sc.system, sc.finish(sc.trace_dict()), sc.pv, label="paging")
 
 
 SPECIAL["paging"] = build_paging_workspace
 #: tables whose targets come from a SPECIAL workspace's system rather than the machine's
-SPECIAL_TABLES = {"mem_page": "paging", "mem_node": "paging", "sha256_hash": "paging"}
+SPECIAL_TABLES = {"mem_page": "paging", "mem_node": "paging", "poseidon2": "paging"}
 
 
 def _credit_one(ws, traces, pv, name, weak_cache=None) -> SuiteCase:
@@ -674,7 +677,7 @@ def harvest_keccak(ws, members: int, seed: int = 0, log=print) -> list[SuiteCase
 
 
 def paging_sibling_forgery(sc, side: str, k: int):
-    """``(traces, pv)``: half ``k`` of the *out* digest of an untouched ``side`` ("l"/"r")
+    """``(traces, pv)``: element ``k`` of the *out* digest of an untouched ``side`` ("l"/"r")
     sibling changed, every digest re-derived and ``root_out`` the new root (memory the
     segment never accessed rewritten); None if no node row has such a sibling."""
     from tests.chips import test_mem_merkle as T
@@ -687,9 +690,10 @@ def paging_sibling_forgery(sc, side: str, k: int):
     if not len(rows):
         return None
     i = int(rows[k % len(rows)])
-    getattr(u, side + "_out")[i, k] ^= 1
+    d = getattr(u, side + "_out")
+    d[i, k] = (int(d[i, k]) + 1) % mu.P   # a field element: stays canonical
     roots = T.rehash(tr)
-    pv = sc.pv[:16] + roots[16:]
+    pv = sc.pv[:8] + roots[8:]
     return sc.finish(tr, sc.system, pv), pv
 
 
@@ -717,8 +721,150 @@ def paging_salt_relabel_forgery(sc):
     vp.p_lo[i], vp.p_hi[i] = 0, 0
     vp.v_out[i, 0] ^= 1
     roots = T.rehash(tr)
-    pv = sc.pv[:16] + roots[16:]
+    pv = sc.pv[:8] + roots[8:]
     return sc.finish(tr, sc.system, pv), pv
+
+
+# --- poseidon2: one value of one permutation row moved, the rest of the row recomputed ----
+
+
+@dataclass(frozen=True)
+class PFault:
+    """One fault in a ``poseidon2`` row (:mod:`zkvm.chips.poseidon2`): the committed value
+    moves by +1 and every later column of the row is recomputed from the columns as the
+    constraints read them, so exactly the constraint ``target`` fails:
+
+    * ``cube`` (full round ``r``, element ``i``): ``cube{r}[i] = x^3 + 1`` →
+      ``full{r}_cube{i}`` (``state{r}`` is ``M_E`` of ``cube^2·x`` with the moved cube);
+    * ``state`` (r, i): ``state{r}[i]`` one more than ``M_E(…)_i`` → ``full{r}_state{i}``;
+    * ``pcube`` (partial round ``r``): ``p_cube[r] = x^3 + 1`` → ``part{r}_cube``;
+    * ``psbox`` (r): ``p_sbox[r] = p_cube^2·x + 1`` → ``part{r}_sbox``.
+
+    The digest (``state7[0..8]``) changes with it (except ``state`` faults on
+    ``state7[8..16]``), so on a real row the forged compression is carried up the memory
+    tree (:func:`p2_hash_forgery`) to a new root."""
+
+    kind: str
+    r: int
+    i: int = 0
+
+    @property
+    def target(self) -> str:
+        return {"cube": f"full{self.r}_cube{self.i}", "state": f"full{self.r}_state{self.i}",
+                "pcube": f"part{self.r}_cube", "psbox": f"part{self.r}_sbox"}[self.kind]
+
+
+def p2_row(block, fault: PFault | None = None, mult: int = 1) -> np.ndarray:
+    """One ``poseidon2`` trace row (uint32) of ``block`` (16 canonical elements) under
+    ``fault`` (None: the honest row, as ``Poseidon2Air.generate_trace`` writes it)."""
+    from zkvm.chips.poseidon2 import Poseidon2Air
+    from zkvm.hash.poseidon2 import (ALPHA, P as PP, RC_FULL, RC_PART, ROUNDS_F, ROUNDS_P,
+                                     external_layer, internal_layer)
+
+    assert ALPHA == 7
+    cols = Poseidon2Air.columns
+    row = cols.new_trace(1)
+    v = cols.view(row)
+    f = fault
+    v.mult[0] = mult
+    v.inp[0] = [int(x) for x in block]
+    s = external_layer([int(x) for x in block])
+    for r in range(ROUNDS_F):
+        if r == ROUNDS_F // 2:
+            pc, ps = [], []
+            for q in range(ROUNDS_P):
+                x = (s[0] + int(RC_PART[q])) % PP
+                c = (pow(x, 3, PP) + (f is not None and f.kind == "pcube" and f.r == q)) % PP
+                o = (c * c * x + (f is not None and f.kind == "psbox" and f.r == q)) % PP
+                pc.append(c)
+                ps.append(o)
+                s[0] = o
+                s = internal_layer(s)
+            v.p_cube[0], v.p_sbox[0] = pc, ps
+        xs = [(s[k] + int(RC_FULL[r, k])) % PP for k in range(16)]
+        cube = [pow(x, 3, PP) for x in xs]
+        if f is not None and f.kind == "cube" and f.r == r:
+            cube[f.i] = (cube[f.i] + 1) % PP
+        s = external_layer([c * c % PP * x % PP for c, x in zip(cube, xs)])
+        if f is not None and f.kind == "state" and f.r == r:
+            s[f.i] = (s[f.i] + 1) % PP
+        getattr(v, f"cube{r}")[0] = cube
+        getattr(v, f"state{r}")[0] = s
+    return row[0]
+
+
+class _P2Forge:
+    """The hook of ``test_mem_merkle.rehash``: send ``index`` (rehash's order, one
+    ``poseidon2`` row per send) gets the faulted row and its digest."""
+
+    def __init__(self, index: int, fault: PFault | None):
+        from zkvm.chips.poseidon2 import Poseidon2Air
+
+        self.index, self.fault, self.row = index, fault, None
+        self._dig = Poseidon2Air.digest_columns()
+
+    def digest(self, block):
+        self.row = p2_row(block, self.fault)
+        return self.row[self._dig].copy()
+
+    def patch(self, trace):
+        trace[self.index] = self.row
+
+
+def p2_hash_forgery(sc, f: PFault | None, index: int = 5):
+    """``(traces, pv)`` of the paging scenario ``sc`` with the ``poseidon2`` row of send
+    ``index`` (``test_mem_merkle.rehash`` order: page row 0 in A, B, leaf, out A, B, leaf,
+    page row 1 …; default: the first page's *out* leaf, so the forged digest reaches
+    ``root_out``) faulted, every digest above it re-derived and the roots from the result.
+    ``f = None``: the honest rebuild (a self-test: the row must be the table's own)."""
+    from tests.chips import test_mem_merkle as T
+
+    tr = sc.trace_dict()
+    hook = _P2Forge(index, f)
+    roots = T.rehash(tr, forge=hook)
+    if roots is None or hook.row is None:
+        return None
+    if f is None:
+        ref = sc.trace_dict()
+        T.rehash(ref)
+        if not np.array_equal(ref["poseidon2"], tr["poseidon2"]):
+            return None
+    # bytes multiplicities are completed by the workspace (Workspace.complete)
+    bytes_air = next(a for a in sc.airs if a.name == "bytes")
+    tr["bytes"] = bytes_air.columns.new_trace(65536)
+    return [tr[a.name] for a in sc.airs], roots
+
+
+def p2_faults(members: int = 0, seed: int = 0) -> list[PFault]:
+    """The Poseidon2 fault families (:class:`PFault`; ``members``: a seeded sample per
+    family, 0 = all 282, one per constraint)."""
+    from zkvm.hash.poseidon2 import ROUNDS_F, ROUNDS_P
+
+    fams = {
+        "cube": [PFault("cube", r, i) for r in range(ROUNDS_F) for i in range(16)],
+        "state": [PFault("state", r, i) for r in range(ROUNDS_F) for i in range(16)],
+        "pcube": [PFault("pcube", r) for r in range(ROUNDS_P)],
+        "psbox": [PFault("psbox", r) for r in range(ROUNDS_P)],
+    }
+    return sample_families(fams, members, seed)
+
+
+def harvest_poseidon2(sc, ws, members: int, seed: int = 0, log=print) -> list[SuiteCase]:
+    """The Poseidon2 fault forgeries (:func:`p2_hash_forgery`, on the first page's out
+    leaf) as suite cases of the paging workspace ``ws``."""
+    if p2_hash_forgery(sc, None) is None:
+        raise RuntimeError("poseidon2 forgery: the honest row is not reproduced (layout "
+                           "changed)")
+    cache: dict = {}
+    cases = []
+    for f in p2_faults(members, seed):
+        traces, pv = p2_hash_forgery(sc, f)
+        name = f"p2-fault:{f.kind}:r{f.r}:{f.i}"
+        c = _credit_one(ws, traces, pv, name, cache)
+        if c.shown != [f"poseidon2.{f.target}"]:
+            log(f"{name}: expected {f.target}, fails {c.failing}, credited {c.shown}")
+        cases.append(c)
+    return cases
 
 
 def harvest_paging(sc_ws, ws, log=print) -> list[SuiteCase]:
@@ -727,7 +873,7 @@ def harvest_paging(sc_ws, ws, log=print) -> list[SuiteCase]:
 
     * the module's tests, on its own scenario (their ``Scenario.check`` / ``_shows``
       calls are recorded);
-    * for every digest half ``k`` and side: an untouched sibling's *out* digest half
+    * for every digest element ``k`` and side: an untouched sibling's *out* digest element
       changed (memory the segment never accessed rewritten), ``root_out`` re-derived
       → ``mem_node.l_keep{k}`` / ``r_keep{k}``;
     * on the RAM page touched without an access (page 1025: its init and final records
@@ -778,7 +924,7 @@ def harvest_paging(sc_ws, ws, log=print) -> list[SuiteCase]:
 
     sc = sc_ws
     for side in ("l", "r"):
-        for k in range(16):
+        for k in range(8):
             got = paging_sibling_forgery(sc, side, k)
             if got is not None:
                 cases.append(_credit_one(ws, got[0], got[1],

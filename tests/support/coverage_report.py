@@ -1,5 +1,5 @@
 """The constraint-coverage report (docs/soundness.md §2): mutation testing of every
-constraint and interaction, with the Keccak and SHA-256 fault forgeries.
+constraint and interaction, with the Keccak, SHA-256 and Poseidon2 fault forgeries.
 
     python -m tests.support.coverage_report --budget 1.5 --prove 2 --out cov.json --md cov.md
 
@@ -23,6 +23,7 @@ from tests.support.constraint_coverage import (  # noqa: F401
     family_sample,
     harvest_keccak,
     harvest_paging,
+    harvest_poseidon2,
     harvest_suite,
     markdown,
     prove_sample,
@@ -44,12 +45,16 @@ def main(argv=None):
     ap.add_argument("--prove", type=int, default=0, help="prove K found attacks (slow)")
     ap.add_argument("--family-sample", type=int, default=0,
                     help="search only K members of each family of >= 20 constraints "
-                         "(keccak, sha256_hash); 0: all")
+                         "(keccak, poseidon2); 0: all")
     ap.add_argument("--keccak-members", type=int, default=20,
                     help="Keccak fault forgeries per family (0: every member)")
     ap.add_argument("--sha-members", type=int, default=20,
-                    help="SHA-256 round-core fault forgeries per family, for each of "
-                         "sha256 and sha256_hash (0: every member)")
+                    help="SHA-256 round-core fault forgeries per family, for the sha256 "
+                         "precompile table (0: every member)")
+    ap.add_argument("--p2-members", type=int, default=0,
+                    help="Poseidon2 fault forgeries per family (full-round cube / state, "
+                         "partial-round cube / S-box) on the paging scenario (0: all 282, "
+                         "one per constraint, ~2 min)")
     ap.add_argument("--out", default="", help="write the results as JSON")
     ap.add_argument("--md", default="", help="write the summary table as markdown")
     a = ap.parse_args(argv)
@@ -108,6 +113,10 @@ def main(argv=None):
             t1 = time.monotonic()
             suite += harvest_paging(*specials["paging"], log=log)
             log(f"paging forgeries: {time.monotonic() - t1:.0f} s")
+        if "paging" in specials and (tables is None or "poseidon2" in tables):
+            t1 = time.monotonic()
+            suite += harvest_poseidon2(*specials["paging"], a.p2_members, a.seed, log)
+            log(f"poseidon2 fault forgeries: {time.monotonic() - t1:.0f} s")
         from tests.support import coverage_sha
 
         sws = next((ws for ws in wss if ws.label == "sha256"), None)
@@ -115,12 +124,6 @@ def main(argv=None):
             t1 = time.monotonic()
             suite += coverage_sha.harvest_sha(sws, "sha256", a.sha_members, a.seed, log)
             log(f"sha256 fault forgeries: {time.monotonic() - t1:.0f} s")
-        if "paging" in specials and (tables is None or "sha256_hash" in tables):
-            t1 = time.monotonic()
-            sc_, pws = specials["paging"]
-            suite += coverage_sha.harvest_sha(sc_, "sha256_hash", a.sha_members, a.seed, log,
-                                              paging_ws=pws)
-            log(f"sha256_hash fault forgeries: {time.monotonic() - t1:.0f} s")
     for c in suite:
         log(f"suite: {c.name}: fails {c.failing} -> shows {c.shown or '-'}")
     credited = {n for c in suite for n in c.shown}

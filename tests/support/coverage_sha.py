@@ -1,19 +1,18 @@
 """SHA-256 round-core fault forgeries for the constraint-coverage run (docs/soundness.md
 §2.2.S).
 
-The round core (:mod:`zkvm.precompiles.sha256.air`: row structure, 64 rounds, message
-schedule, initial state, final addition) is shared by the ``sha256`` precompile table and
-the paging hash table ``sha256_hash``.  Its constraints lock together: one changed bit
-fails about ten equations, so the single-cell repairs of :mod:`tests.support.mutation` do not
-close.  Here, as for Keccak (:class:`constraint_coverage.KFault`), a *fault* changes one
-value of one call and the rest of the call is **recomputed** from it: every later round,
-the schedule, the output state and its carries.  By the round algebra exactly one
-constraint then fails, and the changed output is re-matched where the call's output goes
-(the precompile: the state words written to memory, re-matched by cross-table repair;
-``sha256_hash``: the HASH digest, with every digest of the memory tree above it
-re-derived and the new root as public value).  The oracle (``_credit_one``) confirms:
-the full checker fails exactly that one constraint with every bus balanced, the mutant
-without it accepts.
+The round core of the ``sha256`` precompile table (:mod:`zkvm.precompiles.sha256.air`:
+row structure, 64 rounds, message schedule, initial state, final addition; until the
+memory tree moved to Poseidon2 it was shared with the paging hash table
+``sha256_hash``).  Its constraints lock together: one changed bit fails about ten
+equations, so the single-cell repairs of :mod:`tests.support.mutation` do not close.
+Here, as for Keccak (:class:`constraint_coverage.KFault`), a *fault* changes one value of
+one call and the rest of the call is **recomputed** from it: every later round, the
+schedule, the output state and its carries.  By the round algebra exactly one constraint
+then fails, and the changed output is re-matched where the call's output goes (the state
+words written to memory, re-matched by cross-table repair).  The oracle
+(``_credit_one``) confirms: the full checker fails exactly that one constraint with
+every bus balanced, the mutant without it accepts.
 
 Fault kinds (:class:`SFault`), with the constraint each breaks:
 
@@ -41,9 +40,9 @@ Fault kinds (:class:`SFault`), with the constraint each breaks:
   (a different witness of the same statement); ``a``/``b``/``e``/``f`` only on a padding
   row (on real rows they equal bool-checked bits of a neighbouring row, see §2.2.S);
 * ``const`` (index, row): the call constant differs between rows ≤ ``row`` and later
-  rows → ``const{index}`` (``sha256_hash``: ``hout``, the digest sent on HASH;
-  ``sha256``: ``hin``/``hout``; ``ts``/``ws``/``wb`` move memory keys and times, bus-level);
-* ``block`` / ``hin`` / ``sn`` (``sha256`` only): the block or the state hashed differs
+  rows → ``const{index}`` (``hin``/``hout``; ``ts``/``ws``/``wb`` move memory keys and
+  times, bus-level);
+* ``block`` / ``hin`` / ``sn``: the block or the state hashed differs
   from the words read from memory, or the word written differs from the output word →
   ``block_w_*`` / ``state_in_*`` / ``state_out_*``.
 
@@ -192,7 +191,7 @@ def simulate_call(state_in, w16, hin, hin_out=None, fault: SFault | None = None)
     """Rows of one call with ``fault``: ``(rows, hout16 per row (64 lists), co16)`` or None
     when the fault cannot be placed on this call (a sum leaves the carry range, a carry
     condition does not hold).  ``state_in``: 8 words the rounds start from, ``w16``: the
-    block ``W_0..W_15``, ``hin``: the call's ``hin`` (8 words; the IV for sha256_hash),
+    block ``W_0..W_15``, ``hin``: the call's ``hin`` (8 words),
     ``hin_out``: the ``hin`` the final addition sees (default ``hin``)."""
     f = fault
     kind = f.kind if f else ""
@@ -407,75 +406,17 @@ def sha256_forgery(ws, f: SFault | None, call: int = 0):
     return rematch(ws, mu.Target("sha256", f.target, kind), t)
 
 
-# ------------------------------------------------------------------------------ sha256_hash
-
-class _HashForge:
-    """The hook of ``test_mem_merkle.rehash``: compression ``index`` (in rehash's order) is
-    replaced by the faulted call."""
-
-    def __init__(self, index: int, fault: SFault):
-        self.index, self.fault = index, fault
-        self.got = None
-
-    def digest(self, block):
-        from zkvm.precompiles.sha256.air import IV_WORDS
-
-        w16 = [int(x) for x in np.asarray(block).reshape(-1)]
-        self.got = simulate_call(IV_WORDS, w16, IV_WORDS, None, self.fault)
-        if self.got is None:
-            return None
-        rows, hrows, co = self.got
-        f = self.fault
-        if f is not None and f.kind == "const":           # hout on rows <= f.row (the HASH digest) changed
-            for r in range(f.row + 1):
-                hrows[r][f.i] ^= 1
-        return np.array(_words(hrows[0]), dtype=np.uint32)
-
-    def patch(self, trace):
-        from zkvm.precompiles.sha256.air import Sha256HashAir
-
-        rows, hrows, co = self.got
-        write_call(Sha256HashAir.columns.view(trace), 64 * self.index, rows, hrows, co)
-
-
-def hash_forgery(sc, f: SFault | None, index: int = 1):  # noqa: D417
-    """``(traces, pv)`` of the paging scenario ``sc`` with compression ``index`` of the
-    ``sha256_hash`` table (rehash order: page 0 in, page 0 out, ...; default: the first
-    page's *out* leaf, so the forged digest reaches ``root_out``) faulted, every digest
-    above it re-derived and ``root_out``/``root_in`` from the result.  None if the fault
-    cannot be placed on that block."""
-
-    from tests.chips import test_mem_merkle as T
-
-    tr = sc.trace_dict()
-    hook = _HashForge(index, f)
-    roots = T.rehash(tr, forge=hook)
-    if roots is None or hook.got is None:
-        return None
-    if f is None:   # self-test: the rebuilt call is the one rehash generated
-        ref = sc.trace_dict()
-        T.rehash(ref)
-        if not np.array_equal(ref["sha256_hash"], tr["sha256_hash"]):
-            return None
-    # lookup multiplicities (bytes, the round table) are completed by the workspace
-    # (Workspace.complete, in _credit_one): a cheating prover commits whatever counts
-    # balance its lookups; a message outside the byte table stays unmatched
-    from zkvm.precompiles.sha256.air import Sha256HashAir, Sha256RoundAir
-
-    tr["sha256_round"] = Sha256RoundAir.generate_trace(Sha256HashAir.calls_of(tr["sha256_hash"]))
-    bytes_air = next(a for a in sc.airs if a.name == "bytes")
-    tr["bytes"] = bytes_air.columns.new_trace(65536)
-    return [tr[a.name] for a in sc.airs], roots
-
-
 # ------------------------------------------------------------------------------- the faults
 
 CORE_VARS = ("a", "b", "c", "e", "f", "g")
 
 
-def core_faults(table: str) -> dict[str, list[SFault]]:
-    """Every fault family of ``table`` (``sha256`` or ``sha256_hash``), by family name."""
-    fams = {
+def core_faults(table: str = "sha256") -> dict[str, list[SFault]]:
+    """Every fault family of the ``sha256`` table, by family name."""
+    if table != "sha256":
+        raise ValueError(f"SHA-256 round-core faults exist for the sha256 table only, not "
+                         f"{table!r} (sha256_hash is gone: the memory tree uses Poseidon2)")
+    return {
         "next": [SFault("next", v, i) for v in CORE_VARS for i in range(32)]
         + [SFault("next", v, k) for v in ("d", "h") for k in (0, 1)]
         + [SFault("next", "w", k) for k in range(32)],
@@ -488,17 +429,13 @@ def core_faults(table: str) -> dict[str, list[SFault]]:
         "bool_real": [SFault("bool", v, i, row=0) for v in ("c", "g") for i in range(32)]
         + [SFault("bool", v, i, row=20) for v in ("x1", "x14") for i in range(32)]
         + [SFault("bool", v, i, row=63) for v in ("na", "ne") for i in range(32)],
-    }
-    if table == "sha256_hash":
-        fams["const"] = [SFault("const", "", i, row=30) for i in range(16)]
-    else:
-        fams["const"] = [SFault("const", "", i, row=40) for i in range(3, 35)]
+        "const": [SFault("const", "", i, row=40) for i in range(3, 35)],
         # memory side of the precompile: the block / state hashed ≠ the words read, the
         # word written ≠ the output (one member per constraint)
-        fams["io"] = [SFault("block", "", k, row=5) for k in (0, 1)] \
-            + [SFault("hin", "", 2 * 3 + k, row=3) for k in (0, 1)] \
-            + [SFault("sn", "", 2 * 6 + k, row=6) for k in (0, 1)]
-    return fams
+        "io": [SFault("block", "", k, row=5) for k in (0, 1)]
+        + [SFault("hin", "", 2 * 3 + k, row=3) for k in (0, 1)]
+        + [SFault("sn", "", 2 * 6 + k, row=6) for k in (0, 1)],
+    }
 
 
 def padding_bool_forgery(ws, table: str, var: str, i: int):
@@ -530,44 +467,29 @@ def padding_bool_forgery(ws, table: str, var: str, i: int):
     return traces
 
 
-def harvest_sha(ws_or_sc, table: str, members: int, seed: int = 0, log=print,
-                paging_ws=None):
-    """The fault forgeries of ``table`` as ``constraint_coverage.SuiteCase``s.
-    ``sha256``: ``ws_or_sc`` is the machine workspace; ``sha256_hash``: the paging scenario
-    (``paging_ws`` its Workspace)."""
-    from tests.support.constraint_coverage import _credit_one
+def harvest_sha(ws, table: str, members: int, seed: int = 0, log=print):
+    """The fault forgeries of the ``sha256`` table (``table``; the only one with the round
+    core) on the machine workspace ``ws`` as ``constraint_coverage.SuiteCase``s."""
+    from tests.support.constraint_coverage import _credit_one, sample_families
 
+    fams = core_faults(table)
     cache: dict = {}
     cases = []
-    if table == "sha256":
-        ws = ws_or_sc
-        if sha256_forgery(ws, None) is None:
-            raise RuntimeError("sha256 forgery: the honest call is not reproduced")
-        calls = int(ws.traces[ws.tindex["sha256"]][:, 0].astype(np.int64).sum()) // 64
-    else:
-        ws = paging_ws
-        if hash_forgery(ws_or_sc, None) is None:
-            raise RuntimeError("sha256_hash forgery: the honest trees are not reproduced")
-        calls = 6      # the first three pages' in / out leaves
-    from tests.support.constraint_coverage import sample_families
-
-    faults = sample_families(core_faults(table), members, seed)
+    if sha256_forgery(ws, None) is None:
+        raise RuntimeError("sha256 forgery: the honest call is not reproduced")
+    calls = int(ws.traces[ws.tindex["sha256"]][:, 0].astype(np.int64).sum()) // 64
+    faults = sample_families(fams, members, seed)
     for f in faults:
         name = f"sha-fault:{table}:{f.kind}:{f.var}{f.i}@row{f.row}"
         got = None
         for call in range(calls):
-            if table == "sha256":
-                got = sha256_forgery(ws, f, call)
-                pv = ws.pv
-            else:
-                r = hash_forgery(ws_or_sc, f, index=call ^ 1)
-                got, pv = (r if r is not None else (None, None))
+            got = sha256_forgery(ws, f, call)
             if got is not None:
                 break
         if got is None:
             log(f"{name}: cannot be placed on any call")
             continue
-        c = _credit_one(ws, got, pv, name, cache)
+        c = _credit_one(ws, got, ws.pv, name, cache)
         want = f"{table}.{f.target}"
         if c.shown != [want]:
             log(f"{name}: expected {want}, fails {c.failing}, credited {c.shown}")

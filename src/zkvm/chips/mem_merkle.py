@@ -1,7 +1,7 @@
 """Paging circuits of continuations (docs/continuations.md §3): ``mem_page``, ``mem_node``.
 
 A segment proves that its memory starts at the tree ``root_in`` and ends at ``root_out``
-(:mod:`zkvm.memtree`: 16-word pages, SHA-256 compression nodes, depth 24).  Instead of
+(:mod:`zkvm.memtree`: 16-word pages, Poseidon2 compression nodes, depth 24).  Instead of
 the monolithic machine's memory boundary, three tables do this:
 
 * ``mem_page`` (:class:`MemPageAir`): one row per page the segment touches, plus always
@@ -9,28 +9,29 @@ the monolithic machine's memory boundary, three tables do this:
   limbs), ``v_out[j]`` (exit value), ``fts[j]`` (last access time, ``fts_lo + 2^16
   fts_hi``; 0 if the word was not accessed).  Sends the initial MEMORY record
   ``(key_j, v_in[j], 0)`` and receives the final one ``(key_j, v_out[j], fts[j])``
-  (register and RAM pages; the salt page has no memory), sends ``HASH(v_in → leaf_in)``,
-  ``HASH(v_out → leaf_out)`` and ``NODE(0, P, leaf_in, leaf_out)``.
+  (register and RAM pages; the salt page has no memory), sends the three compressions
+  of each leaf, ``HASH(halves(v_in[0..8]) → a_in)``, ``HASH(halves(v_in[8..16]) →
+  b_in)``, ``HASH(a_in ‖ b_in → leaf_in)`` (the same for ``v_out``), and
+  ``NODE(0, P, leaf_in, leaf_out)``.
 * ``mem_node`` (:class:`MemNodeAir`): one row per internal node ``(level, index)``,
   ``1 ≤ level ≤ 24``, on the path of a touched page.  Receives
   ``NODE(level−1, 2·index, l_in, l_out)`` if the left child is touched (``has_l``) — else
   ``l_in = l_out`` (an untouched sibling, its digest a free witness) — and the same for
   the right child at ``2·index + 1``; sends ``HASH(l_in ‖ r_in → p_in)``,
   ``HASH(l_out ‖ r_out → p_out)`` and ``NODE(level, index, p_in, p_out)``.
-* ``sha256_hash`` (:class:`zkvm.precompiles.sha256.air.Sha256HashAir`): receives every
-  HASH message, one 64-row compression per *distinct* message, received as many times as
-  it is sent (its ``mult`` column).  Blocks repeat a lot in real programs: a page the
+* ``poseidon2`` (:class:`zkvm.chips.poseidon2.Poseidon2Air`): receives every HASH
+  message, one row (one permutation) per *distinct* block, received as many times as it
+  is sent (its ``mult`` column).  Blocks repeat a lot in real programs: a page the
   segment only reads has equal entry and exit blocks, every all-zero page (fresh heap,
-  stack, bss) has the same block and so has every all-zero subtree of one level; in
-  csvstats' segments 10–49 % of the sends are repeats (docs/benchmarks.md).
+  stack, bss) has the same blocks and so has every all-zero subtree of one level.
 
 The verifier receives ``NODE(24, 0, root_in, root_out)`` itself (a public interaction).
 
-Buses: :data:`NODE` (id 19, width 34) ``(level, index, digest_in[16], digest_out[16])``;
-:data:`HASH` (id 20, width 48) ``(block halves[32], digest halves[16])``.  A digest or a
-word in a message is its 16-bit halves ``(lo, hi)`` in word order; a memory word's halves
-are ``(v0 + 256 v1, v2 + 256 v3)`` of its byte limbs (the word's numeric value, which is
-what the tree hashes).
+Buses: :data:`NODE` (id 19, width 18) ``(level, index, digest_in[8], digest_out[8])``;
+:data:`HASH` (``p2_hash``, width 24) ``(block[16], digest[8])``.  A digest is 8 field
+elements; a memory word in a block is its 16-bit halves ``(lo, hi)``, ``(v0 + 256 v1,
+v2 + 256 v3)`` of its byte limbs (the word's numeric value, which is what the tree
+hashes).
 
 Correctness (the argument of docs/continuations.md §3, with the details the constraints
 rely on):
@@ -44,8 +45,8 @@ rely on):
    booleans).  In particular each page ``P`` has at most one ``mem_page`` row (a page
    duplicated is an unmatched NODE send), and indices are the integer ancestors of the
    page indices (``i = Σ b_k 2^k < 2^(24−l)``, no wrap-around: all below ``2^24 < p``).
-2. *The roots.*  Every HASH message is a genuine ``(block, C(block))`` (the hash table,
-   including its U16 checks).  So ``p_in`` is the compression of the children's in
+2. *The roots.*  Every HASH message is a genuine ``(block, C(block))`` (the
+   ``poseidon2`` table's round equations).  So ``p_in`` is the compression of the children's in
    digests, and by collision resistance the in-digests of the whole touched subtree,
    down to every page's ``v_in`` words, are the entry tree's (``root_in``).  The out
    digests equal the in digests on every untouched sibling, so ``root_out`` is the entry
@@ -77,17 +78,19 @@ import numpy as np
 
 from zkvm.chips import buses
 from zkvm.chips.adapter import trace_height, u32_limbs
-from zkvm.precompiles.registry import bus_id
-from zkvm.precompiles.sha256.air import HASH, Sha256HashAir
+from zkvm.chips.poseidon2 import HASH, Poseidon2Air
 from zkvm.memtree import (DEPTH, OS_PAGE, PAGE_WORDS, RAM_PAGE_MIN, SALT_PAGE, MemTree,
-                          compress_blocks, slot_of_key)
+                          compress_blocks, leaf_parts, slot_of_key, word_halves)
+from zkvm.precompiles.registry import bus_id
 from zkvm.stark.air import Air, Bus, Columns
 
-__all__ = ["NODE", "HASH", "DEPTH", "MemPageAir", "MemNodeAir", "Sha256HashAir",
+__all__ = ["NODE", "HASH", "DEPTH", "DIGEST", "MemPageAir", "MemNodeAir", "Poseidon2Air",
            "PagingWitness", "paging_witness", "PagingError"]
 
-#: ``(level, index, digest_in halves[16], digest_out halves[16])``
-NODE = Bus(id=bus_id("mem_node"), name="mem_node", width=34)
+#: field elements of a digest
+DIGEST = 8
+#: ``(level, index, digest_in[8], digest_out[8])``
+NODE = Bus(id=bus_id("mem_node"), name="mem_node", width=2 + 2 * DIGEST)
 
 #: ``mem_node`` levels are checked ``level − 1 < 2^LEVEL_BITS`` (so 1 ≤ level ≤ 32).
 LEVEL_BITS = 5
@@ -127,8 +130,12 @@ class MemPageAir(Air):
         ("v_out", 4 * PAGE_WORDS, "exit values, 4 byte limbs per word"),
         ("fts_lo", PAGE_WORDS, "final access time mod 2^16 per word"),
         ("fts_hi", PAGE_WORDS, "final access time div 2^16 per word (a byte)"),
-        ("leaf_in", 16, "entry leaf digest halves"),
-        ("leaf_out", 16, "exit leaf digest halves"),
+        ("a_in", DIGEST, "entry: compression of the halves of words 0..7"),
+        ("b_in", DIGEST, "entry: compression of the halves of words 8..15"),
+        ("a_out", DIGEST, "exit: compression of the halves of words 0..7"),
+        ("b_out", DIGEST, "exit: compression of the halves of words 8..15"),
+        ("leaf_in", DIGEST, "entry leaf digest C(a_in ‖ b_in)"),
+        ("leaf_out", DIGEST, "exit leaf digest C(a_out ‖ b_out)"),
     )
     max_degree = 3
 
@@ -167,8 +174,12 @@ class MemPageAir(Air):
             buses.range_u16(b, loc.fts_lo[j], r, f"fts_lo_u16_{j}")
         for i in range(PAGE_WORDS // 2):
             buses.range_u8_pair(b, loc.fts_hi[2 * i], loc.fts_hi[2 * i + 1], r, f"fts_hi_u8_{i}")
-        b.send(HASH, [*_word_halves(vin), *loc.leaf_in], multiplicity=r, name="hash_in")
-        b.send(HASH, [*_word_halves(vout), *loc.leaf_out], multiplicity=r, name="hash_out")
+        for tag, v, a, bb, leaf in (("in", vin, loc.a_in, loc.b_in, loc.leaf_in),
+                                    ("out", vout, loc.a_out, loc.b_out, loc.leaf_out)):
+            h = _word_halves(v)
+            b.send(HASH, [*h[:16], *a], multiplicity=r, name=f"hash_a_{tag}")
+            b.send(HASH, [*h[16:], *bb], multiplicity=r, name=f"hash_b_{tag}")
+            b.send(HASH, [*a, *bb, *leaf], multiplicity=r, name=f"hash_leaf_{tag}")
         b.send(NODE, [0, P, *loc.leaf_in, *loc.leaf_out], multiplicity=r, name="leaf")
 
 
@@ -182,9 +193,9 @@ class MemNodeAir(Air):
         ("index", "node index at that level"),
         ("has_l", "left child (level-1, 2 index) is touched: received on NODE"),
         ("has_r", "right child (level-1, 2 index + 1) is touched: received on NODE"),
-        ("l_in", 16, "left child entry digest"), ("l_out", 16, "left child exit digest"),
-        ("r_in", 16, "right child entry digest"), ("r_out", 16, "right child exit digest"),
-        ("p_in", 16, "entry digest of this node"), ("p_out", 16, "exit digest of this node"),
+        ("l_in", DIGEST, "left child entry digest"), ("l_out", DIGEST, "left child exit digest"),
+        ("r_in", DIGEST, "right child entry digest"), ("r_out", DIGEST, "right child exit digest"),
+        ("p_in", DIGEST, "entry digest of this node"), ("p_out", DIGEST, "exit digest of this node"),
     )
     max_degree = 3
 
@@ -196,7 +207,7 @@ class MemNodeAir(Air):
         b.assert_bool(hr, "has_r_bool")
         b.assert_zero(hl * (1 - r), "has_l_real")
         b.assert_zero(hr * (1 - r), "has_r_real")
-        for k in range(16):
+        for k in range(DIGEST):
             b.assert_zero((1 - hl) * (loc.l_out[k] - loc.l_in[k]), f"l_keep{k}")
             b.assert_zero((1 - hr) * (loc.r_out[k] - loc.r_in[k]), f"r_keep{k}")
         buses.range_bits(b, loc.level - 1, LEVEL_BITS, r, "level_range")
@@ -212,20 +223,13 @@ class MemNodeAir(Air):
 
 
 # ------------------------------------------------------------------------ trace generation
-def _halves_arr(d) -> np.ndarray:
-    """(n, m) uint32 words -> (n, 2m) uint32 halves (lo, hi) per word."""
-    d = np.asarray(d, dtype=np.uint32)
-    return np.stack([d & 0xFFFF, d >> 16], axis=-1).reshape(d.shape[0], -1)
-
-
 @dataclass
 class PagingWitness:
     """Traces of the paging tables of one segment and the roots they prove.
 
-    ``traces``: ``{"mem_page", "mem_node", "sha256_hash"}``; ``hash_calls``: number of
-    compressions in ``sha256_hash`` (add it to the ``sha256_round`` multiplicity), one
-    per distinct block; ``sends``: the HASH sends (two per ``mem_page`` and ``mem_node``
-    row, ``≥ hash_calls``);
+    ``traces``: ``{"mem_page", "mem_node", "poseidon2"}``; ``hash_calls``: number of
+    permutations in ``poseidon2``, one per distinct block; ``sends``: the HASH sends (six
+    per ``mem_page`` row, two per ``mem_node`` row, ``≥ hash_calls``);
     ``root_in`` / ``root_out``: (8,) uint32; ``exit_tree``: the memory tree at exit;
     ``pages``: the page indices of the ``mem_page`` rows; ``node_rows``: number of
     ``mem_node`` rows."""
@@ -303,10 +307,17 @@ def paging_witness(entry: MemTree, touched_keys, final_values, final_ts,
     v.v_out[:n] = u32_limbs(v_out.ravel()).reshape(n, 4 * PAGE_WORDS)
     v.fts_lo[:n] = ft & 0xFFFF
     v.fts_hi[:n] = ft >> 16
-    v.leaf_in[:n] = _halves_arr(leaf_in)
-    v.leaf_out[:n] = _halves_arr(leaf_out)
-    blocks = [v_in, v_out]
-    digests = [leaf_in, leaf_out]
+    a_in, b_in, lf_in = leaf_parts(v_in)
+    a_out, b_out, lf_out = leaf_parts(v_out)
+    if not (np.array_equal(lf_in, leaf_in) and np.array_equal(lf_out, leaf_out)):
+        raise PagingError("memory tree leaves disagree with the pages' words (a bug)")
+    v.a_in[:n], v.b_in[:n], v.a_out[:n], v.b_out[:n] = a_in, b_in, a_out, b_out
+    v.leaf_in[:n] = leaf_in
+    v.leaf_out[:n] = leaf_out
+    h_in, h_out = word_halves(v_in), word_halves(v_out)
+    blocks = [h_in[:, :16], h_in[:, 16:], np.concatenate([a_in, b_in], axis=1),
+              h_out[:, :16], h_out[:, 16:], np.concatenate([a_out, b_out], axis=1)]
+    digests = [a_in, b_in, leaf_in, a_out, b_out, leaf_out]
 
     # --- mem_node -----------------------------------------------------------------------
     rows = []
@@ -336,18 +347,18 @@ def paging_witness(entry: MemTree, touched_keys, final_values, final_ts,
         u.has_r[s] = hr
         for nm, d in (("l_in", l_in), ("l_out", l_out), ("r_in", r_in), ("r_out", r_out),
                       ("p_in", p_in), ("p_out", p_out)):
-            getattr(u, nm)[s] = _halves_arr(d)
+            getattr(u, nm)[s] = d
         at += len(par)
 
-    # --- sha256_hash ----------------------------------------------------------------------
+    # --- poseidon2 ------------------------------------------------------------------------
     blocks = np.concatenate(blocks)
     digests = np.concatenate(digests)
-    hash_air = Sha256HashAir()
+    hash_air = Poseidon2Air()
     uniq, mult, where = hash_air.unique_blocks(blocks)
     if not np.array_equal(compress_blocks(uniq)[where], digests):  # each distinct block once
         raise PagingError("memory tree digests disagree with the compression (a bug)")
     th = hash_air.generate_trace(uniq, mult)
-    return PagingWitness(traces={"mem_page": tp, "mem_node": tn, "sha256_hash": th},
+    return PagingWitness(traces={"mem_page": tp, "mem_node": tn, "poseidon2": th},
                          hash_calls=int(uniq.shape[0]), sends=int(blocks.shape[0]),
                          root_in=entry.root(),
                          root_out=exit_tree.root(), exit_tree=exit_tree, pages=pages,

@@ -45,7 +45,7 @@ from zkvm.chips.tracegen import UnprovableExecution
 
 from .chips import INSTRUCTION_CHIP_AIRS, VERSION, _load_program, available_chips
 from .errors import ImageIdMismatch, SegmentChainError
-from .segments import (SEGMENT_FIELDS, halves_of_bytes, journal_batches, salt_words,
+from .segments import (SEGMENT_FIELDS, journal_batches, salt_words,
                        segment_public_interactions, segment_public_values)
 from .system import Machine, prove
 from .verifier import verify, verify_composite

@@ -10,19 +10,22 @@ from zkvm.chips.memory import MemoryImageAir
 
 
 #: public values of a segment after ``[exit_code, jlen]``: is_last, index, start_pc,
-#: end_pc, end_ts, jpos_start, root_in (16 halves), root_out (16 halves)
-SEGMENT_FIELDS = 6 + 32
+#: end_pc, end_ts, jpos_start, root_in (8 elements), root_out (8 elements)
+SEGMENT_FIELDS = 6 + 16
 
 
 def segment_public_values(exit_code: int, journal: bytes, is_last: bool, index: int,
                           start_pc: int, end_pc: int, end_ts: int, jpos_start: int,
                           root_in: bytes, root_out: bytes) -> list[int]:
     """The public-value vector of a segment (docs/continuations.md §1); roots are 32-byte
-    digests (8 big-endian words), given to the circuit as 16-bit halves.  The journal
-    slice itself is the proof's public data."""
+    digests (8 field elements, each a big-endian u32: :func:`zkvm.memtree.digest_elems`,
+    ``MemTreeError`` if one is not canonical).  The journal slice itself is the proof's
+    public data."""
+    from zkvm.memtree import digest_elems
+
     return [int(exit_code), len(journal), int(bool(is_last)), int(index),
             int(start_pc), int(end_pc), int(end_ts), int(jpos_start),
-            *halves_of_bytes(root_in), *halves_of_bytes(root_out)]
+            *digest_elems(root_in), *digest_elems(root_out)]
 
 
 def journal_batches(pv, journal: bytes) -> list:
@@ -46,22 +49,10 @@ def segment_public_interactions(pv) -> list:
 
     jl = pv[1]
     is_last, _index, start_pc, end_pc, end_ts, jpos0 = pv[2:8]
-    roots = pv[8:40]
+    roots = pv[8:24]
     return [(buses.EXEC, [start_pc, 1, jpos0], 1),
             (buses.EXEC, [end_pc, end_ts, jpos0 + jl], -(1 - is_last)),
             (NODE, [DEPTH, 0, *roots], -1)]
-
-
-def halves_of_bytes(digest: bytes) -> list[int]:
-    """A 32-byte digest (8 big-endian u32 words) as 16 field elements (lo, hi) per word."""
-    import struct
-
-    if len(digest) != 32:
-        raise ValueError("a digest is 32 bytes")
-    out = []
-    for w in struct.unpack(">8I", digest):
-        out += [w & 0xFFFF, w >> 16]
-    return out
 
 
 class SilentMemoryImageAir(MemoryImageAir):

@@ -147,13 +147,13 @@ class Machine(MachineWitness, MachineProver):
         commitment, and with it the image ID, is the monolithic machine's."""
         if self._segment_airs is None:
             from zkvm.chips.mem_merkle import MemNodeAir, MemPageAir
-            from zkvm.precompiles.sha256.air import Sha256HashAir
+            from zkvm.chips.poseidon2 import Poseidon2Air
 
             img = SilentMemoryImageAir(self.image_air)
             self._segment_airs = [self.program_air, self.bytes_air, img, self.io_air,
                                   self.syscall_air, *self.chip_airs.values(),
                                   *self.precompile_airs, _shared_air(MemPageAir),
-                                  _shared_air(MemNodeAir), _shared_air(Sha256HashAir),
+                                  _shared_air(MemNodeAir), _shared_air(Poseidon2Air),
                                   *self.shard_list]
             pre_names = [a.name for a in self._segment_airs if a.preprocessed.width > 0]
             if pre_names != [a.name for a in self.pre_airs]:

@@ -64,7 +64,8 @@ def verify_composite(receipt, image_id: bytes) -> tuple[int, bytes]:
     1. parse (``ReceiptFormatError``), recompute the image ID from the verifying-key
        fields and compare (``ImageIdMismatch``);
     2. the segment journal slices add up to the journal; every pc is a canonical field
-       element; non-last segments end at an EXEC time ``< 2^22``; the last one has
+       element and every memory root 8 canonical elements; non-last segments end at an
+       EXEC time ``< 2^22``; the last one has
        ``end_pc = end_ts = 0``;
     3. the chain: segment 0 starts at the entry pc with ``root_in`` = the image's memory
        root; segment ``i+1`` starts at segment ``i``'s ``end_pc`` with ``root_in`` = its
@@ -89,6 +90,10 @@ def verify_composite(receipt, image_id: bytes) -> tuple[int, bytes]:
     for i, s in enumerate(segs):
         if s.start_pc >= P or s.end_pc >= P:
             raise SegmentChainError(f"segment {i}: pc is not a canonical field element")
+        for nm, root in (("entry", s.root_in), ("exit", s.root_out)):
+            if any(int.from_bytes(root[k:k + 4], "big") >= P for k in range(0, 32, 4)):
+                raise SegmentChainError(f"segment {i}: its {nm} memory root is not 8 "
+                                        "canonical field elements")
         if i < n - 1 and not 1 <= s.end_ts < 1 << buses.EXEC_TS_BITS:
             raise SegmentChainError(f"segment {i}: end time {s.end_ts} not in [1, 2^22)")
         if i == n - 1 and (s.end_pc or s.end_ts):

@@ -122,7 +122,6 @@ class MachineWitness:
         previous segment's exit salt); ``salt_out``: 16 random words for the exit
         tree's salt page."""
         from zkvm.chips.mem_merkle import paging_witness
-        from zkvm.precompiles.sha256.air import Sha256RoundAir
 
         tm = timings if timings is not None else {}
         t0 = time.perf_counter()
@@ -136,8 +135,6 @@ class MachineWitness:
         t = w.touched
         paging = paging_witness(entry, t["keys"], t["final"], t["final_ts"], salt_out)
         traces.update(paging.traces)
-        n_sha = len(w.precompile_events.sha256)
-        traces["sha256_round"] = Sha256RoundAir.generate_trace(n_sha + paging.hash_calls)
         tm["traces"] = time.perf_counter() - t0
         return w, traces, paging
 

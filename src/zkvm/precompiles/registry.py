@@ -103,7 +103,7 @@ REGISTRY: tuple[Precompile, ...] = (
         name="sha256_compress", folder="sha256", number=0x5A00, c_name="SHA256_COMPRESS",
         buffers=(Buffer("block", 11, 16), Buffer("state", 10, 8, write=True)),
         call_cost=64, tables=("sha256", "sha256_round"),
-        buses=(("sha256_round", 17), ("sha256_hash", 20)),
+        buses=(("sha256_round", 17),),
     ),
     Precompile(
         name="keccak_f1600", folder="keccak", number=0x5A01, c_name="KECCAK_F1600",
@@ -121,7 +121,7 @@ REGISTRY: tuple[Precompile, ...] = (
 #: bus ids of the machine outside the precompile folders (each id once, checked below)
 CORE_BUS_IDS = {
     "exec": 1, "program": 2, "memory": 3, "bytes": 4, "io": 5, "journal": 6,
-    "precompile": 16, "mem_node": 19,
+    "precompile": 16, "mem_node": 19, "p2_hash": 21,
 }  # fmt: skip
 
 BY_NUMBER = {p.number: p for p in REGISTRY}

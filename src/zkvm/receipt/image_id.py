@@ -1,6 +1,6 @@
 """Image IDs: the 32-byte identity of a guest program as the verifier sees it.
 
-``image_id = SHA-256( "zkvm/image-id/v3" ‖ params digest ‖ entry (u32 LE)
+``image_id = SHA-256( "zkvm/image-id/v4" ‖ params digest ‖ entry (u32 LE)
                       ‖ memory_root ‖ opcode-table digest ‖ chip list
                       ‖ preprocessed commitment ‖ log heights of Program/MemoryImage )``
 
@@ -31,7 +31,7 @@ import hashlib
 import struct
 from dataclasses import dataclass
 
-_TAG = b"zkvm/image-id/v3"
+_TAG = b"zkvm/image-id/v4"
 
 
 def _h(*parts: bytes) -> bytes:

@@ -20,18 +20,20 @@ Paging cost (``paging``, a :class:`PagingCost`; the prover's planning run passes
 causes (docs/continuations.md §3): every 64-byte tree page it touches (a load, store or
 atomic, or a syscall / precompile buffer, which :meth:`CpuState.check_buffer` checks)
 gets a ``mem_page`` row, and every internal node on the path of a touched page, counted
-once per segment, a ``mem_node`` row; each row sends its entry and its exit block to the
-``sha256_hash`` table, which compresses each *distinct* block once. A row whose subtree
+once per segment, a ``mem_node`` row; each row sends its entry and its exit blocks (a
+page row three per version: its two halves and its leaf) to the ``poseidon2`` table,
+which compresses each *distinct* block once. A row whose subtree
 is all zeros at entry (a page, or a subtree of pages, the program never wrote before)
-has the same entry block as every other such row of its level, so all of them cost at
-most :data:`ZERO_BLOCKS` compressions together; a row whose subtree the segment does not
-write has an exit block equal to its entry block. So a row costs at most one distinct
-block of its own unless its subtree is both non-zero at entry (it lies on the path of a
+has the same entry blocks as every other such row of its level, so all of them cost at
+most :data:`ZERO_BLOCKS` units together (26 compressions: 2 at level 0, 1 above); a row
+whose subtree the segment does not write has exit blocks equal to its entry blocks. So
+a row costs at most one unit of its own (a node row one distinct block, a page row
+three) unless its subtree is both non-zero at entry (it lies on the path of a
 non-zero page of the initial image, or was written in an earlier segment: the only ways
 a word becomes non-zero) and written in this segment. The segment's *paging measure*
 ``U`` counts 1 per touched page or node, 1 more where both hold, plus
-:data:`ZERO_BLOCKS`; it is an upper bound on both the ``sha256_hash`` compressions and
-the ``mem_page`` + ``mem_node`` rows. It is counted incrementally: when a page is first
+:data:`ZERO_BLOCKS`; it is an upper bound on the ``mem_page`` + ``mem_node`` rows, and
+``3U`` on the ``poseidon2`` rows (:data:`zkvm.continuation.HASH_PER_UNIT`). It is counted incrementally: when a page is first
 touched in the segment the interpreter marks it and walks up its path until a node that
 is already marked, and when a page is first written (a store, an atomic but ``lr.w``, a
 syscall or precompile buffer) it flags it and walks up until an already-written node
@@ -40,7 +42,7 @@ pages (0, 1), the salt page (2) and the OS page (3) and their paths
 (:data:`BASE_UNITS` rows, non-zero and written) are counted at every segment start
 whether touched or not (:data:`BASE_MEASURE`), and a syscall buffer counts whole, as
 written. The paging tables are padded to powers of two, so the cost
-counts ``pad(U)``, the least power of two ``≥ U`` (``sha256_hash`` has ``64·pad(U)``
+counts ``pad(U)``, the least power of two ``≥ U`` (``poseidon2`` has ``4·pad(U)``
 rows at most). With ``c = paging.unit_steps`` and ``A = paging.allowance`` (a power of
 two) a segment's cost is ``steps + c·max(0, pad(U) − A)``, and it ends at the first
 boundary where ``steps + c·max(0, pad(U + 50) − A)`` reaches ``max_steps``
@@ -182,7 +184,8 @@ def _base_units() -> int:
 #: ``mem_page`` + ``mem_node`` rows of the register pages 0 and 1, the salt page 2 and the
 #: OS page 3 with their paths to the root (4 leaves + 2 + 1 + 22 nodes), every segment
 BASE_UNITS = 29
-#: distinct entry blocks of all-zero subtrees: one per level, pages (0) to the root (24)
+#: units for the distinct entry blocks of all-zero subtrees, one per level, pages (0) to
+#: the root (24): 26 Poseidon2 blocks (2 at level 0), at most 3 per unit
 ZERO_BLOCKS = fast.TREE_DEPTH + 1
 #: the paging measure every segment starts with (module docstring "Paging cost"): the
 #: base rows, non-zero and written (2 each), and the zero blocks
@@ -241,8 +244,8 @@ class SegmentStart:
     (instructions executed before it); ``cycles`` (instructions it executes, its final
     exit ecall included); ``steps`` (its EXEC-step cost); ``halts`` (it ends with the
     guest's exit); ``paging``: its paging measure ``U`` when :func:`split` was given a
-    :class:`PagingCost` (module docstring; an upper bound on its ``sha256_hash``
-    compressions and on its ``mem_page`` plus ``mem_node`` rows), else 0.
+    :class:`PagingCost` (module docstring; an upper bound on its ``mem_page``
+    plus ``mem_node`` rows, a third of one on its ``poseidon2`` rows), else 0.
 
     Equal runs give equal snapshots (no host state: no addresses, times or paths).
     Picklable; not hashable (``pages`` is a dict).

@@ -33,9 +33,8 @@ Per row (round ``t``):
   ``final = (na, a, b, c, ne, e, f, g)``.
 
 The round circuit (row structure, rounds, schedule, initial state, final addition) is
-the "round core" below, shared with ``sha256_hash`` (:class:`Sha256HashAir`, the paging
-tables' hash, docs/circuits.md §12), whose input state is the IV and which receives its
-block and digest on the HASH bus instead of accessing memory.
+the "round core" below (until session 16 it was shared with ``sha256_hash``, the paging
+tables' hash, now Poseidon2: :mod:`zkvm.chips.poseidon2`).
 
 Correctness: every bit column is boolean and every carry is range-checked below 256, so
 each 16-bit-half equation holds over the integers (all sums < 2^25 < p); the schedule
@@ -112,9 +111,9 @@ def _bits_cols(name, doc):
 
 # ============================================================================ round core
 #
-# The round circuit shared by ``sha256`` (the precompile) and ``sha256_hash`` (the
-# paging hash table): row structure, the 64 rounds, the message schedule, the initial
-# state and the final addition.  A table built on it has the columns ``CORE_HEAD``,
+# The round circuit of ``sha256`` (the precompile; shared with the paging hash table
+# ``sha256_hash`` until session 16): row structure, the 64 rounds, the message schedule,
+# the initial state and the final addition.  A table built on it has the columns ``CORE_HEAD``,
 # then its own, then ``CORE_STATE`` (``hout``, ``co``), then ``CORE_ROUNDS``, and calls
 # the ``_core_*`` functions below in the order the precompile always used (the order of
 # constraints is part of the verifying key).
@@ -528,115 +527,6 @@ class Sha256Air(Air):
         return tr
 
 
-# ============================================================================ sha256_hash
-#: The HASH bus of the paging circuits (docs/continuations.md §3):
-#: ``(block halves[32], digest halves[16])`` with ``digest = C(block)`` from the IV.
-HASH = Bus(id=bus_id("sha256_hash"), name="sha256_hash", width=48)
-
-#: The IV as 16 halves (lo, hi) per word (FIPS 180-4 §5.3.3).
-IV_WORDS = (0x6A09E667, 0xBB67AE85, 0x3C6EF372, 0xA54FF53A,
-            0x510E527F, 0x9B05688C, 0x1F83D9AB, 0x5BE0CD19)
-IV_HALVES = tuple(h for x in IV_WORDS for h in (x & 0xFFFF, x >> 16))
-
-
-class Sha256HashAir(Air):
-    """``sha256_hash``: one SHA-256 compression from the IV per 64 rows, for the paging
-    tables (docs/continuations.md §3).
-
-    The round core of ``sha256`` (same columns and constraints for the rounds, schedule
-    and final addition) with the input state pinned to the constant IV (no ``hin``
-    columns), no memory access, and on the first row of each call (``f_first``) the
-    receive ``HASH(w[0..32], hout[0..16])``: the schedule window at round 0 *is* the
-    block ``W_0..W_15`` (as halves), ``hout`` the digest.  Its rows are counted in the
-    ``sha256_round`` lookup: that table's multiplicity is ``(calls of sha256) + (calls of
-    sha256_hash)`` per round (``ROUNDS`` rows per call; :meth:`calls_of`).
-
-    Range checks on the first row: ``U16`` of the two halves of ``W_0`` and of the 16
-    digest halves ``hout`` (18 U16 lookups per call).
-
-    Each distinct message is compressed once: ``mult`` (on a call's first row, zero on
-    every other row) is the number of HASH sends of that message, so the paging tables'
-    repeated blocks — a page or subtree the segment only reads (entry and exit block
-    equal), every all-zero page and the all-zero subtrees above them — cost one
-    compression, not one per send (:func:`zkvm.chips.mem_merkle.paging_witness`).
-
-    Correctness: the HASH message must be the genuine ``(block, C(block))`` of 512 and 256
-    bit values, else a sender could hash a field-element "block" that is not a bit string
-    (and two senders could disagree on which block a digest commits to).  The round core
-    bit-decomposes ``w[1]`` and ``w[14]`` on every row, and ``W_1..W_15`` all pass window
-    position 1 on rows 0..14 of the call (``x1_compose``), so their halves are < 2^16
-    already; ``W_0`` only ever sits at position 0 (row 0), where nothing decomposes it,
-    so its halves need the explicit ``U16``.  The digest halves come out of the
-    final addition ``hout + 2^16·co = IV + final`` with boolean ``co``: without ``U16`` a
-    wrong carry would give ``hout = x − 2^16`` (a huge field element) that still
-    satisfies the equation; with it each equation holds over the integers and ``hout``
-    is the true sum mod 2^32.  The call structure (complete calls, ``rnd`` from 0 to 63,
-    flags from the preprocessed round table) is the precompile's (module docstring).
-    ``mult`` is a free witness (a lookup table's multiplicity): every receiving row is a
-    genuine compression whatever ``mult`` is, and LogUp balances only if, for every
-    message, the sends equal the sum of ``mult`` over the rows receiving it (the sends of
-    one message number fewer than ``p``), so a message no row computes cannot be sent,
-    whatever the multiplicities; ``mult_first_row`` keeps it off rows that are not a
-    call's first (where ``w``/``hout`` are not the call's block and digest).
-    """
-
-    name = "sha256_hash"
-    columns = Columns(*CORE_HEAD, *CORE_STATE, *CORE_ROUNDS,
-                      ("mult", "HASH sends of this call's message (first row; 0 elsewhere)"))
-    max_degree = 3
-
-    #: rows per call (the ``sha256_round`` multiplicity counts calls of both tables)
-    ROUNDS = ROUNDS
-
-    def eval(self, b):
-        loc, nxt = b.local, b.next
-        r, fl, _sel, nx, tr = _core_structure(b, list(zip(loc.hout, nxt.hout)))
-        core = _core_rounds(b, r, nx, tr)
-        ff = fl["f_first"]
-        b.assert_zero(loc.mult * (1 - ff), "mult_first_row")
-        b.receive(HASH, [*loc.w, *loc.hout], multiplicity=loc.mult, name="hash_recv")
-        buses.range_u16(b, loc.w[0], ff, "w0_lo_u16")
-        buses.range_u16(b, loc.w[1], ff, "w0_hi_u16")
-        for i in range(16):
-            buses.range_u16(b, loc.hout[i], ff, f"hout{i}_u16")
-        _core_init(b, ff, core, list(IV_HALVES))
-        _core_final(b, fl["f_last"], core, list(IV_HALVES))
-
-    @staticmethod
-    def calls_of(trace: np.ndarray) -> int:
-        """Number of compressions in a ``sha256_hash`` trace (its real rows / 64)."""
-        return int(trace[:, 0].astype(np.int64).sum()) // ROUNDS
-
-    def generate_trace(self, blocks, mult=None) -> np.ndarray:
-        """Trace of one compression per row of ``blocks`` ((n, 16) uint32 message words),
-        received ``mult[i]`` times (default: once each); height ``max(8, next power of two
-        ≥ 64n)``."""
-        blocks = np.asarray(blocks, dtype=np.uint32).reshape(-1, 16)
-        n = blocks.shape[0]
-        mult = np.ones(n, dtype=np.int64) if mult is None else \
-            np.asarray(mult, dtype=np.int64).reshape(-1)
-        if mult.shape != (n,) or (n and mult.min() < 1):
-            raise ValueError("sha256_hash: one positive multiplicity per block")
-        tr = self.columns.new_trace(_table_height(n))
-        if n:
-            v = self.columns.view(tr)
-            st = np.broadcast_to(np.array(IV_WORDS, dtype=np.uint64), (n, 8))
-            _core_trace(v, st, blocks.astype(np.uint64))
-            v.mult[0:ROUNDS * n:ROUNDS] = mult
-        return tr
-
-    @staticmethod
-    def unique_blocks(blocks) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """``(distinct blocks in sorted order, how often each occurs, the index of each
-        block's distinct one)`` of ``(n, 16)`` message words: the first two are the
-        arguments of :meth:`generate_trace` that compress each distinct block once."""
-        blocks = np.ascontiguousarray(np.asarray(blocks, dtype=np.uint32).reshape(-1, 16))
-        if not blocks.shape[0]:
-            return blocks, np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
-        u, where, counts = np.unique(blocks, axis=0, return_inverse=True, return_counts=True)
-        return u, counts.astype(np.int64), where.reshape(-1).astype(np.int64)
-
-
 # ============================================================================ registry hooks
 def airs() -> list:
     """The tables of this precompile, in the order of its registry row's ``tables``."""
@@ -645,8 +535,7 @@ def airs() -> list:
 
 def traces(by_name: dict, calls, ts, prev_ts: dict) -> dict:
     """``{table: trace}`` for ``calls`` (``ts``: EXEC time of each ecall; ``prev_ts``:
-    ``{buffer: (n, words)}`` previous access times).  The machine regenerates
-    ``sha256_round`` when the paging circuits share it (Sha256HashAir)."""
+    ``{buffer: (n, words)}`` previous access times)."""
     return {"sha256": by_name["sha256"].generate_trace(calls, ts, prev_ts["block"],
                                                          prev_ts["state"]),
             "sha256_round": Sha256RoundAir.generate_trace(len(calls))}
