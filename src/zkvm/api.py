@@ -486,10 +486,13 @@ def execute_only(
     """Dry run of :func:`prove`: execute and build every table's trace, without proving
     (``pad_cycles``, ``pad_to`` as in :func:`prove`: the heights are then the padded ones).
 
-    Returns ``{"cycles", "exit_code", "journal", "tables": {name: height}, "cells"}`` so a
-    user can see what a proof would cost. Raises what :func:`prove` raises.
+    Returns ``{"cycles", "exit_code", "journal", "tables": {name: height}, "cells",
+    "extra_tables"}`` so a user can see what a proof would cost (``extra_tables``: the
+    names of the chips' extra tables, ``addsub#2`` and so on, which are left out of a
+    proof when empty). Raises what :func:`prove` raises.
     """
     from .machine import Machine
+    from .machine.chips import ShardAir
     from .riscv import Program
 
     program = elf if isinstance(elf, Program) else load_program(elf)
@@ -499,8 +502,9 @@ def execute_only(
     w, traces, _pv = m.traces(result, pad_cycles=pad_cycles, pad_to=pad_to)
     tables = {air.name: int(t.shape[0]) for air, t in zip(m.airs, traces)}
     cells = int(sum(t.shape[0] * t.shape[1] for t in traces))
+    extra = [air.name for air in m.airs if isinstance(air, ShardAir)]
     return {"cycles": int(result.cycles), "exit_code": int(w.exit_code), "journal": bytes(w.journal),
-            "tables": tables, "cells": cells}
+            "tables": tables, "cells": cells, "extra_tables": extra}
 
 
 # ---------------------------------------------------------------------------------------

@@ -446,7 +446,7 @@ def prove(
         out.print(f"journal        {len(info['journal'])} bytes")
         out.print(f"trace cells    {info['cells']}")
         for name, h in info["tables"].items():
-            if h or "#" not in name:  # a chip's unused extra tables (addsub#2: 0 rows) are noise
+            if h or name not in info["extra_tables"]:  # unused extra tables are not in a proof
                 out.print(f"  {name:<16} {h:>9} rows")
         return
     data = receipt.to_bytes()

@@ -201,6 +201,8 @@ def test_dry_run_shows_the_split_at_the_default_threshold():
     t = info["tables"]
     assert (t["addsub"], t["addsub#2"], t["addsub#3"]) == (1 << 17, 1 << 15, 0)
     assert t["branch"] == 1 << 16 and t["branch#2"] == 0     # 40 000 rows: 61 % of 2^16
+    assert {"addsub#2", "addsub#3", "branch#2"} <= set(info["extra_tables"])
+    assert "addsub" not in info["extra_tables"] and "io" not in info["extra_tables"]
     r = CliRunner().invoke(app, ["prove", str(example_elf("fibonacci")), "--params", "testing",
                                  "--execute-only"])
     assert r.exit_code == 0, r.output
