@@ -35,6 +35,12 @@ default parameters the proven figure is 51 bits (query term; the commit-phase te
 field term is also optimistic: a per-statement bound would subtract log2 of
 (constraint degree × LDE domain size) for the DEEP-ALI step.
 
+Hash assumptions (not in the figure above, and above it): the Merkle commitments and
+Fiat-Shamir use SHA-256 (128-bit collision resistance); continuations' memory tree uses
+the truncated Poseidon2 permutation over BabyBear, 8-element digests (~248 bits, ~124-bit
+collision resistance; the 128-bit round numbers of the Poseidon2 paper,
+:mod:`zkvm.hash.poseidon2`).
+
 Consequence: with the quartic extension the cap is 123 bits, so no parameter set here
 reaches 128 bits of *reported* security.  :meth:`StarkParams.high` has
 ``query_security_bits() ≥ 128`` but ``security_bits() == 123``; reaching a true 128
