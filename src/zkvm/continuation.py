@@ -86,8 +86,8 @@ def workers_that_fit(workers: int, segment_po2: int, params,
 
 #: paging measure (``zkvm.riscv.segments`` "Paging cost": ≥ the ``mem_page`` + ``mem_node``
 #: rows, ≥ a third of the Poseidon2 permutations) a segment gets for free, as a power of
-#: two below the segment size: 2^(segment_po2 - 8) (4096 at 2^20: ~1.2 % of a 2^20
-#: segment's rows), and at least 2^9 (the few dozen pages any C guest touches, stack,
+#: two below the segment size: 2^(segment_po2 - 8) (4096 at 2^20: paging tables of at most
+#: ~6 M cells, a tenth of a compute-bound 2^20 segment's), and at least 2^9 (the few dozen pages any C guest touches, stack,
 #: globals, heap, and their paths, so small segments are never cut to a handful of
 #: instructions)
 PAGING_ALLOWANCE_SHIFT = 8
