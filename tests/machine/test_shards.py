@@ -208,34 +208,3 @@ def test_dry_run_shows_the_split_at_the_default_threshold():
     assert r.exit_code == 0, r.output
     assert " addsub " in r.output and "#2" not in r.output and "#3" not in r.output
 
-
-def test_traces_do_not_depend_on_the_thread_count(monkeypatch):
-    """``_table_traces`` generates the chips' tables on a thread pool (largest first): the
-    traces are those of one thread, table by table, for a real C program (every chip
-    kind the compiler emits, shards included)."""
-    import concurrent.futures as cf
-    import functools
-
-    from tests.support.elfs import example_elf
-
-    m = Machine.for_program(example_elf("fibonacci").read_bytes())
-    m.shard_min_log = 3                      # split the chips: several tables each
-    res = m.execute((1000).to_bytes(4, "little"))
-    real = mwitness._generate_all
-    got, pools = {}, {}
-
-    class Pool(cf.ThreadPoolExecutor):
-        def __init__(self, n):
-            pools[t].append(n)
-            super().__init__(n)
-
-    monkeypatch.setattr(cf, "ThreadPoolExecutor", Pool)
-    for t in (1, 3):
-        pools[t] = []
-        monkeypatch.setattr(mwitness, "_generate_all", functools.partial(real, threads=t))
-        _w, traces, _pv = m.traces(res)
-        got[t] = traces
-    assert 3 in pools[3] and 3 not in pools[1]   # chip tables on 3 threads, then on none
-    assert len(got[1]) == len(m.airs) and sum(a.shape[0] > 0 for a in got[1]) > 8
-    for a, b in zip(got[1], got[3]):
-        assert a.shape == b.shape and np.array_equal(a, b)

@@ -15,28 +15,6 @@ from zkvm.precompiles.tables import precompile_traces, real_rows
 from .chips import _bytes_exprs, shard_split
 
 
-
-def _generate_all(jobs: list, rows, threads: int | None = None) -> dict:
-    """``{table name: trace}`` of ``(table, row indices)`` jobs, largest first, on up to
-    ``threads`` threads (default ``numba.get_num_threads()``; each job writes only its
-    own trace, and the vectorised numpy work releases the GIL: fibonacci at 2^20 on 2
-    cores, the ``traces`` phase 0.35–0.42 → 0.23–0.26 s)."""
-    import numba
-
-    jobs = sorted(jobs, key=lambda j: -len(j[1]))
-    threads = max(1, min(len(jobs), threads or numba.get_num_threads()))
-
-    def one(job):
-        t, ix = job
-        return t.name, t.generate_trace(rows.select(ix))
-
-    if threads == 1:
-        return dict(map(one, jobs))
-    from concurrent.futures import ThreadPoolExecutor
-
-    with ThreadPoolExecutor(threads) as ex:
-        return dict(ex.map(one, jobs))
-
 class MachineWitness:
     """Trace building; mixed into :class:`zkvm.machine.system.Machine`."""
 
@@ -106,7 +84,6 @@ class MachineWitness:
         real["io"] = len(w.io["ctime"])
         sel = w.chip_rows(opc.CHIP_SYSCALL)
         traces["syscall"] = self.syscall_air.generate_trace(w.rows.select(sel))
-        jobs = []  # (table, row indices): independent, generated on the thread pool
         for c, air in self.chip_airs.items():
             idx = np.flatnonzero(w.chip_rows(c))
             tables = [air, *self.shard_airs[c]]
@@ -119,11 +96,10 @@ class MachineWitness:
                 k = parts[i] if i < len(parts) else 0
                 real[t.name] = k
                 if k or t is air:
-                    jobs.append((t, idx[start:start + k]))
+                    traces[t.name] = t.generate_trace(w.rows.select(idx[start:start + k]))
                 else:
                     traces[t.name] = np.zeros((0, t.columns.width), dtype=np.uint32)
                 start += k
-        traces.update(_generate_all(jobs, w.rows))
         traces.update(precompile_traces(self.precompile_airs, w.precompile_events,
                                         lambda cyc: w.ts[cyc], w.precompile_prev_ts))
         real.update(real_rows(w.precompile_events))
