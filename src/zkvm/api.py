@@ -383,6 +383,7 @@ def prove_segments(
     client=None,
     progress=None,
     max_cycles: int | None = None,
+    stats: dict | None = None,
 ) -> "CompositeReceipt":
     """Prove a run of any length as segments of at most ``2^segment_po2`` EXEC steps
     (default ``zkvm.continuation.DEFAULT_SEGMENT_PO2``), proven independently on
@@ -390,16 +391,18 @@ def prove_segments(
     continuations.md, docs/distributed.md).  Returns a
     :class:`zkvm.receipt.CompositeReceipt`; :func:`verify` accepts it.
 
-    ``progress(done, total, label)`` is called after each proven segment.  Raises what
-    :func:`prove` raises, ``ValueError`` for a bad ``segment_po2``/``workers`` and
-    ``zkvm.distributed.ProvingFailed`` if a segment job fails on every retry.
+    ``progress(done, total, label)`` is called after each proven segment.  ``stats`` (a
+    dict) receives ``peak_rss`` (bytes: the largest peak RSS of a process that proved a
+    segment) and ``segment_seconds``.  Raises what :func:`prove` raises, ``ValueError``
+    for a bad ``segment_po2``/``workers`` and ``zkvm.distributed.ProvingFailed`` if a
+    segment job fails on every retry.
     """
     from .continuation import DEFAULT_SEGMENT_PO2, prove_segments as _prove_segments
 
     return _prove_segments(read_elf(elf), bytes(input), stark_params(params, zk=zk),
                            segment_po2=DEFAULT_SEGMENT_PO2 if segment_po2 is None else segment_po2,
                            workers=workers, dask_address=dask_address, client=client,
-                           progress=progress, max_cycles=max_cycles)
+                           progress=progress, max_cycles=max_cycles, stats=stats)
 
 
 def load_receipt(receipt: "Receipt | CompositeReceipt | bytes | str | os.PathLike", *, dev: bool = False):

@@ -539,11 +539,13 @@ def _prove_segments(elf_bytes, private, p, output, segment_po2, workers, dask, m
                 f"is available: proving on {fit} (a smaller --segment-po2 needs less)"))
             workers = fit
     t0 = time.perf_counter()
+    stats: dict = {}
     try:
         with rich_progress("proving segments", console=_err()) as progress:
             receipt = api.prove_segments(elf_bytes, private, params=p, segment_po2=po2,
                                          workers=workers, dask_address=dask,
-                                         progress=progress, max_cycles=max_cycles)
+                                         progress=progress, max_cycles=max_cycles,
+                                         stats=stats)
     except GuestError as e:
         raise fail(_guest_error_message(e, elf), EXIT_ERROR) from None
     except UnprovableExecution as e:
@@ -570,6 +572,12 @@ def _prove_segments(elf_bytes, private, p, output, segment_po2, workers, dask, m
     out.print(f"zero-knowledge {'yes' if p.zk else 'NO (--no-zk)'}")
     out.print(f"security       {p.security_bits()} bits (conjectured)")
     out.print(f"total time     {total:.2f} s")
+    secs = stats.get("segment_seconds") or []
+    if secs:
+        out.print(f"  per segment  {min(secs):.2f}–{max(secs):.2f} s")
+    if stats.get("peak_rss"):
+        out.print(f"peak memory    {stats['peak_rss'] / 2**30:.2f} GiB (resident set, the "
+                  "largest of the segment provers)")
 
 
 @app.command()

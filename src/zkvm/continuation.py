@@ -247,13 +247,21 @@ def assemble(jobs: list[SegmentJob], records: list, elf, params, chips=None):
 def prove_segments(elf, input: bytes = b"", params=None,
                    segment_po2: int = DEFAULT_SEGMENT_PO2, workers: int = 1,
                    dask_address: str | None = None, client=None, progress=None,
-                   max_cycles: int | None = None):
-    """Prove ``elf`` on ``input`` as a composite receipt (module docstring)."""
-    from zkvm.distributed import run_jobs
+                   max_cycles: int | None = None, stats: dict | None = None):
+    """Prove ``elf`` on ``input`` as a composite receipt (module docstring).
+
+    ``stats`` (a dict) receives ``peak_rss``: the largest peak RSS in bytes of the
+    processes that proved a segment (each one's peak when its segment was done), and
+    ``segment_seconds``: each segment's proving time, in segment order."""
+    from zkvm.distributed import run_jobs_detailed
     from zkvm.stark.params import StarkParams
 
     params = StarkParams.default() if params is None else params
     jobs = plan(elf, input, params, segment_po2, max_cycles)
-    records = run_jobs(prove_segment_job, jobs, workers=workers, dask_address=dask_address,
-                       client=client, progress=progress, labels=[j.label for j in jobs])
-    return assemble(jobs, records, elf, params)
+    outcomes = run_jobs_detailed(prove_segment_job, jobs, workers=workers,
+                                 dask_address=dask_address, client=client, progress=progress,
+                                 labels=[j.label for j in jobs])
+    if stats is not None:
+        stats["peak_rss"] = max(int(o.peak_rss) for o in outcomes)
+        stats["segment_seconds"] = [float(o.seconds) for o in outcomes]
+    return assemble(jobs, [o.value for o in outcomes], elf, params)

@@ -35,6 +35,12 @@ def test_prove_segments_and_verify(fib_elf, tmp_path):
     assert "segments" in r.output
     rec = CompositeReceipt.from_bytes(out.read_bytes())
     assert len(rec.segments) >= 2
+    import re
+
+    peak = re.search(r"peak memory +([0-9.]+) GiB", r.output)
+    per = re.search(r"per segment +([0-9.]+)–([0-9.]+) s", r.output)
+    assert peak and 0.05 < float(peak.group(1)) < 64, r.output   # a real RSS, in GiB
+    assert per and 0 < float(per.group(1)) <= float(per.group(2)), r.output
     iid = api.image_id(fib_elf, params="testing").hex()
     v = runner.invoke(app, ["verify", str(out), "--image-id", iid])
     assert v.exit_code == 0, v.output
