@@ -103,11 +103,8 @@ def compress_blocks(blocks) -> np.ndarray:
     """``C(block)`` for each row of ``blocks`` ``(n, 16)`` (canonical BabyBear elements)
     -> ``(n, 8)`` uint32: the truncated Poseidon2 permutation
     (:func:`zkvm.hash.poseidon2.compress_many`)."""
-    b = np.asarray(blocks)
-    if b.ndim != 2 or b.shape[1] != 16:
-        raise MemTreeError(f"compress_blocks: blocks must be (n, 16), got {b.shape}")
     try:
-        return compress_many(b)
+        return compress_many(blocks)
     except Poseidon2Error as e:
         raise MemTreeError(f"compress_blocks: {e}") from None
 

@@ -92,8 +92,8 @@ import numpy as np
 from numba import njit, prange
 
 from zkvm.chips.adapter import trace_height
-from zkvm.hash.poseidon2 import (DIAG, DIGEST, M4, P, RC_FULL, RC_PART, ROUNDS_F,
-                                 ROUNDS_P, WIDTH, Poseidon2Error)
+from zkvm.hash.poseidon2 import (DIAG, DIGEST, P, RC_FULL, RC_PART, ROUNDS_F,
+                                 ROUNDS_P, WIDTH, Poseidon2Error, _batch, _ext, _mm)
 from zkvm.precompiles.registry import bus_id
 from zkvm.stark import symbolic as sym
 from zkvm.stark.air import Air, Bus, Columns
@@ -242,14 +242,11 @@ class Poseidon2Air(Air):
 
 
 def _blocks(blocks) -> np.ndarray:
+    """The hash module's input checks (shape, canonical), integers only."""
     a = np.asarray(blocks)
-    if a.ndim != 2 or a.shape[1] != WIDTH:
-        raise Poseidon2AirError(f"poseidon2: blocks must be (n, {WIDTH}), got {a.shape}")
     if a.size and a.dtype.kind not in "iu":
         raise Poseidon2AirError(f"poseidon2: blocks must be integers, got {a.dtype}")
-    if a.size and (int(a.min()) < 0 or int(a.max()) >= P):
-        raise Poseidon2AirError("poseidon2: block elements must be canonical (< p)")
-    return np.ascontiguousarray(a, dtype=np.uint32)
+    return _batch(a, Poseidon2AirError)
 
 
 _OFFSETS = None
@@ -271,34 +268,18 @@ def _consts():
     if _CONSTS is None:
         _CONSTS = (np.ascontiguousarray(RC_FULL, dtype=np.uint64),
                    np.ascontiguousarray(RC_PART, dtype=np.uint64),
-                   np.array(DIAG, dtype=np.uint64),
-                   np.array(M4, dtype=np.uint64))
+                   np.array(DIAG, dtype=np.uint64))
     return _CONSTS
 
 
 # ------------------------------------------------------------------------ trace kernel
-@njit(cache=True, inline="always")
-def _mulp(a, b):
-    return (a * b) % np.uint64(P)
-
-
-@njit(cache=True, inline="always")
-def _ext_k(s, y, m4):
-    """s <- M_E s (16 canonical uint64), y scratch."""
-    for k in range(4):
-        for i in range(4):
-            acc = np.uint64(0)
-            for j in range(4):
-                acc += m4[i, j] * s[4 * k + j]
-            y[4 * k + i] = acc
-    for i in range(4):
-        col = y[i] + y[4 + i] + y[8 + i] + y[12 + i]
-        for k in range(4):
-            s[4 * k + i] = (y[4 * k + i] + col) % np.uint64(P)
+# The permutation's primitives are the hash module's (``_mm``: a product mod p, ``_ext``:
+# ``M_E``), so the trace and :func:`zkvm.hash.poseidon2.compress_many` share them; this
+# kernel only records the intermediate values the columns hold.
 
 
 @njit(cache=True, parallel=True)
-def _fill_rows(blocks, mult, out, oc, ost, opc, opo, oin, om, rcf, rcp, diag, m4):
+def _fill_rows(blocks, mult, out, oc, ost, opc, opo, oin, om, rcf, rcp, diag):
     n = blocks.shape[0]
     pp = np.uint64(P)
     half = rcf.shape[0] // 2
@@ -309,26 +290,26 @@ def _fill_rows(blocks, mult, out, oc, ost, opc, opo, oin, om, rcf, rcp, diag, m4
         for k in range(16):
             s[k] = blocks[i, k]
             out[i, oin + k] = blocks[i, k]
-        _ext_k(s, y, m4)
+        _ext(s, y)
         for r in range(rcf.shape[0]):
             if r == half:
                 for q in range(rcp.shape[0]):
                     x = (s[0] + rcp[q]) % pp
-                    c = _mulp(_mulp(x, x), x)
+                    c = _mm(_mm(x, x), x)
                     out[i, opc + q] = c
-                    s[0] = _mulp(_mulp(c, c), x)
+                    s[0] = _mm(_mm(c, c), x)
                     out[i, opo + q] = s[0]
                     tot = np.uint64(0)
                     for k in range(16):
                         tot += s[k]
                     tot %= pp
                     for k in range(16):
-                        s[k] = (_mulp(diag[k], s[k]) + tot) % pp
+                        s[k] = (_mm(diag[k], s[k]) + tot) % pp
             for k in range(16):
                 x = (s[k] + rcf[r, k]) % pp
-                c = _mulp(_mulp(x, x), x)
+                c = _mm(_mm(x, x), x)
                 out[i, oc[r] + k] = c
-                s[k] = _mulp(_mulp(c, c), x)
-            _ext_k(s, y, m4)
+                s[k] = _mm(_mm(c, c), x)
+            _ext(s, y)
             for k in range(16):
                 out[i, ost[r] + k] = s[k]

@@ -201,12 +201,14 @@ def _permute_rows(states, out, keep, rcf, rcp, diag):
             out[i, k] = s[k]
 
 
-def _batch(states) -> np.ndarray:
+def _batch(states, error=Poseidon2Error) -> np.ndarray:
+    """``states`` as a contiguous ``(n, 16)`` uint32 array; ``error`` (a
+    :class:`Poseidon2Error` type) unless the shape is right and every element canonical."""
     a = np.asarray(states)
     if a.ndim != 2 or a.shape[1] != WIDTH:
-        raise Poseidon2Error(f"Poseidon2 inputs must be (n, {WIDTH}), got {a.shape}")
+        raise error(f"Poseidon2 inputs must be (n, {WIDTH}), got {a.shape}")
     if a.size and (a.min() < 0 or a.max() >= P):
-        raise Poseidon2Error("Poseidon2 inputs must be canonical BabyBear elements (< p)")
+        raise error("Poseidon2 inputs must be canonical BabyBear elements (< p)")
     return np.ascontiguousarray(a, dtype=np.uint32)
 
 
@@ -231,7 +233,6 @@ def compress_many(blocks) -> np.ndarray:
 
 # ------------------------------------------------------------------------ M_I check
 def _matmul(a, b):
-    n = len(a)
     bt = list(zip(*b))
     return [[sum(x * y for x, y in zip(row, col)) % P for col in bt] for row in a]
 

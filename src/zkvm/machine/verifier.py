@@ -75,6 +75,7 @@ def verify_composite(receipt, image_id: bytes) -> tuple[int, bytes]:
        dropped, duplicated or spliced segment fails here if it passed step 3).
     """
     from zkvm.field.babybear import P
+    from zkvm.memtree import MemTreeError, digest_elems
     from zkvm.receipt import CompositeReceipt
     from zkvm.stark import verifier
 
@@ -91,9 +92,11 @@ def verify_composite(receipt, image_id: bytes) -> tuple[int, bytes]:
         if s.start_pc >= P or s.end_pc >= P:
             raise SegmentChainError(f"segment {i}: pc is not a canonical field element")
         for nm, root in (("entry", s.root_in), ("exit", s.root_out)):
-            if any(int.from_bytes(root[k:k + 4], "big") >= P for k in range(0, 32, 4)):
+            try:
+                digest_elems(root)
+            except MemTreeError:
                 raise SegmentChainError(f"segment {i}: its {nm} memory root is not 8 "
-                                        "canonical field elements")
+                                        "canonical field elements") from None
         if i < n - 1 and not 1 <= s.end_ts < 1 << buses.EXEC_TS_BITS:
             raise SegmentChainError(f"segment {i}: end time {s.end_ts} not in [1, 2^22)")
         if i == n - 1 and (s.end_pc or s.end_ts):
